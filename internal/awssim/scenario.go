@@ -1,0 +1,430 @@
+package awssim
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Scenario is the simulated world as written in a scenario file (docs/scenario.md).
+type Scenario struct {
+	Now                string        `yaml:"now"`
+	Partition          string        `yaml:"partition"`
+	Latency            Duration      `yaml:"latency"`
+	FirstDeliveryDelay *Duration     `yaml:"first_delivery_delay"`
+	RateLimits         bool          `yaml:"rate_limits"`
+	Seed               int64         `yaml:"seed"`
+	Organization       *Organization `yaml:"organization"`
+	Accounts           []Account     `yaml:"accounts"`
+	Faults             []Fault       `yaml:"faults"`
+
+	file string
+}
+
+// Organization is the optional AWS Organization.
+type Organization struct {
+	ID                string `yaml:"id"`
+	ManagementAccount string `yaml:"management_account"`
+	DelegatedAdmin    string `yaml:"delegated_admin"`
+	Line              int    `yaml:"-"`
+}
+
+// Account is one AWS account.
+type Account struct {
+	ID              string            `yaml:"id"`
+	Name            string            `yaml:"name"`
+	Email           string            `yaml:"email"`
+	State           string            `yaml:"state"`
+	OU              string            `yaml:"ou"`
+	Tags            map[string]string `yaml:"tags"`
+	Regions         []string          `yaml:"regions"`
+	AccessRole      *string           `yaml:"access_role"`
+	AccessRoleTrust string            `yaml:"access_role_trust"`
+	Trails          []Trail           `yaml:"trails"`
+	LogGroups       []LogGroup        `yaml:"log_groups"`
+	Roles           []Role            `yaml:"roles"`
+	ManagedPolicies []ManagedPolicy   `yaml:"managed_policies"`
+	Faults          []Fault           `yaml:"faults"`
+	Line            int               `yaml:"-"`
+}
+
+// Trail is one CloudTrail trail, owned by the account it is listed under.
+type Trail struct {
+	Name             string            `yaml:"name"`
+	HomeRegion       string            `yaml:"home_region"`
+	MultiRegion      bool              `yaml:"multi_region"`
+	Organization     bool              `yaml:"organization"`
+	Logging          *bool             `yaml:"logging"`
+	ManagementEvents *bool             `yaml:"management_events"`
+	LogGroup         string            `yaml:"log_group"`
+	Role             string            `yaml:"role"`
+	S3Bucket         string            `yaml:"s3_bucket"`
+	Tags             map[string]string `yaml:"tags"`
+	Delivery         *DeliveryPin      `yaml:"delivery"`
+	Line             int               `yaml:"-"`
+}
+
+// DeliveryPin overrides the delivery physics of a trail until its configuration changes.
+type DeliveryPin struct {
+	Last  string `yaml:"last"`
+	Error string `yaml:"error"`
+	Line  int    `yaml:"-"`
+}
+
+// LogGroup is one CloudWatch Logs log group.
+type LogGroup struct {
+	Name          string            `yaml:"name"`
+	Region        string            `yaml:"region"`
+	RetentionDays *int              `yaml:"retention_days"`
+	Class         string            `yaml:"class"`
+	Tags          map[string]string `yaml:"tags"`
+	Line          int               `yaml:"-"`
+}
+
+// Role is one IAM role.
+type Role struct {
+	Name     string   `yaml:"name"`
+	Path     string   `yaml:"path"`
+	Trust    string   `yaml:"trust"`
+	Policy   string   `yaml:"policy"`
+	Attached []string `yaml:"attached"`
+	Line     int      `yaml:"-"`
+}
+
+// ManagedPolicy is a customer managed IAM policy of an account.
+type ManagedPolicy struct {
+	Name     string `yaml:"name"`
+	Document string `yaml:"document"`
+	Line     int    `yaml:"-"`
+}
+
+// Fault makes matching calls fail or slow down.
+type Fault struct {
+	Operation    string   `yaml:"operation"` // service:Operation, service:*, or *
+	Account      string   `yaml:"account"`
+	Region       string   `yaml:"region"`
+	Resource     string   `yaml:"resource"` // trail name/ARN, log group or role name the call names; * wildcards
+	Error        string   `yaml:"error"`
+	Message      string   `yaml:"message"`
+	Rate         *float64 `yaml:"rate"`
+	ThrottleRate float64  `yaml:"throttle_rate"`
+	Count        int      `yaml:"count"`
+	Latency      Duration `yaml:"latency"`
+	Line         int      `yaml:"-"`
+}
+
+// Duration is a time.Duration written as Go duration text, with `d` for days allowed ("2d", "26h", "20ms").
+type Duration time.Duration
+
+// UnmarshalYAML reads a duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration parses Go duration text, also accepting a whole number of days ("3d").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid duration %q: want for example 20ms, 26h or 3d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("invalid duration %q: want for example 20ms, 26h or 3d", s)
+	}
+	return v, nil
+}
+
+// The types below record the line they start on and reject keys they do not know.
+func (o *Organization) UnmarshalYAML(n *yaml.Node) error  { return strictDecode(n, o, &o.Line) }
+func (a *Account) UnmarshalYAML(n *yaml.Node) error       { return strictDecode(n, a, &a.Line) }
+func (t *Trail) UnmarshalYAML(n *yaml.Node) error         { return strictDecode(n, t, &t.Line) }
+func (p *DeliveryPin) UnmarshalYAML(n *yaml.Node) error   { return strictDecode(n, p, &p.Line) }
+func (g *LogGroup) UnmarshalYAML(n *yaml.Node) error      { return strictDecode(n, g, &g.Line) }
+func (r *Role) UnmarshalYAML(n *yaml.Node) error          { return strictDecode(n, r, &r.Line) }
+func (m *ManagedPolicy) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, m, &m.Line) }
+func (f *Fault) UnmarshalYAML(n *yaml.Node) error         { return strictDecode(n, f, &f.Line) }
+
+// strictDecode decodes a mapping node into out (a pointer to a struct with yaml tags), rejecting unknown keys, and
+// records the node's line. Fields of type string accept a nested mapping or sequence too, stored as JSON, so that a
+// policy document can be written inline.
+func strictDecode(n *yaml.Node, out any, line *int) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a mapping, got %s", n.Line, kindName(n))
+	}
+	rv := reflect.ValueOf(out).Elem()
+	rt := rv.Type()
+	fields := map[string]int{}
+	var known []string
+	for i := 0; i < rt.NumField(); i++ {
+		tag := strings.Split(rt.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		fields[tag] = i
+		known = append(known, tag)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		idx, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("line %d: unknown field %q (known: %s)", k.Line, k.Value, strings.Join(known, ", "))
+		}
+		f := rv.Field(idx)
+		if f.Kind() == reflect.String && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) {
+			var anyv any
+			if err := v.Decode(&anyv); err != nil {
+				return fmt.Errorf("line %d: %s: %w", v.Line, k.Value, err)
+			}
+			js, err := jsonOf(anyv)
+			if err != nil {
+				return fmt.Errorf("line %d: %s: %w", v.Line, k.Value, err)
+			}
+			f.SetString(js)
+			continue
+		}
+		if err := v.Decode(f.Addr().Interface()); err != nil {
+			var te *yaml.TypeError
+			if errors.As(err, &te) {
+				return fmt.Errorf("field %q: %s", k.Value, strings.Join(te.Errors, "; "))
+			}
+			if strings.HasPrefix(err.Error(), "line ") {
+				return err
+			}
+			return fmt.Errorf("line %d: %s: %w", v.Line, k.Value, err)
+		}
+	}
+	*line = n.Line
+	return nil
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// LoadScenario reads and validates a scenario file.
+func LoadScenario(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	return ParseScenario(path, data)
+}
+
+// ParseScenario parses and validates scenario text; name is used in error messages.
+func ParseScenario(name string, data []byte) (*Scenario, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: empty scenario: want at least `accounts:`", name)
+	}
+	top := root.Content[0]
+	var line int
+	sc := &Scenario{file: name}
+	if err := strictDecode(top, sc, &line); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := sc.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return sc, nil
+}
+
+var (
+	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+	orgIDRe     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	trailNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$`)
+	logGroupRe  = regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]{1,512}$`)
+	roleNameRe  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+)
+
+func (sc *Scenario) validate() error {
+	if sc.Partition == "" {
+		sc.Partition = "aws"
+	}
+	part, ok := partitionOf(sc.Partition)
+	if !ok {
+		return fmt.Errorf("partition %q: want aws, aws-us-gov or aws-cn", sc.Partition)
+	}
+	if sc.Now != "" {
+		if _, err := time.Parse(time.RFC3339, sc.Now); err != nil {
+			return fmt.Errorf("now %q: want an RFC 3339 time such as 2026-11-22T12:00:00Z", sc.Now)
+		}
+	}
+	if len(sc.Accounts) == 0 {
+		return errors.New("no accounts: a scenario needs at least one account under `accounts:`")
+	}
+	seen := map[string]int{}
+	for i := range sc.Accounts {
+		a := &sc.Accounts[i]
+		if !accountIDRe.MatchString(a.ID) {
+			return fmt.Errorf("line %d: account id %q: want 12 digits, quoted (\"111111111111\")", a.Line, a.ID)
+		}
+		if prev, dup := seen[a.ID]; dup {
+			return fmt.Errorf("line %d: account %s is listed twice (first at line %d)", a.Line, a.ID, prev)
+		}
+		seen[a.ID] = a.Line
+		switch a.State {
+		case "":
+			a.State = "ACTIVE"
+		case "ACTIVE", "SUSPENDED", "PENDING_ACTIVATION", "PENDING_CLOSURE", "CLOSED":
+		default:
+			return fmt.Errorf("line %d: account %s state %q: want ACTIVE, SUSPENDED, PENDING_ACTIVATION, PENDING_CLOSURE or CLOSED", a.Line, a.ID, a.State)
+		}
+		if len(a.Regions) == 0 {
+			a.Regions = append([]string(nil), part.Defaults...)
+		}
+		regions := map[string]bool{}
+		for _, r := range a.Regions {
+			if !part.Known(r) {
+				return fmt.Errorf("line %d: account %s: region %q is not a region of partition %s", a.Line, a.ID, r, sc.Partition)
+			}
+			regions[r] = true
+		}
+		for j := range a.Trails {
+			t := &a.Trails[j]
+			if !trailNameRe.MatchString(t.Name) || strings.Contains(t.Name, "..") {
+				return fmt.Errorf("line %d: trail name %q: want 3-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit", t.Line, t.Name)
+			}
+			if t.HomeRegion == "" {
+				return fmt.Errorf("line %d: trail %s: home_region is required", t.Line, t.Name)
+			}
+			if !regions[t.HomeRegion] {
+				return fmt.Errorf("line %d: trail %s: home_region %s is not an enabled region of account %s", t.Line, t.Name, t.HomeRegion, a.ID)
+			}
+			if t.Organization && (sc.Organization == nil || sc.Organization.ManagementAccount != a.ID) {
+				return fmt.Errorf("line %d: trail %s: organization trails belong to the management account; list it under the organization's management_account", t.Line, t.Name)
+			}
+			if t.Role != "" && t.LogGroup == "" {
+				return fmt.Errorf("line %d: trail %s: a role without a log_group is rejected by CloudTrail; set log_group too", t.Line, t.Name)
+			}
+			if t.Delivery != nil {
+				if _, _, err := parsePinTime(t.Delivery.Last, time.Now()); err != nil {
+					return fmt.Errorf("line %d: trail %s: delivery.last: %w", t.Delivery.Line, t.Name, err)
+				}
+			}
+		}
+		for _, g := range a.LogGroups {
+			if !logGroupRe.MatchString(g.Name) {
+				return fmt.Errorf("line %d: log group name %q: want 1-512 of letters, digits and . - _ / #", g.Line, g.Name)
+			}
+			if g.Region == "" {
+				return fmt.Errorf("line %d: log group %s: region is required", g.Line, g.Name)
+			}
+			if !regions[g.Region] {
+				return fmt.Errorf("line %d: log group %s: region %s is not an enabled region of account %s", g.Line, g.Name, g.Region, a.ID)
+			}
+			if g.RetentionDays != nil && !validRetention[*g.RetentionDays] {
+				return fmt.Errorf("line %d: log group %s: retention_days %d is not one CloudWatch Logs accepts (%s); omit it for never expire", g.Line, g.Name, *g.RetentionDays, retentionList())
+			}
+			switch g.Class {
+			case "", "STANDARD", "INFREQUENT_ACCESS", "DELIVERY":
+			default:
+				return fmt.Errorf("line %d: log group %s: class %q: want STANDARD, INFREQUENT_ACCESS or DELIVERY", g.Line, g.Name, g.Class)
+			}
+		}
+		for _, r := range a.Roles {
+			if !roleNameRe.MatchString(r.Name) {
+				return fmt.Errorf("line %d: role name %q: want 1-64 of letters, digits and +=,.@_-", r.Line, r.Name)
+			}
+			if _, err := trustDocument(r.Trust, sc.Organization, a.ID, sc.Partition); err != nil {
+				return fmt.Errorf("line %d: role %s: trust: %w", r.Line, r.Name, err)
+			}
+			if _, err := permissionDocument(r.Policy); err != nil {
+				return fmt.Errorf("line %d: role %s: policy: %w", r.Line, r.Name, err)
+			}
+		}
+		for _, m := range a.ManagedPolicies {
+			if _, err := permissionDocument(m.Document); err != nil || m.Document == "" {
+				return fmt.Errorf("line %d: managed policy %s: document: want a JSON policy document or a shorthand", m.Line, m.Name)
+			}
+		}
+		for _, f := range a.Faults {
+			if err := f.validate(); err != nil {
+				return err
+			}
+		}
+	}
+	if o := sc.Organization; o != nil {
+		if !orgIDRe.MatchString(o.ID) {
+			return fmt.Errorf("line %d: organization id %q: want o- followed by 10-32 lowercase letters or digits", o.Line, o.ID)
+		}
+		if _, ok := seen[o.ManagementAccount]; !ok {
+			return fmt.Errorf("line %d: organization management_account %q is not one of the accounts", o.Line, o.ManagementAccount)
+		}
+		if _, ok := seen[o.DelegatedAdmin]; o.DelegatedAdmin != "" && !ok {
+			return fmt.Errorf("line %d: organization delegated_admin %q is not one of the accounts", o.Line, o.DelegatedAdmin)
+		}
+	}
+	for _, f := range sc.Faults {
+		if err := f.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f Fault) validate() error {
+	if f.Operation == "" {
+		return fmt.Errorf("line %d: fault: operation is required (service:Operation, service:* or *)", f.Line)
+	}
+	if f.Operation != "*" {
+		svc, op, ok := strings.Cut(f.Operation, ":")
+		if !ok || serviceByName(svc) == nil || op == "" {
+			return fmt.Errorf("line %d: fault operation %q: want service:Operation with a service of cloudtrail, logs, iam, sts, organizations, ec2", f.Line, f.Operation)
+		}
+	}
+	if f.Error == "" && f.ThrottleRate == 0 && f.Latency == 0 {
+		return fmt.Errorf("line %d: fault: set error, throttle_rate or latency", f.Line)
+	}
+	if f.Rate != nil && (*f.Rate < 0 || *f.Rate > 1) {
+		return fmt.Errorf("line %d: fault rate %v: want 0 to 1", f.Line, *f.Rate)
+	}
+	if f.ThrottleRate < 0 || f.ThrottleRate > 1 {
+		return fmt.Errorf("line %d: fault throttle_rate %v: want 0 to 1", f.Line, f.ThrottleRate)
+	}
+	return nil
+}
+
+// parsePinTime reads a delivery pin: "never", an age before now ("26h"), or an RFC 3339 time.
+func parsePinTime(s string, now time.Time) (t time.Time, never bool, err error) {
+	switch strings.TrimSpace(s) {
+	case "":
+		return time.Time{}, false, nil
+	case "never":
+		return time.Time{}, true, nil
+	}
+	if ts, err := time.Parse(time.RFC3339, s); err == nil {
+		return ts.UTC(), false, nil
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("%q: want \"never\", an age such as 26h, or an RFC 3339 time", s)
+	}
+	return now.Add(-d), false, nil
+}

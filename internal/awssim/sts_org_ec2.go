@@ -1,0 +1,264 @@
+package awssim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/policy"
+)
+
+// STS (awsQuery, API 2011-06-15): aws-behaviour.md §6.
+func stsOps() map[string]handler {
+	return map[string]handler{
+		"GetCallerIdentity": stsGetCallerIdentity,
+		"AssumeRole":        stsAssumeRole,
+	}
+}
+
+func stsGetCallerIdentity(s *Server, c *call) (any, error) {
+	return newXML().elem("UserId", c.cred.userID).elem("Account", c.cred.account).elem("Arn", c.cred.arn), nil
+}
+
+var sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+func stsAssumeRole(s *Server, c *call) (any, error) {
+	roleArn, session := c.str("RoleArn"), c.str("RoleSessionName")
+	if !sessionNameRe.MatchString(session) {
+		return nil, errf(400, "ValidationError", "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", session)
+	}
+	duration := 3600
+	if v := c.str("DurationSeconds"); v != "" {
+		d, err := strconv.Atoi(v)
+		if err != nil || d < 900 || d > 43200 {
+			return nil, errf(400, "ValidationError", "1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", v)
+		}
+		duration = d
+	}
+	// Role chaining caps sessions at one hour (STS AssumeRole API reference).
+	if !c.cred.expires.IsZero() && duration > 3600 {
+		return nil, errf(400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	parts := strings.SplitN(roleArn, ":", 6)
+	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
+		return nil, errf(400, "ValidationError", "%s is invalid", roleArn)
+	}
+	denied := errf(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.cred.arn, roleArn)
+	target := s.w.accounts[parts[4]]
+	if target == nil || target.state != "ACTIVE" {
+		return nil, denied
+	}
+	r := s.w.roleByARN(target, roleArn)
+	if r == nil {
+		return nil, denied
+	}
+	trust, err := policy.Parse(r.trust)
+	if err != nil || !policy.TrustsAccount(trust, c.cred.account, c.cred.arn).Allowed {
+		return nil, denied
+	}
+	if ext := trustExternalID(r.trust); ext != "" && ext != c.str("ExternalId") {
+		return nil, denied
+	}
+	sum := sha256.Sum256([]byte(roleArn + session + c.now.String() + c.reqID))
+	h := strings.ToUpper(hex.EncodeToString(sum[:]))
+	cred := &credential{
+		accessKey: "ASIA" + h[:16], secret: "sim-session-secret-" + h[16:40], token: "sim-session-token-" + h[40:64],
+		account: target.id, expires: c.now.Add(time.Duration(duration) * time.Second),
+		arn: s.w.arn("sts", "", target.id, "assumed-role/"+r.name+"/"+session), userID: r.id + ":" + session,
+	}
+	s.w.keys[cred.accessKey] = cred
+	x := newXML().open("Credentials").elem("AccessKeyId", cred.accessKey).elem("SecretAccessKey", cred.secret).
+		elem("SessionToken", cred.token).elem("Expiration", isoTime(cred.expires)).close("Credentials").
+		open("AssumedRoleUser").elem("AssumedRoleId", cred.userID).elem("Arn", cred.arn).close("AssumedRoleUser")
+	return x, nil
+}
+
+var externalIDRe = regexp.MustCompile(`"sts:ExternalId"\s*:\s*"([^"]*)"`)
+
+// trustExternalID returns the sts:ExternalId a trust policy's condition requires, if any. The simulator honours
+// exactly this one condition, the one used for cross-account scanning roles.
+func trustExternalID(doc string) string {
+	if m := externalIDRe.FindStringSubmatch(doc); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// Organizations (awsJson1.1, API 2016-11-28): aws-behaviour.md §6. Only the management account and a delegated
+// administrator may list accounts, tags and delegated administrators ("This operation can be called only from the
+// organization's management account or by a member account that is a delegated administrator").
+func orgOps() map[string]handler {
+	return map[string]handler{
+		"DescribeOrganization":        orgDescribeOrganization,
+		"ListAccounts":                orgListAccounts,
+		"ListTagsForResource":         orgListTagsForResource,
+		"ListDelegatedAdministrators": orgListDelegatedAdministrators,
+	}
+}
+
+func (s *Server) orgReader(c *call) error {
+	if s.w.org == nil {
+		return errf(400, "AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
+	}
+	if !s.w.isOrgReader(c.acct.id) {
+		return errf(400, "AccessDeniedException", "You don't have permissions to access this resource.")
+	}
+	return nil
+}
+
+func orgDescribeOrganization(s *Server, c *call) (any, error) {
+	o := s.w.org
+	if o == nil {
+		return nil, errf(400, "AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
+	}
+	p := s.w.part.Name
+	return map[string]any{"Organization": map[string]any{
+		"Id": o.ID, "Arn": "arn:" + p + ":organizations::" + o.ManagementAccount + ":organization/" + o.ID,
+		"FeatureSet": "ALL", "MasterAccountArn": "arn:" + p + ":organizations::" + o.ManagementAccount + ":account/" + o.ID + "/" + o.ManagementAccount,
+		"MasterAccountId": o.ManagementAccount, "MasterAccountEmail": s.w.accounts[o.ManagementAccount].email,
+		"AvailablePolicyTypes": []any{map[string]string{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}},
+	}}, nil
+}
+
+func (w *world) accountARN(id string) string {
+	return "arn:" + w.part.Name + ":organizations::" + w.org.ManagementAccount + ":account/" + w.org.ID + "/" + id
+}
+
+func orgListAccounts(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	max := 20
+	if c.has("MaxResults") {
+		if err := c.decode("MaxResults", &max); err != nil {
+			return nil, err
+		}
+		if max < 1 || max > 20 {
+			return nil, errf(400, "InvalidInputException", "You provided a value that does not match the required pattern.")
+		}
+	}
+	start, err := pageStart(c.str("NextToken"), c.svc)
+	if err != nil {
+		return nil, err
+	}
+	ids := s.w.order
+	end := min(start+max, len(ids))
+	list := []map[string]any{}
+	for _, id := range ids[min(start, len(ids)):end] {
+		a := s.w.accounts[id]
+		// Account.Status was retired on 2026-09-09 in favour of State (aws-behaviour.md rule 10).
+		list = append(list, map[string]any{"Id": a.id, "Arn": s.w.accountARN(a.id), "Email": a.email, "Name": a.name,
+			"State": a.state, "JoinedMethod": "CREATED", "JoinedTimestamp": epochSeconds(a.joined)})
+	}
+	out := map[string]any{"Accounts": list}
+	if end < len(ids) {
+		out["NextToken"] = pageToken(end)
+	}
+	return out, nil
+}
+
+func orgListTagsForResource(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	id := c.str("ResourceId")
+	a := s.w.accounts[id]
+	if a == nil {
+		return nil, errf(400, "TargetNotFoundException", "You specified a target that doesn't exist.")
+	}
+	tags := []map[string]string{}
+	for _, k := range sortedKeys(a.tags) {
+		tags = append(tags, map[string]string{"Key": k, "Value": a.tags[k]})
+	}
+	return map[string]any{"Tags": tags}, nil
+}
+
+func orgListDelegatedAdministrators(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	list := []map[string]any{}
+	if d := s.w.org.DelegatedAdmin; d != "" {
+		if sp := c.str("ServicePrincipal"); sp == "" || sp == "cloudtrail.amazonaws.com" {
+			a := s.w.accounts[d]
+			list = append(list, map[string]any{"Id": a.id, "Arn": s.w.accountARN(a.id), "Email": a.email, "Name": a.name,
+				"State": a.state, "JoinedMethod": "CREATED", "JoinedTimestamp": epochSeconds(a.joined),
+				"DelegationEnabledDate": epochSeconds(a.joined)})
+		}
+	}
+	return map[string]any{"DelegatedAdministrators": list}, nil
+}
+
+// EC2 DescribeRegions (ec2Query, API 2016-11-15): without AllRegions only enabled regions; with it every region and
+// its opt-in status (aws-behaviour.md §6).
+func ec2Ops() map[string]handler {
+	return map[string]handler{"DescribeRegions": ec2DescribeRegions}
+}
+
+func ec2DescribeRegions(s *Server, c *call) (any, error) {
+	all := c.str("AllRegions") == "true"
+	var names []string
+	for i := 1; ; i++ {
+		v := c.form.Get("RegionName." + strconv.Itoa(i))
+		if v == "" {
+			break
+		}
+		names = append(names, v)
+	}
+	filters := map[string][]string{}
+	for i := 1; ; i++ {
+		n := c.form.Get("Filter." + strconv.Itoa(i) + ".Name")
+		if n == "" {
+			break
+		}
+		for j := 1; ; j++ {
+			v := c.form.Get("Filter." + strconv.Itoa(i) + ".Value." + strconv.Itoa(j))
+			if v == "" {
+				break
+			}
+			filters[n] = append(filters[n], v)
+		}
+	}
+	p := s.w.part
+	regions := p.All()
+	sort.Strings(regions)
+	x := newXML().open("regionInfo")
+	for _, r := range regions {
+		enabled := c.acct.regions[r]
+		status := "opt-in-not-required"
+		if p.IsOptIn(r) {
+			status = "not-opted-in"
+			if enabled {
+				status = "opted-in"
+			}
+		}
+		if !all && !enabled && len(names) == 0 {
+			continue
+		}
+		if len(names) > 0 && !contains(names, r) {
+			continue
+		}
+		if v, ok := filters["region-name"]; ok && !contains(v, r) {
+			continue
+		}
+		if v, ok := filters["opt-in-status"]; ok && !contains(v, status) {
+			continue
+		}
+		x.open("item").elem("regionName", r).elem("regionEndpoint", "ec2."+r+"."+p.DNS).elem("optInStatus", status).close("item")
+	}
+	x.close("regionInfo")
+	return x, nil
+}
+
+func contains(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

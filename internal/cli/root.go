@@ -1,0 +1,104 @@
+// Package cli wires trailwatch's commands and flags to the internal packages. One file per command; each command
+// has an options struct and returns errors, which Execute maps to the documented exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes (docs/output.md).
+const (
+	ExitOK         = 0 // nothing failed
+	ExitFailed     = 1 // a finding FAILed at or above --fail-on
+	ExitIncomplete = 2 // the scan was incomplete: ERROR findings
+	ExitUsage      = 3 // usage or configuration error
+)
+
+// exitError carries an exit code up to Execute.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// env is what every command shares: streams and the logger.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	logLevel       string
+	log            *slog.Logger
+}
+
+// Execute runs trailwatch with args and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "trailwatch:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "trailwatch:", err)
+	// cobra's own errors (unknown flag, bad argument) are usage errors.
+	return ExitUsage
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trailwatch",
+		Short: "Check that every CloudTrail trail is integrated with CloudWatch Logs, explain why not, and fix it",
+		Long: `trailwatch owns one control end to end: CloudTrail trails are integrated with CloudWatch Logs
+(CIS AWS Foundations v1.2 2.4, v1.3-v2.0 3.4; Security Hub CloudTrail.5; AWS Config cloud-trail-cloud-watch-logs-enabled).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			switch strings.ToLower(e.logLevel) {
+			case "debug":
+				level = slog.LevelDebug
+			case "info":
+				level = slog.LevelInfo
+			case "warn", "":
+				level = slog.LevelWarn
+			case "error":
+				level = slog.LevelError
+			default:
+				return usageError("--log-level %q: want debug, info, warn or error", e.logLevel)
+			}
+			e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: ExitUsage, err: err} })
+	root.AddCommand(newSimCmd(e), newScanCmd(e), newDemoCmd(e), newControlsCmd(e))
+	return root
+}

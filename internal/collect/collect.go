@@ -1,0 +1,474 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/partition"
+)
+
+// Options narrow and tune the collection of one account.
+type Options struct {
+	// Regions narrows the scan to these regions (enabled ones only); empty scans every enabled region.
+	Regions []string
+	// HomeRegion is where global and region-listing calls go (STS, EC2 DescribeRegions); default us-east-1.
+	HomeRegion string
+	// Concurrency bounds the calls in flight for the account; default 8.
+	Concurrency int
+	// Logger receives debug logs; nil discards.
+	Logger *slog.Logger
+}
+
+// Account collects the account the clients' credentials belong to. It never returns an error: what could not be read
+// is recorded in the account (Error, RegionErrors, or a trail's *Err fields).
+func Account(ctx context.Context, c Clients, o Options) *model.Account {
+	if o.HomeRegion == "" {
+		o.HomeRegion = "us-east-1"
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	col := &collector{c: c, o: o, groups: map[string]*groupResult{}, roles: map[string]*roleResult{}}
+	return col.run(ctx)
+}
+
+type collector struct {
+	c    Clients
+	o    Options
+	acct *model.Account
+	part string
+
+	mu     sync.Mutex
+	groups map[string]*groupResult
+	roles  map[string]*roleResult
+}
+
+type groupResult struct {
+	once sync.Once
+	lg   *model.LogGroup
+	err  *model.CallError
+}
+
+type roleResult struct {
+	once sync.Once
+	role *model.Role
+	err  *model.CallError
+}
+
+func (col *collector) run(ctx context.Context) *model.Account {
+	a := &model.Account{RegionErrors: map[string]*model.CallError{}}
+	col.acct = a
+	id, err := col.c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		a.Error = Classify("sts:GetCallerIdentity", "", err)
+		return a
+	}
+	a.ID = aws.ToString(id.Account)
+	col.part = "aws"
+	if parts := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(parts) >= 2 && parts[1] != "" {
+		col.part = parts[1]
+	}
+	a.Partition = col.part
+	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
+	col.regions(ctx)
+	col.trails(ctx)
+	return a
+}
+
+// regions reads the enabled regions (EC2 DescribeRegions) and applies --regions.
+func (col *collector) regions(ctx context.Context) {
+	a := col.acct
+	var enabled []string
+	out, err := col.c.EC2(col.o.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+	if err == nil {
+		for _, r := range out.Regions {
+			enabled = append(enabled, aws.ToString(r.RegionName))
+		}
+	} else {
+		ce := Classify("ec2:DescribeRegions", col.o.HomeRegion, err)
+		p, _ := partition.Lookup(col.part)
+		enabled = p.Defaults
+		col.o.Logger.Warn("cannot list enabled regions; assuming the partition's default regions", "account_id", a.ID, "error", ce.Error())
+		a.Skipped = append(a.Skipped, model.SkippedRegion{Region: "*", Reason: fmt.Sprintf("enabled regions unknown (%s: %s); scanned the partition's default regions", ce.API, ce.Code)})
+	}
+	sort.Strings(enabled)
+	if len(col.o.Regions) == 0 {
+		a.Regions = enabled
+		return
+	}
+	want := map[string]bool{}
+	for _, r := range col.o.Regions {
+		want[r] = true
+	}
+	isEnabled := map[string]bool{}
+	for _, r := range enabled {
+		isEnabled[r] = true
+		if want[r] {
+			a.Regions = append(a.Regions, r)
+		} else {
+			a.Skipped = append(a.Skipped, model.SkippedRegion{Region: r, Reason: "outside --regions"})
+		}
+	}
+	for _, r := range col.o.Regions {
+		if !isEnabled[r] {
+			a.Skipped = append(a.Skipped, model.SkippedRegion{Region: r, Reason: "not enabled in this account"})
+		}
+	}
+	sort.Slice(a.Skipped, func(i, j int) bool { return a.Skipped[i].Region < a.Skipped[j].Region })
+}
+
+// trails lists trails in every region in scope, deduplicates them by ARN, and reads each one's details.
+func (col *collector) trails(ctx context.Context) {
+	a := col.acct
+	type regionResult struct {
+		trails []*model.Trail
+		err    *model.CallError
+	}
+	results := make([]regionResult, len(a.Regions))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(col.o.Concurrency)
+	for i, region := range a.Regions {
+		g.Go(func() error {
+			out, err := col.c.CloudTrail(region).DescribeTrails(gctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
+			if err != nil {
+				results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
+				return nil
+			}
+			for _, t := range out.TrailList {
+				results[i].trails = append(results[i].trails, col.trailOf(t, region))
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	byARN := map[string]*model.Trail{}
+	var regions []string
+	for i, r := range results {
+		region := a.Regions[i]
+		if r.err != nil {
+			if r.err.Kind == model.ErrRegionDisabled {
+				a.Skipped = append(a.Skipped, model.SkippedRegion{Region: region, Reason: "credentials refused (" + r.err.Code + "): region not enabled"})
+				continue
+			}
+			a.RegionErrors[region] = r.err
+			regions = append(regions, region)
+			continue
+		}
+		regions = append(regions, region)
+		for _, t := range r.trails {
+			if prev := byARN[t.ARN]; prev != nil {
+				prev.SeenIn = append(prev.SeenIn, region)
+				continue
+			}
+			byARN[t.ARN] = t
+			a.Trails = append(a.Trails, t)
+		}
+	}
+	a.Regions = regions
+	sort.Slice(a.Trails, func(i, j int) bool { return a.Trails[i].ARN < a.Trails[j].ARN })
+
+	for _, t := range a.Trails {
+		if t.Organization && !t.OwnedElsewhere {
+			col.orgID(ctx)
+			break
+		}
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(col.o.Concurrency)
+	for _, t := range a.Trails {
+		g.Go(func() error { col.details(gctx, t); return nil })
+	}
+	_ = g.Wait()
+}
+
+func (col *collector) orgID(ctx context.Context) {
+	out, err := col.c.Organizations().DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		col.o.Logger.Warn("cannot read the organization id; organization trail stream permissions are checked without it",
+			"account_id", col.acct.ID, "error", Classify("organizations:DescribeOrganization", "", err).Error())
+		return
+	}
+	if out.Organization != nil {
+		col.acct.OrgID = aws.ToString(out.Organization.Id)
+	}
+}
+
+// trailOf converts a DescribeTrails entry seen in region.
+func (col *collector) trailOf(t cttypes.Trail, region string) *model.Trail {
+	arn := aws.ToString(t.TrailARN)
+	owner := ""
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+		owner = parts[4]
+	}
+	return &model.Trail{
+		ARN: arn, Name: aws.ToString(t.Name), HomeRegion: aws.ToString(t.HomeRegion), OwnerAccount: owner,
+		MultiRegion: aws.ToBool(t.IsMultiRegionTrail), Organization: aws.ToBool(t.IsOrganizationTrail),
+		OwnedElsewhere: owner != col.acct.ID, LogGroupARN: aws.ToString(t.CloudWatchLogsLogGroupArn),
+		RoleARN: aws.ToString(t.CloudWatchLogsRoleArn), HasCustomEventSelectors: aws.ToBool(t.HasCustomEventSelectors),
+		SeenIn: []string{region},
+	}
+}
+
+// details reads a trail's status and event selectors (home region, by ARN) and, for trails the account owns, its log
+// group and delivery role.
+func (col *collector) details(ctx context.Context, t *model.Trail) {
+	ct := col.c.CloudTrail(t.HomeRegion)
+	st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(t.ARN)})
+	if err != nil {
+		t.StatusErr = Classify("cloudtrail:GetTrailStatus", t.HomeRegion, err)
+	} else {
+		t.Status = &model.TrailStatus{
+			IsLogging: st.IsLogging, LatestDelivery: utc(st.LatestCloudWatchLogsDeliveryTime),
+			LatestDeliveryError: st.LatestCloudWatchLogsDeliveryError, StartLoggingTime: utc(st.StartLoggingTime),
+			StopLoggingTime: utc(st.StopLoggingTime), ErrorFieldsNotVisible: t.OwnedElsewhere,
+		}
+	}
+	// Without custom selectors a trail logs all management events (HasCustomEventSelectors false): no call needed.
+	if t.HasCustomEventSelectors {
+		sel, err := ct.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(t.ARN)})
+		if err != nil {
+			t.SelectorsErr = Classify("cloudtrail:GetEventSelectors", t.HomeRegion, err)
+		} else {
+			mgmt := managementEvents(sel)
+			t.ManagementEvents = &mgmt
+		}
+	} else {
+		mgmt := true
+		t.ManagementEvents = &mgmt
+	}
+	if t.OwnedElsewhere || t.LogGroupARN == "" {
+		return
+	}
+	t.LogGroup, t.LogGroupErr = col.logGroup(ctx, t.LogGroupARN)
+	if t.RoleARN != "" {
+		t.Role, t.RoleErr = col.role(ctx, t.RoleARN)
+	}
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// managementEvents reports whether any event selector, basic or advanced, includes management events.
+func managementEvents(out *cloudtrail.GetEventSelectorsOutput) bool {
+	if len(out.EventSelectors) == 0 && len(out.AdvancedEventSelectors) == 0 {
+		return true
+	}
+	for _, s := range out.EventSelectors {
+		if s.IncludeManagementEvents == nil || *s.IncludeManagementEvents {
+			return true
+		}
+	}
+	for _, s := range out.AdvancedEventSelectors {
+		for _, f := range s.FieldSelectors {
+			if aws.ToString(f.Field) == "eventCategory" {
+				for _, v := range f.Equals {
+					if v == "Management" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the
+// exact name. A group in another account than the scanned one cannot be read and is reported as not found there.
+func (col *collector) logGroup(ctx context.Context, arn string) (*model.LogGroup, *model.CallError) {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
+		return nil, nil
+	}
+	name, region, acct := parts[6], parts[3], parts[4]
+	lg := &model.LogGroup{ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", parts[1], region, acct, name), Name: name, Region: region, Account: acct}
+	if acct != col.acct.ID || !contains(col.acct.Regions, region) && !col.knownRegion(region) {
+		return lg, nil
+	}
+	key := region + "\x00" + name
+	col.mu.Lock()
+	res := col.groups[key]
+	if res == nil {
+		res = &groupResult{}
+		col.groups[key] = res
+	}
+	col.mu.Unlock()
+	res.once.Do(func() {
+		p := cloudwatchlogs.NewDescribeLogGroupsPaginator(col.c.Logs(region), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+		found := *lg
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				res.err = Classify("logs:DescribeLogGroups", region, err)
+				return
+			}
+			for _, g := range out.LogGroups {
+				if aws.ToString(g.LogGroupName) == name {
+					found.Exists = true
+					if g.RetentionInDays != nil {
+						d := int(*g.RetentionInDays)
+						found.RetentionDays = &d
+					}
+					found.Class = string(g.LogGroupClass)
+					if g.Arn != nil {
+						found.ARN = aws.ToString(g.Arn)
+					}
+					res.lg = &found
+					return
+				}
+			}
+		}
+		res.lg = &found
+	})
+	return res.lg, res.err
+}
+
+func (col *collector) knownRegion(region string) bool {
+	p, _ := partition.Lookup(col.part)
+	return p.Known(region)
+}
+
+// role reads a delivery role with its trust policy and every inline and attached policy.
+func (col *collector) role(ctx context.Context, arn string) (*model.Role, *model.CallError) {
+	name := arn[strings.LastIndex(arn, "/")+1:]
+	r := &model.Role{ARN: arn, Name: name}
+	if !strings.Contains(arn, ":iam::"+col.acct.ID+":role/") {
+		return r, nil // another account's role: CloudTrail cannot use it either
+	}
+	col.mu.Lock()
+	res := col.roles[arn]
+	if res == nil {
+		res = &roleResult{}
+		col.roles[arn] = res
+	}
+	col.mu.Unlock()
+	res.once.Do(func() { res.role, res.err = col.readRole(ctx, r) })
+	return res.role, res.err
+}
+
+func (col *collector) readRole(ctx context.Context, r *model.Role) (*model.Role, *model.CallError) {
+	c := col.c.IAM()
+	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
+	if err != nil {
+		ce := Classify("iam:GetRole", "", err)
+		if ce.Kind == model.ErrNotFound {
+			return r, nil
+		}
+		return nil, ce
+	}
+	if aws.ToString(out.Role.Arn) != r.ARN {
+		return r, nil // same name, other path: not the role the trail names
+	}
+	r.Exists = true
+	r.Trust = decode(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	names := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(r.Name)})
+	for names.HasMorePages() {
+		page, err := names.NextPage(ctx)
+		if err != nil {
+			return nil, Classify("iam:ListRolePolicies", "", err)
+		}
+		for _, pn := range page.PolicyNames {
+			doc, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(pn)})
+			if err != nil {
+				return nil, Classify("iam:GetRolePolicy", "", err)
+			}
+			r.Policies = append(r.Policies, model.PolicyDoc{Name: pn, Document: decode(aws.ToString(doc.PolicyDocument))})
+		}
+	}
+	att := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(r.Name)})
+	for att.HasMorePages() {
+		page, err := att.NextPage(ctx)
+		if err != nil {
+			return nil, Classify("iam:ListAttachedRolePolicies", "", err)
+		}
+		for _, ap := range page.AttachedPolicies {
+			pol, err := c.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: ap.PolicyArn})
+			if err != nil {
+				return nil, Classify("iam:GetPolicy", "", err)
+			}
+			ver, err := c.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: ap.PolicyArn, VersionId: pol.Policy.DefaultVersionId})
+			if err != nil {
+				return nil, Classify("iam:GetPolicyVersion", "", err)
+			}
+			r.Policies = append(r.Policies, model.PolicyDoc{Name: aws.ToString(ap.PolicyName), ARN: aws.ToString(ap.PolicyArn),
+				Document: decode(aws.ToString(ver.PolicyVersion.Document))})
+		}
+	}
+	return r, nil
+}
+
+// decode undoes IAM's URL encoding of policy documents (RFC 3986; the SDK does not decode them).
+func decode(s string) string {
+	if d, err := url.QueryUnescape(s); err == nil {
+		return d
+	}
+	return s
+}
+
+func contains(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Classify maps an AWS error, once, to a CallError with a domain kind.
+func Classify(api, region string, err error) *model.CallError {
+	ce := &model.CallError{API: api, Region: region, Kind: model.ErrOther, Code: "Error", Message: err.Error()}
+	var qe ratelimit.QuotaExceededError
+	if errors.As(err, &qe) {
+		ce.Kind, ce.Code, ce.Message = model.ErrThrottled, "RetryQuotaExceeded", "the SDK's retry quota ran out under throttling"
+		return ce
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			ce.Code = "Canceled"
+		}
+		return ce
+	}
+	ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
+	switch ce.Code {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthorizationError",
+		"CloudTrailARNInvalidException", "OperationNotPermittedException":
+		ce.Kind = model.ErrAccessDenied
+	case "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+		"RequestLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException":
+		ce.Kind = model.ErrThrottled
+	case "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure":
+		// A disabled opt-in region refuses the credentials (prowler-cloud/prowler#1808).
+		ce.Kind = model.ErrRegionDisabled
+	case "TrailNotFoundException", "NoSuchEntity", "ResourceNotFoundException":
+		ce.Kind = model.ErrNotFound
+	}
+	return ce
+}

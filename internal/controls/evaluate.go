@@ -1,0 +1,552 @@
+package controls
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/policy"
+)
+
+// Settings are the thresholds a scan judges against.
+type Settings struct {
+	// Now is the instant ages are measured from (UTC).
+	Now time.Time
+	// MaxDeliveryAge is the oldest acceptable CloudWatch Logs delivery; older fails. Exactly this age passes.
+	MaxDeliveryAge time.Duration
+	// MinRetentionDays is the shortest acceptable log group retention.
+	MinRetentionDays int
+	// PendingWindow: a whole pipeline that has never delivered is PENDING, not FAIL, while logging started less than
+	// this long ago.
+	PendingWindow time.Duration
+}
+
+// DefaultSettings returns the documented defaults at instant now.
+func DefaultSettings(now time.Time) Settings {
+	return Settings{Now: now.UTC(), MaxDeliveryAge: 24 * time.Hour, MinRetentionDays: 365, PendingWindow: 30 * time.Minute}
+}
+
+// Reason codes (docs/controls.md).
+const (
+	NotIntegrated        = "NOT_INTEGRATED"
+	NeverDelivered       = "NEVER_DELIVERED"
+	DeliveryStale        = "DELIVERY_STALE"
+	DeliveryError        = "DELIVERY_ERROR"
+	NotLogging           = "NOT_LOGGING"
+	LogGroupMissing      = "LOG_GROUP_MISSING"
+	RoleMissing          = "ROLE_MISSING"
+	RoleNotTrusted       = "ROLE_NOT_TRUSTED"
+	RoleCannotWrite      = "ROLE_CANNOT_WRITE"
+	NoManagementEvents   = "NO_MANAGEMENT_EVENTS"
+	OwnedElsewhere       = "OWNED_ELSEWHERE"
+	AccessDenied         = "ACCESS_DENIED"
+	Throttled            = "THROTTLED"
+	CollectionError      = "COLLECTION_ERROR"
+	RetentionTooShort    = "RETENTION_TOO_SHORT"
+	NoTrail              = "NO_TRAIL"
+	RegionsUncovered     = "REGIONS_UNCOVERED"
+	PendingFirstDelivery = "PENDING_FIRST_DELIVERY"
+)
+
+// verdict accumulates reasons, each with the status it implies; the finding's status is the worst of them.
+type verdict struct {
+	status  model.Status
+	reasons []model.Reason
+	notes   []string
+}
+
+func (v *verdict) add(st model.Status, code, format string, args ...any) {
+	v.reasons = append(v.reasons, model.Reason{Code: code, Message: fmt.Sprintf(format, args...)})
+	// FAIL outranks ERROR: a definite failure stays a failure even when another read failed.
+	if v.status == "" || st.Rank() < v.status.Rank() {
+		v.status = st
+	}
+}
+
+func (v *verdict) note(format string, args ...any) {
+	v.notes = append(v.notes, fmt.Sprintf(format, args...))
+}
+
+func errorReason(v *verdict, what string, e *model.CallError) {
+	code := CollectionError
+	switch e.Kind {
+	case model.ErrAccessDenied:
+		code = AccessDenied
+	case model.ErrThrottled:
+		code = Throttled
+	}
+	v.add(model.StatusError, code, "%s: %s failed: %s: %s", what, e.API, e.Code, e.Message)
+}
+
+// view is one account's view of a trail.
+type view struct {
+	acct  *model.Account
+	trail *model.Trail
+}
+
+// Evaluate judges an inventory against the catalog's controls. Each trail is judged once, by its ARN: from its owner's
+// account when the owner was scanned, else from the best member view. Findings come back sorted by account, region,
+// status (worst first) and resource.
+func Evaluate(cat *Catalog, inv *model.Inventory, s Settings) []model.Finding {
+	e := &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}}
+	return e.run()
+}
+
+type evaluator struct {
+	cat      *Catalog
+	inv      *model.Inventory
+	s        Settings
+	verdicts map[string]model.Status // trail ARN -> integration status
+	names    map[string]string       // account id -> name
+	findings []model.Finding
+}
+
+func (e *evaluator) run() []model.Finding {
+	views := map[string][]view{}
+	var order []string
+	for _, a := range e.inv.Accounts {
+		e.names[a.ID] = a.Name
+		for _, t := range a.Trails {
+			if _, ok := views[t.ARN]; !ok {
+				order = append(order, t.ARN)
+			}
+			views[t.ARN] = append(views[t.ARN], view{a, t})
+		}
+	}
+	groups := map[string]bool{}
+	for _, arn := range order {
+		v := best(views[arn])
+		e.integration(v)
+		if lg := v.trail.LogGroup; !v.trail.OwnedElsewhere && (lg != nil || v.trail.LogGroupErr != nil) {
+			key := v.trail.LogGroupARN
+			if lg != nil {
+				key = lg.ARN
+			}
+			if !groups[key] {
+				groups[key] = true
+				e.retention(v)
+			}
+		}
+	}
+	for _, a := range e.inv.Accounts {
+		e.capture(a)
+	}
+	sort.SliceStable(e.findings, func(i, j int) bool {
+		a, b := e.findings[i], e.findings[j]
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		if a.Region != b.Region {
+			// Account-level findings ("global") first, then regions in order.
+			if a.Region == "global" || b.Region == "global" {
+				return a.Region == "global"
+			}
+			return a.Region < b.Region
+		}
+		if a.Status.Rank() != b.Status.Rank() {
+			return a.Status.Rank() < b.Status.Rank()
+		}
+		if a.ControlID != b.ControlID {
+			return a.ControlID < b.ControlID
+		}
+		return a.ResourceID < b.ResourceID
+	})
+	return e.findings
+}
+
+// best picks the view a trail is judged from: the owner's, else a member's that could read the status.
+func best(vs []view) view {
+	for _, v := range vs {
+		if !v.trail.OwnedElsewhere {
+			return v
+		}
+	}
+	for _, v := range vs {
+		if v.trail.Status != nil {
+			return v
+		}
+	}
+	return vs[0]
+}
+
+func (e *evaluator) finding(controlID, acct, region, rtype, rid string, v *verdict) model.Finding {
+	ctl, _ := e.cat.Control(controlID)
+	f := model.Finding{
+		ID: model.FindingID(controlID, rid), ControlID: controlID, Title: ctl.Title, Status: v.status,
+		Severity: ctl.Severity, AccountID: acct, AccountName: e.names[acct], Region: region, ResourceType: rtype,
+		ResourceID: rid, Reasons: v.reasons, Notes: v.notes,
+	}
+	if f.Reasons == nil {
+		f.Reasons = []model.Reason{}
+	}
+	if f.Status != model.StatusPass && f.Status != model.StatusSkipped {
+		f.Remediation = ctl.Remediation
+	}
+	return f
+}
+
+// integration judges cloudtrail-cloudwatch-integration for one trail.
+func (e *evaluator) integration(vw view) {
+	t, s := vw.trail, e.s
+	v := &verdict{}
+	owner := t.OwnerAccount
+	if t.OwnedElsewhere {
+		v.note("Organization trail owned by account %s; seen from account %s.", owner, vw.acct.ID)
+	}
+	if t.StatusErr != nil && t.OwnedElsewhere && t.LogGroupARN != "" {
+		// A member may not read the organization trail: the owner must judge it, and that is no failure here.
+		v.add(model.StatusSkipped, OwnedElsewhere, "Organization trail owned by account %s: judge it in the management account or the delegated administrator (%s refused: %s).", owner, t.StatusErr.API, t.StatusErr.Code)
+		e.emit(t, v)
+		return
+	}
+	if t.LogGroupARN == "" {
+		v.add(model.StatusFail, NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
+	}
+	st := t.Status
+	if t.StatusErr != nil {
+		errorReason(v, "trail status", t.StatusErr)
+	}
+	if st != nil && st.IsLogging != nil && !*st.IsLogging {
+		msg := "The trail is not logging (IsLogging is false)"
+		if st.StopLoggingTime != nil {
+			msg += fmt.Sprintf("; it stopped at %s", st.StopLoggingTime.UTC().Format(time.RFC3339))
+		}
+		v.add(model.StatusFail, NotLogging, "%s.", msg)
+	}
+	pipelineIssue := false
+	if !t.OwnedElsewhere && t.LogGroupARN != "" {
+		pipelineIssue = e.pipeline(t, v, vw.acct)
+	} else if t.OwnedElsewhere && t.LogGroupARN != "" {
+		v.note("The log group and delivery role are in account %s and were not checked from here.", owner)
+	}
+	if st != nil && t.LogGroupARN != "" {
+		e.delivery(t, st, v, pipelineIssue)
+	}
+	if t.ManagementEvents != nil && !*t.ManagementEvents {
+		v.add(model.StatusWarn, NoManagementEvents, "The trail's event selectors exclude management events: CloudWatch Logs receives no API activity to alarm on.")
+	}
+	if t.SelectorsErr != nil {
+		v.note("Event selectors could not be read (%s: %s); management events assumed.", t.SelectorsErr.API, t.SelectorsErr.Code)
+	}
+	if v.status == "" && (st == nil || st.LatestDelivery == nil) {
+		v.status = model.StatusPass
+	} else if v.status == "" {
+		v.status = model.StatusPass
+		age := s.Now.Sub(*st.LatestDelivery).Round(time.Second)
+		v.reasons = append(v.reasons, model.Reason{Code: "DELIVERING", Message: fmt.Sprintf("Delivered to CloudWatch Logs %s ago (at %s UTC).", age, st.LatestDelivery.UTC().Format(time.RFC3339))})
+	}
+	e.emit(t, v)
+}
+
+func (e *evaluator) emit(t *model.Trail, v *verdict) {
+	f := e.finding(IntegrationID, t.OwnerAccount, t.HomeRegion, model.TypeTrail, t.ARN, v)
+	f.Commands = integrationCommands(t, f, e.inv.Partition, e.orgID())
+	e.verdicts[t.ARN] = f.Status
+	e.findings = append(e.findings, f)
+}
+
+// delivery judges the latest CloudWatch Logs delivery time and error.
+func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, pipelineIssue bool) {
+	s := e.s
+	recent := false
+	switch {
+	case st.LatestDelivery == nil:
+		started := st.StartLoggingTime
+		if !pipelineIssue && v.status == "" && started != nil && s.Now.Sub(*started) < s.PendingWindow {
+			v.add(model.StatusPending, PendingFirstDelivery, "No delivery yet; logging started %s ago (at %s UTC), within the %s first-delivery window.",
+				s.Now.Sub(*started).Round(time.Second), started.UTC().Format(time.RFC3339), s.PendingWindow)
+		} else {
+			v.add(model.StatusFail, NeverDelivered, "CloudTrail reports no CloudWatch Logs delivery for this trail (LatestCloudWatchLogsDeliveryTime is absent).")
+		}
+	default:
+		age := s.Now.Sub(*st.LatestDelivery)
+		if age > s.MaxDeliveryAge {
+			v.add(model.StatusFail, DeliveryStale, "Latest CloudWatch Logs delivery was %s ago (at %s UTC), older than the %s maximum.",
+				fmtAge(age), st.LatestDelivery.UTC().Format(time.RFC3339), fmtAge(s.MaxDeliveryAge))
+		} else {
+			recent = true
+		}
+	}
+	if st.LatestDeliveryError != nil && *st.LatestDeliveryError != "" {
+		if recent {
+			v.add(model.StatusWarn, DeliveryError, "CloudTrail reports a CloudWatch Logs delivery error, though the latest delivery is recent (the error may be old): %q.", *st.LatestDeliveryError)
+		} else {
+			v.add(model.StatusFail, DeliveryError, "CloudTrail reports a CloudWatch Logs delivery error: %q.", *st.LatestDeliveryError)
+		}
+	}
+	if st.ErrorFieldsNotVisible {
+		v.note("Delivery errors of an organization trail are not visible from a member account.")
+	}
+}
+
+// pipeline checks the log group and the delivery role; it reports whether any link is broken.
+func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bool {
+	broken := false
+	lgName, lgRegion, lgAcct := parseGroupARN(t.LogGroupARN)
+	switch {
+	case t.LogGroupErr != nil:
+		errorReason(v, "log group", t.LogGroupErr)
+	case t.LogGroup != nil && !t.LogGroup.Exists:
+		broken = true
+		v.add(model.StatusFail, LogGroupMissing, "Log group %s does not exist in account %s, region %s.", lgName, lgAcct, lgRegion)
+	case t.LogGroup == nil && lgName == "":
+		broken = true
+		v.add(model.StatusFail, LogGroupMissing, "The log group ARN %q is not a valid CloudWatch Logs log group ARN.", t.LogGroupARN)
+	}
+	if t.LogGroupARN != "" && !strings.HasSuffix(t.LogGroupARN, ":*") {
+		v.note("The log group ARN does not end in \":*\"; CloudTrail normally stores it with the suffix.")
+	}
+	switch {
+	case t.RoleARN == "":
+		broken = true
+		v.add(model.StatusFail, RoleMissing, "The trail has no CloudWatch Logs role (CloudWatchLogsRoleArn is empty).")
+	case t.RoleErr != nil:
+		errorReason(v, "delivery role", t.RoleErr)
+	case t.Role != nil && !t.Role.Exists:
+		broken = true
+		v.add(model.StatusFail, RoleMissing, "Delivery role %s does not exist.", t.RoleARN)
+	case t.Role != nil:
+		trust, err := policy.Parse(t.Role.Trust)
+		var d policy.Decision
+		if err == nil {
+			d = policy.TrustsService(trust, "cloudtrail.amazonaws.com")
+		}
+		if !d.Allowed {
+			broken = true
+			v.add(model.StatusFail, RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it (trust policy).", t.RoleARN)
+		} else if d.ConditionsNotEvaluated {
+			v.note("The role's trust policy has conditions, which were not evaluated; AWS documents that aws:SourceArn and aws:SourceAccount are not supported for this role.")
+		}
+		var docs []*policy.Document
+		for _, p := range t.Role.Policies {
+			if d, err := policy.Parse(p.Document); err == nil {
+				docs = append(docs, d)
+			}
+		}
+		missing, conditional := e.cannotWrite(t, acct, docs, lgName, lgRegion, lgAcct)
+		if len(missing) > 0 {
+			broken = true
+			v.add(model.StatusFail, RoleCannotWrite, "Role %s may not %s.", t.RoleARN, strings.Join(missing, "; "))
+		}
+		if conditional {
+			v.note("The role's permission policies have conditions, which were not evaluated.")
+		}
+	}
+	return broken
+}
+
+// cannotWrite lists the writes the role's policies do not allow: logs:CreateLogStream and logs:PutLogEvents on the
+// streams CloudTrail writes, <account>_CloudTrail_<region> for each region the trail covers (CTUG
+// cloudwatch-log-group-log-stream-naming-for-cloudtrail) and, for an organization trail, o-<org id>_* streams.
+func (e *evaluator) cannotWrite(t *model.Trail, acct *model.Account, docs []*policy.Document, name, region, account string) ([]string, bool) {
+	if name == "" {
+		return nil, false
+	}
+	regions := []string{t.HomeRegion}
+	if t.MultiRegion {
+		for _, r := range acct.Regions {
+			if r != t.HomeRegion {
+				regions = append(regions, r)
+			}
+		}
+	}
+	part := partitionOf(t.ARN)
+	base := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:", part, region, account, name)
+	var streams []string
+	for _, r := range regions {
+		streams = append(streams, fmt.Sprintf("%s_CloudTrail_%s", t.OwnerAccount, r))
+	}
+	if t.Organization && acct.OrgID != "" {
+		streams = append(streams, fmt.Sprintf("%s_%s_CloudTrail_%s", acct.OrgID, t.OwnerAccount, t.HomeRegion))
+	}
+	var missing []string
+	conditional := false
+	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+		for _, st := range streams {
+			d := policy.Evaluate(docs, action, base+st)
+			if d.ConditionsNotEvaluated {
+				conditional = true
+			}
+			if !d.Allowed {
+				missing = append(missing, fmt.Sprintf("%s on %s", action, base+st))
+				break
+			}
+		}
+	}
+	return missing, conditional
+}
+
+// retention judges cloudwatch-log-group-retention for the log group a trail delivers to.
+func (e *evaluator) retention(vw view) {
+	t := vw.trail
+	v := &verdict{}
+	lg := t.LogGroup
+	name, region, acct := parseGroupARN(t.LogGroupARN)
+	rid := strings.TrimSuffix(t.LogGroupARN, ":*")
+	if t.LogGroupErr != nil {
+		errorReason(v, "log group", t.LogGroupErr)
+	} else {
+		if !lg.Exists {
+			return // reported by the integration finding as LOG_GROUP_MISSING
+		}
+		rid = strings.TrimSuffix(lg.ARN, ":*")
+		name, region, acct = lg.Name, lg.Region, lg.Account
+		switch {
+		case lg.RetentionDays == nil:
+			v.status = model.StatusPass
+			v.reasons = append(v.reasons, model.Reason{Code: "RETENTION_OK", Message: "Retention is never expire."})
+		case *lg.RetentionDays < e.s.MinRetentionDays:
+			v.add(model.StatusFail, RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", name, *lg.RetentionDays, e.s.MinRetentionDays)
+		default:
+			v.status = model.StatusPass
+			v.reasons = append(v.reasons, model.Reason{Code: "RETENTION_OK", Message: fmt.Sprintf("Retention is %d days (minimum %d).", *lg.RetentionDays, e.s.MinRetentionDays)})
+		}
+		if lg.Class == "INFREQUENT_ACCESS" || lg.Class == "DELIVERY" {
+			v.note("Log group class %s may not support metric filters; verify alarms work.", lg.Class)
+		}
+	}
+	v.note("Receives events from trail %s.", t.ARN)
+	f := e.finding(RetentionID, acct, region, model.TypeLogGroup, rid, v)
+	if f.Status == model.StatusFail {
+		f.Commands = []string{fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, shellQuote(name), nextRetention(e.s.MinRetentionDays))}
+	}
+	e.findings = append(e.findings, f)
+}
+
+// capture judges account-activity-capture: every enabled region in scope must be covered by a healthy trail that logs
+// management events.
+func (e *evaluator) capture(a *model.Account) {
+	v := &verdict{}
+	rid := a.ID
+	if a.Error != nil {
+		errorReason(v, "account", a.Error)
+		f := e.finding(CaptureID, a.ID, "global", model.TypeAccount, rid, v)
+		e.findings = append(e.findings, f)
+		return
+	}
+	covered := map[string]string{}   // region -> covering trail ARN
+	deferred := map[string]string{}  // region -> org trail judged elsewhere (SKIPPED)
+	pendingBy := map[string]string{} // region -> trail ARN whose first delivery is pending
+	for _, t := range a.Trails {
+		mgmt := t.ManagementEvents == nil || *t.ManagementEvents
+		if !mgmt {
+			continue
+		}
+		st := e.verdicts[t.ARN]
+		regions := []string{t.HomeRegion}
+		if t.MultiRegion {
+			regions = a.Regions
+		}
+		for _, r := range regions {
+			switch st {
+			case model.StatusPass, model.StatusWarn:
+				if _, ok := covered[r]; !ok {
+					covered[r] = t.ARN
+				}
+			case model.StatusSkipped:
+				deferred[r] = t.ARN
+			case model.StatusPending:
+				pendingBy[r] = t.ARN
+			}
+		}
+	}
+	var uncovered, unknown, deferredRegions, pending []string
+	for _, r := range a.Regions {
+		if _, ok := covered[r]; ok {
+			continue
+		}
+		switch {
+		case deferred[r] != "":
+			deferredRegions = append(deferredRegions, r)
+		case pendingBy[r] != "":
+			pending = append(pending, r)
+		case a.RegionErrors[r] != nil:
+			unknown = append(unknown, r)
+		default:
+			uncovered = append(uncovered, r)
+		}
+	}
+	if len(a.Trails) == 0 && len(a.RegionErrors) == 0 {
+		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region.", a.ID)
+	} else if len(uncovered) > 0 {
+		v.add(model.StatusFail, RegionsUncovered, "No healthy, integrated trail captures management events in %d of %d regions: %s.", len(uncovered), len(a.Regions), strings.Join(uncovered, ", "))
+	}
+	for _, r := range unknown {
+		errorReason(v, "trails in "+r, a.RegionErrors[r])
+	}
+	if len(deferredRegions) > 0 {
+		v.add(model.StatusSkipped, OwnedElsewhere, "Regions %s rely on organization trail %s, which this account may not read: judge it in the management account.", strings.Join(deferredRegions, ", "), deferred[deferredRegions[0]])
+	}
+	if len(pending) > 0 {
+		v.add(model.StatusPending, PendingFirstDelivery, "Regions %s rely on trail %s, whose first delivery is pending.", strings.Join(pending, ", "), pendingBy[pending[0]])
+	}
+	if v.status == "" {
+		v.status = model.StatusPass
+		var by []string
+		seen := map[string]bool{}
+		for _, r := range a.Regions {
+			if arn := covered[r]; !seen[arn] {
+				seen[arn] = true
+				by = append(by, arn)
+			}
+		}
+		v.reasons = append(v.reasons, model.Reason{Code: "CAPTURED", Message: fmt.Sprintf("All %d scanned regions are captured by %s.", len(a.Regions), strings.Join(by, ", "))})
+	}
+	for _, sk := range a.Skipped {
+		v.note("Region %s not scanned: %s.", sk.Region, sk.Reason)
+	}
+	f := e.finding(CaptureID, a.ID, "global", model.TypeAccount, rid, v)
+	if f.Status == model.StatusFail {
+		f.Commands = captureCommands(a, e.inv.Partition)
+	}
+	e.findings = append(e.findings, f)
+}
+
+// orgID is the organization id any scanned account reported.
+func (e *evaluator) orgID() string {
+	for _, a := range e.inv.Accounts {
+		if a.OrgID != "" {
+			return a.OrgID
+		}
+	}
+	return ""
+}
+
+func fmtAge(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h := int(d.Hours())
+	m := int(d.Minutes()) % 60
+	if m == 0 {
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh%02dm", h, m)
+}
+
+// parseGroupARN splits arn:<p>:logs:<region>:<account>:log-group:<name>[:*]; empty name when it is not one.
+func parseGroupARN(arn string) (name, region, account string) {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
+		return "", "", ""
+	}
+	return parts[6], parts[3], parts[4]
+}
+
+func partitionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) < 2 || parts[1] == "" {
+		return "aws"
+	}
+	return parts[1]
+}
+
+// nextRetention is the smallest retention CloudWatch Logs accepts that is at least min days.
+func nextRetention(min int) int {
+	for _, d := range []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653} {
+		if d >= min {
+			return d
+		}
+	}
+	return 3653
+}

@@ -1,0 +1,63 @@
+package model
+
+// Status is a finding's verdict.
+type Status string
+
+// Statuses, from worst to best for sorting: see Rank.
+const (
+	StatusFail    Status = "FAIL"
+	StatusError   Status = "ERROR"
+	StatusWarn    Status = "WARN"
+	StatusUnknown Status = "UNKNOWN" // reserved for IaC checks
+	StatusPending Status = "PENDING"
+	StatusSkipped Status = "SKIPPED"
+	StatusMuted   Status = "MUTED" // reserved for exceptions
+	StatusPass    Status = "PASS"
+)
+
+// AllStatuses lists every status in rank order.
+var AllStatuses = []Status{StatusFail, StatusError, StatusWarn, StatusUnknown, StatusPending, StatusSkipped, StatusMuted, StatusPass}
+
+// Rank orders statuses for display: lower is worse.
+func (s Status) Rank() int {
+	for i, v := range AllStatuses {
+		if v == s {
+			return i
+		}
+	}
+	return len(AllStatuses)
+}
+
+// Resource types, as AWS CloudFormation names them.
+const (
+	TypeTrail    = "AWS::CloudTrail::Trail"
+	TypeLogGroup = "AWS::Logs::LogGroup"
+	TypeAccount  = "AWS::::Account"
+)
+
+// Reason explains a verdict with a stable code (docs/controls.md).
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Finding is one control's verdict on one resource.
+type Finding struct {
+	ID           string   `json:"id"`
+	ControlID    string   `json:"control_id"`
+	Title        string   `json:"title"`
+	Status       Status   `json:"status"`
+	Severity     string   `json:"severity"`
+	AccountID    string   `json:"account_id"`
+	AccountName  string   `json:"account_name,omitempty"`
+	Region       string   `json:"region"`
+	ResourceType string   `json:"resource_type"`
+	ResourceID   string   `json:"resource_id"`
+	Reasons      []Reason `json:"reasons"`
+	Notes        []string `json:"notes,omitempty"`
+	Remediation  string   `json:"remediation,omitempty"`
+	Commands     []string `json:"commands,omitempty"`
+}
+
+// FindingID is the stable identifier of a control's finding on a resource: the same across scans.
+func FindingID(controlID, resourceID string) string { return controlID + "/" + resourceID }

@@ -1,0 +1,72 @@
+// Package partition knows the AWS partitions and their regions: which are enabled by default and which are opt-in.
+// Source: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html (regions launched before
+// 2019-03-20 are enabled by default; later ones are opt-in).
+package partition
+
+import "sort"
+
+// Partition is one AWS partition.
+type Partition struct {
+	Name     string
+	Defaults []string // enabled by default
+	OptIn    []string // disabled until the account opts in
+	DNS      string
+}
+
+// Known reports whether region belongs to the partition.
+func (p Partition) Known(region string) bool {
+	return p.contains(p.Defaults, region) || p.contains(p.OptIn, region)
+}
+
+// IsOptIn reports whether region must be enabled by the account.
+func (p Partition) IsOptIn(region string) bool { return p.contains(p.OptIn, region) }
+
+// All lists every region of the partition, sorted.
+func (p Partition) All() []string {
+	out := append(append([]string(nil), p.Defaults...), p.OptIn...)
+	sort.Strings(out)
+	return out
+}
+
+func (p Partition) contains(l []string, r string) bool {
+	for _, v := range l {
+		if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup returns the partition named name.
+func Lookup(name string) (Partition, bool) {
+	switch name {
+	case "aws":
+		return Partition{
+			Name: "aws",
+			Defaults: []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1", "ap-northeast-1",
+				"ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1",
+				"eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "sa-east-1"},
+			OptIn: []string{"af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+				"ap-southeast-7", "ca-west-1", "eu-south-1", "eu-south-2", "eu-central-2", "il-central-1", "me-south-1",
+				"me-central-1", "mx-central-1"},
+			DNS: "amazonaws.com",
+		}, true
+	case "aws-us-gov":
+		return Partition{Name: "aws-us-gov", Defaults: []string{"us-gov-west-1", "us-gov-east-1"}, DNS: "amazonaws.com"}, true
+	case "aws-cn":
+		return Partition{Name: "aws-cn", Defaults: []string{"cn-north-1", "cn-northwest-1"}, DNS: "amazonaws.com.cn"}, true
+	}
+	return Partition{}, false
+}
+
+// OfRegion returns the partition a region belongs to, defaulting to aws.
+func OfRegion(region string) Partition {
+	for _, n := range []string{"aws", "aws-us-gov", "aws-cn"} {
+		p, _ := Lookup(n)
+		if p.Known(region) {
+			return p
+		}
+	}
+	p, _ := Lookup("aws")
+	return p
+}

@@ -1,0 +1,126 @@
+// Package report turns findings into the report trailwatch prints and saves, and writes it in each output format.
+// The JSON form is a stable, documented schema (docs/output.md, schema_version 1).
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// SchemaVersion is the version of the JSON report schema.
+const SchemaVersion = 1
+
+// Report is one scan's result.
+type Report struct {
+	SchemaVersion int             `json:"schema_version"`
+	Tool          Tool            `json:"tool"`
+	GeneratedAt   time.Time       `json:"generated_at"`
+	Settings      Settings        `json:"settings"`
+	Scope         Scope           `json:"scope"`
+	Summary       Summary         `json:"summary"`
+	Findings      []model.Finding `json:"findings"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Settings are the thresholds the scan judged against.
+type Settings struct {
+	MaxDeliveryAge   string `json:"max_delivery_age"`
+	MinRetentionDays int    `json:"min_retention_days"`
+}
+
+// Scope says what was scanned and what was not, and why.
+type Scope struct {
+	Partition string         `json:"partition"`
+	Accounts  []ScopeAccount `json:"accounts"`
+	Regions   []string       `json:"regions"`
+}
+
+// ScopeAccount is one scanned account.
+type ScopeAccount struct {
+	ID      string                `json:"id"`
+	Name    string                `json:"name,omitempty"`
+	Regions []string              `json:"regions"`
+	Skipped []model.SkippedRegion `json:"skipped,omitempty"`
+	Error   *model.CallError      `json:"error,omitempty"`
+}
+
+// Summary counts findings per status.
+type Summary struct {
+	Total    int            `json:"total"`
+	ByStatus map[string]int `json:"by_status"`
+}
+
+// Build assembles a report from an inventory and its findings.
+func Build(inv *model.Inventory, findings []model.Finding, settings Settings, version string) *Report {
+	r := &Report{
+		SchemaVersion: SchemaVersion, Tool: Tool{Name: "trailwatch", Version: version},
+		GeneratedAt: inv.CollectedAt.UTC(), Settings: settings, Findings: findings,
+		Scope: Scope{Partition: inv.Partition, Accounts: []ScopeAccount{}, Regions: []string{}},
+	}
+	if r.Findings == nil {
+		r.Findings = []model.Finding{}
+	}
+	regions := map[string]bool{}
+	for _, a := range inv.Accounts {
+		sa := ScopeAccount{ID: a.ID, Name: a.Name, Regions: a.Regions, Skipped: a.Skipped, Error: a.Error}
+		if sa.Regions == nil {
+			sa.Regions = []string{}
+		}
+		r.Scope.Accounts = append(r.Scope.Accounts, sa)
+		for _, reg := range a.Regions {
+			regions[reg] = true
+		}
+	}
+	for reg := range regions {
+		r.Scope.Regions = append(r.Scope.Regions, reg)
+	}
+	sort.Strings(r.Scope.Regions)
+	r.Summary = Summarize(r.Findings)
+	return r
+}
+
+// Summarize counts findings per status; every status appears, with zero when absent.
+func Summarize(fs []model.Finding) Summary {
+	s := Summary{ByStatus: map[string]int{}}
+	for _, st := range model.AllStatuses {
+		s.ByStatus[string(st)] = 0
+	}
+	for _, f := range fs {
+		s.ByStatus[string(f.Status)]++
+		s.Total++
+	}
+	return s
+}
+
+// WriteJSON writes the report as indented JSON.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write JSON report: %w", err)
+	}
+	return nil
+}
+
+// ReadJSON reads a report written by WriteJSON, refusing other schema versions.
+func ReadJSON(rd io.Reader) (*Report, error) {
+	var r Report
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return nil, fmt.Errorf("read JSON report: %w", err)
+	}
+	if r.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("read JSON report: schema_version %d, this trailwatch reads %d", r.SchemaVersion, SchemaVersion)
+	}
+	return &r, nil
+}

@@ -1,0 +1,106 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// TableOptions tune the readable table.
+type TableOptions struct {
+	// Color adds ANSI colours to statuses (terminals only).
+	Color bool
+	// Commands prints each failing finding's fix commands.
+	Commands bool
+}
+
+var colors = map[model.Status]string{
+	model.StatusFail: "\x1b[31m", model.StatusError: "\x1b[35m", model.StatusWarn: "\x1b[33m",
+	model.StatusPending: "\x1b[36m", model.StatusPass: "\x1b[32m", model.StatusSkipped: "\x1b[90m",
+}
+
+// WriteTable writes the report for people: grouped by account, then region, failing findings first, each with its
+// reasons, then one summary line.
+func WriteTable(w io.Writer, r *Report, o TableOptions) error {
+	ew := &errWriter{w: w}
+	names := map[string]string{}
+	for _, a := range r.Scope.Accounts {
+		names[a.ID] = a.Name
+	}
+	lastAcct, lastRegion := "\x00", "\x00"
+	for _, f := range r.Findings {
+		if f.AccountID != lastAcct {
+			if lastAcct != "\x00" {
+				ew.printf("\n")
+			}
+			name := f.AccountName
+			if name == "" {
+				name = names[f.AccountID]
+			}
+			if name != "" {
+				ew.printf("Account %s (%s)\n", f.AccountID, name)
+			} else {
+				ew.printf("Account %s\n", f.AccountID)
+			}
+			lastAcct, lastRegion = f.AccountID, "\x00"
+		}
+		if f.Region != lastRegion {
+			ew.printf("  %s\n", f.Region)
+			lastRegion = f.Region
+		}
+		status := fmt.Sprintf("%-7s", f.Status)
+		if o.Color {
+			status = colors[f.Status] + status + "\x1b[0m"
+		}
+		ew.printf("    %s %-34s %s\n", status, f.ControlID, f.ResourceID)
+		for _, rs := range f.Reasons {
+			ew.printf("            %s: %s\n", rs.Code, rs.Message)
+		}
+		for _, n := range f.Notes {
+			ew.printf("            note: %s\n", n)
+		}
+		if o.Commands {
+			for _, c := range f.Commands {
+				ew.printf("            $ %s\n", c)
+			}
+		}
+	}
+	if len(r.Findings) > 0 {
+		ew.printf("\n")
+	}
+	for _, a := range r.Scope.Accounts {
+		if a.Error != nil {
+			ew.printf("Account %s could not be scanned: %s\n", a.ID, a.Error.Error())
+		}
+	}
+	ew.printf("%s\n", SummaryLine(r))
+	return ew.err
+}
+
+// SummaryLine is the one-line verdict: counts per status, findings, accounts and regions.
+func SummaryLine(r *Report) string {
+	var parts []string
+	for _, st := range model.AllStatuses {
+		if n := r.Summary.ByStatus[string(st)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no findings")
+	}
+	return fmt.Sprintf("Summary: %s (%d findings, %d accounts, %d regions)", strings.Join(parts, ", "),
+		r.Summary.Total, len(r.Scope.Accounts), len(r.Scope.Regions))
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}

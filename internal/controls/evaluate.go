@@ -131,6 +131,7 @@ func (e *evaluator) run() []model.Finding {
 		}
 	}
 	for _, a := range e.inv.Accounts {
+		e.regionErrors(a)
 		e.capture(a)
 	}
 	sort.SliceStable(e.findings, func(i, j int) bool {
@@ -413,6 +414,25 @@ func (e *evaluator) retention(vw view) {
 		f.Commands = []string{fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, shellQuote(name), nextRetention(e.s.MinRetentionDays))}
 	}
 	e.findings = append(e.findings, f)
+}
+
+// regionErrors reports each region whose trail listing failed as an ERROR on "every trail homed there"
+// (arn:...:trail/*): trails homed in that region were not seen, so they were not judged.
+func (e *evaluator) regionErrors(a *model.Account) {
+	regions := make([]string, 0, len(a.RegionErrors))
+	for r := range a.RegionErrors {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	part := a.Partition
+	if part == "" {
+		part = "aws"
+	}
+	for _, r := range regions {
+		v := &verdict{}
+		errorReason(v, "trails homed in "+r+" were not listed, so not judged", a.RegionErrors[r])
+		e.findings = append(e.findings, e.finding(IntegrationID, a.ID, r, model.TypeTrail, fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/*", part, r, a.ID), v))
+	}
 }
 
 // capture judges account-activity-capture: every enabled region in scope must be covered by a healthy trail that logs

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -138,3 +139,5 @@ func (o *settingsOptions) validate() error {
 func (o *settingsOptions) report() report.Settings {
 	return report.Settings{MaxDeliveryAge: o.maxDeliveryAge.String(), MinRetentionDays: o.minRetentionDays}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

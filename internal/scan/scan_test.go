@@ -94,7 +94,7 @@ func scanScenario(t *testing.T, text string, regions []string, accounts ...strin
 }
 
 const (
-	acct = "111111111111"
+	acct     = "111111111111"
 	trailARN = "arn:aws:cloudtrail:us-east-1:111111111111:trail/main"
 )
 

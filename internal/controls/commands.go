@@ -118,8 +118,8 @@ func captureCommands(a *model.Account, partition string) []string {
 		fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days 365", region, group),
 		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", role, shellQuote(TrustPolicy)),
 		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name CloudTrailCloudWatchLogsDelivery --policy-document %s", role, shellQuote(DeliveryPolicy(partition, region, a.ID, group, ""))),
-		fmt.Sprintf("aws cloudtrail create-trail --region %s --name management-events --s3-bucket-name <bucket with the CloudTrail bucket policy> --is-multi-region-trail --cloud-watch-logs-log-group-arn arn:%s:logs:%s:%s:log-group:%s:* --cloud-watch-logs-role-arn arn:%s:iam::%s:role/%s",
-			region, partition, region, a.ID, group, partition, a.ID, role),
+		fmt.Sprintf("aws cloudtrail create-trail --region %s --name management-events --s3-bucket-name \"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}\" --is-multi-region-trail --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn arn:%s:iam::%s:role/%s",
+			region, shellQuote(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, a.ID, group)), partition, a.ID, role),
 		fmt.Sprintf("aws cloudtrail start-logging --region %s --name arn:%s:cloudtrail:%s:%s:trail/management-events", region, partition, region, a.ID),
 	}
 }

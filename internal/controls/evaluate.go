@@ -517,8 +517,20 @@ func (e *evaluator) capture(a *model.Account) {
 	for _, sk := range a.Skipped {
 		v.note("Region %s not scanned: %s.", sk.Region, sk.Reason)
 	}
+	// When the account has its own multi-region trail for management events, fixing that trail covers every region:
+	// point at it rather than create another trail.
+	var candidate string
+	for _, t := range a.Trails {
+		if !t.OwnedElsewhere && t.MultiRegion && (t.ManagementEvents == nil || *t.ManagementEvents) {
+			candidate = t.ARN
+			break
+		}
+	}
+	if candidate != "" && v.status == model.StatusFail {
+		v.note("Fixing trail %s (see its finding) covers every region.", candidate)
+	}
 	f := e.finding(CaptureID, a.ID, "global", model.TypeAccount, rid, v)
-	if f.Status == model.StatusFail {
+	if f.Status == model.StatusFail && candidate == "" {
 		f.Commands = captureCommands(a, e.inv.Partition)
 	}
 	e.findings = append(e.findings, f)

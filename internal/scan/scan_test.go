@@ -24,6 +24,7 @@ import (
 var simNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 type result struct {
+	targets  []Target
 	srv      *awssim.Server
 	inv      *model.Inventory
 	findings []model.Finding
@@ -90,7 +91,15 @@ func scanScenario(t *testing.T, text string, regions []string, accounts ...strin
 	}
 	settings := controls.DefaultSettings(srv.Now())
 	inv, findings := Run(ctx, cat, targets, Options{Settings: settings, Collect: collect.Options{Regions: regions}})
-	return result{srv: srv, inv: inv, findings: findings}
+	return result{targets: targets, srv: srv, inv: inv, findings: findings}
+}
+
+// rescan collects the same accounts again and returns the new inventory.
+func rescan(t *testing.T, r result) *model.Inventory {
+	t.Helper()
+	cat, _ := controls.Load()
+	inv, _ := Run(context.Background(), cat, r.targets, Options{Settings: controls.DefaultSettings(r.srv.Now())})
+	return inv
 }
 
 const (

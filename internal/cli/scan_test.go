@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/examples"
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/report"
+)
+
+// TestScanThroughEnvironment points `trailwatch scan` at the simulator the way a user does: AWS_ENDPOINT_URL and
+// the access key in the environment, resolved by the SDK's standard credential chain.
+func TestScanThroughEnvironment(t *testing.T) {
+	sc, err := awssim.ParseScenario("organization.yaml", examples.Organization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member awssim.Credentials
+	for _, a := range srv.Accounts() {
+		if a.AccountID == "444444444444" {
+			member = a
+		}
+	}
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", member.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", member.SecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	// The scenario's clock started at 2026-11-22; ages are measured on the host clock in a real scan, so pin the
+	// threshold high enough that only the broken trails fail.
+	code, out, errs := run(t, "scan", "--format", "json", "--max-delivery-age", "100000h", "--regions", "us-east-1,us-west-2")
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFailed, errs)
+	}
+	r, err := report.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, f := range r.Findings {
+		status[f.ResourceID] = string(f.Status)
+	}
+	want := map[string]string{
+		"arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail":         "PASS",
+		"arn:aws:cloudtrail:us-west-2:444444444444:trail/staging-trail":     "FAIL",
+		"arn:aws:cloudtrail:us-east-1:444444444444:trail/staging-role-gone": "FAIL",
+		"arn:aws:cloudtrail:us-east-1:444444444444:trail/staging-untrusted": "FAIL",
+		"444444444444": "PASS",
+	}
+	for id, st := range want {
+		if status[id] != st {
+			t.Errorf("%s: %q, want %s", id, status[id], st)
+		}
+	}
+	if len(r.Scope.Accounts) != 1 || strings.Join(r.Scope.Accounts[0].Regions, ",") != "us-east-1,us-west-2" {
+		t.Errorf("scope %+v", r.Scope)
+	}
+	b, _ := json.Marshal(r)
+	if strings.Contains(string(b), member.SecretAccessKey) || strings.Contains(out+errs, member.SecretAccessKey) {
+		t.Error("the report or the logs contain the secret key")
+	}
+}

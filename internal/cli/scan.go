@@ -66,7 +66,7 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 	cmd.Flags().StringVar(&o.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or the default chain)")
 	cmd.Flags().StringVar(&o.region, "region", "", "region for global calls and listing regions (default: AWS_REGION, the profile's, or us-east-1)")
 	cmd.Flags().StringSliceVar(&o.regions, "regions", nil, "scan only these regions (comma-separated); multi-region trails homed elsewhere are still judged")
-	cmd.Flags().IntVar(&o.concurrency, "concurrency", 8, "AWS calls in flight per account")
+	cmd.Flags().IntVar(&o.concurrency, "concurrency", 24, "AWS calls in flight per account")
 	cmd.Flags().IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per AWS call, throttling retried with backoff by the SDK")
 	o.out.bind(cmd)
 	o.settings.bind(cmd)

@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
@@ -33,7 +32,7 @@ type Options struct {
 	Regions []string
 	// HomeRegion is where global and region-listing calls go (STS, EC2 DescribeRegions); default us-east-1.
 	HomeRegion string
-	// Concurrency bounds the calls in flight for the account; default 8.
+	// Concurrency bounds the calls in flight for the account; default 24.
 	Concurrency int
 	// Logger receives debug logs; nil discards.
 	Logger *slog.Logger
@@ -46,12 +45,12 @@ func Account(ctx context.Context, c Clients, o Options) *model.Account {
 		o.HomeRegion = "us-east-1"
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = 24
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	col := &collector{c: c, o: o, groups: map[string]*groupResult{}, roles: map[string]*roleResult{}}
+	col := &collector{c: c, o: o, sem: make(chan struct{}, o.Concurrency), groups: map[string]*groupResult{}, roles: map[string]*roleResult{}}
 	return col.run(ctx)
 }
 
@@ -61,6 +60,7 @@ type collector struct {
 	acct *model.Account
 	part string
 
+	sem    chan struct{}
 	mu     sync.Mutex
 	groups map[string]*groupResult
 	roles  map[string]*roleResult
@@ -81,7 +81,16 @@ type roleResult struct {
 func (col *collector) run(ctx context.Context) *model.Account {
 	a := &model.Account{RegionErrors: map[string]*model.CallError{}}
 	col.acct = a
+	// Who am I and which regions are enabled do not depend on each other: ask both at once.
+	var regions *ec2.DescribeRegionsOutput
+	var regionsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		regions, regionsErr = col.c.EC2(col.o.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+	}()
 	id, err := col.c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	<-done
 	if err != nil {
 		a.Error = Classify("sts:GetCallerIdentity", "", err)
 		return a
@@ -93,16 +102,15 @@ func (col *collector) run(ctx context.Context) *model.Account {
 	}
 	a.Partition = col.part
 	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
-	col.regions(ctx)
+	col.regions(regions, regionsErr)
 	col.trails(ctx)
 	return a
 }
 
 // regions reads the enabled regions (EC2 DescribeRegions) and applies --regions.
-func (col *collector) regions(ctx context.Context) {
+func (col *collector) regions(out *ec2.DescribeRegionsOutput, err error) {
 	a := col.acct
 	var enabled []string
-	out, err := col.c.EC2(col.o.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	if err == nil {
 		for _, r := range out.Regions {
 			enabled = append(enabled, aws.ToString(r.RegionName))
@@ -148,22 +156,22 @@ func (col *collector) trails(ctx context.Context) {
 		err    *model.CallError
 	}
 	results := make([]regionResult, len(a.Regions))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(col.o.Concurrency)
+	var wg sync.WaitGroup
 	for i, region := range a.Regions {
-		g.Go(func() error {
-			out, err := col.c.CloudTrail(region).DescribeTrails(gctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
-			if err != nil {
-				results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
-				return nil
-			}
-			for _, t := range out.TrailList {
-				results[i].trails = append(results[i].trails, col.trailOf(t, region))
-			}
-			return nil
+		wg.Go(func() {
+			col.bounded(func() {
+				out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
+				if err != nil {
+					results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
+					return
+				}
+				for _, t := range out.TrailList {
+					results[i].trails = append(results[i].trails, col.trailOf(t, region))
+				}
+			})
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	byARN := map[string]*model.Trail{}
 	var regions []string
 	for i, r := range results {
@@ -196,12 +204,10 @@ func (col *collector) trails(ctx context.Context) {
 			break
 		}
 	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(col.o.Concurrency)
 	for _, t := range a.Trails {
-		g.Go(func() error { col.details(gctx, t); return nil })
+		wg.Go(func() { col.details(ctx, t) })
 	}
-	_ = g.Wait()
+	wg.Wait()
 }
 
 func (col *collector) orgID(ctx context.Context) {
@@ -236,36 +242,52 @@ func (col *collector) trailOf(t cttypes.Trail, region string) *model.Trail {
 // group and delivery role.
 func (col *collector) details(ctx context.Context, t *model.Trail) {
 	ct := col.c.CloudTrail(t.HomeRegion)
-	st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(t.ARN)})
-	if err != nil {
-		t.StatusErr = Classify("cloudtrail:GetTrailStatus", t.HomeRegion, err)
-	} else {
-		t.Status = &model.TrailStatus{
-			IsLogging: st.IsLogging, LatestDelivery: utc(st.LatestCloudWatchLogsDeliveryTime),
-			LatestDeliveryError: st.LatestCloudWatchLogsDeliveryError, StartLoggingTime: utc(st.StartLoggingTime),
-			StopLoggingTime: utc(st.StopLoggingTime), ErrorFieldsNotVisible: t.OwnedElsewhere,
-		}
-	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		col.bounded(func() {
+			st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(t.ARN)})
+			if err != nil {
+				t.StatusErr = Classify("cloudtrail:GetTrailStatus", t.HomeRegion, err)
+				return
+			}
+			t.Status = &model.TrailStatus{
+				IsLogging: st.IsLogging, LatestDelivery: utc(st.LatestCloudWatchLogsDeliveryTime),
+				LatestDeliveryError: st.LatestCloudWatchLogsDeliveryError, StartLoggingTime: utc(st.StartLoggingTime),
+				StopLoggingTime: utc(st.StopLoggingTime), ErrorFieldsNotVisible: t.OwnedElsewhere,
+			}
+		})
+	})
 	// Without custom selectors a trail logs all management events (HasCustomEventSelectors false): no call needed.
 	if t.HasCustomEventSelectors {
-		sel, err := ct.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(t.ARN)})
-		if err != nil {
-			t.SelectorsErr = Classify("cloudtrail:GetEventSelectors", t.HomeRegion, err)
-		} else {
-			mgmt := managementEvents(sel)
-			t.ManagementEvents = &mgmt
-		}
+		wg.Go(func() {
+			col.bounded(func() {
+				sel, err := ct.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(t.ARN)})
+				if err != nil {
+					t.SelectorsErr = Classify("cloudtrail:GetEventSelectors", t.HomeRegion, err)
+					return
+				}
+				mgmt := managementEvents(sel)
+				t.ManagementEvents = &mgmt
+			})
+		})
 	} else {
 		mgmt := true
 		t.ManagementEvents = &mgmt
 	}
-	if t.OwnedElsewhere || t.LogGroupARN == "" {
-		return
+	if !t.OwnedElsewhere && t.LogGroupARN != "" {
+		wg.Go(func() { t.LogGroup, t.LogGroupErr = col.logGroup(ctx, t.LogGroupARN) })
+		if t.RoleARN != "" {
+			wg.Go(func() { t.Role, t.RoleErr = col.role(ctx, t.RoleARN) })
+		}
 	}
-	t.LogGroup, t.LogGroupErr = col.logGroup(ctx, t.LogGroupARN)
-	if t.RoleARN != "" {
-		t.Role, t.RoleErr = col.role(ctx, t.RoleARN)
-	}
+	wg.Wait()
+}
+
+// bounded runs fn, a unit of sequential API calls, within the account's concurrency limit.
+func (col *collector) bounded(fn func()) {
+	col.sem <- struct{}{}
+	defer func() { <-col.sem }()
+	fn()
 }
 
 func utc(t *time.Time) *time.Time {
@@ -320,7 +342,13 @@ func (col *collector) logGroup(ctx context.Context, arn string) (*model.LogGroup
 		col.groups[key] = res
 	}
 	col.mu.Unlock()
-	res.once.Do(func() {
+	res.once.Do(func() { col.bounded(func() { col.findGroup(ctx, res, lg, region, name) }) })
+	return res.lg, res.err
+}
+
+// findGroup pages DescribeLogGroups with the name as prefix until the exact name.
+func (col *collector) findGroup(ctx context.Context, res *groupResult, lg *model.LogGroup, region, name string) {
+	{
 		p := cloudwatchlogs.NewDescribeLogGroupsPaginator(col.c.Logs(region), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
 		found := *lg
 		for p.HasMorePages() {
@@ -346,8 +374,7 @@ func (col *collector) logGroup(ctx context.Context, arn string) (*model.LogGroup
 			}
 		}
 		res.lg = &found
-	})
-	return res.lg, res.err
+	}
 }
 
 func (col *collector) knownRegion(region string) bool {
@@ -369,7 +396,7 @@ func (col *collector) role(ctx context.Context, arn string) (*model.Role, *model
 		col.roles[arn] = res
 	}
 	col.mu.Unlock()
-	res.once.Do(func() { res.role, res.err = col.readRole(ctx, r) })
+	res.once.Do(func() { col.bounded(func() { res.role, res.err = col.readRole(ctx, r) }) })
 	return res.role, res.err
 }
 
@@ -388,21 +415,45 @@ func (col *collector) readRole(ctx context.Context, r *model.Role) (*model.Role,
 	}
 	r.Exists = true
 	r.Trust = decode(aws.ToString(out.Role.AssumeRolePolicyDocument))
-	names := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(r.Name)})
+	// Inline and attached policies are listed at once; each list is read in order.
+	var inline, attached []model.PolicyDoc
+	var inlineErr, attachedErr *model.CallError
+	var wg sync.WaitGroup
+	wg.Go(func() { inline, inlineErr = col.inlinePolicies(ctx, c, r.Name) })
+	wg.Go(func() { attached, attachedErr = col.attachedPolicies(ctx, c, r.Name) })
+	wg.Wait()
+	if inlineErr != nil {
+		return nil, inlineErr
+	}
+	if attachedErr != nil {
+		return nil, attachedErr
+	}
+	r.Policies = append(inline, attached...)
+	return r, nil
+}
+
+func (col *collector) inlinePolicies(ctx context.Context, c IAMAPI, role string) ([]model.PolicyDoc, *model.CallError) {
+	var out []model.PolicyDoc
+	names := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	for names.HasMorePages() {
 		page, err := names.NextPage(ctx)
 		if err != nil {
 			return nil, Classify("iam:ListRolePolicies", "", err)
 		}
 		for _, pn := range page.PolicyNames {
-			doc, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(pn)})
+			doc, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(pn)})
 			if err != nil {
 				return nil, Classify("iam:GetRolePolicy", "", err)
 			}
-			r.Policies = append(r.Policies, model.PolicyDoc{Name: pn, Document: decode(aws.ToString(doc.PolicyDocument))})
+			out = append(out, model.PolicyDoc{Name: pn, Document: decode(aws.ToString(doc.PolicyDocument))})
 		}
 	}
-	att := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(r.Name)})
+	return out, nil
+}
+
+func (col *collector) attachedPolicies(ctx context.Context, c IAMAPI, role string) ([]model.PolicyDoc, *model.CallError) {
+	var out []model.PolicyDoc
+	att := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
 	for att.HasMorePages() {
 		page, err := att.NextPage(ctx)
 		if err != nil {
@@ -417,11 +468,11 @@ func (col *collector) readRole(ctx context.Context, r *model.Role) (*model.Role,
 			if err != nil {
 				return nil, Classify("iam:GetPolicyVersion", "", err)
 			}
-			r.Policies = append(r.Policies, model.PolicyDoc{Name: aws.ToString(ap.PolicyName), ARN: aws.ToString(ap.PolicyArn),
+			out = append(out, model.PolicyDoc{Name: aws.ToString(ap.PolicyName), ARN: aws.ToString(ap.PolicyArn),
 				Document: decode(aws.ToString(ver.PolicyVersion.Document))})
 		}
 	}
-	return r, nil
+	return out, nil
 }
 
 // decode undoes IAM's URL encoding of policy documents (RFC 3986; the SDK does not decode them).

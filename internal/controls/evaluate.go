@@ -334,6 +334,9 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 		if conditional {
 			v.note("The role's permission policies have conditions, which were not evaluated.")
 		}
+		if t.Organization && acct.OrgID == "" {
+			v.note("The organization id could not be read, so the role's permission on the o-<org id>_* streams was not checked.")
+		}
 	}
 	return broken
 }

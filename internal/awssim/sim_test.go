@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -40,17 +41,11 @@ func start(t *testing.T, yamlText string) *Server {
 
 func startFile(t *testing.T, path string) *Server {
 	t.Helper()
-	sc, err := LoadScenario(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	s, err := Start(ctx, sc, Options{Now: func() time.Time { return fixedNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return start(t, string(data))
 }
 
 func apiCode(err error) string {

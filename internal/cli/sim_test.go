@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// TestSimServe starts `trailwatch sim serve`, reads the export lines it prints, and calls the simulator with them.
+func TestSimServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- Execute(ctx, []string{"sim", "serve", "--scenario", "../../examples/organization.yaml"}, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	env := map[string]string{}
+	sc := bufio.NewScanner(pr)
+	var others int
+	for sc.Scan() {
+		line := sc.Text()
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok && strings.HasPrefix(line, "export ") {
+			env[k] = v
+		}
+		if strings.HasPrefix(line, "# account ") {
+			others++
+			if others == 5 {
+				break
+			}
+		}
+	}
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} {
+		if env[k] == "" {
+			t.Fatalf("no %s line; got %v", k, env)
+		}
+	}
+	cfg := aws.Config{Region: env["AWS_REGION"], BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
+		Credentials: credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "")}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Account) != "111111111111" {
+		t.Errorf("first account should be the management account: %v %v", id, err)
+	}
+	cancel()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d after interrupt", code)
+	}
+}

@@ -36,6 +36,12 @@ type Options struct {
 	Concurrency int
 	// Logger receives debug logs; nil discards.
 	Logger *slog.Logger
+	// AccountID and Partition, when both set, are the account the clients reach (known from the role assumed into
+	// it): the collector then skips sts:GetCallerIdentity.
+	AccountID, Partition string
+	// JudgedElsewhere reports trails owned by another account whose owner is scanned too: their details are not read
+	// from this account (the owner's judgement stands), saving one status call per member per organization trail.
+	JudgedElsewhere func(trailARN string) bool
 }
 
 // Account collects the account the clients' credentials belong to. It never returns an error: what could not be read
@@ -89,16 +95,21 @@ func (col *collector) run(ctx context.Context) *model.Account {
 		defer close(done)
 		regions, regionsErr = col.c.EC2(col.o.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	}()
-	id, err := col.c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	<-done
-	if err != nil {
-		a.Error = Classify("sts:GetCallerIdentity", "", err)
-		return a
-	}
-	a.ID = aws.ToString(id.Account)
-	col.part = "aws"
-	if parts := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(parts) >= 2 && parts[1] != "" {
-		col.part = parts[1]
+	if col.o.AccountID != "" && col.o.Partition != "" {
+		a.ID, col.part = col.o.AccountID, col.o.Partition
+		<-done
+	} else {
+		id, err := col.c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		<-done
+		if err != nil {
+			a.Error = Classify("sts:GetCallerIdentity", "", err)
+			return a
+		}
+		a.ID = aws.ToString(id.Account)
+		col.part = "aws"
+		if parts := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(parts) >= 2 && parts[1] != "" {
+			col.part = parts[1]
+		}
 	}
 	a.Partition = col.part
 	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
@@ -196,6 +207,11 @@ func (col *collector) trails(ctx context.Context) {
 		}
 	}
 	a.Regions = regions
+	if denied := allDenied(a); denied != nil {
+		// Refused everywhere: one account-level error, not one per region.
+		a.Error, a.RegionErrors = denied, map[string]*model.CallError{}
+		return
+	}
 	sort.Slice(a.Trails, func(i, j int) bool { return a.Trails[i].ARN < a.Trails[j].ARN })
 
 	for _, t := range a.Trails {
@@ -205,9 +221,32 @@ func (col *collector) trails(ctx context.Context) {
 		}
 	}
 	for _, t := range a.Trails {
+		if t.OwnedElsewhere && col.o.JudgedElsewhere != nil && col.o.JudgedElsewhere(t.ARN) {
+			t.JudgedByOwner = true
+			continue
+		}
 		wg.Go(func() { col.details(ctx, t) })
 	}
 	wg.Wait()
+}
+
+// allDenied returns the error when every region in scope refused to list trails with access denied.
+func allDenied(a *model.Account) *model.CallError {
+	if len(a.Regions) == 0 || len(a.RegionErrors) != len(a.Regions) {
+		return nil
+	}
+	var first *model.CallError
+	for _, r := range a.Regions {
+		e := a.RegionErrors[r]
+		if e == nil || e.Kind != model.ErrAccessDenied {
+			return nil
+		}
+		if first == nil {
+			first = e
+		}
+	}
+	return &model.CallError{API: first.API, Code: first.Code, Kind: first.Kind,
+		Message: fmt.Sprintf("refused in every region in scope (%d): %s", len(a.Regions), first.Message)}
 }
 
 func (col *collector) orgID(ctx context.Context) {

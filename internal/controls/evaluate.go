@@ -118,6 +118,9 @@ func (e *evaluator) run() []model.Finding {
 	groups := map[string]bool{}
 	for _, arn := range order {
 		v := best(views[arn])
+		if v.trail.JudgedByOwner {
+			continue // its owner's account is judged in another part of the scan (a shard): no verdict here
+		}
 		e.integration(v)
 		if lg := v.trail.LogGroup; !v.trail.OwnedElsewhere && (lg != nil || v.trail.LogGroupErr != nil) {
 			key := v.trail.LogGroupARN
@@ -166,6 +169,11 @@ func best(vs []view) view {
 	}
 	for _, v := range vs {
 		if v.trail.Status != nil {
+			return v
+		}
+	}
+	for _, v := range vs {
+		if !v.trail.JudgedByOwner {
 			return v
 		}
 	}
@@ -457,7 +465,10 @@ func (e *evaluator) capture(a *model.Account) {
 		if !mgmt {
 			continue
 		}
-		st := e.verdicts[t.ARN]
+		st, judged := e.verdicts[t.ARN]
+		if !judged && t.JudgedByOwner {
+			st = model.StatusSkipped
+		}
 		regions := []string{t.HomeRegion}
 		if t.MultiRegion {
 			regions = a.Regions
@@ -500,7 +511,12 @@ func (e *evaluator) capture(a *model.Account) {
 		errorReason(v, "trails in "+r, a.RegionErrors[r])
 	}
 	if len(deferredRegions) > 0 {
-		v.add(model.StatusSkipped, OwnedElsewhere, "Regions %s rely on organization trail %s, which this account may not read: judge it in the management account.", strings.Join(deferredRegions, ", "), deferred[deferredRegions[0]])
+		arn := deferred[deferredRegions[0]]
+		if _, judged := e.verdicts[arn]; judged {
+			v.add(model.StatusSkipped, OwnedElsewhere, "Regions %s rely on organization trail %s, which this account may not read: judge it in the management account.", strings.Join(deferredRegions, ", "), arn)
+		} else {
+			v.add(model.StatusSkipped, OwnedElsewhere, "Regions %s rely on organization trail %s, judged in its owner's account, which is not part of this scan (merge the shards to judge it).", strings.Join(deferredRegions, ", "), arn)
+		}
 	}
 	if len(pending) > 0 {
 		v.add(model.StatusPending, PendingFirstDelivery, "Regions %s rely on trail %s, whose first delivery is pending.", strings.Join(pending, ", "), pendingBy[pending[0]])
@@ -516,6 +532,11 @@ func (e *evaluator) capture(a *model.Account) {
 			}
 		}
 		v.reasons = append(v.reasons, model.Reason{Code: "CAPTURED", Message: fmt.Sprintf("All %d scanned regions are captured by %s.", len(a.Regions), strings.Join(by, ", "))})
+		for _, t := range a.Trails {
+			if t.OwnedElsewhere && seen[t.ARN] {
+				v.note("Organization trail %s is judged once, in its owner's account %s.", t.Name, t.OwnerAccount)
+			}
+		}
 	}
 	for _, sk := range a.Skipped {
 		v.note("Region %s not scanned: %s.", sk.Region, sk.Reason)

@@ -2,37 +2,49 @@
 // into, and the findings the controls produce from it. It imports nothing but the standard library.
 //
 // Conventions: times are UTC; resources are named by ARN; a pointer field that is nil means "not known" (not read,
-// or not visible to the caller), which the controls never treat as a failure.
+// or not visible to the caller), which the controls never treat as a failure. The JSON form of the inventory travels
+// inside shard reports so that `trailwatch merge` can judge the union exactly as one scan would.
 package model
 
 import "time"
 
 // Inventory is everything collected in one scan.
 type Inventory struct {
-	Partition   string
-	CollectedAt time.Time
-	Accounts    []*Account
+	Partition   string    `json:"partition"`
+	CollectedAt time.Time `json:"collected_at"`
+	Accounts    []*Account `json:"accounts"`
+	// SkippedAccounts are organization accounts not scanned (suspended, closed, filtered out), with the reason.
+	SkippedAccounts []SkippedAccount `json:"skipped_accounts,omitempty"`
+}
+
+// SkippedAccount is an account left out of the scan.
+type SkippedAccount struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // Account is one AWS account as collected.
 type Account struct {
-	ID   string
-	Name string
-	Tags map[string]string
+	ID   string            `json:"id"`
+	Name string            `json:"name,omitempty"`
+	Tags map[string]string `json:"tags,omitempty"`
+	// OU is the account's organizational unit path (for example "Workloads/Prod"), when known.
+	OU string `json:"ou,omitempty"`
 	// Partition is aws, aws-us-gov or aws-cn, from the caller's ARN.
-	Partition string
+	Partition string `json:"partition,omitempty"`
 	// OrgID is the account's organization id (o-...), when read; used to check organization trail streams.
-	OrgID string
+	OrgID string `json:"org_id,omitempty"`
 	// Regions are the enabled regions in the scan's scope, sorted.
-	Regions []string
+	Regions []string `json:"regions"`
 	// Skipped lists regions left out of the scan, and why (not enabled, outside --regions, refused credentials).
-	Skipped []SkippedRegion
+	Skipped []SkippedRegion `json:"skipped,omitempty"`
 	// RegionErrors are regions whose trail listing failed: what they hold is unknown.
-	RegionErrors map[string]*CallError
+	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
 	// Trails seen in the account, one per TrailARN, including organization trails owned by another account.
-	Trails []*Trail
+	Trails []*Trail `json:"trails,omitempty"`
 	// Error is set when nothing could be read from the account at all.
-	Error *CallError
+	Error *CallError `json:"error,omitempty"`
 }
 
 // SkippedRegion is a region not scanned, with the reason.
@@ -43,71 +55,74 @@ type SkippedRegion struct {
 
 // Trail is one CloudTrail trail, deduplicated by ARN across the regions it was seen in.
 type Trail struct {
-	ARN          string
-	Name         string
-	HomeRegion   string
-	OwnerAccount string // the account in the ARN
-	MultiRegion  bool
-	Organization bool
+	ARN          string `json:"arn"`
+	Name         string `json:"name"`
+	HomeRegion   string `json:"home_region"`
+	OwnerAccount string `json:"owner_account"` // the account in the ARN
+	MultiRegion  bool   `json:"multi_region"`
+	Organization bool   `json:"organization"`
 	// OwnedElsewhere is true when the trail belongs to another account than the one scanned (an organization trail
 	// seen from a member account).
-	OwnedElsewhere bool
-	LogGroupARN    string
-	RoleARN        string
+	OwnedElsewhere bool   `json:"owned_elsewhere,omitempty"`
+	LogGroupARN    string `json:"log_group_arn,omitempty"`
+	RoleARN        string `json:"role_arn,omitempty"`
 	// HasCustomEventSelectors from DescribeTrails; when false the trail logs all management events.
-	HasCustomEventSelectors bool
-	SeenIn                  []string
+	HasCustomEventSelectors bool     `json:"has_custom_event_selectors,omitempty"`
+	SeenIn                  []string `json:"seen_in,omitempty"`
+	// JudgedByOwner is true when the trail's details were deliberately not read from this account because its owner's
+	// account is scanned too (an organization trail seen from a member): the owner's judgement stands for it.
+	JudgedByOwner bool `json:"judged_by_owner,omitempty"`
 
-	Status    *TrailStatus
-	StatusErr *CallError
+	Status    *TrailStatus `json:"status,omitempty"`
+	StatusErr *CallError   `json:"status_error,omitempty"`
 
 	// ManagementEvents is nil when unknown (selectors unreadable).
-	ManagementEvents *bool
-	SelectorsErr     *CallError
+	ManagementEvents *bool     `json:"management_events,omitempty"`
+	SelectorsErr     *CallError `json:"selectors_error,omitempty"`
 
 	// LogGroup is the trail's log group as found in its account and home region; nil when not looked up.
-	LogGroup    *LogGroup
-	LogGroupErr *CallError
+	LogGroup    *LogGroup  `json:"log_group,omitempty"`
+	LogGroupErr *CallError `json:"log_group_error,omitempty"`
 	// Role is the delivery role; nil when not looked up.
-	Role    *Role
-	RoleErr *CallError
+	Role    *Role      `json:"role,omitempty"`
+	RoleErr *CallError `json:"role_error,omitempty"`
 }
 
 // TrailStatus is what GetTrailStatus returned. A nil field was absent from the reply.
 type TrailStatus struct {
-	IsLogging             *bool
-	LatestDelivery        *time.Time // LatestCloudWatchLogsDeliveryTime
-	LatestDeliveryError   *string    // LatestCloudWatchLogsDeliveryError; nil when absent
-	StartLoggingTime      *time.Time
-	StopLoggingTime       *time.Time
-	ErrorFieldsNotVisible bool // member view of an organization trail: AWS omits the error fields
+	IsLogging             *bool      `json:"is_logging,omitempty"`
+	LatestDelivery        *time.Time `json:"latest_cloudwatch_logs_delivery,omitempty"`
+	LatestDeliveryError   *string    `json:"latest_cloudwatch_logs_delivery_error,omitempty"`
+	StartLoggingTime      *time.Time `json:"start_logging,omitempty"`
+	StopLoggingTime       *time.Time `json:"stop_logging,omitempty"`
+	ErrorFieldsNotVisible bool       `json:"error_fields_not_visible,omitempty"` // member view of an organization trail
 }
 
 // LogGroup is a CloudWatch Logs log group.
 type LogGroup struct {
-	ARN           string // with ":*"
-	Name          string
-	Region        string
-	Account       string
-	Exists        bool
-	RetentionDays *int // nil: never expire
-	Class         string
+	ARN           string `json:"arn"` // with ":*"
+	Name          string `json:"name"`
+	Region        string `json:"region"`
+	Account       string `json:"account"`
+	Exists        bool   `json:"exists"`
+	RetentionDays *int   `json:"retention_days,omitempty"` // nil: never expire
+	Class         string `json:"class,omitempty"`
 }
 
 // Role is an IAM role with its policy documents (JSON, already URL-decoded).
 type Role struct {
-	ARN      string
-	Name     string
-	Exists   bool
-	Trust    string
-	Policies []PolicyDoc
+	ARN      string      `json:"arn"`
+	Name     string      `json:"name"`
+	Exists   bool        `json:"exists"`
+	Trust    string      `json:"trust,omitempty"`
+	Policies []PolicyDoc `json:"policies,omitempty"`
 }
 
 // PolicyDoc is one identity policy attached to a role, inline or managed.
 type PolicyDoc struct {
-	Name     string
-	ARN      string // managed policies only
-	Document string
+	Name     string `json:"name,omitempty"`
+	ARN      string `json:"arn,omitempty"` // managed policies only
+	Document string `json:"document"`
 }
 
 // ErrorKind classifies an AWS error once, at the edge.

@@ -34,6 +34,7 @@ type Organization struct {
 	ID                string `yaml:"id"`
 	ManagementAccount string `yaml:"management_account"`
 	DelegatedAdmin    string `yaml:"delegated_admin"`
+	EmptyPages        bool   `yaml:"empty_pages"` // ListAccounts answers an empty page with a token before each page
 	Line              int    `yaml:"-"`
 }
 

@@ -62,6 +62,9 @@ func Start(ctx context.Context, sc *Scenario, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", sc.file, err)
+	}
 	w, err := newWorld(sc, opts.Now)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", sc.file, err)
@@ -323,7 +326,7 @@ func (s *Server) authenticate(r *http.Request, c *call) *apiError {
 	if cred.token != "" && r.Header.Get("X-Amz-Security-Token") != cred.token {
 		return invalid
 	}
-	if !cred.expires.IsZero() && s.w.clock.Now().After(cred.expires) {
+	if !cred.expires.IsZero() && time.Now().After(cred.expires) {
 		if c.svc.json {
 			return errf(400, "ExpiredTokenException", "The security token included in the request is expired")
 		}

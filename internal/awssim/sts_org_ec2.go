@@ -3,6 +3,7 @@ package awssim
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strconv"
@@ -67,7 +68,8 @@ func stsAssumeRole(s *Server, c *call) (any, error) {
 	h := strings.ToUpper(hex.EncodeToString(sum[:]))
 	cred := &credential{
 		accessKey: "ASIA" + h[:16], secret: "sim-session-secret-" + h[16:40], token: "sim-session-token-" + h[40:64],
-		account: target.id, expires: c.now.Add(time.Duration(duration) * time.Second),
+		// Expiration is read by clients against their own wall clock, so it is real time, not scenario time.
+		account: target.id, expires: time.Now().UTC().Add(time.Duration(duration) * time.Second),
 		arn: s.w.arn("sts", "", target.id, "assumed-role/"+r.name+"/"+session), userID: r.id + ":" + session,
 	}
 	s.w.keys[cred.accessKey] = cred
@@ -93,10 +95,13 @@ func trustExternalID(doc string) string {
 // organization's management account or by a member account that is a delegated administrator").
 func orgOps() map[string]handler {
 	return map[string]handler{
-		"DescribeOrganization":        orgDescribeOrganization,
-		"ListAccounts":                orgListAccounts,
-		"ListTagsForResource":         orgListTagsForResource,
-		"ListDelegatedAdministrators": orgListDelegatedAdministrators,
+		"DescribeOrganization":             orgDescribeOrganization,
+		"ListAccounts":                     orgListAccounts,
+		"ListTagsForResource":              orgListTagsForResource,
+		"ListDelegatedAdministrators":      orgListDelegatedAdministrators,
+		"ListRoots":                        orgListRoots,
+		"ListOrganizationalUnitsForParent": orgListOrganizationalUnitsForParent,
+		"ListAccountsForParent":            orgListAccountsForParent,
 	}
 }
 
@@ -132,33 +137,31 @@ func orgListAccounts(s *Server, c *call) (any, error) {
 	if err := s.orgReader(c); err != nil {
 		return nil, err
 	}
-	max := 20
-	if c.has("MaxResults") {
-		if err := c.decode("MaxResults", &max); err != nil {
-			return nil, err
-		}
-		if max < 1 || max > 20 {
-			return nil, errf(400, "InvalidInputException", "You provided a value that does not match the required pattern.")
-		}
+	// ListAccounts may answer an empty page with a NextToken (aws-behaviour.md §6): with empty_pages the simulator
+	// answers every first request of a page that way.
+	token := c.str("NextToken")
+	if s.sc.Organization.EmptyPages && !strings.HasPrefix(token, "E") {
+		return map[string]any{"Accounts": []any{}, "NextToken": "E" + token}, nil
 	}
-	start, err := pageStart(c.str("NextToken"), c.svc)
+	c.body["NextToken"] = mustJSON(strings.TrimPrefix(token, "E"))
+	items, next, err := pageJSON(c, s.w.order, 20)
 	if err != nil {
 		return nil, err
 	}
-	ids := s.w.order
-	end := min(start+max, len(ids))
 	list := []map[string]any{}
-	for _, id := range ids[min(start, len(ids)):end] {
-		a := s.w.accounts[id]
-		// Account.Status was retired on 2026-09-09 in favour of State (aws-behaviour.md rule 10).
-		list = append(list, map[string]any{"Id": a.id, "Arn": s.w.accountARN(a.id), "Email": a.email, "Name": a.name,
-			"State": a.state, "JoinedMethod": "CREATED", "JoinedTimestamp": epochSeconds(a.joined)})
+	for _, id := range items {
+		list = append(list, s.w.accountObject(s.w.accounts[id]))
 	}
 	out := map[string]any{"Accounts": list}
-	if end < len(ids) {
-		out["NextToken"] = pageToken(end)
+	if next != "" {
+		out["NextToken"] = next
 	}
 	return out, nil
+}
+
+func mustJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
 }
 
 func orgListTagsForResource(s *Server, c *call) (any, error) {
@@ -261,4 +264,145 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Organizational units. A scenario account's `ou` is a path of OU names under the root ("Workloads/Prod"); ids are
+// derived from the path, in the documented formats (root r-[0-9a-z]{4,32}; OU ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}).
+
+func (w *world) rootID() string { return "r-" + strings.TrimPrefix(w.org.ID, "o-")[:4] }
+
+func (w *world) ouID(path string) string {
+	if path == "" {
+		return w.rootID()
+	}
+	sum := sha256.Sum256([]byte(w.org.ID + "/" + path))
+	return "ou-" + strings.TrimPrefix(w.org.ID, "o-")[:4] + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// ouPaths lists every OU path in the organization, parents included.
+func (w *world) ouPaths() map[string]string {
+	paths := map[string]string{} // id -> path
+	for _, a := range w.accounts {
+		p := a.ou
+		for p != "" {
+			paths[w.ouID(p)] = p
+			i := strings.LastIndex(p, "/")
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+	}
+	return paths
+}
+
+func (s *Server) parentPath(c *call) (string, error) {
+	id := c.str("ParentId")
+	if id == s.w.rootID() {
+		return "", nil
+	}
+	if p, ok := s.w.ouPaths()[id]; ok {
+		return p, nil
+	}
+	return "", errf(400, "ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
+}
+
+func orgListRoots(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	p := s.w.part.Name
+	return map[string]any{"Roots": []any{map[string]any{"Id": s.w.rootID(), "Name": "Root",
+		"Arn": "arn:" + p + ":organizations::" + s.w.org.ManagementAccount + ":root/" + s.w.org.ID + "/" + s.w.rootID()}}}, nil
+}
+
+func orgListOrganizationalUnitsForParent(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	parent, err := s.parentPath(c)
+	if err != nil {
+		return nil, err
+	}
+	var children []string
+	for _, p := range s.w.ouPaths() {
+		i := strings.LastIndex(p, "/")
+		if (i < 0 && parent == "") || (i >= 0 && p[:i] == parent) {
+			children = append(children, p)
+		}
+	}
+	sort.Strings(children)
+	items, next, err := pageJSON(c, children, 20)
+	if err != nil {
+		return nil, err
+	}
+	list := []map[string]any{}
+	for _, p := range items {
+		name := p[strings.LastIndex(p, "/")+1:]
+		id := s.w.ouID(p)
+		list = append(list, map[string]any{"Id": id, "Name": name,
+			"Arn": "arn:" + s.w.part.Name + ":organizations::" + s.w.org.ManagementAccount + ":ou/" + s.w.org.ID + "/" + id})
+	}
+	out := map[string]any{"OrganizationalUnits": list}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+func orgListAccountsForParent(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	parent, err := s.parentPath(c)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range s.w.order {
+		if s.w.accounts[id].ou == parent {
+			ids = append(ids, id)
+		}
+	}
+	items, next, err := pageJSON(c, ids, 20)
+	if err != nil {
+		return nil, err
+	}
+	list := []map[string]any{}
+	for _, id := range items {
+		list = append(list, s.w.accountObject(s.w.accounts[id]))
+	}
+	out := map[string]any{"Accounts": list}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+func (w *world) accountObject(a *account) map[string]any {
+	// Account.Status was retired on 2026-09-09 in favour of State (aws-behaviour.md rule 10).
+	return map[string]any{"Id": a.id, "Arn": w.accountARN(a.id), "Email": a.email, "Name": a.name,
+		"State": a.state, "JoinedMethod": "CREATED", "JoinedTimestamp": epochSeconds(a.joined)}
+}
+
+// pageJSON pages a list with MaxResults (1-20, default max) and NextToken.
+func pageJSON(c *call, items []string, max int) ([]string, string, error) {
+	if c.has("MaxResults") {
+		if err := c.decode("MaxResults", &max); err != nil {
+			return nil, "", err
+		}
+		if max < 1 || max > 20 {
+			return nil, "", errf(400, "InvalidInputException", "You provided a value that does not match the required pattern.")
+		}
+	}
+	start, err := pageStart(c.str("NextToken"), c.svc)
+	if err != nil {
+		return nil, "", err
+	}
+	end := min(start+max, len(items))
+	next := ""
+	if end < len(items) {
+		next = pageToken(end)
+	}
+	return items[min(start, len(items)):end], next, nil
 }

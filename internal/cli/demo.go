@@ -72,8 +72,7 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) (*report.Report, error
 		cfg := srv.SDKConfig(a.AccountID, "us-east-1")
 		targets = append(targets, scan.Target{Clients: collect.NewSDKClients(cfg), Name: accountName(sc, a.AccountID)})
 	}
-	settings := controls.Settings{Now: srv.Now(), MaxDeliveryAge: o.settings.maxDeliveryAge,
-		MinRetentionDays: o.settings.minRetentionDays, PendingWindow: o.settings.pendingWindow}
+	settings := o.settings.controls(srv.Now())
 	inv, findings := scan.Run(ctx, cat, targets, scan.Options{Settings: settings, Collect: collect.Options{Logger: e.log}})
 	return report.Build(inv, findings, o.settings.report(), version), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
@@ -137,7 +138,11 @@ func (o *settingsOptions) validate() error {
 }
 
 func (o *settingsOptions) report() report.Settings {
-	return report.Settings{MaxDeliveryAge: o.maxDeliveryAge.String(), MinRetentionDays: o.minRetentionDays}
+	return report.Settings{MaxDeliveryAge: o.maxDeliveryAge.String(), MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow.String()}
+}
+
+func (o *settingsOptions) controls(now time.Time) controls.Settings {
+	return controls.Settings{Now: now, MaxDeliveryAge: o.maxDeliveryAge, MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow}
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -2,86 +2,180 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/org"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
 type scanOptions struct {
-	profile     string
-	region      string
-	regions     []string
-	concurrency int
-	maxAttempts int
-	out         outputOptions
-	settings    settingsOptions
+	profile            string
+	region             string
+	regions            []string
+	concurrency        int
+	accountConcurrency int
+	maxAttempts        int
+	org                bool
+	roleName           string
+	externalID         string
+	accounts           []string
+	excludeAccounts    []string
+	ous                []string
+	shard              string
+	includeInventory   bool
+	noPacing           bool
+	out                outputOptions
+	settings           settingsOptions
 }
 
 func newScanCmd(e *env) *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
 		Use:   "scan",
-		Short: "Judge one AWS account's CloudTrail-to-CloudWatch-Logs pipeline",
+		Short: "Judge an AWS account's, or a whole organization's, CloudTrail-to-CloudWatch-Logs pipeline",
 		Long: `Scan the AWS account your credentials belong to (the standard chain: environment, profile, SSO,
 assume-role profiles): every enabled region, every trail, its log group and delivery role, judged against the
 controls (trailwatch controls). Read-only.
 
+With --org, scan every ACTIVE account of the organization (run from the management account or a delegated
+administrator): --role-name is assumed in each member, organization trails are judged once in the management account.
+
 Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity); 2 the scan was incomplete
 (ERROR findings); 3 usage or configuration error.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.out.validate(); err != nil {
-				return err
-			}
-			if err := o.settings.validate(); err != nil {
-				return err
-			}
-			cfg, err := loadAWSConfig(cmd.Context(), o.profile, o.region, o.maxAttempts)
-			if err != nil {
-				return usageError("load AWS configuration: %v", err)
-			}
-			cat, err := controls.Load()
-			if err != nil {
-				return err
-			}
-			settings := controls.Settings{Now: time.Now().UTC(), MaxDeliveryAge: o.settings.maxDeliveryAge,
-				MinRetentionDays: o.settings.minRetentionDays, PendingWindow: o.settings.pendingWindow}
-			inv, findings := scan.Run(cmd.Context(), cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{
-				Collect:  collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log},
-				Settings: settings,
-			})
-			return o.out.write(e, report.Build(inv, findings, o.settings.report(), version))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&o.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or the default chain)")
-	cmd.Flags().StringVar(&o.region, "region", "", "region for global calls and listing regions (default: AWS_REGION, the profile's, or us-east-1)")
-	cmd.Flags().StringSliceVar(&o.regions, "regions", nil, "scan only these regions (comma-separated); multi-region trails homed elsewhere are still judged")
-	cmd.Flags().IntVar(&o.concurrency, "concurrency", 24, "AWS calls in flight per account")
-	cmd.Flags().IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per AWS call, throttling retried with backoff by the SDK")
+	f := cmd.Flags()
+	f.StringVar(&o.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or the default chain)")
+	f.StringVar(&o.region, "region", "", "region for global calls and listing regions (default: AWS_REGION, the profile's, or us-east-1)")
+	f.StringSliceVar(&o.regions, "regions", nil, "scan only these regions (comma-separated); multi-region trails homed elsewhere are still judged")
+	f.IntVar(&o.concurrency, "concurrency", 24, "AWS calls in flight per account")
+	f.IntVar(&o.accountConcurrency, "account-concurrency", 32, "accounts scanned at once (--org)")
+	f.IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per AWS call; throttling is retried with backoff by the SDK's adaptive retryer")
+	f.BoolVar(&o.org, "org", false, "scan every ACTIVE account of the organization")
+	f.StringVar(&o.roleName, "role-name", "OrganizationAccountAccessRole", "role assumed in each member account (--org)")
+	f.StringVar(&o.externalID, "external-id", "", "external id for assuming --role-name (--org)")
+	f.StringSliceVar(&o.accounts, "accounts", nil, "scan only these account ids (--org)")
+	f.StringSliceVar(&o.excludeAccounts, "exclude-accounts", nil, "leave these account ids out (--org)")
+	f.StringSliceVar(&o.ous, "ous", nil, "scan only accounts under these OUs: ids (ou-...) or paths of names (Workloads/Prod) (--org)")
+	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join shards with `trailwatch merge` (--org)")
+	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
+	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
 	return cmd
 }
 
-// loadAWSConfig resolves credentials and region from the standard chain, with the SDK's standard retryer (throttling
-// retried with exponential backoff and jitter) and no client-side retry quota, so that a large scan under throttling
-// keeps retrying instead of failing fast.
+func (o *scanOptions) run(ctx context.Context, e *env) error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	if err := o.settings.validate(); err != nil {
+		return err
+	}
+	var filter org.Filter
+	if o.shard != "" {
+		i, n, err := parseShard(o.shard)
+		if err != nil {
+			return err
+		}
+		filter.ShardIndex, filter.ShardCount = i, n
+		o.includeInventory = true
+	}
+	if !o.org && (len(o.accounts) > 0 || len(o.excludeAccounts) > 0 || len(o.ous) > 0 || o.shard != "") {
+		return usageError("--accounts, --exclude-accounts, --ous and --shard select organization accounts: add --org")
+	}
+	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
+		return usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
+	}
+	cfg, err := loadAWSConfig(ctx, o.profile, o.region, o.maxAttempts)
+	if err != nil {
+		return usageError("load AWS configuration: %v", err)
+	}
+	cat, err := controls.Load()
+	if err != nil {
+		return err
+	}
+	settings := o.settings.controls(time.Now().UTC())
+	rec := apicalls.NewRecorder(e.log)
+	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log}
+	var inv *model.Inventory
+	var findings []model.Finding
+	if o.org {
+		filter.Accounts, filter.ExcludeAccounts, filter.OUs = o.accounts, o.excludeAccounts, o.ous
+		bar := newProgress(e.stderr)
+		inv, findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
+			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency},
+			RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Recorder: rec, Pacing: !o.noPacing,
+			Progress: bar.update,
+		})
+		bar.finish()
+		if err != nil {
+			return &exitError{code: ExitUsage, err: err}
+		}
+	} else {
+		var pacer *apicalls.Pacer
+		if !o.noPacing {
+			pacer = apicalls.NewPacer()
+		}
+		cfg.APIOptions = append(cfg.APIOptions, rec.Middleware("", pacer))
+		inv, findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Collect: collectOpts, Settings: settings})
+	}
+	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
+	r := report.Build(inv, findings, o.settings.report(), version)
+	if o.includeInventory {
+		r.Inventory = inv
+	}
+	if o.shard != "" {
+		r.Scope.Shard = o.shard
+	}
+	return o.out.write(e, r)
+}
+
+// parseShard reads "i/n" with 1 <= i <= n.
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, usageError("--shard %q: want i/n with 1 <= i <= n, for example 2/4", s)
+	}
+	return i, n, nil
+}
+
+// loadAWSConfig resolves credentials and region from the standard chain. Throttling is retried by the SDK's adaptive
+// retryer (client-side rate adaption plus exponential backoff with jitter), with no client-side retry quota, so that a
+// large scan under throttling keeps retrying instead of failing fast. One HTTP client with a large connection pool
+// serves every account's clients.
 func loadAWSConfig(ctx context.Context, profile, region string, maxAttempts int) (aws.Config, error) {
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = 1024
+		tr.MaxIdleConnsPerHost = 256
+	})
 	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
 		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = maxAttempts
-				so.RateLimiter = ratelimit.None
+			return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+				ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
+					so.MaxAttempts = maxAttempts
+					so.RateLimiter = ratelimit.None
+				})
 			})
 		}),
 	}

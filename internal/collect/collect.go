@@ -39,6 +39,8 @@ type Options struct {
 	// AccountID and Partition, when both set, are the account the clients reach (known from the role assumed into
 	// it): the collector then skips sts:GetCallerIdentity.
 	AccountID, Partition string
+	// OrgID, when set, is the organization id (no DescribeOrganization call).
+	OrgID string
 	// JudgedElsewhere reports trails owned by another account whose owner is scanned too: their details are not read
 	// from this account (the owner's judgement stands), saving one status call per member per organization trail.
 	JudgedElsewhere func(trailARN string) bool
@@ -214,8 +216,9 @@ func (col *collector) trails(ctx context.Context) {
 	}
 	sort.Slice(a.Trails, func(i, j int) bool { return a.Trails[i].ARN < a.Trails[j].ARN })
 
+	a.OrgID = col.o.OrgID
 	for _, t := range a.Trails {
-		if t.Organization && !t.OwnedElsewhere {
+		if t.Organization && !t.OwnedElsewhere && a.OrgID == "" {
 			col.orgID(ctx)
 			break
 		}

@@ -10,8 +10,8 @@ import "time"
 
 // Inventory is everything collected in one scan.
 type Inventory struct {
-	Partition   string    `json:"partition"`
-	CollectedAt time.Time `json:"collected_at"`
+	Partition   string     `json:"partition"`
+	CollectedAt time.Time  `json:"collected_at"`
 	Accounts    []*Account `json:"accounts"`
 	// SkippedAccounts are organization accounts not scanned (suspended, closed, filtered out), with the reason.
 	SkippedAccounts []SkippedAccount `json:"skipped_accounts,omitempty"`
@@ -77,7 +77,7 @@ type Trail struct {
 	StatusErr *CallError   `json:"status_error,omitempty"`
 
 	// ManagementEvents is nil when unknown (selectors unreadable).
-	ManagementEvents *bool     `json:"management_events,omitempty"`
+	ManagementEvents *bool      `json:"management_events,omitempty"`
 	SelectorsErr     *CallError `json:"selectors_error,omitempty"`
 
 	// LogGroup is the trail's log group as found in its account and home region; nil when not looked up.

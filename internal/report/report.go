@@ -24,6 +24,9 @@ type Report struct {
 	Scope         Scope           `json:"scope"`
 	Summary       Summary         `json:"summary"`
 	Findings      []model.Finding `json:"findings"`
+	// Inventory is what was collected; present in shard reports (--shard, --include-inventory) so that
+	// `trailwatch merge` can judge the union exactly as one scan would.
+	Inventory *model.Inventory `json:"inventory,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -36,6 +39,7 @@ type Tool struct {
 type Settings struct {
 	MaxDeliveryAge   string `json:"max_delivery_age"`
 	MinRetentionDays int    `json:"min_retention_days"`
+	PendingWindow    string `json:"pending_window,omitempty"`
 }
 
 // Scope says what was scanned and what was not, and why.
@@ -43,12 +47,18 @@ type Scope struct {
 	Partition string         `json:"partition"`
 	Accounts  []ScopeAccount `json:"accounts"`
 	Regions   []string       `json:"regions"`
+	// SkippedAccounts are organization accounts not scanned (suspended, closed, excluded), with the reason.
+	SkippedAccounts []model.SkippedAccount `json:"skipped_accounts,omitempty"`
+	// Shard is "i/n" for a shard's report.
+	Shard string `json:"shard,omitempty"`
 }
 
 // ScopeAccount is one scanned account.
 type ScopeAccount struct {
 	ID      string                `json:"id"`
 	Name    string                `json:"name,omitempty"`
+	OU      string                `json:"ou,omitempty"`
+	Tags    map[string]string     `json:"tags,omitempty"`
 	Regions []string              `json:"regions"`
 	Skipped []model.SkippedRegion `json:"skipped,omitempty"`
 	Error   *model.CallError      `json:"error,omitempty"`
@@ -72,7 +82,7 @@ func Build(inv *model.Inventory, findings []model.Finding, settings Settings, ve
 	}
 	regions := map[string]bool{}
 	for _, a := range inv.Accounts {
-		sa := ScopeAccount{ID: a.ID, Name: a.Name, Regions: a.Regions, Skipped: a.Skipped, Error: a.Error}
+		sa := ScopeAccount{ID: a.ID, Name: a.Name, OU: a.OU, Tags: a.Tags, Regions: a.Regions, Skipped: a.Skipped, Error: a.Error}
 		if sa.Regions == nil {
 			sa.Regions = []string{}
 		}
@@ -85,6 +95,7 @@ func Build(inv *model.Inventory, findings []model.Finding, settings Settings, ve
 		r.Scope.Regions = append(r.Scope.Regions, reg)
 	}
 	sort.Strings(r.Scope.Regions)
+	r.Scope.SkippedAccounts = inv.SkippedAccounts
 	r.Summary = Summarize(r.Findings)
 	return r
 }

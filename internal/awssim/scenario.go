@@ -16,109 +16,109 @@ import (
 
 // Scenario is the simulated world as written in a scenario file (docs/scenario.md).
 type Scenario struct {
-	Now                string        `yaml:"now"`
-	Partition          string        `yaml:"partition"`
-	Latency            Duration      `yaml:"latency"`
-	FirstDeliveryDelay *Duration     `yaml:"first_delivery_delay"`
-	RateLimits         bool          `yaml:"rate_limits"`
-	Seed               int64         `yaml:"seed"`
-	Organization       *Organization `yaml:"organization"`
-	Accounts           []Account     `yaml:"accounts"`
-	Faults             []Fault       `yaml:"faults"`
+	Now                string        `yaml:"now,omitempty"`
+	Partition          string        `yaml:"partition,omitempty"`
+	Latency            Duration      `yaml:"latency,omitempty"`
+	FirstDeliveryDelay *Duration     `yaml:"first_delivery_delay,omitempty"`
+	RateLimits         bool          `yaml:"rate_limits,omitempty"`
+	Seed               int64         `yaml:"seed,omitempty"`
+	Organization       *Organization `yaml:"organization,omitempty"`
+	Accounts           []Account     `yaml:"accounts,omitempty"`
+	Faults             []Fault       `yaml:"faults,omitempty"`
 
 	file string
 }
 
 // Organization is the optional AWS Organization.
 type Organization struct {
-	ID                string `yaml:"id"`
-	ManagementAccount string `yaml:"management_account"`
-	DelegatedAdmin    string `yaml:"delegated_admin"`
-	EmptyPages        bool   `yaml:"empty_pages"` // ListAccounts answers an empty page with a token before each page
+	ID                string `yaml:"id,omitempty"`
+	ManagementAccount string `yaml:"management_account,omitempty"`
+	DelegatedAdmin    string `yaml:"delegated_admin,omitempty"`
+	EmptyPages        bool   `yaml:"empty_pages,omitempty"` // ListAccounts answers an empty page with a token before each page
 	Line              int    `yaml:"-"`
 }
 
 // Account is one AWS account.
 type Account struct {
-	ID              string            `yaml:"id"`
-	Name            string            `yaml:"name"`
-	Email           string            `yaml:"email"`
-	State           string            `yaml:"state"`
-	OU              string            `yaml:"ou"`
-	Tags            map[string]string `yaml:"tags"`
-	Regions         []string          `yaml:"regions"`
-	AccessRole      *string           `yaml:"access_role"`
-	AccessRoleTrust string            `yaml:"access_role_trust"`
-	Trails          []Trail           `yaml:"trails"`
-	LogGroups       []LogGroup        `yaml:"log_groups"`
-	Roles           []Role            `yaml:"roles"`
-	ManagedPolicies []ManagedPolicy   `yaml:"managed_policies"`
-	Faults          []Fault           `yaml:"faults"`
+	ID              string            `yaml:"id,omitempty"`
+	Name            string            `yaml:"name,omitempty"`
+	Email           string            `yaml:"email,omitempty"`
+	State           string            `yaml:"state,omitempty"`
+	OU              string            `yaml:"ou,omitempty"`
+	Tags            map[string]string `yaml:"tags,omitempty"`
+	Regions         []string          `yaml:"regions,omitempty"`
+	AccessRole      *string           `yaml:"access_role,omitempty"`
+	AccessRoleTrust string            `yaml:"access_role_trust,omitempty"`
+	Trails          []Trail           `yaml:"trails,omitempty"`
+	LogGroups       []LogGroup        `yaml:"log_groups,omitempty"`
+	Roles           []Role            `yaml:"roles,omitempty"`
+	ManagedPolicies []ManagedPolicy   `yaml:"managed_policies,omitempty"`
+	Faults          []Fault           `yaml:"faults,omitempty"`
 	Line            int               `yaml:"-"`
 }
 
 // Trail is one CloudTrail trail, owned by the account it is listed under.
 type Trail struct {
-	Name             string            `yaml:"name"`
-	HomeRegion       string            `yaml:"home_region"`
-	MultiRegion      bool              `yaml:"multi_region"`
-	Organization     bool              `yaml:"organization"`
-	Logging          *bool             `yaml:"logging"`
-	ManagementEvents *bool             `yaml:"management_events"`
-	LogGroup         string            `yaml:"log_group"`
-	Role             string            `yaml:"role"`
+	Name             string            `yaml:"name,omitempty"`
+	HomeRegion       string            `yaml:"home_region,omitempty"`
+	MultiRegion      bool              `yaml:"multi_region,omitempty"`
+	Organization     bool              `yaml:"organization,omitempty"`
+	Logging          *bool             `yaml:"logging,omitempty"`
+	ManagementEvents *bool             `yaml:"management_events,omitempty"`
+	LogGroup         string            `yaml:"log_group,omitempty"`
+	Role             string            `yaml:"role,omitempty"`
 	S3Bucket         string            `yaml:"s3_bucket"`
-	Tags             map[string]string `yaml:"tags"`
-	Delivery         *DeliveryPin      `yaml:"delivery"`
+	Tags             map[string]string `yaml:"tags,omitempty"`
+	Delivery         *DeliveryPin      `yaml:"delivery,omitempty"`
 	Line             int               `yaml:"-"`
 }
 
 // DeliveryPin overrides the delivery physics of a trail until its configuration changes.
 type DeliveryPin struct {
-	Last  string `yaml:"last"`
-	Error string `yaml:"error"`
+	Last  string `yaml:"last,omitempty"`
+	Error string `yaml:"error,omitempty"`
 	Line  int    `yaml:"-"`
 }
 
 // LogGroup is one CloudWatch Logs log group.
 type LogGroup struct {
-	Name          string            `yaml:"name"`
-	Region        string            `yaml:"region"`
-	RetentionDays *int              `yaml:"retention_days"`
-	Class         string            `yaml:"class"`
-	Tags          map[string]string `yaml:"tags"`
+	Name          string            `yaml:"name,omitempty"`
+	Region        string            `yaml:"region,omitempty"`
+	RetentionDays *int              `yaml:"retention_days,omitempty"`
+	Class         string            `yaml:"class,omitempty"`
+	Tags          map[string]string `yaml:"tags,omitempty"`
 	Line          int               `yaml:"-"`
 }
 
 // Role is one IAM role.
 type Role struct {
-	Name     string   `yaml:"name"`
-	Path     string   `yaml:"path"`
-	Trust    string   `yaml:"trust"`
-	Policy   string   `yaml:"policy"`
-	Attached []string `yaml:"attached"`
+	Name     string   `yaml:"name,omitempty"`
+	Path     string   `yaml:"path,omitempty"`
+	Trust    string   `yaml:"trust,omitempty"`
+	Policy   string   `yaml:"policy,omitempty"`
+	Attached []string `yaml:"attached,omitempty"`
 	Line     int      `yaml:"-"`
 }
 
 // ManagedPolicy is a customer managed IAM policy of an account.
 type ManagedPolicy struct {
-	Name     string `yaml:"name"`
-	Document string `yaml:"document"`
+	Name     string `yaml:"name,omitempty"`
+	Document string `yaml:"document,omitempty"`
 	Line     int    `yaml:"-"`
 }
 
 // Fault makes matching calls fail or slow down.
 type Fault struct {
-	Operation    string   `yaml:"operation"` // service:Operation, service:*, or *
-	Account      string   `yaml:"account"`
-	Region       string   `yaml:"region"`
-	Resource     string   `yaml:"resource"` // trail name/ARN, log group or role name the call names; * wildcards
-	Error        string   `yaml:"error"`
-	Message      string   `yaml:"message"`
-	Rate         *float64 `yaml:"rate"`
-	ThrottleRate float64  `yaml:"throttle_rate"`
-	Count        int      `yaml:"count"`
-	Latency      Duration `yaml:"latency"`
+	Operation    string   `yaml:"operation,omitempty"` // service:Operation, service:*, or *
+	Account      string   `yaml:"account,omitempty"`
+	Region       string   `yaml:"region,omitempty"`
+	Resource     string   `yaml:"resource,omitempty"` // trail name/ARN, log group or role name the call names; * wildcards
+	Error        string   `yaml:"error,omitempty"`
+	Message      string   `yaml:"message,omitempty"`
+	Rate         *float64 `yaml:"rate,omitempty"`
+	ThrottleRate float64  `yaml:"throttle_rate,omitempty"`
+	Count        int      `yaml:"count,omitempty"`
+	Latency      Duration `yaml:"latency,omitempty"`
 	Line         int      `yaml:"-"`
 }
 
@@ -134,6 +134,12 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	*d = Duration(v)
 	return nil
 }
+
+// MarshalYAML writes a duration as Go duration text.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Marshal writes the scenario as YAML that ParseScenario reads back.
+func (sc *Scenario) Marshal() ([]byte, error) { return yaml.Marshal(sc) }
 
 // ParseDuration parses Go duration text, also accepting a whole number of days ("3d").
 func ParseDuration(s string) (time.Duration, error) {

@@ -3,19 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
+	"github.com/trailwatch/trailwatch/internal/awsconfig"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -66,7 +61,7 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 	f.StringVar(&o.region, "region", "", "region for global calls and listing regions (default: AWS_REGION, the profile's, or us-east-1)")
 	f.StringSliceVar(&o.regions, "regions", nil, "scan only these regions (comma-separated); multi-region trails homed elsewhere are still judged")
 	f.IntVar(&o.concurrency, "concurrency", 24, "AWS calls in flight per account")
-	f.IntVar(&o.accountConcurrency, "account-concurrency", 32, "accounts scanned at once (--org)")
+	f.IntVar(&o.accountConcurrency, "account-concurrency", 128, "accounts scanned at once (--org)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per AWS call; throttling is retried with backoff by the SDK's adaptive retryer")
 	f.BoolVar(&o.org, "org", false, "scan every ACTIVE account of the organization")
 	f.StringVar(&o.roleName, "role-name", "OrganizationAccountAccessRole", "role assumed in each member account (--org)")
@@ -104,7 +99,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
 		return usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
 	}
-	cfg, err := loadAWSConfig(ctx, o.profile, o.region, o.maxAttempts)
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts})
 	if err != nil {
 		return usageError("load AWS configuration: %v", err)
 	}
@@ -157,40 +152,4 @@ func parseShard(s string) (int, int, error) {
 		return 0, 0, usageError("--shard %q: want i/n with 1 <= i <= n, for example 2/4", s)
 	}
 	return i, n, nil
-}
-
-// loadAWSConfig resolves credentials and region from the standard chain. Throttling is retried by the SDK's adaptive
-// retryer (client-side rate adaption plus exponential backoff with jitter), with no client-side retry quota, so that a
-// large scan under throttling keeps retrying instead of failing fast. One HTTP client with a large connection pool
-// serves every account's clients.
-func loadAWSConfig(ctx context.Context, profile, region string, maxAttempts int) (aws.Config, error) {
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = 1024
-		tr.MaxIdleConnsPerHost = 256
-	})
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
-				ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
-					so.MaxAttempts = maxAttempts
-					so.RateLimiter = ratelimit.None
-				})
-			})
-		}),
-	}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(strings.TrimSpace(region)))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return cfg, err
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	return cfg, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,6 +66,42 @@ then a commented key pair for each other account. The keys are the simulator's o
 	serve.Flags().StringVar(&o.scenario, "scenario", "", "scenario file (YAML, docs/scenario.md)")
 	serve.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address")
 	serve.Flags().BoolVar(&o.rateLimits, "rate-limits", false, "enforce AWS's per-account, per-region request rates")
-	cmd.AddCommand(serve)
+	g := &genOptions{}
+	gen := &cobra.Command{
+		Use:   "generate --accounts N",
+		Short: "Write a generated organization scenario (for benchmarks and scale tests) to stdout",
+		Long: `Generate an organization of N accounts: a management account with a healthy organization trail, a delegated
+administrator, members in three OUs with 0 to 3 local trails each, some broken. Deterministic for a given --seed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.accounts < 2 {
+				return usageError("--accounts %d: want at least 2", g.accounts)
+			}
+			sc := awssim.Generate(awssim.GenOptions{Accounts: g.accounts, Regions: g.regions, Latency: g.latency, RateLimits: g.rateLimits, Seed: g.seed})
+			if err := sc.Validate(); err != nil {
+				return usageError("%v", err)
+			}
+			data, err := sc.Marshal()
+			if err != nil {
+				return err
+			}
+			_, err = e.stdout.Write(data)
+			return err
+		},
+	}
+	gen.Flags().IntVar(&g.accounts, "accounts", 100, "number of accounts, the management account included")
+	gen.Flags().StringSliceVar(&g.regions, "regions", nil, "enabled regions (default: the 17 default regions)")
+	gen.Flags().DurationVar(&g.latency, "latency", 0, "latency per call, for example 30ms")
+	gen.Flags().BoolVar(&g.rateLimits, "rate-limits", false, "enforce AWS's request rates")
+	gen.Flags().Int64Var(&g.seed, "seed", 1, "seed of the generated trails")
+	cmd.AddCommand(serve, gen)
 	return cmd
+}
+
+type genOptions struct {
+	accounts   int
+	regions    []string
+	latency    time.Duration
+	rateLimits bool
+	seed       int64
 }

@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -40,50 +39,72 @@ type Member struct {
 	OUIDs []string
 }
 
-// Discover lists the organization and its accounts with their OU paths. The OU walk is best effort: when it is
-// refused, members come back without OUs and the error is returned beside the result as ouErr.
-func Discover(ctx context.Context, api API) (o *Organization, ouErr error, err error) {
+// Describe reads the organization's id and management account.
+func Describe(ctx context.Context, api API) (*Organization, error) {
 	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("describe organization: %w", err)
+		return nil, fmt.Errorf("describe organization: %w", err)
 	}
-	o = &Organization{ID: aws.ToString(d.Organization.Id), ManagementAccount: aws.ToString(d.Organization.MasterAccountId)}
-	// ListAccounts may return an empty page with a token; the paginator keeps going until the token is empty.
+	return &Organization{ID: aws.ToString(d.Organization.Id), ManagementAccount: aws.ToString(d.Organization.MasterAccountId)}, nil
+}
+
+// ListAccounts pages through the organization's accounts and hands each one to fn as its page arrives, so that
+// scanning can start before the listing ends. ListAccounts may return an empty page with a token; the paginator
+// keeps going until the token is empty.
+func ListAccounts(ctx context.Context, api API, fn func(Member)) error {
 	p := organizations.NewListAccountsPaginator(api, &organizations.ListAccountsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list accounts: %w", err)
+			return fmt.Errorf("list accounts: %w", err)
 		}
 		for _, a := range page.Accounts {
-			o.Members = append(o.Members, Member{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), State: string(a.State)})
+			fn(Member{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), State: string(a.State)})
 		}
 	}
+	return nil
+}
+
+// Discover lists the organization and all its accounts with their OU paths, sorted by id. The OU walk is best
+// effort: when it is refused, members come back without OUs and the error is returned beside the result as ouErr.
+func Discover(ctx context.Context, api API) (o *Organization, ouErr error, err error) {
+	if o, err = Describe(ctx, api); err != nil {
+		return nil, nil, err
+	}
+	if err := ListAccounts(ctx, api, func(m Member) { o.Members = append(o.Members, m) }); err != nil {
+		return nil, nil, err
+	}
 	sort.Slice(o.Members, func(i, j int) bool { return o.Members[i].ID < o.Members[j].ID })
-	ous, ouErr := walkOUs(ctx, api)
+	ous, ouErr := OUs(ctx, api)
 	for i := range o.Members {
-		if p, ok := ous[o.Members[i].ID]; ok {
-			o.Members[i].OU, o.Members[i].OUIDs = p.path, p.ids
-		}
+		o.Members[i].Place(ous)
 	}
 	return o, ouErr, nil
 }
 
-type ouPath struct {
-	path string
-	ids  []string
+// Place sets the member's OU path and ids from an OUs map.
+func (m *Member) Place(ous map[string]OUPath) {
+	if p, ok := ous[m.ID]; ok {
+		m.OU, m.OUIDs = p.Path, p.IDs
+	}
 }
 
-// walkOUs maps each account to its OU path, breadth first from the root.
-func walkOUs(ctx context.Context, api API) (map[string]ouPath, error) {
+// OUPath is an account's place in the OU tree: the path of names and the ids along it.
+type OUPath struct {
+	Path string
+	IDs  []string
+}
+
+// OUs maps each account to its OU path, breadth first from the root.
+func OUs(ctx context.Context, api API) (map[string]OUPath, error) {
 	roots, err := api.ListRoots(ctx, &organizations.ListRootsInput{})
 	if err != nil {
 		return nil, fmt.Errorf("list roots: %w", err)
 	}
-	out := map[string]ouPath{}
+	out := map[string]OUPath{}
 	type node struct {
 		id string
-		p  ouPath
+		p  OUPath
 	}
 	var queue []node
 	for _, r := range roots.Roots {
@@ -110,53 +131,31 @@ func walkOUs(ctx context.Context, api API) (map[string]ouPath, error) {
 			}
 			for _, u := range page.OrganizationalUnits {
 				path := aws.ToString(u.Name)
-				if n.p.path != "" {
-					path = n.p.path + "/" + path
+				if n.p.Path != "" {
+					path = n.p.Path + "/" + path
 				}
-				ids := append(append([]string(nil), n.p.ids...), aws.ToString(u.Id))
-				queue = append(queue, node{id: aws.ToString(u.Id), p: ouPath{path: path, ids: ids}})
+				ids := append(append([]string(nil), n.p.IDs...), aws.ToString(u.Id))
+				queue = append(queue, node{id: aws.ToString(u.Id), p: OUPath{Path: path, IDs: ids}})
 			}
 		}
 	}
 	return out, nil
 }
 
-// Tags reads each member's tags with at most concurrency calls at once. Failures leave that account without tags and
-// are returned joined in the map's error slot (never fatal).
-func Tags(ctx context.Context, api API, ids []string, concurrency int) (map[string]map[string]string, map[string]error) {
-	if concurrency < 1 {
-		concurrency = 8
+// AccountTags reads one account's tags (ListTagsForResource, paginated).
+func AccountTags(ctx context.Context, api API, id string) (map[string]string, error) {
+	m := map[string]string{}
+	p := organizations.NewListTagsForResourcePaginator(api, &organizations.ListTagsForResourceInput{ResourceId: aws.String(id)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list tags of account %s: %w", id, err)
+		}
+		for _, t := range page.Tags {
+			m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
 	}
-	tags := map[string]map[string]string{}
-	errs := map[string]error{}
-	var mu sync.Mutex
-	sem := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			m := map[string]string{}
-			p := organizations.NewListTagsForResourcePaginator(api, &organizations.ListTagsForResourceInput{ResourceId: aws.String(id)})
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					mu.Lock()
-					errs[id] = err
-					mu.Unlock()
-					return
-				}
-				for _, t := range page.Tags {
-					m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-				}
-			}
-			mu.Lock()
-			tags[id] = m
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return tags, errs
+	return m, nil
 }
 
 // Filter narrows the members to scan.
@@ -177,25 +176,33 @@ type Skipped struct {
 
 // Select applies the filter and drops accounts that are not ACTIVE.
 func Select(members []Member, f Filter) (scan []Member, skipped []Skipped) {
-	only := set(f.Accounts)
-	exclude := set(f.ExcludeAccounts)
 	for _, m := range members {
-		switch {
-		case len(only) > 0 && !only[m.ID]:
-			continue // not asked for: neither scanned nor reported
-		case f.ShardCount > 0 && Shard(m.ID, f.ShardCount) != f.ShardIndex:
-			continue // another shard's
-		case exclude[m.ID]:
-			skipped = append(skipped, Skipped{m, "excluded by --exclude-accounts"})
-		case len(f.OUs) > 0 && !inOUs(m, f.OUs):
-			continue
-		case m.State != "" && m.State != "ACTIVE":
-			skipped = append(skipped, Skipped{m, "account state " + m.State})
-		default:
+		switch ok, reason := f.Decide(m); {
+		case ok:
 			scan = append(scan, m)
+		case reason != "":
+			skipped = append(skipped, Skipped{m, reason})
 		}
 	}
 	return scan, skipped
+}
+
+// Decide says whether to scan a member; when not, a non-empty reason means the member is reported as skipped (an
+// empty one: it is simply outside the selection: --accounts, --ous, another shard).
+func (f Filter) Decide(m Member) (scan bool, reason string) {
+	switch {
+	case len(f.Accounts) > 0 && !set(f.Accounts)[m.ID]:
+		return false, ""
+	case f.ShardCount > 0 && Shard(m.ID, f.ShardCount) != f.ShardIndex:
+		return false, ""
+	case set(f.ExcludeAccounts)[m.ID]:
+		return false, "excluded by --exclude-accounts"
+	case len(f.OUs) > 0 && !inOUs(m, f.OUs):
+		return false, ""
+	case m.State != "" && m.State != "ACTIVE":
+		return false, "account state " + m.State
+	}
+	return true, ""
 }
 
 // Shard returns the 1-based shard (of n) an account belongs to: FNV-1a of the id, mod n. Stable across runs and

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -37,16 +38,19 @@ type OrgOptions struct {
 }
 
 // Org scans the accounts of the organization the base configuration's caller can list (the management account or a
-// delegated administrator): it assumes RoleName in each member, scans the management account first so that its
-// organization trails are judged once there, then the members concurrently. An account that cannot be assumed or read
-// becomes one ERROR finding; suspended and closed accounts are listed as skipped. The error is for the organization
-// as a whole (it cannot be listed).
+// delegated administrator). It assumes RoleName in each member and streams: accounts start as their ListAccounts page
+// arrives. The management account starts first; members do not read the organization trails it judges (they wait for
+// its verdict only at that step). An account that cannot be assumed or read becomes one ERROR finding; suspended and
+// closed accounts are listed as skipped. The returned error is for the organization as a whole (it cannot be listed).
 func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptions) (*model.Inventory, []model.Finding, error) {
 	if o.RoleName == "" {
 		o.RoleName = "OrganizationAccountAccessRole"
 	}
 	if o.AccountConcurrency <= 0 {
-		o.AccountConcurrency = 32
+		o.AccountConcurrency = 128
+	}
+	if o.Collect.Logger == nil {
+		o.Collect.Logger = slog.New(slog.DiscardHandler)
 	}
 	caller := base.Copy()
 	caller.APIOptions = append(caller.APIOptions, o.Recorder.Middleware("caller", nil))
@@ -57,115 +61,107 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	callerID := aws.ToString(id.Account)
 	partition := strings.SplitN(aws.ToString(id.Arn), ":", 3)[1]
 	orgAPI := organizations.NewFromConfig(caller)
-	found, ouErr, err := org.Discover(ctx, orgAPI)
+	found, err := org.Describe(ctx, orgAPI)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list the organization's accounts from account %s (run from the management account or a delegated administrator): %w", callerID, err)
-	}
-	if ouErr != nil {
-		o.Collect.Logger.Warn("organizational units not read; findings carry no OU and --ous matches nothing", "error", ouErr.Error())
-	}
-	members, skipped := org.Select(found.Members, o.Filter)
-	inv := &model.Inventory{Partition: partition}
-	for _, s := range skipped {
-		inv.SkippedAccounts = append(inv.SkippedAccounts, model.SkippedAccount{ID: s.Member.ID, Name: s.Member.Name, Reason: s.Reason})
+		return nil, nil, fmt.Errorf("read the organization from account %s (run from the management account or a delegated administrator): %w", callerID, err)
 	}
 
-	// Tags come from the organization; read them while the accounts are scanned.
-	ids := make([]string, len(members))
-	for i, m := range members {
-		ids[i] = m.ID
-	}
-	var tags map[string]map[string]string
-	tagsDone := make(chan struct{})
+	// The OU tree: needed before selection when --ous narrows the scan, else read alongside.
+	var ous map[string]org.OUPath
+	ousDone := make(chan struct{})
 	go func() {
-		defer close(tagsDone)
-		var errs map[string]error
-		tags, errs = org.Tags(ctx, orgAPI, ids, 8)
-		for id, err := range errs {
-			o.Collect.Logger.Warn("account tags not read", "account_id", id, "error", err.Error())
+		defer close(ousDone)
+		var err error
+		if ous, err = org.OUs(ctx, orgAPI); err != nil {
+			o.Collect.Logger.Warn("organizational units not read; findings carry no OU", "error", err.Error())
 		}
 	}()
-
-	stsCaller := sts.NewFromConfig(caller)
-	configFor := func(m org.Member) aws.Config {
-		cfg := base.Copy()
-		var pacer *apicalls.Pacer
-		if o.Pacing {
-			pacer = apicalls.NewPacer()
-		}
-		cfg.APIOptions = append(cfg.APIOptions, o.Recorder.Middleware(m.ID, pacer))
-		if m.ID != callerID {
-			roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, m.ID, o.RoleName)
-			cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsCaller, roleARN, func(ao *stscreds.AssumeRoleOptions) {
-				ao.RoleSessionName = "trailwatch"
-				if o.ExternalID != "" {
-					ao.ExternalID = aws.String(o.ExternalID)
-				}
-			}))
-		}
-		return cfg
-	}
-	var done, failed atomic.Int64
-	scanOne := func(m org.Member, judged func(string) bool) *model.Account {
-		defer func() {
-			n := done.Add(1)
-			if o.Progress != nil {
-				o.Progress(int(n), len(members), int(failed.Load()))
-			}
-		}()
-		cfg := configFor(m)
-		if m.ID != callerID {
-			if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-				failed.Add(1)
-				ce := collect.Classify("sts:AssumeRole", "", err)
-				ce.Message = fmt.Sprintf("cannot assume arn:%s:iam::%s:role/%s: %s", partition, m.ID, o.RoleName, ce.Message)
-				return &model.Account{ID: m.ID, Partition: partition, Error: ce, RegionErrors: map[string]*model.CallError{}}
-			}
-		}
-		co := o.Collect
-		co.AccountID, co.Partition, co.OrgID, co.JudgedElsewhere = m.ID, partition, found.ID, judged
-		a := collect.Account(ctx, collect.NewSDKClients(cfg), co)
-		if a.Error != nil {
-			failed.Add(1)
-		}
-		return a
+	if len(o.Filter.OUs) > 0 {
+		<-ousDone
 	}
 
-	accounts := make([]*model.Account, len(members))
-	// The management account first: its organization trails are judged there, and members skip reading them.
-	judgedInMgmt := map[string]bool{}
-	for i, m := range members {
-		if m.ID != found.ManagementAccount {
-			continue
-		}
-		accounts[i] = scanOne(m, nil)
-		for _, t := range accounts[i].Trails {
-			if t.Organization && !t.OwnedElsewhere && t.StatusErr == nil {
-				judgedInMgmt[t.ARN] = true
-			}
-		}
-	}
-	mgmtInScan := len(judgedInMgmt) > 0
-	judged := func(arn string) bool { return judgedInMgmt[arn] }
-	if !mgmtInScan && o.Filter.ShardCount > 0 && !containsID(ids, found.ManagementAccount) {
-		// Sharded: the management account is in another shard, which judges its organization trails; `merge` joins them.
-		judged = func(arn string) bool { return strings.Contains(arn, ":"+found.ManagementAccount+":trail/") }
-	}
-	sem := make(chan struct{}, o.AccountConcurrency)
+	s := &orgScan{o: o, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
+		stsCaller: sts.NewFromConfig(caller), judged: map[string]bool{}, mgmtDone: make(chan struct{}),
+		sem: make(chan struct{}, o.AccountConcurrency)}
+	inv := &model.Inventory{Partition: partition}
+	var members []org.Member
+	var accounts []*model.Account
+	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for i, m := range members {
-		if accounts[i] != nil {
-			continue
+	tags := map[string]map[string]string{}
+	tagSem := make(chan struct{}, 32)
+	start := func(m org.Member) {
+		if len(o.Filter.OUs) > 0 {
+			m.Place(ous)
 		}
+		ok, reason := o.Filter.Decide(m)
+		mu.Lock()
+		defer mu.Unlock()
+		if !ok {
+			if reason != "" {
+				inv.SkippedAccounts = append(inv.SkippedAccounts, model.SkippedAccount{ID: m.ID, Name: m.Name, Reason: reason})
+			}
+			return
+		}
+		members = append(members, m)
+		slot := len(accounts)
+		accounts = append(accounts, nil)
+		s.total.Add(1)
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			accounts[i] = scanOne(m, judged)
+			a := s.account(m)
+			mu.Lock()
+			accounts[slot] = a
+			mu.Unlock()
+		})
+		// Tags come from the organization; read them while the accounts are scanned.
+		wg.Go(func() {
+			tagSem <- struct{}{}
+			defer func() { <-tagSem }()
+			t, err := org.AccountTags(ctx, orgAPI, m.ID)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				o.Collect.Logger.Warn("account tags not read", "account_id", m.ID, "error", err.Error())
+				return
+			}
+			tags[m.ID] = t
 		})
 	}
+	// The management account first: it is ACTIVE by definition, and its organization trails are judged there.
+	mgmt := org.Member{ID: found.ManagementAccount, State: "ACTIVE"}
+	if len(o.Filter.OUs) > 0 {
+		mgmt.Place(ous)
+	}
+	mgmtScanned := false
+	if ok, _ := o.Filter.Decide(mgmt); ok {
+		mgmtScanned = true
+		start(mgmt)
+	} else {
+		close(s.mgmtDone)
+		if o.Filter.ShardCount > 0 {
+			// Another shard scans the management account and judges its organization trails; `merge` joins them.
+			s.judgedByShard = true
+		}
+	}
+	listErr := org.ListAccounts(ctx, orgAPI, func(m org.Member) {
+		if m.ID == found.ManagementAccount && mgmtScanned {
+			mu.Lock()
+			members[0].Name, members[0].Email = m.Name, m.Email
+			mu.Unlock()
+			return
+		}
+		start(m)
+	})
 	wg.Wait()
-	<-tagsDone
+	if listErr != nil && len(members) <= 1 {
+		return nil, nil, fmt.Errorf("list the organization's accounts from account %s (run from the management account or a delegated administrator): %w", callerID, listErr)
+	}
+	if listErr != nil {
+		o.Collect.Logger.Error("the account listing broke off; the accounts listed so far were scanned", "error", listErr.Error())
+	}
+	<-ousDone
 	for i, m := range members {
+		m.Place(ous)
 		a := accounts[i]
 		a.ID, a.Name, a.OU, a.Tags = m.ID, m.Name, m.OU, tags[m.ID]
 		if a.Partition == "" {
@@ -176,6 +172,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		}
 	}
 	sort.SliceStable(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
+	sort.Slice(inv.SkippedAccounts, func(i, j int) bool { return inv.SkippedAccounts[i].ID < inv.SkippedAccounts[j].ID })
 	inv.Accounts = accounts
 	now := o.Settings.Now
 	if now.IsZero() {
@@ -184,6 +181,96 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	}
 	inv.CollectedAt = now
 	return inv, controls.Evaluate(cat, inv, o.Settings), nil
+}
+
+// orgScan is the state of one organization scan.
+type orgScan struct {
+	o                   OrgOptions
+	ctx                 context.Context
+	base                aws.Config
+	callerID, partition string
+	found               *org.Organization
+	stsCaller           *sts.Client
+	sem                 chan struct{}
+	done, failed, total atomic.Int64
+
+	mgmtDone      chan struct{}
+	judged        map[string]bool // organization trails the management account judged; read after mgmtDone
+	judgedByShard bool
+}
+
+// judgedElsewhere tells a member whether to skip reading a trail owned by another account: yes when the management
+// account judged it (waiting for that account if it is still being read), or when another shard judges it.
+func (s *orgScan) judgedElsewhere(arn string) bool {
+	if s.judgedByShard {
+		return strings.Contains(arn, ":"+s.found.ManagementAccount+":trail/")
+	}
+	<-s.mgmtDone
+	return s.judged[arn]
+}
+
+func (s *orgScan) config(m org.Member) aws.Config {
+	cfg := s.base.Copy()
+	var pacer *apicalls.Pacer
+	if s.o.Pacing {
+		pacer = apicalls.NewPacer()
+	}
+	cfg.APIOptions = append(cfg.APIOptions, s.o.Recorder.Middleware(m.ID, pacer))
+	if m.ID != s.callerID {
+		roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", s.partition, m.ID, s.o.RoleName)
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(s.stsCaller, roleARN, func(ao *stscreds.AssumeRoleOptions) {
+			ao.RoleSessionName = "trailwatch"
+			if s.o.ExternalID != "" {
+				ao.ExternalID = aws.String(s.o.ExternalID)
+			}
+		}))
+	}
+	return cfg
+}
+
+// account scans one account within the account concurrency limit.
+func (s *orgScan) account(m org.Member) *model.Account {
+	isMgmt := m.ID == s.found.ManagementAccount
+	if !isMgmt {
+		s.sem <- struct{}{}
+		defer func() { <-s.sem }()
+	}
+	defer func() {
+		n := s.done.Add(1)
+		if s.o.Progress != nil {
+			s.o.Progress(int(n), int(s.total.Load()), int(s.failed.Load()))
+		}
+	}()
+	a := s.collect(m)
+	if isMgmt {
+		for _, t := range a.Trails {
+			if t.Organization && !t.OwnedElsewhere && t.StatusErr == nil {
+				s.judged[t.ARN] = true
+			}
+		}
+		close(s.mgmtDone)
+	}
+	if a.Error != nil {
+		s.failed.Add(1)
+	}
+	return a
+}
+
+func (s *orgScan) collect(m org.Member) *model.Account {
+	cfg := s.config(m)
+	if m.ID != s.callerID {
+		if _, err := cfg.Credentials.Retrieve(s.ctx); err != nil {
+			ce := collect.Classify("sts:AssumeRole", "", err)
+			ce.Message = fmt.Sprintf("cannot assume arn:%s:iam::%s:role/%s: %s", s.partition, m.ID, s.o.RoleName, ce.Message)
+			return &model.Account{ID: m.ID, Partition: s.partition, Error: ce, RegionErrors: map[string]*model.CallError{}}
+		}
+	}
+	co := s.o.Collect
+	co.AccountID, co.Partition, co.OrgID = m.ID, s.partition, s.found.ID
+	if m.ID != s.found.ManagementAccount {
+		co.JudgedElsewhere = s.judgedElsewhere
+	}
+	return collect.Account(s.ctx, collect.NewSDKClients(cfg), co)
 }
 
 func containsID(l []string, id string) bool {

@@ -53,8 +53,8 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 // HTTPClient is the shared HTTP client: enough idle connections per host for an organization scan.
 func HTTPClient() *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = 1024
-		tr.MaxIdleConnsPerHost = 256
+		tr.MaxIdleConns = 4096
+		tr.MaxIdleConnsPerHost = 1024
 	})
 }
 

@@ -1,0 +1,268 @@
+package scan
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/trailwatch/trailwatch/internal/apicalls"
+	"github.com/trailwatch/trailwatch/internal/awsconfig"
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// TestMain lets the test binary double as the simulator process of the organization benchmark: with
+// TRAILWATCH_SIM_CHILD set to a scenario file it serves it, prints its URL, and serves until stdin closes. The scan and
+// the simulator then have their own processes, so the scan's memory and CPU are measured alone.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("TRAILWATCH_SIM_CHILD"); path != "" {
+		os.Exit(simChild(path))
+	}
+	os.Exit(m.Run())
+}
+
+func simChild(path string) int {
+	sc, err := awssim.LoadScenario(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv, err := awssim.Start(context.Background(), sc, awssim.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(srv.URL)
+	_, _ = bufio.NewReader(os.Stdin).ReadString(0) // until the parent closes stdin
+	return 0
+}
+
+type simProcess struct {
+	url string
+	cmd *exec.Cmd
+	in  interface{ Close() error }
+}
+
+func startSimProcess(b *testing.B, sc *awssim.Scenario) *simProcess {
+	b.Helper()
+	data, err := sc.Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "org.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "TRAILWATCH_SIM_CHILD="+path)
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	url, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("simulator did not start: %v", err)
+	}
+	p := &simProcess{url: strings.TrimSpace(url), cmd: cmd, in: in}
+	b.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() })
+	return p
+}
+
+// cpuSeconds of a process from /proc/<pid>/stat (utime + stime, clock ticks of 1/100 s).
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data)[strings.LastIndex(string(data), ")")+2:])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
+}
+
+// peakRSS returns this process's peak resident memory (VmHWM) in MB.
+func peakRSS() float64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func simCounters(b *testing.B, url string) (calls int, errors map[string]int) {
+	resp, err := http.Get(url + "/_sim/counters")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Counters []awssim.CallCount }
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	errors = map[string]int{}
+	for _, c := range body.Counters {
+		calls += c.Calls
+		for k, v := range c.Errors {
+			errors[k] += v
+		}
+	}
+	return calls, errors
+}
+
+// BenchmarkOrgScan scans generated organizations of 100 and 1,000 accounts x 17 regions, with 30 ms latency per call
+// and AWS's request-rate limits on, through the production configuration (adaptive retryer, pacing, shared HTTP
+// client), and reports wall time, API calls per operation, throttling seen, peak memory, and the lower bound for the
+// same work. docs/performance.md records the figures.
+func BenchmarkOrgScan(b *testing.B) {
+	const latency = 30 * time.Millisecond
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			sc := awssim.Generate(awssim.GenOptions{Accounts: n, Latency: latency, RateLimits: true, Seed: 1})
+			sim := startSimProcess(b, sc)
+			cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sim.url), HTTPClient: awsconfig.HTTPClient(),
+				Retryer:     awsconfig.Retryer(8),
+				Credentials: credentials.NewStaticCredentialsProvider(awssim.AccessKeyFor(mgmtID), "sim-secret-"+mgmtID, "")}
+			cat, _ := controls.Load()
+			_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset the peak RSS where the kernel allows it
+			var wall time.Duration
+			var rec *apicalls.Recorder
+			var inv *model.Inventory
+			var findings []model.Finding
+			var selfCPU, simCPU float64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if resp, err := http.Post(sim.url+"/_sim/counters/reset", "", nil); err == nil {
+					resp.Body.Close()
+				}
+				rec = apicalls.NewRecorder(nil)
+				var ru0, ru1 syscall.Rusage
+				_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+				sim0 := cpuSeconds(sim.cmd.Process.Pid)
+				start := time.Now()
+				var err error
+				inv, findings, err = Org(context.Background(), cat, cfg, OrgOptions{Recorder: rec, Pacing: true,
+					Options: Options{Settings: controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall = time.Since(start)
+				_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+				selfCPU = tv(ru1.Utime) + tv(ru1.Stime) - tv(ru0.Utime) - tv(ru0.Stime)
+				simCPU = cpuSeconds(sim.cmd.Process.Pid) - sim0
+			}
+			b.StopTimer()
+			if len(inv.Accounts) != n {
+				b.Fatalf("scanned %d accounts of %d", len(inv.Accounts), n)
+			}
+			errorsAsFindings := 0
+			for _, f := range findings {
+				if f.Status == model.StatusError {
+					errorsAsFindings++
+				}
+			}
+			calls, simErrs := simCounters(b, sim.url)
+			throttled := 0
+			for _, v := range rec.Throttled() {
+				throttled += v
+			}
+			// Lower bound. Chain: GetCallerIdentity, DescribeOrganization, the ListAccounts pages up to the last
+			// account's, then that account: AssumeRole, DescribeRegions, DescribeTrails, and the longest of
+			// GetTrailStatus / DescribeLogGroups / GetRole -> ListRolePolicies -> GetRolePolicy.
+			pages := int(math.Ceil(float64(n) / 20))
+			chain := time.Duration(2+pages+6) * latency
+			allowed := 128 * 24 // accounts at once x calls in flight per account
+			throughput := time.Duration(float64(calls) * float64(latency) / float64(allowed))
+			bound := max(chain, throughput)
+			cpuBound := time.Duration((selfCPU + simCPU) / 2 * float64(time.Second))
+			b.ReportMetric(wall.Seconds(), "s/scan")
+			b.ReportMetric(float64(calls), "calls")
+			b.ReportMetric(peakRSS(), "MB-peak-RSS")
+			b.ReportMetric(wall.Seconds()/bound.Seconds(), "measured/bound")
+			counts := rec.Counts()
+			var ops []string
+			for k, v := range counts {
+				ops = append(ops, fmt.Sprintf("%s=%d", k, v))
+			}
+			sort.Strings(ops)
+			b.Logf("%d accounts x 17 regions, latency %s, rate limits on", n, latency)
+			b.Logf("wall %.2fs; calls %d (recorder %d); throttling errors seen %d (simulator: %v); ERROR findings %d", wall.Seconds(), calls, rec.Total(), throttled, simErrs, errorsAsFindings)
+			b.Logf("calls per operation: %s", strings.Join(ops, " "))
+			b.Logf("peak RSS of the scanning process %.0f MB; CPU: scan %.2fs, simulator %.2fs (2 cores)", peakRSS(), selfCPU, simCPU)
+			b.Logf("lower bound: chain %d calls x %s = %.2fs; throughput %d calls x %s / %d in flight = %.2fs; bound %.2fs; measured/bound %.2f",
+				2+pages+6, latency, chain.Seconds(), calls, latency, allowed, throughput.Seconds(), bound.Seconds(), wall.Seconds()/bound.Seconds())
+			b.Logf("CPU bound on this machine (scan + simulator CPU / 2 cores) %.2fs; measured/max(bound, CPU bound) %.2f",
+				cpuBound.Seconds(), wall.Seconds()/max(bound, cpuBound).Seconds())
+			if n == 100 {
+				cisBaseline(b, sc, sim.url, wall, n)
+			}
+		})
+	}
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// cisBaseline runs the CIS benchmark's manual audit for one account with the AWS CLI against the same simulator:
+// `aws cloudtrail describe-trails` in each region, then `get-trail-status` for each trail, one command at a time.
+func cisBaseline(b *testing.B, sc *awssim.Scenario, url string, wall time.Duration, n int) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		b.Log("AWS CLI baseline skipped: aws is not on the PATH")
+		return
+	}
+	// The member with the most local trails.
+	best := sc.Accounts[1]
+	for _, a := range sc.Accounts[1:] {
+		if len(a.Trails) > len(best.Trails) {
+			best = a
+		}
+	}
+	env := []string{"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=" + awssim.AccessKeyFor(best.ID),
+		"AWS_SECRET_ACCESS_KEY=sim-secret-" + best.ID, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER="}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	awsCLI := func(args ...string) []byte {
+		cmd := exec.Command("aws", append(args, "--output", "json")...)
+		cmd.Env = env
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("aws %v: %v", args, err)
+		}
+		return out
+	}
+	start := time.Now()
+	seen := map[string]string{}
+	for _, r := range awssim.DefaultRegions("aws") {
+		var out struct{ TrailList []struct{ TrailARN, HomeRegion string } }
+		_ = json.Unmarshal(awsCLI("cloudtrail", "describe-trails", "--region", r), &out)
+		for _, t := range out.TrailList {
+			seen[t.TrailARN] = t.HomeRegion
+		}
+	}
+	for arn, home := range seen {
+		awsCLI("cloudtrail", "get-trail-status", "--region", home, "--name", arn)
+	}
+	cli := time.Since(start)
+	b.Logf("AWS CLI baseline (CIS audit procedure, one account, %d trails): %.1fs, %d commands; x %d accounts = %.0fs; trailwatch %.2fs for all %d: %.0fx faster",
+		len(seen), cli.Seconds(), 17+len(seen), n, cli.Seconds()*float64(n), wall.Seconds(), n, cli.Seconds()*float64(n)/wall.Seconds())
+}

@@ -57,6 +57,11 @@ type Finding struct {
 	Notes        []string `json:"notes,omitempty"`
 	Remediation  string   `json:"remediation,omitempty"`
 	Commands     []string `json:"commands,omitempty"`
+	// Location is where an infrastructure-as-code resource is declared; Fix is the snippet that fixes it there.
+	Location *Location `json:"location,omitempty"`
+	Fix      string    `json:"fix,omitempty"`
+	// Suppressed lists the inline suppressions that muted the finding (the status stays MUTED with its reasons).
+	Suppressed []Suppression `json:"suppressed,omitempty"`
 }
 
 // FindingID is the stable identifier of a control's finding on a resource: the same across scans.

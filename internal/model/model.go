@@ -86,6 +86,37 @@ type Trail struct {
 	// Role is the delivery role; nil when not looked up.
 	Role    *Role      `json:"role,omitempty"`
 	RoleErr *CallError `json:"role_error,omitempty"`
+
+	// Infrastructure as code only.
+	// Source is where the trail is declared.
+	Source *Location `json:"source,omitempty"`
+	// Unknown names the fields whose value cannot be known before deployment, with the chain that made them unknown
+	// ("log_group_arn": "var.log_group_arn has no value").
+	Unknown map[string]string `json:"unknown,omitempty"`
+	// NotInstantiated: the resource is not created (count = 0, a false condition).
+	NotInstantiated bool `json:"not_instantiated,omitempty"`
+	// Suppressions are inline suppressions found at the resource.
+	Suppressions []Suppression `json:"suppressions,omitempty"`
+	// Notes from the adapter that do not change the verdict.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Location is a place in a source file, with the resource's address (Terraform) or logical id (CloudFormation).
+type Location struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Address string `json:"address,omitempty"`
+	// CDKPath is the aws:cdk:path metadata of a CDK-synthesized resource.
+	CDKPath string `json:"cdk_path,omitempty"`
+}
+
+// Suppression is an inline suppression of a check (trailwatch's own or a peer's).
+type Suppression struct {
+	Tool    string `json:"tool"`    // trailwatch, checkov, trivy, tfsec, cfn-guard
+	Rule    string `json:"rule"`    // the control or the peer's rule id
+	Reason  string `json:"reason"`  // empty: reported as a suppression without a reason
+	Expires string `json:"expires,omitempty"`
+	Line    int    `json:"line,omitempty"`
 }
 
 // TrailStatus is what GetTrailStatus returned. A nil field was absent from the reply.

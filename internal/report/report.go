@@ -51,6 +51,9 @@ type Scope struct {
 	SkippedAccounts []model.SkippedAccount `json:"skipped_accounts,omitempty"`
 	// Shard is "i/n" for a shard's report.
 	Shard string `json:"shard,omitempty"`
+	// Paths and Files: what an infrastructure-as-code check read.
+	Paths []string `json:"paths,omitempty"`
+	Files int      `json:"files,omitempty"`
 }
 
 // ScopeAccount is one scanned account.
@@ -96,6 +99,17 @@ func Build(inv *model.Inventory, findings []model.Finding, settings Settings, ve
 	}
 	sort.Strings(r.Scope.Regions)
 	r.Scope.SkippedAccounts = inv.SkippedAccounts
+	r.Summary = Summarize(r.Findings)
+	return r
+}
+
+// BuildIaC assembles the report of an infrastructure-as-code check.
+func BuildIaC(paths []string, files int, findings []model.Finding, settings Settings, version string, now time.Time) *Report {
+	r := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "trailwatch", Version: version}, GeneratedAt: now.UTC(),
+		Settings: settings, Findings: findings, Scope: Scope{Accounts: []ScopeAccount{}, Regions: []string{}, Paths: paths, Files: files}}
+	if r.Findings == nil {
+		r.Findings = []model.Finding{}
+	}
 	r.Summary = Summarize(r.Findings)
 	return r
 }

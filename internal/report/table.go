@@ -31,6 +31,36 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	}
 	lastAcct, lastRegion := "\x00", "\x00"
 	for _, f := range r.Findings {
+		if f.Location != nil {
+			// Infrastructure as code: grouped by file, with the line.
+			if f.Location.File != lastAcct {
+				if lastAcct != "\x00" {
+					ew.printf("\n")
+				}
+				ew.printf("File %s\n", f.Location.File)
+				lastAcct = f.Location.File
+			}
+			status := fmt.Sprintf("%-7s", f.Status)
+			if o.Color {
+				status = colors[f.Status] + status + "\x1b[0m"
+			}
+			ew.printf("  %s %s (line %d)\n", status, f.ResourceID, f.Location.Line)
+			for _, rs := range f.Reasons {
+				ew.printf("          %s: %s\n", rs.Code, rs.Message)
+			}
+			for _, n := range f.Notes {
+				ew.printf("          note: %s\n", n)
+			}
+			for _, sp := range f.Suppressed {
+				ew.printf("          muted by %s %s: %s\n", sp.Tool, sp.Rule, sp.Reason)
+			}
+			if o.Commands && f.Fix != "" {
+				for _, l := range strings.Split(f.Fix, "\n") {
+					ew.printf("          | %s\n", l)
+				}
+			}
+			continue
+		}
 		if f.AccountID != lastAcct {
 			if lastAcct != "\x00" {
 				ew.printf("\n")
@@ -89,6 +119,9 @@ func SummaryLine(r *Report) string {
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "no findings")
+	}
+	if r.Scope.Files > 0 {
+		return fmt.Sprintf("Summary: %s (%d findings, %d files)", strings.Join(parts, ", "), r.Summary.Total, r.Scope.Files)
 	}
 	return fmt.Sprintf("Summary: %s (%d findings, %d accounts, %d regions)", strings.Join(parts, ", "),
 		r.Summary.Total, len(r.Scope.Accounts), len(r.Scope.Regions))

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/iac"
+	"github.com/trailwatch/trailwatch/internal/report"
+)
+
+type iacOptions struct {
+	kind             string
+	vars             []string
+	varFiles         []string
+	cfnParams        string
+	strict           bool
+	minRetentionDays int
+	out              outputOptions
+	now              func() time.Time
+}
+
+func newIaCCmd(e *env) *cobra.Command {
+	o := &iacOptions{now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "iac PATH...",
+		Short: "Check Terraform, Terraform plans and CloudFormation before deployment",
+		Long: `Check infrastructure as code for cloudtrail-cloudwatch-integration: Terraform configurations (.tf, .tf.json),
+Terraform JSON plans (terraform show -json), and CloudFormation templates (YAML or JSON, SAM and CDK output
+included). The kind is detected; --kind forces it. Each trail resource gets PASS, FAIL, WARN (will deploy but not
+deliver, or fail to deploy), UNKNOWN (cannot be known before deployment; --strict fails it), SKIPPED (not created) or
+MUTED (an inline suppression with a reason), with file, line and the fix. A file that cannot be read is an ERROR and
+the rest still runs. --format sarif writes SARIF 2.1.0 for GitHub code scanning.
+
+Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch o.out.format {
+			case "table", "json", "sarif":
+			default:
+				return usageError("--format %q: want table, json or sarif", o.out.format)
+			}
+			if _, ok := severityRank[strings.ToLower(o.out.failOn)]; !ok {
+				return usageError("--fail-on %q: want low, medium, high, critical or none", o.out.failOn)
+			}
+			switch o.kind {
+			case iac.KindAuto, iac.KindTerraform, iac.KindPlan, iac.KindCloudFormation:
+			default:
+				return usageError("--kind %q: want auto, terraform, plan or cloudformation", o.kind)
+			}
+			vars := map[string]string{}
+			for _, kv := range o.vars {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usageError("--var %q: want name=value", kv)
+				}
+				vars[k] = v
+			}
+			var params map[string]string
+			if o.cfnParams != "" {
+				var err error
+				if params, err = iac.ReadCFNParams(o.cfnParams); err != nil {
+					return usageError("--cfn-params: %v", err)
+				}
+			}
+			for _, p := range args {
+				if _, err := os.Stat(p); err != nil {
+					return usageError("%v", err)
+				}
+			}
+			r, err := runIaC(args, o, iac.Options{Kind: o.kind, Vars: vars, VarFiles: o.varFiles, CFNParams: params})
+			if err != nil {
+				return err
+			}
+			if o.out.format == "sarif" {
+				return o.writeSARIF(e, r)
+			}
+			return o.out.write(e, r)
+		},
+	}
+	cmd.Flags().StringVar(&o.kind, "kind", "auto", "auto, terraform, plan or cloudformation")
+	cmd.Flags().StringArrayVar(&o.vars, "var", nil, "a Terraform variable, name=value (repeatable)")
+	cmd.Flags().StringArrayVar(&o.varFiles, "var-file", nil, "a Terraform variables file (repeatable)")
+	cmd.Flags().StringVar(&o.cfnParams, "cfn-params", "", "CloudFormation parameter values (JSON)")
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "an UNKNOWN verdict fails")
+	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
+	o.out.bind(cmd)
+	cmd.Flags().Lookup("format").Usage = "output format: table, json or sarif"
+	return cmd
+}
+
+func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, error) {
+	cat, err := controls.Load()
+	if err != nil {
+		return nil, err
+	}
+	res := iac.Scan(paths, opts)
+	now := o.now().UTC()
+	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now})
+	fs = controls.ApplySuppressions(fs, res.Trails, now)
+	for _, fe := range res.Errors {
+		fs = append(fs, controls.FileError(cat, fe.File, fe.Line, fmt.Sprintf("%s:%d: %s", fe.File, fe.Line, fe.Msg)))
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Location, fs[j].Location
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return fs[i].ResourceID < fs[j].ResourceID
+	})
+	return report.BuildIaC(paths, res.Files, fs, report.Settings{MinRetentionDays: o.minRetentionDays}, version, now), nil
+}
+
+func (o *iacOptions) writeSARIF(e *env, r *report.Report) error {
+	cat, _ := controls.Load()
+	rules := map[string]report.RuleText{}
+	for _, c := range cat.Controls {
+		rules[c.ID] = report.RuleText{Title: c.Title, Help: c.Rationale + "\n\n**Fix**: " + c.Remediation}
+	}
+	w := e.stdout
+	var f *os.File
+	if o.out.output != "" {
+		var err error
+		if f, err = os.Create(o.out.output); err != nil {
+			return usageError("--output: %v", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := report.WriteSARIF(w, r, rules); err != nil {
+		return &exitError{code: ExitIncomplete, err: err}
+	}
+	fmt.Fprintln(e.stderr, report.SummaryLine(r))
+	return exitFor(r, o.out.failOn)
+}
+

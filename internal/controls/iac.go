@@ -1,0 +1,364 @@
+package controls
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/policy"
+)
+
+// Reason codes of infrastructure-as-code checks (docs/controls.md).
+const (
+	LogGroupARNInvalid  = "LOG_GROUP_ARN_INVALID"
+	LogGroupARNSuffix   = "LOG_GROUP_ARN_SUFFIX"
+	LogGroupElsewhere   = "LOG_GROUP_ELSEWHERE"
+	ValueUnknown        = "VALUE_UNKNOWN"
+	NotInstantiated     = "NOT_INSTANTIATED"
+	SuppressionNoReason = "SUPPRESSION_WITHOUT_REASON"
+	SuppressionExpired  = "SUPPRESSION_EXPIRED"
+	TemplateInvalid     = "TEMPLATE_INVALID"
+)
+
+// Placeholders adapters put in ARNs for a partition, region or account known only at deployment.
+const (
+	PartitionToken = "${partition}"
+	RegionToken    = "${region}"
+	AccountToken   = "${account}"
+)
+
+// IaCSettings tune infrastructure-as-code checks.
+type IaCSettings struct {
+	MinRetentionDays int
+	// Strict turns UNKNOWN into FAIL.
+	Strict bool
+	// Now decides whether a trailwatch suppression has expired.
+	Now time.Time
+}
+
+// peerRules are the rule ids of other tools for this control; their inline suppressions are honoured.
+var peerRules = map[string]bool{
+	"CKV2_AWS_10": true, "AVD-AWS-0162": true, "AWS-0162": true, "aws-cloudtrail-ensure-cloudwatch-integration": true,
+	"CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED": true, "cloud_trail_cloud_watch_logs_enabled": true, IntegrationID: true,
+}
+
+// EvaluateIaC judges trails declared in infrastructure as code with cloudtrail-cloudwatch-integration: the same
+// control and reason codes as the live scan, with what can be known before deployment. A missing or impossible log
+// group ARN, or one without a role, FAILs (CloudTrail rejects it or it delivers nothing); links that will deploy but not
+// deliver, or fail to deploy, WARN; an unknown value is UNKNOWN with the chain that made it unknown (FAIL with
+// Strict), never a failure.
+func EvaluateIaC(cat *Catalog, trails []*model.Trail, s IaCSettings) []model.Finding {
+	var out []model.Finding
+	for _, t := range trails {
+		out = append(out, evaluateIaCTrail(cat, t, s))
+	}
+	return out
+}
+
+// arnRe matches a CloudWatch Logs log group ARN, accepting the placeholders adapters use for a region or account
+// known only at deployment.
+var arnRe = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn|\$\{partition\}):logs:([a-z0-9-]+|\$\{region\}):([0-9]{12}|\$\{account\}):log-group:([\.\-_/#A-Za-z0-9]+)((?::\*)*)$`)
+
+func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding {
+	v := &verdict{notes: append([]string(nil), t.Notes...)}
+	if why := t.Unknown["instances"]; why != "" {
+		v.note("%s", why)
+	}
+	kind := iacKind(t)
+	switch {
+	case t.NotInstantiated:
+		v.add(model.StatusSkipped, NotInstantiated, "The resource is not created (count = 0, an empty for_each, or a false condition).")
+		return iacFinding(cat, t, v, "")
+	case t.Unknown["log_group_arn"] != "":
+		v.add(model.StatusUnknown, ValueUnknown, "The log group ARN cannot be known before deployment: %s.", t.Unknown["log_group_arn"])
+	case t.LogGroupARN == "" && t.RoleARN != "":
+		v.add(model.StatusFail, NotIntegrated, "The trail has a CloudWatch Logs role but no log group ARN; CloudTrail rejects a role without a log group.")
+	case t.LogGroupARN == "":
+		v.add(model.StatusFail, NotIntegrated, "The trail has no CloudWatch Logs log group ARN (absent, empty or null).")
+	default:
+		iacPipeline(t, v, s)
+	}
+	if t.LogGroupARN != "" && t.RoleARN == "" {
+		if why := t.Unknown["role_arn"]; why != "" {
+			v.add(model.StatusUnknown, ValueUnknown, "The role ARN cannot be known before deployment: %s.", why)
+		} else {
+			v.add(model.StatusFail, RoleMissing, "The trail has a log group but no CloudWatch Logs role ARN; CloudTrail rejects it (\"You must specify a role ARN as well as a log group\").")
+		}
+	}
+	if v.status == "" {
+		v.status = model.StatusPass
+		v.reasons = append(v.reasons, model.Reason{Code: "CONFIGURED", Message: "The trail names a valid log group ARN and a role that trusts CloudTrail and may write to it."})
+	}
+	if s.Strict && v.status == model.StatusUnknown {
+		v.status = model.StatusFail
+		v.note("--strict: an unknown value fails.")
+	}
+	return iacFinding(cat, t, v, kind)
+}
+
+func iacKind(t *model.Trail) string {
+	if t.Source == nil {
+		return ""
+	}
+	switch {
+	case strings.HasSuffix(t.Source.File, ".tf"), strings.HasSuffix(t.Source.File, ".tf.json"), strings.Contains(t.Source.Address, "aws_cloudtrail."):
+		return "terraform"
+	}
+	return "cloudformation"
+}
+
+// iacPipeline checks a known log group ARN and what the IaC says of the log group and the role.
+func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
+	m := arnRe.FindStringSubmatch(t.LogGroupARN)
+	if m == nil {
+		v.add(model.StatusFail, LogGroupARNInvalid, "%q is not a CloudWatch Logs log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>:*).", t.LogGroupARN)
+		return
+	}
+	part, region, acct, suffix := m[1], m[2], m[3], m[5]
+	switch suffix {
+	case ":*":
+	case "":
+		v.add(model.StatusWarn, LogGroupARNSuffix, "The log group ARN does not end in \":*\"; CloudTrail rejects it at deployment (InvalidCloudWatchLogsLogGroupArnException: \"Check the log group ARN: CloudTrail can't validate it.\"). A Terraform aws_cloudwatch_log_group's arn has no \":*\" since provider v3.")
+	default:
+		v.add(model.StatusWarn, LogGroupARNSuffix, "The log group ARN ends in %q; CloudFormation's !GetAtt LogGroup.Arn already ends in \":*\", so appending another breaks it.", suffix)
+	}
+	trailPart, trailRegion, trailAcct := arnParts(t.ARN)
+	var elsewhere []string
+	if known(part) && known(trailPart) && part != trailPart {
+		elsewhere = append(elsewhere, "partition "+part+" (trail: "+trailPart+")")
+	}
+	if known(region) && known(trailRegion) && region != trailRegion {
+		elsewhere = append(elsewhere, "region "+region+" (trail: "+trailRegion+")")
+	}
+	if known(acct) && known(trailAcct) && acct != trailAcct {
+		elsewhere = append(elsewhere, "account "+acct+" (trail: "+trailAcct+")")
+	}
+	if len(elsewhere) > 0 {
+		v.add(model.StatusWarn, LogGroupElsewhere, "The log group is in another %s; CloudTrail needs it in the trail's own account and home region.", strings.Join(elsewhere, ", "))
+	}
+	if lg := t.LogGroup; lg != nil && lg.RetentionDays != nil && *lg.RetentionDays < s.MinRetentionDays {
+		v.add(model.StatusWarn, RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", lg.Name, *lg.RetentionDays, s.MinRetentionDays)
+	}
+	if why := t.Unknown["role"]; why != "" {
+		v.note("The role's policies cannot be read statically: %s.", why)
+		return
+	}
+	r := t.Role
+	if r == nil {
+		if t.RoleARN != "" {
+			v.note("The role is not declared here; its trust and permissions are checked after deployment by trailwatch scan.")
+		}
+		return
+	}
+	trust, err := policy.Parse(r.Trust)
+	if err != nil || !policy.TrustsService(trust, "cloudtrail.amazonaws.com").Allowed {
+		v.add(model.StatusWarn, RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it: UpdateTrail fails with InvalidCloudWatchLogsRoleArnException (\"Check the trust relationships for your role\").", r.Name)
+	}
+	var docs []*policy.Document
+	for _, p := range r.Policies {
+		if d, err := policy.Parse(p.Document); err == nil {
+			docs = append(docs, d)
+		}
+	}
+	base := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:", part, region, acct, m[4])
+	streams := []string{acct + "_CloudTrail_" + region}
+	if t.Organization {
+		streams = append(streams, orgStreamProbe(r)+"_"+acct+"_CloudTrail_"+region)
+	}
+	var missing []string
+	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+		for _, st := range streams {
+			if !policy.Evaluate(docs, action, base+st).Allowed {
+				missing = append(missing, action+" on "+base+st)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		v.add(model.StatusWarn, RoleCannotWrite, "Role %s may not %s: the trail deploys but nothing reaches the log group.", r.Name, strings.Join(missing, "; "))
+	}
+}
+
+var orgStreamRe = regexp.MustCompile(`log-stream:(o-[a-z0-9]{10,32})_`)
+
+// orgStreamProbe names an o-<org id> stream prefix to test: the organization id the role's policies name, or a
+// placeholder that only a wildcard matches.
+func orgStreamProbe(r *model.Role) string {
+	for _, p := range r.Policies {
+		if m := orgStreamRe.FindStringSubmatch(p.Document); m != nil {
+			return m[1]
+		}
+	}
+	return "o-exampleorgid"
+}
+
+func known(s string) bool { return s != "" && !strings.HasPrefix(s, "${") }
+
+func arnParts(arn string) (part, region, acct string) {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 5 {
+		return "", "", ""
+	}
+	return p[1], p[3], p[4]
+}
+
+func iacFinding(cat *Catalog, t *model.Trail, v *verdict, kind string) model.Finding {
+	ctl, _ := cat.Control(IntegrationID)
+	rid := t.ARN
+	if t.Source != nil && t.Source.Address != "" {
+		rid = t.Source.Address
+	}
+	_, region, acct := arnParts(t.ARN)
+	f := model.Finding{ID: model.FindingID(IntegrationID, rid), ControlID: IntegrationID, Title: ctl.Title, Status: v.status,
+		Severity: ctl.Severity, AccountID: tokenless(acct), Region: tokenless(region), ResourceType: model.TypeTrail,
+		ResourceID: rid, Reasons: v.reasons, Notes: v.notes, Location: t.Source}
+	if f.Status == model.StatusFail || f.Status == model.StatusWarn {
+		f.Remediation = ctl.Remediation
+		f.Fix = iacFix(t, f, kind)
+	}
+	return f
+}
+
+func tokenless(s string) string {
+	if known(s) {
+		return s
+	}
+	return ""
+}
+
+// ApplySuppressions mutes findings that an inline suppression covers, keeping their reasons; a suppression without a
+// reason, or an expired one, does not mute and is reported.
+func ApplySuppressions(fs []model.Finding, trails []*model.Trail, now time.Time) []model.Finding {
+	byID := map[string]*model.Trail{}
+	for _, t := range trails {
+		rid := t.ARN
+		if t.Source != nil && t.Source.Address != "" {
+			rid = t.Source.Address
+		}
+		byID[model.FindingID(IntegrationID, rid)] = t
+	}
+	for i := range fs {
+		f := &fs[i]
+		t := byID[f.ID]
+		if t == nil || f.Status == model.StatusPass || f.Status == model.StatusSkipped {
+			continue
+		}
+		for _, sp := range t.Suppressions {
+			if !peerRules[sp.Rule] && sp.Rule != "*" {
+				continue
+			}
+			switch {
+			case strings.TrimSpace(sp.Reason) == "":
+				f.Reasons = append(f.Reasons, model.Reason{Code: SuppressionNoReason, Message: fmt.Sprintf("%s suppression of %s at line %d has no reason; it does not mute the finding. Give one.", sp.Tool, sp.Rule, sp.Line)})
+				if f.Status.Rank() > model.StatusWarn.Rank() {
+					f.Status = model.StatusWarn
+				}
+			case sp.Expires != "" && expired(sp.Expires, now):
+				f.Reasons = append(f.Reasons, model.Reason{Code: SuppressionExpired, Message: fmt.Sprintf("The suppression at line %d expired on %s.", sp.Line, sp.Expires)})
+			default:
+				f.Status = model.StatusMuted
+				f.Suppressed = append(f.Suppressed, sp)
+			}
+		}
+	}
+	return fs
+}
+
+func expired(date string, now time.Time) bool {
+	d, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return true
+	}
+	return !now.UTC().Before(d.Add(24 * time.Hour))
+}
+
+// FileError is the finding for a file that cannot be read or evaluated: the rest of the files still run.
+func FileError(cat *Catalog, file string, line int, msg string) model.Finding {
+	ctl, _ := cat.Control(IntegrationID)
+	return model.Finding{ID: model.FindingID(IntegrationID, file), ControlID: IntegrationID, Title: ctl.Title,
+		Status: model.StatusError, Severity: ctl.Severity, ResourceType: "file", ResourceID: file,
+		Reasons: []model.Reason{{Code: TemplateInvalid, Message: msg}}, Location: &model.Location{File: file, Line: line}}
+}
+
+// iacFix is the snippet that fixes a trail in its own language.
+func iacFix(t *model.Trail, f model.Finding, kind string) string {
+	has := map[string]bool{}
+	for _, r := range f.Reasons {
+		has[r.Code] = true
+	}
+	name := t.Name
+	if name == "" {
+		name = "trail"
+	}
+	if kind == "terraform" {
+		switch {
+		case has[NotIntegrated] || has[LogGroupARNInvalid] || has[RoleMissing]:
+			return fmt.Sprintf(`resource "aws_cloudwatch_log_group" "cloudtrail" {
+  name              = "aws-cloudtrail-logs/%s"
+  retention_in_days = 365
+}
+
+resource "aws_iam_role" "cloudtrail_cloudwatch" {
+  name               = "CloudTrail_CloudWatchLogs_Role"
+  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = {Service = "cloudtrail.amazonaws.com"}, Action = "sts:AssumeRole"}]})
+}
+
+resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
+  role   = aws_iam_role.cloudtrail_cloudwatch.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.cloudtrail.arn}:log-stream:*"}]})
+}
+
+# in %s:
+  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"   # CloudTrail requires the ":*"
+  cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_cloudwatch.arn`, name, f.ResourceID)
+		case has[LogGroupARNSuffix]:
+			return `cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.<name>.arn}:*"   # CloudTrail requires the ":*"`
+		case has[RoleNotTrusted]:
+			return `assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = {Service = "cloudtrail.amazonaws.com"}, Action = "sts:AssumeRole"}]})`
+		case has[RoleCannotWrite]:
+			return `resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
+  role   = <the role>.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${<the log group>.arn}:log-stream:*"}]})
+}`
+		case has[RetentionTooShort]:
+			return `retention_in_days = 365   # in the aws_cloudwatch_log_group`
+		case has[LogGroupElsewhere]:
+			return `# create the log group with the same provider (account and region) as the trail`
+		}
+		return ""
+	}
+	switch {
+	case has[NotIntegrated] || has[LogGroupARNInvalid] || has[RoleMissing]:
+		return fmt.Sprintf(`  CloudTrailLogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: aws-cloudtrail-logs/%s
+      RetentionInDays: 365
+  CloudTrailCloudWatchRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: CloudTrailCloudWatchLogsDelivery
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !Sub "${CloudTrailLogGroup.Arn}"}]
+# in %s Properties:
+      CloudWatchLogsLogGroupArn: !GetAtt CloudTrailLogGroup.Arn   # already ends in ":*"
+      CloudWatchLogsRoleArn: !GetAtt CloudTrailCloudWatchRole.Arn`, name, f.ResourceID)
+	case has[LogGroupARNSuffix]:
+		return `CloudWatchLogsLogGroupArn: !GetAtt <LogGroup>.Arn   # already ends in ":*"; do not append another`
+	case has[RoleNotTrusted]:
+		return `AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]}`
+	case has[RoleCannotWrite]:
+		return `Policies: [{PolicyName: CloudTrailCloudWatchLogsDelivery, PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !GetAtt <LogGroup>.Arn}]}}]`
+	case has[RetentionTooShort]:
+		return `RetentionInDays: 365   # in the AWS::Logs::LogGroup`
+	case has[LogGroupElsewhere]:
+		return `# create the log group in the same stack (account and region) as the trail`
+	}
+	return ""
+}

@@ -1,0 +1,420 @@
+// Package cfn reads CloudFormation templates (YAML or JSON; SAM and CDK-synthesized ones too) into the model: each
+// AWS::CloudTrail::Trail with its CloudWatch Logs settings, the log group and role they resolve to, with file and line.
+// Intrinsics are evaluated with parameter defaults (or --cfn-params values): Ref, Fn::GetAtt, Fn::Sub, Fn::Join,
+// Fn::Select, Fn::Split, Fn::If with Conditions, Fn::Equals/And/Or/Not, Fn::FindInMap, Fn::ImportValue, Fn::Base64,
+// short forms included. A value that depends on something unknown before deployment (an import, a parameter without
+// a value, an SSM parameter, a dynamic reference) stays unknown, with the reason.
+package cfn
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Placeholders for values known only at deployment (shared with the controls' ARN checks).
+const (
+	partitionTok = "${partition}"
+	regionTok    = "${region}"
+	accountTok   = "${account}"
+)
+
+// value is an evaluated template value: known (string, bool, list, map), null (absent, AWS::NoValue), or unknown
+// with the reason.
+type value struct {
+	null    bool
+	unknown string
+	s       string
+	isStr   bool
+	b       *bool
+	list    []value
+	m       map[string]value
+	num     *float64
+}
+
+func str(s string) value      { return value{s: s, isStr: true} }
+func unknown(why string) value { return value{unknown: why} }
+func null() value             { return value{null: true} }
+
+// Template is a parsed template.
+type Template struct {
+	File       string
+	root       *yaml.Node
+	resources  map[string]*yaml.Node // logical id -> resource mapping
+	types      map[string]string
+	params     map[string]value
+	conditions map[string]*yaml.Node
+	condCache  map[string]value
+	mappings   *yaml.Node
+	arnOwner   map[string]string // evaluated ARN -> logical id
+}
+
+// Error is an invalid template: the file and line, and what is wrong.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// IsTemplate reports whether data looks like a CloudFormation template.
+func IsTemplate(data []byte) bool {
+	s := string(data)
+	return strings.Contains(s, "AWSTemplateFormatVersion") || (strings.Contains(s, "Resources") && strings.Contains(s, "AWS::"))
+}
+
+// Parse reads a template. params overrides parameter defaults.
+func Parse(file string, data []byte, params map[string]string) (*Template, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 0
+		if _, after, ok := strings.Cut(err.Error(), "line "); ok {
+			line, _ = strconv.Atoi(strings.SplitN(after, ":", 2)[0])
+		}
+		return nil, &Error{file, line, "not valid YAML or JSON: " + err.Error()}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, &Error{file, 1, "a template is a mapping with a Resources section"}
+	}
+	t := &Template{File: file, root: doc.Content[0], resources: map[string]*yaml.Node{}, types: map[string]string{},
+		params: map[string]value{}, conditions: map[string]*yaml.Node{}, condCache: map[string]value{}, arnOwner: map[string]string{}}
+	normalize(t.root)
+	res := get(t.root, "Resources")
+	if res == nil || res.Kind != yaml.MappingNode {
+		return nil, &Error{file, t.root.Line, "no Resources section"}
+	}
+	for i := 0; i+1 < len(res.Content); i += 2 {
+		id, r := res.Content[i].Value, res.Content[i+1]
+		if r.Kind != yaml.MappingNode {
+			return nil, &Error{file, r.Line, fmt.Sprintf("resource %s is not a mapping", id)}
+		}
+		t.resources[id] = r
+		if ty := get(r, "Type"); ty != nil {
+			t.types[id] = ty.Value
+		}
+	}
+	if ps := get(t.root, "Parameters"); ps != nil && ps.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(ps.Content); i += 2 {
+			name, p := ps.Content[i].Value, ps.Content[i+1]
+			ty := ""
+			if n := get(p, "Type"); n != nil {
+				ty = n.Value
+			}
+			switch v, ok := params[name]; {
+			case ok:
+				t.params[name] = str(v)
+			case strings.HasPrefix(ty, "AWS::SSM::Parameter::Value"):
+				t.params[name] = unknown(fmt.Sprintf("parameter %s is read from SSM Parameter Store at deployment", name))
+			case get(p, "Default") != nil:
+				t.params[name] = str(get(p, "Default").Value)
+			default:
+				t.params[name] = unknown(fmt.Sprintf("parameter %s has no default and no value (--cfn-params)", name))
+			}
+		}
+	}
+	if cs := get(t.root, "Conditions"); cs != nil && cs.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(cs.Content); i += 2 {
+			t.conditions[cs.Content[i].Value] = cs.Content[i+1]
+		}
+	}
+	t.mappings = get(t.root, "Mappings")
+	return t, nil
+}
+
+// Trails evaluates every AWS::CloudTrail::Trail of the template.
+func (t *Template) Trails() ([]*model.Trail, error) {
+	ids := make([]string, 0, len(t.resources))
+	for id := range t.resources {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []*model.Trail
+	for _, id := range ids {
+		if t.types[id] != "AWS::CloudTrail::Trail" {
+			continue
+		}
+		tr, err := t.trail(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tr)
+	}
+	return out, nil
+}
+
+func (t *Template) trail(id string) (*model.Trail, error) {
+	r := t.resources[id]
+	props := get(r, "Properties")
+	tr := &model.Trail{Unknown: map[string]string{}, Source: &model.Location{File: t.File, Line: r.Line, Address: id}}
+	if md := get(r, "Metadata"); md != nil {
+		if p := get(md, "aws:cdk:path"); p != nil {
+			tr.Source.CDKPath = p.Value
+		}
+		tr.Suppressions = suppressions(md)
+	}
+	if c := get(r, "Condition"); c != nil {
+		v, err := t.condition(c.Value, c.Line)
+		if err != nil {
+			return nil, err
+		}
+		if v.b != nil && !*v.b {
+			tr.NotInstantiated = true
+		}
+	}
+	name := id
+	if props != nil {
+		if v, err := t.eval(get(props, "TrailName")); err == nil && v.isStr {
+			name = v.s
+		}
+	}
+	tr.Name = name
+	tr.ARN = fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionTok, regionTok, accountTok, name)
+	if props == nil {
+		return tr, nil
+	}
+	for _, f := range []struct {
+		key   string
+		field string
+		dst   *string
+	}{{"CloudWatchLogsLogGroupArn", "log_group_arn", &tr.LogGroupARN}, {"CloudWatchLogsRoleArn", "role_arn", &tr.RoleARN}} {
+		v, err := t.eval(get(props, f.key))
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case v.unknown != "":
+			tr.Unknown[f.field] = v.unknown
+		case v.isStr:
+			*f.dst = v.s
+		}
+	}
+	for key, dst := range map[string]*bool{"IsMultiRegionTrail": &tr.MultiRegion, "IsOrganizationTrail": &tr.Organization} {
+		if v, err := t.eval(get(props, key)); err == nil {
+			*dst = truthy(v)
+		}
+	}
+	if owner := t.arnOwner[tr.LogGroupARN]; owner != "" && t.types[owner] == "AWS::Logs::LogGroup" {
+		tr.LogGroup = t.logGroup(owner)
+	}
+	if owner := t.arnOwner[tr.RoleARN]; owner != "" && t.types[owner] == "AWS::IAM::Role" {
+		role, why, err := t.role(owner)
+		if err != nil {
+			return nil, err
+		}
+		tr.Role = role
+		if why != "" {
+			tr.Unknown["role"] = why
+		}
+	}
+	return tr, nil
+}
+
+func truthy(v value) bool {
+	if v.b != nil {
+		return *v.b
+	}
+	switch strings.ToLower(v.s) {
+	case "true", "yes", "on", "y":
+		return true
+	}
+	return false
+}
+
+func (t *Template) logGroup(id string) *model.LogGroup {
+	props := get(t.resources[id], "Properties")
+	lg := &model.LogGroup{Name: id, Exists: true}
+	if v, err := t.eval(get(props, "LogGroupName")); err == nil && v.isStr {
+		lg.Name = v.s
+	}
+	if v, err := t.eval(get(props, "RetentionInDays")); err == nil && v.isStr {
+		if d, err := strconv.Atoi(v.s); err == nil {
+			lg.RetentionDays = &d
+		}
+	}
+	return lg
+}
+
+// role reads a role's trust policy and every policy that applies to it: inline Policies, AWS::IAM::Policy and
+// AWS::IAM::ManagedPolicy resources naming it, and ManagedPolicyArns of managed policies in the template or known AWS
+// managed ones. why says what could not be evaluated.
+func (t *Template) role(id string) (*model.Role, string, error) {
+	props := get(t.resources[id], "Properties")
+	role := &model.Role{Name: id, Exists: true}
+	if v, err := t.eval(get(props, "RoleName")); err == nil && v.isStr {
+		role.Name = v.s
+	}
+	var why []string
+	doc := func(n *yaml.Node) string {
+		v, err := t.eval(n)
+		if err != nil {
+			why = append(why, err.Error())
+			return ""
+		}
+		j, w := toJSON(v)
+		if w != "" {
+			why = append(why, w)
+		}
+		return j
+	}
+	role.Trust = doc(get(props, "AssumeRolePolicyDocument"))
+	if ps := get(props, "Policies"); ps != nil && ps.Kind == yaml.SequenceNode {
+		for _, p := range ps.Content {
+			role.Policies = append(role.Policies, model.PolicyDoc{Name: valueOf(get(p, "PolicyName")), Document: doc(get(p, "PolicyDocument"))})
+		}
+	}
+	ids := make([]string, 0, len(t.resources))
+	for rid := range t.resources {
+		ids = append(ids, rid)
+	}
+	sort.Strings(ids)
+	for _, rid := range ids {
+		ty := t.types[rid]
+		if ty != "AWS::IAM::Policy" && ty != "AWS::IAM::ManagedPolicy" {
+			continue
+		}
+		rp := get(t.resources[rid], "Properties")
+		roles, err := t.eval(get(rp, "Roles"))
+		if err != nil {
+			return nil, "", err
+		}
+		for _, r := range roles.list {
+			if r.s == role.Name || r.s == id {
+				role.Policies = append(role.Policies, model.PolicyDoc{Name: rid, Document: doc(get(rp, "PolicyDocument"))})
+			}
+		}
+	}
+	if mp, err := t.eval(get(props, "ManagedPolicyArns")); err == nil {
+		for _, a := range mp.list {
+			switch {
+			case a.unknown != "":
+				why = append(why, a.unknown)
+			case strings.HasSuffix(a.s, ":policy/CloudWatchLogsFullAccess"), strings.HasSuffix(a.s, ":policy/AdministratorAccess"):
+				role.Policies = append(role.Policies, model.PolicyDoc{ARN: a.s, Document: `{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`})
+			case t.arnOwner[a.s] != "":
+				rp := get(t.resources[t.arnOwner[a.s]], "Properties")
+				role.Policies = append(role.Policies, model.PolicyDoc{ARN: a.s, Document: doc(get(rp, "PolicyDocument"))})
+			default:
+				why = append(why, fmt.Sprintf("managed policy %s is not in this template", a.s))
+			}
+		}
+	}
+	return role, strings.Join(why, "; "), nil
+}
+
+func valueOf(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.Value
+}
+
+// toJSON turns an evaluated policy document into JSON; an unknown part is reported.
+func toJSON(v value) (string, string) {
+	var why string
+	var conv func(v value) any
+	conv = func(v value) any {
+		switch {
+		case v.unknown != "":
+			why = v.unknown
+			return "UNKNOWN"
+		case v.null:
+			return nil
+		case v.m != nil:
+			m := map[string]any{}
+			for k, x := range v.m {
+				if !x.null {
+					m[k] = conv(x)
+				}
+			}
+			return m
+		case v.list != nil:
+			l := []any{}
+			for _, x := range v.list {
+				if !x.null {
+					l = append(l, conv(x))
+				}
+			}
+			return l
+		case v.b != nil:
+			return *v.b
+		}
+		return v.s
+	}
+	b, _ := json.Marshal(conv(v))
+	return string(b), why
+}
+
+func get(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// shortForms are the YAML tags CloudFormation accepts for intrinsics.
+var shortForms = map[string]string{"!Ref": "Ref", "!Condition": "Condition", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub",
+	"!Join": "Fn::Join", "!Select": "Fn::Select", "!Split": "Fn::Split", "!If": "Fn::If", "!Equals": "Fn::Equals",
+	"!And": "Fn::And", "!Or": "Fn::Or", "!Not": "Fn::Not", "!FindInMap": "Fn::FindInMap", "!ImportValue": "Fn::ImportValue",
+	"!Base64": "Fn::Base64", "!GetAZs": "Fn::GetAZs", "!Cidr": "Fn::Cidr", "!Transform": "Fn::Transform",
+	"!ToJsonString": "Fn::ToJsonString", "!Length": "Fn::Length"}
+
+// normalize rewrites short-form intrinsics (!Ref x) to their long form ({Ref: x}) in place, splitting !GetAtt A.B on
+// the first dot, and clears YAML 1.1 typing so that scalars stay text, as CloudFormation reads them.
+func normalize(n *yaml.Node) {
+	for _, c := range n.Content {
+		normalize(c)
+	}
+	fn, ok := shortForms[n.Tag]
+	if !ok {
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			n.Tag = "!!str"
+		}
+		return
+	}
+	inner := *n
+	inner.Tag = ""
+	if inner.Kind == yaml.ScalarNode {
+		inner.Tag = "!!str"
+	}
+	if fn == "Fn::GetAtt" && inner.Kind == yaml.ScalarNode {
+		a, b, _ := strings.Cut(inner.Value, ".")
+		inner = yaml.Node{Kind: yaml.SequenceNode, Line: n.Line, Column: n.Column, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: a, Line: n.Line}, {Kind: yaml.ScalarNode, Tag: "!!str", Value: b, Line: n.Line}}}
+	}
+	*n = yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column, Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: fn, Line: n.Line}, &inner}}
+}
+
+// suppressions reads Metadata.checkov.skip, Metadata.guard.SuppressedRules and trailwatch's own Metadata.trailwatch.
+func suppressions(md *yaml.Node) []model.Suppression {
+	var out []model.Suppression
+	if ck := get(get(md, "checkov"), "skip"); ck != nil {
+		for _, s := range ck.Content {
+			out = append(out, model.Suppression{Tool: "checkov", Rule: valueOf(get(s, "id")), Reason: valueOf(get(s, "comment")), Line: s.Line})
+		}
+	}
+	if g := get(get(md, "guard"), "SuppressedRules"); g != nil {
+		for _, s := range g.Content {
+			out = append(out, model.Suppression{Tool: "cfn-guard", Rule: s.Value, Line: s.Line})
+		}
+	}
+	if tw := get(get(md, "trailwatch"), "ignore"); tw != nil {
+		for _, s := range tw.Content {
+			out = append(out, model.Suppression{Tool: "trailwatch", Rule: valueOf(get(s, "control")), Reason: valueOf(get(s, "reason")),
+				Expires: valueOf(get(s, "expires")), Line: s.Line})
+		}
+	}
+	return out
+}

@@ -1,0 +1,382 @@
+package cfn
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+func (t *Template) errf(n *yaml.Node, format string, args ...any) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	return &Error{t.File, line, fmt.Sprintf(format, args...)}
+}
+
+// eval evaluates a template value; nil is absent (null).
+func (t *Template) eval(n *yaml.Node) (value, error) {
+	if n == nil {
+		return null(), nil
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return t.eval(n.Alias)
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" || (n.Tag == "" && n.Value == "") {
+			return null(), nil
+		}
+		if strings.Contains(n.Value, "{{resolve:") {
+			return unknown("a dynamic reference (" + n.Value + ") is resolved at deployment"), nil
+		}
+		return str(n.Value), nil
+	case yaml.SequenceNode:
+		v := value{list: []value{}}
+		for _, c := range n.Content {
+			x, err := t.eval(c)
+			if err != nil {
+				return value{}, err
+			}
+			if x.unknown != "" && v.unknown == "" {
+				v.unknown = ""
+			}
+			v.list = append(v.list, x)
+		}
+		return v, nil
+	case yaml.MappingNode:
+		if len(n.Content) == 2 {
+			k := n.Content[0].Value
+			if k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::") {
+				return t.intrinsic(k, n.Content[1], n)
+			}
+		}
+		v := value{m: map[string]value{}}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			x, err := t.eval(n.Content[i+1])
+			if err != nil {
+				return value{}, err
+			}
+			v.m[n.Content[i].Value] = x
+		}
+		return v, nil
+	}
+	return null(), nil
+}
+
+func (t *Template) intrinsic(fn string, arg, at *yaml.Node) (value, error) {
+	switch fn {
+	case "Ref":
+		return t.ref(arg.Value, arg)
+	case "Condition":
+		return t.condition(arg.Value, arg.Line)
+	case "Fn::GetAtt":
+		var res, attr string
+		switch {
+		case arg.Kind == yaml.SequenceNode && len(arg.Content) == 2:
+			res, attr = arg.Content[0].Value, arg.Content[1].Value
+		case arg.Kind == yaml.ScalarNode:
+			res, attr, _ = strings.Cut(arg.Value, ".")
+		default:
+			return value{}, t.errf(at, "Fn::GetAtt takes [LogicalId, Attribute]")
+		}
+		return t.getAtt(res, attr, at)
+	case "Fn::Sub":
+		return t.sub(arg, at)
+	case "Fn::Join":
+		a, err := t.eval(arg)
+		if err != nil {
+			return value{}, err
+		}
+		if len(a.list) != 2 {
+			return value{}, t.errf(at, "Fn::Join takes [delimiter, [values]]")
+		}
+		if why := firstUnknown(append([]value{a.list[0]}, a.list[1].list...)...); why != "" || a.list[1].unknown != "" {
+			return unknown(why + a.list[1].unknown), nil
+		}
+		var parts []string
+		for _, x := range a.list[1].list {
+			parts = append(parts, x.s)
+		}
+		return str(strings.Join(parts, a.list[0].s)), nil
+	case "Fn::Select":
+		a, err := t.eval(arg)
+		if err != nil {
+			return value{}, err
+		}
+		if len(a.list) != 2 {
+			return value{}, t.errf(at, "Fn::Select takes [index, [values]]")
+		}
+		if why := firstUnknown(a.list[0], a.list[1]); why != "" {
+			return unknown(why), nil
+		}
+		i, err := strconv.Atoi(a.list[0].s)
+		if err != nil || i < 0 || i >= len(a.list[1].list) {
+			return value{}, t.errf(at, "Fn::Select index %q is out of range", a.list[0].s)
+		}
+		return a.list[1].list[i], nil
+	case "Fn::Split":
+		a, err := t.eval(arg)
+		if err != nil {
+			return value{}, err
+		}
+		if len(a.list) != 2 {
+			return value{}, t.errf(at, "Fn::Split takes [delimiter, string]")
+		}
+		if why := firstUnknown(a.list...); why != "" {
+			return unknown(why), nil
+		}
+		out := value{list: []value{}}
+		for _, p := range strings.Split(a.list[1].s, a.list[0].s) {
+			out.list = append(out.list, str(p))
+		}
+		return out, nil
+	case "Fn::If":
+		if arg.Kind != yaml.SequenceNode || len(arg.Content) != 3 {
+			return value{}, t.errf(at, "Fn::If takes [condition, value if true, value if false]")
+		}
+		c, err := t.condition(arg.Content[0].Value, arg.Line)
+		if err != nil {
+			return value{}, err
+		}
+		if c.b == nil {
+			return unknown(c.unknown), nil
+		}
+		if *c.b {
+			return t.eval(arg.Content[1])
+		}
+		return t.eval(arg.Content[2])
+	case "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not":
+		return t.logic(fn, arg, at)
+	case "Fn::FindInMap":
+		a, err := t.eval(arg)
+		if err != nil {
+			return value{}, err
+		}
+		if len(a.list) != 3 {
+			return value{}, t.errf(at, "Fn::FindInMap takes [map, top-level key, second-level key]")
+		}
+		if why := firstUnknown(a.list...); why != "" {
+			return unknown(why), nil
+		}
+		n := get(get(get(t.mappings, a.list[0].s), a.list[1].s), a.list[2].s)
+		if n == nil {
+			return value{}, t.errf(at, "Fn::FindInMap: %s/%s/%s is not in Mappings", a.list[0].s, a.list[1].s, a.list[2].s)
+		}
+		return t.eval(n)
+	case "Fn::ImportValue":
+		a, _ := t.eval(arg)
+		return unknown(fmt.Sprintf("Fn::ImportValue %s imports another stack's export", a.s)), nil
+	case "Fn::Base64", "Fn::ToJsonString":
+		return t.eval(arg)
+	case "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::Length":
+		return unknown(fn + " is evaluated at deployment"), nil
+	}
+	return value{}, t.errf(at, "unknown intrinsic function %s", fn)
+}
+
+func firstUnknown(vs ...value) string {
+	for _, v := range vs {
+		if v.unknown != "" {
+			return v.unknown
+		}
+	}
+	return ""
+}
+
+func (t *Template) ref(name string, at *yaml.Node) (value, error) {
+	switch name {
+	case "AWS::Region":
+		return str(regionTok), nil
+	case "AWS::AccountId":
+		return str(accountTok), nil
+	case "AWS::Partition":
+		return str(partitionTok), nil
+	case "AWS::NoValue":
+		return null(), nil
+	case "AWS::StackName", "AWS::StackId", "AWS::URLSuffix", "AWS::NotificationARNs":
+		return unknown(name + " is known at deployment"), nil
+	}
+	if v, ok := t.params[name]; ok {
+		return v, nil
+	}
+	if _, ok := t.resources[name]; ok {
+		return t.resourceRef(name), nil
+	}
+	return value{}, t.errf(at, "Ref %s: no parameter or resource of that name", name)
+}
+
+// resourceRef is what Ref returns for a resource: a log group's or role's name (when set, else the logical id
+// stands for the generated name).
+func (t *Template) resourceRef(id string) value {
+	props := get(t.resources[id], "Properties")
+	key := map[string]string{"AWS::Logs::LogGroup": "LogGroupName", "AWS::IAM::Role": "RoleName", "AWS::CloudTrail::Trail": "TrailName"}[t.types[id]]
+	if key != "" {
+		if v, err := t.eval(get(props, key)); err == nil && v.isStr {
+			return v
+		}
+		return str(id)
+	}
+	return unknown(fmt.Sprintf("Ref %s (%s) is known at deployment", id, t.types[id]))
+}
+
+// getAtt resolves the attributes trailwatch needs: a log group's Arn (CloudFormation's ends in ":*", per the
+// AWS::Logs::LogGroup return values) and a role's or managed policy's Arn. Other attributes are unknown.
+func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
+	if _, ok := t.resources[res]; !ok {
+		return value{}, t.errf(at, "Fn::GetAtt %s.%s: there is no resource %s in this template", res, attr, res)
+	}
+	if attr != "Arn" {
+		return unknown(fmt.Sprintf("%s.%s is known at deployment", res, attr)), nil
+	}
+	name := t.resourceRef(res)
+	if name.unknown != "" {
+		return unknown(fmt.Sprintf("%s.Arn is known at deployment", res)), nil
+	}
+	var arn string
+	switch t.types[res] {
+	case "AWS::Logs::LogGroup":
+		arn = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, name.s)
+	case "AWS::IAM::Role":
+		arn = fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, name.s)
+	case "AWS::IAM::ManagedPolicy":
+		arn = fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionTok, accountTok, res)
+	default:
+		return unknown(fmt.Sprintf("%s.Arn is known at deployment", res)), nil
+	}
+	t.arnOwner[arn] = res
+	if strings.HasSuffix(arn, ":*") {
+		t.arnOwner[strings.TrimSuffix(arn, ":*")] = res
+	}
+	return str(arn), nil
+}
+
+var subVarRe = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+func (t *Template) sub(arg, at *yaml.Node) (value, error) {
+	tmpl := arg
+	vars := map[string]value{}
+	if arg.Kind == yaml.SequenceNode {
+		if len(arg.Content) != 2 {
+			return value{}, t.errf(at, "Fn::Sub takes a string or [string, {variables}]")
+		}
+		tmpl = arg.Content[0]
+		m, err := t.eval(arg.Content[1])
+		if err != nil {
+			return value{}, err
+		}
+		vars = m.m
+	}
+	var why string
+	var subErr error
+	out := subVarRe.ReplaceAllStringFunc(tmpl.Value, func(m string) string {
+		name := m[2 : len(m)-1]
+		if strings.HasPrefix(name, "!") {
+			return "${" + name[1:] + "}"
+		}
+		var v value
+		var err error
+		if x, ok := vars[name]; ok {
+			v = x
+		} else if res, attr, ok := strings.Cut(name, "."); ok {
+			v, err = t.getAtt(res, attr, tmpl)
+		} else {
+			v, err = t.ref(name, tmpl)
+		}
+		if err != nil {
+			subErr = err
+			return ""
+		}
+		if v.unknown != "" {
+			why = v.unknown
+		}
+		return v.s
+	})
+	if subErr != nil {
+		return value{}, subErr
+	}
+	if why != "" {
+		return unknown(why), nil
+	}
+	if t.arnOwner[out] == "" {
+		// "${LogGroup.Arn}" keeps the log group's identity; "...:log-group:${LogGroup}:*" resolves to the same ARN.
+		for arn, owner := range t.arnOwner {
+			if strings.HasPrefix(out, arn) {
+				t.arnOwner[out] = owner
+				break
+			}
+		}
+	}
+	return str(out), nil
+}
+
+func (t *Template) logic(fn string, arg, at *yaml.Node) (value, error) {
+	a, err := t.eval(arg)
+	if err != nil {
+		return value{}, err
+	}
+	b := func(x bool) value { return value{b: &x} }
+	switch fn {
+	case "Fn::Equals":
+		if len(a.list) != 2 {
+			return value{}, t.errf(at, "Fn::Equals takes two values")
+		}
+		if why := firstUnknown(a.list...); why != "" {
+			return unknown(why), nil
+		}
+		return b(a.list[0].s == a.list[1].s && truthyEq(a.list[0], a.list[1])), nil
+	case "Fn::Not":
+		if len(a.list) != 1 {
+			return value{}, t.errf(at, "Fn::Not takes one condition")
+		}
+		if a.list[0].b == nil {
+			return unknown(a.list[0].unknown), nil
+		}
+		return b(!*a.list[0].b), nil
+	}
+	result := fn == "Fn::And"
+	why := ""
+	for _, x := range a.list {
+		if x.b == nil {
+			why = x.unknown
+			continue
+		}
+		if fn == "Fn::And" && !*x.b {
+			return b(false), nil
+		}
+		if fn == "Fn::Or" && *x.b {
+			return b(true), nil
+		}
+	}
+	if why != "" {
+		return unknown(why), nil
+	}
+	return b(result), nil
+}
+
+func truthyEq(a, b value) bool { return a.s == b.s }
+
+// condition evaluates a named condition (memoized); a condition on unknown values is unknown.
+func (t *Template) condition(name string, line int) (value, error) {
+	if v, ok := t.condCache[name]; ok {
+		return v, nil
+	}
+	n, ok := t.conditions[name]
+	if !ok {
+		return value{}, &Error{t.File, line, fmt.Sprintf("condition %s is not defined under Conditions", name)}
+	}
+	t.condCache[name] = unknown("condition " + name + " refers to itself")
+	v, err := t.eval(n)
+	if err != nil {
+		return value{}, err
+	}
+	if v.b == nil && v.unknown == "" {
+		v = unknown("condition " + name + " is not a condition")
+	} else if v.b == nil {
+		v.unknown = fmt.Sprintf("condition %s depends on %s", name, v.unknown)
+	}
+	t.condCache[name] = v
+	return v, nil
+}

@@ -1,0 +1,218 @@
+// Package iac finds infrastructure-as-code sources under the given paths, detects their kind (Terraform
+// configuration, Terraform JSON plan, CloudFormation template) and reads each with its adapter into the model. A file
+// that cannot be read is an error for that file; the others still run.
+package iac
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/iac/cfn"
+	"github.com/trailwatch/trailwatch/internal/iac/terraform"
+	"github.com/trailwatch/trailwatch/internal/iac/tfplan"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Kinds of source.
+const (
+	KindAuto           = "auto"
+	KindTerraform      = "terraform"
+	KindPlan           = "plan"
+	KindCloudFormation = "cloudformation"
+)
+
+// Options tune the scan.
+type Options struct {
+	Kind      string
+	Vars      map[string]string
+	VarFiles  []string
+	CFNParams map[string]string
+}
+
+// FileError is a source that could not be read, at a line.
+type FileError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+// Result is what the sources hold.
+type Result struct {
+	Trails []*model.Trail
+	Errors []FileError
+	Files  int
+}
+
+// Scan reads every source under paths.
+func Scan(paths []string, o Options) *Result {
+	if o.Kind == "" {
+		o.Kind = KindAuto
+	}
+	res := &Result{}
+	var tfDirs []string
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			res.Errors = append(res.Errors, FileError{File: p, Msg: err.Error()})
+			continue
+		}
+		if !st.IsDir() {
+			if strings.HasSuffix(p, ".tf") || strings.HasSuffix(p, ".tf.json") {
+				tfDirs = append(tfDirs, filepath.Dir(p))
+			} else {
+				files = append(files, p)
+			}
+			continue
+		}
+		_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() {
+				if name := d.Name(); path != p && (name == ".terraform" || name == ".git" || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				if (o.Kind == KindAuto || o.Kind == KindTerraform) && terraform.IsConfig(path) {
+					tfDirs = append(tfDirs, path)
+				}
+				return nil
+			}
+			switch ext := strings.ToLower(filepath.Ext(path)); ext {
+			case ".yaml", ".yml", ".json", ".template":
+				if !strings.HasSuffix(path, ".tf.json") && !strings.HasSuffix(path, ".tfvars.json") {
+					files = append(files, path)
+				}
+			}
+			return nil
+		})
+	}
+	for _, dir := range roots(dedupe(tfDirs)) {
+		r := terraform.Load(dir, terraform.Options{Vars: o.Vars, VarFiles: o.VarFiles})
+		res.Trails = append(res.Trails, r.Trails...)
+		res.Files += r.Files
+		for _, e := range r.Errors {
+			res.Errors = append(res.Errors, FileError{e.File, e.Line, e.Msg})
+		}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			res.Errors = append(res.Errors, FileError{File: f, Msg: err.Error()})
+			continue
+		}
+		switch kind := detect(f, data, o.Kind); kind {
+		case KindPlan:
+			res.Files++
+			trails, err := tfplan.Load(f, data)
+			if err != nil {
+				res.Errors = append(res.Errors, FileError{File: f, Line: 1, Msg: err.Error()})
+				continue
+			}
+			res.Trails = append(res.Trails, trails...)
+		case KindCloudFormation:
+			res.Files++
+			tpl, err := cfn.Parse(f, data, o.CFNParams)
+			if err == nil {
+				var trails []*model.Trail
+				if trails, err = tpl.Trails(); err == nil {
+					res.Trails = append(res.Trails, trails...)
+					continue
+				}
+			}
+			line := 0
+			if ce, ok := err.(*cfn.Error); ok {
+				line = ce.Line
+				err = fmt.Errorf("%s", ce.Msg)
+			}
+			res.Errors = append(res.Errors, FileError{File: f, Line: line, Msg: err.Error()})
+		}
+	}
+	return res
+}
+
+func detect(file string, data []byte, forced string) string {
+	switch forced {
+	case KindPlan, KindCloudFormation:
+		return forced
+	case KindTerraform:
+		return ""
+	}
+	if strings.HasSuffix(file, ".json") && tfplan.IsPlan(data) {
+		return KindPlan
+	}
+	if cfn.IsTemplate(data) {
+		return KindCloudFormation
+	}
+	return ""
+}
+
+func dedupe(l []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range l {
+		d = filepath.Clean(d)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+var localSourceRe = regexp.MustCompile(`(?m)source\s*[=:]\s*"(\.\.?/[^"]+)"`)
+
+// roots drops the directories that another scanned directory calls as a local module: they are evaluated through
+// the call, with its inputs, not on their own.
+func roots(dirs []string) []string {
+	called := map[string]bool{}
+	for _, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, "*.tf"))
+		jf, _ := filepath.Glob(filepath.Join(d, "*.tf.json"))
+		for _, f := range append(files, jf...) {
+			data, _ := os.ReadFile(f)
+			for _, m := range localSourceRe.FindAllStringSubmatch(string(data), -1) {
+				called[filepath.Clean(filepath.Join(d, m[1]))] = true
+			}
+		}
+	}
+	var out []string
+	for _, d := range dirs {
+		if !called[d] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ReadCFNParams reads a parameters file: the AWS CLI's [{"ParameterKey": k, "ParameterValue": v}], CodePipeline's
+// {"Parameters": {k: v}}, or a plain {k: v}.
+func ReadCFNParams(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var list []struct{ ParameterKey, ParameterValue string }
+	if json.Unmarshal(data, &list) == nil && len(list) > 0 {
+		for _, p := range list {
+			out[p.ParameterKey] = p.ParameterValue
+		}
+		return out, nil
+	}
+	var wrapped struct{ Parameters map[string]string }
+	if json.Unmarshal(data, &wrapped) == nil && wrapped.Parameters != nil {
+		return wrapped.Parameters, nil
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("%s: want [{\"ParameterKey\":..,\"ParameterValue\":..}], {\"Parameters\":{..}} or {name: value}: %w", path, err)
+	}
+	return out, nil
+}

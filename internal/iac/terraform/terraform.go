@@ -1,0 +1,752 @@
+// Package terraform reads Terraform configurations (.tf and .tf.json) with hashicorp/hcl/v2 into the model: each
+// aws_cloudtrail instance with its CloudWatch Logs settings and the log group and role they resolve to, with file,
+// line and resource address. It evaluates what Terraform would know at plan time: variables (defaults, *.tfvars,
+// *.auto.tfvars, --var-file, --var), locals, count and for_each, conditionals, functions (format, jsonencode, join, ...),
+// string templates, references between resources, aws_iam_policy_document data sources and local modules (and modules
+// already in .terraform/modules). A value Terraform knows only after apply stays unknown, with the chain that made it
+// unknown, carried as a cty mark.
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// why is the cty mark that explains an unknown value.
+type why string
+
+// Options supply variable values.
+type Options struct {
+	// Vars are --var name=value pairs; VarFiles are --var-file paths (HCL or JSON).
+	Vars     map[string]string
+	VarFiles []string
+}
+
+// FileError is a file that cannot be parsed or evaluated, at a line.
+type FileError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e FileError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Result is what a configuration holds.
+type Result struct {
+	Trails []*model.Trail
+	Errors []FileError
+	Files  int
+	reg    *registry
+}
+
+// IsConfig reports whether dir holds Terraform files.
+func IsConfig(dir string) bool {
+	m1, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	m2, _ := filepath.Glob(filepath.Join(dir, "*.tf.json"))
+	return len(m1)+len(m2) > 0
+}
+
+// Load evaluates the root module in dir.
+func Load(dir string, o Options) *Result {
+	res := &Result{}
+	vars := map[string]cty.Value{}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.tfvars"))
+	auto, _ := filepath.Glob(filepath.Join(dir, "*.auto.tfvars"))
+	autoJSON, _ := filepath.Glob(filepath.Join(dir, "*.auto.tfvars.json"))
+	var varFiles []string
+	for _, f := range files {
+		if filepath.Base(f) == "terraform.tfvars" {
+			varFiles = append(varFiles, f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "terraform.tfvars.json")); err == nil {
+		varFiles = append(varFiles, filepath.Join(dir, "terraform.tfvars.json"))
+	}
+	varFiles = append(append(append(varFiles, auto...), autoJSON...), o.VarFiles...)
+	for _, f := range varFiles {
+		if err := readVarFile(f, vars); err != nil {
+			res.Errors = append(res.Errors, *err)
+		}
+	}
+	for k, v := range o.Vars {
+		vars[k] = cty.StringVal(v)
+	}
+	m := &module{dir: dir, inputs: vars, fromRoot: true, res: res, modulesJSON: readModulesJSON(dir)}
+	m.load()
+	return res
+}
+
+func readVarFile(path string, into map[string]cty.Value) *FileError {
+	p := hclparse.NewParser()
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(path, ".json") {
+		f, diags = p.ParseJSONFile(path)
+	} else {
+		f, diags = p.ParseHCLFile(path)
+	}
+	if diags.HasErrors() {
+		return diagError(path, diags)
+	}
+	attrs, diags := f.Body.JustAttributes()
+	if diags.HasErrors() {
+		return diagError(path, diags)
+	}
+	for name, a := range attrs {
+		v, d := a.Expr.Value(nil)
+		if d.HasErrors() {
+			return diagError(path, d)
+		}
+		into[name] = v
+	}
+	return nil
+}
+
+func diagError(file string, diags hcl.Diagnostics) *FileError {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			line := 0
+			if d.Subject != nil {
+				line = d.Subject.Start.Line
+				file = d.Subject.Filename
+			}
+			return &FileError{File: file, Line: line, Msg: d.Summary + ": " + d.Detail}
+		}
+	}
+	return &FileError{File: file, Msg: diags.Error()}
+}
+
+// modulesJSON maps module keys ("a.b") to the directories `terraform init` downloaded them to.
+func readModulesJSON(root string) map[string]string {
+	data, err := os.ReadFile(filepath.Join(root, ".terraform", "modules", "modules.json"))
+	if err != nil {
+		return nil
+	}
+	var doc struct{ Modules []struct{ Key, Dir string } }
+	if json.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, m := range doc.Modules {
+		out[m.Key] = filepath.Join(root, m.Dir)
+	}
+	return out
+}
+
+var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "variable", LabelNames: []string{"name"}}, {Type: "locals"}, {Type: "output", LabelNames: []string{"name"}},
+	{Type: "resource", LabelNames: []string{"type", "name"}}, {Type: "data", LabelNames: []string{"type", "name"}},
+	{Type: "module", LabelNames: []string{"name"}}, {Type: "provider", LabelNames: []string{"name"}},
+	{Type: "terraform"}, {Type: "moved"}, {Type: "import"}, {Type: "check", LabelNames: []string{"name"}},
+	{Type: "removed"},
+}}
+
+// block is a resource, data source or module block.
+type block struct {
+	kind, typ, name string
+	body            hcl.Body
+	rng             hcl.Range
+	file            string
+}
+
+// module is one module instance being evaluated.
+type module struct {
+	dir         string
+	addr        string // "" for the root, "module.a." for children
+	key         string // modules.json key
+	inputs      map[string]cty.Value
+	fromRoot    bool
+	res         *Result
+	modulesJSON map[string]string
+	depth       int
+
+	variables map[string]*hcl.Attribute // default expressions
+	varDecl   map[string]bool
+	locals    map[string]*hcl.Attribute
+	outputs   map[string]*hcl.Attribute
+	resources []block
+	data      []block
+	modules   []block
+	region    string
+	sources   map[string][]string // file -> lines, for inline suppressions
+
+	// evaluated
+	vals     map[string]cty.Value // "var", "local", resource types, "data", "module"
+	children map[string]*module
+	outVals  map[string]cty.Value
+}
+
+func (m *module) load() {
+	m.variables, m.varDecl, m.locals, m.outputs = map[string]*hcl.Attribute{}, map[string]bool{}, map[string]*hcl.Attribute{}, map[string]*hcl.Attribute{}
+	m.sources, m.children = map[string][]string{}, map[string]*module{}
+	p := hclparse.NewParser()
+	hcls, _ := filepath.Glob(filepath.Join(m.dir, "*.tf"))
+	jsons, _ := filepath.Glob(filepath.Join(m.dir, "*.tf.json"))
+	sort.Strings(hcls)
+	sort.Strings(jsons)
+	for _, path := range append(hcls, jsons...) {
+		var f *hcl.File
+		var diags hcl.Diagnostics
+		if strings.HasSuffix(path, ".json") {
+			f, diags = p.ParseJSONFile(path)
+		} else {
+			f, diags = p.ParseHCLFile(path)
+		}
+		m.res.Files++
+		if diags.HasErrors() {
+			m.res.Errors = append(m.res.Errors, *diagError(path, diags))
+			continue
+		}
+		m.sources[path] = strings.Split(string(f.Bytes), "\n")
+		content, _, diags := f.Body.PartialContent(rootSchema)
+		if diags.HasErrors() {
+			m.res.Errors = append(m.res.Errors, *diagError(path, diags))
+			continue
+		}
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "variable":
+				m.varDecl[b.Labels[0]] = true
+				c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}}})
+				if a := c.Attributes["default"]; a != nil {
+					m.variables[b.Labels[0]] = a
+				}
+			case "locals":
+				attrs, diags := b.Body.JustAttributes()
+				if diags.HasErrors() {
+					m.res.Errors = append(m.res.Errors, *diagError(path, diags))
+				}
+				for k, a := range attrs {
+					m.locals[k] = a
+				}
+			case "output":
+				c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "value"}}})
+				if a := c.Attributes["value"]; a != nil {
+					m.outputs[b.Labels[0]] = a
+				}
+			case "resource":
+				m.resources = append(m.resources, block{kind: "resource", typ: b.Labels[0], name: b.Labels[1], body: b.Body, rng: b.DefRange, file: path})
+			case "data":
+				m.data = append(m.data, block{kind: "data", typ: b.Labels[0], name: b.Labels[1], body: b.Body, rng: b.DefRange, file: path})
+			case "module":
+				m.modules = append(m.modules, block{kind: "module", name: b.Labels[0], body: b.Body, rng: b.DefRange, file: path})
+			case "provider":
+				if b.Labels[0] == "aws" {
+					c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
+					if a := c.Attributes["region"]; a != nil && c.Attributes["alias"] == nil {
+						if v, d := a.Expr.Value(m.ctx(nil)); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+							m.region = v.AsString()
+						}
+					}
+				}
+			}
+		}
+	}
+	m.evaluate()
+}
+
+// functions are the Terraform functions the evaluator knows; others make a value unknown.
+func functions() map[string]function.Function {
+	return map[string]function.Function{
+		"format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc, "join": stdlib.JoinFunc, "split": stdlib.SplitFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "lower": stdlib.LowerFunc, "upper": stdlib.UpperFunc,
+		"replace": stdlib.ReplaceFunc, "concat": stdlib.ConcatFunc, "merge": stdlib.MergeFunc, "lookup": stdlib.LookupFunc,
+		"element": stdlib.ElementFunc, "length": stdlib.LengthFunc, "coalesce": stdlib.CoalesceFunc, "compact": stdlib.CompactFunc,
+		"contains": stdlib.ContainsFunc, "keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc, "flatten": stdlib.FlattenFunc,
+		"distinct": stdlib.DistinctFunc, "trimspace": stdlib.TrimSpaceFunc, "trimsuffix": stdlib.TrimSuffixFunc,
+		"trimprefix": stdlib.TrimPrefixFunc, "substr": stdlib.SubstrFunc, "min": stdlib.MinFunc, "max": stdlib.MaxFunc,
+		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc, "tostring": stdlib.MakeToFunc(cty.String), "tonumber": stdlib.MakeToFunc(cty.Number),
+		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"range": stdlib.RangeFunc, "slice": stdlib.SliceFunc, "zipmap": stdlib.ZipmapFunc, "regex": stdlib.RegexFunc,
+	}
+}
+
+// ctx is the evaluation context: var, local, resources by type, data, module, path, plus count/each for an instance.
+func (m *module) ctx(inst map[string]cty.Value) *hcl.EvalContext {
+	vars := map[string]cty.Value{}
+	for k, v := range m.vals {
+		vars[k] = v
+	}
+	vars["path"] = cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(m.dir), "root": cty.StringVal(m.dir), "cwd": cty.StringVal(".")})
+	vars["terraform"] = cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal("default")})
+	for k, v := range inst {
+		vars[k] = v
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: functions()}
+}
+
+// eval evaluates an expression; a failure to evaluate (an unsupported function, an attribute the evaluator does not
+// model) is an unknown value with the reason, never an error.
+func (m *module) eval(expr hcl.Expression, inst map[string]cty.Value) cty.Value {
+	if expr == nil {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	v, diags := expr.Value(m.ctx(inst))
+	if diags.HasErrors() {
+		r := expr.Range()
+		return cty.DynamicVal.Mark(why(fmt.Sprintf("%s at %s:%d cannot be evaluated before apply (%s)", exprText(m, r), filepath.Base(r.Filename), r.Start.Line, diags[0].Summary)))
+	}
+	return v
+}
+
+func exprText(m *module, r hcl.Range) string {
+	lines := m.sources[r.Filename]
+	if r.Start.Line == r.End.Line && r.Start.Line-1 < len(lines) {
+		l := lines[r.Start.Line-1]
+		if r.Start.Column-1 <= len(l) && r.End.Column-1 <= len(l) && r.Start.Column <= r.End.Column {
+			return strings.TrimSpace(l[r.Start.Column-1 : r.End.Column-1])
+		}
+	}
+	return "an expression"
+}
+
+// reason returns the chain that made v unknown.
+func reason(v cty.Value) string {
+	for mk := range v.Marks() {
+		if w, ok := mk.(why); ok {
+			return string(w)
+		}
+	}
+	_, pm := v.UnmarkDeepWithPaths()
+	for _, p := range pm {
+		for mk := range p.Marks {
+			if w, ok := mk.(why); ok {
+				return string(w)
+			}
+		}
+	}
+	return "a value known only after apply"
+}
+
+// evaluate runs passes until the values settle: each pass evaluates variables, locals, data sources, resources and
+// child modules with what the previous pass knew.
+func (m *module) evaluate() {
+	m.vals = map[string]cty.Value{}
+	varVals := map[string]cty.Value{}
+	for name := range m.varDecl {
+		switch v, ok := m.inputs[name]; {
+		case ok:
+			varVals[name] = v
+		case m.variables[name] != nil:
+			dv, _ := m.variables[name].Expr.Value(nil)
+			varVals[name] = dv
+		default:
+			source := "no default, no tfvars and no --var"
+			if !m.fromRoot {
+				source = "the module call does not pass it"
+			}
+			varVals[name] = cty.DynamicVal.Mark(why(fmt.Sprintf("%svar.%s has no value (%s)", m.addr, name, source)))
+		}
+	}
+	m.vals["var"] = cty.ObjectVal(varVals)
+	for pass := 0; pass < 5; pass++ {
+		locals := map[string]cty.Value{}
+		for k, a := range m.locals {
+			locals[k] = m.eval(a.Expr, nil)
+		}
+		m.vals["local"] = cty.ObjectVal(locals)
+		m.evalData()
+		m.evalResources()
+		m.evalModules()
+	}
+	m.outVals = map[string]cty.Value{}
+	for k, a := range m.outputs {
+		m.outVals[k] = m.eval(a.Expr, nil)
+	}
+	m.collectTrails()
+}
+
+// placeholders for values known only after apply.
+const (
+	partitionTok = "${partition}"
+	regionTok    = "${region}"
+	accountTok   = "${account}"
+)
+
+func (m *module) regionOr() string {
+	if m.region != "" {
+		return m.region
+	}
+	return regionTok
+}
+
+// instances evaluates count and for_each: the instance keys (nil key for a single instance), whether the count is
+// unknown, and the count/each values for each.
+type instance struct {
+	key  cty.Value // cty.NilVal: no count/for_each
+	vars map[string]cty.Value
+}
+
+func (m *module) instances(body hcl.Body) ([]instance, string) {
+	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}}})
+	if a := c.Attributes["count"]; a != nil {
+		v := m.eval(a.Expr, nil)
+		if !v.IsWhollyKnown() || v.IsNull() {
+			return []instance{{key: cty.NumberIntVal(0), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(0)})}}},
+				"count is unknown before apply (" + reason(v) + "); judged as one instance"
+		}
+		v, _ = v.Unmark()
+		n := 0
+		if v.Type() == cty.Number {
+			bf := v.AsBigFloat()
+			i, _ := bf.Int64()
+			n = int(i)
+		}
+		var out []instance
+		for i := 0; i < n; i++ {
+			out = append(out, instance{key: cty.NumberIntVal(int64(i)), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}})
+		}
+		return out, ""
+	}
+	if a := c.Attributes["for_each"]; a != nil {
+		v := m.eval(a.Expr, nil)
+		if !v.IsWhollyKnown() || v.IsNull() {
+			return []instance{{key: cty.StringVal("?"), vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal("?"), "value": cty.DynamicVal})}}},
+				"for_each is unknown before apply (" + reason(v) + "); judged as one instance"
+		}
+		v, _ = v.UnmarkDeep()
+		var out []instance
+		if v.CanIterateElements() {
+			for it := v.ElementIterator(); it.Next(); {
+				k, val := it.Element()
+				if v.Type().IsSetType() {
+					k = val
+				}
+				if k.Type() != cty.String {
+					continue
+				}
+				out = append(out, instance{key: k, vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": val})}})
+			}
+		}
+		return out, ""
+	}
+	return []instance{{key: cty.NilVal}}, ""
+}
+
+// collect wraps instance objects as Terraform exposes them: one object, a tuple (count) or a map (for_each).
+func collect(insts []instance, objs []cty.Value, hasCount bool) cty.Value {
+	if len(insts) == 1 && insts[0].key == cty.NilVal {
+		return objs[0]
+	}
+	if hasCount {
+		if len(objs) == 0 {
+			return cty.EmptyTupleVal
+		}
+		return cty.TupleVal(objs)
+	}
+	mm := map[string]cty.Value{}
+	for i, in := range insts {
+		mm[in.key.AsString()] = objs[i]
+	}
+	if len(mm) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(mm)
+}
+
+func hasCount(body hcl.Body) bool {
+	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}}})
+	return c.Attributes["count"] != nil
+}
+
+func (m *module) attrs(body hcl.Body, names ...string) map[string]*hcl.Attribute {
+	var s hcl.BodySchema
+	for _, n := range names {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+	}
+	c, _, _ := body.PartialContent(&s)
+	return c.Attributes
+}
+
+func (m *module) attrVal(attrs map[string]*hcl.Attribute, name string, inst map[string]cty.Value) cty.Value {
+	a := attrs[name]
+	if a == nil {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	return m.eval(a.Expr, inst)
+}
+
+func strOr(v cty.Value, def string) string {
+	v, _ = v.Unmark()
+	if v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+		return v.AsString()
+	}
+	return def
+}
+
+// evalResources builds the objects of every resource: the attributes trailwatch models, others unknown.
+func (m *module) evalResources() {
+	byType := map[string]map[string]cty.Value{}
+	for _, b := range m.resources {
+		insts, _ := m.instances(b.body)
+		var objs []cty.Value
+		for _, in := range insts {
+			objs = append(objs, m.resourceObject(b, in.vars))
+		}
+		if byType[b.typ] == nil {
+			byType[b.typ] = map[string]cty.Value{}
+		}
+		byType[b.typ][b.name] = collect(insts, objs, hasCount(b.body))
+	}
+	for typ, names := range byType {
+		m.vals[typ] = cty.ObjectVal(names)
+	}
+}
+
+func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
+	after := why(fmt.Sprintf("%s%s.%s is known only after apply", m.addr, b.typ, b.name))
+	switch b.typ {
+	case "aws_cloudwatch_log_group":
+		a := m.attrs(b.body, "name", "retention_in_days")
+		name := m.attrVal(a, "name", inst)
+		n := strOr(name, b.typ+"."+b.name)
+		// Since provider v3 the arn attribute has no ":*" (hashicorp/terraform-provider-aws#36678).
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionTok, m.regionOr(), accountTok, n))
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": cty.StringVal(n),
+			"retention_in_days": m.attrVal(a, "retention_in_days", inst)})
+	case "aws_iam_role":
+		a := m.attrs(b.body, "name")
+		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "id": cty.StringVal(n),
+			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
+	case "aws_iam_policy":
+		a := m.attrs(b.body, "name", "policy")
+		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionTok, accountTok, n))
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn, "policy": m.attrVal(a, "policy", inst)})
+	}
+	return cty.DynamicVal.Mark(after)
+}
+
+// evalData builds data sources: aws_iam_policy_document (its json), aws_cloudwatch_log_group, aws_caller_identity,
+// aws_region, aws_partition, aws_iam_role and aws_iam_policy; others unknown.
+func (m *module) evalData() {
+	byType := map[string]map[string]cty.Value{}
+	for _, b := range m.data {
+		insts, _ := m.instances(b.body)
+		var objs []cty.Value
+		for _, in := range insts {
+			objs = append(objs, m.dataObject(b, in.vars))
+		}
+		if byType[b.typ] == nil {
+			byType[b.typ] = map[string]cty.Value{}
+		}
+		byType[b.typ][b.name] = collect(insts, objs, hasCount(b.body))
+	}
+	data := map[string]cty.Value{}
+	for typ, names := range byType {
+		data[typ] = cty.ObjectVal(names)
+	}
+	m.vals["data"] = cty.ObjectVal(data)
+}
+
+func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
+	switch b.typ {
+	case "aws_iam_policy_document":
+		return cty.ObjectVal(map[string]cty.Value{"json": m.policyDocument(b.body, inst)})
+	case "aws_cloudwatch_log_group":
+		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n),
+			"arn": cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionTok, m.regionOr(), accountTok, n))})
+	case "aws_caller_identity":
+		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(accountTok)})
+	case "aws_region":
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(m.regionOr()), "id": cty.StringVal(m.regionOr())})
+	case "aws_partition":
+		return cty.ObjectVal(map[string]cty.Value{"partition": cty.StringVal(partitionTok)})
+	case "aws_iam_role":
+		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, n))})
+	}
+	return cty.DynamicVal.Mark(why(fmt.Sprintf("data.%s.%s is read at plan time from the account", b.typ, b.name)))
+}
+
+// policyDocument renders an aws_iam_policy_document's statements as the JSON Terraform produces.
+func (m *module) policyDocument(body hcl.Body, inst map[string]cty.Value) cty.Value {
+	stmtSchema := &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "sid"}, {Name: "effect"}, {Name: "actions"}, {Name: "not_actions"}, {Name: "resources"}, {Name: "not_resources"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "principals"}, {Type: "not_principals"}, {Type: "condition"}},
+	}
+	c, _, _ := body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "statement"}}})
+	var stmts []any
+	for _, sb := range c.Blocks {
+		sc, _, _ := sb.Body.PartialContent(stmtSchema)
+		st := map[string]any{"Effect": "Allow"}
+		for attr, key := range map[string]string{"sid": "Sid", "effect": "Effect", "actions": "Action", "not_actions": "NotAction", "resources": "Resource", "not_resources": "NotResource"} {
+			if a := sc.Attributes[attr]; a != nil {
+				v := m.eval(a.Expr, inst)
+				if !v.IsWhollyKnown() {
+					return cty.DynamicVal.Mark(why("a policy document statement: " + reason(v)))
+				}
+				st[key] = toGo(v)
+			}
+		}
+		for _, pb := range sc.Blocks {
+			if pb.Type == "condition" {
+				st["Condition"] = map[string]any{"_": "not evaluated"}
+				continue
+			}
+			pa := m.attrs(pb.Body, "type", "identifiers")
+			typ := strOr(m.attrVal(pa, "type", inst), "AWS")
+			ids := m.attrVal(pa, "identifiers", inst)
+			if !ids.IsWhollyKnown() {
+				return cty.DynamicVal.Mark(why("a policy document principal: " + reason(ids)))
+			}
+			key := "Principal"
+			if pb.Type == "not_principals" {
+				key = "NotPrincipal"
+			}
+			p, _ := st[key].(map[string]any)
+			if p == nil {
+				p = map[string]any{}
+			}
+			if typ == "*" {
+				st[key] = "*"
+				continue
+			}
+			p[typ] = toGo(ids)
+			st[key] = p
+		}
+		stmts = append(stmts, st)
+	}
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": stmts})
+	return cty.StringVal(string(doc))
+}
+
+func toGo(v cty.Value) any {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		return nil
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		return v.AsString()
+	case t == cty.Bool:
+		return v.True()
+	case t == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		return f
+	case t.IsListType() || t.IsSetType() || t.IsTupleType():
+		var out []any
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			out = append(out, toGo(e))
+		}
+		return out
+	case t.IsMapType() || t.IsObjectType():
+		out := map[string]any{}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			out[k.AsString()] = toGo(e)
+		}
+		return out
+	}
+	return nil
+}
+
+// evalModules evaluates module calls: local sources, and downloaded ones listed in .terraform/modules/modules.json.
+func (m *module) evalModules() {
+	mods := map[string]cty.Value{}
+	for _, b := range m.modules {
+		a := m.attrs(b.body, "source")
+		src := strOr(m.attrVal(a, "source", nil), "")
+		key := strings.TrimPrefix(m.key+"."+b.name, ".")
+		dir := ""
+		switch {
+		case strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../"):
+			dir = filepath.Join(m.dir, src)
+		case m.modulesJSON[key] != "":
+			dir = m.modulesJSON[key]
+		}
+		if dir == "" || m.depth > 10 {
+			mods[b.name] = cty.DynamicVal.Mark(why(fmt.Sprintf("module.%s (%s) is not downloaded: run terraform init, or scan a plan", b.name, src)))
+			continue
+		}
+		_, rest, _ := b.body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}, {Name: "version"},
+			{Name: "count"}, {Name: "for_each"}, {Name: "providers"}, {Name: "depends_on"}}})
+		attrs, _ := rest.JustAttributes()
+		insts, _ := m.instances(b.body)
+		var objs []cty.Value
+		for i, in := range insts {
+			inputs := map[string]cty.Value{}
+			for k, at := range attrs {
+				inputs[k] = m.eval(at.Expr, in.vars)
+			}
+			addr := fmt.Sprintf("%smodule.%s", m.addr, b.name)
+			if in.key != cty.NilVal {
+				addr += instanceSuffix(in.key)
+			}
+			child := &module{dir: dir, addr: addr + ".", key: key, inputs: inputs, res: &Result{}, modulesJSON: m.modulesJSON, depth: m.depth + 1}
+			child.region = m.region
+			child.load()
+			m.children[fmt.Sprintf("%s#%d", b.name, i)] = child
+			outs := map[string]cty.Value{}
+			for k, v := range child.outVals {
+				outs[k] = v
+			}
+			objs = append(objs, cty.ObjectVal(outs))
+		}
+		if len(objs) == 0 {
+			mods[b.name] = cty.EmptyTupleVal
+			continue
+		}
+		mods[b.name] = collect(insts, objs, hasCount(b.body))
+	}
+	m.vals["module"] = cty.ObjectVal(mods)
+}
+
+func instanceSuffix(k cty.Value) string {
+	if k.Type() == cty.Number {
+		i, _ := k.AsBigFloat().Int64()
+		return fmt.Sprintf("[%d]", i)
+	}
+	return fmt.Sprintf("[%q]", k.AsString())
+}
+
+var (
+	checkovRe    = regexp.MustCompile(`checkov:skip=([A-Za-z0-9_]+)(?::\s*(.*))?`)
+	trivyRe      = regexp.MustCompile(`(trivy|tfsec):ignore:([A-Za-z0-9_.-]+)(?::exp:(\d{4}-\d{2}-\d{2}))?`)
+	trailwatchRe = regexp.MustCompile(`trailwatch:ignore\s+([A-Za-z0-9_*-]+)(?:\s+reason="([^"]*)")?(?:\s+expires=(\d{4}-\d{2}-\d{2}))?`)
+)
+
+// suppressionsAt reads inline suppressions in the comment lines just above a block and inside it.
+func (m *module) suppressionsAt(file string, start, end int) []model.Suppression {
+	lines := m.sources[file]
+	from := start - 1
+	for from-1 >= 0 && from-1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[from-1]), "#") || (from-1 >= 0 && from-1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[from-1]), "//")) {
+		from--
+	}
+	var out []model.Suppression
+	for i := from; i < end && i < len(lines); i++ {
+		l := lines[i]
+		if !strings.Contains(l, "#") && !strings.Contains(l, "//") {
+			continue
+		}
+		if mm := checkovRe.FindStringSubmatch(l); mm != nil {
+			out = append(out, model.Suppression{Tool: "checkov", Rule: mm[1], Reason: strings.TrimSpace(mm[2]), Line: i + 1})
+		}
+		if mm := trivyRe.FindStringSubmatch(l); mm != nil {
+			out = append(out, model.Suppression{Tool: mm[1], Rule: mm[2], Expires: mm[3], Line: i + 1})
+		}
+		if mm := trailwatchRe.FindStringSubmatch(l); mm != nil {
+			out = append(out, model.Suppression{Tool: "trailwatch", Rule: mm[1], Reason: mm[2], Expires: mm[3], Line: i + 1})
+		}
+	}
+	return out
+}

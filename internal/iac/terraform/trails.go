@@ -1,0 +1,269 @@
+package terraform
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// registry collects, across the root module and its children, what trails may point at.
+type registry struct {
+	groups   map[string]*model.LogGroup // ARN without ":*" -> log group
+	roles    map[string]*roleDecl       // role ARN -> role
+	roleName map[string]*roleDecl       // role name -> role
+	policies map[string]cty.Value       // managed policy ARN -> document
+	attach   []attachment
+	rolePols []rolePolicy
+}
+
+type roleDecl struct {
+	role *model.Role
+	why  string
+}
+
+type attachment struct {
+	role   string
+	arn    cty.Value
+	source string
+}
+
+type rolePolicy struct {
+	role, name string
+	doc        cty.Value
+}
+
+// awsManaged are the AWS managed policies whose documents matter here.
+var awsManaged = map[string]string{
+	"CloudWatchLogsFullAccess": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:*"],"Resource":"*"}]}`,
+	"AdministratorAccess":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+}
+
+func (m *module) reg() *registry {
+	if m.res.reg == nil {
+		m.res.reg = &registry{groups: map[string]*model.LogGroup{}, roles: map[string]*roleDecl{}, roleName: map[string]*roleDecl{}, policies: map[string]cty.Value{}}
+	}
+	return m.res.reg
+}
+
+// collectTrails turns the module's resources, and its children's, into trails, and registers log groups, roles and
+// policies for resolution.
+func (m *module) collectTrails() {
+	reg := m.reg()
+	for _, c := range m.children {
+		c.res.reg = reg
+		c.collectTrails()
+		m.res.Trails = append(m.res.Trails, c.res.Trails...)
+		m.res.Errors = append(m.res.Errors, c.res.Errors...)
+		m.res.Files += c.res.Files
+	}
+	for _, b := range m.resources {
+		insts, note := m.instances(b.body)
+		for _, in := range insts {
+			addr := m.addr + b.typ + "." + b.name
+			if in.key != cty.NilVal {
+				addr += instanceSuffix(in.key)
+			}
+			switch b.typ {
+			case "aws_cloudwatch_log_group":
+				a := m.attrs(b.body, "name", "retention_in_days", "log_group_class")
+				obj := m.resourceObject(b, in.vars)
+				lg := &model.LogGroup{Name: obj.GetAttr("name").AsString(), Exists: true, Region: m.regionOr(), Account: accountTok}
+				if d, ok := number(m.attrVal(a, "retention_in_days", in.vars)); ok && d > 0 {
+					lg.RetentionDays = &d
+				}
+				lg.ARN = obj.GetAttr("arn").AsString() + ":*"
+				reg.groups[obj.GetAttr("arn").AsString()] = lg
+			case "aws_iam_role":
+				m.registerRole(reg, b, in.vars)
+			case "aws_iam_policy":
+				obj := m.resourceObject(b, in.vars)
+				reg.policies[obj.GetAttr("arn").AsString()] = obj.GetAttr("policy")
+			case "aws_iam_role_policy":
+				a := m.attrs(b.body, "role", "policy", "name")
+				reg.rolePols = append(reg.rolePols, rolePolicy{role: strOr(m.attrVal(a, "role", in.vars), ""), name: addr, doc: m.attrVal(a, "policy", in.vars)})
+			case "aws_iam_role_policy_attachment":
+				a := m.attrs(b.body, "role", "policy_arn")
+				reg.attach = append(reg.attach, attachment{role: strOr(m.attrVal(a, "role", in.vars), ""), arn: m.attrVal(a, "policy_arn", in.vars), source: addr})
+			case "aws_cloudtrail":
+				t := m.trail(b, in.vars, addr)
+				if note != "" {
+					t.Unknown["instances"] = note
+				}
+				m.res.Trails = append(m.res.Trails, t)
+			}
+		}
+		if len(insts) == 0 && b.typ == "aws_cloudtrail" {
+			m.res.Trails = append(m.res.Trails, &model.Trail{Name: b.name, NotInstantiated: true, Unknown: map[string]string{},
+				Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: m.addr + b.typ + "." + b.name}})
+		}
+	}
+	if m.addr == "" {
+		resolve(reg, m.res.Trails)
+	}
+}
+
+func number(v cty.Value) (int, bool) {
+	v, _ = v.Unmark()
+	if !v.IsKnown() || v.IsNull() {
+		return 0, false
+	}
+	switch v.Type() {
+	case cty.Number:
+		i, _ := v.AsBigFloat().Int64()
+		return int(i), true
+	case cty.String:
+		i, err := strconv.Atoi(v.AsString())
+		return i, err == nil
+	}
+	return 0, false
+}
+
+func (m *module) registerRole(reg *registry, b block, inst map[string]cty.Value) {
+	obj := m.resourceObject(b, inst)
+	a := m.attrs(b.body, "assume_role_policy", "managed_policy_arns")
+	d := &roleDecl{role: &model.Role{Name: obj.GetAttr("name").AsString(), ARN: obj.GetAttr("arn").AsString(), Exists: true}}
+	trust := m.attrVal(a, "assume_role_policy", inst)
+	if s, ok := known(trust); ok {
+		d.role.Trust = s
+	} else {
+		d.why = "the role's trust policy: " + reason(trust)
+	}
+	c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "inline_policy"}}})
+	for _, ib := range c.Blocks {
+		ia := m.attrs(ib.Body, "name", "policy")
+		doc := m.attrVal(ia, "policy", inst)
+		if s, ok := known(doc); ok {
+			d.role.Policies = append(d.role.Policies, model.PolicyDoc{Name: strOr(m.attrVal(ia, "name", inst), "inline_policy"), Document: s})
+		} else {
+			d.why = "an inline policy: " + reason(doc)
+		}
+	}
+	if mp := m.attrVal(a, "managed_policy_arns", inst); !mp.IsNull() {
+		if !mp.IsWhollyKnown() {
+			d.why = "managed_policy_arns: " + reason(mp)
+		} else {
+			mp, _ = mp.UnmarkDeep()
+			for it := mp.ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				reg.attach = append(reg.attach, attachment{role: d.role.Name, arn: v, source: "managed_policy_arns"})
+			}
+		}
+	}
+	reg.roles[d.role.ARN] = d
+	reg.roleName[d.role.Name] = d
+}
+
+func known(v cty.Value) (string, bool) {
+	if !v.IsWhollyKnown() || v.IsNull() {
+		return "", false
+	}
+	v, _ = v.UnmarkDeep()
+	if v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+// trail reads one aws_cloudtrail instance.
+func (m *module) trail(b block, inst map[string]cty.Value, addr string) *model.Trail {
+	a := m.attrs(b.body, "name", "cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn", "is_multi_region_trail", "is_organization_trail")
+	name := strOr(m.attrVal(a, "name", inst), b.name)
+	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: m.region,
+		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionTok, m.regionOr(), accountTok, name),
+		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}
+	for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
+		v := m.attrVal(a, attr, inst)
+		field := map[string]string{"cloud_watch_logs_group_arn": "log_group_arn", "cloud_watch_logs_role_arn": "role_arn"}[attr]
+		switch {
+		case !v.IsWhollyKnown():
+			t.Unknown[field] = reason(v)
+		case v.IsNull():
+		default:
+			if s, ok := known(v); ok {
+				*dst = s
+			}
+		}
+	}
+	for attr, dst := range map[string]*bool{"is_multi_region_trail": &t.MultiRegion, "is_organization_trail": &t.Organization} {
+		v, _ := m.attrVal(a, attr, inst).Unmark()
+		if v.IsKnown() && !v.IsNull() && v.Type() == cty.Bool {
+			*dst = v.True()
+		}
+	}
+	t.Suppressions = m.suppressionsAt(b.file, b.rng.Start.Line, bodyEnd(b))
+	return t
+}
+
+func bodyEnd(b block) int {
+	type ranger interface{ Range() hcl.Range }
+	if r, ok := b.body.(ranger); ok {
+		return r.Range().End.Line
+	}
+	return b.rng.End.Line + 50
+}
+
+// resolve points each trail at the log group and role its ARNs name, with the role's policies.
+func resolve(reg *registry, trails []*model.Trail) {
+	for _, d := range reg.roles {
+		d.role.Policies = d.role.Policies[:len(inlineOnly(d.role.Policies))]
+	}
+	for _, rp := range reg.rolePols {
+		if d := reg.roleName[rp.role]; d != nil {
+			if s, ok := known(rp.doc); ok {
+				d.role.Policies = append(d.role.Policies, model.PolicyDoc{Name: rp.name, Document: s})
+			} else {
+				d.why = rp.name + ": " + reason(rp.doc)
+			}
+		}
+	}
+	for _, at := range reg.attach {
+		d := reg.roleName[at.role]
+		if d == nil {
+			continue
+		}
+		arn, ok := known(at.arn)
+		switch {
+		case !ok:
+			d.why = at.source + ": " + reason(at.arn)
+		case reg.policies[arn] != cty.NilVal:
+			if s, ok := known(reg.policies[arn]); ok {
+				d.role.Policies = append(d.role.Policies, model.PolicyDoc{ARN: arn, Document: s})
+			} else {
+				d.why = arn + ": " + reason(reg.policies[arn])
+			}
+		case awsManaged[arn[strings.LastIndex(arn, "/")+1:]] != "" && strings.Contains(arn, ":iam::aws:policy/"):
+			d.role.Policies = append(d.role.Policies, model.PolicyDoc{ARN: arn, Document: awsManaged[arn[strings.LastIndex(arn, "/")+1:]]})
+		default:
+			d.why = "managed policy " + arn + " is not declared here"
+		}
+	}
+	for _, t := range trails {
+		if lg := reg.groups[strings.TrimSuffix(t.LogGroupARN, ":*")]; lg != nil {
+			t.LogGroup = lg
+		} else if lg := reg.groups[strings.TrimSuffix(strings.TrimSuffix(t.LogGroupARN, ":*"), ":*")]; lg != nil {
+			t.LogGroup = lg
+		}
+		if d := reg.roles[t.RoleARN]; d != nil {
+			t.Role = d.role
+			if d.why != "" {
+				t.Unknown["role"] = d.why
+			}
+		}
+	}
+}
+
+// inlineOnly keeps the policies registered with the role itself (inline_policy blocks), dropping ones added by an
+// earlier resolve.
+func inlineOnly(ps []model.PolicyDoc) []model.PolicyDoc {
+	for i, p := range ps {
+		if p.ARN != "" || strings.Contains(p.Name, "aws_iam_role_policy.") {
+			return ps[:i]
+		}
+	}
+	return ps
+}

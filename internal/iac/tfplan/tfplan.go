@@ -1,0 +1,262 @@
+// Package tfplan reads Terraform plans (`terraform show -json plan.out`) with hashicorp/terraform-json into the model.
+// A plan knows what the configuration cannot: values from tfvars, data sources and modules, and every instance of
+// count and for_each. Values known only after apply (`after_unknown`) are resolved through the configuration's
+// references where they point at a log group or role created in the same apply; else they stay unknown.
+package tfplan
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// IsPlan reports whether data looks like a Terraform JSON plan.
+func IsPlan(data []byte) bool {
+	s := string(data)
+	return strings.Contains(s, `"format_version"`) && (strings.Contains(s, `"resource_changes"`) || strings.Contains(s, `"planned_values"`))
+}
+
+const (
+	partitionTok = "${partition}"
+	regionTok    = "${region}"
+	accountTok   = "${account}"
+)
+
+// Load reads a plan's trails.
+func Load(file string, data []byte) ([]*model.Trail, error) {
+	var p tfjson.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%s: not a Terraform JSON plan: %w", file, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w (trailwatch reads plan format 0.1 to 1.x, from `terraform show -json`)", file, err)
+	}
+	text := string(data)
+	line := func(addr string) int {
+		i := strings.Index(text, `"address": "`+addr+`"`)
+		if i < 0 {
+			i = strings.Index(text, `"address":"`+addr+`"`)
+		}
+		if i < 0 {
+			return 0
+		}
+		return strings.Count(text[:i], "\n") + 1
+	}
+	refs := configRefs(&p)
+	groups := map[string]*model.LogGroup{} // address -> group
+	roles := map[string]*model.Role{}      // address -> role
+	roleByName := map[string]*model.Role{}
+	roleWhy := map[string]string{}
+	var trails []*tfjson.ResourceChange
+	var rolePolicies, attachments []*tfjson.ResourceChange
+	for _, rc := range p.ResourceChanges {
+		if rc.Change == nil || rc.Mode != tfjson.ManagedResourceMode || rc.Change.Actions.Delete() || isForget(rc.Change.Actions) {
+			continue
+		}
+		after, _ := rc.Change.After.(map[string]any)
+		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+		switch rc.Type {
+		case "aws_cloudtrail":
+			trails = append(trails, rc)
+		case "aws_cloudwatch_log_group":
+			name, _ := after["name"].(string)
+			lg := &model.LogGroup{Name: name, Exists: true, Region: regionTok, Account: accountTok}
+			if d, ok := after["retention_in_days"].(float64); ok && d > 0 {
+				n := int(d)
+				lg.RetentionDays = &n
+			}
+			groups[rc.Address] = lg
+		case "aws_iam_role":
+			name, _ := after["name"].(string)
+			r := &model.Role{Name: name, Exists: true, ARN: fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, name)}
+			if s, ok := after["assume_role_policy"].(string); ok {
+				r.Trust = s
+			} else if unknown["assume_role_policy"] == true {
+				roleWhy[rc.Address] = rc.Address + ".assume_role_policy is known only after apply"
+			}
+			if ips, ok := after["inline_policy"].([]any); ok {
+				for _, ip := range ips {
+					if m, ok := ip.(map[string]any); ok {
+						if s, ok := m["policy"].(string); ok && s != "" {
+							r.Policies = append(r.Policies, model.PolicyDoc{Name: fmt.Sprint(m["name"]), Document: s})
+						}
+					}
+				}
+			}
+			roles[rc.Address] = r
+			roleByName[name] = r
+		case "aws_iam_role_policy":
+			rolePolicies = append(rolePolicies, rc)
+		case "aws_iam_role_policy_attachment":
+			attachments = append(attachments, rc)
+		}
+	}
+	for _, rc := range rolePolicies {
+		after, _ := rc.Change.After.(map[string]any)
+		role, _ := after["role"].(string)
+		r := roleByName[role]
+		if r == nil {
+			if ref := firstRef(refs[configAddr(rc)]["role"], "aws_iam_role."); ref != "" {
+				r = roles[moduleAddr(rc)+ref]
+			}
+		}
+		if r == nil {
+			continue
+		}
+		if s, ok := after["policy"].(string); ok {
+			r.Policies = append(r.Policies, model.PolicyDoc{Name: rc.Address, Document: s})
+		} else {
+			roleWhy[roleAddrOf(roles, r)] = rc.Address + ".policy is known only after apply"
+		}
+	}
+	for _, rc := range attachments {
+		after, _ := rc.Change.After.(map[string]any)
+		role, _ := after["role"].(string)
+		arn, _ := after["policy_arn"].(string)
+		if r := roleByName[role]; r != nil {
+			if strings.HasSuffix(arn, ":policy/CloudWatchLogsFullAccess") {
+				r.Policies = append(r.Policies, model.PolicyDoc{ARN: arn, Document: `{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`})
+			} else {
+				roleWhy[roleAddrOf(roles, r)] = "managed policy " + arn + " is not in the plan"
+			}
+		}
+	}
+	var out []*model.Trail
+	for _, rc := range trails {
+		after, _ := rc.Change.After.(map[string]any)
+		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+		name, _ := after["name"].(string)
+		if name == "" {
+			name = rc.Name
+		}
+		t := &model.Trail{Name: name, Unknown: map[string]string{},
+			ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionTok, regionTok, accountTok, name),
+			Source: &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}}
+		t.MultiRegion, _ = after["is_multi_region_trail"].(bool)
+		t.Organization, _ = after["is_organization_trail"].(bool)
+		cfgRefs := refs[configAddr(rc)]
+		for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
+			field := map[string]string{"cloud_watch_logs_group_arn": "log_group_arn", "cloud_watch_logs_role_arn": "role_arn"}[attr]
+			if s, ok := after[attr].(string); ok {
+				*dst = s
+				continue
+			}
+			if unknown[attr] != true {
+				continue // absent or null
+			}
+			// Known after apply: follow the configuration's reference to a log group or role in the same apply.
+			switch ref := firstRef(cfgRefs[attr], "aws_cloudwatch_log_group.", "aws_iam_role."); {
+			case strings.HasPrefix(ref, "aws_cloudwatch_log_group.") && groups[moduleAddr(rc)+ref] != nil:
+				lg := groups[moduleAddr(rc)+ref]
+				*dst = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+				t.LogGroup = lg
+				t.Notes = append(t.Notes, "A plan does not show the expression: whether \":*\" is appended to "+ref+".arn is checked when the .tf files are scanned.")
+			case strings.HasPrefix(ref, "aws_iam_role.") && roles[moduleAddr(rc)+ref] != nil:
+				r := roles[moduleAddr(rc)+ref]
+				*dst = r.ARN
+			default:
+				t.Unknown[field] = fmt.Sprintf("%s.%s is known only after apply (%s)", rc.Address, attr, strings.Join(cfgRefs[attr], ", "))
+			}
+		}
+		for addr, r := range roles {
+			if r.ARN == t.RoleARN || (t.RoleARN != "" && strings.HasSuffix(t.RoleARN, ":role/"+r.Name)) {
+				t.Role = r
+				if w := roleWhy[addr]; w != "" {
+					t.Unknown["role"] = w
+				}
+			}
+		}
+		for _, lg := range groups {
+			if t.LogGroup == nil && strings.Contains(t.LogGroupARN, ":log-group:"+lg.Name+":") {
+				t.LogGroup = lg
+			}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func isForget(a tfjson.Actions) bool {
+	return len(a) == 1 && string(a[0]) == "forget"
+}
+
+func roleAddrOf(roles map[string]*model.Role, r *model.Role) string {
+	for a, x := range roles {
+		if x == r {
+			return a
+		}
+	}
+	return ""
+}
+
+// moduleAddr is the module prefix of a resource change ("module.a." or "").
+func moduleAddr(rc *tfjson.ResourceChange) string {
+	if rc.ModuleAddress == "" {
+		return ""
+	}
+	return rc.ModuleAddress + "."
+}
+
+// configAddr is the configuration address of a change: module calls without instance keys, then type.name.
+func configAddr(rc *tfjson.ResourceChange) string {
+	mod := ""
+	for _, part := range strings.Split(rc.ModuleAddress, ".") {
+		if part == "" || part == "module" {
+			continue
+		}
+		if i := strings.Index(part, "["); i >= 0 {
+			part = part[:i]
+		}
+		mod += "module." + part + "."
+	}
+	return mod + rc.Type + "." + rc.Name
+}
+
+// configRefs maps configuration address -> attribute -> references, across module calls.
+func configRefs(p *tfjson.Plan) map[string]map[string][]string {
+	out := map[string]map[string][]string{}
+	if p.Config == nil {
+		return out
+	}
+	var walk func(prefix string, m *tfjson.ConfigModule)
+	walk = func(prefix string, m *tfjson.ConfigModule) {
+		if m == nil {
+			return
+		}
+		for _, r := range m.Resources {
+			refs := map[string][]string{}
+			for attr, e := range r.Expressions {
+				if e != nil && e.ExpressionData != nil {
+					refs[attr] = e.References
+				}
+			}
+			out[prefix+r.Address] = refs
+		}
+		for name, mc := range m.ModuleCalls {
+			if mc != nil {
+				walk(prefix+"module."+name+".", mc.Module)
+			}
+		}
+	}
+	walk("", p.Config.RootModule)
+	return out
+}
+
+func firstRef(refs []string, prefixes ...string) string {
+	for _, r := range refs {
+		for _, p := range prefixes {
+			if strings.HasPrefix(r, p) {
+				// "aws_cloudwatch_log_group.ct.arn" -> "aws_cloudwatch_log_group.ct"
+				parts := strings.SplitN(r, ".", 3)
+				if len(parts) >= 2 {
+					return parts[0] + "." + parts[1]
+				}
+			}
+		}
+	}
+	return ""
+}

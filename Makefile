@@ -7,10 +7,16 @@ PKGS := ./...
 build:
 	$(GO) build -o bin/trailwatch ./cmd/trailwatch
 
-# The test command (README, .ci/run): vet, then every test with the race detector.
+# The test command (README, .ci/run): vet, every test with the race detector, then each fuzz target of an
+# untrusted-input parser for a few seconds.
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) fuzz FUZZTIME=3s
+
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzParse:./internal/policy FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \
+	FuzzLoad:./internal/iac/tfplan FuzzParse:./internal/iac/cfn
 
 demo:
 	$(GO) run ./cmd/trailwatch demo
@@ -19,8 +25,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse$$ -fuzztime 10s ./internal/policy
-	$(GO) test -run '^$$' -fuzz FuzzParseScenario -fuzztime 10s ./internal/awssim
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} in $${t#*:} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} > /tmp/trailwatch-fuzz.log 2>&1 || { cat /tmp/trailwatch-fuzz.log; exit 1; }; \
+	done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -141,4 +141,3 @@ func (o *iacOptions) writeSARIF(e *env, r *report.Report) error {
 	fmt.Fprintln(e.stderr, report.SummaryLine(r))
 	return exitFor(r, o.out.failOn)
 }
-

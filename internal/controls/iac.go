@@ -80,12 +80,11 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 	default:
 		iacPipeline(t, v, s)
 	}
-	if t.LogGroupARN != "" && t.RoleARN == "" {
-		if why := t.Unknown["role_arn"]; why != "" {
-			v.add(model.StatusUnknown, ValueUnknown, "The role ARN cannot be known before deployment: %s.", why)
-		} else {
-			v.add(model.StatusFail, RoleMissing, "The trail has a log group but no CloudWatch Logs role ARN; CloudTrail rejects it (\"You must specify a role ARN as well as a log group\").")
-		}
+	switch {
+	case t.RoleARN == "" && t.Unknown["role_arn"] != "" && !t.NotInstantiated:
+		v.add(model.StatusUnknown, ValueUnknown, "The role ARN cannot be known before deployment: %s.", t.Unknown["role_arn"])
+	case t.LogGroupARN != "" && t.RoleARN == "":
+		v.add(model.StatusFail, RoleMissing, "The trail has a log group but no CloudWatch Logs role ARN; CloudTrail rejects it (\"You must specify a role ARN as well as a log group\").")
 	}
 	if v.status == "" {
 		v.status = model.StatusPass

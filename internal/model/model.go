@@ -112,9 +112,9 @@ type Location struct {
 
 // Suppression is an inline suppression of a check (trailwatch's own or a peer's).
 type Suppression struct {
-	Tool    string `json:"tool"`    // trailwatch, checkov, trivy, tfsec, cfn-guard
-	Rule    string `json:"rule"`    // the control or the peer's rule id
-	Reason  string `json:"reason"`  // empty: reported as a suppression without a reason
+	Tool    string `json:"tool"`   // trailwatch, checkov, trivy, tfsec, cfn-guard
+	Rule    string `json:"rule"`   // the control or the peer's rule id
+	Reason  string `json:"reason"` // empty: reported as a suppression without a reason
 	Expires string `json:"expires,omitempty"`
 	Line    int    `json:"line,omitempty"`
 }

@@ -253,7 +253,9 @@ func cisBaseline(b *testing.B, sc *awssim.Scenario, url string, wall time.Durati
 	start := time.Now()
 	seen := map[string]string{}
 	for _, r := range awssim.DefaultRegions("aws") {
-		var out struct{ TrailList []struct{ TrailARN, HomeRegion string } }
+		var out struct {
+			TrailList []struct{ TrailARN, HomeRegion string }
+		}
 		_ = json.Unmarshal(awsCLI("cloudtrail", "describe-trails", "--region", r), &out)
 		for _, t := range out.TrailList {
 			seen[t.TrailARN] = t.HomeRegion

@@ -38,9 +38,9 @@ type value struct {
 	num     *float64
 }
 
-func str(s string) value      { return value{s: s, isStr: true} }
+func str(s string) value       { return value{s: s, isStr: true} }
 func unknown(why string) value { return value{unknown: why} }
-func null() value             { return value{null: true} }
+func null() value              { return value{null: true} }
 
 // Template is a parsed template.
 type Template struct {

@@ -368,7 +368,9 @@ func (m *module) evaluate() {
 	for k, a := range m.outputs {
 		m.outVals[k] = m.eval(a.Expr, nil)
 	}
-	m.collectTrails()
+	if m.addr == "" {
+		m.collectTrails()
+	}
 }
 
 // placeholders for values known only after apply.

@@ -56,6 +56,7 @@ func (m *module) collectTrails() {
 	reg := m.reg()
 	for _, c := range m.children {
 		c.res.reg = reg
+		c.res.Trails = nil
 		c.collectTrails()
 		m.res.Trails = append(m.res.Trails, c.res.Trails...)
 		m.res.Errors = append(m.res.Errors, c.res.Errors...)

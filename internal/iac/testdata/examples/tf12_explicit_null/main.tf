@@ -1,0 +1,9 @@
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_cloudtrail" "main" {
+  name           = "main"
+  s3_bucket_name = "bucket"
+  cloud_watch_logs_group_arn = null
+}

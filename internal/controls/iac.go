@@ -209,7 +209,11 @@ func iacFinding(cat *Catalog, t *model.Trail, v *verdict, kind string) model.Fin
 		rid = t.Source.Address
 	}
 	_, region, acct := arnParts(t.ARN)
-	f := model.Finding{ID: model.FindingID(IntegrationID, rid), ControlID: IntegrationID, Title: ctl.Title, Status: v.status,
+	id := rid
+	if t.Source != nil {
+		id = t.Source.File + "#" + rid // addresses repeat across root modules and templates
+	}
+	f := model.Finding{ID: model.FindingID(IntegrationID, id), ControlID: IntegrationID, Title: ctl.Title, Status: v.status,
 		Severity: ctl.Severity, AccountID: tokenless(acct), Region: tokenless(region), ResourceType: model.TypeTrail,
 		ResourceID: rid, Reasons: v.reasons, Notes: v.notes, Location: t.Source}
 	if f.Status == model.StatusFail || f.Status == model.StatusWarn {
@@ -227,22 +231,14 @@ func tokenless(s string) string {
 }
 
 // ApplySuppressions mutes findings that an inline suppression covers, keeping their reasons; a suppression without a
-// reason, or an expired one, does not mute and is reported.
+// reason, or an expired one, does not mute and is reported. fs are EvaluateIaC's findings for trails, in order.
 func ApplySuppressions(fs []model.Finding, trails []*model.Trail, now time.Time) []model.Finding {
-	byID := map[string]*model.Trail{}
-	for _, t := range trails {
-		rid := t.ARN
-		if t.Source != nil && t.Source.Address != "" {
-			rid = t.Source.Address
-		}
-		byID[model.FindingID(IntegrationID, rid)] = t
-	}
 	for i := range fs {
 		f := &fs[i]
-		t := byID[f.ID]
-		if t == nil || f.Status == model.StatusPass || f.Status == model.StatusSkipped {
+		if i >= len(trails) || f.Status == model.StatusPass || f.Status == model.StatusSkipped {
 			continue
 		}
+		t := trails[i]
 		for _, sp := range t.Suppressions {
 			if !peerRules[sp.Rule] && sp.Rule != "*" {
 				continue

@@ -56,7 +56,7 @@ func WriteSARIF(w io.Writer, r *Report, rules map[string]RuleText) error {
 			res.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
 				WithArtifactLocation(sarif.NewSimpleArtifactLocation(file)).WithRegion(sarif.NewSimpleRegion(line, line))))
 		}
-		res.SetPartialFingerPrint("trailwatch/v1", f.ID)
+		res.WithPartialFingerPrints(map[string]interface{}{"trailwatch/v1": f.ID})
 		for _, s := range f.Suppressed {
 			res.AddSuppression(sarif.NewSuppression("inSource").WithStatus("accepted").WithJustifcation(fmt.Sprintf("%s %s: %s", s.Tool, s.Rule, s.Reason)))
 		}

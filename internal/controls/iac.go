@@ -252,7 +252,9 @@ func ApplySuppressions(fs []model.Finding, trails []*model.Trail, now time.Time)
 			case sp.Expires != "" && expired(sp.Expires, now):
 				f.Reasons = append(f.Reasons, model.Reason{Code: SuppressionExpired, Message: fmt.Sprintf("The suppression at line %d expired on %s.", sp.Line, sp.Expires)})
 			default:
-				f.Status = model.StatusMuted
+				if f.Status != model.StatusMuted {
+					f.MutedStatus, f.Status = f.Status, model.StatusMuted
+				}
 				f.Suppressed = append(f.Suppressed, sp)
 			}
 		}

@@ -60,8 +60,9 @@ type Finding struct {
 	// Location is where an infrastructure-as-code resource is declared; Fix is the snippet that fixes it there.
 	Location *Location `json:"location,omitempty"`
 	Fix      string    `json:"fix,omitempty"`
-	// Suppressed lists the inline suppressions that muted the finding (the status stays MUTED with its reasons).
-	Suppressed []Suppression `json:"suppressed,omitempty"`
+	// Suppressed lists the inline suppressions that muted the finding; MutedStatus is the status it had before.
+	Suppressed  []Suppression `json:"suppressed,omitempty"`
+	MutedStatus Status        `json:"muted_status,omitempty"`
 }
 
 // FindingID is the stable identifier of a control's finding on a resource: the same across scans.

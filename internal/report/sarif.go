@@ -44,7 +44,11 @@ func WriteSARIF(w io.Writer, r *Report, rules map[string]RuleText) error {
 		if f.Fix != "" {
 			msg = append(msg, "Fix:\n"+f.Fix)
 		}
-		res := run.CreateResultForRule(f.ControlID).WithLevel(sarifLevel(f.Status)).
+		level := sarifLevel(f.Status)
+		if f.Status == model.StatusMuted {
+			level = sarifLevel(f.MutedStatus) // suppressed results keep their level; the suppression hides them
+		}
+		res := run.CreateResultForRule(f.ControlID).WithLevel(level).
 			WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s: %s", f.Status, f.ResourceID, strings.Join(msg, "\n"))))
 		if loc := f.Location; loc != nil {
 			file := strings.TrimPrefix(loc.File, "./")

@@ -144,7 +144,12 @@ func orgListAccounts(s *Server, c *call) (any, error) {
 		return map[string]any{"Accounts": []any{}, "NextToken": "E" + token}, nil
 	}
 	c.body["NextToken"] = mustJSON(strings.TrimPrefix(token, "E"))
-	items, next, err := pageJSON(c, s.w.order, 20)
+	return s.accountPage(c, s.w.order)
+}
+
+// accountPage answers one page of accounts (MaxResults 1-20, NextToken).
+func (s *Server) accountPage(c *call, ids []string) (any, error) {
+	items, next, err := pageJSON(c, ids, 20)
 	if err != nil {
 		return nil, err
 	}
@@ -188,9 +193,9 @@ func orgListDelegatedAdministrators(s *Server, c *call) (any, error) {
 	if d := s.w.org.DelegatedAdmin; d != "" {
 		if sp := c.str("ServicePrincipal"); sp == "" || sp == "cloudtrail.amazonaws.com" {
 			a := s.w.accounts[d]
-			list = append(list, map[string]any{"Id": a.id, "Arn": s.w.accountARN(a.id), "Email": a.email, "Name": a.name,
-				"State": a.state, "JoinedMethod": "CREATED", "JoinedTimestamp": epochSeconds(a.joined),
-				"DelegationEnabledDate": epochSeconds(a.joined)})
+			obj := s.w.accountObject(a)
+			obj["DelegationEnabledDate"] = epochSeconds(a.joined)
+			list = append(list, obj)
 		}
 	}
 	return map[string]any{"DelegatedAdministrators": list}, nil
@@ -364,19 +369,7 @@ func orgListAccountsForParent(s *Server, c *call) (any, error) {
 			ids = append(ids, id)
 		}
 	}
-	items, next, err := pageJSON(c, ids, 20)
-	if err != nil {
-		return nil, err
-	}
-	list := []map[string]any{}
-	for _, id := range items {
-		list = append(list, s.w.accountObject(s.w.accounts[id]))
-	}
-	out := map[string]any{"Accounts": list}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return s.accountPage(c, ids)
 }
 
 func (w *world) accountObject(a *account) map[string]any {

@@ -493,21 +493,26 @@ func strOr(v cty.Value, def string) string {
 
 // evalResources builds the objects of every resource: the attributes trailwatch models, others unknown.
 func (m *module) evalResources() {
+	for typ, names := range m.objects(m.resources, m.resourceObject) {
+		m.vals[typ] = cty.ObjectVal(names)
+	}
+}
+
+// objects evaluates every instance of blocks with obj and groups them by type and name, as Terraform exposes them.
+func (m *module) objects(blocks []block, obj func(block, map[string]cty.Value) cty.Value) map[string]map[string]cty.Value {
 	byType := map[string]map[string]cty.Value{}
-	for _, b := range m.resources {
+	for _, b := range blocks {
 		insts, _ := m.instances(b.body)
 		var objs []cty.Value
 		for _, in := range insts {
-			objs = append(objs, m.resourceObject(b, in.vars))
+			objs = append(objs, obj(b, in.vars))
 		}
 		if byType[b.typ] == nil {
 			byType[b.typ] = map[string]cty.Value{}
 		}
 		byType[b.typ][b.name] = collect(insts, objs, hasCount(b.body))
 	}
-	for typ, names := range byType {
-		m.vals[typ] = cty.ObjectVal(names)
-	}
+	return byType
 }
 
 func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
@@ -538,20 +543,8 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 // evalData builds data sources: aws_iam_policy_document (its json), aws_cloudwatch_log_group, aws_caller_identity,
 // aws_region, aws_partition, aws_iam_role and aws_iam_policy; others unknown.
 func (m *module) evalData() {
-	byType := map[string]map[string]cty.Value{}
-	for _, b := range m.data {
-		insts, _ := m.instances(b.body)
-		var objs []cty.Value
-		for _, in := range insts {
-			objs = append(objs, m.dataObject(b, in.vars))
-		}
-		if byType[b.typ] == nil {
-			byType[b.typ] = map[string]cty.Value{}
-		}
-		byType[b.typ][b.name] = collect(insts, objs, hasCount(b.body))
-	}
 	data := map[string]cty.Value{}
-	for typ, names := range byType {
+	for typ, names := range m.objects(m.data, m.dataObject) {
 		data[typ] = cty.ObjectVal(names)
 	}
 	m.vals["data"] = cty.ObjectVal(data)

@@ -19,8 +19,11 @@ type Settings struct {
 	// MinRetentionDays is the shortest acceptable log group retention.
 	MinRetentionDays int
 	// PendingWindow: a whole pipeline that has never delivered is PENDING, not FAIL, while logging started less than
-	// this long ago.
+	// this long ago, or while the trail was fixed (FixedAt) less than this long ago.
 	PendingWindow time.Duration
+	// FixedAt holds when trailwatch fixed each trail (from the apply journal): until the first delivery after it the
+	// trail is PENDING, not failing on the delivery it had before the fix.
+	FixedAt map[string]time.Time
 }
 
 // DefaultSettings returns the documented defaults at instant now.
@@ -259,6 +262,15 @@ func (e *evaluator) emit(t *model.Trail, v *verdict) {
 // delivery judges the latest CloudWatch Logs delivery time and error.
 func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, pipelineIssue bool) {
 	s := e.s
+	if fixed, ok := s.FixedAt[t.ARN]; ok && !pipelineIssue && v.status == "" &&
+		(st.LatestDelivery == nil || st.LatestDelivery.Before(fixed)) && s.Now.Sub(fixed) < s.PendingWindow {
+		v.add(model.StatusPending, PendingFirstDelivery, "Fixed at %s UTC (%s ago); the first CloudWatch Logs delivery since has not arrived yet.",
+			fixed.UTC().Format(time.RFC3339), s.Now.Sub(fixed).Round(time.Second))
+		if st.LatestDeliveryError != nil && *st.LatestDeliveryError != "" {
+			v.note("The delivery error %q was reported before the fix.", *st.LatestDeliveryError)
+		}
+		return
+	}
 	recent := false
 	switch {
 	case st.LatestDelivery == nil:

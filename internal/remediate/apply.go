@@ -1,0 +1,323 @@
+package remediate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+)
+
+// Writer makes the write calls of one account. The SDK implementation is SDKWriter; tests may substitute any.
+type Writer interface {
+	// Do performs one step's call in region; it returns the AWS error unchanged.
+	Do(ctx context.Context, region, action string, params map[string]any) error
+	// Undo deletes what a successful step created: the log group of CreateLogGroup, the inline policy of
+	// PutRolePolicy, the role of CreateRole.
+	Undo(ctx context.Context, region, action string, params map[string]any) error
+}
+
+// Entry is one line of the journal.
+type Entry struct {
+	Time       time.Time      `json:"time"`
+	Who        string         `json:"who"`
+	AccountID  string         `json:"account_id"`
+	Region     string         `json:"region"`
+	ResourceID string         `json:"resource_id"`
+	Action     string         `json:"action"`
+	Params     map[string]any `json:"params"`
+	Attempt    int            `json:"attempt"`
+	Result     string         `json:"result"` // ok, exists, error, undone, undo-error, skipped
+	Error      string         `json:"error,omitempty"`
+}
+
+// Journal appends entries as JSON lines. Safe for concurrent use.
+type Journal struct {
+	mu  sync.Mutex
+	w   io.Writer
+	who string
+	now func() time.Time
+	all []Entry
+}
+
+// NewJournal writes to w on behalf of who (the caller's ARN).
+func NewJournal(w io.Writer, who string, now func() time.Time) *Journal {
+	if now == nil {
+		now = time.Now
+	}
+	return &Journal{w: w, who: who, now: now}
+}
+
+func (j *Journal) add(e Entry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e.Time, e.Who = j.now().UTC(), j.who
+	j.all = append(j.all, e)
+	if j.w != nil {
+		b, _ := json.Marshal(e)
+		_, _ = j.w.Write(append(b, '\n'))
+	}
+}
+
+// Entries returns what was journaled.
+func (j *Journal) Entries() []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Entry(nil), j.all...)
+}
+
+// ApplyOptions tune applying.
+type ApplyOptions struct {
+	// PropagationRetries and PropagationBackoff: how often and how patiently to retry an UpdateTrail that fails
+	// because IAM has not propagated a new or changed role yet (defaults 6, from 2 s doubling).
+	PropagationRetries int
+	PropagationBackoff time.Duration
+	Sleep              func(context.Context, time.Duration) error
+}
+
+// TrailResult is how one trail's (or log group's) fix went.
+type TrailResult struct {
+	ResourceID string    `json:"resource_id"`
+	AccountID  string    `json:"account_id"`
+	Done       []string  `json:"done"`
+	NotDone    []string  `json:"not_done,omitempty"`
+	Undone     []string  `json:"undone,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	FixedAt    time.Time `json:"fixed_at"`
+}
+
+// Apply executes a plan's steps for one account, trail by trail in plan order. A trail whose step fails stops there:
+// what it created for that trail is deleted again (never what existed before), and the other trails go on.
+func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptions) []TrailResult {
+	if o.PropagationRetries == 0 {
+		o.PropagationRetries = 6
+	}
+	if o.PropagationBackoff == 0 {
+		o.PropagationBackoff = 2 * time.Second
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	var out []TrailResult
+	for _, group := range byResource(steps) {
+		res := TrailResult{ResourceID: group[0].ResourceID, AccountID: group[0].AccountID}
+		var created []Step
+		for i, s := range group {
+			err := o.call(ctx, w, s, j)
+			switch {
+			case err == nil:
+				res.Done = append(res.Done, s.Action)
+				if s.Action == CreateLogGroup || s.Action == CreateRole || (s.Action == PutRolePolicy && createdRole(created, s)) {
+					created = append(created, s)
+				}
+			case alreadyExists(err):
+				res.Done = append(res.Done, s.Action+" (already there)")
+			default:
+				res.Error = fmt.Sprintf("%s: %v", s.Action, err)
+				for _, rest := range group[i:] {
+					res.NotDone = append(res.NotDone, rest.Action)
+				}
+				// Leave no half-configured trail: delete, newest first, what this run created for it.
+				for k := len(created) - 1; k >= 0; k-- {
+					c := created[k]
+					e := Entry{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: "undo " + c.Action, Params: c.Params, Result: "undone"}
+					if uerr := w.Undo(ctx, c.Region, c.Action, c.Params); uerr != nil {
+						e.Result, e.Error = "undo-error", uerr.Error()
+					} else {
+						res.Undone = append(res.Undone, c.Action)
+					}
+					j.add(e)
+				}
+			}
+			if res.Error != "" {
+				break
+			}
+		}
+		if res.Error == "" {
+			res.FixedAt = time.Now().UTC()
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func createdRole(created []Step, s Step) bool {
+	for _, c := range created {
+		if c.Action == CreateRole && c.Params["RoleName"] == s.Params["RoleName"] {
+			return true
+		}
+	}
+	return false
+}
+
+// call makes one step's call, retrying IAM propagation errors with backoff, and journals each attempt.
+func (o ApplyOptions) call(ctx context.Context, w Writer, s Step, j *Journal) error {
+	delay := o.PropagationBackoff
+	for attempt := 1; ; attempt++ {
+		err := w.Do(ctx, s.Region, s.Action, s.Params)
+		e := Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Params: s.Params, Attempt: attempt, Result: "ok"}
+		switch {
+		case err == nil:
+		case alreadyExists(err):
+			e.Result = "exists"
+		default:
+			e.Result, e.Error = "error", err.Error()
+		}
+		j.add(e)
+		if err == nil || alreadyExists(err) || !propagation(s.Action, err) || attempt > o.PropagationRetries {
+			return err
+		}
+		if serr := o.Sleep(ctx, delay); serr != nil {
+			return err
+		}
+		delay *= 2
+	}
+}
+
+// propagation reports an UpdateTrail error that a role created or changed moments ago causes until IAM propagates it
+// (the same errors terraform-provider-aws retries: aws-behaviour.md §3.7).
+func propagation(action string, err error) bool {
+	if action != UpdateTrail {
+		return false
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.ErrorCode() == "InvalidCloudWatchLogsRoleArnException" ||
+		(ae.ErrorCode() == "InvalidCloudWatchLogsLogGroupArnException" && strings.Contains(ae.ErrorMessage(), "Access denied"))
+}
+
+func alreadyExists(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "ResourceAlreadyExistsException" || ae.ErrorCode() == "EntityAlreadyExists")
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// byResource groups steps by the resource they serve, in plan order.
+func byResource(steps []Step) [][]Step {
+	var order []string
+	groups := map[string][]Step{}
+	for _, s := range steps {
+		if _, ok := groups[s.ResourceID]; !ok {
+			order = append(order, s.ResourceID)
+		}
+		groups[s.ResourceID] = append(groups[s.ResourceID], s)
+	}
+	var out [][]Step
+	for _, r := range order {
+		out = append(out, groups[r])
+	}
+	return out
+}
+
+// SDKWriter performs steps with aws-sdk-go-v2 clients of one account.
+type SDKWriter struct {
+	cfg aws.Config
+}
+
+var _ Writer = (*SDKWriter)(nil)
+
+// NewSDKWriter writes with cfg's credentials.
+func NewSDKWriter(cfg aws.Config) *SDKWriter { return &SDKWriter{cfg: cfg} }
+
+func str(m map[string]any, k string) *string {
+	if v, ok := m[k].(string); ok {
+		return aws.String(v)
+	}
+	return nil
+}
+
+func intOf(m map[string]any, k string) int32 {
+	switch v := m[k].(type) {
+	case int:
+		return int32(v)
+	case float64:
+		return int32(v)
+	}
+	return 0
+}
+
+func tagsOf(m map[string]any, k string) map[string]string {
+	out := map[string]string{}
+	switch v := m[k].(type) {
+	case map[string]string:
+		return v
+	case map[string]any:
+		for kk, vv := range v {
+			out[kk] = fmt.Sprint(vv)
+		}
+	}
+	return out
+}
+
+// Do performs one step.
+func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]any) error {
+	regional := func(o *cloudtrail.Options) { o.Region = region }
+	logsRegion := func(o *cloudwatchlogs.Options) { o.Region = region }
+	var err error
+	switch action {
+	case CreateLogGroup:
+		in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: str(p, "logGroupName"), KmsKeyId: str(p, "kmsKeyId")}
+		if t := tagsOf(p, "tags"); len(t) > 0 {
+			in.Tags = t
+		}
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).CreateLogGroup(ctx, in)
+	case PutRetentionPolicy:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+			LogGroupName: str(p, "logGroupName"), RetentionInDays: aws.Int32(intOf(p, "retentionInDays"))})
+	case CreateRole:
+		in := &iam.CreateRoleInput{RoleName: str(p, "RoleName"), AssumeRolePolicyDocument: str(p, "AssumeRolePolicyDocument"), Description: str(p, "Description")}
+		for k, v := range tagsOf(p, "Tags") {
+			in.Tags = append(in.Tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+		_, err = iam.NewFromConfig(w.cfg).CreateRole(ctx, in)
+	case UpdateAssumeRolePolicy:
+		_, err = iam.NewFromConfig(w.cfg).UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: str(p, "RoleName"), PolicyDocument: str(p, "PolicyDocument")})
+	case PutRolePolicy:
+		_, err = iam.NewFromConfig(w.cfg).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName"), PolicyDocument: str(p, "PolicyDocument")})
+	case UpdateTrail:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: str(p, "Name"),
+			CloudWatchLogsLogGroupArn: str(p, "CloudWatchLogsLogGroupArn"), CloudWatchLogsRoleArn: str(p, "CloudWatchLogsRoleArn")})
+	case StartLogging:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: str(p, "Name")})
+	default:
+		return fmt.Errorf("unknown action %s", action)
+	}
+	return err
+}
+
+// Undo deletes what a step created.
+func (w *SDKWriter) Undo(ctx context.Context, region, action string, p map[string]any) error {
+	var err error
+	switch action {
+	case CreateLogGroup:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, func(o *cloudwatchlogs.Options) { o.Region = region }).DeleteLogGroup(ctx,
+			&cloudwatchlogs.DeleteLogGroupInput{LogGroupName: str(p, "logGroupName")})
+	case PutRolePolicy:
+		_, err = iam.NewFromConfig(w.cfg).DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName")})
+	case CreateRole:
+		_, err = iam.NewFromConfig(w.cfg).DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: str(p, "RoleName")})
+	}
+	return err
+}

@@ -1,0 +1,382 @@
+// Package remediate turns failing findings into a reviewable plan of AWS API calls, and applies a plan safely. Planning
+// is pure (inventory and findings in, steps out); applying goes through a narrow write interface, journals every call,
+// retries IAM propagation errors, and undoes what it created for a trail whose fix fails part-way.
+package remediate
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/policy"
+)
+
+// Actions a plan uses.
+const (
+	CreateLogGroup         = "CreateLogGroup"
+	PutRetentionPolicy     = "PutRetentionPolicy"
+	CreateRole             = "CreateRole"
+	UpdateAssumeRolePolicy = "UpdateAssumeRolePolicy"
+	PutRolePolicy          = "PutRolePolicy"
+	UpdateTrail            = "UpdateTrail"
+	StartLogging           = "StartLogging"
+)
+
+// SchemaVersion of the plan JSON.
+const SchemaVersion = 1
+
+// Plan is a reviewable list of steps, and what was refused.
+type Plan struct {
+	SchemaVersion int       `json:"schema_version"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	Steps         []Step    `json:"steps"`
+	Refused       []Refusal `json:"refused"`
+}
+
+// Step is one AWS API call with its exact parameters and the equivalent AWS CLI command.
+type Step struct {
+	AccountID  string         `json:"account_id"`
+	Region     string         `json:"region"`
+	ResourceID string         `json:"resource_id"` // the trail's ARN the step serves
+	Action     string         `json:"action"`
+	Params     map[string]any `json:"params"`
+	CLI        string         `json:"cli"`
+	Why        string         `json:"why"`
+}
+
+// Refusal is a trail the plan will not touch, with the reason.
+type Refusal struct {
+	ResourceID string `json:"resource_id"`
+	AccountID  string `json:"account_id,omitempty"`
+	Reason     string `json:"reason"`
+}
+
+// Options tune planning.
+type Options struct {
+	// LogGroupName names a new log group; "%s" is replaced by the trail name. Default aws-cloudtrail-logs/%s.
+	LogGroupName string
+	// RoleName names a new delivery role; "%s" is replaced by the trail name. Default CloudTrailCloudWatchLogs-%s.
+	RoleName string
+	// RetentionDays of new log groups and for short-retention fixes (a value CloudWatch Logs accepts). Default 365.
+	RetentionDays int
+	KMSKey        string
+	Tags          map[string]string
+	// Trails and Accounts narrow the plan (empty: all).
+	Trails, Accounts []string
+	// Excluded reports trails an exception excludes, with the reason.
+	Excluded func(trailARN string) (bool, string)
+	Now      time.Time
+}
+
+// ValidRetention lists the values PutRetentionPolicy accepts (logs/2014-03-28 service model).
+var ValidRetention = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// CheckRetention says what is wrong with a retention value.
+func CheckRetention(d int) error {
+	for _, v := range ValidRetention {
+		if v == d {
+			return nil
+		}
+	}
+	return fmt.Errorf("retention %d days is not one CloudWatch Logs accepts: %v", d, ValidRetention)
+}
+
+// PolicyName is the inline policy trailwatch writes on a delivery role.
+const PolicyName = "TrailwatchCloudWatchLogsDelivery"
+
+// NewPlan plans the fix of every failing trail and short-retention log group in the findings.
+func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
+	if o.LogGroupName == "" {
+		o.LogGroupName = "aws-cloudtrail-logs/%s"
+	}
+	if o.RoleName == "" {
+		o.RoleName = "CloudTrailCloudWatchLogs-%s"
+	}
+	if o.RetentionDays == 0 {
+		o.RetentionDays = 365
+	}
+	p := &Plan{SchemaVersion: SchemaVersion, GeneratedAt: o.Now.UTC(), Steps: []Step{}, Refused: []Refusal{}}
+	trails := map[string]*model.Trail{}
+	accounts := map[string]*model.Account{}
+	for _, a := range inv.Accounts {
+		accounts[a.ID] = a
+		for _, t := range a.Trails {
+			if prev := trails[t.ARN]; prev == nil || (prev.OwnedElsewhere && !t.OwnedElsewhere) {
+				trails[t.ARN] = t
+			}
+		}
+	}
+	want := func(l []string, v string) bool {
+		if len(l) == 0 {
+			return true
+		}
+		for _, x := range l {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	fixedGroups := map[string]bool{}
+	for _, f := range findings {
+		if f.ControlID != controls.IntegrationID || f.Status != model.StatusFail || f.ResourceType != model.TypeTrail {
+			continue
+		}
+		t := trails[f.ResourceID]
+		if t == nil || !want(o.Trails, t.ARN) || !want(o.Accounts, t.OwnerAccount) {
+			continue
+		}
+		if r := refuse(t, o); r != "" {
+			p.Refused = append(p.Refused, Refusal{ResourceID: t.ARN, AccountID: t.OwnerAccount, Reason: r})
+			continue
+		}
+		steps, why := planTrail(t, f, accounts[t.OwnerAccount], o)
+		if len(steps) == 0 {
+			p.Refused = append(p.Refused, Refusal{ResourceID: t.ARN, AccountID: t.OwnerAccount, Reason: why})
+			continue
+		}
+		for _, s := range steps {
+			if s.Action == CreateLogGroup || s.Action == PutRetentionPolicy {
+				fixedGroups[s.AccountID+"/"+s.Region+"/"+s.Params["logGroupName"].(string)] = true
+			}
+		}
+		p.Steps = append(p.Steps, steps...)
+	}
+	for _, f := range findings {
+		if f.ControlID != controls.RetentionID || f.Status != model.StatusFail || !want(o.Accounts, f.AccountID) {
+			continue
+		}
+		name := f.ResourceID[strings.Index(f.ResourceID, ":log-group:")+len(":log-group:"):]
+		if fixedGroups[f.AccountID+"/"+f.Region+"/"+name] {
+			continue
+		}
+		p.Steps = append(p.Steps, retentionStep(f.AccountID, f.Region, name, f.ResourceID, o.RetentionDays, "retention is below the minimum"))
+	}
+	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].AccountID < p.Steps[j].AccountID })
+	return p
+}
+
+// refuse says why a trail must not be touched from here, or "".
+func refuse(t *model.Trail, o Options) string {
+	if t.OwnedElsewhere {
+		return fmt.Sprintf("organization trail owned by account %s (the management account): fix it there, or from the CloudTrail delegated administrator; members cannot change organization trails", t.OwnerAccount)
+	}
+	if strings.HasPrefix(t.Name, "aws-controltower-") {
+		return "managed by AWS Control Tower (its guardrails deny changes): fix it through Control Tower, and mute the finding with an exception meanwhile"
+	}
+	if o.Excluded != nil {
+		if ex, why := o.Excluded(t.ARN); ex {
+			return "excluded by an exception: " + why
+		}
+	}
+	return ""
+}
+
+func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) ([]Step, string) {
+	has := map[string]bool{}
+	for _, r := range f.Reasons {
+		has[r.Code] = true
+	}
+	part, region, owner := partitionOf(t.ARN), t.HomeRegion, t.OwnerAccount
+	var steps []Step
+	add := func(action, why string, params map[string]any, cli string) {
+		steps = append(steps, Step{AccountID: owner, Region: region, ResourceID: t.ARN, Action: action, Params: params, CLI: cli, Why: why})
+	}
+	// The log group: reuse the trail's when it exists; else create it (under the trail's chosen name).
+	group := ""
+	if t.LogGroupARN != "" {
+		group = groupName(t.LogGroupARN)
+	}
+	if group == "" {
+		group = fmt.Sprintf(o.LogGroupName, t.Name)
+	}
+	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing]
+	if groupMissing {
+		params := map[string]any{"logGroupName": group}
+		cli := fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, shq(group))
+		if o.KMSKey != "" {
+			params["kmsKeyId"] = o.KMSKey
+			cli += " --kms-key-id " + shq(o.KMSKey)
+		}
+		tags := map[string]string{"managed-by": "trailwatch"}
+		for k, v := range o.Tags {
+			tags[k] = v
+		}
+		params["tags"] = tags
+		cli += " --tags " + shq(tagList(tags))
+		add(CreateLogGroup, "the trail's log group does not exist", params, cli)
+		s := retentionStep(owner, region, group, t.ARN, o.RetentionDays, "a new log group never expires by default")
+		steps = append(steps, s)
+	}
+	groupARN := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, owner, group)
+
+	// The role: reuse and repair the trail's when it exists; else create one.
+	roleName, roleARN := "", ""
+	if t.RoleARN != "" && t.Role != nil && t.Role.Exists {
+		roleName, roleARN = t.Role.Name, t.RoleARN
+	} else if t.RoleARN != "" {
+		roleName, roleARN = t.RoleARN[strings.LastIndex(t.RoleARN, "/")+1:], t.RoleARN
+	} else {
+		roleName = truncate(fmt.Sprintf(o.RoleName, t.Name), 64)
+		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, owner, roleName)
+	}
+	roleMissing := t.RoleARN == "" || t.Role == nil || !t.Role.Exists
+	orgID := ""
+	if t.Organization && acct != nil {
+		orgID = acct.OrgID
+	}
+	doc := controls.DeliveryPolicy(part, region, owner, group, orgID)
+	if roleMissing {
+		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": controls.TrustPolicy,
+			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}},
+			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", shq(roleName), shq(controls.TrustPolicy)))
+	} else if !trusts(t.Role) {
+		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": controls.TrustPolicy},
+			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", shq(roleName), shq(controls.TrustPolicy)))
+	}
+	if roleMissing || has[controls.RoleCannotWrite] || groupMissing || !canWrite(t.Role, part, region, owner, group) {
+		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
+			map[string]any{"RoleName": roleName, "PolicyName": PolicyName, "PolicyDocument": doc},
+			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", shq(roleName), PolicyName, shq(doc)))
+	}
+	if t.LogGroupARN != groupARN || t.RoleARN != roleARN {
+		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN},
+			fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s", region, t.ARN, shq(groupARN), roleARN))
+	}
+	if has[controls.NotLogging] {
+		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN}, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", region, t.ARN))
+	}
+	if len(steps) == 0 {
+		var codes []string
+		for c := range has {
+			codes = append(codes, c)
+		}
+		sort.Strings(codes)
+		return nil, "nothing to change automatically: the log group and role are in place (" + strings.Join(codes, ", ") + "); read the delivery error and check the role's permissions boundary and SCPs"
+	}
+	return steps, ""
+}
+
+func retentionStep(acct, region, group, rid string, days int, why string) Step {
+	return Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
+		Params: map[string]any{"logGroupName": group, "retentionInDays": days},
+		CLI:    fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, shq(group), days)}
+}
+
+func trusts(r *model.Role) bool {
+	d, err := policy.Parse(r.Trust)
+	return err == nil && policy.TrustsService(d, "cloudtrail.amazonaws.com").Allowed
+}
+
+// canWrite reports whether the role already may write the trail's streams in the home region.
+func canWrite(r *model.Role, part, region, acct, group string) bool {
+	if r == nil {
+		return false
+	}
+	var docs []*policy.Document
+	for _, p := range r.Policies {
+		if d, err := policy.Parse(p.Document); err == nil {
+			docs = append(docs, d)
+		}
+	}
+	res := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:%s_CloudTrail_%s", part, region, acct, group, acct, region)
+	return policy.Evaluate(docs, "logs:CreateLogStream", res).Allowed && policy.Evaluate(docs, "logs:PutLogEvents", res).Allowed
+}
+
+func groupName(arn string) string {
+	p := strings.Split(arn, ":")
+	if len(p) >= 7 && p[2] == "logs" && p[5] == "log-group" {
+		return p[6]
+	}
+	return ""
+}
+
+func partitionOf(arn string) string {
+	p := strings.SplitN(arn, ":", 3)
+	if len(p) < 2 || p[1] == "" {
+		return "aws"
+	}
+	return p[1]
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func tagList(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// shq quotes s for a POSIX shell when it needs it.
+func shq(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// Summary renders the plan for people.
+func (p *Plan) Summary() string {
+	var b strings.Builder
+	last := ""
+	for _, s := range p.Steps {
+		if s.ResourceID != last {
+			fmt.Fprintf(&b, "%s (account %s, %s)\n", s.ResourceID, s.AccountID, s.Region)
+			last = s.ResourceID
+		}
+		fmt.Fprintf(&b, "  %-22s %s\n      $ %s\n", s.Action, s.Why, s.CLI)
+	}
+	for _, r := range p.Refused {
+		fmt.Fprintf(&b, "REFUSED %s: %s\n", r.ResourceID, r.Reason)
+	}
+	fmt.Fprintf(&b, "%d steps for %d trails or log groups; %d refused\n", len(p.Steps), countResources(p.Steps), len(p.Refused))
+	return b.String()
+}
+
+func countResources(steps []Step) int {
+	seen := map[string]bool{}
+	for _, s := range steps {
+		seen[s.ResourceID] = true
+	}
+	return len(seen)
+}
+
+// ReadPlan parses a plan written as JSON.
+func ReadPlan(data []byte) (*Plan, error) {
+	var p Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	if p.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("read plan: schema_version %d, this trailwatch reads %d", p.SchemaVersion, SchemaVersion)
+	}
+	for i, s := range p.Steps {
+		switch s.Action {
+		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging:
+		default:
+			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
+		}
+		if s.AccountID == "" || s.Region == "" {
+			return nil, fmt.Errorf("read plan: step %d (%s) has no account_id or region", i, s.Action)
+		}
+	}
+	return &p, nil
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
@@ -56,6 +58,14 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
+	o.bind(cmd)
+	o.out.bind(cmd)
+	o.settings.bind(cmd)
+	return cmd
+}
+
+// bind defines the flags that select and tune what is scanned (shared by scan and fix).
+func (o *scanOptions) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or the default chain)")
 	f.StringVar(&o.region, "region", "", "region for global calls and listing regions (default: AWS_REGION, the profile's, or us-east-1)")
@@ -72,75 +82,100 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join shards with `trailwatch merge` (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
-	o.out.bind(cmd)
-	o.settings.bind(cmd)
-	return cmd
 }
 
 func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
-	if err := o.settings.validate(); err != nil {
+	sr, err := o.scan(ctx, e, time.Now().UTC(), nil)
+	if err != nil {
 		return err
+	}
+	r := report.Build(sr.inv, sr.findings, o.settings.report(), version)
+	if o.includeInventory {
+		r.Inventory = sr.inv
+	}
+	if o.shard != "" {
+		r.Scope.Shard = o.shard
+	}
+	return o.out.write(e, r)
+}
+
+// scanResult is a finished scan, with what reaches each account afterwards (for fixes).
+type scanResult struct {
+	inv       *model.Inventory
+	findings  []model.Finding
+	base      aws.Config
+	callerID  string
+	partition string
+}
+
+// scan runs the scan the flags describe, judging trails fixed at fixedAt PENDING until their first delivery.
+func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt map[string]time.Time) (*scanResult, error) {
+	if err := o.settings.validate(); err != nil {
+		return nil, err
 	}
 	var filter org.Filter
 	if o.shard != "" {
 		i, n, err := parseShard(o.shard)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		filter.ShardIndex, filter.ShardCount = i, n
 		o.includeInventory = true
 	}
 	if !o.org && (len(o.accounts) > 0 || len(o.excludeAccounts) > 0 || len(o.ous) > 0 || o.shard != "") {
-		return usageError("--accounts, --exclude-accounts, --ous and --shard select organization accounts: add --org")
+		return nil, usageError("--accounts, --exclude-accounts, --ous and --shard select organization accounts: add --org")
 	}
 	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
-		return usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
+		return nil, usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
 	}
 	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts})
 	if err != nil {
-		return usageError("load AWS configuration: %v", err)
+		return nil, usageError("load AWS configuration: %v", err)
 	}
 	cat, err := controls.Load()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	settings := o.settings.controls(time.Now().UTC())
+	settings := o.settings.controls(now)
+	settings.FixedAt = fixedAt
 	rec := apicalls.NewRecorder(e.log)
 	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log}
-	var inv *model.Inventory
-	var findings []model.Finding
+	res := &scanResult{base: cfg}
 	if o.org {
 		filter.Accounts, filter.ExcludeAccounts, filter.OUs = o.accounts, o.excludeAccounts, o.ous
 		bar := newProgress(e.stderr)
-		inv, findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
+		res.inv, res.findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
 			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency},
 			RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Recorder: rec, Pacing: !o.noPacing,
 			Progress: bar.update,
 		})
 		bar.finish()
 		if err != nil {
-			return &exitError{code: ExitUsage, err: err}
+			return nil, &exitError{code: ExitUsage, err: err}
 		}
 	} else {
 		var pacer *apicalls.Pacer
 		if !o.noPacing {
 			pacer = apicalls.NewPacer()
 		}
-		cfg.APIOptions = append(cfg.APIOptions, rec.Middleware("", pacer))
-		inv, findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Collect: collectOpts, Settings: settings})
+		scfg := cfg.Copy()
+		scfg.APIOptions = append(scfg.APIOptions, rec.Middleware("", pacer))
+		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings})
 	}
 	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
-	r := report.Build(inv, findings, o.settings.report(), version)
-	if o.includeInventory {
-		r.Inventory = inv
+	res.partition = res.inv.Partition
+	if id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+		res.callerID = aws.ToString(id.Account)
 	}
-	if o.shard != "" {
-		r.Scope.Shard = o.shard
-	}
-	return o.out.write(e, r)
+	return res, nil
+}
+
+// config reaches an account scanned by this scan.
+func (r *scanResult) config(o *scanOptions, id string) aws.Config {
+	return scan.MemberConfig(r.base, r.partition, r.callerID, id, o.roleName, o.externalID)
 }
 
 // parseShard reads "i/n" with 1 <= i <= n.
@@ -152,4 +187,21 @@ func parseShard(s string) (int, int, error) {
 		return 0, 0, usageError("--shard %q: want i/n with 1 <= i <= n, for example 2/4", s)
 	}
 	return i, n, nil
+}
+
+// scanBase resolves the caller and its base configuration without scanning (for applying a reviewed plan).
+func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts})
+	if err != nil {
+		return nil, usageError("load AWS configuration: %v", err)
+	}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, usageError("identify the caller: %v", err)
+	}
+	partition := "aws"
+	if p := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(p) >= 2 {
+		partition = p[1]
+	}
+	return &scanResult{base: cfg, callerID: aws.ToString(id.Account), partition: partition}, nil
 }

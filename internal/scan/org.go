@@ -315,3 +315,20 @@ func Merge(invs []*model.Inventory) *model.Inventory {
 	sort.Slice(out.SkippedAccounts, func(i, j int) bool { return out.SkippedAccounts[i].ID < out.SkippedAccounts[j].ID })
 	return out
 }
+
+// MemberConfig is the configuration that reaches account id from the caller's base configuration: the base itself for
+// the caller's own account, else roleName assumed there (with externalID when set), in partition.
+func MemberConfig(base aws.Config, partition, callerID, id, roleName, externalID string) aws.Config {
+	cfg := base.Copy()
+	if id == callerID {
+		return cfg
+	}
+	roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, id, roleName)
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), roleARN, func(ao *stscreds.AssumeRoleOptions) {
+		ao.RoleSessionName = "trailwatch"
+		if externalID != "" {
+			ao.ExternalID = aws.String(externalID)
+		}
+	}))
+	return cfg
+}

@@ -1,0 +1,303 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
+	"github.com/trailwatch/trailwatch/internal/report"
+)
+
+type fixOptions struct {
+	scan        scanOptions
+	from        string
+	format      string
+	output      string
+	groupName   string
+	roleName    string
+	retention   int
+	kmsKey      string
+	tags        []string
+	trails      []string
+	planFile    string
+	yes         bool
+	journal     string
+	batchSize   int
+	order       string
+	priorityTag string
+	maxFailures int
+	wait        time.Duration
+	poll        time.Duration
+}
+
+func newFixCmd(e *env) *cobra.Command {
+	o := &fixOptions{}
+	cmd := &cobra.Command{Use: "fix", Short: "Plan and apply the fix of failing trails: a plan first, then apply, in batches"}
+	plan := &cobra.Command{
+		Use:   "plan",
+		Short: "Print the ordered AWS API calls (and AWS CLI commands) that make each failing trail pass",
+		Long: `Plan the fix of every failing trail from a fresh scan (the scan flags apply) or from a saved JSON report with
+its inventory (--from scan.json, written with --include-inventory): create the log group in the trail owner's account
+and home region if missing, create or repair the delivery role (trust cloudtrail.amazonaws.com; a least-privilege
+inline policy on exactly that log group's streams, with o-<org id>_* for organization trails), UpdateTrail, StartLogging,
+retention fixes. What exists and is right is reused and not changed. Organization trails seen from a member,
+Control Tower trails and excluded trails are refused, with the reason.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, _, err := o.makePlan(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			return o.printPlan(e, p)
+		},
+	}
+	apply := &cobra.Command{
+		Use:   "apply",
+		Short: "Apply a reviewed plan (--plan plan.json), or plan and apply (--yes), in batches, re-checking each",
+		Long: `Apply a plan. Without --plan it plans from a fresh scan first. Without --yes it shows the plan and asks.
+Every call is written to the journal (who, when, account, region, call, result). A trail whose fix fails stops there
+and what was created for it is deleted again. With --org the accounts are fixed in batches (--batch-size), production
+first (--priority-tag), each batch re-scanned before the next; the rollout stops when a batch has more than
+--max-failures unhealthy trails. Fixed trails are PENDING until their first delivery; --wait polls until then.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.apply(cmd.Context(), e) },
+	}
+	for _, c := range []*cobra.Command{plan, apply} {
+		o.scan.bind(c)
+		o.scan.settings.bind(c)
+		f := c.Flags()
+		f.StringVar(&o.from, "from", "", "plan from a saved JSON report with its inventory instead of a fresh scan")
+		f.StringVar(&o.groupName, "log-group-name", "aws-cloudtrail-logs/%s", "name of a new log group (%s: the trail name)")
+		f.StringVar(&o.roleName, "delivery-role-name", "CloudTrailCloudWatchLogs-%s", "name of a new delivery role (%s: the trail name)")
+		f.IntVar(&o.retention, "retention-days", 365, "retention of new log groups and of retention fixes")
+		f.StringVar(&o.kmsKey, "kms-key", "", "KMS key ARN for new log groups")
+		f.StringArrayVar(&o.tags, "tag", nil, "tag for new log groups, key=value (repeatable)")
+		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
+		f.StringVar(&o.output, "output", "", "write the plan (or the apply result) to FILE")
+	}
+	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
+	apply.Flags().StringVar(&o.planFile, "plan", "", "apply this reviewed plan (JSON from fix plan --format json)")
+	apply.Flags().BoolVar(&o.yes, "yes", false, "apply without asking")
+	apply.Flags().StringVar(&o.journal, "journal", "", "journal file (default trailwatch-journal-<UTC time>.jsonl)")
+	apply.Flags().IntVar(&o.batchSize, "batch-size", 10, "accounts per batch")
+	apply.Flags().StringVar(&o.order, "order", "tag", "tag (priority tag first, then name) or name")
+	apply.Flags().StringVar(&o.priorityTag, "priority-tag", "environment=production", "accounts with this tag go first")
+	apply.Flags().IntVar(&o.maxFailures, "max-failures", 0, "unhealthy trails tolerated in a batch before stopping")
+	apply.Flags().DurationVar(&o.wait, "wait", 0, "after applying, poll until every fixed trail delivered (or this timeout)")
+	apply.Flags().DurationVar(&o.poll, "poll", 30*time.Second, "how often --wait re-checks")
+	cmd.AddCommand(plan, apply)
+	return cmd
+}
+
+func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
+	if err := remediate.CheckRetention(o.retention); err != nil {
+		return remediate.Options{}, usageError("--retention-days: %v", err)
+	}
+	tags := map[string]string{}
+	for _, kv := range o.tags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return remediate.Options{}, usageError("--tag %q: want key=value", kv)
+		}
+		tags[k] = v
+	}
+	return remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
+		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now}, nil
+}
+
+// makePlan plans from --from or a fresh scan; the scan result is nil with --from.
+func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *scanResult, error) {
+	now := time.Now().UTC()
+	po, err := o.planOptions(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.from != "" {
+		f, err := os.Open(o.from)
+		if err != nil {
+			return nil, nil, usageError("--from: %v", err)
+		}
+		defer f.Close()
+		r, err := report.ReadJSON(f)
+		if err != nil {
+			return nil, nil, usageError("--from: %v", err)
+		}
+		if r.Inventory == nil {
+			return nil, nil, usageError("--from %s has no inventory: scan with --include-inventory (or --shard)", o.from)
+		}
+		return remediate.NewPlan(r.Inventory, r.Findings, po), nil, nil
+	}
+	sr, err := o.scan.scan(ctx, e, now, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return remediate.NewPlan(sr.inv, sr.findings, po), sr, nil
+}
+
+func (o *fixOptions) writer(e *env) (io.Writer, func() error, error) {
+	if o.output == "" {
+		return e.stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(o.output)
+	if err != nil {
+		return nil, nil, usageError("--output: %v", err)
+	}
+	return f, f.Close, nil
+}
+
+func (o *fixOptions) printPlan(e *env, p *remediate.Plan) error {
+	w, done, err := o.writer(e)
+	if err != nil {
+		return err
+	}
+	defer done()
+	switch o.format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(p)
+	case "text":
+		_, err = io.WriteString(w, p.Summary())
+	case "terraform", "cloudformation":
+		_, err = io.WriteString(w, remediate.AsCode(p, o.format))
+	default:
+		return usageError("--format %q: want text, json, terraform or cloudformation", o.format)
+	}
+	return err
+}
+
+func (o *fixOptions) apply(ctx context.Context, e *env) error {
+	var p *remediate.Plan
+	var sr *scanResult
+	var err error
+	if o.planFile != "" {
+		data, rerr := os.ReadFile(o.planFile)
+		if rerr != nil {
+			return usageError("--plan: %v", rerr)
+		}
+		if p, err = remediate.ReadPlan(data); err != nil {
+			return usageError("--plan %s: %v", o.planFile, err)
+		}
+	} else if p, sr, err = o.makePlan(ctx, e); err != nil {
+		return err
+	}
+	fmt.Fprint(e.stderr, p.Summary())
+	if len(p.Steps) == 0 {
+		return nil
+	}
+	if !o.yes && !confirm(e, fmt.Sprintf("Apply %d steps? [y/N] ", len(p.Steps))) {
+		return usageError("not applied: confirm at the prompt or pass --yes")
+	}
+	if sr == nil {
+		// A reviewed plan: reach its accounts with the scan flags' credentials and role.
+		if sr, err = o.scan.scanBase(ctx); err != nil {
+			return err
+		}
+	}
+	path := o.journal
+	if path == "" {
+		path = "trailwatch-journal-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
+	}
+	jf, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return usageError("--journal: %v", err)
+	}
+	defer jf.Close()
+	who := "unknown"
+	if id, err := sts.NewFromConfig(sr.base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+		who = aws.ToString(id.Arn)
+	}
+	j := remediate.NewJournal(jf, who, nil)
+	var infos []remediate.AccountInfo
+	if sr.inv != nil {
+		for _, a := range sr.inv.Accounts {
+			infos = append(infos, remediate.AccountInfo{ID: a.ID, Name: a.Name, Tags: a.Tags})
+		}
+	}
+	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: o.batchSize, Order: o.order,
+		PriorityTag: o.priorityTag, MaxFailures: o.maxFailures,
+		Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(sr.config(&o.scan, id)), nil },
+		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) []model.Finding {
+			so := o.scan
+			if so.org {
+				so.accounts = ids
+			}
+			r, err := so.scan(ctx, e, time.Now().UTC(), fixed)
+			if err != nil {
+				return nil
+			}
+			return r.findings
+		}})
+	fmt.Fprintf(e.stderr, "journal: %s\n", path)
+	for i, b := range res.Batches {
+		for _, r := range b.Results {
+			state := "fixed"
+			if r.Error != "" {
+				state = "FAILED (" + r.Error + "); undone: " + strings.Join(r.Undone, ", ")
+			}
+			fmt.Fprintf(e.stdout, "batch %d  %s  %s: %s\n", i+1, r.AccountID, r.ResourceID, state)
+		}
+	}
+	if res.Stopped != "" {
+		fmt.Fprintln(e.stdout, "stopped:", res.Stopped)
+		return &exitError{code: ExitFailed}
+	}
+	return o.recheck(ctx, e, res.FixedAt)
+}
+
+// recheck scans the fixed trails again: PENDING until their first delivery, then PASS; with --wait it polls.
+func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.Time) error {
+	deadline := time.Now().Add(o.wait)
+	for {
+		sr, err := o.scan.scan(ctx, e, time.Now().UTC(), fixed)
+		if err != nil {
+			return err
+		}
+		pending, failing := 0, 0
+		var lines []string
+		for _, f := range sr.findings {
+			if _, ok := fixed[f.ResourceID]; !ok {
+				continue
+			}
+			switch f.Status {
+			case model.StatusPending:
+				pending++
+			case model.StatusFail, model.StatusError:
+				failing++
+			}
+			lines = append(lines, fmt.Sprintf("%-8s %s (fixed at %s)", f.Status, f.ResourceID, fixed[f.ResourceID].Format(time.RFC3339)))
+		}
+		sort.Strings(lines)
+		if pending == 0 || o.wait == 0 || time.Now().After(deadline) {
+			fmt.Fprintln(e.stdout, strings.Join(lines, "\n"))
+			if failing > 0 {
+				return &exitError{code: ExitFailed}
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(o.poll):
+		}
+	}
+}
+
+func confirm(e *env, prompt string) bool {
+	fmt.Fprint(e.stderr, prompt)
+	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	return strings.EqualFold(strings.TrimSpace(line), "y") || strings.EqualFold(strings.TrimSpace(line), "yes")
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/remediate"
+)
+
+const fixScenario = `
+first_delivery_delay: 1s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: not-integrated, home_region: us-east-1, multi_region: true}
+      - {name: stopped, home_region: us-east-1, logging: false, log_group: G, role: R}
+      - {name: untrusted, home_region: us-east-1, log_group: G, role: U}
+    log_groups: [{name: G, region: us-east-1, retention_days: 30}]
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+      - {name: U, trust: logs.amazonaws.com, policy: cloudtrail-delivery}
+`
+
+func fixEnv(t *testing.T) *awssim.Server {
+	t.Helper()
+	sc, err := awssim.ParseScenario("fix.yaml", []byte(fixScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := srv.Accounts()[0]
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretAccessKey,
+		"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
+		t.Setenv(k, v)
+	}
+	return srv
+}
+
+// Deliveries in the simulator are minutes old relative to its own clock, which started in the past: judge against a
+// generous age so that only what is broken fails.
+var age = []string{"--max-delivery-age", "100000h"}
+
+func TestFixPlanApplyWait(t *testing.T) {
+	fixEnv(t)
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	code, _, errs := run(t, append([]string{"fix", "plan", "--format", "json", "--output", planPath}, age...)...)
+	if code != 0 {
+		t.Fatalf("plan: %d %s", code, errs)
+	}
+	data, _ := os.ReadFile(planPath)
+	p, err := remediate.ReadPlan(data)
+	if err != nil || len(p.Steps) < 6 {
+		t.Fatalf("plan %v %+v", err, p)
+	}
+	var raw map[string]any
+	_ = json.Unmarshal(data, &raw)
+	step := raw["steps"].([]any)[0].(map[string]any)
+	for _, k := range []string{"account_id", "region", "resource_id", "action", "params", "cli"} {
+		if _, ok := step[k]; !ok {
+			t.Errorf("step lacks %q", k)
+		}
+	}
+	// Without --yes and with no one to answer, nothing is applied.
+	if code, _, errs := run(t, append([]string{"fix", "apply", "--plan", planPath}, age...)...); code != ExitUsage || !strings.Contains(errs, "--yes") {
+		t.Errorf("unconfirmed apply: %d %s", code, errs)
+	}
+	journal := filepath.Join(dir, "journal.jsonl")
+	code, out, errs := run(t, append([]string{"fix", "apply", "--plan", planPath, "--yes", "--journal", journal, "--wait", "20s", "--poll", "300ms"}, age...)...)
+	if code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+	}
+	if strings.Count(out, "PASS") != 4 {
+		t.Errorf("after --wait every fixed trail passes:\n%s\n%s", out, errs)
+	}
+	lines, _ := os.ReadFile(journal)
+	if n := strings.Count(string(lines), "\n"); n != len(p.Steps) {
+		t.Errorf("journal has %d lines for %d steps", n, len(p.Steps))
+	}
+	// A fresh plan is empty, and so is an apply of it.
+	code, out, _ = run(t, append([]string{"fix", "plan"}, age...)...)
+	if code != 0 || !strings.Contains(out, "0 steps") {
+		t.Errorf("second plan: %s", out)
+	}
+}
+
+func TestFixPlanFormatsAndCLICommands(t *testing.T) {
+	srv := fixEnv(t)
+	for _, f := range []string{"terraform", "cloudformation"} {
+		code, out, _ := run(t, append([]string{"fix", "plan", "--format", f}, age...)...)
+		if code != 0 || !strings.Contains(out, "not-integrated") || (f == "terraform" && !strings.Contains(out, `resource "aws_iam_role"`)) ||
+			(f == "cloudformation" && !strings.Contains(out, "AWS::IAM::Role")) {
+			t.Errorf("%s:\n%s", f, out)
+		}
+	}
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI (aws) is not on the PATH")
+	}
+	code, out, _ := run(t, append([]string{"fix", "plan", "--format", "json"}, age...)...)
+	if code != 0 {
+		t.Fatal(code)
+	}
+	p, err := remediate.ReadPlan([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1"}
+	for _, kv := range os.Environ() {
+		if kv != "AWS_PROFILE=" && kv != "AWS_SESSION_TOKEN=" {
+			env = append(env, kv)
+		}
+	}
+	for _, s := range p.Steps {
+		cmd := exec.Command("bash", "-c", s.CLI)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", s.CLI, err, out)
+		}
+	}
+	srv.Advance(0)
+	code, out, _ = run(t, append([]string{"fix", "plan"}, age...)...)
+	if code != 0 || !strings.Contains(out, "0 steps") {
+		t.Errorf("after running the printed commands, a new plan should be empty:\n%s", out)
+	}
+}

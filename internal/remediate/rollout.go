@@ -1,0 +1,134 @@
+package remediate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// AccountInfo labels an account for ordering.
+type AccountInfo struct {
+	ID, Name string
+	Tags     map[string]string
+}
+
+// RolloutOptions tune a batched rollout.
+type RolloutOptions struct {
+	// BatchSize accounts per batch (default 10).
+	BatchSize int
+	// Order: "tag" (accounts with PriorityTag first, then by name) or "name".
+	Order string
+	// PriorityTag is key=value (default environment=production).
+	PriorityTag string
+	// MaxFailures unhealthy trails tolerated in a batch before the rollout stops (default 0).
+	MaxFailures int
+	Apply       ApplyOptions
+	// Writer returns the writer of an account.
+	Writer func(accountID string) (Writer, error)
+	// Rescan scans accounts again, judging trails fixed at the given times PENDING until their first delivery.
+	Rescan func(ctx context.Context, accounts []string, fixedAt map[string]time.Time) []model.Finding
+}
+
+// Batch is one step of a rollout.
+type Batch struct {
+	Accounts  []string      `json:"accounts"`
+	Results   []TrailResult `json:"results"`
+	Unhealthy []string      `json:"unhealthy,omitempty"`
+}
+
+// RolloutResult is how the rollout went.
+type RolloutResult struct {
+	Batches []Batch              `json:"batches"`
+	Stopped string               `json:"stopped,omitempty"`
+	FixedAt map[string]time.Time `json:"fixed_at"`
+}
+
+// OrderAccounts sorts accounts for a rollout: with order "tag", those carrying the priority tag (production) first;
+// then by name, then id.
+func OrderAccounts(accts []AccountInfo, order, priorityTag string) []AccountInfo {
+	k, v, _ := strings.Cut(priorityTag, "=")
+	out := append([]AccountInfo(nil), accts...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if order != "name" {
+			pi, pj := out[i].Tags[k] == v, out[j].Tags[k] == v
+			if pi != pj {
+				return pi
+			}
+		}
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Rollout applies a plan account batch by account batch, in priority order, re-scanning each batch before the next and
+// stopping when a batch does not come back healthy (more than MaxFailures trails failing, or fixes that failed).
+func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o RolloutOptions) RolloutResult {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 10
+	}
+	if o.PriorityTag == "" {
+		o.PriorityTag = "environment=production"
+	}
+	steps := map[string][]Step{}
+	for _, s := range p.Steps {
+		steps[s.AccountID] = append(steps[s.AccountID], s)
+	}
+	var todo []AccountInfo
+	known := map[string]bool{}
+	for _, a := range accts {
+		known[a.ID] = true
+		if len(steps[a.ID]) > 0 {
+			todo = append(todo, a)
+		}
+	}
+	for id := range steps {
+		if !known[id] {
+			todo = append(todo, AccountInfo{ID: id})
+		}
+	}
+	todo = OrderAccounts(todo, o.Order, o.PriorityTag)
+	res := RolloutResult{FixedAt: map[string]time.Time{}}
+	for start := 0; start < len(todo); start += o.BatchSize {
+		batch := Batch{}
+		fixedHere := map[string]bool{}
+		for _, a := range todo[start:min(start+o.BatchSize, len(todo))] {
+			batch.Accounts = append(batch.Accounts, a.ID)
+			w, err := o.Writer(a.ID)
+			if err != nil {
+				batch.Results = append(batch.Results, TrailResult{AccountID: a.ID, Error: err.Error()})
+				batch.Unhealthy = append(batch.Unhealthy, a.ID+": "+err.Error())
+				continue
+			}
+			for _, r := range Apply(ctx, w, steps[a.ID], j, o.Apply) {
+				batch.Results = append(batch.Results, r)
+				if r.Error != "" {
+					batch.Unhealthy = append(batch.Unhealthy, r.ResourceID+": "+r.Error)
+					continue
+				}
+				res.FixedAt[r.ResourceID] = r.FixedAt
+				fixedHere[r.ResourceID] = true
+			}
+		}
+		if o.Rescan != nil {
+			for _, f := range o.Rescan(ctx, batch.Accounts, res.FixedAt) {
+				if fixedHere[f.ResourceID] && f.ControlID == controls.IntegrationID && (f.Status == model.StatusFail || f.Status == model.StatusError) {
+					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", f.ResourceID, f.Status))
+				}
+			}
+		}
+		res.Batches = append(res.Batches, batch)
+		if len(batch.Unhealthy) > o.MaxFailures {
+			res.Stopped = fmt.Sprintf("batch %d came back unhealthy (%d > --max-failures %d): %s", len(res.Batches), len(batch.Unhealthy), o.MaxFailures, strings.Join(batch.Unhealthy, "; "))
+			break
+		}
+	}
+	return res
+}

@@ -1,0 +1,94 @@
+package remediate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/collect"
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/scan"
+)
+
+// TestRolloutStopsAtFirstUnhealthyBatch: 30 accounts with a broken trail each, production first, batches of 10; an
+// account in the second batch cannot be fixed, so the third batch is never touched.
+func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
+	sc := &awssim.Scenario{Now: "2026-11-22T12:00:00Z"}
+	var infos []AccountInfo
+	for i := 0; i < 30; i++ {
+		id := fmt.Sprintf("%012d", 200000000000+i)
+		env := "development"
+		if i%3 == 0 {
+			env = "production"
+		}
+		sc.Accounts = append(sc.Accounts, awssim.Account{ID: id, Name: fmt.Sprintf("acct-%02d", i), Regions: []string{"us-east-1"},
+			Tags: map[string]string{"environment": env}, Trails: []awssim.Trail{{Name: "local", HomeRegion: "us-east-1"}}})
+		infos = append(infos, AccountInfo{ID: id, Name: fmt.Sprintf("acct-%02d", i), Tags: map[string]string{"environment": env}})
+	}
+	// Production accounts are 0, 3, ..., 27 (10 of them): batch 1. Batch 2 holds acct-01, -02, -04, ...; break acct-04.
+	bad := fmt.Sprintf("%012d", 200000000004)
+	sc.Faults = []awssim.Fault{{Operation: "cloudtrail:UpdateTrail", Account: bad, Error: "AccessDeniedException"}}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := controls.Load()
+	targets := func(ids []string) []scan.Target {
+		var ts []scan.Target
+		for _, id := range ids {
+			ts = append(ts, scan.Target{Clients: collect.NewSDKClients(srv.SDKConfig(id, "us-east-1"))})
+		}
+		return ts
+	}
+	var all []string
+	for _, a := range infos {
+		all = append(all, a.ID)
+	}
+	inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+	p := NewPlan(inv, fs, Options{Now: srv.Now()})
+	j := NewJournal(nil, "tester", nil)
+	res := Rollout(ctx, p, infos, j, RolloutOptions{BatchSize: 10, Writer: func(id string) (Writer, error) { return NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil },
+		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) []model.Finding {
+			s := controls.DefaultSettings(srv.Now())
+			s.FixedAt = fixed
+			_, f := scan.Run(ctx, cat, targets(ids), scan.Options{Settings: s})
+			return f
+		}})
+	if len(res.Batches) != 2 || !strings.Contains(res.Stopped, "batch 2") || !strings.Contains(res.Stopped, bad) {
+		t.Fatalf("rollout: %d batches, stopped %q", len(res.Batches), res.Stopped)
+	}
+	for _, id := range res.Batches[0].Accounts {
+		var n int
+		fmt.Sscanf(id, "%d", &n)
+		if (n-200000000000)%3 != 0 {
+			t.Errorf("batch 1 holds non-production account %s", id)
+		}
+	}
+	touched := map[string]bool{}
+	for _, e := range j.Entries() {
+		touched[e.AccountID] = true
+	}
+	for _, a := range infos[:30] {
+		inBatch := false
+		for _, b := range res.Batches {
+			for _, id := range b.Accounts {
+				inBatch = inBatch || id == a.ID
+			}
+		}
+		if !inBatch && touched[a.ID] {
+			t.Errorf("account %s of the third batch was changed", a.ID)
+		}
+	}
+	if len(touched) != 20 {
+		t.Errorf("%d accounts changed, want 20", len(touched))
+	}
+}

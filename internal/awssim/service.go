@@ -59,6 +59,12 @@ func buildServices() []*service {
 			authStatus: 400, validationCode: "InvalidInputException", internalCode: "ServiceException",
 			throttleCode: "TooManyRequestsException", throttleStatus: 400, messageKey: "Message", ops: orgOps(),
 			resource: func(c *call) string { return c.str("ResourceId") }},
+		{name: "config", json: true, target: "StarlingDoveService", regional: true, authCode: "UnrecognizedClientException",
+			authStatus: 400, validationCode: "ValidationException", internalCode: "InternalFailure",
+			throttleCode: "ThrottlingException", throttleStatus: 400, messageKey: "message", ops: configOps(),
+			resource: func(c *call) string {
+				return first(c.str("ConformancePackName"), c.str("OrganizationConformancePackName"))
+			}},
 		{name: "iam", version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", authCode: "InvalidClientTokenId",
 			authStatus: 403, validationCode: "ValidationError", internalCode: "ServiceFailure", throttleCode: "Throttling",
 			throttleStatus: 400, ops: iamOps(), resource: func(c *call) string { return first(c.str("RoleName"), c.str("PolicyArn")) }},

@@ -102,6 +102,8 @@ func orgOps() map[string]handler {
 		"ListRoots":                        orgListRoots,
 		"ListOrganizationalUnitsForParent": orgListOrganizationalUnitsForParent,
 		"ListAccountsForParent":            orgListAccountsForParent,
+		"CreatePolicy":                     orgCreatePolicy,
+		"AttachPolicy":                     orgAttachPolicy,
 	}
 }
 

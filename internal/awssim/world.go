@@ -28,6 +28,8 @@ type world struct {
 	keys       map[string]*credential
 	awsManaged map[string]*managedPolicy
 	seq        int
+	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
+	policies   map[string]*scp   // service control policies by id
 }
 
 type credential struct {
@@ -160,6 +162,8 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		accounts:   map[string]*account{},
 		keys:       map[string]*credential{},
 		awsManaged: map[string]*managedPolicy{},
+		packs:      map[string]string{},
+		policies:   map[string]*scp{},
 	}
 	if sc.FirstDeliveryDelay != nil {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)

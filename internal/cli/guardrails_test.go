@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/guardrails"
+	"github.com/trailwatch/trailwatch/internal/policy"
+)
+
+func orgEnv(t *testing.T, caller string) *awssim.Server {
+	t.Helper()
+	sc := awssim.Generate(awssim.GenOptions{Accounts: 4, Seed: 1, Regions: []string{"us-east-1"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range srv.Accounts() {
+		if a.AccountID == caller {
+			for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretAccessKey,
+				"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
+				t.Setenv(k, v)
+			}
+		}
+	}
+	return srv
+}
+
+func TestConformancePack(t *testing.T) {
+	code, out, _ := run(t, "guardrails", "conformance-pack", "--max-delivery-age", "12h", "--min-retention-days", "400")
+	if code != 0 || !strings.Contains(out, "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED") || !strings.Contains(out, "Default: '12'") ||
+		!strings.Contains(out, "CW_LOGGROUP_RETENTION_PERIOD_CHECK") || !strings.Contains(out, "Default: '400'") {
+		t.Fatalf("template:\n%s", out)
+	}
+	if _, err := exec.LookPath("cfn-lint"); err == nil {
+		p := filepath.Join(t.TempDir(), "pack.yaml")
+		os.WriteFile(p, []byte(out), 0o644)
+		cmd := exec.Command("cfn-lint", p)
+		res, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode()&2 != 0 {
+			t.Errorf("cfn-lint finds errors:\n%s", res)
+		}
+	} else {
+		t.Log("cfn-lint not on the PATH: template not linted")
+	}
+	// Deploy from the management account; a member is refused.
+	orgEnv(t, "100000000000")
+	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "organization-conformance-pack/trailwatch-cloudtrail-cloudwatch-logs") {
+		t.Errorf("deploy: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--account", "--yes", "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "conformance-pack/trailwatch") {
+		t.Errorf("deploy to the account: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "-o", filepath.Join(t.TempDir(), "p.yaml")); code != ExitUsage || !strings.Contains(errs, "--yes") {
+		t.Errorf("unconfirmed deploy: %d %s", code, errs)
+	}
+}
+
+func TestConformancePackFromMemberRefused(t *testing.T) {
+	orgEnv(t, "100000000003")
+	code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "-o", filepath.Join(t.TempDir(), "p.yaml"))
+	if code != ExitFailed || !strings.Contains(errs, "OrganizationAccessDenied") {
+		t.Errorf("member deploy: %d %s", code, errs)
+	}
+}
+
+func TestSCP(t *testing.T) {
+	doc, err := guardrails.SCP(guardrails.SCPOptions{AdminRoles: []string{"SecurityAdmin", "arn:aws:iam::*:role/breakglass-*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := policy.Parse(doc)
+	if err != nil || len(doc) > guardrails.MaxSCPSize {
+		t.Fatalf("%v (%d chars)", err, len(doc))
+	}
+	for _, a := range []string{"cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail"} {
+		if dec := policy.Evaluate([]*policy.Document{d}, a, "*"); !dec.ConditionsNotEvaluated {
+			t.Errorf("%s: %+v (the deny must be conditional on the admin roles)", a, dec)
+		}
+	}
+	if dec := policy.Evaluate([]*policy.Document{d}, "logs:DeleteLogGroup", "arn:aws:logs:us-east-1:1:log-group:aws-cloudtrail-logs/main"); !dec.ConditionsNotEvaluated {
+		t.Errorf("log group deletion not covered: %+v", dec)
+	}
+	if _, err := guardrails.SCP(guardrails.SCPOptions{AdminRoles: make([]string, 400)}); err == nil {
+		t.Error("an oversized SCP was accepted")
+	}
+	orgEnv(t, "100000000000")
+	code, _, errs := run(t, "guardrails", "scp", "--attach", "--target", "r-gen0", "--yes", "-o", filepath.Join(t.TempDir(), "scp.json"))
+	if code != 0 || !strings.Contains(errs, "attached it to [r-gen0]") {
+		t.Errorf("attach: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "guardrails", "scp", "--attach", "--yes"); code != ExitUsage || !strings.Contains(errs, "--target") {
+		t.Errorf("attach without target: %d %s", code, errs)
+	}
+}

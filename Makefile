@@ -16,7 +16,7 @@ test:
 
 FUZZTIME ?= 30s
 FUZZ_TARGETS := FuzzParse:./internal/policy FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \
-	FuzzLoad:./internal/iac/tfplan FuzzParse:./internal/iac/cfn
+	FuzzLoad:./internal/iac/tfplan FuzzParse:./internal/iac/cfn FuzzParse:./internal/exceptions
 
 demo:
 	$(GO) run ./cmd/trailwatch demo

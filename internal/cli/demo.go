@@ -15,6 +15,7 @@ import (
 )
 
 type demoOptions struct {
+	exc      exceptionOptions
 	out      outputOptions
 	settings settingsOptions
 	now      func() time.Time // tests pin the simulator's clock
@@ -45,6 +46,7 @@ account through the real AWS SDK, and print the report. Nothing leaves this mach
 	}
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
+	o.exc.bind(cmd)
 	// The demo shows failures on purpose; it exits 0 unless asked otherwise.
 	_ = cmd.Flags().Set("fail-on", "none")
 	cmd.Flags().Lookup("fail-on").DefValue = "none"
@@ -74,6 +76,10 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) (*report.Report, error
 	}
 	settings := o.settings.controls(srv.Now())
 	inv, findings := scan.Run(ctx, cat, targets, scan.Options{Settings: settings, Collect: collect.Options{Logger: e.log}})
+	findings, err = o.exc.apply(inv, findings, srv.Now())
+	if err != nil {
+		return nil, err
+	}
 	return report.Build(inv, findings, o.settings.report(), version), nil
 }
 

@@ -113,8 +113,9 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		}
 		tags[k] = v
 	}
-	return remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
-		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now}, nil
+	po := remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
+		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now}
+	return po, nil
 }
 
 // makePlan plans from --from or a fresh scan; the scan result is nil with --from.
@@ -143,7 +144,32 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 	if err != nil {
 		return nil, nil, err
 	}
-	return remediate.NewPlan(sr.inv, sr.findings, po), sr, nil
+	// Findings an exception mutes are not fixed: the plan lists them as refused, with the exception.
+	muted := map[string]*model.ExceptionRef{}
+	for _, f := range sr.findings {
+		if f.Exception != nil {
+			muted[f.ResourceID] = f.Exception
+		}
+	}
+	po.Excluded = func(arn string) (bool, string) {
+		if x := muted[arn]; x != nil {
+			return true, fmt.Sprintf("%s (owner %s, until %s: %s)", x.Where, x.Owner, x.Expires, x.Reason)
+		}
+		return false, ""
+	}
+	return remediate.NewPlan(sr.inv, unmute(sr.findings), po), sr, nil
+}
+
+// unmute gives muted findings their status back, so that the plan sees them (and refuses them as excluded).
+func unmute(fs []model.Finding) []model.Finding {
+	out := make([]model.Finding, len(fs))
+	copy(out, fs)
+	for i := range out {
+		if out[i].Status == model.StatusMuted && out[i].MutedStatus != "" {
+			out[i].Status = out[i].MutedStatus
+		}
+	}
+	return out
 }
 
 func (o *fixOptions) writer(e *env) (io.Writer, func() error, error) {

@@ -135,3 +135,13 @@ func TestFixPlanFormatsAndCLICommands(t *testing.T) {
 		t.Errorf("after running the printed commands, a new plan should be empty:\n%s", out)
 	}
 }
+
+func TestFixPlanRefusesExcepted(t *testing.T) {
+	fixEnv(t)
+	p := filepath.Join(t.TempDir(), "ex.yaml")
+	os.WriteFile(p, []byte("exceptions:\n  - control: cloudtrail-cloudwatch-integration\n    resources: [\"arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped\"]\n    owner: o@example.com\n    reason: decommissioning\n    expires: 2099-01-01\n"), 0o644)
+	code, out, errs := run(t, append([]string{"fix", "plan", "--exceptions", p, "--max-exception-days", "0"}, age...)...)
+	if code != 0 || !strings.Contains(out, "REFUSED arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped: excluded by an exception") || strings.Contains(out, "StartLogging") {
+		t.Errorf("plan: %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -39,6 +39,7 @@ type scanOptions struct {
 	noPacing           bool
 	out                outputOptions
 	settings           settingsOptions
+	exceptions         exceptionOptions
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -82,6 +83,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join shards with `trailwatch merge` (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
+	o.exceptions.bind(cmd)
 }
 
 func (o *scanOptions) run(ctx context.Context, e *env) error {
@@ -166,6 +168,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings})
 	}
 	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
+	if res.findings, err = o.exceptions.apply(res.inv, res.findings, now); err != nil {
+		return nil, err
+	}
 	res.partition = res.inv.Partition
 	if id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
 		res.callerID = aws.ToString(id.Account)

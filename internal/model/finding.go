@@ -63,6 +63,17 @@ type Finding struct {
 	// Suppressed lists the inline suppressions that muted the finding; MutedStatus is the status it had before.
 	Suppressed  []Suppression `json:"suppressed,omitempty"`
 	MutedStatus Status        `json:"muted_status,omitempty"`
+	// Exception is the exception that muted the finding.
+	Exception *ExceptionRef `json:"exception,omitempty"`
+}
+
+// ExceptionRef names the exception that muted a finding.
+type ExceptionRef struct {
+	Owner   string `json:"owner"`
+	Reason  string `json:"reason"`
+	Expires string `json:"expires"`
+	Ticket  string `json:"ticket,omitempty"`
+	Where   string `json:"where"` // file:line
 }
 
 // FindingID is the stable identifier of a control's finding on a resource: the same across scans.

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/report"
+)
+
+const exFile = `exceptions:
+  - control: cloudtrail-cloudwatch-integration
+    resources: ["arn:aws:cloudtrail:eu-west-1:333333333333:trail/payments-*"]
+    owner: payments-sec@example.com
+    reason: "Activity is captured by the SIEM forwarder instead (alternate solution, see SEC-123)"
+    expires: 2099-01-31
+    ticket: SEC-123
+  - control: cloudwatch-log-group-retention
+    accounts: ["222222222222"]
+    owner: tooling@example.com
+    reason: short retention accepted during migration
+    expires: 2020-01-31
+  - control: "*"
+    regions: [ap-south-1]
+    owner: nobody@example.com
+    reason: stale
+    expires: 2099-01-01
+`
+
+func TestDemoWithExceptions(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ex.yaml")
+	os.WriteFile(p, []byte(exFile), 0o644)
+	out := filepath.Join(dir, "r.json")
+	if code, _, errs := run(t, "demo", "--exceptions", p, "--max-exception-days", "0", "--format", "json", "--output", out); code != 0 {
+		t.Fatalf("demo: %d %s", code, errs)
+	}
+	r := readReport(t, out)
+	got := map[string]string{}
+	for _, f := range r.Findings {
+		got[f.ResourceID] = string(f.Status)
+		if f.ResourceID == "arn:aws:cloudtrail:eu-west-1:333333333333:trail/payments-local" && (f.MutedStatus != "FAIL" || f.Exception == nil || f.Exception.Ticket != "SEC-123") {
+			t.Errorf("muted finding %+v", f)
+		}
+		if f.ResourceID == "arn:aws:logs:us-east-1:222222222222:log-group:security-audit" && (f.Status != "FAIL" || f.Reasons[len(f.Reasons)-1].Code != "EXCEPTION_EXPIRED") {
+			t.Errorf("expired exception: %+v", f)
+		}
+	}
+	if got["arn:aws:cloudtrail:eu-west-1:333333333333:trail/payments-local"] != "MUTED" || got[p+":8"] != "WARN" || got[p+":13"] != "WARN" {
+		t.Errorf("statuses %v", got)
+	}
+	if r.Summary.ByStatus["MUTED"] != 1 {
+		t.Errorf("summary %+v", r.Summary)
+	}
+	// exceptions list / check
+	code, lout, _ := run(t, "exceptions", "list", "--exceptions", p, "--max-exception-days", "0", "--from", out)
+	if code != 0 || !strings.Contains(lout, "active") || !strings.Contains(lout, "expired") || !strings.Contains(lout, "unused") {
+		t.Errorf("list: %d\n%s", code, lout)
+	}
+	if code, _, _ := run(t, "exceptions", "check", "--exceptions", p, "--max-exception-days", "0"); code != ExitFailed {
+		t.Errorf("check with an expired exception: exit %d", code)
+	}
+	os.WriteFile(p, []byte(strings.Split(exFile, "  - control: cloudwatch-log-group-retention")[0]), 0o644)
+	if code, cout, _ := run(t, "exceptions", "check", "--exceptions", p, "--max-exception-days", "0"); code != 0 || !strings.Contains(cout, "all current") {
+		t.Errorf("check: %d %s", code, cout)
+	}
+	os.WriteFile(p, []byte("exceptions:\n  - control: cloudtrail-cloudwatch-integration\n    accounts: [\"111111111111\"]\n    reason: r\n    expires: 2027-01-01\n"), 0o644)
+	if code, _, errs := run(t, "exceptions", "check", "--exceptions", p); code != ExitUsage || !strings.Contains(errs, "ex.yaml:2: owner: required") {
+		t.Errorf("invalid: %d %s", code, errs)
+	}
+	_ = report.SchemaVersion
+}

@@ -1,0 +1,311 @@
+// Package exceptions reads the exceptions file teams keep in version control (who accepted which finding, why, until
+// when) and applies it to findings: a covered finding becomes MUTED, keeping its status and reasons; an expired
+// exception no longer mutes, and both expired and unused exceptions are reported.
+package exceptions
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Exception is one entry of the file.
+type Exception struct {
+	Control   string            `yaml:"control" json:"control"`
+	Resources []string          `yaml:"resources" json:"resources,omitempty"`
+	Accounts  []string          `yaml:"accounts" json:"accounts,omitempty"`
+	Regions   []string          `yaml:"regions" json:"regions,omitempty"`
+	Tags      map[string]string `yaml:"tags" json:"tags,omitempty"`
+	OUs       []string          `yaml:"ous" json:"ous,omitempty"`
+	Owner     string            `yaml:"owner" json:"owner"`
+	Reason    string            `yaml:"reason" json:"reason"`
+	Expires   string            `yaml:"expires" json:"expires"`
+	Ticket    string            `yaml:"ticket" json:"ticket,omitempty"`
+
+	File string    `yaml:"-" json:"file"`
+	Line int       `yaml:"-" json:"line"`
+	end  time.Time // first instant no longer covered: the day after Expires, 00:00 UTC
+}
+
+// Ref identifies an exception in a finding.
+func (x *Exception) Ref() string { return fmt.Sprintf("%s:%d", x.File, x.Line) }
+
+// Set is a parsed exceptions file.
+type Set struct {
+	File       string
+	Exceptions []*Exception
+	used       map[*Exception]bool
+}
+
+// Load reads and validates an exceptions file: every error names the file, the line and the field.
+func Load(path string, now time.Time, maxDays int) (*Set, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read exceptions: %w", err)
+	}
+	return Parse(path, data, now, maxDays)
+}
+
+var (
+	controlRe = regexp.MustCompile(`^(\*|[a-z0-9-]+)$`)
+	acctRe    = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+var knownKeys = map[string]bool{"control": true, "resources": true, "accounts": true, "regions": true, "tags": true,
+	"ous": true, "owner": true, "reason": true, "expires": true, "ticket": true}
+
+// Parse reads exceptions text; maxDays caps how far ahead an expiry may be (0: no cap).
+func Parse(file string, data []byte, now time.Time, maxDays int) (*Set, error) {
+	var root yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	s := &Set{File: file, used: map[*Exception]bool{}}
+	if len(root.Content) == 0 {
+		return s, nil
+	}
+	top := root.Content[0]
+	var list *yaml.Node
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value == "exceptions" {
+			list = top.Content[i+1]
+		} else {
+			return nil, fmt.Errorf("%s:%d: unknown key %q: the file holds `exceptions:`", file, top.Content[i].Line, top.Content[i].Value)
+		}
+	}
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s:%d: want `exceptions:` with a list of entries", file, top.Line)
+	}
+	var errs []string
+	for _, n := range list.Content {
+		x, err := parseEntry(file, n, now, maxDays)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		s.Exceptions = append(s.Exceptions, x)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return s, nil
+}
+
+func parseEntry(file string, n *yaml.Node, now time.Time, maxDays int) (*Exception, error) {
+	bad := func(line int, field, msg string) error { return fmt.Errorf("%s:%d: %s: %s", file, line, field, msg) }
+	if n.Kind != yaml.MappingNode {
+		return nil, bad(n.Line, "entry", "want a mapping")
+	}
+	lines := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !knownKeys[k.Value] {
+			return nil, bad(k.Line, k.Value, "unknown field (known: control, resources, accounts, regions, tags, ous, owner, reason, expires, ticket)")
+		}
+		lines[k.Value] = n.Content[i+1].Line
+	}
+	x := &Exception{File: file, Line: n.Line}
+	if err := n.Decode(x); err != nil {
+		return nil, fmt.Errorf("%s:%d: %v", file, n.Line, err)
+	}
+	line := func(f string) int {
+		if l, ok := lines[f]; ok {
+			return l
+		}
+		return n.Line
+	}
+	switch {
+	case x.Control == "":
+		return nil, bad(line("control"), "control", "required (a control id, or \"*\")")
+	case !controlRe.MatchString(x.Control):
+		return nil, bad(line("control"), "control", fmt.Sprintf("%q is not a control id or \"*\"", x.Control))
+	case strings.TrimSpace(x.Owner) == "":
+		return nil, bad(line("owner"), "owner", "required: who answers for this exception")
+	case strings.TrimSpace(x.Reason) == "":
+		return nil, bad(line("reason"), "reason", "required: why the finding is accepted")
+	case x.Expires == "":
+		return nil, bad(line("expires"), "expires", "required: a date, YYYY-MM-DD")
+	case len(x.Resources)+len(x.Accounts)+len(x.Regions)+len(x.Tags)+len(x.OUs) == 0:
+		return nil, bad(n.Line, "resources", "name at least one of resources, accounts, regions, tags, ous: an exception covers something")
+	}
+	for _, a := range x.Accounts {
+		if !acctRe.MatchString(a) {
+			return nil, bad(line("accounts"), "accounts", fmt.Sprintf("%q is not a 12-digit account id (quote it)", a))
+		}
+	}
+	d, err := time.Parse("2006-01-02", x.Expires)
+	if err != nil {
+		return nil, bad(line("expires"), "expires", fmt.Sprintf("%q is not a date YYYY-MM-DD", x.Expires))
+	}
+	x.end = d.Add(24 * time.Hour)
+	if maxDays > 0 && d.After(now.UTC().Add(time.Duration(maxDays)*24*time.Hour)) {
+		return nil, bad(line("expires"), "expires", fmt.Sprintf("%s is more than %d days ahead (--max-exception-days)", x.Expires, maxDays))
+	}
+	return x, nil
+}
+
+// Active reports whether the exception still covers findings at now (UTC): through the whole expiry day.
+func (x *Exception) Active(now time.Time) bool { return now.UTC().Before(x.end) }
+
+// State is active, expiring (within 30 days), expired, or unused (when usage is known).
+func (x *Exception) State(now time.Time) string {
+	switch {
+	case !x.Active(now):
+		return "expired"
+	case x.end.Sub(now) <= 30*24*time.Hour:
+		return "expiring"
+	}
+	return "active"
+}
+
+// AccountInfo gives the selectors what the findings do not carry.
+type AccountInfo struct {
+	Tags map[string]string
+	OU   string
+}
+
+func (x *Exception) matches(f model.Finding, acct AccountInfo) bool {
+	if x.Control != "*" && x.Control != f.ControlID {
+		return false
+	}
+	if len(x.Resources) > 0 && !anyGlob(x.Resources, f.ResourceID) {
+		return false
+	}
+	if len(x.Accounts) > 0 && !contains(x.Accounts, f.AccountID) {
+		return false
+	}
+	if len(x.Regions) > 0 && !contains(x.Regions, f.Region) {
+		return false
+	}
+	for k, v := range x.Tags {
+		if acct.Tags[k] != v {
+			return false
+		}
+	}
+	if len(x.OUs) > 0 {
+		ok := false
+		for _, ou := range x.OUs {
+			if acct.OU == ou || strings.HasPrefix(acct.OU, ou+"/") {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Apply mutes the findings an active exception covers and marks those only an expired one covers with
+// EXCEPTION_EXPIRED; accounts gives account tags and OUs by id. It returns the findings.
+func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now time.Time) []model.Finding {
+	for i := range fs {
+		f := &fs[i]
+		if f.Status == model.StatusPass || f.ControlID == HygieneID {
+			continue
+		}
+		var expired *Exception
+		for _, x := range s.Exceptions {
+			if !x.matches(*f, accounts[f.AccountID]) {
+				continue
+			}
+			s.used[x] = true
+			if !x.Active(now) {
+				expired = x
+				continue
+			}
+			if f.Status != model.StatusMuted {
+				f.MutedStatus, f.Status = f.Status, model.StatusMuted
+			}
+			f.Exception = &model.ExceptionRef{Owner: x.Owner, Reason: x.Reason, Expires: x.Expires, Ticket: x.Ticket, Where: x.Ref()}
+			expired = nil
+			break
+		}
+		if expired != nil {
+			f.Reasons = append(f.Reasons, model.Reason{Code: "EXCEPTION_EXPIRED", Message: fmt.Sprintf(
+				"The exception at %s (owner %s: %q) expired on %s and no longer mutes this finding.", expired.Ref(), expired.Owner, expired.Reason, expired.Expires)})
+		}
+	}
+	return fs
+}
+
+// HygieneID is the control exception findings are reported under.
+const HygieneID = "exception-hygiene"
+
+// Excludes reports whether an active exception covers a trail for the integration control (for fix plans).
+func (s *Set) Excludes(f model.Finding, acct AccountInfo, now time.Time) (bool, string) {
+	for _, x := range s.Exceptions {
+		if x.Active(now) && x.matches(f, acct) {
+			return true, fmt.Sprintf("%s (owner %s, until %s)", x.Ref(), x.Owner, x.Expires)
+		}
+	}
+	return false, ""
+}
+
+// Hygiene reports expired exceptions and, when usage is known (after Apply), exceptions that matched nothing.
+func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
+	var out []model.Finding
+	for _, x := range s.Exceptions {
+		var r model.Reason
+		switch {
+		case !x.Active(now):
+			r = model.Reason{Code: "EXCEPTION_EXPIRED", Message: fmt.Sprintf("Expired on %s; owner %s: renew it or fix what it covers (reason was %q).", x.Expires, x.Owner, x.Reason)}
+		case usageKnown && !s.used[x]:
+			r = model.Reason{Code: "EXCEPTION_UNUSED", Message: fmt.Sprintf("Matches no finding: stale? Owner %s; remove it or correct its selectors.", x.Owner)}
+		default:
+			continue
+		}
+		out = append(out, model.Finding{ID: model.FindingID(HygieneID, x.Ref()), ControlID: HygieneID,
+			Title: "Exceptions are current and used", Status: model.StatusWarn, Severity: "Low", Region: "global",
+			ResourceType: "trailwatch::Exception", ResourceID: x.Ref(), Reasons: []model.Reason{r},
+			Location: &model.Location{File: x.File, Line: x.Line}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ResourceID < out[j].ResourceID })
+	return out
+}
+
+func anyGlob(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if glob(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// glob matches * wildcards (any run of characters).
+func glob(p, s string) bool {
+	if !strings.Contains(p, "*") {
+		return p == s
+	}
+	parts := strings.Split(p, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+func contains(l []string, v string) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test demo bench fuzz fmt lint tidy update-golden sim
+.PHONY: build test test-deps demo bench fuzz fmt lint tidy update-golden sim
 
 build:
 	$(GO) build -o bin/trailwatch ./cmd/trailwatch
@@ -13,6 +13,11 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 	$(MAKE) fuzz FUZZTIME=3s
+
+# What some tests use and a fresh machine may lack: Debian's chromium (the HTML report test). Best effort: the tests
+# that need a missing tool skip with a message.
+test-deps:
+	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/tmp/trailwatch-apt.log 2>&1 || echo "chromium not installed (see /tmp/trailwatch-apt.log): the HTML browser test will skip"; }
 
 FUZZTIME ?= 30s
 FUZZ_TARGETS := FuzzParse:./internal/policy FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \

@@ -40,13 +40,8 @@ the rest still runs. --format sarif writes SARIF 2.1.0 for GitHub code scanning.
 Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch o.out.format {
-			case "table", "json", "sarif":
-			default:
-				return usageError("--format %q: want table, json or sarif", o.out.format)
-			}
-			if _, ok := severityRank[strings.ToLower(o.out.failOn)]; !ok {
-				return usageError("--fail-on %q: want low, medium, high, critical or none", o.out.failOn)
+			if err := o.out.validate(); err != nil {
+				return err
 			}
 			switch o.kind {
 			case iac.KindAuto, iac.KindTerraform, iac.KindPlan, iac.KindCloudFormation:
@@ -77,9 +72,6 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
 			if err != nil {
 				return err
 			}
-			if o.out.format == "sarif" {
-				return o.writeSARIF(e, r)
-			}
 			return o.out.write(e, r)
 		},
 	}
@@ -90,7 +82,6 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "an UNKNOWN verdict fails")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	o.out.bind(cmd)
-	cmd.Flags().Lookup("format").Usage = "output format: table, json or sarif"
 	return cmd
 }
 
@@ -117,27 +108,4 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 		return fs[i].ResourceID < fs[j].ResourceID
 	})
 	return report.BuildIaC(paths, res.Files, fs, report.Settings{MinRetentionDays: o.minRetentionDays}, version, now), nil
-}
-
-func (o *iacOptions) writeSARIF(e *env, r *report.Report) error {
-	cat, _ := controls.Load()
-	rules := map[string]report.RuleText{}
-	for _, c := range cat.Controls {
-		rules[c.ID] = report.RuleText{Title: c.Title, Help: c.Rationale + "\n\n**Fix**: " + c.Remediation}
-	}
-	w := e.stdout
-	var f *os.File
-	if o.out.output != "" {
-		var err error
-		if f, err = os.Create(o.out.output); err != nil {
-			return usageError("--output: %v", err)
-		}
-		defer f.Close()
-		w = f
-	}
-	if err := report.WriteSARIF(w, r, rules); err != nil {
-		return &exitError{code: ExitIncomplete, err: err}
-	}
-	fmt.Fprintln(e.stderr, report.SummaryLine(r))
-	return exitFor(r, o.out.failOn)
 }

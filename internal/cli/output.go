@@ -28,7 +28,7 @@ type outputOptions struct {
 }
 
 func (o *outputOptions) bind(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&o.format, "format", "table", "output format: "+strings.Join(report.Formats, ", "))
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "low", "lowest severity of a FAIL finding that makes the exit code 1: low, medium, high, critical, or none")
 	cmd.Flags().BoolVar(&o.commands, "commands", false, "table: print the AWS CLI commands that fix each failing finding")
@@ -36,10 +36,12 @@ func (o *outputOptions) bind(cmd *cobra.Command) {
 }
 
 func (o *outputOptions) validate() error {
-	switch o.format {
-	case "table", "json":
-	default:
-		return usageError("--format %q: want table or json", o.format)
+	ok := false
+	for _, f := range report.Formats {
+		ok = ok || f == o.format
+	}
+	if !ok {
+		return usageError("--format %q: want one of %s", o.format, strings.Join(report.Formats, ", "))
 	}
 	if _, ok := severityRank[strings.ToLower(o.failOn)]; !ok {
 		return usageError("--fail-on %q: want low, medium, high, critical or none", o.failOn)
@@ -60,13 +62,9 @@ func (o *outputOptions) write(e *env, r *report.Report) error {
 		}
 		w = f
 	}
-	var err error
-	switch o.format {
-	case "json":
-		err = report.WriteJSON(w, r)
-	default:
-		err = report.WriteTable(w, r, report.TableOptions{Color: !o.noColor && f == nil && isTerminal(e.stdout), Commands: o.commands})
-	}
+	x := extras()
+	x.Table = report.TableOptions{Color: !o.noColor && f == nil && isTerminal(e.stdout), Commands: o.commands}
+	err := report.Write(w, r, o.format, x)
 	if f != nil {
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -143,6 +141,22 @@ func (o *settingsOptions) report() report.Settings {
 
 func (o *settingsOptions) controls(now time.Time) controls.Settings {
 	return controls.Settings{Now: now, MaxDeliveryAge: o.maxDeliveryAge, MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow}
+}
+
+// extras are the catalog texts some formats carry: framework mappings (CSV) and rules (SARIF).
+func extras() report.Extras {
+	x := report.Extras{Frameworks: map[string][]string{}, Rules: map[string]report.RuleText{}}
+	cat, err := controls.Load()
+	if err != nil {
+		return x
+	}
+	for _, c := range cat.Controls {
+		for _, f := range c.Frameworks {
+			x.Frameworks[c.ID] = append(x.Frameworks[c.ID], strings.Join(strings.Fields(f.Framework+" "+f.Version+" "+f.ID), " "))
+		}
+		x.Rules[c.ID] = report.RuleText{Title: c.Title, Help: c.Rationale + "\n\n**Fix**: " + c.Remediation}
+	}
+	return x
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

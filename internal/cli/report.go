@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailwatch/trailwatch/internal/report"
+)
+
+func newReportCmd(e *env) *cobra.Command {
+	o := &outputOptions{}
+	var from string
+	cmd := &cobra.Command{
+		Use:   "report --from scan.json --format FORMAT",
+		Short: "Convert a saved JSON report to another format (table, csv, junit, html, sarif, json)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if from == "" {
+				return usageError("--from FILE is required: a report written with --format json")
+			}
+			f, err := os.Open(from)
+			if err != nil {
+				return usageError("--from: %v", err)
+			}
+			defer f.Close()
+			r, err := report.ReadJSON(f)
+			if err != nil {
+				return usageError("--from %s: %v", from, err)
+			}
+			return o.write(e, r)
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "a JSON report")
+	o.bind(cmd)
+	return cmd
+}

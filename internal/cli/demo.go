@@ -16,6 +16,7 @@ import (
 
 type demoOptions struct {
 	exc      exceptionOptions
+	store    storeOptions
 	out      outputOptions
 	settings settingsOptions
 	now      func() time.Time // tests pin the simulator's clock
@@ -41,12 +42,16 @@ account through the real AWS SDK, and print the report. Nothing leaves this mach
 			if err != nil {
 				return err
 			}
+			if err := o.store.record(cmd.Context(), e, r); err != nil {
+				return err
+			}
 			return o.out.write(e, r)
 		},
 	}
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
 	o.exc.bind(cmd)
+	o.store.bind(cmd, true)
 	// The demo shows failures on purpose; it exits 0 unless asked otherwise.
 	_ = cmd.Flags().Set("fail-on", "none")
 	cmd.Flags().Lookup("fail-on").DefValue = "none"

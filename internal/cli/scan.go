@@ -40,6 +40,7 @@ type scanOptions struct {
 	out                outputOptions
 	settings           settingsOptions
 	exceptions         exceptionOptions
+	store              storeOptions
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -60,6 +61,7 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	o.bind(cmd)
+	o.store.bind(cmd, true)
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
 	return cmd
@@ -100,6 +102,9 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	}
 	if o.shard != "" {
 		r.Scope.Shard = o.shard
+	}
+	if err := o.store.record(ctx, e, r); err != nil {
+		return err
 	}
 	return o.out.write(e, r)
 }

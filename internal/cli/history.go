@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/report"
+	"github.com/trailwatch/trailwatch/internal/store"
+)
+
+// storeOptions name the history store.
+type storeOptions struct {
+	dsn string
+}
+
+func (o *storeOptions) bind(cmd *cobra.Command, record bool) {
+	usage := "history store: a SQLite file or postgres://... (default " + store.DefaultPath() + ")"
+	if record {
+		usage = "record the scan in the history store: a SQLite file or postgres://... (bare --store: " + store.DefaultPath() + ")"
+	}
+	cmd.Flags().StringVar(&o.dsn, "store", "", usage)
+	if record {
+		cmd.Flags().Lookup("store").NoOptDefVal = store.DefaultPath()
+	}
+}
+
+func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
+	dsn := o.dsn
+	if dsn == "" {
+		dsn = store.DefaultPath()
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, usageError("--store: %v", err)
+	}
+	return s, nil
+}
+
+// record writes the report to the store when --store was given.
+func (o *storeOptions) record(ctx context.Context, e *env, r *report.Report) error {
+	if o.dsn == "" {
+		return nil
+	}
+	s, err := o.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	id, err := s.Record(ctx, r)
+	if err != nil {
+		return &exitError{code: ExitIncomplete, err: err}
+	}
+	fmt.Fprintf(e.stderr, "recorded as scan %d\n", id)
+	return nil
+}
+
+func newHistoryCmd(e *env) *cobra.Command {
+	o := &storeOptions{}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "List the recorded scans, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := o.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			scans, err := s.Scans(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(scans)
+			}
+			for _, sc := range scans {
+				fmt.Fprintf(e.stdout, "%5d  %s  %d findings: %d FAIL, %d ERROR, %d WARN, %d PASS\n", sc.ID, sc.GeneratedAt.Format(time.RFC3339),
+					sc.Summary.Total, sc.Summary.ByStatus["FAIL"], sc.Summary.ByStatus["ERROR"], sc.Summary.ByStatus["WARN"], sc.Summary.ByStatus["PASS"])
+			}
+			return nil
+		},
+	}
+	o.bind(cmd, false)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newDiffCmd(e *env) *cobra.Command {
+	o := &storeOptions{}
+	var format string
+	cmd := &cobra.Command{
+		Use:   "diff [A] [B]",
+		Short: "Show the findings that are new, resolved or changed between two recorded scans (default: the last two)",
+		Long: `Compare two recorded scans by finding id: new = failing (FAIL, ERROR, WARN, UNKNOWN) in B and not in A; resolved =
+failing in A and not in B; changed = failing in both with another status or other reasons. --format json prints
+{"new": [...], "resolved": [...], "changed": [...]} with findings in the report schema.`,
+		Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return usageError("--format %q: want table or json", format)
+			}
+			s, err := o.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			a, b, err := diffScans(cmd.Context(), s, args)
+			if err != nil {
+				return err
+			}
+			fa, err := s.Findings(cmd.Context(), a)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			fb, err := s.Findings(cmd.Context(), b)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			d := store.Compare(fa, fb)
+			if format == "json" {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(d)
+			}
+			fmt.Fprintf(e.stdout, "scan %d -> scan %d: %d new, %d resolved, %d changed\n", a, b, len(d.New), len(d.Resolved), len(d.Changed))
+			for _, g := range []struct {
+				name string
+				fs   []model.Finding
+			}{{"new", d.New}, {"resolved", d.Resolved}, {"changed", d.Changed}} {
+				for _, f := range g.fs {
+					fmt.Fprintf(e.stdout, "%-9s %-8s %s %s\n", g.name, f.Status, f.ControlID, f.ResourceID)
+				}
+			}
+			return nil
+		},
+	}
+	o.bind(cmd, false)
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	return cmd
+}
+
+// diffScans picks the scans to compare: both given, one given (against the latest), or the last two.
+func diffScans(ctx context.Context, s *store.Store, args []string) (int64, int64, error) {
+	var ids []int64
+	for _, a := range args {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			return 0, 0, usageError("scan id %q: want a number from trailwatch history", a)
+		}
+		ids = append(ids, n)
+	}
+	if len(ids) == 2 {
+		return ids[0], ids[1], nil
+	}
+	scans, err := s.Scans(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(ids) == 1 {
+		if len(scans) == 0 {
+			return 0, 0, usageError("no recorded scans")
+		}
+		return ids[0], scans[0].ID, nil
+	}
+	if len(scans) < 2 {
+		return 0, 0, usageError("diff needs two recorded scans; %d recorded (scan with --store)", len(scans))
+	}
+	return scans[1].ID, scans[0].ID, nil
+}

@@ -403,7 +403,7 @@ func (f Fault) validate() error {
 	if f.Operation != "*" {
 		svc, op, ok := strings.Cut(f.Operation, ":")
 		if !ok || serviceByName(svc) == nil || op == "" {
-			return fmt.Errorf("line %d: fault operation %q: want service:Operation with a service of cloudtrail, logs, iam, sts, organizations, ec2, config", f.Line, f.Operation)
+			return fmt.Errorf("line %d: fault operation %q: want service:Operation with a service of cloudtrail, logs, iam, sts, organizations, ec2, config, securityhub", f.Line, f.Operation)
 		}
 	}
 	if f.Error == "" && f.ThrottleRate == 0 && f.Latency == 0 {

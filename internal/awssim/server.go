@@ -257,6 +257,11 @@ func (s *Server) requestID() string {
 // "CloudTrail_20131101.GetTrailStatus", and the long one botocore sends,
 // "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.GetTrailStatus"), else the form's Version and Action.
 func (s *Server) route(r *http.Request, body []byte) (*service, string, url.Values) {
+	for _, svc := range services {
+		if op, ok := svc.rest[r.URL.Path]; ok && r.Method == http.MethodPost {
+			return svc, op, nil
+		}
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		i := strings.LastIndex(target, ".")
 		if i < 0 {

@@ -30,6 +30,7 @@ type service struct {
 	messageKey     string // "message" or "Message"
 	ops            map[string]handler
 	resource       func(c *call) string
+	rest           map[string]string // restJson1: POST path -> operation
 }
 
 // services is every simulated service; fixed at start-up.
@@ -65,6 +66,10 @@ func buildServices() []*service {
 			resource: func(c *call) string {
 				return first(c.str("ConformancePackName"), c.str("OrganizationConformancePackName"))
 			}},
+		{name: "securityhub", json: true, regional: true, authCode: "UnrecognizedClientException", authStatus: 400,
+			validationCode: "InvalidInputException", internalCode: "InternalException", throttleCode: "LimitExceededException",
+			throttleStatus: 429, messageKey: "Message", ops: securityHubOps(), rest: map[string]string{"/findings/import": "BatchImportFindings"},
+			resource: func(c *call) string { return "" }},
 		{name: "iam", version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", authCode: "InvalidClientTokenId",
 			authStatus: 403, validationCode: "ValidationError", internalCode: "ServiceFailure", throttleCode: "Throttling",
 			throttleStatus: 400, ops: iamOps(), resource: func(c *call) string { return first(c.str("RoleName"), c.str("PolicyArn")) }},

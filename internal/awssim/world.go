@@ -30,6 +30,7 @@ type world struct {
 	seq        int
 	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
 	policies   map[string]*scp   // service control policies by id
+	imported   map[string]bool   // Security Hub findings: account/id
 }
 
 type credential struct {
@@ -164,6 +165,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		awsManaged: map[string]*managedPolicy{},
 		packs:      map[string]string{},
 		policies:   map[string]*scp{},
+		imported:   map[string]bool{},
 	}
 	if sc.FirstDeliveryDelay != nil {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)

@@ -41,6 +41,7 @@ type scanOptions struct {
 	settings           settingsOptions
 	exceptions         exceptionOptions
 	store              storeOptions
+	securityHub        bool
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -62,6 +63,7 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 	}
 	o.bind(cmd)
 	o.store.bind(cmd, true)
+	cmd.Flags().BoolVar(&o.securityHub, "security-hub", false, "import the findings into AWS Security Hub (BatchImportFindings, from each finding's account and region)")
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
 	return cmd
@@ -105,6 +107,13 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	}
 	if err := o.store.record(ctx, e, r); err != nil {
 		return err
+	}
+	if o.securityHub {
+		n, failed, err := importToSecurityHub(ctx, sr, o, r)
+		fmt.Fprintf(e.stderr, "Security Hub: %d findings imported, %d failed\n", n, failed)
+		if err != nil {
+			fmt.Fprintln(e.stderr, "trailwatch:", err)
+		}
 	}
 	return o.out.write(e, r)
 }

@@ -12,13 +12,15 @@ import (
 )
 
 // Formats lists the output formats, for flags and errors.
-var Formats = []string{"table", "json", "csv", "junit", "html", "sarif"}
+var Formats = []string{"table", "json", "csv", "junit", "html", "sarif", "asff"}
 
 // Extras are what some formats need beyond the report: each control's framework mappings and rule texts.
 type Extras struct {
 	Frameworks map[string][]string
 	Rules      map[string]RuleText
 	Table      TableOptions
+	// Region places account-level findings in ASFF (default us-east-1).
+	Region string
 }
 
 // Write writes the report in format.
@@ -36,6 +38,12 @@ func Write(w io.Writer, r *Report, format string, x Extras) error {
 		return WriteHTML(w, r)
 	case "sarif":
 		return WriteSARIF(w, r, x.Rules)
+	case "asff":
+		region := x.Region
+		if region == "" {
+			region = "us-east-1"
+		}
+		return WriteASFF(w, r, x.Frameworks, region)
 	}
 	return fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
 }

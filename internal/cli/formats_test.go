@@ -16,7 +16,7 @@ import (
 // TestGoldenFormats pins every format of the demo report, muted finding and exception included.
 func TestGoldenFormats(t *testing.T) {
 	r := demoReport(t)
-	for _, format := range []string{"csv", "junit", "html"} {
+	for _, format := range []string{"csv", "junit", "html", "ocsf"} {
 		var b bytes.Buffer
 		if err := report.Write(&b, r, format, extras()); err != nil {
 			t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 )
 
 // Formats lists the output formats, for flags and errors.
-var Formats = []string{"table", "json", "csv", "junit", "html", "sarif", "asff"}
+var Formats = []string{"table", "json", "csv", "junit", "html", "sarif", "asff", "ocsf"}
 
 // Extras are what some formats need beyond the report: each control's framework mappings and rule texts.
 type Extras struct {
@@ -38,6 +38,8 @@ func Write(w io.Writer, r *Report, format string, x Extras) error {
 		return WriteHTML(w, r)
 	case "sarif":
 		return WriteSARIF(w, r, x.Rules)
+	case "ocsf":
+		return WriteOCSF(w, r, x.Frameworks)
 	case "asff":
 		region := x.Region
 		if region == "" {

@@ -1,0 +1,66 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// TestOCSFValidates checks every event against the Compliance Finding JSON Schema in testdata.
+func TestOCSFValidates(t *testing.T) {
+	f, err := os.Open("testdata/ocsf-1.x-compliance_finding.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("compliance_finding.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("compliance_finding.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Report{Tool: Tool{Name: "trailwatch", Version: "test"}, GeneratedAt: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), Findings: []model.Finding{
+		{ID: "c/arn:1", ControlID: "cloudtrail-cloudwatch-integration", Title: "t", Status: model.StatusFail, Severity: "Medium", AccountID: "111111111111", Region: "us-east-1",
+			ResourceType: model.TypeTrail, ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/x", Reasons: []model.Reason{{Code: "NOT_INTEGRATED", Message: "m"}}, Remediation: "fix"},
+		{ID: "c/arn:2", ControlID: "cloudtrail-cloudwatch-integration", Title: "t", Status: model.StatusMuted, MutedStatus: model.StatusFail, Severity: "Medium", AccountID: "111111111111", Region: "us-east-1", ResourceID: "arn:2"},
+		{ID: "c/arn:3", ControlID: "account-activity-capture", Title: "t", Status: model.StatusPass, Severity: "Medium", AccountID: "111111111111", Region: "global", ResourceID: "111111111111"},
+	}}
+	var b bytes.Buffer
+	if err := WriteOCSF(&b, r, map[string][]string{"cloudtrail-cloudwatch-integration": {"CIS AWS Foundations Benchmark v1.4.0 3.4", "AWS Foundational Security Best Practices CloudTrail.5"}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := jsonschema.UnmarshalJSON(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := events.([]any)
+	if len(list) != 3 {
+		t.Fatalf("%d events", len(list))
+	}
+	for i, ev := range list {
+		if err := sch.Validate(ev); err != nil {
+			t.Errorf("event %d: %v", i, err)
+		}
+	}
+	raw, _ := json.Marshal(list[1])
+	if !bytes.Contains(raw, []byte(`"status":"Suppressed"`)) || !bytes.Contains(raw, []byte(`"status_id":3`)) {
+		t.Errorf("muted event %s", raw)
+	}
+	// A broken event is refused: the test can fail.
+	bad := map[string]any{"class_uid": 2004}
+	if err := sch.Validate(bad); err == nil {
+		t.Error("the schema accepted a Detection Finding without required attributes")
+	}
+}

@@ -102,3 +102,11 @@ func TestIaCSARIF(t *testing.T) {
 		t.Error("SARIF contains null members")
 	}
 }
+
+func TestGoldenIaCSARIF(t *testing.T) {
+	code, out, _ := run(t, "iac", "--format", "sarif", "../iac/testdata/examples/tf10_arn_without_suffix", "../iac/testdata/examples/c12_checkov_skip")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	golden(t, "iac.sarif.golden", []byte(out))
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 type handler func(s *Server, c *call) (any, error)
@@ -214,7 +216,7 @@ func (f *faultRule) matches(c *call) bool {
 		return false
 	}
 	if f.resource != "" && f.resource != "*" {
-		if !globMatch(f.resource, c.resName) && !strings.HasSuffix(c.resName, "/"+f.resource) {
+		if !policy.Match(f.resource, c.resName) && !strings.HasSuffix(c.resName, "/"+f.resource) {
 			return false
 		}
 	}
@@ -292,25 +294,6 @@ func (s *Server) matchingFaults(c *call) []*faultRule {
 		}
 	}
 	return out
-}
-
-func globMatch(pattern, s string) bool {
-	if !strings.Contains(pattern, "*") {
-		return pattern == s
-	}
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for i := 1; i < len(parts)-1; i++ {
-		j := strings.Index(s, parts[i])
-		if j < 0 {
-			return false
-		}
-		s = s[j+len(parts[i]):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
 // counters count calls per service, operation, account and region, and the errors they returned.

@@ -24,8 +24,8 @@ func DeliveryPolicy(partition, region, account, group, orgID string) string {
 	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"AWSCloudTrailCreateLogStream","Effect":"Allow","Action":["logs:CreateLogStream"],"Resource":[%s]},{"Sid":"AWSCloudTrailPutLogEvents","Effect":"Allow","Action":["logs:PutLogEvents"],"Resource":[%s]}]}`, r, r)
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell when it needs it.
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+*", r))
 	}) < 0 && !strings.Contains(s, "*") {
@@ -41,14 +41,14 @@ func integrationCommands(t *model.Trail, f model.Finding, partition, orgID strin
 		return nil
 	}
 	if partition == "" {
-		partition = partitionOf(t.ARN)
+		partition = PartitionOf(t.ARN)
 	}
 	has := map[string]bool{}
 	for _, r := range f.Reasons {
 		has[r.Code] = true
 	}
 	region, acct := t.HomeRegion, t.OwnerAccount
-	group, _, _ := parseGroupARN(t.LogGroupARN)
+	group, _, _ := ParseGroupARN(t.LogGroupARN)
 	if group == "" {
 		group = "aws-cloudtrail-logs/" + t.Name
 	}
@@ -68,22 +68,22 @@ func integrationCommands(t *model.Trail, f model.Finding, partition, orgID strin
 	}
 	var cmds []string
 	if has[NotIntegrated] || has[LogGroupMissing] {
-		cmds = append(cmds, fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, shellQuote(group)),
-			fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days 365", region, shellQuote(group)))
+		cmds = append(cmds, fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, ShellQuote(group)),
+			fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days 365", region, ShellQuote(group)))
 	}
 	if has[NotIntegrated] || has[RoleMissing] {
-		cmds = append(cmds, fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", shellQuote(roleName), shellQuote(TrustPolicy)))
+		cmds = append(cmds, fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", ShellQuote(roleName), ShellQuote(TrustPolicy)))
 	}
 	if has[RoleNotTrusted] {
-		cmds = append(cmds, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", shellQuote(roleName), shellQuote(TrustPolicy)))
+		cmds = append(cmds, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", ShellQuote(roleName), ShellQuote(TrustPolicy)))
 	}
 	if has[NotIntegrated] || has[RoleMissing] || has[RoleCannotWrite] {
 		cmds = append(cmds, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name CloudTrailCloudWatchLogsDelivery --policy-document %s",
-			shellQuote(roleName), shellQuote(DeliveryPolicy(partition, region, acct, group, orgID))))
+			ShellQuote(roleName), ShellQuote(DeliveryPolicy(partition, region, acct, group, orgID))))
 	}
 	if has[NotIntegrated] || has[LogGroupMissing] || has[RoleMissing] {
 		cmds = append(cmds, fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s",
-			region, t.ARN, shellQuote(groupARN), roleARN))
+			region, t.ARN, ShellQuote(groupARN), roleARN))
 	}
 	if has[NotLogging] {
 		cmds = append(cmds, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", region, t.ARN))
@@ -116,10 +116,10 @@ func captureCommands(a *model.Account, partition string) []string {
 	return []string{
 		fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, group),
 		fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days 365", region, group),
-		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", role, shellQuote(TrustPolicy)),
-		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name CloudTrailCloudWatchLogsDelivery --policy-document %s", role, shellQuote(DeliveryPolicy(partition, region, a.ID, group, ""))),
+		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", role, ShellQuote(TrustPolicy)),
+		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name CloudTrailCloudWatchLogsDelivery --policy-document %s", role, ShellQuote(DeliveryPolicy(partition, region, a.ID, group, ""))),
 		fmt.Sprintf("aws cloudtrail create-trail --region %s --name management-events --s3-bucket-name \"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}\" --is-multi-region-trail --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn arn:%s:iam::%s:role/%s",
-			region, shellQuote(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, a.ID, group)), partition, a.ID, role),
+			region, ShellQuote(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, a.ID, group)), partition, a.ID, role),
 		fmt.Sprintf("aws cloudtrail start-logging --region %s --name arn:%s:cloudtrail:%s:%s:trail/management-events", region, partition, region, a.ID),
 	}
 }

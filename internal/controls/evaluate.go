@@ -305,7 +305,7 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 // pipeline checks the log group and the delivery role; it reports whether any link is broken.
 func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bool {
 	broken := false
-	lgName, lgRegion, lgAcct := parseGroupARN(t.LogGroupARN)
+	lgName, lgRegion, lgAcct := ParseGroupARN(t.LogGroupARN)
 	switch {
 	case t.LogGroupErr != nil:
 		errorReason(v, "log group", t.LogGroupErr)
@@ -376,7 +376,7 @@ func (e *evaluator) cannotWrite(t *model.Trail, acct *model.Account, docs []*pol
 			}
 		}
 	}
-	part := partitionOf(t.ARN)
+	part := PartitionOf(t.ARN)
 	base := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:", part, region, account, name)
 	var streams []string
 	for _, r := range regions {
@@ -407,7 +407,7 @@ func (e *evaluator) retention(vw view) {
 	t := vw.trail
 	v := &verdict{}
 	lg := t.LogGroup
-	name, region, acct := parseGroupARN(t.LogGroupARN)
+	name, region, acct := ParseGroupARN(t.LogGroupARN)
 	rid := strings.TrimSuffix(t.LogGroupARN, ":*")
 	if t.LogGroupErr != nil {
 		errorReason(v, "log group", t.LogGroupErr)
@@ -434,7 +434,7 @@ func (e *evaluator) retention(vw view) {
 	v.note("Receives events from trail %s.", t.ARN)
 	f := e.finding(RetentionID, acct, region, model.TypeLogGroup, rid, v)
 	if f.Status == model.StatusFail {
-		f.Commands = []string{fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, shellQuote(name), nextRetention(e.s.MinRetentionDays))}
+		f.Commands = []string{fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, ShellQuote(name), nextRetention(e.s.MinRetentionDays))}
 	}
 	e.findings = append(e.findings, f)
 }
@@ -592,8 +592,8 @@ func fmtAge(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", h, m)
 }
 
-// parseGroupARN splits arn:<p>:logs:<region>:<account>:log-group:<name>[:*]; empty name when it is not one.
-func parseGroupARN(arn string) (name, region, account string) {
+// ParseGroupARN splits arn:<p>:logs:<region>:<account>:log-group:<name>[:*]; empty name when it is not one.
+func ParseGroupARN(arn string) (name, region, account string) {
 	parts := strings.Split(arn, ":")
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
 		return "", "", ""
@@ -601,7 +601,8 @@ func parseGroupARN(arn string) (name, region, account string) {
 	return parts[6], parts[3], parts[4]
 }
 
-func partitionOf(arn string) string {
+// PartitionOf is the partition of an ARN (aws when it has none).
+func PartitionOf(arn string) string {
 	parts := strings.SplitN(arn, ":", 3)
 	if len(parts) < 2 || parts[1] == "" {
 		return "aws"
@@ -609,9 +610,12 @@ func partitionOf(arn string) string {
 	return parts[1]
 }
 
+// ValidRetentionDays lists the retention values PutRetentionPolicy accepts (logs/2014-03-28 service model).
+var ValidRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
 // nextRetention is the smallest retention CloudWatch Logs accepts that is at least min days.
 func nextRetention(min int) int {
-	for _, d := range []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653} {
+	for _, d := range ValidRetentionDays {
 		if d >= min {
 			return d
 		}

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // Exception is one entry of the file.
@@ -274,31 +275,11 @@ func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
 
 func anyGlob(patterns []string, s string) bool {
 	for _, p := range patterns {
-		if glob(p, s) {
+		if policy.Match(p, s) {
 			return true
 		}
 	}
 	return false
-}
-
-// glob matches * wildcards (any run of characters).
-func glob(p, s string) bool {
-	if !strings.Contains(p, "*") {
-		return p == s
-	}
-	parts := strings.Split(p, "*")
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for _, mid := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, mid)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(mid):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
 func contains(l []string, v string) bool {

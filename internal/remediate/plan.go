@@ -72,17 +72,14 @@ type Options struct {
 	Now      time.Time
 }
 
-// ValidRetention lists the values PutRetentionPolicy accepts (logs/2014-03-28 service model).
-var ValidRetention = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
 // CheckRetention says what is wrong with a retention value.
 func CheckRetention(d int) error {
-	for _, v := range ValidRetention {
+	for _, v := range controls.ValidRetentionDays {
 		if v == d {
 			return nil
 		}
 	}
-	return fmt.Errorf("retention %d days is not one CloudWatch Logs accepts: %v", d, ValidRetention)
+	return fmt.Errorf("retention %d days is not one CloudWatch Logs accepts: %v", d, controls.ValidRetentionDays)
 }
 
 // PolicyName is the inline policy trailwatch writes on a delivery role.
@@ -181,7 +178,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	for _, r := range f.Reasons {
 		has[r.Code] = true
 	}
-	part, region, owner := partitionOf(t.ARN), t.HomeRegion, t.OwnerAccount
+	part, region, owner := controls.PartitionOf(t.ARN), t.HomeRegion, t.OwnerAccount
 	var steps []Step
 	add := func(action, why string, params map[string]any, cli string) {
 		steps = append(steps, Step{AccountID: owner, Region: region, ResourceID: t.ARN, Action: action, Params: params, CLI: cli, Why: why})
@@ -189,7 +186,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	// The log group: reuse the trail's when it exists; else create it (under the trail's chosen name).
 	group := ""
 	if t.LogGroupARN != "" {
-		group = groupName(t.LogGroupARN)
+		group = groupNameOf(t.LogGroupARN)
 	}
 	if group == "" {
 		group = fmt.Sprintf(o.LogGroupName, t.Name)
@@ -197,17 +194,17 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing]
 	if groupMissing {
 		params := map[string]any{"logGroupName": group}
-		cli := fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, shq(group))
+		cli := fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, controls.ShellQuote(group))
 		if o.KMSKey != "" {
 			params["kmsKeyId"] = o.KMSKey
-			cli += " --kms-key-id " + shq(o.KMSKey)
+			cli += " --kms-key-id " + controls.ShellQuote(o.KMSKey)
 		}
 		tags := map[string]string{"managed-by": "trailwatch"}
 		for k, v := range o.Tags {
 			tags[k] = v
 		}
 		params["tags"] = tags
-		cli += " --tags " + shq(tagList(tags))
+		cli += " --tags " + controls.ShellQuote(tagList(tags))
 		add(CreateLogGroup, "the trail's log group does not exist", params, cli)
 		s := retentionStep(owner, region, group, t.ARN, o.RetentionDays, "a new log group never expires by default")
 		steps = append(steps, s)
@@ -233,19 +230,19 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	if roleMissing {
 		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": controls.TrustPolicy,
 			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}},
-			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", shq(roleName), shq(controls.TrustPolicy)))
+			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
 	} else if !trusts(t.Role) {
 		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": controls.TrustPolicy},
-			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", shq(roleName), shq(controls.TrustPolicy)))
+			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
 	}
 	if roleMissing || has[controls.RoleCannotWrite] || groupMissing || !canWrite(t.Role, part, region, owner, group) {
 		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
 			map[string]any{"RoleName": roleName, "PolicyName": PolicyName, "PolicyDocument": doc},
-			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", shq(roleName), PolicyName, shq(doc)))
+			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(roleName), PolicyName, controls.ShellQuote(doc)))
 	}
 	if t.LogGroupARN != groupARN || t.RoleARN != roleARN {
 		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN},
-			fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s", region, t.ARN, shq(groupARN), roleARN))
+			fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s", region, t.ARN, controls.ShellQuote(groupARN), roleARN))
 	}
 	if has[controls.NotLogging] {
 		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN}, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", region, t.ARN))
@@ -264,7 +261,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 func retentionStep(acct, region, group, rid string, days int, why string) Step {
 	return Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
 		Params: map[string]any{"logGroupName": group, "retentionInDays": days},
-		CLI:    fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, shq(group), days)}
+		CLI:    fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), days)}
 }
 
 func trusts(r *model.Role) bool {
@@ -287,20 +284,9 @@ func canWrite(r *model.Role, part, region, acct, group string) bool {
 	return policy.Evaluate(docs, "logs:CreateLogStream", res).Allowed && policy.Evaluate(docs, "logs:PutLogEvents", res).Allowed
 }
 
-func groupName(arn string) string {
-	p := strings.Split(arn, ":")
-	if len(p) >= 7 && p[2] == "logs" && p[5] == "log-group" {
-		return p[6]
-	}
-	return ""
-}
-
-func partitionOf(arn string) string {
-	p := strings.SplitN(arn, ":", 3)
-	if len(p) < 2 || p[1] == "" {
-		return "aws"
-	}
-	return p[1]
+func groupNameOf(arn string) string {
+	name, _, _ := controls.ParseGroupARN(arn)
+	return name
 }
 
 func truncate(s string, n int) string {
@@ -321,16 +307,6 @@ func tagList(tags map[string]string) string {
 		parts = append(parts, k+"="+tags[k])
 	}
 	return strings.Join(parts, ",")
-}
-
-// shq quotes s for a POSIX shell when it needs it.
-func shq(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 // Summary renders the plan for people.

@@ -145,3 +145,51 @@ func TestFixPlanRefusesExcepted(t *testing.T) {
 		t.Errorf("plan: %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestFixApplyOrg fixes an organization from the management account: members are reached through the assumed role,
+// production accounts first, in batches, and every fixed trail comes back PENDING or PASS.
+func TestFixApplyOrg(t *testing.T) {
+	sc := awssim.Generate(awssim.GenOptions{Accounts: 6, Seed: 2, Regions: []string{"us-east-1"}})
+	for i := 1; i < len(sc.Accounts); i++ {
+		sc.Accounts[i].Trails = []awssim.Trail{{Name: "local", HomeRegion: "us-east-1"}}
+		sc.Accounts[i].LogGroups, sc.Accounts[i].Roles = nil, nil
+	}
+	startOrg(t, sc, "100000000000")
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j.jsonl")
+	code, out, errs := run(t, append([]string{"fix", "apply", "--org", "--yes", "--batch-size", "2", "--journal", journal}, age...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "batch 1") || strings.Contains(out, "FAILED") {
+		t.Errorf("rollout:\n%s", out)
+	}
+	lines, _ := os.ReadFile(journal)
+	accounts := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
+		var e struct {
+			AccountID string `json:"account_id"`
+			Who       string
+			Result    string
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		accounts[e.AccountID] = true
+		if !strings.Contains(e.Who, "100000000000") {
+			t.Errorf("journal who %q", e.Who)
+		}
+	}
+	if len(accounts) == 0 {
+		t.Fatal("nothing was fixed")
+	}
+	// The production member (environment=production: account 3) comes first.
+	first := strings.SplitN(out, "\n", 2)[0]
+	if !strings.Contains(first, "batch 1  100000000003") {
+		t.Errorf("first line %q", first)
+	}
+	code, out, _ = run(t, append([]string{"fix", "plan", "--org"}, age...)...)
+	if code != 0 || !strings.Contains(out, "0 steps") {
+		t.Errorf("after the rollout a new plan should be empty:\n%s", out)
+	}
+}

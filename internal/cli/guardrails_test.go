@@ -15,7 +15,12 @@ import (
 
 func orgEnv(t *testing.T, caller string) *awssim.Server {
 	t.Helper()
-	sc := awssim.Generate(awssim.GenOptions{Accounts: 4, Seed: 1, Regions: []string{"us-east-1"}})
+	return startOrg(t, awssim.Generate(awssim.GenOptions{Accounts: 4, Seed: 1, Regions: []string{"us-east-1"}}), caller)
+}
+
+// startOrg serves a scenario and points the standard credential chain at the caller's account.
+func startOrg(t *testing.T, sc *awssim.Scenario, caller string) *awssim.Server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	srv, err := awssim.Start(ctx, sc, awssim.Options{})

@@ -229,7 +229,7 @@ func (s *Server) writableTrail(c *call, ident string) (*trail, error) {
 
 // validateIntegration checks the CloudWatch Logs settings of UpdateTrail/CreateTrail for trail owner and home region,
 // with the exception names and messages seen in the wild (aws-behaviour.md §3.7).
-func (s *Server) validateIntegration(owner *account, home, groupARN, roleARN string) error {
+func (s *Server) validateIntegration(owner *account, home, groupARN, roleARN string, now time.Time) error {
 	w := s.w
 	if groupARN == "" && roleARN == "" {
 		return nil
@@ -252,6 +252,14 @@ func (s *Server) validateIntegration(owner *account, home, groupARN, roleARN str
 		return errf(400, "InvalidCloudWatchLogsRoleArnException", "Access denied. Check the trust relationships for your role.")
 	}
 	probe := &trail{owner: owner.id, home: home, logging: true, logGroupArn: groupARN, roleArn: roleARN}
+	// A role created or changed moments ago fails validation until IAM propagates it, with the errors
+	// terraform-provider-aws retries (aws-behaviour.md §3.7); the delay is the scenario's iam_propagation_delay.
+	if ready := w.propagatedAt(probe); now.Before(ready) {
+		if r.created.Equal(r.changed) {
+			return errf(400, "InvalidCloudWatchLogsRoleArnException", "Access denied. Check the trust relationships for your role.")
+		}
+		return errf(400, "InvalidCloudWatchLogsLogGroupArnException", "Access denied. Check the permissions for your role.")
+	}
 	if ok, why := w.health(probe); !ok {
 		if why == errRoleTrust {
 			return errf(400, "InvalidCloudWatchLogsRoleArnException", "Access denied. Check the trust relationships for your role.")
@@ -275,7 +283,7 @@ func ctUpdateTrail(s *Server, c *call) (any, error) {
 		role = c.str("CloudWatchLogsRoleArn")
 	}
 	owner := s.w.accounts[t.owner]
-	if err := s.validateIntegration(owner, t.home, group, role); err != nil {
+	if err := s.validateIntegration(owner, t.home, group, role, c.now); err != nil {
 		return nil, err
 	}
 	if v := c.str("S3BucketName"); v != "" {
@@ -320,7 +328,7 @@ func ctCreateTrail(s *Server, c *call) (any, error) {
 		return nil, errf(400, "TrailAlreadyExistsException", "Trail %s already exists for customer: %s", name, owner.id)
 	}
 	group, role := c.str("CloudWatchLogsLogGroupArn"), c.str("CloudWatchLogsRoleArn")
-	if err := s.validateIntegration(owner, c.region, group, role); err != nil {
+	if err := s.validateIntegration(owner, c.region, group, role, c.now); err != nil {
 		return nil, err
 	}
 	t := &trail{name: name, home: c.region, owner: owner.id, arn: arn, org: isOrg, mgmtEvents: true, s3Bucket: bucket,

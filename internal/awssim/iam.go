@@ -104,6 +104,7 @@ func iamCreateRole(s *Server, c *call) (any, error) {
 	}
 	r := &role{name: name, path: path, id: s.w.nextID("AROA"), created: c.now, trust: doc, inline: map[string]string{}, tags: map[string]string{}}
 	r.arn = s.w.roleARN(c.acct.id, path, name)
+	r.changed = c.now
 	for i := 1; ; i++ {
 		k := c.form.Get(fmt.Sprintf("Tags.member.%d.Key", i))
 		if k == "" {
@@ -141,7 +142,7 @@ func iamUpdateAssumeRolePolicy(s *Server, c *call) (any, error) {
 	if _, err := policy.Parse(doc); err != nil {
 		return nil, malformed(err)
 	}
-	r.trust = doc
+	r.trust, r.changed = doc, c.now
 	s.w.reconcile(c.now)
 	return nil, nil
 }
@@ -220,6 +221,7 @@ func iamPutRolePolicy(s *Server, c *call) (any, error) {
 		return nil, malformed(err)
 	}
 	r.inline[c.str("PolicyName")] = doc
+	r.changed = c.now
 	s.w.reconcile(c.now)
 	return nil, nil
 }
@@ -307,6 +309,7 @@ func iamAttachRolePolicy(s *Server, c *call) (any, error) {
 		}
 	}
 	r.attached = append(r.attached, mp.arn)
+	r.changed = c.now
 	mp.attachments++
 	s.w.reconcile(c.now)
 	return nil, nil

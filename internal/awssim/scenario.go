@@ -16,15 +16,17 @@ import (
 
 // Scenario is the simulated world as written in a scenario file (docs/scenario.md).
 type Scenario struct {
-	Now                string        `yaml:"now,omitempty"`
-	Partition          string        `yaml:"partition,omitempty"`
-	Latency            Duration      `yaml:"latency,omitempty"`
-	FirstDeliveryDelay *Duration     `yaml:"first_delivery_delay,omitempty"`
-	RateLimits         bool          `yaml:"rate_limits,omitempty"`
-	Seed               int64         `yaml:"seed,omitempty"`
-	Organization       *Organization `yaml:"organization,omitempty"`
-	Accounts           []Account     `yaml:"accounts,omitempty"`
-	Faults             []Fault       `yaml:"faults,omitempty"`
+	Now                string    `yaml:"now,omitempty"`
+	Partition          string    `yaml:"partition,omitempty"`
+	Latency            Duration  `yaml:"latency,omitempty"`
+	FirstDeliveryDelay *Duration `yaml:"first_delivery_delay,omitempty"`
+	// IAMPropagationDelay: how long a created or changed role takes to become usable by CloudTrail.
+	IAMPropagationDelay Duration      `yaml:"iam_propagation_delay,omitempty"`
+	RateLimits          bool          `yaml:"rate_limits,omitempty"`
+	Seed                int64         `yaml:"seed,omitempty"`
+	Organization        *Organization `yaml:"organization,omitempty"`
+	Accounts            []Account     `yaml:"accounts,omitempty"`
+	Faults              []Fault       `yaml:"faults,omitempty"`
 
 	file string
 }

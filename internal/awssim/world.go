@@ -22,6 +22,7 @@ type world struct {
 	part       partition.Partition
 	clock      *clock
 	firstDelay time.Duration
+	propDelay  time.Duration
 	org        *Organization
 	accounts   map[string]*account
 	order      []string // account ids in scenario order
@@ -87,10 +88,13 @@ type logGroup struct {
 type role struct {
 	name, path, id, arn string
 	created             time.Time
-	trust               string
-	inline              map[string]string
-	attached            []string
-	tags                map[string]string
+	// changed is when the role or its policies last changed; CloudTrail can use the change only once IAM has
+	// propagated it (changed + the scenario's iam_propagation_delay).
+	changed  time.Time
+	trust    string
+	inline   map[string]string
+	attached []string
+	tags     map[string]string
 }
 
 type managedPolicy struct {
@@ -170,6 +174,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 	if sc.FirstDeliveryDelay != nil {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)
 	}
+	w.propDelay = time.Duration(sc.IAMPropagationDelay)
 	t0 := base.Add(-400 * 24 * time.Hour).UTC()
 	for _, mp := range awsManagedPolicies {
 		arn := fmt.Sprintf("arn:%s:iam::aws:policy/%s", w.part.Name, mp[0])
@@ -469,6 +474,20 @@ func (w *world) health(t *trail) (bool, string) {
 	return true, ""
 }
 
+// propagatedAt is when the latest change to the trail's role (created, trust or policies changed) has propagated
+// through IAM; zero when it has no role.
+func (w *world) propagatedAt(t *trail) time.Time {
+	owner := w.accounts[t.owner]
+	if owner == nil {
+		return time.Time{}
+	}
+	r := w.roleByARN(owner, t.roleArn)
+	if r == nil || r.changed.IsZero() {
+		return time.Time{}
+	}
+	return r.changed.Add(w.propDelay)
+}
+
 func (w *world) roleDocuments(a *account, r *role) []*policy.Document {
 	var docs []*policy.Document
 	names := make([]string, 0, len(r.inline))
@@ -548,7 +567,12 @@ func (w *world) reconcile(now time.Time) {
 			ok, why := w.health(t)
 			switch {
 			case ok && !t.healthy:
-				t.healthy, t.healthySince = true, now
+				// A pipeline that depends on a role change delivers once IAM has propagated it.
+				since := now
+				if ready := w.propagatedAt(t); ready.After(since) {
+					since = ready
+				}
+				t.healthy, t.healthySince = true, since
 				t.pinned = false
 			case !ok && t.healthy:
 				t.lastDelivery = t.deliveredAsOf(now, w.firstDelay)

@@ -255,3 +255,40 @@ func TestReadPlanRejectsBadInput(t *testing.T) {
 		t.Error("retention 366 accepted")
 	}
 }
+
+// TestIAMPropagationPhysics: with the simulator's IAM propagation delay, UpdateTrail with a role created moments ago
+// fails as it does in AWS, and apply retries until IAM has propagated the role (the sleeps advance the clock).
+func TestIAMPropagationPhysics(t *testing.T) {
+	e := newEnv(t, `
+iam_propagation_delay: 8s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails: [{name: fresh, home_region: us-east-1}]
+`)
+	inv, fs := e.scan(acct, nil)
+	p := NewPlan(inv, fs, Options{Now: e.srv.Now()})
+	j := NewJournal(nil, "tester", nil)
+	res := Apply(context.Background(), NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, ApplyOptions{
+		Sleep: func(_ context.Context, d time.Duration) error { e.srv.Advance(d); return nil }})
+	if len(res) != 1 || res[0].Error != "" {
+		t.Fatalf("apply %+v", res)
+	}
+	var attempts []string
+	for _, en := range j.Entries() {
+		if en.Action == UpdateTrail {
+			attempts = append(attempts, en.Result)
+		}
+	}
+	if strings.Join(attempts, ",") != "error,error,error,ok" {
+		t.Errorf("UpdateTrail attempts %v, want three refusals while IAM propagates (2+4 s < 8 s) then success", attempts)
+	}
+	fixed := map[string]time.Time{arn("fresh"): e.srv.Now()}
+	if _, fs = e.scan(acct, fixed); !strings.HasPrefix(status(fs, arn("fresh")), "PENDING") {
+		t.Errorf("right after: %s", status(fs, arn("fresh")))
+	}
+	e.srv.Advance(6 * time.Minute)
+	if _, fs = e.scan(acct, fixed); !strings.HasPrefix(status(fs, arn("fresh")), "PASS") {
+		t.Errorf("after the first delivery: %s", status(fs, arn("fresh")))
+	}
+}

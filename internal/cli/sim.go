@@ -11,9 +11,10 @@ import (
 )
 
 type simOptions struct {
-	scenario   string
-	addr       string
-	rateLimits bool
+	scenario     string
+	addr         string
+	rateLimits   bool
+	scenarioTime bool
 }
 
 func newSimCmd(e *env) *cobra.Command {
@@ -35,6 +36,11 @@ then a commented key pair for each other account. The keys are the simulator's o
 			sc, err := awssim.LoadScenario(o.scenario)
 			if err != nil {
 				return usageError("%v", err)
+			}
+			if !o.scenarioTime {
+				// Clients outside (trailwatch scan, the AWS CLI) measure ages on the real clock: serve in real time,
+				// with the scenario's relative times (delivery pins such as 26h) measured from now.
+				sc.Now = ""
 			}
 			srv, err := awssim.Start(cmd.Context(), sc, awssim.Options{Addr: o.addr, RateLimits: o.rateLimits})
 			if err != nil {
@@ -66,6 +72,7 @@ then a commented key pair for each other account. The keys are the simulator's o
 	serve.Flags().StringVar(&o.scenario, "scenario", "", "scenario file (YAML, docs/scenario.md)")
 	serve.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address")
 	serve.Flags().BoolVar(&o.rateLimits, "rate-limits", false, "enforce AWS's per-account, per-region request rates")
+	serve.Flags().BoolVar(&o.scenarioTime, "scenario-time", false, "start the clock at the scenario's `now` instead of the real time")
 	g := &genOptions{}
 	gen := &cobra.Command{
 		Use:   "generate --accounts N",

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,5 +72,49 @@ func TestScanThroughEnvironment(t *testing.T) {
 	b, _ := json.Marshal(r)
 	if strings.Contains(string(b), member.SecretAccessKey) || strings.Contains(out+errs, member.SecretAccessKey) {
 		t.Error("the report or the logs contain the secret key")
+	}
+}
+
+// TestScanWithAssumeRoleProfile resolves credentials the way many users do: a shared-config profile with role_arn and
+// source_profile, assumed through STS (the simulator's), then scans the member account it reaches.
+func TestScanWithAssumeRoleProfile(t *testing.T) {
+	sc, err := awssim.ParseScenario("organization.yaml", examples.Organization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgmt := srv.Accounts()[0]
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "credentials")
+	conf := filepath.Join(dir, "config")
+	os.WriteFile(creds, []byte("[mgmt]\naws_access_key_id = "+mgmt.AccessKeyID+"\naws_secret_access_key = "+mgmt.SecretAccessKey+"\n"), 0o600)
+	os.WriteFile(conf, []byte("[profile member]\nrole_arn = arn:aws:iam::444444444444:role/OrganizationAccountAccessRole\nsource_profile = mgmt\nregion = us-east-1\n"), 0o600)
+	// aws-sdk-go-v2 builds the STS client of an assume-role profile before it resolves AWS_ENDPOINT_URL, so that client
+	// honours only the service-specific variable (sts resolveBaseEndpoint): set both, or it would call real STS.
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ENDPOINT_URL_STS": srv.URL, "AWS_CONFIG_FILE": conf, "AWS_SHARED_CREDENTIALS_FILE": creds,
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_REGION": ""} {
+		t.Setenv(k, v)
+	}
+	code, out, errs := run(t, "scan", "--profile", "member", "--format", "json", "--max-delivery-age", "100000h", "--log-level", "debug")
+	if code != ExitFailed {
+		t.Fatalf("exit %d\n%s\n%s", code, errs, out)
+	}
+	r, err := report.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Scope.Accounts) != 1 || r.Scope.Accounts[0].ID != "444444444444" {
+		t.Errorf("scanned %+v", r.Scope.Accounts)
+	}
+	if !strings.Contains(errs, "aws call") || !strings.Contains(errs, "api=cloudtrail:DescribeTrails") {
+		t.Errorf("--log-level debug shows no API calls:\n%s", errs)
+	}
+	if strings.Contains(errs, mgmt.SecretAccessKey) || strings.Contains(out, mgmt.SecretAccessKey) {
+		t.Error("a secret was printed")
 	}
 }

@@ -77,7 +77,8 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) (*report.Report, error
 	var targets []scan.Target
 	for _, a := range srv.Accounts() {
 		cfg := srv.SDKConfig(a.AccountID, "us-east-1")
-		targets = append(targets, scan.Target{Clients: collect.NewSDKClients(cfg), Name: accountName(sc, a.AccountID)})
+		name, tags, ou := accountLabels(sc, a.AccountID)
+		targets = append(targets, scan.Target{Clients: collect.NewSDKClients(cfg), Name: name, Tags: tags, OU: ou})
 	}
 	settings := o.settings.controls(srv.Now())
 	inv, findings := scan.Run(ctx, cat, targets, scan.Options{Settings: settings, Collect: collect.Options{Logger: e.log}})
@@ -88,11 +89,12 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) (*report.Report, error
 	return report.Build(inv, findings, o.settings.report(), version), nil
 }
 
-func accountName(sc *awssim.Scenario, id string) string {
+// accountLabels are what an organization would say of the account: name, tags, OU.
+func accountLabels(sc *awssim.Scenario, id string) (string, map[string]string, string) {
 	for _, a := range sc.Accounts {
 		if a.ID == id {
-			return a.Name
+			return a.Name, a.Tags, a.OU
 		}
 	}
-	return ""
+	return "", nil, ""
 }

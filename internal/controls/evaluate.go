@@ -93,7 +93,7 @@ type view struct {
 // account when the owner was scanned, else from the best member view. Findings come back sorted by account, region,
 // status (worst first) and resource.
 func Evaluate(cat *Catalog, inv *model.Inventory, s Settings) []model.Finding {
-	e := &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}}
+	e := &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}, accounts: map[string]*model.Account{}}
 	return e.run()
 }
 
@@ -103,6 +103,7 @@ type evaluator struct {
 	s        Settings
 	verdicts map[string]model.Status // trail ARN -> integration status
 	names    map[string]string       // account id -> name
+	accounts map[string]*model.Account
 	findings []model.Finding
 }
 
@@ -111,6 +112,7 @@ func (e *evaluator) run() []model.Finding {
 	var order []string
 	for _, a := range e.inv.Accounts {
 		e.names[a.ID] = a.Name
+		e.accounts[a.ID] = a
 		for _, t := range a.Trails {
 			if _, ok := views[t.ARN]; !ok {
 				order = append(order, t.ARN)
@@ -192,6 +194,9 @@ func (e *evaluator) finding(controlID, acct, region, rtype, rid string, v *verdi
 	}
 	if f.Reasons == nil {
 		f.Reasons = []model.Reason{}
+	}
+	if a := e.accounts[acct]; a != nil {
+		f.AccountOU, f.AccountTags = a.OU, a.Tags
 	}
 	if f.Status != model.StatusPass && f.Status != model.StatusSkipped {
 		f.Remediation = ctl.Remediation

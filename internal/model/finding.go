@@ -43,20 +43,23 @@ type Reason struct {
 
 // Finding is one control's verdict on one resource.
 type Finding struct {
-	ID           string   `json:"id"`
-	ControlID    string   `json:"control_id"`
-	Title        string   `json:"title"`
-	Status       Status   `json:"status"`
-	Severity     string   `json:"severity"`
-	AccountID    string   `json:"account_id"`
-	AccountName  string   `json:"account_name,omitempty"`
-	Region       string   `json:"region"`
-	ResourceType string   `json:"resource_type"`
-	ResourceID   string   `json:"resource_id"`
-	Reasons      []Reason `json:"reasons"`
-	Notes        []string `json:"notes,omitempty"`
-	Remediation  string   `json:"remediation,omitempty"`
-	Commands     []string `json:"commands,omitempty"`
+	ID          string `json:"id"`
+	ControlID   string `json:"control_id"`
+	Title       string `json:"title"`
+	Status      Status `json:"status"`
+	Severity    string `json:"severity"`
+	AccountID   string `json:"account_id"`
+	AccountName string `json:"account_name,omitempty"`
+	// AccountOU and AccountTags label the owning account (organization scans).
+	AccountOU    string            `json:"account_ou,omitempty"`
+	AccountTags  map[string]string `json:"account_tags,omitempty"`
+	Region       string            `json:"region"`
+	ResourceType string            `json:"resource_type"`
+	ResourceID   string            `json:"resource_id"`
+	Reasons      []Reason          `json:"reasons"`
+	Notes        []string          `json:"notes,omitempty"`
+	Remediation  string            `json:"remediation,omitempty"`
+	Commands     []string          `json:"commands,omitempty"`
 	// Location is where an infrastructure-as-code resource is declared; Fix is the snippet that fixes it there.
 	Location *Location `json:"location,omitempty"`
 	Fix      string    `json:"fix,omitempty"`

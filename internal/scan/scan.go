@@ -21,6 +21,7 @@ type Target struct {
 	// Name and Tags label the account in findings when known (for example from Organizations).
 	Name string
 	Tags map[string]string
+	OU   string
 }
 
 // Options tune a scan.
@@ -46,6 +47,9 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 			}
 			if t.Tags != nil {
 				a.Tags = t.Tags
+			}
+			if t.OU != "" {
+				a.OU = t.OU
 			}
 			accounts[i] = a
 			return nil

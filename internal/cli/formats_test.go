@@ -82,12 +82,24 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 	r := demoReport(t)
 	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
 	var b bytes.Buffer
 	if err := report.WriteHTML(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(page, b.Bytes(), 0o644)
+	// The test appends a probe that records whether the summary and the first failing finding are laid out and on
+	// screen (1280x2000), and any script error, in the page's title; the report itself is unchanged above it.
+	probe := `<script>
+window.addEventListener('error',function(e){document.title='error:'+e.message});
+window.addEventListener('load',function(){
+  function shown(el){if(!el)return false;var r=el.getBoundingClientRect(),s=getComputedStyle(el);
+    return r.width>0&&r.height>0&&r.top<2000&&s.visibility!=='hidden'&&s.display!=='none'&&el.offsetParent!==null;}
+  if(document.title.indexOf('error:')===0)return;
+  var f=document.querySelector('#failing .finding');
+  document.title=(shown(document.getElementById('summary'))?'summary:visible':'summary:hidden')+' '+(shown(f)?'finding:visible':'finding:hidden');
+});
+</script>`
+	page := filepath.Join(dir, "report.html")
+	os.WriteFile(page, append(b.Bytes(), []byte(probe)...), 0o644)
 	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--user-data-dir=" + filepath.Join(dir, "profile"), "--window-size=1280,2000",
 		"--enable-logging=stderr", "--v=0"}
@@ -97,6 +109,10 @@ func TestHTMLInBrowser(t *testing.T) {
 	dom, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	if !bytes.Contains(dom, []byte("<title>summary:visible finding:visible</title>")) {
+		i := bytes.Index(dom, []byte("<title>"))
+		t.Errorf("visibility probe: %s", dom[i:min(i+80, len(dom))])
 	}
 	for _, want := range []string{`id="summary"`, "Summary: 8 FAIL", "payments-stale", "DELIVERY_STALE", `id="failing"`} {
 		if !bytes.Contains(dom, []byte(want)) {

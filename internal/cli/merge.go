@@ -15,6 +15,7 @@ import (
 
 type mergeOptions struct {
 	out outputOptions
+	exc exceptionOptions
 }
 
 func newMergeCmd(e *env) *cobra.Command {
@@ -35,10 +36,16 @@ shard's time.`,
 			if err != nil {
 				return usageError("%v", err)
 			}
+			if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
+				return err
+			}
+			r.Summary = report.Summarize(r.Findings)
+			r.Inventory = nil
 			return o.out.write(e, r)
 		},
 	}
 	o.out.bind(cmd)
+	o.exc.bind(cmd)
 	return cmd
 }
 
@@ -80,7 +87,9 @@ func mergeReports(paths []string) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(inv, controls.Evaluate(cat, inv, cs), *settings, version), nil
+	r := report.Build(inv, controls.Evaluate(cat, inv, cs), *settings, version)
+	r.Inventory = inv // for the exceptions' account selectors; not written out
+	return r, nil
 }
 
 func controlSettings(s report.Settings, now time.Time) (controls.Settings, error) {

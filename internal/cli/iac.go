@@ -22,6 +22,7 @@ type iacOptions struct {
 	strict           bool
 	minRetentionDays int
 	out              outputOptions
+	exc              exceptionOptions
 	now              func() time.Time
 }
 
@@ -82,6 +83,7 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "an UNKNOWN verdict fails")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	o.out.bind(cmd)
+	o.exc.bind(cmd)
 	return cmd
 }
 
@@ -94,6 +96,11 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 	now := o.now().UTC()
 	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now})
 	fs = controls.ApplySuppressions(fs, res.Trails, now)
+	// The exceptions file applies too: its resources patterns match addresses (aws_cloudtrail.main) or logical ids.
+	fs, err = o.exc.apply(nil, fs, now)
+	if err != nil {
+		return nil, err
+	}
 	for _, fe := range res.Errors {
 		fs = append(fs, controls.FileError(cat, fe.File, fe.Line, fmt.Sprintf("%s:%d: %s", fe.File, fe.Line, fe.Msg)))
 	}

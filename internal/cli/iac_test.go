@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -109,4 +111,13 @@ func TestGoldenIaCSARIF(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	golden(t, "iac.sarif.golden", []byte(out))
+}
+
+func TestIaCExceptionsFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "ex.yaml")
+	os.WriteFile(p, []byte("exceptions:\n  - control: cloudtrail-cloudwatch-integration\n    resources: [\"aws_cloudtrail.*\"]\n    owner: o@example.com\n    reason: the SIEM receives these events (SEC-9)\n    expires: 2099-01-01\n"), 0o644)
+	code, out, _ := run(t, "iac", "--exceptions", p, "--max-exception-days", "0", "../iac/testdata/examples/tf01_no_cloudwatch")
+	if code != ExitOK || !strings.Contains(out, "MUTED") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
 }

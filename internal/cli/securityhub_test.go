@@ -9,7 +9,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
-func TestASFF(t *testing.T) {
+func TestGoldenASFF(t *testing.T) {
 	r := demoReport(t)
 	var b bytes.Buffer
 	if err := report.WriteASFF(&b, r, extras().Frameworks, "us-east-1"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,28 +250,19 @@ func ec2DescribeRegions(s *Server, c *call) (any, error) {
 		if !all && !enabled && len(names) == 0 {
 			continue
 		}
-		if len(names) > 0 && !contains(names, r) {
+		if len(names) > 0 && !slices.Contains(names, r) {
 			continue
 		}
-		if v, ok := filters["region-name"]; ok && !contains(v, r) {
+		if v, ok := filters["region-name"]; ok && !slices.Contains(v, r) {
 			continue
 		}
-		if v, ok := filters["opt-in-status"]; ok && !contains(v, status) {
+		if v, ok := filters["opt-in-status"]; ok && !slices.Contains(v, status) {
 			continue
 		}
 		x.open("item").elem("regionName", r).elem("regionEndpoint", "ec2."+r+"."+p.DNS).elem("optInStatus", status).close("item")
 	}
 	x.close("regionInfo")
 	return x, nil
-}
-
-func contains(l []string, s string) bool {
-	for _, v := range l {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Organizational units. A scenario account's `ou` is a path of OU names under the root ("Workloads/Prod"); ids are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -373,7 +374,7 @@ func (col *collector) logGroup(ctx context.Context, arn string) (*model.LogGroup
 	}
 	name, region, acct := parts[6], parts[3], parts[4]
 	lg := &model.LogGroup{ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", parts[1], region, acct, name), Name: name, Region: region, Account: acct}
-	if acct != col.acct.ID || !contains(col.acct.Regions, region) && !col.knownRegion(region) {
+	if acct != col.acct.ID || !slices.Contains(col.acct.Regions, region) && !col.knownRegion(region) {
 		return lg, nil
 	}
 	key := region + "\x00" + name
@@ -523,15 +524,6 @@ func decode(s string) string {
 		return d
 	}
 	return s
-}
-
-func contains(l []string, s string) bool {
-	for _, v := range l {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Classify maps an AWS error, once, to a CallError with a domain kind.

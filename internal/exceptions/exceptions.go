@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -180,10 +181,10 @@ func (x *Exception) matches(f model.Finding, acct AccountInfo) bool {
 	if len(x.Resources) > 0 && !anyGlob(x.Resources, f.ResourceID) {
 		return false
 	}
-	if len(x.Accounts) > 0 && !contains(x.Accounts, f.AccountID) {
+	if len(x.Accounts) > 0 && !slices.Contains(x.Accounts, f.AccountID) {
 		return false
 	}
-	if len(x.Regions) > 0 && !contains(x.Regions, f.Region) {
+	if len(x.Regions) > 0 && !slices.Contains(x.Regions, f.Region) {
 		return false
 	}
 	for k, v := range x.Tags {
@@ -276,15 +277,6 @@ func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
 func anyGlob(patterns []string, s string) bool {
 	for _, p := range patterns {
 		if policy.Match(p, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(l []string, v string) bool {
-	for _, x := range l {
-		if x == v {
 			return true
 		}
 	}

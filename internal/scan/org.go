@@ -273,15 +273,6 @@ func (s *orgScan) collect(m org.Member) *model.Account {
 	return collect.Account(s.ctx, collect.NewSDKClients(cfg), co)
 }
 
-func containsID(l []string, id string) bool {
-	for _, v := range l {
-		if v == id {
-			return true
-		}
-	}
-	return false
-}
-
 // Merge joins the inventories of shards into one: each account once (a successful collection wins over a failed
 // one), skipped accounts that no shard scanned. Judging the result equals judging one scan of all the accounts.
 func Merge(invs []*model.Inventory) *model.Inventory {

@@ -91,14 +91,7 @@ func Load(dir string, o Options) *Result {
 }
 
 func readVarFile(path string, into map[string]cty.Value) *FileError {
-	p := hclparse.NewParser()
-	var f *hcl.File
-	var diags hcl.Diagnostics
-	if strings.HasSuffix(path, ".json") {
-		f, diags = p.ParseJSONFile(path)
-	} else {
-		f, diags = p.ParseHCLFile(path)
-	}
+	f, diags := parseFile(hclparse.NewParser(), path)
 	if diags.HasErrors() {
 		return diagError(path, diags)
 	}
@@ -114,6 +107,14 @@ func readVarFile(path string, into map[string]cty.Value) *FileError {
 		into[name] = v
 	}
 	return nil
+}
+
+// parseFile reads HCL native syntax, or HCL's JSON syntax for .json files (.tf.json, .tfvars.json).
+func parseFile(p *hclparse.Parser, path string) (*hcl.File, hcl.Diagnostics) {
+	if strings.HasSuffix(path, ".json") {
+		return p.ParseJSONFile(path)
+	}
+	return p.ParseHCLFile(path)
 }
 
 func diagError(file string, diags hcl.Diagnostics) *FileError {
@@ -199,13 +200,7 @@ func (m *module) load() {
 	sort.Strings(hcls)
 	sort.Strings(jsons)
 	for _, path := range append(hcls, jsons...) {
-		var f *hcl.File
-		var diags hcl.Diagnostics
-		if strings.HasSuffix(path, ".json") {
-			f, diags = p.ParseJSONFile(path)
-		} else {
-			f, diags = p.ParseHCLFile(path)
-		}
+		f, diags := parseFile(p, path)
 		m.res.Files++
 		if diags.HasErrors() {
 			m.res.Errors = append(m.res.Errors, *diagError(path, diags))

@@ -24,13 +24,14 @@ func TestClassify(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "ThrottlingException"}, model.ErrThrottled, "ThrottlingException"},
 		{&smithy.GenericAPIError{Code: "TooManyRequestsException"}, model.ErrThrottled, "TooManyRequestsException"},
 		{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}, model.ErrThrottled, "RequestLimitExceeded"},
-		{&smithy.GenericAPIError{Code: "UnrecognizedClientException"}, model.ErrRegionDisabled, "UnrecognizedClientException"},
-		{&smithy.GenericAPIError{Code: "InvalidClientTokenId"}, model.ErrRegionDisabled, "InvalidClientTokenId"},
+		{&smithy.GenericAPIError{Code: "UnrecognizedClientException"}, model.ErrCredentialsRefused, "UnrecognizedClientException"},
+		{&smithy.GenericAPIError{Code: "InvalidClientTokenId"}, model.ErrCredentialsRefused, "InvalidClientTokenId"},
 		{&smithy.GenericAPIError{Code: "NoSuchEntity"}, model.ErrNotFound, "NoSuchEntity"},
 		{&smithy.GenericAPIError{Code: "InternalFailure"}, model.ErrOther, "InternalFailure"},
 		{fmt.Errorf("wrapped: %w", &smithy.GenericAPIError{Code: "ThrottlingException"}), model.ErrThrottled, "ThrottlingException"},
 		{ratelimit.QuotaExceededError{}, model.ErrThrottled, "RetryQuotaExceeded"},
-		{context.DeadlineExceeded, model.ErrOther, "Canceled"},
+		{context.DeadlineExceeded, model.ErrOther, "TimedOut"},
+		{fmt.Errorf("operation error: %w", context.Canceled), model.ErrCanceled, "Canceled"},
 		{errors.New("dial tcp: refused"), model.ErrOther, "Error"},
 	}
 	for _, tc := range tests {

@@ -191,10 +191,8 @@ func (col *collector) trails(ctx context.Context) {
 	for i, r := range results {
 		region := a.Regions[i]
 		if r.err != nil {
-			if r.err.Kind == model.ErrRegionDisabled {
-				a.Skipped = append(a.Skipped, model.SkippedRegion{Region: region, Reason: "credentials refused (" + r.err.Code + "): region not enabled"})
-				continue
-			}
+			// Every region here is enabled (DescribeRegions said so): an error, whatever its code, leaves the
+			// region's trails unknown. It never makes the region "not enabled".
 			a.RegionErrors[region] = r.err
 			regions = append(regions, region)
 			continue
@@ -536,8 +534,10 @@ func Classify(api, region string, err error) *model.CallError {
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			ce.Code = "Canceled"
+		if errors.Is(err, context.Canceled) {
+			ce.Kind, ce.Code = model.ErrCanceled, "Canceled"
+		} else if errors.Is(err, context.DeadlineExceeded) {
+			ce.Code = "TimedOut"
 		}
 		return ce
 	}
@@ -550,8 +550,9 @@ func Classify(api, region string, err error) *model.CallError {
 		"RequestLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException":
 		ce.Kind = model.ErrThrottled
 	case "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure":
-		// A disabled opt-in region refuses the credentials (prowler-cloud/prowler#1808).
-		ce.Kind = model.ErrRegionDisabled
+		// A disabled opt-in region refuses the credentials so (prowler-cloud/prowler#1808), but so do revoked or
+		// expired keys in an enabled one: the kind says what happened, not why.
+		ce.Kind = model.ErrCredentialsRefused
 	case "TrailNotFoundException", "NoSuchEntity", "ResourceNotFoundException":
 		ce.Kind = model.ErrNotFound
 	}

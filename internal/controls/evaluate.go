@@ -51,6 +51,7 @@ const (
 	NoTrail              = "NO_TRAIL"
 	RegionsUncovered     = "REGIONS_UNCOVERED"
 	PendingFirstDelivery = "PENDING_FIRST_DELIVERY"
+	CoverageUnknown      = "COVERAGE_UNKNOWN"
 )
 
 // verdict accumulates reasons, each with the status it implies; the finding's status is the worst of them.
@@ -477,6 +478,7 @@ func (e *evaluator) capture(a *model.Account) {
 	covered := map[string]string{}   // region -> covering trail ARN
 	deferred := map[string]string{}  // region -> org trail judged elsewhere (SKIPPED)
 	pendingBy := map[string]string{} // region -> trail ARN whose first delivery is pending
+	erredBy := map[string]string{}   // region -> trail ARN whose state could not be read (ERROR)
 	for _, t := range a.Trails {
 		mgmt := t.ManagementEvents == nil || *t.ManagementEvents
 		if !mgmt {
@@ -500,10 +502,16 @@ func (e *evaluator) capture(a *model.Account) {
 				deferred[r] = t.ARN
 			case model.StatusPending:
 				pendingBy[r] = t.ARN
+			case model.StatusError:
+				if _, ok := erredBy[r]; !ok {
+					erredBy[r] = t.ARN
+				}
 			}
 		}
 	}
 	var uncovered, unknown, deferredRegions, pending []string
+	erred := map[string][]string{} // trail ARN in ERROR -> regions that depend on it
+	var erredOrder []string
 	for _, r := range a.Regions {
 		if _, ok := covered[r]; ok {
 			continue
@@ -513,6 +521,13 @@ func (e *evaluator) capture(a *model.Account) {
 			deferredRegions = append(deferredRegions, r)
 		case pendingBy[r] != "":
 			pending = append(pending, r)
+		case erredBy[r] != "":
+			// A trail whose state is unknown may well capture the region: coverage is unknown, not missing.
+			arn := erredBy[r]
+			if erred[arn] == nil {
+				erredOrder = append(erredOrder, arn)
+			}
+			erred[arn] = append(erred[arn], r)
 		case a.RegionErrors[r] != nil:
 			unknown = append(unknown, r)
 		default:
@@ -523,6 +538,9 @@ func (e *evaluator) capture(a *model.Account) {
 		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region.", a.ID)
 	} else if len(uncovered) > 0 {
 		v.add(model.StatusFail, RegionsUncovered, "No healthy, integrated trail captures management events in %d of %d regions: %s.", len(uncovered), len(a.Regions), strings.Join(uncovered, ", "))
+	}
+	for _, arn := range erredOrder {
+		v.add(model.StatusError, CoverageUnknown, "Whether regions %s are captured is unknown: they rely on trail %s, whose state could not be read (see its finding).", strings.Join(erred[arn], ", "), arn)
 	}
 	for _, r := range unknown {
 		errorReason(v, "trails in "+r, a.RegionErrors[r])

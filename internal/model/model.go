@@ -164,8 +164,13 @@ const (
 	ErrAccessDenied   ErrorKind = "access_denied"
 	ErrThrottled      ErrorKind = "throttled"
 	ErrNotFound       ErrorKind = "not_found"
-	ErrRegionDisabled ErrorKind = "region_disabled"
-	ErrOther          ErrorKind = "other"
+	// ErrCredentialsRefused: the service refused the credentials (UnrecognizedClientException, InvalidClientTokenId,
+	// AuthFailure). Disabled opt-in regions answer so too, but whether a region is enabled is read from
+	// DescribeRegions, never guessed from this error.
+	ErrCredentialsRefused ErrorKind = "credentials_refused"
+	// ErrCanceled: the call was cut short because the run was interrupted or timed out; not a finding about AWS.
+	ErrCanceled ErrorKind = "canceled"
+	ErrOther    ErrorKind = "other"
 )
 
 // CallError is a failed AWS call: which API, where, and the AWS error code and message.

@@ -1,0 +1,71 @@
+package scan
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// TestAuthErrorInAnEnabledRegionIsAnError: an enabled region (DescribeRegions lists it) whose calls fail with the
+// authentication errors that disabled opt-in regions also return is not "not enabled": its trails were not seen, so
+// it is an ERROR, and the account's coverage is not known there (issue 11).
+func TestAuthErrorInAnEnabledRegionIsAnError(t *testing.T) {
+	for _, code := range []string{"UnrecognizedClientException", "InvalidClientTokenId"} {
+		t.Run(code, func(t *testing.T) {
+			r := scanScenario(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails: [{name: main, home_region: us-east-1, log_group: CT, role: R}]
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+faults: [{operation: cloudtrail:DescribeTrails, region: eu-west-1, error: `+code+`}]
+`, nil)
+			e := r.get(t, controls.IntegrationID, "arn:aws:cloudtrail:eu-west-1:111111111111:trail/*")
+			if e.Status != model.StatusError || !strings.Contains(e.Reasons[0].Message, code) {
+				t.Errorf("region error finding %s %+v", e.Status, e.Reasons)
+			}
+			for _, sk := range r.inv.Accounts[0].Skipped {
+				if sk.Region == "eu-west-1" {
+					t.Errorf("eu-west-1 reported as skipped: %s", sk.Reason)
+				}
+			}
+			// The single-region trail covers us-east-1; eu-west-1 is unknown, not uncovered and not skipped.
+			a := r.get(t, controls.CaptureID, acct)
+			if a.Status != model.StatusError || !strings.Contains(a.Reasons[0].Message, "eu-west-1") {
+				t.Errorf("account %s %+v, want ERROR naming eu-west-1", a.Status, a.Reasons)
+			}
+		})
+	}
+}
+
+// TestOrganizationTrailWithUnknownStateIsNotUncovered: when the organization trail's status cannot be read in the
+// management account, the trail is ERROR and every account's coverage is unknown through it: never FAIL
+// REGIONS_UNCOVERED with commands that create a duplicate trail (issue 11).
+func TestOrganizationTrailWithUnknownStateIsNotUncovered(t *testing.T) {
+	fault := `faults: [{operation: cloudtrail:GetTrailStatus, account: "111111111111", resource: "` + trailARN + `", error: AccessDeniedException}]`
+	r := scanScenario(t, fmt.Sprintf(orgScenario, fault), nil)
+	if f := r.get(t, controls.IntegrationID, trailARN); f.Status != model.StatusError {
+		t.Fatalf("org trail %s %+v", f.Status, f.Reasons)
+	}
+	for _, id := range []string{"111111111111", "333333333333"} {
+		a := r.get(t, controls.CaptureID, id)
+		if a.Status != model.StatusError {
+			t.Errorf("account %s: %s %+v, want ERROR", id, a.Status, a.Reasons)
+		}
+		for _, rs := range a.Reasons {
+			if rs.Code == controls.RegionsUncovered || rs.Code == controls.NoTrail {
+				t.Errorf("account %s: %s: %s", id, rs.Code, rs.Message)
+			}
+		}
+		if len(a.Commands) > 0 {
+			t.Errorf("account %s: fix commands for an unknown state: %v", id, a.Commands)
+		}
+		if !strings.Contains(a.Reasons[0].Message, trailARN) {
+			t.Errorf("account %s: the reason does not name the trail: %s", id, a.Reasons[0].Message)
+		}
+	}
+}

@@ -161,9 +161,9 @@ type ErrorKind string
 
 // Error kinds.
 const (
-	ErrAccessDenied   ErrorKind = "access_denied"
-	ErrThrottled      ErrorKind = "throttled"
-	ErrNotFound       ErrorKind = "not_found"
+	ErrAccessDenied ErrorKind = "access_denied"
+	ErrThrottled    ErrorKind = "throttled"
+	ErrNotFound     ErrorKind = "not_found"
 	// ErrCredentialsRefused: the service refused the credentials (UnrecognizedClientException, InvalidClientTokenId,
 	// AuthFailure). Disabled opt-in regions answer so too, but whether a region is enabled is read from
 	// DescribeRegions, never guessed from this error.

@@ -120,8 +120,10 @@ type Fault struct {
 	Rate         *float64 `yaml:"rate,omitempty"`
 	ThrottleRate float64  `yaml:"throttle_rate,omitempty"`
 	Count        int      `yaml:"count,omitempty"`
-	Latency      Duration `yaml:"latency,omitempty"`
-	Line         int      `yaml:"-"`
+	// After lets the first N matching calls through before the fault applies (a listing that breaks off part-way).
+	After   int      `yaml:"after,omitempty"`
+	Latency Duration `yaml:"latency,omitempty"`
+	Line    int      `yaml:"-"`
 }
 
 // Duration is a time.Duration written as Go duration text, with `d` for days allowed ("2d", "26h", "20ms").

@@ -184,15 +184,15 @@ type faultRule struct {
 	code, msg                          string
 	rate                               float64
 	throttle                           float64
-	count                              int
+	count, after                       int
 	latency                            time.Duration
 	mu                                 sync.Mutex
-	fired                              int
+	fired, passed                      int
 }
 
 func newFaultRule(f Fault) *faultRule {
 	fr := &faultRule{account: f.Account, region: f.Region, resource: f.Resource, code: f.Error, msg: f.Message,
-		throttle: f.ThrottleRate, count: f.Count, latency: time.Duration(f.Latency), rate: 1}
+		throttle: f.ThrottleRate, count: f.Count, after: f.After, latency: time.Duration(f.Latency), rate: 1}
 	if f.Rate != nil {
 		fr.rate = *f.Rate
 	}
@@ -229,6 +229,11 @@ func (f *faultRule) fire(c *call, s *Server) *apiError {
 		return nil
 	}
 	f.mu.Lock()
+	if f.passed < f.after {
+		f.passed++
+		f.mu.Unlock()
+		return nil
+	}
 	if f.count > 0 && f.fired >= f.count {
 		f.mu.Unlock()
 		return nil

@@ -38,14 +38,18 @@ account through the real AWS SDK, and print the report. Nothing leaves this mach
 			if err := o.settings.validate(); err != nil {
 				return err
 			}
+			st, err := o.store.openIfSet(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if st != nil {
+				defer st.Close()
+			}
 			r, err := runDemo(cmd.Context(), e, o)
 			if err != nil {
 				return err
 			}
-			if err := o.store.record(cmd.Context(), e, r); err != nil {
-				return err
-			}
-			return o.out.write(e, r)
+			return o.out.deliver(cmd.Context(), e, st, r)
 		},
 	}
 	o.out.bind(cmd)

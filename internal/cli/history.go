@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
 
@@ -22,17 +21,14 @@ type storeOptions struct {
 func (o *storeOptions) bind(cmd *cobra.Command, record bool) {
 	usage := "history store: a SQLite file or postgres://... (default " + store.DefaultPath() + ")"
 	if record {
-		usage = "record the scan in the history store: a SQLite file or postgres://... (bare --store: " + store.DefaultPath() + ")"
+		usage = "record the scan in the history store: a SQLite file, postgres://..., or \"default\" for " + store.DefaultPath()
 	}
 	cmd.Flags().StringVar(&o.dsn, "store", "", usage)
-	if record {
-		cmd.Flags().Lookup("store").NoOptDefVal = store.DefaultPath()
-	}
 }
 
 func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
 	dsn := o.dsn
-	if dsn == "" {
+	if dsn == "" || dsn == "default" {
 		dsn = store.DefaultPath()
 	}
 	s, err := store.Open(ctx, dsn)
@@ -42,22 +38,13 @@ func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
 	return s, nil
 }
 
-// record writes the report to the store when --store was given.
-func (o *storeOptions) record(ctx context.Context, e *env, r *report.Report) error {
+// openIfSet opens (and migrates) the store when --store was given, nil otherwise: before any scan, so that a store
+// that cannot be opened is a usage error that costs nothing.
+func (o *storeOptions) openIfSet(ctx context.Context) (*store.Store, error) {
 	if o.dsn == "" {
-		return nil
+		return nil, nil
 	}
-	s, err := o.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	id, err := s.Record(ctx, r)
-	if err != nil {
-		return &exitError{code: ExitIncomplete, err: err}
-	}
-	fmt.Fprintf(e.stderr, "recorded as scan %d\n", id)
-	return nil
+	return o.open(ctx)
 }
 
 func newHistoryCmd(e *env) *cobra.Command {
@@ -83,8 +70,12 @@ func newHistoryCmd(e *env) *cobra.Command {
 				return enc.Encode(scans)
 			}
 			for _, sc := range scans {
-				fmt.Fprintf(e.stdout, "%5d  %s  %d findings: %d FAIL, %d ERROR, %d WARN, %d PASS\n", sc.ID, sc.GeneratedAt.Format(time.RFC3339),
-					sc.Summary.Total, sc.Summary.ByStatus["FAIL"], sc.Summary.ByStatus["ERROR"], sc.Summary.ByStatus["WARN"], sc.Summary.ByStatus["PASS"])
+				incomplete := ""
+				if !sc.Complete {
+					incomplete = "  (incomplete)"
+				}
+				fmt.Fprintf(e.stdout, "%5d  %s  %d findings: %d FAIL, %d ERROR, %d WARN, %d PASS%s\n", sc.ID, sc.GeneratedAt.Format(time.RFC3339),
+					sc.Summary.Total, sc.Summary.ByStatus["FAIL"], sc.Summary.ByStatus["ERROR"], sc.Summary.ByStatus["WARN"], sc.Summary.ByStatus["PASS"], incomplete)
 			}
 			return nil
 		},
@@ -101,8 +92,10 @@ func newDiffCmd(e *env) *cobra.Command {
 		Use:   "diff [A] [B]",
 		Short: "Show the findings that are new, resolved or changed between two recorded scans (default: the last two)",
 		Long: `Compare two recorded scans by finding id: new = failing (FAIL, ERROR, WARN, UNKNOWN) in B and not in A; resolved =
-failing in A and not in B; changed = failing in both with another status or other reasons. --format json prints
-{"new": [...], "resolved": [...], "changed": [...]} with findings in the report schema.`,
+failing in A and not in B; changed = failing in both with another status or other reasons. When B was incomplete
+(the account listing broke off, an interrupted --partial scan), a failing finding absent from B is unseen, not
+resolved. --format json prints {"new": [...], "resolved": [...], "changed": [...], "unseen": [...]} with findings in
+the report schema.`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
@@ -125,17 +118,24 @@ failing in A and not in B; changed = failing in both with another status or othe
 			if err != nil {
 				return usageError("%v", err)
 			}
-			d := store.Compare(fa, fb)
+			complete, err := s.Complete(cmd.Context(), b)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			d := store.Compare(fa, fb, complete)
 			if format == "json" {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(d)
 			}
 			fmt.Fprintf(e.stdout, "scan %d -> scan %d: %d new, %d resolved, %d changed\n", a, b, len(d.New), len(d.Resolved), len(d.Changed))
+			if !complete {
+				fmt.Fprintf(e.stdout, "scan %d was incomplete: %d failing findings it did not see are unseen, not resolved\n", b, len(d.Unseen))
+			}
 			for _, g := range []struct {
 				name string
 				fs   []model.Finding
-			}{{"new", d.New}, {"resolved", d.Resolved}, {"changed", d.Changed}} {
+			}{{"new", d.New}, {"resolved", d.Resolved}, {"changed", d.Changed}, {"unseen", d.Unseen}} {
 				for _, f := range g.fs {
 					fmt.Fprintf(e.stdout, "%-9s %-8s %s %s\n", g.name, f.Status, f.ControlID, f.ResourceID)
 				}

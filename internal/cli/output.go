@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
+	"github.com/trailwatch/trailwatch/internal/store"
 )
 
 // version is set at build time with -ldflags "-X .../internal/cli.version=...".
@@ -35,7 +39,65 @@ func (o *outputOptions) bind(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.noColor, "no-color", false, "table: no colours even on a terminal")
 }
 
+// writeFileAtomic writes path through a temporary file in the same directory, renamed over path only once fully
+// written and synced: a failed or interrupted run never leaves a truncated report, nor touches the previous one.
+// Reports can hold account ids and resource names: the file is created 0600 (an existing file keeps its mode).
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	mode := os.FileMode(0o600)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// checkWritableDir fails, before any work, when a report could not be written at path: its directory is missing or
+// not writable.
+func checkWritableDir(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return usageError("%s %s: directory %s does not exist", flag, path, dir)
+	}
+	if !st.IsDir() {
+		return usageError("%s %s: %s is not a directory", flag, path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageError("%s %s: is a directory; name a file", flag, path)
+	}
+	f, err := os.CreateTemp(dir, ".trailwatch-write-check-*")
+	if err != nil {
+		return usageError("%s %s: directory %s is not writable: %v", flag, path, dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
 func (o *outputOptions) validate() error {
+	if err := checkWritableDir("--output", o.output); err != nil {
+		return err
+	}
 	ok := false
 	for _, f := range report.Formats {
 		ok = ok || f == o.format
@@ -53,35 +115,45 @@ var severityRank = map[string]int{"informational": 0, "low": 1, "medium": 2, "hi
 
 // write prints the report and returns the documented exit code as an error (nil for 0).
 func (o *outputOptions) write(e *env, r *report.Report) error {
-	var w io.Writer = e.stdout
-	var f *os.File
-	if o.output != "" {
-		var err error
-		if f, err = os.Create(o.output); err != nil {
-			return usageError("--output: %v", err)
-		}
-		w = f
-	}
 	x := extras()
-	x.Table = report.TableOptions{Color: !o.noColor && f == nil && isTerminal(e.stdout), Commands: o.commands}
-	err := report.Write(w, r, o.format, x)
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	x.Table = report.TableOptions{Color: !o.noColor && o.output == "" && isTerminal(e.stdout), Commands: o.commands}
+	if o.output == "" {
+		if err := report.Write(e.stdout, r, o.format, x); err != nil {
+			return &exitError{code: ExitIncomplete, err: err}
 		}
-		if err == nil {
-			fmt.Fprintf(e.stderr, "%s; report written to %s\n", report.SummaryLine(r), o.output)
-		}
+		return exitFor(r, o.failOn)
 	}
-	if err != nil {
-		return &exitError{code: ExitIncomplete, err: err}
+	if err := writeFileAtomic(o.output, func(w io.Writer) error { return report.Write(w, r, o.format, x) }); err != nil {
+		return &exitError{code: ExitIncomplete, err: fmt.Errorf("--output: %w", err)}
 	}
+	fmt.Fprintf(e.stderr, "%s; report written to %s\n", report.SummaryLine(r), o.output)
 	return exitFor(r, o.failOn)
 }
 
-// exitFor maps findings to the exit code: 1 when a FAIL at or above failOn exists (a definite failure outranks an
-// incomplete scan), else 2 when any ERROR exists, else 0.
+// deliver writes the report, then records it in the history store st when there is one: the report comes first, so a
+// busy or broken store never costs it. A store failure is said on stderr and makes the exit code 2 (incomplete).
+func (o *outputOptions) deliver(ctx context.Context, e *env, st *store.Store, r *report.Report) error {
+	exit := o.write(e, r)
+	var ee *exitError
+	if st == nil || errors.As(exit, &ee) && ee.err != nil {
+		return exit // no store, or the report itself could not be written
+	}
+	id, err := st.Record(ctx, r)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "trailwatch: the report was written, but recording it in the history store failed: %v\n", err)
+		return &exitError{code: ExitIncomplete}
+	}
+	fmt.Fprintf(e.stderr, "recorded as scan %d\n", id)
+	return exit
+}
+
+// exitFor maps findings to the exit code: 2 when the scan as a whole was incomplete (not every account was listed,
+// an interrupted --partial scan), whatever it found; else 1 when a FAIL at or above failOn exists (a definite failure
+// outranks an ERROR on one resource), else 2 when any ERROR exists, else 0.
 func exitFor(r *report.Report, failOn string) error {
+	if !r.Complete {
+		return &exitError{code: ExitIncomplete}
+	}
 	min := severityRank[strings.ToLower(failOn)]
 	failed, incomplete := false, false
 	for _, f := range r.Findings {

@@ -19,7 +19,15 @@ const (
 	ExitFailed     = 1 // a finding FAILed at or above --fail-on
 	ExitIncomplete = 2 // the scan was incomplete: ERROR findings
 	ExitUsage      = 3 // usage or configuration error
+	// ExitInterrupted: stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it). No report was written over
+	// an existing one; with --partial, a report marked "complete": false.
+	ExitInterrupted = 130
 )
+
+// interrupted is the error of a run stopped by a signal: how far it got.
+func interrupted(done, total int) error {
+	return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted after %d of %d accounts", done, total)}
+}
 
 // exitError carries an exit code up to Execute.
 type exitError struct {

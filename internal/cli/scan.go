@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ type scanOptions struct {
 	exceptions         exceptionOptions
 	store              storeOptions
 	securityHub        bool
+	partial            bool
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -57,13 +59,15 @@ With --org, scan every ACTIVE account of the organization (run from the manageme
 administrator): --role-name is assumed in each member, organization trails are judged once in the management account.
 
 Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity); 2 the scan was incomplete
-(ERROR findings); 3 usage or configuration error.`,
+(ERROR findings, an account listing that broke off, a history store that could not be written); 3 usage or
+configuration error; 130 interrupted (nothing written over --output unless --partial).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	o.bind(cmd)
 	o.store.bind(cmd, true)
 	cmd.Flags().BoolVar(&o.securityHub, "security-hub", false, "import the findings into AWS Security Hub (BatchImportFindings, from each finding's account and region)")
+	cmd.Flags().BoolVar(&o.partial, "partial", false, `when interrupted (Ctrl-C, SIGTERM), still write the report of the accounts finished, marked "complete": false`)
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
 	return cmd
@@ -94,6 +98,15 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	// The history store is opened (and migrated) before the first AWS call, so a bad --store costs no scan; it is
+	// written after the report, so a busy or broken store never costs the report either.
+	st, err := o.store.openIfSet(ctx)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+	}
 	sr, err := o.scan(ctx, e, time.Now().UTC(), nil)
 	if err != nil {
 		return err
@@ -105,9 +118,17 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if o.shard != "" {
 		r.Scope.Shard = o.shard
 	}
-	if err := o.store.record(ctx, e, r); err != nil {
-		return err
+	if sr.interrupted != nil {
+		// Only with --partial (scan refuses otherwise): the finished accounts, marked incomplete; not recorded.
+		if err := o.out.write(e, r); err != nil {
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.err != nil {
+				return err
+			}
+		}
+		return sr.interrupted
 	}
+	exit := o.out.deliver(ctx, e, st, r)
 	if o.securityHub {
 		n, failed, err := importToSecurityHub(ctx, sr, o, r)
 		fmt.Fprintf(e.stderr, "Security Hub: %d findings imported, %d failed\n", n, failed)
@@ -115,7 +136,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 			fmt.Fprintln(e.stderr, "trailwatch:", err)
 		}
 	}
-	return o.out.write(e, r)
+	return exit
 }
 
 // scanResult is a finished scan, with what reaches each account afterwards (for fixes).
@@ -125,6 +146,9 @@ type scanResult struct {
 	base      aws.Config
 	callerID  string
 	partition string
+	// interrupted is set (with --partial only) when a signal stopped the scan: inv and findings then hold only the
+	// accounts that finished, and inv says it is incomplete.
+	interrupted error
 }
 
 // scan runs the scan the flags describe, judging trails fixed at fixedAt PENDING until their first delivery.
@@ -169,6 +193,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 			Progress: bar.update,
 		})
 		bar.finish()
+		if err != nil && ctx.Err() != nil {
+			return nil, interrupted(0, 0)
+		}
 		if err != nil {
 			return nil, &exitError{code: ExitUsage, err: err}
 		}
@@ -182,6 +209,17 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings})
 	}
 	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
+	if ctx.Err() != nil {
+		// Interrupted: what was cut short is no finding about AWS. Keep only the accounts that finished.
+		total := len(res.inv.Accounts)
+		done := scan.DropUnfinished(res.inv)
+		if !o.partial {
+			return nil, interrupted(done, total)
+		}
+		res.interrupted = interrupted(done, total)
+		res.inv.Incomplete = append(res.inv.Incomplete, res.interrupted.Error()+" (SIGINT or SIGTERM); the rest were not scanned")
+		res.findings = controls.Evaluate(cat, res.inv, settings)
+	}
 	if res.findings, err = o.exceptions.apply(res.inv, res.findings, now); err != nil {
 		return nil, err
 	}

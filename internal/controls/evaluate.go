@@ -143,6 +143,7 @@ func (e *evaluator) run() []model.Finding {
 		e.regionErrors(a)
 		e.capture(a)
 	}
+	e.organization()
 	sort.SliceStable(e.findings, func(i, j int) bool {
 		a, b := e.findings[i], e.findings[j]
 		if a.AccountID != b.AccountID {
@@ -593,6 +594,23 @@ func (e *evaluator) capture(a *model.Account) {
 		f.Commands = captureCommands(a, e.inv.Partition)
 	}
 	e.findings = append(e.findings, f)
+}
+
+// organization reports an account listing that broke off as an ERROR on the organization: the accounts after the
+// break were not judged, so the capture control is unknown for them.
+func (e *evaluator) organization() {
+	o := e.inv.Organization
+	if o == nil || o.ListError == nil {
+		return
+	}
+	v := &verdict{}
+	errorReason(v, fmt.Sprintf("the organization's accounts after the first %d were not listed, so not judged", o.Listed), o.ListError)
+	part := e.inv.Partition
+	if part == "" {
+		part = "aws"
+	}
+	rid := fmt.Sprintf("arn:%s:organizations::%s:organization/%s", part, o.ManagementAccount, o.ID)
+	e.findings = append(e.findings, e.finding(CaptureID, o.ManagementAccount, "global", model.TypeOrganization, rid, v))
 }
 
 // orgID is the organization id any scanned account reported.

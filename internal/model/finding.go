@@ -33,6 +33,8 @@ const (
 	TypeTrail    = "AWS::CloudTrail::Trail"
 	TypeLogGroup = "AWS::Logs::LogGroup"
 	TypeAccount  = "AWS::::Account"
+	// TypeOrganization is an AWS Organizations organization (the type name Security Hub's ASFF uses for it).
+	TypeOrganization = "AwsOrganizationsOrganization"
 )
 
 // Reason explains a verdict with a stable code (docs/controls.md).

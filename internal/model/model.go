@@ -15,6 +15,21 @@ type Inventory struct {
 	Accounts    []*Account `json:"accounts"`
 	// SkippedAccounts are organization accounts not scanned (suspended, closed, filtered out), with the reason.
 	SkippedAccounts []SkippedAccount `json:"skipped_accounts,omitempty"`
+	// Organization is the organization an organization-wide scan listed; nil for account scans.
+	Organization *Organization `json:"organization,omitempty"`
+	// Incomplete says, one sentence each, what the scan was asked to see and did not (the account listing broke off,
+	// the run was interrupted). Empty for a complete scan. A finding absent from an incomplete scan is not resolved.
+	Incomplete []string `json:"incomplete,omitempty"`
+}
+
+// Organization is what an organization-wide scan read of the organization itself.
+type Organization struct {
+	ID                string `json:"id"`
+	ManagementAccount string `json:"management_account"`
+	// Listed is how many accounts ListAccounts returned; ListError is set when the listing broke off, so accounts
+	// after the Listed ones were neither listed nor scanned.
+	Listed    int        `json:"listed"`
+	ListError *CallError `json:"list_error,omitempty"`
 }
 
 // SkippedAccount is an account left out of the scan.

@@ -17,13 +17,17 @@ const SchemaVersion = 1
 
 // Report is one scan's result.
 type Report struct {
-	SchemaVersion int             `json:"schema_version"`
-	Tool          Tool            `json:"tool"`
-	GeneratedAt   time.Time       `json:"generated_at"`
-	Settings      Settings        `json:"settings"`
-	Scope         Scope           `json:"scope"`
-	Summary       Summary         `json:"summary"`
-	Findings      []model.Finding `json:"findings"`
+	SchemaVersion int       `json:"schema_version"`
+	Tool          Tool      `json:"tool"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	Settings      Settings  `json:"settings"`
+	Scope         Scope     `json:"scope"`
+	// Complete is false when the scan did not see everything it was asked to; Incomplete says what it missed.
+	// Findings absent from an incomplete report are unknown, not resolved.
+	Complete   bool            `json:"complete"`
+	Incomplete []string        `json:"incomplete,omitempty"`
+	Summary    Summary         `json:"summary"`
+	Findings   []model.Finding `json:"findings"`
 	// Inventory is what was collected; present in shard reports (--shard, --include-inventory) so that
 	// `trailwatch merge` can judge the union exactly as one scan would.
 	Inventory *model.Inventory `json:"inventory,omitempty"`
@@ -78,6 +82,7 @@ func Build(inv *model.Inventory, findings []model.Finding, settings Settings, ve
 	r := &Report{
 		SchemaVersion: SchemaVersion, Tool: Tool{Name: "trailwatch", Version: version},
 		GeneratedAt: inv.CollectedAt.UTC(), Settings: settings, Findings: findings,
+		Complete: len(inv.Incomplete) == 0, Incomplete: inv.Incomplete,
 		Scope: Scope{Partition: inv.Partition, Accounts: []ScopeAccount{}, Regions: []string{}},
 	}
 	if r.Findings == nil {
@@ -106,7 +111,7 @@ func Build(inv *model.Inventory, findings []model.Finding, settings Settings, ve
 // BuildIaC assembles the report of an infrastructure-as-code check.
 func BuildIaC(paths []string, files int, findings []model.Finding, settings Settings, version string, now time.Time) *Report {
 	r := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "trailwatch", Version: version}, GeneratedAt: now.UTC(),
-		Settings: settings, Findings: findings, Scope: Scope{Accounts: []ScopeAccount{}, Regions: []string{}, Paths: paths, Files: files}}
+		Complete: true, Settings: settings, Findings: findings, Scope: Scope{Accounts: []ScopeAccount{}, Regions: []string{}, Paths: paths, Files: files}}
 	if r.Findings == nil {
 		r.Findings = []model.Finding{}
 	}
@@ -140,7 +145,8 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 // ReadJSON reads a report written by WriteJSON, refusing other schema versions.
 func ReadJSON(rd io.Reader) (*Report, error) {
-	var r Report
+	// Reports written before "complete" existed were complete: an absent key keeps true.
+	r := Report{Complete: true}
 	if err := json.NewDecoder(rd).Decode(&r); err != nil {
 		return nil, fmt.Errorf("read JSON report: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -67,5 +68,34 @@ func TestOrganizationTrailWithUnknownStateIsNotUncovered(t *testing.T) {
 		if !strings.Contains(a.Reasons[0].Message, trailARN) {
 			t.Errorf("account %s: the reason does not name the trail: %s", id, a.Reasons[0].Message)
 		}
+	}
+}
+
+// TestAccountListingBreaksOff: ListAccounts fails (after retries) once the first page has arrived. The accounts
+// listed are scanned, the rest are not silently dropped: the inventory says it is incomplete, and the organization
+// gets an ERROR finding naming how many accounts were listed (issue 11).
+func TestAccountListingBreaksOff(t *testing.T) {
+	sc := awssim.Generate(awssim.GenOptions{Accounts: 50, Seed: 3, Regions: []string{"us-east-1"}})
+	sc.Faults = append(sc.Faults, awssim.Fault{Operation: "organizations:ListAccounts", After: 1, Error: "ServiceException"})
+	srv := startGenerated(t, sc)
+	r := runOrg(t, srv, mgmtID, OrgOptions{})
+	if len(r.inv.Accounts) != 20 {
+		t.Errorf("%d accounts scanned, want the first page's 20", len(r.inv.Accounts))
+	}
+	if len(r.inv.Incomplete) != 1 || !strings.Contains(r.inv.Incomplete[0], "after 20 accounts") {
+		t.Errorf("incomplete: %q", r.inv.Incomplete)
+	}
+	var org *model.Finding
+	for i, f := range r.findings {
+		if f.ResourceType == model.TypeOrganization {
+			org = &r.findings[i]
+		}
+	}
+	if org == nil {
+		t.Fatal("no finding on the organization")
+	}
+	if org.Status != model.StatusError || org.AccountID != mgmtID || !strings.Contains(org.Reasons[0].Message, "ServiceException") ||
+		!strings.HasPrefix(org.ResourceID, "arn:aws:organizations::"+mgmtID+":organization/o-") {
+		t.Errorf("organization finding: %+v", *org)
 	}
 }

@@ -143,7 +143,11 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 			s.judgedByShard = true
 		}
 	}
+	listed := 0
 	listErr := org.ListAccounts(ctx, orgAPI, func(m org.Member) {
+		mu.Lock()
+		listed++
+		mu.Unlock()
 		if m.ID == found.ManagementAccount && mgmtScanned {
 			mu.Lock()
 			members[0].Name, members[0].Email = m.Name, m.Email
@@ -156,8 +160,14 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	if listErr != nil && len(members) <= 1 {
 		return nil, nil, fmt.Errorf("list the organization's accounts from account %s (run from the management account or a delegated administrator): %w", callerID, listErr)
 	}
-	if listErr != nil {
-		o.Collect.Logger.Error("the account listing broke off; the accounts listed so far were scanned", "error", listErr.Error())
+	inv.Organization = &model.Organization{ID: found.ID, ManagementAccount: found.ManagementAccount, Listed: listed}
+	if listErr != nil && ctx.Err() == nil {
+		// The accounts after the break were neither listed nor scanned: an ERROR on the organization and an incomplete
+		// scan, so that nobody reads their absence as "nothing failing there" (a diff would call their FAILs resolved).
+		ce := collect.Classify("organizations:ListAccounts", "", listErr)
+		inv.Organization.ListError = ce
+		inv.Incomplete = append(inv.Incomplete, fmt.Sprintf("the organization's account listing broke off after %d accounts (%s: %s); accounts after them were not scanned", listed, ce.Code, ce.Message))
+		o.Collect.Logger.Error("the account listing broke off; the accounts listed so far were scanned", "listed", listed, "error", listErr.Error())
 	}
 	<-ousDone
 	for i, m := range members {
@@ -282,6 +292,11 @@ func Merge(invs []*model.Inventory) *model.Inventory {
 	for _, inv := range invs {
 		if out.Partition == "" {
 			out.Partition = inv.Partition
+		}
+		// What any shard missed, the union missed too.
+		out.Incomplete = append(out.Incomplete, inv.Incomplete...)
+		if o := inv.Organization; o != nil && (out.Organization == nil || o.ListError != nil) {
+			out.Organization = o
 		}
 		if inv.CollectedAt.After(out.CollectedAt) {
 			out.CollectedAt = inv.CollectedAt

@@ -71,3 +71,41 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 	}
 	return inv, controls.Evaluate(cat, inv, o.Settings)
 }
+
+// DropUnfinished removes from an interrupted scan's inventory every account whose collection was cut short (any read
+// that ended in cancellation), listing it as skipped instead, and returns how many accounts finished. What a
+// cancellation cut short says nothing about AWS: it must become neither an ERROR nor a verdict.
+func DropUnfinished(inv *model.Inventory) int {
+	var kept []*model.Account
+	for _, a := range inv.Accounts {
+		if a == nil {
+			continue
+		}
+		if !unfinished(a) {
+			kept = append(kept, a)
+			continue
+		}
+		inv.SkippedAccounts = append(inv.SkippedAccounts, model.SkippedAccount{ID: a.ID, Name: a.Name, Reason: "not finished: the scan was interrupted"})
+	}
+	inv.Accounts = kept
+	sort.Slice(inv.SkippedAccounts, func(i, j int) bool { return inv.SkippedAccounts[i].ID < inv.SkippedAccounts[j].ID })
+	return len(kept)
+}
+
+func unfinished(a *model.Account) bool {
+	canceled := func(e *model.CallError) bool { return e != nil && e.Kind == model.ErrCanceled }
+	if canceled(a.Error) {
+		return true
+	}
+	for _, e := range a.RegionErrors {
+		if canceled(e) {
+			return true
+		}
+	}
+	for _, t := range a.Trails {
+		if canceled(t.StatusErr) || canceled(t.SelectorsErr) || canceled(t.LogGroupErr) || canceled(t.RoleErr) {
+			return true
+		}
+	}
+	return false
+}

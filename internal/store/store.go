@@ -56,7 +56,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("open store %s: %w", dsn, err)
 		}
-		source = "file:" + dsn + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+		// Writers take the lock at BEGIN (immediate), where the busy timeout applies; a store busy with another
+		// writer (a concurrent scan, a backup) is waited for up to a minute before the write fails.
+		source = "file:" + dsn + "?_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
@@ -148,6 +150,8 @@ type Scan struct {
 	RecordedAt  time.Time      `json:"recorded_at"`
 	ToolVersion string         `json:"tool_version"`
 	Summary     report.Summary `json:"summary"`
+	// Complete is false for a scan that did not see everything it was asked to (report.Report.Complete).
+	Complete bool `json:"complete"`
 }
 
 // Record writes a report as one scan, in one transaction, and updates when each finding was first and last seen.
@@ -166,12 +170,16 @@ func (s *Store) Record(ctx context.Context, r *report.Report) (int64, error) {
 	}
 	defer tx.Rollback()
 	var id int64
-	insert := `INSERT INTO scans (generated_at, recorded_at, tool_version, summary, report) VALUES (?, ?, ?, ?, ?)`
+	insert := `INSERT INTO scans (generated_at, recorded_at, tool_version, summary, report, complete) VALUES (?, ?, ?, ?, ?, ?)`
+	complete := 0
+	if r.Complete {
+		complete = 1
+	}
 	if s.dialect == "postgres" {
-		err = tx.QueryRowContext(ctx, s.q(insert+" RETURNING id"), gen, time.Now().UTC().Format(time.RFC3339Nano), r.Tool.Version, string(sum), string(full)).Scan(&id)
+		err = tx.QueryRowContext(ctx, s.q(insert+" RETURNING id"), gen, time.Now().UTC().Format(time.RFC3339Nano), r.Tool.Version, string(sum), string(full), complete).Scan(&id)
 	} else {
 		var res sql.Result
-		if res, err = tx.ExecContext(ctx, insert, gen, time.Now().UTC().Format(time.RFC3339Nano), r.Tool.Version, string(sum), string(full)); err == nil {
+		if res, err = tx.ExecContext(ctx, insert, gen, time.Now().UTC().Format(time.RFC3339Nano), r.Tool.Version, string(sum), string(full), complete); err == nil {
 			id, err = res.LastInsertId()
 		}
 	}
@@ -200,7 +208,7 @@ func (s *Store) Record(ctx context.Context, r *report.Report) (int64, error) {
 
 // Scans lists recorded scans, newest first.
 func (s *Store) Scans(ctx context.Context) ([]Scan, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, generated_at, recorded_at, tool_version, summary FROM scans ORDER BY id DESC`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, generated_at, recorded_at, tool_version, summary, complete FROM scans ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list scans: %w", err)
 	}
@@ -209,9 +217,11 @@ func (s *Store) Scans(ctx context.Context) ([]Scan, error) {
 	for rows.Next() {
 		var sc Scan
 		var gen, rec, sum string
-		if err := rows.Scan(&sc.ID, &gen, &rec, &sc.ToolVersion, &sum); err != nil {
+		var complete int
+		if err := rows.Scan(&sc.ID, &gen, &rec, &sc.ToolVersion, &sum, &complete); err != nil {
 			return nil, err
 		}
+		sc.Complete = complete != 0
 		sc.GeneratedAt, _ = time.Parse(time.RFC3339Nano, gen)
 		sc.RecordedAt, _ = time.Parse(time.RFC3339Nano, rec)
 		_ = json.Unmarshal([]byte(sum), &sc.Summary)
@@ -275,6 +285,21 @@ type Diff struct {
 	New      []model.Finding `json:"new"`
 	Resolved []model.Finding `json:"resolved"`
 	Changed  []model.Finding `json:"changed"`
+	// Unseen are findings failing before and absent from a later scan that was incomplete: not resolved, unknown.
+	Unseen []model.Finding `json:"unseen"`
+}
+
+// Complete reports whether a recorded scan saw everything it was asked to.
+func (s *Store) Complete(ctx context.Context, scanID int64) (bool, error) {
+	var complete int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT complete FROM scans WHERE id = ?`), scanID).Scan(&complete)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("no recorded scan %d", scanID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("read scan %d: %w", scanID, err)
+	}
+	return complete != 0, nil
 }
 
 func failing(st model.Status) bool {
@@ -283,9 +308,10 @@ func failing(st model.Status) bool {
 
 // Compare diffs two scans' findings by stable id: new = failing now and not before (absent or passing), resolved =
 // failing before and not now (the finding, as it is in the later scan, or as it was when absent), changed = failing in
-// both with another status or other reason codes.
-func Compare(before, after []model.Finding) Diff {
-	d := Diff{New: []model.Finding{}, Resolved: []model.Finding{}, Changed: []model.Finding{}}
+// both with another status or other reason codes. When the later scan was incomplete (afterComplete false), a failing
+// finding absent from it is unseen, not resolved: the scan did not look.
+func Compare(before, after []model.Finding, afterComplete bool) Diff {
+	d := Diff{New: []model.Finding{}, Resolved: []model.Finding{}, Changed: []model.Finding{}, Unseen: []model.Finding{}}
 	prev := map[string]model.Finding{}
 	for _, f := range before {
 		prev[f.ID] = f
@@ -305,7 +331,11 @@ func Compare(before, after []model.Finding) Diff {
 	}
 	for _, p := range before {
 		if !seen[p.ID] && failing(p.Status) {
-			d.Resolved = append(d.Resolved, p)
+			if afterComplete {
+				d.Resolved = append(d.Resolved, p)
+			} else {
+				d.Unseen = append(d.Unseen, p)
+			}
 		}
 	}
 	return d

@@ -109,11 +109,11 @@ func historyAcrossThreeScans(t *testing.T, s *Store) {
 		}
 		return fs
 	}
-	d := Compare(get(id1), get(id2))
+	d := Compare(get(id1), get(id2), true)
 	if ids(d.Resolved) != aaa || len(d.New) != 0 {
 		t.Errorf("scan 1 -> 2: %+v", d)
 	}
-	d = Compare(get(id2), get(id3))
+	d = Compare(get(id2), get(id3), true)
 	if ids(d.New) != bbb || len(d.Resolved) != 0 {
 		t.Errorf("scan 2 -> 3: new %s resolved %s", ids(d.New), ids(d.Resolved))
 	}

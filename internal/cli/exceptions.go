@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/exceptions"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -37,6 +38,17 @@ func (o *exceptionOptions) load(now time.Time) (*exceptions.Set, error) {
 	}
 	s, err := exceptions.Load(path, now, o.maxDays)
 	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	cat, err := controls.Load()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, c := range cat.Controls {
+		ids = append(ids, c.ID)
+	}
+	if err := s.CheckControls(ids); err != nil {
 		return nil, usageError("%v", err)
 	}
 	return s, nil

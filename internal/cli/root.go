@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
 // Exit codes (docs/output.md).
@@ -59,6 +62,10 @@ type env struct {
 func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(e)
+	if err := checkSingleDashLongFlags(root, args); err != nil {
+		fmt.Fprintln(stderr, "trailwatch:", err)
+		return ExitUsage
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -108,5 +115,60 @@ func newRoot(e *env) *cobra.Command {
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: ExitUsage, err: err} })
 	root.AddCommand(newSimCmd(e), newScanCmd(e), newMergeCmd(e), newIaCCmd(e), newFixCmd(e), newGuardrailsCmd(e), newExceptionsCmd(e), newReportCmd(e), newHistoryCmd(e), newDiffCmd(e), newDemoCmd(e), newControlsCmd(e))
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command group (fix, sim, guardrails, exceptions) answer an unknown
+// sub-command with exit 3 and the nearest one, instead of printing its help and exiting 0. A bare group prints help.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		refuseUnknownSubcommands(c)
+	}
+	if cmd.Parent() == nil || !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		var names []string
+		for _, sub := range c.Commands() {
+			names = append(names, sub.Name())
+		}
+		return usageError("unknown command %q for %q%s (see %s --help)", args[0], c.CommandPath(), suggest.DidYouMean(args[0], names), c.CommandPath())
+	}
+}
+
+// checkSingleDashLongFlags refuses a long flag written with one dash ("-org"): pflag would read it as the shorthand
+// -o with the value "rg" and write a report to a file named rg.
+func checkSingleDashLongFlags(root *cobra.Command, args []string) error {
+	long := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	for i, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if i > 0 && strings.HasPrefix(args[i-1], "--") && !strings.Contains(args[i-1], "=") && !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if len(a) < 3 || a[0] != '-' || a[1] == '-' {
+			continue
+		}
+		name, _, _ := strings.Cut(a[1:], "=")
+		if long[name] {
+			return usageError("%s: long flags take two dashes: --%s", a, a[1:])
+		}
+	}
+	return nil
 }

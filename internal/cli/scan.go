@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +19,10 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/partition"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
+	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
 type scanOptions struct {
@@ -171,9 +174,21 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
 		return nil, usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
 	}
+	if err := validateRegions(o.region, o.regions); err != nil {
+		return nil, err
+	}
+	if _, err := o.exceptions.load(now); err != nil {
+		return nil, err // a bad exceptions file costs no scan
+	}
 	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts})
 	if err != nil {
 		return nil, usageError("load AWS configuration: %v", err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted(0, 0)
+		}
+		return nil, usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws sso login)", err)
 	}
 	cat, err := controls.Load()
 	if err != nil {
@@ -228,6 +243,29 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		res.callerID = aws.ToString(id.Account)
 	}
 	return res, nil
+}
+
+// validateRegions checks --region and --regions against the regions of the AWS partitions, before any call: a typo
+// or upper case would otherwise be "not enabled in this account" and silently scan nothing there.
+func validateRegions(region string, regions []string) error {
+	known := partition.AllRegions()
+	check := func(flag, r string) error {
+		if !slices.Contains(known, r) {
+			return usageError("%s %q: not an AWS region%s", flag, r, suggest.DidYouMean(r, known))
+		}
+		return nil
+	}
+	if region != "" {
+		if err := check("--region", region); err != nil {
+			return err
+		}
+	}
+	for _, r := range regions {
+		if err := check("--regions", r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // config reaches an account scanned by this scan.

@@ -5,7 +5,9 @@ package exceptions
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/policy"
+	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
 // Exception is one entry of the file.
@@ -47,6 +50,22 @@ type Set struct {
 	used       map[*Exception]bool
 }
 
+// CheckControls fails, naming each entry's file and line and the nearest known id, when an exception names a control
+// that does not exist: a typo would otherwise mute nothing and say nothing.
+func (s *Set) CheckControls(known []string) error {
+	var errs []string
+	for _, x := range s.Exceptions {
+		if x.Control == "*" || slices.Contains(known, x.Control) {
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("%s:%d: control: %q is not a control id%s (trailwatch controls lists them)", x.File, x.Line, x.Control, suggest.DidYouMean(x.Control, known)))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
 // Load reads and validates an exceptions file: every error names the file, the line and the field.
 func Load(path string, now time.Time, maxDays int) (*Set, error) {
 	data, err := os.ReadFile(path)
@@ -67,10 +86,13 @@ var knownKeys = map[string]bool{"control": true, "resources": true, "accounts": 
 // Parse reads exceptions text; maxDays caps how far ahead an expiry may be (0: no cap).
 func Parse(file string, data []byte, now time.Time, maxDays int) (*Set, error) {
 	var root yaml.Node
+	s := &Set{File: file, used: map[*Exception]bool{}}
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return s, nil // an empty or comment-only file: no exceptions
+		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	s := &Set{File: file, used: map[*Exception]bool{}}
 	if len(root.Content) == 0 {
 		return s, nil
 	}
@@ -82,6 +104,9 @@ func Parse(file string, data []byte, now time.Time, maxDays int) (*Set, error) {
 		} else {
 			return nil, fmt.Errorf("%s:%d: unknown key %q: the file holds `exceptions:`", file, top.Content[i].Line, top.Content[i].Value)
 		}
+	}
+	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" || list != nil && list.Kind == yaml.ScalarNode && list.Tag == "!!null" {
+		return s, nil // `exceptions:` with nothing under it yet
 	}
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("%s:%d: want `exceptions:` with a list of entries", file, top.Line)

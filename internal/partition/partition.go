@@ -1,6 +1,7 @@
 // Package partition knows the AWS partitions and their regions: which are enabled by default and which are opt-in.
 // Source: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html (regions launched before
-// 2019-03-20 are enabled by default; later ones are opt-in).
+// 2019-03-20 are enabled by default; later ones are opt-in); the region list is botocore's endpoints.json (34
+// commercial regions, ap-east-2 Taipei and ap-southeast-6 New Zealand the newest).
 package partition
 
 import "sort"
@@ -37,6 +38,20 @@ func (p Partition) contains(l []string, r string) bool {
 	return false
 }
 
+// Names lists the partitions trailwatch knows.
+var Names = []string{"aws", "aws-us-gov", "aws-cn"}
+
+// AllRegions lists every region of every known partition, sorted.
+func AllRegions() []string {
+	var out []string
+	for _, n := range Names {
+		p, _ := Lookup(n)
+		out = append(out, p.All()...)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Lookup returns the partition named name.
 func Lookup(name string) (Partition, bool) {
 	switch name {
@@ -47,7 +62,7 @@ func Lookup(name string) (Partition, bool) {
 				"ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1",
 				"eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "sa-east-1"},
 			OptIn: []string{"af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-				"ap-southeast-7", "ca-west-1", "eu-south-1", "eu-south-2", "eu-central-2", "il-central-1", "me-south-1",
+				"ap-southeast-7", "ap-east-2", "ap-southeast-6", "ca-west-1", "eu-south-1", "eu-south-2", "eu-central-2", "il-central-1", "me-south-1",
 				"me-central-1", "mx-central-1"},
 			DNS: "amazonaws.com",
 		}, true

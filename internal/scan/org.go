@@ -20,6 +20,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
 // OrgOptions tune an organization-wide scan.
@@ -68,16 +69,22 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 
 	// The OU tree: needed before selection when --ous narrows the scan, else read alongside.
 	var ous map[string]org.OUPath
+	var ouErr error
 	ousDone := make(chan struct{})
 	go func() {
 		defer close(ousDone)
-		var err error
-		if ous, err = org.OUs(ctx, orgAPI); err != nil {
-			o.Collect.Logger.Warn("organizational units not read; findings carry no OU", "error", err.Error())
+		if ous, ouErr = org.OUs(ctx, orgAPI); ouErr != nil {
+			o.Collect.Logger.Warn("organizational units not read; findings carry no OU", "error", ouErr.Error())
 		}
 	}()
 	if len(o.Filter.OUs) > 0 {
 		<-ousDone
+		if ouErr != nil {
+			return nil, nil, fmt.Errorf("--ous: the organization's OUs could not be read: %w", ouErr)
+		}
+		if err := checkOUs(o.Filter.OUs, ous); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	s := &orgScan{o: o, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
@@ -144,9 +151,11 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		}
 	}
 	listed := 0
+	listedIDs := map[string]bool{}
 	listErr := org.ListAccounts(ctx, orgAPI, func(m org.Member) {
 		mu.Lock()
 		listed++
+		listedIDs[m.ID] = true
 		mu.Unlock()
 		if m.ID == found.ManagementAccount && mgmtScanned {
 			mu.Lock()
@@ -159,6 +168,23 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	wg.Wait()
 	if listErr != nil && len(members) <= 1 {
 		return nil, nil, fmt.Errorf("list the organization's accounts from account %s (run from the management account or a delegated administrator): %w", callerID, listErr)
+	}
+	if listErr == nil && len(o.Filter.Accounts) > 0 {
+		var unknown []string
+		for _, id := range o.Filter.Accounts {
+			if !listedIDs[id] {
+				unknown = append(unknown, id)
+			}
+		}
+		if len(unknown) == len(o.Filter.Accounts) {
+			return nil, nil, fmt.Errorf("--accounts %s: no such account in organization %s", strings.Join(unknown, ","), found.ID)
+		}
+		if len(unknown) > 0 {
+			inv.Incomplete = append(inv.Incomplete, fmt.Sprintf("--accounts named %s, which organization %s does not have: not scanned", strings.Join(unknown, ", "), found.ID))
+		}
+	}
+	if listErr == nil && len(members) == 0 && o.Filter.ShardCount == 0 && (len(o.Filter.Accounts) > 0 || len(o.Filter.OUs) > 0) {
+		return nil, nil, fmt.Errorf("the account selection (--accounts, --exclude-accounts, --ous) matches no ACTIVE account of organization %s", found.ID)
 	}
 	inv.Organization = &model.Organization{ID: found.ID, ManagementAccount: found.ManagementAccount, Listed: listed}
 	if listErr != nil && ctx.Err() == nil {
@@ -191,6 +217,33 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	}
 	inv.CollectedAt = now
 	return inv, controls.Evaluate(cat, inv, o.Settings), nil
+}
+
+// checkOUs fails when an --ous entry names no organizational unit that holds accounts (by id or by path), or when the
+// OU tree could not be read at all: a typo would otherwise select nothing, silently.
+func checkOUs(want []string, ous map[string]org.OUPath) error {
+	known := map[string]bool{}
+	var names []string
+	for _, p := range ous {
+		for _, id := range p.IDs {
+			known[id] = true
+		}
+		parts := strings.Split(p.Path, "/")
+		for i := range parts {
+			path := strings.Join(parts[:i+1], "/")
+			if path != "" && !known[path] {
+				known[path] = true
+				names = append(names, path)
+			}
+		}
+	}
+	sort.Strings(names)
+	for _, w := range want {
+		if !known[w] {
+			return fmt.Errorf("--ous %q: no organizational unit with that id or path holds accounts%s (paths are names from the root, such as Workloads/Prod)", w, suggest.DidYouMean(w, names))
+		}
+	}
+	return nil
 }
 
 // orgScan is the state of one organization scan.

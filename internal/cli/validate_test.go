@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestValidationBeforeWork: what can be checked before the first AWS call is, with exit 3 and a message that says
+// what to fix (issue 10 §4). The simulator's counters prove that no CloudTrail call was made.
+func TestValidationBeforeWork(t *testing.T) {
+	dir := t.TempDir()
+	badControl := filepath.Join(dir, "exceptions.yaml")
+	os.WriteFile(badControl, []byte(`exceptions:
+  - control: cloudtrail-cloudwach-integration
+    resources: ["arn:aws:cloudtrail:*"]
+    owner: a@example.com
+    reason: testing
+    expires: `+time.Now().UTC().AddDate(0, 3, 0).Format("2006-01-02")+`
+`), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"upper-case region", []string{"scan", "--regions", "US-EAST-1"}, `--regions "US-EAST-1": not an AWS region; did you mean us-east-1?`},
+		{"typo region", []string{"scan", "--regions", "us-east-1,eu-wset-1"}, "did you mean eu-west-1?"},
+		{"typo home region", []string{"scan", "--region", "us-est-1"}, `--region "us-est-1"`},
+		{"unknown control in exceptions", []string{"scan", "--exceptions", badControl}, `exceptions.yaml:2: control: "cloudtrail-cloudwach-integration" is not a control id; did you mean cloudtrail-cloudwatch-integration?`},
+		{"output directory missing", []string{"scan", "-o", filepath.Join(dir, "missing", "r.json")}, "does not exist"},
+		{"output is a directory", []string{"scan", "-o", dir}, "is a directory"},
+		{"typo OU", []string{"scan", "--org", "--ous", "Workloads/Prd"}, "did you mean Workloads/Prod?"},
+		{"unknown account", []string{"scan", "--org", "--accounts", "999999999999"}, "no such account"},
+		{"single-dash long flag", []string{"scan", "-org"}, "-org: long flags take two dashes: --org"},
+		{"typo sub-command", []string{"fix", "plna"}, `unknown command "plna" for "trailwatch fix"; did you mean plan?`},
+		{"typo command", []string{"scna"}, "unknown command"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := simWith(t, 6)
+			code, out, errs := run(t, tc.args...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, want %d with %q\nstderr: %s\nstdout: %.200s", code, ExitUsage, tc.want, errs, out)
+			}
+			if n := srv.CallsTo("cloudtrail:*"); n != 0 {
+				t.Errorf("%d CloudTrail calls before the input was refused", n)
+			}
+		})
+	}
+	if _, err := os.Stat("rg"); err == nil {
+		t.Error("-org wrote a file named rg")
+	}
+}
+
+// TestNoCredentials: with no credentials anywhere the scan stops before any call, exit 3, and says so (instead of a
+// report for account "").
+func TestNoCredentials(t *testing.T) {
+	srv := simWith(t, 2)
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": ""} {
+		t.Setenv(k, v)
+	}
+	code, out, errs := run(t, "scan", "--format", "json")
+	if code != ExitUsage || !strings.Contains(errs, "no AWS credentials found") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+	if out != "" {
+		t.Errorf("a report was printed: %.200s", out)
+	}
+	if n := srv.CallsTo("*"); n != 0 {
+		t.Errorf("%d AWS calls", n)
+	}
+}
+
+// TestEmptyExceptionsFile: an empty or comment-only exceptions file is an empty list, not EOF and exit 3 (issue 11).
+func TestEmptyExceptionsFile(t *testing.T) {
+	for name, text := range map[string]string{"empty": "", "comment": "# nothing excepted yet\n", "empty list": "exceptions:\n"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "exceptions.yaml")
+			os.WriteFile(path, []byte(text), 0o600)
+			if code, _, errs := run(t, "demo", "--exceptions", path, "--format", "json"); code != ExitOK {
+				t.Errorf("exit %d: %s", code, errs)
+			}
+		})
+	}
+}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"reflect"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +32,12 @@ func newReportCmd(e *env) *cobra.Command {
 			r, err := report.ReadJSON(f)
 			if err != nil {
 				return usageError("--from %s: %v", from, err)
+			}
+			// The summary is derived from the findings: recompute it, so that an edited file cannot show counts its
+			// findings do not bear out.
+			if s := report.Summarize(r.Findings); !reflect.DeepEqual(s, r.Summary) {
+				fmt.Fprintf(e.stderr, "trailwatch: --from %s: its summary (%d findings) disagrees with its findings (%d); the summary was recomputed\n", from, r.Summary.Total, s.Total)
+				r.Summary = s
 			}
 			return o.write(e, r)
 		},

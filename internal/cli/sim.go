@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -15,6 +17,21 @@ type simOptions struct {
 	addr         string
 	rateLimits   bool
 	scenarioTime bool
+	allowRemote  bool
+	envFile      string
+}
+
+// checkLoopback refuses a listen address that is not loopback unless allowed: the simulator's keys are printed and its
+// admin endpoint (clock, counters) has no authentication.
+func checkLoopback(addr string, allow bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError("--addr %q: want host:port, for example 127.0.0.1:4566", addr)
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() || allow {
+		return nil
+	}
+	return usageError("--addr %q is not a loopback address: the simulator and its admin endpoint have no authentication; add --allow-remote to serve on it anyway", addr)
 }
 
 func newSimCmd(e *env) *cobra.Command {
@@ -25,13 +42,24 @@ func newSimCmd(e *env) *cobra.Command {
 		Short: "Serve a scenario on loopback and print the environment to point aws and trailwatch at it",
 		Long: `Serve a simulated AWS world on 127.0.0.1 until interrupted. It first prints shell export lines for the
 management account (or the first account): AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-then a commented key pair for each other account. The keys are the simulator's own, not AWS credentials.
+AWS_DEFAULT_REGION, then a commented key pair for each other account. The keys are the simulator's own, not AWS
+credentials. --env-file writes the same lines to a file (mode 0600) once the simulator listens, so a shell can run it
+in the background and source the file:
 
-  eval "$(trailwatch sim serve --scenario examples/organization.yaml | head -n 4)"   # in another shell`,
+  trailwatch sim serve --scenario examples/organization.yaml --env-file sim.env &
+  until [ -s sim.env ]; do sleep 0.1; done; . ./sim.env
+
+It refuses a non-loopback --addr unless --allow-remote: it has no authentication, its admin endpoint included.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.scenario == "" {
 				return usageError("sim serve: --scenario FILE is required (see docs/scenario.md and examples/)")
+			}
+			if err := checkLoopback(o.addr, o.allowRemote); err != nil {
+				return err
+			}
+			if err := checkWritableDir("--env-file", o.envFile); err != nil {
+				return err
 			}
 			sc, err := awssim.LoadScenario(o.scenario)
 			if err != nil {
@@ -56,14 +84,23 @@ then a commented key pair for each other account. The keys are the simulator's o
 					region = a.Regions[0]
 				}
 			}
-			fmt.Fprintf(e.stdout, "export AWS_ENDPOINT_URL=%s\n", srv.URL)
-			fmt.Fprintf(e.stdout, "export AWS_ACCESS_KEY_ID=%s\n", accts[0].AccessKeyID)
-			fmt.Fprintf(e.stdout, "export AWS_SECRET_ACCESS_KEY=%s\n", accts[0].SecretAccessKey)
-			fmt.Fprintf(e.stdout, "export AWS_REGION=%s\n", region)
+			var env strings.Builder
+			fmt.Fprintf(&env, "export AWS_ENDPOINT_URL=%s\n", srv.URL)
+			fmt.Fprintf(&env, "export AWS_ACCESS_KEY_ID=%s\n", accts[0].AccessKeyID)
+			fmt.Fprintf(&env, "export AWS_SECRET_ACCESS_KEY=%s\n", accts[0].SecretAccessKey)
+			fmt.Fprintf(&env, "export AWS_REGION=%s\n", region)
+			fmt.Fprintf(&env, "export AWS_DEFAULT_REGION=%s\n", region)
 			for _, a := range accts[1:] {
-				fmt.Fprintf(e.stdout, "# account %s: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", a.AccountID, a.AccessKeyID, a.SecretAccessKey)
+				fmt.Fprintf(&env, "# account %s: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", a.AccountID, a.AccessKeyID, a.SecretAccessKey)
 			}
-			fmt.Fprintf(e.stderr, "simulator serving %s on %s (admin: %s/_sim/counters, %s/_sim/clock); Ctrl-C to stop\n",
+			fmt.Fprint(e.stdout, env.String())
+			if o.envFile != "" {
+				if err := writeFileAtomic(o.envFile, func(w io.Writer) error { _, err := io.WriteString(w, env.String()); return err }); err != nil {
+					srv.Close()
+					return usageError("--env-file: %v", err)
+				}
+			}
+			fmt.Fprintf(e.stderr, "simulator serving %s on %s (admin: %s/_sim/counters, %s/_sim/clock, unauthenticated); Ctrl-C to stop\n",
 				strings.TrimSpace(o.scenario), srv.URL, srv.URL, srv.URL)
 			<-cmd.Context().Done()
 			return srv.Close()
@@ -72,7 +109,9 @@ then a commented key pair for each other account. The keys are the simulator's o
 	serve.Flags().StringVar(&o.scenario, "scenario", "", "scenario file (YAML, docs/scenario.md)")
 	serve.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address")
 	serve.Flags().BoolVar(&o.rateLimits, "rate-limits", false, "enforce AWS's per-account, per-region request rates")
-	serve.Flags().BoolVar(&o.scenarioTime, "scenario-time", false, "start the clock at the scenario's `now` instead of the real time")
+	serve.Flags().BoolVar(&o.scenarioTime, "scenario-time", false, "start the clock at the scenario's `now` time instead of the real time")
+	serve.Flags().BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --addr (the simulator has no authentication)")
+	serve.Flags().StringVar(&o.envFile, "env-file", "", "also write the export lines to FILE (mode 0600) once listening")
 	g := &genOptions{}
 	gen := &cobra.Command{
 		Use:   "generate --accounts N",

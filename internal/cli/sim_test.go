@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -51,5 +54,37 @@ func TestSimServe(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	if code := <-done; code != 0 {
 		t.Errorf("exit %d after interrupt", code)
+	}
+}
+
+// TestSimServeEnvFileAndLoopback: --env-file holds the export lines (AWS_DEFAULT_REGION too) once the simulator
+// listens, created 0600; a non-loopback --addr is refused without --allow-remote (issues 10 §6, 11).
+func TestSimServeEnvFileAndLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.10:4566"} {
+		code, _, errs := run(t, "sim", "serve", "--scenario", "../../examples/organization.yaml", "--addr", addr)
+		if code != ExitUsage || !strings.Contains(errs, "not a loopback address") {
+			t.Errorf("--addr %s: exit %d %s", addr, code, errs)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "sim.env")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- Execute(ctx, []string{"sim", "serve", "--scenario", "../../examples/organization.yaml", "--env-file", path}, strings.NewReader(""), io.Discard, io.Discard)
+	}()
+	var text []byte
+	for len(text) == 0 {
+		text, _ = os.ReadFile(path)
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(string(text), "export AWS_DEFAULT_REGION=us-east-1\n") || !strings.Contains(string(text), "export AWS_ENDPOINT_URL=http://127.0.0.1:") {
+		t.Errorf("env file:\n%s", text)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("env file mode %v", st.Mode().Perm())
 	}
 }

@@ -86,3 +86,23 @@ func TestEmptyExceptionsFile(t *testing.T) {
 		})
 	}
 }
+
+// TestReportFromRecomputesTheSummary: a saved report whose summary was edited is converted with the summary its
+// findings bear out, and the disagreement is said (issue 11).
+func TestReportFromRecomputesTheSummary(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "scan.json")
+	if code, _, errs := run(t, "demo", "--format", "json", "-o", in); code != 0 {
+		t.Fatalf("demo: %d %s", code, errs)
+	}
+	b, _ := os.ReadFile(in)
+	edited := strings.Replace(string(b), `"FAIL": 8`, `"FAIL": 0`, 1)
+	if edited == string(b) {
+		t.Fatal("the demo report has no \"FAIL\": 8 to edit")
+	}
+	os.WriteFile(in, []byte(edited), 0o600)
+	code, out, errs := run(t, "report", "--from", in, "--format", "table")
+	if code != 0 || !strings.Contains(errs, "summary was recomputed") || !strings.Contains(out, "Summary: 8 FAIL") {
+		t.Errorf("exit %d\nstderr %s\nstdout tail %s", code, errs, out[max(0, len(out)-200):])
+	}
+}

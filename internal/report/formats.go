@@ -78,12 +78,25 @@ func WriteCSV(w io.Writer, r *Report, frameworks map[string][]string) error {
 			f.Region, f.ResourceType, f.ResourceID, strings.Join(codes, ";"), strings.Join(msgs, "\n"), strings.Join(f.Notes, "\n"),
 			f.Remediation, strings.Join(f.Commands, "\n"), f.Fix, exOwner, exReason, exExpires, exTicket, file, line,
 			strings.Join(frameworks[f.ControlID], "; ")}
+		for i := range row {
+			row[i] = csvSafe(row[i])
+		}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvSafe neutralises a cell a spreadsheet would run as a formula (OWASP "CSV injection": a leading =, +, -, @, tab
+// or carriage return) by prefixing a single quote. Names and messages in findings come from AWS accounts, which
+// anyone able to name a trail or log group controls.
+func csvSafe(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 type junitSuites struct {

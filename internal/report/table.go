@@ -40,11 +40,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 				ew.printf("File %s\n", f.Location.File)
 				lastAcct = f.Location.File
 			}
-			status := fmt.Sprintf("%-7s", f.Status)
-			if o.Color {
-				status = colors[f.Status] + status + "\x1b[0m"
-			}
-			ew.printf("  %s %s (line %d)\n", status, f.ResourceID, f.Location.Line)
+			ew.printf("  %s %s (line %d)\n", statusCell(f.Status, o.Color), f.ResourceID, f.Location.Line)
 			for _, rs := range f.Reasons {
 				ew.printf("          %s: %s\n", rs.Code, rs.Message)
 			}
@@ -80,16 +76,15 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 			ew.printf("  %s\n", f.Region)
 			lastRegion = f.Region
 		}
-		status := fmt.Sprintf("%-7s", f.Status)
-		if o.Color {
-			status = colors[f.Status] + status + "\x1b[0m"
-		}
-		ew.printf("    %s %-34s %s\n", status, f.ControlID, f.ResourceID)
+		ew.printf("    %s %-34s %s\n", statusCell(f.Status, o.Color), f.ControlID, f.ResourceID)
 		for _, rs := range f.Reasons {
 			ew.printf("            %s: %s\n", rs.Code, rs.Message)
 		}
 		for _, n := range f.Notes {
 			ew.printf("            note: %s\n", n)
+		}
+		if x := f.Exception; x != nil {
+			ew.printf("            muted by exception at %s (owner %s, until %s): %s; status without it: %s\n", x.Where, x.Owner, x.Expires, x.Reason, f.MutedStatus)
 		}
 		if o.Commands {
 			for _, c := range f.Commands {
@@ -104,6 +99,12 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 		if a.Error != nil {
 			ew.printf("Account %s could not be scanned: %s\n", a.ID, a.Error.Error())
 		}
+	}
+	for _, a := range r.Scope.SkippedAccounts {
+		ew.printf("Account %s skipped: %s\n", a.ID, a.Reason)
+	}
+	for _, why := range r.Incomplete {
+		ew.printf("INCOMPLETE: %s\n", why)
 	}
 	ew.printf("%s\n", SummaryLine(r))
 	return ew.err
@@ -132,8 +133,60 @@ type errWriter struct {
 	err error
 }
 
+// trusted is table text trailwatch made itself (a coloured status): printed as is.
+type trusted string
+
+func statusCell(st model.Status, color bool) trusted {
+	cell := fmt.Sprintf("%-7s", st)
+	if color {
+		return trusted(colors[st] + cell + "\x1b[0m")
+	}
+	return trusted(cell)
+}
+
+// printf prints with every string argument made safe for a terminal: names and messages come from AWS accounts, and
+// a trail named with an escape sequence must not rewrite the screen.
 func (e *errWriter) printf(format string, args ...any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = terminalSafe(v)
+		case trusted:
+			args[i] = string(v)
+		}
+	}
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// terminalSafe replaces control characters (C0, DEL, C1: ANSI escape sequences among them) and Unicode
+// bidirectional overrides with visible escapes such as \x1b and \u202e.
+func terminalSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0xfeff
 }

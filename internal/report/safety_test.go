@@ -1,0 +1,67 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// hostile is a report whose AWS-side names carry terminal escapes, a bidi override and spreadsheet formulas: anyone
+// who may name a trail or an account controls these strings (issue 11).
+func hostile() *Report {
+	inv := &model.Inventory{CollectedAt: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), Accounts: []*model.Account{{ID: "111111111111", Name: "=cmd|' /C calc'!A0", Regions: []string{"us-east-1"}}}}
+	f := model.Finding{ID: "x", ControlID: "cloudtrail-cloudwatch-integration", Status: model.StatusFail, AccountID: "111111111111",
+		AccountName: "=cmd|' /C calc'!A0", Region: "us-east-1",
+		ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/\x1b[2J\x1b]0;pwned\x07evil\u202e",
+		Reasons:    []model.Reason{{Code: "NOT_INTEGRATED", Message: "+SUM(1,1) and @risk -1"}}}
+	return Build(inv, []model.Finding{f}, Settings{}, "test")
+}
+
+func TestTableEscapesControlCharacters(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, hostile(), TableOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	// The only escape sequences left are the status colours trailwatch adds itself.
+	stripped := strings.NewReplacer(colors[model.StatusFail], "", "\x1b[0m", "").Replace(out)
+	for _, bad := range []string{"\x1b", "\x07", "\u202e"} {
+		if strings.Contains(stripped, bad) {
+			t.Errorf("table output contains %q:\n%q", bad, out)
+		}
+	}
+	if !strings.Contains(out, `trail/\x1b[2J\x1b]0;pwned\x07evil\u202e`) {
+		t.Errorf("the name is not shown escaped:\n%s", out)
+	}
+}
+
+func TestCSVNeutralisesFormulas(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteCSV(&b, hostile(), nil); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	row := rows[1]
+	if got := row[col["account_name"]]; got != "'=cmd|' /C calc'!A0" {
+		t.Errorf("account_name %q", got)
+	}
+	if got := row[col["reasons"]]; strings.HasPrefix(got, "+") || strings.HasPrefix(got, "=") {
+		t.Errorf("reasons %q", got)
+	}
+	for i, cell := range row {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			t.Errorf("%s starts with a formula character: %q", rows[0][i], cell)
+		}
+	}
+}

@@ -105,6 +105,12 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 	if err := remediate.CheckRetention(o.retention); err != nil {
 		return remediate.Options{}, usageError("--retention-days: %v", err)
 	}
+	if err := remediate.CheckNameTemplate("--log-group-name", o.groupName); err != nil {
+		return remediate.Options{}, usageError("%v", err)
+	}
+	if err := remediate.CheckNameTemplate("--delivery-role-name", o.roleName); err != nil {
+		return remediate.Options{}, usageError("%v", err)
+	}
 	tags := map[string]string{}
 	for _, kv := range o.tags {
 		k, v, ok := strings.Cut(kv, "=")

@@ -233,7 +233,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		}
 		res.interrupted = interrupted(done, total)
 		res.inv.Incomplete = append(res.inv.Incomplete, res.interrupted.Error()+" (SIGINT or SIGTERM); the rest were not scanned")
-		res.findings = controls.Evaluate(cat, res.inv, settings)
+		res.findings = scan.Judge(cat, res.inv, settings)
 	}
 	if res.findings, err = o.exceptions.apply(res.inv, res.findings, now); err != nil {
 		return nil, err

@@ -261,7 +261,6 @@ func (e *evaluator) integration(vw view) {
 
 func (e *evaluator) emit(t *model.Trail, v *verdict) {
 	f := e.finding(IntegrationID, t.OwnerAccount, t.HomeRegion, model.TypeTrail, t.ARN, v)
-	f.Commands = integrationCommands(t, f, e.inv.Partition, e.orgID())
 	e.verdicts[t.ARN] = f.Status
 	e.findings = append(e.findings, f)
 }
@@ -439,11 +438,7 @@ func (e *evaluator) retention(vw view) {
 		}
 	}
 	v.note("Receives events from trail %s.", t.ARN)
-	f := e.finding(RetentionID, acct, region, model.TypeLogGroup, rid, v)
-	if f.Status == model.StatusFail {
-		f.Commands = []string{fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, ShellQuote(name), nextRetention(e.s.MinRetentionDays))}
-	}
-	e.findings = append(e.findings, f)
+	e.findings = append(e.findings, e.finding(RetentionID, acct, region, model.TypeLogGroup, rid, v))
 }
 
 // regionErrors reports each region whose trail listing failed as an ERROR on "every trail homed there"
@@ -577,23 +572,7 @@ func (e *evaluator) capture(a *model.Account) {
 	for _, sk := range a.Skipped {
 		v.note("Region %s not scanned: %s.", sk.Region, sk.Reason)
 	}
-	// When the account has its own multi-region trail for management events, fixing that trail covers every region:
-	// point at it rather than create another trail.
-	var candidate string
-	for _, t := range a.Trails {
-		if !t.OwnedElsewhere && t.MultiRegion && (t.ManagementEvents == nil || *t.ManagementEvents) {
-			candidate = t.ARN
-			break
-		}
-	}
-	if candidate != "" && v.status == model.StatusFail {
-		v.note("Fixing trail %s (see its finding) covers every region.", candidate)
-	}
-	f := e.finding(CaptureID, a.ID, "global", model.TypeAccount, rid, v)
-	if f.Status == model.StatusFail && candidate == "" {
-		f.Commands = captureCommands(a, e.inv.Partition)
-	}
-	e.findings = append(e.findings, f)
+	e.findings = append(e.findings, e.finding(CaptureID, a.ID, "global", model.TypeAccount, rid, v))
 }
 
 // organization reports an account listing that broke off as an ERROR on the organization: the accounts after the
@@ -654,8 +633,8 @@ func PartitionOf(arn string) string {
 // ValidRetentionDays lists the retention values PutRetentionPolicy accepts (logs/2014-03-28 service model).
 var ValidRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
-// nextRetention is the smallest retention CloudWatch Logs accepts that is at least min days.
-func nextRetention(min int) int {
+// NextRetention is the smallest retention CloudWatch Logs accepts that is at least min days.
+func NextRetention(min int) int {
 	for _, d := range ValidRetentionDays {
 		if d >= min {
 			return d

@@ -157,8 +157,8 @@ func TestCatalogComplete(t *testing.T) {
 
 func TestNextRetention(t *testing.T) {
 	for min, want := range map[int]int{1: 1, 2: 3, 365: 365, 366: 400, 5000: 3653} {
-		if got := nextRetention(min); got != want {
-			t.Errorf("nextRetention(%d) = %d, want %d", min, got, want)
+		if got := NextRetention(min); got != want {
+			t.Errorf("NextRetention(%d) = %d, want %d", min, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type Plan struct {
 	GeneratedAt   time.Time `json:"generated_at"`
 	Steps         []Step    `json:"steps"`
 	Refused       []Refusal `json:"refused"`
+	// ReliesOn maps a trail to the resources whose steps also fix it: a log group, role or delivery permission it
+	// shares with a trail planned before it is created or written once, in that trail's steps.
+	ReliesOn map[string][]string `json:"relies_on,omitempty"`
 }
 
 // Step is one AWS API call with its exact parameters and the equivalent AWS CLI command.
@@ -82,20 +86,43 @@ func CheckRetention(d int) error {
 	return fmt.Errorf("retention %d days is not one CloudWatch Logs accepts: %v", d, controls.ValidRetentionDays)
 }
 
-// PolicyName is the inline policy trailwatch writes on a delivery role.
+// PolicyName prefixes the inline policies trailwatch writes on a delivery role: one per log group the role delivers to
+// (PolicyNameFor), so that two trails sharing a role never overwrite each other's permission.
 const PolicyName = "TrailwatchCloudWatchLogsDelivery"
+
+// PolicyNameFor is the inline policy name for delivery to one log group: PolicyName, a dash and the group name with
+// the characters IAM refuses in policy names ([\w+=,.@-] only) replaced by "-", at most 128 characters.
+func PolicyNameFor(group string) string {
+	b := []byte(PolicyName + "-" + group)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0) {
+			b[i] = '-'
+		}
+	}
+	return truncate(string(b), 128)
+}
+
+// CheckNameTemplate validates a --log-group-name or --delivery-role-name template: at most one "%s" (the trail name)
+// and no other "%" verb. Without "%s" every trail shares the one name, which the plan then creates once.
+func CheckNameTemplate(flag, tmpl string) error {
+	if strings.TrimSpace(tmpl) == "" {
+		return fmt.Errorf("%s is empty", flag)
+	}
+	if n := strings.Count(tmpl, "%s"); n > 1 {
+		return fmt.Errorf("%s %q: at most one %%s (the trail name), found %d", flag, tmpl, n)
+	}
+	if strings.Contains(strings.ReplaceAll(tmpl, "%s", ""), "%") {
+		return fmt.Errorf("%s %q: only %%s (the trail name) may follow a %%", flag, tmpl)
+	}
+	return nil
+}
+
+// nameFrom fills a name template with the trail name.
+func nameFrom(tmpl, trail string) string { return strings.Replace(tmpl, "%s", trail, 1) }
 
 // NewPlan plans the fix of every failing trail and short-retention log group in the findings.
 func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
-	if o.LogGroupName == "" {
-		o.LogGroupName = "aws-cloudtrail-logs/%s"
-	}
-	if o.RoleName == "" {
-		o.RoleName = "CloudTrailCloudWatchLogs-%s"
-	}
-	if o.RetentionDays == 0 {
-		o.RetentionDays = 365
-	}
+	o = withDefaults(o)
 	p := &Plan{SchemaVersion: SchemaVersion, GeneratedAt: o.Now.UTC(), Steps: []Step{}, Refused: []Refusal{}}
 	trails := map[string]*model.Trail{}
 	accounts := map[string]*model.Account{}
@@ -118,7 +145,17 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		}
 		return false
 	}
+	groupTrails := map[string][]string{} // log group ARN (without ":*") -> the trails delivering to it
+	for _, t := range trails {
+		if t.LogGroupARN != "" {
+			g := strings.TrimSuffix(t.LogGroupARN, ":*")
+			groupTrails[g] = append(groupTrails[g], t.ARN)
+		}
+	}
 	fixedGroups := map[string]bool{}
+	// What earlier trails' steps already create or write, per account: a log group or role is created once, a
+	// delivery policy for a role and log group written once, however many trails share them.
+	done := map[string]string{} // step key -> the resource whose steps hold it
 	for _, f := range findings {
 		if f.ControlID != controls.IntegrationID || f.Status != model.StatusFail || f.ResourceType != model.TypeTrail {
 			continue
@@ -137,11 +174,22 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			continue
 		}
 		for _, s := range steps {
+			key := stepKey(s)
+			if by, ok := done[key]; ok {
+				if by != s.ResourceID && !slices.Contains(p.ReliesOn[s.ResourceID], by) {
+					if p.ReliesOn == nil {
+						p.ReliesOn = map[string][]string{}
+					}
+					p.ReliesOn[s.ResourceID] = append(p.ReliesOn[s.ResourceID], by)
+				}
+				continue
+			}
+			done[key] = s.ResourceID
 			if s.Action == CreateLogGroup || s.Action == PutRetentionPolicy {
 				fixedGroups[s.AccountID+"/"+s.Region+"/"+s.Params["logGroupName"].(string)] = true
 			}
+			p.Steps = append(p.Steps, s)
 		}
-		p.Steps = append(p.Steps, steps...)
 	}
 	for _, f := range findings {
 		if f.ControlID != controls.RetentionID || f.Status != model.StatusFail || !want(o.Accounts, f.AccountID) {
@@ -151,10 +199,39 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		if fixedGroups[f.AccountID+"/"+f.Region+"/"+name] {
 			continue
 		}
+		if o.Excluded != nil {
+			// An exception on the log group (or on the trail that delivers to it, for the same control family)
+			// keeps every step off it.
+			if ex, why := o.Excluded(f.ResourceID); ex {
+				p.Refused = append(p.Refused, Refusal{ResourceID: f.ResourceID, AccountID: f.AccountID, Reason: "excluded by an exception: " + why})
+				continue
+			}
+		}
+		if len(o.Trails) > 0 && !slices.ContainsFunc(groupTrails[strings.TrimSuffix(f.ResourceID, ":*")], func(arn string) bool { return want(o.Trails, arn) }) {
+			continue // --trails narrows the plan to those trails and the log groups they deliver to
+		}
 		p.Steps = append(p.Steps, retentionStep(f.AccountID, f.Region, name, f.ResourceID, o.RetentionDays, "retention is below the minimum"))
 	}
 	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].AccountID < p.Steps[j].AccountID })
 	return p
+}
+
+// nothingToChange opens the refusal of a trail whose pipeline is in place but which still fails.
+const nothingToChange = "nothing to change automatically"
+
+// stepKey identifies what a step changes, so that trails sharing a log group or role do not repeat (and break) it:
+// a second CreateRole fails with EntityAlreadyExists, a second CreateLogGroup with ResourceAlreadyExistsException.
+// UpdateTrail and StartLogging change one trail each and are never shared.
+func stepKey(s Step) string {
+	switch s.Action {
+	case CreateLogGroup, PutRetentionPolicy:
+		return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + fmt.Sprint(s.Params["logGroupName"])
+	case CreateRole, UpdateAssumeRolePolicy:
+		return s.AccountID + "|" + s.Action + "|" + fmt.Sprint(s.Params["RoleName"])
+	case PutRolePolicy:
+		return s.AccountID + "|" + s.Action + "|" + fmt.Sprint(s.Params["RoleName"]) + "|" + fmt.Sprint(s.Params["PolicyName"])
+	}
+	return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + s.ResourceID
 }
 
 // refuse says why a trail must not be touched from here, or "".
@@ -189,7 +266,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		group = groupNameOf(t.LogGroupARN)
 	}
 	if group == "" {
-		group = fmt.Sprintf(o.LogGroupName, t.Name)
+		group = nameFrom(o.LogGroupName, t.Name)
 	}
 	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing]
 	if groupMissing {
@@ -218,7 +295,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	} else if t.RoleARN != "" {
 		roleName, roleARN = t.RoleARN[strings.LastIndex(t.RoleARN, "/")+1:], t.RoleARN
 	} else {
-		roleName = truncate(fmt.Sprintf(o.RoleName, t.Name), 64)
+		roleName = truncate(nameFrom(o.RoleName, t.Name), 64)
 		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, owner, roleName)
 	}
 	roleMissing := t.RoleARN == "" || t.Role == nil || !t.Role.Exists
@@ -235,10 +312,10 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": controls.TrustPolicy},
 			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
 	}
-	if roleMissing || has[controls.RoleCannotWrite] || groupMissing || !canWrite(t.Role, part, region, owner, group) {
+	if roleMissing || has[controls.RoleCannotWrite] || !canWrite(t.Role, part, region, owner, group) {
 		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
-			map[string]any{"RoleName": roleName, "PolicyName": PolicyName, "PolicyDocument": doc},
-			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(roleName), PolicyName, controls.ShellQuote(doc)))
+			map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group), "PolicyDocument": doc},
+			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(roleName), PolicyNameFor(group), controls.ShellQuote(doc)))
 	}
 	if t.LogGroupARN != groupARN || t.RoleARN != roleARN {
 		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN},
@@ -253,7 +330,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 			codes = append(codes, c)
 		}
 		sort.Strings(codes)
-		return nil, "nothing to change automatically: the log group and role are in place (" + strings.Join(codes, ", ") + "); read the delivery error and check the role's permissions boundary and SCPs"
+		return nil, nothingToChange + ": the log group and role are in place (" + strings.Join(codes, ", ") + "); read the delivery error and check the role's permissions boundary and SCPs"
 	}
 	return steps, ""
 }

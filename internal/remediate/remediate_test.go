@@ -1,6 +1,7 @@
-package remediate
+package remediate_test
 
 import (
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -94,14 +95,14 @@ accounts:
 func TestPlanApplyEveryReason(t *testing.T) {
 	e := newEnv(t, broken)
 	inv, fs := e.scan(acct, nil)
-	p := NewPlan(inv, fs, Options{Now: e.srv.Now()})
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
 	actions := map[string][]string{}
 	for _, s := range p.Steps {
 		actions[s.ResourceID] = append(actions[s.ResourceID], s.Action)
 	}
 	want := map[string]string{
 		arn("not-integrated"): "CreateLogGroup PutRetentionPolicy CreateRole PutRolePolicy UpdateTrail",
-		arn("group-gone"):     "CreateLogGroup PutRetentionPolicy PutRolePolicy",
+		arn("group-gone"):     "CreateLogGroup PutRetentionPolicy", // the role may already write a group of that name
 		arn("role-gone"):      "CreateRole PutRolePolicy",
 		arn("untrusted"):      "UpdateAssumeRolePolicy",
 		arn("weak"):           "PutRolePolicy",
@@ -117,8 +118,8 @@ func TestPlanApplyEveryReason(t *testing.T) {
 		t.Errorf("refused %+v", p.Refused)
 	}
 	var buf bytes.Buffer
-	j := NewJournal(&buf, "arn:aws:iam::111111111111:user/trailwatch-sim", e.srv.Now)
-	res := Apply(context.Background(), NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, ApplyOptions{})
+	j := remediate.NewJournal(&buf, "arn:aws:iam::111111111111:user/trailwatch-sim", e.srv.Now)
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{})
 	fixed := map[string]time.Time{}
 	for _, r := range res {
 		if r.Error != "" {
@@ -131,7 +132,7 @@ func TestPlanApplyEveryReason(t *testing.T) {
 	if len(lines) != len(p.Steps) {
 		t.Errorf("%d journal lines for %d steps", len(lines), len(p.Steps))
 	}
-	var first Entry
+	var first remediate.Entry
 	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.Who == "" || first.AccountID != acct || first.Result != "ok" || first.Time.IsZero() {
 		t.Errorf("journal entry %+v %v", first, err)
 	}
@@ -150,11 +151,11 @@ func TestPlanApplyEveryReason(t *testing.T) {
 			t.Errorf("%s after the first delivery: %s", id, got)
 		}
 	}
-	if again := NewPlan(inv, fs, Options{Now: e.srv.Now()}); len(again.Steps) != 0 {
+	if again := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()}); len(again.Steps) != 0 {
 		t.Errorf("a second plan has steps: %+v", again.Steps)
 	}
 	// Re-applying the old plan changes nothing and fails nothing.
-	res = Apply(context.Background(), NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, NewJournal(nil, "x", nil), ApplyOptions{})
+	res = remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, remediate.NewJournal(nil, "x", nil), remediate.ApplyOptions{})
 	for _, r := range res {
 		if r.Error != "" || len(r.Undone) > 0 {
 			t.Errorf("re-apply %s: %+v", r.ResourceID, r)
@@ -181,12 +182,12 @@ faults:
   - {operation: cloudtrail:UpdateTrail, resource: denied, error: AccessDeniedException}
 `)
 	inv, fs := e.scan(acct, nil)
-	p := NewPlan(inv, fs, Options{Now: e.srv.Now()})
-	j := NewJournal(nil, "tester", nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	j := remediate.NewJournal(nil, "tester", nil)
 	var slept []time.Duration
-	res := Apply(context.Background(), NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, ApplyOptions{
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{
 		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }})
-	byID := map[string]TrailResult{}
+	byID := map[string]remediate.TrailResult{}
 	for _, r := range res {
 		byID[r.ResourceID] = r
 	}
@@ -195,7 +196,7 @@ faults:
 	}
 	attempts := 0
 	for _, en := range j.Entries() {
-		if en.ResourceID == arn("slow-iam") && en.Action == UpdateTrail {
+		if en.ResourceID == arn("slow-iam") && en.Action == remediate.UpdateTrail {
 			attempts++
 		}
 	}
@@ -226,16 +227,16 @@ accounts:
   - {id: "333333333333", regions: [us-east-1]}
 `)
 	inv, fs := e.scan("333333333333", nil)
-	p := NewPlan(inv, fs, Options{Now: e.srv.Now()})
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
 	if len(p.Steps) != 0 || len(p.Refused) != 1 || !strings.Contains(p.Refused[0].Reason, "account 111111111111") {
 		t.Errorf("plan %+v", p)
 	}
 	// From the management account the same trail is fixed, with the o-<org id> streams in the policy.
 	inv, fs = e.scan(acct, nil)
-	p = NewPlan(inv, fs, Options{Now: e.srv.Now()})
+	p = remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
 	doc := ""
 	for _, s := range p.Steps {
-		if s.Action == PutRolePolicy {
+		if s.Action == remediate.PutRolePolicy {
 			doc = s.Params["PolicyDocument"].(string)
 		}
 	}
@@ -247,16 +248,16 @@ accounts:
 func TestReadPlanRejectsBadInput(t *testing.T) {
 	for _, in := range []string{`{`, `{"schema_version":2}`, `{"schema_version":1,"steps":[{"action":"DeleteTrail","account_id":"1","region":"r"}]}`,
 		`{"schema_version":1,"steps":[{"action":"UpdateTrail"}]}`} {
-		if _, err := ReadPlan([]byte(in)); err == nil {
+		if _, err := remediate.ReadPlan([]byte(in)); err == nil {
 			t.Errorf("ReadPlan(%s) accepted", in)
 		}
 	}
-	if err := CheckRetention(366); err == nil {
+	if err := remediate.CheckRetention(366); err == nil {
 		t.Error("retention 366 accepted")
 	}
 }
 
-// TestIAMPropagationPhysics: with the simulator's IAM propagation delay, UpdateTrail with a role created moments ago
+// TestIAMPropagationPhysics: with the simulator's IAM propagation delay, remediate.UpdateTrail with a role created moments ago
 // fails as it does in AWS, and apply retries until IAM has propagated the role (the sleeps advance the clock).
 func TestIAMPropagationPhysics(t *testing.T) {
 	e := newEnv(t, `
@@ -267,16 +268,16 @@ accounts:
     trails: [{name: fresh, home_region: us-east-1}]
 `)
 	inv, fs := e.scan(acct, nil)
-	p := NewPlan(inv, fs, Options{Now: e.srv.Now()})
-	j := NewJournal(nil, "tester", nil)
-	res := Apply(context.Background(), NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, ApplyOptions{
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	j := remediate.NewJournal(nil, "tester", nil)
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{
 		Sleep: func(_ context.Context, d time.Duration) error { e.srv.Advance(d); return nil }})
 	if len(res) != 1 || res[0].Error != "" {
 		t.Fatalf("apply %+v", res)
 	}
 	var attempts []string
 	for _, en := range j.Entries() {
-		if en.Action == UpdateTrail {
+		if en.Action == remediate.UpdateTrail {
 			attempts = append(attempts, en.Result)
 		}
 	}

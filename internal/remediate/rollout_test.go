@@ -1,6 +1,7 @@
-package remediate
+package remediate_test
 
 import (
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"context"
 	"fmt"
 	"strings"
@@ -18,7 +19,7 @@ import (
 // account in the second batch cannot be fixed, so the third batch is never touched.
 func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 	sc := &awssim.Scenario{Now: "2026-11-22T12:00:00Z"}
-	var infos []AccountInfo
+	var infos []remediate.AccountInfo
 	for i := 0; i < 30; i++ {
 		id := fmt.Sprintf("%012d", 200000000000+i)
 		env := "development"
@@ -27,7 +28,7 @@ func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 		}
 		sc.Accounts = append(sc.Accounts, awssim.Account{ID: id, Name: fmt.Sprintf("acct-%02d", i), Regions: []string{"us-east-1"},
 			Tags: map[string]string{"environment": env}, Trails: []awssim.Trail{{Name: "local", HomeRegion: "us-east-1"}}})
-		infos = append(infos, AccountInfo{ID: id, Name: fmt.Sprintf("acct-%02d", i), Tags: map[string]string{"environment": env}})
+		infos = append(infos, remediate.AccountInfo{ID: id, Name: fmt.Sprintf("acct-%02d", i), Tags: map[string]string{"environment": env}})
 	}
 	// Production accounts are 0, 3, ..., 27 (10 of them): batch 1. Batch 2 holds acct-01, -02, -04, ...; break acct-04.
 	bad := fmt.Sprintf("%012d", 200000000004)
@@ -54,9 +55,9 @@ func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 		all = append(all, a.ID)
 	}
 	inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
-	p := NewPlan(inv, fs, Options{Now: srv.Now()})
-	j := NewJournal(nil, "tester", nil)
-	res := Rollout(ctx, p, infos, j, RolloutOptions{BatchSize: 10, Writer: func(id string) (Writer, error) { return NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil },
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
+	j := remediate.NewJournal(nil, "tester", nil)
+	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: 10, Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil },
 		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) []model.Finding {
 			s := controls.DefaultSettings(srv.Now())
 			s.FixedAt = fixed

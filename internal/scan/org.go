@@ -216,7 +216,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		o.Settings.Now = now
 	}
 	inv.CollectedAt = now
-	return inv, controls.Evaluate(cat, inv, o.Settings), nil
+	return inv, Judge(cat, inv, o.Settings), nil
 }
 
 // checkOUs fails when an --ous entry names no organizational unit that holds accounts (by id or by path), or when the

@@ -260,7 +260,7 @@ func TestShardsMergeToTheFullScan(t *testing.T) {
 	}
 	cat, _ := controls.Load()
 	merged := Merge(invs)
-	got := controls.Evaluate(cat, merged, controls.DefaultSettings(srv.Now()))
+	got := Judge(cat, merged, controls.DefaultSettings(srv.Now()))
 	if diff := cmp.Diff(full.findings, got); diff != "" {
 		t.Errorf("merged shards differ from the full scan (-full +merged):\n%s", diff)
 	}

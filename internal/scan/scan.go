@@ -12,6 +12,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 // Target is one account to scan.
@@ -69,7 +70,13 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 			break
 		}
 	}
-	return inv, controls.Evaluate(cat, inv, o.Settings)
+	return inv, Judge(cat, inv, o.Settings)
+}
+
+// Judge evaluates an inventory and fills each failing finding's fix commands from the one fix plan of the whole
+// inventory (remediate.Annotate), so that printed commands and `fix plan` never disagree.
+func Judge(cat *controls.Catalog, inv *model.Inventory, s controls.Settings) []model.Finding {
+	return remediate.Annotate(inv, controls.Evaluate(cat, inv, s), remediate.Options{Now: s.Now, RetentionDays: controls.NextRetention(s.MinRetentionDays)})
 }
 
 // DropUnfinished removes from an interrupted scan's inventory every account whose collection was cut short (any read

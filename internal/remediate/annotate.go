@@ -1,0 +1,172 @@
+package remediate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Annotate fills each failing finding's Commands with the AWS CLI rendering of the plan's steps for it: one plan for
+// the whole inventory, so the commands printed beside the findings are exactly what `fix plan` would do, in order,
+// with a log group or role shared by several trails created once (the commands of the trail that needs it first). A
+// log group whose retention the trail fix sets gets the trail's retention step. An account whose regions are
+// uncovered, with a multi-region trail of its own that the plan fixes, gets no commands: fixing that trail covers
+// them (its note says so); without one, the commands create a trail (they need an S3 bucket, so `fix apply` does not
+// run them).
+func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model.Finding {
+	p := NewPlan(inv, findings, o)
+	o = withDefaults(o)
+	byResource := map[string][]string{}
+	for _, s := range p.Steps {
+		byResource[s.ResourceID] = append(byResource[s.ResourceID], s.CLI)
+		if s.Action == PutRetentionPolicy {
+			// The retention finding is keyed by the log group's ARN without ":*".
+			g := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionOf(inv), s.Region, s.AccountID, s.Params["logGroupName"])
+			if g != s.ResourceID {
+				byResource[g] = append(byResource[g], s.CLI)
+			}
+		}
+	}
+	// A trail the plan has nothing to change on (its pipeline is in place, yet it does not deliver) gets the read
+	// that shows why: the delivery error; the refusal says what to check.
+	diagnose := map[string]string{}
+	for _, r := range p.Refused {
+		if strings.HasPrefix(r.Reason, nothingToChange) {
+			if t := trailOf(inv, r.ResourceID); t != nil {
+				diagnose[r.ResourceID] = fmt.Sprintf("aws cloudtrail get-trail-status --region %s --name %s   # %s", t.HomeRegion, t.ARN, r.Reason)
+			}
+		}
+	}
+	accounts := map[string]*model.Account{}
+	for _, a := range inv.Accounts {
+		accounts[a.ID] = a
+	}
+	for i := range findings {
+		f := &findings[i]
+		f.Commands = nil
+		if f.Status != model.StatusFail {
+			continue
+		}
+		switch f.ControlID {
+		case controls.IntegrationID, controls.RetentionID:
+			f.Commands = byResource[f.ResourceID]
+			if d := diagnose[f.ResourceID]; d != "" && len(f.Commands) == 0 {
+				f.Commands = []string{d}
+			}
+			if by := p.ReliesOn[f.ResourceID]; len(by) > 0 {
+				// Shown, not hidden: run those first (they come earlier in the report and in the plan).
+				f.Commands = append([]string{"# shares a log group or role with " + strings.Join(by, ", ") + ": run its commands first; they create or grant what this trail needs too"}, f.Commands...)
+			}
+		case controls.CaptureID:
+			a := accounts[f.AccountID]
+			if a == nil || f.ResourceType != model.TypeAccount {
+				continue
+			}
+			if by := fixingCovers(a, p); len(by) > 0 {
+				f.Notes = append(f.Notes, fmt.Sprintf("Fixing trail %s (see its finding) covers every region: no new trail is needed.", strings.Join(by, ", ")))
+				continue
+			}
+			f.Commands = createTrailCommands(a, partitionOf(inv), o)
+		}
+	}
+	return findings
+}
+
+func trailOf(inv *model.Inventory, arn string) *model.Trail {
+	for _, a := range inv.Accounts {
+		for _, t := range a.Trails {
+			if t.ARN == arn {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+func withDefaults(o Options) Options {
+	if o.LogGroupName == "" {
+		o.LogGroupName = "aws-cloudtrail-logs/%s"
+	}
+	if o.RoleName == "" {
+		o.RoleName = "CloudTrailCloudWatchLogs-%s"
+	}
+	if o.RetentionDays == 0 {
+		o.RetentionDays = 365
+	}
+	return o
+}
+
+func partitionOf(inv *model.Inventory) string {
+	if inv.Partition == "" {
+		return "aws"
+	}
+	return inv.Partition
+}
+
+// fixingCovers returns the account's own trails that the plan fixes, when together they capture every region in
+// scope (a multi-region trail all of them, a single-region trail its home region), counting the trails that need no
+// fix: then REGIONS_UNCOVERED is fixed by fixing those trails, and no new trail is proposed. It returns nil when some
+// region stays uncovered.
+func fixingCovers(a *model.Account, p *Plan) []string {
+	planned := map[string]bool{}
+	for _, s := range p.Steps {
+		planned[s.ResourceID] = true
+	}
+	for _, r := range p.Refused {
+		delete(planned, r.ResourceID)
+	}
+	refused := map[string]bool{}
+	for _, r := range p.Refused {
+		refused[r.ResourceID] = true
+	}
+	covered := map[string]bool{}
+	var fixing []string
+	for _, t := range a.Trails {
+		if t.OwnedElsewhere || refused[t.ARN] || t.ManagementEvents != nil && !*t.ManagementEvents {
+			continue
+		}
+		if planned[t.ARN] || len(p.ReliesOn[t.ARN]) > 0 {
+			fixing = append(fixing, t.ARN)
+		}
+		if t.MultiRegion {
+			for _, r := range a.Regions {
+				covered[r] = true
+			}
+		} else {
+			covered[t.HomeRegion] = true
+		}
+	}
+	for _, r := range a.Regions {
+		if !covered[r] {
+			return nil
+		}
+	}
+	if len(fixing) == 0 {
+		return nil
+	}
+	return fixing
+}
+
+// createTrailCommands create a multi-region trail integrated with CloudWatch Logs, named like the plan's resources.
+func createTrailCommands(a *model.Account, part string, o Options) []string {
+	region := "us-east-1"
+	if len(a.Regions) > 0 && !strings.Contains(strings.Join(a.Regions, " "), "us-east-1") {
+		region = a.Regions[0]
+	}
+	const trail = "management-events"
+	group := nameFrom(o.LogGroupName, trail)
+	role := truncate(nameFrom(o.RoleName, trail), 64)
+	groupARN := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, a.ID, group)
+	return []string{
+		fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, controls.ShellQuote(group)),
+		fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), o.RetentionDays),
+		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", controls.ShellQuote(role), controls.ShellQuote(controls.TrustPolicy)),
+		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(role), PolicyNameFor(group),
+			controls.ShellQuote(controls.DeliveryPolicy(part, region, a.ID, group, ""))),
+		fmt.Sprintf("aws cloudtrail create-trail --region %s --name %s --s3-bucket-name \"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}\" --is-multi-region-trail --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn arn:%s:iam::%s:role/%s",
+			region, trail, controls.ShellQuote(groupARN), part, a.ID, role),
+		fmt.Sprintf("aws cloudtrail start-logging --region %s --name arn:%s:cloudtrail:%s:%s:trail/%s", region, part, region, a.ID, trail),
+	}
+}

@@ -1,10 +1,10 @@
 package remediate_test
 
 import (
-	"github.com/trailwatch/trailwatch/internal/remediate"
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"strings"
 	"testing"
 	"time"

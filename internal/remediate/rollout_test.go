@@ -1,9 +1,9 @@
 package remediate_test
 
 import (
-	"github.com/trailwatch/trailwatch/internal/remediate"
 	"context"
 	"fmt"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +57,9 @@ func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 	inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
 	p := remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
 	j := remediate.NewJournal(nil, "tester", nil)
-	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: 10, Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil },
+	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: 10, Writer: func(id string) (remediate.Writer, error) {
+		return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil
+	},
 		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) []model.Finding {
 			s := controls.DefaultSettings(srv.Now())
 			s.FixedAt = fixed

@@ -262,16 +262,17 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: o.batchSize, Order: o.order,
 		PriorityTag: o.priorityTag, MaxFailures: o.maxFailures,
 		Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(sr.config(&o.scan, id)), nil },
-		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) []model.Finding {
+		Who: func(id string) string { return sr.identity(&o.scan, id) },
+		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {
 			so := o.scan
 			if so.org {
 				so.accounts = ids
 			}
 			r, err := so.scan(ctx, e, time.Now().UTC(), fixed)
 			if err != nil {
-				return nil
+				return nil, err
 			}
-			return r.findings
+			return r.findings, nil
 		}})
 	fmt.Fprintf(e.stderr, "journal: %s\n", path)
 	for i, b := range res.Batches {
@@ -285,6 +286,9 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	}
 	if res.Stopped != "" {
 		fmt.Fprintln(e.stdout, "stopped:", res.Stopped)
+		if ctx.Err() != nil {
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: the trail in progress was undone (journal %s); re-run to converge", path)}
+		}
 		return &exitError{code: ExitFailed}
 	}
 	return o.recheck(ctx, e, res.FixedAt)
@@ -320,9 +324,19 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 			}
 			return nil
 		}
+		// Say which trails are still waiting for their first delivery, and for how much longer we wait.
+		var waiting []string
+		for _, f := range sr.findings {
+			if _, ok := fixed[f.ResourceID]; ok && f.Status == model.StatusPending {
+				waiting = append(waiting, f.ResourceID)
+			}
+		}
+		sort.Strings(waiting)
+		fmt.Fprintf(e.stderr, "waiting for the first delivery of %d trails (%s left, next check in %s): %s\n",
+			len(waiting), time.Until(deadline).Round(time.Second), o.poll, strings.Join(waiting, ", "))
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted while waiting for delivery; the fixes stay applied: %d trails still PENDING", len(waiting))}
 		case <-time.After(o.poll):
 		}
 	}

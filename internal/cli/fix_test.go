@@ -176,8 +176,13 @@ func TestFixApplyOrg(t *testing.T) {
 			t.Fatal(err)
 		}
 		accounts[e.AccountID] = true
-		if !strings.Contains(e.Who, "100000000000") {
-			t.Errorf("journal who %q", e.Who)
+		// The identity that made the call: the caller in its own account, the role assumed in a member (issue 11).
+		want := "arn:aws:iam::" + e.AccountID + ":role/OrganizationAccountAccessRole"
+		if e.AccountID == "100000000000" {
+			want = "100000000000"
+		}
+		if !strings.Contains(e.Who, want) {
+			t.Errorf("journal entry in %s by %q, want %q", e.AccountID, e.Who, want)
 		}
 	}
 	if len(accounts) == 0 {

@@ -273,6 +273,15 @@ func (r *scanResult) config(o *scanOptions, id string) aws.Config {
 	return scan.MemberConfig(r.base, r.partition, r.callerID, id, o.roleName, o.externalID)
 }
 
+// identity names who writes in account id, for the journal: the caller itself in its own account, else the role
+// assumed there.
+func (r *scanResult) identity(o *scanOptions, id string) string {
+	if id == r.callerID {
+		return ""
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", r.partition, id, o.roleName)
+}
+
 // parseShard reads "i/n" with 1 <= i <= n.
 func parseShard(s string) (int, int, error) {
 	a, b, ok := strings.Cut(s, "/")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -20,12 +21,14 @@ import (
 
 // Writer makes the write calls of one account. The SDK implementation is SDKWriter; tests may substitute any.
 type Writer interface {
-	// Do performs one step's call in region; it returns the AWS error unchanged.
+	// Do performs one call (a step's action, or the action of its Undo) in region, once: it returns the AWS error
+	// unchanged, and does not retry (Apply retries and journals every attempt).
 	Do(ctx context.Context, region, action string, params map[string]any) error
-	// Undo deletes what a successful step created: the log group of CreateLogGroup, the inline policy of
-	// PutRolePolicy, the role of CreateRole.
-	Undo(ctx context.Context, region, action string, params map[string]any) error
 }
+
+// UndoTimeout bounds the undo of a trail's failed fix. Undo runs on a context of its own, so that an interrupted
+// apply (Ctrl-C) still restores what it changed.
+const UndoTimeout = 2 * time.Minute
 
 // Entry is one line of the journal.
 type Entry struct {
@@ -61,7 +64,10 @@ func NewJournal(w io.Writer, who string, now func() time.Time) *Journal {
 func (j *Journal) add(e Entry) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	e.Time, e.Who = j.now().UTC(), j.who
+	e.Time = j.now().UTC()
+	if e.Who == "" {
+		e.Who = j.who
+	}
 	j.all = append(j.all, e)
 	if j.w != nil {
 		b, _ := json.Marshal(e)
@@ -83,6 +89,13 @@ type ApplyOptions struct {
 	PropagationRetries int
 	PropagationBackoff time.Duration
 	Sleep              func(context.Context, time.Duration) error
+	// Attempts bounds the attempts of a call that fails with a retryable error (throttling, 5xx, a connection
+	// error), classified by the SDK's own retryables (default 5). Every attempt is journaled.
+	Attempts int
+	// Who, when set, is the identity that makes this account's calls (an assumed role's ARN), for the journal.
+	Who string
+	// Now is the clock a fix's time (FixedAt) is read from; default time.Now. Ages are measured against it later.
+	Now func() time.Time
 }
 
 // TrailResult is how one trail's (or log group's) fix went.
@@ -97,7 +110,10 @@ type TrailResult struct {
 }
 
 // Apply executes a plan's steps for one account, trail by trail in plan order. A trail whose step fails stops there:
-// what it created for that trail is deleted again (never what existed before), and the other trails go on.
+// every change this run made for it is undone, newest first, back to what was there before (a created resource is
+// deleted, a changed trail, trust policy, inline policy or retention restored), and the other trails go on. When ctx is
+// cancelled (Ctrl-C), the trail in progress is undone on a fresh context, the journal says so, and no further trail
+// is started.
 func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptions) []TrailResult {
 	if o.PropagationRetries == 0 {
 		o.PropagationRetries = 6
@@ -108,76 +124,119 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 	if o.Sleep == nil {
 		o.Sleep = sleep
 	}
+	if o.Attempts <= 0 {
+		o.Attempts = 5
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	var out []TrailResult
 	for _, group := range byResource(steps) {
 		res := TrailResult{ResourceID: group[0].ResourceID, AccountID: group[0].AccountID}
-		var created []Step
+		if ctx.Err() != nil {
+			for _, s := range group {
+				res.NotDone = append(res.NotDone, s.Action)
+			}
+			res.Error = "not started: interrupted"
+			out = append(out, res)
+			continue
+		}
+		var changed []Step // steps that changed something, to undo on failure
 		for i, s := range group {
 			err := o.call(ctx, w, s, j)
 			switch {
 			case err == nil:
 				res.Done = append(res.Done, s.Action)
-				if s.Action == CreateLogGroup || s.Action == CreateRole || (s.Action == PutRolePolicy && createdRole(created, s)) {
-					created = append(created, s)
-				}
+				changed = append(changed, s)
 			case alreadyExists(err):
 				res.Done = append(res.Done, s.Action+" (already there)")
 			default:
 				res.Error = fmt.Sprintf("%s: %v", s.Action, err)
+				if ctx.Err() != nil {
+					res.Error = fmt.Sprintf("%s: interrupted", s.Action)
+					j.add(o.entry(Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Result: "interrupted",
+						Error: "the run was interrupted (SIGINT or SIGTERM); undoing this trail's changes"}))
+				}
 				for _, rest := range group[i:] {
 					res.NotDone = append(res.NotDone, rest.Action)
 				}
-				// Leave no half-configured trail: delete, newest first, what this run created for it.
-				for k := len(created) - 1; k >= 0; k-- {
-					c := created[k]
-					e := Entry{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: "undo " + c.Action, Params: c.Params, Result: "undone"}
-					if uerr := w.Undo(ctx, c.Region, c.Action, c.Params); uerr != nil {
-						e.Result, e.Error = "undo-error", uerr.Error()
-					} else {
-						res.Undone = append(res.Undone, c.Action)
-					}
-					j.add(e)
-				}
+				res.Undone = o.undo(context.WithoutCancel(ctx), w, changed, j)
 			}
 			if res.Error != "" {
 				break
 			}
 		}
 		if res.Error == "" {
-			res.FixedAt = time.Now().UTC()
+			res.FixedAt = o.Now().UTC()
 		}
 		out = append(out, res)
 	}
 	return out
 }
 
-func createdRole(created []Step, s Step) bool {
-	for _, c := range created {
-		if c.Action == CreateRole && c.Params["RoleName"] == s.Params["RoleName"] {
-			return true
+// undo reverts changed steps, newest first, each with its Undo, on a context bounded by UndoTimeout.
+func (o ApplyOptions) undo(ctx context.Context, w Writer, changed []Step, j *Journal) []string {
+	ctx, cancel := context.WithTimeout(ctx, UndoTimeout)
+	defer cancel()
+	var undone []string
+	for k := len(changed) - 1; k >= 0; k-- {
+		c := changed[k]
+		if c.Undo == nil {
+			continue
 		}
+		e := Entry{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: "undo " + c.Action + " (" + c.Undo.Action + ")", Params: c.Undo.Params, Result: "undone"}
+		if err := o.retry(ctx, w, Step{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: c.Undo.Action, Params: c.Undo.Params}, nil); err != nil && !notFound(err) {
+			e.Result, e.Error = "undo-error", err.Error()
+		} else {
+			undone = append(undone, c.Action)
+		}
+		j.add(o.entry(e))
 	}
-	return false
+	return undone
+}
+
+func (o ApplyOptions) entry(e Entry) Entry {
+	e.Who = o.Who
+	return e
 }
 
 // call makes one step's call, retrying IAM propagation errors with backoff, and journals each attempt.
 func (o ApplyOptions) call(ctx context.Context, w Writer, s Step, j *Journal) error {
 	delay := o.PropagationBackoff
-	for attempt := 1; ; attempt++ {
-		err := w.Do(ctx, s.Region, s.Action, s.Params)
-		e := Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Params: s.Params, Attempt: attempt, Result: "ok"}
-		switch {
-		case err == nil:
-		case alreadyExists(err):
-			e.Result = "exists"
-		default:
-			e.Result, e.Error = "error", err.Error()
-		}
-		j.add(e)
-		if err == nil || alreadyExists(err) || !propagation(s.Action, err) || attempt > o.PropagationRetries {
+	for round := 1; ; round++ {
+		err := o.retry(ctx, w, s, j)
+		if err == nil || alreadyExists(err) || !propagation(s.Action, err) || round > o.PropagationRetries {
 			return err
 		}
 		if serr := o.Sleep(ctx, delay); serr != nil {
+			return err
+		}
+		delay *= 2
+	}
+}
+
+// retry makes a call, retrying what the SDK classifies as retryable (throttling, 5xx, connection errors) with
+// exponential backoff, journaling each attempt when j is set.
+func (o ApplyOptions) retry(ctx context.Context, w Writer, s Step, j *Journal) error {
+	attempts := max(o.Attempts, 1)
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := w.Do(ctx, s.Region, s.Action, s.Params)
+		if j != nil {
+			e := Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Params: s.Params, Attempt: attempt, Result: "ok"}
+			switch {
+			case err == nil:
+			case alreadyExists(err):
+				e.Result = "exists"
+			default:
+				e.Result, e.Error = "error", err.Error()
+			}
+			j.add(o.entry(e))
+		}
+		if err == nil || attempt >= attempts || ctx.Err() != nil || retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary {
+			return err
+		}
+		if o.Sleep(ctx, delay) != nil {
 			return err
 		}
 		delay *= 2
@@ -196,6 +255,11 @@ func propagation(action string, err error) bool {
 	}
 	return ae.ErrorCode() == "InvalidCloudWatchLogsRoleArnException" ||
 		(ae.ErrorCode() == "InvalidCloudWatchLogsLogGroupArnException" && strings.Contains(ae.ErrorMessage(), "Access denied"))
+}
+
+func notFound(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "ResourceNotFoundException" || ae.ErrorCode() == "NoSuchEntity")
 }
 
 func alreadyExists(err error) bool {
@@ -238,8 +302,13 @@ type SDKWriter struct {
 
 var _ Writer = (*SDKWriter)(nil)
 
-// NewSDKWriter writes with cfg's credentials.
-func NewSDKWriter(cfg aws.Config) *SDKWriter { return &SDKWriter{cfg: cfg} }
+// NewSDKWriter writes with cfg's credentials. Each call is made once: Apply retries, so that the journal holds every
+// attempt.
+func NewSDKWriter(cfg aws.Config) *SDKWriter {
+	cfg = cfg.Copy()
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	return &SDKWriter{cfg: cfg}
+}
 
 func str(m map[string]any, k string) *string {
 	if v, ok := m[k].(string); ok {
@@ -301,23 +370,18 @@ func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]
 			CloudWatchLogsLogGroupArn: str(p, "CloudWatchLogsLogGroupArn"), CloudWatchLogsRoleArn: str(p, "CloudWatchLogsRoleArn")})
 	case StartLogging:
 		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: str(p, "Name")})
+	case StopLogging:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: str(p, "Name")})
+	case DeleteLogGroup:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: str(p, "logGroupName")})
+	case DeleteRetentionPolicy:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: str(p, "logGroupName")})
+	case DeleteRolePolicy:
+		_, err = iam.NewFromConfig(w.cfg).DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName")})
+	case DeleteRole:
+		_, err = iam.NewFromConfig(w.cfg).DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: str(p, "RoleName")})
 	default:
 		return fmt.Errorf("unknown action %s", action)
-	}
-	return err
-}
-
-// Undo deletes what a step created.
-func (w *SDKWriter) Undo(ctx context.Context, region, action string, p map[string]any) error {
-	var err error
-	switch action {
-	case CreateLogGroup:
-		_, err = cloudwatchlogs.NewFromConfig(w.cfg, func(o *cloudwatchlogs.Options) { o.Region = region }).DeleteLogGroup(ctx,
-			&cloudwatchlogs.DeleteLogGroupInput{LogGroupName: str(p, "logGroupName")})
-	case PutRolePolicy:
-		_, err = iam.NewFromConfig(w.cfg).DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName")})
-	case CreateRole:
-		_, err = iam.NewFromConfig(w.cfg).DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: str(p, "RoleName")})
 	}
 	return err
 }

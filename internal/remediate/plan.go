@@ -27,6 +27,16 @@ const (
 	StartLogging           = "StartLogging"
 )
 
+// Actions that undo a step (Step.Undo); UpdateTrail, UpdateAssumeRolePolicy, PutRolePolicy and PutRetentionPolicy
+// also restore a previous value.
+const (
+	DeleteLogGroup        = "DeleteLogGroup"
+	DeleteRetentionPolicy = "DeleteRetentionPolicy"
+	DeleteRole            = "DeleteRole"
+	DeleteRolePolicy      = "DeleteRolePolicy"
+	StopLogging           = "StopLogging"
+)
+
 // SchemaVersion of the plan JSON.
 const SchemaVersion = 1
 
@@ -50,6 +60,16 @@ type Step struct {
 	Params     map[string]any `json:"params"`
 	CLI        string         `json:"cli"`
 	Why        string         `json:"why"`
+	// Undo is the call that puts back what was there before this step, from the scanned state: it deletes what the
+	// step creates and restores what it changes (the trail's previous log group and role, the previous trust policy,
+	// inline policy or retention). Nil when there is nothing to put back.
+	Undo *Call `json:"undo,omitempty"`
+}
+
+// Call is one AWS API call.
+type Call struct {
+	Action string         `json:"action"`
+	Params map[string]any `json:"params"`
 }
 
 // Refusal is a trail the plan will not touch, with the reason.
@@ -145,11 +165,15 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		}
 		return false
 	}
-	groupTrails := map[string][]string{} // log group ARN (without ":*") -> the trails delivering to it
+	groupTrails := map[string][]string{}       // log group ARN (without ":*") -> the trails delivering to it
+	groupState := map[string]*model.LogGroup{} // log group ARN (without ":*") -> as scanned
 	for _, t := range trails {
 		if t.LogGroupARN != "" {
 			g := strings.TrimSuffix(t.LogGroupARN, ":*")
 			groupTrails[g] = append(groupTrails[g], t.ARN)
+			if t.LogGroup != nil {
+				groupState[g] = t.LogGroup
+			}
 		}
 	}
 	fixedGroups := map[string]bool{}
@@ -210,7 +234,11 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		if len(o.Trails) > 0 && !slices.ContainsFunc(groupTrails[strings.TrimSuffix(f.ResourceID, ":*")], func(arn string) bool { return want(o.Trails, arn) }) {
 			continue // --trails narrows the plan to those trails and the log groups they deliver to
 		}
-		p.Steps = append(p.Steps, retentionStep(f.AccountID, f.Region, name, f.ResourceID, o.RetentionDays, "retention is below the minimum"))
+		var prev *int
+		if lg := groupState[f.ResourceID]; lg != nil {
+			prev = lg.RetentionDays
+		}
+		p.Steps = append(p.Steps, retentionStep(f.AccountID, f.Region, name, f.ResourceID, o.RetentionDays, "retention is below the minimum", prev))
 	}
 	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].AccountID < p.Steps[j].AccountID })
 	return p
@@ -283,7 +311,9 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		params["tags"] = tags
 		cli += " --tags " + controls.ShellQuote(tagList(tags))
 		add(CreateLogGroup, "the trail's log group does not exist", params, cli)
+		steps[len(steps)-1].Undo = &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": group}}
 		s := retentionStep(owner, region, group, t.ARN, o.RetentionDays, "a new log group never expires by default")
+		s.Undo = nil // deleting the new log group undoes it
 		steps = append(steps, s)
 	}
 	groupARN := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, owner, group)
@@ -308,21 +338,35 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": controls.TrustPolicy,
 			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}},
 			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
+		steps[len(steps)-1].Undo = &Call{Action: DeleteRole, Params: map[string]any{"RoleName": roleName}}
 	} else if !trusts(t.Role) {
 		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": controls.TrustPolicy},
 			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
+		steps[len(steps)-1].Undo = &Call{Action: UpdateAssumeRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyDocument": t.Role.Trust}}
 	}
 	if roleMissing || has[controls.RoleCannotWrite] || !canWrite(t.Role, part, region, owner, group) {
 		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
 			map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group), "PolicyDocument": doc},
 			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(roleName), PolicyNameFor(group), controls.ShellQuote(doc)))
+		undo := &Call{Action: DeleteRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group)}}
+		if t.Role != nil {
+			for _, pd := range t.Role.Policies {
+				if pd.ARN == "" && pd.Name == PolicyNameFor(group) {
+					undo = &Call{Action: PutRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyName": pd.Name, "PolicyDocument": pd.Document}}
+				}
+			}
+		}
+		steps[len(steps)-1].Undo = undo
 	}
 	if t.LogGroupARN != groupARN || t.RoleARN != roleARN {
 		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN},
 			fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s", region, t.ARN, controls.ShellQuote(groupARN), roleARN))
+		// Put the trail back as it was ("" clears the integration: CTUG stop-cloudtrail-from-sending-events-to-cloudwatch-logs).
+		steps[len(steps)-1].Undo = &Call{Action: UpdateTrail, Params: map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": t.LogGroupARN, "CloudWatchLogsRoleArn": t.RoleARN}}
 	}
 	if has[controls.NotLogging] {
 		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN}, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", region, t.ARN))
+		steps[len(steps)-1].Undo = &Call{Action: StopLogging, Params: map[string]any{"Name": t.ARN}}
 	}
 	if len(steps) == 0 {
 		var codes []string
@@ -335,10 +379,19 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	return steps, ""
 }
 
-func retentionStep(acct, region, group, rid string, days int, why string) Step {
-	return Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
+// retentionStep sets a log group's retention; prev is its retention before (nil: never expire), for the undo.
+func retentionStep(acct, region, group, rid string, days int, why string, prev ...*int) Step {
+	s := Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
 		Params: map[string]any{"logGroupName": group, "retentionInDays": days},
 		CLI:    fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), days)}
+	if len(prev) > 0 {
+		if prev[0] == nil {
+			s.Undo = &Call{Action: DeleteRetentionPolicy, Params: map[string]any{"logGroupName": group}}
+		} else {
+			s.Undo = &Call{Action: PutRetentionPolicy, Params: map[string]any{"logGroupName": group, "retentionInDays": *prev[0]}}
+		}
+	}
+	return s
 }
 
 func trusts(r *model.Role) bool {
@@ -426,6 +479,13 @@ func ReadPlan(data []byte) (*Plan, error) {
 		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging:
 		default:
 			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
+		}
+		if u := s.Undo; u != nil {
+			switch u.Action {
+			case DeleteLogGroup, DeleteRetentionPolicy, DeleteRole, DeleteRolePolicy, StopLogging, PutRetentionPolicy, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail:
+			default:
+				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i, u.Action)
+			}
 		}
 		if s.AccountID == "" || s.Region == "" {
 			return nil, fmt.Errorf("read plan: step %d (%s) has no account_id or region", i, s.Action)

@@ -30,8 +30,11 @@ type RolloutOptions struct {
 	Apply       ApplyOptions
 	// Writer returns the writer of an account.
 	Writer func(accountID string) (Writer, error)
-	// Rescan scans accounts again, judging trails fixed at the given times PENDING until their first delivery.
-	Rescan func(ctx context.Context, accounts []string, fixedAt map[string]time.Time) []model.Finding
+	// Rescan scans accounts again, judging trails fixed at the given times PENDING until their first delivery. The
+	// gate fails closed: an error, or a fixed trail the re-scan does not judge, stops the rollout.
+	Rescan func(ctx context.Context, accounts []string, fixedAt map[string]time.Time) ([]model.Finding, error)
+	// Who names the identity that writes in an account (the assumed role's ARN), for the journal; nil: the journal's.
+	Who func(accountID string) string
 }
 
 // Batch is one step of a rollout.
@@ -107,7 +110,11 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 				batch.Unhealthy = append(batch.Unhealthy, a.ID+": "+err.Error())
 				continue
 			}
-			for _, r := range Apply(ctx, w, steps[a.ID], j, o.Apply) {
+			ao := o.Apply
+			if o.Who != nil {
+				ao.Who = o.Who(a.ID)
+			}
+			for _, r := range Apply(ctx, w, steps[a.ID], j, ao) {
 				batch.Results = append(batch.Results, r)
 				if r.Error != "" {
 					batch.Unhealthy = append(batch.Unhealthy, r.ResourceID+": "+r.Error)
@@ -117,13 +124,39 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 				fixedHere[r.ResourceID] = true
 			}
 		}
-		if o.Rescan != nil {
-			for _, f := range o.Rescan(ctx, batch.Accounts, res.FixedAt) {
-				if fixedHere[f.ResourceID] && f.ControlID == controls.IntegrationID && (f.Status == model.StatusFail || f.Status == model.StatusError) {
-					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", f.ResourceID, f.Status))
-				}
+		if ctx.Err() != nil {
+			res.Batches = append(res.Batches, batch)
+			res.Stopped = fmt.Sprintf("interrupted during batch %d: what was in progress was undone; re-run to converge", len(res.Batches))
+			break
+		}
+		if o.Rescan == nil {
+			res.Batches = append(res.Batches, batch)
+			res.Stopped = fmt.Sprintf("batch %d cannot be checked (no re-scan): stopping", len(res.Batches))
+			break
+		}
+		found, err := o.Rescan(ctx, batch.Accounts, res.FixedAt)
+		if err != nil {
+			// Fail closed: a gate that cannot check stops the rollout.
+			res.Batches = append(res.Batches, batch)
+			res.Stopped = fmt.Sprintf("the re-scan of batch %d failed, so its health is unknown: %v; stopping", len(res.Batches), err)
+			break
+		}
+		judged := map[string]bool{}
+		for _, f := range found {
+			if !fixedHere[f.ResourceID] || f.ControlID != controls.IntegrationID {
+				continue
+			}
+			judged[f.ResourceID] = true
+			if f.Status != model.StatusPass && f.Status != model.StatusPending && f.Status != model.StatusWarn {
+				batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", f.ResourceID, f.Status))
 			}
 		}
+		for arn := range fixedHere {
+			if !judged[arn] && strings.Contains(arn, ":trail/") {
+				batch.Unhealthy = append(batch.Unhealthy, arn+": not judged by the re-scan")
+			}
+		}
+		sort.Strings(batch.Unhealthy)
 		res.Batches = append(res.Batches, batch)
 		if len(batch.Unhealthy) > o.MaxFailures {
 			res.Stopped = fmt.Sprintf("batch %d came back unhealthy (%d > --max-failures %d): %s", len(res.Batches), len(batch.Unhealthy), o.MaxFailures, strings.Join(batch.Unhealthy, "; "))

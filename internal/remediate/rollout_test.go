@@ -60,11 +60,11 @@ func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: 10, Writer: func(id string) (remediate.Writer, error) {
 		return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil
 	},
-		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) []model.Finding {
+		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {
 			s := controls.DefaultSettings(srv.Now())
 			s.FixedAt = fixed
 			_, f := scan.Run(ctx, cat, targets(ids), scan.Options{Settings: s})
-			return f
+			return f, nil
 		}})
 	if len(res.Batches) != 2 || !strings.Contains(res.Stopped, "batch 2") || !strings.Contains(res.Stopped, bad) {
 		t.Fatalf("rollout: %d batches, stopped %q", len(res.Batches), res.Stopped)
@@ -93,5 +93,71 @@ func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 	}
 	if len(touched) != 20 {
 		t.Errorf("%d accounts changed, want 20", len(touched))
+	}
+}
+
+// TestRolloutGateFailsClosed: the gate stops the rollout after the first batch when the fix succeeded but the trail
+// still fails in the re-scan, and when the re-scan itself fails: a gate that cannot check does not let the next
+// batch through (issue 10 §2).
+func TestRolloutGateFailsClosed(t *testing.T) {
+	sc := &awssim.Scenario{Now: "2026-11-22T12:00:00Z"}
+	var infos []remediate.AccountInfo
+	for i := 0; i < 6; i++ {
+		id := fmt.Sprintf("%012d", 300000000000+i)
+		sc.Accounts = append(sc.Accounts, awssim.Account{ID: id, Name: fmt.Sprintf("acct-%02d", i), Regions: []string{"us-east-1"},
+			Trails: []awssim.Trail{{Name: "local", HomeRegion: "us-east-1"}}})
+		infos = append(infos, remediate.AccountInfo{ID: id, Name: fmt.Sprintf("acct-%02d", i)})
+	}
+	for _, tc := range []struct {
+		name   string
+		rescan func(ids []string, fixed map[string]time.Time, run func(controls.Settings) []model.Finding) ([]model.Finding, error)
+		want   string
+	}{
+		{"fixed but still failing", func(ids []string, fixed map[string]time.Time, run func(controls.Settings) []model.Finding) ([]model.Finding, error) {
+			s := controls.DefaultSettings(simNow)
+			s.FixedAt, s.PendingWindow = fixed, 0 // no grace: a trail that has not delivered yet is FAIL NEVER_DELIVERED
+			return run(s), nil
+		}, "FAIL after the fix"},
+		{"re-scan fails", func([]string, map[string]time.Time, func(controls.Settings) []model.Finding) ([]model.Finding, error) {
+			return nil, fmt.Errorf("sts:AssumeRole: AccessDenied")
+		}, "health is unknown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cat, _ := controls.Load()
+			targets := func(ids []string) []scan.Target {
+				var ts []scan.Target
+				for _, id := range ids {
+					ts = append(ts, scan.Target{Clients: collect.NewSDKClients(srv.SDKConfig(id, "us-east-1"))})
+				}
+				return ts
+			}
+			var all []string
+			for _, a := range infos {
+				all = append(all, a.ID)
+			}
+			inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+			p := remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
+			res := remediate.Rollout(ctx, p, infos, remediate.NewJournal(nil, "tester", nil), remediate.RolloutOptions{BatchSize: 2,
+				Apply: remediate.ApplyOptions{Now: srv.Now},
+				Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil },
+				Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {
+					return tc.rescan(ids, fixed, func(s controls.Settings) []model.Finding {
+						_, f := scan.Run(ctx, cat, targets(ids), scan.Options{Settings: s})
+						return f
+					})
+				}})
+			if len(res.Batches) != 1 || !strings.Contains(res.Stopped, tc.want) {
+				t.Fatalf("%d batches, stopped %q; want 1 batch, stopped for %q", len(res.Batches), res.Stopped, tc.want)
+			}
+			if n := srv.CallsTo("cloudtrail:UpdateTrail"); n != 2 {
+				t.Errorf("%d trails updated, want the first batch's 2", n)
+			}
+		})
 	}
 }

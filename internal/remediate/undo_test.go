@@ -1,0 +1,198 @@
+package remediate_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/trailwatch/trailwatch/internal/remediate"
+)
+
+func noSleep(context.Context, time.Duration) error { return nil }
+
+// trailSettings reads a trail's log group and role ARNs from the simulator (the oracle: what AWS holds now).
+func (e *env) trailSettings(name string) (string, string) {
+	out, err := cloudtrail.NewFromConfig(e.srv.SDKConfig(acct, "us-east-1")).GetTrail(context.Background(), &cloudtrail.GetTrailInput{Name: aws.String(name)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(out.Trail.CloudWatchLogsLogGroupArn), aws.ToString(out.Trail.CloudWatchLogsRoleArn)
+}
+
+// TestUndoRevertsUpdateTrail: StartLogging fails after UpdateTrail succeeded: the undo points the trail back at what
+// it had (nothing), and deletes the log group and role it created (issue 11).
+func TestUndoRevertsUpdateTrail(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: stopped, home_region: us-east-1, logging: false}
+faults:
+  - {operation: cloudtrail:StartLogging, error: AccessDeniedException}
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	j := remediate.NewJournal(nil, "tester", nil)
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{Sleep: noSleep})
+	if len(res) != 1 || !strings.Contains(res[0].Error, "StartLogging") {
+		t.Fatalf("results %+v", res)
+	}
+	if g, r := e.trailSettings("stopped"); g != "" || r != "" {
+		t.Errorf("the trail still points at log group %q and role %q after the undo", g, r)
+	}
+	if _, err := iam.NewFromConfig(e.srv.SDKConfig(acct, "us-east-1")).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String("CloudTrailCloudWatchLogs-stopped")}); err == nil {
+		t.Error("the created role is still there")
+	}
+	out, _ := cloudwatchlogs.NewFromConfig(e.srv.SDKConfig(acct, "us-east-1")).DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{})
+	if len(out.LogGroups) != 0 {
+		t.Errorf("log groups left: %d", len(out.LogGroups))
+	}
+	if got := strings.Join(res[0].Undone, ","); got != "UpdateTrail,PutRolePolicy,CreateRole,CreateLogGroup" {
+		t.Errorf("undone %s", got)
+	}
+}
+
+// TestUndoRestoresTrust: the fix changes a pre-existing role's trust policy, then UpdateTrail fails: the role gets its
+// previous trust policy back (issue 11).
+func TestUndoRestoresTrust(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: untrusted, home_region: us-east-1, log_group: G, role: Untrusted}
+    log_groups: [{name: G, region: us-east-1, retention_days: 365}]
+    roles: [{name: Untrusted, trust: logs.amazonaws.com, policy: create-stream-only}]
+faults:
+  - {operation: cloudtrail:UpdateTrail, error: AccessDeniedException}
+`)
+	c := iam.NewFromConfig(e.srv.SDKConfig(acct, "us-east-1"))
+	before, err := c.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String("Untrusted")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	// The trail already points at G and Untrusted, so the plan changes the role and its policy but not the trail;
+	// make it call UpdateTrail anyway by pointing it at the same ARNs, as a fix that moves a trail would.
+	var steps []remediate.Step
+	for _, s := range p.Steps {
+		steps = append(steps, s)
+	}
+	steps = append(steps, remediate.Step{AccountID: acct, Region: "us-east-1", ResourceID: p.Steps[0].ResourceID, Action: remediate.UpdateTrail,
+		Params: map[string]any{"Name": p.Steps[0].ResourceID, "CloudWatchLogsLogGroupArn": "arn:aws:logs:us-east-1:111111111111:log-group:G:*", "CloudWatchLogsRoleArn": "arn:aws:iam::111111111111:role/Untrusted"}})
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), steps, remediate.NewJournal(nil, "t", nil), remediate.ApplyOptions{Sleep: noSleep})
+	if len(res) != 1 || res[0].Error == "" {
+		t.Fatalf("results %+v", res)
+	}
+	after, err := c.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String("Untrusted")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(after.Role.AssumeRolePolicyDocument) != aws.ToString(before.Role.AssumeRolePolicyDocument) {
+		t.Errorf("trust policy not restored:\nbefore %s\nafter  %s", aws.ToString(before.Role.AssumeRolePolicyDocument), aws.ToString(after.Role.AssumeRolePolicyDocument))
+	}
+	pols, _ := c.ListRolePolicies(context.Background(), &iam.ListRolePoliciesInput{RoleName: aws.String("Untrusted")})
+	for _, n := range pols.PolicyNames {
+		if strings.HasPrefix(n, remediate.PolicyName) {
+			t.Errorf("the new inline policy %s is still on the role", n)
+		}
+	}
+}
+
+// cancelling is a Writer that cancels the run (as Ctrl-C does) just before the given action.
+type cancelling struct {
+	inner  remediate.Writer
+	before string
+	cancel context.CancelFunc
+}
+
+func (c cancelling) Do(ctx context.Context, region, action string, p map[string]any) error {
+	if action == c.before {
+		c.cancel()
+	}
+	return c.inner.Do(ctx, region, action, p)
+}
+
+// TestInterruptedApplyUndoes: Ctrl-C during apply still undoes what this run changed for the trail in progress (on a
+// fresh context), journals the interruption and starts no further trail (issue 10 §2).
+func TestInterruptedApplyUndoes(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: first, home_region: us-east-1, logging: false}
+      - {name: second, home_region: us-east-1}
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j := remediate.NewJournal(nil, "tester", nil)
+	w := cancelling{inner: remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), before: remediate.StartLogging, cancel: cancel}
+	res := remediate.Apply(ctx, w, p.Steps, j, remediate.ApplyOptions{Sleep: noSleep})
+	if len(res) != 2 || !strings.Contains(res[0].Error, "interrupted") || res[1].Error != "not started: interrupted" {
+		t.Fatalf("results %+v", res)
+	}
+	if g, _ := e.trailSettings("first"); g != "" {
+		t.Errorf("the interrupted trail still points at %s", g)
+	}
+	if g, _ := e.trailSettings("second"); g != "" {
+		t.Errorf("a trail was started after the interruption: %s", g)
+	}
+	interrupted, undone := false, 0
+	for _, en := range j.Entries() {
+		interrupted = interrupted || en.Result == "interrupted"
+		if en.Result == "undone" {
+			undone++
+		}
+	}
+	if !interrupted || undone != 4 {
+		t.Errorf("journal: interrupted %v, %d undone entries, want 4", interrupted, undone)
+	}
+}
+
+// TestJournalRecordsRetries: throttled calls are retried by Apply itself, so every attempt is journaled, with the
+// identity that made it (issue 11).
+func TestJournalRecordsRetries(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: bare, home_region: us-east-1}
+faults:
+  - {operation: logs:CreateLogGroup, error: ThrottlingException, count: 2}
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	j := remediate.NewJournal(nil, "caller", nil)
+	who := "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{Sleep: noSleep, Who: who})
+	if res[0].Error != "" {
+		t.Fatalf("%+v", res)
+	}
+	var attempts []string
+	for _, en := range j.Entries() {
+		if en.Who != who {
+			t.Errorf("entry by %q, want %q", en.Who, who)
+		}
+		if en.Action == remediate.CreateLogGroup {
+			attempts = append(attempts, en.Result)
+		}
+	}
+	if strings.Join(attempts, ",") != "error,error,ok" {
+		t.Errorf("CreateLogGroup attempts journaled: %v", attempts)
+	}
+	if n := e.srv.CallsTo("logs:CreateLogGroup"); n != 3 {
+		t.Errorf("%d CreateLogGroup calls reached the simulator, the journal shows %d", n, len(attempts))
+	}
+}

@@ -262,7 +262,7 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: o.batchSize, Order: o.order,
 		PriorityTag: o.priorityTag, MaxFailures: o.maxFailures,
 		Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(sr.config(&o.scan, id)), nil },
-		Who: func(id string) string { return sr.identity(&o.scan, id) },
+		Who:    func(id string) string { return sr.identity(&o.scan, id) },
 		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {
 			so := o.scan
 			if so.org {

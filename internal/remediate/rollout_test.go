@@ -145,7 +145,9 @@ func TestRolloutGateFailsClosed(t *testing.T) {
 			p := remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
 			res := remediate.Rollout(ctx, p, infos, remediate.NewJournal(nil, "tester", nil), remediate.RolloutOptions{BatchSize: 2,
 				Apply: remediate.ApplyOptions{Now: srv.Now},
-				Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil },
+				Writer: func(id string) (remediate.Writer, error) {
+					return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil
+				},
 				Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {
 					return tc.rescan(ids, fixed, func(s controls.Settings) []model.Finding {
 						_, f := scan.Run(ctx, cat, targets(ids), scan.Options{Settings: s})

@@ -1,23 +1,27 @@
 # trailwatch: every target works on a fresh machine with Go (the module proxy supplies the rest).
 GO ?= go
 PKGS := ./...
+SHELL := bash
 
 .PHONY: build test test-deps demo bench fuzz fmt lint tidy update-golden sim
 
 build:
 	$(GO) build -o bin/trailwatch ./cmd/trailwatch
 
-# The test command (README, .ci/run): vet, every test with the race detector, then each fuzz target of an
-# untrusted-input parser for a few seconds.
+# The test command (README, .ci/run): vet, every test with the race detector (summarised: failures, a line per
+# package, the skipped tests with their reasons, "N passed, N failed, N skipped"), then each fuzz target of an
+# untrusted-input parser for a few seconds. TRAILWATCH_NO_SKIPS=1 (set by .ci/run) fails the run on any skipped test.
 test:
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 $(PKGS)
+	set -o pipefail; $(GO) test -race -count=1 -json $(PKGS) | $(GO) run ./internal/tools/testsummary
 	$(MAKE) fuzz FUZZTIME=3s
 
-# What some tests use and a fresh machine may lack: Debian's chromium (the HTML report test). Best effort: the tests
-# that need a missing tool skip with a message.
+# What some tests use and a fresh machine may lack: Debian's chromium (the HTML report test) and the AWS CLI (the
+# cross-checks that run printed commands). Best effort: a test that needs a missing tool skips with its reason, listed
+# at the end of `make test` (and failing CI, which sets TRAILWATCH_NO_SKIPS=1).
 test-deps:
-	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/tmp/trailwatch-apt.log 2>&1 || echo "chromium not installed (see /tmp/trailwatch-apt.log): the HTML browser test will skip"; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; command -v aws >/dev/null 2>&1 || missing="$$missing awscli"; \
+	if [ -n "$$missing" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/tmp/trailwatch-apt.log 2>&1 || echo "not installed:$$missing (see /tmp/trailwatch-apt.log): the tests that need them will skip"; fi
 
 FUZZTIME ?= 30s
 FUZZ_TARGETS := FuzzParse:./internal/policy FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \

@@ -49,6 +49,8 @@ func run(in io.Reader, out io.Writer, noSkips bool) int {
 		}
 		k := key{e.Package, e.Test}
 		switch e.Action {
+		case "build-output":
+			fmt.Fprint(out, e.Output)
 		case "output":
 			output[k] = append(output[k], e.Output)
 			if e.Test == "" && (strings.HasPrefix(e.Output, "ok ") || strings.HasPrefix(e.Output, "FAIL") || strings.HasPrefix(e.Output, "?   ")) {
@@ -63,8 +65,11 @@ func run(in io.Reader, out io.Writer, noSkips bool) int {
 			if e.Test != "" {
 				failed++
 				failures = append(failures, strings.Join(output[k], ""))
-			} else if len(output[k]) > 0 {
-				failures = append(failures, strings.Join(output[k], ""))
+			} else {
+				buildFailed = true // a package that failed as a whole: its build, or a panic outside a test
+				if len(output[k]) > 0 {
+					failures = append(failures, strings.Join(output[k], ""))
+				}
 			}
 			delete(output, k)
 		case "skip":

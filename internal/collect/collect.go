@@ -406,6 +406,10 @@ func (col *collector) findGroup(ctx context.Context, res *groupResult, lg *model
 						found.RetentionDays = &d
 					}
 					found.Class = string(g.LogGroupClass)
+					if g.CreationTime != nil {
+						c := time.UnixMilli(*g.CreationTime).UTC()
+						found.CreatedAt = &c
+					}
 					if g.Arn != nil {
 						found.ARN = aws.ToString(g.Arn)
 					}

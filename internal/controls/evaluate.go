@@ -280,10 +280,15 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 	recent := false
 	switch {
 	case st.LatestDelivery == nil:
-		started := st.StartLoggingTime
-		if !pipelineIssue && v.status == "" && started != nil && s.Now.Sub(*started) < s.PendingWindow {
-			v.add(model.StatusPending, PendingFirstDelivery, "No delivery yet; logging started %s ago (at %s UTC), within the %s first-delivery window.",
-				s.Now.Sub(*started).Round(time.Second), started.UTC().Format(time.RFC3339), s.PendingWindow)
+		// When did this pipeline start? The later of logging's start and the log group's creation, both read from
+		// AWS, so that any later scan (not only `fix apply`) sees a fresh integration as PENDING.
+		since, what := st.StartLoggingTime, "logging started"
+		if lg := t.LogGroup; lg != nil && lg.CreatedAt != nil && (since == nil || lg.CreatedAt.After(*since)) {
+			since, what = lg.CreatedAt, "its log group was created"
+		}
+		if !pipelineIssue && v.status == "" && since != nil && s.Now.Sub(*since) < s.PendingWindow && !since.After(s.Now) {
+			v.add(model.StatusPending, PendingFirstDelivery, "No delivery yet; %s %s ago (at %s), within the %s first-delivery window.",
+				what, s.Now.Sub(*since).Round(time.Second), since.UTC().Format(time.RFC3339), s.PendingWindow)
 		} else {
 			v.add(model.StatusFail, NeverDelivered, "CloudTrail reports no CloudWatch Logs delivery for this trail (LatestCloudWatchLogsDeliveryTime is absent).")
 		}

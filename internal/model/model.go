@@ -153,6 +153,9 @@ type LogGroup struct {
 	Exists        bool   `json:"exists"`
 	RetentionDays *int   `json:"retention_days,omitempty"` // nil: never expire
 	Class         string `json:"class,omitempty"`
+	// CreatedAt is the log group's creationTime (UTC), when read: a pipeline whose log group is this recent was
+	// integrated at most this long ago.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
 }
 
 // Role is an IAM role with its policy documents (JSON, already URL-decoded).

@@ -103,6 +103,12 @@ func orgCreatePolicy(s *Server, c *call) (any, error) {
 	if _, err := permissionDocument(content); err != nil {
 		return nil, errf(400, "MalformedPolicyDocumentException", "The provided policy document doesn't meet the requirements of the specified policy type.")
 	}
+	for _, p := range s.w.policies {
+		if p.name == name {
+			// Organizations CreatePolicy: "A policy with the same name already exists."
+			return nil, errf(400, "DuplicatePolicyException", "A policy with the same name already exists.")
+		}
+	}
 	id := "p-" + strings.ToLower(s.w.nextID(""))[8:]
 	arn := "arn:" + s.w.part.Name + ":organizations::" + s.w.org.ManagementAccount + ":policy/" + s.w.org.ID + "/service_control_policy/" + id
 	s.w.policies[id] = &scp{name: name, content: content, arn: arn}
@@ -135,4 +141,126 @@ func orgAttachPolicy(s *Server, c *call) (any, error) {
 type scp struct {
 	name, content, arn string
 	targets            []string
+}
+
+func (s *Server) managementOnly(c *call) error {
+	if s.w.org == nil || c.acct.id != s.w.org.ManagementAccount {
+		return errf(400, "AccessDeniedException", "You don't have permissions to access this resource.")
+	}
+	return nil
+}
+
+func (s *Server) policyByID(c *call) (string, *scp, error) {
+	id := c.str("PolicyId")
+	p := s.w.policies[id]
+	if p == nil {
+		return "", nil, errf(400, "PolicyNotFoundException", "We can't find a policy with the PolicyId that you specified.")
+	}
+	return id, p, nil
+}
+
+func policySummary(id string, p *scp) map[string]any {
+	return map[string]any{"Id": id, "Arn": p.arn, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false}
+}
+
+// orgListPolicies lists the customer SCPs (Filter SERVICE_CONTROL_POLICY is required; Organizations API reference
+// ListPolicies), sorted by id, paged.
+func orgListPolicies(s *Server, c *call) (any, error) {
+	if err := s.managementOnly(c); err != nil {
+		return nil, err
+	}
+	if c.str("Filter") != "SERVICE_CONTROL_POLICY" {
+		return nil, errf(400, "InvalidInputException", "You provided an invalid value for the Filter parameter.")
+	}
+	ids := make([]string, 0, len(s.w.policies))
+	for id := range s.w.policies {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	items, next, err := pageJSON(c, ids, 20)
+	if err != nil {
+		return nil, err
+	}
+	list := []map[string]any{}
+	for _, id := range items {
+		list = append(list, policySummary(id, s.w.policies[id]))
+	}
+	out := map[string]any{"Policies": list}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+// orgListTargetsForPolicy lists the roots, OUs and accounts a policy is attached to (PolicyTargetSummary).
+func orgListTargetsForPolicy(s *Server, c *call) (any, error) {
+	if err := s.managementOnly(c); err != nil {
+		return nil, err
+	}
+	_, p, err := s.policyByID(c)
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := pageJSON(c, p.targets, 20)
+	if err != nil {
+		return nil, err
+	}
+	list := []map[string]any{}
+	for _, t := range items {
+		typ := "ACCOUNT"
+		switch {
+		case t == s.w.rootID():
+			typ = "ROOT"
+		case strings.HasPrefix(t, "ou-"):
+			typ = "ORGANIZATIONAL_UNIT"
+		}
+		list = append(list, map[string]any{"TargetId": t, "Type": typ, "Name": t})
+	}
+	out := map[string]any{"Targets": list}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+// orgUpdatePolicy replaces a policy's content (and name or description when given).
+func orgUpdatePolicy(s *Server, c *call) (any, error) {
+	if err := s.managementOnly(c); err != nil {
+		return nil, err
+	}
+	id, p, err := s.policyByID(c)
+	if err != nil {
+		return nil, err
+	}
+	if content := c.str("Content"); content != "" {
+		if len(content) > 5120 {
+			return nil, errf(400, "ConstraintViolationException", "You attempted to create a policy larger than the maximum size (POLICY_CONTENT_LIMIT_EXCEEDED).")
+		}
+		if _, err := permissionDocument(content); err != nil {
+			return nil, errf(400, "MalformedPolicyDocumentException", "The provided policy document doesn't meet the requirements of the specified policy type.")
+		}
+		p.content = content
+	}
+	if n := c.str("Name"); n != "" {
+		p.name = n
+	}
+	return map[string]any{"Policy": map[string]any{"PolicySummary": policySummary(id, p), "Content": p.content}}, nil
+}
+
+// orgDeletePolicy deletes a policy that is attached nowhere; an attached one is PolicyInUseException (Organizations
+// API reference DeletePolicy: "you must first detach the policy from all organizational units (OUs), roots, and
+// accounts").
+func orgDeletePolicy(s *Server, c *call) (any, error) {
+	if err := s.managementOnly(c); err != nil {
+		return nil, err
+	}
+	id, p, err := s.policyByID(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.targets) > 0 {
+		return nil, errf(400, "PolicyInUseException", "The policy is attached to one or more entities. You must detach it from all roots, OUs, and accounts before performing this operation.")
+	}
+	delete(s.w.policies, id)
+	return map[string]any{}, nil
 }

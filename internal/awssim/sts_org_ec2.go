@@ -105,6 +105,10 @@ func orgOps() map[string]handler {
 		"ListAccountsForParent":            orgListAccountsForParent,
 		"CreatePolicy":                     orgCreatePolicy,
 		"AttachPolicy":                     orgAttachPolicy,
+		"ListPolicies":                     orgListPolicies,
+		"ListTargetsForPolicy":             orgListTargetsForPolicy,
+		"UpdatePolicy":                     orgUpdatePolicy,
+		"DeletePolicy":                     orgDeletePolicy,
 	}
 }
 

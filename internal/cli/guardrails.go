@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
+	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/guardrails"
+	"github.com/trailwatch/trailwatch/internal/report"
 )
 
 type guardOptions struct {
@@ -29,6 +34,43 @@ type guardOptions struct {
 	adminRoles       []string
 	attach           bool
 	targets          []string
+	from             string
+	logGroups, roles []string
+}
+
+// inUse reads the log group and delivery role names the trails of a saved scan use (scan --include-inventory).
+func inUse(path string) (groups, roles []string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, usageError("--from: %v", err)
+	}
+	defer f.Close()
+	r, err := report.ReadJSON(f)
+	if err != nil {
+		return nil, nil, usageError("--from %s: %v", path, err)
+	}
+	if r.Inventory == nil {
+		return nil, nil, usageError("--from %s has no inventory: scan with --include-inventory", path)
+	}
+	seen := map[string]bool{}
+	for _, a := range r.Inventory.Accounts {
+		for _, t := range a.Trails {
+			if t.OwnedElsewhere {
+				continue
+			}
+			if name, _, _ := controls.ParseGroupARN(t.LogGroupARN); name != "" && !seen["g"+name] {
+				seen["g"+name] = true
+				groups = append(groups, name)
+			}
+			if i := strings.LastIndex(t.RoleARN, "/"); i >= 0 && !seen["r"+t.RoleARN[i+1:]] {
+				seen["r"+t.RoleARN[i+1:]] = true
+				roles = append(roles, t.RoleARN[i+1:])
+			}
+		}
+	}
+	sort.Strings(groups)
+	sort.Strings(roles)
+	return groups, roles, nil
 }
 
 func newGuardrailsCmd(e *env) *cobra.Command {
@@ -83,11 +125,24 @@ administrator), or PutConformancePack for this account alone with --account, aft
 		Short: "Write (and with --attach, create and attach) a service control policy that protects the integration",
 		Long: `Write a service control policy that denies cloudtrail:StopLogging, DeleteTrail, UpdateTrail and PutEventSelectors,
 deleting or shortening the trails' log groups, and deleting or weakening their delivery roles, to everyone but the
---admin-role roles. --attach creates it (CreatePolicy) and attaches it to each --target (the root, OUs or accounts)
-after confirmation, from the management account.`,
+--admin-role roles. It protects the default names (trailwatch's and the console's), the log groups and roles the
+trails of a saved scan use (--from scan.json, written with --include-inventory), and any --log-group or
+--delivery-role given. --attach, from the management account and after confirmation, is idempotent: it reuses the
+policy of that --name (updating its content when it differs), attaches it to each --target not yet attached, and
+deletes a policy it has just created when attaching fails, so no orphan is left.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			doc, err := guardrails.SCP(guardrails.SCPOptions{AdminRoles: o.adminRoles})
+			so := guardrails.SCPOptions{AdminRoles: o.adminRoles}
+			if o.from != "" {
+				groups, roles, err := inUse(o.from)
+				if err != nil {
+					return err
+				}
+				so.ExtraLogGroups, so.ExtraRoles = groups, roles
+			}
+			so.ExtraLogGroups = append(so.ExtraLogGroups, o.logGroups...)
+			so.ExtraRoles = append(so.ExtraRoles, o.roles...)
+			doc, err := guardrails.SCP(so)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -107,11 +162,11 @@ after confirmation, from the management account.`,
 			if err != nil {
 				return usageError("load AWS configuration: %v", err)
 			}
-			id, err := attachSCP(cmd.Context(), cfg, o.scpName, doc, o.targets)
+			res, err := attachSCP(cmd.Context(), cfg, o.scpName, doc, o.targets)
 			if err != nil {
 				return &exitError{code: ExitFailed, err: err}
 			}
-			fmt.Fprintf(e.stderr, "created %s and attached it to %v\n", id, o.targets)
+			fmt.Fprintf(e.stderr, "%s %s; attached to %v (already attached: %v)\n", res.how, res.id, res.attached, res.already)
 			return nil
 		},
 	}
@@ -119,6 +174,9 @@ after confirmation, from the management account.`,
 	scp.Flags().BoolVar(&o.attach, "attach", false, "create the policy and attach it")
 	scp.Flags().StringSliceVar(&o.targets, "target", nil, "root, OU or account ids to attach to")
 	scp.Flags().StringVar(&o.scpName, "name", "trailwatch-protect-cloudtrail-cloudwatch-logs", "policy name")
+	scp.Flags().StringVar(&o.from, "from", "", "also protect the log groups and roles the trails of this saved scan use (scan --include-inventory)")
+	scp.Flags().StringSliceVar(&o.logGroups, "log-group", nil, "also protect these log group names or patterns (* wildcards)")
+	scp.Flags().StringSliceVar(&o.roles, "delivery-role", nil, "also protect these role names or patterns (* wildcards)")
 	for _, c := range []*cobra.Command{pack, scp} {
 		c.Flags().StringVar(&o.profile, "profile", "", "AWS shared config profile")
 		c.Flags().StringVar(&o.region, "region", "", "region (default: AWS_REGION or us-east-1)")
@@ -134,7 +192,7 @@ func (o *guardOptions) write(e *env, text string) error {
 		_, err := fmt.Fprint(e.stdout, text)
 		return err
 	}
-	if err := os.WriteFile(o.output, []byte(text), 0o644); err != nil {
+	if err := writeFileAtomic(o.output, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
 		return usageError("--output: %v", err)
 	}
 	return nil
@@ -156,18 +214,76 @@ func deployPack(ctx context.Context, cfg aws.Config, name, tpl string, account b
 	return aws.ToString(out.OrganizationConformancePackArn), nil
 }
 
-func attachSCP(ctx context.Context, cfg aws.Config, name, doc string, targets []string) (string, error) {
+// scpResult says what attachSCP did.
+type scpResult struct {
+	id, how           string
+	attached, already []string
+}
+
+// attachSCP creates the policy, or reuses the one named name (updating its content when it differs), and attaches it
+// to each target it is not attached to yet. A policy it created is deleted again when attaching fails and it is
+// attached nowhere, so no orphan is left.
+func attachSCP(ctx context.Context, cfg aws.Config, name, doc string, targets []string) (scpResult, error) {
 	c := organizations.NewFromConfig(cfg)
-	out, err := c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(name), Content: aws.String(doc),
-		Description: aws.String("Written by trailwatch: protects the CloudTrail to CloudWatch Logs integration"), Type: orgtypes.PolicyTypeServiceControlPolicy})
-	if err != nil {
-		return "", fmt.Errorf("CreatePolicy: %w", err)
-	}
-	id := aws.ToString(out.Policy.PolicySummary.Id)
-	for _, t := range targets {
-		if _, err := c.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(id), TargetId: aws.String(t)}); err != nil {
-			return id, fmt.Errorf("AttachPolicy %s to %s: %w", id, t, err)
+	res := scpResult{how: "reused"}
+	var existing *orgtypes.PolicySummary
+	p := organizations.NewListPoliciesPaginator(c, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
+	for p.HasMorePages() && existing == nil {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return res, fmt.Errorf("ListPolicies: %w", err)
+		}
+		for i := range page.Policies {
+			if aws.ToString(page.Policies[i].Name) == name {
+				existing = &page.Policies[i]
+				break
+			}
 		}
 	}
-	return id, nil
+	created := false
+	if existing == nil {
+		out, err := c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(name), Content: aws.String(doc),
+			Description: aws.String("Written by trailwatch: protects the CloudTrail to CloudWatch Logs integration"), Type: orgtypes.PolicyTypeServiceControlPolicy})
+		if err != nil {
+			return res, fmt.Errorf("CreatePolicy: %w", err)
+		}
+		res.id, res.how, created = aws.ToString(out.Policy.PolicySummary.Id), "created", true
+	} else {
+		res.id = aws.ToString(existing.Id)
+		if _, err := c.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: existing.Id, Content: aws.String(doc)}); err != nil {
+			return res, fmt.Errorf("UpdatePolicy %s: %w", res.id, err)
+		}
+		res.how = "updated"
+	}
+	attached := map[string]bool{}
+	if !created {
+		tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: aws.String(res.id)})
+		for tp.HasMorePages() {
+			page, err := tp.NextPage(ctx)
+			if err != nil {
+				return res, fmt.Errorf("ListTargetsForPolicy %s: %w", res.id, err)
+			}
+			for _, t := range page.Targets {
+				attached[aws.ToString(t.TargetId)] = true
+			}
+		}
+	}
+	for _, t := range targets {
+		if attached[t] {
+			res.already = append(res.already, t)
+			continue
+		}
+		if _, err := c.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(res.id), TargetId: aws.String(t)}); err != nil {
+			err = fmt.Errorf("AttachPolicy %s to %s: %w", res.id, t, err)
+			if created && len(res.attached) == 0 {
+				if _, derr := c.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String(res.id)}); derr != nil {
+					return res, fmt.Errorf("%w; and the policy just created could not be deleted: %v", err, derr)
+				}
+				return res, fmt.Errorf("%w; the policy just created was deleted again", err)
+			}
+			return res, err
+		}
+		res.attached = append(res.attached, t)
+	}
+	return res, nil
 }

@@ -98,10 +98,63 @@ func TestSCP(t *testing.T) {
 	}
 	orgEnv(t, "100000000000")
 	code, _, errs := run(t, "guardrails", "scp", "--attach", "--target", "r-gen0", "--yes", "-o", filepath.Join(t.TempDir(), "scp.json"))
-	if code != 0 || !strings.Contains(errs, "attached it to [r-gen0]") {
+	if code != 0 || !strings.Contains(errs, "created p-") || !strings.Contains(errs, "attached to [r-gen0]") {
 		t.Errorf("attach: %d %s", code, errs)
 	}
 	if code, _, errs := run(t, "guardrails", "scp", "--attach", "--yes"); code != ExitUsage || !strings.Contains(errs, "--target") {
 		t.Errorf("attach without target: %d %s", code, errs)
+	}
+}
+
+// TestSCPAttachIsIdempotent: attaching again reuses the policy of that name and attaches it only where it is not yet;
+// a failed attach leaves no orphan policy; the in-use log groups and roles of a saved scan are protected (issue 10 §2).
+func TestSCPAttachIsIdempotent(t *testing.T) {
+	srv := orgEnv(t, "100000000000")
+	attach := func(targets ...string) (int, string) {
+		args := []string{"guardrails", "scp", "--attach", "--yes", "-o", filepath.Join(t.TempDir(), "scp.json")}
+		for _, tg := range targets {
+			args = append(args, "--target", tg)
+		}
+		code, _, errs := run(t, args...)
+		return code, errs
+	}
+	if code, errs := attach("r-gen0"); code != 0 || !strings.Contains(errs, "created") {
+		t.Fatalf("first attach: %d %s", code, errs)
+	}
+	code, errs := attach("r-gen0", "100000000002")
+	if code != 0 || !strings.Contains(errs, "updated") || !strings.Contains(errs, "attached to [100000000002] (already attached: [r-gen0])") {
+		t.Errorf("second attach: %d %s", code, errs)
+	}
+	if n := srv.CallsTo("organizations:CreatePolicy"); n != 1 {
+		t.Errorf("CreatePolicy called %d times, want 1", n)
+	}
+	// A failing attach of a new policy deletes it again.
+	code, _, errs = run(t, "guardrails", "scp", "--attach", "--yes", "--name", "other", "--target", "ou-nope-12345678", "-o", filepath.Join(t.TempDir(), "s.json"))
+	if code != ExitFailed || !strings.Contains(errs, "deleted again") {
+		t.Errorf("failed attach: %d %s", code, errs)
+	}
+	if n := srv.CallsTo("organizations:DeletePolicy"); n != 1 {
+		t.Errorf("DeletePolicy called %d times, want 1 (the orphan)", n)
+	}
+	// Names in use, from a saved scan, and given names are protected.
+	scanFile := filepath.Join(t.TempDir(), "scan.json")
+	if code, _, errs := run(t, "scan", "--org", "--include-inventory", "--format", "json", "-o", scanFile); code == ExitUsage {
+		t.Fatalf("scan: %s", errs)
+	}
+	code, out, errs := run(t, "guardrails", "scp", "--from", scanFile, "--log-group", "team/audit-*")
+	if code != 0 {
+		t.Fatalf("scp --from: %d %s", code, errs)
+	}
+	d, err := policy.Parse(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range []string{"arn:aws:logs:us-east-1:100000000000:log-group:aws-cloudtrail-logs/org", "arn:aws:logs:eu-west-1:100000000005:log-group:team/audit-1"} {
+		if dec := policy.Evaluate([]*policy.Document{d}, "logs:DeleteLogGroup", res); !dec.ConditionsNotEvaluated {
+			t.Errorf("%s is not protected", res)
+		}
+	}
+	if dec := policy.Evaluate([]*policy.Document{d}, "iam:DeleteRole", "arn:aws:iam::100000000000:role/CloudTrailCWLogsRole"); !dec.ConditionsNotEvaluated {
+		t.Error("the organization trail's delivery role, found by the scan, is not protected")
 	}
 }

@@ -68,6 +68,9 @@ type SCPOptions struct {
 	// LogGroupPatterns and RolePatterns name the protected log groups and delivery roles (defaults: trailwatch's and
 	// the console's names).
 	LogGroupPatterns, RolePatterns []string
+	// ExtraLogGroups and ExtraRoles are protected beside the patterns: the names the scanned trails actually use, and
+	// names given on the command line.
+	ExtraLogGroups, ExtraRoles []string
 }
 
 // MaxSCPSize is the service control policy size limit in characters (AWS Organizations quotas).
@@ -93,11 +96,19 @@ func SCP(o SCPOptions) (string, error) {
 		}
 	}
 	var groups, roles []string
-	for _, g := range o.LogGroupPatterns {
-		groups = append(groups, "arn:*:logs:*:*:log-group:"+g)
+	seen := map[string]bool{}
+	for _, g := range append(append([]string(nil), o.LogGroupPatterns...), o.ExtraLogGroups...) {
+		// The log group and its streams (":*"): DeleteLogGroup names the group, PutRetentionPolicy too.
+		if arn := "arn:*:logs:*:*:log-group:" + g; !seen[arn] {
+			seen[arn] = true
+			groups = append(groups, arn)
+		}
 	}
-	for _, r := range o.RolePatterns {
-		roles = append(roles, "arn:*:iam::*:role/"+r)
+	for _, r := range append(append([]string(nil), o.RolePatterns...), o.ExtraRoles...) {
+		if arn := "arn:*:iam::*:role/" + r; !seen[arn] {
+			seen[arn] = true
+			roles = append(roles, arn)
+		}
 	}
 	except := map[string]any{"ArnNotLike": map[string]any{"aws:PrincipalArn": admins}}
 	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{

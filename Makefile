@@ -5,8 +5,10 @@ SHELL := bash
 
 .PHONY: build test test-deps demo bench fuzz fmt lint tidy update-golden sim
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o bin/trailwatch ./cmd/trailwatch
+	$(GO) build -ldflags "-X github.com/trailwatch/trailwatch/internal/cli.version=$(VERSION)" -o bin/trailwatch ./cmd/trailwatch
 
 # The test command (README, .ci/run): vet, every test with the race detector (summarised: failures, a line per
 # package, the skipped tests with their reasons, "N passed, N failed, N skipped"), then each fuzz target of an

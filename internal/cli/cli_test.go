@@ -127,6 +127,11 @@ func TestControlsCommand(t *testing.T) {
 			t.Errorf("controls show lacks %q:\n%s", want, out)
 		}
 	}
+	// It lists the reason codes it says it lists: the retention control's own, not the integration codes (issue 10 §6).
+	_, out, _ = run(t, "controls", "show", "cloudwatch-log-group-retention")
+	if !strings.Contains(out, "RETENTION_TOO_SHORT") || !strings.Contains(out, "RETENTION_OK") || strings.Contains(out, "NOT_INTEGRATED") {
+		t.Errorf("controls show cloudwatch-log-group-retention reason codes:\n%s", out)
+	}
 }
 
 func TestScanJSONToFile(t *testing.T) {

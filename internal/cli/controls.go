@@ -59,7 +59,10 @@ func newControlsCmd(e *env) *cobra.Command {
 			if c.Notes != "" {
 				fmt.Fprintf(w, "\nNotes:\n  %s\n", c.Notes)
 			}
-			fmt.Fprintf(w, "\nRationale:\n  %s\n\nRemediation:\n  %s\n\nReason codes: see docs/controls.md (%d codes).\n", c.Rationale, c.Remediation, len(cat.Reasons))
+			fmt.Fprintf(w, "\nRationale:\n  %s\n\nRemediation:\n  %s\n\nReason codes:\n", c.Rationale, c.Remediation)
+			for _, r := range cat.ReasonsOf(c.ID) {
+				fmt.Fprintf(w, "  %-27s %-8s %s\n", r.Code, r.Status, r.Meaning)
+			}
 			return nil
 		},
 	}

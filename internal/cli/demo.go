@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,13 +85,15 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) (*report.Report, error
 		name, tags, ou := accountLabels(sc, a.AccountID)
 		targets = append(targets, scan.Target{Clients: collect.NewSDKClients(cfg), Name: name, Tags: tags, OU: ou})
 	}
+	fmt.Fprintf(e.stderr, "Simulated: examples/organization.yaml served by trailwatch's built-in AWS simulator on loopback (no AWS account is contacted), scenario time %s.\n",
+		srv.Now().UTC().Format(time.RFC3339))
 	settings := o.settings.controls(srv.Now())
 	inv, findings := scan.Run(ctx, cat, targets, scan.Options{Settings: settings, Collect: collect.Options{Logger: e.log}})
 	findings, err = o.exc.apply(inv, findings, srv.Now())
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(inv, findings, o.settings.report(), version), nil
+	return report.Build(inv, findings, o.settings.report(), toolVersion()), nil
 }
 
 // accountLabels are what an organization would say of the account: name, tags, OU.

@@ -87,7 +87,7 @@ func mergeReports(paths []string) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := report.Build(inv, scan.Judge(cat, inv, cs), *settings, version)
+	r := report.Build(inv, scan.Judge(cat, inv, cs), *settings, toolVersion())
 	r.Inventory = inv // for the exceptions' account selectors; not written out
 	return r, nil
 }

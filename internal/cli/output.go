@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +21,42 @@ import (
 	"github.com/trailwatch/trailwatch/internal/store"
 )
 
-// version is set at build time with -ldflags "-X .../internal/cli.version=...".
+// version is set at build time with -ldflags "-X .../internal/cli.version=..."; without it, toolVersion reads the
+// module version or the VCS revision Go stamped into the binary.
 var version = "dev"
+
+// toolVersion is the version --version prints and reports carry.
+func toolVersion() string {
+	if version != "dev" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "dev-" + rev
+}
 
 // outputOptions are the flags every reporting command shares.
 type outputOptions struct {
@@ -217,7 +253,7 @@ func (o *settingsOptions) controls(now time.Time) controls.Settings {
 
 // extras are the catalog texts some formats carry: framework mappings (CSV) and rules (SARIF).
 func extras() report.Extras {
-	x := report.Extras{Frameworks: map[string][]string{}, Rules: map[string]report.RuleText{}}
+	x := report.Extras{Frameworks: map[string][]string{}, Standards: map[string][]string{}, Rules: map[string]report.RuleText{}}
 	cat, err := controls.Load()
 	if err != nil {
 		return x
@@ -225,6 +261,10 @@ func extras() report.Extras {
 	for _, c := range cat.Controls {
 		for _, f := range c.Frameworks {
 			x.Frameworks[c.ID] = append(x.Frameworks[c.ID], strings.Join(strings.Fields(f.Framework+" "+f.Version+" "+f.ID), " "))
+			std := strings.Join(strings.Fields(f.Framework+" "+f.Version), " ")
+			if !slices.Contains(x.Standards[c.ID], std) {
+				x.Standards[c.ID] = append(x.Standards[c.ID], std)
+			}
 		}
 		x.Rules[c.ID] = report.RuleText{Title: c.Title, Help: c.Rationale + "\n\n**Fix**: " + c.Remediation}
 	}

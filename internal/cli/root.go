@@ -94,6 +94,7 @@ func newRoot(e *env) *cobra.Command {
 (CIS AWS Foundations v1.2 2.4, v1.3-v2.0 3.4; Security Hub CloudTrail.5; AWS Config cloud-trail-cloud-watch-logs-enabled).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       toolVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			var level slog.Level
 			switch strings.ToLower(e.logLevel) {

@@ -91,7 +91,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringSliceVar(&o.accounts, "accounts", nil, "scan only these account ids (--org)")
 	f.StringSliceVar(&o.excludeAccounts, "exclude-accounts", nil, "leave these account ids out (--org)")
 	f.StringSliceVar(&o.ous, "ous", nil, "scan only accounts under these OUs: ids (ou-...) or paths of names (Workloads/Prod) (--org)")
-	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join shards with `trailwatch merge` (--org)")
+	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join the shards' reports with trailwatch merge (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
 	o.exceptions.bind(cmd)
@@ -114,7 +114,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	r := report.Build(sr.inv, sr.findings, o.settings.report(), version)
+	r := report.Build(sr.inv, sr.findings, o.settings.report(), toolVersion())
 	if o.includeInventory {
 		r.Inventory = sr.inv
 	}

@@ -6,6 +6,7 @@ package controls
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -47,6 +48,19 @@ type ReasonDoc struct {
 	Status  string `yaml:"status" json:"status"`
 	Meaning string `yaml:"meaning" json:"meaning"`
 	Fix     string `yaml:"fix" json:"fix"`
+	// Controls are the controls whose findings carry the code.
+	Controls []string `yaml:"controls" json:"controls"`
+}
+
+// ReasonsOf lists the reason codes a control's findings may carry, in catalog order.
+func (c *Catalog) ReasonsOf(controlID string) []ReasonDoc {
+	var out []ReasonDoc
+	for _, r := range c.Reasons {
+		if slices.Contains(r.Controls, controlID) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Catalog is the set of controls and reason codes.

@@ -254,7 +254,7 @@ func (e *evaluator) integration(vw view) {
 	} else if v.status == "" {
 		v.status = model.StatusPass
 		age := s.Now.Sub(*st.LatestDelivery).Round(time.Second)
-		v.reasons = append(v.reasons, model.Reason{Code: "DELIVERING", Message: fmt.Sprintf("Delivered to CloudWatch Logs %s ago (at %s UTC).", age, st.LatestDelivery.UTC().Format(time.RFC3339))})
+		v.reasons = append(v.reasons, model.Reason{Code: "DELIVERING", Message: fmt.Sprintf("Delivered to CloudWatch Logs %s ago (at %s).", age, st.LatestDelivery.UTC().Format(time.RFC3339))})
 	}
 	e.emit(t, v)
 }
@@ -270,7 +270,7 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 	s := e.s
 	if fixed, ok := s.FixedAt[t.ARN]; ok && !pipelineIssue && v.status == "" &&
 		(st.LatestDelivery == nil || st.LatestDelivery.Before(fixed)) && s.Now.Sub(fixed) < s.PendingWindow {
-		v.add(model.StatusPending, PendingFirstDelivery, "Fixed at %s UTC (%s ago); the first CloudWatch Logs delivery since has not arrived yet.",
+		v.add(model.StatusPending, PendingFirstDelivery, "Fixed at %s (%s ago); the first CloudWatch Logs delivery since has not arrived yet.",
 			fixed.UTC().Format(time.RFC3339), s.Now.Sub(fixed).Round(time.Second))
 		if st.LatestDeliveryError != nil && *st.LatestDeliveryError != "" {
 			v.note("The delivery error %q was reported before the fix.", *st.LatestDeliveryError)
@@ -295,7 +295,7 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 	default:
 		age := s.Now.Sub(*st.LatestDelivery)
 		if age > s.MaxDeliveryAge {
-			v.add(model.StatusFail, DeliveryStale, "Latest CloudWatch Logs delivery was %s ago (at %s UTC), older than the %s maximum.",
+			v.add(model.StatusFail, DeliveryStale, "Latest CloudWatch Logs delivery was %s ago (at %s), older than the %s maximum.",
 				fmtAge(age), st.LatestDelivery.UTC().Format(time.RFC3339), fmtAge(s.MaxDeliveryAge))
 		} else {
 			recent = true
@@ -431,7 +431,7 @@ func (e *evaluator) retention(vw view) {
 		switch {
 		case lg.RetentionDays == nil:
 			v.status = model.StatusPass
-			v.reasons = append(v.reasons, model.Reason{Code: "RETENTION_OK", Message: "Retention is never expire."})
+			v.reasons = append(v.reasons, model.Reason{Code: "RETENTION_OK", Message: "Retention: never expire (events are kept indefinitely)."})
 		case *lg.RetentionDays < e.s.MinRetentionDays:
 			v.add(model.StatusFail, RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", name, *lg.RetentionDays, e.s.MinRetentionDays)
 		default:

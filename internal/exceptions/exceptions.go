@@ -5,6 +5,8 @@ package exceptions
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +42,28 @@ type Exception struct {
 	end  time.Time // first instant no longer covered: the day after Expires, 00:00 UTC
 }
 
-// Ref identifies an exception in a finding.
+// Ref locates an exception for people: file:line.
 func (x *Exception) Ref() string { return fmt.Sprintf("%s:%d", x.File, x.Line) }
+
+// Key identifies an exception by what it covers (its control and selectors), not by where it is written: moving or
+// reordering the file keeps its findings' ids, so `diff` does not churn.
+func (x *Exception) Key() string {
+	tags := make([]string, 0, len(x.Tags))
+	for k, v := range x.Tags {
+		tags = append(tags, k+"="+v)
+	}
+	sort.Strings(tags)
+	parts := []string{x.Control, strings.Join(sorted(x.Resources), ","), strings.Join(sorted(x.Accounts), ","),
+		strings.Join(sorted(x.Regions), ","), strings.Join(tags, ","), strings.Join(sorted(x.OUs), ",")}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return "exception/" + hex.EncodeToString(sum[:8])
+}
+
+func sorted(l []string) []string {
+	out := append([]string(nil), l...)
+	sort.Strings(out)
+	return out
+}
 
 // Set is a parsed exceptions file.
 type Set struct {
@@ -290,7 +312,7 @@ func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
 		default:
 			continue
 		}
-		out = append(out, model.Finding{ID: model.FindingID(HygieneID, x.Ref()), ControlID: HygieneID,
+		out = append(out, model.Finding{ID: model.FindingID(HygieneID, x.Key()), ControlID: HygieneID,
 			Title: "Exceptions are current and used", Status: model.StatusWarn, Severity: "Low", Region: "global",
 			ResourceType: "trailwatch::Exception", ResourceID: x.Ref(), Reasons: []model.Reason{r},
 			Location: &model.Location{File: x.File, Line: x.Line}})

@@ -135,3 +135,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestFindingIDsDoNotDependOnThePath: the same exception, in a file moved elsewhere and shifted down, gives its
+// hygiene finding the same id, so that `diff` does not report churn (issue 10 §6).
+func TestFindingIDsDoNotDependOnThePath(t *testing.T) {
+	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	entry := `  - control: cloudtrail-cloudwatch-integration
+    resources: ["arn:aws:cloudtrail:us-east-1:111111111111:trail/legacy"]
+    owner: a@example.com
+    reason: replaced next quarter
+    expires: 2026-12-01
+`
+	a, err := Parse(".trailwatch/exceptions.yaml", []byte("exceptions:\n"+entry), now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse("security/exceptions.yaml", []byte("# moved\n\nexceptions:\n"+entry), now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa, fb := a.Hygiene(now, true), b.Hygiene(now, true)
+	if len(fa) != 1 || len(fb) != 1 {
+		t.Fatalf("hygiene findings %d and %d, want one each (unused)", len(fa), len(fb))
+	}
+	if fa[0].ID != fb[0].ID {
+		t.Errorf("ids differ: %s vs %s", fa[0].ID, fb[0].ID)
+	}
+	if fa[0].ResourceID == fb[0].ResourceID {
+		t.Errorf("the location should still show where each is: %s", fa[0].ResourceID)
+	}
+}

@@ -16,7 +16,10 @@ var Formats = []string{"table", "json", "csv", "junit", "html", "sarif", "asff",
 
 // Extras are what some formats need beyond the report: each control's framework mappings and rule texts.
 type Extras struct {
+	// Frameworks are each control's mappings ("CIS AWS Foundations Benchmark v1.4.0 3.4"); Standards the frameworks
+	// themselves, named whole ("CIS AWS Foundations Benchmark v1.4.0").
 	Frameworks map[string][]string
+	Standards  map[string][]string
 	Rules      map[string]RuleText
 	Table      TableOptions
 	// Region places account-level findings in ASFF (default us-east-1).
@@ -39,7 +42,7 @@ func Write(w io.Writer, r *Report, format string, x Extras) error {
 	case "sarif":
 		return WriteSARIF(w, r, x.Rules)
 	case "ocsf":
-		return WriteOCSF(w, r, x.Frameworks)
+		return WriteOCSF(w, r, x.Frameworks, x.Standards)
 	case "asff":
 		region := x.Region
 		if region == "" {

@@ -1,9 +1,11 @@
 package report
 
 import (
+	"fmt"
 	"html/template"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -26,9 +28,10 @@ type matrixRow struct {
 	Cells   []matrixCell
 }
 
+// matrixCell is one account and region: its worst status (the cell's colour) and how many findings of each status.
 type matrixCell struct {
 	Status string
-	Count  int
+	Counts string // "2 FAIL, 1 PASS"
 	Title  string
 }
 
@@ -42,7 +45,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	regionSet := map[string]bool{}
 	worst := map[string]map[string]model.Status{}
-	count := map[string]map[string]int{}
+	count := map[string]map[string]map[model.Status]int{}
 	names := map[string]string{}
 	var accounts []string
 	for _, f := range r.Findings {
@@ -50,7 +53,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 			continue
 		}
 		if worst[f.AccountID] == nil {
-			worst[f.AccountID], count[f.AccountID] = map[string]model.Status{}, map[string]int{}
+			worst[f.AccountID], count[f.AccountID] = map[string]model.Status{}, map[string]map[model.Status]int{}
 			accounts = append(accounts, f.AccountID)
 		}
 		names[f.AccountID] = f.AccountName
@@ -58,7 +61,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 		if cur, ok := worst[f.AccountID][f.Region]; !ok || f.Status.Rank() < cur.Rank() {
 			worst[f.AccountID][f.Region] = f.Status
 		}
-		count[f.AccountID][f.Region]++
+		if count[f.AccountID][f.Region] == nil {
+			count[f.AccountID][f.Region] = map[model.Status]int{}
+		}
+		count[f.AccountID][f.Region][f.Status]++
 	}
 	for reg := range regionSet {
 		v.Regions = append(v.Regions, reg)
@@ -69,7 +75,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 		row := matrixRow{Account: a, Name: names[a]}
 		for _, reg := range v.Regions {
 			st := worst[a][reg]
-			row.Cells = append(row.Cells, matrixCell{Status: string(st), Count: count[a][reg], Title: a + " " + reg})
+			var parts []string
+			for _, s := range model.AllStatuses {
+				if n := count[a][reg][s]; n > 0 {
+					parts = append(parts, fmt.Sprintf("%d %s", n, s))
+				}
+			}
+			row.Cells = append(row.Cells, matrixCell{Status: string(st), Counts: strings.Join(parts, ", "), Title: a + " " + reg})
 		}
 		v.Matrix = append(v.Matrix, row)
 	}
@@ -104,8 +116,8 @@ pre{white-space:pre-wrap;background:#f6f7f9;padding:6px;border-radius:4px;margin
 <p>{{.R.GeneratedAt.Format "2006-01-02 15:04 UTC"}} · {{.R.Tool.Name}} {{.R.Tool.Version}} · maximum delivery age {{.R.Settings.MaxDeliveryAge}} · minimum retention {{.R.Settings.MinRetentionDays}} days</p></header>
 <main>
 <section id="summary"><h2>Summary</h2><p>{{.Summary}}</p><div class="counts">{{range $s := .Statuses}}{{with index $.R.Summary.ByStatus $s}}<span class="{{$s}}">{{$s}} {{.}}</span>{{end}}{{end}}</div></section>
-{{if .Matrix}}<section id="matrix"><h2>Accounts and regions (worst status)</h2><table><thead><tr><th>Account</th>{{range .Regions}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
-{{range .Matrix}}<tr><td>{{.Account}} <span class="muted">{{.Name}}</span></td>{{range .Cells}}<td{{if .Status}} class="{{.Status}}"{{end}} title="{{.Title}}">{{if .Status}}{{.Status}} ({{.Count}}){{end}}</td>{{end}}</tr>
+{{if .Matrix}}<section id="matrix"><h2>Accounts and regions (findings per status; colour: the worst)</h2><table><thead><tr><th>Account</th>{{range .Regions}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Matrix}}<tr><td>{{.Account}} <span class="muted">{{.Name}}</span></td>{{range .Cells}}<td{{if .Status}} class="{{.Status}}"{{end}} title="{{.Title}}">{{if .Status}}{{.Counts}}{{end}}</td>{{end}}</tr>
 {{end}}</tbody></table></section>{{end}}
 <section id="failing"><h2>Failing findings ({{len .Failing}})</h2>
 {{range .Failing}}<div class="finding"><span class="{{.Status}}">{{.Status}}</span> <b>{{.ControlID}}</b> <code>{{.ResourceID}}</code> <span class="muted">{{.AccountID}} {{.AccountName}} {{.Region}}{{with .Location}} {{.File}}:{{.Line}}{{end}}</span>

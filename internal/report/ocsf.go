@@ -14,7 +14,8 @@ import (
 // Frameworks or Security Standards", ocsf/ocsf-schema events/findings/compliance_finding.json), not detections of
 // activity (Detection Finding, 2004). compliance.status_id: 1 Pass, 2 Warning, 3 Fail; status_id 3 (Suppressed) for
 // muted findings, else 1 (New).
-func WriteOCSF(w io.Writer, r *Report, mappings map[string][]string) error {
+// standards are each control's frameworks, named whole ("CIS AWS Foundations Benchmark v1.4.0"), from the catalog.
+func WriteOCSF(w io.Writer, r *Report, mappings, standardsOf map[string][]string) error {
 	var out []map[string]any
 	for _, f := range r.Findings {
 		complianceStatus := map[model.Status]int{model.StatusPass: 1, model.StatusWarn: 2, model.StatusFail: 3}[f.Status]
@@ -31,12 +32,9 @@ func WriteOCSF(w io.Writer, r *Report, mappings map[string][]string) error {
 			msgs = append(msgs, rs.Code+": "+rs.Message)
 		}
 		standards := []string{}
-		reqs := []string{}
-		for _, m := range mappings[f.ControlID] {
-			reqs = append(reqs, m)
-			if i := strings.LastIndex(m, " "); i > 0 {
-				standards = appendUnique(standards, m[:i])
-			}
+		reqs := append([]string{}, mappings[f.ControlID]...)
+		for _, st := range standardsOf[f.ControlID] {
+			standards = appendUnique(standards, st)
 		}
 		if len(standards) == 0 {
 			standards = []string{"trailwatch"}

@@ -38,7 +38,8 @@ func TestOCSFValidates(t *testing.T) {
 		{ID: "c/arn:3", ControlID: "account-activity-capture", Title: "t", Status: model.StatusPass, Severity: "Medium", AccountID: "111111111111", Region: "global", ResourceID: "111111111111"},
 	}}
 	var b bytes.Buffer
-	if err := WriteOCSF(&b, r, map[string][]string{"cloudtrail-cloudwatch-integration": {"CIS AWS Foundations Benchmark v1.4.0 3.4", "AWS Foundational Security Best Practices CloudTrail.5"}}); err != nil {
+	if err := WriteOCSF(&b, r, map[string][]string{"cloudtrail-cloudwatch-integration": {"CIS AWS Foundations Benchmark v1.4.0 3.4 (impact: 365-day retention)", "AWS Foundational Security Best Practices CloudTrail.5"}},
+		map[string][]string{"cloudtrail-cloudwatch-integration": {"CIS AWS Foundations Benchmark v1.4.0", "AWS Foundational Security Best Practices"}}); err != nil {
 		t.Fatal(err)
 	}
 	events, err := jsonschema.UnmarshalJSON(&b)
@@ -53,6 +54,11 @@ func TestOCSFValidates(t *testing.T) {
 		if err := sch.Validate(ev); err != nil {
 			t.Errorf("event %d: %v", i, err)
 		}
+	}
+	// Standards are named whole, whatever the requirement id looks like (issue 10 §6).
+	first, _ := json.Marshal(list[0])
+	if !bytes.Contains(first, []byte(`"standards":["CIS AWS Foundations Benchmark v1.4.0","AWS Foundational Security Best Practices"]`)) {
+		t.Errorf("standards: %s", first)
 	}
 	raw, _ := json.Marshal(list[1])
 	if !bytes.Contains(raw, []byte(`"status":"Suppressed"`)) || !bytes.Contains(raw, []byte(`"status_id":3`)) {

@@ -122,10 +122,18 @@ func SummaryLine(r *Report) string {
 		parts = append(parts, "no findings")
 	}
 	if r.Scope.Files > 0 {
-		return fmt.Sprintf("Summary: %s (%d findings, %d files)", strings.Join(parts, ", "), r.Summary.Total, r.Scope.Files)
+		return fmt.Sprintf("Summary: %s (%s, %s)", strings.Join(parts, ", "), plural(r.Summary.Total, "finding"), plural(r.Scope.Files, "file"))
 	}
-	return fmt.Sprintf("Summary: %s (%d findings, %d accounts, %d regions)", strings.Join(parts, ", "),
-		r.Summary.Total, len(r.Scope.Accounts), len(r.Scope.Regions))
+	return fmt.Sprintf("Summary: %s (%s, %s, %s)", strings.Join(parts, ", "),
+		plural(r.Summary.Total, "finding"), plural(len(r.Scope.Accounts), "account"), plural(len(r.Scope.Regions), "region"))
+}
+
+// plural is "1 account", "2 accounts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 type errWriter struct {

@@ -89,6 +89,16 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// runAt runs trailwatch with its clock pinned at at (the simulator's scenario time), so that delivery ages are
+// measured as a user on that day would see them: the age checks stay on, nothing is loosened.
+func runAt(t *testing.T, at time.Time, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, now: func() time.Time { return at }}
+	code := execute(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
 		args []string

@@ -126,7 +126,7 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 
 // makePlan plans from --from or a fresh scan; the scan result is nil with --from.
 func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *scanResult, error) {
-	now := time.Now().UTC()
+	now := e.clock()
 	po, err := o.planOptions(now)
 	if err != nil {
 		return nil, nil, err
@@ -268,7 +268,7 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 			if so.org {
 				so.accounts = ids
 			}
-			r, err := so.scan(ctx, e, time.Now().UTC(), fixed)
+			r, err := so.scan(ctx, e, e.clock(), fixed)
 			if err != nil {
 				return nil, err
 			}
@@ -298,7 +298,7 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.Time) error {
 	deadline := time.Now().Add(o.wait)
 	for {
-		sr, err := o.scan.scan(ctx, e, time.Now().UTC(), fixed)
+		sr, err := o.scan.scan(ctx, e, e.clock(), fixed)
 		if err != nil {
 			return err
 		}

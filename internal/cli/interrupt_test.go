@@ -141,14 +141,14 @@ func TestInterruptedScanPartial(t *testing.T) {
 // the history marks the scan incomplete, and diff calls the unseen accounts' failures unseen, not resolved (issue 11).
 func TestAccountListingBreaksOffCLI(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "history.db")
-	simWith(t, 45)
-	common := []string{"scan", "--org", "--format", "json", "--max-delivery-age", "100000h", "--store", db}
-	if code, _, errs := run(t, append(common, "-o", filepath.Join(t.TempDir(), "1.json"))...); code != ExitFailed {
+	srv := simWith(t, 45)
+	common := []string{"scan", "--org", "--format", "json", "--store", db}
+	if code, _, errs := runAt(t, srv.Now(), append(common, "-o", filepath.Join(t.TempDir(), "1.json"))...); code != ExitFailed {
 		t.Fatalf("clean scan: exit %d\n%s", code, errs)
 	}
-	simWith(t, 45, awssim.Fault{Operation: "organizations:ListAccounts", After: 1, Error: "ServiceException"})
+	srv = simWith(t, 45, awssim.Fault{Operation: "organizations:ListAccounts", After: 1, Error: "ServiceException"})
 	out := filepath.Join(t.TempDir(), "2.json")
-	code, _, errs := run(t, append(common, "-o", out)...)
+	code, _, errs := runAt(t, srv.Now(), append(common, "-o", out)...)
 	if code != ExitIncomplete {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitIncomplete, errs)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -56,19 +57,33 @@ type env struct {
 	stdout, stderr io.Writer
 	logLevel       string
 	log            *slog.Logger
+	// now is the clock scans measure ages against (time.Now; tests pin it to the simulator's scenario time).
+	now func() time.Time
+}
+
+// clock is the current time in UTC.
+func (e *env) clock() time.Time {
+	if e.now == nil {
+		return time.Now().UTC()
+	}
+	return e.now().UTC()
 }
 
 // Execute runs trailwatch with args and returns the process exit code.
 func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	return execute(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}, args)
+}
+
+func execute(ctx context.Context, e *env, args []string) int {
+	stderr := e.stderr
 	root := newRoot(e)
 	if err := checkSingleDashLongFlags(root, args); err != nil {
 		fmt.Fprintln(stderr, "trailwatch:", err)
 		return ExitUsage
 	}
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -110,7 +110,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if st != nil {
 		defer st.Close()
 	}
-	sr, err := o.scan(ctx, e, time.Now().UTC(), nil)
+	sr, err := o.scan(ctx, e, e.clock(), nil)
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,8 @@ func TestScanThroughEnvironment(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	// The scenario's clock started at 2026-11-22; ages are measured on the host clock in a real scan, so pin the
-	// threshold high enough that only the broken trails fail.
-	code, out, errs := run(t, "scan", "--format", "json", "--max-delivery-age", "100000h", "--regions", "us-east-1,us-west-2")
+	// The scenario's clock started at 2026-11-22: pin trailwatch's clock to it, with the default 24h delivery age.
+	code, out, errs := runAt(t, srv.Now(), "scan", "--format", "json", "--regions", "us-east-1,us-west-2")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitFailed, errs)
 	}
@@ -100,7 +99,7 @@ func TestScanWithAssumeRoleProfile(t *testing.T) {
 		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_REGION": ""} {
 		t.Setenv(k, v)
 	}
-	code, out, errs := run(t, "scan", "--profile", "member", "--format", "json", "--max-delivery-age", "100000h", "--log-level", "debug")
+	code, out, errs := runAt(t, srv.Now(), "scan", "--profile", "member", "--format", "json", "--log-level", "debug")
 	if code != ExitFailed {
 		t.Fatalf("exit %d\n%s\n%s", code, errs, out)
 	}

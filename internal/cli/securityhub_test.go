@@ -37,7 +37,7 @@ func TestGoldenASFF(t *testing.T) {
 
 func TestScanImportsIntoSecurityHub(t *testing.T) {
 	srv := orgEnv(t, "100000000000")
-	code, _, errs := run(t, "scan", "--org", "--security-hub", "--format", "json", "--max-delivery-age", "100000h", "--fail-on", "none")
+	code, _, errs := runAt(t, srv.Now(), "scan", "--org", "--security-hub", "--format", "json", "--fail-on", "none")
 	if code != 0 || !strings.Contains(errs, "findings imported, 0 failed") {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}

@@ -254,7 +254,13 @@ func (e *evaluator) integration(vw view) {
 	} else if v.status == "" {
 		v.status = model.StatusPass
 		age := s.Now.Sub(*st.LatestDelivery).Round(time.Second)
-		v.reasons = append(v.reasons, model.Reason{Code: "DELIVERING", Message: fmt.Sprintf("Delivered to CloudWatch Logs %s ago (at %s).", age, st.LatestDelivery.UTC().Format(time.RFC3339))})
+		if age < 0 {
+			// The delivery is stamped after this scan's clock: the clocks disagree. Never print a negative age.
+			v.reasons = append(v.reasons, model.Reason{Code: "DELIVERING", Message: fmt.Sprintf("Delivered to CloudWatch Logs at %s, %s after this scan's clock (%s): the clocks disagree; treated as just now.",
+				st.LatestDelivery.UTC().Format(time.RFC3339), -age, s.Now.UTC().Format(time.RFC3339))})
+		} else {
+			v.reasons = append(v.reasons, model.Reason{Code: "DELIVERING", Message: fmt.Sprintf("Delivered to CloudWatch Logs %s ago (at %s).", age, st.LatestDelivery.UTC().Format(time.RFC3339))})
+		}
 	}
 	e.emit(t, v)
 }

@@ -268,3 +268,27 @@ func TestNextRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestNoNegativeAges: a delivery stamped after the scan's clock (a simulator clock advanced past the host's, or skew)
+// is never printed as a negative age (issue 10 §6).
+func TestNoNegativeAges(t *testing.T) {
+	cat, _ := Load()
+	later := now.Add(90 * time.Minute)
+	yes := true
+	inv := &model.Inventory{Accounts: []*model.Account{{ID: "111111111111", Regions: []string{"us-east-1"}, Trails: []*model.Trail{{
+		ARN: arn, Name: "t", HomeRegion: "us-east-1", OwnerAccount: "111111111111", LogGroupARN: group, RoleARN: role, ManagementEvents: &yes,
+		Status:   &model.TrailStatus{IsLogging: &yes, LatestDelivery: &later},
+		LogGroup: &model.LogGroup{ARN: group, Name: "G", Region: "us-east-1", Account: "111111111111", Exists: true},
+		Role:     &model.Role{ARN: role, Name: "R", Exists: true, Trust: trust, Policies: []model.PolicyDoc{{Name: "p", Document: write}}},
+	}}}}}
+	for _, f := range Evaluate(cat, inv, DefaultSettings(now)) {
+		for _, r := range f.Reasons {
+			if strings.Contains(r.Message, " -") || strings.Contains(r.Message, "(-") {
+				t.Errorf("%s: %s", f.ControlID, r.Message)
+			}
+		}
+		if f.ControlID == IntegrationID && (f.Status != model.StatusPass || !strings.Contains(f.Reasons[0].Message, "clocks disagree")) {
+			t.Errorf("integration: %s %+v", f.Status, f.Reasons)
+		}
+	}
+}

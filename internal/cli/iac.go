@@ -11,6 +11,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/iac"
+	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -24,6 +25,8 @@ type iacOptions struct {
 	out              outputOptions
 	exc              exceptionOptions
 	now              func() time.Time
+	maxFileSize      int64
+	maxInstances     int
 }
 
 func newIaCCmd(e *env) *cobra.Command {
@@ -38,7 +41,12 @@ deliver, or fail to deploy), UNKNOWN (cannot be known before deployment; --stric
 MUTED (an inline suppression with a reason), with file, line and the fix. A file that cannot be read is an ERROR and
 the rest still runs. --format sarif writes SARIF 2.1.0 for GitHub code scanning.
 
-Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
+Limits keep hostile or accidental input from crashing or exhausting it, each reported, never silent: a file larger
+than --max-file-size is an ERROR and not read; a file nested more than 512 levels deep is an ERROR and not parsed;
+count or for_each beyond --max-instances is judged as one instance, UNKNOWN; module cycles and module calls more
+than 32 deep are ERRORs at the module block and not followed.
+
+Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 130 interrupted.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.out.validate(); err != nil {
@@ -69,9 +77,16 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
 					return usageError("%v", err)
 				}
 			}
-			r, err := runIaC(args, o, iac.Options{Kind: o.kind, Vars: vars, VarFiles: o.varFiles, CFNParams: params})
+			if o.maxFileSize < 1 || o.maxInstances < 1 {
+				return usageError("--max-file-size and --max-instances must be at least 1")
+			}
+			r, err := runIaC(args, o, iac.Options{Kind: o.kind, Vars: vars, VarFiles: o.varFiles, CFNParams: params,
+				Ctx: cmd.Context(), MaxFileSize: o.maxFileSize, MaxInstances: o.maxInstances})
 			if err != nil {
 				return err
+			}
+			if cmd.Context().Err() != nil {
+				return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: nothing written")}
 			}
 			return o.out.write(e, r)
 		},
@@ -81,6 +96,8 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error.`,
 	cmd.Flags().StringArrayVar(&o.varFiles, "var-file", nil, "a Terraform variables file (repeatable)")
 	cmd.Flags().StringVar(&o.cfnParams, "cfn-params", "", "CloudFormation parameter values (JSON)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "an UNKNOWN verdict fails")
+	cmd.Flags().Int64Var(&o.maxFileSize, "max-file-size", terraform.DefaultMaxFileSize, "skip (as an ERROR) a file larger than this many bytes")
+	cmd.Flags().IntVar(&o.maxInstances, "max-instances", terraform.DefaultMaxInstances, "count or for_each beyond this is judged as one instance, UNKNOWN")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	o.out.bind(cmd)
 	o.exc.bind(cmd)
@@ -114,5 +131,5 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 		}
 		return fs[i].ResourceID < fs[j].ResourceID
 	})
-	return report.BuildIaC(paths, res.Files, fs, report.Settings{MinRetentionDays: o.minRetentionDays}, version, now), nil
+	return report.BuildIaC(paths, res.Files, fs, report.Settings{MinRetentionDays: o.minRetentionDays}, toolVersion(), now), nil
 }

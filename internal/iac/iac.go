@@ -4,6 +4,7 @@
 package iac
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -33,6 +34,10 @@ type Options struct {
 	Vars      map[string]string
 	VarFiles  []string
 	CFNParams map[string]string
+	// Ctx stops the scan when cancelled; MaxFileSize and MaxInstances bound the work (terraform.Options).
+	Ctx          context.Context
+	MaxFileSize  int64
+	MaxInstances int
 }
 
 // FileError is a source that could not be read, at a line.
@@ -93,8 +98,17 @@ func Scan(paths []string, o Options) *Result {
 			return nil
 		})
 	}
+	if o.Ctx == nil {
+		o.Ctx = context.Background()
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = terraform.DefaultMaxFileSize
+	}
 	for _, dir := range roots(dedupe(tfDirs)) {
-		r := terraform.Load(dir, terraform.Options{Vars: o.Vars, VarFiles: o.VarFiles})
+		if o.Ctx.Err() != nil {
+			return res
+		}
+		r := terraform.Load(dir, terraform.Options{Vars: o.Vars, VarFiles: o.VarFiles, Ctx: o.Ctx, MaxFileSize: o.MaxFileSize, MaxInstances: o.MaxInstances})
 		res.Trails = append(res.Trails, r.Trails...)
 		res.Files += r.Files
 		for _, e := range r.Errors {
@@ -103,6 +117,15 @@ func Scan(paths []string, o Options) *Result {
 	}
 	sort.Strings(files)
 	for _, f := range files {
+		if o.Ctx.Err() != nil {
+			return res
+		}
+		if fi, err := os.Stat(f); err == nil && fi.Size() > o.MaxFileSize {
+			if isIaCName(f) {
+				res.Errors = append(res.Errors, FileError{File: f, Msg: fmt.Sprintf("not read: %d bytes, larger than --max-file-size %d", fi.Size(), o.MaxFileSize)})
+			}
+			continue
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			res.Errors = append(res.Errors, FileError{File: f, Msg: err.Error()})
@@ -136,6 +159,13 @@ func Scan(paths []string, o Options) *Result {
 		}
 	}
 	return res
+}
+
+// isIaCName: a file whose name says it is infrastructure as code (a plan or a template), so that skipping it for its
+// size must be reported; other large YAML/JSON files are not IaC and are skipped quietly.
+func isIaCName(f string) bool {
+	n := strings.ToLower(filepath.Base(f))
+	return strings.Contains(n, "plan") || strings.Contains(n, "template") || strings.Contains(n, "stack") || strings.HasSuffix(n, ".template")
 }
 
 func detect(file string, data []byte, forced string) string {

@@ -53,6 +53,7 @@ type Template struct {
 	condCache  map[string]value
 	mappings   *yaml.Node
 	arnOwner   map[string]string // evaluated ARN -> logical id
+	resolving  []string          // resources whose names are being evaluated, to detect circular references
 }
 
 // Error is an invalid template: the file and line, and what is wrong.

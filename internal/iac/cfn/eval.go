@@ -3,6 +3,7 @@ package cfn
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -203,23 +204,36 @@ func (t *Template) ref(name string, at *yaml.Node) (value, error) {
 		return v, nil
 	}
 	if _, ok := t.resources[name]; ok {
-		return t.resourceRef(name), nil
+		return t.resourceRef(name, at)
 	}
 	return value{}, t.errf(at, "Ref %s: no parameter or resource of that name", name)
 }
 
 // resourceRef is what Ref returns for a resource: a log group's or role's name (when set, else the logical id
 // stands for the generated name).
-func (t *Template) resourceRef(id string) value {
+// A name that refers, through Ref, GetAtt or Sub, back to itself is a circular dependency: CloudFormation refuses
+// such a template, and following it would never end.
+func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 	props := get(t.resources[id], "Properties")
 	key := map[string]string{"AWS::Logs::LogGroup": "LogGroupName", "AWS::IAM::Role": "RoleName", "AWS::CloudTrail::Trail": "TrailName"}[t.types[id]]
 	if key != "" {
-		if v, err := t.eval(get(props, key)); err == nil && v.isStr {
-			return v
+		if i := slices.Index(t.resolving, id); i >= 0 {
+			return value{}, t.errf(at, "circular dependency between resources: %s -> %s", strings.Join(t.resolving[i:], " -> "), id)
 		}
-		return str(id)
+		t.resolving = append(t.resolving, id)
+		v, err := t.eval(get(props, key))
+		t.resolving = t.resolving[:len(t.resolving)-1]
+		if err != nil {
+			if _, circular := err.(*Error); circular && strings.Contains(err.Error(), "circular dependency") {
+				return value{}, err
+			}
+		}
+		if err == nil && v.isStr {
+			return v, nil
+		}
+		return str(id), nil
 	}
-	return unknown(fmt.Sprintf("Ref %s (%s) is known at deployment", id, t.types[id]))
+	return unknown(fmt.Sprintf("Ref %s (%s) is known at deployment", id, t.types[id])), nil
 }
 
 // getAtt resolves the attributes trailwatch needs: a log group's Arn (CloudFormation's ends in ":*", per the
@@ -231,7 +245,10 @@ func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 	if attr != "Arn" {
 		return unknown(fmt.Sprintf("%s.%s is known at deployment", res, attr)), nil
 	}
-	name := t.resourceRef(res)
+	name, err := t.resourceRef(res, at)
+	if err != nil {
+		return value{}, err
+	}
 	if name.unknown != "" {
 		return unknown(fmt.Sprintf("%s.Arn is known at deployment", res)), nil
 	}

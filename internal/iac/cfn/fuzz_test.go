@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +15,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      CloudWatchLogsLogGroupArn: !Sub [\"${A}\", {A: !If [X, 1, 2]}]\n"))
+	f.Add([]byte(circular)) // overflowed the stack (issue 11)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tpl, err := Parse("t.yaml", data, nil)
 		if err == nil {
@@ -24,4 +26,32 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("error without file and line: %v", err)
 		}
 	})
+}
+
+// circular names resources after each other through !Sub: CloudFormation refuses it as a circular dependency.
+const circular = `Resources:
+  G:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub "${T}"
+  T:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: b
+      CloudWatchLogsLogGroupArn: !GetAtt G.Arn
+      TrailName: !Sub "${G}-trail"
+`
+
+// TestCircularSubIsAnError: resources whose names refer to each other are an error naming the cycle and the line,
+// not a stack overflow (issue 11).
+func TestCircularSubIsAnError(t *testing.T) {
+	tpl, err := Parse("t.yaml", []byte(circular), nil)
+	if err == nil {
+		_, err = tpl.Trails()
+	}
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.Contains(ce.Msg, "circular dependency between resources") || ce.Line == 0 {
+		t.Errorf("error %v", err)
+	}
 }

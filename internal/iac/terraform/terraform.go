@@ -8,11 +8,13 @@
 package terraform
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -34,6 +36,132 @@ type Options struct {
 	// Vars are --var name=value pairs; VarFiles are --var-file paths (HCL or JSON).
 	Vars     map[string]string
 	VarFiles []string
+	// Ctx stops the evaluation when cancelled (SIGINT/SIGTERM): what was read so far is returned with an error.
+	Ctx context.Context
+	// MaxFileSize skips (as an error, never silently) a file larger than this many bytes (default 10 MiB).
+	MaxFileSize int64
+	// MaxInstances bounds count and for_each: beyond it the resource is judged as one instance, UNKNOWN, and said so
+	// (default 10,000).
+	MaxInstances int
+}
+
+// Defaults of the limits that keep hostile or accidental input from crashing or exhausting trailwatch.
+const (
+	DefaultMaxFileSize  = 10 << 20
+	DefaultMaxInstances = 10000
+	// MaxNesting bounds the bracket and block nesting of a file, checked before parsing: the HCL parser recurses per
+	// level and a file nested tens of thousands deep would overflow the stack (a fatal error no recover catches).
+	MaxNesting = 512
+	// MaxModuleDepth bounds module calls within module calls; MaxModuleEvaluations the total work of one root.
+	MaxModuleDepth       = 32
+	MaxModuleEvaluations = 20000
+)
+
+// state is what every module of one Load shares: options, parsed files (each parsed once), and the work done.
+type state struct {
+	o       Options
+	files   map[string]*hcl.File
+	fileErr map[string]*FileError
+	evals   int
+	stopped string // why evaluation stopped early ("" while it goes on)
+	cycles  map[string]bool
+}
+
+func (st *state) stop() bool {
+	if st.stopped != "" {
+		return true
+	}
+	if err := st.o.Ctx.Err(); err != nil {
+		st.stopped = "interrupted: " + err.Error()
+	} else if st.evals > MaxModuleEvaluations {
+		st.stopped = fmt.Sprintf("stopped after %d module evaluations (module calls fan out too far); the rest is not judged", MaxModuleEvaluations)
+	}
+	return st.stopped != ""
+}
+
+// file parses path once per Load, after checking its size and its nesting.
+func (st *state) file(p *hclparse.Parser, path string) (*hcl.File, *FileError) {
+	if f, ok := st.files[path]; ok {
+		return f, st.fileErr[path]
+	}
+	f, fe := st.parse(p, path)
+	st.files[path], st.fileErr[path] = f, fe
+	return f, fe
+}
+
+func (st *state) parse(p *hclparse.Parser, path string) (*hcl.File, *FileError) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &FileError{File: path, Msg: err.Error()}
+	}
+	if fi.Size() > st.o.MaxFileSize {
+		return nil, &FileError{File: path, Msg: fmt.Sprintf("not read: %d bytes, larger than --max-file-size %d", fi.Size(), st.o.MaxFileSize)}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &FileError{File: path, Msg: err.Error()}
+	}
+	if depth, line := nesting(data); depth > MaxNesting {
+		return nil, &FileError{File: path, Line: line, Msg: fmt.Sprintf("not parsed: nested more than %d levels deep", MaxNesting)}
+	}
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(path, ".json") {
+		f, diags = p.ParseJSON(data, path)
+	} else {
+		f, diags = p.ParseHCL(data, path)
+	}
+	if diags.HasErrors() {
+		return nil, diagError(path, diags)
+	}
+	return f, nil
+}
+
+// nesting returns the deepest bracket nesting ((, [, {) of HCL or JSON text, outside strings and comments, and the
+// line where it was reached. Approximate (template interpolations count as nesting), which only errs towards
+// refusing absurd files.
+func nesting(data []byte) (max, line int) {
+	depth, ln := 0, 1
+	inStr, esc, lineComment, blockComment := false, false, false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			ln++
+			lineComment = false
+			continue
+		}
+		switch {
+		case lineComment:
+		case blockComment:
+			if c == '*' && i+1 < len(data) && data[i+1] == '/' {
+				blockComment = false
+				i++
+			}
+		case inStr:
+			if esc {
+				esc = false
+			} else if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '#' || c == '/' && i+1 < len(data) && data[i+1] == '/':
+			lineComment = true
+		case c == '/' && i+1 < len(data) && data[i+1] == '*':
+			blockComment = true
+			i++
+		case c == '(' || c == '[' || c == '{':
+			depth++
+			if depth > max {
+				max, line = depth, ln
+			}
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		}
+	}
+	return max, line
 }
 
 // FileError is a file that cannot be parsed or evaluated, at a line.
@@ -50,6 +178,7 @@ type Result struct {
 	Trails []*model.Trail
 	Errors []FileError
 	Files  int
+	evals  int // module evaluations (tests: the work stays bounded)
 	reg    *registry
 }
 
@@ -85,8 +214,23 @@ func Load(dir string, o Options) *Result {
 	for k, v := range o.Vars {
 		vars[k] = cty.StringVal(v)
 	}
-	m := &module{dir: dir, inputs: vars, fromRoot: true, res: res, modulesJSON: readModulesJSON(dir)}
+	if o.Ctx == nil {
+		o.Ctx = context.Background()
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.MaxInstances <= 0 {
+		o.MaxInstances = DefaultMaxInstances
+	}
+	st := &state{o: o, files: map[string]*hcl.File{}, fileErr: map[string]*FileError{}, cycles: map[string]bool{}}
+	abs, _ := filepath.Abs(dir)
+	m := &module{dir: dir, inputs: vars, fromRoot: true, res: res, modulesJSON: readModulesJSON(dir), st: st, chain: []string{abs}}
 	m.load()
+	res.evals = st.evals
+	if st.stopped != "" {
+		res.Errors = append(res.Errors, FileError{File: dir, Msg: "evaluation " + st.stopped})
+	}
 	return res
 }
 
@@ -174,6 +318,8 @@ type module struct {
 	res         *Result
 	modulesJSON map[string]string
 	depth       int
+	st          *state
+	chain       []string // absolute directories of the module calls that led here, the root first
 
 	variables map[string]*hcl.Attribute // default expressions
 	varDecl   map[string]bool
@@ -189,21 +335,29 @@ type module struct {
 	vals     map[string]cty.Value // "var", "local", resource types, "data", "module"
 	children map[string]*module
 	outVals  map[string]cty.Value
+	// childInputs are the inputs each child was last evaluated with: a pass that would give it the same inputs
+	// reuses it instead of evaluating it again.
+	childInputs map[string]map[string]cty.Value
 }
 
 func (m *module) load() {
 	m.variables, m.varDecl, m.locals, m.outputs = map[string]*hcl.Attribute{}, map[string]bool{}, map[string]*hcl.Attribute{}, map[string]*hcl.Attribute{}
-	m.sources, m.children = map[string][]string{}, map[string]*module{}
+	m.sources, m.children, m.childInputs = map[string][]string{}, map[string]*module{}, map[string]map[string]cty.Value{}
+	m.st.evals++
+	if m.st.stop() {
+		m.vals, m.outVals = map[string]cty.Value{}, map[string]cty.Value{}
+		return
+	}
 	p := hclparse.NewParser()
 	hcls, _ := filepath.Glob(filepath.Join(m.dir, "*.tf"))
 	jsons, _ := filepath.Glob(filepath.Join(m.dir, "*.tf.json"))
 	sort.Strings(hcls)
 	sort.Strings(jsons)
 	for _, path := range append(hcls, jsons...) {
-		f, diags := parseFile(p, path)
+		f, fe := m.st.file(p, path)
 		m.res.Files++
-		if diags.HasErrors() {
-			m.res.Errors = append(m.res.Errors, *diagError(path, diags))
+		if fe != nil {
+			m.res.Errors = append(m.res.Errors, *fe)
 			continue
 		}
 		m.sources[path] = strings.Split(string(f.Bytes), "\n")
@@ -349,15 +503,35 @@ func (m *module) evaluate() {
 		}
 	}
 	m.vals["var"] = cty.ObjectVal(varVals)
-	for pass := 0; pass < 5; pass++ {
-		locals := map[string]cty.Value{}
-		for k, a := range m.locals {
-			locals[k] = m.eval(a.Expr, nil)
+	// Settle what this module computes by itself (locals, data sources, resources: no I/O) before calling child
+	// modules, so that each child is evaluated with settled inputs, once; re-run only while the children's outputs
+	// still change what this module knows. (A fixed number of whole passes re-evaluated every child each pass:
+	// exponential in module depth.)
+	settle := func() {
+		limit := len(m.locals) + len(m.data) + len(m.resources) + 2
+		var prev cty.Value
+		for i := 0; i < limit; i++ {
+			locals := map[string]cty.Value{}
+			for k, a := range m.locals {
+				locals[k] = m.eval(a.Expr, nil)
+			}
+			m.vals["local"] = cty.ObjectVal(locals)
+			m.evalData()
+			m.evalResources()
+			snap := cty.ObjectVal(m.vals)
+			if i > 0 && snap.RawEquals(prev) {
+				return
+			}
+			prev = snap
 		}
-		m.vals["local"] = cty.ObjectVal(locals)
-		m.evalData()
-		m.evalResources()
+	}
+	for pass := 0; pass < 5 && !m.st.stop(); pass++ {
+		settle()
+		before := cty.ObjectVal(m.vals)
 		m.evalModules()
+		if len(m.modules) == 0 || cty.ObjectVal(m.vals).RawEquals(before) && pass > 0 {
+			break
+		}
 	}
 	m.outVals = map[string]cty.Value{}
 	for k, a := range m.outputs {
@@ -404,6 +578,10 @@ func (m *module) instances(body hcl.Body) ([]instance, string) {
 			i, _ := bf.Int64()
 			n = int(i)
 		}
+		if n > m.st.o.MaxInstances {
+			return []instance{{key: cty.NumberIntVal(0), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(0)})}}},
+				fmt.Sprintf("count = %d exceeds --max-instances %d; judged as one instance", n, m.st.o.MaxInstances)
+		}
 		var out []instance
 		for i := 0; i < n; i++ {
 			out = append(out, instance{key: cty.NumberIntVal(int64(i)), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}})
@@ -417,6 +595,10 @@ func (m *module) instances(body hcl.Body) ([]instance, string) {
 				"for_each is unknown before apply (" + reason(v) + "); judged as one instance"
 		}
 		v, _ = v.UnmarkDeep()
+		if v.CanIterateElements() && v.LengthInt() > m.st.o.MaxInstances {
+			return []instance{{key: cty.StringVal("?"), vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal("?"), "value": cty.DynamicVal})}}},
+				fmt.Sprintf("for_each has %d elements, more than --max-instances %d; judged as one instance", v.LengthInt(), m.st.o.MaxInstances)
+		}
 		var out []instance
 		if v.CanIterateElements() {
 			for it := v.ElementIterator(); it.Next(); {
@@ -650,6 +832,20 @@ func toGo(v cty.Value) any {
 	return nil
 }
 
+// sameInputs reports whether two input sets are identical, marks (unknown reasons) included.
+func sameInputs(a, b map[string]cty.Value) bool {
+	if a == nil || len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !v.RawEquals(w) {
+			return false
+		}
+	}
+	return true
+}
+
 // evalModules evaluates module calls: local sources, and downloaded ones listed in .terraform/modules/modules.json.
 func (m *module) evalModules() {
 	mods := map[string]cty.Value{}
@@ -664,8 +860,21 @@ func (m *module) evalModules() {
 		case m.modulesJSON[key] != "":
 			dir = m.modulesJSON[key]
 		}
-		if dir == "" || m.depth > 10 {
+		if dir == "" {
 			mods[b.name] = cty.DynamicVal.Mark(why(fmt.Sprintf("module.%s (%s) is not downloaded: run terraform init, or scan a plan", b.name, src)))
+			continue
+		}
+		abs, _ := filepath.Abs(dir)
+		if i := slices.Index(m.chain, abs); i >= 0 || m.depth >= MaxModuleDepth {
+			msg := fmt.Sprintf("module.%s calls %s, which is already being evaluated (a module cycle: %s): not followed", b.name, src, strings.Join(append(append([]string(nil), m.chain[max(i, 0):]...), abs), " -> "))
+			if i < 0 {
+				msg = fmt.Sprintf("module.%s (%s) is more than %d module calls deep: not followed", b.name, src, MaxModuleDepth)
+			}
+			mods[b.name] = cty.DynamicVal.Mark(why(msg))
+			if key := fmt.Sprintf("%s:%d", b.file, b.rng.Start.Line); !m.st.cycles[key] {
+				m.st.cycles[key] = true
+				m.res.Errors = append(m.res.Errors, FileError{File: b.file, Line: b.rng.Start.Line, Msg: msg})
+			}
 			continue
 		}
 		_, rest, _ := b.body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}, {Name: "version"},
@@ -682,10 +891,15 @@ func (m *module) evalModules() {
 			if in.key != cty.NilVal {
 				addr += instanceSuffix(in.key)
 			}
-			child := &module{dir: dir, addr: addr + ".", key: key, inputs: inputs, res: &Result{}, modulesJSON: m.modulesJSON, depth: m.depth + 1}
-			child.region = m.region
-			child.load()
-			m.children[fmt.Sprintf("%s#%d", b.name, i)] = child
+			ck := fmt.Sprintf("%s#%d", b.name, i)
+			child := m.children[ck]
+			if child == nil || !sameInputs(m.childInputs[ck], inputs) {
+				child = &module{dir: dir, addr: addr + ".", key: key, inputs: inputs, res: &Result{}, modulesJSON: m.modulesJSON, depth: m.depth + 1,
+					st: m.st, chain: append(append([]string(nil), m.chain...), abs)}
+				child.region = m.region
+				child.load()
+				m.children[ck], m.childInputs[ck] = child, inputs
+			}
 			outs := map[string]cty.Value{}
 			for k, v := range child.outVals {
 				outs[k] = v

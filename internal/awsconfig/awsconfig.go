@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -20,6 +21,9 @@ type Options struct {
 	Profile     string
 	Region      string
 	MaxAttempts int
+	// CallTimeout bounds one HTTP attempt of a call (0: none): an endpoint that does not answer becomes a timed-out
+	// attempt, retried like other transient errors, instead of a stalled scan.
+	CallTimeout time.Duration
 }
 
 // Load resolves the configuration. Throttling is retried by the SDK's adaptive retryer (client-side rate adaption
@@ -31,7 +35,7 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		o.MaxAttempts = 8
 	}
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(HTTPClient()),
+		config.WithHTTPClient(HTTPClient().WithTimeout(o.CallTimeout)),
 		config.WithRetryer(Retryer(o.MaxAttempts)),
 	}
 	if o.Profile != "" {

@@ -47,6 +47,8 @@ type scanOptions struct {
 	store              storeOptions
 	securityHub        bool
 	partial            bool
+	callTimeout        time.Duration
+	accountTimeout     time.Duration
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -94,6 +96,8 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join the shards' reports with trailwatch merge (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
+	f.DurationVar(&o.callTimeout, "call-timeout", 30*time.Second, "longest wait for one attempt of an AWS call (then retried; what stays unanswered is an ERROR saying it timed out)")
+	f.DurationVar(&o.accountTimeout, "account-timeout", 10*time.Minute, "longest time spent reading one account; what is not read by then is an ERROR saying it timed out")
 	o.exceptions.bind(cmd)
 }
 
@@ -174,13 +178,16 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
 		return nil, usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
 	}
+	if o.callTimeout <= 0 || o.accountTimeout <= 0 {
+		return nil, usageError("--call-timeout and --account-timeout must be positive durations, such as 30s and 10m")
+	}
 	if err := validateRegions(o.region, o.regions); err != nil {
 		return nil, err
 	}
 	if _, err := o.exceptions.load(now); err != nil {
 		return nil, err // a bad exceptions file costs no scan
 	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts})
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts, CallTimeout: o.callTimeout})
 	if err != nil {
 		return nil, usageError("load AWS configuration: %v", err)
 	}
@@ -203,7 +210,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		filter.Accounts, filter.ExcludeAccounts, filter.OUs = o.accounts, o.excludeAccounts, o.ous
 		bar := newProgress(e.stderr)
 		res.inv, res.findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
-			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency},
+			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency, AccountTimeout: o.accountTimeout},
 			RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Recorder: rec, Pacing: !o.noPacing,
 			Progress: bar.update,
 		})
@@ -221,7 +228,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		}
 		scfg := cfg.Copy()
 		scfg.APIOptions = append(scfg.APIOptions, rec.Middleware("", pacer))
-		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings})
+		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings, AccountTimeout: o.accountTimeout})
 	}
 	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
 	if ctx.Err() != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"sort"
@@ -538,10 +539,13 @@ func Classify(api, region string, err error) *model.CallError {
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		if errors.Is(err, context.Canceled) {
+		var ne net.Error
+		switch {
+		case errors.Is(err, context.Canceled):
 			ce.Kind, ce.Code = model.ErrCanceled, "Canceled"
-		} else if errors.Is(err, context.DeadlineExceeded) {
-			ce.Code = "TimedOut"
+		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+			// --call-timeout (an attempt) or --account-timeout (the account) ran out: an ERROR on what it touched.
+			ce.Code, ce.Message = "TimedOut", "timed out: "+err.Error()
 		}
 		return ce
 	}

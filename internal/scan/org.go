@@ -321,8 +321,10 @@ func (s *orgScan) account(m org.Member) *model.Account {
 
 func (s *orgScan) collect(m org.Member) *model.Account {
 	cfg := s.config(m)
+	ctx, cancel := s.o.accountContext(s.ctx)
+	defer cancel()
 	if m.ID != s.callerID {
-		if _, err := cfg.Credentials.Retrieve(s.ctx); err != nil {
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			ce := collect.Classify("sts:AssumeRole", "", err)
 			ce.Message = fmt.Sprintf("cannot assume arn:%s:iam::%s:role/%s: %s", s.partition, m.ID, s.o.RoleName, ce.Message)
 			return &model.Account{ID: m.ID, Partition: s.partition, Error: ce, RegionErrors: map[string]*model.CallError{}}
@@ -333,7 +335,7 @@ func (s *orgScan) collect(m org.Member) *model.Account {
 	if m.ID != s.found.ManagementAccount {
 		co.JudgedElsewhere = s.judgedElsewhere
 	}
-	return collect.Account(s.ctx, collect.NewSDKClients(cfg), co)
+	return collect.Account(ctx, collect.NewSDKClients(cfg), co)
 }
 
 // Merge joins the inventories of shards into one: each account once (a successful collection wins over a failed

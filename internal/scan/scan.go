@@ -30,6 +30,17 @@ type Options struct {
 	Collect            collect.Options
 	Settings           controls.Settings
 	AccountConcurrency int
+	// AccountTimeout bounds the collection of one account (0: none): what is not read by then is an ERROR that says
+	// it timed out, and the other accounts go on.
+	AccountTimeout time.Duration
+}
+
+// accountContext bounds one account's collection by o.AccountTimeout.
+func (o Options) accountContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if o.AccountTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, o.AccountTimeout)
 }
 
 // Run collects every target and evaluates the inventory at o.Settings.Now.
@@ -42,7 +53,9 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 	g.SetLimit(o.AccountConcurrency)
 	for i, t := range targets {
 		g.Go(func() error {
-			a := collect.Account(gctx, t.Clients, o.Collect)
+			actx, cancel := o.accountContext(gctx)
+			defer cancel()
+			a := collect.Account(actx, t.Clients, o.Collect)
 			if t.Name != "" {
 				a.Name = t.Name
 			}

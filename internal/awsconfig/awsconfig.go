@@ -5,6 +5,7 @@ package awsconfig
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -62,14 +63,34 @@ func HTTPClient() *awshttp.BuildableClient {
 	})
 }
 
-// Retryer returns the adaptive retryer with maxAttempts attempts and no retry quota.
+// Retryer returns the retryer scans use: the SDK's standard retryer (its own classification of throttling and
+// transient errors) with maxAttempts attempts, no retry quota, and a full-jitter exponential backoff that starts at
+// 50 ms (Backoff). Each client gets its own. Not the adaptive mode: its client-side rate limiter, tuned on a client's
+// own small call volume, slowed a throttled organization scan 20x (issue 11); trailwatch paces its calls below AWS's
+// published rates itself (apicalls.Pacer), so throttling is rare and a short, jittered retry is what it should cost.
 func Retryer(maxAttempts int) func() aws.Retryer {
 	return func() aws.Retryer {
-		return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
-			ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
-				so.MaxAttempts = maxAttempts
-				so.RateLimiter = ratelimit.None
-			})
+		return retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = maxAttempts
+			so.RateLimiter = ratelimit.None
+			so.Backoff = Backoff{Base: 50 * time.Millisecond, Max: 20 * time.Second}
 		})
 	}
+}
+
+// Backoff is full-jitter exponential backoff: a random delay in [0, min(Max, Base*2^attempt)) (the AWS Architecture
+// Blog's "Exponential Backoff And Jitter", the scheme the SDK's own backoff follows with a 1 s base).
+type Backoff struct {
+	Base, Max time.Duration
+}
+
+// BackoffDelay implements retry.BackoffDelayer.
+func (b Backoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	ceiling := b.Max
+	if attempt < 30 {
+		if d := b.Base << uint(attempt); d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return time.Duration(rand.Int64N(int64(ceiling))), nil
 }

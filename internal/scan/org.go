@@ -88,7 +88,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	}
 
 	s := &orgScan{o: o, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
-		stsCaller: sts.NewFromConfig(caller), judged: map[string]bool{}, mgmtDone: make(chan struct{}),
+		caller: caller, judged: map[string]bool{}, mgmtDone: make(chan struct{}),
 		sem: make(chan struct{}, o.AccountConcurrency)}
 	inv := &model.Inventory{Partition: partition}
 	var members []org.Member
@@ -120,11 +120,12 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 			accounts[slot] = a
 			mu.Unlock()
 		})
-		// Tags come from the organization; read them while the accounts are scanned.
+		// Tags come from the organization; read them while the accounts are scanned. Each account's read has its own
+		// client, so its own adaptive retry limiter: throttling of one read does not slow every other account's.
 		wg.Go(func() {
 			tagSem <- struct{}{}
 			defer func() { <-tagSem }()
-			t, err := org.AccountTags(ctx, orgAPI, m.ID)
+			t, err := org.AccountTags(ctx, organizations.NewFromConfig(caller), m.ID)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -253,7 +254,7 @@ type orgScan struct {
 	base                aws.Config
 	callerID, partition string
 	found               *org.Organization
-	stsCaller           *sts.Client
+	caller              aws.Config // the caller's configuration, for per-account STS clients
 	sem                 chan struct{}
 	done, failed, total atomic.Int64
 
@@ -281,7 +282,9 @@ func (s *orgScan) config(m org.Member) aws.Config {
 	cfg.APIOptions = append(cfg.APIOptions, s.o.Recorder.Middleware(m.ID, pacer))
 	if m.ID != s.callerID {
 		roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", s.partition, m.ID, s.o.RoleName)
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(s.stsCaller, roleARN, func(ao *stscreds.AssumeRoleOptions) {
+		// One STS client per account: the adaptive retryer's client-side rate limiter is per client, and a shared one
+		// throttled itself under 20% throttling until accounts started at 2-4 a second (issue 11).
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(s.caller), roleARN, func(ao *stscreds.AssumeRoleOptions) {
 			ao.RoleSessionName = "trailwatch"
 			if s.o.ExternalID != "" {
 				ao.ExternalID = aws.String(s.o.ExternalID)

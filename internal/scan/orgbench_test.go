@@ -268,3 +268,53 @@ func cisBaseline(b *testing.B, sc *awssim.Scenario, url string, wall time.Durati
 	b.Logf("AWS CLI baseline (CIS audit procedure, one account, %d trails): %.1fs, %d commands; x %d accounts = %.0fs; trailwatch %.2fs for all %d: %.0fx faster",
 		len(seen), cli.Seconds(), 17+len(seen), n, cli.Seconds()*float64(n), wall.Seconds(), n, cli.Seconds()*float64(n)/wall.Seconds())
 }
+
+// BenchmarkOrgScanThrottled scans a generated organization of 200 accounts x 17 regions twice, clean and with 20% of
+// all calls throttled (the simulator answers them with each service's throttling error), through the production
+// configuration, and reports the ratio: throttling should cost what the retries cost and no more (issue 11: a shared
+// adaptive limiter made it 70-108x slower). docs/performance.md records the figures.
+func BenchmarkOrgScanThrottled(b *testing.B) {
+	const latency = 30 * time.Millisecond
+	run := func(b *testing.B, throttle float64) (time.Duration, int) {
+		sc := awssim.Generate(awssim.GenOptions{Accounts: 200, Latency: latency, Seed: 1})
+		if throttle > 0 {
+			sc.Faults = append(sc.Faults, awssim.Fault{Operation: "*", ThrottleRate: throttle})
+		}
+		sim := startSimProcess(b, sc)
+		cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sim.url), HTTPClient: awsconfig.HTTPClient(),
+			Retryer:     awsconfig.Retryer(8),
+			Credentials: credentials.NewStaticCredentialsProvider(awssim.AccessKeyFor(mgmtID), "sim-secret-"+mgmtID, "")}
+		cat, _ := controls.Load()
+		rec := apicalls.NewRecorder(nil)
+		start := time.Now()
+		inv, findings, err := Org(context.Background(), cat, cfg, OrgOptions{Recorder: rec, Pacing: true,
+			Options: Options{Settings: controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		if len(inv.Accounts) != 200 {
+			b.Fatalf("scanned %d accounts", len(inv.Accounts))
+		}
+		errs := 0
+		for _, f := range findings {
+			if f.Status == model.StatusError {
+				errs++
+			}
+		}
+		throttled := 0
+		for _, v := range rec.Throttled() {
+			throttled += v
+		}
+		b.Logf("throttle rate %.0f%%: wall %.2fs, calls %d, throttling errors %d, ERROR findings %d", throttle*100, wall.Seconds(), rec.Total(), throttled, errs)
+		return wall, errs
+	}
+	for i := 0; i < b.N; i++ {
+		clean, _ := run(b, 0)
+		throttled, errs := run(b, 0.2)
+		b.ReportMetric(clean.Seconds(), "s/clean-scan")
+		b.ReportMetric(throttled.Seconds(), "s/throttled-scan")
+		b.ReportMetric(throttled.Seconds()/clean.Seconds(), "throttled/clean")
+		b.ReportMetric(float64(errs), "ERROR-findings-throttled")
+	}
+}

@@ -88,6 +88,9 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 			if cmd.Context().Err() != nil {
 				return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: nothing written")}
 			}
+			if r.Scope.Files == 0 {
+				fmt.Fprintf(e.stderr, "trailwatch: no Terraform (.tf, .tf.json), Terraform plan or CloudFormation template found in %s\n", strings.Join(args, ", "))
+			}
 			return o.out.write(e, r)
 		},
 	}

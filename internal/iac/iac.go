@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -63,6 +62,11 @@ func Scan(paths []string, o Options) *Result {
 	var tfDirs []string
 	var files []string
 	for _, p := range paths {
+		// A path given on the command line that is a symbolic link to a directory is walked (WalkDir does not
+		// follow a link at its root, and the directory would be skipped silently).
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			res.Errors = append(res.Errors, FileError{File: p, Msg: err.Error()})
@@ -197,26 +201,45 @@ func dedupe(l []string) []string {
 	return out
 }
 
-var localSourceRe = regexp.MustCompile(`(?m)source\s*[=:]\s*"(\.\.?/[^"]+)"`)
-
 // roots drops the directories that another scanned directory calls as a local module: they are evaluated through
-// the call, with its inputs, not on their own.
+// the call, with its inputs, not on their own. Calls are read from the parsed configuration (not from text, where a
+// source in a comment would count). A directory calling itself is still a root (the cycle is reported when it is
+// evaluated); directories reached only through a cycle among themselves get the first of them as a root, so that no
+// configuration is skipped silently.
 func roots(dirs []string) []string {
-	called := map[string]bool{}
+	calls := map[string][]string{}
+	calledBy := map[string]int{}
 	for _, d := range dirs {
-		files, _ := filepath.Glob(filepath.Join(d, "*.tf"))
-		jf, _ := filepath.Glob(filepath.Join(d, "*.tf.json"))
-		for _, f := range append(files, jf...) {
-			data, _ := os.ReadFile(f)
-			for _, m := range localSourceRe.FindAllStringSubmatch(string(data), -1) {
-				called[filepath.Clean(filepath.Join(d, m[1]))] = true
+		for _, c := range terraform.LocalCalls(d) {
+			if c != d {
+				calls[d] = append(calls[d], c)
+				calledBy[c]++
 			}
+		}
+	}
+	sort.Strings(dirs)
+	reached := map[string]bool{}
+	var reach func(string)
+	reach = func(d string) {
+		if reached[d] {
+			return
+		}
+		reached[d] = true
+		for _, c := range calls[d] {
+			reach(c)
 		}
 	}
 	var out []string
 	for _, d := range dirs {
-		if !called[d] {
+		if calledBy[d] == 0 {
 			out = append(out, d)
+			reach(d)
+		}
+	}
+	for _, d := range dirs {
+		if !reached[d] {
+			out = append(out, d) // only called from within a cycle: judged from here
+			reach(d)
 		}
 	}
 	return out

@@ -189,6 +189,42 @@ func IsConfig(dir string) bool {
 	return len(m1)+len(m2) > 0
 }
 
+// LocalCalls lists the directories that dir's module blocks call through a local source ("./x", "../y", "./"),
+// cleaned and joined to dir, read from the parsed configuration (a source in a comment or a string elsewhere does not
+// count). Files that do not parse, or are over the size or nesting limits, are left out (Load reports them).
+func LocalCalls(dir string) []string {
+	var out []string
+	st := &state{o: Options{Ctx: context.Background(), MaxFileSize: DefaultMaxFileSize}, files: map[string]*hcl.File{}, fileErr: map[string]*FileError{}}
+	p := hclparse.NewParser()
+	hcls, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	jsons, _ := filepath.Glob(filepath.Join(dir, "*.tf.json"))
+	for _, path := range append(hcls, jsons...) {
+		f, fe := st.file(p, path)
+		if fe != nil {
+			continue
+		}
+		content, _, _ := f.Body.PartialContent(rootSchema)
+		for _, b := range content.Blocks {
+			if b.Type != "module" {
+				continue
+			}
+			c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}})
+			a := c.Attributes["source"]
+			if a == nil {
+				continue
+			}
+			v, diags := a.Expr.Value(nil)
+			if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+				continue
+			}
+			if src := v.AsString(); src == "." || src == ".." || strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
+				out = append(out, filepath.Clean(filepath.Join(dir, src)))
+			}
+		}
+	}
+	return out
+}
+
 // Load evaluates the root module in dir.
 func Load(dir string, o Options) *Result {
 	res := &Result{}

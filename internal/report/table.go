@@ -121,7 +121,7 @@ func SummaryLine(r *Report) string {
 	if len(parts) == 0 {
 		parts = append(parts, "no findings")
 	}
-	if r.Scope.Files > 0 {
+	if r.Scope.Files > 0 || len(r.Scope.Paths) > 0 {
 		return fmt.Sprintf("Summary: %s (%s, %s)", strings.Join(parts, ", "), plural(r.Summary.Total, "finding"), plural(r.Scope.Files, "file"))
 	}
 	return fmt.Sprintf("Summary: %s (%s, %s, %s)", strings.Join(parts, ", "),

@@ -68,6 +68,14 @@ func TestAWSCLI(t *testing.T) {
 	if role["Arn"] != "arn:aws:iam::111111111111:role/CloudTrailCWLogsRole" || !strings.Contains(string(trust), "cloudtrail.amazonaws.com") {
 		t.Errorf("get-role: %v", role)
 	}
+	roles := run(mgmt, "iam", "list-roles")["Roles"].([]any)
+	found := false
+	for _, r := range roles {
+		found = found || r.(map[string]any)["RoleName"] == "CloudTrailCWLogsRole"
+	}
+	if !found {
+		t.Errorf("list-roles: %v", roles)
+	}
 	id := run(member, "sts", "get-caller-identity")
 	if id["Account"] != member {
 		t.Errorf("get-caller-identity: %v", id)

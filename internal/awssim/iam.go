@@ -19,6 +19,7 @@ func iamOps() map[string]handler {
 		"DeleteRole":               iamDeleteRole,
 		"UpdateAssumeRolePolicy":   iamUpdateAssumeRolePolicy,
 		"ListRolePolicies":         iamListRolePolicies,
+		"ListRoles":                iamListRoles,
 		"GetRolePolicy":            iamGetRolePolicy,
 		"PutRolePolicy":            iamPutRolePolicy,
 		"DeleteRolePolicy":         iamDeleteRolePolicy,
@@ -145,6 +146,39 @@ func iamUpdateAssumeRolePolicy(s *Server, c *call) (any, error) {
 	r.trust, r.changed = doc, c.now
 	s.w.reconcile(c.now)
 	return nil, nil
+}
+
+// iamListRoles lists the account's roles whose path starts with PathPrefix (default "/"), sorted by name, paged with
+// Marker/MaxItems. Per the IAM API reference, ListRoles does not return a role's tags, permissions boundary or last
+// use: only its core attributes and the URL-encoded trust policy.
+func iamListRoles(s *Server, c *call) (any, error) {
+	prefix := c.str("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	byName := map[string]*role{}
+	var names []string
+	for _, r := range c.acct.roles {
+		if strings.HasPrefix(r.path, prefix) {
+			byName[r.name] = r
+			names = append(names, r.name)
+		}
+	}
+	sort.Strings(names)
+	page, next, err := pageMarker(c, names)
+	if err != nil {
+		return nil, err
+	}
+	x := newXML().open("Roles")
+	for _, n := range page {
+		r := byName[n]
+		x.open("member").elem("Path", r.path).elem("RoleName", r.name).elem("RoleId", r.id).elem("Arn", r.arn).
+			elem("CreateDate", isoTime(r.created)).elem("AssumeRolePolicyDocument", urlEncode(r.trust)).
+			elem("MaxSessionDuration", "3600").close("member")
+	}
+	x.close("Roles")
+	markerXML(x, next)
+	return x, nil
 }
 
 func iamListRolePolicies(s *Server, c *call) (any, error) {

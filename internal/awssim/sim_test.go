@@ -855,3 +855,42 @@ func FuzzParseScenario(f *testing.F) {
 		}
 	})
 }
+
+// TestIAMListRoles: ListRoles pages the account's roles by name with Marker/MaxItems and filters by PathPrefix
+// (issue 11: clients list state with it).
+func TestIAMListRoles(t *testing.T) {
+	s := start(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    roles:
+      - {name: Bravo, trust: cloudtrail, policy: cloudtrail-delivery}
+      - {name: Alpha, trust: cloudtrail, policy: cloudtrail-delivery}
+      - {name: Charlie, trust: cloudtrail, policy: cloudtrail-delivery}
+`)
+	ctx := context.Background()
+	c := iam.NewFromConfig(s.SDKConfig(mgmt, "us-east-1"))
+	var names []string
+	p := iam.NewListRolesPaginator(c, &iam.ListRolesInput{MaxItems: aws.Int32(2)})
+	pages := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, r := range out.Roles {
+			names = append(names, aws.ToString(r.RoleName))
+			if doc, _ := url.QueryUnescape(aws.ToString(r.AssumeRolePolicyDocument)); !strings.Contains(doc, "cloudtrail.amazonaws.com") {
+				t.Errorf("%s trust %q", aws.ToString(r.RoleName), doc)
+			}
+		}
+	}
+	if strings.Join(names, ",") != "Alpha,Bravo,Charlie" || pages != 2 {
+		t.Errorf("roles %v in %d pages", names, pages)
+	}
+	out, err := c.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/service-role/")})
+	if err != nil || len(out.Roles) != 0 {
+		t.Errorf("path prefix: %v %v", out, err)
+	}
+}

@@ -95,11 +95,8 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	if len(r.Findings) > 0 {
 		ew.printf("\n")
 	}
-	for _, a := range r.Scope.Accounts {
-		if a.Error != nil {
-			ew.printf("Account %s could not be scanned: %s\n", a.ID, a.Error.Error())
-		}
-	}
+	// An account that could not be read at all already has its ERROR finding (account-activity-capture): it is
+	// not listed a second time here.
 	for _, a := range r.Scope.SkippedAccounts {
 		ew.printf("Account %s skipped: %s\n", a.ID, a.Reason)
 	}

@@ -452,11 +452,11 @@ func (w *world) health(t *trail) (bool, string) {
 	if r == nil {
 		return false, fmt.Sprintf(errRoleMissing, t.roleArn)
 	}
-	trust, err := policy.Parse(r.trust)
-	if err != nil || !policy.TrustsService(trust, "cloudtrail.amazonaws.com").Allowed {
+	// The simulator's own evaluator (deliverycheck.go), not trailwatch's internal/policy: an independent oracle.
+	if !roleTrustsService(r.trust, "cloudtrail.amazonaws.com") {
 		return false, errRoleTrust
 	}
-	docs := w.roleDocuments(owner, r)
+	docs := w.roleDocumentTexts(owner, r)
 	streams := []string{fmt.Sprintf("%s_CloudTrail_%s", t.owner, t.home)}
 	if t.org && w.org != nil {
 		// Organization trails write member accounts' events to streams named o-<org id>_... (CTUG
@@ -466,7 +466,7 @@ func (w *world) health(t *trail) (bool, string) {
 	for _, s := range streams {
 		res := w.arn("logs", region, acct, "log-group:"+name+":log-stream:"+s)
 		for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
-			if !policy.Evaluate(docs, action, res).Allowed {
+			if !roleMayWrite(docs, action, res) {
 				return false, errRoleWrite
 			}
 		}
@@ -488,23 +488,20 @@ func (w *world) propagatedAt(t *trail) time.Time {
 	return r.changed.Add(w.propDelay)
 }
 
-func (w *world) roleDocuments(a *account, r *role) []*policy.Document {
-	var docs []*policy.Document
+// roleDocumentTexts are the role's inline and attached policy documents, as JSON text.
+func (w *world) roleDocumentTexts(a *account, r *role) []string {
+	var docs []string
 	names := make([]string, 0, len(r.inline))
 	for n := range r.inline {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if d, err := policy.Parse(r.inline[n]); err == nil {
-			docs = append(docs, d)
-		}
+		docs = append(docs, r.inline[n])
 	}
 	for _, arn := range r.attached {
 		if mp := w.policyByARN(a, arn); mp != nil {
-			if d, err := policy.Parse(mp.doc); err == nil {
-				docs = append(docs, d)
-			}
+			docs = append(docs, mp.doc)
 		}
 	}
 	return docs

@@ -56,6 +56,14 @@ retention fixes. What exists and is right is reused and not changed. Organizatio
 Control Tower trails and excluded trails are refused, with the reason.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch o.format {
+			case "text", "json", "terraform", "cloudformation":
+			default:
+				return usageError("--format %q: want text, json, terraform or cloudformation", o.format)
+			}
+			if err := checkWritableDir("--output", o.output); err != nil {
+				return err
+			}
 			p, _, err := o.makePlan(cmd.Context(), e)
 			if err != nil {
 				return err
@@ -85,7 +93,7 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringVar(&o.kmsKey, "kms-key", "", "KMS key ARN for new log groups")
 		f.StringArrayVar(&o.tags, "tag", nil, "tag for new log groups, key=value (repeatable)")
 		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
-		f.StringVar(&o.output, "output", "", "write the plan (or the apply result) to FILE")
+		f.StringVarP(&o.output, "output", "o", "", "write the plan (or the apply result) to FILE")
 	}
 	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
 	apply.Flags().StringVar(&o.planFile, "plan", "", "apply this reviewed plan (JSON from fix plan --format json)")
@@ -178,37 +186,30 @@ func unmute(fs []model.Finding) []model.Finding {
 	return out
 }
 
-func (o *fixOptions) writer(e *env) (io.Writer, func() error, error) {
-	if o.output == "" {
-		return e.stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(o.output)
-	if err != nil {
-		return nil, nil, usageError("--output: %v", err)
-	}
-	return f, f.Close, nil
-}
-
 func (o *fixOptions) printPlan(e *env, p *remediate.Plan) error {
-	w, done, err := o.writer(e)
-	if err != nil {
-		return err
-	}
-	defer done()
-	switch o.format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(p)
-	case "text":
-		_, err = io.WriteString(w, p.Summary())
-	case "terraform", "cloudformation":
-		_, err = io.WriteString(w, remediate.AsCode(p, o.format))
-	default:
+	render := func(w io.Writer) error {
+		switch o.format {
+		case "json":
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			return enc.Encode(p)
+		case "text":
+			_, err := io.WriteString(w, p.Summary())
+			return err
+		case "terraform", "cloudformation":
+			_, err := io.WriteString(w, remediate.AsCode(p, o.format))
+			return err
+		}
 		return usageError("--format %q: want text, json, terraform or cloudformation", o.format)
 	}
-	return err
+	if o.output == "" {
+		return render(e.stdout)
+	}
+	if err := writeFileAtomic(o.output, render); err != nil {
+		return &exitError{code: ExitIncomplete, err: fmt.Errorf("--output: %w", err)}
+	}
+	return nil
 }
 
 func (o *fixOptions) apply(ctx context.Context, e *env) error {

@@ -276,7 +276,9 @@ func (col *collector) trailOf(t cttypes.Trail, region string) *model.Trail {
 		MultiRegion: aws.ToBool(t.IsMultiRegionTrail), Organization: aws.ToBool(t.IsOrganizationTrail),
 		OwnedElsewhere: owner != col.acct.ID, LogGroupARN: aws.ToString(t.CloudWatchLogsLogGroupArn),
 		RoleARN: aws.ToString(t.CloudWatchLogsRoleArn), HasCustomEventSelectors: aws.ToBool(t.HasCustomEventSelectors),
-		SeenIn: []string{region},
+		SeenIn: []string{region}, S3Bucket: aws.ToString(t.S3BucketName), S3KeyPrefix: aws.ToString(t.S3KeyPrefix),
+		KMSKeyID: aws.ToString(t.KmsKeyId), SNSTopicARN: aws.ToString(t.SnsTopicARN),
+		GlobalServiceEvents: t.IncludeGlobalServiceEvents, LogFileValidation: t.LogFileValidationEnabled,
 	}
 }
 

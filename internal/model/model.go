@@ -82,8 +82,16 @@ type Trail struct {
 	LogGroupARN    string `json:"log_group_arn,omitempty"`
 	RoleARN        string `json:"role_arn,omitempty"`
 	// HasCustomEventSelectors from DescribeTrails; when false the trail logs all management events.
-	HasCustomEventSelectors bool     `json:"has_custom_event_selectors,omitempty"`
-	SeenIn                  []string `json:"seen_in,omitempty"`
+	HasCustomEventSelectors bool `json:"has_custom_event_selectors,omitempty"`
+	// Delivery settings from DescribeTrails, kept so that a fix rendered as code (an imported aws_cloudtrail) states
+	// them and changes nothing else.
+	S3Bucket            string   `json:"s3_bucket,omitempty"`
+	S3KeyPrefix         string   `json:"s3_key_prefix,omitempty"`
+	KMSKeyID            string   `json:"kms_key_id,omitempty"`
+	SNSTopicARN         string   `json:"sns_topic_arn,omitempty"`
+	GlobalServiceEvents *bool    `json:"include_global_service_events,omitempty"`
+	LogFileValidation   *bool    `json:"log_file_validation,omitempty"`
+	SeenIn              []string `json:"seen_in,omitempty"`
 	// JudgedByOwner is true when the trail's details were deliberately not read from this account because its owner's
 	// account is scanned too (an organization trail seen from a member): the owner's judgement stands for it.
 	JudgedByOwner bool `json:"judged_by_owner,omitempty"`

@@ -1,28 +1,182 @@
 package remediate
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 )
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
-// AsCode renders a plan as the Terraform or CloudFormation a team that manages trails as code would add: the log
-// groups, roles and policies the plan creates or repairs, and the two trail attributes to set.
+// AsCode renders a plan as a complete document a team that manages its accounts as code can apply, from the same
+// steps as the CLI commands:
+//   - terraform: one file with the required provider, an aliased provider per account and region (allowed_account_ids
+//     guards against applying in the wrong account), resources for what the plan creates, and import blocks (Terraform
+//     1.5+) for what exists and changes (a trail, a log group's retention, a role's trust), each stating the settings
+//     the scan saw, so that `terraform plan` shows only the fix;
+//   - cloudformation: a template that creates what the plan creates (log groups, roles, inline policies, with Outputs),
+//     and lists the changes to existing resources, which a template cannot make without importing them, in Metadata.
 func AsCode(p *Plan, format string) string {
+	if format == "cloudformation" {
+		return asCloudFormation(p)
+	}
+	return asTerraform(p)
+}
+
+func tfName(prefix, s string) string {
+	return prefix + "_" + strings.Trim(nonIdent.ReplaceAllString(s, "_"), "_")
+}
+
+func providerAlias(acct, region string) string {
+	return "a" + acct + "_" + strings.ReplaceAll(region, "-", "_")
+}
+
+func hclString(v any) string {
+	b, _ := json.Marshal(fmt.Sprint(v))
+	// JSON string escapes are valid HCL string escapes, except that "${" and "%{" start templates in HCL.
+	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(string(b))
+}
+
+func asTerraform(p *Plan) string {
 	var b strings.Builder
-	for _, group := range byResource(p.Steps) {
-		rid := group[0].ResourceID
-		id := nonIdent.ReplaceAllString(rid[strings.LastIndex(rid, "/")+1:], "_")
-		if strings.Contains(rid, ":log-group:") {
-			id = nonIdent.ReplaceAllString(rid[strings.LastIndex(rid, ":")+1:], "_")
+	b.WriteString("# Written by `trailwatch fix plan --format terraform`: the fix of each failing trail, as code.\n")
+	b.WriteString("# Run `terraform init && terraform plan`: imported resources must show only the changes trailwatch names.\n")
+	b.WriteString("terraform {\n  required_version = \">= 1.5.0\"\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \">= 5.0\"\n    }\n  }\n}\n\n")
+	providers := map[string][2]string{}
+	for _, s := range p.Steps {
+		providers[providerAlias(s.AccountID, s.Region)] = [2]string{s.AccountID, s.Region}
+	}
+	aliases := make([]string, 0, len(providers))
+	for a := range providers {
+		aliases = append(aliases, a)
+	}
+	sort.Strings(aliases)
+	for _, a := range aliases {
+		fmt.Fprintf(&b, "provider \"aws\" {\n  alias               = %q\n  region              = %q\n  allowed_account_ids = [%q]\n}\n\n", a, providers[a][1], providers[a][0])
+	}
+	groups := map[string]string{} // account/region/name -> resource address
+	roles := map[string]string{}  // account/name -> resource address
+	retention := map[string]any{} // account/region/name -> days set with the creation
+	for _, s := range p.Steps {
+		if s.Action == PutRetentionPolicy && s.Existing == nil {
+			retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
 		}
-		fmt.Fprintf(&b, "# %s (account %s, %s)\n", rid, group[0].AccountID, group[0].Region)
-		for _, s := range group {
-			b.WriteString(stepCode(s, id, format))
+	}
+	type trailFix struct {
+		step      Step
+		group     string
+		role      string
+		settings  map[string]any
+		dependsOn []string
+	}
+	trails := map[string]*trailFix{}
+	var trailOrder []string
+	// What a trail's steps create, so that its aws_cloudtrail depends on them (the ARNs are written as literals: they
+	// are known, and a literal is what the trail will hold).
+	created := map[string][]string{}
+	for _, s := range p.Steps {
+		prov := "aws." + providerAlias(s.AccountID, s.Region)
+		pr := s.Params
+		switch s.Action {
+		case CreateLogGroup:
+			key := s.AccountID + "/" + s.Region + "/" + fmt.Sprint(pr["logGroupName"])
+			addr := tfName("log_group", s.AccountID+"_"+fmt.Sprint(pr["logGroupName"]))
+			groups[key] = "aws_cloudwatch_log_group." + addr
+			created[s.ResourceID] = append(created[s.ResourceID], groups[key])
+			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" %q {\n  provider = %s\n  name     = %s\n", addr, prov, hclString(pr["logGroupName"]))
+			if d, ok := retention[key]; ok {
+				fmt.Fprintf(&b, "  retention_in_days = %v\n", d)
+			}
+			if k, ok := pr["kmsKeyId"]; ok {
+				fmt.Fprintf(&b, "  kms_key_id = %s\n", hclString(k))
+			}
+			writeTags(&b, pr["tags"])
+			b.WriteString("}\n\n")
+		case PutRetentionPolicy:
+			if s.Existing == nil {
+				continue // set with the log group created above
+			}
+			addr := tfName("log_group", s.AccountID+"_"+fmt.Sprint(pr["logGroupName"]))
+			fmt.Fprintf(&b, "# %s: retention below the minimum. Imported; add its other settings (kms_key_id, tags) if it has any.\n", s.ResourceID)
+			fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_cloudwatch_log_group.%s\n  id       = %s\n}\n\n", prov, addr, hclString(pr["logGroupName"]))
+			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" %q {\n  provider          = %s\n  name              = %s\n  retention_in_days = %v\n}\n\n", addr, prov, hclString(pr["logGroupName"]), pr["retentionInDays"])
+		case CreateRole, UpdateAssumeRolePolicy:
+			doc := pr["AssumeRolePolicyDocument"]
+			if doc == nil {
+				doc = pr["PolicyDocument"]
+			}
+			addr := tfName("role", s.AccountID+"_"+fmt.Sprint(pr["RoleName"]))
+			roles[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])] = "aws_iam_role." + addr
+			created[s.ResourceID] = append(created[s.ResourceID], "aws_iam_role."+addr)
+			if s.Action == UpdateAssumeRolePolicy {
+				fmt.Fprintf(&b, "# The delivery role exists but does not trust cloudtrail.amazonaws.com. Imported; keep its other settings.\n")
+				fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_iam_role.%s\n  id       = %s\n}\n\n", prov, addr, hclString(pr["RoleName"]))
+			}
+			fmt.Fprintf(&b, "resource \"aws_iam_role\" %q {\n  provider           = %s\n  name               = %s\n  assume_role_policy = %s\n", addr, prov, hclString(pr["RoleName"]), hclString(doc))
+			if s.Action == CreateRole {
+				writeTags(&b, pr["Tags"])
+			}
+			b.WriteString("}\n\n")
+		case PutRolePolicy:
+			role := hclString(pr["RoleName"])
+			if addr := roles[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; addr != "" {
+				role = addr + ".name"
+			}
+			addr := tfName("delivery_policy", s.AccountID+"_"+fmt.Sprint(pr["RoleName"])+"_"+fmt.Sprint(pr["PolicyName"]))
+			created[s.ResourceID] = append(created[s.ResourceID], "aws_iam_role_policy."+addr)
+			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" %q {\n  provider = %s\n  role     = %s\n  name     = %s\n  policy   = %s\n}\n\n", addr, prov, role, hclString(pr["PolicyName"]), hclString(pr["PolicyDocument"]))
+		case UpdateTrail, StartLogging:
+			tf := trails[s.ResourceID]
+			if tf == nil {
+				tf = &trailFix{step: s, settings: s.Existing}
+				trails[s.ResourceID] = tf
+				trailOrder = append(trailOrder, s.ResourceID)
+			}
+			if s.Action == UpdateTrail {
+				tf.group = fmt.Sprint(pr["CloudWatchLogsLogGroupArn"])
+				tf.role = fmt.Sprint(pr["CloudWatchLogsRoleArn"])
+			}
 		}
-		b.WriteString("\n")
+	}
+	for _, arn := range trailOrder {
+		tf := trails[arn]
+		s := tf.step
+		prov := "aws." + providerAlias(s.AccountID, s.Region)
+		st := tf.settings
+		if st == nil {
+			st = map[string]any{}
+		}
+		addr := tfName("trail", s.AccountID+"_"+fmt.Sprint(st["name"]))
+		fmt.Fprintf(&b, "# %s: the trail exists. Imported with the settings the scan saw; `terraform plan` must change only\n# cloud_watch_logs_group_arn, cloud_watch_logs_role_arn and enable_logging.\n", arn)
+		if st["has_custom_event_selectors"] == true {
+			b.WriteString("# This trail has custom event selectors: add its event_selector or advanced_event_selector blocks before applying.\n")
+		}
+		fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_cloudtrail.%s\n  id       = %s\n}\n\n", prov, addr, hclString(arn))
+		fmt.Fprintf(&b, "resource \"aws_cloudtrail\" %q {\n  provider = %s\n", addr, prov)
+		if tf.group != "" {
+			st["cloud_watch_logs_group_arn"], st["cloud_watch_logs_role_arn"] = tf.group, tf.role
+		}
+		keys := make([]string, 0, len(st))
+		for k := range st {
+			if k != "has_custom_event_selectors" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			switch v := st[k].(type) {
+			case bool:
+				fmt.Fprintf(&b, "  %s = %v\n", k, v)
+			default:
+				fmt.Fprintf(&b, "  %s = %s\n", k, hclString(v))
+			}
+		}
+		if deps := created[arn]; len(deps) > 0 {
+			fmt.Fprintf(&b, "  depends_on = [%s]\n", strings.Join(deps, ", "))
+		}
+		b.WriteString("  enable_logging = true\n}\n\n")
 	}
 	for _, r := range p.Refused {
 		fmt.Fprintf(&b, "# refused %s: %s\n", r.ResourceID, r.Reason)
@@ -30,62 +184,110 @@ func AsCode(p *Plan, format string) string {
 	return b.String()
 }
 
-func stepCode(s Step, id, format string) string {
-	p := s.Params
-	tf := format == "terraform"
-	switch s.Action {
-	case CreateLogGroup:
-		if tf {
-			return fmt.Sprintf("resource \"aws_cloudwatch_log_group\" %q {\n  name = %q\n}\n", id, p["logGroupName"])
-		}
-		return fmt.Sprintf("%sLogGroup:\n  Type: AWS::Logs::LogGroup\n  Properties:\n    LogGroupName: %s\n", camel(id), p["logGroupName"])
-	case PutRetentionPolicy:
-		if tf {
-			return fmt.Sprintf("# in aws_cloudwatch_log_group for %s:\n  retention_in_days = %v\n", p["logGroupName"], p["retentionInDays"])
-		}
-		return fmt.Sprintf("# in the AWS::Logs::LogGroup %s:\n    RetentionInDays: %v\n", p["logGroupName"], p["retentionInDays"])
-	case CreateRole, UpdateAssumeRolePolicy:
-		doc := p["AssumeRolePolicyDocument"]
-		if doc == nil {
-			doc = p["PolicyDocument"]
-		}
-		if tf {
-			return fmt.Sprintf("resource \"aws_iam_role\" %q {\n  name               = %q\n  assume_role_policy = %q\n}\n", id, p["RoleName"], doc)
-		}
-		return fmt.Sprintf("%sRole:\n  Type: AWS::IAM::Role\n  Properties:\n    RoleName: %s\n    AssumeRolePolicyDocument: %s\n", camel(id), p["RoleName"], doc)
-	case PutRolePolicy:
-		if tf {
-			return fmt.Sprintf("resource \"aws_iam_role_policy\" %q {\n  role   = %q\n  name   = %q\n  policy = %q\n}\n", id, p["RoleName"], p["PolicyName"], p["PolicyDocument"])
-		}
-		return fmt.Sprintf("# in the role %s, Properties.Policies:\n    - PolicyName: %s\n      PolicyDocument: %s\n", p["RoleName"], p["PolicyName"], p["PolicyDocument"])
-	case UpdateTrail:
-		if tf {
-			return fmt.Sprintf("# in the aws_cloudtrail resource:\n  cloud_watch_logs_group_arn = %q\n  cloud_watch_logs_role_arn  = %q\n", p["CloudWatchLogsLogGroupArn"], p["CloudWatchLogsRoleArn"])
-		}
-		return fmt.Sprintf("# in the AWS::CloudTrail::Trail Properties:\n    CloudWatchLogsLogGroupArn: %s\n    CloudWatchLogsRoleArn: %s\n", p["CloudWatchLogsLogGroupArn"], p["CloudWatchLogsRoleArn"])
-	case StartLogging:
-		if tf {
-			return "# in the aws_cloudtrail resource:\n  enable_logging = true\n"
-		}
-		return "# in the AWS::CloudTrail::Trail Properties:\n    IsLogging: true\n"
+func writeTags(b *strings.Builder, v any) {
+	tags := tagsOf(map[string]any{"t": v}, "t")
+	if len(tags) == 0 {
+		return
 	}
-	return ""
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b.WriteString("  tags = {\n")
+	for _, k := range keys {
+		fmt.Fprintf(b, "    %s = %s\n", hclString(k), hclString(tags[k]))
+	}
+	b.WriteString("  }\n")
 }
 
-func camel(s string) string {
-	var b strings.Builder
-	up := true
-	for _, r := range s {
-		if r == '_' {
-			up = true
-			continue
-		}
-		if up {
-			b.WriteString(strings.ToUpper(string(r)))
-			up = false
-		} else {
-			b.WriteRune(r)
+// asCloudFormation renders the plan as a template: it creates the new log groups, roles and inline policies (an
+// AWS::IAM::RolePolicy for a role that exists), exports their ARNs, and lists in Metadata the changes to existing
+// resources (the trail's CloudWatch Logs settings, logging, a retention, a trust policy) that a template makes only by
+// importing them into the stack that manages them.
+func asCloudFormation(p *Plan) string {
+	type resource struct {
+		id   string
+		body map[string]any
+	}
+	var res []resource
+	outputs := map[string]any{}
+	var changes []map[string]any
+	retention := map[string]any{}
+	for _, s := range p.Steps {
+		if s.Action == PutRetentionPolicy && s.Existing == nil {
+			retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
 		}
 	}
-	return b.String()
+	logical := func(prefix, s string) string {
+		parts := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') })
+		var b strings.Builder
+		b.WriteString(prefix)
+		for _, p := range parts {
+			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
+		}
+		return b.String()
+	}
+	roleIDs := map[string]string{}
+	for _, s := range p.Steps {
+		pr := s.Params
+		switch s.Action {
+		case CreateLogGroup:
+			id := logical("LogGroup", s.AccountID+" "+fmt.Sprint(pr["logGroupName"]))
+			props := map[string]any{"LogGroupName": pr["logGroupName"]}
+			if d, ok := retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["logGroupName"])]; ok {
+				props["RetentionInDays"] = d
+			}
+			if k, ok := pr["kmsKeyId"]; ok {
+				props["KmsKeyId"] = k
+			}
+			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}})
+			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsLogGroupArn for " + s.ResourceID}
+		case CreateRole:
+			id := logical("Role", s.AccountID+" "+fmt.Sprint(pr["RoleName"]))
+			roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])] = id
+			var trust any
+			_ = json.Unmarshal([]byte(fmt.Sprint(pr["AssumeRolePolicyDocument"])), &trust)
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr["RoleName"], "AssumeRolePolicyDocument": trust}}})
+			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsRoleArn for " + s.ResourceID}
+		case PutRolePolicy:
+			var doc any
+			_ = json.Unmarshal([]byte(fmt.Sprint(pr["PolicyDocument"])), &doc)
+			var role any = pr["RoleName"]
+			if id := roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; id != "" {
+				role = map[string]any{"Ref": id}
+			}
+			res = append(res, resource{logical("DeliveryPolicy", s.AccountID+" "+fmt.Sprint(pr["RoleName"])+" "+fmt.Sprint(pr["PolicyName"])),
+				map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}})
+		default:
+			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
+		}
+	}
+	resources := map[string]any{}
+	for _, r := range res {
+		resources[r.id] = r.body
+	}
+	tpl := map[string]any{
+		"AWSTemplateFormatVersion": "2010-09-09",
+		"Description":              "Written by trailwatch fix plan --format cloudformation: what the fix creates. Deploy in each account and region named in Metadata.",
+		"Resources":                resources,
+	}
+	if len(outputs) > 0 {
+		tpl["Outputs"] = outputs
+	}
+	refused := []map[string]string{}
+	for _, r := range p.Refused {
+		refused = append(refused, map[string]string{"Resource": r.ResourceID, "Reason": r.Reason})
+	}
+	tpl["Metadata"] = map[string]any{"trailwatch": map[string]any{
+		"ChangesToExistingResources": changes,
+		"Note":                       "A template changes an existing trail, log group or role only once it is imported into the stack that manages it; otherwise apply these calls (fix apply) or edit that stack.",
+		"Refused":                    refused,
+	}}
+	if len(resources) == 0 {
+		// A template needs at least one resource: a no-op wait condition handle keeps it deployable.
+		resources["TrailwatchNothingToCreate"] = map[string]any{"Type": "AWS::CloudFormation::WaitConditionHandle"}
+	}
+	out, _ := json.MarshalIndent(tpl, "", "  ")
+	return string(out) + "\n"
 }

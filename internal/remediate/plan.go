@@ -64,6 +64,34 @@ type Step struct {
 	// step creates and restores what it changes (the trail's previous log group and role, the previous trust policy,
 	// inline policy or retention). Nil when there is nothing to put back.
 	Undo *Call `json:"undo,omitempty"`
+	// Existing describes the resource the step changes when it exists already (a trail, a log group, a role), as the
+	// scan saw it: code renderings import it and state these settings, so that applying them changes nothing else.
+	Existing map[string]any `json:"existing,omitempty"`
+}
+
+// trailSettings are a trail's settings as aws_cloudtrail names them, for code renderings.
+func trailSettings(t *model.Trail) map[string]any {
+	m := map[string]any{"name": t.Name, "s3_bucket_name": t.S3Bucket, "is_multi_region_trail": t.MultiRegion,
+		"is_organization_trail": t.Organization}
+	if t.LogGroupARN != "" {
+		// Stated so that an imported trail keeps its integration when only logging changes.
+		m["cloud_watch_logs_group_arn"], m["cloud_watch_logs_role_arn"] = t.LogGroupARN, t.RoleARN
+	}
+	for k, v := range map[string]string{"s3_key_prefix": t.S3KeyPrefix, "kms_key_id": t.KMSKeyID, "sns_topic_name": t.SNSTopicARN} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if t.GlobalServiceEvents != nil {
+		m["include_global_service_events"] = *t.GlobalServiceEvents
+	}
+	if t.LogFileValidation != nil {
+		m["enable_log_file_validation"] = *t.LogFileValidation
+	}
+	if t.HasCustomEventSelectors {
+		m["has_custom_event_selectors"] = true
+	}
+	return m
 }
 
 // Call is one AWS API call.
@@ -343,6 +371,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": controls.TrustPolicy},
 			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
 		steps[len(steps)-1].Undo = &Call{Action: UpdateAssumeRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyDocument": t.Role.Trust}}
+		steps[len(steps)-1].Existing = map[string]any{"name": roleName}
 	}
 	if roleMissing || has[controls.RoleCannotWrite] || !canWrite(t.Role, part, region, owner, group) {
 		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
@@ -363,10 +392,12 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 			fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s", region, t.ARN, controls.ShellQuote(groupARN), roleARN))
 		// Put the trail back as it was ("" clears the integration: CTUG stop-cloudtrail-from-sending-events-to-cloudwatch-logs).
 		steps[len(steps)-1].Undo = &Call{Action: UpdateTrail, Params: map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": t.LogGroupARN, "CloudWatchLogsRoleArn": t.RoleARN}}
+		steps[len(steps)-1].Existing = trailSettings(t)
 	}
 	if has[controls.NotLogging] {
 		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN}, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", region, t.ARN))
 		steps[len(steps)-1].Undo = &Call{Action: StopLogging, Params: map[string]any{"Name": t.ARN}}
+		steps[len(steps)-1].Existing = trailSettings(t)
 	}
 	if len(steps) == 0 {
 		var codes []string
@@ -385,6 +416,7 @@ func retentionStep(acct, region, group, rid string, days int, why string, prev .
 		Params: map[string]any{"logGroupName": group, "retentionInDays": days},
 		CLI:    fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), days)}
 	if len(prev) > 0 {
+		s.Existing = map[string]any{"name": group}
 		if prev[0] == nil {
 			s.Undo = &Call{Action: DeleteRetentionPolicy, Params: map[string]any{"logGroupName": group}}
 		} else {

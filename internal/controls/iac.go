@@ -278,7 +278,38 @@ func FileError(cat *Catalog, file string, line int, msg string) model.Finding {
 		Reasons: []model.Reason{{Code: TemplateInvalid, Message: msg}}, Location: &model.Location{File: file, Line: line}}
 }
 
-// iacFix is the snippet that fixes a trail in its own language.
+// groupSource and roleSource are where the trail's log group and role are declared, when the adapter resolved them.
+func groupSource(t *model.Trail) *model.Location {
+	if t.LogGroup != nil {
+		return t.LogGroup.Source
+	}
+	return nil
+}
+
+func roleSource(t *model.Trail) *model.Location {
+	if t.Role != nil {
+		return t.Role.Source
+	}
+	return nil
+}
+
+// where names a declaration for a fix: "aws_cloudwatch_log_group.ct (main.tf:12)", or the fallback.
+func where(loc *model.Location, fallback string) string {
+	if loc == nil || loc.Address == "" {
+		return fallback
+	}
+	return fmt.Sprintf("%s (%s:%d)", loc.Address, loc.File, loc.Line)
+}
+
+func addrOr(loc *model.Location, fallback string) string {
+	if loc == nil || loc.Address == "" {
+		return fallback
+	}
+	return loc.Address
+}
+
+// iacFix is the snippet that fixes a trail in its own language: it edits the user's own resources where they are
+// declared (their addresses and lines), and proposes new resources only where none exist.
 func iacFix(t *model.Trail, f model.Finding, kind string) string {
 	has := map[string]bool{}
 	for _, r := range f.Reasons {
@@ -310,16 +341,16 @@ resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
   cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"   # CloudTrail requires the ":*"
   cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_cloudwatch.arn`, name, f.ResourceID)
 		case has[LogGroupARNSuffix]:
-			return `cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.<name>.arn}:*"   # CloudTrail requires the ":*"`
+			return fmt.Sprintf("# in %s:\ncloud_watch_logs_group_arn = \"${%s.arn}:*\"   # CloudTrail requires the \":*\"", where(t.Source, f.ResourceID), addrOr(groupSource(t), "aws_cloudwatch_log_group.<name>"))
 		case has[RoleNotTrusted]:
-			return `assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = {Service = "cloudtrail.amazonaws.com"}, Action = "sts:AssumeRole"}]})`
+			return fmt.Sprintf("# in %s:\nassume_role_policy = jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Principal = {Service = \"cloudtrail.amazonaws.com\"}, Action = \"sts:AssumeRole\"}]})", where(roleSource(t), "the aws_iam_role"))
 		case has[RoleCannotWrite]:
-			return `resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
-  role   = <the role>.id
-  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${<the log group>.arn}:log-stream:*"}]})
-}`
+			return fmt.Sprintf(`resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
+  role   = %s.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${%s.arn}:log-stream:*"}]})
+}`, addrOr(roleSource(t), "<the role>"), addrOr(groupSource(t), "<the log group>"))
 		case has[RetentionTooShort]:
-			return `retention_in_days = 365   # in the aws_cloudwatch_log_group`
+			return fmt.Sprintf("# in %s:\nretention_in_days = 365", where(groupSource(t), "the aws_cloudwatch_log_group"))
 		case has[LogGroupElsewhere]:
 			return `# create the log group with the same provider (account and region) as the trail`
 		}
@@ -347,13 +378,13 @@ resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
       CloudWatchLogsLogGroupArn: !GetAtt CloudTrailLogGroup.Arn   # already ends in ":*"
       CloudWatchLogsRoleArn: !GetAtt CloudTrailCloudWatchRole.Arn`, name, f.ResourceID)
 	case has[LogGroupARNSuffix]:
-		return `CloudWatchLogsLogGroupArn: !GetAtt <LogGroup>.Arn   # already ends in ":*"; do not append another`
+		return fmt.Sprintf("# in %s Properties:\nCloudWatchLogsLogGroupArn: !GetAtt %s.Arn   # already ends in \":*\"; do not append another", where(t.Source, f.ResourceID), addrOr(groupSource(t), "<LogGroup>"))
 	case has[RoleNotTrusted]:
-		return `AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]}`
+		return fmt.Sprintf("# in %s Properties:\nAssumeRolePolicyDocument: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]}", where(roleSource(t), "the AWS::IAM::Role"))
 	case has[RoleCannotWrite]:
-		return `Policies: [{PolicyName: CloudTrailCloudWatchLogsDelivery, PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !GetAtt <LogGroup>.Arn}]}}]`
+		return fmt.Sprintf("# in %s Properties:\nPolicies: [{PolicyName: CloudTrailCloudWatchLogsDelivery, PolicyDocument: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !GetAtt %s.Arn}]}}]", where(roleSource(t), "the AWS::IAM::Role"), addrOr(groupSource(t), "<LogGroup>"))
 	case has[RetentionTooShort]:
-		return `RetentionInDays: 365   # in the AWS::Logs::LogGroup`
+		return fmt.Sprintf("# in %s Properties:\nRetentionInDays: 365", where(groupSource(t), "the AWS::Logs::LogGroup"))
 	case has[LogGroupElsewhere]:
 		return `# create the log group in the same stack (account and region) as the trail`
 	}

@@ -164,6 +164,8 @@ type LogGroup struct {
 	// CreatedAt is the log group's creationTime (UTC), when read: a pipeline whose log group is this recent was
 	// integrated at most this long ago.
 	CreatedAt *time.Time `json:"created_at,omitempty"`
+	// Source is where infrastructure as code declares the log group (a fix then edits it there).
+	Source *Location `json:"source,omitempty"`
 }
 
 // Role is an IAM role with its policy documents (JSON, already URL-decoded).
@@ -173,6 +175,8 @@ type Role struct {
 	Exists   bool        `json:"exists"`
 	Trust    string      `json:"trust,omitempty"`
 	Policies []PolicyDoc `json:"policies,omitempty"`
+	// Source is where infrastructure as code declares the role.
+	Source *Location `json:"source,omitempty"`
 }
 
 // PolicyDoc is one identity policy attached to a role, inline or managed.

@@ -78,6 +78,7 @@ func (m *module) collectTrails() {
 					lg.RetentionDays = &d
 				}
 				lg.ARN = obj.GetAttr("arn").AsString() + ":*"
+				lg.Source = &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}
 				reg.groups[obj.GetAttr("arn").AsString()] = lg
 			case "aws_iam_role":
 				m.registerRole(reg, b, in.vars)
@@ -127,7 +128,14 @@ func number(v cty.Value) (int, bool) {
 func (m *module) registerRole(reg *registry, b block, inst map[string]cty.Value) {
 	obj := m.resourceObject(b, inst)
 	a := m.attrs(b.body, "assume_role_policy", "managed_policy_arns")
-	d := &roleDecl{role: &model.Role{Name: obj.GetAttr("name").AsString(), ARN: obj.GetAttr("arn").AsString(), Exists: true}}
+	addr := m.addr + b.typ + "." + b.name
+	if k, ok := inst["count"]; ok && k.Type().IsObjectType() {
+		addr += instanceSuffix(k.GetAttr("index"))
+	} else if k, ok := inst["each"]; ok && k.Type().IsObjectType() {
+		addr += instanceSuffix(k.GetAttr("key"))
+	}
+	d := &roleDecl{role: &model.Role{Name: obj.GetAttr("name").AsString(), ARN: obj.GetAttr("arn").AsString(), Exists: true,
+		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}}
 	trust := m.attrVal(a, "assume_role_policy", inst)
 	if s, ok := known(trust); ok {
 		d.role.Trust = s

@@ -361,8 +361,8 @@ func (s *Server) preflight(c *call) *apiError {
 	lat := s.latency
 	rules := s.matchingFaults(c)
 	for _, f := range rules {
-		if f.latency > lat {
-			lat = f.latency
+		if d := f.delay(); d > lat {
+			lat = d
 		}
 	}
 	if lat > 0 {

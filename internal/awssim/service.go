@@ -223,6 +223,23 @@ func (f *faultRule) matches(c *call) bool {
 	return true
 }
 
+// delay is the latency this call gets from the rule. A latency-only rule with a count slows only the first count
+// matching calls (a call that hangs once, then answers).
+func (f *faultRule) delay() time.Duration {
+	if f.latency == 0 {
+		return 0
+	}
+	if f.count > 0 && f.code == "" && f.throttle == 0 {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.fired >= f.count {
+			return 0
+		}
+		f.fired++
+	}
+	return f.latency
+}
+
 // fire decides whether this call fails, and how.
 func (f *faultRule) fire(c *call, s *Server) *apiError {
 	if f.code == "" && f.throttle == 0 {

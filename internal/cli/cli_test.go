@@ -93,8 +93,15 @@ func run(t *testing.T, args ...string) (int, string, string) {
 // measured as a user on that day would see them: the age checks stay on, nothing is loosened.
 func runAt(t *testing.T, at time.Time, args ...string) (int, string, string) {
 	t.Helper()
+	return runClock(t, func() time.Time { return at }, args...)
+}
+
+// runClock runs trailwatch on the given clock, for example the simulator's own (srv.Now), so that ages agree with
+// the simulator's deliveries as time passes during the test.
+func runClock(t *testing.T, clock func() time.Time, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, now: func() time.Time { return at }}
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, now: clock}
 	code := execute(context.Background(), e, args)
 	return code, out.String(), errb.String()
 }

@@ -48,12 +48,17 @@ func fixEnv(t *testing.T) *awssim.Server {
 	return srv
 }
 
-// Deliveries in the simulator are minutes old relative to its own clock, which started in the past: judge against a
-// generous age so that only what is broken fails.
-var age = []string{"--max-delivery-age", "100000h"}
+// age is empty: these tests judge on the simulator's own clock (runClock with srv.Now), so ages are the default 24h
+// check against real deliveries, nothing loosened.
+var age []string
+
+// simRun runs trailwatch on the simulator's clock.
+func simRun(srv *awssim.Server) func(t *testing.T, args ...string) (int, string, string) {
+	return func(t *testing.T, args ...string) (int, string, string) { return runClock(t, srv.Now, args...) }
+}
 
 func TestFixPlanApplyWait(t *testing.T) {
-	fixEnv(t)
+	run := simRun(fixEnv(t))
 	dir := t.TempDir()
 	planPath := filepath.Join(dir, "plan.json")
 	code, _, errs := run(t, append([]string{"fix", "plan", "--format", "json", "--output", planPath}, age...)...)
@@ -98,6 +103,7 @@ func TestFixPlanApplyWait(t *testing.T) {
 
 func TestFixPlanFormatsAndCLICommands(t *testing.T) {
 	srv := fixEnv(t)
+	run := simRun(srv)
 	for _, f := range []string{"terraform", "cloudformation"} {
 		code, out, _ := run(t, append([]string{"fix", "plan", "--format", f}, age...)...)
 		if code != 0 || !strings.Contains(out, "not-integrated") || (f == "terraform" && !strings.Contains(out, `resource "aws_iam_role"`)) ||
@@ -137,7 +143,7 @@ func TestFixPlanFormatsAndCLICommands(t *testing.T) {
 }
 
 func TestFixPlanRefusesExcepted(t *testing.T) {
-	fixEnv(t)
+	run := simRun(fixEnv(t))
 	p := filepath.Join(t.TempDir(), "ex.yaml")
 	os.WriteFile(p, []byte("exceptions:\n  - control: cloudtrail-cloudwatch-integration\n    resources: [\"arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped\"]\n    owner: o@example.com\n    reason: decommissioning\n    expires: 2099-01-01\n"), 0o644)
 	code, out, errs := run(t, append([]string{"fix", "plan", "--exceptions", p, "--max-exception-days", "0"}, age...)...)
@@ -154,7 +160,7 @@ func TestFixApplyOrg(t *testing.T) {
 		sc.Accounts[i].Trails = []awssim.Trail{{Name: "local", HomeRegion: "us-east-1"}}
 		sc.Accounts[i].LogGroups, sc.Accounts[i].Roles = nil, nil
 	}
-	startOrg(t, sc, "100000000000")
+	run := simRun(startOrg(t, sc, "100000000000"))
 	dir := t.TempDir()
 	journal := filepath.Join(dir, "j.jsonl")
 	code, out, errs := run(t, append([]string{"fix", "apply", "--org", "--yes", "--batch-size", "2", "--journal", journal}, age...)...)

@@ -62,17 +62,26 @@ func TestScanOrgShardsAndMerge(t *testing.T) {
 	var shards []string
 	for _, s := range []string{"1/2", "2/2"} {
 		p := filepath.Join(dir, strings.ReplaceAll(s, "/", "-")+".json")
-		if code, _, errs := run(t, append(common, "--shard", s, "--output", p)...); code == ExitUsage {
-			t.Fatalf("shard %s: %s", s, errs)
-		}
-		if r := readReport(t, p); r.Inventory == nil || r.Scope.Shard != s {
+		code, _, errs := run(t, append(common, "--shard", s, "--output", p)...)
+		r := readReport(t, p)
+		if r.Inventory == nil || r.Scope.Shard != s {
 			t.Fatalf("shard %s report lacks its inventory or shard", s)
+		}
+		// The exit code is what the shard's own findings say: 1 with a FAIL, else 2 with an ERROR, else 0.
+		want := ExitOK
+		if r.Summary.ByStatus["FAIL"] > 0 {
+			want = ExitFailed
+		} else if r.Summary.ByStatus["ERROR"] > 0 {
+			want = ExitIncomplete
+		}
+		if code != want {
+			t.Fatalf("shard %s: exit %d, its findings say %d: %s", s, code, want, errs)
 		}
 		shards = append(shards, p)
 	}
 	merged := filepath.Join(dir, "merged.json")
-	if code, _, errs := run(t, append([]string{"merge", "--format", "json", "--output", merged}, shards...)...); code == ExitUsage {
-		t.Fatalf("merge: %s", errs)
+	if code, _, errs := run(t, append([]string{"merge", "--format", "json", "--output", merged}, shards...)...); code != ExitFailed {
+		t.Fatalf("merge: exit %d, want %d as the full scan: %s", code, ExitFailed, errs)
 	}
 	a, b := readReport(t, full), readReport(t, merged)
 	if len(a.Findings) == 0 {

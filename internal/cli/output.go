@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -152,7 +153,7 @@ var severityRank = map[string]int{"informational": 0, "low": 1, "medium": 2, "hi
 // write prints the report and returns the documented exit code as an error (nil for 0).
 func (o *outputOptions) write(e *env, r *report.Report) error {
 	x := extras()
-	x.Table = report.TableOptions{Color: !o.noColor && o.output == "" && isTerminal(e.stdout), Commands: o.commands}
+	x.Table = report.TableOptions{Color: !o.noColor && o.output == "" && isTerminal(e.stdout), Commands: o.commands, Width: terminalWidth(e.stdout)}
 	if o.output == "" {
 		if err := report.Write(e.stdout, r, o.format, x); err != nil {
 			return &exitError{code: ExitIncomplete, err: err}
@@ -209,6 +210,19 @@ func exitFor(r *report.Report, failOn string) error {
 		return &exitError{code: ExitIncomplete}
 	}
 	return nil
+}
+
+// terminalWidth is the width of the terminal w writes to, or 0 when it is not a terminal (a file, a pipe).
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !isTerminal(w) {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
 }
 
 func isTerminal(w io.Writer) bool {

@@ -65,3 +65,22 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestTableFitsTheTerminal: with a width, reasons and notes wrap at spaces so that no line passes it, except a word
+// longer than the room (an ARN), which stands alone (issue 10 §6).
+func TestTableFitsTheTerminal(t *testing.T) {
+	r := hostile()
+	r.Findings[0].Reasons = append(r.Findings[0].Reasons, model.Reason{Code: "DELIVERY_ERROR", Message: strings.Repeat("a word of text ", 20) + "arn:aws:logs:us-east-1:111111111111:log-group:" + strings.Repeat("x", 60) + ":*"})
+	var b bytes.Buffer
+	if err := WriteTable(&b, r, TableOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(b.String(), "\n") {
+		if len(line) > 80 && strings.Contains(strings.TrimSpace(line), " ") && !strings.Contains(line, "cloudtrail-cloudwatch-integration") {
+			t.Errorf("line of %d columns: %q", len(line), line)
+		}
+	}
+	if !strings.Contains(b.String(), "a word of text") {
+		t.Error("the reason is missing")
+	}
+}

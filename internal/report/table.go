@@ -14,6 +14,9 @@ type TableOptions struct {
 	Color bool
 	// Commands prints each failing finding's fix commands.
 	Commands bool
+	// Width wraps reasons and notes to this many columns (the terminal's width); 0 does not wrap. Commands are never
+	// wrapped: they are copied as they are.
+	Width int
 }
 
 var colors = map[model.Status]string{
@@ -78,10 +81,10 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 		}
 		ew.printf("    %s %-34s %s\n", statusCell(f.Status, o.Color), f.ControlID, f.ResourceID)
 		for _, rs := range f.Reasons {
-			ew.printf("            %s: %s\n", rs.Code, rs.Message)
+			ew.printf("%s\n", trusted(wrap(terminalSafe(rs.Code+": "+rs.Message), "            ", o.Width)))
 		}
 		for _, n := range f.Notes {
-			ew.printf("            note: %s\n", n)
+			ew.printf("%s\n", trusted(wrap(terminalSafe("note: "+n), "            ", o.Width)))
 		}
 		if x := f.Exception; x != nil {
 			ew.printf("            muted by exception at %s (owner %s, until %s): %s; status without it: %s\n", x.Where, x.Owner, x.Expires, x.Reason, f.MutedStatus)
@@ -123,6 +126,32 @@ func SummaryLine(r *Report) string {
 	}
 	return fmt.Sprintf("Summary: %s (%s, %s, %s)", strings.Join(parts, ", "),
 		plural(r.Summary.Total, "finding"), plural(len(r.Scope.Accounts), "account"), plural(len(r.Scope.Regions), "region"))
+}
+
+// wrap indents text and breaks it at spaces so that no line passes width columns (a word longer than the room, such
+// as an ARN, stands alone on its line); width 0 only indents.
+func wrap(text, indent string, width int) string {
+	room := width - len(indent)
+	if width <= 0 || room < 20 {
+		return indent + text
+	}
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		switch {
+		case i == 0:
+			b.WriteString(indent)
+		case line+1+len(word) > room:
+			b.WriteString("\n" + indent + "  ")
+			line = 2
+		default:
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
 }
 
 // plural is "1 account", "2 accounts".

@@ -30,9 +30,15 @@ func cloudtrailOps() map[string]handler {
 // objects with string values are only returned if values for the objects exist").
 func trailObject(t *trail, withHome bool) map[string]any {
 	m := map[string]any{
-		"Name": t.name, "S3BucketName": t.s3Bucket, "IncludeGlobalServiceEvents": true,
-		"IsMultiRegionTrail": t.multi, "TrailARN": t.arn, "LogFileValidationEnabled": true,
+		"Name": t.name, "S3BucketName": t.s3Bucket, "IncludeGlobalServiceEvents": t.globalEvents,
+		"IsMultiRegionTrail": t.multi, "TrailARN": t.arn, "LogFileValidationEnabled": t.validation,
 		"IsOrganizationTrail": t.org,
+	}
+	if t.s3Prefix != "" {
+		m["S3KeyPrefix"] = t.s3Prefix
+	}
+	if t.kmsKeyID != "" {
+		m["KmsKeyId"] = t.kmsKeyID
 	}
 	if withHome {
 		m["HomeRegion"] = t.home
@@ -97,11 +103,22 @@ func ctDescribeTrails(s *Server, c *call) (any, error) {
 	}
 	visible := s.w.visibleTrails(c.acct, c.region, shadows)
 	var list []map[string]any
+	seen := map[string]bool{}
 	for _, t := range visible {
 		if len(names) > 0 && !nameListMatches(names, t, c) {
 			continue
 		}
+		seen[t.arn] = true
 		list = append(list, trailObject(t, true))
+	}
+	// An ARN reaches the trail in whatever region it is homed (DescribeTrails API reference: "If you specify a trail
+	// ARN, ... the trail's information is returned regardless of the region"), a single-region trail homed elsewhere
+	// included: the caller's own trails.
+	for _, n := range names {
+		if t := c.acct.trails[n]; t != nil && !seen[n] {
+			seen[n] = true
+			list = append(list, trailObject(t, true))
+		}
 	}
 	return map[string]any{"trailList": nonNil(list)}, nil
 }
@@ -292,6 +309,22 @@ func ctUpdateTrail(s *Server, c *call) (any, error) {
 	if c.has("IsMultiRegionTrail") {
 		_ = c.decode("IsMultiRegionTrail", &t.multi)
 	}
+	if c.has("IsOrganizationTrail") {
+		var isOrg bool
+		_ = c.decode("IsOrganizationTrail", &isOrg)
+		if isOrg && !t.org {
+			// Only the management account converts a trail to an organization trail (CTUG
+			// creating-an-organizational-trail-in-the-console: "convert an existing trail ... in the management account").
+			switch {
+			case s.w.org == nil:
+				return nil, errf(400, "OrganizationsNotInUseException", "This account is not a member of an organization.")
+			case c.acct.id != s.w.org.ManagementAccount:
+				return nil, errf(400, "NotOrganizationMasterAccountException", "The request was rejected because this account is not the management account of the organization.")
+			}
+		}
+		t.org = isOrg
+	}
+	applyTrailSettings(c, t)
 	if group != t.logGroupArn || role != t.roleArn {
 		s.w.reset(t, c.now)
 		t.logGroupArn, t.roleArn = group, role
@@ -299,6 +332,22 @@ func ctUpdateTrail(s *Server, c *call) (any, error) {
 	s.w.reconcile(c.now)
 	out := trailObject(t, false)
 	return out, nil
+}
+
+// applyTrailSettings keeps the optional settings CreateTrail and UpdateTrail take, as given.
+func applyTrailSettings(c *call, t *trail) {
+	if c.has("IncludeGlobalServiceEvents") {
+		_ = c.decode("IncludeGlobalServiceEvents", &t.globalEvents)
+	}
+	if c.has("EnableLogFileValidation") {
+		_ = c.decode("EnableLogFileValidation", &t.validation)
+	}
+	if c.has("S3KeyPrefix") {
+		t.s3Prefix = c.str("S3KeyPrefix")
+	}
+	if c.has("KmsKeyId") {
+		t.kmsKeyID = c.str("KmsKeyId")
+	}
 }
 
 func ctCreateTrail(s *Server, c *call) (any, error) {
@@ -334,6 +383,8 @@ func ctCreateTrail(s *Server, c *call) (any, error) {
 	t := &trail{name: name, home: c.region, owner: owner.id, arn: arn, org: isOrg, mgmtEvents: true, s3Bucket: bucket,
 		logGroupArn: group, roleArn: role, created: c.now, tags: map[string]string{}}
 	_ = c.decode("IsMultiRegionTrail", &t.multi)
+	t.globalEvents = true
+	applyTrailSettings(c, t)
 	var tags []struct{ Key, Value string }
 	_ = c.decode("TagsList", &tags)
 	for _, kv := range tags {
@@ -434,12 +485,14 @@ func pageStart(token string, svc *service) (int, error) {
 		_, err = fmt.Sscanf(string(b), "sim:%d", &n)
 	}
 	if err != nil || n < 0 {
-		code := "InvalidTokenException"
-		if svc.name == "logs" {
+		// CloudTrail's model has InvalidNextTokenException for a bad NextToken (InvalidTokenException is reserved).
+		code := "InvalidNextTokenException"
+		switch {
+		case svc.name == "logs":
 			code = "InvalidParameterException"
-		} else if svc.name == "organizations" {
-			code = "InvalidInputException"
-		} else if !svc.json {
+		case svc.name == "organizations":
+			return 0, orgInvalidInput("INVALID_PAGINATION_TOKEN", "Invalid pagination token.")
+		case !svc.json:
 			code = "InvalidInput"
 		}
 		return 0, errf(400, code, "Invalid pagination token.")

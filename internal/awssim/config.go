@@ -57,6 +57,7 @@ func cfgPutOrganizationConformancePack(s *Server, c *call) (any, error) {
 	}
 	arn := s.w.arn("config", c.region, c.acct.id, "organization-conformance-pack/"+name+"-sim")
 	s.w.packs["org/"+c.region+"/"+name] = arn
+	s.w.packTimes["org/"+c.region+"/"+name] = c.now
 	return map[string]any{"OrganizationConformancePackArn": arn}, nil
 }
 
@@ -82,7 +83,9 @@ func cfgDescribeConformancePacks(s *Server, c *call) (any, error) {
 func cfgDescribeOrganizationConformancePacks(s *Server, c *call) (any, error) {
 	list := []map[string]any{}
 	for _, k := range listPacks(s, "org/"+c.region+"/") {
-		list = append(list, map[string]any{"OrganizationConformancePackName": k[strings.LastIndex(k, "/")+1:], "OrganizationConformancePackArn": s.w.packs[k]})
+		// LastUpdateTime is a required member of OrganizationConformancePack (config/2014-11-12 service model).
+		list = append(list, map[string]any{"OrganizationConformancePackName": k[strings.LastIndex(k, "/")+1:], "OrganizationConformancePackArn": s.w.packs[k],
+			"LastUpdateTime": epochSeconds(s.w.packTimes[k])})
 	}
 	return map[string]any{"OrganizationConformancePacks": list}, nil
 }
@@ -95,7 +98,7 @@ func orgCreatePolicy(s *Server, c *call) (any, error) {
 	}
 	content, name := c.str("Content"), c.str("Name")
 	if c.str("Type") != "SERVICE_CONTROL_POLICY" {
-		return nil, errf(400, "InvalidInputException", "You provided an invalid policy type.")
+		return nil, orgInvalidInput("INVALID_ENUM_POLICY_TYPE", "You provided an invalid policy type.")
 	}
 	if len(content) > 5120 {
 		return nil, errf(400, "ConstraintViolationException", "You attempted to create a policy larger than the maximum size (POLICY_CONTENT_LIMIT_EXCEEDED).")
@@ -109,7 +112,9 @@ func orgCreatePolicy(s *Server, c *call) (any, error) {
 			return nil, errf(400, "DuplicatePolicyException", "A policy with the same name already exists.")
 		}
 	}
-	id := "p-" + strings.ToLower(s.w.nextID(""))[8:]
+	// Ids and ARNs follow the service model's patterns: PolicyId ^p-[0-9a-zA-Z_]{8,128}$, and the policy ARN's
+	// p-[0-9a-z]{10,32} (organizations/2016-11-28 service model).
+	id := "p-" + strings.ToLower(s.w.nextID(""))[4:]
 	arn := "arn:" + s.w.part.Name + ":organizations::" + s.w.org.ManagementAccount + ":policy/" + s.w.org.ID + "/service_control_policy/" + id
 	s.w.policies[id] = &scp{name: name, content: content, arn: arn}
 	summary := map[string]any{"Id": id, "Arn": arn, "Name": name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false}
@@ -136,6 +141,14 @@ func orgAttachPolicy(s *Server, c *call) (any, error) {
 	}
 	p.targets = append(p.targets, target)
 	return map[string]any{}, nil
+}
+
+// orgInvalidInput is Organizations' InvalidInputException with its Reason member (organizations/2016-11-28 service
+// model: InvalidInputExceptionReason).
+func orgInvalidInput(reason, msg string) *apiError {
+	e := errf(400, "InvalidInputException", "%s", msg)
+	e.extra = map[string]string{"Reason": reason}
+	return e
 }
 
 type scp struct {
@@ -170,7 +183,7 @@ func orgListPolicies(s *Server, c *call) (any, error) {
 		return nil, err
 	}
 	if c.str("Filter") != "SERVICE_CONTROL_POLICY" {
-		return nil, errf(400, "InvalidInputException", "You provided an invalid value for the Filter parameter.")
+		return nil, orgInvalidInput("INVALID_ENUM", "You provided an invalid value for the Filter parameter.")
 	}
 	ids := make([]string, 0, len(s.w.policies))
 	for id := range s.w.policies {

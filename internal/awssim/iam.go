@@ -54,7 +54,7 @@ func (s *Server) roleOf(c *call) (*role, error) {
 func roleXML(x *xmlb, r *role) {
 	x.open("Role").elem("Path", r.path).elem("RoleName", r.name).elem("RoleId", r.id).elem("Arn", r.arn).
 		elem("CreateDate", isoTime(r.created)).elem("AssumeRolePolicyDocument", urlEncode(r.trust)).
-		elem("MaxSessionDuration", "3600")
+		elem("MaxSessionDuration", strconv.Itoa(roleMaxSession))
 	if len(r.tags) > 0 {
 		x.open("Tags")
 		for _, k := range sortedKeys(r.tags) {

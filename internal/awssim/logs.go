@@ -41,6 +41,17 @@ func logsDescribeLogGroups(s *Server, c *call) (any, error) {
 	if err := c.decode("logGroupIdentifiers", &idents); err != nil {
 		return nil, err
 	}
+	// logGroupIdentifiers excludes logGroupNamePrefix and logGroupNamePattern (CloudWatch Logs API reference,
+	// DescribeLogGroups: "If you specify this parameter, you can't specify logGroupNamePrefix or logGroupNamePattern").
+	if len(idents) > 0 && (prefix != "" || pattern != "") {
+		return nil, errf(400, "InvalidParameterException", "logGroupIdentifiers cannot be used with logGroupNamePrefix or logGroupNamePattern.")
+	}
+	class := c.str("logGroupClass")
+	switch class {
+	case "", "STANDARD", "INFREQUENT_ACCESS", "DELIVERY":
+	default:
+		return nil, errf(400, "InvalidParameterException", "1 validation error detected: Value '%s' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]", class)
+	}
 	var groups []*logGroup
 	for _, g := range c.acct.logGroups {
 		if g.region != c.region {
@@ -52,6 +63,8 @@ func logsDescribeLogGroups(s *Server, c *call) (any, error) {
 		case pattern != "" && !strings.Contains(g.name, pattern):
 			continue
 		case len(idents) > 0 && !identMatches(idents, g, s.w, c.acct.id):
+			continue
+		case class != "" && g.class != class:
 			continue
 		}
 		groups = append(groups, g)

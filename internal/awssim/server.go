@@ -126,6 +126,8 @@ func (s *Server) Accounts() []Credentials {
 type apiError struct {
 	code, msg string
 	status    int
+	// extra are further members of a JSON error shape (Organizations InvalidInputException's Reason).
+	extra map[string]string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.msg }
@@ -426,7 +428,11 @@ func (s *Server) random() float64 {
 // JSON protocol output.
 
 func writeJSON(rw http.ResponseWriter, reqID string, status int, v any) {
-	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	writeJSONAs(rw, reqID, status, v, "application/x-amz-json-1.1")
+}
+
+func writeJSONAs(rw http.ResponseWriter, reqID string, status int, v any, contentType string) {
+	rw.Header().Set("Content-Type", contentType)
 	rw.Header().Set("x-amzn-RequestId", reqID)
 	rw.WriteHeader(status)
 	if v == nil {

@@ -110,7 +110,11 @@ func (svc *service) writeError(rw http.ResponseWriter, c *call, e *apiError) {
 			key = "message"
 		}
 		rw.Header().Set("X-Amzn-ErrorType", e.code)
-		writeJSON(rw, c.reqID, e.status, map[string]string{"__type": e.code, key: e.msg})
+		body := map[string]string{"__type": e.code, key: e.msg}
+		for k, v := range e.extra {
+			body[k] = v
+		}
+		writeJSONAs(rw, c.reqID, e.status, body, svc.contentType())
 		return
 	}
 	rw.Header().Set("Content-Type", "text/xml")
@@ -128,9 +132,18 @@ func (svc *service) writeError(rw http.ResponseWriter, c *call, e *apiError) {
 		svc.xmlns, kind, xmlEscape(e.code), xmlEscape(e.msg), c.reqID)
 }
 
+// contentType is the response Content-Type of a JSON service: restJson1 services answer application/json (Security
+// Hub), awsJson1.1 services application/x-amz-json-1.1.
+func (svc *service) contentType() string {
+	if len(svc.rest) > 0 {
+		return "application/json"
+	}
+	return "application/x-amz-json-1.1"
+}
+
 func (svc *service) writeResult(rw http.ResponseWriter, c *call, out any) {
 	if svc.json {
-		writeJSON(rw, c.reqID, 200, out)
+		writeJSONAs(rw, c.reqID, 200, out, svc.contentType())
 		return
 	}
 	x, _ := out.(*xmlb)

@@ -26,6 +26,9 @@ func stsGetCallerIdentity(s *Server, c *call) (any, error) {
 	return newXML().elem("UserId", c.cred.userID).elem("Account", c.cred.account).elem("Arn", c.cred.arn), nil
 }
 
+// roleMaxSession is every simulated role's MaxSessionDuration, in seconds.
+const roleMaxSession = 3600
+
 var sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 
 func stsAssumeRole(s *Server, c *call) (any, error) {
@@ -61,6 +64,11 @@ func stsAssumeRole(s *Server, c *call) (any, error) {
 	trust, err := policy.Parse(r.trust)
 	if err != nil || !policy.TrustsAccount(trust, c.cred.account, c.cred.arn).Allowed {
 		return nil, denied
+	}
+	// A session may not outlast the role's MaxSessionDuration (3600 s for every simulated role: GetRole says so);
+	// STS AssumeRole API reference: "If you specify a value higher than this setting, the operation fails."
+	if c.str("DurationSeconds") != "" && duration > roleMaxSession {
+		return nil, errf(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	if ext := trustExternalID(r.trust); ext != "" && ext != c.str("ExternalId") {
 		return nil, denied
@@ -230,6 +238,10 @@ func ec2DescribeRegions(s *Server, c *call) (any, error) {
 		if n == "" {
 			break
 		}
+		// DescribeRegions filters: endpoint, opt-in-status, region-name (EC2 API reference).
+		if n != "endpoint" && n != "opt-in-status" && n != "region-name" {
+			return nil, errf(400, "InvalidParameterValue", "The filter '%s' is invalid", n)
+		}
 		for j := 1; ; j++ {
 			v := c.form.Get("Filter." + strconv.Itoa(i) + ".Value." + strconv.Itoa(j))
 			if v == "" {
@@ -261,6 +273,9 @@ func ec2DescribeRegions(s *Server, c *call) (any, error) {
 			continue
 		}
 		if v, ok := filters["opt-in-status"]; ok && !slices.Contains(v, status) {
+			continue
+		}
+		if v, ok := filters["endpoint"]; ok && !slices.Contains(v, "ec2."+r+"."+p.DNS) {
 			continue
 		}
 		x.open("item").elem("regionName", r).elem("regionEndpoint", "ec2."+r+"."+p.DNS).elem("optInStatus", status).close("item")
@@ -383,7 +398,11 @@ func pageJSON(c *call, items []string, max int) ([]string, string, error) {
 			return nil, "", err
 		}
 		if max < 1 || max > 20 {
-			return nil, "", errf(400, "InvalidInputException", "You provided a value that does not match the required pattern.")
+			reason := "MAX_VALUE_EXCEEDED"
+			if max < 1 {
+				reason = "MIN_VALUE_EXCEEDED"
+			}
+			return nil, "", orgInvalidInput(reason, "You provided a value that does not match the required pattern.")
 		}
 	}
 	start, err := pageStart(c.str("NextToken"), c.svc)

@@ -30,6 +30,7 @@ type world struct {
 	awsManaged map[string]*managedPolicy
 	seq        int
 	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
+	packTimes  map[string]time.Time
 	policies   map[string]*scp   // service control policies by id
 	imported   map[string]bool   // Security Hub findings: account/id
 }
@@ -61,6 +62,10 @@ type trail struct {
 	mgmtEvents, custom     bool
 	logGroupArn, roleArn   string
 	s3Bucket               string
+	s3Prefix, kmsKeyID     string
+	// globalEvents and validation keep what CreateTrail/UpdateTrail set: IncludeGlobalServiceEvents defaults to
+	// true, EnableLogFileValidation to false (CloudTrail API reference, CreateTrail).
+	globalEvents, validation bool
 	tags                   map[string]string
 	created                time.Time
 	startLogging           time.Time
@@ -168,6 +173,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		keys:       map[string]*credential{},
 		awsManaged: map[string]*managedPolicy{},
 		packs:      map[string]string{},
+		packTimes:  map[string]time.Time{},
 		policies:   map[string]*scp{},
 		imported:   map[string]bool{},
 	}
@@ -286,7 +292,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		for _, st := range sa.Trails {
 			t := &trail{name: st.Name, home: st.HomeRegion, owner: a.id, multi: st.MultiRegion, org: st.Organization,
 				logging: st.Logging == nil || *st.Logging, mgmtEvents: st.ManagementEvents == nil || *st.ManagementEvents,
-				s3Bucket: st.S3Bucket, tags: st.Tags, created: t0}
+				s3Bucket: st.S3Bucket, tags: st.Tags, created: t0, globalEvents: true}
 			t.custom = !t.mgmtEvents
 			if t.s3Bucket == "" {
 				t.s3Bucket = "aws-cloudtrail-logs-" + a.id

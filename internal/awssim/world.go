@@ -31,8 +31,8 @@ type world struct {
 	seq        int
 	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
 	packTimes  map[string]time.Time
-	policies   map[string]*scp   // service control policies by id
-	imported   map[string]bool   // Security Hub findings: account/id
+	policies   map[string]*scp // service control policies by id
+	imported   map[string]bool // Security Hub findings: account/id
 }
 
 type credential struct {
@@ -66,10 +66,10 @@ type trail struct {
 	// globalEvents and validation keep what CreateTrail/UpdateTrail set: IncludeGlobalServiceEvents defaults to
 	// true, EnableLogFileValidation to false (CloudTrail API reference, CreateTrail).
 	globalEvents, validation bool
-	tags                   map[string]string
-	created                time.Time
-	startLogging           time.Time
-	stopLogging            time.Time
+	tags                     map[string]string
+	created                  time.Time
+	startLogging             time.Time
+	stopLogging              time.Time
 
 	healthy      bool
 	healthySince time.Time

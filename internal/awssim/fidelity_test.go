@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
@@ -184,4 +185,73 @@ func TestSecurityHubAnswersJSON(t *testing.T) {
 	if len(rec.seen) == 0 || rec.seen[0] != "application/json" {
 		t.Errorf("Content-Type %v", rec.seen)
 	}
+}
+
+// TestEveryOperationAnswers calls, successfully, the operations no other test of this package calls, so that the
+// conformance check sees a response of every operation the simulator serves.
+func TestEveryOperationAnswers(t *testing.T) {
+	s := start(t, fidelityScenario+`
+    ou: Workloads/Prod
+`)
+	ctx := context.Background()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	cfg := configservice.NewFromConfig(s.SDKConfig(mgmt, "us-east-1"))
+	_, err := cfg.PutConformancePack(ctx, &configservice.PutConformancePackInput{ConformancePackName: aws.String("p"),
+		TemplateBody: aws.String("Resources:\n  R:\n    Type: AWS::Config::ConfigRule\n")})
+	must("PutConformancePack", err)
+	_, err = cfg.DescribeConformancePacks(ctx, &configservice.DescribeConformancePacksInput{})
+	must("DescribeConformancePacks", err)
+
+	im := iam.NewFromConfig(s.SDKConfig(mgmt, "us-east-1"))
+	_, err = im.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("R"), PolicyArn: aws.String("arn:aws:iam::aws:policy/CloudWatchLogsFullAccess")})
+	must("AttachRolePolicy", err)
+	_, err = im.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("R"), PolicyArn: aws.String("arn:aws:iam::aws:policy/CloudWatchLogsFullAccess")})
+	must("DetachRolePolicy", err)
+
+	logs := cloudwatchlogs.NewFromConfig(s.SDKConfig(mgmt, "us-east-1"))
+	_, err = logs.DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: aws.String("std")})
+	must("DeleteRetentionPolicy", err)
+
+	org := organizations.NewFromConfig(s.SDKConfig(mgmt, "us-east-1"))
+	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
+	must("ListRoots", err)
+	root := aws.ToString(roots.Roots[0].Id)
+	_, err = org.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(root)})
+	must("ListAccountsForParent", err)
+	_, err = org.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(root)})
+	must("ListOrganizationalUnitsForParent", err)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"cloudtrail:StopLogging","Resource":"*"}]}`
+	pol, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("scp"), Type: orgtypes.PolicyTypeServiceControlPolicy, Description: aws.String("d"), Content: aws.String(doc)})
+	must("CreatePolicy", err)
+	id := pol.Policy.PolicySummary.Id
+	_, err = org.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: id, Content: aws.String(doc)})
+	must("UpdatePolicy", err)
+	_, err = org.ListPolicies(ctx, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
+	must("ListPolicies", err)
+	_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: aws.String(root)})
+	must("AttachPolicy", err)
+	targets, err := org.ListTargetsForPolicy(ctx, &organizations.ListTargetsForPolicyInput{PolicyId: id})
+	must("ListTargetsForPolicy", err)
+	if len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].TargetId) != root {
+		t.Errorf("targets %+v", targets.Targets)
+	}
+	other, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("other"), Type: orgtypes.PolicyTypeServiceControlPolicy, Description: aws.String("d"), Content: aws.String(doc)})
+	must("CreatePolicy", err)
+	_, err = org.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: other.Policy.PolicySummary.Id})
+	must("DeletePolicy", err)
+	if _, err := org.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: id}); apiCode(err) != "PolicyInUseException" {
+		t.Errorf("deleting an attached policy: %s", apiCode(err))
+	}
+
+	now := aws.String("2026-11-22T12:00:00Z")
+	_, err = securityhub.NewFromConfig(s.SDKConfig(mgmt, "us-east-1")).BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{{
+		SchemaVersion: aws.String("2018-10-08"), Id: aws.String("f1"), ProductArn: aws.String("arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default"),
+		GeneratorId: aws.String("g"), AwsAccountId: aws.String(mgmt), CreatedAt: now, UpdatedAt: now, Title: aws.String("t"), Description: aws.String("d"),
+		Resources: []shtypes.Resource{{Type: aws.String("AwsCloudTrailTrail"), Id: aws.String("arn:aws:cloudtrail:us-east-1:111111111111:trail/west")}}}}})
+	must("BatchImportFindings", err)
 }

@@ -8,6 +8,7 @@
 package awssim
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,8 @@ import (
 // Server is a running simulator.
 type Server struct {
 	URL string
+
+	observe func(service, operation string, status int, body []byte)
 
 	w        *world
 	sc       *Scenario
@@ -52,6 +55,9 @@ type Options struct {
 	Now func() time.Time
 	// RateLimits turns on AWS's per-account, per-region request rates even when the scenario does not.
 	RateLimits bool
+	// Observe, when set, is told every response to an AWS operation: the service, the operation, the HTTP status and
+	// the body (the conformance test checks each against the service's model).
+	Observe func(service, operation string, status int, body []byte)
 }
 
 // Start serves the scenario on a loopback listener until ctx ends or Close is called.
@@ -81,6 +87,7 @@ func Start(ctx context.Context, sc *Scenario, opts Options) (*Server, error) {
 	for _, f := range sc.Faults {
 		s.global = append(s.global, newFaultRule(f))
 	}
+	s.observe = opts.Observe
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	go func() {
@@ -182,6 +189,23 @@ func (c *call) decode(key string, out any) error {
 	return nil
 }
 
+// recordingWriter keeps a copy of a response for Options.Observe.
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recordingWriter) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recordingWriter) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
 // ServeHTTP routes a request to its service and operation.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
@@ -195,6 +219,11 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	reqID := s.requestID()
 	svc, op, form := s.route(r, body)
+	if s.observe != nil && svc != nil {
+		rec := &recordingWriter{ResponseWriter: rw, status: 200}
+		rw = rec
+		defer func() { s.observe(svc.name, op, rec.status, rec.body.Bytes()) }()
+	}
 	if svc == nil {
 		writeJSONError(rw, reqID, errf(400, "UnknownOperationException", "Unable to determine service/operation name to be authorized"))
 		return

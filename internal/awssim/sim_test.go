@@ -32,7 +32,7 @@ func start(t *testing.T, yamlText string) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	s, err := Start(ctx, sc, Options{Now: func() time.Time { return fixedNow }})
+	s, err := Start(ctx, sc, Options{Now: func() time.Time { return fixedNow }, Observe: observed.add})
 	if err != nil {
 		t.Fatal(err)
 	}

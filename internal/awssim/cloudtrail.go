@@ -70,6 +70,15 @@ func ctListTrails(s *Server, c *call) (any, error) {
 			}
 		}
 	}
+	if s.sc.Assumptions.ListTrailsHomeRegionOnly {
+		kept := all[:0]
+		for _, t := range all {
+			if t.home == c.region {
+				kept = append(kept, t)
+			}
+		}
+		all = kept
+	}
 	sort.Slice(all, func(i, j int) bool { return all[i].arn < all[j].arn })
 	start, err := pageStart(c.str("NextToken"), c.svc)
 	if err != nil {
@@ -199,7 +208,7 @@ func ctGetTrailStatus(s *Server, c *call) (any, error) {
 	// A member account reading an organization trail's status by ARN gets no error fields
 	// (aws-samples/service-screener-v2#201, #204): the error is visible only in the management account and to the
 	// delegated administrator.
-	memberView := t.owner != c.acct.id && c.acct.id != s.w.orgDelegatedAdmin()
+	memberView := t.owner != c.acct.id && c.acct.id != s.w.orgDelegatedAdmin() && !s.sc.Assumptions.MemberSeesOrgDeliveryError
 	if deliveryErr != "" && !memberView {
 		out["LatestCloudWatchLogsDeliveryError"] = deliveryErr
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -254,4 +255,44 @@ func TestEveryOperationAnswers(t *testing.T) {
 		GeneratorId: aws.String("g"), AwsAccountId: aws.String(mgmt), CreatedAt: now, UpdatedAt: now, Title: aws.String("t"), Description: aws.String("d"),
 		Resources: []shtypes.Resource{{Type: aws.String("AwsCloudTrailTrail"), Id: aws.String("arn:aws:cloudtrail:us-east-1:111111111111:trail/west")}}}}})
 	must("BatchImportFindings", err)
+}
+
+// TestAssumptionSwitches: each extrapolation of the simulator can be switched, so a test can run both ways.
+func TestAssumptionSwitches(t *testing.T) {
+	const world = `
+%s
+organization: {id: o-a1b2c3d4e5, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: org-trail, home_region: us-east-1, multi_region: true, organization: true, log_group: CT, role: R, delivery: {last: 30h, error: "Access denied."}}
+      - {name: west, home_region: eu-west-1}
+    log_groups: [{name: CT, region: us-east-1}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+  - id: "333333333333"
+    regions: [us-east-1]
+`
+	ctx := context.Background()
+	for _, switched := range []bool{false, true} {
+		a := ""
+		if switched {
+			a = "assumptions: {member_sees_org_delivery_error: true, list_trails_home_region_only: true}"
+		}
+		s := start(t, fmt.Sprintf(world, a))
+		st, err := ct(s, member, "us-east-1").GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(orgARN)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.LatestCloudWatchLogsDeliveryError != nil; got != switched {
+			t.Errorf("switched %v: member sees the error: %v", switched, got)
+		}
+		lt, err := ct(s, mgmt, "us-east-1").ListTrails(ctx, &cloudtrail.ListTrailsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 2, true: 1}[switched]; len(lt.Trails) != want {
+			t.Errorf("switched %v: ListTrails in us-east-1 returned %d trails, want %d", switched, len(lt.Trails), want)
+		}
+	}
 }

@@ -14,6 +14,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// Assumptions are the simulator's extrapolations, each with its default.
+type Assumptions struct {
+	// MemberSeesOrgDeliveryError: a member account reading an organization trail's status gets
+	// LatestCloudWatchLogsDeliveryError too (default false: the field is hidden from members).
+	MemberSeesOrgDeliveryError bool `yaml:"member_sees_org_delivery_error,omitempty"`
+	// ListTrailsHomeRegionOnly: ListTrails returns only trails homed in the called region (default false: the
+	// account's trails in every region).
+	ListTrailsHomeRegionOnly bool `yaml:"list_trails_home_region_only,omitempty"`
+}
+
 // Scenario is the simulated world as written in a scenario file (docs/scenario.md).
 type Scenario struct {
 	Now                string    `yaml:"now,omitempty"`
@@ -23,6 +33,9 @@ type Scenario struct {
 	// IAMPropagationDelay: how long a created or changed role takes to become usable by CloudTrail.
 	IAMPropagationDelay Duration      `yaml:"iam_propagation_delay,omitempty"`
 	RateLimits          bool          `yaml:"rate_limits,omitempty"`
+	// Assumptions switch the behaviours the simulator extrapolates from thin evidence (docs/scenario.md, "What the
+	// simulator extrapolates"), so that a test can run both ways.
+	Assumptions Assumptions `yaml:"assumptions,omitempty"`
 	Seed                int64         `yaml:"seed,omitempty"`
 	Organization        *Organization `yaml:"organization,omitempty"`
 	Accounts            []Account     `yaml:"accounts,omitempty"`

@@ -31,15 +31,15 @@ type Scenario struct {
 	Latency            Duration  `yaml:"latency,omitempty"`
 	FirstDeliveryDelay *Duration `yaml:"first_delivery_delay,omitempty"`
 	// IAMPropagationDelay: how long a created or changed role takes to become usable by CloudTrail.
-	IAMPropagationDelay Duration      `yaml:"iam_propagation_delay,omitempty"`
-	RateLimits          bool          `yaml:"rate_limits,omitempty"`
+	IAMPropagationDelay Duration `yaml:"iam_propagation_delay,omitempty"`
+	RateLimits          bool     `yaml:"rate_limits,omitempty"`
 	// Assumptions switch the behaviours the simulator extrapolates from thin evidence (docs/scenario.md, "What the
 	// simulator extrapolates"), so that a test can run both ways.
-	Assumptions Assumptions `yaml:"assumptions,omitempty"`
-	Seed                int64         `yaml:"seed,omitempty"`
-	Organization        *Organization `yaml:"organization,omitempty"`
-	Accounts            []Account     `yaml:"accounts,omitempty"`
-	Faults              []Fault       `yaml:"faults,omitempty"`
+	Assumptions  Assumptions   `yaml:"assumptions,omitempty"`
+	Seed         int64         `yaml:"seed,omitempty"`
+	Organization *Organization `yaml:"organization,omitempty"`
+	Accounts     []Account     `yaml:"accounts,omitempty"`
+	Faults       []Fault       `yaml:"faults,omitempty"`
 
 	file string
 }

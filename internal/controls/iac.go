@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"sort"
 	"fmt"
 	"regexp"
 	"strings"
@@ -141,7 +142,8 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 		v.add(model.StatusWarn, RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", lg.Name, *lg.RetentionDays, s.MinRetentionDays)
 	}
 	if why := t.Unknown["role"]; why != "" {
-		v.note("The role's policies cannot be read statically: %s.", why)
+		// A role whose trust or permissions cannot be evaluated is never a PASS: whether it delivers is unknown.
+		v.add(model.StatusUnknown, ValueUnknown, "Whether role %s trusts CloudTrail and may write to the log group cannot be known before deployment: %s.", t.RoleARN, why)
 		return
 	}
 	r := t.Role
@@ -174,9 +176,57 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 			}
 		}
 	}
+	if len(missing) > 0 && strings.Contains(base, "${") {
+		// The log group's ARN still holds a placeholder (a partition, region or account known only at deployment):
+		// if some value the role's policies name for it lets the role write, delivery depends on where the trail is
+		// deployed. That is unknown here, never a claim that delivery fails.
+		if sub, ok := writableUnder(docs, base, streams, r); ok {
+			v.add(model.StatusUnknown, ValueUnknown, "Role %s may write to the log group only if the trail is deployed with %s: the log group's ARN holds a placeholder known only at deployment.", r.Name, sub)
+			return
+		}
+	}
 	if len(missing) > 0 {
 		v.add(model.StatusWarn, RoleCannotWrite, "Role %s may not %s: the trail deploys but nothing reaches the log group.", r.Name, strings.Join(missing, "; "))
 	}
+}
+
+var policyLogsARNRe = regexp.MustCompile(`arn:(\$\{[a-z]+\}|[a-z-]+|\*):logs:(\$\{[a-z]+\}|[a-z0-9-]+|\*):(\$\{[a-z]+\}|[0-9]{12}|\*):log-group:`)
+
+// writableUnder tries, for each placeholder in base, the concrete values the role's policies name at that position of
+// a logs ARN; it returns the first substitution under which every write is allowed.
+func writableUnder(docs []*policy.Document, base string, streams []string, r *model.Role) (string, bool) {
+	parts, regions, accounts := []string{PartitionToken}, []string{RegionToken}, []string{AccountToken}
+	for _, p := range r.Policies {
+		for _, m := range policyLogsARNRe.FindAllStringSubmatch(p.Document, -1) {
+			parts, regions, accounts = append(parts, m[1]), append(regions, m[2]), append(accounts, m[3])
+		}
+	}
+	for _, pa := range parts {
+		for _, re := range regions {
+			for _, ac := range accounts {
+				rep := strings.NewReplacer(PartitionToken, pa, RegionToken, re, AccountToken, ac)
+				ok := true
+				for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+					for _, st := range streams {
+						if !policy.Evaluate(docs, action, rep.Replace(base+st)).Allowed {
+							ok = false
+						}
+					}
+				}
+				if ok {
+					var said []string
+					for tok, val := range map[string]string{"partition": pa, "region": re, "account": ac} {
+						if val != "${"+tok+"}" && val != "*" && strings.Contains(base, "${"+tok+"}") {
+							said = append(said, tok+" "+val)
+						}
+					}
+					sort.Strings(said)
+					return strings.Join(said, ", "), true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 var orgStreamRe = regexp.MustCompile(`log-stream:(o-[a-z0-9]{10,32})_`)

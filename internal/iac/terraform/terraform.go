@@ -356,6 +356,7 @@ type module struct {
 	depth       int
 	st          *state
 	chain       []string // absolute directories of the module calls that led here, the root first
+	regionAttr  *hcl.Attribute
 
 	variables map[string]*hcl.Attribute // default expressions
 	varDecl   map[string]bool
@@ -433,9 +434,7 @@ func (m *module) load() {
 				if b.Labels[0] == "aws" {
 					c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
 					if a := c.Attributes["region"]; a != nil && c.Attributes["alias"] == nil {
-						if v, d := a.Expr.Value(m.ctx(nil)); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
-							m.region = v.AsString()
-						}
+						m.regionAttr = a // evaluated once the variables are known (region = var.region)
 					}
 				}
 			}
@@ -539,6 +538,13 @@ func (m *module) evaluate() {
 		}
 	}
 	m.vals["var"] = cty.ObjectVal(varVals)
+	// The default provider's region, as Terraform resolves it: a literal, or a variable with a default or a value.
+	if m.regionAttr != nil {
+		if v := m.eval(m.regionAttr.Expr, nil); v.IsWhollyKnown() && !v.IsNull() && v.Type() == cty.String {
+			v, _ = v.Unmark()
+			m.region = v.AsString()
+		}
+	}
 	// Settle what this module computes by itself (locals, data sources, resources: no I/O) before calling child
 	// modules, so that each child is evaluated with settled inputs, once; re-run only while the children's outputs
 	// still change what this module knows. (A fixed number of whole passes re-evaluated every child each pass:
@@ -584,6 +590,19 @@ const (
 	regionTok    = "${region}"
 	accountTok   = "${account}"
 )
+
+// partitionOr is the partition the provider's region belongs to, when the region is known, else a placeholder.
+func (m *module) partitionOr() string {
+	switch {
+	case m.region == "":
+		return partitionTok
+	case strings.HasPrefix(m.region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(m.region, "cn-"):
+		return "aws-cn"
+	}
+	return "aws"
+}
 
 func (m *module) regionOr() string {
 	if m.region != "" {
@@ -736,18 +755,18 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 		name := m.attrVal(a, "name", inst)
 		n := strOr(name, b.typ+"."+b.name)
 		// Since provider v3 the arn attribute has no ":*" (hashicorp/terraform-provider-aws#36678).
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionTok, m.regionOr(), accountTok, n))
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", m.partitionOr(), m.regionOr(), accountTok, n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": cty.StringVal(n),
 			"retention_in_days": m.attrVal(a, "retention_in_days", inst)})
 	case "aws_iam_role":
 		a := m.attrs(b.body, "name")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "id": cty.StringVal(n),
-			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
+			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", m.partitionOr(), accountTok, n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
 	case "aws_iam_policy":
 		a := m.attrs(b.body, "name", "policy")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionTok, accountTok, n))
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:policy/%s", m.partitionOr(), accountTok, n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn, "policy": m.attrVal(a, "policy", inst)})
 	}
 	return cty.DynamicVal.Mark(after)
@@ -770,16 +789,22 @@ func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_cloudwatch_log_group":
 		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n),
-			"arn": cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionTok, m.regionOr(), accountTok, n))})
+			"arn": cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", m.partitionOr(), m.regionOr(), accountTok, n))})
 	case "aws_caller_identity":
-		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(accountTok)})
+		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(accountTok), "id": cty.StringVal(accountTok)})
 	case "aws_region":
-		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(m.regionOr()), "id": cty.StringVal(m.regionOr())})
+		// "region" is the provider v6 attribute; "name" the older, deprecated one.
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(m.regionOr()), "id": cty.StringVal(m.regionOr()), "region": cty.StringVal(m.regionOr())})
 	case "aws_partition":
-		return cty.ObjectVal(map[string]cty.Value{"partition": cty.StringVal(partitionTok)})
+		// DNS suffixes from the AWS partitions (botocore endpoints.json): amazonaws.com except in China.
+		p, dns, rev := m.partitionOr(), "amazonaws.com", "com.amazonaws"
+		if p == "aws-cn" {
+			dns, rev = "amazonaws.com.cn", "cn.com.amazonaws"
+		}
+		return cty.ObjectVal(map[string]cty.Value{"partition": cty.StringVal(p), "id": cty.StringVal(p), "dns_suffix": cty.StringVal(dns), "reverse_dns_prefix": cty.StringVal(rev)})
 	case "aws_iam_role":
 		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
-		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, n))})
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", m.partitionOr(), accountTok, n))})
 	}
 	return cty.DynamicVal.Mark(why(fmt.Sprintf("data.%s.%s is read at plan time from the account", b.typ, b.name)))
 }

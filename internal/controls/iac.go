@@ -1,9 +1,9 @@
 package controls
 
 import (
-	"sort"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 

@@ -277,6 +277,14 @@ func (t *Template) role(id string) (*model.Role, string, error) {
 	sort.Strings(ids)
 	for _, rid := range ids {
 		ty := t.types[rid]
+		if ty == "AWS::IAM::RolePolicy" {
+			// One inline policy on one role, named by RoleName.
+			rp := get(t.resources[rid], "Properties")
+			if rn, err := t.eval(get(rp, "RoleName")); err == nil && (rn.s == role.Name || rn.s == id) {
+				role.Policies = append(role.Policies, model.PolicyDoc{Name: rid, Document: doc(get(rp, "PolicyDocument"))})
+			}
+			continue
+		}
 		if ty != "AWS::IAM::Policy" && ty != "AWS::IAM::ManagedPolicy" {
 			continue
 		}

@@ -91,6 +91,17 @@ func (m *module) collectTrails() {
 			case "aws_iam_role_policy_attachment":
 				a := m.attrs(b.body, "role", "policy_arn")
 				reg.attach = append(reg.attach, attachment{role: strOr(m.attrVal(a, "role", in.vars), ""), arn: m.attrVal(a, "policy_arn", in.vars), source: addr})
+			case "aws_iam_policy_attachment":
+				// The exclusive attachment resource names its roles in a list (roles = [...]).
+				a := m.attrs(b.body, "roles", "policy_arn")
+				if roles := m.attrVal(a, "roles", in.vars); roles.IsWhollyKnown() && !roles.IsNull() && roles.CanIterateElements() {
+					roles, _ = roles.UnmarkDeep()
+					for it := roles.ElementIterator(); it.Next(); {
+						if _, r := it.Element(); r.Type() == cty.String {
+							reg.attach = append(reg.attach, attachment{role: r.AsString(), arn: m.attrVal(a, "policy_arn", in.vars), source: addr})
+						}
+					}
+				}
 			case "aws_cloudtrail":
 				t := m.trail(b, in.vars, addr)
 				if note != "" {

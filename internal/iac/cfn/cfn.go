@@ -66,9 +66,48 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
 // IsTemplate reports whether data looks like a CloudFormation template.
+//
+// Detection is by structure, not by words: a top-level AWSTemplateFormatVersion, or a top-level Resources mapping of
+// which at least one entry is a mapping with a Type "AWS::..." (CloudFormation template anatomy). Compliance files,
+// issue templates or a Serverless Framework file (resources under a lowercase key) that merely mention "Resources"
+// and "AWS::" are not templates.
 func IsTemplate(data []byte) bool {
 	s := string(data)
-	return strings.Contains(s, "AWSTemplateFormatVersion") || (strings.Contains(s, "Resources") && strings.Contains(s, "AWS::"))
+	if !strings.Contains(s, "AWS") || !strings.Contains(s, "Resources") && !strings.Contains(s, "AWSTemplateFormatVersion") {
+		return false
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// Not YAML or JSON: a template only if it says so (then its parse error is reported).
+		return strings.Contains(s, "AWSTemplateFormatVersion")
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		switch top.Content[i].Value {
+		case "AWSTemplateFormatVersion":
+			return true
+		case "Resources":
+			res := top.Content[i+1]
+			if res.Kind != yaml.MappingNode {
+				continue
+			}
+			for j := 0; j+1 < len(res.Content); j += 2 {
+				r := res.Content[j+1]
+				if r.Kind != yaml.MappingNode {
+					continue
+				}
+				for k := 0; k+1 < len(r.Content); k += 2 {
+					if r.Content[k].Value == "Type" && strings.HasPrefix(r.Content[k+1].Value, "AWS::") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // Parse reads a template. params overrides parameter defaults.

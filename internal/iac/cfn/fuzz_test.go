@@ -55,3 +55,26 @@ func TestCircularSubIsAnError(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestOnlyCloudFormationIsCloudFormation: templates are detected by structure; files that only mention "Resources"
+// and "AWS::" are not templates and not errors (issue 12).
+func TestOnlyCloudFormationIsCloudFormation(t *testing.T) {
+	tests := []struct {
+		name, text string
+		template   bool
+	}{
+		{"format version only", "AWSTemplateFormatVersion: '2010-09-09'\nDescription: x\n", true},
+		{"resources with an AWS type", "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n", true},
+		{"SAM", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n", true},
+		{"JSON", `{"Resources": {"T": {"Type": "AWS::CloudTrail::Trail"}}}`, true},
+		{"serverless.yml", "service: x\nprovider: {name: aws}\nresources:\n  Resources:\n    B:\n      Type: AWS::S3::Bucket\n", false},
+		{"compliance mapping", "controls:\n  - id: AWS::CloudTrail::Trail\n    Resources: [trails]\n", false},
+		{"issue template", "name: Bug\nbody:\n  - type: textarea\n    attributes:\n      label: Resources (AWS::...)\n", false},
+		{"Resources without types", "Resources:\n  - AWS::CloudTrail::Trail docs\n", false},
+	}
+	for _, tc := range tests {
+		if got := IsTemplate([]byte(tc.text)); got != tc.template {
+			t.Errorf("%s: IsTemplate = %v, want %v", tc.name, got, tc.template)
+		}
+	}
+}

@@ -985,8 +985,10 @@ func instanceSuffix(k cty.Value) string {
 }
 
 var (
-	checkovRe    = regexp.MustCompile(`checkov:skip=([A-Za-z0-9_]+)(?::\s*(.*))?`)
-	trivyRe      = regexp.MustCompile(`(trivy|tfsec):ignore:([A-Za-z0-9_.-]+)(?::exp:(\d{4}-\d{2}-\d{2}))?`)
+	// Checkov: checkov:skip=ID[,ID...][: reason] (spaces allowed around the ids and the colon).
+	checkovRe = regexp.MustCompile(`checkov:skip=\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)\s*(?::\s*(.*))?`)
+	// Trivy and tfsec: trivy:ignore:ID[:exp:YYYY-MM-DD] followed, optionally, by a reason.
+	trivyRe      = regexp.MustCompile(`(trivy|tfsec):ignore:([A-Za-z0-9_.-]+)(?::exp:(\d{4}-\d{2}-\d{2}))?(.*)`)
 	trailwatchRe = regexp.MustCompile(`trailwatch:ignore\s+([A-Za-z0-9_*-]+)(?:\s+reason="([^"]*)")?(?:\s+expires=(\d{4}-\d{2}-\d{2}))?`)
 )
 
@@ -1004,10 +1006,13 @@ func (m *module) suppressionsAt(file string, start, end int) []model.Suppression
 			continue
 		}
 		if mm := checkovRe.FindStringSubmatch(l); mm != nil {
-			out = append(out, model.Suppression{Tool: "checkov", Rule: mm[1], Reason: strings.TrimSpace(mm[2]), Line: i + 1})
+			for _, id := range strings.Split(mm[1], ",") {
+				out = append(out, model.Suppression{Tool: "checkov", Rule: strings.TrimSpace(id), Reason: strings.TrimSpace(mm[2]), Line: i + 1})
+			}
 		}
 		if mm := trivyRe.FindStringSubmatch(l); mm != nil {
-			out = append(out, model.Suppression{Tool: mm[1], Rule: mm[2], Expires: mm[3], Line: i + 1})
+			reason := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(mm[4]), "-:#/ "))
+			out = append(out, model.Suppression{Tool: mm[1], Rule: mm[2], Expires: mm[3], Reason: reason, Line: i + 1})
 		}
 		if mm := trailwatchRe.FindStringSubmatch(l); mm != nil {
 			out = append(out, model.Suppression{Tool: "trailwatch", Rule: mm[1], Reason: mm[2], Expires: mm[3], Line: i + 1})

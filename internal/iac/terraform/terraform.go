@@ -357,6 +357,7 @@ type module struct {
 	st          *state
 	chain       []string // absolute directories of the module calls that led here, the root first
 	regionAttr  *hcl.Attribute
+	notCreated  bool // a module call with count = 0: every trail in it is not created
 
 	variables map[string]*hcl.Attribute // default expressions
 	varDecl   map[string]bool
@@ -968,7 +969,17 @@ func (m *module) evalModules() {
 			objs = append(objs, cty.ObjectVal(outs))
 		}
 		if len(objs) == 0 {
+			// count = 0 or an empty for_each: Terraform creates nothing from the module. Its trails are reported as
+			// not created (SKIPPED), not left out silently.
 			mods[b.name] = cty.EmptyTupleVal
+			ck := b.name + "#none"
+			if m.children[ck] == nil {
+				child := &module{dir: dir, addr: fmt.Sprintf("%smodule.%s.", m.addr, b.name), key: key, inputs: map[string]cty.Value{}, res: &Result{},
+					modulesJSON: m.modulesJSON, depth: m.depth + 1, st: m.st, chain: append(append([]string(nil), m.chain...), abs), notCreated: true}
+				child.region = m.region
+				child.load()
+				m.children[ck] = child
+			}
 			continue
 		}
 		mods[b.name] = collect(insts, objs, hasCount(b.body))

@@ -58,6 +58,12 @@ func (m *module) collectTrails() {
 		c.res.reg = reg
 		c.res.Trails = nil
 		c.collectTrails()
+		if c.notCreated || m.notCreated {
+			for _, t := range c.res.Trails {
+				t.NotInstantiated = true
+				t.Notes = append(t.Notes, "Its module call creates no instance (count = 0 or an empty for_each).")
+			}
+		}
 		m.res.Trails = append(m.res.Trails, c.res.Trails...)
 		m.res.Errors = append(m.res.Errors, c.res.Errors...)
 		m.res.Files += c.res.Files

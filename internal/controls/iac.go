@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -262,6 +263,12 @@ func iacFinding(cat *Catalog, t *model.Trail, v *verdict, kind string) model.Fin
 	id := rid
 	if t.Source != nil {
 		id = t.Source.File + "#" + rid // addresses repeat across root modules and templates
+		if root := t.Source.Root; root != "" && filepath.Dir(t.Source.File) != filepath.Clean(root) {
+			// A module's resource, evaluated from one of possibly several roots: the root is part of its identity
+			// (ids, SARIF fingerprints, exceptions), and said.
+			id = root + ">" + id
+			v.notes = append(v.notes, "Evaluated from the root module "+root+".")
+		}
 	}
 	f := model.Finding{ID: model.FindingID(IntegrationID, id), ControlID: IntegrationID, Title: ctl.Title, Status: v.status,
 		Severity: ctl.Severity, AccountID: tokenless(acct), Region: tokenless(region), ResourceType: model.TypeTrail,

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,24 @@ func TestSymlinkedPathIsScanned(t *testing.T) {
 	res := Scan([]string{link}, Options{})
 	if len(res.Trails) != 1 || res.Trails[0].Name != "linked" {
 		t.Errorf("trails %+v errors %+v", res.Trails, res.Errors)
+	}
+}
+
+// TestOneModuleTwoRoots: one module called by two root modules gives two findings with different ids (and so SARIF
+// fingerprints), each naming its root (issue 12).
+func TestOneModuleTwoRoots(t *testing.T) {
+	root := layout(t, map[string]string{
+		"shared/main.tf": trailNamed("shared"),
+		"prod/main.tf":   `module "ct" { source = "../shared" }`,
+		"dev/main.tf":    `module "ct" { source = "../shared" }`,
+	})
+	fs := judge(t, []string{root}, Options{})
+	if len(fs) != 2 || fs[0].ID == fs[1].ID {
+		t.Fatalf("findings %+v", fs)
+	}
+	for _, f := range fs {
+		if f.Location == nil || f.Location.Root == "" || !strings.Contains(strings.Join(f.Notes, " "), "root module") {
+			t.Errorf("finding %s does not name its root: %+v", f.ID, f.Location)
+		}
 	}
 }

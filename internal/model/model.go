@@ -131,6 +131,9 @@ type Location struct {
 	Address string `json:"address,omitempty"`
 	// CDKPath is the aws:cdk:path metadata of a CDK-synthesized resource.
 	CDKPath string `json:"cdk_path,omitempty"`
+	// Root is the Terraform root module the resource was evaluated from: one module called by two roots gives two
+	// resources, told apart by their root.
+	Root string `json:"root,omitempty"`
 }
 
 // Suppression is an inline suppression of a check (trailwatch's own or a peer's).

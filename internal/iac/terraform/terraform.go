@@ -264,6 +264,11 @@ func Load(dir string, o Options) *Result {
 	m := &module{dir: dir, inputs: vars, fromRoot: true, res: res, modulesJSON: readModulesJSON(dir), st: st, chain: []string{abs}}
 	m.load()
 	res.evals = st.evals
+	for _, t := range res.Trails {
+		if t.Source != nil {
+			t.Source.Root = dir
+		}
+	}
 	if st.stopped != "" {
 		res.Errors = append(res.Errors, FileError{File: dir, Msg: "evaluation " + st.stopped})
 	}

@@ -141,3 +141,24 @@ resource "aws_cloudtrail" "t" {
 		t.Errorf("%d module evaluations for a chain of 8: re-evaluation is not bounded", res.evals)
 	}
 }
+
+// TestDuplicateResourceAndFileCount: a resource declared twice is an error naming both places; files are counted
+// once however often their module is evaluated (issue 12).
+func TestDuplicateResourceAndFileCount(t *testing.T) {
+	root := write(t, map[string]string{
+		"main.tf":     trail + `module "a" { source = "./mod" }` + "\n" + `module "b" { source = "./mod" }`,
+		"other.tf":    trail,
+		"mod/main.tf": strings.Replace(trail, `"t"`, `"inner"`, 1),
+	})
+	res := Load(root, Options{})
+	if res.Files != 3 {
+		t.Errorf("%d files counted, want 3", res.Files)
+	}
+	found := false
+	for _, e := range res.Errors {
+		found = found || strings.Contains(e.Msg, "aws_cloudtrail.t is declared twice")
+	}
+	if !found {
+		t.Errorf("errors %+v", res.Errors)
+	}
+}

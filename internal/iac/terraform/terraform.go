@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -264,6 +265,7 @@ func Load(dir string, o Options) *Result {
 	m := &module{dir: dir, inputs: vars, fromRoot: true, res: res, modulesJSON: readModulesJSON(dir), st: st, chain: []string{abs}}
 	m.load()
 	res.evals = st.evals
+	res.Files = len(st.files) // each file once, however often its module was evaluated
 	for _, t := range res.Trails {
 		if t.Source != nil {
 			t.Source.Root = dir
@@ -431,6 +433,16 @@ func (m *module) load() {
 					m.outputs[b.Labels[0]] = a
 				}
 			case "resource":
+				for _, prev := range m.resources {
+					if prev.typ == b.Labels[0] && prev.name == b.Labels[1] {
+						// Terraform refuses a configuration that declares a resource twice ("Duplicate resource").
+						if !m.st.cycles["dup:"+path+":"+strconv.Itoa(b.DefRange.Start.Line)] {
+							m.st.cycles["dup:"+path+":"+strconv.Itoa(b.DefRange.Start.Line)] = true
+							m.res.Errors = append(m.res.Errors, FileError{File: path, Line: b.DefRange.Start.Line,
+								Msg: fmt.Sprintf("%s%s.%s is declared twice (first at %s:%d): Terraform refuses the configuration", m.addr, b.Labels[0], b.Labels[1], prev.file, prev.rng.Start.Line)})
+						}
+					}
+				}
 				m.resources = append(m.resources, block{kind: "resource", typ: b.Labels[0], name: b.Labels[1], body: b.Body, rng: b.DefRange, file: path})
 			case "data":
 				m.data = append(m.data, block{kind: "data", typ: b.Labels[0], name: b.Labels[1], body: b.Body, rng: b.DefRange, file: path})

@@ -108,11 +108,12 @@ func Scan(paths []string, o Options) *Result {
 	if o.MaxFileSize <= 0 {
 		o.MaxFileSize = terraform.DefaultMaxFileSize
 	}
-	for _, dir := range roots(dedupe(tfDirs)) {
+	cache := terraform.NewCache(o.MaxFileSize)
+	for _, dir := range roots(dedupe(tfDirs), cache) {
 		if o.Ctx.Err() != nil {
 			return res
 		}
-		r := terraform.Load(dir, terraform.Options{Vars: o.Vars, VarFiles: o.VarFiles, Ctx: o.Ctx, MaxFileSize: o.MaxFileSize, MaxInstances: o.MaxInstances})
+		r := terraform.Load(dir, terraform.Options{Vars: o.Vars, VarFiles: o.VarFiles, Ctx: o.Ctx, MaxFileSize: o.MaxFileSize, MaxInstances: o.MaxInstances, Cache: cache})
 		res.Trails = append(res.Trails, r.Trails...)
 		res.Files += r.Files
 		for _, e := range r.Errors {
@@ -206,11 +207,11 @@ func dedupe(l []string) []string {
 // source in a comment would count). A directory calling itself is still a root (the cycle is reported when it is
 // evaluated); directories reached only through a cycle among themselves get the first of them as a root, so that no
 // configuration is skipped silently.
-func roots(dirs []string) []string {
+func roots(dirs []string, cache *terraform.Cache) []string {
 	calls := map[string][]string{}
 	calledBy := map[string]int{}
 	for _, d := range dirs {
-		for _, c := range terraform.LocalCalls(d) {
+		for _, c := range terraform.LocalCalls(d, cache) {
 			if c != d {
 				calls[d] = append(calls[d], c)
 				calledBy[c]++

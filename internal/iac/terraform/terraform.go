@@ -8,6 +8,7 @@
 package terraform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,6 +45,23 @@ type Options struct {
 	// MaxInstances bounds count and for_each: beyond it the resource is judged as one instance, UNKNOWN, and said so
 	// (default 10,000).
 	MaxInstances int
+	// Cache, when set, shares parsed files between LocalCalls and Load of one scan (each file parsed once).
+	Cache *Cache
+}
+
+// Cache holds parsed files for one scan, read under one file-size limit.
+type Cache struct {
+	maxFileSize int64
+	files       map[string]*hcl.File
+	fileErr     map[string]*FileError
+}
+
+// NewCache returns an empty cache whose files are read under maxFileSize (0: the default).
+func NewCache(maxFileSize int64) *Cache {
+	if maxFileSize <= 0 {
+		maxFileSize = DefaultMaxFileSize
+	}
+	return &Cache{maxFileSize: maxFileSize, files: map[string]*hcl.File{}, fileErr: map[string]*FileError{}}
 }
 
 // Defaults of the limits that keep hostile or accidental input from crashing or exhausting trailwatch.
@@ -60,6 +78,7 @@ const (
 
 // state is what every module of one Load shares: options, parsed files (each parsed once), and the work done.
 type state struct {
+	used    map[string]bool // files this Load read (the cache may hold others)
 	o       Options
 	files   map[string]*hcl.File
 	fileErr map[string]*FileError
@@ -82,6 +101,9 @@ func (st *state) stop() bool {
 
 // file parses path once per Load, after checking its size and its nesting.
 func (st *state) file(p *hclparse.Parser, path string) (*hcl.File, *FileError) {
+	if st.used != nil {
+		st.used[path] = true
+	}
 	if f, ok := st.files[path]; ok {
 		return f, st.fileErr[path]
 	}
@@ -193,13 +215,20 @@ func IsConfig(dir string) bool {
 // LocalCalls lists the directories that dir's module blocks call through a local source ("./x", "../y", "./"),
 // cleaned and joined to dir, read from the parsed configuration (a source in a comment or a string elsewhere does not
 // count). Files that do not parse, or are over the size or nesting limits, are left out (Load reports them).
-func LocalCalls(dir string) []string {
+func LocalCalls(dir string, cache *Cache) []string {
 	var out []string
-	st := &state{o: Options{Ctx: context.Background(), MaxFileSize: DefaultMaxFileSize}, files: map[string]*hcl.File{}, fileErr: map[string]*FileError{}}
+	if cache == nil {
+		cache = NewCache(0)
+	}
+	st := &state{o: Options{Ctx: context.Background(), MaxFileSize: cache.maxFileSize}, files: cache.files, fileErr: cache.fileErr}
 	p := hclparse.NewParser()
 	hcls, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
 	jsons, _ := filepath.Glob(filepath.Join(dir, "*.tf.json"))
 	for _, path := range append(hcls, jsons...) {
+		// Only a file that mentions "module" can call one: the others are not parsed (nor kept) here.
+		if data, err := os.ReadFile(path); err != nil || !bytes.Contains(data, []byte("module")) {
+			continue
+		}
 		f, fe := st.file(p, path)
 		if fe != nil {
 			continue
@@ -260,12 +289,21 @@ func Load(dir string, o Options) *Result {
 	if o.MaxInstances <= 0 {
 		o.MaxInstances = DefaultMaxInstances
 	}
-	st := &state{o: o, files: map[string]*hcl.File{}, fileErr: map[string]*FileError{}, cycles: map[string]bool{}}
+	if o.Cache == nil || o.Cache.maxFileSize != o.MaxFileSize {
+		o.Cache = NewCache(o.MaxFileSize)
+	}
+	st := &state{o: o, files: o.Cache.files, fileErr: o.Cache.fileErr, cycles: map[string]bool{}, used: map[string]bool{}}
 	abs, _ := filepath.Abs(dir)
 	m := &module{dir: dir, inputs: vars, fromRoot: true, res: res, modulesJSON: readModulesJSON(dir), st: st, chain: []string{abs}}
 	m.load()
 	res.evals = st.evals
-	res.Files = len(st.files) // each file once, however often its module was evaluated
+	res.Files = len(st.used) // each file once, however often its module was evaluated
+	// What this root read is not kept for the next roots: memory stays bounded by one root's files (a module another
+	// root calls is parsed again there).
+	for f := range st.used {
+		delete(st.files, f)
+		delete(st.fileErr, f)
+	}
 	for _, t := range res.Trails {
 		if t.Source != nil {
 			t.Source.Root = dir

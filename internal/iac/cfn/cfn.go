@@ -110,6 +110,113 @@ func IsTemplate(data []byte) bool {
 	return false
 }
 
+// expandForEach expands Fn::ForEach (the AWS::LanguageExtensions transform) in a Resources mapping, as CloudFormation
+// does before anything else: for each value of the collection, a copy of the template with ${Identifier} (and
+// &{Identifier}) replaced in keys and strings, and {"Ref": Identifier} replaced by the value (CloudFormation User
+// Guide, intrinsic-function-reference-foreach). A collection must be a literal list or a parameter's default
+// (a CommaDelimitedList); anything else is an error naming the line.
+func (t *Template) expandForEach(res *yaml.Node, params map[string]string, depth int) error {
+	if depth > 5 {
+		return &Error{t.File, res.Line, "Fn::ForEach nested more than 5 deep"}
+	}
+	var out []*yaml.Node
+	expanded := false
+	for i := 0; i+1 < len(res.Content); i += 2 {
+		k, v := res.Content[i], res.Content[i+1]
+		if !strings.HasPrefix(k.Value, "Fn::ForEach::") {
+			out = append(out, k, v)
+			continue
+		}
+		expanded = true
+		if v.Kind != yaml.SequenceNode || len(v.Content) != 3 || v.Content[2].Kind != yaml.MappingNode {
+			return &Error{t.File, k.Line, k.Value + ": want [Identifier, Collection, {OutputKey: Template}]"}
+		}
+		ident := v.Content[0].Value
+		items, err := t.forEachCollection(v.Content[1], params)
+		if err != nil {
+			return err
+		}
+		tpl := v.Content[2]
+		for _, item := range items {
+			rep := strings.NewReplacer("${"+ident+"}", item, "&{"+ident+"}", alnum(item))
+			for j := 0; j+1 < len(tpl.Content); j += 2 {
+				key := *tpl.Content[j]
+				key.Value = rep.Replace(key.Value)
+				out = append(out, &key, substitute(tpl.Content[j+1], ident, item, rep))
+			}
+		}
+	}
+	res.Content = out
+	if expanded {
+		return t.expandForEach(res, params, depth+1) // a template may hold another Fn::ForEach
+	}
+	return nil
+}
+
+// forEachCollection reads a Fn::ForEach collection: a list of strings, or a Ref to a parameter whose value or default
+// is a comma-delimited list.
+func (t *Template) forEachCollection(n *yaml.Node, params map[string]string) ([]string, error) {
+	if n.Kind == yaml.SequenceNode {
+		var out []string
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return nil, &Error{t.File, c.Line, "Fn::ForEach: the collection's items must be strings"}
+			}
+			out = append(out, c.Value)
+		}
+		return out, nil
+	}
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Ref" {
+		name := n.Content[1].Value
+		list, ok := params[name]
+		if !ok {
+			if p := get(get(t.root, "Parameters"), name); p != nil && get(p, "Default") != nil {
+				list, ok = get(p, "Default").Value, true
+			}
+		}
+		if ok {
+			var out []string
+			for _, x := range strings.Split(list, ",") {
+				out = append(out, strings.TrimSpace(x))
+			}
+			return out, nil
+		}
+		return nil, &Error{t.File, n.Line, fmt.Sprintf("Fn::ForEach: the collection Ref %s has no value before deployment (--cfn-params)", name)}
+	}
+	return nil, &Error{t.File, n.Line, "Fn::ForEach: the collection must be a list or a Ref to a parameter"}
+}
+
+// substitute copies a template node with the loop identifier replaced by item.
+func substitute(n *yaml.Node, ident, item string, rep *strings.Replacer) *yaml.Node {
+	c := *n
+	switch n.Kind {
+	case yaml.ScalarNode:
+		c.Value = rep.Replace(n.Value)
+	case yaml.MappingNode:
+		if len(n.Content) == 2 && n.Content[0].Value == "Ref" && n.Content[1].Value == ident {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: item, Line: n.Line, Column: n.Column}
+		}
+		fallthrough
+	case yaml.SequenceNode:
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, x := range n.Content {
+			c.Content[i] = substitute(x, ident, item, rep)
+		}
+	}
+	return &c
+}
+
+// alnum keeps a value's letters and digits (the &{Identifier} form, for logical ids).
+func alnum(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // Parse reads a template. params overrides parameter defaults.
 func Parse(file string, data []byte, params map[string]string) (*Template, error) {
 	var doc yaml.Node
@@ -129,6 +236,9 @@ func Parse(file string, data []byte, params map[string]string) (*Template, error
 	res := get(t.root, "Resources")
 	if res == nil || res.Kind != yaml.MappingNode {
 		return nil, &Error{file, t.root.Line, "no Resources section"}
+	}
+	if err := t.expandForEach(res, params, 0); err != nil {
+		return nil, err
 	}
 	for i := 0; i+1 < len(res.Content); i += 2 {
 		id, r := res.Content[i].Value, res.Content[i+1]

@@ -22,8 +22,10 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
@@ -389,6 +391,34 @@ type block struct {
 	file            string
 }
 
+// varType is a variable's type constraint with its optional() defaults.
+type varType struct {
+	ty       cty.Type
+	defaults *typeexpr.Defaults
+}
+
+// apply fills optional attributes' defaults and converts to the type, as Terraform does with a variable's value; a
+// value that does not convert is kept as it is.
+func (vt varType) apply(v cty.Value) cty.Value {
+	if v.IsNull() || !v.IsWhollyKnown() {
+		return v
+	}
+	if vt.defaults != nil {
+		v = vt.defaults.Apply(v)
+	}
+	if c, err := convert.Convert(v, vt.ty); err == nil {
+		return c
+	}
+	return v
+}
+
+func (vt varType) applyIfSet(v cty.Value) cty.Value {
+	if vt.ty == cty.NilType {
+		return v
+	}
+	return vt.apply(v)
+}
+
 // module is one module instance being evaluated.
 type module struct {
 	dir         string
@@ -405,6 +435,7 @@ type module struct {
 	notCreated  bool // a module call with count = 0: every trail in it is not created
 
 	variables map[string]*hcl.Attribute // default expressions
+	varTypes  map[string]varType
 	varDecl   map[string]bool
 	locals    map[string]*hcl.Attribute
 	outputs   map[string]*hcl.Attribute
@@ -425,6 +456,7 @@ type module struct {
 
 func (m *module) load() {
 	m.variables, m.varDecl, m.locals, m.outputs = map[string]*hcl.Attribute{}, map[string]bool{}, map[string]*hcl.Attribute{}, map[string]*hcl.Attribute{}
+	m.varTypes = map[string]varType{}
 	m.sources, m.children, m.childInputs = map[string][]string{}, map[string]*module{}, map[string]map[string]cty.Value{}
 	m.st.evals++
 	if m.st.stop() {
@@ -453,9 +485,15 @@ func (m *module) load() {
 			switch b.Type {
 			case "variable":
 				m.varDecl[b.Labels[0]] = true
-				c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}}})
+				c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}, {Name: "type"}}})
 				if a := c.Attributes["default"]; a != nil {
 					m.variables[b.Labels[0]] = a
+				}
+				if a := c.Attributes["type"]; a != nil {
+					// Terraform's type constraints, optional(type, default) attributes included (hcl ext/typeexpr).
+					if ty, defaults, diags := typeexpr.TypeConstraintWithDefaults(a.Expr); !diags.HasErrors() {
+						m.varTypes[b.Labels[0]] = varType{ty: ty, defaults: defaults}
+					}
 				}
 			case "locals":
 				attrs, diags := b.Body.JustAttributes()
@@ -581,10 +619,10 @@ func (m *module) evaluate() {
 	for name := range m.varDecl {
 		switch v, ok := m.inputs[name]; {
 		case ok:
-			varVals[name] = v
+			varVals[name] = m.varTypes[name].applyIfSet(v)
 		case m.variables[name] != nil:
 			dv, _ := m.variables[name].Expr.Value(nil)
-			varVals[name] = dv
+			varVals[name] = m.varTypes[name].applyIfSet(dv)
 		default:
 			source := "no default, no tfvars and no --var"
 			if !m.fromRoot {

@@ -54,9 +54,13 @@ func verdicts(fs []model.Finding) []string {
 // TestExamples runs every example under testdata/examples (Terraform, Terraform plans, CloudFormation, good and bad)
 // through its adapter and the control, and checks the verdicts in its expect file.
 func TestExamples(t *testing.T) {
+	// testdata/examples: good and bad examples of every kind; testdata/realworld: minimal examples distilled from
+	// public modules (each names its source), for the defects found on real code (issue 12).
 	dirs, err := filepath.Glob("testdata/examples/*")
-	if err != nil || len(dirs) < 40 {
-		t.Fatalf("examples: %v (%d)", err, len(dirs))
+	real, _ := filepath.Glob("testdata/realworld/*")
+	dirs = append(dirs, real...)
+	if err != nil || len(dirs) < 40 || len(real) < 5 {
+		t.Fatalf("examples: %v (%d, %d real-world)", err, len(dirs), len(real))
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/examples/tf*/main.tf")
+	real, _ := filepath.Glob("../testdata/realworld/*/main.tf")
+	seeds = append(seeds, real...)
 	for _, s := range seeds {
 		data, _ := os.ReadFile(s)
 		f.Add(data)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,7 +94,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringSliceVar(&o.accounts, "accounts", nil, "scan only these account ids (--org)")
 	f.StringSliceVar(&o.excludeAccounts, "exclude-accounts", nil, "leave these account ids out (--org)")
 	f.StringSliceVar(&o.ous, "ous", nil, "scan only accounts under these OUs: ids (ou-...) or paths of names (Workloads/Prod) (--org)")
-	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts; join the shards' reports with trailwatch merge (--org)")
+	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts, or auto/n to take i from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array jobs), both 0-based; join the shards' reports with trailwatch merge (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
 	f.DurationVar(&o.callTimeout, "call-timeout", 30*time.Second, "longest wait for one attempt of an AWS call (then retried; what stays unanswered is an ERROR saying it timed out)")
@@ -289,8 +290,28 @@ func (r *scanResult) identity(o *scanOptions, id string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/%s", r.partition, id, o.roleName)
 }
 
-// parseShard reads "i/n" with 1 <= i <= n.
+// shardIndexVars are where batch engines put a worker's 0-based index: Kubernetes Indexed Jobs and AWS Batch array
+// jobs (index k is shard k+1).
+var shardIndexVars = []string{"JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"}
+
+// parseShard reads "i/n" with 1 <= i <= n, or "auto/n" with i from the engine's index variable.
 func parseShard(s string) (int, int, error) {
+	if rest, ok := strings.CutPrefix(s, "auto/"); ok {
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 {
+			return 0, 0, usageError("--shard %q: want auto/n with n at least 1", s)
+		}
+		for _, v := range shardIndexVars {
+			if raw, set := os.LookupEnv(v); set {
+				k, err := strconv.Atoi(strings.TrimSpace(raw))
+				if err != nil || k < 0 || k >= n {
+					return 0, 0, usageError("--shard %s: %s=%q is not an index from 0 to %d", s, v, raw, n-1)
+				}
+				return k + 1, n, nil
+			}
+		}
+		return 0, 0, usageError("--shard %s: neither JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) nor AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array job) is set; give the shard as i/n", s)
+	}
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)

@@ -106,3 +106,40 @@ func TestReportFromRecomputesTheSummary(t *testing.T) {
 		t.Errorf("exit %d\nstderr %s\nstdout tail %s", code, errs, out[max(0, len(out)-200):])
 	}
 }
+
+// TestShardAuto: --shard auto/N takes the 0-based index from Kubernetes or AWS Batch (index k is shard k+1), and is a
+// usage error without one (issue 15).
+func TestShardAuto(t *testing.T) {
+	for _, tc := range []struct {
+		env, val string
+		want     int
+	}{{"JOB_COMPLETION_INDEX", "0", 1}, {"JOB_COMPLETION_INDEX", "3", 4}, {"AWS_BATCH_JOB_ARRAY_INDEX", "2", 3}} {
+		t.Run(tc.env+"="+tc.val, func(t *testing.T) {
+			t.Setenv("JOB_COMPLETION_INDEX", "")
+			os.Unsetenv("JOB_COMPLETION_INDEX")
+			t.Setenv("AWS_BATCH_JOB_ARRAY_INDEX", "")
+			os.Unsetenv("AWS_BATCH_JOB_ARRAY_INDEX")
+			t.Setenv(tc.env, tc.val)
+			i, n, err := parseShard("auto/4")
+			if err != nil || i != tc.want || n != 4 {
+				t.Errorf("parseShard = %d/%d %v, want %d/4", i, n, err, tc.want)
+			}
+		})
+	}
+	t.Setenv("JOB_COMPLETION_INDEX", "")
+	os.Unsetenv("JOB_COMPLETION_INDEX")
+	t.Setenv("AWS_BATCH_JOB_ARRAY_INDEX", "")
+	os.Unsetenv("AWS_BATCH_JOB_ARRAY_INDEX")
+	srv := simWith(t, 3)
+	code, _, errs := run(t, "scan", "--org", "--shard", "auto/4")
+	if code != ExitUsage || !strings.Contains(errs, "JOB_COMPLETION_INDEX") {
+		t.Errorf("no index: exit %d %s", code, errs)
+	}
+	t.Setenv("JOB_COMPLETION_INDEX", "4")
+	if code, _, errs := run(t, "scan", "--org", "--shard", "auto/4"); code != ExitUsage || !strings.Contains(errs, "not an index from 0 to 3") {
+		t.Errorf("index out of range: exit %d %s", code, errs)
+	}
+	if n := srv.CallsTo("*"); n != 0 {
+		t.Errorf("%d AWS calls before the shard was checked", n)
+	}
+}

@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,8 +18,10 @@ import (
 )
 
 type mergeOptions struct {
-	out outputOptions
-	exc exceptionOptions
+	out   outputOptions
+	exc   exceptionOptions
+	store storeOptions
+	runID string
 }
 
 func newMergeCmd(e *env) *cobra.Command {
@@ -27,10 +33,16 @@ func newMergeCmd(e *env) *cobra.Command {
 again with the same settings, so that organization trails judged in the management account's shard count for the
 members in every other shard. The result is the report a single scan of all accounts gives, evaluated at the latest
 shard's time.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.out.validate(); err != nil {
 				return err
+			}
+			if o.runID != "" {
+				return o.mergeRun(cmd.Context(), e, args)
+			}
+			if len(args) == 0 {
+				return usageError("merge: name the shard reports (SHARD.json...), or --store URL --run ID")
 			}
 			r, err := mergeReports(args)
 			if err != nil {
@@ -46,13 +58,65 @@ shard's time.`,
 	}
 	o.out.bind(cmd)
 	o.exc.bind(cmd)
+	o.store.bind(cmd, false)
+	cmd.Flags().StringVar(&o.runID, "run", "", "merge the shards saved under this run in --store, and record the result in the history")
 	return cmd
 }
 
+// mergeRun joins the shards a run saved in the store: every index 1..n must be there, else the result is incomplete
+// (exit 2) and names the missing ones; the merged scan is recorded in the history like any scan.
+func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 || o.store.dsn == "" {
+		return usageError("merge --run %s reads the shards from --store (give no files)", o.runID)
+	}
+	st, err := o.store.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	shards, err := st.Shards(ctx, o.runID)
+	if err != nil {
+		return &exitError{code: ExitIncomplete, err: err}
+	}
+	if len(shards) == 0 {
+		return usageError("run %s has no saved shards in %s", o.runID, o.store.dsn)
+	}
+	var reports []*report.Report
+	have := map[int]bool{}
+	n := 0
+	for _, sh := range shards {
+		r, err := report.ReadJSON(bytes.NewReader(sh.Report))
+		if err != nil {
+			return &exitError{code: ExitIncomplete, err: fmt.Errorf("shard %d of run %s: %w", sh.Index, o.runID, err)}
+		}
+		reports = append(reports, r)
+		have[sh.Index] = true
+		n = max(n, sh.Count)
+	}
+	var missing []string
+	for i := 1; i <= n; i++ {
+		if !have[i] {
+			missing = append(missing, strconv.Itoa(i))
+		}
+	}
+	r, err := mergeLoaded(reports, "run "+o.runID)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if len(missing) > 0 {
+		r.Inventory.Incomplete = append(r.Inventory.Incomplete, fmt.Sprintf("run %s: shards %s of %d are missing: their accounts were not scanned", o.runID, strings.Join(missing, ", "), n))
+		r.Complete, r.Incomplete = false, r.Inventory.Incomplete
+	}
+	if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
+		return err
+	}
+	r.Summary = report.Summarize(r.Findings)
+	r.Inventory = nil
+	return o.out.deliver(ctx, e, st, r)
+}
+
 func mergeReports(paths []string) (*report.Report, error) {
-	var settings *report.Settings
-	var invs []*model.Inventory
-	var now time.Time
+	var reports []*report.Report
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -66,11 +130,26 @@ func mergeReports(paths []string) (*report.Report, error) {
 		if r.Inventory == nil {
 			return nil, fmt.Errorf("%s has no inventory: produce shard reports with `scan --org --shard i/n --format json` (or --include-inventory)", p)
 		}
+		reports = append(reports, r)
+	}
+	return mergeLoaded(reports, paths[0])
+}
+
+// mergeLoaded joins shard reports, judged with the same settings, into the report of one scan.
+func mergeLoaded(reports []*report.Report, first string) (*report.Report, error) {
+	var settings *report.Settings
+	var invs []*model.Inventory
+	var now time.Time
+	for i, r := range reports {
+		p := fmt.Sprintf("shard report %d", i+1)
+		if r.Inventory == nil {
+			return nil, fmt.Errorf("%s has no inventory: produce shard reports with `scan --org --shard i/n --format json` (or --include-inventory)", p)
+		}
 		if settings == nil {
 			s := r.Settings
 			settings = &s
 		} else if *settings != r.Settings {
-			return nil, fmt.Errorf("%s was judged with other settings (%+v) than %s (%+v): scan every shard with the same flags", p, r.Settings, paths[0], *settings)
+			return nil, fmt.Errorf("%s was judged with other settings (%+v) than %s (%+v): scan every shard with the same flags", p, r.Settings, first, *settings)
 		}
 		if r.GeneratedAt.After(now) {
 			now = r.GeneratedAt

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
@@ -23,6 +26,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/partition"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
+	"github.com/trailwatch/trailwatch/internal/store"
 	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
@@ -50,6 +54,8 @@ type scanOptions struct {
 	partial            bool
 	callTimeout        time.Duration
 	accountTimeout     time.Duration
+	runID              string
+	st                 *store.Store // the history store, open during run (for --run)
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -73,6 +79,7 @@ configuration error; 130 interrupted (nothing written over --output unless --par
 	o.bind(cmd)
 	o.store.bind(cmd, true)
 	cmd.Flags().BoolVar(&o.securityHub, "security-hub", false, "import the findings into AWS Security Hub (BatchImportFindings, from each finding's account and region)")
+	cmd.Flags().StringVar(&o.runID, "run", "", "a sharded run's id (--org --store): the shards share the run's account list, listed once, and save their reports under it; trailwatch merge --store --run joins them")
 	cmd.Flags().BoolVar(&o.partial, "partial", false, `when interrupted (Ctrl-C, SIGTERM), still write the report of the accounts finished, marked "complete": false`)
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
@@ -108,6 +115,9 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	}
 	// The history store is opened (and migrated) before the first AWS call, so a bad --store costs no scan; it is
 	// written after the report, so a busy or broken store never costs the report either.
+	if o.runID != "" && (!o.org || o.store.dsn == "") {
+		return usageError("--run %s: a run's shards meet in the history store: add --org and --store", o.runID)
+	}
 	st, err := o.store.openIfSet(ctx)
 	if err != nil {
 		return err
@@ -115,6 +125,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if st != nil {
 		defer st.Close()
 	}
+	o.st = st
 	sr, err := o.scan(ctx, e, e.clock(), nil)
 	if err != nil {
 		return err
@@ -135,6 +146,28 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 			}
 		}
 		return sr.interrupted
+	}
+	if o.runID != "" {
+		// A run's shard: its report, with its inventory, is saved under the run (a retry replaces it), not recorded
+		// as a scan of its own; trailwatch merge --store --run records the whole run.
+		i, n := 1, 1
+		if o.shard != "" {
+			i, n, _ = parseShard(o.shard)
+		}
+		r.Inventory = sr.inv
+		var buf bytes.Buffer
+		if err := report.WriteJSON(&buf, r); err != nil {
+			return err
+		}
+		if err := st.SaveShard(ctx, o.runID, i, n, buf.Bytes()); err != nil {
+			fmt.Fprintf(e.stderr, "trailwatch: %v\n", err)
+			return &exitError{code: ExitIncomplete}
+		}
+		fmt.Fprintf(e.stderr, "saved shard %d/%d of run %s\n", i, n, o.runID)
+		if !o.includeInventory {
+			r.Inventory = nil
+		}
+		return o.out.write(e, r)
 	}
 	exit := o.out.deliver(ctx, e, st, r)
 	if o.securityHub {
@@ -207,13 +240,22 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	rec := apicalls.NewRecorder(e.log)
 	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log}
 	res := &scanResult{base: cfg}
+	var members []org.Member
+	if o.org && o.runID != "" && o.st != nil {
+		if members, err = runMembers(ctx, o.st, o.runID, cfg); err != nil {
+			if ctx.Err() != nil {
+				return nil, interrupted(0, 0)
+			}
+			return nil, &exitError{code: ExitUsage, err: err}
+		}
+	}
 	if o.org {
 		filter.Accounts, filter.ExcludeAccounts, filter.OUs = o.accounts, o.excludeAccounts, o.ous
 		bar := newProgress(e.stderr)
 		res.inv, res.findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
 			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency, AccountTimeout: o.accountTimeout},
 			RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Recorder: rec, Pacing: !o.noPacing,
-			Progress: bar.update,
+			Progress: bar.update, Members: members,
 		})
 		bar.finish()
 		if err != nil && ctx.Err() != nil {
@@ -251,6 +293,30 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		res.callerID = aws.ToString(id.Account)
 	}
 	return res, nil
+}
+
+// runMembers returns a run's account list: the one saved in the store, or, for the first shard, the organization's
+// accounts listed now and saved (the first saved list wins, so concurrent shards agree).
+func runMembers(ctx context.Context, st *store.Store, run string, cfg aws.Config) ([]org.Member, error) {
+	data, ok, err := st.RunAccounts(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		found, _, err := org.Discover(ctx, organizations.NewFromConfig(cfg))
+		if err != nil {
+			return nil, fmt.Errorf("--run %s: list the organization's accounts: %w", run, err)
+		}
+		listed, _ := json.Marshal(found.Members)
+		if data, err = st.SaveRunAccounts(ctx, run, listed); err != nil {
+			return nil, err
+		}
+	}
+	var members []org.Member
+	if err := json.Unmarshal(data, &members); err != nil {
+		return nil, fmt.Errorf("--run %s: the stored account list: %w", run, err)
+	}
+	return members, nil
 }
 
 // validateRegions checks --region and --regions against the regions of the AWS partitions, before any call: a typo

@@ -36,6 +36,9 @@ type OrgOptions struct {
 	Pacing bool
 	// Progress is told after each account: accounts done, total, accounts with errors so far.
 	Progress func(done, total, failed int)
+	// Members, when not nil, is the run's account list (read once for all the shards of a run): it replaces
+	// ListAccounts, so that every shard partitions the same list.
+	Members []org.Member
 }
 
 // Org scans the accounts of the organization the base configuration's caller can list (the management account or a
@@ -153,7 +156,16 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	}
 	listed := 0
 	listedIDs := map[string]bool{}
-	listErr := org.ListAccounts(ctx, orgAPI, func(m org.Member) {
+	list := func(ctx context.Context, api org.API, fn func(org.Member)) error {
+		if o.Members == nil {
+			return org.ListAccounts(ctx, api, fn)
+		}
+		for _, m := range o.Members {
+			fn(m)
+		}
+		return nil
+	}
+	listErr := list(ctx, orgAPI, func(m org.Member) {
 		mu.Lock()
 		listed++
 		listedIDs[m.ID] = true

@@ -96,8 +96,35 @@ func (s *Store) q(query string) string {
 	return b.String()
 }
 
+// migrator is what migrations run on: the pool (SQLite, one connection) or one connection holding the lock.
+type migrator interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// migrate applies the embedded migrations. On PostgreSQL, processes that open one store at once (the shards of a
+// run, CI's test packages) take turns: a session-level advisory lock serialises them, so none sees a half-applied
+// migration or applies one twice.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+	if s.dialect != "postgres" {
+		return s.migrateOn(ctx, s.db)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate store: %w", err)
+	}
+	defer conn.Close()
+	const lockKey = 0x74726c77 // "trlw"
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+		return fmt.Errorf("migrate store: lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey)
+	return s.migrateOn(ctx, conn)
+}
+
+func (s *Store) migrateOn(ctx context.Context, db migrator) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("migrate store: %w", err)
 	}
 	dir := "migrations/" + s.dialect
@@ -112,14 +139,14 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: name must start with its version", e.Name())
 		}
 		var n int
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+		if err := db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
 			return fmt.Errorf("migrate store: %w", err)
 		}
 		if n > 0 {
 			continue
 		}
 		text, _ := migrations.ReadFile(dir + "/" + e.Name())
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// storeURL is the store the run tests meet in: the PostgreSQL CI starts (TRAILWATCH_TEST_POSTGRES), else SQLite.
+func storeURL(t *testing.T) string {
+	if pg := os.Getenv("TRAILWATCH_TEST_POSTGRES"); pg != "" {
+		return pg
+	}
+	return filepath.Join(t.TempDir(), "history.db")
+}
+
+// TestShardsMeetInTheStore: a sharded organization scan as a Kubernetes Indexed Job runs it. The accounts are listed
+// once for the run; four shards take their index from JOB_COMPLETION_INDEX and save their reports under the run; a
+// shard run again replaces its earlier save; merge --store --run gives, finding for finding, what one scan gives, and
+// records it in the history. A run with a missing shard merges as incomplete, naming it (issue 15).
+func TestShardsMeetInTheStore(t *testing.T) {
+	srv := simWith(t, 12)
+	store := storeURL(t)
+	dir := t.TempDir()
+	run := "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	at := srv.Now()
+	if code, out, errs := runAt(t, at, "org", "accounts", "--run", run, "--store", store); code != 0 || !strings.Contains(out, "12 accounts") {
+		t.Fatalf("org accounts: %d %s %s", code, out, errs)
+	}
+	listings := srv.CallsTo("organizations:ListAccounts")
+	for k := 0; k < 4; k++ {
+		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(k))
+		code, _, errs := runAt(t, at, "scan", "--org", "--run", run, "--store", store, "--shard", "auto/4", "--format", "json", "-o", filepath.Join(dir, fmt.Sprintf("s%d.json", k)))
+		if code != ExitOK && code != ExitFailed || !strings.Contains(errs, fmt.Sprintf("saved shard %d/4 of run %s", k+1, run)) {
+			t.Fatalf("shard %d: exit %d\n%s", k, code, errs)
+		}
+	}
+	if n := srv.CallsTo("organizations:ListAccounts"); n != listings {
+		t.Errorf("the shards listed the organization's accounts again (%d calls after %d): they must use the run's list", n, listings)
+	}
+	// Shard 2 is retried (its pod was killed and rescheduled): it replaces its save, nothing is duplicated.
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	if code, _, errs := runAt(t, at, "scan", "--org", "--run", run, "--store", store, "--shard", "auto/4", "--format", "json", "-o", filepath.Join(dir, "retry.json")); code == ExitUsage {
+		t.Fatalf("retry: %s", errs)
+	}
+	merged := filepath.Join(dir, "merged.json")
+	code, _, errs := runAt(t, at, "merge", "--store", store, "--run", run, "--format", "json", "-o", merged)
+	if code != ExitFailed || !strings.Contains(errs, "recorded as scan") {
+		t.Fatalf("merge: exit %d\n%s", code, errs)
+	}
+	single := filepath.Join(dir, "single.json")
+	if code, _, errs := runAt(t, at, "scan", "--org", "--format", "json", "-o", single); code != ExitFailed {
+		t.Fatalf("single scan: exit %d %s", code, errs)
+	}
+	statuses := func(path string) map[string]string {
+		m := map[string]string{}
+		for _, f := range readReport(t, path).Findings {
+			if _, dup := m[f.ID]; dup {
+				t.Errorf("%s: finding %s twice", path, f.ID)
+			}
+			m[f.ID] = string(f.Status)
+		}
+		return m
+	}
+	if diff := cmp.Diff(statuses(single), statuses(merged)); diff != "" {
+		t.Errorf("merged run differs from one scan (-single +merged):\n%s", diff)
+	}
+	if r := readReport(t, merged); !r.Complete {
+		t.Errorf("the merged run is incomplete: %q", r.Incomplete)
+	}
+
+	// A run whose third shard never ran.
+	partial := run + "-partial"
+	for k := 0; k < 2; k++ {
+		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(k))
+		if code, _, errs := runAt(t, at, "scan", "--org", "--run", partial, "--store", store, "--shard", "auto/3", "--format", "json", "-o", filepath.Join(dir, "p.json")); code == ExitUsage {
+			t.Fatalf("partial shard %d: %s", k, errs)
+		}
+	}
+	code, _, errs = runAt(t, at, "merge", "--store", store, "--run", partial, "--format", "json", "-o", filepath.Join(dir, "pm.json"))
+	r := readReport(t, filepath.Join(dir, "pm.json"))
+	if code != ExitIncomplete || r.Complete || len(r.Incomplete) == 0 || !strings.Contains(r.Incomplete[len(r.Incomplete)-1], "shards 3 of 3 are missing") {
+		t.Errorf("merge with a missing shard: exit %d, complete %v, incomplete %q\n%s", code, r.Complete, r.Incomplete, errs)
+	}
+}

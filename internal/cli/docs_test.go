@@ -128,7 +128,9 @@ func TestDocumentedCommands(t *testing.T) {
 			os.WriteFile(conf, []byte("[profile audit]\naws_access_key_id = "+mgmt.AccessKeyID+"\naws_secret_access_key = "+mgmt.SecretAccessKey+"\nregion = us-east-1\n"), 0o600)
 			for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": mgmt.AccessKeyID, "AWS_SECRET_ACCESS_KEY": mgmt.SecretAccessKey,
 				"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": conf, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-				"AWS_EC2_METADATA_DISABLED": "true", "XDG_STATE_HOME": filepath.Join(dir, "state")} {
+				"AWS_EC2_METADATA_DISABLED": "true", "XDG_STATE_HOME": filepath.Join(dir, "state"),
+				// A sharded run's worker, as Kubernetes starts it (one shard: the examples run it once).
+				"TRAILWATCH_STORE": filepath.Join(dir, "runs.db"), "JOB_COMPLETION_INDEX": "0"} {
 				t.Setenv(k, v)
 			}
 			fixtures(t, dir, repo)
@@ -169,6 +171,9 @@ func TestDocumentedCommands(t *testing.T) {
 					args = append(append(append([]string(nil), args[:i]...), pg), args[i+1:]...)
 				}
 				args = expandGlobs(args)
+				for i, a := range args {
+					args[i] = os.ExpandEnv(a) // "$TRAILWATCH_STORE" and the like, as the shell would
+				}
 				total++
 				code, errs := run(args...)
 				if code != ExitOK && code != ExitFailed && code != ExitIncomplete {

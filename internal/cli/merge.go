@@ -59,7 +59,7 @@ shard's time.`,
 	o.out.bind(cmd)
 	o.exc.bind(cmd)
 	o.store.bind(cmd, false)
-	cmd.Flags().StringVar(&o.runID, "run", "", "merge the shards saved under this run in --store, and record the result in the history")
+	cmd.Flags().StringVar(&o.runID, "run", "", "merge the shards saved under this run in --store (\"latest\": the run whose shard was saved last), and record the result in the history")
 	return cmd
 }
 
@@ -74,12 +74,22 @@ func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) erro
 		return err
 	}
 	defer st.Close()
+	if o.runID == "latest" {
+		id, ok, err := st.LatestRun(ctx)
+		if err != nil {
+			return &exitError{code: ExitIncomplete, err: err}
+		}
+		if !ok {
+			return usageError("merge --run latest: no run has saved shards in the store yet")
+		}
+		o.runID = id
+	}
 	shards, err := st.Shards(ctx, o.runID)
 	if err != nil {
 		return &exitError{code: ExitIncomplete, err: err}
 	}
 	if len(shards) == 0 {
-		return usageError("run %s has no saved shards in %s", o.runID, o.store.dsn)
+		return usageError("run %s has no saved shards in the store (--store): check the run id", o.runID)
 	}
 	var reports []*report.Report
 	have := map[int]bool{}

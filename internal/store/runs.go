@@ -77,3 +77,33 @@ func (s *Store) Shards(ctx context.Context, runID string) ([]Shard, error) {
 	}
 	return out, rows.Err()
 }
+
+// LatestRun returns the run whose shard was saved last (for merge --run latest, a merge CronJob that does not know
+// the scan Job's name); ok is false when no run has a saved shard. The times are compared parsed: RFC 3339 text with
+// trimmed fractions does not sort as text.
+func (s *Store) LatestRun(ctx context.Context) (string, bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, recorded_at FROM run_shards`)
+	if err != nil {
+		return "", false, fmt.Errorf("find the latest run: %w", err)
+	}
+	defer rows.Close()
+	var best string
+	var bestAt time.Time
+	for rows.Next() {
+		var id, at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return "", false, fmt.Errorf("find the latest run: %w", err)
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return "", false, fmt.Errorf("run %s: shard time %q: %w", id, at, err)
+		}
+		if best == "" || t.After(bestAt) || (t.Equal(bestAt) && id > best) {
+			best, bestAt = id, t
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", false, fmt.Errorf("find the latest run: %w", err)
+	}
+	return best, best != "", nil
+}

@@ -20,6 +20,11 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("TRAILWATCH_CLI_CHILD") == "1" {
 		args := strings.Split(os.Getenv("TRAILWATCH_CLI_ARGS"), "\x1f")
+		// TRAILWATCH_TEST_NOW pins the child's clock at the simulator's scenario time, as runAt does in process.
+		if at, err := time.Parse(time.RFC3339Nano, os.Getenv("TRAILWATCH_TEST_NOW")); err == nil {
+			e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: func() time.Time { return at }}
+			os.Exit(execute(context.Background(), e, args))
+		}
 		os.Exit(Execute(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,5 +91,81 @@ func TestShardsMeetInTheStore(t *testing.T) {
 	r := readReport(t, filepath.Join(dir, "pm.json"))
 	if code != ExitIncomplete || r.Complete || len(r.Incomplete) == 0 || !strings.Contains(r.Incomplete[len(r.Incomplete)-1], "shards 3 of 3 are missing") {
 		t.Errorf("merge with a missing shard: exit %d, complete %v, incomplete %q\n%s", code, r.Complete, r.Incomplete, errs)
+	}
+}
+
+// TestShardProcessesMeetInTheStore: four shard processes run at once, as the pods of an Indexed Job do, each with its
+// JOB_COMPLETION_INDEX, against one simulator and the store CI starts (PostgreSQL), with no org accounts step: they
+// race to save the run's account list and must all use the one that won. One shard is killed outright (SIGKILL) and
+// run again. The merge then equals one single-process scan, finding for finding, with nothing duplicated (issue 15).
+func TestShardProcessesMeetInTheStore(t *testing.T) {
+	srv := simWith(t, 16)
+	store := storeURL(t)
+	dir := t.TempDir()
+	run := "procs-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	at := srv.Now()
+	shard := func(k int, out string) *exec.Cmd {
+		args := []string{"scan", "--org", "--run", run, "--store", store, "--shard", "auto/4", "--format", "json", "-o", out}
+		c := exec.Command(os.Args[0], "-test.run=^$")
+		c.Env = append(os.Environ(), "TRAILWATCH_CLI_CHILD=1", "TRAILWATCH_CLI_ARGS="+strings.Join(args, "\x1f"),
+			"TRAILWATCH_TEST_NOW="+at.Format(time.RFC3339Nano), "JOB_COMPLETION_INDEX="+strconv.Itoa(k))
+		return c
+	}
+	// Shard 3 (index 2) is killed as soon as it has started, then rescheduled.
+	killed := shard(2, filepath.Join(dir, "killed.json"))
+	if err := killed.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	outs := make([][]byte, 4)
+	errs := make([]error, 4)
+	for _, k := range []int{0, 1, 3} {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			outs[k], errs[k] = shard(k, filepath.Join(dir, fmt.Sprintf("s%d.json", k))).CombinedOutput()
+		}(k)
+	}
+	time.Sleep(20 * time.Millisecond)
+	_ = killed.Process.Signal(syscall.SIGKILL)
+	_ = killed.Wait()
+	wg.Wait()
+	outs[2], errs[2] = shard(2, filepath.Join(dir, "s2.json")).CombinedOutput()
+	for k := range outs {
+		var ee *exec.ExitError
+		if errs[k] != nil && (!errors.As(errs[k], &ee) || ee.ExitCode() != ExitFailed) || !strings.Contains(string(outs[k]), fmt.Sprintf("saved shard %d/4 of run %s", k+1, run)) {
+			t.Fatalf("shard %d: %v\n%s", k, errs[k], outs[k])
+		}
+	}
+	if n := srv.CallsTo("organizations:ListAccounts"); n > 5 {
+		t.Errorf("%d ListAccounts calls for 5 shard processes: each should list at most once (16 accounts fit one page)", n)
+	}
+	merged := filepath.Join(dir, "merged.json")
+	if code, _, errs := runAt(t, at, "merge", "--store", store, "--run", run, "--format", "json", "-o", merged); code != ExitFailed {
+		t.Fatalf("merge: exit %d\n%s", code, errs)
+	}
+	single := filepath.Join(dir, "single.json")
+	if code, _, errs := runAt(t, at, "scan", "--org", "--format", "json", "-o", single); code != ExitFailed {
+		t.Fatalf("single scan: exit %d %s", code, errs)
+	}
+	statuses := func(path string) map[string]string {
+		m := map[string]string{}
+		for _, f := range readReport(t, path).Findings {
+			if _, dup := m[f.ID]; dup {
+				t.Errorf("%s: finding %s twice", path, f.ID)
+			}
+			m[f.ID] = string(f.Status)
+		}
+		return m
+	}
+	want := statuses(single)
+	if len(want) < 16 {
+		t.Fatalf("the single scan has %d findings: the scenario should give at least one per account", len(want))
+	}
+	if diff := cmp.Diff(want, statuses(merged)); diff != "" {
+		t.Errorf("four shard processes differ from one scan (-single +merged):\n%s", diff)
+	}
+	if r := readReport(t, merged); !r.Complete {
+		t.Errorf("the merged run is incomplete: %q", r.Incomplete)
 	}
 }

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+	"modernc.org/sqlite"               // SQLite driver "sqlite"
 
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -108,7 +108,22 @@ type migrator interface {
 // migration or applies one twice.
 func (s *Store) migrate(ctx context.Context) error {
 	if s.dialect != "postgres" {
-		return s.migrateOn(ctx, s.db)
+		// Openers racing on a new file can get SQLITE_BUSY without the busy handler being asked (while another
+		// connection switches the file to WAL, SQLite returns it at once: https://www.sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode);
+		// the migration is retried, within the same minute the busy timeout allows.
+		deadline := time.Now().Add(time.Minute)
+		for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+			err := s.migrateOn(ctx, s.db)
+			var se *sqlite.Error
+			if err == nil || !errors.As(err, &se) || se.Code()&0xff != 5 /* SQLITE_BUSY */ || time.Now().After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("migrate store: %w", ctx.Err())
+			case <-time.After(wait):
+			}
+		}
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -125,7 +140,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 func (s *Store) migrateOn(ctx context.Context, db migrator) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("migrate store: %w", err)
+		return fmt.Errorf("migrate store: create schema_migrations: %w", err)
 	}
 	dir := "migrations/" + s.dialect
 	entries, err := migrations.ReadDir(dir)
@@ -138,18 +153,22 @@ func (s *Store) migrateOn(ctx context.Context, db migrator) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with its version", e.Name())
 		}
+		// The check is made inside the transaction: SQLite's begins immediate (the write lock, waited for up to the
+		// busy timeout), PostgreSQL's runs under the advisory lock, so two openers never both apply a migration.
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate store: begin: %w", err)
+		}
 		var n int
-		if err := db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+			tx.Rollback()
 			return fmt.Errorf("migrate store: %w", err)
 		}
 		if n > 0 {
+			tx.Rollback()
 			continue
 		}
 		text, _ := migrations.ReadFile(dir + "/" + e.Name())
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
 		for _, stmt := range strings.Split(string(text), ";") {
 			if strings.TrimSpace(stmt) == "" {
 				continue

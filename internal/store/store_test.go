@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -211,5 +212,30 @@ func TestCrashMidWrite(t *testing.T) {
 	s.db.QueryRow(`SELECT COUNT(*) FROM findings WHERE scan_id <> ?`, scans[0].ID).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d findings of the killed scan remain", n)
+	}
+}
+
+// TestConcurrentOpenMigratesOnce: processes opening one new SQLite store at once (shards on one host, an overlapping
+// cron run) each check and apply the migrations under the write lock: none fails on a table another just created.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(context.Background(), path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			s.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

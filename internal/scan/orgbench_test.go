@@ -128,13 +128,13 @@ func simCounters(b *testing.B, url string) (calls int, errors map[string]int) {
 	return calls, errors
 }
 
-// BenchmarkOrgScan scans generated organizations of 100 and 1,000 accounts x 17 regions, with 30 ms latency per call
+// BenchmarkOrgScan scans generated organizations of 100, 1,000 and 10,000 accounts x 17 regions, with 30 ms latency per call
 // and AWS's request-rate limits on, through the production configuration (adaptive retryer, pacing, shared HTTP
 // client), and reports wall time, API calls per operation, throttling seen, peak memory, and the lower bound for the
 // same work. docs/performance.md records the figures.
 func BenchmarkOrgScan(b *testing.B) {
 	const latency = 30 * time.Millisecond
-	for _, n := range []int{100, 1000} {
+	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			sc := awssim.Generate(awssim.GenOptions{Accounts: n, Latency: latency, RateLimits: true, Seed: 1})
 			sim := startSimProcess(b, sc)

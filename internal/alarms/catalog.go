@@ -1,0 +1,91 @@
+// Package alarms holds the CIS AWS Foundations monitoring items (v1.4-v5.0 section 4; v1.2 section 3): for each kind
+// of activity, the metric filter pattern the benchmark publishes, and judges a stored pattern against it by meaning
+// (internal/filterpattern). The alarm and SNS links of the chain are judged elsewhere (issue 13).
+package alarms
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/trailwatch/trailwatch/internal/filterpattern"
+)
+
+// Item is one CIS monitoring item.
+type Item struct {
+	ID      string // the control id, for example alarm-cloudtrail-configuration-changes
+	CIS     string // v1.4-v5.0 number (v1.2 is 3.N for N <= 14)
+	Title   string
+	Pattern string // the published filter pattern
+}
+
+// Items are the 15 items with their published patterns, as the CIS benchmark texts carry them (from
+// shared/reference/monitoring-and-events.md §2.2: the steampipe-mod-aws-compliance cis_v140/cis_v500 docs,
+// cross-checked with the Security Hub CloudWatch.1-14 docs and Prowler's compliance/aws/cis_*.json). 4.10 is v5.0's,
+// which adds ModifySecurityGroupRules; 4.1 is the v1.2/v1.4 form (the later texts' exclusions are not yet carried).
+var Items = []Item{
+	{"alarm-unauthorized-api-calls", "4.1", "Unauthorized API calls", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }`},
+	{"alarm-console-signin-without-mfa", "4.2", "Management console sign-in without MFA", `{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }`},
+	{"alarm-root-account-usage", "4.3", "Usage of the root account", `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`},
+	{"alarm-iam-policy-changes", "4.4", "IAM policy changes", `{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}`},
+	{"alarm-cloudtrail-configuration-changes", "4.5", "CloudTrail configuration changes", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`},
+	{"alarm-console-authentication-failures", "4.6", "Console authentication failures", `{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }`},
+	{"alarm-cmk-disable-or-scheduled-deletion", "4.7", "Disabling or scheduled deletion of customer managed keys", `{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }`},
+	{"alarm-s3-bucket-policy-changes", "4.8", "S3 bucket policy changes", `{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || ($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || ($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || ($.eventName = DeleteBucketLifecycle) || ($.eventName = DeleteBucketReplication)) }`},
+	{"alarm-aws-config-changes", "4.9", "AWS Config configuration changes", `{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }`},
+	{"alarm-security-group-changes", "4.10", "Security group changes", `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) || ($.eventName = ModifySecurityGroupRules) }`},
+	{"alarm-nacl-changes", "4.11", "Network ACL changes", `{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }`},
+	{"alarm-network-gateway-changes", "4.12", "Network gateway changes", `{ ($.eventName = CreateCustomerGateway) || ($.eventName = DeleteCustomerGateway) || ($.eventName = AttachInternetGateway) || ($.eventName = CreateInternetGateway) || ($.eventName = DeleteInternetGateway) || ($.eventName = DetachInternetGateway) }`},
+	{"alarm-route-table-changes", "4.13", "Route table changes", `{ ($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable) }`},
+	{"alarm-vpc-changes", "4.14", "VPC changes", `{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }`},
+	{"alarm-organizations-changes", "4.15", "AWS Organizations changes", `{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName ="InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || ($.eventName = "UpdateOrganizationalUnit")) }`},
+}
+
+// Verdict is how a stored pattern serves one item.
+type Verdict struct {
+	Item     Item
+	Code     string // MONITORED, FILTER_MISSES_EVENTS, FILTER_NARROWED
+	Coverage filterpattern.Coverage
+}
+
+// Test judges a pattern against the items it is about (it catches or names at least half of an item's cases), so
+// that a pattern written for one item is not reported as missing the other fourteen. It returns a syntax error for a pattern
+// that does not parse. With only (ids or CIS numbers), it judges those items whatever the pattern is about.
+func Test(pattern string, only ...string) ([]Verdict, error) {
+	stored, err := filterpattern.Parse(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var out []Verdict
+	for _, it := range Items {
+		if len(only) > 0 && !slices.Contains(only, it.ID) && !slices.Contains(only, it.CIS) {
+			continue
+		}
+		req, err := filterpattern.Parse(it.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("catalog item %s: %w", it.CIS, err)
+		}
+		cov, err := filterpattern.Covers(stored, req)
+		if err != nil {
+			return nil, err
+		}
+		cases, mentioned, err := filterpattern.Mentions(stored, req)
+		if err != nil {
+			return nil, err
+		}
+		// The pattern is about this item when it catches, or names, at least half of the item's cases: IAM's
+		// CreatePolicy also catches Organizations' CreatePolicy, and that does not make an IAM filter a bad
+		// Organizations filter.
+		if len(only) == 0 && 2*cov.Direct < cases && 2*mentioned < cases {
+			continue
+		}
+		v := Verdict{Item: it, Coverage: cov, Code: "MONITORED"}
+		switch {
+		case len(cov.Misses) > 0:
+			v.Code = "FILTER_MISSES_EVENTS"
+		case len(cov.Narrowed) > 0:
+			v.Code = "FILTER_NARROWED"
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,181 @@
+package filterpattern
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// The published CIS patterns (shared/reference/monitoring-and-events.md §2.2, from the CIS benchmark texts as the
+// steampipe and Prowler projects carry them).
+const (
+	cisTrailChanges = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`
+	cisRoot         = `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`
+	cisUnauthorized = `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }`
+	cisKMS          = `{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }`
+	cisSG14         = `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }`
+	cisSG50         = `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) || ($.eventName = ModifySecurityGroupRules) }`
+	cisNoMFA        = `{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }`
+)
+
+func mustParse(t *testing.T, s string) *Node {
+	t.Helper()
+	n, err := Parse(s)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", s, err)
+	}
+	return n
+}
+
+func TestMatch(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, event string
+		want           bool
+	}{
+		{cisTrailChanges, `{"eventName":"StopLogging"}`, true},
+		{cisTrailChanges, `{"eventName":"stoplogging"}`, false}, // case sensitive
+		{cisTrailChanges, `{"eventName":"DescribeTrails"}`, false},
+		{cisRoot, `{"userIdentity":{"type":"Root"},"eventType":"AwsApiCall"}`, true},
+		{cisRoot, `{"userIdentity":{"type":"Root","invokedBy":"s3.amazonaws.com"},"eventType":"AwsApiCall"}`, false},
+		{cisRoot, `{"userIdentity":{"type":"Root"},"eventType":"AwsServiceEvent"}`, false},
+		{cisRoot, `{"userIdentity":{"type":"IAMUser"},"eventType":"AwsApiCall"}`, false},
+		{cisUnauthorized, `{"errorCode":"Client.UnauthorizedOperation"}`, true},
+		{cisUnauthorized, `{"errorCode":"AccessDeniedException"}`, true},
+		{cisUnauthorized, `{"errorCode":"AccessDenied"}`, true},
+		{cisUnauthorized, `{"errorCode":"ThrottlingException"}`, false},
+		{cisUnauthorized, `{}`, false},
+		{cisKMS, `{"eventSource":"kms.amazonaws.com","eventName":"ScheduleKeyDeletion"}`, true},
+		{cisKMS, `{"eventSource":"s3.amazonaws.com","eventName":"ScheduleKeyDeletion"}`, false},
+		{cisNoMFA, `{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"No"}}`, true},
+		{cisNoMFA, `{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"Yes"}}`, false},
+		{`{ $.latency > 100 && $.ok IS TRUE }`, `{"latency":150,"ok":true}`, true},
+		{`{ $.latency > 100 && $.ok IS TRUE }`, `{"latency":50,"ok":true}`, false},
+		{`{ $.latency >= 100 }`, `{"latency":"100"}`, false}, // a string is not a number
+		{`{ $.x IS NULL }`, `{"x":null}`, true},
+		{`{ $.x IS NULL }`, `{}`, false},
+		{`{ $.items[1].name = "b" }`, `{"items":[{"name":"a"},{"name":"b"}]}`, true},
+		{`{ $.items[5].name = "b" }`, `{"items":[{"name":"a"}]}`, false},
+		{`{ $.a.0 = "p" }`, `{"a":{"0":"p"}}`, true}, // a property named 0, not an index
+		{`{ $.a = "x*y*z" }`, `{"a":"x--y--z"}`, true},
+		{`{ $.a = "x*y*z" }`, `{"a":"x--z--y"}`, false},
+		{cisTrailChanges, `not json`, false},
+	} {
+		if got := MatchJSON(mustParse(t, tc.pattern), []byte(tc.event)); got != tc.want {
+			t.Errorf("%s on %s = %v, want %v", tc.pattern, tc.event, got, tc.want)
+		}
+	}
+}
+
+func TestParseErrorsNameThePosition(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		pos     int
+		msg     string
+	}{
+		{`$.a = 1`, 0, "starts with {"},
+		{`{ $.a = }`, 8, "expected a value"},
+		{`{ $.a = "x" `, 12, "closing }"},
+		{`{ $.a = "x }`, 8, "unterminated"},
+		{`{ ($.a = 1 }`, 11, "expected )"},
+		{`{ $.a ~ 1 }`, 6, "expected =, !="},
+		{`{ $.a > abc }`, 11, "compares numbers"},
+		{`{ $.a = 1 } x`, 12, "after the closing"},
+		{`{ a = 1 }`, 2, "selector"},
+		{"{" + strings.Repeat("(", 100) + "$.a=1" + strings.Repeat(")", 100) + "}", 66, "nested deeper"},
+	} {
+		_, err := Parse(tc.pattern)
+		var se *SyntaxError
+		if !errors.As(err, &se) || se.Pos != tc.pos || !strings.Contains(se.Msg, tc.msg) {
+			t.Errorf("Parse(%q) = %v, want a syntax error at %d containing %q", tc.pattern, err, tc.pos, tc.msg)
+		}
+	}
+}
+
+func TestCoversByMeaning(t *testing.T) {
+	for _, tc := range []struct {
+		name, stored, required string
+		want                   Coverage
+	}{
+		{"as published", cisTrailChanges, cisTrailChanges, Coverage{}},
+		{"reordered, requoted, respaced over lines", "{\n  $.eventName=\"StopLogging\" ||\n  $.eventName=\"StartLogging\"||($.eventName = \"DeleteTrail\")\n||$.eventName=UpdateTrail || $.eventName =   CreateTrail}", cisTrailChanges, Coverage{}},
+		{"an extra branch is broader, not worse", strings.TrimSuffix(cisTrailChanges, "}") + `|| ($.eventName = PutEventSelectors) }`, cisTrailChanges, Coverage{}},
+		{"a missing event name", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`, cisTrailChanges,
+			Coverage{Misses: []string{`$.eventName = "StopLogging"`}}},
+		{"an exclusion narrows it", "{ (" + strings.Trim(cisTrailChanges, "{} ") + `) && $.userIdentity.type != "AssumedRole" }`, cisTrailChanges,
+			Coverage{Narrowed: []string{`$.userIdentity.type != "AssumedRole"`}}},
+		{"an exclusion on one branch (&& binds tighter than ||)", strings.TrimSuffix(cisTrailChanges, "}") + `&& $.userIdentity.type != "AssumedRole" }`, cisTrailChanges,
+			Coverage{Narrowed: []string{`$.userIdentity.type != "AssumedRole"`}}},
+		{"a wildcard dropped", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied") }`, cisUnauthorized,
+			Coverage{Misses: []string{`$.errorCode = "AccessDenied*"`}}},
+		{"root clauses in another order", `{ $.eventType != "AwsServiceEvent" && $.userIdentity.invokedBy NOT EXISTS && $.userIdentity.type = Root }`, cisRoot, Coverage{}},
+		{"root without the service-event exclusion is broader", `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }`, cisRoot, Coverage{}},
+		{"root as any user misses root", `{ $.userIdentity.type = "IAMUser" }`, cisRoot,
+			Coverage{Misses: []string{`$.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent"`}}},
+		{"distributed and", `{ ($.eventSource = "kms.amazonaws.com" && $.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion" && $.eventSource = "kms.amazonaws.com") }`, cisKMS, Coverage{}},
+		{"v1.4 security groups against v5.0", cisSG14, cisSG50, Coverage{Misses: []string{`$.eventName = "ModifySecurityGroupRules"`}}},
+		{"v5.0 security groups against v1.4", cisSG50, cisSG14, Coverage{}},
+		{"MFA as a negated equality", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed != Yes }`, cisNoMFA, Coverage{}},
+		{"MFA only when No", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed = "No" }`, cisNoMFA,
+			Coverage{Misses: []string{`$.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed != "Yes"`}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Covers(mustParse(t, tc.stored), mustParse(t, tc.required))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmpEmpty, cmpopts.IgnoreFields(Coverage{}, "Direct")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if got.OK() != (len(tc.want.Misses) == 0 && len(tc.want.Narrowed) == 0) {
+				t.Errorf("OK() = %v", got.OK())
+			}
+		})
+	}
+}
+
+var cmpEmpty = cmp.Transformer("nilEmpty", func(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+})
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{cisTrailChanges, cisRoot, cisUnauthorized, cisKMS, cisNoMFA, `{ $.a[0].b >= -1.5e3 }`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if err != nil {
+			return
+		}
+		_ = MatchJSON(n, []byte(`{"eventName":"StopLogging","a":[{"b":1}]}`))
+		if _, err := Covers(n, n); err != nil && !strings.Contains(err.Error(), "cases") {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestHostilePatternsAreBounded(t *testing.T) {
+	long := "{ $.a = \"" + strings.Repeat("x", 1100) + "\" }"
+	if _, err := Parse(long); err == nil || !strings.Contains(err.Error(), "1024") {
+		t.Errorf("a pattern over 1024 characters: %v", err)
+	}
+	// (a||b) && (c||d) && ... within 1024 characters expands to more cases than Covers takes: an error, not a hang.
+	var b strings.Builder
+	b.WriteString("{ ")
+	for i := 0; i < 20; i++ {
+		if i > 0 {
+			b.WriteString(" && ")
+		}
+		b.WriteString("($.a=1||$.b=2)")
+	}
+	b.WriteString(" }")
+	n := mustParse(t, b.String())
+	if _, err := Covers(n, n); err == nil || !strings.Contains(err.Error(), "cases") {
+		t.Errorf("2^20 cases: %v", err)
+	}
+}

@@ -198,15 +198,8 @@ func TestDeployKubernetesRunsAsWritten(t *testing.T) {
 	if code, _, errs := runAt(t, at, "scan", "--org", "--format", "json", "-o", single); code != ExitFailed {
 		t.Fatalf("single scan: exit %d %s", code, errs)
 	}
-	statuses := func(path string) map[string]string {
-		m := map[string]string{}
-		for _, f := range readReport(t, path).Findings {
-			m[f.ID] = string(f.Status)
-		}
-		return m
-	}
 	merged := filepath.Join(dir, "organization.json")
-	if diff := cmp.Diff(statuses(single), statuses(merged)); diff != "" {
+	if diff := cmp.Diff(findingStatuses(t, single), findingStatuses(t, merged)); diff != "" {
 		t.Errorf("the deployed run differs from one scan (-single +merged):\n%s", diff)
 	}
 	if r := readReport(t, merged); !r.Complete {

@@ -62,17 +62,7 @@ func TestShardsMeetInTheStore(t *testing.T) {
 	if code, _, errs := runAt(t, at, "scan", "--org", "--format", "json", "-o", single); code != ExitFailed {
 		t.Fatalf("single scan: exit %d %s", code, errs)
 	}
-	statuses := func(path string) map[string]string {
-		m := map[string]string{}
-		for _, f := range readReport(t, path).Findings {
-			if _, dup := m[f.ID]; dup {
-				t.Errorf("%s: finding %s twice", path, f.ID)
-			}
-			m[f.ID] = string(f.Status)
-		}
-		return m
-	}
-	if diff := cmp.Diff(statuses(single), statuses(merged)); diff != "" {
+	if diff := cmp.Diff(findingStatuses(t, single), findingStatuses(t, merged)); diff != "" {
 		t.Errorf("merged run differs from one scan (-single +merged):\n%s", diff)
 	}
 	if r := readReport(t, merged); !r.Complete {
@@ -148,24 +138,27 @@ func TestShardProcessesMeetInTheStore(t *testing.T) {
 	if code, _, errs := runAt(t, at, "scan", "--org", "--format", "json", "-o", single); code != ExitFailed {
 		t.Fatalf("single scan: exit %d %s", code, errs)
 	}
-	statuses := func(path string) map[string]string {
-		m := map[string]string{}
-		for _, f := range readReport(t, path).Findings {
-			if _, dup := m[f.ID]; dup {
-				t.Errorf("%s: finding %s twice", path, f.ID)
-			}
-			m[f.ID] = string(f.Status)
-		}
-		return m
-	}
-	want := statuses(single)
+	want := findingStatuses(t, single)
 	if len(want) < 16 {
 		t.Fatalf("the single scan has %d findings: the scenario should give at least one per account", len(want))
 	}
-	if diff := cmp.Diff(want, statuses(merged)); diff != "" {
+	if diff := cmp.Diff(want, findingStatuses(t, merged)); diff != "" {
 		t.Errorf("four shard processes differ from one scan (-single +merged):\n%s", diff)
 	}
 	if r := readReport(t, merged); !r.Complete {
 		t.Errorf("the merged run is incomplete: %q", r.Incomplete)
 	}
+}
+
+// findingStatuses reads a JSON report as finding id -> status, failing the test on a finding reported twice.
+func findingStatuses(t *testing.T, path string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, f := range readReport(t, path).Findings {
+		if _, dup := m[f.ID]; dup {
+			t.Errorf("%s: finding %s twice", path, f.ID)
+		}
+		m[f.ID] = string(f.Status)
+	}
+	return m
 }

@@ -131,14 +131,7 @@ spec:
       ttlSecondsAfterFinished: 86400
       template:
         spec:
-          serviceAccountName: {{q .Name}}
-          restartPolicy: Never
-          securityContext:
-            runAsNonRoot: true
-            runAsUser: 65532
-            runAsGroup: 65532
-            seccompProfile:
-              type: RuntimeDefault
+{{template "pod" .}}
           containers:
             - name: scan
               image: {{q .Image}}
@@ -148,11 +141,7 @@ spec:
                   valueFrom:
                     fieldRef:
                       fieldPath: metadata.labels['batch.kubernetes.io/job-name']
-                - name: TRAILWATCH_STORE
-                  valueFrom:
-                    secretKeyRef:
-                      name: {{q .StoreSecret}}
-                      key: url
+{{template "store" .}}
                 - name: AWS_REGION
                   value: {{q .Region}}
               resources:
@@ -161,17 +150,7 @@ spec:
                   memory: {{q .MemoryRequest}}
                 limits:
                   memory: {{q .MemoryLimit}}
-              securityContext:
-                allowPrivilegeEscalation: false
-                readOnlyRootFilesystem: true
-                capabilities:
-                  drop: ["ALL"]
-              volumeMounts:
-                - name: tmp
-                  mountPath: /tmp
-          volumes:
-            - name: tmp
-              emptyDir: {}
+{{template "hardening"}}
 ---
 apiVersion: batch/v1
 kind: CronJob
@@ -188,31 +167,34 @@ spec:
       ttlSecondsAfterFinished: 86400
       template:
         spec:
-          serviceAccountName: {{q .Name}}
-          restartPolicy: Never
-          securityContext:
-            runAsNonRoot: true
-            runAsUser: 65532
-            runAsGroup: 65532
-            seccompProfile:
-              type: RuntimeDefault
+{{template "pod" .}}
           containers:
             - name: merge
               image: {{q .Image}}
               args: ["merge", "--run", "latest", "--store", "$(TRAILWATCH_STORE)", "--format", "json", "-o", "/tmp/organization.json"]
               env:
-                - name: TRAILWATCH_STORE
-                  valueFrom:
-                    secretKeyRef:
-                      name: {{q .StoreSecret}}
-                      key: url
+{{template "store" .}}
               resources:
                 requests:
                   cpu: "100m"
                   memory: {{q .MemoryRequest}}
                 limits:
                   memory: {{q .MemoryLimit}}
-              securityContext:
+{{template "hardening"}}
+{{- define "pod"}}          serviceAccountName: {{q .Name}}
+          restartPolicy: Never
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 65532
+            runAsGroup: 65532
+            seccompProfile:
+              type: RuntimeDefault{{end}}
+{{- define "store"}}                - name: TRAILWATCH_STORE
+                  valueFrom:
+                    secretKeyRef:
+                      name: {{q .StoreSecret}}
+                      key: url{{end}}
+{{- define "hardening"}}              securityContext:
                 allowPrivilegeEscalation: false
                 readOnlyRootFilesystem: true
                 capabilities:
@@ -222,5 +204,5 @@ spec:
                   mountPath: /tmp
           volumes:
             - name: tmp
-              emptyDir: {}
+              emptyDir: {}{{end}}
 `))

@@ -9,7 +9,7 @@ import (
 )
 
 func newDeployCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "deploy", Short: "Write what runs the sharded organization scan on an engine you run (Kubernetes)"}
+	cmd := &cobra.Command{Use: "deploy", Short: "Write what runs the sharded organization scan on an engine you run (Kubernetes, AWS Batch)"}
 	k := deploy.Kubernetes{}
 	var out string
 	kube := &cobra.Command{
@@ -44,6 +44,46 @@ The store URL comes from the Secret --store-secret (key "url"). Apply with kubec
 	f.StringVar(&k.Region, "region", "us-east-1", "AWS_REGION for the Organizations and STS calls")
 	f.StringVar(&k.AssumeRole, "role-name", "OrganizationAccountAccessRole", "the role the scan assumes in each member account")
 	f.StringVarP(&out, "output", "o", "", "write the manifests to this file (default: standard output)")
-	cmd.AddCommand(kube)
+	cmd.AddCommand(kube, newDeployBatchCmd(e))
+	return cmd
+}
+
+func newDeployBatchCmd(e *env) *cobra.Command {
+	b := deploy.Batch{}
+	var out string
+	cmd := &cobra.Command{
+		Use:   "batch --image REF --job-queue ARN --job-role-arn ARN --execution-role-arn ARN --store-secret ARN [flags]",
+		Short: "An AWS CloudFormation template: Fargate job definitions for the scan (an array job of shards) and the merge, and their schedules",
+		Long: `Write a CloudFormation template for a nightly sharded organization scan on AWS Batch (Fargate) that meets in the
+history store: a job definition whose array job runs --shards children (scan --org --run auto --shard auto/N: the
+run is named after the array job, each child takes AWS_BATCH_JOB_ARRAY_INDEX), a job definition for the merge
+(merge --run latest), and EventBridge Scheduler schedules that submit them to your job queue. The store URL comes
+from the Secrets Manager secret --store-secret, read by the execution role. Deploy with aws cloudformation deploy.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := b.Validate(); err != nil {
+				return usageError("%v", err)
+			}
+			if out == "" || out == "-" {
+				return deploy.WriteBatch(e.stdout, b)
+			}
+			return writeFileAtomic(out, func(w io.Writer) error { return deploy.WriteBatch(w, b) })
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&b.Image, "image", "", "the trailwatch image in ECR (make image, then push), for example 111111111111.dkr.ecr.us-east-1.amazonaws.com/trailwatch:v1.2.3")
+	f.StringVar(&b.Name, "name", "trailwatch", "the prefix of the job definitions' and schedules' names")
+	f.IntVar(&b.Shards, "shards", 4, "children of the scan's array job (2 to 10000)")
+	f.IntVar(&b.Retries, "retries", 2, "retries of a failed child (the job definition's retry strategy)")
+	f.StringVar(&b.Schedule, "schedule", "cron(0 2 * * ? *)", "the scan's EventBridge Scheduler expression (UTC)")
+	f.StringVar(&b.MergeSchedule, "merge-schedule", "cron(0 4 * * ? *)", "the merge's EventBridge Scheduler expression (UTC), after the slowest child is done")
+	f.StringVar(&b.JobQueueARN, "job-queue", "", "the ARN of an existing Fargate job queue")
+	f.StringVar(&b.JobRoleARN, "job-role-arn", "", "the role the scan runs as: read-only Organizations and sts:AssumeRole into each member's --role-name")
+	f.StringVar(&b.ExecRoleARN, "execution-role-arn", "", "the Fargate execution role: pulls the image and reads --store-secret")
+	f.StringVar(&b.StoreSecret, "store-secret", "", "the ARN of the Secrets Manager secret holding the PostgreSQL store URL")
+	f.StringVar(&b.Region, "region", "us-east-1", "AWS_REGION for the Organizations and STS calls")
+	f.StringVar(&b.AssumeRole, "role-name", "OrganizationAccountAccessRole", "the role the scan assumes in each member account")
+	f.BoolVar(&b.PublicIP, "assign-public-ip", false, "give the Fargate tasks a public IP (a public subnet without a NAT gateway)")
+	f.StringVarP(&out, "output", "o", "", "write the template to this file (default: standard output)")
 	return cmd
 }

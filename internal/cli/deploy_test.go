@@ -146,8 +146,8 @@ func TestDeployKubernetesRunsAsWritten(t *testing.T) {
 			t.Errorf("%s: memory request and limit wanted", cj.Name)
 		}
 		for _, a := range c.Args {
-			if strings.Contains(a, "postgres://") {
-				t.Errorf("%s: a store URL in the args (it belongs in the Secret): %q", cj.Name, a)
+			if strings.Contains(a, "postgres://") || strings.Contains(a, "$(TRAILWATCH_STORE)") {
+				t.Errorf("%s: the store URL in the args, where a process listing shows it (use --store env:NAME): %q", cj.Name, a)
 			}
 		}
 	}
@@ -181,7 +181,12 @@ func TestDeployKubernetesRunsAsWritten(t *testing.T) {
 		return args
 	}
 	sc := scan.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
-	args := expand(fixTmp(append([]string(nil), sc.Args...)), podEnv(sc, values))
+	// The container's environment, as the kubelet sets it (the store URL from the Secret included).
+	scanEnv := podEnv(sc, values)
+	for k, v := range scanEnv {
+		t.Setenv(k, v)
+	}
+	args := expand(fixTmp(append([]string(nil), sc.Args...)), scanEnv)
 	for k := 0; k < 3; k++ {
 		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(k))
 		if code, _, errs := runAt(t, at, args...); code != ExitOK && code != ExitFailed || !strings.Contains(errs, "of run trailwatch-29412345") {
@@ -189,7 +194,11 @@ func TestDeployKubernetesRunsAsWritten(t *testing.T) {
 		}
 	}
 	mc := merge.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
-	margs := expand(fixTmp(append([]string(nil), mc.Args...)), podEnv(mc, values))
+	mergeEnv := podEnv(mc, values)
+	for k, v := range mergeEnv {
+		t.Setenv(k, v)
+	}
+	margs := expand(fixTmp(append([]string(nil), mc.Args...)), mergeEnv)
 	code, _, errs := runAt(t, at, margs...)
 	if code != ExitFailed || !strings.Contains(errs, "recorded as scan") {
 		t.Fatalf("merge (%q): exit %d\n%s", margs, code, errs)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,15 +21,22 @@ type storeOptions struct {
 }
 
 func (o *storeOptions) bind(cmd *cobra.Command, record bool) {
-	usage := "history store: a SQLite file or postgres://... (default " + store.DefaultPath() + ")"
+	usage := "history store: a SQLite file, postgres://..., or env:NAME to read it from an environment variable (default " + store.DefaultPath() + ")"
 	if record {
-		usage = "record the scan in the history store: a SQLite file, postgres://..., or \"default\" for " + store.DefaultPath()
+		usage = "record the scan in the history store: a SQLite file, postgres://..., env:NAME to read it from an environment variable, or \"default\" for " + store.DefaultPath()
 	}
 	cmd.Flags().StringVar(&o.dsn, "store", "", usage)
 }
 
 func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
 	dsn := o.dsn
+	if name, ok := strings.CutPrefix(dsn, "env:"); ok {
+		// --store env:NAME: the URL (with its password) comes from the environment, as a Kubernetes Secret or an
+		// AWS Batch secret provides it, and never stands in the command line or a process listing.
+		if dsn = os.Getenv(name); dsn == "" {
+			return nil, usageError("--store env:%s: the environment variable %s is not set or empty", name, name)
+		}
+	}
 	if dsn == "" || dsn == "default" {
 		dsn = store.DefaultPath()
 	}

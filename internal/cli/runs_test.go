@@ -162,3 +162,34 @@ func findingStatuses(t *testing.T, path string) map[string]string {
 	}
 	return m
 }
+
+// TestBatchRunAutoAndStoreFromEnv: AWS Batch array children name their run from the parent's job id
+// (AWS_BATCH_JOB_ID=PARENT:INDEX) and read the store URL from the environment (--store env:NAME), so neither the
+// run id nor the password needs to be in the job definition's command.
+func TestBatchRunAutoAndStoreFromEnv(t *testing.T) {
+	srv := simWith(t, 6)
+	at := srv.Now()
+	dir := t.TempDir()
+	t.Setenv("TW_TEST_STORE", filepath.Join(dir, "history.db"))
+	parent := "5b6ae5d4-0b57-4a37-9d4b-" + strconv.FormatInt(time.Now().UnixNano()%1e12, 10)
+	for k := 0; k < 2; k++ {
+		t.Setenv("AWS_BATCH_JOB_ID", fmt.Sprintf("%s:%d", parent, k))
+		t.Setenv("AWS_BATCH_JOB_ARRAY_INDEX", strconv.Itoa(k))
+		code, _, errs := runAt(t, at, "scan", "--org", "--run", "auto", "--store", "env:TW_TEST_STORE", "--shard", "auto/2", "--format", "json", "-o", filepath.Join(dir, "s.json"))
+		if code != ExitOK && code != ExitFailed || !strings.Contains(errs, fmt.Sprintf("saved shard %d/2 of run %s\n", k+1, parent)) {
+			t.Fatalf("shard %d: exit %d\n%s", k, code, errs)
+		}
+	}
+	if code, _, errs := runAt(t, at, "merge", "--run", parent, "--store", "env:TW_TEST_STORE", "--format", "json", "-o", filepath.Join(dir, "m.json")); code != ExitFailed || !readReport(t, filepath.Join(dir, "m.json")).Complete {
+		t.Fatalf("merge: exit %d\n%s", code, errs)
+	}
+
+	t.Setenv("AWS_BATCH_JOB_ID", "5b6ae5d4") // a job that is not an array child
+	if code, _, errs := runAt(t, at, "scan", "--org", "--run", "auto", "--store", "env:TW_TEST_STORE", "--shard", "auto/2"); code != ExitUsage || !strings.Contains(errs, "PARENT:INDEX") {
+		t.Errorf("--run auto outside an array job: exit %d %s", code, errs)
+	}
+	t.Setenv("TW_TEST_SECRET_STORE", "")
+	if code, _, errs := runAt(t, at, "history", "--store", "env:TW_TEST_SECRET_STORE"); code != ExitUsage || !strings.Contains(errs, "TW_TEST_SECRET_STORE is not set or empty") {
+		t.Errorf("--store env: with the variable empty: exit %d %s", code, errs)
+	}
+}

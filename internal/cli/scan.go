@@ -79,7 +79,7 @@ configuration error; 130 interrupted (nothing written over --output unless --par
 	o.bind(cmd)
 	o.store.bind(cmd, true)
 	cmd.Flags().BoolVar(&o.securityHub, "security-hub", false, "import the findings into AWS Security Hub (BatchImportFindings, from each finding's account and region)")
-	cmd.Flags().StringVar(&o.runID, "run", "", "a sharded run's id (--org --store): the shards share the run's account list, listed once, and save their reports under it; trailwatch merge --store --run joins them")
+	cmd.Flags().StringVar(&o.runID, "run", "", "a sharded run's id (--org --store), or auto for the AWS Batch array job's id: the shards share the run's account list, listed once, and save their reports under it; trailwatch merge --store --run joins them")
 	cmd.Flags().BoolVar(&o.partial, "partial", false, `when interrupted (Ctrl-C, SIGTERM), still write the report of the accounts finished, marked "complete": false`)
 	o.out.bind(cmd)
 	o.settings.bind(cmd)
@@ -115,6 +115,13 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	}
 	// The history store is opened (and migrated) before the first AWS call, so a bad --store costs no scan; it is
 	// written after the report, so a busy or broken store never costs the report either.
+	if o.runID == "auto" {
+		id, err := autoRunID()
+		if err != nil {
+			return err
+		}
+		o.runID = id
+	}
 	if o.runID != "" && (!o.org || o.store.dsn == "") {
 		return usageError("--run %s: a run's shards meet in the history store: add --org and --store", o.runID)
 	}
@@ -359,6 +366,19 @@ func (r *scanResult) identity(o *scanOptions, id string) string {
 // shardIndexVars are where batch engines put a worker's 0-based index: Kubernetes Indexed Jobs and AWS Batch array
 // jobs (index k is shard k+1).
 var shardIndexVars = []string{"JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"}
+
+// autoRunID names the run after the AWS Batch array job the shard belongs to: a child's AWS_BATCH_JOB_ID is the
+// parent's id, a colon and the child's index ("Array jobs", AWS Batch User Guide:
+// https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html), so every shard of one submission gets the same
+// run and the next night's submission a new one.
+func autoRunID() (string, error) {
+	id := os.Getenv("AWS_BATCH_JOB_ID")
+	parent, _, isChild := strings.Cut(id, ":")
+	if !isChild || parent == "" {
+		return "", usageError("--run auto: AWS_BATCH_JOB_ID is %q, not an AWS Batch array child's id (PARENT:INDEX); give the run's id", id)
+	}
+	return parent, nil
+}
 
 // parseShard reads "i/n" with 1 <= i <= n, or "auto/n" with i from the engine's index variable.
 func parseShard(s string) (int, int, error) {

@@ -135,7 +135,7 @@ spec:
           containers:
             - name: scan
               image: {{q .Image}}
-              args: ["scan", "--org", "--role-name", {{q .AssumeRole}}, "--run", "$(TRAILWATCH_RUN)", "--shard", "auto/{{.Shards}}", "--store", "$(TRAILWATCH_STORE)", "--format", "json", "-o", "/tmp/shard.json"]
+              args: ["scan", "--org", "--role-name", {{q .AssumeRole}}, "--run", "$(TRAILWATCH_RUN)", "--shard", "auto/{{.Shards}}", "--store", "env:TRAILWATCH_STORE", "--format", "json", "-o", "/tmp/shard.json"]
               env:
                 - name: TRAILWATCH_RUN
                   valueFrom:
@@ -171,7 +171,7 @@ spec:
           containers:
             - name: merge
               image: {{q .Image}}
-              args: ["merge", "--run", "latest", "--store", "$(TRAILWATCH_STORE)", "--format", "json", "-o", "/tmp/organization.json"]
+              args: ["merge", "--run", "latest", "--store", "env:TRAILWATCH_STORE", "--format", "json", "-o", "/tmp/organization.json"]
               env:
 {{template "store" .}}
               resources:

@@ -19,12 +19,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/org"
 )
 
 // TestMain lets the test binary double as the simulator process of the organization benchmark: with
@@ -317,4 +319,71 @@ func BenchmarkOrgScanThrottled(b *testing.B) {
 		b.ReportMetric(throttled.Seconds()/clean.Seconds(), "throttled/clean")
 		b.ReportMetric(float64(errs), "ERROR-findings-throttled")
 	}
+}
+
+// BenchmarkOrgScanShards: the 10,000-account organization as a sharded run does it. The accounts are listed once
+// (org accounts --run), then 4 shards are scanned one after another, each with the machine to itself as on its own
+// pod or Batch child, each given the run's list; then the merge: the shards' inventories through JSON (as they
+// travel through the store) joined and judged once. Reported: the listing, the slowest shard, the merge, and the
+// wall time of the run on 4 workers (listing + slowest shard + merge).
+func BenchmarkOrgScanShards(b *testing.B) {
+	const latency = 30 * time.Millisecond
+	const n, shards = 10000, 4
+	sc := awssim.Generate(awssim.GenOptions{Accounts: n, Latency: latency, RateLimits: true, Seed: 1})
+	sim := startSimProcess(b, sc)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sim.url), HTTPClient: awsconfig.HTTPClient(),
+		Retryer:     awsconfig.Retryer(8),
+		Credentials: credentials.NewStaticCredentialsProvider(awssim.AccessKeyFor(mgmtID), "sim-secret-"+mgmtID, "")}
+	cat, _ := controls.Load()
+	settings := controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	var listing, slowest, merging time.Duration
+	var findings int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		found, _, err := org.Discover(context.Background(), organizations.NewFromConfig(cfg))
+		if err != nil {
+			b.Fatal(err)
+		}
+		listing = time.Since(start)
+		slowest = 0
+		var blobs [][]byte
+		for k := 1; k <= shards; k++ {
+			start := time.Now()
+			inv, _, err := Org(context.Background(), cat, cfg, OrgOptions{Recorder: apicalls.NewRecorder(nil), Pacing: true,
+				Members: found.Members, Filter: org.Filter{ShardIndex: k, ShardCount: shards}, Options: Options{Settings: settings}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			slowest = max(slowest, time.Since(start))
+			blob, err := json.Marshal(inv)
+			if err != nil {
+				b.Fatal(err)
+			}
+			blobs = append(blobs, blob)
+		}
+		start = time.Now()
+		var invs []*model.Inventory
+		for _, blob := range blobs {
+			var inv model.Inventory
+			if err := json.Unmarshal(blob, &inv); err != nil {
+				b.Fatal(err)
+			}
+			invs = append(invs, &inv)
+		}
+		merged := Merge(invs)
+		findings = len(Judge(cat, merged, settings))
+		merging = time.Since(start)
+		if len(merged.Accounts) != n {
+			b.Fatalf("merged %d accounts of %d", len(merged.Accounts), n)
+		}
+	}
+	b.StopTimer()
+	run := listing + slowest + merging
+	b.ReportMetric(listing.Seconds(), "s-listing")
+	b.ReportMetric(slowest.Seconds(), "s-slowest-shard")
+	b.ReportMetric(merging.Seconds(), "s-merge")
+	b.ReportMetric(run.Seconds(), "s/run-on-4-workers")
+	b.Logf("%d accounts, %d shards: listing %.2fs, slowest shard %.2fs, merge (JSON in, join, judge; %d findings) %.2fs: %.2fs on %d workers",
+		n, shards, listing.Seconds(), slowest.Seconds(), findings, merging.Seconds(), run.Seconds(), shards)
 }

@@ -38,6 +38,7 @@ func TestShardsMeetInTheStore(t *testing.T) {
 		t.Fatalf("org accounts: %d %s %s", code, out, errs)
 	}
 	listings := srv.CallsTo("organizations:ListAccounts")
+	ouWalk := srv.CallsTo("organizations:ListAccountsForParent") + srv.CallsTo("organizations:ListRoots")
 	for k := 0; k < 4; k++ {
 		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(k))
 		code, _, errs := runAt(t, at, "scan", "--org", "--run", run, "--store", store, "--shard", "auto/4", "--format", "json", "-o", filepath.Join(dir, fmt.Sprintf("s%d.json", k)))
@@ -47,6 +48,9 @@ func TestShardsMeetInTheStore(t *testing.T) {
 	}
 	if n := srv.CallsTo("organizations:ListAccounts"); n != listings {
 		t.Errorf("the shards listed the organization's accounts again (%d calls after %d): they must use the run's list", n, listings)
+	}
+	if n := srv.CallsTo("organizations:ListAccountsForParent") + srv.CallsTo("organizations:ListRoots"); n != ouWalk {
+		t.Errorf("the shards walked the OU tree again (%d calls after %d): the run's list carries each account's OU", n, ouWalk)
 	}
 	// Shard 2 is retried (its pod was killed and rescheduled): it replaces its save, nothing is duplicated.
 	t.Setenv("JOB_COMPLETION_INDEX", "1")
@@ -67,6 +71,18 @@ func TestShardsMeetInTheStore(t *testing.T) {
 	}
 	if r := readReport(t, merged); !r.Complete {
 		t.Errorf("the merged run is incomplete: %q", r.Incomplete)
+	}
+	ouOf := func(path string) map[string]string {
+		m := map[string]string{}
+		for _, f := range readReport(t, path).Findings {
+			if f.AccountID != "" {
+				m[f.AccountID] = f.AccountOU
+			}
+		}
+		return m
+	}
+	if diff := cmp.Diff(ouOf(single), ouOf(merged)); diff != "" {
+		t.Errorf("accounts' OUs differ between one scan and the merged run (-single +merged):\n%s", diff)
 	}
 
 	// A run whose third shard never ran.

@@ -74,12 +74,22 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	var ous map[string]org.OUPath
 	var ouErr error
 	ousDone := make(chan struct{})
-	go func() {
-		defer close(ousDone)
-		if ous, ouErr = org.OUs(ctx, orgAPI); ouErr != nil {
-			o.Collect.Logger.Warn("organizational units not read; findings carry no OU", "error", ouErr.Error())
+	if o.Members != nil {
+		// A run's saved list was placed in the OU tree when it was listed (org.Discover): a shard does not walk the
+		// tree again (at 10,000 accounts that is 500 sequential ListAccountsForParent pages, 15 s per shard).
+		ous = make(map[string]org.OUPath, len(o.Members))
+		for _, m := range o.Members {
+			ous[m.ID] = org.OUPath{Path: m.OU, IDs: m.OUIDs}
 		}
-	}()
+		close(ousDone)
+	} else {
+		go func() {
+			defer close(ousDone)
+			if ous, ouErr = org.OUs(ctx, orgAPI); ouErr != nil {
+				o.Collect.Logger.Warn("organizational units not read; findings carry no OU", "error", ouErr.Error())
+			}
+		}()
+	}
 	if len(o.Filter.OUs) > 0 {
 		<-ousDone
 		if ouErr != nil {

@@ -328,7 +328,11 @@ func BenchmarkOrgScanThrottled(b *testing.B) {
 // wall time of the run on 4 workers (listing + slowest shard + merge).
 func BenchmarkOrgScanShards(b *testing.B) {
 	const latency = 30 * time.Millisecond
-	const n, shards = 10000, 4
+	const shards = 4
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("TRAILWATCH_BENCH_ACCOUNTS")); err == nil && v > 0 {
+		n = v // a smaller organization, to explore
+	}
 	sc := awssim.Generate(awssim.GenOptions{Accounts: n, Latency: latency, RateLimits: true, Seed: 1})
 	sim := startSimProcess(b, sc)
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sim.url), HTTPClient: awsconfig.HTTPClient(),
@@ -350,12 +354,15 @@ func BenchmarkOrgScanShards(b *testing.B) {
 		var blobs [][]byte
 		for k := 1; k <= shards; k++ {
 			start := time.Now()
-			inv, _, err := Org(context.Background(), cat, cfg, OrgOptions{Recorder: apicalls.NewRecorder(nil), Pacing: true,
+			rec := apicalls.NewRecorder(nil)
+			inv, _, err := Org(context.Background(), cat, cfg, OrgOptions{Recorder: rec, Pacing: true,
 				Members: found.Members, Filter: org.Filter{ShardIndex: k, ShardCount: shards}, Options: Options{Settings: settings}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			slowest = max(slowest, time.Since(start))
+			took := time.Since(start)
+			slowest = max(slowest, took)
+			b.Logf("shard %d/%d: %d accounts in %.2fs, %d calls: %v", k, shards, len(inv.Accounts), took.Seconds(), rec.Total(), rec.Counts())
 			blob, err := json.Marshal(inv)
 			if err != nil {
 				b.Fatal(err)

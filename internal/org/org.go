@@ -71,11 +71,19 @@ func Discover(ctx context.Context, api API) (o *Organization, ouErr error, err e
 	if o, err = Describe(ctx, api); err != nil {
 		return nil, nil, err
 	}
-	if err := ListAccounts(ctx, api, func(m Member) { o.Members = append(o.Members, m) }); err != nil {
+	// The OU walk and the account listing are both chains of sequential pages: they run side by side.
+	var ous map[string]OUPath
+	walked := make(chan struct{})
+	go func() {
+		defer close(walked)
+		ous, ouErr = OUs(ctx, api)
+	}()
+	err = ListAccounts(ctx, api, func(m Member) { o.Members = append(o.Members, m) })
+	<-walked
+	if err != nil {
 		return nil, nil, err
 	}
 	sort.Slice(o.Members, func(i, j int) bool { return o.Members[i].ID < o.Members[j].ID })
-	ous, ouErr := OUs(ctx, api)
 	for i := range o.Members {
 		o.Members[i].Place(ous)
 	}

@@ -22,13 +22,7 @@ to --retries times), and a CronJob that merges the latest run (merge --run lates
 The store URL comes from the Secret --store-secret (key "url"). Apply with kubectl apply -f.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := k.Validate(); err != nil {
-				return usageError("%v", err)
-			}
-			if out == "" || out == "-" {
-				return deploy.WriteKubernetes(e.stdout, k)
-			}
-			return writeFileAtomic(out, func(w io.Writer) error { return deploy.WriteKubernetes(w, k) })
+			return emit(e, out, k.Validate, func(w io.Writer) error { return deploy.WriteKubernetes(w, k) })
 		},
 	}
 	f := kube.Flags()
@@ -61,13 +55,7 @@ run is named after the array job, each child takes AWS_BATCH_JOB_ARRAY_INDEX), a
 from the Secrets Manager secret --store-secret, read by the execution role. Deploy with aws cloudformation deploy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := b.Validate(); err != nil {
-				return usageError("%v", err)
-			}
-			if out == "" || out == "-" {
-				return deploy.WriteBatch(e.stdout, b)
-			}
-			return writeFileAtomic(out, func(w io.Writer) error { return deploy.WriteBatch(w, b) })
+			return emit(e, out, b.Validate, func(w io.Writer) error { return deploy.WriteBatch(w, b) })
 		},
 	}
 	f := cmd.Flags()
@@ -86,4 +74,15 @@ from the Secrets Manager secret --store-secret, read by the execution role. Depl
 	f.BoolVar(&b.PublicIP, "assign-public-ip", false, "give the Fargate tasks a public IP (a public subnet without a NAT gateway)")
 	f.StringVarP(&out, "output", "o", "", "write the template to this file (default: standard output)")
 	return cmd
+}
+
+// emit validates, then writes to standard output or atomically to the file out: nothing is written for bad input.
+func emit(e *env, out string, validate func() error, write func(io.Writer) error) error {
+	if err := validate(); err != nil {
+		return usageError("%v", err)
+	}
+	if out == "" || out == "-" {
+		return write(e.stdout)
+	}
+	return writeFileAtomic(out, write)
 }

@@ -40,11 +40,7 @@ func fixEnv(t *testing.T) *awssim.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := srv.Accounts()[0]
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretAccessKey,
-		"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
-		t.Setenv(k, v)
-	}
+	pointAt(t, srv.URL, srv.Accounts()[0])
 	return srv
 }
 

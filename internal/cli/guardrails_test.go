@@ -29,10 +29,7 @@ func startOrg(t *testing.T, sc *awssim.Scenario, caller string) *awssim.Server {
 	}
 	for _, a := range srv.Accounts() {
 		if a.AccountID == caller {
-			for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretAccessKey,
-				"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
-				t.Setenv(k, v)
-			}
+			pointAt(t, srv.URL, a)
 		}
 	}
 	return srv

@@ -30,12 +30,19 @@ func simWith(t *testing.T, accounts int, faults ...awssim.Fault) *awssim.Server 
 		t.Fatal(err)
 	}
 	mgmt := srv.Accounts()[0]
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": mgmt.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY": mgmt.SecretAccessKey, "AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "",
+	pointAt(t, srv.URL, mgmt)
+	return srv
+}
+
+// pointAt points the SDK's standard chain (and so trailwatch) at the simulator with an account's static keys, and
+// away from any real profile or credentials file.
+func pointAt(t *testing.T, url string, c awssim.Credentials) {
+	t.Helper()
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY": c.SecretAccessKey, "AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "",
 		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
 		t.Setenv(k, v)
 	}
-	return srv
 }
 
 // runUntil runs trailwatch and cancels its context (as SIGINT does through main's signal context) once ready says so.

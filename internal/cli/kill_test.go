@@ -45,12 +45,7 @@ func TestKilledApplyConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := srv.Accounts()[0]
-	env := map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretAccessKey,
-		"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
+	pointAt(t, srv.URL, srv.Accounts()[0])
 	dir := t.TempDir()
 	journal := filepath.Join(dir, "journal.jsonl")
 	child := exec.Command(os.Args[0], "-test.run=^$")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,28 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
-
-// simEnv serves a generated organization and points the standard credential chain at its management account.
-func simEnv(t *testing.T, accounts int) *awssim.Server {
-	t.Helper()
-	sc := awssim.Generate(awssim.GenOptions{Accounts: accounts, Seed: 4, Regions: []string{"us-east-1", "eu-west-1"}})
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgmt := srv.Accounts()[0]
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": mgmt.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY": mgmt.SecretAccessKey, "AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "",
-		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
-		t.Setenv(k, v)
-	}
-	return srv
-}
 
 func readReport(t *testing.T, path string) *report.Report {
 	t.Helper()
@@ -47,7 +26,7 @@ func readReport(t *testing.T, path string) *report.Report {
 }
 
 func TestScanOrgShardsAndMerge(t *testing.T) {
-	srv := simEnv(t, 12)
+	srv := simWith(t, 12)
 	dir := t.TempDir()
 	run := func(t *testing.T, args ...string) (int, string, string) { return runAt(t, srv.Now(), args...) }
 	common := []string{"scan", "--org", "--format", "json"}
@@ -109,7 +88,7 @@ func TestScanOrgShardsAndMerge(t *testing.T) {
 }
 
 func TestScanOrgUsageErrors(t *testing.T) {
-	simEnv(t, 3)
+	simWith(t, 3)
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -38,24 +38,7 @@ func TestRolloutStopsAtFirstUnhealthyBatch(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, _ := controls.Load()
-	targets := func(ids []string) []scan.Target {
-		var ts []scan.Target
-		for _, id := range ids {
-			ts = append(ts, scan.Target{Clients: collect.NewSDKClients(srv.SDKConfig(id, "us-east-1"))})
-		}
-		return ts
-	}
-	var all []string
-	for _, a := range infos {
-		all = append(all, a.ID)
-	}
-	inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
-	p := remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
+	srv, cat, targets, p := rolloutFixture(t, ctx, sc, infos)
 	j := remediate.NewJournal(nil, "tester", nil)
 	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: 10, Writer: func(id string) (remediate.Writer, error) {
 		return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil
@@ -125,24 +108,7 @@ func TestRolloutGateFailsClosed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cat, _ := controls.Load()
-			targets := func(ids []string) []scan.Target {
-				var ts []scan.Target
-				for _, id := range ids {
-					ts = append(ts, scan.Target{Clients: collect.NewSDKClients(srv.SDKConfig(id, "us-east-1"))})
-				}
-				return ts
-			}
-			var all []string
-			for _, a := range infos {
-				all = append(all, a.ID)
-			}
-			inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
-			p := remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
+			srv, cat, targets, p := rolloutFixture(t, ctx, sc, infos)
 			res := remediate.Rollout(ctx, p, infos, remediate.NewJournal(nil, "tester", nil), remediate.RolloutOptions{BatchSize: 2,
 				Apply: remediate.ApplyOptions{Now: srv.Now},
 				Writer: func(id string) (remediate.Writer, error) {
@@ -162,4 +128,28 @@ func TestRolloutGateFailsClosed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rolloutFixture serves the scenario, scans every account of infos and plans the fix: the simulator, the catalog,
+// a way to scan some accounts again (the rollout's health gate), and the plan.
+func rolloutFixture(t *testing.T, ctx context.Context, sc *awssim.Scenario, infos []remediate.AccountInfo) (*awssim.Server, *controls.Catalog, func([]string) []scan.Target, *remediate.Plan) {
+	t.Helper()
+	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := controls.Load()
+	targets := func(ids []string) []scan.Target {
+		var ts []scan.Target
+		for _, id := range ids {
+			ts = append(ts, scan.Target{Clients: collect.NewSDKClients(srv.SDKConfig(id, "us-east-1"))})
+		}
+		return ts
+	}
+	var all []string
+	for _, a := range infos {
+		all = append(all, a.ID)
+	}
+	inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+	return srv, cat, targets, remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
 )
 
 // storeURL is the store the run tests meet in: the PostgreSQL CI starts (TRAILWATCH_TEST_POSTGRES), else SQLite.
@@ -207,5 +209,19 @@ func TestBatchRunAutoAndStoreFromEnv(t *testing.T) {
 	t.Setenv("TW_TEST_SECRET_STORE", "")
 	if code, _, errs := runAt(t, at, "history", "--store", "env:TW_TEST_SECRET_STORE"); code != ExitUsage || !strings.Contains(errs, "TW_TEST_SECRET_STORE is not set or empty") {
 		t.Errorf("--store env: with the variable empty: exit %d %s", code, errs)
+	}
+}
+
+// TestOrgAccountsListingFails: when ListAccounts fails, org accounts saves no list for the run (a shard would
+// otherwise partition a partial one) and says the run is incomplete, while the OU walk beside it is abandoned.
+func TestOrgAccountsListingFails(t *testing.T) {
+	srv := simWith(t, 5, awssim.Fault{Operation: "organizations:ListAccounts", Error: "AccessDeniedException"})
+	store := filepath.Join(t.TempDir(), "history.db")
+	code, out, errs := runAt(t, srv.Now(), "org", "accounts", "--run", "r1", "--store", store)
+	if code != ExitIncomplete || !strings.Contains(errs, "AccessDenied") || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q: want exit 2 naming the refusal", code, out, errs)
+	}
+	if code, _, errs := runAt(t, srv.Now(), "merge", "--run", "r1", "--store", store); code != ExitUsage || !strings.Contains(errs, "no saved shards") {
+		t.Errorf("after the failed listing: exit %d %s", code, errs)
 	}
 }

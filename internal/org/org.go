@@ -73,12 +73,17 @@ func Discover(ctx context.Context, api API) (o *Organization, ouErr error, err e
 	}
 	// The OU walk and the account listing are both chains of sequential pages: they run side by side.
 	var ous map[string]OUPath
+	walkCtx, stopWalk := context.WithCancel(ctx)
+	defer stopWalk()
 	walked := make(chan struct{})
 	go func() {
 		defer close(walked)
-		ous, ouErr = OUs(ctx, api)
+		ous, ouErr = OUs(walkCtx, api)
 	}()
 	err = ListAccounts(ctx, api, func(m Member) { o.Members = append(o.Members, m) })
+	if err != nil {
+		stopWalk() // the listing failed: the walk's result is not needed, do not wait out its pages
+	}
 	<-walked
 	if err != nil {
 		return nil, nil, err

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/smithy-go/encoding/cbor"
 )
 
 // The conformance check (issue 16): every response the simulator gives during this package's tests (some 240 calls
@@ -182,6 +184,23 @@ func checkConformance(all []response) error {
 			if err := json.Unmarshal(r.body, &v); err != nil {
 				errs = append(errs, "not JSON: "+err.Error())
 				break
+			}
+			m.checkJSON(op.Output.Shape, v, "$", &errs)
+		case "smithy-rpc-v2-cbor":
+			// CloudWatch: the recorded body is CBOR (or awsJson1.0 for a JSON-protocol call); decode to the JSON
+			// value it stands for (timestamps as epoch seconds) and check it the same way.
+			var v any
+			if err := json.Unmarshal(r.body, &v); err != nil {
+				cv, cerr := cbor.Decode(r.body)
+				if cerr != nil {
+					errs = append(errs, "neither CBOR nor JSON: "+cerr.Error())
+					break
+				}
+				if v, cerr = cborToJSON(cv); cerr != nil {
+					errs = append(errs, cerr.Error())
+					break
+				}
+				v = normalizeCBORNumbers(v)
 			}
 			m.checkJSON(op.Output.Shape, v, "$", &errs)
 		case "query", "ec2":
@@ -464,4 +483,23 @@ func TestConformanceCheckerCatches(t *testing.T) {
 			t.Errorf("the checker missed %q; it said:\n%s", want, joined)
 		}
 	}
+}
+
+// normalizeCBORNumbers gives checkJSON the float64 numbers encoding/json would have produced.
+func normalizeCBORNumbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = normalizeCBORNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = normalizeCBORNumbers(x)
+		}
+	case uint64:
+		return float64(t)
+	case int64:
+		return float64(t)
+	}
+	return v
 }

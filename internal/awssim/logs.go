@@ -16,6 +16,10 @@ func logsOps() map[string]handler {
 		"DeleteRetentionPolicy": logsDeleteRetentionPolicy,
 		"TagResource":           logsTagResource,
 		"ListTagsForResource":   logsListTagsForResource,
+		"PutMetricFilter":       logsPutMetricFilter,
+		"DescribeMetricFilters": logsDescribeMetricFilters,
+		"DeleteMetricFilter":    logsDeleteMetricFilter,
+		"TestMetricFilter":      logsTestMetricFilter,
 	}
 }
 
@@ -102,7 +106,7 @@ func logGroupObject(w *world, acct string, g *logGroup, brief bool) map[string]a
 	if brief { // logGroupNamePattern returns only these three (service-2.json)
 		return m
 	}
-	m["metricFilterCount"] = 0
+	m["metricFilterCount"] = len(g.filters)
 	m["logGroupArn"] = strings.TrimSuffix(arn, ":*")
 	m["storedBytes"] = 0
 	m["logGroupClass"] = g.class

@@ -68,6 +68,8 @@ type Account struct {
 	LogGroups       []LogGroup        `yaml:"log_groups,omitempty"`
 	Roles           []Role            `yaml:"roles,omitempty"`
 	ManagedPolicies []ManagedPolicy   `yaml:"managed_policies,omitempty"`
+	Alarms          []Alarm           `yaml:"alarms,omitempty"`
+	Topics          []Topic           `yaml:"topics,omitempty"`
 	Faults          []Fault           `yaml:"faults,omitempty"`
 	Line            int               `yaml:"-"`
 }
@@ -102,7 +104,67 @@ type LogGroup struct {
 	RetentionDays *int              `yaml:"retention_days,omitempty"`
 	Class         string            `yaml:"class,omitempty"`
 	Tags          map[string]string `yaml:"tags,omitempty"`
-	Line          int               `yaml:"-"`
+	MetricFilters []MetricFilter    `yaml:"metric_filters,omitempty"`
+	// CISMonitoring creates the whole CIS monitoring chain on the group: a metric filter with the published pattern
+	// for each item, an alarm on its metric (Sum >= 1 over 5 minutes) and a topic with a confirmed email subscriber.
+	CISMonitoring *CISMonitoring `yaml:"cis_monitoring,omitempty"`
+	Line          int            `yaml:"-"`
+}
+
+// MetricFilter is a CloudWatch Logs metric filter on the log group it is listed under.
+type MetricFilter struct {
+	Name    string `yaml:"name,omitempty"`
+	Pattern string `yaml:"pattern,omitempty"`
+	// Metric is "Namespace/MetricName".
+	Metric string `yaml:"metric,omitempty"`
+	// Value is the metric value per matching event; default "1".
+	Value string `yaml:"value,omitempty"`
+	Line  int    `yaml:"-"`
+}
+
+// CISMonitoring generates the CIS chain on a log group.
+type CISMonitoring struct {
+	// Topic is the SNS topic's name in the group's region (created with a confirmed email subscription when the
+	// account's topics do not list it); default cis-alarms.
+	Topic string `yaml:"topic,omitempty"`
+	// Skip lists items (CIS numbers such as "4.3", or control ids) to leave out.
+	Skip []string `yaml:"skip,omitempty"`
+	Line int      `yaml:"-"`
+}
+
+// Alarm is a CloudWatch metric alarm.
+type Alarm struct {
+	Name   string `yaml:"name,omitempty"`
+	Region string `yaml:"region,omitempty"`
+	// Metric is "Namespace/MetricName".
+	Metric            string   `yaml:"metric,omitempty"`
+	Statistic         string   `yaml:"statistic,omitempty"`  // default Sum
+	Comparison        string   `yaml:"comparison,omitempty"` // default GreaterThanOrEqualToThreshold
+	Threshold         *float64 `yaml:"threshold,omitempty"`  // default 1
+	Period            int      `yaml:"period,omitempty"`     // default 300
+	EvaluationPeriods int      `yaml:"evaluation_periods,omitempty"`
+	DatapointsToAlarm int      `yaml:"datapoints_to_alarm,omitempty"`
+	ActionsEnabled    *bool    `yaml:"actions_enabled,omitempty"` // default true
+	// Actions are SNS topics: a name (this account and the alarm's region) or an ARN.
+	Actions []string `yaml:"actions,omitempty"`
+	Line    int      `yaml:"-"`
+}
+
+// Topic is an SNS topic with its subscriptions.
+type Topic struct {
+	Name          string         `yaml:"name,omitempty"`
+	Region        string         `yaml:"region,omitempty"`
+	Subscriptions []Subscription `yaml:"subscriptions,omitempty"`
+	Line          int            `yaml:"-"`
+}
+
+// Subscription is a subscription to a topic. Confirmed defaults to what AWS does on Subscribe: email and http(s)
+// endpoints wait for confirmation, the others are confirmed at once.
+type Subscription struct {
+	Protocol  string `yaml:"protocol,omitempty"`
+	Endpoint  string `yaml:"endpoint,omitempty"`
+	Confirmed *bool  `yaml:"confirmed,omitempty"`
+	Line      int    `yaml:"-"`
 }
 
 // Role is one IAM role.
@@ -371,6 +433,9 @@ func (sc *Scenario) validate() error {
 			default:
 				return fmt.Errorf("line %d: log group %s: class %q: want STANDARD, INFREQUENT_ACCESS or DELIVERY", g.Line, g.Name, g.Class)
 			}
+		}
+		if err := validateMonitoring(a, regions); err != nil {
+			return err
 		}
 		for _, r := range a.Roles {
 			if !roleNameRe.MatchString(r.Name) {

@@ -154,6 +154,7 @@ type call struct {
 	body    map[string]json.RawMessage // JSON protocols
 	form    url.Values                 // query protocols
 	reqID   string
+	cbor    bool // Smithy RPC v2 CBOR (CloudWatch)
 	now     time.Time
 	resName string // the resource the call names, for faults
 }
@@ -229,7 +230,13 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{ctx: r.Context(), svc: svc, op: op, form: form, reqID: reqID}
-	if svc.json {
+	if _, _, ok := rpcv2Route(r.URL.Path); ok && svc.rpcv2 {
+		c.cbor = true
+		if c.body, err = decodeCBORBody(body); err != nil {
+			svc.writeError(rw, c, errf(400, "SerializationException", "Could not decode the CBOR request body: %v", err))
+			return
+		}
+	} else if svc.json {
 		c.body = map[string]json.RawMessage{}
 		if len(strings.TrimSpace(string(body))) > 0 {
 			if err := json.Unmarshal(body, &c.body); err != nil {
@@ -292,6 +299,14 @@ func (s *Server) route(r *http.Request, body []byte) (*service, string, url.Valu
 		if op, ok := svc.rest[r.URL.Path]; ok && r.Method == http.MethodPost {
 			return svc, op, nil
 		}
+	}
+	if name, op, ok := rpcv2Route(r.URL.Path); ok && r.Method == http.MethodPost {
+		for _, svc := range services {
+			if svc.rpcv2 && svc.target == name {
+				return svc, op, nil
+			}
+		}
+		return nil, "", nil
 	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		i := strings.LastIndex(target, ".")

@@ -33,6 +33,7 @@ type service struct {
 	ops            map[string]handler
 	resource       func(c *call) string
 	rest           map[string]string // restJson1: POST path -> operation
+	rpcv2          bool              // also Smithy RPC v2 CBOR at /service/{target}/operation/{op}; JSON is awsJson1.0
 }
 
 // services is every simulated service; fixed at start-up.
@@ -78,6 +79,14 @@ func buildServices() []*service {
 		{name: "sts", version: "2011-06-15", xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", regional: true,
 			authCode: "InvalidClientTokenId", authStatus: 403, validationCode: "ValidationError", internalCode: "InternalFailure",
 			throttleCode: "Throttling", throttleStatus: 400, ops: stsOps(), resource: func(c *call) string { return c.str("RoleArn") }},
+		// CloudWatch: Smithy RPC v2 CBOR and awsJson1.0 (awsQueryCompatible). Codes from its service-2.json.
+		{name: "cloudwatch", json: true, rpcv2: true, target: "GraniteServiceVersion20100801", regional: true,
+			authCode: "InvalidClientTokenId", authStatus: 403, validationCode: "ValidationError", internalCode: "InternalServiceError",
+			throttleCode: "Throttling", throttleStatus: 400, messageKey: "message", ops: cloudwatchOps(),
+			resource: func(c *call) string { return c.str("AlarmName") }},
+		{name: "sns", version: "2010-03-31", xmlns: "http://sns.amazonaws.com/doc/2010-03-31/", regional: true,
+			authCode: "InvalidClientTokenId", authStatus: 403, validationCode: "InvalidParameter", internalCode: "InternalError",
+			throttleCode: "Throttled", throttleStatus: 400, ops: snsOps(), resource: func(c *call) string { return c.str("TopicArn") }},
 		{name: "ec2", version: "2016-11-15", xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", ec2: true, regional: true,
 			authCode: "AuthFailure", authStatus: 401, validationCode: "InvalidParameterValue", internalCode: "InternalError",
 			throttleCode: "RequestLimitExceeded", throttleStatus: 503, ops: ec2Ops(), resource: func(c *call) string { return "" }},
@@ -104,6 +113,14 @@ func (svc *service) throttle() *apiError {
 }
 
 func (svc *service) writeError(rw http.ResponseWriter, c *call, e *apiError) {
+	if c.cbor {
+		kind := "Sender"
+		if e.status >= 500 {
+			kind = "Receiver"
+		}
+		writeCBOR(rw, c.reqID, e.status, map[string]any{"__type": e.code, "message": e.msg}, e.code+";"+kind)
+		return
+	}
 	if svc.json {
 		key := svc.messageKey
 		if key == "" {
@@ -138,10 +155,20 @@ func (svc *service) contentType() string {
 	if len(svc.rest) > 0 {
 		return "application/json"
 	}
+	if svc.rpcv2 {
+		return "application/x-amz-json-1.0"
+	}
 	return "application/x-amz-json-1.1"
 }
 
 func (svc *service) writeResult(rw http.ResponseWriter, c *call, out any) {
+	if c.cbor {
+		writeCBOR(rw, c.reqID, 200, out, "")
+		return
+	}
+	if svc.rpcv2 {
+		out = jsonable(out)
+	}
 	if svc.json {
 		writeJSONAs(rw, c.reqID, 200, out, svc.contentType())
 		return

@@ -52,6 +52,8 @@ type account struct {
 	trails                     map[string]*trail    // owned trails by ARN
 	logGroups                  map[string]*logGroup // by region + "\x00" + name
 	roles                      map[string]*role     // by lower-case name
+	alarms                     map[string]*alarm    // by region + "\x00" + name
+	topics                     map[string]*topic    // by ARN
 	policies                   map[string]*managedPolicy
 	faults                     []*faultRule
 }
@@ -88,6 +90,7 @@ type logGroup struct {
 	class        string
 	kms          string
 	tags         map[string]string
+	filters      []*metricFilter // by name
 }
 
 type role struct {
@@ -191,7 +194,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 			id: sa.ID, name: sa.Name, email: sa.Email, state: sa.State, ou: sa.OU, tags: sa.Tags,
 			regions: map[string]bool{}, regionList: append([]string(nil), sa.Regions...), joined: t0,
 			trails: map[string]*trail{}, logGroups: map[string]*logGroup{}, roles: map[string]*role{},
-			policies: map[string]*managedPolicy{},
+			policies: map[string]*managedPolicy{}, alarms: map[string]*alarm{}, topics: map[string]*topic{},
 		}
 		if a.name == "" {
 			a.name = "account-" + a.id
@@ -228,6 +231,9 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 				lg.retention = *g.RetentionDays
 			}
 			a.logGroups[g.Region+"\x00"+g.Name] = lg
+		}
+		if err := w.monitoring(a, sa, t0); err != nil {
+			return nil, err
 		}
 		for _, sr := range sa.Roles {
 			trust, _ := trustDocument(sr.Trust, sc.Organization, a.id, w.part.Name)

@@ -13,20 +13,20 @@ import (
 // (PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms).
 
 type alarm struct {
-	name, arn, region          string
-	description                string
-	namespace, metric          string
-	statistic, extended        string
-	dimensions                 []map[string]any
-	period, evaluationPeriods  int
-	datapoints                 int // 0: not set (equals EvaluationPeriods)
-	threshold                  float64
-	comparison, treatMissing   string
-	actionsEnabled             bool
-	alarmActions, okActions    []string
-	insufficientActions        []string
-	updated, stateUpdated      time.Time
-	state, stateReason, unit   string
+	name, arn, region         string
+	description               string
+	namespace, metric         string
+	statistic, extended       string
+	dimensions                []map[string]any
+	period, evaluationPeriods int
+	datapoints                int // 0: not set (equals EvaluationPeriods)
+	threshold                 float64
+	comparison, treatMissing  string
+	actionsEnabled            bool
+	alarmActions, okActions   []string
+	insufficientActions       []string
+	updated, stateUpdated     time.Time
+	state, stateReason, unit  string
 }
 
 func cloudwatchOps() map[string]handler {
@@ -170,7 +170,6 @@ func alarmObject(a *alarm) map[string]any {
 	}
 	return m
 }
-
 
 func (w *world) regionAlarms(a *account, region string) []*alarm {
 	var out []*alarm

@@ -40,6 +40,62 @@ var Items = []Item{
 	{"alarm-organizations-changes", "4.15", "AWS Organizations changes", `{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName ="InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || ($.eventName = "UpdateOrganizationalUnit")) }`},
 }
 
+// Versions are the CIS AWS Foundations Benchmark versions --cis-version accepts, oldest first; the last is the default.
+var Versions = []string{"1.2", "1.4", "3.0", "5.0"}
+
+// v12SecurityGroups is 4.10 (3.10) before v5.0 added ModifySecurityGroupRules.
+const v12SecurityGroups = `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }`
+
+// v3Unauthorized is 4.1 as v3.0 and later publish it, with the exclusions of log delivery and HeadBucket (the text
+// as carried in the benchmark; && binds tighter than ||, so the exclusions apply to the AccessDenied* branch):
+// shared/reference/monitoring-and-events.md §2.2.
+const v3Unauthorized = `{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }`
+
+// ForVersion returns the items of a CIS version with that version's patterns and numbers: v1.2 has 3.1-3.14 (no
+// Organizations item); v1.4 and v3.0 number them 4.1-4.15; v3.0 adds 4.1's exclusions; v5.0 adds
+// ModifySecurityGroupRules to 4.10. An empty version is the latest.
+func ForVersion(v string) ([]Item, error) {
+	if v == "" {
+		v = Versions[len(Versions)-1]
+	}
+	if !slices.Contains(Versions, v) {
+		return nil, fmt.Errorf("CIS version %q: want one of %v", v, Versions)
+	}
+	var out []Item
+	for _, it := range Items {
+		switch {
+		case v == "1.2" && it.CIS == "4.15":
+			continue
+		case it.CIS == "4.10" && v != "5.0":
+			it.Pattern = v12SecurityGroups
+		case it.CIS == "4.1" && (v == "3.0" || v == "5.0"):
+			it.Pattern = v3Unauthorized
+		}
+		if v == "1.2" {
+			it.CIS = "3." + it.CIS[2:]
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// SecurityHubControl is the AWS Security Hub control of a v1.4+ item ("" for 4.15): CloudWatch.1 is root usage,
+// CloudWatch.2 unauthorized calls, CloudWatch.3 sign-in without MFA, CloudWatch.N is 4.N for N 4-14
+// (Security Hub CloudWatch controls; shared/reference/monitoring-and-events.md §2.2).
+func SecurityHubControl(cis string) string {
+	switch cis {
+	case "4.1":
+		return "CloudWatch.2"
+	case "4.2":
+		return "CloudWatch.3"
+	case "4.3":
+		return "CloudWatch.1"
+	case "4.15":
+		return ""
+	}
+	return "CloudWatch." + cis[2:]
+}
+
 // Verdict is how a stored pattern serves one item.
 type Verdict struct {
 	Item     Item

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -191,6 +192,11 @@ func controlSettings(s report.Settings, now time.Time) (controls.Settings, error
 	if s.PendingWindow != "" {
 		if cs.PendingWindow, err = time.ParseDuration(s.PendingWindow); err != nil {
 			return cs, fmt.Errorf("settings.pending_window %q: %w", s.PendingWindow, err)
+		}
+	}
+	if s.AlarmsCISVersion != "" {
+		if cs.Alarms, err = alarms.ForVersion(s.AlarmsCISVersion); err != nil {
+			return cs, fmt.Errorf("settings.alarms_cis_version: %w", err)
 		}
 	}
 	return cs, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -239,12 +240,16 @@ type settingsOptions struct {
 	maxDeliveryAge   time.Duration
 	minRetentionDays int
 	pendingWindow    time.Duration
+	alarms           bool
+	cisVersion       string
 }
 
 func (o *settingsOptions) bind(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&o.maxDeliveryAge, "max-delivery-age", 24*time.Hour, "oldest acceptable CloudWatch Logs delivery (older fails)")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	cmd.Flags().DurationVar(&o.pendingWindow, "pending-window", 30*time.Minute, "a whole pipeline that started logging this recently is PENDING until its first delivery")
+	cmd.Flags().BoolVar(&o.alarms, "alarms", false, "also judge the CIS monitoring chain (alarm-* controls: metric filter, alarm, SNS topic with a confirmed subscriber) on each account")
+	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.Versions[len(alarms.Versions)-1], "CIS AWS Foundations version whose published filter patterns the alarm controls use: "+strings.Join(alarms.Versions, ", "))
 }
 
 func (o *settingsOptions) validate() error {
@@ -254,15 +259,26 @@ func (o *settingsOptions) validate() error {
 	if o.minRetentionDays < 1 {
 		return usageError("--min-retention-days %d: want at least 1", o.minRetentionDays)
 	}
+	if _, err := alarms.ForVersion(o.cisVersion); err != nil {
+		return usageError("--cis-version %s: want one of %s", o.cisVersion, strings.Join(alarms.Versions, ", "))
+	}
 	return nil
 }
 
 func (o *settingsOptions) report() report.Settings {
-	return report.Settings{MaxDeliveryAge: o.maxDeliveryAge.String(), MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow.String()}
+	s := report.Settings{MaxDeliveryAge: o.maxDeliveryAge.String(), MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow.String()}
+	if o.alarms {
+		s.AlarmsCISVersion = o.cisVersion
+	}
+	return s
 }
 
 func (o *settingsOptions) controls(now time.Time) controls.Settings {
-	return controls.Settings{Now: now, MaxDeliveryAge: o.maxDeliveryAge, MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow}
+	s := controls.Settings{Now: now, MaxDeliveryAge: o.maxDeliveryAge, MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow}
+	if o.alarms {
+		s.Alarms, _ = alarms.ForVersion(o.cisVersion) // validated
+	}
+	return s
 }
 
 // extras are the catalog texts some formats carry: framework mappings (CSV) and rules (SARIF).

@@ -245,7 +245,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	settings := o.settings.controls(now)
 	settings.FixedAt = fixedAt
 	rec := apicalls.NewRecorder(e.log)
-	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log}
+	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log, Monitoring: o.settings.alarms}
 	res := &scanResult{base: cfg}
 	var members []org.Member
 	if o.org && o.runID != "" && o.st != nil {

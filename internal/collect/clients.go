@@ -11,10 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -28,6 +30,18 @@ type CloudTrailAPI interface {
 // LogsAPI is the CloudWatch Logs reads the collector makes.
 type LogsAPI interface {
 	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+	// DescribeMetricFilters reads a log group's metric filters (the alarm controls).
+	DescribeMetricFilters(context.Context, *cloudwatchlogs.DescribeMetricFiltersInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error)
+}
+
+// CloudWatchAPI reads alarms (the alarm controls).
+type CloudWatchAPI interface {
+	DescribeAlarms(context.Context, *cloudwatch.DescribeAlarmsInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
+}
+
+// SNSAPI reads a topic's subscriptions (the alarm controls).
+type SNSAPI interface {
+	ListSubscriptionsByTopic(context.Context, *sns.ListSubscriptionsByTopicInput, ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 }
 
 // IAMAPI is the IAM reads the collector makes.
@@ -63,6 +77,8 @@ type Clients interface {
 	IAM() IAMAPI
 	STS() STSAPI
 	Organizations() OrganizationsAPI
+	CloudWatch(region string) CloudWatchAPI
+	SNS(region string) SNSAPI
 }
 
 // SDKClients builds real aws-sdk-go-v2 clients from one aws.Config, one per service and region, created on first use.
@@ -75,13 +91,16 @@ type SDKClients struct {
 	iam *iam.Client
 	sts *sts.Client
 	org *organizations.Client
+	cw  map[string]*cloudwatch.Client
+	sn  map[string]*sns.Client
 }
 
 var _ Clients = (*SDKClients)(nil)
 
 // NewSDKClients returns clients for the account cfg's credentials belong to.
 func NewSDKClients(cfg aws.Config) *SDKClients {
-	return &SDKClients{cfg: cfg, ct: map[string]*cloudtrail.Client{}, lg: map[string]*cloudwatchlogs.Client{}, ec: map[string]*ec2.Client{}}
+	return &SDKClients{cfg: cfg, ct: map[string]*cloudtrail.Client{}, lg: map[string]*cloudwatchlogs.Client{}, ec: map[string]*ec2.Client{},
+		cw: map[string]*cloudwatch.Client{}, sn: map[string]*sns.Client{}}
 }
 
 // CloudTrail returns the CloudTrail client of region.
@@ -142,4 +161,24 @@ func (c *SDKClients) Organizations() OrganizationsAPI {
 		c.org = organizations.NewFromConfig(c.cfg)
 	}
 	return c.org
+}
+
+// CloudWatch returns the CloudWatch client of region.
+func (c *SDKClients) CloudWatch(region string) CloudWatchAPI {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cw[region] == nil {
+		c.cw[region] = cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) { o.Region = region })
+	}
+	return c.cw[region]
+}
+
+// SNS returns the SNS client of region.
+func (c *SDKClients) SNS(region string) SNSAPI {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sn[region] == nil {
+		c.sn[region] = sns.NewFromConfig(c.cfg, func(o *sns.Options) { o.Region = region })
+	}
+	return c.sn[region]
 }

@@ -46,6 +46,10 @@ type Options struct {
 	// JudgedElsewhere reports trails owned by another account whose owner is scanned too: their details are not read
 	// from this account (the owner's judgement stands), saving one status call per member per organization trail.
 	JudgedElsewhere func(trailARN string) bool
+	// Monitoring reads the CIS alarm chain too: the metric filters of each judged trail's log group, the alarms on
+	// their metrics (DescribeAlarms once per region that has filters) and the topics those alarms notify
+	// (ListSubscriptionsByTopic once per topic).
+	Monitoring bool
 }
 
 // Account collects the account the clients' credentials belong to. It never returns an error: what could not be read
@@ -119,6 +123,9 @@ func (col *collector) run(ctx context.Context) *model.Account {
 	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
 	col.regions(regions, regionsErr)
 	col.trails(ctx)
+	if col.o.Monitoring && a.Error == nil {
+		col.monitoring(ctx)
+	}
 	return a
 }
 
@@ -312,6 +319,9 @@ func (col *collector) details(ctx context.Context, t *model.Trail) {
 				}
 				mgmt := managementEvents(sel)
 				t.ManagementEvents = &mgmt
+				if mgmt {
+					t.ManagementReadWrite = managementReadWrite(sel)
+				}
 			})
 		})
 	} else {
@@ -364,6 +374,56 @@ func managementEvents(out *cloudtrail.GetEventSelectorsOutput) bool {
 		}
 	}
 	return false
+}
+
+// managementReadWrite is which management events the selectors keep, basic (ReadWriteType) or advanced (a readOnly
+// field selector): All when any selector keeps both, or when reads and writes are kept by different selectors.
+func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
+	read, write := false, false
+	for _, s := range out.EventSelectors {
+		if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents {
+			continue
+		}
+		switch s.ReadWriteType {
+		case "ReadOnly":
+			read = true
+		case "WriteOnly":
+			write = true
+		default:
+			read, write = true, true
+		}
+	}
+	for _, s := range out.AdvancedEventSelectors {
+		mgmt, ro := false, ""
+		for _, f := range s.FieldSelectors {
+			switch aws.ToString(f.Field) {
+			case "eventCategory":
+				mgmt = slices.Contains(f.Equals, "Management")
+			case "readOnly":
+				if len(f.Equals) == 1 {
+					ro = f.Equals[0]
+				}
+			}
+		}
+		if !mgmt {
+			continue
+		}
+		switch ro {
+		case "true":
+			read = true
+		case "false":
+			write = true
+		default:
+			read, write = true, true
+		}
+	}
+	switch {
+	case read && !write:
+		return "ReadOnly"
+	case write && !read:
+		return "WriteOnly"
+	}
+	return "All"
 }
 
 // logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the
@@ -563,7 +623,7 @@ func Classify(api, region string, err error) *model.CallError {
 		// A disabled opt-in region refuses the credentials so (prowler-cloud/prowler#1808), but so do revoked or
 		// expired keys in an enabled one: the kind says what happened, not why.
 		ce.Kind = model.ErrCredentialsRefused
-	case "TrailNotFoundException", "NoSuchEntity", "ResourceNotFoundException":
+	case "TrailNotFoundException", "NoSuchEntity", "ResourceNotFoundException", "ResourceNotFound", "NotFound":
 		ce.Kind = model.ErrNotFound
 	}
 	return ce

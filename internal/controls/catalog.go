@@ -7,8 +7,11 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/trailwatch/trailwatch/internal/alarms"
 )
 
 //go:embed catalog.yaml
@@ -75,7 +78,42 @@ func Load() (*Catalog, error) {
 	if err := yaml.Unmarshal(catalogYAML, &c); err != nil {
 		return nil, fmt.Errorf("parse embedded control catalog: %w", err)
 	}
+	for _, it := range alarms.Items {
+		c.Controls = append(c.Controls, alarmControl(it))
+	}
+	for i, r := range c.Reasons {
+		if j := slices.Index(r.Controls, "alarm-family"); j >= 0 {
+			c.Reasons[i].Controls = slices.Concat(r.Controls[:j], AlarmControlIDs(), r.Controls[j+1:])
+		}
+	}
 	return &c, nil
+}
+
+// alarmControl is the catalog entry of one CIS monitoring item: the metadata is the same for the fifteen but for the
+// title and the mappings (v1.2 3.N, v1.4-v5.0 4.N, Security Hub CloudWatch.N).
+func alarmControl(it alarms.Item) Control {
+	fw := []Framework{}
+	if it.CIS != "4.15" {
+		fw = append(fw, Framework{Framework: "CIS AWS Foundations Benchmark", Version: "v1.2.0", ID: "3." + it.CIS[2:]})
+	}
+	for _, v := range []string{"v1.4.0", "v1.5.0", "v2.0.0", "v3.0.0", "v4.0.0", "v5.0.0"} {
+		fw = append(fw, Framework{Framework: "CIS AWS Foundations Benchmark", Version: v, ID: it.CIS})
+	}
+	if sh := alarms.SecurityHubControl(it.CIS); sh != "" {
+		fw = append(fw, Framework{Framework: "AWS Foundational Security Best Practices", ID: sh})
+	}
+	return Control{
+		ID: it.ID, Title: "A log metric filter and alarm exist for " + strings.ToLower(it.Title[:1]) + it.Title[1:],
+		ResourceType: "AWS::::Account", Severity: "Low", Profile: "Level 1", Assessment: "Automated", Frameworks: fw,
+		Notes: "Judged by meaning, not by string: clause order, quoting, spacing and extra || branches do not matter; " +
+			"the chain is followed from the monitored trail's log group (by full ARN) to a confirmed SNS subscriber. " +
+			"Organization trails are judged on the owner's log group. --cis-version selects the published patterns.",
+		Rationale: "Real-time monitoring of API calls: CloudTrail events that reach CloudWatch Logs can raise an alarm " +
+			"within minutes of " + strings.ToLower(it.Title[:1]) + it.Title[1:] + ", if a filter matches them and someone receives the alarm.",
+		Remediation: "In the account and region of the trail's log group: PutMetricFilter with the published pattern " +
+			"(namespace CISBenchmark), PutMetricAlarm on its metric (Sum >= 1 over 300 s, actions enabled) notifying an " +
+			"SNS topic with at least one confirmed subscription. Published pattern: " + it.Pattern,
+	}
 }
 
 // Control returns the control with id.

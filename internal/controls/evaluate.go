@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/policy"
 )
@@ -24,6 +25,8 @@ type Settings struct {
 	// FixedAt holds when trailwatch fixed each trail (from the apply journal): until the first delivery after it the
 	// trail is PENDING, not failing on the delivery it had before the fix.
 	FixedAt map[string]time.Time
+	// Alarms are the CIS monitoring items to judge (alarms.ForVersion); none: the alarm family is not judged.
+	Alarms []alarms.Item
 }
 
 // DefaultSettings returns the documented defaults at instant now.
@@ -94,7 +97,8 @@ type view struct {
 // account when the owner was scanned, else from the best member view. Findings come back sorted by account, region,
 // status (worst first) and resource.
 func Evaluate(cat *Catalog, inv *model.Inventory, s Settings) []model.Finding {
-	e := &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}, accounts: map[string]*model.Account{}}
+	e := &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}, accounts: map[string]*model.Account{},
+		patterns: patternCache{parsed: map[string]parsedPattern{}, cover: map[[2]string]coverage{}}}
 	return e.run()
 }
 
@@ -106,6 +110,7 @@ type evaluator struct {
 	names    map[string]string       // account id -> name
 	accounts map[string]*model.Account
 	findings []model.Finding
+	patterns patternCache
 }
 
 func (e *evaluator) run() []model.Finding {
@@ -142,6 +147,9 @@ func (e *evaluator) run() []model.Finding {
 	for _, a := range e.inv.Accounts {
 		e.regionErrors(a)
 		e.capture(a)
+		if len(e.s.Alarms) > 0 {
+			e.alarmFamily(a)
+		}
 	}
 	e.organization()
 	sort.SliceStable(e.findings, func(i, j int) bool {

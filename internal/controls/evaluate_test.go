@@ -240,7 +240,7 @@ func emittedCodes(t *testing.T, dirs ...string) []string {
 					value(x.Args[1])
 				}
 			case *ast.KeyValueExpr:
-				if k, ok := x.Key.(*ast.Ident); ok && k.Name == "Code" {
+				if k, ok := x.Key.(*ast.Ident); ok && (k.Name == "Code" || k.Name == "code") {
 					value(x.Value)
 				}
 			case *ast.AssignStmt: // code := CollectionError; code = AccessDenied; then v.add(st, code, ...)

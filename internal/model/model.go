@@ -60,6 +60,69 @@ type Account struct {
 	Trails []*Trail `json:"trails,omitempty"`
 	// Error is set when nothing could be read from the account at all.
 	Error *CallError `json:"error,omitempty"`
+	// Monitoring is the CIS alarm chain read in the account (alarms and their topics); nil when not read.
+	Monitoring *Monitoring `json:"monitoring,omitempty"`
+}
+
+// Monitoring holds the alarms and SNS topics the alarm controls judge, as read in one account: only the regions that
+// hold a judged trail's log group with metric filters, and only alarms on those filters' metrics.
+type Monitoring struct {
+	// Regions are the regions whose alarms were read (DescribeAlarms), sorted.
+	Regions []string `json:"regions,omitempty"`
+	// RegionErrors are regions whose alarms could not be read.
+	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
+	Alarms       []*Alarm              `json:"alarms,omitempty"`
+	// Topics are the SNS topics the alarms notify, by ARN.
+	Topics map[string]*Topic `json:"topics,omitempty"`
+}
+
+// MetricFilter is a CloudWatch Logs metric filter on a log group.
+type MetricFilter struct {
+	Name      string `json:"name"`
+	Pattern   string `json:"pattern"`
+	Namespace string `json:"namespace"`
+	Metric    string `json:"metric"`
+	// Value is the metric value one matching event adds ("1" for the CIS filters; may name a field, "$.x").
+	Value string `json:"value"`
+	// Source is where infrastructure as code declares the filter.
+	Source *Location `json:"source,omitempty"`
+}
+
+// Alarm is a CloudWatch metric alarm.
+type Alarm struct {
+	ARN       string `json:"arn"`
+	Name      string `json:"name"`
+	Region    string `json:"region"`
+	Account   string `json:"account"`
+	Namespace string `json:"namespace"`
+	Metric    string `json:"metric"`
+	// Dimensions counts the alarm's metric dimensions: a metric filter without dimensions publishes none, so an
+	// alarm that names some watches another series.
+	Dimensions        int      `json:"dimensions,omitempty"`
+	Statistic         string   `json:"statistic,omitempty"`
+	ExtendedStatistic string   `json:"extended_statistic,omitempty"`
+	Comparison        string   `json:"comparison"`
+	Threshold         float64  `json:"threshold"`
+	Period            int      `json:"period"`
+	EvaluationPeriods int      `json:"evaluation_periods"`
+	DatapointsToAlarm int      `json:"datapoints_to_alarm,omitempty"`
+	ActionsEnabled    bool     `json:"actions_enabled"`
+	Actions           []string `json:"actions,omitempty"`
+	// MetricMath is set for an alarm on a metric math expression (not judged: UNKNOWN).
+	MetricMath bool      `json:"metric_math,omitempty"`
+	Source     *Location `json:"source,omitempty"`
+}
+
+// Topic is an SNS topic an alarm notifies, with the count of its subscriptions by state.
+type Topic struct {
+	ARN       string `json:"arn"`
+	Exists    bool   `json:"exists"`
+	Confirmed int    `json:"confirmed"`
+	Pending   int    `json:"pending"`
+	// Protocols of the confirmed subscriptions, sorted and unique (endpoints are not kept: they are addresses).
+	Protocols []string   `json:"protocols,omitempty"`
+	Err       *CallError `json:"error,omitempty"`
+	Source    *Location  `json:"source,omitempty"`
 }
 
 // SkippedRegion is a region not scanned, with the reason.
@@ -100,8 +163,11 @@ type Trail struct {
 	StatusErr *CallError   `json:"status_error,omitempty"`
 
 	// ManagementEvents is nil when unknown (selectors unreadable).
-	ManagementEvents *bool      `json:"management_events,omitempty"`
-	SelectorsErr     *CallError `json:"selectors_error,omitempty"`
+	ManagementEvents *bool `json:"management_events,omitempty"`
+	// ManagementReadWrite is which management events the selectors keep: "All" (the default, and when unknown: empty),
+	// "ReadOnly" or "WriteOnly". The CIS monitoring items need All.
+	ManagementReadWrite string     `json:"management_read_write,omitempty"`
+	SelectorsErr        *CallError `json:"selectors_error,omitempty"`
 
 	// LogGroup is the trail's log group as found in its account and home region; nil when not looked up.
 	LogGroup    *LogGroup  `json:"log_group,omitempty"`
@@ -169,6 +235,10 @@ type LogGroup struct {
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 	// Source is where infrastructure as code declares the log group (a fix then edits it there).
 	Source *Location `json:"source,omitempty"`
+	// MetricFilters are the group's metric filters; nil when not read (MetricFiltersRead says whether they were).
+	MetricFilters     []MetricFilter `json:"metric_filters,omitempty"`
+	MetricFiltersRead bool           `json:"metric_filters_read,omitempty"`
+	MetricFiltersErr  *CallError     `json:"metric_filters_error,omitempty"`
 }
 
 // Role is an IAM role with its policy documents (JSON, already URL-decoded).

@@ -44,6 +44,8 @@ type Settings struct {
 	MaxDeliveryAge   string `json:"max_delivery_age"`
 	MinRetentionDays int    `json:"min_retention_days"`
 	PendingWindow    string `json:"pending_window,omitempty"`
+	// AlarmsCISVersion is the CIS version whose monitoring items were judged (scan --alarms); empty: not judged.
+	AlarmsCISVersion string `json:"alarms_cis_version,omitempty"`
 }
 
 // Scope says what was scanned and what was not, and why.

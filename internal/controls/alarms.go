@@ -1,0 +1,417 @@
+package controls
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/filterpattern"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// The alarm family: one control per CIS monitoring item (4.1-4.15), one finding per account. The chain, judged by
+// meaning: a monitored trail (multi-region, logging, all management events, passing the integration control) whose
+// log group, joined by full ARN, has a metric filter matching every event the published pattern matches; an alarm on
+// the filter's metric that fires on one matching event, with actions enabled; an SNS topic among its actions with a
+// confirmed subscriber. docs/controls.md "Alarm controls".
+
+// Reason codes of the alarm family.
+const (
+	Monitored             = "MONITORED"
+	NoMonitoredTrail      = "NO_MONITORED_TRAIL"
+	FilterMissing         = "FILTER_MISSING"
+	FilterMissesEvents    = "FILTER_MISSES_EVENTS"
+	FilterNarrowed        = "FILTER_NARROWED"
+	FilterUnparseable     = "FILTER_UNPARSEABLE"
+	AlarmMissing          = "ALARM_MISSING"
+	AlarmActionsDisabled  = "ALARM_ACTIONS_DISABLED"
+	AlarmCannotFire       = "ALARM_CANNOT_FIRE"
+	AlarmNoTopic          = "ALARM_NO_TOPIC"
+	TopicMissing          = "TOPIC_MISSING"
+	NoConfirmedSubscriber = "NO_CONFIRMED_SUBSCRIBER"
+	TopicUnreadable       = "TOPIC_UNREADABLE"
+	AlarmUnjudgeable      = "ALARM_NOT_JUDGED"
+)
+
+// AlarmControlIDs are the family's control ids, in CIS order.
+func AlarmControlIDs() []string {
+	var out []string
+	for _, it := range alarms.Items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// IsAlarmControl reports whether id is one of the alarm family's controls.
+func IsAlarmControl(id string) bool { return strings.HasPrefix(id, "alarm-") }
+
+// outcome is how far one path through the chain got: the higher depth, the further. A path that passes has depth 100.
+type outcome struct {
+	depth  int
+	status model.Status
+	code   string
+	msg    string
+	notes  []string
+}
+
+func (o outcome) better(p outcome) bool {
+	if o.depth != p.depth {
+		return o.depth > p.depth
+	}
+	return o.status.Rank() > p.status.Rank()
+}
+
+// patternCache parses and judges stored patterns once per evaluation: an organization repeats the same filters.
+type patternCache struct {
+	parsed map[string]parsedPattern
+	cover  map[[2]string]coverage
+}
+
+type parsedPattern struct {
+	n   *filterpattern.Node
+	err error
+}
+
+type coverage struct {
+	cov   filterpattern.Coverage
+	about bool
+	err   error
+}
+
+func (e *evaluator) parse(p string) parsedPattern {
+	if r, ok := e.patterns.parsed[p]; ok {
+		return r
+	}
+	n, err := filterpattern.Parse(p)
+	r := parsedPattern{n, err}
+	e.patterns.parsed[p] = r
+	return r
+}
+
+// covers judges a stored pattern against an item's published one: whether it is about the item at all (it catches
+// or names at least half of its cases, as alarms.Test decides), what it misses and what it narrows.
+func (e *evaluator) covers(stored string, it alarms.Item) coverage {
+	key := [2]string{stored, it.Pattern}
+	if c, ok := e.patterns.cover[key]; ok {
+		return c
+	}
+	var c coverage
+	s, r := e.parse(stored), e.parse(it.Pattern)
+	switch {
+	case s.err != nil:
+		c.err = s.err
+	case r.err != nil:
+		c.err = fmt.Errorf("catalog pattern of %s: %w", it.CIS, r.err)
+	default:
+		cov, err := filterpattern.Covers(s.n, r.n)
+		if err != nil {
+			c.err = err
+			break
+		}
+		cases, mentioned, err := filterpattern.Mentions(s.n, r.n)
+		if err != nil {
+			c.err = err
+			break
+		}
+		c.cov, c.about = cov, 2*cov.Direct >= cases || 2*mentioned >= cases
+	}
+	e.patterns.cover[key] = c
+	return c
+}
+
+// alarmFamily judges every alarm control on one account.
+func (e *evaluator) alarmFamily(a *model.Account) {
+	for _, it := range e.s.Alarms {
+		v := &verdict{}
+		e.alarmItem(a, it, v)
+		f := e.finding(it.ID, a.ID, "global", model.TypeAccount, a.ID, v)
+		e.findings = append(e.findings, f)
+	}
+}
+
+// chainView is a monitored trail as the chain sees it: the trail as read in the account that owns its log group.
+type chainView struct {
+	trail *model.Trail
+	owner *model.Account
+}
+
+func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
+	if a.Error != nil {
+		errorReason(v, "account", a.Error)
+		return
+	}
+	var views []chainView
+	var why []string
+	unknown, pending, deferred := "", "", ""
+	for _, t := range a.Trails {
+		ct, owner := t, a
+		if t.OwnedElsewhere {
+			// The chain of an organization trail is read in its owner's account: judged there, once.
+			if owner = e.accounts[t.OwnerAccount]; owner == nil {
+				deferred = t.ARN
+				continue
+			}
+			for _, ot := range owner.Trails {
+				if ot.ARN == t.ARN {
+					ct = ot
+				}
+			}
+		}
+		st, judged := e.verdicts[t.ARN]
+		switch {
+		case !judged:
+			deferred = t.ARN
+			continue
+		case !ct.MultiRegion:
+			why = append(why, fmt.Sprintf("%s is single-region", t.ARN))
+			continue
+		case ct.ManagementEvents == nil:
+			unknown = t.ARN
+			continue
+		case !*ct.ManagementEvents:
+			why = append(why, fmt.Sprintf("%s logs no management events", t.ARN))
+			continue
+		case ct.ManagementReadWrite != "" && ct.ManagementReadWrite != "All":
+			why = append(why, fmt.Sprintf("%s logs %s management events only", t.ARN, ct.ManagementReadWrite))
+			continue
+		case st == model.StatusError:
+			unknown = t.ARN
+			continue
+		case st == model.StatusPending:
+			pending = t.ARN
+			continue
+		case st != model.StatusPass && st != model.StatusWarn:
+			why = append(why, fmt.Sprintf("%s fails %s (see its finding)", t.ARN, IntegrationID))
+			continue
+		}
+		views = append(views, chainView{ct, owner})
+	}
+	if len(views) == 0 {
+		switch {
+		case unknown != "":
+			v.add(model.StatusError, CoverageUnknown, "Whether a monitored trail captures this account is unknown: the state of %s could not be read (see its finding).", unknown)
+		case pending != "":
+			v.add(model.StatusPending, PendingFirstDelivery, "The only candidate trail, %s, waits for its first delivery.", pending)
+		case deferred != "":
+			v.add(model.StatusSkipped, OwnedElsewhere, "The account relies on organization trail %s, judged in its owner's account, which is not part of this scan.", deferred)
+		default:
+			msg := "No trail captures this account's management events (read and write, in every region) into CloudWatch Logs"
+			if len(why) > 0 {
+				msg += ": " + strings.Join(why, "; ")
+			}
+			v.add(model.StatusFail, NoMonitoredTrail, "%s.", msg)
+		}
+		return
+	}
+	best := outcome{depth: -1}
+	for _, cv := range views {
+		o := e.chain(cv, it)
+		if o.better(best) {
+			best = o
+		}
+	}
+	v.add(best.status, best.code, "%s", best.msg)
+	for _, n := range best.notes {
+		v.note("%s", n)
+	}
+	if len(views) > 0 && views[0].owner != a {
+		v.note("Judged on log group %s in account %s, the owner of organization trail %s (a member cannot read it).", views[0].trail.LogGroupARN, views[0].owner.ID, views[0].trail.ARN)
+	}
+}
+
+// chain follows one monitored trail's log group through filter, alarm and topic, and returns the furthest path.
+func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
+	t, lg := cv.trail, cv.trail.LogGroup
+	arn := t.LogGroupARN
+	switch {
+	case lg == nil && t.LogGroupErr != nil:
+		return outcome{depth: 1, status: model.StatusError, code: CollectionError, msg: fmt.Sprintf("Log group %s could not be read: %s: %s", arn, t.LogGroupErr.Code, t.LogGroupErr.Message)}
+	case lg == nil || !lg.Exists:
+		return outcome{depth: 0, status: model.StatusFail, code: NoMonitoredTrail, msg: fmt.Sprintf("Trail %s's log group %s does not exist.", t.ARN, arn)}
+	case lg.MetricFiltersErr != nil:
+		e := lg.MetricFiltersErr
+		return outcome{depth: 1, status: model.StatusError, code: kindCode(e), msg: fmt.Sprintf("The metric filters of %s could not be read: %s failed: %s: %s", lg.ARN, e.API, e.Code, e.Message)}
+	case !lg.MetricFiltersRead:
+		return outcome{depth: 1, status: model.StatusError, code: CollectionError, msg: fmt.Sprintf("The metric filters of %s were not read (the account was collected without the alarm controls).", lg.ARN)}
+	}
+	best := outcome{depth: 1, status: model.StatusFail, code: FilterMissing,
+		msg: fmt.Sprintf("No metric filter on %s is about %s %s (published pattern: %s).", lg.ARN, it.CIS, it.Title, it.Pattern)}
+	for _, f := range lg.MetricFilters {
+		c := e.covers(f.Pattern, it)
+		var o outcome
+		switch {
+		case c.err != nil:
+			var se *filterpattern.SyntaxError
+			if !errors.As(c.err, &se) {
+				o = outcome{depth: 2, status: model.StatusError, code: FilterUnparseable, msg: fmt.Sprintf("Metric filter %q on %s cannot be judged: %v.", f.Name, lg.ARN, c.err)}
+			} else {
+				// Ties with a filter that misses events (same depth): ERROR outranks FAIL, since the filter that
+				// cannot be read may be the one that covers the item.
+				o = outcome{depth: 2, status: model.StatusError, code: FilterUnparseable, msg: fmt.Sprintf("Metric filter %q on %s has a pattern trailwatch cannot parse: %v.", f.Name, lg.ARN, c.err)}
+			}
+		case !c.about:
+			continue
+		case len(c.cov.Misses) > 0:
+			o = outcome{depth: 2, status: model.StatusFail, code: FilterMissesEvents,
+				msg: fmt.Sprintf("Metric filter %q on %s misses events the published %s pattern matches: %s.", f.Name, lg.ARN, it.CIS, strings.Join(c.cov.Misses, "; "))}
+		default:
+			o = e.alarmStage(cv, f, it)
+			if len(c.cov.Narrowed) > 0 {
+				narrow := fmt.Sprintf("Metric filter %q on %s narrows the published %s pattern with %s: events it excludes raise no alarm.", f.Name, lg.ARN, it.CIS, strings.Join(c.cov.Narrowed, ", "))
+				if o.status == model.StatusPass {
+					o = outcome{depth: 99, status: model.StatusWarn, code: FilterNarrowed, msg: narrow + " The rest of the chain is whole: " + o.msg, notes: o.notes}
+				} else {
+					o.notes = append(o.notes, narrow)
+				}
+			}
+		}
+		if o.better(best) {
+			best = o
+		}
+	}
+	return best
+}
+
+func kindCode(e *model.CallError) string {
+	switch e.Kind {
+	case model.ErrAccessDenied:
+		return AccessDenied
+	case model.ErrThrottled:
+		return Throttled
+	}
+	return CollectionError
+}
+
+// alarmStage follows a filter that covers the item to its alarms and topics.
+func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Item) outcome {
+	lg, mon := cv.trail.LogGroup, cv.owner.Monitoring
+	metric := f.Namespace + "/" + f.Metric
+	if mon == nil {
+		return outcome{depth: 3, status: model.StatusError, code: CollectionError, msg: fmt.Sprintf("The alarms of account %s were not read.", cv.owner.ID)}
+	}
+	if err := mon.RegionErrors[lg.Region]; err != nil {
+		return outcome{depth: 3, status: model.StatusError, code: kindCode(err), msg: fmt.Sprintf("The alarms of %s in %s could not be read: %s failed: %s: %s", cv.owner.ID, lg.Region, err.API, err.Code, err.Message)}
+	}
+	value, valueKnown := 1.0, true
+	if x, err := strconv.ParseFloat(f.Value, 64); err == nil {
+		value = x
+	} else {
+		valueKnown = false
+	}
+	best := outcome{depth: 3, status: model.StatusFail, code: AlarmMissing,
+		msg: fmt.Sprintf("Metric filter %q on %s publishes %s, but no alarm in %s watches it.", f.Name, lg.ARN, metric, lg.Region)}
+	for _, al := range mon.Alarms {
+		if al.Region != lg.Region || al.Namespace != f.Namespace || al.Metric != f.Metric {
+			continue
+		}
+		o := e.alarmOutcome(al, value, valueKnown, mon, f)
+		if o.better(best) {
+			best = o
+		}
+	}
+	return best
+}
+
+// fires says whether one matching event in one period puts the alarm in ALARM: the filter adds value to the metric
+// for the event, so the period's Sum, Average, Minimum, Maximum (and percentiles) are value and its SampleCount 1;
+// the comparison must hold for that datapoint, and one breaching datapoint must be enough (DatapointsToAlarm, which
+// defaults to EvaluationPeriods, at most 1). CloudWatch alarm evaluation: "Evaluating an alarm" in the CloudWatch user
+// guide.
+func fires(al *model.Alarm, value float64) (bool, string) {
+	x := value
+	if al.Statistic == "SampleCount" {
+		x = 1
+	}
+	ok := false
+	switch al.Comparison {
+	case "GreaterThanOrEqualToThreshold":
+		ok = x >= al.Threshold
+	case "GreaterThanThreshold":
+		ok = x > al.Threshold
+	default:
+		return false, fmt.Sprintf("its comparison %s does not fire on activity", al.Comparison)
+	}
+	if !ok {
+		return false, fmt.Sprintf("one event gives %s %s, which is not %s %s", statName(al), fmtNum(x), al.Comparison, fmtNum(al.Threshold))
+	}
+	m := al.DatapointsToAlarm
+	if m == 0 {
+		m = al.EvaluationPeriods
+	}
+	if m > 1 {
+		return false, fmt.Sprintf("it needs %d breaching datapoints and one event makes one", m)
+	}
+	return true, ""
+}
+
+func statName(al *model.Alarm) string {
+	if al.Statistic != "" {
+		return al.Statistic
+	}
+	return al.ExtendedStatistic
+}
+
+func fmtNum(f float64) string {
+	if f == math.Trunc(f) {
+		return strconv.FormatFloat(f, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool, mon *model.Monitoring, f model.MetricFilter) outcome {
+	name := al.ARN
+	if al.MetricMath {
+		return outcome{depth: 4, status: model.StatusUnknown, code: AlarmUnjudgeable, msg: fmt.Sprintf("Alarm %s is a metric math alarm; trailwatch does not judge whether it fires on one event.", name)}
+	}
+	if al.Dimensions > 0 {
+		return outcome{depth: 4, status: model.StatusFail, code: AlarmCannotFire, msg: fmt.Sprintf("Alarm %s watches %s/%s with dimensions, a series metric filter %q does not publish.", name, al.Namespace, al.Metric, f.Name)}
+	}
+	if ok, why := fires(al, value); !ok {
+		return outcome{depth: 4, status: model.StatusFail, code: AlarmCannotFire, msg: fmt.Sprintf("Alarm %s cannot fire on one matching event: %s.", name, why)}
+	}
+	var notes []string
+	if !valueKnown {
+		notes = append(notes, fmt.Sprintf("Metric filter %q publishes %q per event; judged as 1.", f.Name, f.Value))
+	}
+	if !al.ActionsEnabled {
+		return outcome{depth: 5, status: model.StatusFail, code: AlarmActionsDisabled, msg: fmt.Sprintf("Alarm %s has its actions disabled: it changes state but notifies no one.", name), notes: notes}
+	}
+	best := outcome{depth: 6, status: model.StatusFail, code: AlarmNoTopic, msg: fmt.Sprintf("Alarm %s notifies no SNS topic (its actions: %s).", name, orNone(al.Actions)), notes: notes}
+	for _, act := range al.Actions {
+		tp := mon.Topics[act]
+		if tp == nil {
+			continue
+		}
+		var o outcome
+		switch {
+		case tp.Err != nil:
+			o = outcome{depth: 8, status: model.StatusUnknown, code: TopicUnreadable, msg: fmt.Sprintf("Alarm %s notifies topic %s, whose subscriptions cannot be read: %s: %s.", name, act, tp.Err.Code, tp.Err.Message)}
+		case !tp.Exists:
+			o = outcome{depth: 7, status: model.StatusFail, code: TopicMissing, msg: fmt.Sprintf("Alarm %s notifies topic %s, which does not exist.", name, act)}
+		case tp.Confirmed == 0:
+			msg := fmt.Sprintf("Topic %s (alarm %s) has no confirmed subscription", act, name)
+			if tp.Pending > 0 {
+				msg += fmt.Sprintf("; %d wait for confirmation", tp.Pending)
+			}
+			o = outcome{depth: 7, status: model.StatusFail, code: NoConfirmedSubscriber, msg: msg + "."}
+		default:
+			o = outcome{depth: 100, status: model.StatusPass, code: Monitored,
+				msg: fmt.Sprintf("Metric filter %q on %s -> alarm %s -> topic %s with %d confirmed subscription(s) (%s).", f.Name, f.Namespace+"/"+f.Metric, name, act, tp.Confirmed, strings.Join(tp.Protocols, ", "))}
+		}
+		o.notes = append(o.notes, notes...)
+		if o.better(best) {
+			best = o
+		}
+	}
+	return best
+}
+
+func orNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}

@@ -271,3 +271,35 @@ func TestMonitoringThroughTheAWSCLI(t *testing.T) {
 	run("logs", "delete-metric-filter", "--log-group-name", "lg", "--filter-name", "f")
 	run("sns", "delete-topic", "--topic-arn", topic)
 }
+
+// TestTestMetricFilterFollowsAWSDocs sends AWS's documented examples (internal/filterpattern/testdata) through
+// TestMetricFilter with the real SDK: the simulator answers as AWS documents, independently of trailwatch's tests.
+func TestTestMetricFilterFollowsAWSDocs(t *testing.T) {
+	b, err := os.ReadFile("../filterpattern/testdata/aws-doc-examples.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x struct {
+		Events map[string]string
+		Cases  []struct {
+			Event, Pattern string
+			Match          bool
+		}
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, monitoringScenario)
+	logs := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	for _, c := range x.Cases {
+		out, err := logs.TestMetricFilter(context.Background(), &cloudwatchlogs.TestMetricFilterInput{
+			FilterPattern: aws.String(c.Pattern), LogEventMessages: []string{x.Events[c.Event]}})
+		if err != nil {
+			t.Errorf("%s: %v", c.Pattern, err)
+			continue
+		}
+		if got := len(out.Matches) == 1; got != c.Match {
+			t.Errorf("%s on the %s event: match %v, AWS documents %v", c.Pattern, c.Event, got, c.Match)
+		}
+	}
+}

@@ -473,8 +473,11 @@ func (s *Server) admin(rw http.ResponseWriter, r *http.Request) {
 			s.Advance(d)
 		}
 		_ = json.NewEncoder(rw).Encode(map[string]string{"now": s.Now().Format(time.RFC3339)})
+	case r.URL.Path == "/_sim/sns/tokens" && r.Method == http.MethodGet:
+		// What the confirmation messages carried: the tokens of the topic's pending subscriptions, by endpoint.
+		_ = json.NewEncoder(rw).Encode(map[string]any{"tokens": s.PendingTokens(r.URL.Query().Get("topic"))})
 	default:
 		rw.WriteHeader(http.StatusNotFound)
-		_ = json.NewEncoder(rw).Encode(map[string]string{"error": "unknown admin endpoint; have GET /_sim/counters, POST /_sim/counters/reset, GET|POST /_sim/clock?advance=1h"})
+		_ = json.NewEncoder(rw).Encode(map[string]string{"error": "unknown admin endpoint; have GET /_sim/counters, POST /_sim/counters/reset, GET|POST /_sim/clock?advance=1h, GET /_sim/sns/tokens?topic=ARN"})
 	}
 }

@@ -35,6 +35,8 @@ func cloudwatchOps() map[string]handler {
 		"DescribeAlarms":          cwDescribeAlarms,
 		"DescribeAlarmsForMetric": cwDescribeAlarmsForMetric,
 		"DeleteAlarms":            cwDeleteAlarms,
+		"EnableAlarmActions":      cwAlarmActions(true),
+		"DisableAlarmActions":     cwAlarmActions(false),
 	}
 }
 
@@ -291,4 +293,24 @@ func cwDeleteAlarms(s *Server, c *call) (any, error) {
 		delete(c.acct.alarms, c.region+"\x00"+n)
 	}
 	return nil, nil
+}
+
+// cwAlarmActions enables or disables the actions of the named alarms; names that do not exist are ignored (the API
+// reference lists no error for them).
+func cwAlarmActions(enabled bool) handler {
+	return func(s *Server, c *call) (any, error) {
+		var names []string
+		if err := c.decode("AlarmNames", &names); err != nil {
+			return nil, err
+		}
+		if len(names) == 0 {
+			return nil, cwMissing("AlarmNames")
+		}
+		for _, n := range names {
+			if a := c.acct.alarms[c.region+"\x00"+n]; a != nil {
+				a.actionsEnabled = enabled
+			}
+		}
+		return nil, nil
+	}
 }

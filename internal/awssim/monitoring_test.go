@@ -122,6 +122,15 @@ func TestMonitoringThroughTheSDK(t *testing.T) {
 	if err != nil || len(fm.MetricAlarms) != 1 || aws.ToBool(fm.MetricAlarms[0].ActionsEnabled) {
 		t.Fatalf("alarms for Custom/Stops: %+v %v", fm, err)
 	}
+	if _, err := cw.EnableAlarmActions(ctx, &cloudwatch.EnableAlarmActionsInput{AlarmNames: []string{"stops"}}); err != nil {
+		t.Fatal(err)
+	}
+	if fm, _ = cw.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{MetricName: aws.String("Stops"), Namespace: aws.String("Custom")}); !aws.ToBool(fm.MetricAlarms[0].ActionsEnabled) {
+		t.Error("EnableAlarmActions did not enable them")
+	}
+	if _, err := cw.DisableAlarmActions(ctx, &cloudwatch.DisableAlarmActionsInput{AlarmNames: []string{"stops"}}); err != nil {
+		t.Fatal(err)
+	}
 	paged := 0
 	for p := cloudwatch.NewDescribeAlarmsPaginator(cw, &cloudwatch.DescribeAlarmsInput{MaxRecords: aws.Int32(4)}); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)

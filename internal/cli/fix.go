@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -40,6 +41,8 @@ type fixOptions struct {
 	maxFailures int
 	wait        time.Duration
 	poll        time.Duration
+	alarmTopic  string
+	notify      []string
 }
 
 func newFixCmd(e *env) *cobra.Command {
@@ -94,6 +97,8 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringArrayVar(&o.tags, "tag", nil, "tag for new log groups, key=value (repeatable)")
 		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
 		f.StringVarP(&o.output, "output", "o", "", "write the plan (or the apply result) to FILE")
+		f.StringVar(&o.alarmTopic, "alarm-topic", "", "with --alarms: the SNS topic ARN new alarms notify (default: create "+remediate.DefaultAlarmTopic+" beside the log group)")
+		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or https:URL (repeatable; email and https wait for confirmation)")
 	}
 	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
 	apply.Flags().StringVar(&o.planFile, "plan", "", "apply this reviewed plan (JSON from fix plan --format json)")
@@ -127,8 +132,16 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		}
 		tags[k] = v
 	}
+	for _, n := range o.notify {
+		if err := remediate.CheckNotify(n); err != nil {
+			return remediate.Options{}, usageError("%v", err)
+		}
+	}
+	if o.alarmTopic != "" && (!strings.HasPrefix(o.alarmTopic, "arn:") || strings.Count(o.alarmTopic, ":") != 5 || !strings.Contains(o.alarmTopic, ":sns:")) {
+		return remediate.Options{}, usageError("--alarm-topic %q: want an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", o.alarmTopic)
+	}
 	po := remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
-		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now}
+		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now, AlarmTopic: o.alarmTopic, Notify: o.notify}
 	return po, nil
 }
 
@@ -152,6 +165,17 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 		if r.Inventory == nil {
 			return nil, nil, usageError("--from %s has no inventory: scan with --include-inventory (or --shard)", o.from)
 		}
+		if r.Settings.AlarmsCISVersion != "" {
+			cs, err := controlSettings(r.Settings, r.Inventory.CollectedAt)
+			if err != nil {
+				return nil, nil, usageError("--from %s: %v", o.from, err)
+			}
+			cat, err := controls.Load()
+			if err != nil {
+				return nil, nil, err
+			}
+			po.Chains = controls.AlarmChains(cat, r.Inventory, cs)
+		}
 		return remediate.NewPlan(r.Inventory, r.Findings, po), nil, nil
 	}
 	sr, err := o.scan.scan(ctx, e, now, nil)
@@ -162,8 +186,19 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 	muted := map[string]*model.ExceptionRef{}
 	for _, f := range sr.findings {
 		if f.Exception != nil {
-			muted[f.ResourceID] = f.Exception
+			if controls.IsAlarmControl(f.ControlID) {
+				muted[f.ID] = f.Exception // alarm findings share the account's resource id: excluded one by one
+			} else {
+				muted[f.ResourceID] = f.Exception
+			}
 		}
+	}
+	if o.scan.settings.alarms {
+		cat, err := controls.Load()
+		if err != nil {
+			return nil, nil, err
+		}
+		po.Chains = controls.AlarmChains(cat, sr.inv, o.scan.settings.controls(now))
 	}
 	po.Excluded = func(arn string) (bool, string) {
 		if x := muted[arn]; x != nil {
@@ -230,6 +265,10 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	fmt.Fprint(e.stderr, p.Summary())
 	if len(p.Steps) == 0 {
 		return nil
+	}
+	if remediate.HasAlarmSteps(p) {
+		// The re-scan that checks each batch must judge the alarm controls the plan fixes.
+		o.scan.settings.alarms = true
 	}
 	if !o.yes && !confirm(e, fmt.Sprintf("Apply %d steps? [y/N] ", len(p.Steps))) {
 		return usageError("not applied: confirm at the prompt or pass --yes")

@@ -55,6 +55,10 @@ type outcome struct {
 	code   string
 	msg    string
 	notes  []string
+	// The path, for the fix plan (AlarmChains).
+	view   *chainView
+	filter *model.MetricFilter
+	alarm  *model.Alarm
 }
 
 func (o outcome) better(p outcome) bool {
@@ -120,6 +124,40 @@ func (e *evaluator) covers(stored string, it alarms.Item) coverage {
 	}
 	e.patterns.cover[key] = c
 	return c
+}
+
+// AlarmChain is how far an account's chain for one item got, for the fix plan: the monitored trail's log group (in
+// the account that owns it), the filter that covers the item and the alarm on its metric, when the path reached them.
+type AlarmChain struct {
+	Item     alarms.Item
+	Code     string
+	Owner    string // the account that owns the log group
+	Region   string
+	LogGroup *model.LogGroup
+	Trail    *model.Trail
+	Filter   *model.MetricFilter
+	Alarm    *model.Alarm
+	// Topics are the owner's topics as read (by ARN).
+	Topics map[string]*model.Topic
+}
+
+func (o outcome) chain(it alarms.Item) AlarmChain {
+	c := AlarmChain{Item: it, Code: o.code, Filter: o.filter, Alarm: o.alarm}
+	if o.view != nil && o.view.trail.LogGroup != nil {
+		c.Owner, c.LogGroup, c.Trail, c.Region = o.view.owner.ID, o.view.trail.LogGroup, o.view.trail, o.view.trail.LogGroup.Region
+		if o.view.owner.Monitoring != nil {
+			c.Topics = o.view.owner.Monitoring.Topics
+		}
+	}
+	return c
+}
+
+// AlarmChains judges the inventory as Evaluate does and returns, by finding id, the chain behind each alarm finding.
+func AlarmChains(cat *Catalog, inv *model.Inventory, s Settings) map[string]AlarmChain {
+	e := newEvaluator(cat, inv, s)
+	e.chains = map[string]AlarmChain{}
+	e.run()
+	return e.chains
 }
 
 // alarmFamily judges every alarm control on one account.
@@ -214,6 +252,9 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		}
 	}
 	v.add(best.status, best.code, "%s", best.msg)
+	if e.chains != nil {
+		e.chains[model.FindingID(it.ID, a.ID)] = best.chain(it)
+	}
 	for _, n := range best.notes {
 		v.note("%s", n)
 	}
@@ -240,6 +281,7 @@ func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
 	best := outcome{depth: 1, status: model.StatusFail, code: FilterMissing,
 		msg: fmt.Sprintf("No metric filter on %s is about %s %s (published pattern: %s).", lg.ARN, it.CIS, it.Title, it.Pattern)}
 	for _, f := range lg.MetricFilters {
+		f := f
 		c := e.covers(f.Pattern, it)
 		var o outcome
 		switch {
@@ -268,10 +310,14 @@ func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
 				}
 			}
 		}
+		if o.filter == nil && o.depth >= 2 {
+			o.filter = &f
+		}
 		if o.better(best) {
 			best = o
 		}
 	}
+	best.view = &cv
 	return best
 }
 
@@ -308,6 +354,7 @@ func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Ite
 			continue
 		}
 		o := e.alarmOutcome(al, value, valueKnown, mon, f)
+		o.alarm = al
 		if o.better(best) {
 			best = o
 		}

@@ -97,9 +97,12 @@ type view struct {
 // account when the owner was scanned, else from the best member view. Findings come back sorted by account, region,
 // status (worst first) and resource.
 func Evaluate(cat *Catalog, inv *model.Inventory, s Settings) []model.Finding {
-	e := &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}, accounts: map[string]*model.Account{},
+	return newEvaluator(cat, inv, s).run()
+}
+
+func newEvaluator(cat *Catalog, inv *model.Inventory, s Settings) *evaluator {
+	return &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}, accounts: map[string]*model.Account{},
 		patterns: patternCache{parsed: map[string]parsedPattern{}, cover: map[[2]string]coverage{}}}
-	return e.run()
 }
 
 type evaluator struct {
@@ -111,6 +114,7 @@ type evaluator struct {
 	accounts map[string]*model.Account
 	findings []model.Finding
 	patterns patternCache
+	chains   map[string]AlarmChain // AlarmChains only
 }
 
 func (e *evaluator) run() []model.Finding {

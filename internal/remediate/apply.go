@@ -13,8 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 )
@@ -327,6 +332,47 @@ func intOf(m map[string]any, k string) int32 {
 	return 0
 }
 
+func floatOf(m map[string]any, k string) float64 {
+	switch v := m[k].(type) {
+	case int:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
+}
+
+// stringsOf reads a list of strings as a plan holds it in memory ([]string) or after JSON ([]any).
+func stringsOf(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+func listOfMaps(v any) []map[string]any {
+	switch l := v.(type) {
+	case []map[string]any:
+		return l
+	case []any:
+		var out []map[string]any
+		for _, x := range l {
+			if m, ok := x.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 func tagsOf(m map[string]any, k string) map[string]string {
 	out := map[string]string{}
 	switch v := m[k].(type) {
@@ -380,6 +426,47 @@ func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]
 		_, err = iam.NewFromConfig(w.cfg).DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName")})
 	case DeleteRole:
 		_, err = iam.NewFromConfig(w.cfg).DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: str(p, "RoleName")})
+	case PutMetricFilter:
+		in := &cloudwatchlogs.PutMetricFilterInput{LogGroupName: str(p, "logGroupName"), FilterName: str(p, "filterName"), FilterPattern: str(p, "filterPattern")}
+		for _, t := range listOfMaps(p["metricTransformations"]) {
+			in.MetricTransformations = append(in.MetricTransformations, logtypes.MetricTransformation{
+				MetricName: str(t, "metricName"), MetricNamespace: str(t, "metricNamespace"), MetricValue: str(t, "metricValue")})
+		}
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).PutMetricFilter(ctx, in)
+	case DeleteMetricFilter:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteMetricFilter(ctx, &cloudwatchlogs.DeleteMetricFilterInput{LogGroupName: str(p, "logGroupName"), FilterName: str(p, "filterName")})
+	case PutMetricAlarm:
+		in := &cloudwatch.PutMetricAlarmInput{AlarmName: str(p, "AlarmName"), AlarmDescription: str(p, "AlarmDescription"),
+			Namespace: str(p, "Namespace"), MetricName: str(p, "MetricName"), Period: aws.Int32(intOf(p, "Period")),
+			EvaluationPeriods: aws.Int32(intOf(p, "EvaluationPeriods")), Threshold: aws.Float64(floatOf(p, "Threshold")),
+			ComparisonOperator: cwtypes.ComparisonOperator(fmt.Sprint(p["ComparisonOperator"])), TreatMissingData: str(p, "TreatMissingData"),
+			ActionsEnabled: aws.Bool(p["ActionsEnabled"] != false), AlarmActions: stringsOf(p["AlarmActions"])}
+		if v := str(p, "Statistic"); v != nil {
+			in.Statistic = cwtypes.Statistic(*v)
+		} else {
+			in.ExtendedStatistic = str(p, "ExtendedStatistic")
+		}
+		if d := intOf(p, "DatapointsToAlarm"); d > 0 {
+			in.DatapointsToAlarm = aws.Int32(d)
+		}
+		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).PutMetricAlarm(ctx, in)
+	case DeleteAlarms:
+		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: stringsOf(p["AlarmNames"])})
+	case EnableAlarmActions:
+		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).EnableAlarmActions(ctx, &cloudwatch.EnableAlarmActionsInput{AlarmNames: stringsOf(p["AlarmNames"])})
+	case DisableAlarmActions:
+		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).DisableAlarmActions(ctx, &cloudwatch.DisableAlarmActionsInput{AlarmNames: stringsOf(p["AlarmNames"])})
+	case CreateTopic:
+		in := &sns.CreateTopicInput{Name: str(p, "Name")}
+		for k, v := range tagsOf(p, "Tags") {
+			in.Tags = append(in.Tags, snstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).CreateTopic(ctx, in)
+	case Subscribe:
+		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).Subscribe(ctx, &sns.SubscribeInput{
+			TopicArn: str(p, "TopicArn"), Protocol: str(p, "Protocol"), Endpoint: str(p, "Endpoint")})
+	case DeleteTopic:
+		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: str(p, "TopicArn")})
 	default:
 		return fmt.Errorf("unknown action %s", action)
 	}

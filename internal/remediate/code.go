@@ -76,6 +76,7 @@ func asTerraform(p *Plan) string {
 	// What a trail's steps create, so that its aws_cloudtrail depends on them (the ARNs are written as literals: they
 	// are known, and a literal is what the trail will hold).
 	created := map[string][]string{}
+	alarmAddrs := map[string]string{} // topic ARN or filter key -> resource address
 	for _, s := range p.Steps {
 		prov := "aws." + providerAlias(s.AccountID, s.Region)
 		pr := s.Params
@@ -127,6 +128,8 @@ func asTerraform(p *Plan) string {
 			addr := tfName("delivery_policy", s.AccountID+"_"+fmt.Sprint(pr["RoleName"])+"_"+fmt.Sprint(pr["PolicyName"]))
 			created[s.ResourceID] = append(created[s.ResourceID], "aws_iam_role_policy."+addr)
 			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" %q {\n  provider = %s\n  role     = %s\n  name     = %s\n  policy   = %s\n}\n\n", addr, prov, role, hclString(pr["PolicyName"]), hclString(pr["PolicyDocument"]))
+		case PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe:
+			writeAlarmTerraform(&b, s, prov, alarmAddrs)
 		case UpdateTrail, StartLogging:
 			tf := trails[s.ResourceID]
 			if tf == nil {
@@ -229,6 +232,7 @@ func asCloudFormation(p *Plan) string {
 		return b.String()
 	}
 	roleIDs := map[string]string{}
+	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
 	for _, s := range p.Steps {
 		pr := s.Params
 		switch s.Action {
@@ -259,6 +263,9 @@ func asCloudFormation(p *Plan) string {
 			}
 			res = append(res, resource{logical("DeliveryPolicy", s.AccountID+" "+fmt.Sprint(pr["RoleName"])+" "+fmt.Sprint(pr["PolicyName"])),
 				map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}})
+		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
+			id, body := alarmCloudFormation(s, logical, cfnIDs)
+			res = append(res, resource{id, body})
 		default:
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
 		}
@@ -290,4 +297,133 @@ func asCloudFormation(p *Plan) string {
 	}
 	out, _ := json.MarshalIndent(tpl, "", "  ")
 	return string(out) + "\n"
+}
+
+// topicARNOf is the ARN of the topic a CreateTopic step creates.
+func topicARNOf(s Step) string {
+	return fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionOfRegion(s.Region), s.Region, s.AccountID, s.Params["Name"])
+}
+
+func partitionOfRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	}
+	return "aws"
+}
+
+// writeAlarmTerraform renders one alarm-chain step as Terraform: the filter, alarm, topic and subscription the plan
+// creates reference each other; an existing alarm whose actions are disabled gets a comment (its code lives elsewhere).
+func writeAlarmTerraform(b *strings.Builder, s Step, prov string, addrs map[string]string) {
+	pr := s.Params
+	ref := func(arn string) string {
+		if a := addrs[arn]; a != "" {
+			return a + ".arn"
+		}
+		return hclString(arn)
+	}
+	switch s.Action {
+	case CreateTopic:
+		addr := tfName("topic", s.AccountID+"_"+s.Region+"_"+fmt.Sprint(pr["Name"]))
+		addrs[topicARNOf(s)] = "aws_sns_topic." + addr
+		fmt.Fprintf(b, "resource \"aws_sns_topic\" %q {\n  provider = %s\n  name     = %s\n", addr, prov, hclString(pr["Name"]))
+		writeTags(b, pr["Tags"])
+		b.WriteString("}\n\n")
+	case Subscribe:
+		addr := tfName("subscription", s.AccountID+"_"+fmt.Sprint(pr["TopicArn"])+"_"+fmt.Sprint(pr["Protocol"])+"_"+fmt.Sprint(pr["Endpoint"]))
+		fmt.Fprintf(b, "resource \"aws_sns_topic_subscription\" %q {\n  provider  = %s\n  topic_arn = %s\n  protocol  = %s\n  endpoint  = %s\n}\n\n",
+			addr, prov, ref(fmt.Sprint(pr["TopicArn"])), hclString(pr["Protocol"]), hclString(pr["Endpoint"]))
+	case PutMetricFilter:
+		addr := tfName("metric_filter", s.AccountID+"_"+s.Region+"_"+fmt.Sprint(pr["logGroupName"])+"_"+fmt.Sprint(pr["filterName"]))
+		ts := listOfMaps(pr["metricTransformations"])
+		if len(ts) == 0 {
+			return
+		}
+		addrs[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(ts[0]["metricNamespace"])+"/"+fmt.Sprint(ts[0]["metricName"])] = "aws_cloudwatch_log_metric_filter." + addr
+		fmt.Fprintf(b, "resource \"aws_cloudwatch_log_metric_filter\" %q {\n  provider       = %s\n  name           = %s\n  log_group_name = %s\n  pattern        = %s\n  metric_transformation {\n    name      = %s\n    namespace = %s\n    value     = %s\n  }\n}\n\n",
+			addr, prov, hclString(pr["filterName"]), hclString(pr["logGroupName"]), hclString(pr["filterPattern"]),
+			hclString(ts[0]["metricName"]), hclString(ts[0]["metricNamespace"]), hclString(ts[0]["metricValue"]))
+	case PutMetricAlarm:
+		addr := tfName("alarm", s.AccountID+"_"+s.Region+"_"+fmt.Sprint(pr["AlarmName"]))
+		var actions []string
+		for _, a := range stringsOf(pr["AlarmActions"]) {
+			actions = append(actions, ref(a))
+		}
+		fmt.Fprintf(b, "resource \"aws_cloudwatch_metric_alarm\" %q {\n  provider            = %s\n  alarm_name          = %s\n", addr, prov, hclString(pr["AlarmName"]))
+		if d, ok := pr["AlarmDescription"]; ok {
+			fmt.Fprintf(b, "  alarm_description   = %s\n", hclString(d))
+		}
+		fmt.Fprintf(b, "  namespace           = %s\n  metric_name         = %s\n  statistic           = %s\n  period              = %v\n  evaluation_periods  = %v\n",
+			hclString(pr["Namespace"]), hclString(pr["MetricName"]), hclString(pr["Statistic"]), pr["Period"], pr["EvaluationPeriods"])
+		if d, ok := pr["DatapointsToAlarm"]; ok {
+			fmt.Fprintf(b, "  datapoints_to_alarm = %v\n", d)
+		}
+		fmt.Fprintf(b, "  threshold           = %v\n  comparison_operator = %s\n", pr["Threshold"], hclString(pr["ComparisonOperator"]))
+		if v, ok := pr["TreatMissingData"]; ok {
+			fmt.Fprintf(b, "  treat_missing_data  = %s\n", hclString(v))
+		}
+		fmt.Fprintf(b, "  actions_enabled     = true\n  alarm_actions       = [%s]\n", strings.Join(actions, ", "))
+		if f := addrs[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["Namespace"])+"/"+fmt.Sprint(pr["MetricName"])]; f != "" {
+			fmt.Fprintf(b, "  depends_on          = [%s]\n", f)
+		}
+		b.WriteString("}\n\n")
+	case EnableAlarmActions:
+		fmt.Fprintf(b, "# %s: alarm %s exists with its actions disabled: set actions_enabled = true where it is managed,\n# or run: %s\n\n",
+			s.ResourceID, strings.Join(stringsOf(pr["AlarmNames"]), ", "), s.CLI)
+	}
+}
+
+// alarmCloudFormation renders one alarm-chain step as a CloudFormation resource.
+func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[string]string) (string, map[string]any) {
+	pr := s.Params
+	ref := func(arn string) any {
+		if id := ids[arn]; id != "" {
+			return map[string]any{"Ref": id}
+		}
+		return arn
+	}
+	switch s.Action {
+	case CreateTopic:
+		id := logical("Topic", s.AccountID+" "+s.Region+" "+fmt.Sprint(pr["Name"]))
+		ids[topicARNOf(s)] = id
+		var tags []map[string]string
+		for k, v := range tagsOf(pr, "Tags") {
+			tags = append(tags, map[string]string{"Key": k, "Value": v})
+		}
+		return id, map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": pr["Name"], "Tags": tags}}
+	case Subscribe:
+		id := logical("Subscription", s.AccountID+" "+fmt.Sprint(pr["TopicArn"])+" "+fmt.Sprint(pr["Protocol"])+" "+fmt.Sprint(pr["Endpoint"]))
+		return id, map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": ref(fmt.Sprint(pr["TopicArn"])),
+			"Protocol": pr["Protocol"], "Endpoint": pr["Endpoint"]}}
+	case PutMetricFilter:
+		id := logical("MetricFilter", s.AccountID+" "+s.Region+" "+fmt.Sprint(pr["logGroupName"])+" "+fmt.Sprint(pr["filterName"]))
+		var ts []map[string]any
+		for _, t := range listOfMaps(pr["metricTransformations"]) {
+			ts = append(ts, map[string]any{"MetricName": t["metricName"], "MetricNamespace": t["metricNamespace"], "MetricValue": t["metricValue"]})
+			ids[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(t["metricNamespace"])+"/"+fmt.Sprint(t["metricName"])] = id
+		}
+		return id, map[string]any{"Type": "AWS::Logs::MetricFilter", "Properties": map[string]any{"LogGroupName": pr["logGroupName"],
+			"FilterName": pr["filterName"], "FilterPattern": pr["filterPattern"], "MetricTransformations": ts}}
+	}
+	// PutMetricAlarm
+	id := logical("Alarm", s.AccountID+" "+s.Region+" "+fmt.Sprint(pr["AlarmName"]))
+	var actions []any
+	for _, a := range stringsOf(pr["AlarmActions"]) {
+		actions = append(actions, ref(a))
+	}
+	props := map[string]any{"AlarmName": pr["AlarmName"], "Namespace": pr["Namespace"], "MetricName": pr["MetricName"],
+		"Statistic": pr["Statistic"], "Period": pr["Period"], "EvaluationPeriods": pr["EvaluationPeriods"], "Threshold": pr["Threshold"],
+		"ComparisonOperator": pr["ComparisonOperator"], "ActionsEnabled": true, "AlarmActions": actions}
+	for _, k := range []string{"AlarmDescription", "DatapointsToAlarm", "TreatMissingData"} {
+		if v, ok := pr[k]; ok {
+			props[k] = v
+		}
+	}
+	body := map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+	if f := ids[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["Namespace"])+"/"+fmt.Sprint(pr["MetricName"])]; f != "" {
+		body["DependsOn"] = []string{f}
+	}
+	return id, body
 }

@@ -119,9 +119,16 @@ type Options struct {
 	Tags          map[string]string
 	// Trails and Accounts narrow the plan (empty: all).
 	Trails, Accounts []string
-	// Excluded reports trails an exception excludes, with the reason.
+	// Excluded reports trails an exception excludes, with the reason (alarm findings by finding id).
 	Excluded func(trailARN string) (bool, string)
 	Now      time.Time
+	// Chains are the alarm chains behind the alarm findings (controls.AlarmChains); nil: no alarm fixes.
+	Chains map[string]controls.AlarmChain
+	// AlarmTopic is the SNS topic new alarms notify; empty: trailwatch creates DefaultAlarmTopic in the log group's
+	// account and region.
+	AlarmTopic string
+	// Notify are endpoints (protocol:endpoint) subscribed to the topics the plan creates or names.
+	Notify []string
 }
 
 // CheckRetention says what is wrong with a retention value.
@@ -268,6 +275,7 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		}
 		p.Steps = append(p.Steps, retentionStep(f.AccountID, f.Region, name, f.ResourceID, o.RetentionDays, "retention is below the minimum", prev))
 	}
+	planAlarms(p, findings, o, done)
 	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].AccountID < p.Steps[j].AccountID })
 	return p
 }
@@ -508,13 +516,15 @@ func ReadPlan(data []byte) (*Plan, error) {
 	}
 	for i, s := range p.Steps {
 		switch s.Action {
-		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging:
+		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging,
+			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe:
 		default:
 			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
 		}
 		if u := s.Undo; u != nil {
 			switch u.Action {
-			case DeleteLogGroup, DeleteRetentionPolicy, DeleteRole, DeleteRolePolicy, StopLogging, PutRetentionPolicy, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail:
+			case DeleteLogGroup, DeleteRetentionPolicy, DeleteRole, DeleteRolePolicy, StopLogging, PutRetentionPolicy, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail,
+				DeleteMetricFilter, PutMetricFilter, DeleteAlarms, PutMetricAlarm, DisableAlarmActions, DeleteTopic:
 			default:
 				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i, u.Action)
 			}

@@ -142,7 +142,23 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 			break
 		}
 		judged := map[string]bool{}
+		alarmFixes := map[string]string{} // owner account|control -> the fixed resource (log group ARN/control)
+		for rid := range fixedHere {
+			if acct, ctl, ok := alarmFixOf(rid); ok {
+				alarmFixes[acct+"|"+ctl] = rid
+			}
+		}
 		for _, f := range found {
+			if rid, ok := alarmFixes[f.AccountID+"|"+f.ControlID]; ok {
+				judged[rid] = true
+				// An email or https subscriber waits for a person to confirm: that is the fix working, not failing.
+				awaiting := f.Status == model.StatusFail && len(f.Reasons) == 1 && f.Reasons[0].Code == controls.NoConfirmedSubscriber &&
+					strings.Contains(f.Reasons[0].Message, "wait for confirmation")
+				if f.Status != model.StatusPass && f.Status != model.StatusWarn && !awaiting {
+					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", rid, f.Status))
+				}
+				continue
+			}
 			if !fixedHere[f.ResourceID] || f.ControlID != controls.IntegrationID {
 				continue
 			}
@@ -152,7 +168,8 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 			}
 		}
 		for arn := range fixedHere {
-			if !judged[arn] && strings.Contains(arn, ":trail/") {
+			_, _, alarm := alarmFixOf(arn)
+			if !judged[arn] && (strings.Contains(arn, ":trail/") || alarm) {
 				batch.Unhealthy = append(batch.Unhealthy, arn+": not judged by the re-scan")
 			}
 		}
@@ -164,4 +181,15 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 		}
 	}
 	return res
+}
+
+// alarmFixOf splits the resource id of an alarm fix ("<log group ARN>/<alarm control>") into the log group's account
+// and the control.
+func alarmFixOf(rid string) (acct, control string, ok bool) {
+	i := strings.LastIndex(rid, "/")
+	if i < 0 || !strings.HasPrefix(rid, "arn:") || !strings.Contains(rid, ":log-group:") || !controls.IsAlarmControl(rid[i+1:]) {
+		return "", "", false
+	}
+	parts := strings.Split(rid, ":")
+	return parts[4], rid[i+1:], true
 }

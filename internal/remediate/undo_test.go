@@ -8,10 +8,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/collect"
+	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/remediate"
+	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
 func noSleep(context.Context, time.Duration) error { return nil }
@@ -194,5 +199,82 @@ faults:
 	}
 	if n := e.srv.CallsTo("logs:CreateLogGroup"); n != 3 {
 		t.Errorf("%d CreateLogGroup calls reached the simulator, the journal shows %d", n, len(attempts))
+	}
+}
+
+// TestUndoAlarmFix: an alarm chain whose PutMetricAlarm fails is undone (its new filter deleted), an existing
+// alarm whose actions were enabled is disabled again, and the other chains stay fixed.
+func TestUndoAlarmFix(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups:
+      - name: CT
+        region: us-east-1
+        retention_days: 365
+        cis_monitoring: {topic: ops, skip: ["4.14", "4.11"]}
+        metric_filters:
+          - {name: nacl, metric: Mine/NACL, pattern: '{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }'}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+    alarms:
+      - {name: nacl-alarm, region: us-east-1, metric: Mine/NACL, actions_enabled: false, actions: [ops]}
+faults:
+  - {operation: cloudwatch:PutMetricAlarm, resource: alarm-vpc-changes, error: LimitExceeded}
+`)
+	s := controls.DefaultSettings(e.srv.Now())
+	s.Alarms, _ = alarms.ForVersion("")
+	inv, fs := scan.Run(context.Background(), e.cat, []scan.Target{{Clients: collect.NewSDKClients(e.srv.SDKConfig(acct, "us-east-1"))}},
+		scan.Options{Settings: s, Collect: collect.Options{Monitoring: true}})
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), Chains: controls.AlarmChains(e.cat, inv, s)})
+	var actions []string
+	for _, st := range p.Steps {
+		actions = append(actions, st.Action)
+	}
+	// 4.14 (no filter): filter and alarm on the account's topic ops (it has a confirmed subscriber: reused, not a new
+	// topic); 4.11: the user's alarm gets its actions enabled.
+	if got := strings.Join(actions, ","); got != "EnableAlarmActions,PutMetricFilter,PutMetricAlarm" && got != "PutMetricFilter,PutMetricAlarm,EnableAlarmActions" {
+		t.Fatalf("plan: %s", got)
+	}
+	cfg := e.srv.SDKConfig(acct, "us-east-1")
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(cfg), p.Steps, remediate.NewJournal(nil, "tester", nil), remediate.ApplyOptions{Sleep: noSleep})
+	var failed, fixed int
+	for _, r := range res {
+		if r.Error != "" {
+			failed++
+			if !strings.Contains(r.ResourceID, "alarm-vpc-changes") || !strings.Contains(strings.Join(r.Undone, ","), "PutMetricFilter") {
+				t.Errorf("failed result %+v", r)
+			}
+		} else {
+			fixed++
+		}
+	}
+	if failed != 1 || fixed != 1 {
+		t.Fatalf("results %+v", res)
+	}
+	mf, _ := cloudwatchlogs.NewFromConfig(cfg).DescribeMetricFilters(context.Background(), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String("CT"), FilterNamePrefix: aws.String("alarm-vpc-changes")})
+	if len(mf.MetricFilters) != 0 {
+		t.Error("the failed chain's new filter is still there after the undo")
+	}
+	al, _ := cloudwatch.NewFromConfig(cfg).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"nacl-alarm"}})
+	if len(al.MetricAlarms) != 1 || !aws.ToBool(al.MetricAlarms[0].ActionsEnabled) {
+		t.Fatalf("the fix did not enable the alarm's actions: %+v", al.MetricAlarms)
+	}
+	// Undo of the fixed chain: run its undo calls, as fix undo would, newest first.
+	w := remediate.NewSDKWriter(cfg)
+	for i := len(p.Steps) - 1; i >= 0; i-- {
+		st := p.Steps[i]
+		if st.Action == remediate.EnableAlarmActions {
+			if err := w.Do(context.Background(), st.Region, st.Undo.Action, st.Undo.Params); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	al, _ = cloudwatch.NewFromConfig(cfg).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"nacl-alarm"}})
+	if len(al.MetricAlarms) != 1 || aws.ToBool(al.MetricAlarms[0].ActionsEnabled) {
+		t.Errorf("after the undo the alarm's actions are enabled again: %+v", al.MetricAlarms)
 	}
 }

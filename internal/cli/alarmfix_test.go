@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/remediate"
+)
+
+const alarmFixScenario = `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups:
+      - name: CT
+        region: us-east-1
+        retention_days: 365
+        metric_filters:
+          # the user's own filter for 4.5, forgetting StopLogging: left as it is; trailwatch adds its own
+          - {name: mine, metric: Mine/Trail, pattern: '{ $.eventName = CreateTrail || $.eventName = UpdateTrail || $.eventName = DeleteTrail || $.eventName = StartLogging }'}
+          # a whole 4.4 filter with an alarm whose actions are disabled: trailwatch enables them
+          - {name: iam, metric: Mine/IAM, pattern: '{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}'}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+    alarms:
+      - {name: iam-changes, region: us-east-1, metric: Mine/IAM, actions_enabled: false, actions: [ops]}
+    topics:
+      # nobody confirmed the email: trailwatch subscribes --notify to it, and makes a topic of its own for new alarms
+      - {name: ops, region: us-east-1, subscriptions: [{protocol: email, endpoint: ops@example.com}]}
+`
+
+// TestFixAlarmsMakesAll15Pass: fix apply --alarms turns an account with none of the 15 whole into 15 PASS, reusing
+// what works (the user's whole filter and alarm, with its actions enabled) and leaving the user's own filters as they
+// are; every rendering of the plan carries the alarm steps; undo puts the account back as it was.
+func TestFixAlarmsMakesAll15Pass(t *testing.T) {
+	sc, err := awssim.ParseScenario("alarmfix.yaml", []byte(alarmFixScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointAt(t, srv.URL, srv.Accounts()[0])
+	run := simRun(srv)
+	dir := t.TempDir()
+	alarmStatuses := func(step string) map[string]int {
+		t.Helper()
+		path := filepath.Join(dir, step+".json")
+		if code, out, errs := run(t, "scan", "--alarms", "--format", "json", "--output", path); code != ExitOK && code != ExitFailed {
+			t.Fatalf("%s: scan exit %d\n%s%s", step, code, out, errs)
+		}
+		n := map[string]int{}
+		for _, f := range readReport(t, path).Findings {
+			if strings.HasPrefix(f.ControlID, "alarm-") {
+				n[string(f.Status)]++
+			}
+		}
+		return n
+	}
+	if before := alarmStatuses("before"); before["PASS"] != 0 || before["FAIL"] != 15 {
+		t.Fatalf("before: %v, want 15 FAIL", before)
+	}
+
+	planPath := filepath.Join(dir, "plan.json")
+	const queue = "sqs:arn:aws:sqs:us-east-1:111111111111:cis-alerts"
+	if code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", queue, "--format", "json", "--output", planPath); code != ExitOK {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	data, _ := os.ReadFile(planPath)
+	p, err := remediate.ReadPlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, s := range p.Steps {
+		count[s.Action]++
+		if s.Action == remediate.PutMetricFilter && s.Params["filterName"] == "mine" {
+			t.Errorf("the plan rewrites the user's filter: %+v", s)
+		}
+	}
+	// 14 items without a whole filter: a filter and an alarm each; 4.4's alarm gets its actions enabled and --notify
+	// subscribed to its topic; one new topic for the new alarms, with --notify subscribed.
+	want := map[string]int{remediate.PutMetricFilter: 14, remediate.PutMetricAlarm: 14, remediate.EnableAlarmActions: 1,
+		remediate.CreateTopic: 1, remediate.Subscribe: 2}
+	for a, n := range want {
+		if count[a] != n {
+			t.Errorf("%s: %d steps, want %d (all: %v)", a, count[a], n, count)
+		}
+	}
+	for _, format := range []string{"terraform", "cloudformation"} {
+		code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", queue, "--format", format)
+		if code != ExitOK {
+			t.Fatalf("%s: %d %s", format, code, errs)
+		}
+		for _, w := range map[string][]string{
+			"terraform":      {`resource "aws_cloudwatch_log_metric_filter"`, `resource "aws_cloudwatch_metric_alarm"`, `resource "aws_sns_topic"`, `resource "aws_sns_topic_subscription"`, "actions_enabled"},
+			"cloudformation": {`"AWS::Logs::MetricFilter"`, `"AWS::CloudWatch::Alarm"`, `"AWS::SNS::Topic"`, `"AWS::SNS::Subscription"`, `"EnableAlarmActions"`},
+		}[format] {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s rendering lacks %s", format, w)
+			}
+		}
+	}
+
+	journal := filepath.Join(dir, "journal.jsonl")
+	if code, out, errs := run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", journal); code != ExitOK {
+		t.Fatalf("apply: %d\n%s%s", code, out, errs)
+	}
+	if after := alarmStatuses("after"); after["PASS"] != 15 {
+		t.Fatalf("after the fix: %v, want 15 PASS", after)
+	}
+	if code, out, _ := run(t, "fix", "plan", "--alarms", "--notify", queue); code != ExitOK || !strings.Contains(out, "0 steps") {
+		t.Errorf("a second plan is not empty:\n%s", out)
+	}
+
+	// The printed AWS CLI commands do the same on a fresh copy of the account.
+	if _, err := exec.LookPath("aws"); err == nil {
+		srv2, err := awssim.Start(ctx, sc, awssim.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pointAt(t, srv2.URL, srv2.Accounts()[0])
+		for _, s := range p.Steps {
+			cmd := exec.Command("bash", "-c", s.CLI)
+			var env []string
+			for _, kv := range os.Environ() {
+				if kv != "AWS_PROFILE=" && kv != "AWS_SESSION_TOKEN=" {
+					env = append(env, kv)
+				}
+			}
+			cmd.Env = append(env, "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", s.CLI, err, out)
+			}
+		}
+		run2 := simRun(srv2)
+		path := filepath.Join(dir, "cli.json")
+		run2(t, "scan", "--alarms", "--format", "json", "--output", path)
+		pass := 0
+		for _, f := range readReport(t, path).Findings {
+			if strings.HasPrefix(f.ControlID, "alarm-") && f.Status == "PASS" {
+				pass++
+			}
+		}
+		if pass != 15 {
+			t.Errorf("after the plan's AWS CLI commands: %d of 15 PASS", pass)
+		}
+	}
+}
+
+// TestFixAlarmsRefusesWithoutAMonitoredTrail: with no monitored trail there is nothing to hang filters on, and an
+// organization member scanned alone cannot fix its management account's log group.
+func TestFixAlarmsRefusesWithoutAMonitoredTrail(t *testing.T) {
+	sc, err := awssim.ParseScenario("refuse.yaml", []byte(`
+organization: {id: o-abcdefghij, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: org, home_region: us-east-1, multi_region: true, organization: true, log_group: OrgCT, role: R}
+    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+  - id: "222222222222"
+    regions: [us-east-1]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointAt(t, srv.URL, srv.Accounts()[1]) // the member
+	code, out, errs := simRun(srv)(t, "fix", "plan", "--alarms", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("plan: %d %s", code, errs)
+	}
+	p, err := remediate.ReadPlan([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 0 {
+		t.Errorf("a member plans %d steps on its management account's group", len(p.Steps))
+	}
+}

@@ -1,0 +1,263 @@
+package remediate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Actions of the alarm fixes, and their undo.
+const (
+	PutMetricFilter     = "PutMetricFilter"
+	PutMetricAlarm      = "PutMetricAlarm"
+	EnableAlarmActions  = "EnableAlarmActions"
+	CreateTopic         = "CreateTopic"
+	Subscribe           = "Subscribe"
+	DeleteMetricFilter  = "DeleteMetricFilter"
+	DeleteAlarms        = "DeleteAlarms"
+	DisableAlarmActions = "DisableAlarmActions"
+	DeleteTopic         = "DeleteTopic"
+)
+
+// AlarmNamespace is the metric namespace of the filters trailwatch creates, as the CIS remediation text uses.
+const AlarmNamespace = "CISBenchmark"
+
+// DefaultAlarmTopic names the topic trailwatch creates when no --alarm-topic is given.
+const DefaultAlarmTopic = "trailwatch-cis-alarms"
+
+// CheckNotify validates a --notify endpoint: email:ADDRESS, sqs:ARN, lambda:ARN, https:URL or http:URL.
+func CheckNotify(n string) error {
+	proto, ep, ok := strings.Cut(n, ":")
+	if !ok || ep == "" {
+		return fmt.Errorf("--notify %q: want email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or https:URL", n)
+	}
+	switch proto {
+	case "email", "email-json":
+		if !strings.Contains(ep, "@") {
+			return fmt.Errorf("--notify %q: %q is not an email address", n, ep)
+		}
+	case "sqs", "lambda", "firehose":
+		if !strings.HasPrefix(ep, "arn:") {
+			return fmt.Errorf("--notify %q: want the %s ARN", n, proto)
+		}
+	case "https", "http":
+		if !strings.HasPrefix(ep, proto+"://") {
+			return fmt.Errorf("--notify %q: want a URL starting %s://", n, proto)
+		}
+	default:
+		return fmt.Errorf("--notify %q: protocol %q: want email, email-json, sqs, lambda, firehose, http or https", n, proto)
+	}
+	return nil
+}
+
+// planAlarms adds the steps that complete each failing alarm chain, in the account and region that own the monitored
+// trail's log group. What exists and works is reused (a filter that covers the item, an alarm on its metric); what the
+// user owns is changed only by enabling its actions or adding the topic to them; the rest is created.
+func planAlarms(p *Plan, findings []model.Finding, o Options, done map[string]string) {
+	if o.Chains == nil {
+		return
+	}
+	for _, f := range findings {
+		if !controls.IsAlarmControl(f.ControlID) || f.Status != model.StatusFail {
+			continue
+		}
+		c, ok := o.Chains[f.ID]
+		if !ok {
+			continue
+		}
+		if c.LogGroup == nil || c.Code == controls.NoMonitoredTrail {
+			p.Refused = append(p.Refused, Refusal{ResourceID: f.ID, AccountID: f.AccountID,
+				Reason: "no monitored trail: fix cloudtrail-cloudwatch-integration (a multi-region trail logging all management events) first"})
+			continue
+		}
+		if len(o.Accounts) > 0 && !slices.Contains(o.Accounts, c.Owner) {
+			continue
+		}
+		if o.Excluded != nil {
+			if ex, why := o.Excluded(f.ID); ex {
+				p.Refused = append(p.Refused, Refusal{ResourceID: f.ID, AccountID: f.AccountID, Reason: "excluded by an exception: " + why})
+				continue
+			}
+		}
+		for _, s := range alarmSteps(c, o) {
+			key := alarmStepKey(s)
+			if _, dup := done[key]; dup {
+				continue // an organization trail's group serves every member: fixed once
+			}
+			done[key] = s.ResourceID
+			p.Steps = append(p.Steps, s)
+		}
+	}
+}
+
+func alarmStepKey(s Step) string {
+	name := ""
+	for _, k := range []string{"filterName", "AlarmName", "Name", "TopicArn"} {
+		if v, ok := s.Params[k]; ok {
+			name += fmt.Sprint(v) + "|"
+		}
+	}
+	if s.Action == Subscribe {
+		name += fmt.Sprint(s.Params["Protocol"], ":", s.Params["Endpoint"])
+	}
+	return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + name
+}
+
+// alarmSteps are the calls that complete one chain.
+func alarmSteps(c controls.AlarmChain, o Options) []Step {
+	it, owner, region, group := c.Item, c.Owner, c.Region, c.LogGroup.Name
+	rid := fmt.Sprintf("%s/%s", c.LogGroup.ARN, it.ID) // the log group and item the steps serve
+	part := controls.PartitionOf(c.LogGroup.ARN)
+	var steps []Step
+	add := func(action, why string, params map[string]any, cli string, undo *Call) {
+		steps = append(steps, Step{AccountID: owner, Region: region, ResourceID: rid, Action: action, Params: params, CLI: cli, Why: why, Undo: undo})
+	}
+	topic := o.AlarmTopic
+	topicSteps := func() {
+		if topic != "" {
+			return
+		}
+		// A topic the account's alarms already notify, in this region, with a confirmed subscriber: reuse it.
+		var known []string
+		for arn, t := range c.Topics {
+			if t.Exists && t.Confirmed > 0 && strings.Split(arn, ":")[3] == region && strings.Split(arn, ":")[4] == owner {
+				known = append(known, arn)
+			}
+		}
+		if len(known) > 0 {
+			slices.Sort(known)
+			topic = known[0]
+			return
+		}
+		topic = fmt.Sprintf("arn:%s:sns:%s:%s:%s", part, region, owner, DefaultAlarmTopic)
+		if t := c.Topics[topic]; t != nil && t.Exists {
+			return
+		}
+		add(CreateTopic, "a topic for the CIS alarms", map[string]any{"Name": DefaultAlarmTopic, "Tags": map[string]string{"managed-by": "trailwatch"}},
+			fmt.Sprintf("aws sns create-topic --region %s --name %s --tags Key=managed-by,Value=trailwatch", region, DefaultAlarmTopic),
+			&Call{Action: DeleteTopic, Params: map[string]any{"TopicArn": topic}})
+	}
+	subscribe := func(topicARN string) {
+		for _, n := range o.Notify {
+			proto, ep, _ := strings.Cut(n, ":")
+			add(Subscribe, "a subscriber for the alarms ("+proto+")", map[string]any{"TopicArn": topicARN, "Protocol": proto, "Endpoint": ep},
+				fmt.Sprintf("aws sns subscribe --region %s --topic-arn %s --protocol %s --notification-endpoint %s", region, topicARN, proto, controls.ShellQuote(ep)), nil)
+		}
+	}
+	// alarmTopics makes the existing alarm's first SNS topic one with a subscriber: created again when it is gone,
+	// subscribed to (--notify) when nobody has confirmed.
+	alarmTopics := func() {
+		for _, act := range c.Alarm.Actions {
+			t := c.Topics[act]
+			if t == nil || controls.PartitionOf(act) == "" {
+				continue
+			}
+			if t.Exists && t.Confirmed > 0 {
+				return
+			}
+			if !t.Exists {
+				name := act[strings.LastIndex(act, ":")+1:]
+				add(CreateTopic, "the alarm's topic does not exist", map[string]any{"Name": name, "Tags": map[string]string{"managed-by": "trailwatch"}},
+					fmt.Sprintf("aws sns create-topic --region %s --name %s --tags Key=managed-by,Value=trailwatch", region, name),
+					&Call{Action: DeleteTopic, Params: map[string]any{"TopicArn": act}})
+			}
+			subscribe(act)
+			return
+		}
+	}
+	newAlarm := func(ns, metric string) {
+		topicSteps()
+		params := map[string]any{"AlarmName": it.ID, "AlarmDescription": fmt.Sprintf("CIS %s %s (trailwatch)", it.CIS, it.Title),
+			"Namespace": ns, "MetricName": metric, "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
+			"Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+			"ActionsEnabled": true, "AlarmActions": []string{topic}}
+		var undo *Call = &Call{Action: DeleteAlarms, Params: map[string]any{"AlarmNames": []string{it.ID}}}
+		if c.Alarm != nil && c.Alarm.Name == it.ID {
+			undo = &Call{Action: PutMetricAlarm, Params: alarmParams(c.Alarm)} // replaced: put the old one back
+		}
+		add(PutMetricAlarm, "an alarm that fires on one matching event (Sum >= 1 over 5 minutes)", params,
+			fmt.Sprintf("aws cloudwatch put-metric-alarm --region %s --alarm-name %s --alarm-description %s --namespace %s --metric-name %s --statistic Sum --period 300 --evaluation-periods 1 --datapoints-to-alarm 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold --treat-missing-data notBreaching --alarm-actions %s",
+				region, it.ID, controls.ShellQuote(params["AlarmDescription"].(string)), ns, metric, topic), undo)
+		subscribeIfNew(c, topic, subscribe)
+	}
+	switch c.Code {
+	case controls.FilterMissing, controls.FilterMissesEvents:
+		// A filter of trailwatch's own with the published pattern; the user's filters are left as they are.
+		metric := strings.TrimPrefix(it.ID, "alarm-")
+		undo := &Call{Action: DeleteMetricFilter, Params: map[string]any{"logGroupName": group, "filterName": it.ID}}
+		if c.Filter != nil && c.Filter.Name == it.ID {
+			undo = &Call{Action: PutMetricFilter, Params: filterParams(group, c.Filter)}
+		}
+		add(PutMetricFilter, fmt.Sprintf("a metric filter with CIS %s's published pattern", it.CIS),
+			map[string]any{"logGroupName": group, "filterName": it.ID, "filterPattern": it.Pattern,
+				"metricTransformations": []map[string]any{{"metricName": metric, "metricNamespace": AlarmNamespace, "metricValue": "1"}}},
+			fmt.Sprintf("aws logs put-metric-filter --region %s --log-group-name %s --filter-name %s --filter-pattern %s --metric-transformations metricName=%s,metricNamespace=%s,metricValue=1",
+				region, controls.ShellQuote(group), it.ID, controls.ShellQuote(it.Pattern), metric, AlarmNamespace), undo)
+		newAlarm(AlarmNamespace, metric)
+	case controls.AlarmMissing, controls.AlarmCannotFire:
+		if c.Filter != nil {
+			newAlarm(c.Filter.Namespace, c.Filter.Metric)
+		}
+	case controls.AlarmActionsDisabled:
+		if c.Alarm != nil {
+			add(EnableAlarmActions, "the alarm's actions are disabled", map[string]any{"AlarmNames": []string{c.Alarm.Name}},
+				fmt.Sprintf("aws cloudwatch enable-alarm-actions --region %s --alarm-names %s", region, controls.ShellQuote(c.Alarm.Name)),
+				&Call{Action: DisableAlarmActions, Params: map[string]any{"AlarmNames": []string{c.Alarm.Name}}})
+			steps[len(steps)-1].Existing = map[string]any{"alarm": c.Alarm.ARN}
+			alarmTopics()
+		}
+	case controls.AlarmNoTopic:
+		// The user's alarm is left as it is (PutMetricAlarm would reset settings trailwatch does not read): an alarm
+		// of trailwatch's own on the same metric notifies the topic.
+		if c.Filter != nil {
+			newAlarm(c.Filter.Namespace, c.Filter.Metric)
+		}
+	case controls.TopicMissing, controls.NoConfirmedSubscriber:
+		if c.Alarm != nil {
+			alarmTopics()
+		}
+	}
+	return steps
+}
+
+// subscribeIfNew subscribes --notify endpoints to a topic trailwatch creates or names (--alarm-topic).
+func subscribeIfNew(c controls.AlarmChain, topic string, subscribe func(string)) {
+	if t := c.Topics[topic]; t != nil && t.Exists && t.Confirmed > 0 {
+		return
+	}
+	subscribe(topic)
+}
+
+func filterParams(group string, f *model.MetricFilter) map[string]any {
+	return map[string]any{"logGroupName": group, "filterName": f.Name, "filterPattern": f.Pattern,
+		"metricTransformations": []map[string]any{{"metricName": f.Metric, "metricNamespace": f.Namespace, "metricValue": f.Value}}}
+}
+
+// alarmParams restates an alarm as PutMetricAlarm parameters (for an undo, or to change one setting).
+func alarmParams(a *model.Alarm) map[string]any {
+	p := map[string]any{"AlarmName": a.Name, "Namespace": a.Namespace, "MetricName": a.Metric, "Period": a.Period,
+		"EvaluationPeriods": a.EvaluationPeriods, "Threshold": a.Threshold, "ComparisonOperator": a.Comparison,
+		"ActionsEnabled": a.ActionsEnabled, "AlarmActions": append([]string{}, a.Actions...)}
+	if a.Statistic != "" {
+		p["Statistic"] = a.Statistic
+	} else {
+		p["ExtendedStatistic"] = a.ExtendedStatistic
+	}
+	if a.DatapointsToAlarm > 0 {
+		p["DatapointsToAlarm"] = a.DatapointsToAlarm
+	}
+	return p
+}
+
+// HasAlarmSteps reports whether a plan fixes alarm chains (its re-scan must judge the alarm controls).
+func HasAlarmSteps(p *Plan) bool {
+	for _, s := range p.Steps {
+		if _, _, ok := alarmFixOf(s.ResourceID); ok {
+			return true
+		}
+	}
+	return false
+}

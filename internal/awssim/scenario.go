@@ -33,6 +33,9 @@ type Scenario struct {
 	// IAMPropagationDelay: how long a created or changed role takes to become usable by CloudTrail.
 	IAMPropagationDelay Duration `yaml:"iam_propagation_delay,omitempty"`
 	RateLimits          bool     `yaml:"rate_limits,omitempty"`
+	// EventBridgeDelay is how long after a captured call its "AWS API Call via CloudTrail" event reaches the bus
+	// (real time; 0: at once).
+	EventBridgeDelay Duration `yaml:"eventbridge_delay,omitempty"`
 	// Assumptions switch the behaviours the simulator extrapolates from thin evidence (docs/scenario.md, "What the
 	// simulator extrapolates"), so that a test can run both ways.
 	Assumptions  Assumptions   `yaml:"assumptions,omitempty"`

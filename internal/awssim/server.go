@@ -269,12 +269,13 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	c.now = s.w.clock.Now()
 	c.acct = s.w.accounts[c.cred.account]
 	out, err := h(s, c)
+	var aerr *apiError
+	if err != nil && !errors.As(err, &aerr) {
+		aerr = errf(500, svc.internalCode, "%v", err)
+	}
+	s.emitCloudTrailEvent(c, out, aerr)
 	s.w.mu.Unlock()
-	if err != nil {
-		var aerr *apiError
-		if !errors.As(err, &aerr) {
-			aerr = errf(500, svc.internalCode, "%v", err)
-		}
+	if aerr != nil {
 		s.counters.add(c, aerr.code)
 		svc.writeError(rw, c, aerr)
 		return

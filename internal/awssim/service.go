@@ -34,6 +34,7 @@ type service struct {
 	resource       func(c *call) string
 	rest           map[string]string // restJson1: POST path -> operation
 	rpcv2          bool              // also Smithy RPC v2 CBOR at /service/{target}/operation/{op}; JSON is awsJson1.0
+	json10         bool              // awsJson1.0 (SQS)
 }
 
 // services is every simulated service; fixed at start-up.
@@ -87,6 +88,13 @@ func buildServices() []*service {
 		{name: "sns", version: "2010-03-31", xmlns: "http://sns.amazonaws.com/doc/2010-03-31/", regional: true,
 			authCode: "InvalidClientTokenId", authStatus: 403, validationCode: "InvalidParameter", internalCode: "InternalError",
 			throttleCode: "Throttled", throttleStatus: 400, ops: snsOps(), resource: func(c *call) string { return c.str("TopicArn") }},
+		// SQS: awsJson1.0, awsQueryCompatible. EventBridge: awsJson1.1. Codes from their service-2.json.
+		{name: "sqs", json: true, json10: true, target: "AmazonSQS", regional: true, authCode: "InvalidClientTokenId", authStatus: 403,
+			validationCode: "InvalidParameterValue", internalCode: "InternalError", throttleCode: "RequestThrottled", throttleStatus: 400,
+			messageKey: "message", ops: sqsOps(), resource: func(c *call) string { return first(c.str("QueueUrl"), c.str("QueueName")) }},
+		{name: "events", json: true, target: "AWSEvents", regional: true, authCode: "UnrecognizedClientException", authStatus: 400,
+			validationCode: "ValidationException", internalCode: "InternalException", throttleCode: "ThrottlingException", throttleStatus: 400,
+			messageKey: "message", ops: eventsOps(), resource: func(c *call) string { return first(c.str("Rule"), c.str("Name")) }},
 		{name: "ec2", version: "2016-11-15", xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", ec2: true, regional: true,
 			authCode: "AuthFailure", authStatus: 401, validationCode: "InvalidParameterValue", internalCode: "InternalError",
 			throttleCode: "RequestLimitExceeded", throttleStatus: 503, ops: ec2Ops(), resource: func(c *call) string { return "" }},
@@ -129,6 +137,10 @@ func (svc *service) writeError(rw http.ResponseWriter, c *call, e *apiError) {
 		rw.Header().Set("X-Amzn-ErrorType", e.code)
 		body := map[string]string{"__type": e.code, key: e.msg}
 		for k, v := range e.extra {
+			if k == "__queryError" { // awsQueryCompatible services (SQS): the query-protocol code rides in a header
+				rw.Header().Set("x-amzn-query-error", v+";Sender")
+				continue
+			}
 			body[k] = v
 		}
 		writeJSONAs(rw, c.reqID, e.status, body, svc.contentType())
@@ -155,7 +167,7 @@ func (svc *service) contentType() string {
 	if len(svc.rest) > 0 {
 		return "application/json"
 	}
-	if svc.rpcv2 {
+	if svc.rpcv2 || svc.json10 {
 		return "application/x-amz-json-1.0"
 	}
 	return "application/x-amz-json-1.1"

@@ -33,6 +33,9 @@ type world struct {
 	packTimes  map[string]time.Time
 	policies   map[string]*scp // service control policies by id
 	imported   map[string]bool // Security Hub findings: account/id
+	queues     map[string]*queue // SQS queues by ARN
+	buses      map[string]*bus   // EventBridge buses by ARN
+	ebDelay    time.Duration     // eventbridge_delay
 }
 
 type credential struct {
@@ -179,6 +182,9 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		packTimes:  map[string]time.Time{},
 		policies:   map[string]*scp{},
 		imported:   map[string]bool{},
+		queues:     map[string]*queue{},
+		buses:      map[string]*bus{},
+		ebDelay:    time.Duration(sc.EventBridgeDelay),
 	}
 	if sc.FirstDeliveryDelay != nil {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)

@@ -31,8 +31,8 @@ type world struct {
 	seq        int
 	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
 	packTimes  map[string]time.Time
-	policies   map[string]*scp // service control policies by id
-	imported   map[string]bool // Security Hub findings: account/id
+	policies   map[string]*scp   // service control policies by id
+	imported   map[string]bool   // Security Hub findings: account/id
 	queues     map[string]*queue // SQS queues by ARN
 	buses      map[string]*bus   // EventBridge buses by ARN
 	ebDelay    time.Duration     // eventbridge_delay

@@ -25,7 +25,9 @@ func TestAlarmFiresOnOneEvent(t *testing.T) {
 		code   string
 	}{
 		{"Sum >= 1", "1", func(*model.Alarm) {}, model.StatusPass, Monitored},
-		{"SampleCount > 0", "1", func(a *model.Alarm) { a.Statistic, a.Comparison, a.Threshold = "SampleCount", "GreaterThanThreshold", 0 }, model.StatusPass, Monitored},
+		{"SampleCount > 0", "1", func(a *model.Alarm) {
+			a.Statistic, a.Comparison, a.Threshold = "SampleCount", "GreaterThanThreshold", 0
+		}, model.StatusPass, Monitored},
 		{"p99 >= 1", "1", func(a *model.Alarm) { a.Statistic, a.ExtendedStatistic = "", "p99" }, model.StatusPass, Monitored},
 		{"Sum > 1 cannot fire on one event", "1", func(a *model.Alarm) { a.Comparison = "GreaterThanThreshold" }, model.StatusFail, AlarmCannotFire},
 		{"metric value 5 makes Sum > 1 fire", "5", func(a *model.Alarm) { a.Comparison = "GreaterThanThreshold" }, model.StatusPass, Monitored},

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+)
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestWatchCommand: `trailwatch watch --queue` prints one JSON line for a StopLogging that arrives through
+// EventBridge, with the event as its cause, and stops cleanly when interrupted.
+func TestWatchCommand(t *testing.T) {
+	sc, err := awssim.ParseScenario("watch.yaml", []byte(`
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: second, home_region: us-east-1, log_group: CT, role: R}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointAt(t, srv.URL, srv.Accounts()[0])
+	cfg := srv.SDKConfig("111111111111", "us-east-1")
+	q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("w")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb := eventbridge.NewFromConfig(cfg)
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["aws.cloudtrail"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("r"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String("arn:aws:sqs:us-east-1:111111111111:w")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "watch"); code != ExitUsage || !strings.Contains(errs, "--queue is required") {
+		t.Errorf("no --queue: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "watch", "--queue", "w"); code != ExitUsage || !strings.Contains(errs, "queue URL") {
+		t.Errorf("a queue name: %d %s", code, errs)
+	}
+	out, errb := &syncBuf{}, &syncBuf{}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan int)
+	go func() {
+		e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errb, now: srv.Now}
+		done <- execute(wctx, e, []string{"watch", "--queue", aws.ToString(q.QueueUrl), "--settle", "0s", "--wait-seconds", "1"})
+	}()
+	// The baseline sweep reads DescribeTrails; then the break.
+	for srv.CallsTo("sqs:ReceiveMessage") == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := cloudtrail.NewFromConfig(cfg).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("second")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out.String(), "\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if code := <-done; code != ExitOK {
+		t.Errorf("watch exit %d: %s", code, errb.String())
+	}
+	var ch struct {
+		Event string
+		Cause struct {
+			EventName string `json:"event_name"`
+		}
+		Previous struct{ Status string }
+		Finding  struct {
+			ID     string
+			Status string
+		}
+	}
+	line := strings.SplitN(out.String(), "\n", 2)[0]
+	if err := json.Unmarshal([]byte(line), &ch); err != nil {
+		t.Fatalf("output %q: %v (stderr %s)", out.String(), err, errb.String())
+	}
+	if ch.Event != "finding_changed" || ch.Cause.EventName != "StopLogging" || ch.Previous.Status != "PASS" || ch.Finding.Status != "FAIL" ||
+		ch.Finding.ID != "cloudtrail-cloudwatch-integration/arn:aws:cloudtrail:us-east-1:111111111111:trail/second" {
+		t.Errorf("line %s", line)
+	}
+}

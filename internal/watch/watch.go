@@ -1,0 +1,585 @@
+// Package watch is trailwatch's continuous mode: it keeps an organization's findings current from the EventBridge
+// events an SQS queue receives ("AWS API Call via CloudTrail" for the calls that can break the control), re-reading
+// only what an event touches after a settle delay (AWS reads are eventually consistent; an event is a cue, never the
+// verdict), and from a periodic sweep (EventBridge delivery is best effort, and StopLogging on the last trail
+// silences the very events that would report it). It emits only changes, one JSON line each.
+package watch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/scan"
+)
+
+// SchemaVersion of the JSON lines.
+const SchemaVersion = 1
+
+// Queue is the SQS calls the watcher makes.
+type Queue interface {
+	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(context.Context, *sqs.DeleteMessageInput, ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+}
+
+// Sweeper reads every account in scope (a full scan's collection).
+type Sweeper func(ctx context.Context) (*model.Inventory, error)
+
+// Reader re-reads one account, narrowed to regions.
+type Reader func(ctx context.Context, account string, regions []string) *model.Account
+
+// Options tune the watcher.
+type Options struct {
+	QueueURL string
+	// Sweep is the period of full re-reads (0: only the first).
+	Sweep time.Duration
+	// Settle is how long after receiving events the watcher waits before re-reading what they touch.
+	Settle time.Duration
+	// WaitSeconds is the long-poll wait (0-20; default 20).
+	WaitSeconds int32
+	// Settings returns the control settings at an instant (thresholds, alarm items).
+	Settings func(now time.Time) controls.Settings
+	Now      func() time.Time
+	Out      io.Writer
+	Logger   *slog.Logger
+	// OnChange, when set, is told every change after it is written (sinks: SNS, webhook, Security Hub).
+	OnChange func(Change)
+	// Once stops the watcher when a receive comes back empty (the queue drained): for a scheduled job.
+	Once bool
+}
+
+// Cause names what made a finding change: an event, or the sweep.
+type Cause struct {
+	Sweep     bool      `json:"sweep,omitempty"`
+	EventName string    `json:"event_name,omitempty"`
+	EventID   string    `json:"event_id,omitempty"`
+	Source    string    `json:"source,omitempty"`
+	Account   string    `json:"account,omitempty"`
+	Region    string    `json:"region,omitempty"`
+	Principal string    `json:"principal_arn,omitempty"`
+	Time      time.Time `json:"time,omitzero"`
+}
+
+// Previous is a finding's verdict before the change.
+type Previous struct {
+	Status  model.Status   `json:"status"`
+	Reasons []model.Reason `json:"reasons"`
+}
+
+// Change is one JSON line.
+type Change struct {
+	SchemaVersion int           `json:"schema_version"`
+	Event         string        `json:"event"` // finding_changed
+	Cause         Cause         `json:"cause"`
+	Previous      *Previous     `json:"previous"`
+	Finding       model.Finding `json:"finding"`
+}
+
+// Stats count the watcher's work.
+type Stats struct {
+	Messages, Ignored, Errored, Poison, Rereads, Sweeps, Changes int
+}
+
+// Watcher holds the current inventory and findings.
+type Watcher struct {
+	cat   *controls.Catalog
+	q     Queue
+	sweep Sweeper
+	read  Reader
+	o     Options
+
+	mu       sync.Mutex
+	inv      *model.Inventory
+	findings map[string]model.Finding
+	stats    Stats
+}
+
+// New returns a watcher; Run starts it.
+func New(cat *controls.Catalog, q Queue, sweep Sweeper, read Reader, o Options) *Watcher {
+	if o.WaitSeconds <= 0 || o.WaitSeconds > 20 {
+		o.WaitSeconds = 20
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	return &Watcher{cat: cat, q: q, sweep: sweep, read: read, o: o, findings: map[string]model.Finding{}}
+}
+
+// Stats returns the counts so far.
+func (w *Watcher) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats
+}
+
+// Findings returns the current findings, sorted by id.
+func (w *Watcher) Findings() []model.Finding {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]model.Finding, 0, len(w.findings))
+	for _, f := range w.findings {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Run sweeps once (the baseline: nothing is emitted for it), then consumes the queue and sweeps every o.Sweep until
+// ctx ends. It returns the error that stopped it, or nil when ctx ended.
+func (w *Watcher) Run(ctx context.Context) error {
+	if err := w.Sweep(ctx, false); err != nil {
+		return err
+	}
+	var tick <-chan time.Time
+	if w.o.Sweep > 0 {
+		t := time.NewTicker(w.o.Sweep)
+		defer t.Stop()
+		tick = t.C
+	}
+	for ctx.Err() == nil {
+		select {
+		case <-tick:
+			if err := w.Sweep(ctx, true); err != nil && ctx.Err() == nil {
+				w.o.Logger.Error("sweep failed; the next one retries", "error", err.Error())
+			}
+			continue
+		default:
+		}
+		n, err := w.poll(ctx)
+		if err != nil && ctx.Err() == nil {
+			if w.o.Once {
+				return err
+			}
+			w.o.Logger.Error("receiving from the queue failed", "queue", w.o.QueueURL, "error", err.Error())
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
+			continue
+		}
+		if w.o.Once && n == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Sweep re-reads every account and emits what changed (emit false: the baseline).
+func (w *Watcher) Sweep(ctx context.Context, emit bool) error {
+	inv, err := w.sweep(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	w.mu.Lock()
+	w.stats.Sweeps++
+	w.inv = inv
+	w.mu.Unlock()
+	w.judge(func(string) *Cause { return &Cause{Sweep: true} }, emit)
+	return nil
+}
+
+// event is the part of an EventBridge envelope the watcher reads.
+type event struct {
+	ID         string    `json:"id"`
+	DetailType string    `json:"detail-type"`
+	Source     string    `json:"source"`
+	Account    string    `json:"account"`
+	Region     string    `json:"region"`
+	Time       time.Time `json:"time"`
+	Detail     struct {
+		EventName         string         `json:"eventName"`
+		EventID           string         `json:"eventID"`
+		ErrorCode         string         `json:"errorCode"`
+		RecipientAccount  string         `json:"recipientAccountId"`
+		RequestParameters map[string]any `json:"requestParameters"`
+		ResponseElements  map[string]any `json:"responseElements"`
+		UserIdentity      struct {
+			ARN string `json:"arn"`
+		} `json:"userIdentity"`
+	} `json:"detail"`
+}
+
+// target is what one event asks to re-read: an account, narrowed to regions (nil: all of them).
+type target struct {
+	account string
+	regions []string
+	all     bool
+}
+
+// Poll receives one batch of messages, waits the settle delay, re-reads what the relevant ones touch, emits the
+// changes and deletes the messages it handled. A message that is not an EventBridge event stays on the queue, so
+// that SQS moves it to the dead-letter queue after the queue's maxReceiveCount.
+func (w *Watcher) Poll(ctx context.Context) error {
+	_, err := w.poll(ctx)
+	return err
+}
+
+func (w *Watcher) poll(ctx context.Context) (int, error) {
+	out, err := w.q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(w.o.QueueURL), MaxNumberOfMessages: 10,
+		WaitTimeSeconds: w.o.WaitSeconds})
+	if err != nil {
+		return 0, err
+	}
+	if len(out.Messages) == 0 {
+		return 0, nil
+	}
+	var handled []*string
+	targets := map[string]*target{}
+	causes := map[string]*Cause{}
+	for _, m := range out.Messages {
+		w.count(func(s *Stats) { s.Messages++ })
+		var ev event
+		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil || ev.Source == "" || ev.Account == "" {
+			w.count(func(s *Stats) { s.Poison++ })
+			w.o.Logger.Warn("not an EventBridge event: left on the queue for its dead-letter queue", "message_id", aws.ToString(m.MessageId))
+			continue
+		}
+		handled = append(handled, m.ReceiptHandle)
+		if ev.Detail.ErrorCode != "" {
+			w.count(func(s *Stats) { s.Errored++ })
+			continue // the call failed: nothing changed
+		}
+		t := w.relevant(ev)
+		if t == nil {
+			w.count(func(s *Stats) { s.Ignored++ })
+			continue
+		}
+		cur := targets[t.account]
+		if cur == nil {
+			targets[t.account] = t
+		} else if t.all || cur.all {
+			cur.all = true
+		} else {
+			for _, r := range t.regions {
+				if !slices.Contains(cur.regions, r) {
+					cur.regions = append(cur.regions, r)
+				}
+			}
+		}
+		causes[t.account] = &Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
+			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()}
+	}
+	if len(targets) > 0 {
+		if w.o.Settle > 0 {
+			select {
+			case <-time.After(w.o.Settle):
+			case <-ctx.Done():
+				return len(out.Messages), nil // the messages stay on the queue for the next watcher
+			}
+		}
+		accts := make([]string, 0, len(targets))
+		for a := range targets {
+			accts = append(accts, a)
+		}
+		sort.Strings(accts)
+		for _, a := range accts {
+			w.reread(ctx, targets[a])
+		}
+		w.judge(func(acct string) *Cause { return causes[acct] }, true)
+	}
+	for _, h := range handled {
+		if _, err := w.q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(w.o.QueueURL), ReceiptHandle: h}); err != nil {
+			w.o.Logger.Warn("delete message failed; it will be handled again", "error", err.Error())
+		}
+	}
+	return len(out.Messages), nil
+}
+
+func (w *Watcher) count(fn func(*Stats)) {
+	w.mu.Lock()
+	fn(&w.stats)
+	w.mu.Unlock()
+}
+
+func first(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func str(m map[string]any, k string) string {
+	if v, ok := m[k].(string); ok {
+		return v
+	}
+	return ""
+}
+
+// relevant decides, from the current inventory alone (no AWS call), whether an event can change a verdict, and what
+// to re-read: a trail call re-reads the account in the event's region (trail calls run in the home region); a log
+// group call, the account in that region when one of its trails delivers to that group; an IAM call, the regions of
+// the account's trails whose delivery role it names; an alarm or SNS call, the regions of the account's alarm chains
+// when the alarm controls are on; a region opt-in change, the whole account.
+func (w *Watcher) relevant(ev event) *target {
+	acct := first(ev.Detail.RecipientAccount, ev.Account)
+	if ev.DetailType == "Region Opt-In Status Change" || ev.Source == "aws.account" {
+		return &target{account: acct, all: true}
+	}
+	if ev.DetailType != "AWS API Call via CloudTrail" {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	a := w.account(acct)
+	p := ev.Detail.RequestParameters
+	switch ev.Source {
+	case "aws.cloudtrail":
+		return &target{account: acct, regions: []string{ev.Region}}
+	case "aws.logs":
+		group := str(p, "logGroupName")
+		if a == nil {
+			return nil
+		}
+		for _, t := range a.Trails {
+			if name, region, owner := controls.ParseGroupARN(t.LogGroupARN); name == group && region == ev.Region && owner == acct {
+				return &target{account: acct, regions: []string{ev.Region}}
+			}
+		}
+		if w.monitoring() && strings.Contains(ev.Detail.EventName, "MetricFilter") {
+			return &target{account: acct, regions: []string{ev.Region}}
+		}
+		return nil
+	case "aws.iam":
+		roleName := str(p, "roleName")
+		if a == nil || roleName == "" {
+			return nil
+		}
+		var regions []string
+		for _, t := range a.Trails {
+			if strings.HasSuffix(t.RoleARN, "/"+roleName) && !t.OwnedElsewhere && !slices.Contains(regions, t.HomeRegion) {
+				regions = append(regions, t.HomeRegion)
+			}
+		}
+		if len(regions) == 0 {
+			return nil
+		}
+		return &target{account: acct, regions: regions}
+	case "aws.cloudwatch", "aws.sns":
+		if !w.monitoring() || a == nil || a.Monitoring == nil || len(a.Monitoring.Regions) == 0 {
+			return nil
+		}
+		return &target{account: acct, regions: append([]string(nil), a.Monitoring.Regions...)}
+	}
+	return nil
+}
+
+func (w *Watcher) monitoring() bool {
+	return w.o.Settings != nil && len(w.o.Settings(w.o.Now()).Alarms) > 0
+}
+
+// account returns the cached account (lock held).
+func (w *Watcher) account(id string) *model.Account {
+	if w.inv == nil {
+		return nil
+	}
+	for _, a := range w.inv.Accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// reread collects an account (narrowed to the target's regions) and patches it into the inventory: trails seen again
+// replace theirs, trails homed in a re-read region that are gone are removed, and the rest is kept.
+func (w *Watcher) reread(ctx context.Context, t *target) {
+	w.count(func(s *Stats) { s.Rereads++ })
+	var regions []string
+	if !t.all {
+		regions = t.regions
+	}
+	fresh := w.read(ctx, t.account, regions)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inv == nil {
+		return
+	}
+	for i, old := range w.inv.Accounts {
+		if old.ID != t.account {
+			continue
+		}
+		if t.all || fresh.Error != nil {
+			if t.all {
+				fresh.Name, fresh.Tags, fresh.OU = old.Name, old.Tags, old.OU
+				w.inv.Accounts[i] = fresh
+				return
+			}
+			// A re-read that failed as a whole keeps what was known and records the failure on those regions.
+			patched := *old
+			patched.RegionErrors = map[string]*model.CallError{}
+			for k, v := range old.RegionErrors {
+				patched.RegionErrors[k] = v
+			}
+			for _, r := range regions {
+				patched.RegionErrors[r] = fresh.Error
+			}
+			w.inv.Accounts[i] = &patched
+			return
+		}
+		patched := *old
+		byARN := map[string]*model.Trail{}
+		for _, tr := range fresh.Trails {
+			byARN[tr.ARN] = tr
+		}
+		patched.Trails = nil
+		for _, tr := range old.Trails {
+			if nt, ok := byARN[tr.ARN]; ok {
+				patched.Trails = append(patched.Trails, nt)
+				delete(byARN, tr.ARN)
+				continue
+			}
+			if slices.Contains(regions, tr.HomeRegion) {
+				continue // gone: deleted, or no longer seen
+			}
+			patched.Trails = append(patched.Trails, tr)
+		}
+		for _, tr := range fresh.Trails {
+			if _, added := byARN[tr.ARN]; added {
+				patched.Trails = append(patched.Trails, tr)
+			}
+		}
+		patched.RegionErrors = map[string]*model.CallError{}
+		for k, v := range old.RegionErrors {
+			if !slices.Contains(regions, k) {
+				patched.RegionErrors[k] = v
+			}
+		}
+		for k, v := range fresh.RegionErrors {
+			patched.RegionErrors[k] = v
+		}
+		if fresh.Monitoring != nil {
+			patched.Monitoring = mergeMonitoring(old.Monitoring, fresh.Monitoring, regions)
+		}
+		w.inv.Accounts[i] = &patched
+		return
+	}
+	w.inv.Accounts = append(w.inv.Accounts, fresh) // an account the sweep did not know
+}
+
+func mergeMonitoring(old, fresh *model.Monitoring, regions []string) *model.Monitoring {
+	if old == nil {
+		return fresh
+	}
+	m := &model.Monitoring{RegionErrors: map[string]*model.CallError{}, Topics: map[string]*model.Topic{}}
+	for _, r := range old.Regions {
+		if !slices.Contains(regions, r) {
+			m.Regions = append(m.Regions, r)
+		}
+	}
+	m.Regions = append(m.Regions, fresh.Regions...)
+	sort.Strings(m.Regions)
+	for _, a := range old.Alarms {
+		if !slices.Contains(regions, a.Region) {
+			m.Alarms = append(m.Alarms, a)
+		}
+	}
+	m.Alarms = append(m.Alarms, fresh.Alarms...)
+	for k, v := range old.Topics {
+		m.Topics[k] = v
+	}
+	for k, v := range fresh.Topics {
+		m.Topics[k] = v
+	}
+	for k, v := range old.RegionErrors {
+		if !slices.Contains(regions, k) {
+			m.RegionErrors[k] = v
+		}
+	}
+	for k, v := range fresh.RegionErrors {
+		m.RegionErrors[k] = v
+	}
+	return m
+}
+
+// judge evaluates the inventory and emits each finding whose status or reason codes changed.
+func (w *Watcher) judge(cause func(acct string) *Cause, emit bool) {
+	w.mu.Lock()
+	inv := w.inv
+	w.mu.Unlock()
+	if inv == nil {
+		return
+	}
+	now := w.o.Now().UTC()
+	s := controls.DefaultSettings(now)
+	if w.o.Settings != nil {
+		s = w.o.Settings(now)
+	}
+	inv.CollectedAt = now
+	findings := scan.Judge(w.cat, inv, s)
+	var changes []Change
+	w.mu.Lock()
+	seen := map[string]bool{}
+	for _, f := range findings {
+		seen[f.ID] = true
+		prev, had := w.findings[f.ID]
+		w.findings[f.ID] = f
+		if had && prev.Status == f.Status && codes(prev) == codes(f) {
+			continue
+		}
+		c := cause(f.AccountID)
+		if c == nil {
+			continue // an account no event touched: its verdicts moved only with the clock; the sweep reports them
+		}
+		ch := Change{SchemaVersion: SchemaVersion, Event: "finding_changed", Cause: *c, Finding: f}
+		if had {
+			ch.Previous = &Previous{Status: prev.Status, Reasons: prev.Reasons}
+		}
+		changes = append(changes, ch)
+	}
+	for id, prev := range w.findings {
+		if !seen[id] {
+			// The resource is gone (a deleted trail): its last verdict is withdrawn.
+			delete(w.findings, id)
+			if c := cause(prev.AccountID); c != nil {
+				gone := prev
+				gone.Status, gone.Reasons = model.StatusSkipped, []model.Reason{{Code: "RESOURCE_GONE", Message: "The resource no longer exists; its finding is withdrawn."}}
+				changes = append(changes, Change{SchemaVersion: SchemaVersion, Event: "finding_changed", Cause: *c,
+					Previous: &Previous{Status: prev.Status, Reasons: prev.Reasons}, Finding: gone})
+			}
+		}
+	}
+	w.mu.Unlock()
+	if !emit {
+		return
+	}
+	sort.SliceStable(changes, func(i, j int) bool { return changes[i].Finding.ID < changes[j].Finding.ID })
+	enc := json.NewEncoder(w.o.Out)
+	for _, ch := range changes {
+		if err := enc.Encode(ch); err != nil {
+			w.o.Logger.Error("write change", "error", err.Error())
+		}
+		w.count(func(s *Stats) { s.Changes++ })
+		if w.o.OnChange != nil {
+			w.o.OnChange(ch)
+		}
+	}
+}
+
+func codes(f model.Finding) string {
+	var c []string
+	for _, r := range f.Reasons {
+		c = append(c, r.Code)
+	}
+	sort.Strings(c)
+	return strings.Join(c, ",")
+}

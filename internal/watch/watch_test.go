@@ -1,0 +1,298 @@
+package watch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/collect"
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/scan"
+	"github.com/trailwatch/trailwatch/internal/watch"
+)
+
+const scenario = `
+now: 2026-11-22T12:00:00Z
+organization: {id: o-abcdefghij, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: org, home_region: us-east-1, multi_region: true, organization: true, log_group: OrgCT, role: R}
+    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: app, home_region: us-east-1, log_group: AppCT, role: AppRole}
+    log_groups:
+      - {name: AppCT, region: us-east-1, retention_days: 365}
+      - {name: unrelated, region: us-east-1}
+    roles: [{name: AppRole, trust: cloudtrail, policy: cloudtrail-delivery}]
+`
+
+const (
+	hub      = "111111111111"
+	member   = "222222222222"
+	appARN   = "arn:aws:cloudtrail:us-east-1:222222222222:trail/app"
+	orgARN   = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org"
+	queueARN = "arn:aws:sqs:us-east-1:111111111111:watch"
+	dlqARN   = "arn:aws:sqs:us-east-1:111111111111:watch-dlq"
+)
+
+// lines is the watcher's output, safe to read while it writes.
+type lines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lines) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.Write(p) }
+
+func (l *lines) changes(t *testing.T) []watch.Change {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []watch.Change
+	for _, ln := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+		if ln == "" {
+			continue
+		}
+		var c watch.Change
+		if err := json.Unmarshal([]byte(ln), &c); err != nil {
+			t.Fatalf("not a JSON line: %q: %v", ln, err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+type fixture struct {
+	srv   *awssim.Server
+	w     *watch.Watcher
+	out   *lines
+	queue string
+	stop  func()
+}
+
+// setup serves the organization, wires every account and region's default bus to a hub bus that admits the
+// organization, a hub rule to an SQS queue with a dead-letter queue, and starts a watcher on it.
+func setup(t *testing.T, sweep time.Duration) *fixture {
+	t.Helper()
+	sc, err := awssim.ParseScenario("watch.yaml", []byte(scenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hcfg := srv.SDKConfig(hub, "us-east-1")
+	q := sqs.NewFromConfig(hcfg)
+	if _, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("watch-dlq")}); err != nil {
+		t.Fatal(err)
+	}
+	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("watch"), Attributes: map[string]string{
+		"VisibilityTimeout": "1", "RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"2"}`, dlqARN)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb := eventbridge.NewFromConfig(hcfg)
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("trailwatch")}))
+	must(eb.PutPermission(ctx, &eventbridge.PutPermissionInput{EventBusName: aws.String("trailwatch"), Action: aws.String("events:PutEvents"),
+		Principal: aws.String("*"), StatementId: aws.String("org"), Condition: &ebtypes.Condition{Type: aws.String("StringEquals"), Key: aws.String("aws:PrincipalOrgID"), Value: aws.String("o-abcdefghij")}}))
+	must(eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("to-queue"), EventBusName: aws.String("trailwatch"), EventPattern: aws.String(`{"detail-type":["AWS API Call via CloudTrail"]}`)}))
+	must(eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("to-queue"), EventBusName: aws.String("trailwatch"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(queueARN)}}}))
+	// The member rules: the events of the issue, forwarded to the hub bus.
+	pattern := `{"source":["aws.cloudtrail","aws.logs","aws.iam"],"detail-type":["AWS API Call via CloudTrail"],"detail":{"eventName":["CreateTrail","UpdateTrail","DeleteTrail","StartLogging","StopLogging","PutEventSelectors","PutAdvancedEventSelectors","DeleteLogGroup","PutRetentionPolicy","DeleteRetentionPolicy","DeleteRole","UpdateAssumeRolePolicy","PutRolePolicy","DeleteRolePolicy","AttachRolePolicy","DetachRolePolicy"]}}`
+	for _, acct := range []string{hub, member} {
+		for _, region := range []string{"us-east-1", "eu-west-1"} {
+			m := eventbridge.NewFromConfig(srv.SDKConfig(acct, region))
+			must(m.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("trailwatch-forward"), EventPattern: aws.String(pattern)}))
+			must(m.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("trailwatch-forward"), Targets: []ebtypes.Target{{Id: aws.String("hub"),
+				Arn: aws.String("arn:aws:events:us-east-1:111111111111:event-bus/trailwatch")}}}))
+		}
+	}
+	cat, _ := controls.Load()
+	clients := func(acct string) collect.Clients { return collect.NewSDKClients(srv.SDKConfig(acct, "us-east-1")) }
+	sweeper := func(ctx context.Context) (*model.Inventory, error) {
+		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}, {Clients: clients(member)}}, scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+		return inv, nil
+	}
+	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
+		return collect.Account(ctx, clients(acct), collect.Options{Regions: regions, AccountID: acct, Partition: "aws", OrgID: "o-abcdefghij"})
+	}
+	out := &lines{}
+	w := watch.New(cat, q, sweeper, reader, watch.Options{QueueURL: aws.ToString(main.QueueUrl), Sweep: sweep, WaitSeconds: 1, Out: out, Now: srv.Now})
+	wctx, wcancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.Run(wctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	f := &fixture{srv: srv, w: w, out: out, queue: aws.ToString(main.QueueUrl), stop: func() { wcancel(); <-done }}
+	t.Cleanup(f.stop)
+	waitFor(t, "the baseline sweep", func() bool { return w.Stats().Sweeps >= 1 })
+	return f
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expect waits for n more changes and checks them: the finding ids, statuses, and the cause's event name.
+func (f *fixture) expect(t *testing.T, step string, seen *int, event string, want map[string]string) {
+	t.Helper()
+	waitFor(t, step, func() bool { return len(f.out.changes(t)) >= *seen+len(want) })
+	time.Sleep(50 * time.Millisecond) // nothing more may come
+	got := f.out.changes(t)[*seen:]
+	*seen += len(got)
+	if len(got) != len(want) {
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.Finding.ID+" "+string(c.Finding.Status))
+		}
+		t.Fatalf("%s: %d changes, want %d: %v", step, len(got), len(want), ids)
+	}
+	for _, c := range got {
+		st, ok := want[c.Finding.ID]
+		if !ok || string(c.Finding.Status) != st {
+			t.Errorf("%s: change %s %s (reasons %+v) not expected; want %v", step, c.Finding.ID, c.Finding.Status, c.Finding.Reasons, want)
+		}
+		if event == "sweep" {
+			if !c.Cause.Sweep {
+				t.Errorf("%s: cause %+v, want the sweep", step, c.Cause)
+			}
+		} else if c.Cause.EventName != event || c.Cause.EventID == "" || c.Cause.Principal == "" || c.Cause.Time.IsZero() {
+			t.Errorf("%s: cause %+v, want %s with id, principal and time", step, c.Cause, event)
+		}
+		if c.SchemaVersion != 1 || c.Event != "finding_changed" || c.Previous == nil {
+			t.Errorf("%s: line %+v", step, c)
+		}
+	}
+}
+
+// TestWatcherReportsEachBreakAndRepair: each break arrives as an event through the organization's rules and the queue,
+// and comes out as the change of the finding it breaks, with the event as cause; each repair as the change back.
+func TestWatcherReportsEachBreakAndRepair(t *testing.T) {
+	f := setup(t, 0)
+	ctx := context.Background()
+	mcfg := f.srv.SDKConfig(member, "us-east-1")
+	ct, logs, iamc := cloudtrail.NewFromConfig(mcfg), cloudwatchlogs.NewFromConfig(mcfg), iam.NewFromConfig(mcfg)
+	integ := "cloudtrail-cloudwatch-integration/" + appARN
+	retention := "cloudwatch-log-group-retention/arn:aws:logs:us-east-1:222222222222:log-group:AppCT"
+	seen := 0
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	reads := func() int { return f.srv.CallsTo("*") - f.srv.CallsTo("sqs:*") - f.srv.CallsTo("events:*") }
+	r0 := reads()
+	must(ct.StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("app")}))
+	f.expect(t, "StopLogging", &seen, "StopLogging", map[string]string{integ: "FAIL"})
+	// One event costs a handful of reads: the account in the event's region, not a scan.
+	if n := reads() - r0 - 1; n > 10 {
+		t.Errorf("the StopLogging event cost %d reads", n)
+	} else {
+		t.Logf("the StopLogging event cost %d reads", n)
+	}
+	must(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("app")}))
+	f.expect(t, "StartLogging (repair)", &seen, "StartLogging", map[string]string{integ: "PASS"})
+
+	must(logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("AppCT"), RetentionInDays: aws.Int32(30)}))
+	f.expect(t, "retention lowered", &seen, "PutRetentionPolicy", map[string]string{retention: "FAIL"})
+	must(logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("AppCT"), RetentionInDays: aws.Int32(365)}))
+	f.expect(t, "retention restored", &seen, "PutRetentionPolicy", map[string]string{retention: "PASS"})
+
+	must(iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("AppRole"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))
+	f.expect(t, "trust policy changed", &seen, "UpdateAssumeRolePolicy", map[string]string{integ: "FAIL"})
+
+	must(logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("AppCT")}))
+	// The log group's retention finding is withdrawn with the group; the trail's reasons change (the group is gone).
+	f.expect(t, "DeleteLogGroup", &seen, "DeleteLogGroup", map[string]string{integ: "FAIL", retention: "SKIPPED"})
+
+	must(ct.DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: aws.String("app")}))
+	f.expect(t, "DeleteTrail", &seen, "DeleteTrail", map[string]string{integ: "SKIPPED"})
+	last := f.out.changes(t)[seen-1]
+	if last.Finding.Reasons[0].Code != "RESOURCE_GONE" || last.Previous.Status != "FAIL" {
+		t.Errorf("deleted trail: %+v", last)
+	}
+
+	// 1,000 events about nothing trailwatch judges (another log group) cost no AWS read.
+	before := f.srv.CallsTo("*")
+	sqsBefore := f.srv.CallsTo("sqs:*")
+	q := sqs.NewFromConfig(f.srv.SDKConfig(hub, "us-east-1"))
+	for i := range 1000 {
+		body := fmt.Sprintf(`{"version":"0","id":"u-%d","detail-type":"AWS API Call via CloudTrail","source":"aws.logs","account":"222222222222","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{"eventName":"PutRetentionPolicy","eventSource":"logs.amazonaws.com","requestParameters":{"logGroupName":"unrelated","retentionInDays":1},"recipientAccountId":"222222222222"}}`, i)
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(f.queue), MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "1,000 unrelated events", func() bool { return f.w.Stats().Ignored >= 1000 })
+	waitFor(t, "the queue to drain", func() bool { return f.srv.QueueDepth(queueARN) == 0 })
+	// Every call since is the queue's own (SendMessage, ReceiveMessage, DeleteMessage).
+	cost := (f.srv.CallsTo("*") - before) - (f.srv.CallsTo("sqs:*") - sqsBefore)
+	if cost != 0 || f.srv.CallsTo("sqs:DeleteMessage") < 1000 {
+		t.Errorf("unrelated events cost %d reads", cost)
+	}
+	if n := len(f.out.changes(t)); n != seen {
+		t.Errorf("unrelated events produced %d changes", n-seen)
+	}
+}
+
+// TestWatcherSweepAndPoison: the sweep catches a break whose event never came (StopLogging on the organization's only
+// trail in its account silences the event), and a message that is not an event ends in the dead-letter queue.
+func TestWatcherSweepAndPoison(t *testing.T) {
+	f := setup(t, 500*time.Millisecond)
+	ctx := context.Background()
+	q := sqs.NewFromConfig(f.srv.SDKConfig(hub, "us-east-1"))
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(f.queue), MessageBody: aws.String("not an event")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cloudtrail.NewFromConfig(f.srv.SDKConfig(hub, "us-east-1")).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("org")}); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	// The organization trail fails, and with it the capture of both accounts (the member's own trail is single-region).
+	f.expect(t, "sweep after the silent StopLogging", &seen, "sweep", map[string]string{"cloudtrail-cloudwatch-integration/" + orgARN: "FAIL",
+		"account-activity-capture/" + hub: "FAIL", "account-activity-capture/" + member: "FAIL"})
+	waitFor(t, "the poison message in the dead-letter queue", func() bool { return f.srv.QueueDepth(dlqARN) == 1 })
+	if f.w.Stats().Poison < 2 {
+		t.Errorf("poison receipts: %d, want at least 2 (the queue's maxReceiveCount)", f.w.Stats().Poison)
+	}
+}

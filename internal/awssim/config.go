@@ -1,9 +1,12 @@
 package awssim
 
 import (
+	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // AWS Config (awsJson1.1, target StarlingDoveService, API 2014-11-12): conformance packs, as aws-behaviour.md §7 gives
@@ -15,6 +18,8 @@ func configOps() map[string]handler {
 		"PutOrganizationConformancePack":       cfgPutOrganizationConformancePack,
 		"DescribeConformancePacks":             cfgDescribeConformancePacks,
 		"DescribeOrganizationConformancePacks": cfgDescribeOrganizationConformancePacks,
+		"PutEvaluations":                       cfgPutEvaluations,
+		"GetComplianceDetailsByConfigRule":     cfgGetComplianceDetailsByConfigRule,
 	}
 }
 
@@ -276,4 +281,100 @@ func orgDeletePolicy(s *Server, c *call) (any, error) {
 	}
 	delete(s.w.policies, id)
 	return map[string]any{}, nil
+}
+
+// Custom rule evaluations: a custom Lambda rule answers an invocation with PutEvaluations(ResultToken, Evaluations),
+// at most 100 evaluations per call (InvalidParameterValueException beyond); GetComplianceDetailsByConfigRule returns the
+// latest evaluation of each resource. AWS Config hands the Lambda its ResultToken in the invocation; the simulator
+// makes one with ConfigResultToken. Shapes: botocore config/2014-11-12/service-2.json.
+
+type evaluation struct {
+	resourceType, resourceID, compliance, annotation string
+	ordering, recorded                               time.Time
+}
+
+// ConfigResultToken is the ResultToken AWS Config would put in an invocation of rule in the account and region.
+func (s *Server) ConfigResultToken(acct, region, rule string) string {
+	return "sim-result-token/" + acct + "/" + region + "/" + rule
+}
+
+func cfgPutEvaluations(s *Server, c *call) (any, error) {
+	tok := c.str("ResultToken")
+	parts := strings.Split(tok, "/")
+	if len(parts) != 4 || parts[0] != "sim-result-token" || parts[1] != c.acct.id || parts[2] != c.region || parts[3] == "" {
+		return nil, errf(400, "InvalidResultTokenException", "The specified ResultToken is not valid.")
+	}
+	var evs []struct {
+		ComplianceResourceType, ComplianceResourceId, ComplianceType, Annotation string
+		OrderingTimestamp                                                        json.Number
+	}
+	if err := c.decode("Evaluations", &evs); err != nil {
+		return nil, err
+	}
+	if len(evs) > 100 {
+		return nil, errf(400, "InvalidParameterValueException", "1 validation error detected: Value at 'evaluations' failed to satisfy constraint: Member must have length less than or equal to 100")
+	}
+	var test bool
+	if err := c.decode("TestMode", &test); err != nil {
+		return nil, err
+	}
+	failed := []map[string]any{}
+	for _, e := range evs {
+		switch e.ComplianceType {
+		case "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE", "INSUFFICIENT_DATA":
+		default:
+			return nil, errf(400, "InvalidParameterValueException", "ComplianceType %q is not valid.", e.ComplianceType)
+		}
+		if e.ComplianceResourceType == "" || e.ComplianceResourceId == "" || e.OrderingTimestamp == "" {
+			return nil, errf(400, "InvalidParameterValueException", "ComplianceResourceType, ComplianceResourceId and OrderingTimestamp are required.")
+		}
+		if len(e.Annotation) > 256 {
+			return nil, errf(400, "InvalidParameterValueException", "1 validation error detected: Value at 'evaluations.member.annotation' failed to satisfy constraint: Member must have length less than or equal to 256")
+		}
+		if test {
+			continue
+		}
+		f, _ := e.OrderingTimestamp.Float64()
+		ord := time.UnixMilli(int64(f * 1000)).UTC()
+		key := c.acct.id + "/" + c.region + "/" + parts[3]
+		if s.w.evaluations[key] == nil {
+			s.w.evaluations[key] = map[string]*evaluation{}
+		}
+		rk := e.ComplianceResourceType + "/" + e.ComplianceResourceId
+		if old := s.w.evaluations[key][rk]; old != nil && old.ordering.After(ord) {
+			continue // an older evaluation does not replace a newer one
+		}
+		s.w.evaluations[key][rk] = &evaluation{resourceType: e.ComplianceResourceType, resourceID: e.ComplianceResourceId,
+			compliance: e.ComplianceType, annotation: e.Annotation, ordering: ord, recorded: c.now}
+	}
+	return map[string]any{"FailedEvaluations": failed}, nil
+}
+
+func cfgGetComplianceDetailsByConfigRule(s *Server, c *call) (any, error) {
+	rule := c.str("ConfigRuleName")
+	var types []string
+	if err := c.decode("ComplianceTypes", &types); err != nil {
+		return nil, err
+	}
+	evs := s.w.evaluations[c.acct.id+"/"+c.region+"/"+rule]
+	keys := make([]string, 0, len(evs))
+	for k := range evs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := []map[string]any{}
+	for _, k := range keys {
+		e := evs[k]
+		if len(types) > 0 && !slices.Contains(types, e.compliance) {
+			continue
+		}
+		r := map[string]any{"EvaluationResultIdentifier": map[string]any{"EvaluationResultQualifier": map[string]any{
+			"ConfigRuleName": rule, "ResourceType": e.resourceType, "ResourceId": e.resourceID}, "OrderingTimestamp": epochSeconds(e.ordering)},
+			"ComplianceType": e.compliance, "ResultRecordedTime": epochSeconds(e.recorded), "ConfigRuleInvokedTime": epochSeconds(e.recorded)}
+		if e.annotation != "" {
+			r["Annotation"] = e.annotation
+		}
+		out = append(out, r)
+	}
+	return map[string]any{"EvaluationResults": out}, nil
 }

@@ -3,12 +3,16 @@ package awssim
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -193,5 +197,39 @@ func TestEventsReachAQueueAcrossTheOrganization(t *testing.T) {
 	}
 	if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: dlq.QueueUrl}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigEvaluations: PutEvaluations with the invocation's ResultToken records results GetComplianceDetailsByConfigRule
+// returns; an older evaluation does not replace a newer one; a bad token and more than 100 evaluations are refused.
+func TestConfigEvaluations(t *testing.T) {
+	s := start(t, eventsScenario)
+	ctx := context.Background()
+	c := configservice.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	tok := s.ConfigResultToken("111111111111", "us-east-1", "r")
+	ev := func(id, compliance string, at time.Time) cfgtypes.Evaluation {
+		return cfgtypes.Evaluation{ComplianceResourceType: aws.String("AWS::CloudTrail::Trail"), ComplianceResourceId: aws.String(id),
+			ComplianceType: cfgtypes.ComplianceType(compliance), OrderingTimestamp: aws.Time(at), Annotation: aws.String("why")}
+	}
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	if _, err := c.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String(tok), Evaluations: []cfgtypes.Evaluation{ev("a", "NON_COMPLIANT", t0), ev("b", "COMPLIANT", t0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String(tok), Evaluations: []cfgtypes.Evaluation{ev("a", "COMPLIANT", t0.Add(-time.Hour))}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.GetComplianceDetailsByConfigRule(ctx, &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("r")})
+	if err != nil || len(out.EvaluationResults) != 2 || out.EvaluationResults[0].ComplianceType != "NON_COMPLIANT" {
+		t.Fatalf("results %+v %v", out, err)
+	}
+	if _, err := c.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String("bogus"), Evaluations: []cfgtypes.Evaluation{ev("a", "COMPLIANT", t0)}}); apiCode(err) != "InvalidResultTokenException" {
+		t.Errorf("a bogus token: %v", err)
+	}
+	many := make([]cfgtypes.Evaluation, 101)
+	for i := range many {
+		many[i] = ev(fmt.Sprint(i), "COMPLIANT", t0)
+	}
+	if _, err := c.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String(tok), Evaluations: many}); apiCode(err) != "InvalidParameterValueException" {
+		t.Errorf("101 evaluations: %v", err)
 	}
 }

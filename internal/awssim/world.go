@@ -36,6 +36,8 @@ type world struct {
 	queues     map[string]*queue // SQS queues by ARN
 	buses      map[string]*bus   // EventBridge buses by ARN
 	ebDelay    time.Duration     // eventbridge_delay
+	// evaluations are AWS Config custom rule results: account/region/rule -> resourceType/resourceId -> latest.
+	evaluations map[string]map[string]*evaluation
 }
 
 type credential struct {
@@ -171,20 +173,21 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		base, _ = time.Parse(time.RFC3339, sc.Now)
 	}
 	w := &world{
-		part:       mustPartition(sc.Partition),
-		clock:      &clock{base: base.UTC(), start: now(), now: now},
-		firstDelay: 5 * time.Minute,
-		org:        sc.Organization,
-		accounts:   map[string]*account{},
-		keys:       map[string]*credential{},
-		awsManaged: map[string]*managedPolicy{},
-		packs:      map[string]string{},
-		packTimes:  map[string]time.Time{},
-		policies:   map[string]*scp{},
-		imported:   map[string]bool{},
-		queues:     map[string]*queue{},
-		buses:      map[string]*bus{},
-		ebDelay:    time.Duration(sc.EventBridgeDelay),
+		part:        mustPartition(sc.Partition),
+		clock:       &clock{base: base.UTC(), start: now(), now: now},
+		firstDelay:  5 * time.Minute,
+		org:         sc.Organization,
+		accounts:    map[string]*account{},
+		keys:        map[string]*credential{},
+		awsManaged:  map[string]*managedPolicy{},
+		packs:       map[string]string{},
+		packTimes:   map[string]time.Time{},
+		policies:    map[string]*scp{},
+		imported:    map[string]bool{},
+		queues:      map[string]*queue{},
+		buses:       map[string]*bus{},
+		ebDelay:     time.Duration(sc.EventBridgeDelay),
+		evaluations: map[string]map[string]*evaluation{},
 	}
 	if sc.FirstDeliveryDelay != nil {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)

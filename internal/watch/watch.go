@@ -56,6 +56,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// OnChange, when set, is told every change after it is written (sinks: SNS, webhook, Security Hub).
 	OnChange func(Change)
+	// HomeRegion is where a scheduled Config evaluation is answered (the Lambda's region); default us-east-1.
+	HomeRegion string
 	// Once stops the watcher when a receive comes back empty (the queue drained): for a scheduled job.
 	Once bool
 }
@@ -242,8 +244,7 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var handled []*string
-	targets := map[string]*target{}
-	causes := map[string]*Cause{}
+	var events []event
 	for _, m := range out.Messages {
 		w.count(func(s *Stats) { s.Messages++ })
 		var ev event
@@ -253,47 +254,10 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 			continue
 		}
 		handled = append(handled, m.ReceiptHandle)
-		if ev.Detail.ErrorCode != "" {
-			w.count(func(s *Stats) { s.Errored++ })
-			continue // the call failed: nothing changed
-		}
-		t := w.relevant(ev)
-		if t == nil {
-			w.count(func(s *Stats) { s.Ignored++ })
-			continue
-		}
-		cur := targets[t.account]
-		if cur == nil {
-			targets[t.account] = t
-		} else if t.all || cur.all {
-			cur.all = true
-		} else {
-			for _, r := range t.regions {
-				if !slices.Contains(cur.regions, r) {
-					cur.regions = append(cur.regions, r)
-				}
-			}
-		}
-		causes[t.account] = &Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
-			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()}
+		events = append(events, ev)
 	}
-	if len(targets) > 0 {
-		if w.o.Settle > 0 {
-			select {
-			case <-time.After(w.o.Settle):
-			case <-ctx.Done():
-				return len(out.Messages), nil // the messages stay on the queue for the next watcher
-			}
-		}
-		accts := make([]string, 0, len(targets))
-		for a := range targets {
-			accts = append(accts, a)
-		}
-		sort.Strings(accts)
-		for _, a := range accts {
-			w.reread(ctx, targets[a])
-		}
-		w.judge(func(acct string) *Cause { return causes[acct] }, true)
+	if !w.handle(ctx, events) {
+		return len(out.Messages), nil // interrupted while settling: the messages stay on the queue for the next watcher
 	}
 	for _, h := range handled {
 		if _, err := w.q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(w.o.QueueURL), ReceiptHandle: h}); err != nil {
@@ -323,6 +287,58 @@ func str(m map[string]any, k string) string {
 		return v
 	}
 	return ""
+}
+
+// handle re-reads what a batch of events touches (after the settle delay) and emits the changes. It returns false when
+// ctx ended while settling (nothing was read).
+func (w *Watcher) handle(ctx context.Context, events []event) bool {
+	targets := map[string]*target{}
+	causes := map[string]*Cause{}
+	for _, ev := range events {
+		if ev.Detail.ErrorCode != "" {
+			w.count(func(s *Stats) { s.Errored++ })
+			continue // the call failed: nothing changed
+		}
+		t := w.relevant(ev)
+		if t == nil {
+			w.count(func(s *Stats) { s.Ignored++ })
+			continue
+		}
+		cur := targets[t.account]
+		if cur == nil {
+			targets[t.account] = t
+		} else if t.all || cur.all {
+			cur.all = true
+		} else {
+			for _, r := range t.regions {
+				if !slices.Contains(cur.regions, r) {
+					cur.regions = append(cur.regions, r)
+				}
+			}
+		}
+		causes[t.account] = &Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
+			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()}
+	}
+	if len(targets) == 0 {
+		return true
+	}
+	if w.o.Settle > 0 {
+		select {
+		case <-time.After(w.o.Settle):
+		case <-ctx.Done():
+			return false
+		}
+	}
+	accts := make([]string, 0, len(targets))
+	for a := range targets {
+		accts = append(accts, a)
+	}
+	sort.Strings(accts)
+	for _, a := range accts {
+		w.reread(ctx, targets[a])
+	}
+	w.judge(func(acct string) *Cause { return causes[acct] }, true)
+	return true
 }
 
 // relevant decides, from the current inventory alone (no AWS call), whether an event can change a verdict, and what

@@ -1,0 +1,245 @@
+package watch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// The Lambda handler (trailwatch lambda): one invocation is an EventBridge event (a CloudTrail API call, handled as the
+// queue's events are; or a scheduled event, a sweep) or an AWS Config custom rule invocation, answered with
+// PutEvaluations. A cold start sweeps once silently first, so that an event is judged against a known baseline.
+//
+// Config (AWS Config developer guide, "Developing a custom Lambda rule"; the invocation shape as aws-lambda-go's
+// events.ConfigEvent carries it): the invocation holds invokingEvent (a JSON string with messageType
+// ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification),
+// resultToken, configRuleName, accountId and executionRoleArn. Each evaluation names the resource
+// (ComplianceResourceType, ComplianceResourceId), its ComplianceType (COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE,
+// INSUFFICIENT_DATA), an Annotation of at most 256 characters and an OrderingTimestamp: the configuration item's capture
+// time for a change, the notification's creation time for a scheduled run. PutEvaluations takes at most 100.
+
+// ConfigAPI is the Config call the handler makes.
+type ConfigAPI interface {
+	PutEvaluations(context.Context, *configservice.PutEvaluationsInput, ...func(*configservice.Options)) (*configservice.PutEvaluationsOutput, error)
+}
+
+// ConfigFor returns the Config client of an invocation's account and region (assuming executionRoleArn when set).
+type ConfigFor func(account, region, executionRoleARN string) ConfigAPI
+
+type configInvocation struct {
+	InvokingEvent    string `json:"invokingEvent"`
+	ResultToken      string `json:"resultToken"`
+	ConfigRuleName   string `json:"configRuleName"`
+	AccountID        string `json:"accountId"`
+	ExecutionRoleARN string `json:"executionRoleArn"`
+	EventLeftScope   bool   `json:"eventLeftScope"`
+}
+
+type configItem struct {
+	ResourceType string    `json:"resourceType"`
+	ResourceID   string    `json:"resourceId"`
+	ResourceName string    `json:"resourceName"`
+	ARN          string    `json:"ARN"`
+	Account      string    `json:"awsAccountId"`
+	Region       string    `json:"awsRegion"`
+	Status       string    `json:"configurationItemStatus"`
+	CaptureTime  time.Time `json:"configurationItemCaptureTime"`
+}
+
+type invokingEvent struct {
+	MessageType        string      `json:"messageType"`
+	ConfigurationItem  *configItem `json:"configurationItem"`
+	ItemSummary        *configItem `json:"configurationItemSummary"`
+	NotificationTime   time.Time   `json:"notificationCreationTime"`
+	RecordVersion      string      `json:"recordVersion"`
+	AWSAccountIDForRun string      `json:"awsAccountId"`
+}
+
+// Result says what an invocation did (the Lambda's return value, in its logs).
+type Result struct {
+	Kind        string `json:"kind"` // event, sweep, config
+	Evaluations int    `json:"evaluations,omitempty"`
+	Changes     int    `json:"changes"`
+}
+
+// Handle serves one Lambda invocation.
+func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFor) (Result, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		return Result{}, fmt.Errorf("the invocation is not a JSON object: %w", err)
+	}
+	before := w.Stats().Changes
+	if _, ok := probe["invokingEvent"]; ok {
+		var inv configInvocation
+		if err := json.Unmarshal(payload, &inv); err != nil {
+			return Result{}, fmt.Errorf("a Config rule invocation that does not decode: %w", err)
+		}
+		n, err := w.config(ctx, inv, configFor)
+		return Result{Kind: "config", Evaluations: n, Changes: w.Stats().Changes - before}, err
+	}
+	var ev event
+	if err := json.Unmarshal(payload, &ev); err != nil || ev.DetailType == "" {
+		return Result{}, fmt.Errorf("neither an EventBridge event nor a Config rule invocation")
+	}
+	if ev.DetailType == "Scheduled Event" {
+		err := w.Sweep(ctx, w.baselined())
+		return Result{Kind: "sweep", Changes: w.Stats().Changes - before}, err
+	}
+	if !w.baselined() {
+		if err := w.Sweep(ctx, false); err != nil {
+			return Result{}, err
+		}
+	}
+	w.count(func(s *Stats) { s.Messages++ })
+	w.handle(ctx, []event{ev})
+	return Result{Kind: "event", Changes: w.Stats().Changes - before}, nil
+}
+
+func (w *Watcher) baselined() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.inv != nil
+}
+
+// config judges the trails an invocation names in its account and answers with PutEvaluations.
+func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor ConfigFor) (int, error) {
+	var ie invokingEvent
+	if err := json.Unmarshal([]byte(inv.InvokingEvent), &ie); err != nil {
+		return 0, fmt.Errorf("invokingEvent does not decode: %w", err)
+	}
+	acct := inv.AccountID
+	type item struct {
+		ci       configItem
+		ordering time.Time
+	}
+	var items []item
+	var regions []string
+	region := ""
+	switch ie.MessageType {
+	case "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification":
+		ci := ie.ConfigurationItem
+		if ci == nil {
+			ci = ie.ItemSummary
+		}
+		if ci == nil {
+			return 0, fmt.Errorf("%s without a configuration item", ie.MessageType)
+		}
+		items = append(items, item{*ci, ci.CaptureTime})
+		regions = []string{ci.Region}
+		region = ci.Region
+		acct = first(ci.Account, acct)
+	case "ScheduledNotification":
+		// Every trail the account owns.
+	default:
+		return 0, fmt.Errorf("invokingEvent messageType %q: want ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification", ie.MessageType)
+	}
+	// Read the account now (narrowed to the item's region for a change) and judge it.
+	if !w.baselined() {
+		if err := w.Sweep(ctx, false); err != nil {
+			return 0, err
+		}
+	}
+	w.reread(ctx, &target{account: acct, regions: regions, all: regions == nil})
+	w.judge(func(a string) *Cause {
+		if a == acct {
+			return &Cause{EventName: "AWS Config " + ie.MessageType, Account: acct}
+		}
+		return nil
+	}, true)
+	byTrail := map[string]model.Finding{}
+	for _, f := range w.Findings() {
+		if f.ControlID == controls.IntegrationID {
+			byTrail[f.ResourceID] = f
+		}
+	}
+	var evals []cfgtypes.Evaluation
+	add := func(rid string, f *model.Finding, ordering time.Time, why string) {
+		compliance, note := complianceOf(f)
+		if why != "" {
+			note = why
+		}
+		evals = append(evals, cfgtypes.Evaluation{ComplianceResourceType: aws.String(model.TypeTrail), ComplianceResourceId: aws.String(rid),
+			ComplianceType: compliance, Annotation: aws.String(truncate(note, 256)), OrderingTimestamp: aws.Time(ordering)})
+	}
+	if ie.MessageType == "ScheduledNotification" {
+		w.mu.Lock()
+		a := w.account(acct)
+		var trails []*model.Trail
+		if a != nil {
+			trails = append(trails, a.Trails...)
+		}
+		w.mu.Unlock()
+		for _, t := range trails {
+			if t.OwnedElsewhere {
+				continue // an organization trail is evaluated in its owner's account
+			}
+			f, ok := byTrail[t.ARN]
+			if !ok {
+				continue
+			}
+			// Config names a trail by its name in its resource id (assumed: the configuration item of a change
+			// carries the id Config uses, and that one is used as is).
+			add(t.Name, &f, ie.NotificationTime, "")
+		}
+	} else {
+		it := items[0]
+		switch {
+		case inv.EventLeftScope || strings.HasPrefix(it.ci.Status, "ResourceDeleted") || it.ci.ResourceType != model.TypeTrail:
+			add(first(it.ci.ResourceID, it.ci.ResourceName), nil, it.ordering, "The resource was deleted, left the rule's scope, or is not a trail.")
+		default:
+			f, ok := byTrail[it.ci.ARN]
+			if !ok {
+				add(first(it.ci.ResourceID, it.ci.ResourceName), nil, it.ordering, "trailwatch did not see this trail in its account and region (INSUFFICIENT_DATA, not a guess).")
+				evals[len(evals)-1].ComplianceType = cfgtypes.ComplianceTypeInsufficientData
+			} else {
+				add(first(it.ci.ResourceID, it.ci.ResourceName), &f, it.ordering, "")
+			}
+		}
+	}
+	client := configFor(acct, first(region, w.o.HomeRegion, "us-east-1"), inv.ExecutionRoleARN)
+	for start := 0; start < len(evals); start += 100 {
+		batch := evals[start:min(start+100, len(evals))]
+		if _, err := client.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String(inv.ResultToken), Evaluations: batch}); err != nil {
+			return start, fmt.Errorf("config:PutEvaluations: %w", err)
+		}
+	}
+	return len(evals), nil
+}
+
+// complianceOf maps a trailwatch verdict to Config's: PASS and WARN (the control passes, with a warning in the
+// annotation) are COMPLIANT, FAIL NON_COMPLIANT, a muted finding NOT_APPLICABLE (an exception with an owner and an
+// expiry decided it), and what trailwatch could not judge (ERROR, PENDING, UNKNOWN, SKIPPED) INSUFFICIENT_DATA.
+func complianceOf(f *model.Finding) (cfgtypes.ComplianceType, string) {
+	if f == nil {
+		return cfgtypes.ComplianceTypeNotApplicable, ""
+	}
+	note := string(f.Status)
+	if len(f.Reasons) > 0 {
+		note += " " + f.Reasons[0].Code + ": " + f.Reasons[0].Message
+	}
+	switch f.Status {
+	case model.StatusPass, model.StatusWarn:
+		return cfgtypes.ComplianceTypeCompliant, note
+	case model.StatusFail:
+		return cfgtypes.ComplianceTypeNonCompliant, note
+	case model.StatusMuted:
+		return cfgtypes.ComplianceTypeNotApplicable, note
+	}
+	return cfgtypes.ComplianceTypeInsufficientData, note
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

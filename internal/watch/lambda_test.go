@@ -1,0 +1,131 @@
+package watch_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/collect"
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/scan"
+	"github.com/trailwatch/trailwatch/internal/watch"
+)
+
+// TestLambdaAnswersConfig: a Config rule invocation (a trail's configuration item changed; a scheduled run) is answered
+// with PutEvaluations that AWS Config then reports: the stopped trail NON_COMPLIANT, the healthy one COMPLIANT, with
+// the reason as annotation and the item's capture time as OrderingTimestamp; an EventBridge event and a scheduled
+// event go through the same handler.
+func TestLambdaAnswersConfig(t *testing.T) {
+	sc, err := awssim.ParseScenario("lambda.yaml", []byte(`
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: good, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: stopped, home_region: us-east-1, logging: false, log_group: CT, role: R}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const acct = "111111111111"
+	cat, _ := controls.Load()
+	clients := collect.NewSDKClients(srv.SDKConfig(acct, "us-east-1"))
+	sweeps := 0
+	w := watch.New(cat, nil, func(ctx context.Context) (*model.Inventory, error) {
+		sweeps++
+		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients}}, scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+		return inv, nil
+	}, func(ctx context.Context, a string, regions []string) *model.Account {
+		return collect.Account(ctx, clients, collect.Options{Regions: regions, AccountID: a, Partition: "aws"})
+	}, watch.Options{Now: srv.Now})
+	cfgFor := func(a, region, role string) watch.ConfigAPI { return configservice.NewFromConfig(srv.SDKConfig(a, region)) }
+	invoke := func(invoking map[string]any) watch.Result {
+		t.Helper()
+		ie, _ := json.Marshal(invoking)
+		payload, _ := json.Marshal(map[string]any{"invokingEvent": string(ie), "resultToken": srv.ConfigResultToken(acct, "us-east-1", "trailwatch-cloudtrail-cwl"),
+			"configRuleName": "trailwatch-cloudtrail-cwl", "accountId": acct, "eventLeftScope": false, "version": "1.0"})
+		res, err := w.Handle(ctx, payload, cfgFor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	captured := time.Date(2026, 11, 22, 11, 59, 0, 0, time.UTC)
+	res := invoke(map[string]any{"messageType": "ConfigurationItemChangeNotification", "configurationItem": map[string]any{
+		"resourceType": "AWS::CloudTrail::Trail", "resourceId": "stopped", "resourceName": "stopped", "ARN": "arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped",
+		"awsAccountId": acct, "awsRegion": "us-east-1", "configurationItemStatus": "OK", "configurationItemCaptureTime": captured.Format(time.RFC3339)}})
+	if res.Kind != "config" || res.Evaluations != 1 || sweeps != 1 {
+		t.Errorf("change-triggered: %+v, sweeps %d", res, sweeps)
+	}
+	results := func() map[string]string {
+		out, err := configservice.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).GetComplianceDetailsByConfigRule(ctx, &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("trailwatch-cloudtrail-cwl")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, r := range out.EvaluationResults {
+			q := r.EvaluationResultIdentifier.EvaluationResultQualifier
+			m[aws.ToString(q.ResourceId)] = fmt.Sprintf("%s %s %s", r.ComplianceType, r.EvaluationResultIdentifier.OrderingTimestamp.UTC().Format(time.RFC3339), aws.ToString(r.Annotation))
+		}
+		return m
+	}
+	if got := results()["stopped"]; !strings.HasPrefix(got, "NON_COMPLIANT 2026-11-22T11:59:00Z FAIL NOT_LOGGING") {
+		t.Errorf("stopped: %q", got)
+	}
+	scheduled := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	res = invoke(map[string]any{"messageType": "ScheduledNotification", "awsAccountId": acct, "notificationCreationTime": scheduled.Format(time.RFC3339)})
+	if res.Evaluations != 2 {
+		t.Errorf("scheduled: %+v", res)
+	}
+	got := results()
+	var keys []string
+	for k := range got {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(got) != 2 || !strings.HasPrefix(got["good"], "COMPLIANT 2026-11-22T12:00:00Z PASS DELIVERING") || !strings.HasPrefix(got["stopped"], "NON_COMPLIANT 2026-11-22T12:00:00Z") {
+		t.Errorf("after the scheduled run: %v", got)
+	}
+	// A deleted trail's configuration item is NOT_APPLICABLE.
+	res = invoke(map[string]any{"messageType": "ConfigurationItemChangeNotification", "configurationItem": map[string]any{
+		"resourceType": "AWS::CloudTrail::Trail", "resourceId": "gone", "ARN": "arn:aws:cloudtrail:us-east-1:111111111111:trail/gone",
+		"awsAccountId": acct, "awsRegion": "us-east-1", "configurationItemStatus": "ResourceDeleted", "configurationItemCaptureTime": scheduled.Format(time.RFC3339)}})
+	if !strings.HasPrefix(results()["gone"], "NOT_APPLICABLE") {
+		t.Errorf("deleted: %q", results()["gone"])
+	}
+	// An EventBridge event: the trail restarted.
+	if _, err := cloudtrail.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("stopped")}); err != nil {
+		t.Fatal(err)
+	}
+	ev := `{"version":"0","id":"e1","detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","account":"111111111111","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{"eventName":"StartLogging","eventID":"e1","requestParameters":{"name":"stopped"},"recipientAccountId":"111111111111","userIdentity":{"arn":"arn:aws:iam::111111111111:user/ops"}}}`
+	res, err = w.Handle(ctx, []byte(ev), cfgFor)
+	if err != nil || res.Kind != "event" || res.Changes < 1 {
+		t.Errorf("event: %+v %v", res, err)
+	}
+	res, err = w.Handle(ctx, []byte(`{"version":"0","id":"s","detail-type":"Scheduled Event","source":"aws.events","account":"111111111111","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{}}`), cfgFor)
+	if err != nil || res.Kind != "sweep" {
+		t.Errorf("scheduled event: %+v %v", res, err)
+	}
+	if _, err := w.Handle(ctx, []byte(`{"hello":1}`), cfgFor); err == nil {
+		t.Error("an unknown payload was accepted")
+	}
+}

@@ -57,7 +57,9 @@ accounts:
 	}, func(ctx context.Context, a string, regions []string) *model.Account {
 		return collect.Account(ctx, clients, collect.Options{Regions: regions, AccountID: a, Partition: "aws"})
 	}, watch.Options{Now: srv.Now})
-	cfgFor := func(a, region, role string) watch.ConfigAPI { return configservice.NewFromConfig(srv.SDKConfig(a, region)) }
+	cfgFor := func(a, region, role string) watch.ConfigAPI {
+		return configservice.NewFromConfig(srv.SDKConfig(a, region))
+	}
 	invoke := func(invoking map[string]any) watch.Result {
 		t.Helper()
 		ie, _ := json.Marshal(invoking)

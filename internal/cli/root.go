@@ -69,6 +69,10 @@ func (e *env) clock() time.Time {
 	return e.now().UTC()
 }
 
+// Args are the command's arguments: as given, or, for the binary run as an AWS Lambda function's bootstrap, "lambda"
+// and the flags in TRAILWATCH_ARGS.
+func Args(argv0 string, args []string) []string { return lambdaArgs(argv0, args) }
+
 // Execute runs trailwatch with args and returns the process exit code.
 func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return execute(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}, args)
@@ -130,7 +134,7 @@ func newRoot(e *env) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: ExitUsage, err: err} })
-	root.AddCommand(newSimCmd(e), newScanCmd(e), newMergeCmd(e), newIaCCmd(e), newFixCmd(e), newGuardrailsCmd(e), newExceptionsCmd(e), newReportCmd(e), newHistoryCmd(e), newDiffCmd(e), newDemoCmd(e), newControlsCmd(e), newOrgCmd(e), newDeployCmd(e), newAlarmsCmd(e), newWatchCmd(e))
+	root.AddCommand(newSimCmd(e), newScanCmd(e), newMergeCmd(e), newIaCCmd(e), newFixCmd(e), newGuardrailsCmd(e), newExceptionsCmd(e), newReportCmd(e), newHistoryCmd(e), newDiffCmd(e), newDemoCmd(e), newControlsCmd(e), newOrgCmd(e), newDeployCmd(e), newAlarmsCmd(e), newWatchCmd(e), newLambdaCmd(e))
 	refuseUnknownSubcommands(root)
 	return root
 }

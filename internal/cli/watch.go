@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/spf13/cobra"
 
@@ -93,9 +96,25 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		defer f.Close()
 		out = f
 	}
-	cat, err := controls.Load()
+	w, _, err := o.watcher(ctx, e, out)
 	if err != nil {
 		return err
+	}
+	e.log.Info("watching", "queue", o.queue, "sweep", o.sweep.String(), "settle", o.settle.String())
+	if err := w.Run(ctx); err != nil {
+		return &exitError{code: ExitIncomplete, err: fmt.Errorf("watch: %w", err)}
+	}
+	st := w.Stats()
+	e.log.Info("stopped", "messages", st.Messages, "changes", st.Changes, "rereads", st.Rereads, "sweeps", st.Sweeps)
+	return nil
+}
+
+// watcher wires a Watcher to the scan flags: sweeps are scans (an organization with --org), re-reads collect one
+// account (assuming --role-name in members), the queue and Config are reached with the caller's credentials.
+func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*watch.Watcher, watch.ConfigFor, error) {
+	cat, err := controls.Load()
+	if err != nil {
+		return nil, nil, err
 	}
 	var base *scanResult
 	sweeper := func(ctx context.Context) (*model.Inventory, error) {
@@ -128,20 +147,116 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 			Concurrency: o.scan.concurrency, Logger: e.log, AccountID: acct, Partition: base.partition, OrgID: orgID,
 			Monitoring: o.scan.settings.alarms, JudgedElsewhere: judgedElsewhere})
 	}
-	// The queue is read with the caller's own credentials (the hub account).
-	qcfg, err := o.scan.scanBase(ctx)
+	caller, err := o.scan.scanBase(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var q watch.Queue
+	if o.queue != "" {
+		q = sqs.NewFromConfig(caller.base)
+	}
+	w := watch.New(cat, q, sweeper, reader, watch.Options{
+		QueueURL: o.queue, Sweep: o.sweep, Settle: o.settle, WaitSeconds: o.wait, Out: out, Logger: e.log, Now: e.clock, Once: o.once,
+		HomeRegion: caller.base.Region,
+		Settings:   func(now time.Time) controls.Settings { return o.scan.settings.controls(now) },
+	})
+	configFor := func(acct, region, role string) watch.ConfigAPI {
+		cfg := caller.base.Copy()
+		cfg.Region = region
+		if acct != caller.callerID {
+			if role != "" {
+				cfg = scan.RoleConfig(caller.base, role, "")
+			} else {
+				cfg = scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.scan.roleName, o.scan.externalID)
+			}
+			cfg.Region = region
+		}
+		return configservice.NewFromConfig(cfg)
+	}
+	return w, configFor, nil
+}
+
+type lambdaOptions struct {
+	watchOptions
+	invoke string
+}
+
+func newLambdaCmd(e *env) *cobra.Command {
+	o := &lambdaOptions{}
+	cmd := &cobra.Command{
+		Use:   "lambda",
+		Short: "Serve as an AWS Lambda function: EventBridge events, scheduled sweeps, AWS Config custom rule invocations",
+		Long: `Run as the handler of an AWS Lambda function (runtime provided.al2023, the trailwatch binary as bootstrap). Each
+invocation is one of: an "AWS API Call via CloudTrail" event (re-read what it touches, print the changed findings as
+JSON lines, as watch does); a scheduled event (sweep); an AWS Config custom rule invocation for AWS::CloudTrail::Trail
+(ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification), answered
+with PutEvaluations so that the verdicts show in AWS Config and Security Hub. A cold start first reads everything once.
+
+In Lambda the binary named bootstrap runs "trailwatch lambda" with the flags in TRAILWATCH_ARGS. --invoke FILE handles
+one invocation payload from a file (or - for stdin) and exits: for trying a payload without Lambda.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
+	}
+	o.scan.bind(cmd)
+	o.scan.settings.bind(cmd)
+	cmd.Flags().StringVar(&o.invoke, "invoke", "", "handle this invocation payload (a JSON file, or - for stdin) and exit")
+	return cmd
+}
+
+func (o *lambdaOptions) run(ctx context.Context, e *env) error {
+	if err := o.scan.settings.validate(); err != nil {
+		return err
+	}
+	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
+	if o.invoke == "" && !inLambda {
+		return usageError("not running in AWS Lambda (AWS_LAMBDA_RUNTIME_API is not set): deploy the binary as bootstrap on provided.al2023, or try a payload with --invoke FILE")
+	}
+	var payload []byte
+	if o.invoke != "" {
+		var err error
+		if o.invoke == "-" {
+			payload, err = io.ReadAll(e.stdin)
+		} else {
+			payload, err = os.ReadFile(o.invoke)
+		}
+		if err != nil {
+			return usageError("--invoke: %v", err)
+		}
+		if !json.Valid(payload) {
+			return usageError("--invoke %s: not JSON", o.invoke)
+		}
+	}
+	o.wait = 20
+	w, configFor, err := o.watcher(ctx, e, e.stdout)
 	if err != nil {
 		return err
 	}
-	w := watch.New(cat, sqs.NewFromConfig(qcfg.base), sweeper, reader, watch.Options{
-		QueueURL: o.queue, Sweep: o.sweep, Once: o.once, Settle: o.settle, WaitSeconds: o.wait, Out: out, Logger: e.log, Now: e.clock,
-		Settings: func(now time.Time) controls.Settings { return o.scan.settings.controls(now) },
-	})
-	e.log.Info("watching", "queue", o.queue, "sweep", o.sweep.String(), "settle", o.settle.String())
-	if err := w.Run(ctx); err != nil {
-		return &exitError{code: ExitIncomplete, err: fmt.Errorf("watch: %w", err)}
+	handler := func(ctx context.Context, raw json.RawMessage) (watch.Result, error) {
+		return w.Handle(ctx, raw, configFor)
 	}
-	st := w.Stats()
-	e.log.Info("stopped", "messages", st.Messages, "changes", st.Changes, "rereads", st.Rereads, "sweeps", st.Sweeps)
+	if o.invoke != "" {
+		res, err := handler(ctx, payload)
+		if err != nil {
+			return &exitError{code: ExitIncomplete, err: err}
+		}
+		e.log.Info("handled", "kind", res.Kind, "evaluations", res.Evaluations, "changes", res.Changes)
+		return nil
+	}
+	lambda.StartWithOptions(handler, lambda.WithContext(ctx))
 	return nil
+}
+
+// lambdaArgs are the arguments of the binary run as a Lambda function's bootstrap: "lambda" and TRAILWATCH_ARGS.
+func lambdaArgs(argv0 string, args []string) []string {
+	if filepathBase(argv0) != "bootstrap" || os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" || len(args) > 0 {
+		return args
+	}
+	return append([]string{"lambda"}, strings.Fields(os.Getenv("TRAILWATCH_ARGS"))...)
+}
+
+func filepathBase(p string) string {
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		return p[i+1:]
+	}
+	return p
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -108,5 +110,48 @@ accounts:
 	if ch.Event != "finding_changed" || ch.Cause.EventName != "StopLogging" || ch.Previous.Status != "PASS" || ch.Finding.Status != "FAIL" ||
 		ch.Finding.ID != "cloudtrail-cloudwatch-integration/arn:aws:cloudtrail:us-east-1:111111111111:trail/second" {
 		t.Errorf("line %s", line)
+	}
+}
+
+// TestLambdaCommand: outside Lambda without --invoke it is a usage error that says what to do; --invoke handles one
+// Config rule invocation and answers it with PutEvaluations; the bootstrap binary takes its flags from TRAILWATCH_ARGS.
+func TestLambdaCommand(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	if code, _, errs := run(t, "lambda"); code != ExitUsage || !strings.Contains(errs, "--invoke") {
+		t.Errorf("outside Lambda: %d %s", code, errs)
+	}
+	srv := fixEnv(t)
+	dir := t.TempDir()
+	ie, _ := json.Marshal(map[string]any{"messageType": "ScheduledNotification", "awsAccountId": "111111111111", "notificationCreationTime": "2026-11-22T12:00:00Z"})
+	payload, _ := json.Marshal(map[string]any{"invokingEvent": string(ie), "resultToken": srv.ConfigResultToken("111111111111", "us-east-1", "tw"),
+		"configRuleName": "tw", "accountId": "111111111111"})
+	path := dir + "/invocation.json"
+	if err := os.WriteFile(path, payload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runClock(t, srv.Now, "lambda", "--invoke", path); code != ExitOK {
+		t.Fatalf("--invoke: %d %s", code, errs)
+	}
+	out, err := configservice.NewFromConfig(srv.SDKConfig("111111111111", "us-east-1")).GetComplianceDetailsByConfigRule(context.Background(),
+		&configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("tw")})
+	if err != nil || len(out.EvaluationResults) != 3 {
+		t.Fatalf("evaluations: %+v %v", out, err)
+	}
+	nonCompliant := 0
+	for _, r := range out.EvaluationResults {
+		if r.ComplianceType == "NON_COMPLIANT" {
+			nonCompliant++
+		}
+	}
+	if nonCompliant != 3 {
+		t.Errorf("%d of the fix scenario's 3 failing trails NON_COMPLIANT", nonCompliant)
+	}
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
+	t.Setenv("TRAILWATCH_ARGS", "--org --alarms")
+	if got := strings.Join(Args("/var/task/bootstrap", nil), " "); got != "lambda --org --alarms" {
+		t.Errorf("bootstrap args: %q", got)
+	}
+	if got := strings.Join(Args("/usr/bin/trailwatch", []string{"scan"}), " "); got != "scan" {
+		t.Errorf("plain args: %q", got)
 	}
 }

@@ -402,6 +402,18 @@ func Merge(invs []*model.Inventory) *model.Inventory {
 	return out
 }
 
+// RoleConfig is base with roleARN assumed (an AWS Config rule's executionRoleArn).
+func RoleConfig(base aws.Config, roleARN, externalID string) aws.Config {
+	cfg := base.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), roleARN, func(ao *stscreds.AssumeRoleOptions) {
+		ao.RoleSessionName = "trailwatch"
+		if externalID != "" {
+			ao.ExternalID = aws.String(externalID)
+		}
+	}))
+	return cfg
+}
+
 // MemberConfig is the configuration that reaches account id from the caller's base configuration: the base itself for
 // the caller's own account, else roleName assumed there (with externalID when set), in partition.
 func MemberConfig(base aws.Config, partition, callerID, id, roleName, externalID string) aws.Config {

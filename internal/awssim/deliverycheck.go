@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The simulator's own check of a delivery role, written apart from internal/policy (which trailwatch's controls use),
@@ -54,6 +55,13 @@ func strs(v any) []string {
 
 // globMatch matches an IAM pattern (* any run, ? one character) against s, by translating it to a regular expression.
 func globMatch(pattern, s string, fold bool) bool {
+	key := pattern
+	if fold {
+		key = "i:" + pattern
+	}
+	if re, ok := globCache.Load(key); ok {
+		return re.(*regexp.Regexp) != nil && re.(*regexp.Regexp).MatchString(s)
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	if fold {
@@ -71,8 +79,16 @@ func globMatch(pattern, s string, fold bool) bool {
 	}
 	b.WriteString("$")
 	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(s)
+	if err != nil {
+		re = nil
+	}
+	globCache.Store(key, re)
+	return re != nil && re.MatchString(s)
 }
+
+// globCache holds compiled glob patterns: reconcile judges every trail's delivery on each change, and an organization
+// of thousands of accounts repeats a handful of policy patterns.
+var globCache sync.Map
 
 func anyGlob(patterns []string, s string, fold bool) bool {
 	for _, p := range patterns {

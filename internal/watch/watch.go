@@ -194,7 +194,7 @@ func (w *Watcher) Sweep(ctx context.Context, emit bool) error {
 	w.stats.Sweeps++
 	w.inv = inv
 	w.mu.Unlock()
-	w.judge(func(string) *Cause { return &Cause{Sweep: true} }, emit)
+	w.judge(nil, func(string) *Cause { return &Cause{Sweep: true} }, emit)
 	return nil
 }
 
@@ -337,7 +337,7 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 	for _, a := range accts {
 		w.reread(ctx, targets[a])
 	}
-	w.judge(func(acct string) *Cause { return causes[acct] }, true)
+	w.judge(accts, func(acct string) *Cause { return causes[acct] }, true)
 	return true
 }
 
@@ -527,8 +527,10 @@ func mergeMonitoring(old, fresh *model.Monitoring, regions []string) *model.Moni
 	return m
 }
 
-// judge evaluates the inventory and emits each finding whose status or reason codes changed.
-func (w *Watcher) judge(cause func(acct string) *Cause, emit bool) {
+// judge evaluates the inventory and emits each finding whose status or reason codes changed. With accounts, only
+// those accounts are judged (with the owners of the organization trails they see, whose verdicts theirs depend on),
+// unless one of them owns an organization trail: then every member's verdicts may move, and all are judged.
+func (w *Watcher) judge(accounts []string, cause func(acct string) *Cause, emit bool) {
 	w.mu.Lock()
 	inv := w.inv
 	w.mu.Unlock()
@@ -541,11 +543,48 @@ func (w *Watcher) judge(cause func(acct string) *Cause, emit bool) {
 		s = w.o.Settings(now)
 	}
 	inv.CollectedAt = now
+	scope := map[string]bool{} // the accounts whose findings are compared (nil map use: all)
+	if accounts != nil {
+		w.mu.Lock()
+		sub := *inv
+		sub.Accounts = nil
+		include := map[string]bool{}
+		full := false
+		for _, id := range accounts {
+			scope[id] = true
+			include[id] = true
+			if a := w.account(id); a != nil {
+				for _, t := range a.Trails {
+					if t.OwnedElsewhere {
+						include[t.OwnerAccount] = true
+					} else if t.Organization {
+						full = true
+					}
+				}
+			}
+		}
+		w.mu.Unlock()
+		if full {
+			scope = nil
+		} else {
+			for _, a := range inv.Accounts {
+				if include[a.ID] {
+					sub.Accounts = append(sub.Accounts, a)
+				}
+			}
+			inv = &sub
+		}
+	} else {
+		scope = nil
+	}
 	findings := scan.Judge(w.cat, inv, s)
 	var changes []Change
 	w.mu.Lock()
 	seen := map[string]bool{}
 	for _, f := range findings {
+		if scope != nil && !scope[f.AccountID] {
+			continue // an owner judged only for its members' sake: its own verdicts are not re-judged here
+		}
 		seen[f.ID] = true
 		prev, had := w.findings[f.ID]
 		w.findings[f.ID] = f
@@ -563,7 +602,7 @@ func (w *Watcher) judge(cause func(acct string) *Cause, emit bool) {
 		changes = append(changes, ch)
 	}
 	for id, prev := range w.findings {
-		if !seen[id] {
+		if !seen[id] && (scope == nil || scope[prev.AccountID]) {
 			// The resource is gone (a deleted trail): its last verdict is withdrawn.
 			delete(w.findings, id)
 			if c := cause(prev.AccountID); c != nil {

@@ -189,6 +189,9 @@ func TestMonitoringThroughTheSDK(t *testing.T) {
 	if _, err := sn.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String("arn:aws:sns:us-east-1:111111111111:gone")}); apiCode(err) != "NotFound" {
 		t.Errorf("a missing topic: %v", err)
 	}
+	if _, err := sn.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Subject: aws.String("s"), Message: aws.String("hello")}); err != nil || len(s.Published(topic)) != 1 {
+		t.Errorf("publish: %v %v", err, s.Published(topic))
+	}
 	created, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("new-topic")})
 	if err != nil || aws.ToString(created.TopicArn) != "arn:aws:sns:us-east-1:111111111111:new-topic" {
 		t.Fatalf("create topic: %v %v", created, err)

@@ -20,7 +20,7 @@ func shBatchImportFindings(s *Server, c *call) (any, error) {
 	failed := []map[string]string{}
 	ok := 0
 	for _, f := range findings {
-		var id, acct, product string
+		var id, acct, product, state string
 		_ = json.Unmarshal(f["Id"], &id)
 		_ = json.Unmarshal(f["AwsAccountId"], &acct)
 		_ = json.Unmarshal(f["ProductArn"], &product)
@@ -35,7 +35,11 @@ func shBatchImportFindings(s *Server, c *call) (any, error) {
 				"ErrorMessage": "The finding's AwsAccountId and ProductArn must be the caller's account and region."})
 			goto next
 		}
-		s.w.imported[c.acct.id+"/"+id] = true
+		_ = json.Unmarshal(f["RecordState"], &state)
+		if state == "" {
+			state = "ACTIVE"
+		}
+		s.w.imported[c.acct.id+"/"+id] = state
 		ok++
 	next:
 	}
@@ -51,4 +55,11 @@ func (s *Server) Imported() map[string]int {
 		out[k[:12]]++
 	}
 	return out
+}
+
+// FindingState is the RecordState of an imported finding ("" when Security Hub does not hold it).
+func (s *Server) FindingState(acct, id string) string {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	return s.w.imported[acct+"/"+id]
 }

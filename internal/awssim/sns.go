@@ -24,6 +24,7 @@ type topic struct {
 	name, arn, region string
 	created           time.Time
 	subs              []*subscription
+	published         []string // messages, for tests (Server.Published)
 }
 
 type subscription struct {
@@ -49,6 +50,7 @@ func snsOps() map[string]handler {
 		"ListSubscriptionsByTopic": snsListSubscriptionsByTopic,
 		"Unsubscribe":              snsUnsubscribe,
 		"DeleteTopic":              snsDeleteTopic,
+		"Publish":                  snsPublish,
 	}
 }
 
@@ -244,4 +246,38 @@ func (s *Server) PendingTokens(topicARN string) map[string]string {
 		}
 	}
 	return out
+}
+
+// snsPublish records a message on a topic (Subject at most 100 characters, Message at most 256 KB: SNS API reference,
+// Publish). Delivery to subscribers is not modelled.
+func snsPublish(s *Server, c *call) (any, error) {
+	t, err := s.topicOf(c, c.str("TopicArn"))
+	if err != nil {
+		return nil, err
+	}
+	msg := c.str("Message")
+	if msg == "" {
+		return nil, snsInvalid("Empty message")
+	}
+	if len(msg) > 262144 {
+		return nil, snsInvalid("Message too long")
+	}
+	if len(c.str("Subject")) > 100 {
+		return nil, snsInvalid("Subject")
+	}
+	t.published = append(t.published, msg)
+	s.w.seq++
+	return newXML().elem("MessageId", fmt.Sprintf("5a1e0000-0000-4000-8000-%012x", s.w.seq)), nil
+}
+
+// Published returns the messages published to a topic.
+func (s *Server) Published(topicARN string) []string {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	for _, a := range s.w.accounts {
+		if t := a.topics[topicARN]; t != nil {
+			return append([]string(nil), t.published...)
+		}
+	}
+	return nil
 }

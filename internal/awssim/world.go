@@ -32,7 +32,7 @@ type world struct {
 	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
 	packTimes  map[string]time.Time
 	policies   map[string]*scp   // service control policies by id
-	imported   map[string]bool   // Security Hub findings: account/id
+	imported   map[string]string // Security Hub findings: account/id -> RecordState
 	queues     map[string]*queue // SQS queues by ARN
 	buses      map[string]*bus   // EventBridge buses by ARN
 	ebDelay    time.Duration     // eventbridge_delay
@@ -183,7 +183,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		packs:       map[string]string{},
 		packTimes:   map[string]time.Time{},
 		policies:    map[string]*scp{},
-		imported:    map[string]bool{},
+		imported:    map[string]string{},
 		queues:      map[string]*queue{},
 		buses:       map[string]*bus{},
 		ebDelay:     time.Duration(sc.EventBridgeDelay),

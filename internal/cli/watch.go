@@ -10,13 +10,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 	"github.com/trailwatch/trailwatch/internal/watch"
 )
@@ -30,6 +35,36 @@ type watchOptions struct {
 	output string
 	wait   int32
 	once   bool
+	sinks  sinkOptions
+}
+
+// sinkOptions are where changes go besides the JSON lines.
+type sinkOptions struct {
+	webhooks    []string
+	notify      []string
+	securityHub bool
+}
+
+func (s *sinkOptions) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&s.webhooks, "webhook", nil, "POST each change as JSON to this URL, with a Slack-compatible \"text\" (repeatable)")
+	f.StringArrayVar(&s.notify, "notify", nil, "publish each change to an SNS topic: sns:TOPIC_ARN (repeatable)")
+	f.BoolVar(&s.securityHub, "security-hub", false, "import each changed finding into AWS Security Hub (in its account and region); findings that pass again are archived")
+}
+
+func (s *sinkOptions) validate() error {
+	for _, u := range s.webhooks {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return usageError("--webhook %q: want an http(s) URL", u)
+		}
+	}
+	for _, n := range s.notify {
+		arn, ok := strings.CutPrefix(n, "sns:")
+		if !ok || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":sns:") || strings.Count(arn, ":") != 5 {
+			return usageError("--notify %q: want sns:TOPIC_ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", n)
+		}
+	}
+	return nil
 }
 
 func newWatchCmd(e *env) *cobra.Command {
@@ -59,6 +94,7 @@ region, principal ARN, time) or {"sweep":true}. Runs until interrupted.`,
 	f.DurationVar(&o.settle, "settle", 10*time.Second, "wait this long after events arrive before re-reading what they touch (AWS reads are eventually consistent)")
 	f.StringVar(&o.format, "format", "jsonl", "jsonl: one JSON line per change")
 	f.StringVarP(&o.output, "output", "o", "", "append the lines to FILE (default stdout)")
+	o.sinks.bind(cmd)
 	f.BoolVar(&o.once, "once", false, "sweep, handle what the queue holds until a receive comes back empty, then exit (a scheduled job instead of a service)")
 	f.Int32Var(&o.wait, "wait-seconds", 20, "long-poll wait per receive, 1-20")
 	_ = f.MarkHidden("wait-seconds")
@@ -83,6 +119,9 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 	}
 	if o.scan.shard != "" {
 		return usageError("--shard does not apply to watch: one watcher judges its whole scope")
+	}
+	if err := o.sinks.validate(); err != nil {
+		return err
 	}
 	if err := o.scan.settings.validate(); err != nil {
 		return err
@@ -159,6 +198,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		QueueURL: o.queue, Sweep: o.sweep, Settle: o.settle, WaitSeconds: o.wait, Out: out, Logger: e.log, Now: e.clock, Once: o.once,
 		HomeRegion: caller.base.Region,
 		Settings:   func(now time.Time) controls.Settings { return o.scan.settings.controls(now) },
+		OnChange:   o.onChange(ctx, e, caller, func() *scanResult { return base }),
 	})
 	configFor := func(acct, region, role string) watch.ConfigAPI {
 		cfg := caller.base.Copy()
@@ -199,12 +239,16 @@ one invocation payload from a file (or - for stdin) and exits: for trying a payl
 	}
 	o.scan.bind(cmd)
 	o.scan.settings.bind(cmd)
+	o.sinks.bind(cmd)
 	cmd.Flags().StringVar(&o.invoke, "invoke", "", "handle this invocation payload (a JSON file, or - for stdin) and exit")
 	return cmd
 }
 
 func (o *lambdaOptions) run(ctx context.Context, e *env) error {
 	if err := o.scan.settings.validate(); err != nil {
+		return err
+	}
+	if err := o.sinks.validate(); err != nil {
 		return err
 	}
 	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
@@ -259,4 +303,61 @@ func filepathBase(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// onChange sends each change to the sinks the flags name.
+func (o *watchOptions) onChange(ctx context.Context, e *env, caller *scanResult, base func() *scanResult) func(watch.Change) {
+	var sends []func(context.Context, watch.Change) error
+	for _, u := range o.sinks.webhooks {
+		sends = append(sends, watch.Webhook{URL: u}.Send)
+	}
+	for _, n := range o.sinks.notify {
+		arn := strings.TrimPrefix(n, "sns:")
+		cfg := caller.base.Copy()
+		cfg.Region = strings.Split(arn, ":")[3]
+		sends = append(sends, watch.Topic{ARN: arn, Client: sns.NewFromConfig(cfg)}.Send)
+	}
+	if o.sinks.securityHub {
+		sends = append(sends, func(ctx context.Context, c watch.Change) error {
+			sr := base()
+			if sr == nil {
+				return fmt.Errorf("security hub: no scan yet")
+			}
+			return importChange(ctx, sr, &o.scan, c)
+		})
+	}
+	if len(sends) == 0 {
+		return nil
+	}
+	return func(c watch.Change) {
+		for _, send := range sends {
+			if err := send(ctx, c); err != nil {
+				e.log.Warn("a change was not delivered to a sink (the JSON line has it)", "finding", c.Finding.ID, "error", err.Error())
+			}
+		}
+	}
+}
+
+// importChange imports one changed finding into Security Hub in its account and region; a finding that passes again
+// (or whose resource is gone) is imported archived and resolved, so that it leaves Security Hub's active findings.
+func importChange(ctx context.Context, sr *scanResult, o *scanOptions, c watch.Change) error {
+	r := &report.Report{GeneratedAt: time.Now().UTC(), Findings: []model.Finding{c.Finding}}
+	fs := report.ASFF(r, extras().Frameworks, sr.base.Region)
+	if len(fs) == 0 {
+		return nil
+	}
+	f := fs[0]
+	if watch.Resolved(c) {
+		f.RecordState = shtypes.RecordStateArchived
+		f.Workflow = &shtypes.Workflow{Status: shtypes.WorkflowStatusResolved}
+	}
+	client := securityhub.NewFromConfig(sr.config(o, aws.ToString(f.AwsAccountId)), func(so *securityhub.Options) { so.Region = aws.ToString(f.Region) })
+	out, err := client.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{f}})
+	if err != nil {
+		return fmt.Errorf("BatchImportFindings: %w", err)
+	}
+	if len(out.FailedFindings) > 0 {
+		return fmt.Errorf("Security Hub refused %s: %s", aws.ToString(out.FailedFindings[0].Id), aws.ToString(out.FailedFindings[0].ErrorMessage))
+	}
+	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -70,12 +74,27 @@ accounts:
 	if code, _, errs := run(t, "watch", "--queue", "w"); code != ExitUsage || !strings.Contains(errs, "queue URL") {
 		t.Errorf("a queue name: %d %s", code, errs)
 	}
+	// The sinks: a webhook, an SNS topic, Security Hub.
+	hooks := &syncBuf{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooks.Write(append(b, '\n'))
+	}))
+	defer hook.Close()
+	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("changes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "watch", "--queue", aws.ToString(q.QueueUrl), "--notify", "changes"); code != ExitUsage || !strings.Contains(errs, "sns:TOPIC_ARN") {
+		t.Errorf("--notify without an ARN: %d %s", code, errs)
+	}
 	out, errb := &syncBuf{}, &syncBuf{}
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan int)
 	go func() {
 		e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errb, now: srv.Now}
-		done <- execute(wctx, e, []string{"watch", "--queue", aws.ToString(q.QueueUrl), "--settle", "0s", "--wait-seconds", "1"})
+		done <- execute(wctx, e, []string{"watch", "--queue", aws.ToString(q.QueueUrl), "--settle", "0s", "--wait-seconds", "1",
+			"--webhook", hook.URL, "--notify", "sns:" + aws.ToString(topic.TopicArn), "--security-hub"})
 	}()
 	// The baseline sweep reads DescribeTrails; then the break.
 	for srv.CallsTo("sqs:ReceiveMessage") == 0 {
@@ -88,7 +107,27 @@ accounts:
 	for !strings.Contains(out.String(), "\n") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	const id = "cloudtrail-cloudwatch-integration/arn:aws:cloudtrail:us-east-1:111111111111:trail/second"
+	if st := srv.FindingState("111111111111", id); st != "ACTIVE" {
+		t.Errorf("Security Hub holds the broken trail's finding as %q, want ACTIVE", st)
+	}
+	// The repair: the finding passes again and Security Hub archives it.
+	if _, err := cloudtrail.NewFromConfig(cfg).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("second")}); err != nil {
+		t.Fatal(err)
+	}
+	for strings.Count(out.String(), "\n") < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	stop()
+	if st := srv.FindingState("111111111111", id); st != "ARCHIVED" {
+		t.Errorf("after the repair Security Hub holds it as %q, want ARCHIVED", st)
+	}
+	if msgs := srv.Published(aws.ToString(topic.TopicArn)); len(msgs) != 2 || !strings.Contains(msgs[0], `"event_name":"StopLogging"`) {
+		t.Errorf("SNS messages: %v", msgs)
+	}
+	if h := hooks.String(); strings.Count(h, "\n") != 2 || !strings.Contains(h, `"text":"trailwatch: FAIL cloudtrail-cloudwatch-integration on arn:aws:cloudtrail:us-east-1:111111111111:trail/second (was PASS): NOT_LOGGING`) {
+		t.Errorf("webhook posts:\n%s", h)
+	}
 	if code := <-done; code != ExitOK {
 		t.Errorf("watch exit %d: %s", code, errb.String())
 	}

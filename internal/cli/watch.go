@@ -21,6 +21,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 	"github.com/trailwatch/trailwatch/internal/watch"
@@ -36,6 +37,74 @@ type watchOptions struct {
 	wait   int32
 	once   bool
 	sinks  sinkOptions
+	fix    autoFixOptions
+}
+
+// autoFixOptions select what watch repairs by itself.
+type autoFixOptions struct {
+	on       bool
+	controls []string
+	reasons  []string
+	tags     []string
+	coolDown time.Duration
+	yes      bool
+	journal  string
+}
+
+func (a *autoFixOptions) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&a.on, "auto-fix", false, "repair what breaks, with fix apply's plan, refusals, journal and undo; dry run (the plan is printed as a fix_planned line) unless --yes")
+	f.StringSliceVar(&a.controls, "auto-fix-controls", []string{controls.IntegrationID, controls.RetentionID}, "controls whose failures --auto-fix repairs")
+	f.StringSliceVar(&a.reasons, "auto-fix-reasons", nil, "only failures with one of these reason codes (default: any)")
+	f.StringArrayVar(&a.tags, "auto-fix-tag", nil, "only accounts with this tag, key=value (repeatable; all must match)")
+	f.DurationVar(&a.coolDown, "cool-down", time.Hour, "never fix one resource twice within this time")
+	f.BoolVar(&a.yes, "yes", false, "with --auto-fix: apply the fixes (without it they are only planned)")
+	f.StringVar(&a.journal, "journal", "", "with --auto-fix --yes: journal file (default trailwatch-journal-<UTC time>.jsonl)")
+}
+
+// build returns the auto-fix the flags describe (nil without --auto-fix).
+func (a *autoFixOptions) build(caller *scanResult, o *scanOptions) (*watch.AutoFix, func(), error) {
+	if !a.on {
+		return nil, func() {}, nil
+	}
+	cat, err := controls.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range a.controls {
+		if _, ok := cat.Control(c); !ok {
+			return nil, nil, usageError("--auto-fix-controls %q: not a control (trailwatch controls lists them)", c)
+		}
+	}
+	tags := map[string]string{}
+	for _, kv := range a.tags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, nil, usageError("--auto-fix-tag %q: want key=value", kv)
+		}
+		tags[k] = v
+	}
+	if a.coolDown <= 0 {
+		return nil, nil, usageError("--cool-down must be positive")
+	}
+	closeJournal := func() {}
+	var journal *remediate.Journal
+	if a.yes {
+		path := a.journal
+		if path == "" {
+			path = "trailwatch-journal-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
+		}
+		jf, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, usageError("--journal: %v", err)
+		}
+		closeJournal = func() { jf.Close() }
+		journal = remediate.NewJournal(jf, "trailwatch watch --auto-fix", nil)
+	}
+	return &watch.AutoFix{Controls: a.controls, Reasons: a.reasons, Tags: tags, Apply: a.yes, CoolDown: a.coolDown, Journal: journal,
+		Writer: func(acct string) (remediate.Writer, error) {
+			return remediate.NewSDKWriter(scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.roleName, o.externalID)), nil
+		}}, closeJournal, nil
 }
 
 // sinkOptions are where changes go besides the JSON lines.
@@ -95,6 +164,7 @@ region, principal ARN, time) or {"sweep":true}. Runs until interrupted.`,
 	f.StringVar(&o.format, "format", "jsonl", "jsonl: one JSON line per change")
 	f.StringVarP(&o.output, "output", "o", "", "append the lines to FILE (default stdout)")
 	o.sinks.bind(cmd)
+	o.fix.bind(cmd)
 	f.BoolVar(&o.once, "once", false, "sweep, handle what the queue holds until a receive comes back empty, then exit (a scheduled job instead of a service)")
 	f.Int32Var(&o.wait, "wait-seconds", 20, "long-poll wait per receive, 1-20")
 	_ = f.MarkHidden("wait-seconds")
@@ -135,10 +205,11 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		defer f.Close()
 		out = f
 	}
-	w, _, err := o.watcher(ctx, e, out)
+	w, _, done, err := o.watcher(ctx, e, out)
 	if err != nil {
 		return err
 	}
+	defer done()
 	e.log.Info("watching", "queue", o.queue, "sweep", o.sweep.String(), "settle", o.settle.String())
 	if err := w.Run(ctx); err != nil {
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("watch: %w", err)}
@@ -150,10 +221,10 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 
 // watcher wires a Watcher to the scan flags: sweeps are scans (an organization with --org), re-reads collect one
 // account (assuming --role-name in members), the queue and Config are reached with the caller's credentials.
-func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*watch.Watcher, watch.ConfigFor, error) {
+func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*watch.Watcher, watch.ConfigFor, func(), error) {
 	cat, err := controls.Load()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var base *scanResult
 	sweeper := func(ctx context.Context) (*model.Inventory, error) {
@@ -188,7 +259,11 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 	}
 	caller, err := o.scan.scanBase(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	fix, done, err := o.fix.build(caller, &o.scan)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var q watch.Queue
 	if o.queue != "" {
@@ -199,6 +274,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		HomeRegion: caller.base.Region,
 		Settings:   func(now time.Time) controls.Settings { return o.scan.settings.controls(now) },
 		OnChange:   o.onChange(ctx, e, caller, func() *scanResult { return base }),
+		AutoFix:    fix,
 	})
 	configFor := func(acct, region, role string) watch.ConfigAPI {
 		cfg := caller.base.Copy()
@@ -213,7 +289,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		}
 		return configservice.NewFromConfig(cfg)
 	}
-	return w, configFor, nil
+	return w, configFor, done, nil
 }
 
 type lambdaOptions struct {
@@ -240,6 +316,7 @@ one invocation payload from a file (or - for stdin) and exits: for trying a payl
 	o.scan.bind(cmd)
 	o.scan.settings.bind(cmd)
 	o.sinks.bind(cmd)
+	o.fix.bind(cmd)
 	cmd.Flags().StringVar(&o.invoke, "invoke", "", "handle this invocation payload (a JSON file, or - for stdin) and exit")
 	return cmd
 }
@@ -271,10 +348,11 @@ func (o *lambdaOptions) run(ctx context.Context, e *env) error {
 		}
 	}
 	o.wait = 20
-	w, configFor, err := o.watcher(ctx, e, e.stdout)
+	w, configFor, done, err := o.watcher(ctx, e, e.stdout)
 	if err != nil {
 		return err
 	}
+	defer done()
 	handler := func(ctx context.Context, raw json.RawMessage) (watch.Result, error) {
 		return w.Handle(ctx, raw, configFor)
 	}

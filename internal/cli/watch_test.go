@@ -88,6 +88,9 @@ accounts:
 	if code, _, errs := run(t, "watch", "--queue", aws.ToString(q.QueueUrl), "--notify", "changes"); code != ExitUsage || !strings.Contains(errs, "sns:TOPIC_ARN") {
 		t.Errorf("--notify without an ARN: %d %s", code, errs)
 	}
+	if code, _, errs := run(t, "watch", "--queue", aws.ToString(q.QueueUrl), "--auto-fix", "--auto-fix-controls", "cloudtrail-integration"); code != ExitUsage || !strings.Contains(errs, "not a control") {
+		t.Errorf("--auto-fix-controls with a typo: %d %s", code, errs)
+	}
 	out, errb := &syncBuf{}, &syncBuf{}
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan int)

@@ -149,7 +149,7 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		}
 	}
 	w.reread(ctx, &target{account: acct, regions: regions, all: regions == nil})
-	w.judge([]string{acct}, func(a string) *Cause {
+	w.judge(ctx, []string{acct}, func(a string) *Cause {
 		if a == acct {
 			return &Cause{EventName: "AWS Config " + ie.MessageType, Account: acct}
 		}

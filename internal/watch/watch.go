@@ -58,6 +58,8 @@ type Options struct {
 	OnChange func(Change)
 	// HomeRegion is where a scheduled Config evaluation is answered (the Lambda's region); default us-east-1.
 	HomeRegion string
+	// AutoFix, when set, repairs what breaks (see AutoFix).
+	AutoFix *AutoFix
 	// Once stops the watcher when a receive comes back empty (the queue drained): for a scheduled job.
 	Once bool
 }
@@ -87,6 +89,8 @@ type Change struct {
 	Cause         Cause         `json:"cause"`
 	Previous      *Previous     `json:"previous"`
 	Finding       model.Finding `json:"finding"`
+	// Fix is what an automatic fix did (events fix_planned, fix_applied, fix_failed, fix_refused).
+	Fix *FixReport `json:"fix,omitempty"`
 }
 
 // Stats count the watcher's work.
@@ -106,6 +110,7 @@ type Watcher struct {
 	inv      *model.Inventory
 	findings map[string]model.Finding
 	stats    Stats
+	fixedAt  map[string]time.Time // resource -> when auto-fix last fixed it
 }
 
 // New returns a watcher; Run starts it.
@@ -122,7 +127,7 @@ func New(cat *controls.Catalog, q Queue, sweep Sweeper, read Reader, o Options) 
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	return &Watcher{cat: cat, q: q, sweep: sweep, read: read, o: o, findings: map[string]model.Finding{}}
+	return &Watcher{cat: cat, q: q, sweep: sweep, read: read, o: o, findings: map[string]model.Finding{}, fixedAt: map[string]time.Time{}}
 }
 
 // Stats returns the counts so far.
@@ -194,7 +199,7 @@ func (w *Watcher) Sweep(ctx context.Context, emit bool) error {
 	w.stats.Sweeps++
 	w.inv = inv
 	w.mu.Unlock()
-	w.judge(nil, func(string) *Cause { return &Cause{Sweep: true} }, emit)
+	w.judge(ctx, nil, func(string) *Cause { return &Cause{Sweep: true} }, emit)
 	return nil
 }
 
@@ -337,7 +342,7 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 	for _, a := range accts {
 		w.reread(ctx, targets[a])
 	}
-	w.judge(accts, func(acct string) *Cause { return causes[acct] }, true)
+	w.judge(ctx, accts, func(acct string) *Cause { return causes[acct] }, true)
 	return true
 }
 
@@ -530,7 +535,7 @@ func mergeMonitoring(old, fresh *model.Monitoring, regions []string) *model.Moni
 // judge evaluates the inventory and emits each finding whose status or reason codes changed. With accounts, only
 // those accounts are judged (with the owners of the organization trails they see, whose verdicts theirs depend on),
 // unless one of them owns an organization trail: then every member's verdicts may move, and all are judged.
-func (w *Watcher) judge(accounts []string, cause func(acct string) *Cause, emit bool) {
+func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct string) *Cause, emit bool) {
 	w.mu.Lock()
 	inv := w.inv
 	w.mu.Unlock()
@@ -618,16 +623,8 @@ func (w *Watcher) judge(accounts []string, cause func(acct string) *Cause, emit 
 		return
 	}
 	sort.SliceStable(changes, func(i, j int) bool { return changes[i].Finding.ID < changes[j].Finding.ID })
-	enc := json.NewEncoder(w.o.Out)
-	for _, ch := range changes {
-		if err := enc.Encode(ch); err != nil {
-			w.o.Logger.Error("write change", "error", err.Error())
-		}
-		w.count(func(s *Stats) { s.Changes++ })
-		if w.o.OnChange != nil {
-			w.o.OnChange(ch)
-		}
-	}
+	w.emit(changes)
+	w.emit(w.autoFix(ctx, changes))
 }
 
 func codes(f model.Finding) string {

@@ -296,3 +296,5 @@ func TestWatcherSweepAndPoison(t *testing.T) {
 		t.Errorf("poison receipts: %d, want at least 2 (the queue's maxReceiveCount)", f.w.Stats().Poison)
 	}
 }
+
+func sqsClient(srv *awssim.Server) *sqs.Client { return sqs.NewFromConfig(srv.SDKConfig(hub, "us-east-1")) }

@@ -32,7 +32,9 @@ func TestAutoFix(t *testing.T) {
 			out := &lines{}
 			journal := remediate.NewJournal(nil, "trailwatch-watch", nil)
 			af := &watch.AutoFix{Controls: []string{controls.IntegrationID}, Apply: apply, CoolDown: time.Hour, Journal: journal,
-				Writer:       func(acct string) (remediate.Writer, error) { return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil },
+				Writer: func(acct string) (remediate.Writer, error) {
+					return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil
+				},
 				ApplyOptions: remediate.ApplyOptions{Sleep: noSleep}}
 			aw := watch.New(cat, sqsClient(f.srv), func(ctx context.Context) (*model.Inventory, error) {
 				inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}, {Clients: clients(member)}}, scan.Options{Settings: controls.DefaultSettings(f.srv.Now())})
@@ -99,7 +101,9 @@ func TestAutoFixRefusesOrganizationTrailFromAMember(t *testing.T) {
 	clients := collect.NewSDKClients(f.srv.SDKConfig(member, "us-east-1"))
 	out := &lines{}
 	af := &watch.AutoFix{Controls: []string{controls.IntegrationID}, Apply: true, Journal: remediate.NewJournal(nil, "t", nil),
-		Writer: func(acct string) (remediate.Writer, error) { return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil }}
+		Writer: func(acct string) (remediate.Writer, error) {
+			return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil
+		}}
 	aw := watch.New(cat, sqsClient(f.srv), func(ctx context.Context) (*model.Inventory, error) {
 		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients}}, scan.Options{Settings: controls.DefaultSettings(f.srv.Now())})
 		return inv, nil

@@ -297,4 +297,6 @@ func TestWatcherSweepAndPoison(t *testing.T) {
 	}
 }
 
-func sqsClient(srv *awssim.Server) *sqs.Client { return sqs.NewFromConfig(srv.SDKConfig(hub, "us-east-1")) }
+func sqsClient(srv *awssim.Server) *sqs.Client {
+	return sqs.NewFromConfig(srv.SDKConfig(hub, "us-east-1"))
+}

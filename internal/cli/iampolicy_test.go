@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/trailwatch/trailwatch/examples"
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/iampolicy"
+	"github.com/trailwatch/trailwatch/internal/policy"
+)
+
+// TestIAMPoliciesAllowEveryCall runs each mode against the simulator (scan --org --alarms; fix apply --alarms;
+// watch --once with its sinks and lambda --invoke of a Config invocation), records every call each made, and checks
+// with the project's policy evaluator that the mode's printed policy allows each one: nothing the tool does is left
+// out of the policy a user attaches.
+func TestIAMPoliciesAllowEveryCall(t *testing.T) {
+	for _, mode := range iampolicy.Modes {
+		t.Run(mode, func(t *testing.T) {
+			sc, err := awssim.ParseScenario("organization.yaml", examples.Organization)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srv, err := awssim.Start(ctx, sc, awssim.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mgmt := srv.Accounts()[0]
+			pointAt(t, srv.URL, mgmt)
+			dir := t.TempDir()
+			run := simRun(srv)
+			var own []string // calls the test itself makes (not the mode's)
+			switch mode {
+			case "read":
+				run(t, "scan", "--org", "--alarms", "--format", "json", "--output", filepath.Join(dir, "r.json"))
+			case "fix":
+				run(t, "fix", "apply", "--org", "--alarms", "--yes", "--notify", "email:sec@example.com", "--journal", filepath.Join(dir, "j.jsonl"))
+			case "watch":
+				cfg := srv.SDKConfig(mgmt.AccountID, "us-east-1")
+				q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("w")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.ResetCounters()
+				ev := `{"version":"0","id":"e","detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","account":"111111111111","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{"eventName":"StopLogging","requestParameters":{"name":"org-trail"},"recipientAccountId":"111111111111"}}`
+				wctx, stop := context.WithCancel(ctx)
+				done := make(chan int, 1)
+				go func() {
+					e := &env{stdin: strings.NewReader(""), stdout: &syncBuf{}, stderr: &syncBuf{}, now: srv.Now}
+					done <- execute(wctx, e, []string{"watch", "--org", "--alarms", "--queue", aws.ToString(q.QueueUrl), "--settle", "0s", "--wait-seconds", "1",
+						"--notify", "sns:arn:aws:sns:us-east-1:111111111111:cis-alarms", "--security-hub"})
+				}()
+				waitUntil(t, func() bool { return srv.CallsTo("sqs:ReceiveMessage") > 0 })
+				// The break, after the baseline, and its event (the test's own calls, not counted).
+				if _, err := cloudtrail.NewFromConfig(cfg).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("org-trail")}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(ev)}); err != nil {
+					t.Fatal(err)
+				}
+				own = append(own, "cloudtrail:StopLogging", "sqs:SendMessage", "sqs:CreateQueue")
+				waitUntil(t, func() bool {
+					return len(srv.Published("arn:aws:sns:us-east-1:111111111111:cis-alarms")) > 0 && srv.CallsTo("sqs:DeleteMessage") > 0
+				})
+				stop()
+				if code := <-done; code != ExitOK {
+					t.Fatalf("watch exit %d", code)
+				}
+				ie, _ := json.Marshal(map[string]any{"messageType": "ScheduledNotification", "awsAccountId": mgmt.AccountID, "notificationCreationTime": "2026-11-22T12:00:00Z"})
+				payload, _ := json.Marshal(map[string]any{"invokingEvent": string(ie), "resultToken": srv.ConfigResultToken(mgmt.AccountID, "us-east-1", "tw"), "configRuleName": "tw", "accountId": mgmt.AccountID})
+				path := filepath.Join(dir, "inv.json")
+				os.WriteFile(path, payload, 0o600)
+				if code, out, errs := run(t, "lambda", "--invoke", path); code != ExitOK {
+					t.Fatalf("lambda: %d %s %s", code, out, errs)
+				}
+			}
+			doc, err := iampolicy.Document(mode, iampolicy.Options{MemberRole: "OrganizationAccountAccessRole"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := policy.Parse(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			for _, c := range srv.Counters() {
+				action := c.Service + ":" + c.Operation
+				if slices.Contains(own, action) {
+					continue
+				}
+				res := "*"
+				if action == "sts:AssumeRole" {
+					res = "arn:aws:iam::" + c.Account + ":role/OrganizationAccountAccessRole"
+				}
+				calls += c.Calls
+				if !policy.Evaluate([]*policy.Document{d}, action, res).Allowed {
+					t.Errorf("%s makes %s (%d calls), which its policy does not allow", mode, action, c.Calls)
+				}
+			}
+			if calls < 20 {
+				t.Fatalf("only %d calls recorded: the mode did not run", calls)
+			}
+			if mode == "read" {
+				for _, c := range srv.Counters() {
+					if strings.HasPrefix(c.Operation, "Put") || strings.HasPrefix(c.Operation, "Create") || strings.HasPrefix(c.Operation, "Update") {
+						t.Errorf("read made %s:%s", c.Service, c.Operation)
+					}
+				}
+			}
+		})
+	}
+}
+
+func waitUntil(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

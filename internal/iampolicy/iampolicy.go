@@ -1,0 +1,128 @@
+// Package iampolicy writes the least-privilege IAM policies each trailwatch mode needs: read (scan, one account or an
+// organization, the alarm chain included), fix (read plus the writes of the one fix plan) and watch (read plus the
+// queue, the sinks and AWS Config's PutEvaluations). A test records every call each mode makes against the simulator
+// and checks that the mode's policy allows it, with the project's own policy evaluator.
+package iampolicy
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Modes are the policies there are.
+var Modes = []string{"read", "fix", "watch"}
+
+// Actions of each mode. Read: the collection (collect, org) and the alarm chain. The list is the API each package
+// calls; the test holds it to the calls actually made.
+var readActions = []string{
+	"sts:GetCallerIdentity", "ec2:DescribeRegions",
+	"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
+	"logs:DescribeLogGroups", "logs:DescribeMetricFilters",
+	"iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
+	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListRoots",
+	"organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent", "organizations:ListTagsForResource",
+	"cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
+}
+
+// fixActions are the writes of the fix plan (remediate) and their undo. iam:PassRole: UpdateTrail hands CloudTrail
+// the delivery role (CloudTrail user guide, "Sending events to CloudWatch Logs": the caller needs iam:PassRole on the
+// role). The Tag actions: creating a log group, role or topic with tags needs the service's tagging permission too
+// (CloudWatch Logs API reference, CreateLogGroup: "you must have the logs:CreateLogGroup and logs:TagResource
+// permissions"; IAM CreateRole and SNS CreateTopic with Tags likewise). Neither is a call of its own, so the recorded
+// calls cannot show them.
+var fixActions = []string{
+	"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource",
+	"logs:PutMetricFilter", "logs:DeleteMetricFilter",
+	"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole",
+	"iam:PassRole",
+	"cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging",
+	"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
+	"sns:CreateTopic", "sns:DeleteTopic", "sns:Subscribe", "sns:TagResource",
+}
+
+// watchActions are the queue, the sinks and Config.
+var watchActions = []string{
+	"sqs:ReceiveMessage", "sqs:DeleteMessage",
+	"sns:Publish", "securityhub:BatchImportFindings", "config:PutEvaluations",
+}
+
+// Actions returns the actions of a mode, sorted.
+func Actions(mode string) ([]string, error) {
+	var out []string
+	switch mode {
+	case "read":
+		out = append(out, readActions...)
+	case "fix":
+		out = append(append(out, readActions...), fixActions...)
+	case "watch":
+		out = append(append(out, readActions...), watchActions...)
+	default:
+		return nil, fmt.Errorf("mode %q: want one of %v", mode, Modes)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Options scope the policy.
+type Options struct {
+	// Partition for ARNs (default aws).
+	Partition string
+	// MemberRole is the role assumed in member accounts (--org); empty: no sts:AssumeRole statement.
+	MemberRole string
+	// DeliveryRolePrefix scopes iam:PassRole to the delivery roles fix creates or repairs (default "*": any role,
+	// since a trail may already name any).
+	DeliveryRolePrefix string
+}
+
+type statement struct {
+	Sid       string            `json:"Sid"`
+	Effect    string            `json:"Effect"`
+	Action    []string          `json:"Action"`
+	Resource  any               `json:"Resource"`
+	Condition map[string]any `json:"Condition,omitempty"`
+}
+
+// Document renders a mode's policy.
+func Document(mode string, o Options) (string, error) {
+	actions, err := Actions(mode)
+	if err != nil {
+		return "", err
+	}
+	if o.Partition == "" {
+		o.Partition = "aws"
+	}
+	var main, pass []string
+	for _, a := range actions {
+		if a == "iam:PassRole" {
+			pass = append(pass, a)
+			continue
+		}
+		main = append(main, a)
+	}
+	sts := []statement{{Sid: "Trailwatch" + title(mode), Effect: "Allow", Action: main, Resource: "*"}}
+	if len(pass) > 0 {
+		res := fmt.Sprintf("arn:%s:iam::*:role/*", o.Partition)
+		if o.DeliveryRolePrefix != "" {
+			res = fmt.Sprintf("arn:%s:iam::*:role/%s*", o.Partition, o.DeliveryRolePrefix)
+		}
+		sts = append(sts, statement{Sid: "PassDeliveryRoleToCloudTrail", Effect: "Allow", Action: pass, Resource: res,
+			Condition: map[string]any{"StringEquals": map[string]string{"iam:PassedToService": "cloudtrail.amazonaws.com"}}})
+	}
+	if o.MemberRole != "" {
+		sts = append(sts, statement{Sid: "AssumeMemberRole", Effect: "Allow", Action: []string{"sts:AssumeRole"},
+			Resource: fmt.Sprintf("arn:%s:iam::*:role/%s", o.Partition, o.MemberRole)})
+	}
+	b, err := json.MarshalIndent(map[string]any{"Version": "2012-10-17", "Statement": sts}, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}
+
+func title(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}

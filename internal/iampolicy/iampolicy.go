@@ -76,10 +76,10 @@ type Options struct {
 }
 
 type statement struct {
-	Sid       string            `json:"Sid"`
-	Effect    string            `json:"Effect"`
-	Action    []string          `json:"Action"`
-	Resource  any               `json:"Resource"`
+	Sid       string         `json:"Sid"`
+	Effect    string         `json:"Effect"`
+	Action    []string       `json:"Action"`
+	Resource  any            `json:"Resource"`
 	Condition map[string]any `json:"Condition,omitempty"`
 }
 

@@ -111,6 +111,10 @@ accounts:
 		time.Sleep(10 * time.Millisecond)
 	}
 	const id = "cloudtrail-cloudwatch-integration/arn:aws:cloudtrail:us-east-1:111111111111:trail/second"
+	// The sinks are told after the line is written: wait for them.
+	for (srv.FindingState("111111111111", id) == "" || strings.Count(hooks.String(), "\n") < 1) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if st := srv.FindingState("111111111111", id); st != "ACTIVE" {
 		t.Errorf("Security Hub holds the broken trail's finding as %q, want ACTIVE", st)
 	}
@@ -118,7 +122,8 @@ accounts:
 	if _, err := cloudtrail.NewFromConfig(cfg).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("second")}); err != nil {
 		t.Fatal(err)
 	}
-	for strings.Count(out.String(), "\n") < 2 && time.Now().Before(deadline) {
+	for (strings.Count(out.String(), "\n") < 2 || srv.FindingState("111111111111", id) != "ARCHIVED" || strings.Count(hooks.String(), "\n") < 2 ||
+		len(srv.Published(aws.ToString(topic.TopicArn))) < 2) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	stop()

@@ -72,7 +72,8 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 				}
 				own = append(own, "cloudtrail:StopLogging", "sqs:SendMessage", "sqs:CreateQueue")
 				waitUntil(t, func() bool {
-					return len(srv.Published("arn:aws:sns:us-east-1:111111111111:cis-alarms")) > 0 && srv.CallsTo("sqs:DeleteMessage") > 0
+					return len(srv.Published("arn:aws:sns:us-east-1:111111111111:cis-alarms")) > 0 && srv.CallsTo("sqs:DeleteMessage") > 0 &&
+						srv.CallsTo("securityhub:BatchImportFindings") > 0
 				})
 				stop()
 				if code := <-done; code != ExitOK {

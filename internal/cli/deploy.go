@@ -38,7 +38,7 @@ The store URL comes from the Secret --store-secret (key "url"). Apply with kubec
 	f.StringVar(&k.Region, "region", "us-east-1", "AWS_REGION for the Organizations and STS calls")
 	f.StringVar(&k.AssumeRole, "role-name", "OrganizationAccountAccessRole", "the role the scan assumes in each member account")
 	f.StringVarP(&out, "output", "o", "", "write the manifests to this file (default: standard output)")
-	cmd.AddCommand(kube, newDeployBatchCmd(e))
+	cmd.AddCommand(kube, newDeployBatchCmd(e), newDeployCloudFormationCmd(e))
 	return cmd
 }
 
@@ -85,4 +85,39 @@ func emit(e *env, out string, validate func() error, write func(io.Writer) error
 		return write(e.stdout)
 	}
 	return writeFileAtomic(out, write)
+}
+
+func newDeployCloudFormationCmd(e *env) *cobra.Command {
+	w := deploy.Watch{}
+	var out string
+	cmd := &cobra.Command{
+		Use:   "cloudformation --org-id o-... --ous OU,... --regions R,... [flags]",
+		Short: "CloudFormation for continuous mode: the hub bus, queue or Lambda function, roles, and the member StackSet",
+		Long: `Write the CloudFormation template (JSON) of continuous mode for an organization, to deploy in the hub (security)
+account as the management account or a CloudFormation delegated administrator: an event bus "trailwatch" whose policy
+admits the organization (aws:PrincipalOrgID); with --mode service an SQS queue (and its dead-letter queue) that a rule
+on the bus fills, for trailwatch watch --org --queue; with --mode lambda the trailwatch Lambda function
+(provided.al2023) invoked by that rule and by a --sweep schedule, which AWS Config custom rules may invoke too; the
+role the watcher runs as (trailwatch iam-policy watch); and a service-managed StackSet that deploys to every account of
+--ous, in every --regions region, a rule forwarding the events that can break the control to the hub bus (with the
+role EventBridge needs for a cross-account bus target) and, in --home-region, the read role the watcher assumes
+(trailwatch iam-policy read). Deploy with aws cloudformation deploy --capabilities CAPABILITY_NAMED_IAM.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return emit(e, out, w.Validate, func(o io.Writer) error { return deploy.WriteWatch(o, w) })
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&w.Mode, "mode", "service", "service (an SQS queue for trailwatch watch) or lambda")
+	f.StringVar(&w.OrgID, "org-id", "", "the organization's id (o-...)")
+	f.StringSliceVar(&w.OUs, "ous", nil, "the OUs (ou-...) or the root (r-...) whose accounts forward their events")
+	f.StringSliceVar(&w.Regions, "regions", nil, "every enabled region of the members (EventBridge rules are regional)")
+	f.StringVar(&w.HomeRegion, "home-region", "us-east-1", "the region where member stacks create the (global) read role")
+	f.StringVar(&w.ReadRole, "read-role", "trailwatch-read", "the role created in each member for the watcher to assume")
+	f.StringVar(&w.Sweep, "sweep", "rate(6 hours)", "--mode lambda: the sweep schedule")
+	f.StringVar(&w.CodeBucket, "code-bucket", "", "--mode lambda: the S3 bucket of the zipped bootstrap binary")
+	f.StringVar(&w.CodeKey, "code-key", "", "--mode lambda: its S3 key")
+	f.StringVar(&w.Args, "args", "", "--mode lambda: more trailwatch flags for the function (TRAILWATCH_ARGS), for example --alarms --security-hub")
+	f.StringVarP(&out, "output", "o", "", "write the template to this file (default: standard output)")
+	return cmd
 }

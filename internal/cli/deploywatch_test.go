@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/iampolicy"
+)
+
+// TestDeployCloudFormationRunsAsWritten: the continuous-mode template (hub and the member StackSet's template) passes
+// cfn-lint where it is installed; its roles carry trailwatch iam-policy's documents; and its rules, set up in the
+// simulator exactly as written (the member rule's pattern, the hub bus policy's organization condition, the hub rule's
+// pattern), bring a member's StopLogging to the queue, where trailwatch watch reports it.
+func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
+	if code, _, errs := run(t, "deploy", "cloudformation", "--org-id", "org-1", "--regions", "us-east-1"); code != ExitUsage ||
+		!strings.Contains(errs, "--org-id") || !strings.Contains(errs, "--ous is required") {
+		t.Errorf("bad flags: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "deploy", "cloudformation", "--mode", "lambda", "--org-id", "o-abcdefghij", "--ous", "r-ab12", "--regions", "us-east-1"); code != ExitUsage || !strings.Contains(errs, "--code-bucket") {
+		t.Errorf("lambda without code: %d %s", code, errs)
+	}
+	dir := t.TempDir()
+	hubPath := filepath.Join(dir, "hub.json")
+	if code, _, errs := run(t, "deploy", "cloudformation", "--org-id", "o-abcdefghij", "--ous", "r-ab12", "--regions", "us-east-1,eu-west-1", "-o", hubPath); code != ExitOK {
+		t.Fatalf("deploy: %d %s", code, errs)
+	}
+	lambdaPath := filepath.Join(dir, "hub-lambda.json")
+	if code, _, errs := run(t, "deploy", "cloudformation", "--mode", "lambda", "--org-id", "o-abcdefghij", "--ous", "r-ab12", "--regions", "us-east-1",
+		"--code-bucket", "trailwatch-releases", "--code-key", "v1/bootstrap.zip", "--args", "--alarms", "-o", lambdaPath); code != ExitOK {
+		t.Fatalf("deploy lambda: %d %s", code, errs)
+	}
+	type tmpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]json.RawMessage
+		}
+	}
+	read := func(path string) tmpl {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x tmpl
+		if err := json.Unmarshal(b, &x); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	hub := read(hubPath)
+	var body string
+	if err := json.Unmarshal(hub.Resources["MemberStackSet"].Properties["TemplateBody"], &body); err != nil {
+		t.Fatal(err)
+	}
+	memberPath := filepath.Join(dir, "member.json")
+	os.WriteFile(memberPath, []byte(body), 0o600)
+	member := read(memberPath)
+	if _, err := exec.LookPath("cfn-lint"); err == nil {
+		for _, p := range []string{hubPath, memberPath, lambdaPath} {
+			if out, err := exec.Command("cfn-lint", p).CombinedOutput(); err != nil {
+				t.Errorf("cfn-lint %s: %v\n%s", filepath.Base(p), err, out)
+			}
+		}
+	} else {
+		t.Log("cfn-lint is not installed: the templates are checked by running their rules in the simulator only")
+	}
+	// The roles carry the printed policies.
+	policyOf := func(props map[string]json.RawMessage) string {
+		var ps []struct{ PolicyDocument json.RawMessage }
+		_ = json.Unmarshal(props["Policies"], &ps)
+		return string(ps[0].PolicyDocument)
+	}
+	for role, mode := range map[string]string{"ReadRole": "read"} {
+		want, _ := iampolicy.Document(mode, iampolicy.Options{})
+		if !jsonEqual(t, policyOf(member.Resources[role].Properties), want) {
+			t.Errorf("%s's policy is not trailwatch iam-policy %s", role, mode)
+		}
+	}
+	wantWatch, _ := iampolicy.Document("watch", iampolicy.Options{MemberRole: "trailwatch-read"})
+	if !jsonEqual(t, policyOf(hub.Resources["WatcherRole"].Properties), wantWatch) {
+		t.Error("WatcherRole's policy is not trailwatch iam-policy watch --member-role trailwatch-read")
+	}
+
+	// Run the rules as written.
+	sc, err := awssim.ParseScenario("org.yaml", []byte(`
+now: 2026-11-22T12:00:00Z
+organization: {id: o-abcdefghij, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: org, home_region: us-east-1, multi_region: true, organization: true, log_group: OrgCT, role: R}
+    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: app, home_region: us-east-1, log_group: AppCT, role: AppRole}
+    log_groups: [{name: AppCT, region: us-east-1, retention_days: 365}]
+    roles: [{name: AppRole, trust: cloudtrail, policy: cloudtrail-delivery}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointAt(t, srv.URL, srv.Accounts()[0])
+	hcfg := srv.SDKConfig("111111111111", "us-east-1")
+	q, err := sqs.NewFromConfig(hcfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("trailwatch-events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb := eventbridge.NewFromConfig(hcfg)
+	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("trailwatch")}); err != nil {
+		t.Fatal(err)
+	}
+	var pol struct {
+		Statement struct {
+			Condition struct {
+				StringEquals map[string]string
+			}
+		}
+	}
+	_ = json.Unmarshal(mustJSON(hub.Resources["EventBusPolicy"].Properties), &pol)
+	if _, err := eb.PutPermission(ctx, &eventbridge.PutPermissionInput{EventBusName: aws.String("trailwatch"), Action: aws.String("events:PutEvents"), Principal: aws.String("*"),
+		StatementId: aws.String("AllowOrganization"), Condition: &ebtypes.Condition{Type: aws.String("StringEquals"), Key: aws.String("aws:PrincipalOrgID"),
+			Value: aws.String(pol.Statement.Condition.StringEquals["aws:PrincipalOrgID"])}}); err != nil {
+		t.Fatal(err)
+	}
+	pattern := func(props map[string]json.RawMessage) string { return string(props["EventPattern"]) }
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("hub"), EventBusName: aws.String("trailwatch"), EventPattern: aws.String(pattern(hub.Resources["HubRule"].Properties))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("hub"), EventBusName: aws.String("trailwatch"),
+		Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String("arn:aws:sqs:us-east-1:111111111111:trailwatch-events")}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, acct := range []string{"111111111111", "222222222222"} {
+		for _, region := range []string{"us-east-1", "eu-west-1"} {
+			m := eventbridge.NewFromConfig(srv.SDKConfig(acct, region))
+			if _, err := m.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("trailwatch"), EventPattern: aws.String(pattern(member.Resources["ForwardRule"].Properties))}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("trailwatch"), Targets: []ebtypes.Target{{Id: aws.String("hub"),
+				Arn: aws.String("arn:aws:events:us-east-1:111111111111:event-bus/trailwatch")}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := cloudtrail.NewFromConfig(srv.SDKConfig("222222222222", "us-east-1")).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.QueueDepth("arn:aws:sqs:us-east-1:111111111111:trailwatch-events") != 1 {
+		t.Fatalf("the member's StopLogging did not reach the hub queue through the template's rules")
+	}
+	// The watcher's first sweep already sees the stopped trail; run it with the event on the queue and check it drains.
+	code, _, errs := runClock(t, srv.Now, "watch", "--org", "--once", "--queue", aws.ToString(q.QueueUrl), "--settle", "0s", "--wait-seconds", "1")
+	if code != ExitOK || srv.QueueDepth("arn:aws:sqs:us-east-1:111111111111:trailwatch-events") != 0 {
+		t.Errorf("watch --once: %d %s", code, errs)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func jsonEqual(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatal(err)
+	}
+	return string(mustJSON(x)) == string(mustJSON(y))
+}

@@ -161,7 +161,7 @@ func (w *Watch) HubTemplate() map[string]any {
 		"EventBusPolicy": map[string]any{"Type": "AWS::Events::EventBusPolicy", "Properties": map[string]any{
 			"EventBusName": map[string]any{"Ref": "EventBus"}, "StatementId": "AllowOrganization",
 			"Statement": map[string]any{"Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
-				"Resource": map[string]any{"Fn::GetAtt": []string{"EventBus", "Arn"}},
+				"Resource":  map[string]any{"Fn::GetAtt": []string{"EventBus", "Arn"}},
 				"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": w.OrgID}}},
 		}},
 		"WatcherRole": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{
@@ -171,9 +171,9 @@ func (w *Watch) HubTemplate() map[string]any {
 		}},
 		"MemberStackSet": map[string]any{"Type": "AWS::CloudFormation::StackSet", "Properties": map[string]any{
 			"StackSetName": "trailwatch-members", "PermissionModel": "SERVICE_MANAGED",
-			"AutoDeployment": map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false},
-			"Capabilities":   []string{"CAPABILITY_NAMED_IAM"},
-			"ManagedExecution": map[string]any{"Active": true},
+			"AutoDeployment":       map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false},
+			"Capabilities":         []string{"CAPABILITY_NAMED_IAM"},
+			"ManagedExecution":     map[string]any{"Active": true},
 			"OperationPreferences": map[string]any{"FailureTolerancePercentage": 10, "MaxConcurrentPercentage": 25, "RegionConcurrencyType": "PARALLEL"},
 			"Parameters": []any{
 				map[string]any{"ParameterKey": "HubBusArn", "ParameterValue": map[string]any{"Fn::GetAtt": []string{"EventBus", "Arn"}}},

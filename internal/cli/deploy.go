@@ -38,7 +38,7 @@ The store URL comes from the Secret --store-secret (key "url"). Apply with kubec
 	f.StringVar(&k.Region, "region", "us-east-1", "AWS_REGION for the Organizations and STS calls")
 	f.StringVar(&k.AssumeRole, "role-name", "OrganizationAccountAccessRole", "the role the scan assumes in each member account")
 	f.StringVarP(&out, "output", "o", "", "write the manifests to this file (default: standard output)")
-	cmd.AddCommand(kube, newDeployBatchCmd(e), newDeployCloudFormationCmd(e))
+	cmd.AddCommand(kube, newDeployBatchCmd(e), newDeployCloudFormationCmd(e), newDeployTerraformCmd(e))
 	return cmd
 }
 
@@ -107,6 +107,13 @@ role EventBridge needs for a cross-account bus target) and, in --home-region, th
 			return emit(e, out, w.Validate, func(o io.Writer) error { return deploy.WriteWatch(o, w) })
 		},
 	}
+	bindWatchDeploy(cmd, &w)
+	f := cmd.Flags()
+	f.StringVarP(&out, "output", "o", "", "write the template to this file (default: standard output)")
+	return cmd
+}
+
+func bindWatchDeploy(cmd *cobra.Command, w *deploy.Watch) {
 	f := cmd.Flags()
 	f.StringVar(&w.Mode, "mode", "service", "service (an SQS queue for trailwatch watch) or lambda")
 	f.StringVar(&w.OrgID, "org-id", "", "the organization's id (o-...)")
@@ -118,6 +125,24 @@ role EventBridge needs for a cross-account bus target) and, in --home-region, th
 	f.StringVar(&w.CodeBucket, "code-bucket", "", "--mode lambda: the S3 bucket of the zipped bootstrap binary")
 	f.StringVar(&w.CodeKey, "code-key", "", "--mode lambda: its S3 key")
 	f.StringVar(&w.Args, "args", "", "--mode lambda: more trailwatch flags for the function (TRAILWATCH_ARGS), for example --alarms --security-hub")
-	f.StringVarP(&out, "output", "o", "", "write the template to this file (default: standard output)")
+}
+
+func newDeployTerraformCmd(e *env) *cobra.Command {
+	w := deploy.Watch{}
+	var out string
+	cmd := &cobra.Command{
+		Use:   "terraform --org-id o-... --ous OU,... --regions R,... [flags]",
+		Short: "Terraform for continuous mode: the same hub resources, and the member rules as a service-managed StackSet",
+		Long: `Write continuous mode as one Terraform configuration for the hub account (AWS provider 6 or later): the same
+resources as deploy cloudformation (the bus admitting the organization, the queue or the Lambda function, the
+watcher's role), with the member side as a service-managed CloudFormation StackSet and one stack set instance per
+--regions region, targeting --ous. Apply as the management account or a CloudFormation delegated administrator.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return emit(e, out, w.Validate, func(o io.Writer) error { return deploy.WriteWatchTerraform(o, w) })
+		},
+	}
+	bindWatchDeploy(cmd, &w)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the configuration to this file (default: standard output)")
 	return cmd
 }

@@ -14,8 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
 )
 
@@ -190,4 +193,61 @@ func jsonEqual(t *testing.T, a, b string) bool {
 		t.Fatal(err)
 	}
 	return string(mustJSON(x)) == string(mustJSON(y))
+}
+
+// TestDeployTerraform: the Terraform form parses and evaluates with the project's own Terraform reader (terraform
+// validate needs the AWS provider, which cannot be downloaded here), is formatted as terraform fmt writes it where
+// terraform is installed, and carries the same member template and policy as the CloudFormation form.
+func TestDeployTerraform(t *testing.T) {
+	for _, mode := range []string{"service", "lambda"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"deploy", "terraform", "--mode", mode, "--org-id", "o-abcdefghij", "--ous", "r-ab12,ou-ab12-abcdefgh", "--regions", "us-east-1,eu-west-1",
+				"-o", filepath.Join(dir, "main.tf")}
+			if mode == "lambda" {
+				args = append(args, "--code-bucket", "trailwatch-releases", "--code-key", "v1/bootstrap.zip")
+			}
+			if code, _, errs := run(t, args...); code != ExitOK {
+				t.Fatalf("deploy terraform: %d %s", code, errs)
+			}
+			res := terraform.Load(dir, terraform.Options{})
+			if len(res.Errors) > 0 || res.Files != 1 {
+				t.Fatalf("the project's Terraform reader: %d files, errors %+v", res.Files, res.Errors)
+			}
+			text, _ := os.ReadFile(filepath.Join(dir, "main.tf"))
+			f, diags := hclsyntax.ParseConfig(text, "main.tf", hcl.Pos{Line: 1, Column: 1})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			types := map[string]int{}
+			for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+				if b.Type == "resource" {
+					types[b.Labels[0]]++
+				}
+			}
+			want := map[string]int{"aws_cloudwatch_event_bus": 1, "aws_cloudwatch_event_bus_policy": 1, "aws_cloudwatch_event_rule": 1, "aws_iam_role": 1,
+				"aws_cloudformation_stack_set": 1, "aws_cloudformation_stack_set_instance": 2}
+			if mode == "service" {
+				want["aws_sqs_queue"], want["aws_sqs_queue_policy"], want["aws_cloudwatch_event_target"] = 2, 1, 1
+			} else {
+				want["aws_lambda_function"], want["aws_lambda_permission"], want["aws_cloudwatch_event_target"], want["aws_cloudwatch_event_rule"] = 1, 3, 2, 2
+			}
+			for typ, n := range want {
+				if types[typ] != n {
+					t.Errorf("%s: %d, want %d (all: %v)", typ, types[typ], n, types)
+				}
+			}
+			// The heredoc holds the member template, its Fn::Sub escaped from Terraform's interpolation.
+			if !strings.Contains(string(text), `"Fn::Sub": "arn:$${AWS::Partition}:iam::$${HubAccountId}:root"`) {
+				t.Error("the member template's Fn::Sub is not escaped for Terraform")
+			}
+			if tf, err := exec.LookPath("terraform"); err == nil {
+				cmd := exec.Command(tf, "fmt", "-check", "-diff", "main.tf")
+				cmd.Dir, cmd.Env = dir, append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("terraform fmt -check: %v\n%s", err, out)
+				}
+			}
+		})
+	}
 }

@@ -38,6 +38,7 @@ type watchOptions struct {
 	once   bool
 	sinks  sinkOptions
 	fix    autoFixOptions
+	store  storeOptions
 }
 
 // autoFixOptions select what watch repairs by itself.
@@ -165,6 +166,7 @@ region, principal ARN, time) or {"sweep":true}. Runs until interrupted.`,
 	f.StringVarP(&o.output, "output", "o", "", "append the lines to FILE (default stdout)")
 	o.sinks.bind(cmd)
 	o.fix.bind(cmd)
+	o.store.bind(cmd, true)
 	f.BoolVar(&o.once, "once", false, "sweep, handle what the queue holds until a receive comes back empty, then exit (a scheduled job instead of a service)")
 	f.Int32Var(&o.wait, "wait-seconds", 20, "long-poll wait per receive, 1-20")
 	_ = f.MarkHidden("wait-seconds")
@@ -265,6 +267,33 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// --store: the watcher starts from the last recorded findings (so a restart reports what changed meanwhile) and
+	// records the current state after each sweep and each change, for history and diff.
+	var previous []model.Finding
+	var onState func(*model.Inventory, []model.Finding)
+	if o.store.dsn != "" {
+		st, err := o.store.open(ctx)
+		if err != nil {
+			done()
+			return nil, nil, nil, err
+		}
+		prevDone := done
+		done = func() { st.Close(); prevDone() }
+		if scans, err := st.Scans(ctx); err == nil {
+			for _, sc := range scans {
+				if sc.Complete {
+					previous, _ = st.Findings(ctx, sc.ID)
+					break
+				}
+			}
+		}
+		onState = func(inv *model.Inventory, findings []model.Finding) {
+			r := report.Build(inv, findings, o.scan.settings.report(), toolVersion())
+			if _, err := st.Record(ctx, r); err != nil {
+				e.log.Warn("the current state was not recorded in the store", "error", err.Error())
+			}
+		}
+	}
 	var q watch.Queue
 	if o.queue != "" {
 		q = sqs.NewFromConfig(caller.base)
@@ -275,6 +304,8 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		Settings:   func(now time.Time) controls.Settings { return o.scan.settings.controls(now) },
 		OnChange:   o.onChange(ctx, e, caller, func() *scanResult { return base }),
 		AutoFix:    fix,
+		Previous:   previous,
+		OnState:    onState,
 	})
 	configFor := func(acct, region, role string) watch.ConfigAPI {
 		cfg := caller.base.Copy()
@@ -317,6 +348,7 @@ one invocation payload from a file (or - for stdin) and exits: for trying a payl
 	o.scan.settings.bind(cmd)
 	o.sinks.bind(cmd)
 	o.fix.bind(cmd)
+	o.store.bind(cmd, true)
 	cmd.Flags().StringVar(&o.invoke, "invoke", "", "handle this invocation payload (a JSON file, or - for stdin) and exit")
 	return cmd
 }

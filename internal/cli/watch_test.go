@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -200,5 +201,36 @@ func TestLambdaCommand(t *testing.T) {
 	}
 	if got := strings.Join(Args("/usr/bin/trailwatch", []string{"scan"}), " "); got != "scan" {
 		t.Errorf("plain args: %q", got)
+	}
+}
+
+// TestWatchStore: with --store the watcher records its state, and a watcher started later reports, with the sweep as
+// cause, what changed while none was running; history lists the recorded states.
+func TestWatchStore(t *testing.T) {
+	srv := fixEnv(t)
+	ctx := context.Background()
+	cfg := srv.SDKConfig("111111111111", "us-east-1")
+	q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("w")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "watch.db")
+	watchOnce := func() (int, string, string) {
+		return runClock(t, srv.Now, "watch", "--once", "--queue", aws.ToString(q.QueueUrl), "--wait-seconds", "1", "--store", db)
+	}
+	if code, out, errs := watchOnce(); code != ExitOK || out != "" {
+		t.Fatalf("first run: %d %q %s", code, out, errs)
+	}
+	// While no watcher runs, the stopped trail is started again.
+	if _, err := cloudtrail.NewFromConfig(cfg).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("stopped")}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := watchOnce()
+	// The trail and the account's capture (which relied on it) both moved to PENDING (the first delivery is on its way).
+	if code != ExitOK || strings.Count(out, `"sweep":true`) != 2 || !strings.Contains(out, `"id":"cloudtrail-cloudwatch-integration/arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped","control_id":"cloudtrail-cloudwatch-integration","title":"CloudTrail trails are integrated with CloudWatch Logs","status":"PENDING"`) || strings.Count(out, "\n") != 2 {
+		t.Fatalf("second run: %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, _ := run(t, "history", "--store", db); code != ExitOK || strings.Count(out, "\n") < 3 {
+		t.Errorf("history: %d\n%s", code, out)
 	}
 }

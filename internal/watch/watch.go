@@ -60,6 +60,12 @@ type Options struct {
 	HomeRegion string
 	// AutoFix, when set, repairs what breaks (see AutoFix).
 	AutoFix *AutoFix
+	// Previous are the findings last recorded (--store): the first sweep reports what changed since then, instead of
+	// taking the accounts' state silently as the baseline.
+	Previous []model.Finding
+	// OnState, when set, is given the inventory and every current finding after a sweep and after events that
+	// changed something (--store records them as a scan).
+	OnState func(inv *model.Inventory, findings []model.Finding)
 	// Once stops the watcher when a receive comes back empty (the queue drained): for a scheduled job.
 	Once bool
 }
@@ -127,7 +133,11 @@ func New(cat *controls.Catalog, q Queue, sweep Sweeper, read Reader, o Options) 
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	return &Watcher{cat: cat, q: q, sweep: sweep, read: read, o: o, findings: map[string]model.Finding{}, fixedAt: map[string]time.Time{}}
+	w := &Watcher{cat: cat, q: q, sweep: sweep, read: read, o: o, findings: map[string]model.Finding{}, fixedAt: map[string]time.Time{}}
+	for _, f := range o.Previous {
+		w.findings[f.ID] = f
+	}
+	return w
 }
 
 // Stats returns the counts so far.
@@ -152,7 +162,7 @@ func (w *Watcher) Findings() []model.Finding {
 // Run sweeps once (the baseline: nothing is emitted for it), then consumes the queue and sweeps every o.Sweep until
 // ctx ends. It returns the error that stopped it, or nil when ctx ended.
 func (w *Watcher) Run(ctx context.Context) error {
-	if err := w.Sweep(ctx, false); err != nil {
+	if err := w.Sweep(ctx, len(w.o.Previous) > 0); err != nil {
 		return err
 	}
 	var tick <-chan time.Time
@@ -619,12 +629,17 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 		}
 	}
 	w.mu.Unlock()
-	if !emit {
-		return
+	if emit {
+		sort.SliceStable(changes, func(i, j int) bool { return changes[i].Finding.ID < changes[j].Finding.ID })
+		w.emit(changes)
+		w.emit(w.autoFix(ctx, changes))
 	}
-	sort.SliceStable(changes, func(i, j int) bool { return changes[i].Finding.ID < changes[j].Finding.ID })
-	w.emit(changes)
-	w.emit(w.autoFix(ctx, changes))
+	if w.o.OnState != nil && (accounts == nil || len(changes) > 0) {
+		w.mu.Lock()
+		full := w.inv
+		w.mu.Unlock()
+		w.o.OnState(full, w.Findings())
+	}
 }
 
 func codes(f model.Finding) string {

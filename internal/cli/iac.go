@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -27,6 +28,7 @@ type iacOptions struct {
 	now              func() time.Time
 	maxFileSize      int64
 	maxInstances     int
+	log              *slog.Logger
 }
 
 func newIaCCmd(e *env) *cobra.Command {
@@ -80,6 +82,7 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 			if o.maxFileSize < 1 || o.maxInstances < 1 {
 				return usageError("--max-file-size and --max-instances must be at least 1")
 			}
+			o.log = e.log
 			r, err := runIaC(args, o, iac.Options{Kind: o.kind, Vars: vars, VarFiles: o.varFiles, CFNParams: params,
 				Ctx: cmd.Context(), MaxFileSize: o.maxFileSize, MaxInstances: o.maxInstances})
 			if err != nil {
@@ -113,6 +116,12 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 		return nil, err
 	}
 	res := iac.Scan(paths, opts)
+	for _, sk := range res.Skipped {
+		if o.log == nil {
+			break
+		}
+		o.log.Info("skipped: not infrastructure as code", "file", sk.File, "reason", sk.Reason)
+	}
 	now := o.now().UTC()
 	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now})
 	fs = controls.ApplySuppressions(fs, res.Trails, now)

@@ -121,3 +121,39 @@ func TestIaCExceptionsFile(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// TestIaCListsSkippedFiles: YAML and JSON files that are not infrastructure as code (a compliance mapping that mentions
+// Resources and AWS::, a serverless.yml, an issue template) are not errors; --log-level info says which were skipped
+// and why, and the template beside them is still judged.
+func TestIaCListsSkippedFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"compliance.yaml": "controls:\n  - id: cloudtrail\n    Resources: [\"AWS::CloudTrail::Trail\"]\n",
+		"serverless.yml":  "service: api\nprovider: {name: aws}\nresources:\n  Resources:\n    Bucket: {Type: AWS::S3::Bucket}\n",
+		"issue.json":      `{"title": "bug", "labels": ["triage"]}`,
+		"trail.yaml":      "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties: {IsLogging: true, S3BucketName: b}\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := run(t, "--log-level", "info", "iac", dir)
+	if code != ExitFailed { // the trail is not integrated
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, name := range []string{"compliance.yaml", "serverless.yml", "issue.json"} {
+		if !strings.Contains(errs, "skipped: not infrastructure as code") || !strings.Contains(errs, name) {
+			t.Errorf("stderr does not list %s as skipped:\n%s", name, errs)
+		}
+	}
+	if !strings.Contains(errs, "mentions Resources and AWS::") {
+		t.Errorf("no reason for the look-alike:\n%s", errs)
+	}
+	if strings.Contains(errs, "trail.yaml") || !strings.Contains(out, "NOT_INTEGRATED") {
+		t.Errorf("the template was skipped or not judged:\n%s\n%s", out, errs)
+	}
+	if _, _, errs := run(t, "iac", dir); strings.Contains(errs, "skipped") {
+		t.Errorf("the default log level lists skipped files:\n%s", errs)
+	}
+}

@@ -51,6 +51,14 @@ type Result struct {
 	Trails []*model.Trail
 	Errors []FileError
 	Files  int
+	// Skipped are the YAML and JSON files found that are neither a CloudFormation template nor a Terraform plan, with
+	// why (iac --log-level info lists them).
+	Skipped []Skipped
+}
+
+// Skipped is a file left out, and why.
+type Skipped struct {
+	File, Reason string
 }
 
 // Scan reads every source under paths.
@@ -128,6 +136,8 @@ func Scan(paths []string, o Options) *Result {
 		if fi, err := os.Stat(f); err == nil && fi.Size() > o.MaxFileSize {
 			if isIaCName(f) {
 				res.Errors = append(res.Errors, FileError{File: f, Msg: fmt.Sprintf("not read: %d bytes, larger than --max-file-size %d", fi.Size(), o.MaxFileSize)})
+			} else {
+				res.Skipped = append(res.Skipped, Skipped{File: f, Reason: fmt.Sprintf("%d bytes, larger than --max-file-size %d, and not named like a template or plan", fi.Size(), o.MaxFileSize)})
 			}
 			continue
 		}
@@ -161,9 +171,24 @@ func Scan(paths []string, o Options) *Result {
 				err = fmt.Errorf("%s", ce.Msg)
 			}
 			res.Errors = append(res.Errors, FileError{File: f, Line: line, Msg: err.Error()})
+		default:
+			res.Skipped = append(res.Skipped, Skipped{File: f, Reason: whyNot(data, o.Kind)})
 		}
 	}
 	return res
+}
+
+// whyNot says why a YAML or JSON file is not read as infrastructure as code.
+func whyNot(data []byte, forced string) string {
+	s := string(data)
+	switch {
+	case forced == KindTerraform:
+		return "--kind terraform reads only .tf and .tf.json"
+	case strings.Contains(s, "Resources") && strings.Contains(s, "AWS::"):
+		return "mentions Resources and AWS:: but is not a CloudFormation template: no AWSTemplateFormatVersion, and no Resources map of resources with a Type (compliance files, issue templates and serverless.yml look like this)"
+	default:
+		return "neither a CloudFormation template (AWSTemplateFormatVersion, or Resources with AWS:: types) nor a Terraform plan (terraform show -json)"
+	}
 }
 
 // isIaCName: a file whose name says it is infrastructure as code (a plan or a template), so that skipping it for its

@@ -10,9 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
+	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -29,6 +31,8 @@ type iacOptions struct {
 	maxFileSize      int64
 	maxInstances     int
 	log              *slog.Logger
+	alarms           bool
+	cisVersion       string
 }
 
 func newIaCCmd(e *env) *cobra.Command {
@@ -105,6 +109,8 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 	cmd.Flags().Int64Var(&o.maxFileSize, "max-file-size", terraform.DefaultMaxFileSize, "skip (as an ERROR) a file larger than this many bytes")
 	cmd.Flags().IntVar(&o.maxInstances, "max-instances", terraform.DefaultMaxInstances, "count or for_each beyond this is judged as one instance, UNKNOWN")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
+	cmd.Flags().BoolVar(&o.alarms, "alarms", false, "also judge the CIS monitoring chain the code declares (metric filters, alarms, SNS topics and subscriptions)")
+	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.Versions[len(alarms.Versions)-1], "with --alarms: the CIS version whose published patterns are required: "+strings.Join(alarms.Versions, ", "))
 	o.out.bind(cmd)
 	o.exc.bind(cmd)
 	return cmd
@@ -124,6 +130,17 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 	}
 	now := o.now().UTC()
 	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now})
+	if o.alarms {
+		items, err := alarms.ForVersion(o.cisVersion)
+		if err != nil {
+			return nil, usageError("--cis-version %s: want one of %s", o.cisVersion, strings.Join(alarms.Versions, ", "))
+		}
+		mon := res.Monitoring
+		if mon == nil {
+			mon = &model.Monitoring{Topics: map[string]*model.Topic{}}
+		}
+		fs = append(fs, controls.EvaluateIaCAlarms(cat, res.Trails, fs[:len(res.Trails)], mon, items)...)
+	}
 	fs = controls.ApplySuppressions(fs, res.Trails, now)
 	// The exceptions file applies too: its resources patterns match addresses (aws_cloudtrail.main) or logical ids.
 	fs, err = o.exc.apply(nil, fs, now)

@@ -157,3 +157,222 @@ func TestIaCListsSkippedFiles(t *testing.T) {
 		t.Errorf("the default log level lists skipped files:\n%s", errs)
 	}
 }
+
+// TestIaCAlarms: iac --alarms judges the monitoring chain a Terraform configuration declares with the live rule:
+// a filter with the published 4.5 pattern (written another way) and an alarm on its metric (referenced through the
+// filter) notifying a topic with an SQS subscriber is MONITORED; a 4.3 filter whose only subscriber is an email is
+// UNKNOWN (confirmed by a person after the apply), never FAIL; an item with no filter is FILTER_MISSING at the trail.
+func TestIaCAlarms(t *testing.T) {
+	dir := t.TempDir()
+	tf := `
+provider "aws" { region = "us-east-1" }
+
+resource "aws_cloudwatch_log_group" "trail" {
+  name              = "cloudtrail"
+  retention_in_days = 365
+}
+
+resource "aws_iam_role" "delivery" {
+  name               = "cloudtrail-delivery"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "cloudtrail.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  inline_policy {
+    name   = "delivery"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.trail.arn}:*" }] })
+  }
+}
+
+resource "aws_cloudtrail" "main" {
+  name                       = "main"
+  s3_bucket_name             = "trail-bucket"
+  is_multi_region_trail      = true
+  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"
+  cloud_watch_logs_role_arn  = aws_iam_role.delivery.arn
+}
+
+resource "aws_cloudwatch_log_metric_filter" "trail_changes" {
+  name           = "cloudtrail-changes"
+  log_group_name = aws_cloudwatch_log_group.trail.name
+  pattern        = "{($.eventName=StopLogging)||($.eventName=StartLogging)||($.eventName=DeleteTrail)||($.eventName=UpdateTrail)||($.eventName=CreateTrail)}"
+  metric_transformation {
+    name      = "CloudTrailChanges"
+    namespace = "CISBenchmark"
+    value     = "1"
+  }
+}
+
+resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
+resource "aws_sqs_queue" "alerts" { name = "alerts" }
+resource "aws_sns_topic_subscription" "queue" {
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.alerts.arn
+}
+
+resource "aws_cloudwatch_metric_alarm" "trail_changes" {
+  alarm_name          = "cloudtrail-changes"
+  namespace           = "CISBenchmark"
+  metric_name         = aws_cloudwatch_log_metric_filter.trail_changes.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_log_metric_filter" "root" {
+  name           = "root-usage"
+  log_group_name = aws_cloudwatch_log_group.trail.name
+  pattern        = "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != \"AwsServiceEvent\" }"
+  metric_transformation {
+    name      = "RootUsage"
+    namespace = "CISBenchmark"
+    value     = "1"
+  }
+}
+
+resource "aws_sns_topic" "mail" { name = "cis-mail" }
+resource "aws_sns_topic_subscription" "mail" {
+  topic_arn = aws_sns_topic.mail.arn
+  protocol  = "email"
+  endpoint  = "security@example.com"
+}
+
+resource "aws_cloudwatch_metric_alarm" "root" {
+  alarm_name          = "root-usage"
+  namespace           = "CISBenchmark"
+  metric_name         = "RootUsage"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  alarm_actions       = [aws_sns_topic.mail.arn]
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	code, _, errs := run(t, "iac", "--alarms", "--format", "json", "--output", out, dir)
+	if code != ExitFailed {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := map[string]string{}
+	for _, f := range readReport(t, out).Findings {
+		if len(f.Reasons) > 0 {
+			got[f.ControlID] = string(f.Status) + " " + f.Reasons[0].Code
+		}
+		if strings.HasPrefix(f.ControlID, "alarm-") && (f.Location == nil || f.ResourceID != "aws_cloudtrail.main") {
+			t.Errorf("%s: resource %q location %+v", f.ControlID, f.ResourceID, f.Location)
+		}
+	}
+	want := map[string]string{
+		"cloudtrail-cloudwatch-integration":      "PASS CONFIGURED",
+		"alarm-cloudtrail-configuration-changes": "PASS MONITORED",
+		"alarm-root-account-usage":               "UNKNOWN CONFIRMATION_UNKNOWN",
+		"alarm-vpc-changes":                      "FAIL FILTER_MISSING",
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
+	}
+	if n := len(readReport(t, out).Findings); n != 16 {
+		t.Errorf("%d findings, want the trail's and 15 alarm findings", n)
+	}
+}
+
+// TestIaCAlarmsCloudFormation: the same chain in a template: a filter on the trail's group (by Ref), an alarm whose
+// action is a Ref to a topic with an inline SQS subscription of the stack's account, MONITORED; an alarm whose topic is
+// declared elsewhere, UNKNOWN; an alarm with its actions disabled, FAIL.
+func TestIaCAlarmsCloudFormation(t *testing.T) {
+	dir := t.TempDir()
+	tpl := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TrailLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: cloudtrail, RetentionInDays: 365}
+  DeliveryRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: delivery
+          PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !GetAtt TrailLogs.Arn}]}
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      IsMultiRegionTrail: true
+      S3BucketName: trail-bucket
+      CloudWatchLogsLogGroupArn: !GetAtt TrailLogs.Arn
+      CloudWatchLogsRoleArn: !GetAtt DeliveryRole.Arn
+  TrailChangesFilter:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: !Ref TrailLogs
+      FilterPattern: '{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }'
+      MetricTransformations: [{MetricName: CloudTrailChanges, MetricNamespace: CISBenchmark, MetricValue: "1"}]
+  AlarmTopic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: sqs, Endpoint: !GetAtt Queue.Arn}]
+  Queue:
+    Type: AWS::SQS::Queue
+  TrailChangesAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: CISBenchmark
+      MetricName: CloudTrailChanges
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      AlarmActions: [!Ref AlarmTopic]
+  NaclFilter:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: cloudtrail
+      FilterPattern: '{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }'
+      MetricTransformations: [{MetricName: Nacl, MetricNamespace: CISBenchmark, MetricValue: "1"}]
+  NaclAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties: {Namespace: CISBenchmark, MetricName: Nacl, Statistic: Sum, Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: GreaterThanOrEqualToThreshold, AlarmActions: ["arn:aws:sns:us-east-1:999999999999:central"]}
+  VpcFilter:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: cloudtrail
+      FilterPattern: '{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }'
+      MetricTransformations: [{MetricName: Vpc, MetricNamespace: CISBenchmark, MetricValue: "1"}]
+  VpcAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties: {Namespace: CISBenchmark, MetricName: Vpc, Statistic: Sum, Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: GreaterThanOrEqualToThreshold, ActionsEnabled: false, AlarmActions: [!Ref AlarmTopic]}
+`
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tpl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	code, _, errs := run(t, "iac", "--alarms", "--format", "json", "--output", out, dir)
+	if code != ExitFailed {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := map[string]string{}
+	for _, f := range readReport(t, out).Findings {
+		if len(f.Reasons) > 0 {
+			got[f.ControlID] = string(f.Status) + " " + f.Reasons[0].Code
+		}
+	}
+	for id, w := range map[string]string{
+		"cloudtrail-cloudwatch-integration":      "PASS CONFIGURED",
+		"alarm-cloudtrail-configuration-changes": "PASS MONITORED",
+		"alarm-nacl-changes":                     "UNKNOWN TOPIC_UNREADABLE",
+		"alarm-vpc-changes":                      "FAIL ALARM_ACTIONS_DISABLED",
+		"alarm-root-account-usage":               "FAIL FILTER_MISSING",
+	} {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
+	}
+}

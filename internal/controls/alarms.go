@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/filterpattern"
@@ -33,6 +34,7 @@ const (
 	TopicMissing          = "TOPIC_MISSING"
 	NoConfirmedSubscriber = "NO_CONFIRMED_SUBSCRIBER"
 	TopicUnreadable       = "TOPIC_UNREADABLE"
+	ConfirmationUnknown   = "CONFIRMATION_UNKNOWN"
 	AlarmUnjudgeable      = "ALARM_NOT_JUDGED"
 )
 
@@ -215,7 +217,7 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		case ct.ManagementReadWrite != "" && ct.ManagementReadWrite != "All":
 			why = append(why, fmt.Sprintf("%s logs %s management events only", t.ARN, ct.ManagementReadWrite))
 			continue
-		case st == model.StatusError:
+		case st == model.StatusError || st == model.StatusUnknown:
 			unknown = t.ARN
 			continue
 		case st == model.StatusPending:
@@ -229,6 +231,8 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 	}
 	if len(views) == 0 {
 		switch {
+		case unknown != "" && e.iac:
+			v.add(model.StatusUnknown, ValueUnknown, "Whether a monitored trail captures the account is known only after deployment: trail %s's integration is UNKNOWN (see its finding).", unknown)
 		case unknown != "":
 			v.add(model.StatusError, CoverageUnknown, "Whether a monitored trail captures this account is unknown: the state of %s could not be read (see its finding).", unknown)
 		case pending != "":
@@ -438,6 +442,8 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 			o = outcome{depth: 8, status: model.StatusUnknown, code: TopicUnreadable, msg: fmt.Sprintf("Alarm %s notifies topic %s, whose subscriptions cannot be read: %s: %s.", name, act, tp.Err.Code, tp.Err.Message)}
 		case !tp.Exists:
 			o = outcome{depth: 7, status: model.StatusFail, code: TopicMissing, msg: fmt.Sprintf("Alarm %s notifies topic %s, which does not exist.", name, act)}
+		case tp.Confirmed == 0 && tp.Unconfirmable > 0:
+			o = outcome{depth: 8, status: model.StatusUnknown, code: ConfirmationUnknown, msg: fmt.Sprintf("Topic %s (alarm %s) has %d subscription(s) (email, http(s) or another account's endpoint) that a person confirms after deployment: whether one is confirmed is known only in the account.", act, name, tp.Unconfirmable)}
 		case tp.Confirmed == 0:
 			msg := fmt.Sprintf("Topic %s (alarm %s) has no confirmed subscription", act, name)
 			if tp.Pending > 0 {
@@ -461,4 +467,71 @@ func orNone(l []string) string {
 		return "none"
 	}
 	return strings.Join(l, ", ")
+}
+
+// EvaluateIaCAlarms judges the alarm family on infrastructure as code with the live rule: the trails' integration
+// verdicts are those EvaluateIaC gave (same order as trails), the log groups carry the declared metric filters, and
+// mon the declared alarms and topics. A trail without event selectors logs all management events. What is known only
+// after deployment is UNKNOWN, never FAIL: a value computed at apply, a topic declared elsewhere, a subscriber that
+// confirms after the apply. One finding per item, on the monitored trail's declaration (or the first trail's).
+func EvaluateIaCAlarms(cat *Catalog, trails []*model.Trail, integration []model.Finding, mon *model.Monitoring, items []alarms.Item) []model.Finding {
+	if len(trails) == 0 || len(items) == 0 {
+		return nil
+	}
+	a := &model.Account{ID: "iac", Monitoring: mon}
+	s := DefaultSettings(time.Time{})
+	s.Alarms = items
+	e := newEvaluator(cat, &model.Inventory{Accounts: []*model.Account{a}}, s)
+	e.iac = true
+	e.chains = map[string]AlarmChain{}
+	for i, t := range trails {
+		if t.NotInstantiated {
+			continue
+		}
+		tc := *t
+		if tc.ManagementEvents == nil && !tc.HasCustomEventSelectors {
+			all := true
+			tc.ManagementEvents = &all
+		}
+		tc.OwnedElsewhere = false
+		if i < len(integration) {
+			st := integration[i].Status
+			if st == model.StatusMuted {
+				st = integration[i].MutedStatus
+			}
+			e.verdicts[tc.ARN] = st
+		}
+		a.Trails = append(a.Trails, &tc)
+	}
+	if len(a.Trails) == 0 {
+		return nil
+	}
+	e.accounts[a.ID] = a
+	e.alarmFamily(a)
+	out := e.findings
+	for i := range out {
+		f := &out[i]
+		c := e.chains[f.ID]
+		t := a.Trails[0]
+		if c.Trail != nil {
+			t = c.Trail
+		}
+		rid := t.ARN
+		if t.Source != nil && t.Source.Address != "" {
+			rid = t.Source.Address
+		}
+		loc := t.Source
+		switch {
+		case c.Alarm != nil && c.Alarm.Source != nil:
+			loc = c.Alarm.Source
+		case c.Filter != nil && c.Filter.Source != nil:
+			loc = c.Filter.Source
+		}
+		id := rid
+		if t.Source != nil {
+			id = t.Source.File + "#" + rid
+		}
+		f.ID, f.AccountID, f.Region, f.ResourceType, f.ResourceID, f.Location = model.FindingID(f.ControlID, id), "", "", model.TypeTrail, rid, loc
+	}
+	return out
 }

@@ -115,6 +115,7 @@ type evaluator struct {
 	findings []model.Finding
 	patterns patternCache
 	chains   map[string]AlarmChain // AlarmChains only
+	iac      bool                  // judging infrastructure as code: unknowns are UNKNOWN, not ERROR
 }
 
 func (e *evaluator) run() []model.Finding {

@@ -51,6 +51,9 @@ type Result struct {
 	Trails []*model.Trail
 	Errors []FileError
 	Files  int
+	// Monitoring is the alarm chain the sources declare (alarms and topics; metric filters are on the trails' log
+	// groups).
+	Monitoring *model.Monitoring
 	// Skipped are the YAML and JSON files found that are neither a CloudFormation template nor a Terraform plan, with
 	// why (iac --log-level info lists them).
 	Skipped []Skipped
@@ -124,6 +127,7 @@ func Scan(paths []string, o Options) *Result {
 		r := terraform.Load(dir, terraform.Options{Vars: o.Vars, VarFiles: o.VarFiles, Ctx: o.Ctx, MaxFileSize: o.MaxFileSize, MaxInstances: o.MaxInstances, Cache: cache})
 		res.Trails = append(res.Trails, r.Trails...)
 		res.Files += r.Files
+		res.addMonitoring(r.Monitoring)
 		for _, e := range r.Errors {
 			res.Errors = append(res.Errors, FileError{e.File, e.Line, e.Msg})
 		}
@@ -162,6 +166,7 @@ func Scan(paths []string, o Options) *Result {
 				var trails []*model.Trail
 				if trails, err = tpl.Trails(); err == nil {
 					res.Trails = append(res.Trails, trails...)
+					res.addMonitoring(tpl.Monitoring(trails))
 					continue
 				}
 			}
@@ -188,6 +193,22 @@ func whyNot(data []byte, forced string) string {
 		return "mentions Resources and AWS:: but is not a CloudFormation template: no AWSTemplateFormatVersion, and no Resources map of resources with a Type (compliance files, issue templates and serverless.yml look like this)"
 	default:
 		return "neither a CloudFormation template (AWSTemplateFormatVersion, or Resources with AWS:: types) nor a Terraform plan (terraform show -json)"
+	}
+}
+
+func (res *Result) addMonitoring(m *model.Monitoring) {
+	if m == nil {
+		return
+	}
+	if res.Monitoring == nil {
+		res.Monitoring = &model.Monitoring{Topics: map[string]*model.Topic{}}
+	}
+	res.Monitoring.Regions = append(res.Monitoring.Regions, m.Regions...)
+	res.Monitoring.Alarms = append(res.Monitoring.Alarms, m.Alarms...)
+	for k, v := range m.Topics {
+		if old := res.Monitoring.Topics[k]; old == nil || old.Err != nil {
+			res.Monitoring.Topics[k] = v
+		}
 	}
 }
 

@@ -119,6 +119,9 @@ type Topic struct {
 	Exists    bool   `json:"exists"`
 	Confirmed int    `json:"confirmed"`
 	Pending   int    `json:"pending"`
+	// Unconfirmable counts subscriptions whose confirmation is unknown before deployment (infrastructure as code:
+	// email and http(s) endpoints, other accounts' endpoints).
+	Unconfirmable int `json:"unconfirmable,omitempty"`
 	// Protocols of the confirmed subscriptions, sorted and unique (endpoints are not kept: they are addresses).
 	Protocols []string   `json:"protocols,omitempty"`
 	Err       *CallError `json:"error,omitempty"`

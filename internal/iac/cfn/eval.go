@@ -215,6 +215,15 @@ func (t *Template) ref(name string, at *yaml.Node) (value, error) {
 // such a template, and following it would never end.
 func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 	props := get(t.resources[id], "Properties")
+	if t.types[id] == "AWS::SNS::Topic" {
+		// Ref of a topic is its ARN (AWS::SNS::Topic return values); the name is TopicName, else generated (the
+		// logical id stands for it: it only has to identify the topic within the template).
+		name := id
+		if v, err := t.eval(get(props, "TopicName")); err == nil && v.isStr {
+			name = v.s
+		}
+		return str(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionTok, regionTok, accountTok, name)), nil
+	}
 	key := map[string]string{"AWS::Logs::LogGroup": "LogGroupName", "AWS::IAM::Role": "RoleName", "AWS::CloudTrail::Trail": "TrailName"}[t.types[id]]
 	if key != "" {
 		if i := slices.Index(t.resolving, id); i >= 0 {

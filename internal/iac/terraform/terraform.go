@@ -201,6 +201,8 @@ func (e FileError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Li
 // Result is what a configuration holds.
 type Result struct {
 	Trails []*model.Trail
+	// Monitoring is the alarm chain the configuration declares (metric filters are on the trails' log groups).
+	Monitoring *model.Monitoring
 	Errors []FileError
 	Files  int
 	evals  int // module evaluations (tests: the work stays bounded)
@@ -857,6 +859,26 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "id": cty.StringVal(n),
 			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", m.partitionOr(), accountTok, n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
+	case "aws_sns_topic":
+		a := m.attrs(b.body, "name")
+		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:sns:%s:%s:%s", m.partitionOr(), m.regionOr(), accountTok, n))
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn})
+	case "aws_cloudwatch_log_metric_filter":
+		a := m.attrs(b.body, "name")
+		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
+		var ts []cty.Value
+		c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "metric_transformation"}}})
+		for _, mt := range c.Blocks {
+			ta := m.attrs(mt.Body, "name", "namespace", "value")
+			ts = append(ts, cty.ObjectVal(map[string]cty.Value{"name": m.attrVal(ta, "name", inst), "namespace": m.attrVal(ta, "namespace", inst),
+				"value": m.attrVal(ta, "value", inst)}))
+		}
+		obj := map[string]cty.Value{"name": cty.StringVal(n), "id": cty.StringVal(n)}
+		if len(ts) > 0 {
+			obj["metric_transformation"] = cty.TupleVal(ts)
+		}
+		return cty.ObjectVal(obj)
 	case "aws_iam_policy":
 		a := m.attrs(b.body, "name", "policy")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)

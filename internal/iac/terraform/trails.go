@@ -19,6 +19,8 @@ type registry struct {
 	policies map[string]cty.Value       // managed policy ARN -> document
 	attach   []attachment
 	rolePols []rolePolicy
+	// monitoring holds the alarm chain's declarations (monitoring.go).
+	monitoring *monitoringDecls
 }
 
 type roleDecl struct {
@@ -108,6 +110,8 @@ func (m *module) collectTrails() {
 						}
 					}
 				}
+			case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
+				m.monitoringResource(reg, b, in.vars, addr)
 			case "aws_cloudtrail":
 				t := m.trail(b, in.vars, addr)
 				if note != "" {
@@ -123,6 +127,7 @@ func (m *module) collectTrails() {
 	}
 	if m.addr == "" {
 		resolve(reg, m.res.Trails)
+		m.res.Monitoring = resolveMonitoring(reg)
 	}
 }
 

@@ -1,0 +1,157 @@
+package cfn
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// The CIS monitoring chain as a template declares it: AWS::Logs::MetricFilter, AWS::CloudWatch::Alarm, AWS::SNS::Topic
+// (with its inline Subscription list) and AWS::SNS::Subscription. Filters are joined to the trails' log groups by
+// name, as AWS joins them; a Ref to a topic is its ARN (AWS::SNS::Topic return values). An email or http(s)
+// subscriber confirms after deployment, so IaC cannot know it is confirmed; an SQS, Lambda or Firehose endpoint of
+// the stack's account is confirmed at once (SNS API reference, Subscribe).
+
+func (t *Template) ids(typ string) []string {
+	var out []string
+	for id, ty := range t.types {
+		if ty == typ {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (t *Template) prop(id, key string) value {
+	v, err := t.eval(get(get(t.resources[id], "Properties"), key))
+	if err != nil {
+		return unknown(err.Error())
+	}
+	return v
+}
+
+func (t *Template) strProp(id, key, def string) string {
+	if v := t.prop(id, key); v.isStr {
+		return v.s
+	} else if v.unknown != "" {
+		return unknownTok
+	}
+	return def
+}
+
+// unknownTok stands for a value known only at deployment: it matches nothing.
+const unknownTok = "${unknown}"
+
+func (t *Template) loc(id string) *model.Location {
+	return &model.Location{File: t.File, Line: t.resources[id].Line, Address: id}
+}
+
+// Monitoring attaches the declared metric filters to the trails' log groups and returns the declared alarms and topics.
+func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
+	type filterDecl struct {
+		group string
+		f     model.MetricFilter
+	}
+	var filters []filterDecl
+	for _, id := range t.ids("AWS::Logs::MetricFilter") {
+		f := model.MetricFilter{Name: t.strProp(id, "FilterName", id), Pattern: t.strProp(id, "FilterPattern", unknownTok), Source: t.loc(id)}
+		if ts := t.prop(id, "MetricTransformations"); len(ts.list) > 0 {
+			m := ts.list[0].m
+			f.Metric, f.Namespace, f.Value = strOf(m["MetricName"]), strOf(m["MetricNamespace"]), strOf(m["MetricValue"])
+		}
+		filters = append(filters, filterDecl{group: t.strProp(id, "LogGroupName", unknownTok), f: f})
+	}
+	seen := map[*model.LogGroup]bool{}
+	for _, tr := range trails {
+		lg := tr.LogGroup
+		if lg == nil || seen[lg] {
+			continue
+		}
+		seen[lg] = true
+		if lg.Region == "" {
+			lg.Region = regionTok
+		}
+		lg.MetricFiltersRead = true
+		for _, fd := range filters {
+			if fd.group == lg.Name {
+				lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			}
+		}
+	}
+	mon := &model.Monitoring{Regions: []string{regionTok}, Topics: map[string]*model.Topic{}}
+	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
+		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
+			Namespace: t.strProp(id, "Namespace", unknownTok), Metric: t.strProp(id, "MetricName", unknownTok),
+			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
+			Comparison: t.strProp(id, "ComparisonOperator", unknownTok), ActionsEnabled: true, Source: t.loc(id)}
+		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionTok, regionTok, accountTok, al.Name)
+		al.Threshold, _ = strconv.ParseFloat(t.strProp(id, "Threshold", "0"), 64)
+		al.Period, _ = strconv.Atoi(t.strProp(id, "Period", "0"))
+		al.EvaluationPeriods, _ = strconv.Atoi(t.strProp(id, "EvaluationPeriods", "0"))
+		al.DatapointsToAlarm, _ = strconv.Atoi(t.strProp(id, "DatapointsToAlarm", "0"))
+		if v := t.prop(id, "ActionsEnabled"); !v.null && v.unknown == "" {
+			al.ActionsEnabled = truthy(v)
+		}
+		for _, a := range t.prop(id, "AlarmActions").list {
+			if a.isStr {
+				al.Actions = append(al.Actions, a.s)
+			}
+		}
+		al.Dimensions = len(t.prop(id, "Dimensions").list)
+		al.MetricMath = len(t.prop(id, "Metrics").list) > 0
+		mon.Alarms = append(mon.Alarms, al)
+	}
+	type sub struct{ topic, protocol, endpoint string }
+	var subs []sub
+	for _, id := range t.ids("AWS::SNS::Topic") {
+		v, _ := t.ref(id, t.resources[id])
+		arn := v.s
+		mon.Topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: t.loc(id)}
+		for _, s := range t.prop(id, "Subscription").list {
+			subs = append(subs, sub{arn, strOf(s.m["Protocol"]), strOf(s.m["Endpoint"])})
+		}
+	}
+	for _, id := range t.ids("AWS::SNS::Subscription") {
+		subs = append(subs, sub{t.strProp(id, "TopicArn", unknownTok), t.strProp(id, "Protocol", unknownTok), t.strProp(id, "Endpoint", unknownTok)})
+	}
+	for _, s := range subs {
+		tp := mon.Topics[s.topic]
+		if tp == nil {
+			continue
+		}
+		switch s.protocol {
+		case "sqs", "lambda", "firehose", "application", "sms":
+			if p := strings.Split(s.endpoint, ":"); len(p) > 4 && p[4] != accountTok && !strings.HasPrefix(p[4], "${") && p[4] != "" {
+				tp.Unconfirmable++ // another account's endpoint confirms
+				continue
+			}
+			tp.Confirmed++
+			tp.Protocols = append(tp.Protocols, s.protocol)
+		default:
+			tp.Unconfirmable++
+		}
+	}
+	for _, al := range mon.Alarms {
+		for _, act := range al.Actions {
+			if strings.Contains(act, ":sns:") && mon.Topics[act] == nil {
+				mon.Topics[act] = &model.Topic{ARN: act, Err: &model.CallError{API: "iac", Code: "NotDeclared",
+					Message: "the topic is not declared in this template; whether it exists and has a confirmed subscriber is known only in the account", Kind: model.ErrOther}}
+			}
+		}
+	}
+	return mon
+}
+
+func strOf(v value) string {
+	if v.isStr {
+		return v.s
+	}
+	if v.unknown != "" {
+		return unknownTok
+	}
+	return ""
+}

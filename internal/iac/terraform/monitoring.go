@@ -1,0 +1,175 @@
+package terraform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// The CIS monitoring chain as Terraform declares it (scan --alarms on live accounts, iac --alarms here): metric filters
+// (aws_cloudwatch_log_metric_filter), alarms (aws_cloudwatch_metric_alarm), topics (aws_sns_topic) and subscriptions
+// (aws_sns_topic_subscription). They are joined to the trails' log groups by name in the group's region, as AWS joins
+// them, and judged by the live rule (controls.EvaluateIaCAlarms). What cannot be known before deployment stays
+// unknown: an email or https subscription is confirmed by a person after the apply.
+
+type monitoringDecls struct {
+	filters []filterDecl
+	alarms  []*model.Alarm
+	topics  map[string]*model.Topic // by ARN (as the configuration computes it)
+	subs    []subDecl
+}
+
+type filterDecl struct {
+	group, region string
+	f             model.MetricFilter
+}
+
+type subDecl struct {
+	topic, protocol, endpoint string
+}
+
+func (reg *registry) mon() *monitoringDecls {
+	if reg.monitoring == nil {
+		reg.monitoring = &monitoringDecls{topics: map[string]*model.Topic{}}
+	}
+	return reg.monitoring
+}
+
+func (m *module) loc(b block, addr string) *model.Location {
+	return &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}
+}
+
+// monitoringResource registers one instance of a monitoring resource; it reports whether the type was one.
+func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.Value, addr string) bool {
+	mon := reg.mon()
+	switch b.typ {
+	case "aws_cloudwatch_log_metric_filter":
+		a := m.attrs(b.body, "name", "log_group_name", "pattern")
+		f := model.MetricFilter{Name: strOr(m.attrVal(a, "name", inst), b.name), Pattern: strOr(m.attrVal(a, "pattern", inst), unknownTok),
+			Source: m.loc(b, addr)}
+		c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "metric_transformation"}}})
+		for _, mt := range c.Blocks {
+			ta := m.attrs(mt.Body, "name", "namespace", "value")
+			f.Metric, f.Namespace = strOr(m.attrVal(ta, "name", inst), unknownTok), strOr(m.attrVal(ta, "namespace", inst), unknownTok)
+			f.Value = strOr(m.attrVal(ta, "value", inst), "1")
+		}
+		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionOr(), f: f})
+	case "aws_cloudwatch_metric_alarm":
+		a := m.attrs(b.body, "alarm_name", "namespace", "metric_name", "statistic", "extended_statistic", "comparison_operator", "threshold",
+			"period", "evaluation_periods", "datapoints_to_alarm", "actions_enabled", "alarm_actions", "dimensions")
+		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: m.regionOr(), Account: accountTok,
+			Namespace: strOr(m.attrVal(a, "namespace", inst), unknownTok), Metric: strOr(m.attrVal(a, "metric_name", inst), unknownTok),
+			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
+			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), unknownTok), ActionsEnabled: true, Source: m.loc(b, addr)}
+		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", m.partitionOr(), m.regionOr(), accountTok, al.Name)
+		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
+			al.Threshold = v
+		}
+		al.Period, _ = number(m.attrVal(a, "period", inst))
+		al.EvaluationPeriods, _ = number(m.attrVal(a, "evaluation_periods", inst))
+		al.DatapointsToAlarm, _ = number(m.attrVal(a, "datapoints_to_alarm", inst))
+		if v, _ := m.attrVal(a, "actions_enabled", inst).Unmark(); v.IsKnown() && !v.IsNull() && v.Type() == cty.Bool {
+			al.ActionsEnabled = v.True()
+		}
+		if v := m.attrVal(a, "alarm_actions", inst); v.IsWhollyKnown() && !v.IsNull() && v.CanIterateElements() {
+			v, _ = v.UnmarkDeep()
+			for it := v.ElementIterator(); it.Next(); {
+				if _, x := it.Element(); x.Type() == cty.String {
+					al.Actions = append(al.Actions, x.AsString())
+				}
+			}
+		}
+		if v := m.attrVal(a, "dimensions", inst); !v.IsNull() && v.IsKnown() && v.CanIterateElements() {
+			al.Dimensions = v.LengthInt()
+		}
+		c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "metric_query"}}})
+		al.MetricMath = len(c.Blocks) > 0
+		mon.alarms = append(mon.alarms, al)
+	case "aws_sns_topic":
+		obj := m.resourceObject(b, inst)
+		arn := obj.GetAttr("arn").AsString()
+		mon.topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: m.loc(b, addr)}
+	case "aws_sns_topic_subscription":
+		a := m.attrs(b.body, "topic_arn", "protocol", "endpoint")
+		mon.subs = append(mon.subs, subDecl{topic: strOr(m.attrVal(a, "topic_arn", inst), unknownTok),
+			protocol: strOr(m.attrVal(a, "protocol", inst), unknownTok), endpoint: strOr(m.attrVal(a, "endpoint", inst), unknownTok)})
+	default:
+		return false
+	}
+	return true
+}
+
+// unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
+const unknownTok = "${unknown}"
+
+func floatOf(v cty.Value) (float64, bool) {
+	v, _ = v.Unmark()
+	if !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+		return 0, false
+	}
+	f, _ := v.AsBigFloat().Float64()
+	return f, true
+}
+
+// resolveMonitoring attaches metric filters to the trails' log groups (by name and region) and builds the declared
+// alarms and topics. Subscriptions: sqs, lambda and firehose endpoints of this configuration's account are confirmed
+// at once; email and http(s) wait for a person (SNS API reference, Subscribe), which IaC cannot know.
+func resolveMonitoring(reg *registry) *model.Monitoring {
+	mon := reg.mon()
+	for _, lg := range reg.groups {
+		lg.MetricFiltersRead = true
+		lg.MetricFilters = nil
+		for _, fd := range mon.filters {
+			if fd.group == lg.Name && fd.region == lg.Region {
+				lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			}
+		}
+	}
+	out := &model.Monitoring{Topics: map[string]*model.Topic{}}
+	regions := map[string]bool{}
+	for _, lg := range reg.groups {
+		regions[lg.Region] = true
+	}
+	for r := range regions {
+		out.Regions = append(out.Regions, r)
+	}
+	sort.Strings(out.Regions)
+	out.Alarms = append(out.Alarms, mon.alarms...)
+	for arn, t := range mon.topics {
+		tc := *t
+		tc.Confirmed, tc.Pending, tc.Unconfirmable, tc.Protocols = 0, 0, 0, nil
+		for _, s := range mon.subs {
+			if s.topic != arn {
+				continue
+			}
+			switch s.protocol {
+			case "sqs", "lambda", "firehose", "application", "sms":
+				if p := strings.Split(s.endpoint, ":"); len(p) > 4 && p[4] != accountTok && !strings.HasPrefix(p[4], "${") && accountTok != "" && p[4] != "" {
+					// another account's endpoint must confirm (SNS API reference, Subscribe)
+					tc.Unconfirmable++
+					continue
+				}
+				tc.Confirmed++
+				tc.Protocols = append(tc.Protocols, s.protocol)
+			default:
+				tc.Unconfirmable++
+			}
+		}
+		out.Topics[arn] = &tc
+	}
+	// An action naming a topic this configuration does not declare: unknown (another stack, another account).
+	for _, al := range out.Alarms {
+		for _, act := range al.Actions {
+			if strings.Contains(act, ":sns:") && out.Topics[act] == nil {
+				out.Topics[act] = &model.Topic{ARN: act, Err: &model.CallError{API: "iac", Code: "NotDeclared",
+					Message: "the topic is not declared in this configuration; whether it exists and has a confirmed subscriber is known only in the account", Kind: model.ErrOther}}
+			}
+		}
+	}
+	return out
+}

@@ -203,10 +203,10 @@ type Result struct {
 	Trails []*model.Trail
 	// Monitoring is the alarm chain the configuration declares (metric filters are on the trails' log groups).
 	Monitoring *model.Monitoring
-	Errors []FileError
-	Files  int
-	evals  int // module evaluations (tests: the work stays bounded)
-	reg    *registry
+	Errors     []FileError
+	Files      int
+	evals      int // module evaluations (tests: the work stays bounded)
+	reg        *registry
 }
 
 // IsConfig reports whether dir holds Terraform files.

@@ -281,6 +281,29 @@ resource "aws_cloudwatch_metric_alarm" "root" {
 	if n := len(readReport(t, out).Findings); n != 16 {
 		t.Errorf("%d findings, want the trail's and 15 alarm findings", n)
 	}
+	// The fix of a missing item is code that, added to the configuration, makes it pass.
+	var fix string
+	for _, f := range readReport(t, out).Findings {
+		if f.ControlID == "alarm-vpc-changes" {
+			fix = f.Fix
+		}
+	}
+	fixed := strings.Replace(tf, `resource "aws_sns_topic" "alarms" { name = "cis-alarms" }`, `resource "aws_sns_topic" "cis_alarms" { name = "cis-alarms" }
+resource "aws_sns_topic_subscription" "cis_queue" {
+  topic_arn = aws_sns_topic.cis_alarms.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.alerts.arn
+}
+resource "aws_sns_topic" "alarms" { name = "cis-alarms-2" }`, 1) + "\n" + fix
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "iac", "--alarms", "--format", "json", "--output", out, dir)
+	for _, f := range readReport(t, out).Findings {
+		if f.ControlID == "alarm-vpc-changes" && (f.Status != "PASS" || f.Reasons[0].Code != "MONITORED") {
+			t.Errorf("after adding the fix: %s %+v\n%s", f.Status, f.Reasons, fix)
+		}
+	}
 }
 
 // TestIaCAlarmsCloudFormation: the same chain in a template: a filter on the trail's group (by Ref), an alarm whose

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -18,7 +16,7 @@ func TestAlarmChainWithTheAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("the AWS CLI (aws) is not on the PATH; install it to run this cross-check")
 	}
-	sc, err := awssim.ParseScenario("chain.yaml", []byte(`
+	srv := simFrom(t, []byte(`
 now: 2026-11-22T12:00:00Z
 accounts:
   - id: "111111111111"
@@ -30,16 +28,6 @@ accounts:
     roles:
       - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pointAt(t, srv.URL, srv.Accounts()[0])
 	aws := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("aws", append(args, "--output", "text")...)

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
@@ -40,17 +38,7 @@ accounts:
 // what works (the user's whole filter and alarm, with its actions enabled) and leaving the user's own filters as they
 // are; every rendering of the plan carries the alarm steps; undo puts the account back as it was.
 func TestFixAlarmsMakesAll15Pass(t *testing.T) {
-	sc, err := awssim.ParseScenario("alarmfix.yaml", []byte(alarmFixScenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pointAt(t, srv.URL, srv.Accounts()[0])
+	srv := simFrom(t, []byte(alarmFixScenario))
 	run := simRun(srv)
 	dir := t.TempDir()
 	alarmStatuses := func(step string) map[string]int {
@@ -125,11 +113,7 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 
 	// The printed AWS CLI commands do the same on a fresh copy of the account.
 	if _, err := exec.LookPath("aws"); err == nil {
-		srv2, err := awssim.Start(ctx, sc, awssim.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pointAt(t, srv2.URL, srv2.Accounts()[0])
+		srv2 := simFrom(t, []byte(alarmFixScenario))
 		for _, s := range p.Steps {
 			cmd := exec.Command("bash", "-c", s.CLI)
 			var env []string
@@ -161,7 +145,7 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 // TestFixAlarmsRefusesWithoutAMonitoredTrail: with no monitored trail there is nothing to hang filters on, and an
 // organization member scanned alone cannot fix its management account's log group.
 func TestFixAlarmsRefusesWithoutAMonitoredTrail(t *testing.T) {
-	sc, err := awssim.ParseScenario("refuse.yaml", []byte(`
+	srv := simFrom(t, []byte(`
 organization: {id: o-abcdefghij, management_account: "111111111111"}
 accounts:
   - id: "111111111111"
@@ -173,15 +157,6 @@ accounts:
   - id: "222222222222"
     regions: [us-east-1]
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	pointAt(t, srv.URL, srv.Accounts()[1]) // the member
 	code, out, errs := simRun(srv)(t, "fix", "plan", "--alarms", "--format", "json")
 	if code != ExitOK {

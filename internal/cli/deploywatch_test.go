@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
 )
@@ -96,7 +95,7 @@ func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
 	}
 
 	// Run the rules as written.
-	sc, err := awssim.ParseScenario("org.yaml", []byte(`
+	srv := simFrom(t, []byte(`
 now: 2026-11-22T12:00:00Z
 organization: {id: o-abcdefghij, management_account: "111111111111"}
 accounts:
@@ -113,16 +112,7 @@ accounts:
     log_groups: [{name: AppCT, region: us-east-1, retention_days: 365}]
     roles: [{name: AppRole, trust: cloudtrail, policy: cloudtrail-delivery}]
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pointAt(t, srv.URL, srv.Accounts()[0])
+	ctx := context.Background()
 	hcfg := srv.SDKConfig("111111111111", "us-east-1")
 	q, err := sqs.NewFromConfig(hcfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("trailwatch-events")})
 	if err != nil {

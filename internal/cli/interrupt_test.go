@@ -227,3 +227,21 @@ func TestStoreThatCannotOpenCostsNoScan(t *testing.T) {
 		t.Errorf("%d AWS calls before the store was checked", n)
 	}
 }
+
+// simFrom serves a scenario (YAML) for the test and points the credential chain at its first account (the management
+// account of an organization).
+func simFrom(t *testing.T, text []byte) *awssim.Server {
+	t.Helper()
+	sc, err := awssim.ParseScenario(t.Name()+".yaml", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointAt(t, srv.URL, srv.Accounts()[0])
+	return srv
+}

@@ -21,8 +21,6 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/trailwatch/trailwatch/internal/awssim"
 )
 
 type syncBuf struct {
@@ -36,7 +34,7 @@ func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(
 // TestWatchCommand: `trailwatch watch --queue` prints one JSON line for a StopLogging that arrives through
 // EventBridge, with the event as its cause, and stops cleanly when interrupted.
 func TestWatchCommand(t *testing.T) {
-	sc, err := awssim.ParseScenario("watch.yaml", []byte(`
+	srv := simFrom(t, []byte(`
 now: 2026-11-22T12:00:00Z
 accounts:
   - id: "111111111111"
@@ -47,16 +45,7 @@ accounts:
     log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
     roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pointAt(t, srv.URL, srv.Accounts()[0])
+	ctx := context.Background()
 	cfg := srv.SDKConfig("111111111111", "us-east-1")
 	q, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("w")})
 	if err != nil {

@@ -1,14 +1,11 @@
 package scan
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -17,35 +14,11 @@ import (
 // scanAlarms scans a scenario with the alarm family on (CIS v5.0 unless version is given).
 func scanAlarms(t *testing.T, text, version string, accounts ...string) result {
 	t.Helper()
-	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
+	items, err := alarms.ForVersion(version)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(accounts) == 0 {
-		for _, a := range srv.Accounts() {
-			accounts = append(accounts, a.AccountID)
-		}
-	}
-	var targets []Target
-	for _, id := range accounts {
-		targets = append(targets, Target{Clients: collect.NewSDKClients(srv.SDKConfig(id, "us-east-1"))})
-	}
-	cat, err := controls.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := controls.DefaultSettings(srv.Now())
-	if settings.Alarms, err = alarms.ForVersion(version); err != nil {
-		t.Fatal(err)
-	}
-	inv, findings := Run(ctx, cat, targets, Options{Settings: settings, Collect: collect.Options{Monitoring: true}})
-	return result{targets: targets, srv: srv, inv: inv, findings: findings}
+	return scanWith(t, text, collect.Options{Monitoring: true}, func(s *controls.Settings) { s.Alarms = items }, accounts...)
 }
 
 const cloudtrailChanges = "alarm-cloudtrail-configuration-changes"

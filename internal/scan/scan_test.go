@@ -58,6 +58,12 @@ func codes(f model.Finding) string {
 // with the standard retryer (fast backoff for tests).
 func scanScenario(t *testing.T, text string, regions []string, accounts ...string) result {
 	t.Helper()
+	return scanWith(t, text, collect.Options{Regions: regions}, nil, accounts...)
+}
+
+// scanWith is scanScenario with the collection options and an adjustment of the control settings.
+func scanWith(t *testing.T, text string, co collect.Options, adjust func(*controls.Settings), accounts ...string) result {
+	t.Helper()
 	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +96,10 @@ func scanScenario(t *testing.T, text string, regions []string, accounts ...strin
 		t.Fatal(err)
 	}
 	settings := controls.DefaultSettings(srv.Now())
-	inv, findings := Run(ctx, cat, targets, Options{Settings: settings, Collect: collect.Options{Regions: regions}})
+	if adjust != nil {
+		adjust(&settings)
+	}
+	inv, findings := Run(ctx, cat, targets, Options{Settings: settings, Collect: co})
 	return result{targets: targets, srv: srv, inv: inv, findings: findings}
 }
 

@@ -250,19 +250,8 @@ resource "aws_cloudwatch_metric_alarm" "root" {
   alarm_actions       = [aws_sns_topic.mail.arn]
 }
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "r.json")
-	code, _, errs := run(t, "iac", "--alarms", "--format", "json", "--output", out, dir)
-	if code != ExitFailed {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	got := map[string]string{}
+	got, out := iacAlarmVerdicts(t, dir, "main.tf", tf)
 	for _, f := range readReport(t, out).Findings {
-		if len(f.Reasons) > 0 {
-			got[f.ControlID] = string(f.Status) + " " + f.Reasons[0].Code
-		}
 		if strings.HasPrefix(f.ControlID, "alarm-") && (f.Location == nil || f.ResourceID != "aws_cloudtrail.main") {
 			t.Errorf("%s: resource %q location %+v", f.ControlID, f.ResourceID, f.Location)
 		}
@@ -373,7 +362,25 @@ Resources:
     Type: AWS::CloudWatch::Alarm
     Properties: {Namespace: CISBenchmark, MetricName: Vpc, Statistic: Sum, Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: GreaterThanOrEqualToThreshold, ActionsEnabled: false, AlarmActions: [!Ref AlarmTopic]}
 `
-	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tpl), 0o600); err != nil {
+	got, _ := iacAlarmVerdicts(t, dir, "template.yaml", tpl)
+	for id, w := range map[string]string{
+		"cloudtrail-cloudwatch-integration":      "PASS CONFIGURED",
+		"alarm-cloudtrail-configuration-changes": "PASS MONITORED",
+		"alarm-nacl-changes":                     "UNKNOWN TOPIC_UNREADABLE",
+		"alarm-vpc-changes":                      "FAIL ALARM_ACTIONS_DISABLED",
+		"alarm-root-account-usage":               "FAIL FILTER_MISSING",
+	} {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
+	}
+}
+
+// iacAlarmVerdicts writes a source file, runs iac --alarms on its directory (a FAIL is expected) and returns each
+// control's status and first reason code, with the report's path.
+func iacAlarmVerdicts(t *testing.T, dir, name, text string) (map[string]string, string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "r.json")
@@ -387,15 +394,5 @@ Resources:
 			got[f.ControlID] = string(f.Status) + " " + f.Reasons[0].Code
 		}
 	}
-	for id, w := range map[string]string{
-		"cloudtrail-cloudwatch-integration":      "PASS CONFIGURED",
-		"alarm-cloudtrail-configuration-changes": "PASS MONITORED",
-		"alarm-nacl-changes":                     "UNKNOWN TOPIC_UNREADABLE",
-		"alarm-vpc-changes":                      "FAIL ALARM_ACTIONS_DISABLED",
-		"alarm-root-account-usage":               "FAIL FILTER_MISSING",
-	} {
-		if got[id] != w {
-			t.Errorf("%s: %q, want %q", id, got[id], w)
-		}
-	}
+	return got, out
 }

@@ -125,7 +125,7 @@ func (s *sinkOptions) bind(cmd *cobra.Command) {
 func (s *sinkOptions) validate() error {
 	for _, u := range s.webhooks {
 		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-			return usageError("--webhook %q: want an http(s) URL", u)
+			return usageError("--webhook: want an http(s) URL (the value is not repeated here: webhook URLs carry their secret)")
 		}
 	}
 	for _, n := range s.notify {

@@ -131,3 +131,14 @@ func TestAutoFixRefusesOrganizationTrailFromAMember(t *testing.T) {
 		t.Errorf("no refusal: %+v", out.changes(t))
 	}
 }
+
+// TestWebhookErrorsDoNotLeakTheURL: a webhook URL carries its secret; a failed post names the host only.
+func TestWebhookErrorsDoNotLeakTheURL(t *testing.T) {
+	const secret = "T0000/B0000/s3cr3tT0k3n"
+	for _, u := range []string{"http://127.0.0.1:1/services/" + secret, "http://127.0.0.1:1/hook?token=" + secret} {
+		err := watch.Webhook{URL: u}.Send(context.Background(), watch.Change{})
+		if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("error %v", err)
+		}
+	}
+}

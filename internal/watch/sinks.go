@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -68,13 +70,27 @@ func (h Webhook) Send(ctx context.Context, c Change) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		// A webhook URL carries its secret (Slack's /services/T.../B.../<token>): errors name the host only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("webhook to %s: %v", Redact(h.URL), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook: HTTP %d", resp.StatusCode)
+		return fmt.Errorf("webhook to %s: HTTP %d", Redact(h.URL), resp.StatusCode)
 	}
 	return nil
+}
+
+// Redact keeps a URL's scheme and host: its path and query may hold a secret.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(a URL that does not parse)"
+	}
+	return u.Scheme + "://" + u.Host + "/..."
 }
 
 // SNSAPI is the SNS call the topic sink makes.

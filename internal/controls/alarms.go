@@ -357,7 +357,7 @@ func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Ite
 		if al.Region != lg.Region || al.Namespace != f.Namespace || al.Metric != f.Metric {
 			continue
 		}
-		o := e.alarmOutcome(al, value, valueKnown, mon, f)
+		o := e.alarmOutcome(al, value, valueKnown, mon, f, lg.ARN)
 		o.alarm = al
 		if o.better(best) {
 			best = o
@@ -412,7 +412,7 @@ func fmtNum(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool, mon *model.Monitoring, f model.MetricFilter) outcome {
+func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool, mon *model.Monitoring, f model.MetricFilter, lgARN string) outcome {
 	name := al.ARN
 	if al.MetricMath {
 		return outcome{depth: 4, status: model.StatusUnknown, code: AlarmUnjudgeable, msg: fmt.Sprintf("Alarm %s is a metric math alarm; trailwatch does not judge whether it fires on one event.", name)}
@@ -452,7 +452,7 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 			o = outcome{depth: 7, status: model.StatusFail, code: NoConfirmedSubscriber, msg: msg + "."}
 		default:
 			o = outcome{depth: 100, status: model.StatusPass, code: Monitored,
-				msg: fmt.Sprintf("Metric filter %q on %s -> alarm %s -> topic %s with %d confirmed subscription(s) (%s).", f.Name, f.Namespace+"/"+f.Metric, name, act, tp.Confirmed, strings.Join(tp.Protocols, ", "))}
+				msg: fmt.Sprintf("Metric filter %q (metric %s) on %s -> alarm %s -> topic %s with %d confirmed subscription(s) (%s).", f.Name, f.Namespace+"/"+f.Metric, lgARN, name, act, tp.Confirmed, strings.Join(tp.Protocols, ", "))}
 		}
 		o.notes = append(o.notes, notes...)
 		if o.better(best) {

@@ -187,8 +187,24 @@ func checkConformance(all []response) error {
 			}
 			m.checkJSON(op.Output.Shape, v, "$", &errs)
 		case "smithy-rpc-v2-cbor":
-			// CloudWatch: the recorded body is CBOR (or awsJson1.0 for a JSON-protocol call); decode to the JSON
-			// value it stands for (timestamps as epoch seconds) and check it the same way.
+			// CloudWatch: the recorded body is CBOR, awsJson1.0 or query XML; decode it to what it stands for and
+			// check it the same way.
+			if len(r.body) > 0 && r.body[0] == '<' {
+				root, err := parseXML(r.body)
+				if err != nil {
+					errs = append(errs, "not XML: "+err.Error())
+					break
+				}
+				node := root
+				if op.Output.ResultWrapper != "" {
+					if node = root.child(op.Output.ResultWrapper); node == nil {
+						errs = append(errs, "no <"+op.Output.ResultWrapper+">")
+						break
+					}
+				}
+				m.checkXML(op.Output.Shape, node, r.op, &errs, false)
+				break
+			}
 			var v any
 			if err := json.Unmarshal(r.body, &v); err != nil {
 				cv, cerr := cbor.Decode(r.body)

@@ -3,6 +3,8 @@ package awssim
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -313,5 +315,47 @@ func TestTestMetricFilterFollowsAWSDocs(t *testing.T) {
 		if got := len(out.Matches) == 1; got != c.Match {
 			t.Errorf("%s on the %s event: match %v, AWS documents %v", c.Pattern, c.Event, got, c.Match)
 		}
+	}
+}
+
+// TestCloudWatchQueryProtocol: CloudWatch's third protocol (awsQuery, as older clients send it) reaches the same
+// alarms: PutMetricAlarm with list members and numbers as strings, DescribeAlarms in query XML, and errors in the
+// query error shape.
+func TestCloudWatchQueryProtocol(t *testing.T) {
+	s := start(t, monitoringScenario)
+	post := func(form string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+AccessKeyFor("111111111111")+"/20261122/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := post("Action=PutMetricAlarm&Version=2010-08-01&AlarmName=q&MetricName=M&Namespace=N&Statistic=Sum&Period=300" +
+		"&EvaluationPeriods=1&Threshold=1.5&ComparisonOperator=GreaterThanOrEqualToThreshold&ActionsEnabled=false" +
+		"&AlarmActions.member.1=arn%3Aaws%3Asns%3Aus-east-1%3A111111111111%3Acis-alarms&Dimensions.member.1.Name=D&Dimensions.member.1.Value=V")
+	if code != 200 || !strings.Contains(body, "<PutMetricAlarmResponse") {
+		t.Fatalf("PutMetricAlarm: %d %s", code, body)
+	}
+	code, body = post("Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1=q")
+	for _, want := range []string{"<DescribeAlarmsResult>", "<AlarmName>q</AlarmName>", "<Threshold>1.5</Threshold>", "<ActionsEnabled>false</ActionsEnabled>",
+		"<AlarmActions><member>arn:aws:sns:us-east-1:111111111111:cis-alarms</member></AlarmActions>", "<Dimensions><member><Name>D</Name><Value>V</Value></member></Dimensions>"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("DescribeAlarms lacks %s: %d %s", want, code, body)
+		}
+	}
+	code, body = post("Action=DeleteAlarms&Version=2010-08-01&AlarmNames.member.1=nope")
+	if code != 404 || !strings.Contains(body, "<Code>ResourceNotFound</Code>") {
+		t.Errorf("DeleteAlarms of a missing alarm: %d %s", code, body)
+	}
+	// The SDK (CBOR) sees the alarm the query call made.
+	out, err := cloudwatch.NewFromConfig(s.SDKConfig("111111111111", "us-east-1")).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"q"}})
+	if err != nil || len(out.MetricAlarms) != 1 || aws.ToFloat64(out.MetricAlarms[0].Threshold) != 1.5 || len(out.MetricAlarms[0].Dimensions) != 1 {
+		t.Errorf("through the SDK: %+v %v", out, err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -155,6 +156,7 @@ type call struct {
 	form    url.Values                 // query protocols
 	reqID   string
 	cbor    bool // Smithy RPC v2 CBOR (CloudWatch)
+	query   bool // awsQuery for a JSON service's handlers (CloudWatch)
 	now     time.Time
 	resName string // the resource the call names, for faults
 }
@@ -183,6 +185,15 @@ func (c *call) decode(key string, out any) error {
 	v, ok := c.body[key]
 	if !ok {
 		return nil
+	}
+	if c.query {
+		// awsQuery carries numbers and booleans as strings: read them as the JSON they stand for.
+		var s string
+		if json.Unmarshal(v, &s) == nil && (s == "true" || s == "false" || isNumber(s)) {
+			if err := json.Unmarshal([]byte(s), out); err == nil {
+				return nil
+			}
+		}
 	}
 	if err := json.Unmarshal(v, out); err != nil {
 		return errf(400, c.svc.validationCode, "1 validation error detected: Value at '%s' failed to satisfy constraint: %v", key, err)
@@ -230,7 +241,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{ctx: r.Context(), svc: svc, op: op, form: form, reqID: reqID}
-	if _, _, ok := rpcv2Route(r.URL.Path); ok && svc.rpcv2 {
+	if form != nil && svc.json && svc.queryVersion != "" {
+		c.query, c.form, c.body = true, nil, formToJSON(form)
+	} else if _, _, ok := rpcv2Route(r.URL.Path); ok && svc.rpcv2 {
 		c.cbor = true
 		if c.body, err = decodeCBORBody(body); err != nil {
 			svc.writeError(rw, c, errf(400, "SerializationException", "Could not decode the CBOR request body: %v", err))
@@ -338,7 +351,7 @@ func (s *Server) route(r *http.Request, body []byte) (*service, string, url.Valu
 	}
 	version := form.Get("Version")
 	for _, svc := range services {
-		if !svc.json && svc.version == version {
+		if !svc.json && svc.version == version || svc.queryVersion != "" && svc.queryVersion == version && r.Header.Get("X-Amz-Target") == "" {
 			return svc, form.Get("Action"), form
 		}
 	}
@@ -497,3 +510,8 @@ func epochSeconds(t time.Time) json.Number {
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}

@@ -35,6 +35,7 @@ type service struct {
 	rest           map[string]string // restJson1: POST path -> operation
 	rpcv2          bool              // also Smithy RPC v2 CBOR at /service/{target}/operation/{op}; JSON is awsJson1.0
 	json10         bool              // awsJson1.0 (SQS)
+	queryVersion   string            // also awsQuery with this Version (CloudWatch), rendered from the same handlers
 }
 
 // services is every simulated service; fixed at start-up.
@@ -81,7 +82,8 @@ func buildServices() []*service {
 			authCode: "InvalidClientTokenId", authStatus: 403, validationCode: "ValidationError", internalCode: "InternalFailure",
 			throttleCode: "Throttling", throttleStatus: 400, ops: stsOps(), resource: func(c *call) string { return c.str("RoleArn") }},
 		// CloudWatch: Smithy RPC v2 CBOR and awsJson1.0 (awsQueryCompatible). Codes from its service-2.json.
-		{name: "cloudwatch", json: true, rpcv2: true, target: "GraniteServiceVersion20100801", regional: true,
+		{name: "cloudwatch", json: true, rpcv2: true, target: "GraniteServiceVersion20100801", queryVersion: "2010-08-01",
+			xmlns: "http://monitoring.amazonaws.com/doc/2010-08-01/", regional: true,
 			authCode: "InvalidClientTokenId", authStatus: 403, validationCode: "ValidationError", internalCode: "InternalServiceError",
 			throttleCode: "Throttling", throttleStatus: 400, messageKey: "message", ops: cloudwatchOps(),
 			resource: func(c *call) string { return c.str("AlarmName") }},
@@ -121,6 +123,17 @@ func (svc *service) throttle() *apiError {
 }
 
 func (svc *service) writeError(rw http.ResponseWriter, c *call, e *apiError) {
+	if c.query {
+		kind := "Sender"
+		if e.status >= 500 {
+			kind = "Receiver"
+		}
+		rw.Header().Set("Content-Type", "text/xml")
+		rw.WriteHeader(e.status)
+		fmt.Fprintf(rw, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+			svc.xmlns, kind, xmlEscape(e.code), xmlEscape(e.msg), c.reqID)
+		return
+	}
 	if c.cbor {
 		kind := "Sender"
 		if e.status >= 500 {
@@ -174,6 +187,10 @@ func (svc *service) contentType() string {
 }
 
 func (svc *service) writeResult(rw http.ResponseWriter, c *call, out any) {
+	if c.query {
+		writeQueryResult(rw, c, out, svc.xmlns)
+		return
+	}
 	if c.cbor {
 		writeCBOR(rw, c.reqID, 200, out, "")
 		return

@@ -19,6 +19,8 @@ type GenOptions struct {
 	Seed int64
 	// MaxLocalTrails per member: each gets 0 to MaxLocalTrails (default 3) local trails, some broken.
 	MaxLocalTrails int
+	// Monitoring gives the organization trail's log group the whole CIS monitoring chain (cis_monitoring).
+	Monitoring bool
 }
 
 // Generated account ids are 100000000000 + i; the management account is i = 0 and the delegated administrator i = 1.
@@ -51,6 +53,9 @@ func Generate(o GenOptions) *Scenario {
 			a.Trails = []Trail{{Name: "org-trail", HomeRegion: o.Regions[0], MultiRegion: true, Organization: true,
 				LogGroup: "aws-cloudtrail-logs/org", Role: "CloudTrailCWLogsRole"}}
 			a.LogGroups = []LogGroup{{Name: "aws-cloudtrail-logs/org", Region: o.Regions[0], RetentionDays: intp(365)}}
+			if o.Monitoring {
+				a.LogGroups[0].CISMonitoring = &CISMonitoring{Topic: "cis-alarms"}
+			}
 			a.Roles = []Role{{Name: "CloudTrailCWLogsRole", Trust: "cloudtrail", Policy: "cloudtrail-delivery"}}
 			sc.Accounts = append(sc.Accounts, a)
 			continue

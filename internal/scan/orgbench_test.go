@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
 	"github.com/trailwatch/trailwatch/internal/awssim"
@@ -393,4 +394,58 @@ func BenchmarkOrgScanShards(b *testing.B) {
 	b.ReportMetric(run.Seconds(), "s/run-on-4-workers")
 	b.Logf("%d accounts, %d shards: listing %.2fs, slowest shard %.2fs, merge (JSON in, join, judge; %d findings) %.2fs: %.2fs on %d workers",
 		n, shards, listing.Seconds(), slowest.Seconds(), findings, merging.Seconds(), run.Seconds(), shards)
+}
+
+// BenchmarkOrgScanAlarms measures what --alarms adds to a 1,000-account organization scan (TRAILWATCH_BENCH_ACCOUNTS to
+// change the size): the organization trail's log group carries the whole CIS chain, members' local groups none.
+func BenchmarkOrgScanAlarms(b *testing.B) {
+	const latency = 30 * time.Millisecond
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("TRAILWATCH_BENCH_ACCOUNTS")); err == nil && v >= 3 {
+		n = v
+	}
+	sc := awssim.Generate(awssim.GenOptions{Accounts: n, Latency: latency, RateLimits: true, Seed: 1, Monitoring: true})
+	sim := startSimProcess(b, sc)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sim.url), HTTPClient: awsconfig.HTTPClient(), Retryer: awsconfig.Retryer(8),
+		Credentials: credentials.NewStaticCredentialsProvider(awssim.AccessKeyFor(mgmtID), "sim-secret-"+mgmtID, "")}
+	cat, _ := controls.Load()
+	items, _ := alarms.ForVersion("")
+	for _, withAlarms := range []bool{false, true} {
+		b.Run(fmt.Sprintf("alarms=%v", withAlarms), func(b *testing.B) {
+			var wall time.Duration
+			var calls int
+			var findings []model.Finding
+			for i := 0; i < b.N; i++ {
+				if resp, err := http.Post(sim.url+"/_sim/counters/reset", "", nil); err == nil {
+					resp.Body.Close()
+				}
+				s := controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+				o := OrgOptions{Recorder: apicalls.NewRecorder(nil), Pacing: true, Options: Options{Settings: s}}
+				if withAlarms {
+					o.Settings.Alarms = items
+					o.Collect.Monitoring = true
+				}
+				start := time.Now()
+				var err error
+				_, findings, err = Org(context.Background(), cat, cfg, o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall = time.Since(start)
+				calls, _ = simCounters(b, sim.url)
+			}
+			pass := 0
+			for _, f := range findings {
+				if strings.HasPrefix(f.ControlID, "alarm-") && f.Status == model.StatusPass {
+					pass++
+				}
+			}
+			if withAlarms && pass != 15*n {
+				b.Fatalf("%d alarm findings pass, want %d (every account judged on the organization trail's chain)", pass, 15*n)
+			}
+			b.ReportMetric(wall.Seconds(), "s/scan")
+			b.ReportMetric(float64(calls), "calls")
+			b.ReportMetric(float64(len(findings)), "findings")
+		})
+	}
 }

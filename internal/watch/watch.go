@@ -352,7 +352,25 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 	for _, a := range accts {
 		w.reread(ctx, targets[a])
 	}
-	w.judge(ctx, accts, func(acct string) *Cause { return causes[acct] }, true)
+	// A change to an organization trail's owner moves its members' verdicts too: they get the owner's event as cause.
+	var ownerCause *Cause
+	w.mu.Lock()
+	for _, id := range accts {
+		if a := w.account(id); a != nil {
+			for _, t := range a.Trails {
+				if t.Organization && !t.OwnedElsewhere {
+					ownerCause = causes[id]
+				}
+			}
+		}
+	}
+	w.mu.Unlock()
+	w.judge(ctx, accts, func(acct string) *Cause {
+		if c := causes[acct]; c != nil {
+			return c
+		}
+		return ownerCause
+	}, true)
 	return true
 }
 
@@ -602,14 +620,16 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 		}
 		seen[f.ID] = true
 		prev, had := w.findings[f.ID]
-		w.findings[f.ID] = f
 		if had && prev.Status == f.Status && codes(prev) == codes(f) {
+			w.findings[f.ID] = f // the same verdict: keep the newest text
 			continue
 		}
 		c := cause(f.AccountID)
 		if c == nil {
-			continue // an account no event touched: its verdicts moved only with the clock; the sweep reports them
+			// No cause to name: the change is not recorded as seen, so the next sweep reports it (never lost).
+			continue
 		}
+		w.findings[f.ID] = f
 		ch := Change{SchemaVersion: SchemaVersion, Event: "finding_changed", Cause: *c, Finding: f}
 		if had {
 			ch.Previous = &Previous{Status: prev.Status, Reasons: prev.Reasons}
@@ -618,9 +638,10 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 	}
 	for id, prev := range w.findings {
 		if !seen[id] && (scope == nil || scope[prev.AccountID]) {
-			// The resource is gone (a deleted trail): its last verdict is withdrawn.
-			delete(w.findings, id)
+			// The resource is gone (a deleted trail): its last verdict is withdrawn, with a cause to name (else the
+			// next sweep withdraws it).
 			if c := cause(prev.AccountID); c != nil {
+				delete(w.findings, id)
 				gone := prev
 				gone.Status, gone.Reasons = model.StatusSkipped, []model.Reason{{Code: "RESOURCE_GONE", Message: "The resource no longer exists; its finding is withdrawn."}}
 				changes = append(changes, Change{SchemaVersion: SchemaVersion, Event: "finding_changed", Cause: *c,

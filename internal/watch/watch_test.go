@@ -12,15 +12,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/deploy"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/scan"
 	"github.com/trailwatch/trailwatch/internal/watch"
@@ -93,7 +97,13 @@ type fixture struct {
 // organization, a hub rule to an SQS queue with a dead-letter queue, and starts a watcher on it.
 func setup(t *testing.T, sweep time.Duration) *fixture {
 	t.Helper()
-	sc, err := awssim.ParseScenario("watch.yaml", []byte(scenario))
+	return setupWith(t, sweep, scenario, false)
+}
+
+// setupWith is setup with a scenario and, with alarms, the alarm controls judged too.
+func setupWith(t *testing.T, sweep time.Duration, text string, alarmsOn bool) *fixture {
+	t.Helper()
+	sc, err := awssim.ParseScenario("watch.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +135,9 @@ func setup(t *testing.T, sweep time.Duration) *fixture {
 		Principal: aws.String("*"), StatementId: aws.String("org"), Condition: &ebtypes.Condition{Type: aws.String("StringEquals"), Key: aws.String("aws:PrincipalOrgID"), Value: aws.String("o-abcdefghij")}}))
 	must(eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("to-queue"), EventBusName: aws.String("trailwatch"), EventPattern: aws.String(`{"detail-type":["AWS API Call via CloudTrail"]}`)}))
 	must(eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("to-queue"), EventBusName: aws.String("trailwatch"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(queueARN)}}}))
-	// The member rules: the events of the issue, forwarded to the hub bus.
-	pattern := `{"source":["aws.cloudtrail","aws.logs","aws.iam"],"detail-type":["AWS API Call via CloudTrail"],"detail":{"eventName":["CreateTrail","UpdateTrail","DeleteTrail","StartLogging","StopLogging","PutEventSelectors","PutAdvancedEventSelectors","DeleteLogGroup","PutRetentionPolicy","DeleteRetentionPolicy","DeleteRole","UpdateAssumeRolePolicy","PutRolePolicy","DeleteRolePolicy","AttachRolePolicy","DetachRolePolicy"]}}`
+	// The member rules: the pattern trailwatch deploy puts in every member, forwarded to the hub bus.
+	p, _ := json.Marshal(deploy.WatchEventPattern())
+	pattern := string(p)
 	for _, acct := range []string{hub, member} {
 		for _, region := range []string{"us-east-1", "eu-west-1"} {
 			m := eventbridge.NewFromConfig(srv.SDKConfig(acct, region))
@@ -136,16 +147,24 @@ func setup(t *testing.T, sweep time.Duration) *fixture {
 		}
 	}
 	cat, _ := controls.Load()
+	settings := func(now time.Time) controls.Settings {
+		s := controls.DefaultSettings(now)
+		if alarmsOn {
+			s.Alarms, _ = alarms.ForVersion("")
+		}
+		return s
+	}
 	clients := func(acct string) collect.Clients { return collect.NewSDKClients(srv.SDKConfig(acct, "us-east-1")) }
 	sweeper := func(ctx context.Context) (*model.Inventory, error) {
-		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}, {Clients: clients(member)}}, scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}, {Clients: clients(member)}},
+			scan.Options{Settings: settings(srv.Now()), Collect: collect.Options{Monitoring: alarmsOn}})
 		return inv, nil
 	}
 	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
-		return collect.Account(ctx, clients(acct), collect.Options{Regions: regions, AccountID: acct, Partition: "aws", OrgID: "o-abcdefghij"})
+		return collect.Account(ctx, clients(acct), collect.Options{Regions: regions, AccountID: acct, Partition: "aws", OrgID: "o-abcdefghij", Monitoring: alarmsOn})
 	}
 	out := &lines{}
-	w := watch.New(cat, q, sweeper, reader, watch.Options{QueueURL: aws.ToString(main.QueueUrl), Sweep: sweep, WaitSeconds: 1, Out: out, Now: srv.Now})
+	w := watch.New(cat, q, sweeper, reader, watch.Options{QueueURL: aws.ToString(main.QueueUrl), Sweep: sweep, WaitSeconds: 1, Out: out, Now: srv.Now, Settings: settings})
 	wctx, wcancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -299,4 +318,42 @@ func TestWatcherSweepAndPoison(t *testing.T) {
 
 func sqsClient(srv *awssim.Server) *sqs.Client {
 	return sqs.NewFromConfig(srv.SDKConfig(hub, "us-east-1"))
+}
+
+// TestWatcherAlarmEvents: with the alarm controls on, deleting a CIS alarm, unsubscribing the only confirmed subscriber
+// and deleting the topic each arrive through the deployed member pattern and change the item's finding, with the
+// call as cause.
+func TestWatcherAlarmEvents(t *testing.T) {
+	text := strings.Replace(scenario, "    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]",
+		"    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis}}]", 1)
+	f := setupWith(t, 0, text, true)
+	ctx := context.Background()
+	hcfg := f.srv.SDKConfig(hub, "us-east-1")
+	seen := 0
+	vpc := "alarm-vpc-changes/"
+	if _, err := cloudwatch.NewFromConfig(hcfg).DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"alarm-vpc-changes"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Both accounts rely on the organization trail's chain: the item fails for both.
+	f.expect(t, "DeleteAlarms", &seen, "DeleteAlarms", map[string]string{vpc + hub: "FAIL", vpc + member: "FAIL"})
+	for _, c := range f.out.changes(t)[seen-2:] {
+		if c.Finding.Reasons[0].Code != "ALARM_MISSING" {
+			t.Errorf("%s: %+v", c.Finding.ID, c.Finding.Reasons)
+		}
+	}
+	topic := "arn:aws:sns:us-east-1:111111111111:cis"
+	sn := sns.NewFromConfig(hcfg)
+	subs, err := sn.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topic)})
+	if err != nil || len(subs.Subscriptions) != 1 {
+		t.Fatalf("subscriptions: %v %v", subs, err)
+	}
+	if _, err := sn.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: subs.Subscriptions[0].SubscriptionArn}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the 28 changes of Unsubscribe", func() bool { return len(f.out.changes(t)) >= seen+28 })
+	for _, c := range f.out.changes(t)[seen:] {
+		if c.Cause.EventName != "Unsubscribe" || c.Finding.Reasons[0].Code != "NO_CONFIRMED_SUBSCRIBER" {
+			t.Errorf("after Unsubscribe: %s %s %+v", c.Cause.EventName, c.Finding.ID, c.Finding.Reasons)
+		}
+	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/trailwatch/trailwatch/examples"
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
 	"github.com/trailwatch/trailwatch/internal/policy"
 )
@@ -27,18 +26,9 @@ import (
 func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 	for _, mode := range iampolicy.Modes {
 		t.Run(mode, func(t *testing.T) {
-			sc, err := awssim.ParseScenario("organization.yaml", examples.Organization)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			srv, err := awssim.Start(ctx, sc, awssim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := simFrom(t, examples.Organization)
+			ctx := context.Background()
 			mgmt := srv.Accounts()[0]
-			pointAt(t, srv.URL, mgmt)
 			dir := t.TempDir()
 			run := simRun(srv)
 			var own []string // calls the test itself makes (not the mode's)

@@ -357,3 +357,24 @@ func TestWatcherAlarmEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestWatcherRegionOptIn: a region opt-in change re-reads the whole account (a newly enabled region needs coverage),
+// and nothing else.
+func TestWatcherRegionOptIn(t *testing.T) {
+	f := setup(t, 0)
+	before := f.w.Stats().Rereads
+	reads := func() int { return f.srv.CallsTo("*") - f.srv.CallsTo("sqs:*") - f.srv.CallsTo("events:*") }
+	r0, d0 := reads(), f.srv.CallsTo("cloudtrail:DescribeTrails")
+	ev := `{"version":"0","id":"o1","detail-type":"Region Opt-In Status Change","source":"aws.account","account":"222222222222","time":"2026-11-22T12:00:00Z","region":"us-east-1","resources":[],"detail":{"accountId":"222222222222","regionName":"eu-west-1","status":"ENABLED"}}`
+	if _, err := sqsClient(f.srv).SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(f.queue), MessageBody: aws.String(ev)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the re-read", func() bool { return f.w.Stats().Rereads == before+1 && f.srv.QueueDepth(queueARN) == 0 })
+	// The whole account: the regions, both regions' trails, and the trail's status, group and role.
+	if n, d := reads()-r0, f.srv.CallsTo("cloudtrail:DescribeTrails")-d0; n < 3 || d != 2 {
+		t.Errorf("the opt-in change cost %d reads, %d DescribeTrails (want one per region of the account: 2)", n, d)
+	}
+	if len(f.out.changes(t)) != 0 {
+		t.Errorf("nothing changed, yet: %+v", f.out.changes(t))
+	}
+}

@@ -71,7 +71,9 @@ func (col *collector) monitoring(ctx context.Context) {
 	sort.Slice(mon.Alarms, func(i, j int) bool { return mon.Alarms[i].ARN < mon.Alarms[j].ARN })
 	for _, al := range mon.Alarms {
 		for _, act := range al.Actions {
-			if strings.HasPrefix(act, "arn:") && strings.Split(act, ":")[2] == "sns" && mon.Topics[act] == nil {
+			// Only a well-formed SNS topic ARN (arn:partition:sns:region:account:name) is a topic to read; other
+			// actions (Lambda, SSM, Auto Scaling, or garbage) are not topics.
+			if p := strings.Split(act, ":"); len(p) == 6 && p[0] == "arn" && p[2] == "sns" && mon.Topics[act] == nil {
 				mon.Topics[act] = &model.Topic{ARN: act}
 			}
 		}

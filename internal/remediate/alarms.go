@@ -123,7 +123,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 		// A topic the account's alarms already notify, in this region, with a confirmed subscriber: reuse it.
 		var known []string
 		for arn, t := range c.Topics {
-			if t.Exists && t.Confirmed > 0 && strings.Split(arn, ":")[3] == region && strings.Split(arn, ":")[4] == owner {
+			if p := strings.Split(arn, ":"); t.Exists && t.Confirmed > 0 && len(p) == 6 && p[3] == region && p[4] == owner {
 				known = append(known, arn)
 			}
 		}

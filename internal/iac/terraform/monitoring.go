@@ -84,7 +84,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 				}
 			}
 		}
-		if v := m.attrVal(a, "dimensions", inst); !v.IsNull() && v.IsKnown() && v.CanIterateElements() {
+		if v, _ := m.attrVal(a, "dimensions", inst).UnmarkDeep(); !v.IsNull() && v.IsWhollyKnown() && v.CanIterateElements() {
 			al.Dimensions = v.LengthInt()
 		}
 		c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "metric_query"}}})

@@ -107,12 +107,21 @@ type Verdict struct {
 // that a pattern written for one item is not reported as missing the other fourteen. It returns a syntax error for a pattern
 // that does not parse. With only (ids or CIS numbers), it judges those items whatever the pattern is about.
 func Test(pattern string, only ...string) ([]Verdict, error) {
+	return TestVersion(pattern, "", only...)
+}
+
+// TestVersion is Test against a CIS version's published patterns (ForVersion; "" the latest, as scan --alarms).
+func TestVersion(pattern, version string, only ...string) ([]Verdict, error) {
+	items, err := ForVersion(version)
+	if err != nil {
+		return nil, err
+	}
 	stored, err := filterpattern.Parse(pattern)
 	if err != nil {
 		return nil, err
 	}
 	var out []Verdict
-	for _, it := range Items {
+	for _, it := range items {
 		if len(only) > 0 && !slices.Contains(only, it.ID) && !slices.Contains(only, it.CIS) {
 			continue
 		}

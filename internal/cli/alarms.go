@@ -15,6 +15,7 @@ import (
 func newAlarmsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "alarms", Short: "The CIS monitoring metric filters (CIS 4.1-4.15)"}
 	var items []string
+	version := alarms.Versions[len(alarms.Versions)-1]
 	test := &cobra.Command{
 		Use:   "test PATTERN|-",
 		Short: "Say which CIS monitoring items a metric filter pattern covers, and what it misses or excludes",
@@ -39,7 +40,10 @@ about no item; 3: the pattern does not parse (the error names the position).`,
 					return usageError("--item %q: not a CIS monitoring item (trailwatch controls list shows the ids; 4.1-4.15 work too)", id)
 				}
 			}
-			verdicts, err := alarms.Test(pattern, items...)
+			if _, err := alarms.ForVersion(version); err != nil {
+				return usageError("--cis-version %s: want one of %s", version, strings.Join(alarms.Versions, ", "))
+			}
+			verdicts, err := alarms.TestVersion(pattern, version, items...)
 			var se *filterpattern.SyntaxError
 			if errors.As(err, &se) {
 				return usageError("%v", err)
@@ -69,6 +73,7 @@ about no item; 3: the pattern does not parse (the error names the position).`,
 			return nil
 		},
 	}
+	test.Flags().StringVar(&version, "cis-version", version, "the CIS version whose published patterns are required (as scan --alarms): "+strings.Join(alarms.Versions, ", "))
 	test.Flags().StringSliceVar(&items, "item", nil, "judge against these items (ids such as alarm-root-account-usage, or CIS numbers such as 4.3), even if the pattern is not about them")
 	cmd.AddCommand(test)
 	return cmd

@@ -41,3 +41,21 @@ func TestAlarmsTest(t *testing.T) {
 		t.Errorf("unknown item: exit %d %s", code, errs)
 	}
 }
+
+
+// TestAlarmsTestFollowsTheCISVersion: alarms test judges against the same published patterns as scan --alarms (the
+// latest version by default): v3.0's 4.1, with its exclusions, is the requirement since v3.0, and narrows v1.4's.
+func TestAlarmsTestFollowsTheCISVersion(t *testing.T) {
+	v3 := `{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }`
+	code, out, errs := run(t, "alarms", "test", "--item", "4.1", v3)
+	if code != ExitOK || !strings.Contains(out, "MONITORED") {
+		t.Errorf("default version: %d %s %s", code, out, errs)
+	}
+	code, out, _ = run(t, "alarms", "test", "--cis-version", "1.4", "--item", "4.1", v3)
+	if code != ExitOK || !strings.Contains(out, "FILTER_NARROWED") || !strings.Contains(out, "HeadBucket") {
+		t.Errorf("v1.4: %d %s", code, out)
+	}
+	if code, _, errs := run(t, "alarms", "test", "--cis-version", "4.0", v3); code != ExitUsage || !strings.Contains(errs, "1.2, 1.4, 3.0, 5.0") {
+		t.Errorf("unknown version: %d %s", code, errs)
+	}
+}

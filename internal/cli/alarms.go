@@ -13,7 +13,7 @@ import (
 )
 
 func newAlarmsCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "alarms", Short: "The CIS monitoring metric filters (CIS 4.1-4.15)"}
+	cmd := &cobra.Command{Use: "alarms", Short: "Judge a CIS monitoring metric filter pattern (CIS 4.1-4.15); scan --alarms judges the whole chain"}
 	var items []string
 	version := alarms.Versions[len(alarms.Versions)-1]
 	test := &cobra.Command{

@@ -9,7 +9,7 @@ import (
 )
 
 func newDeployCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "deploy", Short: "Write what runs the sharded organization scan on an engine you run (Kubernetes, AWS Batch)"}
+	cmd := &cobra.Command{Use: "deploy", Short: "Write what runs trailwatch on the engines you run: the sharded scan (Kubernetes, AWS Batch) and continuous mode (CloudFormation, Terraform)"}
 	k := deploy.Kubernetes{}
 	var out string
 	kube := &cobra.Command{

@@ -14,7 +14,7 @@ build:
 # 65532, no shell), written as bin/trailwatch-image.tar for `docker load`, `podman load` or `crane push`.
 image:
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w -X github.com/trailwatch/trailwatch/internal/cli.version=$(VERSION)" -o bin/trailwatch-linux-amd64 ./cmd/trailwatch
-	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} $(GO) run ./internal/tools/image -binary bin/trailwatch-linux-amd64 -o bin/trailwatch-image.tar -version $(VERSION) -revision $$(git rev-parse HEAD 2>/dev/null)
+	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} $(GO) run ./internal/tools/image -binary bin/trailwatch-linux-amd64 -o bin/trailwatch-image.tar -lambda-zip bin/trailwatch-lambda.zip -version $(VERSION) -revision $$(git rev-parse HEAD 2>/dev/null)
 
 # The test command (README, .ci/run): vet, every test with the race detector (summarised: failures, a line per
 # package, the skipped tests with their reasons, "N passed, N failed, N skipped"), then each fuzz target of an

@@ -2,6 +2,8 @@ package image
 
 import (
 	"archive/tar"
+	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -118,5 +120,35 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLambdaZip: the Lambda deployment package holds one executable file named bootstrap with the binary's bytes,
+// and the same binary gives the same zip.
+func TestLambdaZip(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "trailwatch")
+	must(t, os.WriteFile(bin, []byte("\x7fELF fake binary"), 0o755))
+	created := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	data, err := LambdaZip(bin, created)
+	must(t, err)
+	again, err := LambdaZip(bin, created)
+	must(t, err)
+	if !bytes.Equal(data, again) {
+		t.Error("two builds of the same binary differ")
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode()&0o111 == 0 {
+		t.Fatalf("files: %+v", zr.File)
+	}
+	rc, err := zr.File[0].Open()
+	must(t, err)
+	got, _ := io.ReadAll(rc)
+	if string(got) != "\x7fELF fake binary" {
+		t.Errorf("bootstrap holds %q", got)
+	}
+	if _, err := LambdaZip(filepath.Join(dir, "missing"), created); err == nil {
+		t.Error("a missing binary gave a zip")
 	}
 }

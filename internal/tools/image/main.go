@@ -16,6 +16,7 @@ func main() {
 	out := flag.String("o", "bin/trailwatch-image.tar", "the image tarball to write")
 	version := flag.String("version", "dev", "the release version (a label and the tag)")
 	revision := flag.String("revision", "", "the VCS revision (a label)")
+	lambdaZip := flag.String("lambda-zip", "", "also write the AWS Lambda deployment package (bootstrap) to this zip")
 	flag.Parse()
 	// SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the image's times, so the same commit gives the same digest;
 	// make image sets it to the commit time.
@@ -37,4 +38,15 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("wrote %s (trailwatch:%s)\n", *out, *version)
+	if *lambdaZip != "" {
+		data, err := image.LambdaZip(*bin, created)
+		if err == nil {
+			err = os.WriteFile(*lambdaZip, data, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "image: lambda zip:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("wrote %s (the Lambda deployment package: upload it and pass its bucket and key to deploy --mode lambda)\n", *lambdaZip)
+	}
 }

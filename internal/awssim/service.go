@@ -234,12 +234,6 @@ func (x *xmlb) elem(tag, v string) *xmlb {
 	x.b.WriteString("<" + tag + ">" + xmlEscape(v) + "</" + tag + ">")
 	return x
 }
-func (x *xmlb) opt(tag, v string) *xmlb {
-	if v != "" {
-		x.elem(tag, v)
-	}
-	return x
-}
 func (x *xmlb) String() string { return x.b.String() }
 
 func xmlEscape(s string) string {

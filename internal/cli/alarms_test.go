@@ -42,7 +42,6 @@ func TestAlarmsTest(t *testing.T) {
 	}
 }
 
-
 // TestAlarmsTestFollowsTheCISVersion: alarms test judges against the same published patterns as scan --alarms (the
 // latest version by default): v3.0's 4.1, with its exclusions, is the requirement since v3.0, and narrows v1.4's.
 func TestAlarmsTestFollowsTheCISVersion(t *testing.T) {

@@ -44,7 +44,7 @@ func importToSecurityHub(ctx context.Context, sr *scanResult, o *scanOptions, r 
 			failed += int(aws.ToInt32(out.FailedCount))
 			if len(out.FailedFindings) > 0 && firstErr == nil {
 				ff := out.FailedFindings[0]
-				firstErr = fmt.Errorf("Security Hub refused %s: %s: %s", aws.ToString(ff.Id), aws.ToString(ff.ErrorCode), aws.ToString(ff.ErrorMessage))
+				firstErr = fmt.Errorf("refused by Security Hub: %s: %s: %s", aws.ToString(ff.Id), aws.ToString(ff.ErrorCode), aws.ToString(ff.ErrorMessage))
 			}
 		}
 	}

@@ -467,7 +467,7 @@ func importChange(ctx context.Context, sr *scanResult, o *scanOptions, c watch.C
 		return fmt.Errorf("BatchImportFindings: %w", err)
 	}
 	if len(out.FailedFindings) > 0 {
-		return fmt.Errorf("Security Hub refused %s: %s", aws.ToString(out.FailedFindings[0].Id), aws.ToString(out.FailedFindings[0].ErrorMessage))
+		return fmt.Errorf("refused by Security Hub: %s: %s", aws.ToString(out.FailedFindings[0].Id), aws.ToString(out.FailedFindings[0].ErrorMessage))
 	}
 	return nil
 }

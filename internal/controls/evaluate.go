@@ -437,7 +437,8 @@ func (e *evaluator) retention(vw view) {
 	t := vw.trail
 	v := &verdict{}
 	lg := t.LogGroup
-	name, region, acct := ParseGroupARN(t.LogGroupARN)
+	_, region, acct := ParseGroupARN(t.LogGroupARN)
+	var name string
 	rid := strings.TrimSuffix(t.LogGroupARN, ":*")
 	if t.LogGroupErr != nil {
 		errorReason(v, "log group", t.LogGroupErr)
@@ -614,16 +615,6 @@ func (e *evaluator) organization() {
 	}
 	rid := fmt.Sprintf("arn:%s:organizations::%s:organization/%s", part, o.ManagementAccount, o.ID)
 	e.findings = append(e.findings, e.finding(CaptureID, o.ManagementAccount, "global", model.TypeOrganization, rid, v))
-}
-
-// orgID is the organization id any scanned account reported.
-func (e *evaluator) orgID() string {
-	for _, a := range e.inv.Accounts {
-		if a.OrgID != "" {
-			return a.OrgID
-		}
-	}
-	return ""
 }
 
 func fmtAge(d time.Duration) string {

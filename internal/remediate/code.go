@@ -65,11 +65,10 @@ func asTerraform(p *Plan) string {
 		}
 	}
 	type trailFix struct {
-		step      Step
-		group     string
-		role      string
-		settings  map[string]any
-		dependsOn []string
+		step     Step
+		group    string
+		role     string
+		settings map[string]any
 	}
 	trails := map[string]*trailFix{}
 	var trailOrder []string

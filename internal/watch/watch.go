@@ -241,14 +241,10 @@ type target struct {
 	all     bool
 }
 
-// Poll receives one batch of messages, waits the settle delay, re-reads what the relevant ones touch, emits the
-// changes and deletes the messages it handled. A message that is not an EventBridge event stays on the queue, so
-// that SQS moves it to the dead-letter queue after the queue's maxReceiveCount.
-func (w *Watcher) Poll(ctx context.Context) error {
-	_, err := w.poll(ctx)
-	return err
-}
-
+// poll receives one batch of messages, waits the settle delay, re-reads what the relevant ones touch, emits the
+// changes and deletes the messages it handled; it returns how many messages it received. A message that is not an
+// EventBridge event stays on the queue, so that SQS moves it to the dead-letter queue after the queue's
+// maxReceiveCount.
 func (w *Watcher) poll(ctx context.Context) (int, error) {
 	out, err := w.q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(w.o.QueueURL), MaxNumberOfMessages: 10,
 		WaitTimeSeconds: w.o.WaitSeconds})

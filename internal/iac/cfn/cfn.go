@@ -35,7 +35,6 @@ type value struct {
 	b       *bool
 	list    []value
 	m       map[string]value
-	num     *float64
 }
 
 func str(s string) value       { return value{s: s, isStr: true} }

@@ -170,3 +170,15 @@ accounts:
 		t.Errorf("a member plans %d steps on its management account's group", len(p.Steps))
 	}
 }
+
+// TestFixAlarmsWithoutNotifyWarns: a plan that creates a topic without --notify says nobody would receive the alarms.
+func TestFixAlarmsWithoutNotifyWarns(t *testing.T) {
+	srv := simFrom(t, []byte(alarmFixScenario))
+	code, out, errs := simRun(srv)(t, "fix", "plan", "--alarms")
+	if code != ExitOK || !strings.Contains(out, "WARNING account 111111111111, us-east-1: the plan creates an SNS topic but no --notify endpoint is given") {
+		t.Errorf("plan without --notify: %d\n%s\n%s", code, out, errs)
+	}
+	if _, out, _ := simRun(srv)(t, "fix", "plan", "--alarms", "--notify", "email:sec@example.com"); strings.Contains(out, "WARNING") {
+		t.Errorf("a warning with --notify:\n%s", out)
+	}
+}

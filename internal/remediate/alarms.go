@@ -82,7 +82,14 @@ func planAlarms(p *Plan, findings []model.Finding, o Options, done map[string]st
 				continue
 			}
 		}
-		for _, s := range alarmSteps(c, o) {
+		steps := alarmSteps(c, o)
+		if len(o.Notify) == 0 && slices.ContainsFunc(steps, func(s Step) bool { return s.Action == CreateTopic }) {
+			w := fmt.Sprintf("account %s, %s: the plan creates an SNS topic but no --notify endpoint is given, so nobody receives the alarms and the items stay NO_CONFIRMED_SUBSCRIBER (and a rollout's gate stops on them); add --notify sqs:QUEUE_ARN or email:ADDRESS, or --alarm-topic", c.Owner, c.Region)
+			if !slices.Contains(p.Warnings, w) {
+				p.Warnings = append(p.Warnings, w)
+			}
+		}
+		for _, s := range steps {
 			key := alarmStepKey(s)
 			if _, dup := done[key]; dup {
 				continue // an organization trail's group serves every member: fixed once

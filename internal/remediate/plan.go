@@ -49,6 +49,8 @@ type Plan struct {
 	// ReliesOn maps a trail to the resources whose steps also fix it: a log group, role or delivery permission it
 	// shares with a trail planned before it is created or written once, in that trail's steps.
 	ReliesOn map[string][]string `json:"relies_on,omitempty"`
+	// Warnings say what the plan cannot finish by itself (an alarm topic with no subscriber to add).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Step is one AWS API call with its exact parameters and the equivalent AWS CLI command.
@@ -492,6 +494,9 @@ func (p *Plan) Summary() string {
 	}
 	for _, r := range p.Refused {
 		fmt.Fprintf(&b, "REFUSED %s: %s\n", r.ResourceID, r.Reason)
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "WARNING %s\n", w)
 	}
 	fmt.Fprintf(&b, "%d steps for %d trails or log groups; %d refused\n", len(p.Steps), countResources(p.Steps), len(p.Refused))
 	return b.String()

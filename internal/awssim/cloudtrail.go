@@ -55,29 +55,35 @@ func trailObject(t *trail, withHome bool) map[string]any {
 }
 
 func ctListTrails(s *Server, c *call) (any, error) {
-	// ListTrails "lists trails that are in the current account": the simulator returns the account's own trails in
-	// every region and the organization trails it can see; whether AWS includes other regions' single-region trails is
-	// not documented ([U], aws-behaviour.md §3.2).
+	// ListTrails "lists trails that are in the current account": by default the simulator returns the account's own
+	// trails in every region and the organization trails it can see; whether AWS includes other regions'
+	// single-region trails is not documented ([U], aws-behaviour.md §3.2), so the scenario's list_trails_scope can
+	// narrow it to moto's reading ("region") or further ("home_region").
 	w := s.w
 	var all []*trail
-	for _, t := range c.acct.trails {
-		all = append(all, t)
-	}
-	if w.org != nil && c.acct.id != w.org.ManagementAccount {
-		for _, t := range w.accounts[w.org.ManagementAccount].trails {
-			if t.org {
-				all = append(all, t)
+	switch s.sc.Assumptions.listTrailsScope() {
+	case "region":
+		all = append(all, w.visibleTrails(c.acct, c.region, true)...)
+	default:
+		for _, t := range c.acct.trails {
+			all = append(all, t)
+		}
+		if w.org != nil && c.acct.id != w.org.ManagementAccount {
+			for _, t := range w.accounts[w.org.ManagementAccount].trails {
+				if t.org {
+					all = append(all, t)
+				}
 			}
 		}
-	}
-	if s.sc.Assumptions.ListTrailsHomeRegionOnly {
-		kept := all[:0]
-		for _, t := range all {
-			if t.home == c.region {
-				kept = append(kept, t)
+		if s.sc.Assumptions.listTrailsScope() == "home_region" {
+			kept := all[:0]
+			for _, t := range all {
+				if t.home == c.region {
+					kept = append(kept, t)
+				}
 			}
+			all = kept
 		}
-		all = kept
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].arn < all[j].arn })
 	start, err := pageStart(c.str("NextToken"), c.svc)

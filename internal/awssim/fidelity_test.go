@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -294,5 +295,53 @@ accounts:
 		if want := map[bool]int{false: 2, true: 1}[switched]; len(lt.Trails) != want {
 			t.Errorf("switched %v: ListTrails in us-east-1 returned %d trails, want %d", switched, len(lt.Trails), want)
 		}
+	}
+}
+
+// TestListTrailsScopes: each reading of ListTrails' scope returns what it says, seen from the management account and
+// from a member covered by the organization trail.
+func TestListTrailsScopes(t *testing.T) {
+	const world = `
+assumptions: {list_trails_scope: %s}
+organization: {id: o-a1b2c3d4e5, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, ap-south-1]
+    trails:
+      - {name: org-trail, home_region: us-east-1, multi_region: true, organization: true}
+      - {name: west, home_region: eu-west-1}
+  - id: "333333333333"
+    regions: [us-east-1, eu-west-1, ap-south-1]
+`
+	const mgmt, member = "111111111111", "333333333333"
+	orgTrail, west := "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail", "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west"
+	cases := []struct {
+		scope, acct, region string
+		want                []string
+	}{
+		{"account", mgmt, "ap-south-1", []string{west, orgTrail}},
+		{"account", member, "ap-south-1", []string{orgTrail}},
+		{"region", mgmt, "ap-south-1", []string{orgTrail}},
+		{"region", mgmt, "eu-west-1", []string{west, orgTrail}},
+		{"region", member, "eu-west-1", []string{orgTrail}},
+		{"home_region", mgmt, "ap-south-1", nil},
+		{"home_region", mgmt, "eu-west-1", []string{west}},
+	}
+	for _, tc := range cases {
+		s := start(t, fmt.Sprintf(world, tc.scope))
+		out, err := ct(s, tc.acct, tc.region).ListTrails(context.Background(), &cloudtrail.ListTrailsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tr := range out.Trails {
+			got = append(got, aws.ToString(tr.TrailARN))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("scope %s, account %s, ListTrails in %s = %v, want %v", tc.scope, tc.acct, tc.region, got, tc.want)
+		}
+	}
+	if _, err := ParseScenario("t.yaml", []byte("assumptions: {list_trails_scope: global}\naccounts: [{id: \"111111111111\"}]")); err == nil || !strings.Contains(err.Error(), "want account, region or home_region") {
+		t.Errorf("an unknown scope: %v", err)
 	}
 }

@@ -20,8 +20,24 @@ type Assumptions struct {
 	// LatestCloudWatchLogsDeliveryError too (default false: the field is hidden from members).
 	MemberSeesOrgDeliveryError bool `yaml:"member_sees_org_delivery_error,omitempty"`
 	// ListTrailsHomeRegionOnly: ListTrails returns only trails homed in the called region (default false: the
-	// account's trails in every region).
+	// account's trails in every region). Kept for old scenarios: it is list_trails_scope: home_region.
 	ListTrailsHomeRegionOnly bool `yaml:"list_trails_home_region_only,omitempty"`
+	// ListTrailsScope is which trails ListTrails returns, since AWS documents only "trails that are in the current
+	// account" (aws-behaviour.md §3.2, monitoring-and-events.md §4.5): "account" (default: the account's trails of
+	// every region and the organization trails it sees; the reading aws-samples/service-screener-v2 relies on),
+	// "region" (what DescribeTrails with shadow trails returns in the called region: moto's reading, which misses
+	// single-region trails homed elsewhere) or "home_region" (only trails homed in the called region).
+	ListTrailsScope string `yaml:"list_trails_scope,omitempty"`
+}
+
+func (a Assumptions) listTrailsScope() string {
+	if a.ListTrailsScope != "" {
+		return a.ListTrailsScope
+	}
+	if a.ListTrailsHomeRegionOnly {
+		return "home_region"
+	}
+	return "account"
 }
 
 // Scenario is the simulated world as written in a scenario file (docs/scenario.md).
@@ -364,6 +380,11 @@ func (sc *Scenario) validate() error {
 		if _, err := time.Parse(time.RFC3339, sc.Now); err != nil {
 			return fmt.Errorf("now %q: want an RFC 3339 time such as 2026-11-22T12:00:00Z", sc.Now)
 		}
+	}
+	switch sc.Assumptions.ListTrailsScope {
+	case "", "account", "region", "home_region":
+	default:
+		return fmt.Errorf("assumptions.list_trails_scope %q: want account, region or home_region", sc.Assumptions.ListTrailsScope)
 	}
 	if len(sc.Accounts) == 0 {
 		return errors.New("no accounts: a scenario needs at least one account under `accounts:`")

@@ -19,7 +19,8 @@ import (
 	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
-// TestIAMPoliciesAllowEveryCall runs each mode against the simulator (scan --org --alarms; fix apply --alarms;
+// TestIAMPoliciesAllowEveryCall runs each mode against the simulator (scan --org --alarms, scan --discovery list and
+// discovery check; fix apply --alarms;
 // watch --once with its sinks and lambda --invoke of a Config invocation), records every call each made, and checks
 // with the project's policy evaluator that the mode's printed policy allows each one: nothing the tool does is left
 // out of the policy a user attaches.
@@ -35,6 +36,8 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 			switch mode {
 			case "read":
 				run(t, "scan", "--org", "--alarms", "--format", "json", "--output", filepath.Join(dir, "r.json"))
+				run(t, "scan", "--org", "--discovery", "list", "--format", "json", "--output", filepath.Join(dir, "l.json"))
+				run(t, "discovery", "check", "--format", "json")
 			case "fix":
 				run(t, "fix", "apply", "--org", "--alarms", "--yes", "--notify", "email:sec@example.com", "--journal", filepath.Join(dir, "j.jsonl"))
 			case "watch":

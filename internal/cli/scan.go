@@ -55,6 +55,7 @@ type scanOptions struct {
 	callTimeout        time.Duration
 	accountTimeout     time.Duration
 	runID              string
+	discovery          string
 	st                 *store.Store // the history store, open during run (for --run)
 }
 
@@ -104,6 +105,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts, or auto/n to take i from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array jobs), both 0-based; join the shards' reports with trailwatch merge (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
+	f.StringVar(&o.discovery, "discovery", collect.DiscoverySweep, "how trails are found: sweep (DescribeTrails in every region in scope) or list (ListTrails once, then DescribeTrails only where trails are homed: fewer calls, but it relies on ListTrails returning every trail of every region, which AWS does not document; run trailwatch discovery check in your accounts first). list falls back to sweep where ListTrails fails")
 	f.DurationVar(&o.callTimeout, "call-timeout", 30*time.Second, "longest wait for one attempt of an AWS call (then retried; what stays unanswered is an ERROR saying it timed out)")
 	f.DurationVar(&o.accountTimeout, "account-timeout", 10*time.Minute, "longest time spent reading one account; what is not read by then is an ERROR saying it timed out")
 	o.exceptions.bind(cmd)
@@ -225,6 +227,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	if err := validateRegions(o.region, o.regions); err != nil {
 		return nil, err
 	}
+	if err := validateDiscovery(o.discovery); err != nil {
+		return nil, err
+	}
 	if _, err := o.exceptions.load(now); err != nil {
 		return nil, err // a bad exceptions file costs no scan
 	}
@@ -245,7 +250,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	settings := o.settings.controls(now)
 	settings.FixedAt = fixedAt
 	rec := apicalls.NewRecorder(e.log)
-	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log, Monitoring: o.settings.alarms}
+	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log, Monitoring: o.settings.alarms, Discovery: o.discovery}
 	res := &scanResult{base: cfg}
 	var members []org.Member
 	if o.org && o.runID != "" && o.st != nil {
@@ -422,4 +427,13 @@ func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
 		partition = p[1]
 	}
 	return &scanResult{base: cfg, callerID: aws.ToString(id.Account), partition: partition}, nil
+}
+
+// validateDiscovery checks --discovery before any AWS call.
+func validateDiscovery(d string) error {
+	switch d {
+	case collect.DiscoverySweep, collect.DiscoveryList:
+		return nil
+	}
+	return usageError("--discovery %q: want sweep (the default: every region is read) or list (ListTrails first; see trailwatch discovery check)", d)
 }

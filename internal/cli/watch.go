@@ -257,7 +257,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		}
 		return collect.Account(ctx, collect.NewSDKClients(cfg), collect.Options{Regions: regions, HomeRegion: cfg.Region,
 			Concurrency: o.scan.concurrency, Logger: e.log, AccountID: acct, Partition: base.partition, OrgID: orgID,
-			Monitoring: o.scan.settings.alarms, JudgedElsewhere: judgedElsewhere})
+			Monitoring: o.scan.settings.alarms, JudgedElsewhere: judgedElsewhere, Discovery: o.scan.discovery})
 	}
 	caller, err := o.scan.scanBase(ctx)
 	if err != nil {

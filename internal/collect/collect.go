@@ -50,7 +50,24 @@ type Options struct {
 	// their metrics (DescribeAlarms once per region that has filters) and the topics those alarms notify
 	// (ListSubscriptionsByTopic once per topic).
 	Monitoring bool
+	// Discovery is how trails are found: DiscoverySweep (default) or DiscoveryList.
+	Discovery string
 }
+
+// Discovery modes (--discovery).
+const (
+	// DiscoverySweep lists trails with DescribeTrails in every region in scope: one call per region, and what each
+	// region shows is read from that region. The default, because it relies on nothing AWS leaves undocumented.
+	DiscoverySweep = "sweep"
+	// DiscoveryList lists the account's trails once with ListTrails (in the home region) and calls DescribeTrails only
+	// in the regions those trails are homed in; when no multi-region trail was read that way, it reads every other
+	// region in scope too (so an account whose ListTrails shows no multi-region trail, for example a member that
+	// cannot list its organization's trail, is read exactly as the sweep reads it). It assumes ListTrails returns every trail the
+	// account sees, of every region: AWS documents only "trails that are in the current account" (monitoring-and-
+	// events.md §4.5), so it is opt-in, and `trailwatch discovery check` tests the assumption in a live account. Where
+	// ListTrails fails (denied, or any other error) the account falls back to the sweep, and says so.
+	DiscoveryList = "list"
+)
 
 // Account collects the account the clients' credentials belong to. It never returns an error: what could not be read
 // is recorded in the account (Error, RegionErrors, or a trail's *Err fields).
@@ -173,39 +190,54 @@ func (col *collector) regions(out *ec2.DescribeRegionsOutput, err error) {
 // trails lists trails in every region in scope, deduplicates them by ARN, and reads each one's details.
 func (col *collector) trails(ctx context.Context) {
 	a := col.acct
-	type regionResult struct {
-		trails []*model.Trail
-		err    *model.CallError
-	}
-	results := make([]regionResult, len(a.Regions))
-	var wg sync.WaitGroup
-	for i, region := range a.Regions {
-		wg.Go(func() {
-			col.bounded(func() {
-				out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
-				if err != nil {
-					results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
-					return
-				}
-				for _, t := range out.TrailList {
-					results[i].trails = append(results[i].trails, col.trailOf(t, region))
-				}
+	describe := func(regions []string) []regionResult {
+		results := make([]regionResult, len(regions))
+		var wg sync.WaitGroup
+		for i, region := range regions {
+			wg.Go(func() {
+				col.bounded(func() {
+					out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
+					if err != nil {
+						results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
+						return
+					}
+					for _, t := range out.TrailList {
+						results[i].trails = append(results[i].trails, col.trailOf(t, region))
+					}
+				})
 			})
-		})
+		}
+		wg.Wait()
+		return results
 	}
-	wg.Wait()
+	swept := a.Regions
+	var listed []listedTrail
+	if col.o.Discovery == DiscoveryList {
+		var ok bool
+		if listed, ok = col.listTrails(ctx); ok {
+			swept = homeRegions(listed, a.Regions)
+		}
+	}
+	results := describe(swept)
+	if len(swept) < len(a.Regions) {
+		// Without a multi-region trail read in its home region, the regions not read yet are read too: an account is
+		// never found to have no trail, or no multi-region trail, from ListTrails alone.
+		if rest := unread(a.Regions, swept); !readMultiRegion(results) {
+			results = append(results, describe(rest)...)
+			swept = append(slices.Clone(swept), rest...)
+		}
+		col.o.Logger.Debug("trails listed", "account_id", a.ID, "listed", len(listed), "regions_read", len(swept), "regions", len(a.Regions))
+	}
+	var wg sync.WaitGroup
 	byARN := map[string]*model.Trail{}
-	var regions []string
 	for i, r := range results {
-		region := a.Regions[i]
+		region := swept[i]
 		if r.err != nil {
 			// Every region here is enabled (DescribeRegions said so): an error, whatever its code, leaves the
 			// region's trails unknown. It never makes the region "not enabled".
 			a.RegionErrors[region] = r.err
-			regions = append(regions, region)
 			continue
 		}
-		regions = append(regions, region)
 		for _, t := range r.trails {
 			if prev := byARN[t.ARN]; prev != nil {
 				prev.SeenIn = append(prev.SeenIn, region)
@@ -215,8 +247,7 @@ func (col *collector) trails(ctx context.Context) {
 			a.Trails = append(a.Trails, t)
 		}
 	}
-	a.Regions = regions
-	if denied := allDenied(a); denied != nil {
+	if denied := allDenied(a, swept); denied != nil {
 		// Refused everywhere: one account-level error, not one per region.
 		a.Error, a.RegionErrors = denied, map[string]*model.CallError{}
 		return
@@ -240,13 +271,19 @@ func (col *collector) trails(ctx context.Context) {
 	wg.Wait()
 }
 
-// allDenied returns the error when every region in scope refused to list trails with access denied.
-func allDenied(a *model.Account) *model.CallError {
-	if len(a.Regions) == 0 || len(a.RegionErrors) != len(a.Regions) {
+// regionResult is what DescribeTrails returned in one region.
+type regionResult struct {
+	trails []*model.Trail
+	err    *model.CallError
+}
+
+// allDenied returns the error when every region read refused to list trails with access denied.
+func allDenied(a *model.Account, read []string) *model.CallError {
+	if len(read) == 0 || len(a.RegionErrors) != len(read) {
 		return nil
 	}
 	var first *model.CallError
-	for _, r := range a.Regions {
+	for _, r := range read {
 		e := a.RegionErrors[r]
 		if e == nil || e.Kind != model.ErrAccessDenied {
 			return nil
@@ -256,7 +293,75 @@ func allDenied(a *model.Account) *model.CallError {
 		}
 	}
 	return &model.CallError{API: first.API, Code: first.Code, Kind: first.Kind,
-		Message: fmt.Sprintf("refused in every region in scope (%d): %s", len(a.Regions), first.Message)}
+		Message: fmt.Sprintf("refused in every region in scope (%d): %s", len(read), first.Message)}
+}
+
+// listedTrail is one ListTrails entry.
+type listedTrail struct{ arn, home string }
+
+// listTrails pages through ListTrails in the home region. ok is false when it failed: the caller then sweeps, and the
+// account records why.
+func (col *collector) listTrails(ctx context.Context) (out []listedTrail, ok bool) {
+	ct := col.c.CloudTrail(col.o.HomeRegion)
+	var token *string
+	for {
+		var page *cloudtrail.ListTrailsOutput
+		var err error
+		col.bounded(func() { page, err = ct.ListTrails(ctx, &cloudtrail.ListTrailsInput{NextToken: token}) })
+		if err != nil {
+			ce := Classify("cloudtrail:ListTrails", col.o.HomeRegion, err)
+			col.acct.Discovery = fmt.Sprintf("%s (%s: %s)", DiscoverySweep, ce.API, ce.Code)
+			col.o.Logger.Info("cannot list trails; listing them region by region instead", "account_id", col.acct.ID, "error", ce.Error())
+			return nil, false
+		}
+		for _, t := range page.Trails {
+			out = append(out, listedTrail{arn: aws.ToString(t.TrailARN), home: aws.ToString(t.HomeRegion)})
+		}
+		if token = page.NextToken; token == nil || *token == "" {
+			col.acct.Discovery = DiscoveryList
+			return out, true
+		}
+	}
+}
+
+// homeRegions returns the regions in scope that listed trails are homed in, in scope order.
+func homeRegions(listed []listedTrail, scope []string) []string {
+	homes := map[string]bool{}
+	for _, t := range listed {
+		homes[t.home] = true
+	}
+	var out []string
+	for _, r := range scope {
+		if homes[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// unread returns the regions in scope not in read.
+func unread(scope, read []string) []string {
+	var out []string
+	for _, r := range scope {
+		if !slices.Contains(read, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// readMultiRegion reports whether a multi-region trail was read in its home region: its shadow copies are in every
+// enabled region ("a trail that applies to all AWS Regions", CloudTrail user guide, "How CloudTrail works"), so those
+// regions show it without being read.
+func readMultiRegion(results []regionResult) bool {
+	for _, r := range results {
+		for _, t := range r.trails {
+			if t.MultiRegion && slices.Contains(t.SeenIn, t.HomeRegion) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (col *collector) orgID(ctx context.Context) {

@@ -56,6 +56,10 @@ type Account struct {
 	Skipped []SkippedRegion `json:"skipped,omitempty"`
 	// RegionErrors are regions whose trail listing failed: what they hold is unknown.
 	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
+	// Discovery says how trails were found when --discovery list was asked for: "list" (ListTrails, then
+	// DescribeTrails in the regions that needed reading), or "sweep (API: code)" when ListTrails failed and every
+	// region was read instead. Empty for the default sweep.
+	Discovery string `json:"discovery,omitempty"`
 	// Trails seen in the account, one per TrailARN, including organization trails owned by another account.
 	Trails []*Trail `json:"trails,omitempty"`
 	// Error is set when nothing could be read from the account at all.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
@@ -158,28 +159,47 @@ func TestOrgScanMixed(t *testing.T) {
 	}
 }
 
-// TestOrgCallBudget: a member with no local trails costs AssumeRole + DescribeRegions + one DescribeTrails per region.
+// TestOrgCallBudget: a member with no local trails costs AssumeRole + DescribeRegions + one DescribeTrails per region
+// with the sweep; with --discovery list, ListTrails + one DescribeTrails in the organization trail's home region,
+// however many regions it has, and the same findings.
 func TestOrgCallBudget(t *testing.T) {
-	sc := awssim.Generate(awssim.GenOptions{Accounts: 6, Seed: 1, MaxLocalTrails: 1, Regions: []string{"us-east-1", "eu-west-1"}})
-	for i := 1; i < len(sc.Accounts); i++ {
-		sc.Accounts[i].Trails, sc.Accounts[i].LogGroups = nil, nil
-	}
-	srv := startGenerated(t, sc)
-	r := runOrg(t, srv, mgmtID, OrgOptions{})
-	perAccount := map[string]int{}
-	for _, c := range srv.Counters() {
-		perAccount[c.Account] += c.Calls
-	}
-	for i := 1; i < 6; i++ {
-		if got := perAccount[genID(i)]; got != 1+2 {
-			t.Errorf("member %d made %d calls, want 3 (DescribeRegions + 2 DescribeTrails)", i, got)
+	regions := []string{"us-east-1", "eu-west-1", "ap-south-1", "us-west-2"}
+	var findings [][]model.Finding
+	for _, tc := range []struct {
+		discovery string
+		perMember int
+		what      string
+	}{
+		{collect.DiscoverySweep, 1 + len(regions), "DescribeRegions + 4 DescribeTrails"},
+		{collect.DiscoveryList, 1 + 1 + 1, "DescribeRegions + ListTrails + 1 DescribeTrails"},
+	} {
+		sc := awssim.Generate(awssim.GenOptions{Accounts: 6, Seed: 1, MaxLocalTrails: 1, Regions: regions})
+		for i := 1; i < len(sc.Accounts); i++ {
+			sc.Accounts[i].Trails, sc.Accounts[i].LogGroups = nil, nil
+		}
+		srv := startGenerated(t, sc)
+		o := OrgOptions{}
+		o.Collect.Discovery = tc.discovery
+		r := runOrg(t, srv, mgmtID, o)
+		findings = append(findings, r.findings)
+		perAccount := map[string]int{}
+		for _, c := range srv.Counters() {
+			perAccount[c.Account] += c.Calls
+		}
+		for i := 1; i < 6; i++ {
+			if got := perAccount[genID(i)]; got != tc.perMember {
+				t.Errorf("%s: member %d made %d calls, want %d (%s)", tc.discovery, i, got, tc.perMember, tc.what)
+			}
+		}
+		if got := srv.CallsTo("sts:AssumeRole"); got != 5 {
+			t.Errorf("AssumeRole %d times, want 5", got)
+		}
+		if got, want := r.rec.Total(), srv.CallsTo("*"); got != want {
+			t.Errorf("recorder counted %d calls, the simulator %d", got, want)
 		}
 	}
-	if got := srv.CallsTo("sts:AssumeRole"); got != 5 {
-		t.Errorf("AssumeRole %d times, want 5", got)
-	}
-	if got, want := r.rec.Total(), srv.CallsTo("*"); got != want {
-		t.Errorf("recorder counted %d calls, the simulator %d", got, want)
+	if diff := cmp.Diff(findings[0], findings[1]); diff != "" {
+		t.Errorf("findings differ (-sweep +list):\n%s", diff)
 	}
 }
 

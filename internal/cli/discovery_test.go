@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const discoveryWorld = `
+assumptions: {list_trails_scope: %s}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true}
+      - {name: west, home_region: eu-west-1}
+`
+
+func TestDiscoveryCheck(t *testing.T) {
+	t.Run("holds", func(t *testing.T) {
+		simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", "account", 1)))
+		code, out, errs := run(t, "discovery", "check")
+		if code != ExitOK || !strings.HasPrefix(out, "HOLDS: account 111111111111: ListTrails returned all 2 trails from each of 2 regions") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+	})
+	t.Run("does not hold", func(t *testing.T) {
+		simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", "region", 1)))
+		code, out, errs := run(t, "discovery", "check")
+		if code != ExitFailed || !strings.Contains(out, "DOES NOT HOLD") ||
+			!strings.Contains(out, "ListTrails in us-east-1 did not return: arn:aws:cloudtrail:eu-west-1:111111111111:trail/west") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		code, out, _ = run(t, "discovery", "check", "--format", "json")
+		var p struct {
+			Missing map[string][]string `json:"missing"`
+		}
+		if err := json.Unmarshal([]byte(out), &p); code != ExitFailed || err != nil || len(p.Missing["us-east-1"]) != 1 {
+			t.Errorf("json: exit %d %v %s", code, err, out)
+		}
+	})
+	t.Run("inconclusive", func(t *testing.T) {
+		simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", "account", 1)+"    faults: [{operation: cloudtrail:ListTrails, region: eu-west-1, error: AccessDeniedException}]\n"))
+		code, out, errs := run(t, "discovery", "check", "--region", "us-east-1")
+		if code != ExitIncomplete || !strings.HasPrefix(out, "INCONCLUSIVE") || !strings.Contains(out, "cloudtrail:ListTrails") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+	})
+}
+
+func TestDiscoveryFlagIsCheckedFirst(t *testing.T) {
+	srv := simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", "account", 1)))
+	code, _, errs := run(t, "scan", "--discovery", "listtrails")
+	if code != ExitUsage || !strings.Contains(errs, `--discovery "listtrails": want sweep`) {
+		t.Errorf("exit %d %s", code, errs)
+	}
+	if n := srv.CallsTo("*"); n != 0 {
+		t.Errorf("%d AWS calls before --discovery was checked", n)
+	}
+	code, out, errs := run(t, "scan", "--discovery", "list", "--format", "json", "--include-inventory")
+	if code != ExitFailed || !strings.Contains(out, `"discovery": "list"`) {
+		t.Errorf("scan --discovery list: exit %d %s %s", code, out, errs)
+	}
+}

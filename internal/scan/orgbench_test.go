@@ -25,6 +25,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
@@ -136,9 +137,23 @@ func simCounters(b *testing.B, url string) (calls int, errors map[string]int) {
 // client), and reports wall time, API calls per operation, throttling seen, peak memory, and the lower bound for the
 // same work. docs/performance.md records the figures.
 func BenchmarkOrgScan(b *testing.B) {
-	const latency = 30 * time.Millisecond
 	for _, n := range []int{100, 1000, 10000} {
-		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) { benchOrg(b, n, collect.DiscoverySweep) })
+	}
+}
+
+// BenchmarkOrgScanDiscovery scans the same 1,000-account organization with --discovery sweep and list (issue 15: the
+// 1,000-account figures before and after the call reduction).
+func BenchmarkOrgScanDiscovery(b *testing.B) {
+	for _, d := range []string{collect.DiscoverySweep, collect.DiscoveryList} {
+		b.Run("discovery="+d, func(b *testing.B) { benchOrg(b, 1000, d) })
+	}
+}
+
+func benchOrg(b *testing.B, n int, discovery string) {
+	const latency = 30 * time.Millisecond
+	{
+		{
 			sc := awssim.Generate(awssim.GenOptions{Accounts: n, Latency: latency, RateLimits: true, Seed: 1})
 			sim := startSimProcess(b, sc)
 			cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sim.url), HTTPClient: awsconfig.HTTPClient(),
@@ -163,7 +178,8 @@ func BenchmarkOrgScan(b *testing.B) {
 				start := time.Now()
 				var err error
 				inv, findings, err = Org(context.Background(), cat, cfg, OrgOptions{Recorder: rec, Pacing: true,
-					Options: Options{Settings: controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))}})
+					Options: Options{Settings: controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)),
+						Collect: collect.Options{Discovery: discovery}}})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -190,8 +206,13 @@ func BenchmarkOrgScan(b *testing.B) {
 			// Lower bound. Chain: GetCallerIdentity, DescribeOrganization, the ListAccounts pages up to the last
 			// account's, then that account: AssumeRole, DescribeRegions, DescribeTrails, and the longest of
 			// GetTrailStatus / DescribeLogGroups / GetRole -> ListRolePolicies -> GetRolePolicy.
+			// With --discovery list, ListTrails comes before DescribeTrails: one more link.
 			pages := int(math.Ceil(float64(n) / 20))
-			chain := time.Duration(2+pages+6) * latency
+			links := 2 + pages + 6
+			if discovery == collect.DiscoveryList {
+				links++
+			}
+			chain := time.Duration(links) * latency
 			allowed := 128 * 24 // accounts at once x calls in flight per account
 			throughput := time.Duration(float64(calls) * float64(latency) / float64(allowed))
 			bound := max(chain, throughput)
@@ -211,13 +232,13 @@ func BenchmarkOrgScan(b *testing.B) {
 			b.Logf("calls per operation: %s", strings.Join(ops, " "))
 			b.Logf("peak RSS of the scanning process %.0f MB; CPU: scan %.2fs, simulator %.2fs (2 cores)", peakRSS(), selfCPU, simCPU)
 			b.Logf("lower bound: chain %d calls x %s = %.2fs; throughput %d calls x %s / %d in flight = %.2fs; bound %.2fs; measured/bound %.2f",
-				2+pages+6, latency, chain.Seconds(), calls, latency, allowed, throughput.Seconds(), bound.Seconds(), wall.Seconds()/bound.Seconds())
+				links, latency, chain.Seconds(), calls, latency, allowed, throughput.Seconds(), bound.Seconds(), wall.Seconds()/bound.Seconds())
 			b.Logf("CPU bound on this machine (scan + simulator CPU / 2 cores) %.2fs; measured/max(bound, CPU bound) %.2f",
 				cpuBound.Seconds(), wall.Seconds()/max(bound, cpuBound).Seconds())
 			if n == 100 && b.N == 1 {
 				cisBaseline(b, sc, sim.url, wall, n)
 			}
-		})
+		}
 	}
 }
 

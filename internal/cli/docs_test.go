@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -125,7 +126,15 @@ func TestDocumentedCommands(t *testing.T) {
 			dir := t.TempDir()
 			mgmt := srv.Accounts()[0]
 			conf := filepath.Join(dir, "aws-config")
-			os.WriteFile(conf, []byte("[profile audit]\naws_access_key_id = "+mgmt.AccessKeyID+"\naws_secret_access_key = "+mgmt.SecretAccessKey+"\nregion = us-east-1\n"), 0o600)
+			// Profiles the examples name: audit and management (the management account), member (a member account).
+			var profiles strings.Builder
+			for _, p := range []struct {
+				name string
+				c    awssim.Credentials
+			}{{"audit", mgmt}, {"management", mgmt}, {"member", srv.Accounts()[len(srv.Accounts())-1]}} {
+				fmt.Fprintf(&profiles, "[profile %s]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = us-east-1\n", p.name, p.c.AccessKeyID, p.c.SecretAccessKey)
+			}
+			os.WriteFile(conf, []byte(profiles.String()), 0o600)
 			for k, v := range map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": mgmt.AccessKeyID, "AWS_SECRET_ACCESS_KEY": mgmt.SecretAccessKey,
 				"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": conf, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 				"AWS_EC2_METADATA_DISABLED": "true", "XDG_STATE_HOME": filepath.Join(dir, "state"),

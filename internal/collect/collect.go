@@ -302,26 +302,45 @@ type listedTrail struct{ arn, home string }
 // listTrails pages through ListTrails in the home region. ok is false when it failed: the caller then sweeps, and the
 // account records why.
 func (col *collector) listTrails(ctx context.Context) (out []listedTrail, ok bool) {
-	ct := col.c.CloudTrail(col.o.HomeRegion)
+	trails, err := col.allTrails(ctx, col.o.HomeRegion)
+	if err != nil {
+		ce := Classify("cloudtrail:ListTrails", col.o.HomeRegion, err)
+		col.acct.Discovery = fmt.Sprintf("%s (%s: %s)", DiscoverySweep, ce.API, ce.Code)
+		col.o.Logger.Info("cannot list trails; listing them region by region instead", "account_id", col.acct.ID, "error", ce.Error())
+		return nil, false
+	}
+	col.acct.Discovery = DiscoveryList
+	return trails, true
+}
+
+// maxTrailPages bounds ListTrails paging: an account has at most 5 trails per region (CloudTrail quotas), so even
+// 50 regions fit in a few pages; more means the token does not advance.
+const maxTrailPages = 100
+
+// allTrails pages through ListTrails in region, each page within the concurrency limit.
+func (col *collector) allTrails(ctx context.Context, region string) ([]listedTrail, error) {
+	ct := col.c.CloudTrail(region)
+	var out []listedTrail
 	var token *string
-	for {
+	for range maxTrailPages {
 		var page *cloudtrail.ListTrailsOutput
 		var err error
 		col.bounded(func() { page, err = ct.ListTrails(ctx, &cloudtrail.ListTrailsInput{NextToken: token}) })
 		if err != nil {
-			ce := Classify("cloudtrail:ListTrails", col.o.HomeRegion, err)
-			col.acct.Discovery = fmt.Sprintf("%s (%s: %s)", DiscoverySweep, ce.API, ce.Code)
-			col.o.Logger.Info("cannot list trails; listing them region by region instead", "account_id", col.acct.ID, "error", ce.Error())
-			return nil, false
+			return nil, err
 		}
 		for _, t := range page.Trails {
 			out = append(out, listedTrail{arn: aws.ToString(t.TrailARN), home: aws.ToString(t.HomeRegion)})
 		}
-		if token = page.NextToken; token == nil || *token == "" {
-			col.acct.Discovery = DiscoveryList
-			return out, true
+		if page.NextToken == nil || *page.NextToken == "" {
+			return out, nil
 		}
+		if token != nil && *page.NextToken == *token {
+			return nil, fmt.Errorf("ListTrails returned the same NextToken twice (%q): paging does not advance", *token)
+		}
+		token = page.NextToken
 	}
+	return nil, fmt.Errorf("ListTrails did not finish in %d pages", maxTrailPages)
 }
 
 // homeRegions returns the regions in scope that listed trails are homed in, in scope order.

@@ -86,22 +86,14 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 			})
 		})
 		wg.Go(func() {
+			trails, err := col.allTrails(ctx, region)
+			if err != nil {
+				fail("cloudtrail:ListTrails", region, err)
+				return
+			}
 			set := map[string]bool{}
-			var token *string
-			for {
-				var page *cloudtrail.ListTrailsOutput
-				var err error
-				col.bounded(func() { page, err = ct.ListTrails(ctx, &cloudtrail.ListTrailsInput{NextToken: token}) })
-				if err != nil {
-					fail("cloudtrail:ListTrails", region, err)
-					return
-				}
-				for _, t := range page.Trails {
-					set[aws.ToString(t.TrailARN)] = true
-				}
-				if token = page.NextToken; token == nil || *token == "" {
-					break
-				}
+			for _, t := range trails {
+				set[t.arn] = true
 			}
 			listed[i] = set
 		})

@@ -203,35 +203,13 @@ type scanResult struct {
 
 // scan runs the scan the flags describe, judging trails fixed at fixedAt PENDING until their first delivery.
 func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt map[string]time.Time) (*scanResult, error) {
-	if err := o.settings.validate(); err != nil {
+	if err := o.validate(now); err != nil {
 		return nil, err
 	}
 	var filter org.Filter
 	if o.shard != "" {
-		i, n, err := parseShard(o.shard)
-		if err != nil {
-			return nil, err
-		}
-		filter.ShardIndex, filter.ShardCount = i, n
+		filter.ShardIndex, filter.ShardCount, _ = parseShard(o.shard)
 		o.includeInventory = true
-	}
-	if !o.org && (len(o.accounts) > 0 || len(o.excludeAccounts) > 0 || len(o.ous) > 0 || o.shard != "") {
-		return nil, usageError("--accounts, --exclude-accounts, --ous and --shard select organization accounts: add --org")
-	}
-	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
-		return nil, usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
-	}
-	if o.callTimeout <= 0 || o.accountTimeout <= 0 {
-		return nil, usageError("--call-timeout and --account-timeout must be positive durations, such as 30s and 10m")
-	}
-	if err := validateRegions(o.region, o.regions); err != nil {
-		return nil, err
-	}
-	if err := validateDiscovery(o.discovery); err != nil {
-		return nil, err
-	}
-	if _, err := o.exceptions.load(now); err != nil {
-		return nil, err // a bad exceptions file costs no scan
 	}
 	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts, CallTimeout: o.callTimeout})
 	if err != nil {
@@ -427,6 +405,37 @@ func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
 		partition = p[1]
 	}
 	return &scanResult{base: cfg, callerID: aws.ToString(id.Account), partition: partition}, nil
+}
+
+// validate checks the flags that select and tune a scan, before any AWS call (watch calls it too, before its first).
+func (o *scanOptions) validate(now time.Time) error {
+	if err := o.settings.validate(); err != nil {
+		return err
+	}
+	if o.shard != "" {
+		if _, _, err := parseShard(o.shard); err != nil {
+			return err
+		}
+	}
+	if !o.org && (len(o.accounts) > 0 || len(o.excludeAccounts) > 0 || len(o.ous) > 0 || o.shard != "") {
+		return usageError("--accounts, --exclude-accounts, --ous and --shard select organization accounts: add --org")
+	}
+	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
+		return usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
+	}
+	if o.callTimeout <= 0 || o.accountTimeout <= 0 {
+		return usageError("--call-timeout and --account-timeout must be positive durations, such as 30s and 10m")
+	}
+	if err := validateRegions(o.region, o.regions); err != nil {
+		return err
+	}
+	if err := validateDiscovery(o.discovery); err != nil {
+		return err
+	}
+	if _, err := o.exceptions.load(now); err != nil {
+		return err // a bad exceptions file costs no scan
+	}
+	return nil
 }
 
 // validateDiscovery checks --discovery before any AWS call.

@@ -63,30 +63,52 @@ func (a *autoFixOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&a.journal, "journal", "", "with --auto-fix --yes: journal file (default trailwatch-journal-<UTC time>.jsonl)")
 }
 
-// build returns the auto-fix the flags describe (nil without --auto-fix).
+// validate checks the auto-fix flags before any AWS call: the controls and reason codes exist (a misspelt one would
+// otherwise select nothing, silently), tags are key=value, and the flags that only mean something with --auto-fix
+// are not given without it.
+func (a *autoFixOptions) validate(cmd *cobra.Command) error {
+	if !a.on {
+		for _, name := range []string{"yes", "journal", "auto-fix-controls", "auto-fix-reasons", "auto-fix-tag", "cool-down"} {
+			if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+				return usageError("--%s applies with --auto-fix only: add --auto-fix (a dry run unless --yes)", name)
+			}
+		}
+		return nil
+	}
+	cat, err := controls.Load()
+	if err != nil {
+		return err
+	}
+	for _, c := range a.controls {
+		if _, ok := cat.Control(c); !ok {
+			return usageError("--auto-fix-controls %q: not a control (trailwatch controls lists them)", c)
+		}
+	}
+	for _, r := range a.reasons {
+		if _, ok := cat.Reason(r); !ok {
+			return usageError("--auto-fix-reasons %q: not a reason code (trailwatch controls show ID lists each control's)", r)
+		}
+	}
+	for _, kv := range a.tags {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return usageError("--auto-fix-tag %q: want key=value", kv)
+		}
+	}
+	if a.coolDown <= 0 {
+		return usageError("--cool-down must be positive")
+	}
+	return nil
+}
+
+// build returns the auto-fix the flags describe (nil without --auto-fix); validate has checked them.
 func (a *autoFixOptions) build(caller *scanResult, o *scanOptions) (*watch.AutoFix, func(), error) {
 	if !a.on {
 		return nil, func() {}, nil
 	}
-	cat, err := controls.Load()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, c := range a.controls {
-		if _, ok := cat.Control(c); !ok {
-			return nil, nil, usageError("--auto-fix-controls %q: not a control (trailwatch controls lists them)", c)
-		}
-	}
 	tags := map[string]string{}
 	for _, kv := range a.tags {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, nil, usageError("--auto-fix-tag %q: want key=value", kv)
-		}
+		k, v, _ := strings.Cut(kv, "=")
 		tags[k] = v
-	}
-	if a.coolDown <= 0 {
-		return nil, nil, usageError("--cool-down must be positive")
 	}
 	closeJournal := func() {}
 	var journal *remediate.Journal
@@ -154,7 +176,12 @@ Each change is one JSON line (--format jsonl): {"schema_version":1,"event":"find
 "previous":{"status","reasons"}|null,"finding":{...}}, where cause names the event (event name and id, account,
 region, principal ARN, time) or {"sweep":true}. Runs until interrupted.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.fix.validate(cmd); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), e)
+		},
 	}
 	o.scan.bind(cmd)
 	o.scan.settings.bind(cmd)
@@ -195,7 +222,7 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 	if err := o.sinks.validate(); err != nil {
 		return err
 	}
-	if err := o.scan.settings.validate(); err != nil {
+	if err := o.scan.validate(e.clock()); err != nil {
 		return err
 	}
 	var out io.Writer = e.stdout
@@ -342,7 +369,12 @@ with PutEvaluations so that the verdicts show in AWS Config and Security Hub. A 
 In Lambda the binary named bootstrap runs "trailwatch lambda" with the flags in TRAILWATCH_ARGS. --invoke FILE handles
 one invocation payload from a file (or - for stdin) and exits: for trying a payload without Lambda.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.fix.validate(cmd); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), e)
+		},
 	}
 	o.scan.bind(cmd)
 	o.scan.settings.bind(cmd)
@@ -354,7 +386,7 @@ one invocation payload from a file (or - for stdin) and exits: for trying a payl
 }
 
 func (o *lambdaOptions) run(ctx context.Context, e *env) error {
-	if err := o.scan.settings.validate(); err != nil {
+	if err := o.scan.validate(e.clock()); err != nil {
 		return err
 	}
 	if err := o.sinks.validate(); err != nil {

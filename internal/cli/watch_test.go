@@ -21,6 +21,8 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/trailwatch/trailwatch/examples"
 )
 
 type syncBuf struct {
@@ -221,5 +223,35 @@ func TestWatchStore(t *testing.T) {
 	}
 	if code, out, _ := run(t, "history", "--store", db); code != ExitOK || strings.Count(out, " findings: ") != 2 {
 		t.Errorf("history: %d\n%s", code, out)
+	}
+}
+
+// TestWatchFlagsCheckedFirst: a bad auto-fix selector or scan flag is a usage error (exit 3) naming what to fix, before
+// any AWS call; a misspelt reason code or control would otherwise select nothing and auto-fix would silently never run.
+func TestWatchFlagsCheckedFirst(t *testing.T) {
+	q := "https://sqs.us-east-1.amazonaws.com/111111111111/q"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch", "--queue", q, "--auto-fix", "--auto-fix-reasons", "NOT_INTEGRATD"}, `--auto-fix-reasons "NOT_INTEGRATD": not a reason code`},
+		{[]string{"watch", "--queue", q, "--auto-fix", "--auto-fix-controls", "nope"}, `--auto-fix-controls "nope": not a control`},
+		{[]string{"watch", "--queue", q, "--auto-fix", "--auto-fix-tag", "env"}, `--auto-fix-tag "env": want key=value`},
+		{[]string{"watch", "--queue", q, "--yes"}, "--yes applies with --auto-fix only"},
+		{[]string{"watch", "--queue", q, "--auto-fix-reasons", "NOT_INTEGRATED"}, "--auto-fix-reasons applies with --auto-fix only"},
+		{[]string{"watch", "--queue", q, "--discovery", "all"}, `--discovery "all"`},
+		{[]string{"watch", "--queue", q, "--regions", "mars-1"}, `--regions "mars-1"`},
+		{[]string{"watch", "--queue", q, "--accounts", "222222222222"}, "add --org"},
+		{[]string{"lambda", "--invoke", "-", "--auto-fix", "--auto-fix-reasons", "NOPE"}, `--auto-fix-reasons "NOPE"`},
+		{[]string{"lambda", "--invoke", "-", "--concurrency", "0"}, "must be at least 1"},
+	} {
+		srv := simFrom(t, examples.Organization)
+		code, _, errs := run(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q\n%s", tc.args, code, ExitUsage, tc.want, errs)
+		}
+		if n := srv.CallsTo("*"); n != 0 {
+			t.Errorf("%v: %d AWS calls before the flags were checked", tc.args, n)
+		}
 	}
 }

@@ -396,9 +396,18 @@ func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
 	if err != nil {
 		return nil, usageError("load AWS configuration: %v", err)
 	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted(0, 0)
+		}
+		return nil, usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws sso login)", err)
+	}
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, usageError("identify the caller: %v", err)
+		if ctx.Err() != nil {
+			return nil, interrupted(0, 0)
+		}
+		return nil, usageError("identify the caller (sts:GetCallerIdentity): %v", err)
 	}
 	partition := "aws"
 	if p := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(p) >= 2 {

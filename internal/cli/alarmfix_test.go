@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailwatch/trailwatch/examples"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
@@ -180,5 +181,23 @@ func TestFixAlarmsWithoutNotifyWarns(t *testing.T) {
 	}
 	if _, out, _ := simRun(srv)(t, "fix", "plan", "--alarms", "--notify", "email:sec@example.com"); strings.Contains(out, "WARNING") {
 		t.Errorf("a warning with --notify:\n%s", out)
+	}
+}
+
+// TestAlarmFixFlagsNeedAlarms: --alarm-topic and --notify complete the alarm chain; without --alarms they would be
+// ignored, so they are refused before any AWS call.
+func TestAlarmFixFlagsNeedAlarms(t *testing.T) {
+	srv := simFrom(t, examples.Organization)
+	for _, args := range [][]string{
+		{"fix", "plan", "--notify", "email:sec@example.com"},
+		{"fix", "plan", "--alarm-topic", "arn:aws:sns:us-east-1:111111111111:t"},
+	} {
+		code, _, errs := run(t, args...)
+		if code != ExitUsage || !strings.Contains(errs, "apply with --alarms only") {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+	if n := srv.CallsTo("*"); n != 0 {
+		t.Errorf("%d AWS calls before the flags were checked", n)
 	}
 }

@@ -132,6 +132,9 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		}
 		tags[k] = v
 	}
+	if !o.scan.settings.alarms && (o.alarmTopic != "" || len(o.notify) > 0) {
+		return remediate.Options{}, usageError("--alarm-topic and --notify apply with --alarms only (they complete the CIS alarm chain): add --alarms")
+	}
 	for _, n := range o.notify {
 		if err := remediate.CheckNotify(n); err != nil {
 			return remediate.Options{}, usageError("%v", err)

@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -28,6 +29,8 @@ const AlarmNamespace = "CISBenchmark"
 // DefaultAlarmTopic names the topic trailwatch creates when no --alarm-topic is given.
 const DefaultAlarmTopic = "trailwatch-cis-alarms"
 
+var accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+
 // CheckNotify validates a --notify endpoint: email:ADDRESS, sqs:ARN, lambda:ARN, https:URL or http:URL.
 func CheckNotify(n string) error {
 	proto, ep, ok := strings.Cut(n, ":")
@@ -40,8 +43,13 @@ func CheckNotify(n string) error {
 			return fmt.Errorf("--notify %q: %q is not an email address", n, ep)
 		}
 	case "sqs", "lambda", "firehose":
-		if !strings.HasPrefix(ep, "arn:") {
-			return fmt.Errorf("--notify %q: want the %s ARN", n, proto)
+		// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (lambda: function:NAME; firehose: deliverystream/NAME).
+		p := strings.SplitN(ep, ":", 6)
+		if len(p) != 6 || p[0] != "arn" || p[2] != proto || p[3] == "" || !accountRe.MatchString(p[4]) || p[5] == "" ||
+			(proto == "lambda" && !strings.HasPrefix(p[5], "function:")) || (proto == "firehose" && !strings.HasPrefix(p[5], "deliverystream/")) {
+			return fmt.Errorf("--notify %q: want the %s ARN (%s)", n, proto, map[string]string{
+				"sqs": "arn:aws:sqs:REGION:ACCOUNT:QUEUE", "lambda": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
+				"firehose": "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"}[proto])
 		}
 	case "https", "http":
 		if !strings.HasPrefix(ep, proto+"://") {

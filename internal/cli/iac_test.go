@@ -2,10 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/model"
 )
 
 func TestIaCCommand(t *testing.T) {
@@ -380,12 +383,17 @@ Resources:
 // control's status and first reason code, with the report's path.
 func iacAlarmVerdicts(t *testing.T, dir, name, text string) (map[string]string, string) {
 	t.Helper()
+	return iacAlarmVerdictsExit(t, dir, name, text, ExitFailed)
+}
+
+func iacAlarmVerdictsExit(t *testing.T, dir, name, text string, exit int) (map[string]string, string) {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "r.json")
 	code, _, errs := run(t, "iac", "--alarms", "--format", "json", "--output", out, dir)
-	if code != ExitFailed {
+	if code != exit {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	got := map[string]string{}
@@ -395,4 +403,155 @@ func iacAlarmVerdicts(t *testing.T, dir, name, text string) (map[string]string, 
 		}
 	}
 	return got, out
+}
+
+// TestIaCAlarmsUnknownValues: a filter whose pattern, metric or log group is known only at deployment, or an alarm on
+// a metric known only then, may be the link that completes the chain: UNKNOWN with the reason, never an ERROR ("cannot
+// parse") or a FAIL. The report names the log group by its ARN even when CloudFormation generates its name.
+func TestIaCAlarmsUnknownValues(t *testing.T) {
+	const head = `
+variable "pattern" {}
+variable "group" {}
+variable "metric" {}
+resource "aws_cloudwatch_log_group" "trail" {
+  name              = "cloudtrail"
+  retention_in_days = 365
+}
+resource "aws_iam_role" "delivery" {
+  name               = "cloudtrail-delivery"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "cloudtrail.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  inline_policy {
+    name   = "delivery"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.trail.arn}:*" }] })
+  }
+}
+resource "aws_cloudtrail" "main" {
+  name                       = "main"
+  s3_bucket_name             = "trail-bucket"
+  is_multi_region_trail      = true
+  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"
+  cloud_watch_logs_role_arn  = aws_iam_role.delivery.arn
+}
+resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
+resource "aws_sqs_queue" "alerts" { name = "alerts" }
+resource "aws_sns_topic_subscription" "queue" {
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.alerts.arn
+}
+`
+	filter := func(name, group, pattern, metric string) string {
+		return fmt.Sprintf(`
+resource "aws_cloudwatch_log_metric_filter" %q {
+  name           = %q
+  log_group_name = %s
+  pattern        = %s
+  metric_transformation {
+    name      = %s
+    namespace = "CISBenchmark"
+    value     = "1"
+  }
+}
+`, name, name, group, pattern, metric)
+	}
+	alarm := func(name, metric string) string {
+		return fmt.Sprintf(`
+resource "aws_cloudwatch_metric_alarm" %q {
+  alarm_name          = %q
+  namespace           = "CISBenchmark"
+  metric_name         = %s
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+`, name, name, metric)
+	}
+	const group = "aws_cloudwatch_log_group.trail.name"
+	trailChanges := `"{($.eventName=StopLogging)||($.eventName=StartLogging)||($.eventName=DeleteTrail)||($.eventName=UpdateTrail)||($.eventName=CreateTrail)}"`
+	vpc := `"{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }"`
+	nacl := `"{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }"`
+	cases := []struct {
+		name, tf string
+		want     map[string]string
+	}{
+		// A filter whose pattern is unknown may cover every item: nothing FAILs (exit 0). Elsewhere some item has
+		// no filter at all: exit 1.
+		{"a pattern from a variable", head + filter("any", group, "var.pattern", `"Any"`) + alarm("any", `"Any"`),
+			map[string]string{"alarm-vpc-changes": "UNKNOWN VALUE_UNKNOWN", "alarm-root-account-usage": "UNKNOWN VALUE_UNKNOWN"}},
+		{"beside a filter that misses events, an unknown pattern still may cover", head +
+			filter("trail", group, `"{($.eventName=StopLogging)}"`, `"Trail"`) + alarm("trail", `"Trail"`) + filter("any", group, "var.pattern", `"Any"`),
+			map[string]string{"alarm-cloudtrail-configuration-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"a covering filter wins over an unknown one", head +
+			filter("trail", group, trailChanges, `"Trail"`) + alarm("trail", `"Trail"`) + filter("any", group, "var.pattern", `"Any"`),
+			map[string]string{"alarm-cloudtrail-configuration-changes": "PASS MONITORED"}},
+		{"a log group from a variable", head + filter("vpc", "var.group", vpc, `"Vpc"`) + alarm("vpc", `"Vpc"`),
+			map[string]string{"alarm-vpc-changes": "UNKNOWN VALUE_UNKNOWN", "alarm-nacl-changes": "FAIL FILTER_MISSING"}},
+		{"a filter's metric from a variable", head + filter("vpc", group, vpc, "var.metric") + alarm("vpc", `"Vpc"`),
+			map[string]string{"alarm-vpc-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"an alarm's metric from a variable", head + filter("nacl", group, nacl, `"Nacl"`) + alarm("nacl", "var.metric"),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"no unknowns: a missing alarm FAILs", head + filter("nacl", group, nacl, `"Nacl"`),
+			map[string]string{"alarm-nacl-changes": "FAIL ALARM_MISSING"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			exit := ExitFailed
+			if strings.Contains(tc.tf, "var.pattern") {
+				exit = ExitOK
+			}
+			got, _ := iacAlarmVerdictsExit(t, t.TempDir(), "main.tf", tc.tf, exit)
+			for id, w := range tc.want {
+				if got[id] != w {
+					t.Errorf("%s: %q, want %q", id, got[id], w)
+				}
+			}
+			for id, v := range got {
+				if strings.HasPrefix(v, "ERROR") {
+					t.Errorf("%s: %s", id, v)
+				}
+			}
+		})
+	}
+
+	t.Run("CloudFormation: a generated log group name", func(t *testing.T) {
+		tpl := `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Pattern: {Type: String}
+Resources:
+  TrailLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {RetentionInDays: 365}
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties: {IsLogging: true, IsMultiRegionTrail: true, S3BucketName: b, CloudWatchLogsLogGroupArn: !GetAtt TrailLogs.Arn, CloudWatchLogsRoleArn: "arn:aws:iam::111111111111:role/x"}
+  AnyFilter:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: !Ref TrailLogs
+      FilterPattern: !Ref Pattern
+      MetricTransformations: [{MetricName: Any, MetricNamespace: CISBenchmark, MetricValue: "1"}]
+`
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "t.yaml"), []byte(tpl), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "r.json")
+		run(t, "iac", "--alarms", "--format", "json", "--output", out, dir)
+		n := 0
+		for _, f := range readReport(t, out).Findings {
+			if !strings.HasPrefix(f.ControlID, "alarm-") {
+				continue
+			}
+			n++
+			if f.Status != model.StatusUnknown || f.Reasons[0].Code != "VALUE_UNKNOWN" || !strings.Contains(f.Reasons[0].Message, ":log-group:TrailLogs:*") {
+				t.Errorf("%s: %s %+v", f.ControlID, f.Status, f.Reasons)
+			}
+		}
+		if n != 15 {
+			t.Errorf("%d alarm findings", n)
+		}
+	})
 }

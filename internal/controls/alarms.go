@@ -286,6 +286,15 @@ func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
 		msg: fmt.Sprintf("No metric filter on %s is about %s %s (published pattern: %s).", lg.ARN, it.CIS, it.Title, it.Pattern)}
 	for _, f := range lg.MetricFilters {
 		f := f
+		if e.iac && f.Pattern == model.UnknownValue {
+			// Known at deployment only: it may be the filter that covers the item (outranks a FAIL at this depth).
+			o := outcome{depth: 2, status: model.StatusUnknown, code: ValueUnknown, filter: &f,
+				msg: fmt.Sprintf("Metric filter %q on %s takes its pattern from a value known only at deployment: whether it covers %s %s is known after deployment.", f.Name, lg.ARN, it.CIS, it.Title)}
+			if o.better(best) {
+				best = o
+			}
+			continue
+		}
 		c := e.covers(f.Pattern, it)
 		var o outcome
 		switch {
@@ -316,6 +325,11 @@ func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
 		}
 		if o.filter == nil && o.depth >= 2 {
 			o.filter = &f
+		}
+		if f.GroupUnknown && (o.status == model.StatusPass || o.status == model.StatusWarn) {
+			// The chain is whole if the filter is on this log group, which only deployment decides.
+			o.status, o.code = model.StatusUnknown, ValueUnknown
+			o.msg = fmt.Sprintf("Metric filter %q's log group is known only at deployment; if it is %s: %s", f.Name, lg.ARN, o.msg)
 		}
 		if o.better(best) {
 			best = o
@@ -353,7 +367,11 @@ func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Ite
 	}
 	best := outcome{depth: 3, status: model.StatusFail, code: AlarmMissing,
 		msg: fmt.Sprintf("Metric filter %q on %s publishes %s, but no alarm in %s watches it.", f.Name, lg.ARN, metric, lg.Region)}
+	unknownAlarm := ""
 	for _, al := range mon.Alarms {
+		if e.iac && al.Region == lg.Region && (al.Namespace == model.UnknownValue || al.Metric == model.UnknownValue) && unknownAlarm == "" {
+			unknownAlarm = al.Name
+		}
 		if al.Region != lg.Region || al.Namespace != f.Namespace || al.Metric != f.Metric {
 			continue
 		}
@@ -361,6 +379,17 @@ func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Ite
 		o.alarm = al
 		if o.better(best) {
 			best = o
+		}
+	}
+	if e.iac && best.code == AlarmMissing {
+		// Which metric a filter publishes, or an alarm watches, may be known only at deployment.
+		switch {
+		case f.Namespace == model.UnknownValue || f.Metric == model.UnknownValue:
+			best = outcome{depth: 3, status: model.StatusUnknown, code: ValueUnknown,
+				msg: fmt.Sprintf("Metric filter %q on %s publishes a metric whose namespace or name is known only at deployment: whether an alarm watches it is known after deployment.", f.Name, lg.ARN)}
+		case unknownAlarm != "":
+			best = outcome{depth: 3, status: model.StatusUnknown, code: ValueUnknown,
+				msg: fmt.Sprintf("No alarm is known to watch %s (metric filter %q on %s), but alarm %s watches a metric known only at deployment.", metric, f.Name, lg.ARN, unknownAlarm)}
 		}
 	}
 	return best

@@ -80,10 +80,18 @@ type Monitoring struct {
 	Topics map[string]*Topic `json:"topics,omitempty"`
 }
 
+// UnknownValue stands, in infrastructure as code, for a value known only at deployment (a variable without a
+// default, an attribute computed at apply): it matches nothing, and the rule judges what depends on it UNKNOWN.
+const UnknownValue = "${unknown}"
+
 // MetricFilter is a CloudWatch Logs metric filter on a log group.
 type MetricFilter struct {
-	Name      string `json:"name"`
-	Pattern   string `json:"pattern"`
+	Name string `json:"name"`
+	// Pattern is the filter pattern (UnknownValue in IaC when it is known only at deployment).
+	Pattern string `json:"pattern"`
+	// GroupUnknown: in IaC, the filter's log group is known only at deployment, so it is listed on every log group
+	// it may be on.
+	GroupUnknown bool `json:"group_unknown,omitempty"`
 	Namespace string `json:"namespace"`
 	Metric    string `json:"metric"`
 	// Value is the metric value one matching event adds ("1" for the CIS filters; may name a field, "$.x").

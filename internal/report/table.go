@@ -43,7 +43,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 				ew.printf("File %s\n", f.Location.File)
 				lastAcct = f.Location.File
 			}
-			ew.printf("  %s %s (line %d)\n", statusCell(f.Status, o.Color), f.ResourceID, f.Location.Line)
+			ew.printf("  %s %-34s %s (line %d)\n", statusCell(f.Status, o.Color), f.ControlID, f.ResourceID, f.Location.Line)
 			for _, rs := range f.Reasons {
 				ew.printf("          %s: %s\n", rs.Code, rs.Message)
 			}

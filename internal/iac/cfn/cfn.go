@@ -351,6 +351,7 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 	}
 	if owner := t.arnOwner[tr.LogGroupARN]; owner != "" && t.types[owner] == "AWS::Logs::LogGroup" {
 		tr.LogGroup = t.logGroup(owner)
+		tr.LogGroup.ARN = tr.LogGroupARN // as the trail names it (placeholders for what deployment decides)
 	}
 	if owner := t.arnOwner[tr.RoleARN]; owner != "" && t.types[owner] == "AWS::IAM::Role" {
 		role, why, err := t.role(owner)

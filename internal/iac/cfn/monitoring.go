@@ -44,7 +44,7 @@ func (t *Template) strProp(id, key, def string) string {
 }
 
 // unknownTok stands for a value known only at deployment: it matches nothing.
-const unknownTok = "${unknown}"
+const unknownTok = model.UnknownValue
 
 func (t *Template) loc(id string) *model.Location {
 	return &model.Location{File: t.File, Line: t.resources[id].Line, Address: id}
@@ -77,8 +77,13 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 		lg.MetricFiltersRead = true
 		for _, fd := range filters {
-			if fd.group == lg.Name {
+			switch fd.group {
+			case lg.Name:
 				lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			case unknownTok:
+				f := fd.f
+				f.GroupUnknown = true
+				lg.MetricFilters = append(lg.MetricFilters, f)
 			}
 		}
 	}

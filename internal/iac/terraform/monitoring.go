@@ -105,7 +105,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 }
 
 // unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
-const unknownTok = "${unknown}"
+const unknownTok = model.UnknownValue
 
 func floatOf(v cty.Value) (float64, bool) {
 	v, _ = v.Unmark()
@@ -125,8 +125,13 @@ func resolveMonitoring(reg *registry) *model.Monitoring {
 		lg.MetricFiltersRead = true
 		lg.MetricFilters = nil
 		for _, fd := range mon.filters {
-			if fd.group == lg.Name && fd.region == lg.Region {
+			switch {
+			case fd.group == lg.Name && fd.region == lg.Region:
 				lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			case fd.group == unknownTok && fd.region == lg.Region:
+				f := fd.f
+				f.GroupUnknown = true
+				lg.MetricFilters = append(lg.MetricFilters, f)
 			}
 		}
 	}

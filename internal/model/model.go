@@ -91,9 +91,9 @@ type MetricFilter struct {
 	Pattern string `json:"pattern"`
 	// GroupUnknown: in IaC, the filter's log group is known only at deployment, so it is listed on every log group
 	// it may be on.
-	GroupUnknown bool `json:"group_unknown,omitempty"`
-	Namespace string `json:"namespace"`
-	Metric    string `json:"metric"`
+	GroupUnknown bool   `json:"group_unknown,omitempty"`
+	Namespace    string `json:"namespace"`
+	Metric       string `json:"metric"`
 	// Value is the metric value one matching event adds ("1" for the CIS filters; may name a field, "$.x").
 	Value string `json:"value"`
 	// Source is where infrastructure as code declares the filter.

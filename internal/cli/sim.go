@@ -50,7 +50,12 @@ in the background and source the file:
   until [ -s sim.env ]; do sleep 0.1; done; . ./sim.env
 
 It refuses a non-loopback --addr unless --allow-remote: it has no authentication, its admin endpoint included.`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("sim serve: unexpected argument %q: give the scenario as --scenario %s", args[0], args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.scenario == "" {
 				return usageError("sim serve: --scenario FILE is required (see docs/scenario.md and examples/)")

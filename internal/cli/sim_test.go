@@ -66,6 +66,10 @@ func TestSimServeEnvFileAndLoopback(t *testing.T) {
 			t.Errorf("--addr %s: exit %d %s", addr, code, errs)
 		}
 	}
+	// The scenario given as an argument, as a new user may: the error says how to give it.
+	if code, _, errs := run(t, "sim", "serve", "../../examples/organization.yaml"); code != ExitUsage || !strings.Contains(errs, "give the scenario as --scenario ../../examples/organization.yaml") {
+		t.Errorf("positional scenario: exit %d %s", code, errs)
+	}
 	path := filepath.Join(t.TempDir(), "sim.env")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)

@@ -94,6 +94,9 @@ func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFo
 		err := w.Sweep(ctx, w.baselined())
 		return Result{Kind: "sweep", Changes: w.Stats().Changes - before}, err
 	}
+	if err := ev.check(); err != nil {
+		return Result{}, fmt.Errorf("not an EventBridge event trailwatch can act on: %w", err)
+	}
 	if !w.baselined() {
 		if err := w.Sweep(ctx, false); err != nil {
 			return Result{}, err

@@ -131,3 +131,28 @@ accounts:
 		t.Error("an unknown payload was accepted")
 	}
 }
+
+// TestHandleRefusesMalformedEvents: an event without a source, a detail-type or a 12-digit account is refused with an
+// error and re-reads nothing (it used to re-read the caller's account and emit a finding for account "").
+func TestHandleRefusesMalformedEvents(t *testing.T) {
+	cat, _ := controls.Load()
+	for _, payload := range []string{
+		`{"detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","detail":{"eventName":"StopLogging"}}`,
+		`{"detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","account":"abc","detail":{"eventName":"StopLogging"}}`,
+		`{"detail-type":"AWS API Call via CloudTrail","account":"111111111111","detail":{"eventName":"StopLogging"}}`,
+	} {
+		reads := 0
+		w := watch.New(cat, nil, func(context.Context) (*model.Inventory, error) {
+			return &model.Inventory{Accounts: []*model.Account{{ID: "111111111111", Regions: []string{"us-east-1"}}}}, nil
+		}, func(_ context.Context, acct string, _ []string) *model.Account {
+			reads++
+			return &model.Account{ID: acct}
+		}, watch.Options{})
+		if _, err := w.Handle(context.Background(), []byte(payload), nil); err == nil || !strings.Contains(err.Error(), "not an EventBridge event trailwatch can act on") {
+			t.Errorf("%s: error %v", payload, err)
+		}
+		if reads != 0 {
+			t.Errorf("%s: %d accounts re-read", payload, reads)
+		}
+	}
+}

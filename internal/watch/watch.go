@@ -8,9 +8,11 @@ package watch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -234,6 +236,21 @@ type event struct {
 	} `json:"detail"`
 }
 
+var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+
+// check refuses what is not an EventBridge event trailwatch can act on: EventBridge sets source, detail-type and
+// account (a 12-digit id) on every event ("Amazon EventBridge events": event structure reference), so an event
+// without them is malformed, and re-reading an account it does not name would judge the wrong one.
+func (ev event) check() error {
+	switch {
+	case ev.Source == "" || ev.DetailType == "":
+		return errors.New("an EventBridge event has a source and a detail-type")
+	case !accountIDRe.MatchString(ev.Account):
+		return fmt.Errorf("the event's account %q is not a 12-digit AWS account id", ev.Account)
+	}
+	return nil
+}
+
 // target is what one event asks to re-read: an account, narrowed to regions (nil: all of them).
 type target struct {
 	account string
@@ -259,7 +276,7 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 	for _, m := range out.Messages {
 		w.count(func(s *Stats) { s.Messages++ })
 		var ev event
-		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil || ev.Source == "" || ev.Account == "" {
+		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil || ev.check() != nil {
 			w.count(func(s *Stats) { s.Poison++ })
 			w.o.Logger.Warn("not an EventBridge event: left on the queue for its dead-letter queue", "message_id", aws.ToString(m.MessageId))
 			continue

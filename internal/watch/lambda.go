@@ -145,6 +145,11 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 	default:
 		return 0, fmt.Errorf("invokingEvent messageType %q: want ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification", ie.MessageType)
 	}
+	if !accountIDRe.MatchString(acct) {
+		// Config sets accountId on every invocation (AWS Config developer guide, "Example events for AWS Config
+		// rules"): without it trailwatch would judge whichever account its credentials reach.
+		return 0, fmt.Errorf("the invocation's account %q (accountId, or the configuration item's awsAccountId) is not a 12-digit AWS account id", acct)
+	}
 	// Read the account now (narrowed to the item's region for a change) and judge it.
 	if !w.baselined() {
 		if err := w.Sweep(ctx, false); err != nil {
@@ -165,12 +170,16 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		}
 	}
 	var evals []cfgtypes.Evaluation
+	resourceType := model.TypeTrail
+	if len(items) > 0 && items[0].ci.ResourceType != "" {
+		resourceType = items[0].ci.ResourceType // the evaluation names the resource as Config sent it
+	}
 	add := func(rid string, f *model.Finding, ordering time.Time, why string) {
 		compliance, note := complianceOf(f)
 		if why != "" {
 			note = why
 		}
-		evals = append(evals, cfgtypes.Evaluation{ComplianceResourceType: aws.String(model.TypeTrail), ComplianceResourceId: aws.String(rid),
+		evals = append(evals, cfgtypes.Evaluation{ComplianceResourceType: aws.String(resourceType), ComplianceResourceId: aws.String(rid),
 			ComplianceType: compliance, Annotation: aws.String(truncate(note, 256)), OrderingTimestamp: aws.Time(ordering)})
 	}
 	if ie.MessageType == "ScheduledNotification" {

@@ -114,6 +114,26 @@ accounts:
 	if !strings.HasPrefix(results()["gone"], "NOT_APPLICABLE") {
 		t.Errorf("deleted: %q", results()["gone"])
 	}
+	// A configuration item of another type (a rule scoped too widely) is NOT_APPLICABLE, under its own type.
+	invoke(map[string]any{"messageType": "ConfigurationItemChangeNotification", "configurationItem": map[string]any{
+		"resourceType": "AWS::S3::Bucket", "resourceId": "logs-bucket", "ARN": "arn:aws:s3:::logs-bucket",
+		"awsAccountId": acct, "awsRegion": "us-east-1", "configurationItemStatus": "OK", "configurationItemCaptureTime": scheduled.Format(time.RFC3339)}})
+	details, err := configservice.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).GetComplianceDetailsByConfigRule(ctx, &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("trailwatch-cloudtrail-cwl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range details.EvaluationResults {
+		q := r.EvaluationResultIdentifier.EvaluationResultQualifier
+		if aws.ToString(q.ResourceId) == "logs-bucket" && (aws.ToString(q.ResourceType) != "AWS::S3::Bucket" || r.ComplianceType != "NOT_APPLICABLE") {
+			t.Errorf("bucket: %s %s", aws.ToString(q.ResourceType), r.ComplianceType)
+		}
+	}
+	// An invocation without the account it is for is refused, not answered for the account the credentials reach.
+	ie, _ := json.Marshal(map[string]any{"messageType": "ScheduledNotification", "notificationCreationTime": scheduled.Format(time.RFC3339)})
+	noAcct, _ := json.Marshal(map[string]any{"invokingEvent": string(ie), "resultToken": "t", "configRuleName": "trailwatch-cloudtrail-cwl"})
+	if _, err := w.Handle(ctx, noAcct, cfgFor); err == nil || !strings.Contains(err.Error(), "not a 12-digit AWS account id") {
+		t.Errorf("no accountId: %v", err)
+	}
 	// An EventBridge event: the trail restarted.
 	if _, err := cloudtrail.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("stopped")}); err != nil {
 		t.Fatal(err)

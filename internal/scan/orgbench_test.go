@@ -29,6 +29,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/gctune"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
 )
@@ -104,6 +105,14 @@ func cpuSeconds(pid int) float64 {
 	return (ut + st) / 100
 }
 
+// productionGC runs the benchmark with the GC settings the trailwatch binary applies (gctune), restored afterwards.
+func productionGC(b *testing.B) {
+	prev := debug.SetGCPercent(100)
+	prevLimit := debug.SetMemoryLimit(-1)
+	gctune.Apply(os.Getenv, os.ReadFile)
+	b.Cleanup(func() { debug.SetGCPercent(prev); debug.SetMemoryLimit(prevLimit) })
+}
+
 // statusMB returns a /proc/self/status field (VmHWM, VmRSS) in MB.
 func statusMB(field string) float64 {
 	data, _ := os.ReadFile("/proc/self/status")
@@ -165,6 +174,7 @@ func simCounters(b *testing.B, url string) (calls int, errors map[string]int) {
 // client), and reports wall time, API calls per operation, throttling seen, peak memory, and the lower bound for the
 // same work. docs/performance.md records the figures.
 func BenchmarkOrgScan(b *testing.B) {
+	productionGC(b)
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) { benchOrg(b, n, collect.DiscoverySweep) })
 	}
@@ -173,6 +183,7 @@ func BenchmarkOrgScan(b *testing.B) {
 // BenchmarkOrgScanDiscovery scans the same 1,000-account organization with --discovery sweep and list (issue 15: the
 // 1,000-account figures before and after the call reduction).
 func BenchmarkOrgScanDiscovery(b *testing.B) {
+	productionGC(b)
 	for _, d := range []string{collect.DiscoverySweep, collect.DiscoveryList} {
 		b.Run("discovery="+d, func(b *testing.B) { benchOrg(b, 1000, d) })
 	}
@@ -343,6 +354,7 @@ func cisBaseline(b *testing.B, sc *awssim.Scenario, url string, wall time.Durati
 // configuration, and reports the ratio: throttling should cost what the retries cost and no more (issue 11: a shared
 // adaptive limiter made it 70-108x slower). docs/performance.md records the figures.
 func BenchmarkOrgScanThrottled(b *testing.B) {
+	productionGC(b)
 	const latency = 30 * time.Millisecond
 	run := func(b *testing.B, throttle float64) (time.Duration, int) {
 		sc := awssim.Generate(awssim.GenOptions{Accounts: 200, Latency: latency, Seed: 1})
@@ -394,6 +406,7 @@ func BenchmarkOrgScanThrottled(b *testing.B) {
 // travel through the store) joined and judged once. Reported: the listing, the slowest shard, the merge, and the
 // wall time of the run on 4 workers (listing + slowest shard + merge).
 func BenchmarkOrgScanShards(b *testing.B) {
+	productionGC(b)
 	const latency = 30 * time.Millisecond
 	const shards = 4
 	n := 10000
@@ -465,6 +478,7 @@ func BenchmarkOrgScanShards(b *testing.B) {
 // BenchmarkOrgScanAlarms measures what --alarms adds to a 1,000-account organization scan (TRAILWATCH_BENCH_ACCOUNTS to
 // change the size): the organization trail's log group carries the whole CIS chain, members' local groups none.
 func BenchmarkOrgScanAlarms(b *testing.B) {
+	productionGC(b)
 	const latency = 30 * time.Millisecond
 	n := 1000
 	if v, err := strconv.Atoi(os.Getenv("TRAILWATCH_BENCH_ACCOUNTS")); err == nil && v >= 3 {

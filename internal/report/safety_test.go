@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,58 @@ func TestTableFitsTheTerminal(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "a word of text") {
 		t.Error("the reason is missing")
+	}
+}
+
+// TestSARIFResultsHaveLocations: GitHub code scanning refuses a SARIF result without a location, and a location URI
+// with a scheme (github/codeql-action#1738, #2459): every result of a live scan is located at a relative path built
+// from its resource, with the ARN as its logical location.
+func TestSARIFResultsHaveLocations(t *testing.T) {
+	r := &Report{Findings: []model.Finding{
+		{ID: "a", ControlID: "cloudtrail-cloudwatch-integration", Status: model.StatusFail, AccountID: "111111111111", Region: "us-east-1",
+			ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/main"},
+		{ID: "b", ControlID: "cloudwatch-log-group-retention", Status: model.StatusFail, AccountID: "111111111111", Region: "eu-west-1",
+			ResourceID: "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/cloudtrail logs"},
+		{ID: "c", ControlID: "alarm-vpc-changes", Status: model.StatusFail, AccountID: "111111111111", Region: "global", ResourceID: "111111111111"},
+		{ID: "d", ControlID: "cloudtrail-cloudwatch-integration", Status: model.StatusFail, ResourceID: "aws_cloudtrail.main",
+			Location: &model.Location{File: "main.tf", Line: 3}},
+	}}
+	var b bytes.Buffer
+	if err := WriteSARIF(&b, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+					LogicalLocations []struct{ FullyQualifiedName string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"aws/111111111111/us-east-1/cloudtrail/trail/main", "aws/111111111111/eu-west-1/logs/log-group/aws/cloudtrail%20logs",
+		"aws/111111111111/global/account", "main.tf"}
+	res := doc.Runs[0].Results
+	if len(res) != len(want) {
+		t.Fatalf("%d results", len(res))
+	}
+	for i, rs := range res {
+		if len(rs.Locations) != 1 {
+			t.Fatalf("result %d: %d locations", i, len(rs.Locations))
+		}
+		l := rs.Locations[0]
+		if u := l.PhysicalLocation.ArtifactLocation.URI; u != want[i] || strings.Contains(u, ":") || l.PhysicalLocation.Region.StartLine < 1 {
+			t.Errorf("result %d: uri %q line %d, want %q", i, u, l.PhysicalLocation.Region.StartLine, want[i])
+		}
+		if i < 3 && (len(l.LogicalLocations) != 1 || l.LogicalLocations[0].FullyQualifiedName != r.Findings[i].ResourceID) {
+			t.Errorf("result %d: logical locations %+v", i, l.LogicalLocations)
+		}
 	}
 }

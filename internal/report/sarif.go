@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
@@ -15,9 +16,13 @@ import (
 // HelpURI is where a rule's documentation lives.
 const HelpURI = "https://github.com/trailwatch/trailwatch/blob/main/docs/controls.md"
 
-// WriteSARIF writes the findings that have a location (infrastructure as code) as SARIF 2.1.0, the format GitHub code
-// scanning accepts: one rule per control, one result per finding that does not pass, with its file and line, and
-// inline suppressions as SARIF suppressions (kind inSource) with their justification.
+// WriteSARIF writes the findings as SARIF 2.1.0, the format GitHub code scanning accepts: one rule per control, one
+// result per finding that does not pass, and inline suppressions as SARIF suppressions (kind inSource) with their
+// justification. A finding in infrastructure as code is located at its file and line. A finding in a live account
+// has no file, but GitHub code scanning refuses a result without a location ("locationFromSarifResult: expected at
+// least one location", github/codeql-action#1738) and a URI with a scheme such as arn: ("unrecognized SARIF location
+// URI scheme"), so it is located at a path built from its resource (aws/ACCOUNT/REGION/SERVICE/RESOURCE), with the
+// ARN itself as the logical location.
 func WriteSARIF(w io.Writer, r *Report, rules map[string]RuleText) error {
 	rep, err := sarif.New(sarif.Version210)
 	if err != nil {
@@ -59,6 +64,10 @@ func WriteSARIF(w io.Writer, r *Report, rules map[string]RuleText) error {
 			}
 			res.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
 				WithArtifactLocation(sarif.NewSimpleArtifactLocation(file)).WithRegion(sarif.NewSimpleRegion(line, line))))
+		} else {
+			res.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+				WithArtifactLocation(sarif.NewSimpleArtifactLocation(livePath(f))).WithRegion(sarif.NewSimpleRegion(1, 1))).
+				WithLogicalLocations([]*sarif.LogicalLocation{sarif.NewLogicalLocation().WithFullyQualifiedName(f.ResourceID).WithKind("resource")}))
 		}
 		res.WithPartialFingerPrints(map[string]interface{}{"trailwatch/v1": f.ID})
 		for _, s := range f.Suppressed {
@@ -102,6 +111,32 @@ func dropNulls(v any) any {
 type RuleText struct {
 	Title string
 	Help  string
+}
+
+// livePath is a live finding's location as a relative path without a scheme: aws/ACCOUNT/REGION/ then the resource
+// (an ARN's service and resource, for example cloudtrail/trail/main; "account" for the account itself), each segment
+// escaped.
+func livePath(f model.Finding) string {
+	account, region := f.AccountID, f.Region
+	if account == "" {
+		account = "unknown-account"
+	}
+	if region == "" {
+		region = "global"
+	}
+	segs := []string{"aws", account, region}
+	if parts := strings.SplitN(f.ResourceID, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		segs = append(segs, parts[2])
+		segs = append(segs, strings.FieldsFunc(parts[5], func(r rune) bool { return r == '/' || r == ':' })...)
+	} else if f.ResourceID == f.AccountID || f.ResourceID == "" {
+		segs = append(segs, "account")
+	} else {
+		segs = append(segs, f.ResourceID)
+	}
+	for i, sg := range segs {
+		segs[i] = url.PathEscape(sg)
+	}
+	return strings.Join(segs, "/")
 }
 
 func sarifLevel(s model.Status) string {

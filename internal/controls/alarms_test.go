@@ -76,3 +76,23 @@ func TestAlarmFiresOnOneEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestAlarmControlTitles: the item's title reads as CIS writes it inside the sentence, names and acronyms intact.
+func TestAlarmControlTitles(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{
+		"alarm-organizations-changes":            "A log metric filter and alarm exist for AWS Organizations changes",
+		"alarm-iam-policy-changes":               "A log metric filter and alarm exist for IAM policy changes",
+		"alarm-cloudtrail-configuration-changes": "A log metric filter and alarm exist for CloudTrail configuration changes",
+		"alarm-security-group-changes":           "A log metric filter and alarm exist for security group changes",
+		"alarm-root-account-usage":               "A log metric filter and alarm exist for usage of the root account",
+	} {
+		c, ok := cat.Control(id)
+		if !ok || c.Title != want {
+			t.Errorf("%s: %q, want %q", id, c.Title, want)
+		}
+	}
+}

@@ -103,13 +103,13 @@ func alarmControl(it alarms.Item) Control {
 		fw = append(fw, Framework{Framework: "AWS Foundational Security Best Practices", ID: sh})
 	}
 	return Control{
-		ID: it.ID, Title: "A log metric filter and alarm exist for " + strings.ToLower(it.Title[:1]) + it.Title[1:],
+		ID: it.ID, Title: "A log metric filter and alarm exist for " + midSentence(it.Title),
 		ResourceType: "AWS::::Account", Severity: "Low", Profile: "Level 1", Assessment: "Automated", Frameworks: fw,
 		Notes: "Judged by meaning, not by string: clause order, quoting, spacing and extra || branches do not matter; " +
 			"the chain is followed from the monitored trail's log group (by full ARN) to a confirmed SNS subscriber. " +
 			"Organization trails are judged on the owner's log group. --cis-version selects the published patterns.",
 		Rationale: "Real-time monitoring of API calls: CloudTrail events that reach CloudWatch Logs can raise an alarm " +
-			"within minutes of " + strings.ToLower(it.Title[:1]) + it.Title[1:] + ", if a filter matches them and someone receives the alarm.",
+			"within minutes of " + midSentence(it.Title) + ", if a filter matches them and someone receives the alarm.",
 		Remediation: "In the account and region of the trail's log group: PutMetricFilter with the published pattern " +
 			"(namespace CISBenchmark), PutMetricAlarm on its metric (Sum >= 1 over 300 s, actions enabled) notifying an " +
 			"SNS topic with at least one confirmed subscription. Published pattern: " + it.Pattern,
@@ -134,4 +134,14 @@ func (c *Catalog) Reason(code string) (ReasonDoc, bool) {
 		}
 	}
 	return ReasonDoc{}, false
+}
+
+// midSentence is a title as it reads inside a sentence: its first letter lowered, unless the first word is a name or
+// an acronym ("AWS Config changes", "IAM policy changes", "CloudTrail configuration changes" keep theirs).
+func midSentence(title string) string {
+	word, _, _ := strings.Cut(title, " ")
+	if len(word) < 2 || strings.ToLower(word[1:]) != word[1:] {
+		return title
+	}
+	return strings.ToLower(title[:1]) + title[1:]
 }

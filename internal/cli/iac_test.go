@@ -495,6 +495,11 @@ resource "aws_cloudwatch_metric_alarm" %q {
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"no unknowns: a missing alarm FAILs", head + filter("nacl", group, nacl, `"Nacl"`),
 			map[string]string{"alarm-nacl-changes": "FAIL ALARM_MISSING"}},
+		// nozaq/terraform-aws-secure-baseline modules/alarm-baseline/main.tf creates its CISAlarm topic with no
+		// subscription and leaves subscribing to its users: 14 false FAILs on a working module before.
+		{"a topic without a subscription in the configuration", head + filter("nacl", group, nacl, `"Nacl"`) + strings.Replace(alarm("nacl", `"Nacl"`),
+			"aws_sns_topic.alarms.arn", "aws_sns_topic.bare.arn", 1) + `resource "aws_sns_topic" "bare" { name = "CISAlarm" }`,
+			map[string]string{"alarm-nacl-changes": "UNKNOWN CONFIRMATION_UNKNOWN"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -473,6 +473,11 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 			o = outcome{depth: 7, status: model.StatusFail, code: TopicMissing, msg: fmt.Sprintf("Alarm %s notifies topic %s, which does not exist.", name, act)}
 		case tp.Confirmed == 0 && tp.Unconfirmable > 0:
 			o = outcome{depth: 8, status: model.StatusUnknown, code: ConfirmationUnknown, msg: fmt.Sprintf("Topic %s (alarm %s) has %d subscription(s) (email, http(s) or another account's endpoint) that a person confirms after deployment: whether one is confirmed is known only in the account.", act, name, tp.Unconfirmable)}
+		case tp.Confirmed == 0 && tp.Pending == 0 && e.iac:
+			// Declared without any subscription: modules commonly leave subscribing (by email, confirmed by a person)
+			// to their users, outside the configuration, so whether someone receives the alarm is known only in the
+			// account (scan --alarms judges it there).
+			o = outcome{depth: 8, status: model.StatusUnknown, code: ConfirmationUnknown, msg: fmt.Sprintf("Topic %s (alarm %s) has no subscription in this configuration: whether one is added outside it, and confirmed, is known only in the account.", act, name)}
 		case tp.Confirmed == 0:
 			msg := fmt.Sprintf("Topic %s (alarm %s) has no confirmed subscription", act, name)
 			if tp.Pending > 0 {

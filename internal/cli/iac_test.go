@@ -521,6 +521,19 @@ resource "aws_cloudwatch_metric_alarm" %q {
 		})
 	}
 
+	t.Run("a trail in a module that is not downloaded", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "r.json")
+		code, _, errs := run(t, "iac", "--alarms", "--format", "json", "--output", out, "../iac/testdata/realworld/08_trail_in_registry_module_not_downloaded")
+		if code != ExitOK {
+			t.Fatalf("exit %d %s", code, errs)
+		}
+		for _, f := range readReport(t, out).Findings {
+			if f.Status != model.StatusUnknown || f.Reasons[0].Code != "VALUE_UNKNOWN" {
+				t.Errorf("%s: %s %+v", f.ControlID, f.Status, f.Reasons)
+			}
+		}
+	})
+
 	t.Run("CloudFormation: a generated log group name", func(t *testing.T) {
 		tpl := `AWSTemplateFormatVersion: "2010-09-09"
 Parameters:

@@ -205,6 +205,9 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		case !judged:
 			deferred = t.ARN
 			continue
+		case e.iac && ct.Unknown["module"] != "":
+			unknown = t.ARN // declared in a module that was not read: nothing about it is known
+			continue
 		case !ct.MultiRegion:
 			why = append(why, fmt.Sprintf("%s is single-region", t.ARN))
 			continue

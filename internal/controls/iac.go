@@ -73,6 +73,8 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 	case t.NotInstantiated:
 		v.add(model.StatusSkipped, NotInstantiated, "The resource is not created (count = 0, an empty for_each, or a false condition).")
 		return iacFinding(cat, t, v, "")
+	case t.Unknown["module"] != "":
+		v.add(model.StatusUnknown, ValueUnknown, "The trail is declared in a module that was not read: %s.", t.Unknown["module"])
 	case t.Unknown["log_group_arn"] != "":
 		v.add(model.StatusUnknown, ValueUnknown, "The log group ARN cannot be known before deployment: %s.", t.Unknown["log_group_arn"])
 	case t.LogGroupARN == "" && t.RoleARN != "":

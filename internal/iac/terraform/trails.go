@@ -70,6 +70,7 @@ func (m *module) collectTrails() {
 		m.res.Errors = append(m.res.Errors, c.res.Errors...)
 		m.res.Files += c.res.Files
 	}
+	m.undownloadedTrailModules()
 	for _, b := range m.resources {
 		insts, note := m.instances(b.body)
 		for _, in := range insts {
@@ -297,4 +298,69 @@ func inlineOnly(ps []model.PolicyDoc) []model.PolicyDoc {
 		}
 	}
 	return ps
+}
+
+// trailModuleArgs are arguments only a module that declares a trail takes (the aws_cloudtrail arguments it forwards).
+var trailModuleArgs = []string{"cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn", "cloudwatch_logs_group_arn",
+	"cloudwatch_logs_role_arn", "is_multi_region_trail", "is_organization_trail", "enable_log_file_validation",
+	"include_global_service_events", "trail_name", "cloudtrail_name"}
+
+// undownloadedTrailModules reports a module call that is not downloaded and declares a trail by all appearances (its
+// name in the registry is cloudtrail, or it is passed a trail's arguments) as a trail whose settings are unknown:
+// UNKNOWN "run terraform init", not silence (issue 12). Other modules that are not downloaded stay silent: an S3
+// bucket module would only add noise.
+func (m *module) undownloadedTrailModules() {
+	for _, b := range m.modules {
+		if _, loaded := m.children[b.name]; loaded {
+			continue
+		}
+		a := m.attrs(b.body, "source", "version")
+		src := strOr(m.attrVal(a, "source", nil), "")
+		key := strings.TrimPrefix(m.key+"."+b.name, ".")
+		if strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") || m.modulesJSON[key] != "" {
+			continue // a local or downloaded module that was not followed (a cycle, too deep) is reported as such
+		}
+		attrs, _ := b.body.JustAttributes()
+		var why []string
+		if registryName(src) == "cloudtrail" || strings.HasSuffix(registryName(src), "-cloudtrail") {
+			why = append(why, "its source is a CloudTrail module")
+		}
+		for _, arg := range trailModuleArgs {
+			if _, ok := attrs[arg]; ok {
+				why = append(why, "it is passed "+arg)
+				break
+			}
+		}
+		if len(why) == 0 {
+			continue
+		}
+		if insts, _ := m.instances(b.body); len(insts) == 0 {
+			continue
+		}
+		version := strOr(m.attrVal(a, "version", nil), "")
+		if version != "" {
+			version = " " + version
+		}
+		msg := fmt.Sprintf("module.%s (%s%s) is not downloaded and declares a trail (%s): run terraform init, or scan a plan (terraform show -json), to judge it",
+			b.name, src, version, strings.Join(why, ", "))
+		m.res.Trails = append(m.res.Trails, &model.Trail{ARN: m.addr + "module." + b.name, Name: b.name, Unknown: map[string]string{"module": msg},
+			Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: m.addr + "module." + b.name}})
+	}
+}
+
+// registryName is a module source's name: NAME in a registry address NAMESPACE/NAME/PROVIDER (with an optional host
+// and //subdirectory), or the repository name without its terraform-aws- prefix in a git or URL source.
+func registryName(src string) string {
+	src, _, _ = strings.Cut(src, "?")
+	if i := strings.Index(src, "//"); i >= 0 && !strings.Contains(src[:i], ":") {
+		src = src[:i]
+	}
+	parts := strings.Split(strings.TrimSuffix(src, ".git"), "/")
+	// GitHub and Bitbucket shorthands are repositories, not registry addresses (Terraform, "Module Sources").
+	repo := strings.HasPrefix(src, "github.com/") || strings.HasPrefix(src, "bitbucket.org/")
+	if len(parts) >= 3 && !repo && !strings.Contains(src, "://") && !strings.HasPrefix(src, "git@") && !strings.HasPrefix(src, "git::") {
+		return parts[len(parts)-2] // [host/]namespace/NAME/provider
+	}
+	name := parts[len(parts)-1]
+	return strings.TrimPrefix(name, "terraform-aws-")
 }

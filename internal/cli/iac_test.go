@@ -161,15 +161,9 @@ func TestIaCListsSkippedFiles(t *testing.T) {
 	}
 }
 
-// TestIaCAlarms: iac --alarms judges the monitoring chain a Terraform configuration declares with the live rule:
-// a filter with the published 4.5 pattern (written another way) and an alarm on its metric (referenced through the
-// filter) notifying a topic with an SQS subscriber is MONITORED; a 4.3 filter whose only subscriber is an email is
-// UNKNOWN (confirmed by a person after the apply), never FAIL; an item with no filter is FILTER_MISSING at the trail.
-func TestIaCAlarms(t *testing.T) {
-	dir := t.TempDir()
-	tf := `
-provider "aws" { region = "us-east-1" }
-
+// iacMonitoredTrail is a Terraform trail that passes cloudtrail-cloudwatch-integration: a log group, a delivery role
+// with an inline policy on it, and a multi-region trail "main" (the alarm tests add the monitoring chain).
+const iacMonitoredTrail = `
 resource "aws_cloudwatch_log_group" "trail" {
   name              = "cloudtrail"
   retention_in_days = 365
@@ -191,7 +185,18 @@ resource "aws_cloudtrail" "main" {
   cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"
   cloud_watch_logs_role_arn  = aws_iam_role.delivery.arn
 }
+`
 
+// TestIaCAlarms: iac --alarms judges the monitoring chain a Terraform configuration declares with the live rule:
+// a filter with the published 4.5 pattern (written another way) and an alarm on its metric (referenced through the
+// filter) notifying a topic with an SQS subscriber is MONITORED; a 4.3 filter whose only subscriber is an email is
+// UNKNOWN (confirmed by a person after the apply), never FAIL; an item with no filter is FILTER_MISSING at the trail.
+func TestIaCAlarms(t *testing.T) {
+	dir := t.TempDir()
+	tf := `
+provider "aws" { region = "us-east-1" }
+
+` + iacMonitoredTrail + `
 resource "aws_cloudwatch_log_metric_filter" "trail_changes" {
   name           = "cloudtrail-changes"
   log_group_name = aws_cloudwatch_log_group.trail.name
@@ -413,26 +418,7 @@ func TestIaCAlarmsUnknownValues(t *testing.T) {
 variable "pattern" {}
 variable "group" {}
 variable "metric" {}
-resource "aws_cloudwatch_log_group" "trail" {
-  name              = "cloudtrail"
-  retention_in_days = 365
-}
-resource "aws_iam_role" "delivery" {
-  name               = "cloudtrail-delivery"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "cloudtrail.amazonaws.com" }, Action = "sts:AssumeRole" }] })
-  inline_policy {
-    name   = "delivery"
-    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.trail.arn}:*" }] })
-  }
-}
-resource "aws_cloudtrail" "main" {
-  name                       = "main"
-  s3_bucket_name             = "trail-bucket"
-  is_multi_region_trail      = true
-  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"
-  cloud_watch_logs_role_arn  = aws_iam_role.delivery.arn
-}
-resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
+` + iacMonitoredTrail + `resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
 resource "aws_sqs_queue" "alerts" { name = "alerts" }
 resource "aws_sns_topic_subscription" "queue" {
   topic_arn = aws_sns_topic.alarms.arn

@@ -97,7 +97,7 @@ func writeProbe(w io.Writer, p *collect.ListTrailsProbe) {
 	case len(p.Missing) > 0:
 		fmt.Fprintf(w, "DOES NOT HOLD: account %s: ListTrails missed trails in %d of %d regions; keep --discovery sweep\n", p.AccountID, len(p.Missing), len(p.Regions))
 	default:
-		fmt.Fprintf(w, "HOLDS: account %s: ListTrails returned all %d trails from each of %d regions; --discovery list reads the same trails\n", p.AccountID, len(p.Trails), len(p.Regions))
+		fmt.Fprintf(w, "HOLDS: account %s: ListTrails, called in each of the %d regions, returned every trail the sweep found (%d); --discovery list reads the same trails\n", p.AccountID, len(p.Regions), len(p.Trails))
 	}
 	arns := make([]string, 0, len(p.Trails))
 	for a := range p.Trails {

@@ -20,7 +20,7 @@ func TestDiscoveryCheck(t *testing.T) {
 	t.Run("holds", func(t *testing.T) {
 		simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", "account", 1)))
 		code, out, errs := run(t, "discovery", "check")
-		if code != ExitOK || !strings.HasPrefix(out, "HOLDS: account 111111111111: ListTrails returned all 2 trails from each of 2 regions") {
+		if code != ExitOK || !strings.HasPrefix(out, "HOLDS: account 111111111111: ListTrails, called in each of the 2 regions, returned every trail the sweep found (2)") {
 			t.Errorf("exit %d\n%s%s", code, out, errs)
 		}
 	})

@@ -127,6 +127,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		// parks thousands of goroutines, each with its stack, on the semaphore (its peak RSS went from 315 to 299 MB).
 		// The listing waits instead, at most one page ahead of the scan.
 		mgmt := m.ID == found.ManagementAccount
+		s.total.Add(1) // listed: the progress total counts it while it waits for a slot
 		if !mgmt {
 			s.sem <- struct{}{}
 		}
@@ -136,7 +137,6 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		slot := len(accounts)
 		accounts = append(accounts, nil)
 		mu.Unlock()
-		s.total.Add(1)
 		wg.Go(func() {
 			if !mgmt {
 				defer func() { <-s.sem }()

@@ -26,8 +26,12 @@ func newControlsCmd(e *env) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(cat)
 			}
+			width := 0
 			for _, c := range cat.Controls {
-				fmt.Fprintf(e.stdout, "%-34s %-7s %s\n", c.ID, c.Severity, c.Title)
+				width = max(width, len(c.ID))
+			}
+			for _, c := range cat.Controls {
+				fmt.Fprintf(e.stdout, "%-*s %-7s %s\n", width, c.ID, c.Severity, c.Title)
 			}
 			return nil
 		},

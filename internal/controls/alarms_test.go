@@ -89,6 +89,7 @@ func TestAlarmControlTitles(t *testing.T) {
 		"alarm-cloudtrail-configuration-changes": "A log metric filter and alarm exist for CloudTrail configuration changes",
 		"alarm-security-group-changes":           "A log metric filter and alarm exist for security group changes",
 		"alarm-root-account-usage":               "A log metric filter and alarm exist for usage of the root account",
+		"alarm-s3-bucket-policy-changes":         "A log metric filter and alarm exist for S3 bucket policy changes",
 	} {
 		c, ok := cat.Control(id)
 		if !ok || c.Title != want {

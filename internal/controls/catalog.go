@@ -140,8 +140,8 @@ func (c *Catalog) Reason(code string) (ReasonDoc, bool) {
 // an acronym ("AWS Config changes", "IAM policy changes", "CloudTrail configuration changes" keep theirs).
 func midSentence(title string) string {
 	word, _, _ := strings.Cut(title, " ")
-	if len(word) < 2 || strings.ToLower(word[1:]) != word[1:] {
-		return title
+	if len(word) < 2 || strings.TrimLeft(word[1:], "abcdefghijklmnopqrstuvwxyz") != "" {
+		return title // a name, an acronym or a code such as S3
 	}
 	return strings.ToLower(title[:1]) + title[1:]
 }

@@ -32,6 +32,11 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	for _, a := range r.Scope.Accounts {
 		names[a.ID] = a.Name
 	}
+	// The control column is as wide as the longest control id shown (34 for the trail controls, more with --alarms).
+	width := 34
+	for _, f := range r.Findings {
+		width = max(width, len(f.ControlID))
+	}
 	lastAcct, lastRegion := "\x00", "\x00"
 	for _, f := range r.Findings {
 		if f.Location != nil {
@@ -43,7 +48,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 				ew.printf("File %s\n", f.Location.File)
 				lastAcct = f.Location.File
 			}
-			ew.printf("  %s %-34s %s (line %d)\n", statusCell(f.Status, o.Color), f.ControlID, f.ResourceID, f.Location.Line)
+			ew.printf("  %s %-*s %s (line %d)\n", statusCell(f.Status, o.Color), width, f.ControlID, f.ResourceID, f.Location.Line)
 			for _, rs := range f.Reasons {
 				ew.printf("          %s: %s\n", rs.Code, rs.Message)
 			}
@@ -79,7 +84,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 			ew.printf("  %s\n", f.Region)
 			lastRegion = f.Region
 		}
-		ew.printf("    %s %-34s %s\n", statusCell(f.Status, o.Color), f.ControlID, f.ResourceID)
+		ew.printf("    %s %-*s %s\n", statusCell(f.Status, o.Color), width, f.ControlID, f.ResourceID)
 		for _, rs := range f.Reasons {
 			ew.printf("%s\n", trusted(wrap(terminalSafe(rs.Code+": "+rs.Message), "            ", o.Width)))
 		}

@@ -113,7 +113,11 @@ func newExceptionsCmd(e *env) *cobra.Command {
 			if bad > 0 {
 				return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d exceptions expired or unused", bad, len(s.Exceptions))}
 			}
-			fmt.Fprintf(e.stdout, "%d exceptions, all current\n", len(s.Exceptions))
+			if len(s.Exceptions) == 1 {
+				fmt.Fprintln(e.stdout, "1 exception, current")
+			} else {
+				fmt.Fprintf(e.stdout, "%d exceptions, all current\n", len(s.Exceptions))
+			}
 			return nil
 		},
 	}

@@ -62,7 +62,7 @@ func TestDemoWithExceptions(t *testing.T) {
 		t.Errorf("check with an expired exception: exit %d", code)
 	}
 	os.WriteFile(p, []byte(strings.Split(exFile, "  - control: cloudwatch-log-group-retention")[0]), 0o644)
-	if code, cout, _ := run(t, "exceptions", "check", "--exceptions", p, "--max-exception-days", "0"); code != 0 || !strings.Contains(cout, "all current") {
+	if code, cout, _ := run(t, "exceptions", "check", "--exceptions", p, "--max-exception-days", "0"); code != 0 || !strings.Contains(cout, "1 exception, current") {
 		t.Errorf("check: %d %s", code, cout)
 	}
 	os.WriteFile(p, []byte("exceptions:\n  - control: cloudtrail-cloudwatch-integration\n    accounts: [\"111111111111\"]\n    reason: r\n    expires: 2027-01-01\n"), 0o644)

@@ -33,8 +33,9 @@ credentials belong to: in every enabled region it calls DescribeTrails (with sha
 reports any trail the sweep found that ListTrails, called in some region, did not return. Read-only: 2 calls per
 region. Run it in the management account and in one member account: the assumption holds if both exit 0.
 
-Exit codes: 0 ListTrails returned every trail from every region; 1 it missed some (keep --discovery sweep);
-2 a call failed, so the check is inconclusive; 3 usage or configuration error.`,
+Exit codes: 0 ListTrails returned every trail from every region, in an account with a single-region trail (the
+kind it could miss); 1 it missed some (keep --discovery sweep); 2 inconclusive: a call failed, or the account has no
+single-region trail to test with; 3 usage or configuration error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDiscoveryCheck(cmd.Context(), e, profile, region, regions, format)
@@ -77,10 +78,10 @@ func runDiscoveryCheck(ctx context.Context, e *env, profile, region string, regi
 		writeProbe(e.stdout, p)
 	}
 	switch {
-	case p.Error != nil || len(p.Errors) > 0:
-		return &exitError{code: ExitIncomplete}
 	case len(p.Missing) > 0:
 		return &exitError{code: ExitFailed}
+	case !p.Holds():
+		return &exitError{code: ExitIncomplete}
 	}
 	return nil
 }
@@ -96,8 +97,17 @@ func writeProbe(w io.Writer, p *collect.ListTrailsProbe) {
 		fmt.Fprintf(w, "INCONCLUSIVE: account %s, %d calls failed\n", p.AccountID, len(p.Errors))
 	case len(p.Missing) > 0:
 		fmt.Fprintf(w, "DOES NOT HOLD: account %s: ListTrails missed trails in %d of %d regions; keep --discovery sweep\n", p.AccountID, len(p.Missing), len(p.Regions))
+	case p.SingleRegionTrails == 0:
+		fmt.Fprintf(w, "INCONCLUSIVE: account %s has no single-region trail, the kind a region-scoped ListTrails would miss: run the check in an account that has one (in at least two enabled regions)\n", p.AccountID)
 	default:
 		fmt.Fprintf(w, "HOLDS: account %s: ListTrails, called in each of the %d regions, returned every trail the sweep found (%d); --discovery list reads the same trails\n", p.AccountID, len(p.Regions), len(p.Trails))
+	}
+	if len(p.Missing) == 0 && len(p.Errors) == 0 {
+		if p.OtherAccountTrails > 0 {
+			fmt.Fprintf(w, "  organization trails seen from this account: %d, all returned by ListTrails\n", p.OtherAccountTrails)
+		} else {
+			fmt.Fprintln(w, "  no organization trail of another account here: run the check in a member account too")
+		}
 	}
 	arns := make([]string, 0, len(p.Trails))
 	for a := range p.Trails {

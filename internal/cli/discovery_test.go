@@ -62,3 +62,18 @@ func TestDiscoveryFlagIsCheckedFirst(t *testing.T) {
 		t.Errorf("scan --discovery list: exit %d %s %s", code, out, errs)
 	}
 }
+
+// TestDiscoveryCheckNeedsSomethingToMiss: in an account with multi-region trails only, a region-scoped ListTrails
+// would miss nothing, so "holds" would prove nothing: the check says it is inconclusive (exit 2).
+func TestDiscoveryCheckNeedsSomethingToMiss(t *testing.T) {
+	simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails: [{name: main, home_region: us-east-1, multi_region: true}]
+`))
+	code, out, errs := run(t, "discovery", "check")
+	if code != ExitIncomplete || !strings.HasPrefix(out, "INCONCLUSIVE: account 111111111111 has no single-region trail") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}

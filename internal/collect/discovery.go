@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,11 +29,18 @@ type ListTrailsProbe struct {
 	Errors map[string]*model.CallError `json:"errors,omitempty"`
 	// Error is set when the account could not be read at all.
 	Error *model.CallError `json:"error,omitempty"`
+	// SingleRegionTrails counts the trails shown in one region only: what a region-scoped ListTrails would miss when
+	// called in another region. Without one, the probe has nothing to catch and proves nothing.
+	SingleRegionTrails int `json:"single_region_trails"`
+	// OtherAccountTrails counts the trails of another account (organization trails seen from a member).
+	OtherAccountTrails int `json:"other_account_trails"`
 }
 
-// Holds reports whether ListTrails returned every trail the sweep found, from every region probed, with no error.
+// Holds reports whether ListTrails returned every trail the sweep found, from every region probed, with no error,
+// in an account where a region-scoped ListTrails would have missed one (a single-region trail, probed from at least
+// one other region).
 func (p *ListTrailsProbe) Holds() bool {
-	return p.Error == nil && len(p.Errors) == 0 && len(p.Missing) == 0
+	return p.Error == nil && len(p.Errors) == 0 && len(p.Missing) == 0 && p.SingleRegionTrails > 0
 }
 
 // ProbeListTrails calls DescribeTrails (with shadow trails) and ListTrails in every enabled region in scope and
@@ -99,8 +107,14 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 		})
 	}
 	wg.Wait()
-	for arn := range p.Trails {
-		sort.Strings(p.Trails[arn])
+	for arn, shown := range p.Trails {
+		sort.Strings(shown)
+		if len(shown) == 1 && len(p.Regions) > 1 {
+			p.SingleRegionTrails++
+		}
+		if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && parts[4] != p.AccountID {
+			p.OtherAccountTrails++
+		}
 	}
 	for i, region := range p.Regions {
 		if listed[i] == nil {

@@ -7,3 +7,8 @@ import _ "embed"
 //
 //go:embed organization.yaml
 var Organization []byte
+
+// Watch is examples/watch.yaml: the two-account organization the continuous-mode tests break and repair.
+//
+//go:embed watch.yaml
+var Watch []byte

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/trailwatch/trailwatch/examples"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
 )
@@ -95,23 +96,7 @@ func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
 	}
 
 	// Run the rules as written.
-	srv := simFrom(t, []byte(`
-now: 2026-11-22T12:00:00Z
-organization: {id: o-abcdefghij, management_account: "111111111111"}
-accounts:
-  - id: "111111111111"
-    regions: [us-east-1, eu-west-1]
-    trails:
-      - {name: org, home_region: us-east-1, multi_region: true, organization: true, log_group: OrgCT, role: R}
-    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]
-    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
-  - id: "222222222222"
-    regions: [us-east-1, eu-west-1]
-    trails:
-      - {name: app, home_region: us-east-1, log_group: AppCT, role: AppRole}
-    log_groups: [{name: AppCT, region: us-east-1, retention_days: 365}]
-    roles: [{name: AppRole, trust: cloudtrail, policy: cloudtrail-delivery}]
-`))
+	srv := simFrom(t, examples.Watch)
 	ctx := context.Background()
 	hcfg := srv.SDKConfig("111111111111", "us-east-1")
 	q, err := sqs.NewFromConfig(hcfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("trailwatch-events")})

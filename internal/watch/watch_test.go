@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/trailwatch/trailwatch/examples"
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
@@ -30,25 +31,8 @@ import (
 	"github.com/trailwatch/trailwatch/internal/watch"
 )
 
-const scenario = `
-now: 2026-11-22T12:00:00Z
-organization: {id: o-abcdefghij, management_account: "111111111111"}
-accounts:
-  - id: "111111111111"
-    regions: [us-east-1, eu-west-1]
-    trails:
-      - {name: org, home_region: us-east-1, multi_region: true, organization: true, log_group: OrgCT, role: R}
-    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]
-    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
-  - id: "222222222222"
-    regions: [us-east-1, eu-west-1]
-    trails:
-      - {name: app, home_region: us-east-1, log_group: AppCT, role: AppRole}
-    log_groups:
-      - {name: AppCT, region: us-east-1, retention_days: 365}
-      - {name: unrelated, region: us-east-1}
-    roles: [{name: AppRole, trust: cloudtrail, policy: cloudtrail-delivery}]
-`
+// scenario is examples/watch.yaml.
+var scenario = string(examples.Watch)
 
 const (
 	hub      = "111111111111"

@@ -113,16 +113,7 @@ func TestDocumentedCommands(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			sc, err := awssim.ParseScenario("organization.yaml", examples.Organization)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			srv, err := awssim.Start(ctx, sc, awssim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := serveScenario(t, examples.Organization)
 			dir := t.TempDir()
 			mgmt := srv.Accounts()[0]
 			conf := filepath.Join(dir, "aws-config")

@@ -232,6 +232,14 @@ func TestStoreThatCannotOpenCostsNoScan(t *testing.T) {
 // account of an organization).
 func simFrom(t *testing.T, text []byte) *awssim.Server {
 	t.Helper()
+	srv := serveScenario(t, text)
+	pointAt(t, srv.URL, srv.Accounts()[0])
+	return srv
+}
+
+// serveScenario serves a scenario (YAML) until the test ends.
+func serveScenario(t *testing.T, text []byte) *awssim.Server {
+	t.Helper()
 	sc, err := awssim.ParseScenario(t.Name()+".yaml", text)
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +250,5 @@ func simFrom(t *testing.T, text []byte) *awssim.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pointAt(t, srv.URL, srv.Accounts()[0])
 	return srv
 }

@@ -16,16 +16,7 @@ import (
 // TestScanThroughEnvironment points `trailwatch scan` at the simulator the way a user does: AWS_ENDPOINT_URL and
 // the access key in the environment, resolved by the SDK's standard credential chain.
 func TestScanThroughEnvironment(t *testing.T) {
-	sc, err := awssim.ParseScenario("organization.yaml", examples.Organization)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := serveScenario(t, examples.Organization)
 	var member awssim.Credentials
 	for _, a := range srv.Accounts() {
 		if a.AccountID == "444444444444" {

@@ -51,7 +51,7 @@ func TestDiscoveryCheck(t *testing.T) {
 func TestDiscoveryFlagIsCheckedFirst(t *testing.T) {
 	srv := simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", "account", 1)))
 	code, _, errs := run(t, "scan", "--discovery", "listtrails")
-	if code != ExitUsage || !strings.Contains(errs, `--discovery "listtrails": want sweep`) {
+	if code != ExitUsage || !strings.Contains(errs, `--discovery "listtrails": want auto`) {
 		t.Errorf("exit %d %s", code, errs)
 	}
 	if n := srv.CallsTo("*"); n != 0 {
@@ -75,5 +75,38 @@ accounts:
 	code, out, errs := run(t, "discovery", "check")
 	if code != ExitIncomplete || !strings.HasPrefix(out, "INCONCLUSIVE: account 111111111111 has no single-region trail") {
 		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestDiscoveryAutoIsTheDefault: a scan without --discovery compares ListTrails with the sweep and records what it
+// learnt in the inventory, under either reading of ListTrails.
+func TestDiscoveryAutoIsTheDefault(t *testing.T) {
+	for _, scope := range []string{"account", "region"} {
+		srv := simFrom(t, []byte(strings.Replace(discoveryWorld, "%s", scope, 1)))
+		code, out, errs := run(t, "scan", "--format", "json", "--include-inventory")
+		var r struct {
+			Inventory struct {
+				ListTrails struct {
+					AccountWide bool   `json:"account_wide"`
+					TrailARN    string `json:"trail_arn"`
+				} `json:"list_trails"`
+				Accounts []struct {
+					Discovery string `json:"discovery"`
+				} `json:"accounts"`
+			} `json:"inventory"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil || code != ExitFailed {
+			t.Fatalf("%s: exit %d %v %s", scope, code, err, errs)
+		}
+		lt := r.Inventory.ListTrails
+		if lt.AccountWide != (scope == "account") || lt.TrailARN != "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west" {
+			t.Errorf("%s: list_trails %+v", scope, lt)
+		}
+		if len(r.Inventory.Accounts) != 1 || r.Inventory.Accounts[0].Discovery != "sweep, ListTrails compared" {
+			t.Errorf("%s: accounts %+v", scope, r.Inventory.Accounts)
+		}
+		if srv.CallsTo("cloudtrail:ListTrails") != 1 || srv.CallsTo("cloudtrail:DescribeTrails") != 2 {
+			t.Errorf("%s: %d ListTrails, %d DescribeTrails", scope, srv.CallsTo("cloudtrail:ListTrails"), srv.CallsTo("cloudtrail:DescribeTrails"))
+		}
 	}
 }

@@ -105,7 +105,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&o.shard, "shard", "", "scan shard i of n (for example 2/4) of the accounts, or auto/n to take i from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array jobs), both 0-based; join the shards' reports with trailwatch merge (--org)")
 	f.BoolVar(&o.includeInventory, "include-inventory", false, "put the collected inventory in the JSON report (always on with --shard)")
 	f.BoolVar(&o.noPacing, "no-pacing", false, "do not pace calls below AWS's published per-region request rates")
-	f.StringVar(&o.discovery, "discovery", collect.DiscoverySweep, "how trails are found: sweep (DescribeTrails in every region in scope) or list (ListTrails once, then DescribeTrails only where trails are homed: fewer calls, but it relies on ListTrails returning every trail of every region, which AWS does not document; run trailwatch discovery check in your accounts first). list falls back to sweep where ListTrails fails")
+	f.StringVar(&o.discovery, "discovery", collect.DiscoveryAuto, "how trails are found: auto (sweep every region and compare ListTrails beside it until an account shows ListTrails account-wide, then ListTrails first: fewer calls, never fewer trails), sweep (DescribeTrails in every region in scope, nothing else) or list (ListTrails first from the start: run trailwatch discovery check in your accounts before relying on it). ListTrails failing falls back to the sweep")
 	f.DurationVar(&o.callTimeout, "call-timeout", 30*time.Second, "longest wait for one attempt of an AWS call (then retried; what stays unanswered is an ERROR saying it timed out)")
 	f.DurationVar(&o.accountTimeout, "account-timeout", 10*time.Minute, "longest time spent reading one account; what is not read by then is an ERROR saying it timed out")
 	o.exceptions.bind(cmd)
@@ -450,8 +450,8 @@ func (o *scanOptions) validate(now time.Time) error {
 // validateDiscovery checks --discovery before any AWS call.
 func validateDiscovery(d string) error {
 	switch d {
-	case collect.DiscoverySweep, collect.DiscoveryList:
+	case collect.DiscoveryAuto, collect.DiscoverySweep, collect.DiscoveryList:
 		return nil
 	}
-	return usageError("--discovery %q: want sweep (the default: every region is read) or list (ListTrails first; see trailwatch discovery check)", d)
+	return usageError("--discovery %q: want auto (the default: ListTrails first once the run has seen it account-wide), sweep (every region is read) or list (ListTrails first; see trailwatch discovery check)", d)
 }

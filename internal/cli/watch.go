@@ -267,6 +267,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		base = sr
 		return sr.inv, nil
 	}
+	listing := collect.NewListingEvidence() // --discovery auto: what re-reads learn of ListTrails, kept for the next
 	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
 		cfg := scan.MemberConfig(base.base, base.partition, base.callerID, acct, o.scan.roleName, o.scan.externalID)
 		orgID := ""
@@ -284,7 +285,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		}
 		return collect.Account(ctx, collect.NewSDKClients(cfg), collect.Options{Regions: regions, HomeRegion: cfg.Region,
 			Concurrency: o.scan.concurrency, Logger: e.log, AccountID: acct, Partition: base.partition, OrgID: orgID,
-			Monitoring: o.scan.settings.alarms, JudgedElsewhere: judgedElsewhere, Discovery: o.scan.discovery})
+			Monitoring: o.scan.settings.alarms, JudgedElsewhere: judgedElsewhere, Discovery: o.scan.discovery, Listing: listing})
 	}
 	caller, err := o.scan.scanBase(ctx)
 	if err != nil {

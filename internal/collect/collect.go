@@ -50,8 +50,11 @@ type Options struct {
 	// their metrics (DescribeAlarms once per region that has filters) and the topics those alarms notify
 	// (ListSubscriptionsByTopic once per topic).
 	Monitoring bool
-	// Discovery is how trails are found: DiscoverySweep (default) or DiscoveryList.
+	// Discovery is how trails are found: DiscoverySweep (the default when empty), DiscoveryList or DiscoveryAuto.
 	Discovery string
+	// Listing is the evidence of ListTrails' scope that DiscoveryAuto shares across the accounts of one run; nil
+	// gives each account its own.
+	Listing *ListingEvidence
 }
 
 // Discovery modes (--discovery).
@@ -67,6 +70,10 @@ const (
 	// events.md §4.5), so it is opt-in, and `trailwatch discovery check` tests the assumption in a live account. Where
 	// ListTrails fails (denied, or any other error) the account falls back to the sweep, and says so.
 	DiscoveryList = "list"
+	// DiscoveryAuto sweeps and calls ListTrails beside the sweep to compare, until an account shows ListTrails
+	// account-wide (then later accounts are read as DiscoveryList reads them) or missing trails (then they are swept,
+	// without ListTrails): see ListingEvidence. Options.Listing carries the evidence across the accounts of a run.
+	DiscoveryAuto = "auto"
 )
 
 // Account collects the account the clients' credentials belong to. It never returns an error: what could not be read
@@ -80,6 +87,9 @@ func Account(ctx context.Context, c Clients, o Options) *model.Account {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Discovery == DiscoveryAuto && o.Listing == nil {
+		o.Listing = NewListingEvidence()
 	}
 	col := &collector{c: c, o: o, sem: make(chan struct{}, o.Concurrency), groups: map[string]*groupResult{}, roles: map[string]*roleResult{}}
 	return col.run(ctx)
@@ -190,40 +200,39 @@ func (col *collector) regions(out *ec2.DescribeRegionsOutput, err error) {
 // trails lists trails in every region in scope, deduplicates them by ARN, and reads each one's details.
 func (col *collector) trails(ctx context.Context) {
 	a := col.acct
-	describe := func(regions []string) []regionResult {
-		results := make([]regionResult, len(regions))
-		var wg sync.WaitGroup
-		for i, region := range regions {
-			wg.Go(func() {
-				col.bounded(func() {
-					out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
-					if err != nil {
-						results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
-						return
-					}
-					for _, t := range out.TrailList {
-						results[i].trails = append(results[i].trails, col.trailOf(t, region))
-					}
-				})
-			})
-		}
-		wg.Wait()
-		return results
-	}
 	swept := a.Regions
 	var listed []listedTrail
-	if col.o.Discovery == DiscoveryList {
+	var results []regionResult
+	mode := col.o.Discovery
+	if mode == DiscoveryAuto {
+		mode = col.o.Listing.mode(col.part)
+	}
+	switch mode {
+	case DiscoveryList:
 		var ok bool
 		if listed, ok = col.listTrails(ctx); ok {
 			swept = homeRegions(listed, a.Regions)
 		}
+		if col.o.Discovery == DiscoveryAuto && a.Discovery == DiscoveryList {
+			a.Discovery = DiscoveryList + " (auto)"
+		}
+	case discoveryCompare:
+		var compared <-chan struct{}
+		results, compared = col.compare(ctx)
+		defer func() { <-compared }()
+	case DiscoverySweep:
+		if col.o.Discovery == DiscoveryAuto {
+			a.Discovery = DiscoverySweep + " (auto)"
+		}
 	}
-	results := describe(swept)
+	if results == nil {
+		results = col.describe(ctx, swept)
+	}
 	if len(swept) < len(a.Regions) {
 		// Without a multi-region trail read in its home region, the regions not read yet are read too: an account is
 		// never found to have no trail, or no multi-region trail, from ListTrails alone.
 		if rest := unread(a.Regions, swept); !readMultiRegion(results) {
-			results = append(results, describe(rest)...)
+			results = append(results, col.describe(ctx, rest)...)
 			swept = append(slices.Clone(swept), rest...)
 		}
 		col.o.Logger.Debug("trails listed", "account_id", a.ID, "listed", len(listed), "regions_read", len(swept), "regions", len(a.Regions))
@@ -269,6 +278,84 @@ func (col *collector) trails(ctx context.Context) {
 		wg.Go(func() { col.details(ctx, t) })
 	}
 	wg.Wait()
+}
+
+// describe calls DescribeTrails (with shadow trails) in each region, within the concurrency limit.
+func (col *collector) describe(ctx context.Context, regions []string) []regionResult {
+	results := make([]regionResult, len(regions))
+	var wg sync.WaitGroup
+	for i, region := range regions {
+		wg.Go(func() {
+			col.bounded(func() {
+				out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
+				if err != nil {
+					results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
+					return
+				}
+				for _, t := range out.TrailList {
+					results[i].trails = append(results[i].trails, col.trailOf(t, region))
+				}
+			})
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// compare is --discovery auto's reading while nothing is settled: the sweep of every region in scope and, where the
+// sweep found a single-region trail (elsewhere ListTrails can settle nothing: both readings return the same),
+// ListTrails in a region other than that trail's home, compared with the sweep (compareListing) to add to the run's
+// evidence. ListTrails runs beside the account's trail details: the returned channel closes when it is done.
+func (col *collector) compare(ctx context.Context) ([]regionResult, <-chan struct{}) {
+	a := col.acct
+	results := col.describe(ctx, a.Regions)
+	done := make(chan struct{})
+	region := compareIn(col.o.HomeRegion, a.Regions, results)
+	if region == "" {
+		a.Discovery = DiscoverySweep + " (auto: no single-region trail to compare ListTrails with)"
+		close(done)
+		return results, done
+	}
+	go func() {
+		defer close(done)
+		listed, err := col.allTrails(ctx, region)
+		if err != nil {
+			ce := Classify("cloudtrail:ListTrails", region, err)
+			a.Discovery = fmt.Sprintf("%s (auto; %s: %s)", DiscoverySweep, ce.API, ce.Code)
+			return
+		}
+		a.Discovery = DiscoverySweep + ", ListTrails compared"
+		if s := compareListing(a.ID, region, listed, a.Regions, results); s != nil {
+			col.o.Listing.record(col.part, s, col.o.Logger)
+		}
+	}()
+	return results, done
+}
+
+// compareIn picks the region to call ListTrails in: one that is not the home of a single-region trail the sweep
+// found (the home region when it qualifies), so that a region-scoped ListTrails would leave that trail out and an
+// account-wide one would return it. "" when the sweep found no single-region trail, or scope has one region.
+func compareIn(home string, scope []string, results []regionResult) string {
+	homes := map[string]bool{}
+	for _, r := range results {
+		for _, t := range r.trails {
+			if !t.MultiRegion && slices.Contains(scope, t.HomeRegion) {
+				homes[t.HomeRegion] = true
+			}
+		}
+	}
+	if len(homes) == 0 {
+		return ""
+	}
+	if slices.Contains(scope, home) && (len(homes) > 1 || !homes[home]) {
+		return home
+	}
+	for _, r := range scope {
+		if !homes[r] || len(homes) > 1 {
+			return r
+		}
+	}
+	return ""
 }
 
 // regionResult is what DescribeTrails returned in one region.

@@ -20,6 +20,23 @@ type Inventory struct {
 	// Incomplete says, one sentence each, what the scan was asked to see and did not (the account listing broke off,
 	// the run was interrupted). Empty for a complete scan. A finding absent from an incomplete scan is not resolved.
 	Incomplete []string `json:"incomplete,omitempty"`
+	// ListTrails is what a --discovery auto run learnt of ListTrails' scope, and from which trail; nil when nothing
+	// settled it (or trails were found another way).
+	ListTrails *ListTrailsScope `json:"list_trails,omitempty"`
+}
+
+// ListTrailsScope is one account's evidence of ListTrails' scope (docs/controls.md, "Finding trails").
+type ListTrailsScope struct {
+	// AccountWide is true when ListTrails, called in CalledIn, returned TrailARN, a single-region trail homed in
+	// another region (a region-scoped ListTrails cannot return it); false when it left out TrailARN, which
+	// DescribeTrails showed.
+	AccountWide bool   `json:"account_wide"`
+	Account     string `json:"account"`
+	CalledIn    string `json:"called_in"`
+	TrailARN    string `json:"trail_arn"`
+	// Conflict is set when the evidence came both ways in one run: accounts read with ListTrails before it was seen
+	// to miss a trail may lack trails.
+	Conflict string `json:"conflict,omitempty"`
 }
 
 // Organization is what an organization-wide scan read of the organization itself.
@@ -56,9 +73,10 @@ type Account struct {
 	Skipped []SkippedRegion `json:"skipped,omitempty"`
 	// RegionErrors are regions whose trail listing failed: what they hold is unknown.
 	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
-	// Discovery says how trails were found when --discovery list was asked for: "list" (ListTrails, then
-	// DescribeTrails in the regions that needed reading), or "sweep (API: code)" when ListTrails failed and every
-	// region was read instead. Empty for the default sweep.
+	// Discovery says how trails were found unless --discovery sweep was asked for: "list" (ListTrails, then
+	// DescribeTrails in the regions that needed reading), "sweep (API: code)" when ListTrails failed and every
+	// region was read instead, and under --discovery auto "sweep, ListTrails compared", "list (auto)" or "sweep
+	// (auto)" (docs/controls.md, "Finding trails"). Empty for --discovery sweep.
 	Discovery string `json:"discovery,omitempty"`
 	// Trails seen in the account, one per TrailARN, including organization trails owned by another account.
 	Trails []*Trail `json:"trails,omitempty"`

@@ -141,3 +141,158 @@ func TestDiscoveryCheckIsInconclusiveOnErrors(t *testing.T) {
 		t.Errorf("probe %+v", p)
 	}
 }
+
+// twoAccounts: the first has a multi-region trail and a single-region trail in eu-west-1, the second a multi-region
+// trail and a single-region trail in ap-south-1 without a log group (a FAIL that a region-scoped ListTrails would
+// hide from --discovery list).
+const twoAccounts = `
+assumptions: {list_trails_scope: %s}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, ap-south-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: west, home_region: eu-west-1, log_group: W, role: R}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}, {name: W, region: eu-west-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1, ap-south-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: south, home_region: ap-south-1}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`
+
+// TestDiscoveryAutoLearnsFromTheFirstAccount: --discovery auto sweeps the first account and compares ListTrails
+// beside it. Where ListTrails is account-wide (the simulator's default reading), it returns the first account's
+// eu-west-1 trail from us-east-1, which a region-scoped ListTrails cannot, and the second account is read with
+// ListTrails first. Under the region-scoped readings (moto's, and home-region only) ListTrails leaves that trail out,
+// and the second account is swept without ListTrails: its ap-south-1 trail, which --discovery list misses there, is
+// judged. In every reading the findings are the sweep's, finding for finding (the oracle: the sweep, which reads
+// every region of every account and never calls ListTrails).
+func TestDiscoveryAutoLearnsFromTheFirstAccount(t *testing.T) {
+	westARN := "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west"
+	southARN := "arn:aws:cloudtrail:ap-south-1:222222222222:trail/south"
+	cases := []struct {
+		scope               string
+		accountWide         bool
+		describe, listCalls int
+		second              string // the second account's discovery
+	}{
+		// First account: 3 DescribeTrails and 1 ListTrails. Second: ListTrails, then its homes us-east-1 and ap-south-1.
+		{"account", true, 3 + 2, 2, "list (auto)"},
+		// Second: every region, no ListTrails.
+		{"region", false, 3 + 3, 1, "sweep (auto)"},
+		{"home_region", false, 3 + 3, 1, "sweep (auto)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scope, func(t *testing.T) {
+			sc := fmt.Sprintf(twoAccounts, tc.scope)
+			sweep := scanOneByOne(t, sc, collect.Options{Discovery: collect.DiscoverySweep})
+			auto := scanOneByOne(t, sc, collect.Options{Discovery: collect.DiscoveryAuto})
+			if diff := cmp.Diff(sweep.findings, auto.findings); diff != "" {
+				t.Errorf("findings differ (-sweep +auto):\n%s", diff)
+			}
+			judged := false
+			for _, f := range auto.findings {
+				judged = judged || (f.ControlID == controls.IntegrationID && f.ResourceID == southARN && f.Status == model.StatusFail)
+			}
+			if !judged {
+				t.Errorf("the second account's ap-south-1 trail was not judged FAIL")
+			}
+			if got := auto.srv.CallsTo("cloudtrail:DescribeTrails"); got != tc.describe {
+				t.Errorf("%d DescribeTrails calls, want %d", got, tc.describe)
+			}
+			if got := auto.srv.CallsTo("cloudtrail:ListTrails"); got != tc.listCalls {
+				t.Errorf("%d ListTrails calls, want %d", got, tc.listCalls)
+			}
+			want := &model.ListTrailsScope{AccountWide: tc.accountWide, Account: "111111111111", CalledIn: "us-east-1", TrailARN: westARN}
+			if diff := cmp.Diff(want, auto.inv.ListTrails); diff != "" {
+				t.Errorf("evidence (-want +got):\n%s", diff)
+			}
+			if got := []string{auto.inv.Accounts[0].Discovery, auto.inv.Accounts[1].Discovery}; got[0] != "sweep, ListTrails compared" || got[1] != tc.second {
+				t.Errorf("discovery %q", got)
+			}
+			if sweep.inv.ListTrails != nil || sweep.srv.CallsTo("cloudtrail:ListTrails") != 0 {
+				t.Error("--discovery sweep called ListTrails")
+			}
+		})
+	}
+}
+
+// TestDiscoveryAutoWithoutEvidenceSweeps: an account with no single-region trail can settle nothing (both readings
+// of ListTrails return the same there), so auto reads it exactly as the sweep does, without ListTrails; where
+// ListTrails fails, auto says so and sweeps; a single-region trail of the home region is compared from another region.
+func TestDiscoveryAutoWithoutEvidenceSweeps(t *testing.T) {
+	main := "      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}"
+	east := "      - {name: east, home_region: us-east-1, log_group: CT, role: R}"
+	west := "      - {name: west, home_region: eu-west-1, log_group: W, role: R}"
+	eastARN := "arn:aws:cloudtrail:us-east-1:111111111111:trail/east"
+	cases := []struct {
+		name, scope, trails, faults, discovery string
+		listCalls                              int
+		evidence                               *model.ListTrailsScope
+	}{
+		{"one multi-region trail", "account", main, "", "sweep (auto: no single-region trail to compare ListTrails with)", 0, nil},
+		{"no trail", "account", "      []", "", "sweep (auto: no single-region trail to compare ListTrails with)", 0, nil},
+		{"ListTrails denied", "account", main + "\n" + west, "    faults: [{operation: cloudtrail:ListTrails, error: AccessDeniedException}]",
+			"sweep (auto; cloudtrail:ListTrails: AccessDeniedException)", 1, nil},
+		{"a single-region trail of the home region, account-wide ListTrails", "account", main + "\n" + east, "", "sweep, ListTrails compared", 1,
+			&model.ListTrailsScope{AccountWide: true, Account: "111111111111", CalledIn: "ap-south-1", TrailARN: eastARN}},
+		{"a single-region trail of the home region, region-scoped ListTrails", "region", main + "\n" + east, "", "sweep, ListTrails compared", 1,
+			&model.ListTrailsScope{Account: "111111111111", CalledIn: "ap-south-1", TrailARN: eastARN}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := "assumptions: {list_trails_scope: " + tc.scope + "}\n" + fmt.Sprintf(threeRegions, tc.trails, tc.faults)
+			sweep := scanWith(t, sc, collect.Options{}, nil)
+			auto := scanWith(t, sc, collect.Options{Discovery: collect.DiscoveryAuto}, nil)
+			if diff := cmp.Diff(sweep.findings, auto.findings); diff != "" {
+				t.Errorf("findings differ (-sweep +auto):\n%s", diff)
+			}
+			if got := auto.srv.CallsTo("cloudtrail:DescribeTrails"); got != 3 {
+				t.Errorf("%d DescribeTrails calls, want 3", got)
+			}
+			if got := auto.srv.CallsTo("cloudtrail:ListTrails"); got != tc.listCalls {
+				t.Errorf("%d ListTrails calls, want %d", got, tc.listCalls)
+			}
+			if got := auto.inv.Accounts[0].Discovery; got != tc.discovery {
+				t.Errorf("discovery %q, want %q", got, tc.discovery)
+			}
+			if diff := cmp.Diff(tc.evidence, auto.inv.ListTrails); diff != "" {
+				t.Errorf("evidence (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// scanOneByOne is scanWith with one account at a time, in the scenario's order, so that what the first account
+// teaches is known before the second is read.
+func scanOneByOne(t *testing.T, text string, co collect.Options) result {
+	t.Helper()
+	return scanWithOptions(t, text, func(o *Options) { o.Collect = co; o.AccountConcurrency = 1 })
+}
+
+// TestMergeKeepsListTrailsEvidence: merging shards keeps what they learnt of ListTrails; "misses trails" wins, and
+// one shard's "account-wide" beside another's "misses" is a conflict, because the first shard read accounts with it.
+func TestMergeKeepsListTrailsEvidence(t *testing.T) {
+	wide := &model.ListTrailsScope{AccountWide: true, Account: "111111111111", CalledIn: "us-east-1", TrailARN: "arn:aws:cloudtrail:eu-west-1:111111111111:trail/w"}
+	missed := &model.ListTrailsScope{Account: "222222222222", CalledIn: "us-east-1", TrailARN: "arn:aws:cloudtrail:eu-west-1:222222222222:trail/w"}
+	inv := func(s *model.ListTrailsScope) *model.Inventory { return &model.Inventory{ListTrails: s} }
+	if got := Merge([]*model.Inventory{inv(nil), inv(wide), inv(nil)}).ListTrails; !cmp.Equal(got, wide) {
+		t.Errorf("one shard's evidence: %+v", got)
+	}
+	if got := Merge([]*model.Inventory{inv(missed), inv(missed)}).ListTrails; !cmp.Equal(got, missed) {
+		t.Errorf("agreeing shards: %+v", got)
+	}
+	for _, order := range [][]*model.Inventory{{inv(wide), inv(missed)}, {inv(missed), inv(wide)}} {
+		got := Merge(order).ListTrails
+		if got == nil || got.AccountWide || got.Account != "222222222222" || !strings.Contains(got.Conflict, "111111111111") {
+			t.Errorf("conflicting shards: %+v", got)
+		}
+	}
+	if got := Merge([]*model.Inventory{inv(nil)}).ListTrails; got != nil {
+		t.Errorf("no evidence: %+v", got)
+	}
+}

@@ -56,6 +56,9 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	if o.Collect.Logger == nil {
 		o.Collect.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Collect.Discovery == collect.DiscoveryAuto && o.Collect.Listing == nil {
+		o.Collect.Listing = collect.NewListingEvidence() // one run: its accounts share what they learn of ListTrails
+	}
 	caller := base.Copy()
 	caller.APIOptions = append(caller.APIOptions, o.Recorder.Middleware("caller", nil))
 	id, err := sts.NewFromConfig(caller).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -251,6 +254,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		o.Settings.Now = now
 	}
 	inv.CollectedAt = now
+	inv.ListTrails = o.Collect.Listing.Scope(partition)
 	return inv, Judge(cat, inv, o.Settings), nil
 }
 
@@ -389,6 +393,7 @@ func Merge(invs []*model.Inventory) *model.Inventory {
 		if inv.CollectedAt.After(out.CollectedAt) {
 			out.CollectedAt = inv.CollectedAt
 		}
+		out.ListTrails = mergeListTrails(out.ListTrails, inv.ListTrails)
 		for _, a := range inv.Accounts {
 			if prev := byID[a.ID]; prev == nil || (prev.Error != nil && a.Error == nil) {
 				byID[a.ID] = a
@@ -437,4 +442,26 @@ func MemberConfig(base aws.Config, partition, callerID, id, roleName, externalID
 		}
 	}))
 	return cfg
+}
+
+// mergeListTrails joins two shards' evidence of ListTrails' scope: evidence that it misses trails wins, and when one
+// shard read accounts with ListTrails that another shard saw miss a trail, the conflict is kept.
+func mergeListTrails(a, b *model.ListTrailsScope) *model.ListTrailsScope {
+	switch {
+	case a == nil:
+		return b
+	case b == nil, a.Conflict != "":
+		return a
+	case b.Conflict != "":
+		return b
+	case a.AccountWide == b.AccountWide:
+		return a
+	}
+	wide, missed := a, b
+	if b.AccountWide {
+		wide, missed = b, a
+	}
+	c := *missed
+	c.Conflict = fmt.Sprintf("another shard, in account %s, saw ListTrails called in %s return %s, a single-region trail of another region, and read its later accounts with ListTrails: they may lack trails; scan again with --discovery sweep", wide.Account, wide.CalledIn, wide.TrailARN)
+	return &c
 }

@@ -172,14 +172,20 @@ func TestOrgCallBudget(t *testing.T) {
 	}{
 		{collect.DiscoverySweep, 1 + len(regions), "DescribeRegions + 4 DescribeTrails"},
 		{collect.DiscoveryList, 1 + 1 + 1, "DescribeRegions + ListTrails + 1 DescribeTrails"},
+		// auto: the management account (swept) shows ListTrails account-wide with its eu-west-1 trail. A member read
+		// after that costs what list costs; one read while the management account is (it is scanned beside the
+		// members), what the sweep costs, without ListTrails (it has no single-region trail to compare).
+		{collect.DiscoveryAuto, 0, "as list or as the sweep, by its discovery"},
 	} {
 		sc := awssim.Generate(awssim.GenOptions{Accounts: 6, Seed: 1, MaxLocalTrails: 1, Regions: regions})
 		for i := 1; i < len(sc.Accounts); i++ {
 			sc.Accounts[i].Trails, sc.Accounts[i].LogGroups = nil, nil
 		}
+		sc.Accounts[0].Trails = append(sc.Accounts[0].Trails, awssim.Trail{Name: "west", HomeRegion: "eu-west-1", S3Bucket: "b"})
 		srv := startGenerated(t, sc)
 		o := OrgOptions{}
 		o.Collect.Discovery = tc.discovery
+
 		r := runOrg(t, srv, mgmtID, o)
 		findings = append(findings, r.findings)
 		perAccount := map[string]int{}
@@ -187,9 +193,22 @@ func TestOrgCallBudget(t *testing.T) {
 			perAccount[c.Account] += c.Calls
 		}
 		for i := 1; i < 6; i++ {
+			if tc.discovery == collect.DiscoveryAuto {
+				switch d := accountOf(r.inv, genID(i)).Discovery; d {
+				case collect.DiscoveryList + " (auto)":
+					tc.perMember, tc.what = 1+1+1, d
+				case collect.DiscoverySweep + " (auto: no single-region trail to compare ListTrails with)":
+					tc.perMember, tc.what = 1+len(regions), d
+				default:
+					t.Errorf("auto: member %d discovery %q", i, d)
+				}
+			}
 			if got := perAccount[genID(i)]; got != tc.perMember {
 				t.Errorf("%s: member %d made %d calls, want %d (%s)", tc.discovery, i, got, tc.perMember, tc.what)
 			}
+		}
+		if tc.discovery == collect.DiscoveryAuto && (r.inv.ListTrails == nil || !r.inv.ListTrails.AccountWide || r.inv.ListTrails.Account != mgmtID) {
+			t.Errorf("auto: evidence %+v, want account-wide from the management account", r.inv.ListTrails)
 		}
 		if got := srv.CallsTo("sts:AssumeRole"); got != 5 {
 			t.Errorf("AssumeRole %d times, want 5", got)
@@ -198,8 +217,10 @@ func TestOrgCallBudget(t *testing.T) {
 			t.Errorf("recorder counted %d calls, the simulator %d", got, want)
 		}
 	}
-	if diff := cmp.Diff(findings[0], findings[1]); diff != "" {
-		t.Errorf("findings differ (-sweep +list):\n%s", diff)
+	for i, mode := range []string{"list", "auto"} {
+		if diff := cmp.Diff(findings[0], findings[i+1]); diff != "" {
+			t.Errorf("findings differ (-sweep +%s):\n%s", mode, diff)
+		}
 	}
 }
 
@@ -306,4 +327,13 @@ func TestOrgFilters(t *testing.T) {
 	if len(r.inv.Accounts) != 2 {
 		t.Errorf("--accounts scanned %d", len(r.inv.Accounts))
 	}
+}
+
+func accountOf(inv *model.Inventory, id string) *model.Account {
+	for _, a := range inv.Accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return &model.Account{}
 }

@@ -48,6 +48,9 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 	if o.AccountConcurrency <= 0 {
 		o.AccountConcurrency = 4
 	}
+	if o.Collect.Discovery == collect.DiscoveryAuto && o.Collect.Listing == nil {
+		o.Collect.Listing = collect.NewListingEvidence()
+	}
 	accounts := make([]*model.Account, len(targets))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.AccountConcurrency)
@@ -83,6 +86,7 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 			break
 		}
 	}
+	inv.ListTrails = o.Collect.Listing.Scope(inv.Partition)
 	return inv, Judge(cat, inv, o.Settings)
 }
 

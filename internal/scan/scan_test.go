@@ -64,6 +64,17 @@ func scanScenario(t *testing.T, text string, regions []string, accounts ...strin
 // scanWith is scanScenario with the collection options and an adjustment of the control settings.
 func scanWith(t *testing.T, text string, co collect.Options, adjust func(*controls.Settings), accounts ...string) result {
 	t.Helper()
+	return scanWithOptions(t, text, func(o *Options) {
+		o.Collect = co
+		if adjust != nil {
+			adjust(&o.Settings)
+		}
+	}, accounts...)
+}
+
+// scanWithOptions is scanWith with the scan's options tuned by tune (Settings starts from the defaults).
+func scanWithOptions(t *testing.T, text string, tune func(*Options), accounts ...string) result {
+	t.Helper()
 	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +106,9 @@ func scanWith(t *testing.T, text string, co collect.Options, adjust func(*contro
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings := controls.DefaultSettings(srv.Now())
-	if adjust != nil {
-		adjust(&settings)
-	}
-	inv, findings := Run(ctx, cat, targets, Options{Settings: settings, Collect: co})
+	o := Options{Settings: controls.DefaultSettings(srv.Now())}
+	tune(&o)
+	inv, findings := Run(ctx, cat, targets, o)
 	return result{targets: targets, srv: srv, inv: inv, findings: findings}
 }
 

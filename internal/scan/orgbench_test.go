@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ func TestMain(m *testing.M) {
 }
 
 func simChild(path string) int {
+	gctune.Apply(os.Getenv, os.ReadFile) // as `trailwatch sim serve` runs (the binary applies it to every command)
 	sc, err := awssim.LoadScenario(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -54,6 +56,12 @@ func simChild(path string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if prof := os.Getenv("TRAILWATCH_SIM_CPUPROFILE"); prof != "" {
+		// Diagnostics: where the simulator's share of the machine goes.
+		if f, err := os.Create(prof); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+		}
 	}
 	fmt.Println(srv.URL)
 	_, _ = bufio.NewReader(os.Stdin).ReadString(0) // until the parent closes stdin
@@ -176,15 +184,15 @@ func simCounters(b *testing.B, url string) (calls int, errors map[string]int) {
 func BenchmarkOrgScan(b *testing.B) {
 	productionGC(b)
 	for _, n := range []int{100, 1000, 10000} {
-		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) { benchOrg(b, n, collect.DiscoverySweep) })
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) { benchOrg(b, n, collect.DiscoveryAuto) })
 	}
 }
 
-// BenchmarkOrgScanDiscovery scans the same 1,000-account organization with --discovery sweep and list (issue 15: the
-// 1,000-account figures before and after the call reduction).
+// BenchmarkOrgScanDiscovery scans the same 1,000-account organization with --discovery sweep, list and auto (issue
+// 15: the 1,000-account figures before and after the call reduction).
 func BenchmarkOrgScanDiscovery(b *testing.B) {
 	productionGC(b)
-	for _, d := range []string{collect.DiscoverySweep, collect.DiscoveryList} {
+	for _, d := range []string{collect.DiscoverySweep, collect.DiscoveryList, collect.DiscoveryAuto} {
 		b.Run("discovery="+d, func(b *testing.B) { benchOrg(b, 1000, d) })
 	}
 }
@@ -252,8 +260,12 @@ func benchOrg(b *testing.B, n int, discovery string) {
 			// With --discovery list, ListTrails comes before DescribeTrails: one more link.
 			pages := int(math.Ceil(float64(n) / 20))
 			links := 2 + pages + 6
-			if discovery == collect.DiscoveryList {
-				links++
+			used := map[string]int{}
+			for _, a := range inv.Accounts {
+				used[a.Discovery]++
+			}
+			if used[collect.DiscoveryList]+used[collect.DiscoveryList+" (auto)"] > 0 {
+				links++ // the last account was, almost surely, read with ListTrails first
 			}
 			chain := time.Duration(links) * latency
 			allowed := 128 * 24 // accounts at once x calls in flight per account
@@ -285,6 +297,7 @@ func benchOrg(b *testing.B, n int, discovery string) {
 			b.Logf("%d accounts x 17 regions, latency %s, rate limits on", n, latency)
 			b.Logf("wall %.2fs; calls %d (recorder %d); throttling errors seen %d (simulator: %v); ERROR findings %d", wall.Seconds(), calls, rec.Total(), throttled, simErrs, errorsAsFindings)
 			b.Logf("calls per operation: %s", strings.Join(ops, " "))
+			b.Logf("accounts by discovery: %v; ListTrails evidence: %+v", used, inv.ListTrails)
 			b.Logf("peak RSS during the scan %.0f MB (sampled every 20 ms; the process's high-water mark, setup included, %.0f MB); live heap after the scan %.1f MB; CPU: scan %.2fs, simulator %.2fs (2 cores)",
 				scanPeak, peakRSS(), live, selfCPU, simCPU)
 			b.Logf("lower bound: chain %d calls x %s = %.2fs; throughput %d calls x %s / %d in flight = %.2fs; bound %.2fs; measured/bound %.2f",
@@ -436,7 +449,8 @@ func BenchmarkOrgScanShards(b *testing.B) {
 			start := time.Now()
 			rec := apicalls.NewRecorder(nil)
 			inv, _, err := Org(context.Background(), cat, cfg, OrgOptions{Recorder: rec, Pacing: true,
-				Members: found.Members, Filter: org.Filter{ShardIndex: k, ShardCount: shards}, Options: Options{Settings: settings}})
+				Members: found.Members, Filter: org.Filter{ShardIndex: k, ShardCount: shards},
+				Options: Options{Settings: settings, Collect: collect.Options{Discovery: collect.DiscoveryAuto}}})
 			if err != nil {
 				b.Fatal(err)
 			}

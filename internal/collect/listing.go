@@ -120,14 +120,17 @@ func compareListing(account, calledIn string, listed []listedTrail, scope []stri
 		}
 	}
 	// What --discovery list would have read here, from this ListTrails: anything the sweep saw that it would not.
+	// Not where a region it would read failed: what is missing there is DescribeTrails' doing, not ListTrails'.
 	read := homeRegions(listed, scope)
 	var readResults []regionResult
+	failed := false
 	for i, region := range scope {
 		if slices.Contains(read, region) {
 			readResults = append(readResults, results[i])
+			failed = failed || results[i].err != nil
 		}
 	}
-	if readMultiRegion(readResults) {
+	if !failed && readMultiRegion(readResults) {
 		seen := map[string]bool{}
 		for _, r := range readResults {
 			for _, t := range r.trails {

@@ -75,10 +75,11 @@ func ctListTrails(s *Server, c *call) (any, error) {
 				}
 			}
 		}
-		if s.sc.Assumptions.listTrailsScope() == "home_region" {
+		scope := s.sc.Assumptions.listTrailsScope()
+		if scope == "home_region" || scope == "default_regions" {
 			kept := all[:0]
 			for _, t := range all {
-				if t.home == c.region {
+				if t.home == c.region || (scope == "default_regions" && !w.part.IsOptIn(t.home)) {
 					kept = append(kept, t)
 				}
 			}

@@ -306,26 +306,31 @@ assumptions: {list_trails_scope: %s}
 organization: {id: o-a1b2c3d4e5, management_account: "111111111111"}
 accounts:
   - id: "111111111111"
-    regions: [us-east-1, eu-west-1, ap-south-1]
+    regions: [us-east-1, eu-west-1, ap-south-1, af-south-1]
     trails:
       - {name: org-trail, home_region: us-east-1, multi_region: true, organization: true}
       - {name: west, home_region: eu-west-1}
+      - {name: cape, home_region: af-south-1}
   - id: "333333333333"
     regions: [us-east-1, eu-west-1, ap-south-1]
 `
 	const mgmt, member = "111111111111", "333333333333"
 	orgTrail, west := "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail", "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west"
+	cape := "arn:aws:cloudtrail:af-south-1:111111111111:trail/cape"
 	cases := []struct {
 		scope, acct, region string
 		want                []string
 	}{
-		{"account", mgmt, "ap-south-1", []string{west, orgTrail}},
+		{"account", mgmt, "ap-south-1", []string{cape, west, orgTrail}},
 		{"account", member, "ap-south-1", []string{orgTrail}},
 		{"region", mgmt, "ap-south-1", []string{orgTrail}},
 		{"region", mgmt, "eu-west-1", []string{west, orgTrail}},
 		{"region", member, "eu-west-1", []string{orgTrail}},
 		{"home_region", mgmt, "ap-south-1", nil},
 		{"home_region", mgmt, "eu-west-1", []string{west}},
+		// af-south-1 must be opted into: its single-region trail is left out, except where ListTrails is called there.
+		{"default_regions", mgmt, "ap-south-1", []string{west, orgTrail}},
+		{"default_regions", mgmt, "af-south-1", []string{cape, west, orgTrail}},
 	}
 	for _, tc := range cases {
 		s := start(t, fmt.Sprintf(world, tc.scope))
@@ -341,7 +346,7 @@ accounts:
 			t.Errorf("scope %s, account %s, ListTrails in %s = %v, want %v", tc.scope, tc.acct, tc.region, got, tc.want)
 		}
 	}
-	if _, err := ParseScenario("t.yaml", []byte("assumptions: {list_trails_scope: global}\naccounts: [{id: \"111111111111\"}]")); err == nil || !strings.Contains(err.Error(), "want account, region or home_region") {
+	if _, err := ParseScenario("t.yaml", []byte("assumptions: {list_trails_scope: global}\naccounts: [{id: \"111111111111\"}]")); err == nil || !strings.Contains(err.Error(), "want account, region, home_region or default_regions") {
 		t.Errorf("an unknown scope: %v", err)
 	}
 }

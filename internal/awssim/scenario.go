@@ -26,7 +26,10 @@ type Assumptions struct {
 	// account" (aws-behaviour.md §3.2, monitoring-and-events.md §4.5): "account" (default: the account's trails of
 	// every region and the organization trails it sees; the reading aws-samples/service-screener-v2 relies on),
 	// "region" (what DescribeTrails with shadow trails returns in the called region: moto's reading, which misses
-	// single-region trails homed elsewhere) or "home_region" (only trails homed in the called region).
+	// single-region trails homed elsewhere), "home_region" (only trails homed in the called region) or
+	// "default_regions" (the account's trails except those homed in an opt-in region other than the called one: the
+	// CloudTrail guide says only that multi-region trails are copied into an enabled opt-in region, nothing of
+	// ListTrails and trails homed there).
 	ListTrailsScope string `yaml:"list_trails_scope,omitempty"`
 }
 
@@ -382,9 +385,9 @@ func (sc *Scenario) validate() error {
 		}
 	}
 	switch sc.Assumptions.ListTrailsScope {
-	case "", "account", "region", "home_region":
+	case "", "account", "region", "home_region", "default_regions":
 	default:
-		return fmt.Errorf("assumptions.list_trails_scope %q: want account, region or home_region", sc.Assumptions.ListTrailsScope)
+		return fmt.Errorf("assumptions.list_trails_scope %q: want account, region, home_region or default_regions", sc.Assumptions.ListTrailsScope)
 	}
 	if len(sc.Accounts) == 0 {
 		return errors.New("no accounts: a scenario needs at least one account under `accounts:`")

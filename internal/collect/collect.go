@@ -100,6 +100,8 @@ type collector struct {
 	o    Options
 	acct *model.Account
 	part string
+	// optIn are the enabled regions DescribeRegions calls "opted-in": read with DescribeTrails in every mode.
+	optIn map[string]bool
 
 	sem    chan struct{}
 	mu     sync.Mutex
@@ -160,9 +162,13 @@ func (col *collector) run(ctx context.Context) *model.Account {
 func (col *collector) regions(out *ec2.DescribeRegionsOutput, err error) {
 	a := col.acct
 	var enabled []string
+	col.optIn = map[string]bool{}
 	if err == nil {
 		for _, r := range out.Regions {
 			enabled = append(enabled, aws.ToString(r.RegionName))
+			if aws.ToString(r.OptInStatus) == "opted-in" {
+				col.optIn[aws.ToString(r.RegionName)] = true
+			}
 		}
 	} else {
 		ce := Classify("ec2:DescribeRegions", col.o.HomeRegion, err)
@@ -211,7 +217,7 @@ func (col *collector) trails(ctx context.Context) {
 	case DiscoveryList:
 		var ok bool
 		if listed, ok = col.listTrails(ctx); ok {
-			swept = homeRegions(listed, a.Regions)
+			swept = listRead(listed, a.Regions, col.optIn)
 		}
 		if col.o.Discovery == DiscoveryAuto && a.Discovery == DiscoveryList {
 			a.Discovery = DiscoveryList + " (auto)"
@@ -310,7 +316,7 @@ func (col *collector) compare(ctx context.Context) ([]regionResult, <-chan struc
 	a := col.acct
 	results := col.describe(ctx, a.Regions)
 	done := make(chan struct{})
-	region := compareIn(col.o.HomeRegion, a.Regions, results)
+	region := compareIn(col.o.HomeRegion, a.Regions, col.optIn, results)
 	if region == "" {
 		a.Discovery = DiscoverySweep + " (auto: no single-region trail to compare ListTrails with)"
 		close(done)
@@ -325,7 +331,7 @@ func (col *collector) compare(ctx context.Context) ([]regionResult, <-chan struc
 			return
 		}
 		a.Discovery = DiscoverySweep + ", ListTrails compared"
-		if s := compareListing(a.ID, region, listed, a.Regions, results); s != nil {
+		if s := compareListing(a.ID, region, listed, a.Regions, col.optIn, results); s != nil {
 			col.o.Listing.record(col.part, s, col.o.Logger)
 		}
 	}()
@@ -335,11 +341,12 @@ func (col *collector) compare(ctx context.Context) ([]regionResult, <-chan struc
 // compareIn picks the region to call ListTrails in: one that is not the home of a single-region trail the sweep
 // found (the home region when it qualifies), so that a region-scoped ListTrails would leave that trail out and an
 // account-wide one would return it. "" when the sweep found no single-region trail, or scope has one region.
-func compareIn(home string, scope []string, results []regionResult) string {
+// Opted-in regions are neither compared (listRead always reads them) nor called.
+func compareIn(home string, scope []string, optIn map[string]bool, results []regionResult) string {
 	homes := map[string]bool{}
 	for _, r := range results {
 		for _, t := range r.trails {
-			if !t.MultiRegion && slices.Contains(scope, t.HomeRegion) {
+			if !t.MultiRegion && slices.Contains(scope, t.HomeRegion) && !optIn[t.HomeRegion] {
 				homes[t.HomeRegion] = true
 			}
 		}
@@ -347,11 +354,11 @@ func compareIn(home string, scope []string, results []regionResult) string {
 	if len(homes) == 0 {
 		return ""
 	}
-	if slices.Contains(scope, home) && (len(homes) > 1 || !homes[home]) {
+	if slices.Contains(scope, home) && !optIn[home] && (len(homes) > 1 || !homes[home]) {
 		return home
 	}
 	for _, r := range scope {
-		if !homes[r] || len(homes) > 1 {
+		if !optIn[r] && (!homes[r] || len(homes) > 1) {
 			return r
 		}
 	}
@@ -430,15 +437,20 @@ func (col *collector) allTrails(ctx context.Context, region string) ([]listedTra
 	return nil, fmt.Errorf("ListTrails did not finish in %d pages", maxTrailPages)
 }
 
-// homeRegions returns the regions in scope that listed trails are homed in, in scope order.
-func homeRegions(listed []listedTrail, scope []string) []string {
+// listRead returns the regions in scope that reading with ListTrails reads with DescribeTrails, in scope order: the
+// home regions of the listed trails, and every opted-in region. AWS documents, for a region that must be opted into,
+// only that "CloudTrail creates an identical copy of each multi-Region trail in the opt-in Region that you enabled"
+// (CloudTrail user guide, "Working with multi-Region trails and opt-in Regions"): nothing says whether ListTrails,
+// called elsewhere, returns the single-region trails homed there, and evidence from the default regions does not
+// cover them. So they are read as the sweep reads them, one DescribeTrails each, and never judged from ListTrails.
+func listRead(listed []listedTrail, scope []string, optIn map[string]bool) []string {
 	homes := map[string]bool{}
 	for _, t := range listed {
 		homes[t.home] = true
 	}
 	var out []string
 	for _, r := range scope {
-		if homes[r] {
+		if homes[r] || optIn[r] {
 			out = append(out, r)
 		}
 	}

@@ -93,7 +93,9 @@ const discoveryCompare = "compare"
 
 // compareListing compares what ListTrails returned (called in calledIn) with what DescribeTrails showed in each of
 // the regions in scope (results[i] is scope[i]'s). It returns nil when the account settles nothing.
-func compareListing(account, calledIn string, listed []listedTrail, scope []string, results []regionResult) *model.ListTrailsScope {
+// Trails homed in an opted-in region are left out of the comparison: reading with ListTrails reads those regions
+// anyway (listRead).
+func compareListing(account, calledIn string, listed []listedTrail, scope []string, optIn map[string]bool, results []regionResult) *model.ListTrailsScope {
 	swept := map[string]*model.Trail{}
 	var arns []string
 	for _, r := range results {
@@ -115,13 +117,13 @@ func compareListing(account, calledIn string, listed []listedTrail, scope []stri
 	// A single-region trail ListTrails left out: --discovery list misses it in any account that also has a
 	// multi-region trail.
 	for _, arn := range arns {
-		if t := swept[arn]; !t.MultiRegion && !isListed[arn] {
+		if t := swept[arn]; !t.MultiRegion && !optIn[t.HomeRegion] && !isListed[arn] {
 			return missed(arn)
 		}
 	}
 	// What --discovery list would have read here, from this ListTrails: anything the sweep saw that it would not.
 	// Not where a region it would read failed: what is missing there is DescribeTrails' doing, not ListTrails'.
-	read := homeRegions(listed, scope)
+	read := listRead(listed, scope, optIn)
 	var readResults []regionResult
 	failed := false
 	for i, region := range scope {
@@ -145,7 +147,7 @@ func compareListing(account, calledIn string, listed []listedTrail, scope []stri
 	}
 	// A single-region trail of another region, returned: a region-scoped ListTrails cannot return it.
 	for _, l := range listed {
-		if t := swept[l.arn]; t != nil && !t.MultiRegion && t.HomeRegion != calledIn && l.home == t.HomeRegion {
+		if t := swept[l.arn]; t != nil && !t.MultiRegion && !optIn[t.HomeRegion] && t.HomeRegion != calledIn && l.home == t.HomeRegion {
 			return &model.ListTrailsScope{AccountWide: true, Account: account, CalledIn: calledIn, TrailARN: l.arn}
 		}
 	}

@@ -14,8 +14,9 @@ import (
 // §4.5): an account-wide ListTrails returns every trail; a region-scoped one the called region's trails and the
 // multi-region ones.
 func TestCompareListing(t *testing.T) {
-	scope := []string{"ap-south-1", "eu-west-1", "us-east-1"}
+	scope := []string{"af-south-1", "ap-south-1", "eu-west-1", "us-east-1"}
 	const (
+		cape  = "arn:aws:cloudtrail:af-south-1:111111111111:trail/cape"
 		main  = "arn:aws:cloudtrail:us-east-1:111111111111:trail/main"
 		east  = "arn:aws:cloudtrail:us-east-1:111111111111:trail/east"
 		west  = "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west"
@@ -23,7 +24,8 @@ func TestCompareListing(t *testing.T) {
 		south = "arn:aws:cloudtrail:ap-south-1:999999999999:trail/org-south"
 	)
 	multi := map[string]bool{main: true, org: true}
-	home := map[string]string{main: "us-east-1", east: "us-east-1", west: "eu-west-1", org: "eu-west-1", south: "ap-south-1"}
+	optedIn := map[string]bool{"af-south-1": true}
+	home := map[string]string{cape: "af-south-1", main: "us-east-1", east: "us-east-1", west: "eu-west-1", org: "eu-west-1", south: "ap-south-1"}
 	// sweep builds what DescribeTrails showed: a multi-region trail in every region, a single-region one at home.
 	sweep := func(arns ...string) []regionResult {
 		out := make([]regionResult, len(scope))
@@ -54,21 +56,26 @@ func TestCompareListing(t *testing.T) {
 		results []regionResult
 		listed  []listedTrail
 		want    *model.ListTrailsScope
+		optIn   map[string]bool
 	}{
-		{"another region's single-region trail returned: account-wide", sweep(main, west), list(main, west), wide(west)},
-		{"it is left out, beside a multi-region trail: missed", sweep(main, west), list(main), missed(west)},
-		{"it is left out, with no multi-region trail (list would sweep here, but not elsewhere): missed", sweep(west), list(), missed(west)},
-		{"a single-region trail of the called region proves nothing", sweep(main, east), list(main, east), nil},
-		{"multi-region trails only prove nothing", sweep(main, org), list(main, org), nil},
-		{"an organization trail a member's ListTrails leaves out: list reads the multi-region shadow anyway", sweep(main, org), list(main), nil},
-		{"a member's single-region organization trail of another region, returned: account-wide", sweep(org, south), list(org, south), wide(south)},
-		{"a multi-region trail left out with no other: list would sweep, nothing missed", sweep(org), list(), nil},
-		{"no trail at all", sweep(), list(), nil},
-		{"a returned trail the sweep did not see proves nothing", sweep(main), list(main, west), nil},
+		{"another region's single-region trail returned: account-wide", sweep(main, west), list(main, west), wide(west), nil},
+		{"it is left out, beside a multi-region trail: missed", sweep(main, west), list(main), missed(west), nil},
+		{"it is left out, with no multi-region trail (list would sweep here, but not elsewhere): missed", sweep(west), list(), missed(west), nil},
+		{"a single-region trail of the called region proves nothing", sweep(main, east), list(main, east), nil, nil},
+		{"multi-region trails only prove nothing", sweep(main, org), list(main, org), nil, nil},
+		{"an organization trail a member's ListTrails leaves out: list reads the multi-region shadow anyway", sweep(main, org), list(main), nil, nil},
+		{"a member's single-region organization trail of another region, returned: account-wide", sweep(org, south), list(org, south), wide(south), nil},
+		{"a multi-region trail left out with no other: list would sweep, nothing missed", sweep(org), list(), nil, nil},
+		{"no trail at all", sweep(), list(), nil, nil},
+		{"a returned trail the sweep did not see proves nothing", sweep(main), list(main, west), nil, nil},
+		// An opted-in region is read with DescribeTrails whatever ListTrails says: its trails settle nothing.
+		{"an opted-in region's trail left out: read anyway, nothing missed", sweep(main, cape), list(main), nil, optedIn},
+		{"an opted-in region's trail returned proves nothing", sweep(main, cape), list(main, cape), nil, optedIn},
+		{"the same region not opted into (enabled by default): missed", sweep(main, cape), list(main), missed(cape), nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := compareListing("111111111111", "us-east-1", tc.listed, scope, tc.results)
+			got := compareListing("111111111111", "us-east-1", tc.listed, scope, tc.optIn, tc.results)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -134,9 +141,12 @@ func TestCompareIn(t *testing.T) {
 		{"one region in scope: nothing to compare", []string{"us-east-1"}, single("us-east-1"), ""},
 		{"home region outside scope", []string{"ap-south-1", "eu-west-1"}, single("eu-west-1"), "ap-south-1"},
 		{"a trail homed outside scope is not compared", []string{"ap-south-1", "eu-west-1"}, single("us-west-2"), ""},
+		{"a trail of an opted-in region only: nothing to compare", []string{"af-south-1", "us-east-1"}, single("af-south-1"), ""},
+		{"never called in an opted-in region", []string{"af-south-1", "ap-south-1", "us-east-1"}, single("us-east-1"), "ap-south-1"},
 	}
+	optIn := map[string]bool{"af-south-1": true}
 	for _, tc := range cases {
-		if got := compareIn("us-east-1", tc.scope, tc.results); got != tc.want {
+		if got := compareIn("us-east-1", tc.scope, optIn, tc.results); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -296,3 +296,53 @@ func TestMergeKeepsListTrailsEvidence(t *testing.T) {
 		t.Errorf("no evidence: %+v", got)
 	}
 }
+
+// optedIn: two accounts with af-south-1 (a region that must be opted into) enabled. The first has a single-region
+// trail in eu-west-1, the second one in af-south-1 without a log group (a FAIL).
+const optedIn = `
+assumptions: {list_trails_scope: %s}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, af-south-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: west, home_region: eu-west-1, log_group: W, role: R}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}, {name: W, region: eu-west-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1, af-south-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: cape, home_region: af-south-1}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`
+
+// TestDiscoveryReadsOptedInRegions: evidence from the default regions does not cover a region that must be opted
+// into (AWS documents only that multi-region trails are copied there), so reading with ListTrails always reads the
+// opted-in regions with DescribeTrails. Under a ListTrails that leaves out trails homed in opt-in regions (the
+// simulator's default_regions reading), list and auto still judge the second account's af-south-1 trail, as the
+// sweep does; auto reads the second account with ListTrails, having learnt it from the first account's eu-west-1 trail.
+func TestDiscoveryReadsOptedInRegions(t *testing.T) {
+	capeARN := "arn:aws:cloudtrail:af-south-1:222222222222:trail/cape"
+	for _, scope := range []string{"account", "default_regions"} {
+		sc := fmt.Sprintf(optedIn, scope)
+		sweep := scanOneByOne(t, sc, collect.Options{Discovery: collect.DiscoverySweep})
+		for _, d := range []string{collect.DiscoveryList, collect.DiscoveryAuto} {
+			r := scanOneByOne(t, sc, collect.Options{Discovery: d})
+			if diff := cmp.Diff(sweep.findings, r.findings); diff != "" {
+				t.Errorf("%s, %s: findings differ (-sweep +%s):\n%s", scope, d, d, diff)
+			}
+			judged := false
+			for _, f := range r.findings {
+				judged = judged || (f.ControlID == controls.IntegrationID && f.ResourceID == capeARN && f.Status == model.StatusFail)
+			}
+			if !judged {
+				t.Errorf("%s, %s: the af-south-1 trail was not judged FAIL", scope, d)
+			}
+			if got := r.inv.Accounts[1].Discovery; !strings.HasPrefix(got, "list") {
+				t.Errorf("%s, %s: the second account was read by %q", scope, d, got)
+			}
+		}
+	}
+}

@@ -88,7 +88,7 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) (*report.Report, error
 	fmt.Fprintf(e.stderr, "Simulated: examples/organization.yaml served by trailwatch's built-in AWS simulator on loopback (no AWS account is contacted), scenario time %s.\n",
 		srv.Now().UTC().Format(time.RFC3339))
 	settings := o.settings.controls(srv.Now())
-	inv, findings := scan.Run(ctx, cat, targets, scan.Options{Settings: settings, Collect: collect.Options{Logger: e.log, Monitoring: o.settings.alarms}})
+	inv, findings := scan.Run(ctx, cat, targets, scan.Options{Settings: settings, Collect: collect.Options{Logger: e.log, Monitoring: o.settings.alarms, Discovery: collect.DiscoveryAuto}})
 	findings, err = o.exc.apply(inv, findings, srv.Now())
 	if err != nil {
 		return nil, err

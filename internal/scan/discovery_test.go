@@ -142,24 +142,25 @@ func TestDiscoveryCheckIsInconclusiveOnErrors(t *testing.T) {
 	}
 }
 
-// twoAccounts: the first has a multi-region trail and a single-region trail in eu-west-1, the second a multi-region
-// trail and a single-region trail in ap-south-1 without a log group (a FAIL that a region-scoped ListTrails would
-// hide from --discovery list).
+// twoAccounts: two accounts in us-east-1, eu-west-1 and a third region (%[2]s). The first has a multi-region trail
+// and a single-region trail in eu-west-1; the second a multi-region trail and a single-region trail, "local", in the
+// third region without a log group (a FAIL that a ListTrails leaving it out would hide from --discovery list).
+// %[1]s is the simulator's ListTrails scope.
 const twoAccounts = `
-assumptions: {list_trails_scope: %s}
+assumptions: {list_trails_scope: %[1]s}
 accounts:
   - id: "111111111111"
-    regions: [us-east-1, eu-west-1, ap-south-1]
+    regions: [us-east-1, eu-west-1, %[2]s]
     trails:
       - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
       - {name: west, home_region: eu-west-1, log_group: W, role: R}
     log_groups: [{name: CT, region: us-east-1, retention_days: 365}, {name: W, region: eu-west-1, retention_days: 365}]
     roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
   - id: "222222222222"
-    regions: [us-east-1, eu-west-1, ap-south-1]
+    regions: [us-east-1, eu-west-1, %[2]s]
     trails:
       - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
-      - {name: south, home_region: ap-south-1}
+      - {name: local, home_region: %[2]s}
     log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
     roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
 `
@@ -173,7 +174,7 @@ accounts:
 // every region of every account and never calls ListTrails).
 func TestDiscoveryAutoLearnsFromTheFirstAccount(t *testing.T) {
 	westARN := "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west"
-	southARN := "arn:aws:cloudtrail:ap-south-1:222222222222:trail/south"
+	southARN := "arn:aws:cloudtrail:ap-south-1:222222222222:trail/local"
 	cases := []struct {
 		scope               string
 		accountWide         bool
@@ -188,7 +189,7 @@ func TestDiscoveryAutoLearnsFromTheFirstAccount(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.scope, func(t *testing.T) {
-			sc := fmt.Sprintf(twoAccounts, tc.scope)
+			sc := fmt.Sprintf(twoAccounts, tc.scope, "ap-south-1")
 			sweep := scanOneByOne(t, sc, collect.Options{Discovery: collect.DiscoverySweep})
 			auto := scanOneByOne(t, sc, collect.Options{Discovery: collect.DiscoveryAuto})
 			if diff := cmp.Diff(sweep.findings, auto.findings); diff != "" {
@@ -297,36 +298,15 @@ func TestMergeKeepsListTrailsEvidence(t *testing.T) {
 	}
 }
 
-// optedIn: two accounts with af-south-1 (a region that must be opted into) enabled. The first has a single-region
-// trail in eu-west-1, the second one in af-south-1 without a log group (a FAIL).
-const optedIn = `
-assumptions: {list_trails_scope: %s}
-accounts:
-  - id: "111111111111"
-    regions: [us-east-1, eu-west-1, af-south-1]
-    trails:
-      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
-      - {name: west, home_region: eu-west-1, log_group: W, role: R}
-    log_groups: [{name: CT, region: us-east-1, retention_days: 365}, {name: W, region: eu-west-1, retention_days: 365}]
-    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
-  - id: "222222222222"
-    regions: [us-east-1, eu-west-1, af-south-1]
-    trails:
-      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
-      - {name: cape, home_region: af-south-1}
-    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
-    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
-`
-
 // TestDiscoveryReadsOptedInRegions: evidence from the default regions does not cover a region that must be opted
 // into (AWS documents only that multi-region trails are copied there), so reading with ListTrails always reads the
 // opted-in regions with DescribeTrails. Under a ListTrails that leaves out trails homed in opt-in regions (the
 // simulator's default_regions reading), list and auto still judge the second account's af-south-1 trail, as the
 // sweep does; auto reads the second account with ListTrails, having learnt it from the first account's eu-west-1 trail.
 func TestDiscoveryReadsOptedInRegions(t *testing.T) {
-	capeARN := "arn:aws:cloudtrail:af-south-1:222222222222:trail/cape"
+	capeARN := "arn:aws:cloudtrail:af-south-1:222222222222:trail/local"
 	for _, scope := range []string{"account", "default_regions"} {
-		sc := fmt.Sprintf(optedIn, scope)
+		sc := fmt.Sprintf(twoAccounts, scope, "af-south-1") // af-south-1 must be opted into
 		sweep := scanOneByOne(t, sc, collect.Options{Discovery: collect.DiscoverySweep})
 		for _, d := range []string{collect.DiscoveryList, collect.DiscoveryAuto} {
 			r := scanOneByOne(t, sc, collect.Options{Discovery: d})

@@ -212,6 +212,11 @@ func (col *collector) trails(ctx context.Context) {
 	mode := col.o.Discovery
 	if mode == DiscoveryAuto {
 		mode = col.o.Listing.mode(col.part)
+		if mode == DiscoveryList && len(a.Regions) <= 2 {
+			// ListTrails and one DescribeTrails cannot cost less than two DescribeTrails (a watcher's re-read of
+			// the event's region, a scan narrowed by --regions).
+			mode = discoveryFewRegions
+		}
 	}
 	switch mode {
 	case DiscoveryList:
@@ -228,8 +233,10 @@ func (col *collector) trails(ctx context.Context) {
 		defer func() { <-compared }()
 	case DiscoverySweep:
 		if col.o.Discovery == DiscoveryAuto {
-			a.Discovery = DiscoverySweep + " (auto)"
+			a.Discovery = DiscoverySweep + " (auto: ListTrails was seen to miss trails)"
 		}
+	case discoveryFewRegions:
+		a.Discovery = DiscoverySweep + " (auto: too few regions for ListTrails to save a call)"
 	}
 	if results == nil {
 		results = col.describe(ctx, swept)

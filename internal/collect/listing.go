@@ -88,8 +88,12 @@ func (e *ListingEvidence) record(partition string, s *model.ListTrailsScope, log
 	}
 }
 
-// discoveryCompare is auto's reading of an account while nothing is settled: the sweep, with ListTrails beside it.
-const discoveryCompare = "compare"
+// Auto's readings besides list and sweep: discoveryCompare while nothing is settled (the sweep, with ListTrails
+// beside it); discoveryFewRegions, the sweep where ListTrails cannot save a call (two regions or fewer in scope).
+const (
+	discoveryCompare    = "compare"
+	discoveryFewRegions = "few-regions"
+)
 
 // compareListing compares what ListTrails returned (called in calledIn) with what DescribeTrails showed in each of
 // the regions in scope (results[i] is scope[i]'s). It returns nil when the account settles nothing.

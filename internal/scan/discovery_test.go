@@ -184,8 +184,8 @@ func TestDiscoveryAutoLearnsFromTheFirstAccount(t *testing.T) {
 		// First account: 3 DescribeTrails and 1 ListTrails. Second: ListTrails, then its homes us-east-1 and ap-south-1.
 		{"account", true, 3 + 2, 2, "list (auto)"},
 		// Second: every region, no ListTrails.
-		{"region", false, 3 + 3, 1, "sweep (auto)"},
-		{"home_region", false, 3 + 3, 1, "sweep (auto)"},
+		{"region", false, 3 + 3, 1, "sweep (auto: ListTrails was seen to miss trails)"},
+		{"home_region", false, 3 + 3, 1, "sweep (auto: ListTrails was seen to miss trails)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scope, func(t *testing.T) {
@@ -219,6 +219,27 @@ func TestDiscoveryAutoLearnsFromTheFirstAccount(t *testing.T) {
 				t.Error("--discovery sweep called ListTrails")
 			}
 		})
+	}
+}
+
+// TestDiscoveryAutoSweepsTwoRegions: once ListTrails is known account-wide, an account with two regions in scope is
+// still swept: ListTrails and one DescribeTrails cannot cost less than two DescribeTrails.
+func TestDiscoveryAutoSweepsTwoRegions(t *testing.T) {
+	sc := fmt.Sprintf(twoAccounts, "account", "ap-south-1")
+	regions := []string{"us-east-1", "eu-west-1"}
+	sweep := scanOneByOne(t, sc, collect.Options{Regions: regions, Discovery: collect.DiscoverySweep})
+	auto := scanOneByOne(t, sc, collect.Options{Regions: regions, Discovery: collect.DiscoveryAuto})
+	if diff := cmp.Diff(sweep.findings, auto.findings); diff != "" {
+		t.Errorf("findings differ (-sweep +auto):\n%s", diff)
+	}
+	if auto.inv.ListTrails == nil || !auto.inv.ListTrails.AccountWide {
+		t.Fatalf("the first account settled nothing: %+v", auto.inv.ListTrails)
+	}
+	if got := auto.inv.Accounts[1].Discovery; got != "sweep (auto: too few regions for ListTrails to save a call)" {
+		t.Errorf("second account: %q", got)
+	}
+	if l, d := auto.srv.CallsTo("cloudtrail:ListTrails"), auto.srv.CallsTo("cloudtrail:DescribeTrails"); l != 1 || d != 2+2 {
+		t.Errorf("%d ListTrails (want 1, the first account's), %d DescribeTrails (want 4)", l, d)
 	}
 }
 

@@ -329,6 +329,15 @@ func (col *collector) compare(ctx context.Context) ([]regionResult, <-chan struc
 		close(done)
 		return results, done
 	}
+	// The comparison runs while the account's trails are merged and read (SeenIn grows): it gets its own copy.
+	snapshot := make([]regionResult, len(results))
+	for i, r := range results {
+		snapshot[i].err = r.err
+		for _, t := range r.trails {
+			snapshot[i].trails = append(snapshot[i].trails, &model.Trail{ARN: t.ARN, HomeRegion: t.HomeRegion,
+				MultiRegion: t.MultiRegion, SeenIn: []string{a.Regions[i]}})
+		}
+	}
 	go func() {
 		defer close(done)
 		listed, err := col.allTrails(ctx, region)
@@ -338,7 +347,7 @@ func (col *collector) compare(ctx context.Context) ([]regionResult, <-chan struc
 			return
 		}
 		a.Discovery = DiscoverySweep + ", ListTrails compared"
-		if s := compareListing(a.ID, region, listed, a.Regions, col.optIn, results); s != nil {
+		if s := compareListing(a.ID, region, listed, a.Regions, col.optIn, snapshot); s != nil {
 			col.o.Listing.record(col.part, s, col.o.Logger)
 		}
 	}()

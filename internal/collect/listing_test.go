@@ -1,8 +1,13 @@
 package collect
 
 import (
+	"context"
 	"log/slog"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -149,5 +154,50 @@ func TestCompareIn(t *testing.T) {
 		if got := compareIn("us-east-1", tc.scope, optIn, tc.results); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// worldCT answers DescribeTrails and ListTrails for one region of a fixed world: main, multi-region, homed in
+// us-east-1; west, single-region, homed in eu-west-1.
+type worldCT struct {
+	CloudTrailAPI
+	region string
+}
+
+func (f worldCT) DescribeTrails(context.Context, *cloudtrail.DescribeTrailsInput, ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error) {
+	out := &cloudtrail.DescribeTrailsOutput{TrailList: []cttypes.Trail{{TrailARN: aws.String("arn:aws:cloudtrail:us-east-1:111111111111:trail/main"),
+		HomeRegion: aws.String("us-east-1"), IsMultiRegionTrail: aws.Bool(true)}}}
+	if f.region == "eu-west-1" {
+		out.TrailList = append(out.TrailList, cttypes.Trail{TrailARN: aws.String("arn:aws:cloudtrail:eu-west-1:111111111111:trail/west"),
+			HomeRegion: aws.String("eu-west-1"), IsMultiRegionTrail: aws.Bool(false)})
+	}
+	return out, nil
+}
+
+func (f worldCT) ListTrails(context.Context, *cloudtrail.ListTrailsInput, ...func(*cloudtrail.Options)) (*cloudtrail.ListTrailsOutput, error) {
+	return &cloudtrail.ListTrailsOutput{Trails: []cttypes.TrailInfo{trailInfo("arn:aws:cloudtrail:us-east-1:111111111111:trail/main"),
+		trailInfo("arn:aws:cloudtrail:eu-west-1:111111111111:trail/west")}}, nil
+}
+
+type worldClients struct{ Clients }
+
+func (worldClients) CloudTrail(region string) CloudTrailAPI { return worldCT{region: region} }
+
+// TestCompareUsesItsOwnCopy: the comparison runs while the account's trails are merged (SeenIn grows as each
+// region's copy is folded in) and read; it must not read those trails. Under -race (make test), sharing them is a
+// reported data race (CI caught it in TestScanOrgShardsAndMerge).
+func TestCompareUsesItsOwnCopy(t *testing.T) {
+	col := &collector{c: worldClients{}, sem: make(chan struct{}, 4), part: "aws",
+		o:    Options{HomeRegion: "us-east-1", Logger: slog.New(slog.DiscardHandler), Listing: NewListingEvidence()},
+		acct: &model.Account{ID: "111111111111", Regions: []string{"eu-west-1", "us-east-1"}}}
+	results, done := col.compare(t.Context())
+	for _, r := range results {
+		for _, tr := range r.trails {
+			tr.SeenIn = append(tr.SeenIn, "merged") // what trails() does meanwhile
+		}
+	}
+	<-done
+	if s := col.o.Listing.Scope("aws"); s == nil || !s.AccountWide || s.TrailARN != "arn:aws:cloudtrail:eu-west-1:111111111111:trail/west" {
+		t.Errorf("evidence %+v", s)
 	}
 }

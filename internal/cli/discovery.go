@@ -18,7 +18,7 @@ import (
 func newDiscoveryCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "discovery",
-		Short: "Test, in a live account, the ListTrails behaviour that scan --discovery list relies on",
+		Short: "Test, in a live account, the ListTrails behaviour that scan --discovery list relies on (auto measures it in every run)",
 		Args:  cobra.NoArgs,
 	}
 	var profile, region, format string
@@ -32,9 +32,11 @@ AWS documents only "Lists trails that are in the current account". check measure
 credentials belong to: in every enabled region it calls DescribeTrails (with shadow trails) and ListTrails, and
 reports any trail the sweep found that ListTrails, called in some region, did not return. Read-only: 2 calls per
 region. Run it in the management account and in one member account: the assumption holds if both exit 0.
+The default, scan --discovery auto, needs no such step: it compares ListTrails with the sweep in each run and
+reads with ListTrails only once an account has shown it returns another region's single-region trail.
 
 Exit codes: 0 ListTrails returned every trail from every region, in an account with a single-region trail (the
-kind it could miss); 1 it missed some (keep --discovery sweep); 2 inconclusive: a call failed, or the account has no
+kind it could miss); 1 it missed some (do not use --discovery list); 2 inconclusive: a call failed, or the account has no
 single-region trail to test with; 3 usage or configuration error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -47,6 +48,22 @@ func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
 	return s, nil
 }
 
+// where names the store for messages: its path, or for PostgreSQL the host and database only (the URL may carry a
+// password).
+func (o *storeOptions) where() string {
+	dsn := o.dsn
+	if dsn == "" || dsn == "default" {
+		return store.DefaultPath()
+	}
+	if strings.HasPrefix(dsn, "env:") {
+		return dsn
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return u.Scheme + "://" + u.Host + u.Path
+	}
+	return dsn
+}
+
 // openIfSet opens (and migrates) the store when --store was given, nil otherwise: before any scan, so that a store
 // that cannot be opened is a usage error that costs nothing.
 func (o *storeOptions) openIfSet(ctx context.Context) (*store.Store, error) {
@@ -74,9 +91,16 @@ func newHistoryCmd(e *env) *cobra.Command {
 				return err
 			}
 			if asJSON {
+				if scans == nil {
+					scans = []store.Scan{}
+				}
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(scans)
+			}
+			if len(scans) == 0 {
+				fmt.Fprintf(e.stderr, "no scan recorded in %s: scan, demo or merge with --store %s records one\n", o.where(), o.where())
+				return nil
 			}
 			for _, sc := range scans {
 				incomplete := ""

@@ -48,3 +48,21 @@ func TestHistoryAndDiff(t *testing.T) {
 		t.Errorf("bad scan id: %d", code)
 	}
 }
+
+// TestHistoryOfAnEmptyStore: a store with no scan (a fresh file, a mistyped path) says so, instead of printing
+// nothing; --json gives an empty list, not null. A store URL of another kind is a usage error that names the forms.
+func TestHistoryOfAnEmptyStore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "empty.db")
+	code, out, errs := run(t, "history", "--store", db)
+	if code != 0 || out != "" || !strings.Contains(errs, "no scan recorded in "+db) || !strings.Contains(errs, "--store") {
+		t.Errorf("history: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, _ = run(t, "history", "--store", db, "--json")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("history --json: exit %d %q", code, out)
+	}
+	code, _, errs = run(t, "history", "--store", "sqlite:///"+db)
+	if code != ExitUsage || !strings.Contains(errs, "SQLite file path") {
+		t.Errorf("sqlite:// URL: exit %d %q", code, errs)
+	}
+}

@@ -53,6 +53,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.dialect, driver = "postgres", "pgx"
 	} else {
+		if scheme := urlScheme(dsn); scheme != "" {
+			return nil, fmt.Errorf("%q is a %s: URL; the store is a SQLite file path (for example %s) or a postgres:// URL", dsn, scheme, DefaultPath())
+		}
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("open store %s: %w", dsn, err)
 		}
@@ -73,6 +76,22 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// urlScheme returns the scheme dsn starts with ("sqlite" of sqlite:///x.db, "file" of file:x.db), "" for a path. A
+// one-letter scheme is a Windows drive (C:\x.db), a path.
+func urlScheme(dsn string) string {
+	scheme, _, ok := strings.Cut(dsn, ":")
+	if !ok || len(scheme) < 2 {
+		return ""
+	}
+	for i, r := range scheme {
+		letter := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '.' || r == '-')) {
+			return ""
+		}
+	}
+	return scheme
 }
 
 // Close closes the database.

@@ -239,3 +239,34 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestOpenRefusesOtherURLs: a store is a SQLite file path or a PostgreSQL URL. A URL of another kind (the sqlite:///
+// form other tools take, mysql://) was taken as a relative path: `--store sqlite:///var/x.db` created a directory
+// named "sqlite:" in the working directory and recorded the scan there.
+func TestOpenRefusesOtherURLs(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, dsn := range []string{"sqlite:///var/lib/x.db", "sqlite://x.db", "mysql://u@h/db", "file:x.db", "sqlite:x.db"} {
+		s, err := Open(t.Context(), dsn)
+		if err == nil {
+			s.Close()
+			t.Errorf("%s: opened", dsn)
+			continue
+		}
+		if !strings.Contains(err.Error(), "postgres://") || !strings.Contains(err.Error(), "path") {
+			t.Errorf("%s: %v", dsn, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("created %v", entries)
+	}
+	// Paths with a colon further in, and relative ones, still open.
+	for _, dsn := range []string{"./a:b.db", filepath.Join(dir, "c:d.db")} {
+		s, err := Open(t.Context(), dsn)
+		if err != nil {
+			t.Errorf("%s: %v", dsn, err)
+			continue
+		}
+		s.Close()
+	}
+}

@@ -440,6 +440,11 @@ func (col *collector) allTrails(ctx context.Context, region string) ([]listedTra
 			return nil, err
 		}
 		for _, t := range page.Trails {
+			if aws.ToString(t.TrailARN) == "" || aws.ToString(t.HomeRegion) == "" {
+				// Where it is homed is what reading with ListTrails needs: without it the trail's region would not be
+				// read. The account is swept instead.
+				return nil, fmt.Errorf("ListTrails returned a trail without its ARN or home region (%q, %q)", aws.ToString(t.TrailARN), aws.ToString(t.HomeRegion))
+			}
 			out = append(out, listedTrail{arn: aws.ToString(t.TrailARN), home: aws.ToString(t.HomeRegion)})
 		}
 		if page.NextToken == nil || *page.NextToken == "" {

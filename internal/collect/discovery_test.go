@@ -34,7 +34,7 @@ func trailInfo(arn string) cttypes.TrailInfo {
 }
 
 // TestAllTrailsPaging: pages are followed to the end; a token that does not advance is an error (the account is
-// then swept), never an endless loop.
+// then swept), never an endless loop; so is a trail listed without its home region, whose region would go unread.
 func TestAllTrailsPaging(t *testing.T) {
 	a, b := "arn:aws:cloudtrail:us-east-1:111111111111:trail/a", "arn:aws:cloudtrail:eu-west-1:111111111111:trail/b"
 	for _, tc := range []struct {
@@ -49,6 +49,8 @@ func TestAllTrailsPaging(t *testing.T) {
 		{"a token that repeats", map[string]*cloudtrail.ListTrailsOutput{
 			"":   {Trails: []cttypes.TrailInfo{trailInfo(a)}, NextToken: aws.String("p2")},
 			"p2": {Trails: []cttypes.TrailInfo{trailInfo(b)}, NextToken: aws.String("p2")}}, 0, "same NextToken twice"},
+		{"a trail without its home region", map[string]*cloudtrail.ListTrailsOutput{
+			"": {Trails: []cttypes.TrailInfo{trailInfo(a), {TrailARN: aws.String(b)}}}}, 0, "without its ARN or home region"},
 	} {
 		ct := &pagingCT{pages: tc.pages}
 		col := &collector{c: ctOnly{ct: ct}, sem: make(chan struct{}, 1)}

@@ -429,6 +429,11 @@ func (o *scanOptions) validate(now time.Time) error {
 	if !o.org && (len(o.accounts) > 0 || len(o.excludeAccounts) > 0 || len(o.ous) > 0 || o.shard != "") {
 		return usageError("--accounts, --exclude-accounts, --ous and --shard select organization accounts: add --org")
 	}
+	if o.org {
+		if err := validateOrgSelection(o.accounts, o.excludeAccounts, o.roleName); err != nil {
+			return err
+		}
+	}
 	if o.concurrency < 1 || o.accountConcurrency < 1 || o.maxAttempts < 1 {
 		return usageError("--concurrency, --account-concurrency and --max-attempts must be at least 1")
 	}
@@ -443,6 +448,37 @@ func (o *scanOptions) validate(now time.Time) error {
 	}
 	if _, err := o.exceptions.load(now); err != nil {
 		return err // a bad exceptions file costs no scan
+	}
+	return nil
+}
+
+// validateOrgSelection checks the account ids and the member role name before any AWS call.
+func validateOrgSelection(accounts, exclude []string, role string) error {
+	excluded := map[string]bool{}
+	for flag, ids := range map[string][]string{"--accounts": accounts, "--exclude-accounts": exclude} {
+		for _, id := range ids {
+			if !model.IsAccountID(id) {
+				return usageError("%s %q: an account id is 12 digits, such as 123456789012", flag, id)
+			}
+		}
+	}
+	for _, id := range exclude {
+		excluded[id] = true
+	}
+	for _, id := range accounts {
+		if excluded[id] {
+			return usageError("--accounts and --exclude-accounts both name %s: give it to one of them", id)
+		}
+	}
+	// IAM: a role name is 1-64 characters of letters, digits and +=,.@_- (IAM API reference, CreateRole RoleName);
+	// a path before it ("security/Scanner") takes the same characters.
+	name := role[strings.LastIndex(role, "/")+1:]
+	ok := name != "" && len(name) <= 64
+	for _, r := range role {
+		ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+=,.@_-/", r))
+	}
+	if !ok {
+		return usageError("--role-name %q: an IAM role name is 1 to 64 letters, digits and +=,.@_- (at most 64), optionally after a path such as security/", role)
 	}
 	return nil
 }

@@ -143,3 +143,38 @@ func TestShardAuto(t *testing.T) {
 		t.Errorf("%d AWS calls before the shard was checked", n)
 	}
 }
+
+// TestOrgSelectionCheckedFirst: what --accounts, --exclude-accounts and --role-name can be checked for without AWS
+// is refused before any AWS call (it was refused only after the organization had been listed, or not at all: a role
+// name with a space became one ACCESS_DENIED finding per member).
+func TestOrgSelectionCheckedFirst(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"short account id", []string{"--accounts", "123"}, `--accounts "123": an account id is 12 digits`},
+		{"account id with letters", []string{"--exclude-accounts", "11111111111a"}, `--exclude-accounts "11111111111a": an account id is 12 digits`},
+		{"included and excluded", []string{"--accounts", "111111111111,222222222222", "--exclude-accounts", "222222222222"}, "--accounts and --exclude-accounts both name 222222222222"},
+		{"role name with a space", []string{"--role-name", "bad role"}, `--role-name "bad role": an IAM role name`},
+		{"empty role name", []string{"--role-name", ""}, `--role-name "": an IAM role name`},
+		{"role name too long", []string{"--role-name", strings.Repeat("r", 65)}, "at most 64"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := simWith(t, 3)
+			code, _, errs := run(t, append([]string{"scan", "--org"}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, want %d with %q\nstderr: %s", code, ExitUsage, tc.want, errs)
+			}
+			if n := srv.CallsTo("*"); n != 0 {
+				t.Errorf("%d AWS calls before the input was refused", n)
+			}
+		})
+	}
+	// A role under a path is a role name too.
+	simWith(t, 3)
+	if code, _, errs := run(t, "scan", "--org", "--role-name", "security/Scanner", "--format", "json"); code == ExitUsage {
+		t.Errorf("a role with a path was refused: %s", errs)
+	}
+}

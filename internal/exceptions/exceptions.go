@@ -99,7 +99,6 @@ func Load(path string, now time.Time, maxDays int) (*Set, error) {
 
 var (
 	controlRe = regexp.MustCompile(`^(\*|[a-z0-9-]+)$`)
-	acctRe    = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 var knownKeys = map[string]bool{"control": true, "resources": true, "accounts": true, "regions": true, "tags": true,
@@ -186,7 +185,7 @@ func parseEntry(file string, n *yaml.Node, now time.Time, maxDays int) (*Excepti
 		return nil, bad(n.Line, "resources", "name at least one of resources, accounts, regions, tags, ous: an exception covers something")
 	}
 	for _, a := range x.Accounts {
-		if !acctRe.MatchString(a) {
+		if !model.IsAccountID(a) {
 			return nil, bad(line("accounts"), "accounts", fmt.Sprintf("%q is not a 12-digit account id (quote it)", a))
 		}
 	}

@@ -324,3 +324,17 @@ func (e *CallError) Error() string {
 	}
 	return e.API + ": " + e.Code + ": " + e.Message
 }
+
+// IsAccountID reports whether s is an AWS account id: exactly 12 digits ("AWS account identifiers", AWS Account
+// Management reference guide).
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -56,6 +56,9 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	if o.Collect.Logger == nil {
 		o.Collect.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Recorder == nil {
+		o.Recorder = apicalls.NewRecorder(nil)
+	}
 	if o.Collect.Discovery == collect.DiscoveryAuto && o.Collect.Listing == nil {
 		o.Collect.Listing = collect.NewListingEvidence() // one run: its accounts share what they learn of ListTrails
 	}
@@ -77,6 +80,10 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	var ous map[string]org.OUPath
 	var ouErr error
 	ousDone := make(chan struct{})
+	// The walk ends with Org: an early return (the listing failed, the selection matches nothing) stops it and waits,
+	// so that it neither outlives the call nor warns about a walk nobody needs any more.
+	ouCtx, stopOUs := context.WithCancel(ctx)
+	defer func() { stopOUs(); <-ousDone }()
 	if o.Members != nil {
 		// A run's saved list was placed in the OU tree when it was listed (org.Discover): a shard does not walk the
 		// tree again (at 10,000 accounts that is 500 sequential ListAccountsForParent pages, 15 s per shard).
@@ -88,7 +95,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	} else {
 		go func() {
 			defer close(ousDone)
-			if ous, ouErr = org.OUs(ctx, orgAPI); ouErr != nil {
+			if ous, ouErr = org.OUs(ouCtx, orgAPI); ouErr != nil && ouCtx.Err() == nil {
 				o.Collect.Logger.Warn("organizational units not read; findings carry no OU", "error", ouErr.Error())
 			}
 		}()

@@ -3,7 +3,10 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -336,4 +339,43 @@ func accountOf(inv *model.Inventory, id string) *model.Account {
 		}
 	}
 	return &model.Account{}
+}
+
+// TestOrgStopsItsOUWalk: when the scan of an organization ends early (here: ListAccounts refused), the OU walk that
+// runs beside the listing ends with it. It used to outlive Org, and when the caller then cancelled its context (the
+// CLI does, on its way out), it logged "organizational units not read ... context canceled" after the error.
+func TestOrgStopsItsOUWalk(t *testing.T) {
+	sc := awssim.Generate(awssim.GenOptions{Accounts: 4, Seed: 1, Regions: []string{"us-east-1"}})
+	sc.Faults = append(sc.Faults,
+		awssim.Fault{Operation: "organizations:ListRoots", Latency: awssim.Duration(300 * time.Millisecond)},
+		awssim.Fault{Operation: "organizations:ListAccounts", Error: "AccessDeniedException"})
+	srv := startGenerated(t, sc)
+	var logs strings.Builder
+	var mu sync.Mutex
+	o := OrgOptions{}
+	o.Collect.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	cat, _ := controls.Load()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, _, err := Org(ctx, cat, orgConfig(srv, mgmtID), o)
+	cancel() // as the CLI does when it returns
+	if err == nil || !strings.Contains(err.Error(), "ListAccounts") {
+		t.Fatalf("err %v", err)
+	}
+	time.Sleep(500 * time.Millisecond) // past the walk's ListRoots, had it outlived Org
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logs.String(), "organizational units not read") {
+		t.Errorf("the OU walk outlived Org:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -145,7 +145,7 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 	default:
 		return 0, fmt.Errorf("invokingEvent messageType %q: want ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification", ie.MessageType)
 	}
-	if !accountIDRe.MatchString(acct) {
+	if !model.IsAccountID(acct) {
 		// Config sets accountId on every invocation (AWS Config developer guide, "Example events for AWS Config
 		// rules"): without it trailwatch would judge whichever account its credentials reach.
 		return 0, fmt.Errorf("the invocation's account %q (accountId, or the configuration item's awsAccountId) is not a 12-digit AWS account id", acct)

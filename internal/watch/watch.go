@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -236,8 +235,6 @@ type event struct {
 	} `json:"detail"`
 }
 
-var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
-
 // check refuses what is not an EventBridge event trailwatch can act on: EventBridge sets source, detail-type and
 // account (a 12-digit id) on every event ("Amazon EventBridge events": event structure reference), so an event
 // without them is malformed, and re-reading an account it does not name would judge the wrong one.
@@ -245,7 +242,7 @@ func (ev event) check() error {
 	switch {
 	case ev.Source == "" || ev.DetailType == "":
 		return errors.New("an EventBridge event has a source and a detail-type")
-	case !accountIDRe.MatchString(ev.Account):
+	case !model.IsAccountID(ev.Account):
 		return fmt.Errorf("the event's account %q is not a 12-digit AWS account id", ev.Account)
 	}
 	return nil

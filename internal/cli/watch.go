@@ -239,6 +239,12 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer done()
+	if _, err := w.CheckQueue(ctx); err != nil {
+		if ctx.Err() != nil {
+			return interrupted(0, 0)
+		}
+		return usageError("--queue: %v", err)
+	}
 	e.log.Info("watching", "queue", o.queue, "sweep", o.sweep.String(), "settle", o.settle.String())
 	if err := w.Run(ctx); err != nil {
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("watch: %w", err)}

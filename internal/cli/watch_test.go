@@ -255,3 +255,16 @@ func TestWatchFlagsCheckedFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchChecksTheQueueFirst: a queue that does not exist (a typo in --queue, the wrong region) is reported before
+// the baseline sweep, which reads the whole organization: it was reported after it, as a raw SQS error, exit 2.
+func TestWatchChecksTheQueueFirst(t *testing.T) {
+	srv := simFrom(t, examples.Organization)
+	code, _, errs := run(t, "watch", "--queue", "https://sqs.us-east-1.amazonaws.com/111111111111/no-such-queue", "--once")
+	if code != ExitUsage || !strings.Contains(errs, "no-such-queue does not exist") {
+		t.Errorf("exit %d, want %d\n%s", code, ExitUsage, errs)
+	}
+	if n := srv.CallsTo("cloudtrail:*"); n != 0 {
+		t.Errorf("%d CloudTrail calls: the baseline sweep ran before the queue was checked", n)
+	}
+}

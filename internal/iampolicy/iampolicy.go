@@ -43,7 +43,7 @@ var fixActions = []string{
 
 // watchActions are the queue, the sinks and Config.
 var watchActions = []string{
-	"sqs:ReceiveMessage", "sqs:DeleteMessage",
+	"sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage",
 	"sns:Publish", "securityhub:BatchImportFindings", "config:PutEvaluations",
 }
 

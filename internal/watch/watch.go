@@ -20,6 +20,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -33,6 +35,27 @@ const SchemaVersion = 1
 type Queue interface {
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessage(context.Context, *sqs.DeleteMessageInput, ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+// CheckQueue reads the queue's ARN: a queue that does not exist, or that the credentials cannot read, is found
+// before the baseline sweep (minutes in a large organization) rather than after it. It returns the queue's ARN.
+func (w *Watcher) CheckQueue(ctx context.Context) (string, error) {
+	out, err := w.q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(w.o.QueueURL),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			switch code := ae.ErrorCode(); {
+			case strings.Contains(code, "NonExistentQueue") || code == "QueueDoesNotExist":
+				return "", fmt.Errorf("the queue %s does not exist (or is in another account or region than its URL says): create it with trailwatch deploy, or correct --queue", w.o.QueueURL)
+			case strings.Contains(code, "AccessDenied"):
+				return "", fmt.Errorf("the credentials may not read the queue %s (sqs:GetQueueAttributes; trailwatch iam-policy watch prints what watch needs): %s", w.o.QueueURL, ae.ErrorMessage())
+			}
+		}
+		return "", fmt.Errorf("read the queue %s: %w", w.o.QueueURL, err)
+	}
+	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
 // Sweeper reads every account in scope (a full scan's collection).

@@ -387,7 +387,8 @@ func BenchmarkOrgScanThrottled(b *testing.B) {
 		rec := apicalls.NewRecorder(nil)
 		start := time.Now()
 		inv, findings, err := Org(context.Background(), cat, cfg, OrgOptions{Recorder: rec, Pacing: true,
-			Options: Options{Settings: controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))}})
+			Options: Options{Settings: controls.DefaultSettings(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)),
+				Collect: collect.Options{Discovery: collect.DiscoveryAuto}}})
 		if err != nil {
 			b.Fatal(err)
 		}

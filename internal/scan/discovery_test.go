@@ -309,10 +309,24 @@ func TestMergeKeepsListTrailsEvidence(t *testing.T) {
 		t.Errorf("agreeing shards: %+v", got)
 	}
 	for _, order := range [][]*model.Inventory{{inv(wide), inv(missed)}, {inv(missed), inv(wide)}} {
-		got := Merge(order).ListTrails
+		merged := Merge(order)
+		got := merged.ListTrails
 		if got == nil || got.AccountWide || got.Account != "222222222222" || !strings.Contains(got.Conflict, "111111111111") {
 			t.Errorf("conflicting shards: %+v", got)
 		}
+		// Accounts one shard read with ListTrails may lack trails: the merged scan is incomplete, once.
+		if len(merged.Incomplete) != 1 || !strings.Contains(merged.Incomplete[0], "ListTrails left out arn:aws:cloudtrail:eu-west-1:222222222222:trail/w") {
+			t.Errorf("incomplete: %q", merged.Incomplete)
+		}
+	}
+	if got := Merge([]*model.Inventory{inv(wide), inv(wide)}).Incomplete; len(got) != 0 {
+		t.Errorf("agreeing shards are incomplete: %q", got)
+	}
+	// A shard whose own run conflicted carries the sentence already: the merge does not repeat it.
+	shard := &model.Inventory{}
+	noteListTrails(shard, &model.ListTrailsScope{Account: "222222222222", TrailARN: "arn:aws:cloudtrail:eu-west-1:222222222222:trail/w", Conflict: "earlier, ..."})
+	if got := Merge([]*model.Inventory{shard, inv(wide)}).Incomplete; len(got) != 1 {
+		t.Errorf("a shard's own conflict: %q", got)
 	}
 	if got := Merge([]*model.Inventory{inv(nil)}).ListTrails; got != nil {
 		t.Errorf("no evidence: %+v", got)

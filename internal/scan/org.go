@@ -261,7 +261,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		o.Settings.Now = now
 	}
 	inv.CollectedAt = now
-	inv.ListTrails = o.Collect.Listing.Scope(partition)
+	noteListTrails(inv, o.Collect.Listing.Scope(partition))
 	return inv, Judge(cat, inv, o.Settings), nil
 }
 
@@ -400,7 +400,12 @@ func Merge(invs []*model.Inventory) *model.Inventory {
 		if inv.CollectedAt.After(out.CollectedAt) {
 			out.CollectedAt = inv.CollectedAt
 		}
-		out.ListTrails = mergeListTrails(out.ListTrails, inv.ListTrails)
+		merged := mergeListTrails(out.ListTrails, inv.ListTrails)
+		if merged != nil && merged.Conflict != "" && merged != inv.ListTrails && merged != out.ListTrails {
+			// The shards disagree (each shard's own conflict is in its Incomplete already).
+			out.Incomplete = append(out.Incomplete, listTrailsIncomplete(merged))
+		}
+		out.ListTrails = merged
 		for _, a := range inv.Accounts {
 			if prev := byID[a.ID]; prev == nil || (prev.Error != nil && a.Error == nil) {
 				byID[a.ID] = a
@@ -449,6 +454,20 @@ func MemberConfig(base aws.Config, partition, callerID, id, roleName, externalID
 		}
 	}))
 	return cfg
+}
+
+// noteListTrails records what the run learnt of ListTrails; evidence that conflicts makes the scan incomplete, since
+// accounts read with ListTrails before it was seen to miss a trail may lack trails (a diff must not call their
+// absent findings resolved).
+func noteListTrails(inv *model.Inventory, s *model.ListTrailsScope) {
+	inv.ListTrails = s
+	if s != nil && s.Conflict != "" {
+		inv.Incomplete = append(inv.Incomplete, listTrailsIncomplete(s))
+	}
+}
+
+func listTrailsIncomplete(s *model.ListTrailsScope) string {
+	return fmt.Sprintf("ListTrails left out %s in account %s after accounts had been read with it: %s", s.TrailARN, s.Account, s.Conflict)
 }
 
 // mergeListTrails joins two shards' evidence of ListTrails' scope: evidence that it misses trails wins, and when one

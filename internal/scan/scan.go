@@ -86,7 +86,7 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 			break
 		}
 	}
-	inv.ListTrails = o.Collect.Listing.Scope(inv.Partition)
+	noteListTrails(inv, o.Collect.Listing.Scope(inv.Partition))
 	return inv, Judge(cat, inv, o.Settings)
 }
 

@@ -186,7 +186,11 @@ func parseEntry(file string, n *yaml.Node, now time.Time, maxDays int) (*Excepti
 	}
 	for _, a := range x.Accounts {
 		if !model.IsAccountID(a) {
-			return nil, bad(line("accounts"), "accounts", fmt.Sprintf("%q is not a 12-digit account id (quote it)", a))
+			hint := "name the accounts, or use resources to cover more"
+			if strings.Trim(a, "0123456789") == "" {
+				hint = "quote it (\"012345678901\"): a bare number loses its leading zeros"
+			}
+			return nil, bad(line("accounts"), "accounts", fmt.Sprintf("%q is not a 12-digit account id; %s", a, hint))
 		}
 	}
 	d, err := time.Parse("2006-01-02", x.Expires)

@@ -111,6 +111,8 @@ func TestInvalid(t *testing.T) {
 		{base("    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: next year\n"), "ex.yaml:6: expires: \"next year\" is not a date"},
 		{base("    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2029-01-01\n"), "ex.yaml:6: expires: 2029-01-01 is more than 365 days ahead"},
 		{base("    accounts: [1234]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n"), "ex.yaml:3: accounts: \"1234\" is not a 12-digit"},
+		// "Quote it" helps only where YAML could have read the id as a number; "*" was told to quote it.
+		{base("    accounts: [\"*\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n"), "ex.yaml:3: accounts: \"*\" is not a 12-digit account id; name the accounts, or use resources to cover more"},
 		{base("    owner: o\n    reason: r\n    expires: 2027-01-01\n"), "name at least one of"},
 		{base("    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n    colour: red\n"), "ex.yaml:7: colour: unknown field"},
 		{"exceptions:\n  - control: Not A Control\n    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n", "ex.yaml:2: control"},

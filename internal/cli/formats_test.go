@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/trailwatch/trailwatch/internal/report"
 )
@@ -132,5 +135,59 @@ window.addEventListener('load',function(){
 	st, err := os.Stat(shot)
 	if err != nil || st.Size() < 20000 {
 		t.Errorf("screenshot missing or blank: %v", err)
+	}
+}
+
+// TestOutputKeepsWhatIsThere: -o renames a finished temporary file over a regular file, but a named pipe or a device
+// is written in place, and a symbolic link stays a link with its target written. Renaming over them replaced them:
+// `-o /dev/null` left /dev/null a regular file (every later `> /dev/null` on the machine then wrote into it). The test
+// uses a named pipe, never /dev/null itself.
+func TestOutputKeepsWhatIsThere(t *testing.T) {
+	simWith(t, 2)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo) // blocks until the writer opens it
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		data, _ := io.ReadAll(f)
+		got <- data
+	}()
+	if code, _, errs := run(t, "scan", "--format", "json", "-o", fifo); code == ExitUsage {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	select {
+	case data := <-got:
+		if !strings.Contains(string(data), `"findings"`) {
+			t.Errorf("the reader got %.200q", data)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing was written into the pipe")
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", st.Mode(), err)
+	}
+
+	target := filepath.Join(dir, "reports", "latest.json")
+	os.MkdirAll(filepath.Dir(target), 0o755)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "scan", "--format", "json", "-o", link); code == ExitUsage {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if data, err := os.ReadFile(target); err != nil || !strings.Contains(string(data), `"findings"`) {
+		t.Errorf("the link's target: %v %.100q", err, data)
 	}
 }

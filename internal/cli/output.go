@@ -80,9 +80,25 @@ func (o *outputOptions) bind(cmd *cobra.Command) {
 // writeFileAtomic writes path through a temporary file in the same directory, renamed over path only once fully
 // written and synced: a failed or interrupted run never leaves a truncated report, nor touches the previous one.
 // Reports can hold account ids and resource names: the file is created 0600 (an existing file keeps its mode).
+//
+// A symbolic link stays a link: its target is written. What is not a regular file (a device such as /dev/null or
+// /dev/stdout, a named pipe) is written in place: renaming over it would replace it, and /dev/null replaced by a
+// regular file breaks every program on the machine.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
+	path = linkTarget(path)
 	mode := os.FileMode(0o600)
 	if st, err := os.Stat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			if err := write(f); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
 		mode = st.Mode().Perm()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
@@ -106,6 +122,23 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// linkTarget returns what path names once symbolic links are followed, the target of a link to a file not written
+// yet included; path itself when it is no link.
+func linkTarget(path string) string {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		return target
+	}
+	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		if target, err := os.Readlink(path); err == nil {
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(path), target)
+			}
+			return target
+		}
+	}
+	return path
+}
+
 // checkWritableDir fails, before any work, when a report could not be written at path: its directory is missing or
 // not writable.
 func checkWritableDir(flag, path string) error {
@@ -122,7 +155,19 @@ func checkWritableDir(flag, path string) error {
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return usageError("%s %s: is a directory; name a file", flag, path)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// A device or a named pipe is written in place (writeFileAtomic). A device is opened to check it; a pipe is
+		// not (opening and closing it would end its reader's input before the report).
+		if fi.Mode()&os.ModeNamedPipe == 0 {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return usageError("%s %s: not writable: %v", flag, path, err)
+			}
+			f.Close()
+		}
+		return nil
 	}
+	dir = filepath.Dir(linkTarget(path)) // a link's target is what gets written
 	f, err := os.CreateTemp(dir, ".trailwatch-write-check-*")
 	if err != nil {
 		return usageError("%s %s: directory %s is not writable: %v", flag, path, dir, err)

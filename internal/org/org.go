@@ -218,12 +218,21 @@ func (f Filter) Decide(m Member) (scan bool, reason string) {
 	return true, ""
 }
 
-// Shard returns the 1-based shard (of n) an account belongs to: FNV-1a of the id, mod n. Stable across runs and
-// machines, and independent of which other accounts exist.
+// Shard returns the 1-based shard (of n) an account belongs to: FNV-1a of the id, mixed, mod n. Stable across runs
+// and machines (every shard of a run must run the same trailwatch version), and independent of which other accounts
+// exist. FNV-1a alone leaves its low bits a parity of the bytes' low bits (ids of repeated digits all fell in one of
+// 2 or 4 shards), so the hash goes through MurmurHash3's 32-bit finalizer, whose every output bit depends on every
+// input bit, before the modulus.
 func Shard(id string, n int) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(id))
-	return int(h.Sum32()%uint32(n)) + 1
+	x := h.Sum32()
+	x ^= x >> 16
+	x *= 0x85ebca6b
+	x ^= x >> 13
+	x *= 0xc2b2ae35
+	x ^= x >> 16
+	return int(x%uint32(n)) + 1
 }
 
 func inOUs(m Member, ous []string) bool {

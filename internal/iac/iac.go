@@ -106,9 +106,15 @@ func Scan(paths []string, o Options) *Result {
 			}
 			switch ext := strings.ToLower(filepath.Ext(path)); ext {
 			case ".yaml", ".yml", ".json", ".template":
-				if !strings.HasSuffix(path, ".tf.json") && !strings.HasSuffix(path, ".tfvars.json") {
-					files = append(files, path)
+				if strings.HasSuffix(path, ".tf.json") || strings.HasSuffix(path, ".tfvars.json") {
+					break
 				}
+				if !terraform.IsRegular(path) {
+					// Found by the walk, not named by the user: a named pipe would block the scan for ever.
+					res.Skipped = append(res.Skipped, Skipped{File: path, Reason: terraform.NotRegular})
+					break
+				}
+				files = append(files, path)
 			}
 			return nil
 		})

@@ -119,6 +119,9 @@ func (st *state) parse(p *hclparse.Parser, path string) (*hcl.File, *FileError) 
 	if err != nil {
 		return nil, &FileError{File: path, Msg: err.Error()}
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, &FileError{File: path, Msg: NotRegular}
+	}
 	if fi.Size() > st.o.MaxFileSize {
 		return nil, &FileError{File: path, Msg: fmt.Sprintf("not read: %d bytes, larger than --max-file-size %d", fi.Size(), st.o.MaxFileSize)}
 	}
@@ -209,6 +212,16 @@ type Result struct {
 	reg        *registry
 }
 
+// NotRegular is the reason a named pipe, a device or a socket in a scanned tree is not read: reading one waits until
+// something writes to it, for ever.
+const NotRegular = "not a regular file (a named pipe, a device or a socket): not read"
+
+// IsRegular reports whether path (links followed) is a regular file, safe to read.
+func IsRegular(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // IsConfig reports whether dir holds Terraform files.
 func IsConfig(dir string) bool {
 	m1, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
@@ -230,6 +243,9 @@ func LocalCalls(dir string, cache *Cache) []string {
 	jsons, _ := filepath.Glob(filepath.Join(dir, "*.tf.json"))
 	for _, path := range append(hcls, jsons...) {
 		// Only a file that mentions "module" can call one: the others are not parsed (nor kept) here.
+		if !IsRegular(path) {
+			continue
+		}
 		if data, err := os.ReadFile(path); err != nil || !bytes.Contains(data, []byte("module")) {
 			continue
 		}
@@ -362,7 +378,11 @@ func diagError(file string, diags hcl.Diagnostics) *FileError {
 
 // modulesJSON maps module keys ("a.b") to the directories `terraform init` downloaded them to.
 func readModulesJSON(root string) map[string]string {
-	data, err := os.ReadFile(filepath.Join(root, ".terraform", "modules", "modules.json"))
+	path := filepath.Join(root, ".terraform", "modules", "modules.json")
+	if !IsRegular(path) {
+		return nil
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}

@@ -1,6 +1,7 @@
 // Package awsconfig builds the aws.Config trailwatch scans with: credentials and region from the standard chain
 // (environment, shared profiles, SSO, assume-role profiles, container and instance roles — and AWS_ENDPOINT_URL, which
-// points every client at the simulator), the SDK's adaptive retryer, and one HTTP client for every account.
+// points every client at the simulator), the SDK's standard retryer with a short full-jitter backoff, and one HTTP
+// client for every account.
 package awsconfig
 
 import (
@@ -27,9 +28,9 @@ type Options struct {
 	CallTimeout time.Duration
 }
 
-// Load resolves the configuration. Throttling is retried by the SDK's adaptive retryer (client-side rate adaption
-// plus exponential backoff with jitter) with no client-side retry quota, so that a large scan under throttling keeps
-// retrying instead of failing fast. One HTTP client with a large connection pool serves every account's clients.
+// Load resolves the configuration. Throttling is retried by the SDK's standard retryer (Retryer: full-jitter
+// exponential backoff from 50 ms, no client-side rate limiter, no retry quota), so that a large scan under
+// throttling keeps retrying instead of failing fast. One HTTP client with a large connection pool serves every account's clients.
 // The region defaults to us-east-1.
 func Load(ctx context.Context, o Options) (aws.Config, error) {
 	if o.MaxAttempts < 1 {

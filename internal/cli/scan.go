@@ -95,7 +95,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringSliceVar(&o.regions, "regions", nil, "scan only these regions (comma-separated); multi-region trails homed elsewhere are still judged")
 	f.IntVar(&o.concurrency, "concurrency", 24, "AWS calls in flight per account")
 	f.IntVar(&o.accountConcurrency, "account-concurrency", 128, "accounts scanned at once (--org)")
-	f.IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per AWS call; throttling is retried with backoff by the SDK's adaptive retryer")
+	f.IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per AWS call; throttling and transient errors are retried with full-jitter exponential backoff (50 ms base)")
 	f.BoolVar(&o.org, "org", false, "scan every ACTIVE account of the organization")
 	f.StringVar(&o.roleName, "role-name", "OrganizationAccountAccessRole", "role assumed in each member account (--org)")
 	f.StringVar(&o.externalID, "external-id", "", "external id for assuming --role-name (--org)")

@@ -327,8 +327,9 @@ func (s *orgScan) config(m org.Member) aws.Config {
 	cfg.APIOptions = append(cfg.APIOptions, s.o.Recorder.Middleware(m.ID, pacer))
 	if m.ID != s.callerID {
 		roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", s.partition, m.ID, s.o.RoleName)
-		// One STS client per account: the adaptive retryer's client-side rate limiter is per client, and a shared one
-		// throttled itself under 20% throttling until accounts started at 2-4 a second (issue 11).
+		// One STS client per account: a retryer's state is per client, and a shared one (with the adaptive retryer
+		// this used until 2026-11-30) throttled itself under 20% throttling until accounts started at 2-4 a second
+		// (issue 11).
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(s.caller), roleARN, func(ao *stscreds.AssumeRoleOptions) {
 			ao.RoleSessionName = "trailwatch"
 			if s.o.ExternalID != "" {

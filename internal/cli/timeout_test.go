@@ -56,3 +56,28 @@ func reasonTexts(f model.Finding) []string {
 	}
 	return out
 }
+
+// TestAccountThatNeverAnswers: an account in which nothing answers before --account-timeout is one ERROR saying so,
+// as an account that refuses every region is; it was one ERROR per region of the partition's defaults (17 at AWS),
+// each with the SDK's "context deadline exceeded".
+func TestAccountThatNeverAnswers(t *testing.T) {
+	const silent = "100000000002"
+	srv := simWith(t, 3, awssim.Fault{Operation: "*", Account: silent, Latency: awssim.Duration(time.Hour)})
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, errs := runAt(t, srv.Now(), "scan", "--org", "--format", "json", "-o", out, "--account-timeout", "400ms")
+	if code != ExitFailed && code != ExitIncomplete {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var mine []model.Finding
+	for _, f := range readReport(t, out).Findings {
+		if f.AccountID == silent {
+			mine = append(mine, f)
+		}
+	}
+	if len(mine) != 1 || mine[0].Status != model.StatusError || !strings.Contains(strings.Join(reasonTexts(mine[0]), " "), "--account-timeout") {
+		for _, f := range mine {
+			t.Logf("%s %s %s %v", f.ControlID, f.Region, f.Status, reasonTexts(f))
+		}
+		t.Errorf("%d findings for the silent account, want one ERROR naming --account-timeout", len(mine))
+	}
+}

@@ -365,9 +365,12 @@ func (s *orgScan) account(m org.Member) *model.Account {
 }
 
 func (s *orgScan) collect(m org.Member) *model.Account {
+	return s.o.collectAccount(s.ctx, func(ctx context.Context) *model.Account { return s.read(ctx, m) })
+}
+
+// read assumes the member's role and collects the account, within ctx (the account's time).
+func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 	cfg := s.config(m)
-	ctx, cancel := s.o.accountContext(s.ctx)
-	defer cancel()
 	if m.ID != s.callerID {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			ce := collect.Classify("sts:AssumeRole", "", err)

@@ -4,6 +4,8 @@ package scan
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -43,6 +45,22 @@ func (o Options) accountContext(ctx context.Context) (context.Context, context.C
 	return context.WithTimeout(ctx, o.AccountTimeout)
 }
 
+// collectAccount collects one account within o.AccountTimeout. An account in which nothing answered before the
+// timeout (no trail read, every region's listing failed) is one account-level error naming --account-timeout, as an
+// account that refuses every region is, rather than one "context deadline exceeded" per region.
+func (o Options) collectAccount(ctx context.Context, read func(context.Context) *model.Account) *model.Account {
+	actx, cancel := o.accountContext(ctx)
+	defer cancel()
+	a := read(actx)
+	if errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil && a.Error == nil && len(a.Trails) == 0 &&
+		len(a.RegionErrors) == len(a.Regions) {
+		a.Error = &model.CallError{API: "the account's collection", Kind: model.ErrOther, Code: "TimedOut",
+			Message: fmt.Sprintf("nothing in the account answered within --account-timeout %s, so nothing in it was judged", o.AccountTimeout)}
+		a.RegionErrors = map[string]*model.CallError{}
+	}
+	return a
+}
+
 // Run collects every target and evaluates the inventory at o.Settings.Now.
 func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options) (*model.Inventory, []model.Finding) {
 	if o.AccountConcurrency <= 0 {
@@ -56,9 +74,7 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 	g.SetLimit(o.AccountConcurrency)
 	for i, t := range targets {
 		g.Go(func() error {
-			actx, cancel := o.accountContext(gctx)
-			defer cancel()
-			a := collect.Account(actx, t.Clients, o.Collect)
+			a := o.collectAccount(gctx, func(actx context.Context) *model.Account { return collect.Account(actx, t.Clients, o.Collect) })
 			if t.Name != "" {
 				a.Name = t.Name
 			}

@@ -262,6 +262,9 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 		if p, err = remediate.ReadPlan(data); err != nil {
 			return usageError("--plan %s: %v", o.planFile, err)
 		}
+		if err := p.CheckMinRetention(o.scan.settings.minRetentionDays); err != nil {
+			return usageError("--plan %s: %v", o.planFile, err)
+		}
 	} else if p, sr, err = o.makePlan(ctx, e); err != nil {
 		return err
 	}

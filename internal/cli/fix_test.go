@@ -200,3 +200,48 @@ func TestFixApplyOrg(t *testing.T) {
 		t.Errorf("after the rollout a new plan should be empty:\n%s", out)
 	}
 }
+
+// TestFixApplyRefusesAnEditedPlanBelowTheMinimum: a reviewed plan is JSON a person may edit. One edited to set a log
+// group's retention to 1 day was applied (CloudWatch Logs then deletes the older events at once, and the retention
+// control fails); one whose step names another account than its resource tried that account. Both are refused
+// before any change.
+func TestFixApplyRefusesAnEditedPlanBelowTheMinimum(t *testing.T) {
+	srv := fixEnv(t)
+	run := simRun(srv)
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	if code, _, errs := run(t, "fix", "plan", "--format", "json", "--output", planPath); code != 0 {
+		t.Fatalf("plan: %d %s", code, errs)
+	}
+	data, _ := os.ReadFile(planPath)
+	var p map[string]any
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	edited := false
+	for _, s := range p["steps"].([]any) {
+		step := s.(map[string]any)
+		if step["action"] == "PutRetentionPolicy" {
+			step["params"].(map[string]any)["retentionInDays"] = 1
+			edited = true
+		}
+	}
+	if !edited {
+		t.Fatal("the plan has no retention step to edit")
+	}
+	data, _ = json.Marshal(p)
+	os.WriteFile(planPath, data, 0o600)
+	before := srv.CallsTo("*")
+	code, _, errs := run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", filepath.Join(dir, "j.jsonl"))
+	if code != ExitUsage || !strings.Contains(errs, "below the 365-day minimum") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+	for _, op := range []string{"logs:PutRetentionPolicy", "logs:CreateLogGroup", "iam:CreateRole", "cloudtrail:UpdateTrail"} {
+		if n := srv.CallsTo(op); n != 0 {
+			t.Errorf("%d %s calls", n, op)
+		}
+	}
+	if after := srv.CallsTo("*"); after != before {
+		t.Errorf("%d AWS calls before the plan was refused", after-before)
+	}
+}

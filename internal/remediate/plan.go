@@ -537,6 +537,69 @@ func ReadPlan(data []byte) (*Plan, error) {
 		if s.AccountID == "" || s.Region == "" {
 			return nil, fmt.Errorf("read plan: step %d (%s) has no account_id or region", i, s.Action)
 		}
+		if err := s.consistent(); err != nil {
+			return nil, fmt.Errorf("read plan: step %d (%s): %w", i, s.Action, err)
+		}
 	}
 	return &p, nil
+}
+
+// consistent checks what a person editing a reviewed plan could get wrong: the account is an account id, the
+// resource the step serves is in that account and region (as its ARN says), and a retention is one CloudWatch Logs
+// accepts.
+func (s Step) consistent() error {
+	if !model.IsAccountID(s.AccountID) {
+		return fmt.Errorf("account_id %q is not a 12-digit account id", s.AccountID)
+	}
+	if parts := strings.SplitN(s.ResourceID, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		if parts[4] != "" && parts[4] != s.AccountID {
+			return fmt.Errorf("resource_id %s is in account %s, not in the step's account_id %s", s.ResourceID, parts[4], s.AccountID)
+		}
+		if parts[3] != "" && parts[3] != s.Region && s.Action != CreateRole && s.Action != UpdateAssumeRolePolicy && s.Action != PutRolePolicy {
+			return fmt.Errorf("resource_id %s is in region %s, not in the step's region %s", s.ResourceID, parts[3], s.Region)
+		}
+	}
+	if s.Action == PutRetentionPolicy {
+		d, ok := s.retentionDays()
+		if !ok {
+			return fmt.Errorf("params.retentionInDays: want a number of days")
+		}
+		if err := CheckRetention(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retentionDays is a PutRetentionPolicy step's retentionInDays.
+func (s Step) retentionDays() (int, bool) {
+	switch v := s.Params["retentionInDays"].(type) {
+	case float64:
+		return int(v), v == float64(int(v))
+	case int:
+		return v, true
+	case int32:
+		return int(v), true
+	case int64:
+		return int(v), true
+	}
+	return 0, false
+}
+
+// CheckMinRetention refuses a plan that would set a log group's retention below min days: applying it would make the
+// retention control fail, and CloudWatch Logs deletes the older events at once.
+func (p *Plan) CheckMinRetention(min int) error {
+	for i, s := range p.Steps {
+		if s.Action != PutRetentionPolicy {
+			continue
+		}
+		if d, ok := s.retentionDays(); ok && d < min {
+			unit := "days"
+			if d == 1 {
+				unit = "day"
+			}
+			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i, s.ResourceID, d, unit, min)
+		}
+	}
+	return nil
 }

@@ -255,6 +255,36 @@ func TestReadPlanRejectsBadInput(t *testing.T) {
 	if err := remediate.CheckRetention(366); err == nil {
 		t.Error("retention 366 accepted")
 	}
+	// A reviewed plan is JSON a person may edit: a step that names one account and changes a resource of another, or
+	// sets a retention CloudWatch Logs refuses, is refused before anything is applied (they were applied, or tried,
+	// step by step).
+	step := func(s string) string { return `{"schema_version":1,"steps":[` + s + `]}` }
+	for name, in := range map[string]string{
+		"account id that is not one": step(`{"action":"StartLogging","account_id":"1","region":"us-east-1","resource_id":"arn:aws:cloudtrail:us-east-1:111111111111:trail/t"}`),
+		"resource of another account": step(`{"action":"PutRetentionPolicy","account_id":"999999999999","region":"us-east-1",` +
+			`"resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":365}}`),
+		"resource of another region": step(`{"action":"StartLogging","account_id":"111111111111","region":"eu-west-1","resource_id":"arn:aws:cloudtrail:us-east-1:111111111111:trail/t"}`),
+		"retention CloudWatch Logs refuses": step(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1",` +
+			`"resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":2}}`),
+		"retention missing": step(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1",` +
+			`"resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g"}}`),
+	} {
+		if _, err := remediate.ReadPlan([]byte(in)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// A retention CloudWatch Logs accepts but below the control's minimum is the caller's to refuse (MinRetention).
+	p, err := remediate.ReadPlan([]byte(step(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1",` +
+		`"resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":1}}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckMinRetention(365); err == nil || !strings.Contains(err.Error(), "1 day") {
+		t.Errorf("retention 1 under a 365-day minimum: %v", err)
+	}
+	if err := p.CheckMinRetention(1); err != nil {
+		t.Errorf("retention 1 under a 1-day minimum: %v", err)
+	}
 }
 
 // TestIAMPropagationPhysics: with the simulator's IAM propagation delay, remediate.UpdateTrail with a role created moments ago

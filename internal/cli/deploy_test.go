@@ -226,7 +226,7 @@ func TestDeployKubernetesRefusesBadInput(t *testing.T) {
 		{[]string{"--image", "r/t:v1", "--schedule", "nightly"}, "--schedule"},
 		{[]string{"--image", "r/t:v1", "--role-arn", "trailwatch-scan"}, "not an IAM role ARN"},
 		{[]string{"--image", "r/t:v1", "--shards", "0"}, "--shards 0"},
-		{[]string{"--image", "r/t:v1\"\nkind: Pod"}, "--image"},
+		{[]string{"--image", "r/t:v1\"\nkind: Pod"}, "is not an image reference"},
 	} {
 		code, out, errs := run(t, append([]string{"deploy", "kubernetes"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) || out != "" {

@@ -41,9 +41,13 @@ func (b *Batch) Validate() error {
 	if !batchName.MatchString(b.Name) {
 		errs = append(errs, fmt.Sprintf("--name %q: letters, digits, '-' and '_', at most 100", b.Name))
 	}
-	if b.Image == "" || strings.ContainsAny(b.Image, " \t\n\"") {
+	switch {
+	case b.Image == "":
 		errs = append(errs, "--image is required: the image reference built by make image and pushed to ECR")
+	case strings.ContainsAny(b.Image, " \t\r\n\"'"):
+		errs = append(errs, fmt.Sprintf("--image %q is not an image reference (no spaces, line breaks or quotes)", b.Image))
 	}
+
 	// AWS Batch array jobs have 2 to 10,000 children (SubmitJob ArrayProperties.size).
 	if b.Shards < 2 || b.Shards > 10000 {
 		errs = append(errs, fmt.Sprintf("--shards %d: an AWS Batch array job has 2 to 10000 children", b.Shards))

@@ -51,9 +51,13 @@ func (k *Kubernetes) Validate() error {
 	if !dnsLabel.MatchString(k.Name) || len(k.Name)+len("-merge") > 52 {
 		errs = append(errs, fmt.Sprintf("--name %q is not a Kubernetes name of at most 46 characters (lower-case letters, digits and '-')", k.Name))
 	}
-	if k.Image == "" || strings.ContainsAny(k.Image, " \t\n") {
+	switch {
+	case k.Image == "":
 		errs = append(errs, "--image is required: the image reference built by make image and pushed to your registry")
+	case strings.ContainsAny(k.Image, " \t\r\n\"'"):
+		errs = append(errs, fmt.Sprintf("--image %q is not an image reference (no spaces, line breaks or quotes)", k.Image))
 	}
+
 	if k.Shards < 1 || k.Shards > 1000 {
 		errs = append(errs, fmt.Sprintf("--shards %d: give 1 to 1000", k.Shards))
 	}

@@ -57,7 +57,6 @@ func (k *Kubernetes) Validate() error {
 	case strings.ContainsAny(k.Image, " \t\r\n\"'"):
 		errs = append(errs, fmt.Sprintf("--image %q is not an image reference (no spaces, line breaks or quotes)", k.Image))
 	}
-
 	if k.Shards < 1 || k.Shards > 1000 {
 		errs = append(errs, fmt.Sprintf("--shards %d: give 1 to 1000", k.Shards))
 	}

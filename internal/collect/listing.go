@@ -14,7 +14,8 @@ import (
 // --discovery auto. AWS does not document whether ListTrails is account-wide or region-scoped (monitoring-and-
 // events.md §4.5: "Lists trails that are in the current account", no word on regions; moto models it region-scoped,
 // aws-samples/service-screener-v2 uses it account-wide). So auto sweeps every region, as --discovery sweep does, and
-// calls ListTrails beside the sweep to compare, until one account settles the question:
+// where the sweep found a single-region trail calls ListTrails in another region to compare (collector.compare),
+// until one account settles the question:
 //
 //   - ListTrails returned a single-region trail homed in another region than the one it was called in, which the
 //     sweep confirms: a region-scoped ListTrails cannot return it, so ListTrails is account-wide. The run's later
@@ -22,8 +23,9 @@ import (
 //   - ListTrails left out a single-region trail the sweep found, or --discovery list would have lost a trail the
 //     sweep found: the run keeps sweeping, and stops calling ListTrails.
 //
-// Until then (accounts with no single-region trail outside the called region prove nothing either way) every
-// account is swept: auto is never less complete than the sweep, and costs it one ListTrails per account at most.
+// Until then (accounts with no single-region trail prove nothing either way) every account is swept, and an account
+// is read with ListTrails only after the run itself saw ListTrails return what a region-scoped one cannot. Auto costs
+// the sweep one ListTrails per compared account at most; opted-in regions are always read region by region.
 // Evidence is kept per partition: the aws-cn and aws-us-gov partitions are separate deployments of CloudTrail.
 type ListingEvidence struct {
 	mu    sync.Mutex

@@ -98,7 +98,7 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
 		f.StringVarP(&o.output, "output", "o", "", "write the plan (or the apply result) to FILE")
 		f.StringVar(&o.alarmTopic, "alarm-topic", "", "with --alarms: the SNS topic ARN new alarms notify (default: create "+remediate.DefaultAlarmTopic+" beside the log group)")
-		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or https:URL (repeatable; email and https wait for confirmation)")
+		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL (repeatable; email and https wait for confirmation; the journal keeps only a URL's host)")
 	}
 	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
 	apply.Flags().StringVar(&o.planFile, "plan", "", "apply this reviewed plan (JSON from fix plan --format json)")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/redact"
 )
 
 // Actions of the alarm fixes, and their undo.
@@ -31,34 +32,49 @@ const DefaultAlarmTopic = "trailwatch-cis-alarms"
 
 var accountRe = regexp.MustCompile(`^[0-9]{12}$`)
 
-// CheckNotify validates a --notify endpoint: email:ADDRESS, sqs:ARN, lambda:ARN, https:URL or http:URL.
+// CheckNotify validates a --notify endpoint: email:ADDRESS, sqs:ARN, lambda:ARN, or an https:// (http://) URL.
 func CheckNotify(n string) error {
+	_, _, err := SplitNotify(n)
+	return err
+}
+
+// SplitNotify splits a --notify value into the SNS protocol and endpoint: PROTOCOL:ENDPOINT, or an http(s) URL on its
+// own. An http(s) endpoint is never repeated whole in an error: its path may carry a webhook's secret.
+func SplitNotify(n string) (proto, ep string, err error) {
+	if strings.HasPrefix(n, "https://") || strings.HasPrefix(n, "http://") {
+		proto, _, _ = strings.Cut(n, ":")
+		return proto, n, nil
+	}
 	proto, ep, ok := strings.Cut(n, ":")
+	shown := n
+	if proto == "https" || proto == "http" {
+		shown = proto + ":" + redact.URL(ep)
+	}
 	if !ok || ep == "" {
-		return fmt.Errorf("--notify %q: want email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or https:URL", n)
+		return "", "", fmt.Errorf("--notify %q: want email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL", shown)
 	}
 	switch proto {
 	case "email", "email-json":
 		if !strings.Contains(ep, "@") {
-			return fmt.Errorf("--notify %q: %q is not an email address", n, ep)
+			return "", "", fmt.Errorf("--notify %q: %q is not an email address", n, ep)
 		}
 	case "sqs", "lambda", "firehose":
 		// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (lambda: function:NAME; firehose: deliverystream/NAME).
 		p := strings.SplitN(ep, ":", 6)
 		if len(p) != 6 || p[0] != "arn" || p[2] != proto || p[3] == "" || !accountRe.MatchString(p[4]) || p[5] == "" ||
 			(proto == "lambda" && !strings.HasPrefix(p[5], "function:")) || (proto == "firehose" && !strings.HasPrefix(p[5], "deliverystream/")) {
-			return fmt.Errorf("--notify %q: want the %s ARN (%s)", n, proto, map[string]string{
+			return "", "", fmt.Errorf("--notify %q: want the %s ARN (%s)", n, proto, map[string]string{
 				"sqs": "arn:aws:sqs:REGION:ACCOUNT:QUEUE", "lambda": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
 				"firehose": "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"}[proto])
 		}
 	case "https", "http":
 		if !strings.HasPrefix(ep, proto+"://") {
-			return fmt.Errorf("--notify %q: want a URL starting %s://", n, proto)
+			return "", "", fmt.Errorf("--notify %q: want a URL starting %s://", shown, proto)
 		}
 	default:
-		return fmt.Errorf("--notify %q: protocol %q: want email, email-json, sqs, lambda, firehose, http or https", n, proto)
+		return "", "", fmt.Errorf("--notify %q: protocol %q: want email, email-json, sqs, lambda, firehose, http or https", n, proto)
 	}
-	return nil
+	return proto, ep, nil
 }
 
 // planAlarms adds the steps that complete each failing alarm chain, in the account and region that own the monitored
@@ -157,7 +173,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	}
 	subscribe := func(topicARN string) {
 		for _, n := range o.Notify {
-			proto, ep, _ := strings.Cut(n, ":")
+			proto, ep, _ := SplitNotify(n) // checked when the options were
 			add(Subscribe, "a subscriber for the alarms ("+proto+")", map[string]any{"TopicArn": topicARN, "Protocol": proto, "Endpoint": ep},
 				fmt.Sprintf("aws sns subscribe --region %s --topic-arn %s --protocol %s --notification-endpoint %s", region, topicARN, proto, controls.ShellQuote(ep)), nil)
 		}

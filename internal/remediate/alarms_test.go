@@ -1,6 +1,11 @@
 package remediate
 
-import "testing"
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
 
 // TestCheckNotify: each protocol's endpoint is checked for its own shape, so a topic ARN given as an SQS queue or a
 // function name without its ARN is refused before any plan is made.
@@ -27,5 +32,42 @@ func TestCheckNotify(t *testing.T) {
 		if err := CheckNotify(tc.in); (err == nil) != tc.ok {
 			t.Errorf("CheckNotify(%q) = %v, want ok %v", tc.in, err, tc.ok)
 		}
+	}
+}
+
+// recordingWriter performs nothing and remembers the params of each call.
+type recordingWriter struct{ params []map[string]any }
+
+func (w *recordingWriter) Do(_ context.Context, _, _ string, params map[string]any) error {
+	w.params = append(w.params, params)
+	return nil
+}
+
+// TestNotifyWebhookSecret: an https subscriber is given as its URL (https://hooks.example.com/...), as users write
+// it; the old form https:URL still works. Its path carries the webhook's secret: errors and the journal keep only the
+// scheme and host, while the call itself gets the whole URL.
+func TestNotifyWebhookSecret(t *testing.T) {
+	const hook = "https://hooks.example.com/services/T0/B0/SECRETXYZ"
+	for _, in := range []string{hook, "https:" + hook} {
+		proto, ep, err := SplitNotify(in)
+		if err != nil || proto != "https" || ep != hook {
+			t.Errorf("SplitNotify(%q) = %q, %q, %v", in, proto, ep, err)
+		}
+	}
+	for _, bad := range []string{"https:hooks.example.com/services/T0/B0/SECRETXYZ", "http:ftp://hooks.example.com/SECRETXYZ"} {
+		if err := CheckNotify(bad); err == nil || strings.Contains(err.Error(), "SECRETXYZ") {
+			t.Errorf("CheckNotify(%q) = %v: want an error without the secret", bad, err)
+		}
+	}
+	var journal bytes.Buffer
+	w := &recordingWriter{}
+	step := Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: "arn:aws:sns:us-east-1:111111111111:t", Action: Subscribe,
+		Params: map[string]any{"TopicArn": "arn:aws:sns:us-east-1:111111111111:t", "Protocol": "https", "Endpoint": hook}}
+	Apply(context.Background(), w, []Step{step}, NewJournal(&journal, "tester", nil), ApplyOptions{})
+	if len(w.params) != 1 || w.params[0]["Endpoint"] != hook {
+		t.Errorf("the call got %v", w.params)
+	}
+	if strings.Contains(journal.String(), "SECRETXYZ") || !strings.Contains(journal.String(), "hooks.example.com") {
+		t.Errorf("journal: %s", journal.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/trailwatch/trailwatch/internal/redact"
 )
 
 // Writer makes the write calls of one account. The SDK implementation is SDKWriter; tests may substitute any.
@@ -73,11 +76,25 @@ func (j *Journal) add(e Entry) {
 	if e.Who == "" {
 		e.Who = j.who
 	}
+	e.Params = journalParams(e.Params)
 	j.all = append(j.all, e)
 	if j.w != nil {
 		b, _ := json.Marshal(e)
 		_, _ = j.w.Write(append(b, '\n'))
 	}
+}
+
+// journalParams is what the journal keeps of a call's parameters: an http(s) subscriber keeps only its scheme and
+// host, since a webhook's path carries its secret (the call itself gets the whole URL).
+func journalParams(p map[string]any) map[string]any {
+	if proto, _ := p["Protocol"].(string); proto == "http" || proto == "https" {
+		if ep, ok := p["Endpoint"].(string); ok {
+			c := maps.Clone(p)
+			c["Endpoint"] = redact.URL(ep)
+			return c
+		}
+	}
+	return p
 }
 
 // Entries returns what was journaled.

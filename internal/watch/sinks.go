@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/redact"
 )
 
 // Sinks where changes go besides the JSON lines. Each is told every change; a sink that fails logs the failure and the
@@ -75,22 +76,13 @@ func (h Webhook) Send(ctx context.Context, c Change) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("webhook to %s: %v", Redact(h.URL), err)
+		return fmt.Errorf("webhook to %s: %v", redact.URL(h.URL), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook to %s: HTTP %d", Redact(h.URL), resp.StatusCode)
+		return fmt.Errorf("webhook to %s: HTTP %d", redact.URL(h.URL), resp.StatusCode)
 	}
 	return nil
-}
-
-// Redact keeps a URL's scheme and host: its path and query may hold a secret.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(a URL that does not parse)"
-	}
-	return u.Scheme + "://" + u.Host + "/..."
 }
 
 // SNSAPI is the SNS call the topic sink makes.

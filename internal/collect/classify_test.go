@@ -26,6 +26,11 @@ func TestClassify(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}, model.ErrThrottled, "RequestLimitExceeded"},
 		{&smithy.GenericAPIError{Code: "UnrecognizedClientException"}, model.ErrCredentialsRefused, "UnrecognizedClientException"},
 		{&smithy.GenericAPIError{Code: "InvalidClientTokenId"}, model.ErrCredentialsRefused, "InvalidClientTokenId"},
+		// A wrong secret key, or a session that expired during a long scan: the credentials, refused.
+		{&smithy.GenericAPIError{Code: "SignatureDoesNotMatch"}, model.ErrCredentialsRefused, "SignatureDoesNotMatch"},
+		{&smithy.GenericAPIError{Code: "InvalidSignatureException"}, model.ErrCredentialsRefused, "InvalidSignatureException"},
+		{&smithy.GenericAPIError{Code: "ExpiredToken"}, model.ErrCredentialsRefused, "ExpiredToken"},
+		{&smithy.GenericAPIError{Code: "ExpiredTokenException"}, model.ErrCredentialsRefused, "ExpiredTokenException"},
 		{&smithy.GenericAPIError{Code: "NoSuchEntity"}, model.ErrNotFound, "NoSuchEntity"},
 		{&smithy.GenericAPIError{Code: "InternalFailure"}, model.ErrOther, "InternalFailure"},
 		{fmt.Errorf("wrapped: %w", &smithy.GenericAPIError{Code: "ThrottlingException"}), model.ErrThrottled, "ThrottlingException"},

@@ -269,7 +269,7 @@ func (col *collector) trails(ctx context.Context) {
 			a.Trails = append(a.Trails, t)
 		}
 	}
-	if denied := allDenied(a, swept); denied != nil {
+	if denied := allRefused(a, swept); denied != nil {
 		// Refused everywhere: one account-level error, not one per region.
 		a.Error, a.RegionErrors = denied, map[string]*model.CallError{}
 		return
@@ -387,15 +387,16 @@ type regionResult struct {
 	err    *model.CallError
 }
 
-// allDenied returns the error when every region read refused to list trails with access denied.
-func allDenied(a *model.Account, read []string) *model.CallError {
+// allRefused returns the error when every region read refused to list trails alike: access denied, or the
+// credentials refused (expired, revoked, a wrong secret). One account-level error, not one per region.
+func allRefused(a *model.Account, read []string) *model.CallError {
 	if len(read) == 0 || len(a.RegionErrors) != len(read) {
 		return nil
 	}
 	var first *model.CallError
 	for _, r := range read {
 		e := a.RegionErrors[r]
-		if e == nil || e.Kind != model.ErrAccessDenied {
+		if e == nil || e.Kind != model.ErrAccessDenied && e.Kind != model.ErrCredentialsRefused || first != nil && e.Kind != first.Kind {
 			return nil
 		}
 		if first == nil {
@@ -863,9 +864,11 @@ func Classify(api, region string, err error) *model.CallError {
 	case "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
 		"RequestLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException":
 		ce.Kind = model.ErrThrottled
-	case "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure":
+	case "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "SignatureDoesNotMatch", "InvalidSignatureException",
+		"ExpiredToken", "ExpiredTokenException":
 		// A disabled opt-in region refuses the credentials so (prowler-cloud/prowler#1808), but so do revoked or
-		// expired keys in an enabled one: the kind says what happened, not why.
+		// expired keys in an enabled one, a wrong secret key (the signature does not match), and a session token that
+		// expired during a long scan: the kind says what happened, not why.
 		ce.Kind = model.ErrCredentialsRefused
 	case "TrailNotFoundException", "NoSuchEntity", "ResourceNotFoundException", "ResourceNotFound", "NotFound":
 		ce.Kind = model.ErrNotFound

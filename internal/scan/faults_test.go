@@ -99,3 +99,32 @@ func TestAccountListingBreaksOff(t *testing.T) {
 		t.Errorf("organization finding: %+v", *org)
 	}
 }
+
+// TestCredentialsRefusedEverywhere: when every region refuses the credentials (a session that expired during the
+// scan, a wrong secret key), the account is one ERROR that says so, as an account that denies every region is; it
+// was one ERROR per region.
+func TestCredentialsRefusedEverywhere(t *testing.T) {
+	for _, code := range []string{"ExpiredTokenException", "UnrecognizedClientException"} {
+		t.Run(code, func(t *testing.T) {
+			r := scanScenario(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, ap-south-1]
+    trails: [{name: main, home_region: us-east-1, log_group: CT, role: R}]
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+faults: [{operation: cloudtrail:DescribeTrails, error: `+code+`}]
+`, nil)
+			a := r.inv.Accounts[0]
+			if a.Error == nil || a.Error.Kind != model.ErrCredentialsRefused || len(a.RegionErrors) != 0 {
+				t.Fatalf("account error %+v, region errors %d", a.Error, len(a.RegionErrors))
+			}
+			if len(r.findings) != 1 || r.findings[0].Status != model.StatusError || !strings.Contains(r.findings[0].Reasons[0].Message, "every region") {
+				for _, f := range r.findings {
+					t.Logf("%s %s %s", f.ControlID, f.Region, f.Status)
+				}
+				t.Errorf("%d findings, want one ERROR saying every region refused", len(r.findings))
+			}
+		})
+	}
+}

@@ -128,6 +128,9 @@ administrator, members in three OUs with 0 to 3 local trails each, some broken. 
 			if g.accounts < 2 {
 				return usageError("--accounts %d: want at least 2", g.accounts)
 			}
+			if err := validateRegions("", g.regions); err != nil {
+				return err
+			}
 			sc := awssim.Generate(awssim.GenOptions{Accounts: g.accounts, Regions: g.regions, Latency: g.latency, RateLimits: g.rateLimits, Seed: g.seed})
 			if err := sc.Validate(); err != nil {
 				return usageError("%v", err)

@@ -92,3 +92,12 @@ func TestSimServeEnvFileAndLoopback(t *testing.T) {
 		t.Errorf("env file mode %v", st.Mode().Perm())
 	}
 }
+
+// TestSimGenerateRegions: a misspelt region is named as --regions, with a suggestion, like scan's (it was reported
+// as "line 0: account 100000000000: region ... is not a region of partition aws").
+func TestSimGenerateRegions(t *testing.T) {
+	code, out, errs := run(t, "sim", "generate", "--accounts", "3", "--regions", "us-east-1,eu-wset-1")
+	if code != ExitUsage || out != "" || !strings.Contains(errs, `--regions "eu-wset-1": not an AWS region; did you mean eu-west-1?`) {
+		t.Errorf("exit %d, stdout %.100q, stderr %q", code, out, errs)
+	}
+}

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,10 +83,11 @@ func TestFidelityShapesAndErrors(t *testing.T) {
 	}
 	// The Reason member is on the wire (the model's InvalidInputException shape). aws-sdk-go-v2's schema-based error
 	// decoding (organizations v1.62.7) does not fill it in, so the body itself is checked.
-	req, _ := http.NewRequest("POST", s.URL, strings.NewReader(`{"Filter":"SERVICE_CONTROL_POLICY","NextToken":"garbage"}`))
+	raw := []byte(`{"Filter":"SERVICE_CONTROL_POLICY","NextToken":"garbage"}`)
+	req, _ := http.NewRequest("POST", s.URL, bytes.NewReader(raw))
 	req.Header.Set("X-Amz-Target", "AWSOrganizationsV20161128.ListPolicies")
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+AccessKeyFor(mgmt)+"/20261122/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=x")
+	signRequest(t, req, raw, mgmt, "us-east-1", "organizations")
 	if resp, err := http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
 	} else {

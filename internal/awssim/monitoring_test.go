@@ -327,7 +327,7 @@ func TestCloudWatchQueryProtocol(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+AccessKeyFor("111111111111")+"/20261122/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0")
+		signRequest(t, req, []byte(form), "111111111111", "us-east-1", "monitoring")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

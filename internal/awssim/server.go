@@ -258,7 +258,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if aerr := s.authenticate(r, c); aerr != nil {
+	if aerr := s.authenticate(r, c, body); aerr != nil {
 		s.counters.add(c, aerr.code)
 		svc.writeError(rw, c, aerr)
 		return
@@ -359,9 +359,9 @@ func (s *Server) route(r *http.Request, body []byte) (*service, string, url.Valu
 }
 
 // authenticate reads the SigV4 credential scope (Credential=AKID/date/region/service/aws4_request) for the calling
-// key and region. The simulator checks that the key exists (and the session token of temporary keys) but does not
-// verify the signature itself.
-func (s *Server) authenticate(r *http.Request, c *call) *apiError {
+// key and region, checks that the key exists (and the session token of temporary keys), and verifies the signature
+// with the key's secret (verifySignature).
+func (s *Server) authenticate(r *http.Request, c *call, body []byte) *apiError {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		if c.svc.json {
@@ -396,6 +396,18 @@ func (s *Server) authenticate(r *http.Request, c *call) *apiError {
 			return errf(400, "ExpiredTokenException", "The security token included in the request is expired")
 		}
 		return errf(400, "ExpiredToken", "The security token included in the request is expired")
+	}
+	if !verifySignature(r, body, cred.secret) {
+		// A wrong secret key: query services answer SignatureDoesNotMatch (403), JSON ones InvalidSignatureException
+		// (400), EC2 AuthFailure, each with AWS's message.
+		const msg = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+		switch {
+		case c.svc.name == "ec2":
+			return errf(401, "AuthFailure", "AWS was not able to validate the provided access credentials")
+		case c.svc.json || c.svc.rpcv2:
+			return errf(400, "InvalidSignatureException", msg)
+		}
+		return errf(403, "SignatureDoesNotMatch", msg)
 	}
 	c.cred = cred
 	// A disabled opt-in region rejects the account's credentials with the same authentication error as an unknown key

@@ -262,6 +262,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		scfg := cfg.Copy()
 		scfg.APIOptions = append(scfg.APIOptions, rec.Middleware("", pacer))
 		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings, AccountTimeout: o.accountTimeout})
+		if err := unidentified(ctx, res.inv); err != nil {
+			return nil, err
+		}
 	}
 	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
 	if ctx.Err() != nil {
@@ -407,6 +410,9 @@ func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
 		if ctx.Err() != nil {
 			return nil, interrupted(0, 0)
 		}
+		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
+			return nil, usageError("%v", scan.RefusedCredentials(ce))
+		}
 		return nil, usageError("identify the caller (sts:GetCallerIdentity): %v", err)
 	}
 	partition := "aws"
@@ -450,6 +456,20 @@ func (o *scanOptions) validate(now time.Time) error {
 		return err // a bad exceptions file costs no scan
 	}
 	return nil
+}
+
+// unidentified is the error of a single-account scan that could not tell which account its credentials reach
+// (sts:GetCallerIdentity failed): nothing was scanned, so there is no report to write. Refused credentials are a
+// usage error that says what to check, as missing ones are (scanBase says the same for --org).
+func unidentified(ctx context.Context, inv *model.Inventory) error {
+	if len(inv.Accounts) != 1 || inv.Accounts[0].ID != "" || inv.Accounts[0].Error == nil || ctx.Err() != nil {
+		return nil
+	}
+	ce := inv.Accounts[0].Error
+	if ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied {
+		return usageError("%v", scan.RefusedCredentials(ce))
+	}
+	return &exitError{code: ExitIncomplete, err: fmt.Errorf("could not tell which account the credentials reach, so nothing was scanned: %s", ce.Error())}
 }
 
 // validateOrgSelection checks the account ids and the member role name before any AWS call.

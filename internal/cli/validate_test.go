@@ -178,3 +178,22 @@ func TestOrgSelectionCheckedFirst(t *testing.T) {
 		t.Errorf("a role with a path was refused: %s", errs)
 	}
 }
+
+// TestRefusedCredentials: credentials AWS refuses (here a wrong secret key: SignatureDoesNotMatch) stop a scan before
+// any report, exit 3, saying what to check, as missing ones do; a single-account scan printed a report of one ERROR
+// for account "" (exit 2), and -o overwrote the previous report with it.
+func TestRefusedCredentials(t *testing.T) {
+	simWith(t, 2)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	out := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(out, []byte(`{"previous":"report"}`), 0o600)
+	for _, args := range [][]string{{"scan", "--format", "json", "-o", out}, {"scan", "--org", "--format", "json", "-o", out}} {
+		code, stdout, errs := run(t, args...)
+		if code != ExitUsage || stdout != "" || !strings.Contains(errs, "SignatureDoesNotMatch") || !strings.Contains(errs, "secret") {
+			t.Errorf("%v: exit %d, stdout %.100q\n%s", args, code, stdout, errs)
+		}
+		if data, _ := os.ReadFile(out); string(data) != `{"previous":"report"}` {
+			t.Errorf("%v: the previous report was overwritten: %.100s", args, data)
+		}
+	}
+}

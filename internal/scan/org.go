@@ -66,6 +66,9 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	caller.APIOptions = append(caller.APIOptions, o.Recorder.Middleware("caller", nil))
 	id, err := sts.NewFromConfig(caller).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
+		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
+			return nil, nil, RefusedCredentials(ce)
+		}
 		return nil, nil, fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err)
 	}
 	callerID := aws.ToString(id.Account)
@@ -384,6 +387,12 @@ func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 		co.JudgedElsewhere = s.judgedElsewhere
 	}
 	return collect.Account(ctx, collect.NewSDKClients(cfg), co)
+}
+
+// RefusedCredentials says that AWS refused the caller's credentials (an unknown or revoked key, a wrong secret, an
+// expired session), and what to check.
+func RefusedCredentials(ce *model.CallError) error {
+	return fmt.Errorf("the credentials were refused (%s: %s: %s): check the secret key, whether the session has expired, or --profile", ce.API, ce.Code, ce.Message)
 }
 
 // Merge joins the inventories of shards into one: each account once (a successful collection wins over a failed

@@ -49,12 +49,16 @@ shard's time.`,
 			if err != nil {
 				return usageError("%v", err)
 			}
+			if missing, n := missingShards(r.shards); len(missing) > 0 {
+				r.Inventory.Incomplete = append(r.Inventory.Incomplete, fmt.Sprintf("shards %s of %d are missing: their accounts were not scanned", strings.Join(missing, ", "), n))
+				r.Complete, r.Incomplete = false, r.Inventory.Incomplete
+			}
 			if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
 				return err
 			}
 			r.Summary = report.Summarize(r.Findings)
 			r.Inventory = nil
-			return o.out.write(e, r)
+			return o.out.write(e, r.Report)
 		},
 	}
 	o.out.bind(cmd)
@@ -126,8 +130,30 @@ func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) erro
 	return o.out.deliver(ctx, e, st, r)
 }
 
-func mergeReports(paths []string) (*report.Report, error) {
+// mergedFiles is the merge of shard files, with the shards they were ("i/n"; none for a report that is no shard).
+type mergedFiles struct {
+	*report.Report
+	shards map[int]int // index -> count
+}
+
+// missingShards names the shard indexes of the split the files came from that none of them is, when every file is a
+// shard of the same split; n is the split's count.
+func missingShards(shards map[int]int) (missing []string, n int) {
+	for _, c := range shards {
+		n = c
+	}
+	for i := 1; i <= n; i++ {
+		if _, ok := shards[i]; !ok {
+			missing = append(missing, strconv.Itoa(i))
+		}
+	}
+	return missing, n
+}
+
+func mergeReports(paths []string) (*mergedFiles, error) {
 	var reports []*report.Report
+	shards := map[int]int{}
+	split, splitFrom, splitShard, plain := 0, "", "", ""
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -141,10 +167,30 @@ func mergeReports(paths []string) (*report.Report, error) {
 		if r.Inventory == nil {
 			return nil, fmt.Errorf("%s has no inventory: produce shard reports with `scan --org --shard i/n --format json` (or --include-inventory)", p)
 		}
+		if r.Scope.Shard == "" {
+			plain = p
+		} else {
+			var i, n int
+			if _, err := fmt.Sscanf(r.Scope.Shard, "%d/%d", &i, &n); err != nil || i < 1 || i > n {
+				return nil, fmt.Errorf("%s: shard %q: want i/n", p, r.Scope.Shard)
+			}
+			if split != 0 && n != split {
+				return nil, fmt.Errorf("%s is shard %s and %s is shard %s: they come from different splits (merge the shards of one --shard i/n)", p, r.Scope.Shard, splitFrom, splitShard)
+			}
+			split, splitFrom, splitShard, shards[i] = n, p, r.Scope.Shard, n
+		}
 		reports = append(reports, r)
 	}
-	return mergeLoaded(reports, paths[0])
+	merged, err := mergeLoaded(reports, paths[0])
+	if err != nil {
+		return nil, err
+	}
+	if plain != "" {
+		shards = nil // a report that is no shard: which shards are missing cannot be told
+	}
+	return &mergedFiles{Report: merged, shards: shards}, nil
 }
+
 
 // mergeLoaded joins shard reports, judged with the same settings, into the report of one scan.
 func mergeLoaded(reports []*report.Report, first string) (*report.Report, error) {

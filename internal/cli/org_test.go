@@ -85,6 +85,22 @@ func TestScanOrgShardsAndMerge(t *testing.T) {
 	if len(b.Scope.Accounts) != 12 {
 		t.Errorf("merged scope has %d accounts", len(b.Scope.Accounts))
 	}
+
+	// Shard files say which shard they are: a merge missing one is incomplete (exit 2) and names it, as the store's
+	// merge does; shards of different splits are refused. Both were merged as a complete scan of fewer accounts.
+	partial := filepath.Join(dir, "partial.json")
+	code, _, errs = run(t, "merge", "--format", "json", "--output", partial, shards[0], shards[0])
+	if code != ExitIncomplete || !strings.Contains(errs, "shards 2 of 2 are missing") {
+		t.Errorf("merge of shard 1/2 alone: exit %d\n%s", code, errs)
+	}
+	if r := readReport(t, partial); r.Complete || len(r.Incomplete) != 1 {
+		t.Errorf("merge of shard 1/2 alone: complete %v, incomplete %q", r.Complete, r.Incomplete)
+	}
+	third := filepath.Join(dir, "1-3.json")
+	run(t, append(common, "--shard", "1/3", "--output", third)...)
+	if code, _, errs := run(t, "merge", shards[0], shards[1], third); code != ExitUsage || !strings.Contains(errs, "1/3") {
+		t.Errorf("merge of 1/2, 2/2 and 1/3: exit %d\n%s", code, errs)
+	}
 }
 
 func TestScanOrgUsageErrors(t *testing.T) {

@@ -204,13 +204,28 @@ func (o *outputOptions) write(e *env, r *report.Report) error {
 		if err := report.Write(e.stdout, r, o.format, x); err != nil {
 			return &exitError{code: ExitIncomplete, err: err}
 		}
+		if o.format != "table" {
+			o.sayIncomplete(e, r)
+		}
 		return exitFor(r, o.failOn)
 	}
 	if err := writeFileAtomic(o.output, func(w io.Writer) error { return report.Write(w, r, o.format, x) }); err != nil {
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("--output: %w", err)}
 	}
 	fmt.Fprintf(e.stderr, "%s; report written to %s\n", report.SummaryLine(r), o.output)
+	o.sayIncomplete(e, r)
 	return exitFor(r, o.failOn)
+}
+
+// sayIncomplete repeats on stderr why an incomplete report is incomplete, where the report itself is not read on the
+// terminal (written to a file, or in a format for machines): the summary line alone reads like a finished scan.
+func (o *outputOptions) sayIncomplete(e *env, r *report.Report) {
+	if r.Complete {
+		return
+	}
+	for _, why := range r.Incomplete {
+		fmt.Fprintf(e.stderr, "INCOMPLETE: %s\n", why)
+	}
 }
 
 // deliver writes the report, then records it in the history store st when there is one: the report comes first, so a

@@ -191,7 +191,6 @@ func mergeReports(paths []string) (*mergedFiles, error) {
 	return &mergedFiles{Report: merged, shards: shards}, nil
 }
 
-
 // mergeLoaded joins shard reports, judged with the same settings, into the report of one scan.
 func mergeLoaded(reports []*report.Report, first string) (*report.Report, error) {
 	var settings *report.Settings

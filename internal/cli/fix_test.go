@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -30,18 +29,7 @@ accounts:
 
 func fixEnv(t *testing.T) *awssim.Server {
 	t.Helper()
-	sc, err := awssim.ParseScenario("fix.yaml", []byte(fixScenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pointAt(t, srv.URL, srv.Accounts()[0])
-	return srv
+	return simFrom(t, []byte(fixScenario))
 }
 
 // age is empty: these tests judge on the simulator's own clock (runClock with srv.Now), so ages are the default 24h

@@ -78,6 +78,20 @@ func TestCompareListing(t *testing.T) {
 		{"an opted-in region's trail returned proves nothing", sweep(main, cape), list(main, cape), nil, optedIn},
 		{"the same region not opted into (enabled by default): missed", sweep(main, cape), list(main), missed(cape), nil},
 	}
+	// A region that reading with ListTrails would read failed in the sweep: what the sweep saw elsewhere and not there
+	// is DescribeTrails' doing, not ListTrails', so nothing is concluded (hand-built: the multi-region org trail shows
+	// only in ap-south-1, and eu-west-1, the home of a listed trail, failed).
+	failed := make([]regionResult, len(scope))
+	failed[1].trails = []*model.Trail{{ARN: org, HomeRegion: "eu-west-1", MultiRegion: true, SeenIn: []string{"ap-south-1"}}}
+	failed[2].err = &model.CallError{API: "cloudtrail:DescribeTrails", Code: "InternalFailure"}
+	failed[3].trails = []*model.Trail{{ARN: main, HomeRegion: "us-east-1", MultiRegion: true, SeenIn: []string{"us-east-1"}}}
+	cases = append(cases, struct {
+		name    string
+		results []regionResult
+		listed  []listedTrail
+		want    *model.ListTrailsScope
+		optIn   map[string]bool
+	}{"a region it would read failed in the sweep: nothing concluded", failed, list(main, west), nil, nil})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := compareListing("111111111111", "us-east-1", tc.listed, scope, tc.optIn, tc.results)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -90,8 +91,8 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		o.scan.settings.bind(c)
 		f := c.Flags()
 		f.StringVar(&o.from, "from", "", "plan from a saved JSON report with its inventory instead of a fresh scan")
-		f.StringVar(&o.groupName, "log-group-name", "aws-cloudtrail-logs/%s", "name of a new log group (%s: the trail name)")
-		f.StringVar(&o.roleName, "delivery-role-name", "CloudTrailCloudWatchLogs-%s", "name of a new delivery role (%s: the trail name)")
+		f.StringVar(&o.groupName, "log-group-name", delivery.DefaultGroupName, "name of a new log group (%s: the trail name)")
+		f.StringVar(&o.roleName, "delivery-role-name", delivery.DefaultRoleName, "name of a new delivery role (%s: the trail name)")
 		f.IntVar(&o.retention, "retention-days", 365, "retention of new log groups and of retention fixes")
 		f.StringVar(&o.kmsKey, "kms-key", "", "KMS key ARN for new log groups")
 		f.StringArrayVar(&o.tags, "tag", nil, "tag for new log groups, key=value (repeatable)")

@@ -14,7 +14,6 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
-	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -135,11 +134,13 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 		if err != nil {
 			return nil, usageError("--cis-version %s: want one of %s", o.cisVersion, strings.Join(alarms.Versions, ", "))
 		}
-		mon := res.Monitoring
-		if mon == nil {
-			mon = &model.Monitoring{Topics: map[string]*model.Topic{}}
+		var units []controls.IaCUnit
+		off := 0
+		for _, u := range res.Units {
+			units = append(units, controls.IaCUnit{Name: u.Name, Trails: u.Trails, Integration: fs[off : off+len(u.Trails)], Monitoring: u.Monitoring})
+			off += len(u.Trails)
 		}
-		fs = append(fs, controls.EvaluateIaCAlarms(cat, res.Trails, fs[:len(res.Trails)], mon, items)...)
+		fs = append(fs, controls.EvaluateIaCAlarms(cat, units, items)...)
 	}
 	fs = controls.ApplySuppressions(fs, res.Trails, now)
 	// The exceptions file applies too: its resources patterns match addresses (aws_cloudtrail.main) or logical ids.

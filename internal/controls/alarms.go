@@ -506,14 +506,46 @@ func orNone(l []string) string {
 	return strings.Join(l, ", ")
 }
 
-// EvaluateIaCAlarms judges the alarm family on infrastructure as code with the live rule: the trails' integration
-// verdicts are those EvaluateIaC gave (same order as trails), the log groups carry the declared metric filters, and
-// mon the declared alarms and topics. A trail without event selectors logs all management events. What is known only
-// after deployment is UNKNOWN, never FAIL: a value computed at apply, a topic declared elsewhere, a subscriber that
-// confirms after the apply. One finding per item, on the monitored trail's declaration (or the first trail's).
-func EvaluateIaCAlarms(cat *Catalog, trails []*model.Trail, integration []model.Finding, mon *model.Monitoring, items []alarms.Item) []model.Finding {
+// IaCUnit is one deployable unit for EvaluateIaCAlarms: a Terraform root module, a CloudFormation template or a plan,
+// with its trails, their integration findings (EvaluateIaC's, same order) and the alarm chain it declares.
+type IaCUnit struct {
+	Name        string
+	Trails      []*model.Trail
+	Integration []model.Finding
+	Monitoring  *model.Monitoring
+}
+
+// EvaluateIaCAlarms judges the alarm family of each unit on its own (what one root module or template deploys does
+// not monitor another's account): one set of findings per unit that declares a trail, named by the unit when there
+// are several.
+func EvaluateIaCAlarms(cat *Catalog, units []IaCUnit, items []alarms.Item) []model.Finding {
+	var out []model.Finding
+	for _, u := range units {
+		fs := evaluateIaCUnitAlarms(cat, u.Trails, u.Integration, u.Monitoring, items)
+		if len(units) > 1 {
+			for i := range fs {
+				fs[i].ID = model.FindingID(fs[i].ControlID, u.Name+">"+fs[i].ResourceID)
+				fs[i].Notes = append(fs[i].Notes, "Judged on what "+u.Name+" declares.")
+			}
+		}
+		out = append(out, fs...)
+	}
+	return out
+}
+
+// evaluateIaCUnitAlarms judges the alarm family on infrastructure as code with the live rule: the trails' integration
+// verdicts are those EvaluateIaC gave (same order as trails), read through the delivery table (a WARN that means
+// nothing reaches the log group is, for the chain, a trail that fails), the log groups carry the declared metric
+// filters, and mon the declared alarms and topics. A trail without event selectors logs all management events. What
+// is known only after deployment is UNKNOWN, never FAIL: a value computed at apply, a topic declared elsewhere, a
+// subscriber that confirms after the apply. One finding per item, on the monitored trail's declaration (or the first
+// trail's).
+func evaluateIaCUnitAlarms(cat *Catalog, trails []*model.Trail, integration []model.Finding, mon *model.Monitoring, items []alarms.Item) []model.Finding {
 	if len(trails) == 0 || len(items) == 0 {
 		return nil
+	}
+	if mon == nil {
+		mon = &model.Monitoring{Topics: map[string]*model.Topic{}}
 	}
 	a := &model.Account{ID: "iac", Monitoring: mon}
 	s := DefaultSettings(time.Time{})
@@ -535,6 +567,9 @@ func EvaluateIaCAlarms(cat *Catalog, trails []*model.Trail, integration []model.
 			st := integration[i].Status
 			if st == model.StatusMuted {
 				st = integration[i].MutedStatus
+			}
+			if st == model.StatusWarn && DeliversNothing(integration[i]) {
+				st = model.StatusFail
 			}
 			e.verdicts[tc.ARN] = st
 		}

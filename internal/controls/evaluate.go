@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // Settings are the thresholds a scan judges against.
@@ -234,7 +234,7 @@ func (e *evaluator) integration(vw view) {
 		return
 	}
 	if t.LogGroupARN == "" {
-		v.add(model.StatusFail, NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
+		v.add(liveStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
 	}
 	st := t.Status
 	if t.StatusErr != nil {
@@ -257,7 +257,7 @@ func (e *evaluator) integration(vw view) {
 		e.delivery(t, st, v, pipelineIssue)
 	}
 	if t.ManagementEvents != nil && !*t.ManagementEvents {
-		v.add(model.StatusWarn, NoManagementEvents, "The trail's event selectors exclude management events: CloudWatch Logs receives no API activity to alarm on.")
+		v.add(liveStatus(NoManagementEvents), NoManagementEvents, "The trail's event selectors exclude management events: CloudWatch Logs receives no API activity to alarm on.")
 	}
 	if t.SelectorsErr != nil {
 		v.note("Event selectors could not be read (%s: %s); management events assumed.", t.SelectorsErr.API, t.SelectorsErr.Code)
@@ -341,10 +341,10 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 		errorReason(v, "log group", t.LogGroupErr)
 	case t.LogGroup != nil && !t.LogGroup.Exists:
 		broken = true
-		v.add(model.StatusFail, LogGroupMissing, "Log group %s does not exist in account %s, region %s.", lgName, lgAcct, lgRegion)
+		v.add(liveStatus(LogGroupMissing), LogGroupMissing, "Log group %s does not exist in account %s, region %s.", lgName, lgAcct, lgRegion)
 	case t.LogGroup == nil && lgName == "":
 		broken = true
-		v.add(model.StatusFail, LogGroupMissing, "The log group ARN %q is not a valid CloudWatch Logs log group ARN.", t.LogGroupARN)
+		v.add(liveStatus(LogGroupMissing), LogGroupMissing, "The log group ARN %q is not a valid CloudWatch Logs log group ARN.", t.LogGroupARN)
 	}
 	if t.LogGroupARN != "" && !strings.HasSuffix(t.LogGroupARN, ":*") {
 		v.note("The log group ARN does not end in \":*\"; CloudTrail normally stores it with the suffix.")
@@ -352,84 +352,42 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 	switch {
 	case t.RoleARN == "":
 		broken = true
-		v.add(model.StatusFail, RoleMissing, "The trail has no CloudWatch Logs role (CloudWatchLogsRoleArn is empty).")
+		v.add(liveStatus(RoleMissing), RoleMissing, "The trail has no CloudWatch Logs role (CloudWatchLogsRoleArn is empty).")
 	case t.RoleErr != nil:
 		errorReason(v, "delivery role", t.RoleErr)
 	case t.Role != nil && !t.Role.Exists:
 		broken = true
-		v.add(model.StatusFail, RoleMissing, "Delivery role %s does not exist.", t.RoleARN)
+		v.add(liveStatus(RoleMissing), RoleMissing, "Delivery role %s does not exist.", t.RoleARN)
 	case t.Role != nil:
-		trust, err := policy.Parse(t.Role.Trust)
-		var d policy.Decision
-		if err == nil {
-			d = policy.TrustsService(trust, "cloudtrail.amazonaws.com")
+		orgID := ""
+		if t.Organization {
+			orgID = acct.OrgID
 		}
-		if !d.Allowed {
+		g := delivery.Group{Partition: PartitionOf(t.ARN), Region: lgRegion, Account: lgAcct, Name: lgName}
+		c := delivery.CheckRole(t.Role, g, delivery.Trail{Owner: t.OwnerAccount, HomeRegion: t.HomeRegion, Organization: t.Organization, OrgID: orgID})
+		if !c.Trusted {
 			broken = true
-			v.add(model.StatusFail, RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it (trust policy).", t.RoleARN)
-		} else if d.ConditionsNotEvaluated {
+			v.add(liveStatus(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it (trust policy).", t.RoleARN)
+		} else if c.TrustConditional {
 			v.note("The role's trust policy has conditions, which were not evaluated; AWS documents that aws:SourceArn and aws:SourceAccount are not supported for this role.")
 		}
-		var docs []*policy.Document
-		for _, p := range t.Role.Policies {
-			if d, err := policy.Parse(p.Document); err == nil {
-				docs = append(docs, d)
+		if lgName != "" {
+			if len(c.Missing) > 0 {
+				broken = true
+				v.add(liveStatus(RoleCannotWrite), RoleCannotWrite, "Role %s may not %s.", t.RoleARN, delivery.Join(c.Missing))
 			}
-		}
-		missing, conditional := e.cannotWrite(t, acct, docs, lgName, lgRegion, lgAcct)
-		if len(missing) > 0 {
-			broken = true
-			v.add(model.StatusFail, RoleCannotWrite, "Role %s may not %s.", t.RoleARN, strings.Join(missing, "; "))
-		}
-		if conditional {
-			v.note("The role's permission policies have conditions, which were not evaluated.")
-		}
-		if t.Organization && acct.OrgID == "" {
-			v.note("The organization id could not be read, so the role's permission on the o-<org id>_* streams was not checked.")
+			if c.Conditional {
+				v.note("The role's permission policies have conditions, which were not evaluated.")
+			}
+			if c.NumberedMissing {
+				v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", t.RoleARN, c.Streams[0], c.Streams[0])
+			}
+			if c.OrgUnknown {
+				v.note("The organization id could not be read, so the role's permission on the o-<org id>_* streams was not checked.")
+			}
 		}
 	}
 	return broken
-}
-
-// cannotWrite lists the writes the role's policies do not allow: logs:CreateLogStream and logs:PutLogEvents on the
-// streams CloudTrail writes, <account>_CloudTrail_<region> for each region the trail covers (CTUG
-// cloudwatch-log-group-log-stream-naming-for-cloudtrail) and, for an organization trail, o-<org id>_* streams.
-func (e *evaluator) cannotWrite(t *model.Trail, acct *model.Account, docs []*policy.Document, name, region, account string) ([]string, bool) {
-	if name == "" {
-		return nil, false
-	}
-	regions := []string{t.HomeRegion}
-	if t.MultiRegion {
-		for _, r := range acct.Regions {
-			if r != t.HomeRegion {
-				regions = append(regions, r)
-			}
-		}
-	}
-	part := PartitionOf(t.ARN)
-	base := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:", part, region, account, name)
-	var streams []string
-	for _, r := range regions {
-		streams = append(streams, fmt.Sprintf("%s_CloudTrail_%s", t.OwnerAccount, r))
-	}
-	if t.Organization && acct.OrgID != "" {
-		streams = append(streams, fmt.Sprintf("%s_%s_CloudTrail_%s", acct.OrgID, t.OwnerAccount, t.HomeRegion))
-	}
-	var missing []string
-	conditional := false
-	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
-		for _, st := range streams {
-			d := policy.Evaluate(docs, action, base+st)
-			if d.ConditionsNotEvaluated {
-				conditional = true
-			}
-			if !d.Allowed {
-				missing = append(missing, fmt.Sprintf("%s on %s", action, base+st))
-				break
-			}
-		}
-	}
-	return missing, conditional
 }
 
 // retention judges cloudwatch-log-group-retention for the log group a trail delivers to.
@@ -453,7 +411,7 @@ func (e *evaluator) retention(vw view) {
 			v.status = model.StatusPass
 			v.reasons = append(v.reasons, model.Reason{Code: "RETENTION_OK", Message: "Retention: never expire (events are kept indefinitely)."})
 		case *lg.RetentionDays < e.s.MinRetentionDays:
-			v.add(model.StatusFail, RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", name, *lg.RetentionDays, e.s.MinRetentionDays)
+			v.add(liveStatus(RetentionTooShort), RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", name, *lg.RetentionDays, e.s.MinRetentionDays)
 		default:
 			v.status = model.StatusPass
 			v.reasons = append(v.reasons, model.Reason{Code: "RETENTION_OK", Message: fmt.Sprintf("Retention is %d days (minimum %d).", *lg.RetentionDays, e.s.MinRetentionDays)})

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // Reason codes of infrastructure-as-code checks (docs/controls.md).
@@ -78,9 +78,9 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 	case t.Unknown["log_group_arn"] != "":
 		v.add(model.StatusUnknown, ValueUnknown, "The log group ARN cannot be known before deployment: %s.", t.Unknown["log_group_arn"])
 	case t.LogGroupARN == "" && t.RoleARN != "":
-		v.add(model.StatusFail, NotIntegrated, "The trail has a CloudWatch Logs role but no log group ARN; CloudTrail rejects a role without a log group.")
+		v.add(iacStatus(NotIntegrated), NotIntegrated, "The trail has a CloudWatch Logs role but no log group ARN; CloudTrail rejects a role without a log group.")
 	case t.LogGroupARN == "":
-		v.add(model.StatusFail, NotIntegrated, "The trail has no CloudWatch Logs log group ARN (absent, empty or null).")
+		v.add(iacStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group ARN (absent, empty or null).")
 	default:
 		iacPipeline(t, v, s)
 	}
@@ -88,7 +88,7 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 	case t.RoleARN == "" && t.Unknown["role_arn"] != "" && !t.NotInstantiated:
 		v.add(model.StatusUnknown, ValueUnknown, "The role ARN cannot be known before deployment: %s.", t.Unknown["role_arn"])
 	case t.LogGroupARN != "" && t.RoleARN == "":
-		v.add(model.StatusFail, RoleMissing, "The trail has a log group but no CloudWatch Logs role ARN; CloudTrail rejects it (\"You must specify a role ARN as well as a log group\").")
+		v.add(iacStatus(RoleMissing), RoleMissing, "The trail has a log group but no CloudWatch Logs role ARN; CloudTrail rejects it (\"You must specify a role ARN as well as a log group\").")
 	}
 	if v.status == "" {
 		v.status = model.StatusPass
@@ -116,16 +116,16 @@ func iacKind(t *model.Trail) string {
 func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 	m := arnRe.FindStringSubmatch(t.LogGroupARN)
 	if m == nil {
-		v.add(model.StatusFail, LogGroupARNInvalid, "%q is not a CloudWatch Logs log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>:*).", t.LogGroupARN)
+		v.add(iacStatus(LogGroupARNInvalid), LogGroupARNInvalid, "%q is not a CloudWatch Logs log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>:*).", t.LogGroupARN)
 		return
 	}
 	part, region, acct, suffix := m[1], m[2], m[3], m[5]
 	switch suffix {
 	case ":*":
 	case "":
-		v.add(model.StatusWarn, LogGroupARNSuffix, "The log group ARN does not end in \":*\"; CloudTrail rejects it at deployment (InvalidCloudWatchLogsLogGroupArnException: \"Check the log group ARN: CloudTrail can't validate it.\"). A Terraform aws_cloudwatch_log_group's arn has no \":*\" since provider v3.")
+		v.add(iacStatus(LogGroupARNSuffix), LogGroupARNSuffix, "The log group ARN does not end in \":*\"; CloudTrail rejects it at deployment (InvalidCloudWatchLogsLogGroupArnException: \"Check the log group ARN: CloudTrail can't validate it.\"). A Terraform aws_cloudwatch_log_group's arn has no \":*\" since provider v3.")
 	default:
-		v.add(model.StatusWarn, LogGroupARNSuffix, "The log group ARN ends in %q; CloudFormation's !GetAtt LogGroup.Arn already ends in \":*\", so appending another breaks it.", suffix)
+		v.add(iacStatus(LogGroupARNSuffix), LogGroupARNSuffix, "The log group ARN ends in %q; CloudFormation's !GetAtt LogGroup.Arn already ends in \":*\", so appending another breaks it.", suffix)
 	}
 	trailPart, trailRegion, trailAcct := arnParts(t.ARN)
 	var elsewhere []string
@@ -139,10 +139,10 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 		elsewhere = append(elsewhere, "account "+acct+" (trail: "+trailAcct+")")
 	}
 	if len(elsewhere) > 0 {
-		v.add(model.StatusWarn, LogGroupElsewhere, "The log group is in another %s; CloudTrail needs it in the trail's own account and home region.", strings.Join(elsewhere, ", "))
+		v.add(iacStatus(LogGroupElsewhere), LogGroupElsewhere, "The log group is in another %s; CloudTrail needs it in the trail's own account and home region.", strings.Join(elsewhere, ", "))
 	}
 	if lg := t.LogGroup; lg != nil && lg.RetentionDays != nil && *lg.RetentionDays < s.MinRetentionDays {
-		v.add(model.StatusWarn, RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", lg.Name, *lg.RetentionDays, s.MinRetentionDays)
+		v.add(iacStatus(RetentionTooShort), RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", lg.Name, *lg.RetentionDays, s.MinRetentionDays)
 	}
 	if why := t.Unknown["role"]; why != "" {
 		// A role whose trust or permissions cannot be evaluated is never a PASS: whether it delivers is unknown.
@@ -156,70 +156,73 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 		}
 		return
 	}
-	trust, err := policy.Parse(r.Trust)
-	if err != nil || !policy.TrustsService(trust, "cloudtrail.amazonaws.com").Allowed {
-		v.add(model.StatusWarn, RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it: UpdateTrail fails with InvalidCloudWatchLogsRoleArnException (\"Check the trust relationships for your role\").", r.Name)
+	if trusted, _ := delivery.Trusts(r.Trust); !trusted {
+		v.add(iacStatus(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it: UpdateTrail fails with InvalidCloudWatchLogsRoleArnException (\"Check the trust relationships for your role\").", r.Name)
 	}
-	var docs []*policy.Document
-	for _, p := range r.Policies {
-		if d, err := policy.Parse(p.Document); err == nil {
-			docs = append(docs, d)
-		}
-	}
-	base := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:", part, region, acct, m[4])
-	streams := []string{acct + "_CloudTrail_" + region}
+	g := delivery.Group{Partition: part, Region: region, Account: acct, Name: m[4]}
+	dt := delivery.Trail{Owner: acct, HomeRegion: region, Organization: t.Organization}
 	if t.Organization {
-		streams = append(streams, orgStreamProbe(r)+"_"+acct+"_CloudTrail_"+region)
+		dt.OrgID = orgStreamProbe(r)
 	}
-	var missing []string
-	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
-		for _, st := range streams {
-			if !policy.Evaluate(docs, action, base+st).Allowed {
-				missing = append(missing, action+" on "+base+st)
-			}
-		}
-	}
-	if len(missing) > 0 && strings.Contains(base, "${") {
+	c := delivery.CheckRole(r, g, dt)
+	if len(c.Missing) > 0 && strings.Contains(g.StreamARN(""), "${") {
 		// The log group's ARN still holds a placeholder (a partition, region or account known only at deployment):
 		// if some value the role's policies name for it lets the role write, delivery depends on where the trail is
 		// deployed. That is unknown here, never a claim that delivery fails.
-		if sub, ok := writableUnder(docs, base, streams, r); ok {
+		if sub, ok := writableUnder(g, delivery.Streams(dt), r); ok {
 			v.add(model.StatusUnknown, ValueUnknown, "Role %s may write to the log group only if the trail is deployed with %s: the log group's ARN holds a placeholder known only at deployment.", r.Name, sub)
 			return
 		}
 	}
-	if len(missing) > 0 {
-		v.add(model.StatusWarn, RoleCannotWrite, "Role %s may not %s: the trail deploys but nothing reaches the log group.", r.Name, strings.Join(missing, "; "))
+	if len(c.Missing) > 0 {
+		v.add(iacStatus(RoleCannotWrite), RoleCannotWrite, "Role %s may not %s: the trail deploys but nothing reaches the log group.", r.Name, delivery.Join(c.Missing))
+	} else if c.NumberedMissing {
+		v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", r.Name, c.Streams[0], c.Streams[0])
 	}
 }
+
+var policyStreamRegionRe = regexp.MustCompile(`_CloudTrail_([a-z]{2}(?:-[a-z]+)+-[0-9])`)
 
 var policyLogsARNRe = regexp.MustCompile(`arn:(\$\{[a-z]+\}|[a-z-]+|\*):logs:(\$\{[a-z]+\}|[a-z0-9-]+|\*):(\$\{[a-z]+\}|[0-9]{12}|\*):log-group:`)
 
 // writableUnder tries, for each placeholder in base, the concrete values the role's policies name at that position of
 // a logs ARN; it returns the first substitution under which every write is allowed.
-func writableUnder(docs []*policy.Document, base string, streams []string, r *model.Role) (string, bool) {
+func writableUnder(g delivery.Group, streams []string, r *model.Role) (string, bool) {
 	parts, regions, accounts := []string{PartitionToken}, []string{RegionToken}, []string{AccountToken}
 	for _, p := range r.Policies {
 		for _, m := range policyLogsARNRe.FindAllStringSubmatch(p.Document, -1) {
 			parts, regions, accounts = append(parts, m[1]), append(regions, m[2]), append(accounts, m[3])
 		}
+		// A stream name carries the trail's region too (<account>_CloudTrail_<region>): a policy may name the
+		// region only there.
+		for _, m := range policyStreamRegionRe.FindAllStringSubmatch(p.Document, -1) {
+			regions = append(regions, m[1])
+		}
 	}
+	seen := map[string]bool{}
 	for _, pa := range parts {
 		for _, re := range regions {
 			for _, ac := range accounts {
-				rep := strings.NewReplacer(PartitionToken, pa, RegionToken, re, AccountToken, ac)
-				ok := true
-				for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
-					for _, st := range streams {
-						if !policy.Evaluate(docs, action, rep.Replace(base+st)).Allowed {
-							ok = false
-						}
-					}
+				if key := pa + " " + re + " " + ac; seen[key] {
+					continue
+				} else {
+					seen[key] = true
 				}
-				if ok {
+				// A placeholder means the same deployment value in the trail's ARNs and in the role's policies.
+				rep := strings.NewReplacer(PartitionToken, pa, RegionToken, re, AccountToken, ac)
+				sub := delivery.Group{Partition: rep.Replace(g.Partition), Region: rep.Replace(g.Region), Account: rep.Replace(g.Account), Name: g.Name}
+				var subStreams []string
+				for _, st := range streams {
+					subStreams = append(subStreams, rep.Replace(st))
+				}
+				role := &model.Role{}
+				for _, p := range r.Policies {
+					role.Policies = append(role.Policies, model.PolicyDoc{Document: rep.Replace(p.Document)})
+				}
+				if missing, _, _ := delivery.MayWrite(delivery.Documents(role), sub, subStreams); len(missing) == 0 {
 					var said []string
 					for tok, val := range map[string]string{"partition": pa, "region": re, "account": ac} {
-						if val != "${"+tok+"}" && val != "*" && strings.Contains(base, "${"+tok+"}") {
+						if val != "${"+tok+"}" && val != "*" && strings.Contains(g.StreamARN(""), "${"+tok+"}") {
 							said = append(said, tok+" "+val)
 						}
 					}
@@ -382,12 +385,12 @@ func iacFix(t *model.Trail, f model.Finding, kind string) string {
 		switch {
 		case has[NotIntegrated] || has[LogGroupARNInvalid] || has[RoleMissing]:
 			return fmt.Sprintf(`resource "aws_cloudwatch_log_group" "cloudtrail" {
-  name              = "aws-cloudtrail-logs/%s"
+  name              = "%s"
   retention_in_days = 365
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {
-  name               = "CloudTrail_CloudWatchLogs_Role"
+  name               = "%s"
   assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = {Service = "cloudtrail.amazonaws.com"}, Action = "sts:AssumeRole"}]})
 }
 
@@ -398,7 +401,7 @@ resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
 
 # in %s:
   cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"   # CloudTrail requires the ":*"
-  cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_cloudwatch.arn`, name, f.ResourceID)
+  cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_cloudwatch.arn`, delivery.NameFor(delivery.DefaultGroupName, name), delivery.RoleName(delivery.DefaultRoleName, name), f.ResourceID)
 		case has[LogGroupARNSuffix]:
 			return fmt.Sprintf("# in %s:\ncloud_watch_logs_group_arn = \"${%s.arn}:*\"   # CloudTrail requires the \":*\"", where(t.Source, f.ResourceID), addrOr(groupSource(t), "aws_cloudwatch_log_group.<name>"))
 		case has[RoleNotTrusted]:
@@ -420,11 +423,12 @@ resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
 		return fmt.Sprintf(`  CloudTrailLogGroup:
     Type: AWS::Logs::LogGroup
     Properties:
-      LogGroupName: aws-cloudtrail-logs/%s
+      LogGroupName: %s
       RetentionInDays: 365
   CloudTrailCloudWatchRole:
     Type: AWS::IAM::Role
     Properties:
+      RoleName: %s
       AssumeRolePolicyDocument:
         Version: "2012-10-17"
         Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]
@@ -435,7 +439,7 @@ resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
             Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !Sub "${CloudTrailLogGroup.Arn}"}]
 # in %s Properties:
       CloudWatchLogsLogGroupArn: !GetAtt CloudTrailLogGroup.Arn   # already ends in ":*"
-      CloudWatchLogsRoleArn: !GetAtt CloudTrailCloudWatchRole.Arn`, name, f.ResourceID)
+      CloudWatchLogsRoleArn: !GetAtt CloudTrailCloudWatchRole.Arn`, delivery.NameFor(delivery.DefaultGroupName, name), delivery.RoleName(delivery.DefaultRoleName, name), f.ResourceID)
 	case has[LogGroupARNSuffix]:
 		return fmt.Sprintf("# in %s Properties:\nCloudWatchLogsLogGroupArn: !GetAtt %s.Arn   # already ends in \":*\"; do not append another", where(t.Source, f.ResourceID), addrOr(groupSource(t), "<LogGroup>"))
 	case has[RoleNotTrusted]:

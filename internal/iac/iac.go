@@ -57,6 +57,17 @@ type Result struct {
 	// Skipped are the YAML and JSON files found that are neither a CloudFormation template nor a Terraform plan, with
 	// why (iac --log-level info lists them).
 	Skipped []Skipped
+	// Units are the deployable units read (a Terraform root module, a CloudFormation template, a plan), in the order
+	// their trails appear in Trails: each is judged on its own, since what one deploys does not monitor another.
+	Units []Unit
+}
+
+// Unit is one deployable unit: a Terraform root module (its directory), a CloudFormation template or a Terraform plan
+// (its file), with the trails it declares and the alarm chain it declares (nil when none).
+type Unit struct {
+	Name       string
+	Trails     []*model.Trail
+	Monitoring *model.Monitoring
 }
 
 // Skipped is a file left out, and why.
@@ -134,6 +145,7 @@ func Scan(paths []string, o Options) *Result {
 		res.Trails = append(res.Trails, r.Trails...)
 		res.Files += r.Files
 		res.addMonitoring(r.Monitoring)
+		res.Units = append(res.Units, Unit{Name: dir, Trails: r.Trails, Monitoring: r.Monitoring})
 		for _, e := range r.Errors {
 			res.Errors = append(res.Errors, FileError{e.File, e.Line, e.Msg})
 		}
@@ -165,6 +177,7 @@ func Scan(paths []string, o Options) *Result {
 				continue
 			}
 			res.Trails = append(res.Trails, trails...)
+			res.Units = append(res.Units, Unit{Name: f, Trails: trails})
 		case KindCloudFormation:
 			res.Files++
 			tpl, err := cfn.Parse(f, data, o.CFNParams)
@@ -172,7 +185,9 @@ func Scan(paths []string, o Options) *Result {
 				var trails []*model.Trail
 				if trails, err = tpl.Trails(); err == nil {
 					res.Trails = append(res.Trails, trails...)
-					res.addMonitoring(tpl.Monitoring(trails))
+					mon := tpl.Monitoring(trails)
+					res.addMonitoring(mon)
+					res.Units = append(res.Units, Unit{Name: f, Trails: trails, Monitoring: mon})
 					continue
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -87,10 +88,10 @@ func trailOf(inv *model.Inventory, arn string) *model.Trail {
 
 func withDefaults(o Options) Options {
 	if o.LogGroupName == "" {
-		o.LogGroupName = "aws-cloudtrail-logs/%s"
+		o.LogGroupName = delivery.DefaultGroupName
 	}
 	if o.RoleName == "" {
-		o.RoleName = "CloudTrailCloudWatchLogs-%s"
+		o.RoleName = delivery.DefaultRoleName
 	}
 	if o.RetentionDays == 0 {
 		o.RetentionDays = 365
@@ -162,9 +163,9 @@ func createTrailCommands(a *model.Account, part string, o Options) []string {
 	return []string{
 		fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, controls.ShellQuote(group)),
 		fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), o.RetentionDays),
-		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", controls.ShellQuote(role), controls.ShellQuote(controls.TrustPolicy)),
+		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", controls.ShellQuote(role), controls.ShellQuote(delivery.TrustPolicy)),
 		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(role), PolicyNameFor(group),
-			controls.ShellQuote(controls.DeliveryPolicy(part, region, a.ID, group, ""))),
+			controls.ShellQuote(delivery.Policy(delivery.Group{Partition: part, Region: region, Account: a.ID, Name: group}, ""))),
 		fmt.Sprintf("aws cloudtrail create-trail --region %s --name %s --s3-bucket-name \"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}\" --is-multi-region-trail --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn arn:%s:iam::%s:role/%s",
 			region, trail, controls.ShellQuote(groupARN), part, a.ID, role),
 		fmt.Sprintf("aws cloudtrail start-logging --region %s --name arn:%s:cloudtrail:%s:%s:trail/%s", region, part, region, a.ID, trail),

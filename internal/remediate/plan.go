@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // Actions a plan uses.
@@ -175,7 +175,7 @@ func CheckNameTemplate(flag, tmpl string) error {
 }
 
 // nameFrom fills a name template with the trail name.
-func nameFrom(tmpl, trail string) string { return strings.Replace(tmpl, "%s", trail, 1) }
+func nameFrom(tmpl, trail string) string { return delivery.NameFor(tmpl, trail) }
 
 // NewPlan plans the fix of every failing trail and short-retention log group in the findings.
 func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
@@ -363,7 +363,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	} else if t.RoleARN != "" {
 		roleName, roleARN = t.RoleARN[strings.LastIndex(t.RoleARN, "/")+1:], t.RoleARN
 	} else {
-		roleName = truncate(nameFrom(o.RoleName, t.Name), 64)
+		roleName = delivery.RoleName(o.RoleName, t.Name)
 		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, owner, roleName)
 	}
 	roleMissing := t.RoleARN == "" || t.Role == nil || !t.Role.Exists
@@ -371,19 +371,20 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	if t.Organization && acct != nil {
 		orgID = acct.OrgID
 	}
-	doc := controls.DeliveryPolicy(part, region, owner, group, orgID)
+	g := delivery.Group{Partition: part, Region: region, Account: owner, Name: group}
+	doc := delivery.Policy(g, orgID)
 	if roleMissing {
-		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": controls.TrustPolicy,
+		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": delivery.TrustPolicy,
 			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}},
-			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
+			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", controls.ShellQuote(roleName), controls.ShellQuote(delivery.TrustPolicy)))
 		steps[len(steps)-1].Undo = &Call{Action: DeleteRole, Params: map[string]any{"RoleName": roleName}}
-	} else if !trusts(t.Role) {
-		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": controls.TrustPolicy},
-			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(controls.TrustPolicy)))
+	} else if trusted, _ := delivery.Trusts(t.Role.Trust); !trusted {
+		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": delivery.TrustPolicy},
+			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(delivery.TrustPolicy)))
 		steps[len(steps)-1].Undo = &Call{Action: UpdateAssumeRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyDocument": t.Role.Trust}}
 		steps[len(steps)-1].Existing = map[string]any{"name": roleName}
 	}
-	if roleMissing || has[controls.RoleCannotWrite] || !canWrite(t.Role, part, region, owner, group) {
+	if roleMissing || has[controls.RoleCannotWrite] || len(delivery.CheckRole(t.Role, g, delivery.Trail{Owner: owner, HomeRegion: region, Organization: t.Organization, OrgID: orgID}).Missing) > 0 {
 		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
 			map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group), "PolicyDocument": doc},
 			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(roleName), PolicyNameFor(group), controls.ShellQuote(doc)))
@@ -434,26 +435,6 @@ func retentionStep(acct, region, group, rid string, days int, why string, prev .
 		}
 	}
 	return s
-}
-
-func trusts(r *model.Role) bool {
-	d, err := policy.Parse(r.Trust)
-	return err == nil && policy.TrustsService(d, "cloudtrail.amazonaws.com").Allowed
-}
-
-// canWrite reports whether the role already may write the trail's streams in the home region.
-func canWrite(r *model.Role, part, region, acct, group string) bool {
-	if r == nil {
-		return false
-	}
-	var docs []*policy.Document
-	for _, p := range r.Policies {
-		if d, err := policy.Parse(p.Document); err == nil {
-			docs = append(docs, d)
-		}
-	}
-	res := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:%s_CloudTrail_%s", part, region, acct, group, acct, region)
-	return policy.Evaluate(docs, "logs:CreateLogStream", res).Allowed && policy.Evaluate(docs, "logs:PutLogEvents", res).Allowed
 }
 
 func groupNameOf(arn string) string {

@@ -224,6 +224,13 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 		}
 		return str(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionTok, regionTok, accountTok, name)), nil
 	}
+	if t.types[id] == "AWS::IAM::ManagedPolicy" {
+		// Ref of a managed policy is its ARN (AWS::IAM::ManagedPolicy return values), as Fn::GetAtt PolicyArn is: the
+		// logical id stands for the policy's name, which only has to identify it within the template.
+		arn := fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionTok, accountTok, id)
+		t.arnOwner[arn] = id
+		return str(arn), nil
+	}
 	key := map[string]string{"AWS::Logs::LogGroup": "LogGroupName", "AWS::IAM::Role": "RoleName", "AWS::CloudTrail::Trail": "TrailName"}[t.types[id]]
 	if key != "" {
 		if i := slices.Index(t.resolving, id); i >= 0 {
@@ -250,6 +257,9 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 	if _, ok := t.resources[res]; !ok {
 		return value{}, t.errf(at, "Fn::GetAtt %s.%s: there is no resource %s in this template", res, attr, res)
+	}
+	if t.types[res] == "AWS::IAM::ManagedPolicy" && attr == "PolicyArn" {
+		return t.resourceRef(res, at)
 	}
 	if attr != "Arn" {
 		return unknown(fmt.Sprintf("%s.%s is known at deployment", res, attr)), nil

@@ -47,6 +47,9 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 	roleAddr := map[*model.Role]string{}
 	groupByName := map[string]*model.LogGroup{}
 	roleWhy := map[string]string{}
+	type managed struct{ addr, doc, why string }
+	policies := map[string]*managed{} // address -> customer managed policy of the plan
+	policyByARN, policyByName := map[string]*managed{}, map[string]*managed{}
 	var trails []*tfjson.ResourceChange
 	var rolePolicies, attachments []*tfjson.ResourceChange
 	for _, rc := range p.ResourceChanges {
@@ -93,17 +96,37 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 			rolePolicies = append(rolePolicies, rc)
 		case "aws_iam_role_policy_attachment":
 			attachments = append(attachments, rc)
+		case "aws_iam_policy":
+			// A customer managed policy created by the same apply: attachments name it by its ARN (known when it
+			// exists already) or, when it is created, by a reference in the configuration.
+			mp := managed{addr: rc.Address}
+			mp.doc, _ = after["policy"].(string)
+			if mp.doc == "" && unknown["policy"] == true {
+				mp.why = rc.Address + ".policy is known only after apply"
+			}
+			if a, ok := after["arn"].(string); ok && a != "" {
+				policyByARN[a] = &mp
+			}
+			if n, ok := after["name"].(string); ok && n != "" {
+				policyByName[n] = &mp
+			}
+			policies[moduleAddr(rc)+"aws_iam_policy."+rc.Name] = &mp
 		}
+	}
+	// roleOf is the role a policy or attachment names: by name, else by the configuration's reference.
+	roleOf := func(rc *tfjson.ResourceChange, name string) *model.Role {
+		if r := roleByName[name]; r != nil {
+			return r
+		}
+		if ref := firstRef(refs[configAddr(rc)]["role"], "aws_iam_role."); ref != "" {
+			return roles[moduleAddr(rc)+ref]
+		}
+		return nil
 	}
 	for _, rc := range rolePolicies {
 		after, _ := rc.Change.After.(map[string]any)
 		role, _ := after["role"].(string)
-		r := roleByName[role]
-		if r == nil {
-			if ref := firstRef(refs[configAddr(rc)]["role"], "aws_iam_role."); ref != "" {
-				r = roles[moduleAddr(rc)+ref]
-			}
-		}
+		r := roleOf(rc, role)
 		if r == nil {
 			continue
 		}
@@ -117,12 +140,32 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 		after, _ := rc.Change.After.(map[string]any)
 		role, _ := after["role"].(string)
 		arn, _ := after["policy_arn"].(string)
-		if r := roleByName[role]; r != nil {
-			if strings.HasSuffix(arn, ":policy/CloudWatchLogsFullAccess") {
-				r.Policies = append(r.Policies, model.PolicyDoc{ARN: arn, Document: `{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`})
-			} else {
-				roleWhy[roleAddr[r]] = "managed policy " + arn + " is not in the plan"
+		r := roleOf(rc, role)
+		if r == nil {
+			continue
+		}
+		mp := policyByARN[arn]
+		if mp == nil && arn != "" {
+			if i := strings.LastIndex(arn, ":policy/"); i >= 0 && !strings.Contains(arn, ":iam::aws:") {
+				mp = policyByName[arn[i+len(":policy/"):]]
 			}
+		}
+		if mp == nil && arn == "" {
+			if ref := firstRef(refs[configAddr(rc)]["policy_arn"], "aws_iam_policy."); ref != "" {
+				mp = policies[moduleAddr(rc)+ref]
+			}
+		}
+		switch {
+		case strings.HasSuffix(arn, ":policy/CloudWatchLogsFullAccess"):
+			r.Policies = append(r.Policies, model.PolicyDoc{ARN: arn, Document: `{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`})
+		case mp != nil && mp.doc != "":
+			r.Policies = append(r.Policies, model.PolicyDoc{Name: mp.addr, ARN: arn, Document: mp.doc})
+		case mp != nil:
+			roleWhy[roleAddr[r]] = mp.why
+		case arn == "":
+			roleWhy[roleAddr[r]] = rc.Address + ".policy_arn is known only after apply"
+		default:
+			roleWhy[roleAddr[r]] = "managed policy " + arn + " is not in the plan"
 		}
 	}
 	var out []*model.Trail

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// iacChain4_5 is a whole 4.5 chain (filter, alarm, topic with an SQS subscriber of the same account) on the log
+// group of iacMonitoredTrail.
+const iacChain4_5 = `
+resource "aws_cloudwatch_log_metric_filter" "trail_changes" {
+  name           = "cloudtrail-changes"
+  log_group_name = aws_cloudwatch_log_group.trail.name
+  pattern        = "{($.eventName=StopLogging)||($.eventName=StartLogging)||($.eventName=DeleteTrail)||($.eventName=UpdateTrail)||($.eventName=CreateTrail)}"
+  metric_transformation {
+    name      = "CloudTrailChanges"
+    namespace = "CISBenchmark"
+    value     = "1"
+  }
+}
+resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
+resource "aws_sqs_queue" "alerts" { name = "alerts" }
+resource "aws_sns_topic_subscription" "queue" {
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.alerts.arn
+}
+resource "aws_cloudwatch_metric_alarm" "trail_changes" {
+  alarm_name          = "cloudtrail-changes"
+  namespace           = "CISBenchmark"
+  metric_name         = "CloudTrailChanges"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+`
+
+// TestIaCAlarmsNeedADeliveringTrail: the alarm chain of a trail that deploys but delivers nothing (its log group ARN
+// lacks ":*", or its role may not write the streams) monitors nothing: NO_MONITORED_TRAIL, as the live scan says of
+// a failing trail. iac --alarms called it MONITORED, since the WARN of the integration finding passed for a
+// delivering trail (issue 21).
+func TestIaCAlarmsNeedADeliveringTrail(t *testing.T) {
+	for name, broken := range map[string]string{
+		"ARN without :*":    strings.Replace(iacMonitoredTrail, `cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"`, `cloud_watch_logs_group_arn = aws_cloudwatch_log_group.trail.arn`, 1),
+		"role cannot write": strings.Replace(iacMonitoredTrail, `Resource = "${aws_cloudwatch_log_group.trail.arn}:*"`, `Resource = "arn:aws:logs:us-east-1:111111111111:log-group:other:*"`, 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if broken == iacMonitoredTrail {
+				t.Fatal("the replacement did not apply")
+			}
+			got, _ := iacAlarmVerdicts(t, t.TempDir(), "main.tf", "provider \"aws\" { region = \"us-east-1\" }\n"+broken+iacChain4_5)
+			if !strings.HasPrefix(got["cloudtrail-cloudwatch-integration"], "WARN ") {
+				t.Errorf("integration: %q, want a WARN", got["cloudtrail-cloudwatch-integration"])
+			}
+			if w := "FAIL NO_MONITORED_TRAIL"; got["alarm-cloudtrail-configuration-changes"] != w {
+				t.Errorf("4.5 on a trail that delivers nothing: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
+			}
+		})
+	}
+}
+
+// TestIaCAlarmsPerRootModule: two root modules, one with a whole 4.5 chain and one with a trail and no chain, each
+// get their own 15 alarm findings, on their own trail: the second's 4.5 is FILTER_MISSING, not the first's PASS.
+// iac --alarms gave one set for the whole run, the best chain across every root (issue 21).
+func TestIaCAlarmsPerRootModule(t *testing.T) {
+	dir := t.TempDir()
+	write := func(sub, text string) {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, sub, "main.tf"), []byte("provider \"aws\" { region = \"us-east-1\" }\n"+text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("monitored", iacMonitoredTrail+iacChain4_5)
+	write("bare", iacMonitoredTrail)
+	out := filepath.Join(dir, "r.json")
+	if code, _, errs := run(t, "iac", "--alarms", "--format", "json", "--output", out, dir); code != ExitFailed {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := map[string]string{}
+	alarmFindings := 0
+	for _, f := range readReport(t, out).Findings {
+		if !strings.HasPrefix(f.ControlID, "alarm-") {
+			continue
+		}
+		alarmFindings++
+		if f.Location == nil {
+			t.Fatalf("%s has no location", f.ControlID)
+		}
+		root := filepath.Base(filepath.Dir(f.Location.File))
+		if f.ControlID == "alarm-cloudtrail-configuration-changes" {
+			got[root] = string(f.Status) + " " + f.Reasons[0].Code
+		}
+	}
+	if alarmFindings != 30 {
+		t.Errorf("%d alarm findings, want 15 per root module", alarmFindings)
+	}
+	if got["monitored"] != "PASS MONITORED" || got["bare"] != "FAIL FILTER_MISSING" {
+		t.Errorf("4.5 per root: %v", got)
+	}
+}
+
+// TestIaCFixNamesThePlansRole: the IaC fix of a trail with no integration creates the role and log group the fix plan
+// would create for the same trail (CloudTrailCloudWatchLogs-<trail>, aws-cloudtrail-logs/<trail>) in Terraform and in
+// CloudFormation; the snippets named the console's CloudTrail_CloudWatchLogs_Role (issue 21).
+func TestIaCFixNamesThePlansRole(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"tf/main.tf":        "resource \"aws_cloudtrail\" \"main\" {\n  name = \"main\"\n  s3_bucket_name = \"b\"\n}\n",
+		"cfn/template.yaml": "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties: {TrailName: main, S3BucketName: b, IsLogging: true}\n",
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "r.json")
+	if code, _, errs := run(t, "iac", "--format", "json", "--output", out, dir); code != ExitFailed {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	fixes := 0
+	for _, f := range readReport(t, out).Findings {
+		if f.Fix == "" {
+			continue
+		}
+		fixes++
+		if !strings.Contains(f.Fix, "CloudTrailCloudWatchLogs-main") || !strings.Contains(f.Fix, "aws-cloudtrail-logs/main") || strings.Contains(f.Fix, "CloudTrail_CloudWatchLogs_Role") {
+			t.Errorf("%s fix does not name the plan's role and group:\n%s", f.Location.File, f.Fix)
+		}
+	}
+	if fixes != 2 {
+		t.Errorf("%d fixes, want one per source", fixes)
+	}
+}

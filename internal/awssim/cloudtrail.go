@@ -23,6 +23,7 @@ func cloudtrailOps() map[string]handler {
 		"StartLogging":      ctStartLogging,
 		"StopLogging":       ctStopLogging,
 		"ListTags":          ctListTags,
+		"LookupEvents":      ctLookupEvents,
 	}
 }
 

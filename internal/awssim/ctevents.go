@@ -65,10 +65,7 @@ func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 	}
 	region := c.region
 	if c.svc.name == "iam" {
-		region = "us-east-1"
-	}
-	if !s.w.captured(c.acct.id, region) {
-		return
+		region = s.w.part.GlobalRegion
 	}
 	params := map[string]any{}
 	if c.form != nil {
@@ -102,6 +99,13 @@ func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 	}
 	if aerr != nil {
 		detail["errorCode"], detail["errorMessage"] = aerr.code, aerr.msg
+	}
+	// Event history records every management event of the last 90 days whether or not a trail captures it (CTUG
+	// view-cloudtrail-events: "You don't need to create a trail to view event history").
+	c.acct.recordHistory(historyEvent{id: c.reqID, name: c.op, source: src, region: region, at: c.now.UTC(), user: c.cred.arn[strings.LastIndex(c.cred.arn, "/")+1:],
+		accessKey: c.cred.accessKey, resources: historyResources(params), detail: detail})
+	if !s.w.captured(c.acct.id, region) {
+		return
 	}
 	ev := s.w.newEvent(c.acct.id, region, "aws."+c.svc.name, "AWS API Call via CloudTrail", detail, nil, c.now)
 	acct := c.acct.id

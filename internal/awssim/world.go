@@ -61,6 +61,7 @@ type account struct {
 	topics                     map[string]*topic    // by ARN
 	policies                   map[string]*managedPolicy
 	faults                     []*faultRule
+	history                    []historyEvent // CloudTrail event history (history.go)
 }
 
 type trail struct {

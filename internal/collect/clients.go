@@ -184,3 +184,9 @@ func (c *SDKClients) SNS(region string) SNSAPI {
 	}
 	return c.sn[region]
 }
+
+// EventHistoryAPI reads CloudTrail event history. The SDK's CloudTrail client has it; a CloudTrailAPI that lacks it
+// (a test fake) only means repairs made outside trailwatch are not looked up.
+type EventHistoryAPI interface {
+	LookupEvents(context.Context, *cloudtrail.LookupEventsInput, ...func(*cloudtrail.Options)) (*cloudtrail.LookupEventsOutput, error)
+}

@@ -768,6 +768,10 @@ func (col *collector) readRole(ctx context.Context, r *model.Role) (*model.Role,
 	}
 	r.Exists = true
 	r.Trust = decode(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	if d := out.Role.CreateDate; d != nil {
+		utc := d.UTC()
+		r.CreatedAt = &utc
+	}
 	// Inline and attached policies are listed at once; each list is read in order.
 	var inline, attached []model.PolicyDoc
 	var inlineErr, attachedErr *model.CallError

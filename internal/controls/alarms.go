@@ -61,6 +61,27 @@ type outcome struct {
 	view   *chainView
 	filter *model.MetricFilter
 	alarm  *model.Alarm
+	// topic the alarm notifies, and its subscriptions waiting for confirmation (the topic stage).
+	topic   string
+	pending int
+}
+
+// evidence is the outcome as typed evidence.
+func (o outcome) evidence() *model.ChainEvidence {
+	c := &model.ChainEvidence{Stage: o.code, Topic: o.topic, PendingSubscriptions: o.pending}
+	if o.view != nil {
+		c.LogGroup = o.view.trail.LogGroupARN
+		if lg := o.view.trail.LogGroup; lg != nil && lg.ARN != "" {
+			c.LogGroup = lg.ARN
+		}
+	}
+	if o.filter != nil {
+		c.Filter = o.filter.Name
+	}
+	if o.alarm != nil {
+		c.Alarm = o.alarm.Name
+	}
+	return c
 }
 
 func (o outcome) better(p outcome) bool {
@@ -259,6 +280,7 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		}
 	}
 	v.add(best.status, best.code, "%s", best.msg)
+	v.evidence = &model.Evidence{Chain: best.evidence()}
 	if e.chains != nil {
 		e.chains[model.FindingID(it.ID, a.ID)] = best.chain(it)
 	}
@@ -486,12 +508,13 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 			if tp.Pending > 0 {
 				msg += fmt.Sprintf("; %d wait for confirmation", tp.Pending)
 			}
-			o = outcome{depth: 7, status: model.StatusFail, code: NoConfirmedSubscriber, msg: msg + "."}
+			o = outcome{depth: 7, status: model.StatusFail, code: NoConfirmedSubscriber, msg: msg + ".", pending: tp.Pending}
 		default:
 			o = outcome{depth: 100, status: model.StatusPass, code: Monitored,
 				msg: fmt.Sprintf("Metric filter %q (metric %s) on %s -> alarm %s -> topic %s with %d confirmed subscription(s) (%s).", f.Name, f.Namespace+"/"+f.Metric, lgARN, name, act, tp.Confirmed, strings.Join(tp.Protocols, ", "))}
 		}
 		o.notes = append(o.notes, notes...)
+		o.topic = act
 		if o.better(best) {
 			best = o
 		}

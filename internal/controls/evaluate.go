@@ -59,9 +59,10 @@ const (
 
 // verdict accumulates reasons, each with the status it implies; the finding's status is the worst of them.
 type verdict struct {
-	status  model.Status
-	reasons []model.Reason
-	notes   []string
+	status   model.Status
+	reasons  []model.Reason
+	notes    []string
+	evidence *model.Evidence
 }
 
 func (v *verdict) add(st model.Status, code, format string, args ...any) {
@@ -205,7 +206,7 @@ func (e *evaluator) finding(controlID, acct, region, rtype, rid string, v *verdi
 	f := model.Finding{
 		ID: model.FindingID(controlID, rid), ControlID: controlID, Title: ctl.Title, Status: v.status,
 		Severity: ctl.Severity, AccountID: acct, AccountName: e.names[acct], Region: region, ResourceType: rtype,
-		ResourceID: rid, Reasons: v.reasons, Notes: v.notes,
+		ResourceID: rid, Reasons: v.reasons, Notes: v.notes, Evidence: v.evidence,
 	}
 	if f.Reasons == nil {
 		f.Reasons = []model.Reason{}
@@ -287,30 +288,38 @@ func (e *evaluator) emit(t *model.Trail, v *verdict) {
 // delivery judges the latest CloudWatch Logs delivery time and error.
 func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, pipelineIssue bool) {
 	s := e.s
-	if fixed, ok := s.FixedAt[t.ARN]; ok && !pipelineIssue && v.status == "" &&
-		(st.LatestDelivery == nil || st.LatestDelivery.Before(fixed)) && s.Now.Sub(fixed) < s.PendingWindow {
-		v.add(model.StatusPending, PendingFirstDelivery, "Fixed at %s (%s ago); the first CloudWatch Logs delivery since has not arrived yet.",
-			fixed.UTC().Format(time.RFC3339), s.Now.Sub(fixed).Round(time.Second))
+	// A pipeline whose configuration passes, made or repaired within the pending window and not delivered since, is
+	// PENDING: its delivery evidence (never delivered, an old delivery, the error it had) predates the repair. When it
+	// was last made whole comes from AWS, so that any later scan, not only `fix apply`'s, sees it (docs/controls.md):
+	// the trail's StartLoggingTime, the log group's creationTime, the role's CreateDate, the latest change to the
+	// role's trust or permissions in CloudTrail event history, and trailwatch's own apply journal (FixedAt).
+	since, what := repairedAt(t, st)
+	evidenceFails := st.LatestDelivery == nil || s.Now.Sub(*st.LatestDelivery) > s.MaxDeliveryAge ||
+		(st.LatestDeliveryError != nil && *st.LatestDeliveryError != "")
+	pending := since != nil && s.Now.Sub(*since) < s.PendingWindow && !since.After(s.Now) &&
+		(st.LatestDelivery == nil || (st.LatestDelivery.Before(*since) && evidenceFails))
+	if fixed, ok := s.FixedAt[t.ARN]; ok && s.Now.Sub(fixed) < s.PendingWindow && (st.LatestDelivery == nil || st.LatestDelivery.Before(fixed)) {
+		// trailwatch's own fix, from the apply journal: until the first delivery after it.
+		f := fixed
+		since, what, pending = &f, "trailwatch fixed it", true
+	}
+	if pending && !pipelineIssue && v.status == "" {
+		if st.LatestDelivery == nil {
+			v.add(model.StatusPending, PendingFirstDelivery, "No delivery yet; %s %s ago (at %s), within the %s first-delivery window.",
+				what, s.Now.Sub(*since).Round(time.Second), since.UTC().Format(time.RFC3339), s.PendingWindow)
+		} else {
+			v.add(model.StatusPending, PendingFirstDelivery, "No delivery since %s %s ago (at %s), within the %s first-delivery window; the latest delivery was at %s.",
+				what, s.Now.Sub(*since).Round(time.Second), since.UTC().Format(time.RFC3339), s.PendingWindow, st.LatestDelivery.UTC().Format(time.RFC3339))
+		}
 		if st.LatestDeliveryError != nil && *st.LatestDeliveryError != "" {
-			v.note("The delivery error %q was reported before the fix.", *st.LatestDeliveryError)
+			v.note("The delivery error %q was reported before that.", *st.LatestDeliveryError)
 		}
 		return
 	}
 	recent := false
 	switch {
 	case st.LatestDelivery == nil:
-		// When did this pipeline start? The later of logging's start and the log group's creation, both read from
-		// AWS, so that any later scan (not only `fix apply`) sees a fresh integration as PENDING.
-		since, what := st.StartLoggingTime, "logging started"
-		if lg := t.LogGroup; lg != nil && lg.CreatedAt != nil && (since == nil || lg.CreatedAt.After(*since)) {
-			since, what = lg.CreatedAt, "its log group was created"
-		}
-		if !pipelineIssue && v.status == "" && since != nil && s.Now.Sub(*since) < s.PendingWindow && !since.After(s.Now) {
-			v.add(model.StatusPending, PendingFirstDelivery, "No delivery yet; %s %s ago (at %s), within the %s first-delivery window.",
-				what, s.Now.Sub(*since).Round(time.Second), since.UTC().Format(time.RFC3339), s.PendingWindow)
-		} else {
-			v.add(model.StatusFail, NeverDelivered, "CloudTrail reports no CloudWatch Logs delivery for this trail (LatestCloudWatchLogsDeliveryTime is absent).")
-		}
+		v.add(model.StatusFail, NeverDelivered, "CloudTrail reports no CloudWatch Logs delivery for this trail (LatestCloudWatchLogsDeliveryTime is absent).")
 	default:
 		age := s.Now.Sub(*st.LatestDelivery)
 		if age > s.MaxDeliveryAge {
@@ -330,6 +339,30 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 	if st.ErrorFieldsNotVisible {
 		v.note("Delivery errors of an organization trail are not visible from a member account.")
 	}
+}
+
+// repairedAt is when the trail's pipeline was last made or repaired, as AWS records it, and what happened then: the
+// latest of logging's start, the log group's creation, the delivery role's creation and the latest change to the role
+// found in event history.
+func repairedAt(t *model.Trail, st *model.TrailStatus) (*time.Time, string) {
+	var since *time.Time
+	what := ""
+	consider := func(at *time.Time, w string) {
+		if at != nil && (since == nil || at.After(*since)) {
+			since, what = at, w
+		}
+	}
+	consider(st.StartLoggingTime, "logging started")
+	if lg := t.LogGroup; lg != nil {
+		consider(lg.CreatedAt, "its log group was created")
+	}
+	if r := t.Role; r != nil {
+		consider(r.CreatedAt, "its delivery role was created")
+		if r.ChangedAt != nil {
+			consider(r.ChangedAt, "its delivery role was changed ("+r.ChangedBy+")")
+		}
+	}
+	return since, what
 }
 
 // pipeline checks the log group and the delivery role; it reports whether any link is broken.
@@ -365,6 +398,11 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 		}
 		g := delivery.Group{Partition: PartitionOf(t.ARN), Region: lgRegion, Account: lgAcct, Name: lgName}
 		c := delivery.CheckRole(t.Role, g, delivery.Trail{Owner: t.OwnerAccount, HomeRegion: t.HomeRegion, Organization: t.Organization, OrgID: orgID})
+		var refused []string
+		for _, w := range c.Missing {
+			refused = append(refused, w.String())
+		}
+		v.evidence = &model.Evidence{Role: &model.RoleEvidence{ARN: t.RoleARN, Trusted: c.Trusted, Refused: refused}}
 		if !c.Trusted {
 			broken = true
 			v.add(liveStatus(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it (trust policy).", t.RoleARN)

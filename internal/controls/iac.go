@@ -68,6 +68,9 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 	if why := t.Unknown["instances"]; why != "" {
 		v.note("%s", why)
 	}
+	if why := t.Unknown["condition"]; why != "" && !t.NotInstantiated {
+		v.add(model.StatusUnknown, ValueUnknown, "Whether the trail is created is known only at deployment: %s.", why)
+	}
 	kind := iacKind(t)
 	switch {
 	case t.NotInstantiated:
@@ -141,7 +144,9 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 	if len(elsewhere) > 0 {
 		v.add(iacStatus(LogGroupElsewhere), LogGroupElsewhere, "The log group is in another %s; CloudTrail needs it in the trail's own account and home region.", strings.Join(elsewhere, ", "))
 	}
-	if lg := t.LogGroup; lg != nil && lg.RetentionDays != nil && *lg.RetentionDays < s.MinRetentionDays {
+	if lg := t.LogGroup; lg != nil && lg.RetentionUnknown != "" {
+		v.add(model.StatusUnknown, ValueUnknown, "Log group %s's retention is known only at deployment: %s.", lg.Name, lg.RetentionUnknown)
+	} else if lg != nil && lg.RetentionDays != nil && *lg.RetentionDays < s.MinRetentionDays {
 		v.add(iacStatus(RetentionTooShort), RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", lg.Name, *lg.RetentionDays, s.MinRetentionDays)
 	}
 	if why := t.Unknown["role"]; why != "" {
@@ -165,6 +170,11 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 		dt.OrgID = orgStreamProbe(r)
 	}
 	c := delivery.CheckRole(r, g, dt)
+	var refused []string
+	for _, w := range c.Missing {
+		refused = append(refused, w.String())
+	}
+	v.evidence = &model.Evidence{Role: &model.RoleEvidence{ARN: t.RoleARN, Trusted: c.Trusted, Refused: refused}}
 	if len(c.Missing) > 0 && strings.Contains(g.StreamARN(""), "${") {
 		// The log group's ARN still holds a placeholder (a partition, region or account known only at deployment):
 		// if some value the role's policies name for it lets the role write, delivery depends on where the trail is
@@ -277,7 +287,7 @@ func iacFinding(cat *Catalog, t *model.Trail, v *verdict, kind string) model.Fin
 	}
 	f := model.Finding{ID: model.FindingID(IntegrationID, id), ControlID: IntegrationID, Title: ctl.Title, Status: v.status,
 		Severity: ctl.Severity, AccountID: tokenless(acct), Region: tokenless(region), ResourceType: model.TypeTrail,
-		ResourceID: rid, Reasons: v.reasons, Notes: v.notes, Location: t.Source}
+		ResourceID: rid, Reasons: v.reasons, Notes: v.notes, Location: t.Source, Evidence: v.evidence}
 	if f.Status == model.StatusFail || f.Status == model.StatusWarn {
 		f.Remediation = ctl.Remediation
 		f.Fix = iacFix(t, f, kind)

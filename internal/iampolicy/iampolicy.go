@@ -17,7 +17,7 @@ var Modes = []string{"read", "fix", "watch"}
 // calls; the test holds it to the calls actually made.
 var readActions = []string{
 	"sts:GetCallerIdentity", "ec2:DescribeRegions",
-	"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:ListTrails",
+	"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:ListTrails", "cloudtrail:LookupEvents",
 	"logs:DescribeLogGroups", "logs:DescribeMetricFilters",
 	"iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
 	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListRoots",

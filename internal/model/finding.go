@@ -70,6 +70,36 @@ type Finding struct {
 	MutedStatus Status        `json:"muted_status,omitempty"`
 	// Exception is the exception that muted the finding.
 	Exception *ExceptionRef `json:"exception,omitempty"`
+	// Evidence is what the judge found, typed, for whoever acts on the finding (the fix plan, the rollout gate):
+	// none of them reads a message's text.
+	Evidence *Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is a finding's typed evidence; a field is set when the judge looked at that link.
+type Evidence struct {
+	// Role is the delivery role's check (cloudtrail-cloudwatch-integration).
+	Role *RoleEvidence `json:"role,omitempty"`
+	// Chain is how far an alarm chain is whole, and where it breaks (the alarm family).
+	Chain *ChainEvidence `json:"chain,omitempty"`
+}
+
+// RoleEvidence: the delivery role, whether it trusts CloudTrail, and the writes its policies refuse (each "action on
+// stream ARN"; empty: it may write every stream CloudTrail writes).
+type RoleEvidence struct {
+	ARN     string   `json:"arn"`
+	Trusted bool     `json:"trusted"`
+	Refused []string `json:"refused,omitempty"`
+}
+
+// ChainEvidence: the reason code of the stage that decided the item (MONITORED when whole), with the resources of the
+// chain as far as it goes, and the subscriptions of its topic that wait for a person to confirm them.
+type ChainEvidence struct {
+	Stage                string `json:"stage"`
+	LogGroup             string `json:"log_group,omitempty"`
+	Filter               string `json:"filter,omitempty"`
+	Alarm                string `json:"alarm,omitempty"`
+	Topic                string `json:"topic,omitempty"`
+	PendingSubscriptions int    `json:"pending_subscriptions,omitempty"`
 }
 
 // ExceptionRef names the exception that muted a finding.

@@ -261,8 +261,11 @@ type LogGroup struct {
 	Region        string `json:"region"`
 	Account       string `json:"account"`
 	Exists        bool   `json:"exists"`
-	RetentionDays *int   `json:"retention_days,omitempty"` // nil: never expire
-	Class         string `json:"class,omitempty"`
+	RetentionDays *int   `json:"retention_days,omitempty"` // nil: never expire (unless RetentionUnknown)
+	// RetentionUnknown (infrastructure as code): the retention is known only at deployment, and why; RetentionDays is
+	// then nil and means nothing.
+	RetentionUnknown string `json:"retention_unknown,omitempty"`
+	Class            string `json:"class,omitempty"`
 	// CreatedAt is the log group's creationTime (UTC), when read: a pipeline whose log group is this recent was
 	// integrated at most this long ago.
 	CreatedAt *time.Time `json:"created_at,omitempty"`
@@ -283,6 +286,14 @@ type Role struct {
 	Policies []PolicyDoc `json:"policies,omitempty"`
 	// Source is where infrastructure as code declares the role.
 	Source *Location `json:"source,omitempty"`
+	// CreatedAt is the role's CreateDate (GetRole), UTC: a delivery role this recent was just made.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	// ChangedAt is the latest change to the role's trust or permissions found in CloudTrail event history
+	// (LookupEvents), read only for a trail whose configuration passes but whose delivery evidence fails; ChangedBy is
+	// that event's name; ChangesErr the lookup that failed.
+	ChangedAt  *time.Time `json:"changed_at,omitempty"`
+	ChangedBy  string     `json:"changed_by,omitempty"`
+	ChangesErr *CallError `json:"changes_error,omitempty"`
 }
 
 // PolicyDoc is one identity policy attached to a role, inline or managed.

@@ -12,6 +12,10 @@ type Partition struct {
 	Defaults []string // enabled by default
 	OptIn    []string // disabled until the account opts in
 	DNS      string
+	// GlobalRegion is where CloudTrail records the events of global services such as IAM, and so where LookupEvents
+	// finds them (CTUG cloudtrail-concepts, "Global service events": US East (N. Virginia) in the aws partition;
+	// us-gov-west-1 and cn-north-1 in the others).
+	GlobalRegion string
 }
 
 // Known reports whether region belongs to the partition.
@@ -64,12 +68,13 @@ func Lookup(name string) (Partition, bool) {
 			OptIn: []string{"af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
 				"ap-southeast-7", "ap-east-2", "ap-southeast-6", "ca-west-1", "eu-south-1", "eu-south-2", "eu-central-2", "il-central-1", "me-south-1",
 				"me-central-1", "mx-central-1"},
-			DNS: "amazonaws.com",
+			DNS:          "amazonaws.com",
+			GlobalRegion: "us-east-1",
 		}, true
 	case "aws-us-gov":
-		return Partition{Name: "aws-us-gov", Defaults: []string{"us-gov-west-1", "us-gov-east-1"}, DNS: "amazonaws.com"}, true
+		return Partition{Name: "aws-us-gov", Defaults: []string{"us-gov-west-1", "us-gov-east-1"}, DNS: "amazonaws.com", GlobalRegion: "us-gov-west-1"}, true
 	case "aws-cn":
-		return Partition{Name: "aws-cn", Defaults: []string{"cn-north-1", "cn-northwest-1"}, DNS: "amazonaws.com.cn"}, true
+		return Partition{Name: "aws-cn", Defaults: []string{"cn-north-1", "cn-northwest-1"}, DNS: "amazonaws.com.cn", GlobalRegion: "cn-north-1"}, true
 	}
 	return Partition{}, false
 }

@@ -153,7 +153,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 				judged[rid] = true
 				// An email or https subscriber waits for a person to confirm: that is the fix working, not failing.
 				awaiting := f.Status == model.StatusFail && len(f.Reasons) == 1 && f.Reasons[0].Code == controls.NoConfirmedSubscriber &&
-					strings.Contains(f.Reasons[0].Message, "wait for confirmation")
+					f.Evidence != nil && f.Evidence.Chain != nil && f.Evidence.Chain.PendingSubscriptions > 0
 				if f.Status != model.StatusPass && f.Status != model.StatusWarn && !awaiting {
 					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", rid, f.Status))
 				}

@@ -113,7 +113,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		}
 	}
 
-	s := &orgScan{o: o, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
+	s := &orgScan{o: o, cat: cat, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
 		caller: caller, judged: map[string]bool{}, mgmtDone: make(chan struct{}),
 		sem: make(chan struct{}, o.AccountConcurrency)}
 	inv := &model.Inventory{Partition: partition}
@@ -298,6 +298,7 @@ func checkOUs(want []string, ous map[string]org.OUPath) error {
 // orgScan is the state of one organization scan.
 type orgScan struct {
 	o                   OrgOptions
+	cat                 *controls.Catalog
 	ctx                 context.Context
 	base                aws.Config
 	callerID, partition string
@@ -386,7 +387,10 @@ func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 	if m.ID != s.found.ManagementAccount {
 		co.JudgedElsewhere = s.judgedElsewhere
 	}
-	return collect.Account(ctx, collect.NewSDKClients(cfg), co)
+	clients := collect.NewSDKClients(cfg)
+	a := collect.Account(ctx, clients, co)
+	readRepairs(ctx, s.cat, clients, a, s.o.Settings)
+	return a
 }
 
 // RefusedCredentials says that AWS refused the caller's credentials (an unknown or revoked key, a wrong secret, an

@@ -74,7 +74,11 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 	g.SetLimit(o.AccountConcurrency)
 	for i, t := range targets {
 		g.Go(func() error {
-			a := o.collectAccount(gctx, func(actx context.Context) *model.Account { return collect.Account(actx, t.Clients, o.Collect) })
+			a := o.collectAccount(gctx, func(actx context.Context) *model.Account {
+				a := collect.Account(actx, t.Clients, o.Collect)
+				readRepairs(actx, cat, t.Clients, a, o.Settings)
+				return a
+			})
 			if t.Name != "" {
 				a.Name = t.Name
 			}

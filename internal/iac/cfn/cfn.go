@@ -313,7 +313,10 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v.b != nil && !*v.b {
+		switch {
+		case v.unknown != "":
+			tr.Unknown["condition"] = fmt.Sprintf("its Condition %s is decided at deployment (%s)", c.Value, v.unknown)
+		case v.b != nil && !*v.b:
 			tr.NotInstantiated = true
 		}
 	}
@@ -387,6 +390,8 @@ func (t *Template) logGroup(id string) *model.LogGroup {
 		if d, err := strconv.Atoi(v.s); err == nil {
 			lg.RetentionDays = &d
 		}
+	} else if err == nil && v.unknown != "" {
+		lg.RetentionUnknown = v.unknown
 	}
 	return lg
 }

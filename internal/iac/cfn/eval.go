@@ -362,6 +362,16 @@ func (t *Template) logic(fn string, arg, at *yaml.Node) (value, error) {
 		if why := firstUnknown(a.list...); why != "" {
 			return unknown(why), nil
 		}
+		// A pseudo parameter known only at deployment (the stack's region, account or partition) stands as a
+		// placeholder: a condition on it is decided there, not here (Fn::Equals [!Ref AWS::Region, us-east-1] was
+		// decided false, and the trail it guarded SKIPPED).
+		for _, x := range a.list {
+			for _, tok := range []string{regionTok, accountTok, partitionTok} {
+				if x.isStr && strings.Contains(x.s, tok) {
+					return unknown(fmt.Sprintf("Fn::Equals compares %q, known only at deployment", x.s)), nil
+				}
+			}
+		}
 		return b(a.list[0].s == a.list[1].s && truthyEq(a.list[0], a.list[1])), nil
 	case "Fn::Not":
 		if len(a.list) != 1 {

@@ -83,8 +83,11 @@ func (m *module) collectTrails() {
 				a := m.attrs(b.body, "name", "retention_in_days", "log_group_class")
 				obj := m.resourceObject(b, in.vars)
 				lg := &model.LogGroup{Name: obj.GetAttr("name").AsString(), Exists: true, Region: m.regionOr(), Account: accountTok}
-				if d, ok := number(m.attrVal(a, "retention_in_days", in.vars)); ok && d > 0 {
+				rv := m.attrVal(a, "retention_in_days", in.vars)
+				if d, ok := number(rv); ok && d > 0 {
 					lg.RetentionDays = &d
+				} else if !rv.IsWhollyKnown() {
+					lg.RetentionUnknown = reason(rv)
 				}
 				lg.ARN = obj.GetAttr("arn").AsString() + ":*"
 				lg.Source = &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}

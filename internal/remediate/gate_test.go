@@ -1,0 +1,51 @@
+package remediate
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+type okWriter struct{}
+
+func (okWriter) Do(context.Context, string, string, map[string]any) error { return nil }
+
+// TestGateReadsEvidenceNotMessages: after an alarm fix, the rollout gate accepts NO_CONFIRMED_SUBSCRIBER when the
+// finding's typed evidence says the topic has subscriptions waiting for a person to confirm them (an email or https
+// subscriber the fix added), whatever its message says, and refuses it when none waits, even if a message says
+// "wait for confirmation". It searched the message text for those words (issue 21).
+func TestGateReadsEvidenceNotMessages(t *testing.T) {
+	const lg = "arn:aws:logs:us-east-1:111111111111:log-group:CT:*"
+	rid := lg + "/alarm-root-account-usage"
+	plan := &Plan{Steps: []Step{{AccountID: "111111111111", Region: "us-east-1", ResourceID: rid, Action: PutMetricFilter,
+		Params: map[string]any{"logGroupName": "CT"}}}}
+	for _, tc := range []struct {
+		name    string
+		msg     string
+		pending int
+		healthy bool
+	}{
+		{"one subscriber waits, plain message", "Topic x has no confirmed subscription.", 1, true},
+		{"none waits, message names confirmation", "Topic x has no confirmed subscription; 1 wait for confirmation.", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := model.Finding{ControlID: "alarm-root-account-usage", AccountID: "111111111111", ResourceID: "111111111111", Status: model.StatusFail,
+				Reasons:  []model.Reason{{Code: controls.NoConfirmedSubscriber, Message: tc.msg}},
+				Evidence: &model.Evidence{Chain: &model.ChainEvidence{Stage: controls.NoConfirmedSubscriber, PendingSubscriptions: tc.pending}}}
+			res := Rollout(context.Background(), plan, []AccountInfo{{ID: "111111111111"}}, NewJournal(nil, "t", nil), RolloutOptions{
+				Writer: func(string) (Writer, error) { return okWriter{}, nil },
+				Apply:  ApplyOptions{Sleep: func(context.Context, time.Duration) error { return nil }},
+				Rescan: func(context.Context, []string, map[string]time.Time) ([]model.Finding, error) {
+					return []model.Finding{f}, nil
+				},
+			})
+			if healthy := res.Stopped == ""; healthy != tc.healthy {
+				t.Errorf("healthy %v, want %v (stopped %q, unhealthy %v)", healthy, tc.healthy, res.Stopped, strings.Join(res.Batches[0].Unhealthy, "; "))
+			}
+		})
+	}
+}

@@ -102,8 +102,13 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 	}
 
 	journal := filepath.Join(dir, "journal.jsonl")
-	if code, out, errs := run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", journal); code != ExitOK {
+	code, out, errs := run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", journal)
+	if code != ExitOK {
 		t.Fatalf("apply: %d\n%s%s", code, out, errs)
+	}
+	// The re-check after the apply prints the alarm items it fixed, as it does trails (it printed none).
+	if n := strings.Count(out, "PASS     alarm-"); n != 15 {
+		t.Errorf("apply re-checked %d alarm items, want the 15 it fixed:\n%s", n, out)
 	}
 	if after := alarmStatuses("after"); after["PASS"] != 15 {
 		t.Fatalf("after the fix: %v, want 15 PASS", after)

@@ -174,11 +174,7 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 			if err != nil {
 				return nil, nil, usageError("--from %s: %v", o.from, err)
 			}
-			cat, err := controls.Load()
-			if err != nil {
-				return nil, nil, err
-			}
-			po.Chains = controls.AlarmChains(cat, r.Inventory, cs)
+			po.Alarms = cs.Alarms
 		}
 		return remediate.NewPlan(r.Inventory, r.Findings, po), nil, nil
 	}
@@ -197,13 +193,7 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 			}
 		}
 	}
-	if o.scan.settings.alarms {
-		cat, err := controls.Load()
-		if err != nil {
-			return nil, nil, err
-		}
-		po.Chains = controls.AlarmChains(cat, sr.inv, o.scan.settings.controls(now))
-	}
+	po.Alarms = o.scan.settings.controls(now).Alarms
 	po.Excluded = func(arn string) (bool, string) {
 		if x := muted[arn]; x != nil {
 			return true, fmt.Sprintf("%s (owner %s, until %s: %s)", x.Where, x.Owner, x.Expires, x.Reason)
@@ -352,7 +342,9 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 		pending, failing := 0, 0
 		var lines []string
 		for _, f := range sr.findings {
-			if _, ok := fixed[f.ResourceID]; !ok {
+			key := remediate.StepResource(f)
+			at, ok := fixed[key]
+			if !ok || key == "" {
 				continue
 			}
 			switch f.Status {
@@ -361,7 +353,11 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 			case model.StatusFail, model.StatusError:
 				failing++
 			}
-			lines = append(lines, fmt.Sprintf("%-8s %s (fixed at %s)", f.Status, f.ResourceID, fixed[f.ResourceID].Format(time.RFC3339)))
+			what := f.ResourceID
+			if controls.IsAlarmControl(f.ControlID) {
+				what = f.ControlID + " " + f.AccountID // an alarm item, judged for the account
+			}
+			lines = append(lines, fmt.Sprintf("%-8s %s (fixed at %s)", f.Status, what, at.Format(time.RFC3339)))
 		}
 		sort.Strings(lines)
 		if pending == 0 || o.wait == 0 || time.Now().After(deadline) {

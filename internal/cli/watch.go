@@ -124,7 +124,9 @@ func (a *autoFixOptions) build(caller *scanResult, o *scanOptions) (*watch.AutoF
 		closeJournal = func() { jf.Close() }
 		journal = remediate.NewJournal(jf, "trailwatch watch --auto-fix", nil)
 	}
-	return &watch.AutoFix{Controls: a.controls, Reasons: a.reasons, Tags: tags, Apply: a.yes, CoolDown: a.coolDown, Journal: journal,
+	// Alarm chains are repaired from the findings' evidence, with the items the watcher judges.
+	plan := remediate.Options{Alarms: o.settings.controls(time.Now()).Alarms}
+	return &watch.AutoFix{Controls: a.controls, Reasons: a.reasons, Tags: tags, Apply: a.yes, CoolDown: a.coolDown, Journal: journal, Plan: plan,
 		Writer: func(acct string) (remediate.Writer, error) {
 			return remediate.NewSDKWriter(scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.roleName, o.externalID)), nil
 		}}, closeJournal, nil

@@ -175,14 +175,6 @@ func (o outcome) chain(it alarms.Item) AlarmChain {
 	return c
 }
 
-// AlarmChains judges the inventory as Evaluate does and returns, by finding id, the chain behind each alarm finding.
-func AlarmChains(cat *Catalog, inv *model.Inventory, s Settings) map[string]AlarmChain {
-	e := newEvaluator(cat, inv, s)
-	e.chains = map[string]AlarmChain{}
-	e.run()
-	return e.chains
-}
-
 // alarmFamily judges every alarm control on one account.
 func (e *evaluator) alarmFamily(a *model.Account) {
 	for _, it := range e.s.Alarms {

@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/redact"
 )
@@ -80,15 +82,15 @@ func SplitNotify(n string) (proto, ep string, err error) {
 // planAlarms adds the steps that complete each failing alarm chain, in the account and region that own the monitored
 // trail's log group. What exists and works is reused (a filter that covers the item, an alarm on its metric); what the
 // user owns is changed only by enabling its actions or adding the topic to them; the rest is created.
-func planAlarms(p *Plan, findings []model.Finding, o Options, done map[string]string) {
-	if o.Chains == nil {
+func planAlarms(p *Plan, inv *model.Inventory, findings []model.Finding, o Options, done map[string]string) {
+	if len(o.Alarms) == 0 {
 		return
 	}
 	for _, f := range findings {
 		if !controls.IsAlarmControl(f.ControlID) || f.Status != model.StatusFail {
 			continue
 		}
-		c, ok := o.Chains[f.ID]
+		c, ok := chainOf(inv, f, o.Alarms)
 		if !ok {
 			continue
 		}
@@ -122,6 +124,54 @@ func planAlarms(p *Plan, findings []model.Finding, o Options, done map[string]st
 			p.Steps = append(p.Steps, s)
 		}
 	}
+}
+
+// chainOf rebuilds the chain behind an alarm finding from its evidence: the item, the stage that broke, and the
+// inventory's log group, monitored trail, filter, alarm and the owner's topics that the evidence names. A finding
+// without chain evidence (read from a report written before evidence existed) has no chain: no step is planned for it.
+func chainOf(inv *model.Inventory, f model.Finding, items []alarms.Item) (controls.AlarmChain, bool) {
+	var c controls.AlarmChain
+	ev := f.Evidence
+	if ev == nil || ev.Chain == nil {
+		return c, false
+	}
+	i := slices.IndexFunc(items, func(it alarms.Item) bool { return it.ID == f.ControlID })
+	if i < 0 {
+		return c, false
+	}
+	c.Item, c.Code = items[i], ev.Chain.Stage
+	g, ok := delivery.ParseGroupARN(ev.Chain.LogGroup)
+	if !ok {
+		return c, true // no monitored trail: planAlarms refuses it
+	}
+	for _, a := range inv.Accounts {
+		if a.ID != g.Account {
+			continue
+		}
+		for _, t := range a.Trails {
+			if lg := t.LogGroup; lg != nil && !t.OwnedElsewhere && (lg.ARN == ev.Chain.LogGroup || t.LogGroupARN == ev.Chain.LogGroup) {
+				c.Owner, c.Region, c.LogGroup, c.Trail = a.ID, lg.Region, lg, t
+				break
+			}
+		}
+		if c.LogGroup == nil {
+			return c, true
+		}
+		for j := range c.LogGroup.MetricFilters {
+			if mf := &c.LogGroup.MetricFilters[j]; ev.Chain.Filter != "" && mf.Name == ev.Chain.Filter {
+				c.Filter = mf
+			}
+		}
+		if m := a.Monitoring; m != nil {
+			c.Topics = m.Topics
+			for _, al := range m.Alarms {
+				if ev.Chain.Alarm != "" && al.Name == ev.Chain.Alarm && al.Region == c.Region {
+					c.Alarm = al
+				}
+			}
+		}
+	}
+	return c, true
 }
 
 func alarmStepKey(s Step) string {

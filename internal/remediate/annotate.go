@@ -60,6 +60,11 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 				// Shown, not hidden: run those first (they come earlier in the report and in the plan).
 				f.Commands = append([]string{"# shares a log group or role with " + strings.Join(by, ", ") + ": run its commands first; they create or grant what this trail needs too"}, f.Commands...)
 			}
+		default:
+			// An alarm finding: the steps that complete its chain, keyed by the log group and the item.
+			if key := StepResource(*f); controls.IsAlarmControl(f.ControlID) && key != "" {
+				f.Commands = byResource[key]
+			}
 		case controls.CaptureID:
 			a := accounts[f.AccountID]
 			if a == nil || f.ResourceType != model.TypeAccount {
@@ -73,6 +78,19 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 		}
 	}
 	return findings
+}
+
+// StepResource is the resource the plan's steps for a finding serve (Step.ResourceID): the trail's or log group's
+// ARN, and for an alarm finding the log group and item of its chain, "<log group ARN>/<control>", from the finding's
+// evidence ("" when it names no log group: no monitored trail).
+func StepResource(f model.Finding) string {
+	if !controls.IsAlarmControl(f.ControlID) {
+		return f.ResourceID
+	}
+	if f.Evidence == nil || f.Evidence.Chain == nil || f.Evidence.Chain.LogGroup == "" {
+		return ""
+	}
+	return f.Evidence.Chain.LogGroup + "/" + f.ControlID
 }
 
 func trailOf(inv *model.Inventory, arn string) *model.Trail {

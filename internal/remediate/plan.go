@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -124,8 +125,10 @@ type Options struct {
 	// Excluded reports trails an exception excludes, with the reason (alarm findings by finding id).
 	Excluded func(trailARN string) (bool, string)
 	Now      time.Time
-	// Chains are the alarm chains behind the alarm findings (controls.AlarmChains); nil: no alarm fixes.
-	Chains map[string]controls.AlarmChain
+	// Alarms are the CIS monitoring items the findings were judged against (controls.Settings.Alarms); none: no alarm
+	// fixes. Each failing alarm finding's chain is read from its typed evidence (model.ChainEvidence) and the
+	// inventory, never judged again.
+	Alarms []alarms.Item
 	// AlarmTopic is the SNS topic new alarms notify; empty: trailwatch creates DefaultAlarmTopic in the log group's
 	// account and region.
 	AlarmTopic string
@@ -277,7 +280,7 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		}
 		p.Steps = append(p.Steps, retentionStep(f.AccountID, f.Region, name, f.ResourceID, o.RetentionDays, "retention is below the minimum", prev))
 	}
-	planAlarms(p, findings, o, done)
+	planAlarms(p, inv, findings, o, done)
 	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].AccountID < p.Steps[j].AccountID })
 	return p
 }

@@ -229,7 +229,7 @@ faults:
 	s.Alarms, _ = alarms.ForVersion("")
 	inv, fs := scan.Run(context.Background(), e.cat, []scan.Target{{Clients: collect.NewSDKClients(e.srv.SDKConfig(acct, "us-east-1"))}},
 		scan.Options{Settings: s, Collect: collect.Options{Monitoring: true}})
-	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), Chains: controls.AlarmChains(e.cat, inv, s)})
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), Alarms: s.Alarms})
 	var actions []string
 	for _, st := range p.Steps {
 		actions = append(actions, st.Action)

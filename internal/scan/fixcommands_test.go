@@ -1,13 +1,16 @@
 package scan
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -122,5 +125,65 @@ accounts:
 				}
 			}
 		})
+	}
+}
+
+// TestAlarmFixCommandsFixIt: the alarm findings of scan --alarms carry the commands that complete their chain (the
+// one fix plan, built from each finding's evidence), and running them with the AWS CLI makes every item pass. Alarm
+// findings had no commands (issue 21).
+func TestAlarmFixCommandsFixIt(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI (aws) is not on the PATH")
+	}
+	items, _ := alarms.ForVersion("")
+	r := scanWith(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups:
+      - {name: CT, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis-alarms, skip: ["4.3", "4.15", "4.10"]}}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+`, collect.Options{Monitoring: true}, func(s *controls.Settings) { s.Alarms = items })
+	env := []string{"AWS_ENDPOINT_URL=" + r.srv.URL, "AWS_ACCESS_KEY_ID=" + awssim.AccessKeyFor(acct),
+		"AWS_SECRET_ACCESS_KEY=sim-secret-" + acct, "AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER="}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	failing := 0
+	for _, f := range r.findings {
+		if !controls.IsAlarmControl(f.ControlID) || f.Status != model.StatusFail {
+			continue
+		}
+		failing++
+		if len(f.Commands) == 0 {
+			t.Errorf("%s has no fix commands", f.ControlID)
+		}
+		for _, c := range f.Commands {
+			cmd := exec.Command("bash", "-c", c)
+			cmd.Env = env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s: %s: %v\n%s", f.ControlID, c, err, out)
+			}
+		}
+	}
+	if failing != 3 {
+		t.Fatalf("%d failing alarm findings, want the 3 items skipped", failing)
+	}
+	cat, _ := controls.Load()
+	_, again := Run(context.Background(), cat, r.targets, Options{Settings: func() controls.Settings {
+		s := controls.DefaultSettings(r.srv.Now())
+		s.Alarms = items
+		return s
+	}(), Collect: collect.Options{Monitoring: true}})
+	for _, f := range again {
+		if controls.IsAlarmControl(f.ControlID) && f.Status != model.StatusPass {
+			t.Errorf("after the fix commands: %s %s %+v", f.ControlID, f.Status, f.Reasons)
+		}
 	}
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -140,5 +142,72 @@ func TestWebhookErrorsDoNotLeakTheURL(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "127.0.0.1:1") {
 			t.Errorf("error %v", err)
 		}
+	}
+}
+
+// TestAutoFixRepairsAlarmChain: with the alarm controls on, --auto-fix repairs a broken alarm chain from the finding's
+// evidence (the one fix plan): deleting a CIS alarm is answered by putting it back on the same filter and topic, and
+// the repair's own event shows the item passing again. watch --auto-fix never received an alarm chain, so alarm
+// repairs were impossible there (issue 21).
+func TestAutoFixRepairsAlarmChain(t *testing.T) {
+	text := strings.Replace(scenario, "    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]",
+		"    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis}}]", 1)
+	f := setupWith(t, 0, text, true)
+	f.stop()
+	items, _ := alarms.ForVersion("")
+	settings := func(now time.Time) controls.Settings {
+		s := controls.DefaultSettings(now)
+		s.Alarms = items
+		return s
+	}
+	cat, _ := controls.Load()
+	clients := func(acct string) collect.Clients { return collect.NewSDKClients(f.srv.SDKConfig(acct, "us-east-1")) }
+	out := &lines{}
+	journal := remediate.NewJournal(nil, "trailwatch-watch", nil)
+	af := &watch.AutoFix{Controls: []string{"alarm-vpc-changes"}, Apply: true, CoolDown: time.Hour, Journal: journal,
+		Plan: remediate.Options{Alarms: items},
+		Writer: func(acct string) (remediate.Writer, error) {
+			return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil
+		},
+		ApplyOptions: remediate.ApplyOptions{Sleep: noSleep}}
+	aw := watch.New(cat, sqsClient(f.srv), func(ctx context.Context) (*model.Inventory, error) {
+		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}, {Clients: clients(member)}},
+			scan.Options{Settings: settings(f.srv.Now()), Collect: collect.Options{Monitoring: true}})
+		return inv, nil
+	}, func(ctx context.Context, acct string, regions []string) *model.Account {
+		return collect.Account(ctx, clients(acct), collect.Options{Regions: regions, AccountID: acct, Partition: "aws", OrgID: "o-abcdefghij", Monitoring: true})
+	}, watch.Options{QueueURL: f.queue, WaitSeconds: 1, Out: out, Now: f.srv.Now, AutoFix: af, Settings: settings})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = aw.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "baseline", func() bool { return aw.Stats().Sweeps == 1 })
+	if _, err := cloudwatch.NewFromConfig(f.srv.SDKConfig(hub, "us-east-1")).DeleteAlarms(context.Background(), &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"alarm-vpc-changes"}}); err != nil {
+		t.Fatal(err)
+	}
+	passing := func() bool {
+		n := 0
+		for _, c := range out.changes(t) {
+			if c.Event == "finding_changed" && c.Finding.ControlID == "alarm-vpc-changes" && c.Finding.Status == model.StatusPass {
+				n++
+			}
+		}
+		return n >= 2 // the hub's finding and the member's, both on the organization trail's chain
+	}
+	waitFor(t, "the repair and the item passing again", passing)
+	applied := 0
+	for _, c := range out.changes(t) {
+		if c.Event == "fix_applied" && c.Finding.ControlID == "alarm-vpc-changes" {
+			applied++
+			if !strings.Contains(strings.Join(c.Fix.Steps, " "), "aws cloudwatch put-metric-alarm") {
+				t.Errorf("the fix: %+v", c.Fix)
+			}
+		}
+		if c.Event == "fix_failed" || c.Event == "fix_refused" {
+			t.Errorf("%s %s: %+v", c.Event, c.Finding.ID, c.Fix)
+		}
+	}
+	if applied == 0 {
+		t.Error("no fix_applied line for the alarm")
 	}
 }

@@ -37,7 +37,7 @@ about no item; 3: the pattern does not parse (the error names the position).`,
 			}
 			for _, id := range items {
 				if !knownAlarm(id) {
-					return usageError("--item %q: not a CIS monitoring item (trailwatch controls list shows the ids; 4.1-4.15 work too)", id)
+					return usageError("--item %q: not a CIS monitoring item (trailwatch controls shows the ids; 4.1-4.15 work too)", id)
 				}
 			}
 			if _, err := alarms.ForVersion(version); err != nil {

@@ -50,7 +50,7 @@ shard's time.`,
 				return usageError("%v", err)
 			}
 			if missing, n := missingShards(r.shards); len(missing) > 0 {
-				r.Inventory.Incomplete = append(r.Inventory.Incomplete, fmt.Sprintf("shards %s of %d are missing: their accounts were not scanned", strings.Join(missing, ", "), n))
+				r.Inventory.Incomplete = append(r.Inventory.Incomplete, missingSentence(missing, n))
 				r.Complete, r.Incomplete = false, r.Inventory.Incomplete
 			}
 			if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
@@ -119,7 +119,7 @@ func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) erro
 		return usageError("%v", err)
 	}
 	if len(missing) > 0 {
-		r.Inventory.Incomplete = append(r.Inventory.Incomplete, fmt.Sprintf("run %s: shards %s of %d are missing: their accounts were not scanned", o.runID, strings.Join(missing, ", "), n))
+		r.Inventory.Incomplete = append(r.Inventory.Incomplete, fmt.Sprintf("run %s: %s", o.runID, missingSentence(missing, n)))
 		r.Complete, r.Incomplete = false, r.Inventory.Incomplete
 	}
 	if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
@@ -134,6 +134,15 @@ func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) erro
 type mergedFiles struct {
 	*report.Report
 	shards map[int]int // index -> count
+}
+
+// missingSentence says which shards of n are missing: "shard 3 of 4 is missing: its accounts were not scanned", or
+// "shards 2, 3 of 4 are missing: their accounts ...".
+func missingSentence(missing []string, n int) string {
+	if len(missing) == 1 {
+		return fmt.Sprintf("shard %s of %d is missing: its accounts were not scanned", missing[0], n)
+	}
+	return fmt.Sprintf("shards %s of %d are missing: their accounts were not scanned", strings.Join(missing, ", "), n)
 }
 
 // missingShards names the shard indexes of the split the files came from that none of them is, when every file is a

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,7 +92,7 @@ func TestScanOrgShardsAndMerge(t *testing.T) {
 	// merge does; shards of different splits are refused. Both were merged as a complete scan of fewer accounts.
 	partial := filepath.Join(dir, "partial.json")
 	code, _, errs = run(t, "merge", "--format", "json", "--output", partial, shards[0], shards[0])
-	if code != ExitIncomplete || !strings.Contains(errs, "shards 2 of 2 are missing") {
+	if code != ExitIncomplete || !strings.Contains(errs, "shard 2 of 2 is missing") {
 		t.Errorf("merge of shard 1/2 alone: exit %d\n%s", code, errs)
 	}
 	if r := readReport(t, partial); r.Complete || len(r.Incomplete) != 1 {
@@ -124,5 +126,33 @@ func TestScanOrgUsageErrors(t *testing.T) {
 	run(t, "demo", "--format", "json", "--output", p)
 	if code, _, errs := run(t, "merge", p); code != ExitUsage || !strings.Contains(errs, "has no inventory") {
 		t.Errorf("merge without inventory: %d %s", code, errs)
+	}
+}
+
+// TestMergeAutoShardFiles: shard reports written with --shard auto/N (the index from JOB_COMPLETION_INDEX, as the
+// pods of a Kubernetes Indexed Job run) merge like i/n ones: each file records the shard it resolved to. merge refused
+// them ("shard \"auto/2\": want i/n", issue 22).
+func TestMergeAutoShardFiles(t *testing.T) {
+	srv := simWith(t, 6)
+	dir := t.TempDir()
+	var files []string
+	for k := 0; k < 2; k++ {
+		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(k))
+		p := filepath.Join(dir, fmt.Sprintf("s%d.json", k))
+		if code, _, errs := runAt(t, srv.Now(), "scan", "--org", "--shard", "auto/2", "--format", "json", "--output", p); code == ExitUsage {
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		if s := readReport(t, p).Scope.Shard; s != fmt.Sprintf("%d/2", k+1) {
+			t.Errorf("shard index %d recorded as %q", k, s)
+		}
+		files = append(files, p)
+	}
+	merged := filepath.Join(dir, "m.json")
+	code, _, errs := run(t, append([]string{"merge", "--format", "json", "--output", merged}, files...)...)
+	if code == ExitUsage || code == ExitIncomplete {
+		t.Fatalf("merge: exit %d\n%s", code, errs)
+	}
+	if r := readReport(t, merged); !r.Complete || len(r.Scope.Accounts) != 6 {
+		t.Errorf("merged: complete %v, %d accounts", r.Complete, len(r.Scope.Accounts))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +16,7 @@ func newReportCmd(e *env) *cobra.Command {
 	var from string
 	cmd := &cobra.Command{
 		Use:   "report --from scan.json --format FORMAT",
-		Short: "Convert a saved JSON report to another format (table, csv, junit, html, sarif, json)",
+		Short: "Convert a saved JSON report to another format (" + strings.Join(report.Formats, ", ") + ")",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.validate(); err != nil {

@@ -97,7 +97,7 @@ func TestShardsMeetInTheStore(t *testing.T) {
 	}
 	code, _, errs = runAt(t, at, "merge", "--store", store, "--run", partial, "--format", "json", "-o", filepath.Join(dir, "pm.json"))
 	r := readReport(t, filepath.Join(dir, "pm.json"))
-	if code != ExitIncomplete || r.Complete || len(r.Incomplete) == 0 || !strings.Contains(r.Incomplete[len(r.Incomplete)-1], "shards 3 of 3 are missing") {
+	if code != ExitIncomplete || r.Complete || len(r.Incomplete) == 0 || !strings.Contains(r.Incomplete[len(r.Incomplete)-1], "shard 3 of 3 is missing") {
 		t.Errorf("merge with a missing shard: exit %d, complete %v, incomplete %q\n%s", code, r.Complete, r.Incomplete, errs)
 	}
 }

@@ -144,7 +144,9 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 		r.Inventory = sr.inv
 	}
 	if o.shard != "" {
-		r.Scope.Shard = o.shard
+		// The shard as resolved (auto/N names its index only through the environment): merge reads i/n.
+		i, n, _ := parseShard(o.shard)
+		r.Scope.Shard = fmt.Sprintf("%d/%d", i, n)
 	}
 	if sr.interrupted != nil {
 		// Only with --partial (scan refuses otherwise): the finished accounts, marked incomplete; not recorded.

@@ -107,6 +107,9 @@ It refuses a non-loopback --addr unless --allow-remote: it has no authentication
 			}
 			fmt.Fprintf(e.stderr, "simulator serving %s on %s (admin: %s/_sim/counters, %s/_sim/clock, unauthenticated); Ctrl-C to stop\n",
 				strings.TrimSpace(o.scenario), srv.URL, srv.URL, srv.URL)
+			if note := clockNote(srv.Now(), time.Now()); note != "" {
+				fmt.Fprintln(e.stderr, note)
+			}
 			<-cmd.Context().Done()
 			return srv.Close()
 		},
@@ -114,7 +117,7 @@ It refuses a non-loopback --addr unless --allow-remote: it has no authentication
 	serve.Flags().StringVar(&o.scenario, "scenario", "", "scenario file (YAML, docs/scenario.md)")
 	serve.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address")
 	serve.Flags().BoolVar(&o.rateLimits, "rate-limits", false, "enforce AWS's per-account, per-region request rates")
-	serve.Flags().BoolVar(&o.scenarioTime, "scenario-time", false, "start the clock at the scenario's `now` time instead of the real time")
+	serve.Flags().BoolVar(&o.scenarioTime, "scenario-time", false, "start the clock at the scenario's own now: time instead of the real time (trailwatch and the AWS CLI still measure ages on the host clock)")
 	serve.Flags().BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --addr (the simulator has no authentication)")
 	serve.Flags().StringVar(&o.envFile, "env-file", "", "also write the export lines to FILE (mode 0600) once listening")
 	g := &genOptions{}
@@ -158,4 +161,20 @@ type genOptions struct {
 	latency    time.Duration
 	rateLimits bool
 	seed       int64
+}
+
+// clockNote warns when the simulator's clock and the host's disagree by more than a minute (--scenario-time, or a
+// clock advanced through the admin endpoint): trailwatch and the AWS CLI measure delivery ages on the host clock, so
+// every delivery looks that much older (or younger) than the scenario says.
+func clockNote(sim, host time.Time) string {
+	d := host.Sub(sim)
+	if d < time.Minute && d > -time.Minute {
+		return ""
+	}
+	rel, looks := "behind", "older than the scenario says (trails stale past --max-delivery-age)"
+	if d < 0 {
+		d, rel, looks = -d, "ahead of", "younger than the scenario says (delivered in the future)"
+	}
+	return fmt.Sprintf("note: the simulator's clock (%s) is %s %s the host's; trailwatch and the AWS CLI measure delivery ages on the host clock, so every delivery looks %s %s; serve without --scenario-time to judge the scenario as of now",
+		sim.UTC().Format(time.RFC3339), d.Round(time.Minute), rel, d.Round(time.Minute), looks)
 }

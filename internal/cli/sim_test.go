@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/trailwatch/trailwatch/internal/report"
 )
 
 // TestSimServe starts `trailwatch sim serve`, reads the export lines it prints, and calls the simulator with them.
@@ -99,5 +101,35 @@ func TestSimGenerateRegions(t *testing.T) {
 	code, out, errs := run(t, "sim", "generate", "--accounts", "3", "--regions", "us-east-1,eu-wset-1")
 	if code != ExitUsage || out != "" || !strings.Contains(errs, `--regions "eu-wset-1": not an AWS region; did you mean eu-west-1?`) {
 		t.Errorf("exit %d, stdout %.100q, stderr %q", code, out, errs)
+	}
+}
+
+// TestSimClockNote: serving a scenario on its own clock (--scenario-time) while trailwatch measures ages on the host
+// clock made every trail stale with nothing saying why; sim serve now says so. Its help showed the flag as taking a
+// value ("--scenario-time now"), which fails when typed (issue 22).
+func TestSimClockNote(t *testing.T) {
+	sim := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	if n := clockNote(sim, sim.Add(14*24*time.Hour)); !strings.Contains(n, "336h0m0s behind") || !strings.Contains(n, "stale") {
+		t.Errorf("two weeks behind: %q", n)
+	}
+	if n := clockNote(sim, sim.Add(-2*time.Hour)); !strings.Contains(n, "2h0m0s ahead of") || !strings.Contains(n, "younger") {
+		t.Errorf("two hours ahead: %q", n)
+	}
+	if n := clockNote(sim, sim.Add(20*time.Second)); n != "" {
+		t.Errorf("in step: %q", n)
+	}
+	if _, out, _ := run(t, "sim", "serve", "--help"); strings.Contains(out, "--scenario-time now") || !strings.Contains(out, "--scenario-time ") {
+		t.Errorf("help:\n%s", out)
+	}
+}
+
+// TestReportHelpNamesEveryFormat: report --help named six of the eight formats it writes (asff and ocsf were missing).
+func TestReportHelpNamesEveryFormat(t *testing.T) {
+	_, out, _ := run(t, "report", "--help")
+	first, _, _ := strings.Cut(out, "\n")
+	for _, f := range report.Formats {
+		if !strings.Contains(first, f) {
+			t.Errorf("report --help's summary does not name %s: %q", f, first)
+		}
 	}
 }

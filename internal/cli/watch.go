@@ -186,6 +186,7 @@ region, principal ARN, time) or {"sweep":true}. Runs until interrupted.`,
 		},
 	}
 	o.scan.bind(cmd)
+	hideReportFlags(cmd)
 	o.scan.settings.bind(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.queue, "queue", "", "the SQS queue URL to consume (required)")
@@ -218,8 +219,8 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 	if o.wait < 1 || o.wait > 20 {
 		return usageError("--wait-seconds %d: want 1-20", o.wait)
 	}
-	if o.scan.shard != "" {
-		return usageError("--shard does not apply to watch: one watcher judges its whole scope")
+	if err := o.scan.refuseReportFlags("watch"); err != nil {
+		return err
 	}
 	if err := o.sinks.validate(); err != nil {
 		return err
@@ -229,7 +230,7 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 	}
 	var out io.Writer = e.stdout
 	if o.output != "" {
-		f, err := os.OpenFile(o.output, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(o.output, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600) // as every -o: findings are not for other users
 		if err != nil {
 			return usageError("--output: %v", err)
 		}
@@ -386,6 +387,7 @@ one invocation payload from a file (or - for stdin) and exits: for trying a payl
 		},
 	}
 	o.scan.bind(cmd)
+	hideReportFlags(cmd)
 	o.scan.settings.bind(cmd)
 	o.sinks.bind(cmd)
 	o.fix.bind(cmd)
@@ -395,6 +397,9 @@ one invocation payload from a file (or - for stdin) and exits: for trying a payl
 }
 
 func (o *lambdaOptions) run(ctx context.Context, e *env) error {
+	if err := o.scan.refuseReportFlags("lambda"); err != nil {
+		return err
+	}
 	if err := o.scan.validate(e.clock()); err != nil {
 		return err
 	}
@@ -509,6 +514,24 @@ func importChange(ctx context.Context, sr *scanResult, o *scanOptions, c watch.C
 	}
 	if len(out.FailedFindings) > 0 {
 		return fmt.Errorf("refused by Security Hub: %s: %s", aws.ToString(out.FailedFindings[0].Id), aws.ToString(out.FailedFindings[0].ErrorMessage))
+	}
+	return nil
+}
+
+// hideReportFlags hides, on the commands that judge their whole scope continuously (watch, lambda), the scan flags
+// that only mean something for one report; refuseReportFlags refuses them when given anyway.
+func hideReportFlags(cmd *cobra.Command) {
+	for _, n := range []string{"shard", "include-inventory"} {
+		_ = cmd.Flags().MarkHidden(n)
+	}
+}
+
+func (o *scanOptions) refuseReportFlags(command string) error {
+	if o.shard != "" {
+		return usageError("--shard does not apply to %s: one watcher judges its whole scope", command)
+	}
+	if o.includeInventory {
+		return usageError("--include-inventory does not apply to %s: it writes changes, not a report", command)
 	}
 	return nil
 }

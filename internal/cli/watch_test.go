@@ -268,3 +268,49 @@ func TestWatchChecksTheQueueFirst(t *testing.T) {
 		t.Errorf("%d CloudTrail calls: the baseline sweep ran before the queue was checked", n)
 	}
 }
+
+// TestWatchOutputMode: watch -o writes its lines to a file only its owner reads (0600), as every other -o does; it
+// wrote 0644 (issue 22).
+func TestWatchOutputMode(t *testing.T) {
+	srv := fixEnv(t)
+	q, err := sqs.NewFromConfig(srv.SDKConfig("111111111111", "us-east-1")).CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("w")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "changes.jsonl")
+	if code, _, errs := runClock(t, srv.Now, "watch", "--once", "--queue", aws.ToString(q.QueueUrl), "--wait-seconds", "1", "-o", path); code != ExitOK {
+		t.Fatalf("watch: %d %s", code, errs)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("watch -o wrote mode %o, want 600", fi.Mode().Perm())
+	}
+}
+
+// TestWatchHelpListsOnlyWhatItTakes: watch and lambda refuse --shard and --include-inventory (they judge their whole
+// scope and write changes, not a report), so their help does not offer them (issue 22).
+func TestWatchHelpListsOnlyWhatItTakes(t *testing.T) {
+	for _, cmd := range []string{"watch", "lambda"} {
+		_, out, _ := run(t, cmd, "--help")
+		for _, flag := range []string{"--shard", "--include-inventory"} {
+			if strings.Contains(out, flag) {
+				t.Errorf("%s --help lists %s, which it refuses", cmd, flag)
+			}
+			args := []string{cmd, "--invoke", "x.json"}
+			if cmd == "watch" {
+				args = []string{cmd, "--queue", "https://sqs.us-east-1.amazonaws.com/111111111111/q"}
+			}
+			if flag == "--shard" {
+				args = append(args, flag, "1/2")
+			} else {
+				args = append(args, flag)
+			}
+			if code, _, errs := run(t, args...); code != ExitUsage || !strings.Contains(errs, flag+" does not apply to "+cmd) {
+				t.Errorf("%s %s: exit %d %s", cmd, flag, code, errs)
+			}
+		}
+	}
+}

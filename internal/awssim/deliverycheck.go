@@ -2,6 +2,8 @@ package awssim
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -162,6 +164,75 @@ func roleTrustsService(doc, service string) bool {
 		}
 		acts := strs(st["Action"])
 		if !anyGlob(acts, "sts:AssumeRole", true) {
+			continue
+		}
+		switch st["Effect"] {
+		case "Deny":
+			return false
+		case "Allow":
+			allowed = true
+		}
+	}
+	return allowed
+}
+
+// checkDocument is the simulator's own check that a policy document is one IAM accepts (else MalformedPolicyDocument):
+// a JSON object whose Statement is a statement or a non-empty list of them, each with an Effect of Allow or Deny
+// (IAM User Guide, "IAM JSON policy elements reference": Statement and Effect are required).
+func checkDocument(doc string) error {
+	var d map[string]any
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return fmt.Errorf("Syntax errors in policy: %v", err)
+	}
+	raw, ok := d["Statement"]
+	if !ok {
+		return errors.New("Syntax errors in policy: Statement is required")
+	}
+	var list []any
+	switch x := raw.(type) {
+	case map[string]any:
+		list = []any{x}
+	case []any:
+		list = x
+	}
+	if len(list) == 0 {
+		return errors.New("Syntax errors in policy: Statement must be a statement or a list of statements")
+	}
+	for i, s := range list {
+		st, ok := s.(map[string]any)
+		if !ok {
+			return fmt.Errorf("Syntax errors in policy: statement %d is not an object", i+1)
+		}
+		if e := st["Effect"]; e != "Allow" && e != "Deny" {
+			return fmt.Errorf("Syntax errors in policy: statement %d: Effect must be Allow or Deny", i+1)
+		}
+	}
+	return nil
+}
+
+// roleTrustsAccount: the trust policy lets a principal of account (ARN caller) call sts:AssumeRole: an AWS principal
+// that is "*", the account id, its root ARN (arn:PARTITION:iam::ACCOUNT:root: every principal of the account), or the
+// caller's ARN (with wildcards); an explicit Deny wins (IAM User Guide, "AWS JSON policy elements: Principal").
+func roleTrustsAccount(doc, account, caller string) bool {
+	allowed := false
+	for _, st := range docStatements(doc) {
+		p, ok := st["Principal"]
+		if !ok {
+			continue
+		}
+		match := false
+		switch x := p.(type) {
+		case string:
+			match = x == "*"
+		case map[string]any:
+			for _, a := range strs(x["AWS"]) {
+				if a == "*" || a == account || globMatch(a, caller, false) ||
+					(strings.HasPrefix(a, "arn:") && strings.HasSuffix(a, ":iam::"+account+":root")) {
+					match = true
+				}
+			}
+		}
+		if !match || !anyGlob(strs(st["Action"]), "sts:AssumeRole", true) {
 			continue
 		}
 		switch st["Effect"] {

@@ -72,3 +72,41 @@ func TestDeliveryCheckAgreesWithAWSDocs(t *testing.T) {
 		}
 	}
 }
+
+// accountTrustCases: IAM's rules for an AWS principal in a trust policy (IAM User Guide, "AWS JSON policy elements:
+// Principal": an account id or its root ARN trusts every principal of the account; "*" everyone; an explicit Deny
+// wins). The simulator's AssumeRole and trailwatch's internal/policy must both give these answers.
+var accountTrustCases = []struct {
+	name, doc string
+	trusted   bool
+}{
+	{"account root ARN", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`, true},
+	{"account id", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}]}`, true},
+	{"the caller's ARN", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111111111111:user/alice"]},"Action":"sts:AssumeRole"}]}`, true},
+	{"another account", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}]}`, false},
+	{"a service only", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, false},
+	{"everyone", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}`, true},
+	{"denied explicitly", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:*"}]}`, false},
+	{"another action", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:TagSession"}]}`, false},
+}
+
+func TestAccountTrustAgreesWithAWSDocs(t *testing.T) {
+	const caller = "arn:aws:iam::111111111111:user/alice"
+	for _, tc := range accountTrustCases {
+		if got := roleTrustsAccount(tc.doc, "111111111111", caller); got != tc.trusted {
+			t.Errorf("simulator, %s: trusted %v, AWS documents %v", tc.name, got, tc.trusted)
+		}
+		d, err := policy.Parse(tc.doc)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := policy.TrustsAccount(d, "111111111111", caller).Allowed; got != tc.trusted {
+			t.Errorf("trailwatch (internal/policy), %s: trusted %v, AWS documents %v", tc.name, got, tc.trusted)
+		}
+	}
+	for _, bad := range []string{`not json`, `{"Version":"2012-10-17"}`, `{"Statement":[]}`, `{"Statement":[{"Effect":"Maybe"}]}`} {
+		if checkDocument(bad) == nil {
+			t.Errorf("simulator accepts the malformed document %s", bad)
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // IAM (awsQuery, API 2010-05-08). Shapes, errors and HTTP statuses: botocore iam/2010-05-08/service-2.json;
@@ -96,7 +95,7 @@ func iamCreateRole(s *Server, c *call) (any, error) {
 	if c.acct.roles[strings.ToLower(name)] != nil {
 		return nil, errf(409, "EntityAlreadyExists", "Role with name %s already exists.", name)
 	}
-	if _, err := policy.Parse(doc); err != nil {
+	if err := checkDocument(doc); err != nil {
 		return nil, malformed(err)
 	}
 	path := c.str("Path")
@@ -140,7 +139,7 @@ func iamUpdateAssumeRolePolicy(s *Server, c *call) (any, error) {
 		return nil, err
 	}
 	doc := c.str("PolicyDocument")
-	if _, err := policy.Parse(doc); err != nil {
+	if err := checkDocument(doc); err != nil {
 		return nil, malformed(err)
 	}
 	r.trust, r.changed = doc, c.now
@@ -251,7 +250,7 @@ func iamPutRolePolicy(s *Server, c *call) (any, error) {
 		return nil, err
 	}
 	doc := c.str("PolicyDocument")
-	if _, err := policy.Parse(doc); err != nil {
+	if err := checkDocument(doc); err != nil {
 		return nil, malformed(err)
 	}
 	r.inline[c.str("PolicyName")] = doc

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 type handler func(s *Server, c *call) (any, error)
@@ -281,7 +280,7 @@ func (f *faultRule) matches(c *call) bool {
 		return false
 	}
 	if f.resource != "" && f.resource != "*" {
-		if !policy.Match(f.resource, c.resName) && !strings.HasSuffix(c.resName, "/"+f.resource) {
+		if !globMatch(f.resource, c.resName, false) && !strings.HasSuffix(c.resName, "/"+f.resource) {
 			return false
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // STS (awsQuery, API 2011-06-15): aws-behaviour.md §6.
@@ -61,8 +60,8 @@ func stsAssumeRole(s *Server, c *call) (any, error) {
 	if r == nil {
 		return nil, denied
 	}
-	trust, err := policy.Parse(r.trust)
-	if err != nil || !policy.TrustsAccount(trust, c.cred.account, c.cred.arn).Allowed {
+	// The simulator's own trust check (deliverycheck.go), not trailwatch's internal/policy.
+	if !roleTrustsAccount(r.trust, c.cred.account, c.cred.arn) {
 		return nil, denied
 	}
 	// A session may not outlast the role's MaxSessionDuration (3600 s for every simulated role: GetRole says so);

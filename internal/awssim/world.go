@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/partition"
-	"github.com/trailwatch/trailwatch/internal/policy"
 )
 
 // deliveryPeriod is how often a healthy trail delivers to CloudWatch Logs in the simulation. AWS documents that
@@ -396,7 +395,7 @@ func trustDocument(s string, org *Organization, acct, part string) (string, erro
 		return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:%s:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, part, s), nil
 	}
 	if strings.HasPrefix(s, "{") {
-		if _, err := policy.Parse(s); err != nil {
+		if err := checkDocument(s); err != nil {
 			return "", err
 		}
 		return s, nil
@@ -420,7 +419,7 @@ func permissionDocument(s string) (string, error) {
 		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream"],"Resource":["*"]}]}`, nil
 	}
 	if strings.HasPrefix(strings.TrimSpace(s), "{") {
-		if _, err := policy.Parse(s); err != nil {
+		if err := checkDocument(s); err != nil {
 			return "", err
 		}
 		return s, nil

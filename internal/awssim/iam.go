@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
 )
 
 // IAM (awsQuery, API 2010-05-08). Shapes, errors and HTTP statuses: botocore iam/2010-05-08/service-2.json;

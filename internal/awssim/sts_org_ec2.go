@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 // STS (awsQuery, API 2011-06-15): aws-behaviour.md §6.

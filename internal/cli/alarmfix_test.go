@@ -206,3 +206,48 @@ func TestAlarmFixFlagsNeedAlarms(t *testing.T) {
 		t.Errorf("%d AWS calls before the flags were checked", n)
 	}
 }
+
+// TestNotifyURLNeverPrinted: a --notify https:// subscriber's path carries a webhook's secret; the plan's printed AWS
+// CLI commands (the text plan, the re-check after apply) keep only its scheme and host, while the call fix apply makes
+// gets the whole URL. fix apply --alarms printed the whole URL on stderr (issue 23).
+func TestNotifyURLNeverPrinted(t *testing.T) {
+	const hook = "https://hooks.example.com/services/T0/B0/SECRETXYZ"
+	srv := simFrom(t, []byte(alarmFixScenario))
+	run := simRun(srv)
+	dir := t.TempDir()
+	code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", hook)
+	if code != ExitOK || !strings.Contains(out, "--notification-endpoint https://hooks.example.com/...") || strings.Contains(out+errs, "SECRETXYZ") {
+		t.Errorf("fix plan: %d\n%s%s", code, out, errs)
+	}
+	planPath := filepath.Join(dir, "plan.json")
+	if code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", hook, "--format", "json", "--output", planPath); code != ExitOK {
+		t.Fatalf("plan json: %d\n%s%s", code, out, errs)
+	}
+	data, _ := os.ReadFile(planPath)
+	p, err := remediate.ReadPlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := ""
+	for _, st := range p.Steps {
+		if st.Action == remediate.Subscribe {
+			topic, _ = st.Params["TopicArn"].(string)
+			if strings.Contains(st.CLI, "SECRETXYZ") {
+				t.Errorf("the plan's cli shows the secret: %s", st.CLI)
+			}
+		}
+	}
+	if topic == "" {
+		t.Fatal("the plan subscribes nobody")
+	}
+	code, out, errs = run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", filepath.Join(dir, "j.jsonl"))
+	if code == ExitUsage {
+		t.Fatalf("apply: %d\n%s", code, errs)
+	}
+	if strings.Contains(out+errs, "SECRETXYZ") {
+		t.Errorf("fix apply printed the webhook's secret:\n%s%s", out, errs)
+	}
+	if _, ok := srv.PendingTokens(topic)[hook]; !ok {
+		t.Errorf("the subscription did not get the whole URL: %v", srv.PendingTokens(topic))
+	}
+}

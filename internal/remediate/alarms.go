@@ -193,8 +193,8 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	rid := fmt.Sprintf("%s/%s", c.LogGroup.ARN, it.ID) // the log group and item the steps serve
 	part := controls.PartitionOf(c.LogGroup.ARN)
 	var steps []Step
-	add := func(action, why string, params map[string]any, cli string, undo *Call) {
-		steps = append(steps, Step{AccountID: owner, Region: region, ResourceID: rid, Action: action, Params: params, CLI: cli, Why: why, Undo: undo})
+	add := func(action, why string, params map[string]any, undo *Call) {
+		steps = append(steps, render(Step{AccountID: owner, Region: region, ResourceID: rid, Action: action, Params: params, Why: why, Undo: undo}))
 	}
 	topic := o.AlarmTopic
 	topicSteps := func() {
@@ -218,14 +218,12 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 			return
 		}
 		add(CreateTopic, "a topic for the CIS alarms", map[string]any{"Name": DefaultAlarmTopic, "Tags": map[string]string{"managed-by": "trailwatch"}},
-			fmt.Sprintf("aws sns create-topic --region %s --name %s --tags Key=managed-by,Value=trailwatch", region, DefaultAlarmTopic),
 			&Call{Action: DeleteTopic, Params: map[string]any{"TopicArn": topic}})
 	}
 	subscribe := func(topicARN string) {
 		for _, n := range o.Notify {
 			proto, ep, _ := SplitNotify(n) // checked when the options were
-			add(Subscribe, "a subscriber for the alarms ("+proto+")", map[string]any{"TopicArn": topicARN, "Protocol": proto, "Endpoint": ep},
-				fmt.Sprintf("aws sns subscribe --region %s --topic-arn %s --protocol %s --notification-endpoint %s", region, topicARN, proto, controls.ShellQuote(ep)), nil)
+			add(Subscribe, "a subscriber for the alarms ("+proto+")", map[string]any{"TopicArn": topicARN, "Protocol": proto, "Endpoint": ep}, nil)
 		}
 	}
 	// alarmTopics makes the existing alarm's first SNS topic one with a subscriber: created again when it is gone,
@@ -242,7 +240,6 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 			if !t.Exists {
 				name := act[strings.LastIndex(act, ":")+1:]
 				add(CreateTopic, "the alarm's topic does not exist", map[string]any{"Name": name, "Tags": map[string]string{"managed-by": "trailwatch"}},
-					fmt.Sprintf("aws sns create-topic --region %s --name %s --tags Key=managed-by,Value=trailwatch", region, name),
 					&Call{Action: DeleteTopic, Params: map[string]any{"TopicArn": act}})
 			}
 			subscribe(act)
@@ -259,9 +256,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 		if c.Alarm != nil && c.Alarm.Name == it.ID {
 			undo = &Call{Action: PutMetricAlarm, Params: alarmParams(c.Alarm)} // replaced: put the old one back
 		}
-		add(PutMetricAlarm, "an alarm that fires on one matching event (Sum >= 1 over 5 minutes)", params,
-			fmt.Sprintf("aws cloudwatch put-metric-alarm --region %s --alarm-name %s --alarm-description %s --namespace %s --metric-name %s --statistic Sum --period 300 --evaluation-periods 1 --datapoints-to-alarm 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold --treat-missing-data notBreaching --alarm-actions %s",
-				region, it.ID, controls.ShellQuote(params["AlarmDescription"].(string)), ns, metric, topic), undo)
+		add(PutMetricAlarm, "an alarm that fires on one matching event (Sum >= 1 over 5 minutes)", params, undo)
 		subscribeIfNew(c, topic, subscribe)
 	}
 	switch c.Code {
@@ -274,9 +269,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 		}
 		add(PutMetricFilter, fmt.Sprintf("a metric filter with CIS %s's published pattern", it.CIS),
 			map[string]any{"logGroupName": group, "filterName": it.ID, "filterPattern": it.Pattern,
-				"metricTransformations": []map[string]any{{"metricName": metric, "metricNamespace": AlarmNamespace, "metricValue": "1"}}},
-			fmt.Sprintf("aws logs put-metric-filter --region %s --log-group-name %s --filter-name %s --filter-pattern %s --metric-transformations metricName=%s,metricNamespace=%s,metricValue=1",
-				region, controls.ShellQuote(group), it.ID, controls.ShellQuote(it.Pattern), metric, AlarmNamespace), undo)
+				"metricTransformations": []map[string]any{{"metricName": metric, "metricNamespace": AlarmNamespace, "metricValue": "1"}}}, undo)
 		newAlarm(AlarmNamespace, metric)
 	case controls.AlarmMissing, controls.AlarmCannotFire:
 		if c.Filter != nil {
@@ -285,7 +278,6 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	case controls.AlarmActionsDisabled:
 		if c.Alarm != nil {
 			add(EnableAlarmActions, "the alarm's actions are disabled", map[string]any{"AlarmNames": []string{c.Alarm.Name}},
-				fmt.Sprintf("aws cloudwatch enable-alarm-actions --region %s --alarm-names %s", region, controls.ShellQuote(c.Alarm.Name)),
 				&Call{Action: DisableAlarmActions, Params: map[string]any{"AlarmNames": []string{c.Alarm.Name}}})
 			steps[len(steps)-1].Existing = map[string]any{"alarm": c.Alarm.ARN}
 			alarmTopics()

@@ -168,7 +168,9 @@ func fixingCovers(a *model.Account, p *Plan) []string {
 	return fixing
 }
 
-// createTrailCommands create a multi-region trail integrated with CloudWatch Logs, named like the plan's resources.
+// createTrailCommands create a multi-region trail integrated with CloudWatch Logs, named like the plan's resources:
+// the calls `fix apply` would make, rendered by the one CLI renderer. They are printed, not applied: a new trail needs
+// an S3 bucket with CloudTrail's bucket policy, which the person running them names (CLOUDTRAIL_BUCKET).
 func createTrailCommands(a *model.Account, part string, o Options) []string {
 	region := "us-east-1"
 	if len(a.Regions) > 0 && !strings.Contains(strings.Join(a.Regions, " "), "us-east-1") {
@@ -176,16 +178,21 @@ func createTrailCommands(a *model.Account, part string, o Options) []string {
 	}
 	const trail = "management-events"
 	group := nameFrom(o.LogGroupName, trail)
-	role := truncate(nameFrom(o.RoleName, trail), 64)
-	groupARN := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, a.ID, group)
-	return []string{
-		fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, controls.ShellQuote(group)),
-		fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), o.RetentionDays),
-		fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s", controls.ShellQuote(role), controls.ShellQuote(delivery.TrustPolicy)),
-		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(role), PolicyNameFor(group),
-			controls.ShellQuote(delivery.Policy(delivery.Group{Partition: part, Region: region, Account: a.ID, Name: group}, ""))),
-		fmt.Sprintf("aws cloudtrail create-trail --region %s --name %s --s3-bucket-name \"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}\" --is-multi-region-trail --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn arn:%s:iam::%s:role/%s",
-			region, trail, controls.ShellQuote(groupARN), part, a.ID, role),
-		fmt.Sprintf("aws cloudtrail start-logging --region %s --name arn:%s:cloudtrail:%s:%s:trail/%s", region, part, region, a.ID, trail),
+	role := delivery.RoleName(o.RoleName, trail)
+	g := delivery.Group{Partition: part, Region: region, Account: a.ID, Name: group}
+	trailARN := fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", part, region, a.ID, trail)
+	calls := []Call{
+		{Action: CreateLogGroup, Params: map[string]any{"logGroupName": group}},
+		{Action: PutRetentionPolicy, Params: map[string]any{"logGroupName": group, "retentionInDays": o.RetentionDays}},
+		{Action: CreateRole, Params: map[string]any{"RoleName": role, "AssumeRolePolicyDocument": delivery.TrustPolicy}},
+		{Action: PutRolePolicy, Params: map[string]any{"RoleName": role, "PolicyName": PolicyNameFor(group), "PolicyDocument": delivery.Policy(g, "")}},
+		{Action: CreateTrail, Params: map[string]any{"Name": trail, "S3BucketName": shellExpr(`"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}"`),
+			"IsMultiRegionTrail": true, "CloudWatchLogsLogGroupArn": g.ARN(), "CloudWatchLogsRoleArn": fmt.Sprintf("arn:%s:iam::%s:role/%s", part, a.ID, role)}},
+		{Action: StartLogging, Params: map[string]any{"Name": trailARN}},
 	}
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = RenderCLI(c.Action, region, c.Params)
+	}
+	return out
 }

@@ -326,8 +326,8 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	}
 	part, region, owner := controls.PartitionOf(t.ARN), t.HomeRegion, t.OwnerAccount
 	var steps []Step
-	add := func(action, why string, params map[string]any, cli string) {
-		steps = append(steps, Step{AccountID: owner, Region: region, ResourceID: t.ARN, Action: action, Params: params, CLI: cli, Why: why})
+	add := func(action, why string, params map[string]any) {
+		steps = append(steps, render(Step{AccountID: owner, Region: region, ResourceID: t.ARN, Action: action, Params: params, Why: why}))
 	}
 	// The log group: reuse the trail's when it exists; else create it (under the trail's chosen name).
 	group := ""
@@ -340,18 +340,15 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing]
 	if groupMissing {
 		params := map[string]any{"logGroupName": group}
-		cli := fmt.Sprintf("aws logs create-log-group --region %s --log-group-name %s", region, controls.ShellQuote(group))
 		if o.KMSKey != "" {
 			params["kmsKeyId"] = o.KMSKey
-			cli += " --kms-key-id " + controls.ShellQuote(o.KMSKey)
 		}
 		tags := map[string]string{"managed-by": "trailwatch"}
 		for k, v := range o.Tags {
 			tags[k] = v
 		}
 		params["tags"] = tags
-		cli += " --tags " + controls.ShellQuote(tagList(tags))
-		add(CreateLogGroup, "the trail's log group does not exist", params, cli)
+		add(CreateLogGroup, "the trail's log group does not exist", params)
 		steps[len(steps)-1].Undo = &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": group}}
 		s := retentionStep(owner, region, group, t.ARN, o.RetentionDays, "a new log group never expires by default")
 		s.Undo = nil // deleting the new log group undoes it
@@ -378,19 +375,16 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	doc := delivery.Policy(g, orgID)
 	if roleMissing {
 		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": delivery.TrustPolicy,
-			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}},
-			fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document %s --tags Key=managed-by,Value=trailwatch", controls.ShellQuote(roleName), controls.ShellQuote(delivery.TrustPolicy)))
+			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}})
 		steps[len(steps)-1].Undo = &Call{Action: DeleteRole, Params: map[string]any{"RoleName": roleName}}
 	} else if trusted, _ := delivery.Trusts(t.Role.Trust); !trusted {
-		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": delivery.TrustPolicy},
-			fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document %s", controls.ShellQuote(roleName), controls.ShellQuote(delivery.TrustPolicy)))
+		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": delivery.TrustPolicy})
 		steps[len(steps)-1].Undo = &Call{Action: UpdateAssumeRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyDocument": t.Role.Trust}}
 		steps[len(steps)-1].Existing = map[string]any{"name": roleName}
 	}
 	if roleMissing || has[controls.RoleCannotWrite] || len(delivery.CheckRole(t.Role, g, delivery.Trail{Owner: owner, HomeRegion: region, Organization: t.Organization, OrgID: orgID}).Missing) > 0 {
 		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
-			map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group), "PolicyDocument": doc},
-			fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document %s", controls.ShellQuote(roleName), PolicyNameFor(group), controls.ShellQuote(doc)))
+			map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group), "PolicyDocument": doc})
 		undo := &Call{Action: DeleteRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group)}}
 		if t.Role != nil {
 			for _, pd := range t.Role.Policies {
@@ -402,14 +396,13 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		steps[len(steps)-1].Undo = undo
 	}
 	if t.LogGroupARN != groupARN || t.RoleARN != roleARN {
-		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN},
-			fmt.Sprintf("aws cloudtrail update-trail --region %s --name %s --cloud-watch-logs-log-group-arn %s --cloud-watch-logs-role-arn %s", region, t.ARN, controls.ShellQuote(groupARN), roleARN))
+		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN})
 		// Put the trail back as it was ("" clears the integration: CTUG stop-cloudtrail-from-sending-events-to-cloudwatch-logs).
 		steps[len(steps)-1].Undo = &Call{Action: UpdateTrail, Params: map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": t.LogGroupARN, "CloudWatchLogsRoleArn": t.RoleARN}}
 		steps[len(steps)-1].Existing = trailSettings(t)
 	}
 	if has[controls.NotLogging] {
-		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN}, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", region, t.ARN))
+		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN})
 		steps[len(steps)-1].Undo = &Call{Action: StopLogging, Params: map[string]any{"Name": t.ARN}}
 		steps[len(steps)-1].Existing = trailSettings(t)
 	}
@@ -426,9 +419,8 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 
 // retentionStep sets a log group's retention; prev is its retention before (nil: never expire), for the undo.
 func retentionStep(acct, region, group, rid string, days int, why string, prev ...*int) Step {
-	s := Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
-		Params: map[string]any{"logGroupName": group, "retentionInDays": days},
-		CLI:    fmt.Sprintf("aws logs put-retention-policy --region %s --log-group-name %s --retention-in-days %d", region, controls.ShellQuote(group), days)}
+	s := render(Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
+		Params: map[string]any{"logGroupName": group, "retentionInDays": days}})
 	if len(prev) > 0 {
 		s.Existing = map[string]any{"name": group}
 		if prev[0] == nil {

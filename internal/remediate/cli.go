@@ -1,0 +1,208 @@
+package remediate
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/redact"
+)
+
+// The AWS CLI rendering of a step: one renderer for every action, from the step's parameters (the API's own member
+// names, as the SDK writer sends them), so that the command printed beside a finding, in `fix plan` and in a watch
+// line is the call `fix apply` makes, never a second hand-written copy. The CLI's option names are the members' names
+// in kebab case (AWS CLI User Guide, "Using the AWS CLI": --log-group-name for logGroupName); the few that differ are
+// renamed below. Maps and lists use the CLI's shorthand syntax (AWS CLI User Guide, "Using shorthand syntax").
+
+type cliSpec struct {
+	service, operation string
+	global             bool              // IAM: no --region
+	order              []string          // parameters in this order first, the rest sorted
+	rename             map[string]string // parameter -> CLI option, where it is not the kebab-case name
+	tagList            bool              // tags are a list of Key=,Value= (IAM, SNS), not a map (CloudWatch Logs)
+}
+
+var cliSpecs = map[string]cliSpec{
+	CreateLogGroup:         {service: "logs", operation: "create-log-group", order: []string{"logGroupName", "kmsKeyId", "tags"}},
+	PutRetentionPolicy:     {service: "logs", operation: "put-retention-policy", order: []string{"logGroupName", "retentionInDays"}},
+	DeleteLogGroup:         {service: "logs", operation: "delete-log-group"},
+	DeleteRetentionPolicy:  {service: "logs", operation: "delete-retention-policy"},
+	PutMetricFilter:        {service: "logs", operation: "put-metric-filter", order: []string{"logGroupName", "filterName", "filterPattern", "metricTransformations"}},
+	DeleteMetricFilter:     {service: "logs", operation: "delete-metric-filter"},
+	CreateRole:             {service: "iam", operation: "create-role", global: true, order: []string{"RoleName", "AssumeRolePolicyDocument", "Description", "Tags"}, tagList: true},
+	DeleteRole:             {service: "iam", operation: "delete-role", global: true},
+	UpdateAssumeRolePolicy: {service: "iam", operation: "update-assume-role-policy", global: true, order: []string{"RoleName", "PolicyDocument"}},
+	PutRolePolicy:          {service: "iam", operation: "put-role-policy", global: true, order: []string{"RoleName", "PolicyName", "PolicyDocument"}},
+	DeleteRolePolicy:       {service: "iam", operation: "delete-role-policy", global: true},
+	UpdateTrail:            {service: "cloudtrail", operation: "update-trail", order: []string{"Name", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"}},
+	StartLogging:           {service: "cloudtrail", operation: "start-logging"},
+	StopLogging:            {service: "cloudtrail", operation: "stop-logging"},
+	CreateTrail: {service: "cloudtrail", operation: "create-trail", order: []string{"Name", "S3BucketName", "IsMultiRegionTrail"},
+		rename: map[string]string{"S3BucketName": "s3-bucket-name"}},
+	PutMetricAlarm: {service: "cloudwatch", operation: "put-metric-alarm", order: []string{"AlarmName", "AlarmDescription", "Namespace", "MetricName",
+		"Statistic", "ExtendedStatistic", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "ActionsEnabled", "AlarmActions"}},
+	DeleteAlarms:        {service: "cloudwatch", operation: "delete-alarms"},
+	EnableAlarmActions:  {service: "cloudwatch", operation: "enable-alarm-actions"},
+	DisableAlarmActions: {service: "cloudwatch", operation: "disable-alarm-actions"},
+	CreateTopic:         {service: "sns", operation: "create-topic", order: []string{"Name", "Tags"}, tagList: true},
+	DeleteTopic:         {service: "sns", operation: "delete-topic"},
+	Subscribe:           {service: "sns", operation: "subscribe", order: []string{"TopicArn", "Protocol", "Endpoint"}, rename: map[string]string{"Endpoint": "notification-endpoint"}},
+}
+
+// CreateTrail is only rendered (a new trail needs an S3 bucket with CloudTrail's bucket policy, which trailwatch does not
+// create): `fix apply` never runs it.
+const CreateTrail = "CreateTrail"
+
+// RenderCLI is the AWS CLI command of one call. An http(s) subscription endpoint keeps only its scheme and host: its
+// path may carry a webhook's secret, and the command is printed (run the plan with `fix apply`, which sends it whole).
+func RenderCLI(action, region string, params map[string]any) string {
+	spec, ok := cliSpecs[action]
+	if !ok {
+		return fmt.Sprintf("# %s: no AWS CLI rendering", action)
+	}
+	b := []string{"aws", spec.service, spec.operation}
+	if !spec.global {
+		b = append(b, "--region", region)
+	}
+	keys := make([]string, 0, len(params))
+	seen := map[string]bool{}
+	for _, k := range spec.order {
+		if _, ok := params[k]; ok {
+			keys = append(keys, k)
+			seen[k] = true
+		}
+	}
+	var rest []string
+	for k := range params {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	keys = append(keys, rest...)
+	for _, k := range keys {
+		opt := spec.rename[k]
+		if opt == "" {
+			opt = kebab(k)
+		}
+		v := params[k]
+		if action == Subscribe && k == "Endpoint" {
+			if s, _ := v.(string); strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+				v = redact.URL(s)
+			}
+		}
+		switch x := v.(type) {
+		case shellExpr:
+			b = append(b, "--"+opt, string(x))
+		case bool:
+			if x {
+				b = append(b, "--"+opt)
+			} else {
+				b = append(b, "--no-"+opt)
+			}
+		case map[string]string:
+			b = append(b, "--"+opt)
+			b = append(b, tagArgs(x, spec.tagList)...)
+		case []string:
+			b = append(b, "--"+opt)
+			for _, s := range x {
+				b = append(b, controls.ShellQuote(s))
+			}
+		case []map[string]any:
+			b = append(b, "--"+opt)
+			for _, m := range x {
+				b = append(b, controls.ShellQuote(shorthand(m)))
+			}
+		default:
+			b = append(b, "--"+opt, controls.ShellQuote(scalar(v)))
+		}
+	}
+	return strings.Join(b, " ")
+}
+
+// shellExpr is a parameter the person running the command supplies, written as the shell expression that asks for it.
+type shellExpr string
+
+// render fills a step's CLI from its action and parameters.
+func render(s Step) Step {
+	s.CLI = RenderCLI(s.Action, s.Region, s.Params)
+	return s
+}
+
+func tagArgs(tags map[string]string, list bool) []string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if !list {
+		return []string{controls.ShellQuote(tagList(tags))}
+	}
+	var out []string
+	for _, k := range keys {
+		out = append(out, controls.ShellQuote("Key="+k+",Value="+tags[k]))
+	}
+	return out
+}
+
+// shorthand renders one structure in the CLI's shorthand syntax: name=value pairs, in the order of the names.
+func shorthand(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return shorthandOrder(keys[i]) < shorthandOrder(keys[j]) || shorthandOrder(keys[i]) == shorthandOrder(keys[j]) && keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + scalar(m[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// shorthandOrder keeps a metric transformation's fields in the order the CLI documents them.
+func shorthandOrder(k string) int {
+	switch k {
+	case "metricName":
+		return 0
+	case "metricNamespace":
+		return 1
+	case "metricValue":
+		return 2
+	}
+	return 3
+}
+
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+	}
+	return fmt.Sprint(v)
+}
+
+// kebab turns an API member name into its CLI option: logGroupName, LogGroupName -> log-group-name;
+// CloudWatchLogsRoleArn -> cloud-watch-logs-role-arn; kmsKeyId -> kms-key-id.
+func kebab(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			if i > 0 && (unicode.IsLower(rs[i-1]) || i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1])) {
+				b.WriteByte('-')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

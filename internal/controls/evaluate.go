@@ -261,7 +261,8 @@ func (e *evaluator) integration(vw view) {
 		v.add(liveStatus(NoManagementEvents), NoManagementEvents, "The trail's event selectors exclude management events: CloudWatch Logs receives no API activity to alarm on.")
 	}
 	if t.SelectorsErr != nil {
-		v.note("Event selectors could not be read (%s: %s); management events assumed.", t.SelectorsErr.API, t.SelectorsErr.Code)
+		// Whether the trail logs management events is unknown: never assumed (a data-events-only trail would PASS).
+		errorReason(v, "event selectors", t.SelectorsErr)
 	}
 	if v.status == "" && (st == nil || st.LatestDelivery == nil) {
 		v.status = model.StatusPass

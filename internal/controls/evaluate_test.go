@@ -125,9 +125,11 @@ func TestIntegrationDecisionTable(t *testing.T) {
 			t.OwnedElsewhere, t.Organization, t.Status, t.LogGroup, t.Role = true, true, nil, nil, nil
 			t.StatusErr = &model.CallError{API: "cloudtrail:GetTrailStatus", Code: "CloudTrailARNInvalidException", Kind: model.ErrAccessDenied}
 		}, model.StatusSkipped, "OWNED_ELSEWHERE", ""},
-		{"selectors unreadable: management events assumed", func(t *model.Trail) {
+		// Issue 23: "management events assumed" turned a data-events-only trail from FAIL to PASS. Whether the trail
+		// logs management events is unknown: an ERROR on what the failed read touched, never a PASS.
+		{"selectors unreadable: an ERROR, not management events assumed", func(t *model.Trail) {
 			t.ManagementEvents, t.SelectorsErr = nil, &model.CallError{API: "cloudtrail:GetEventSelectors", Code: "AccessDeniedException", Kind: model.ErrAccessDenied}
-		}, model.StatusPass, "DELIVERING", "management events assumed"},
+		}, model.StatusError, "ACCESS_DENIED", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

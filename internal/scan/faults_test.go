@@ -128,3 +128,28 @@ faults: [{operation: cloudtrail:DescribeTrails, error: `+code+`}]
 		})
 	}
 }
+
+// TestSelectorsRefused: GetEventSelectors refused on a trail that logs data events only: the trail is an ERROR (its
+// management events are unknown), and the account's capture is unknown for the regions that rely on it, never PASS.
+// "Management events assumed" turned it from FAIL to PASS and the exit code from 1 to 0 (issue 23).
+func TestSelectorsRefused(t *testing.T) {
+	r := scanScenario(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, management_events: false, log_group: CT, role: R}
+    log_groups:
+      - {name: CT, region: us-east-1, retention_days: 365}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+    faults:
+      - {operation: "cloudtrail:GetEventSelectors", error: AccessDeniedException}
+`, nil)
+	if f := r.get(t, controls.IntegrationID, trailARN); f.Status != model.StatusError || codes(f) != controls.AccessDenied {
+		t.Errorf("trail: %s %s", f.Status, codes(f))
+	}
+	if f := r.get(t, controls.CaptureID, acct); f.Status != model.StatusError || codes(f) != controls.CoverageUnknown {
+		t.Errorf("capture: %s %s", f.Status, codes(f))
+	}
+}

@@ -172,6 +172,7 @@ func (col *collector) regions(out *ec2.DescribeRegionsOutput, err error) {
 		}
 	} else {
 		ce := Classify("ec2:DescribeRegions", col.o.HomeRegion, err)
+		a.RegionsErr = ce
 		p, _ := partition.Lookup(col.part)
 		enabled = p.Defaults
 		col.o.Logger.Warn("cannot list enabled regions; assuming the partition's default regions", "account_id", a.ID, "error", ce.Error())

@@ -563,6 +563,11 @@ func (e *evaluator) capture(a *model.Account) {
 	for _, r := range unknown {
 		errorReason(v, "trails in "+r, a.RegionErrors[r])
 	}
+	if a.RegionsErr != nil {
+		// Only the partition's default regions were scanned: a trail homed in an opt-in region the account enabled,
+		// or such a region that nothing captures, would go unseen. Coverage is unknown, never a PASS.
+		errorReason(v, "enabled regions (opt-in regions the account enabled were not scanned)", a.RegionsErr)
+	}
 	if len(deferredRegions) > 0 {
 		arn := deferred[deferredRegions[0]]
 		if _, judged := e.verdicts[arn]; judged {

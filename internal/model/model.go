@@ -73,6 +73,9 @@ type Account struct {
 	Skipped []SkippedRegion `json:"skipped,omitempty"`
 	// RegionErrors are regions whose trail listing failed: what they hold is unknown.
 	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
+	// RegionsErr is DescribeRegions failing: the enabled regions are unknown, so the opt-in regions the account
+	// enabled were not scanned (only the partition's default regions were).
+	RegionsErr *CallError `json:"regions_error,omitempty"`
 	// Discovery says how trails were found unless --discovery sweep was asked for: "list" (ListTrails, then
 	// DescribeTrails in the regions that needed reading), "sweep (API: code)" when ListTrails failed and every
 	// region was read instead, and under --discovery auto "sweep, ListTrails compared", "list (auto)" or "sweep

@@ -153,3 +153,30 @@ accounts:
 		t.Errorf("capture: %s %s", f.Status, codes(f))
 	}
 }
+
+// TestDescribeRegionsRefused: with DescribeRegions refused, only the partition's default regions are scanned, so a
+// failing trail homed in an opt-in region the account enabled goes unseen: the account's capture is an ERROR saying
+// so, never a PASS with a note (issue 23: the exit code went from 1 to 0).
+func TestDescribeRegionsRefused(t *testing.T) {
+	const text = `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, af-south-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: cape, home_region: af-south-1}
+    log_groups:
+      - {name: CT, region: us-east-1, retention_days: 365}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+`
+	whole := scanScenario(t, text, nil)
+	if f := whole.get(t, controls.IntegrationID, "arn:aws:cloudtrail:af-south-1:111111111111:trail/cape"); f.Status != model.StatusFail {
+		t.Fatalf("the opt-in region's trail, DescribeRegions answered: %s", f.Status)
+	}
+	r := scanScenario(t, text+"    faults:\n      - {operation: \"ec2:DescribeRegions\", error: UnauthorizedOperation}\n", nil)
+	f := r.get(t, controls.CaptureID, acct)
+	if f.Status != model.StatusError || !strings.Contains(codes(f), controls.AccessDenied) || !strings.Contains(f.Reasons[len(f.Reasons)-1].Message, "opt-in regions") {
+		t.Errorf("capture with DescribeRegions refused: %s %s %+v", f.Status, codes(f), f.Reasons)
+	}
+}

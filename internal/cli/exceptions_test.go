@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailwatch/trailwatch/examples"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -70,4 +71,37 @@ func TestDemoWithExceptions(t *testing.T) {
 		t.Errorf("invalid: %d %s", code, errs)
 	}
 	_ = report.SchemaVersion
+}
+
+// TestExceptionByTagWhenTagsAreUnreadable: scan --org with ListTagsForResource refused and an exception scoped by the
+// environment tag: the findings it may cover are ERROR EXCEPTION_UNDECIDED, not FAIL, and the exception is not called
+// unused (issue 23).
+func TestExceptionByTagWhenTagsAreUnreadable(t *testing.T) {
+	scenario := string(examples.Organization) + "faults:\n  - {operation: \"organizations:ListTagsForResource\", error: AccessDeniedException}\n"
+	srv := simFrom(t, []byte(scenario))
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ex.yaml")
+	os.WriteFile(p, []byte("exceptions:\n  - {control: cloudtrail-cloudwatch-integration, tags: {environment: staging}, owner: o@example.com, reason: staging is rebuilt weekly, expires: 2099-01-01}\n"), 0o600)
+	out := filepath.Join(dir, "r.json")
+	code, _, errs := runAt(t, srv.Now(), "scan", "--org", "--exceptions", p, "--max-exception-days", "0", "--format", "json", "--output", out)
+	if code == ExitUsage {
+		t.Fatalf("scan: %s", errs)
+	}
+	undecided, unused := 0, 0
+	for _, f := range readReport(t, out).Findings {
+		for _, r := range f.Reasons {
+			switch r.Code {
+			case "EXCEPTION_UNDECIDED":
+				undecided++
+				if f.Status != "ERROR" {
+					t.Errorf("%s: %s", f.ResourceID, f.Status)
+				}
+			case "EXCEPTION_UNUSED":
+				unused++
+			}
+		}
+	}
+	if undecided == 0 || unused != 0 {
+		t.Errorf("%d undecided findings, %d unused exceptions", undecided, unused)
+	}
 }

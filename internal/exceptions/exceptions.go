@@ -70,6 +70,7 @@ type Set struct {
 	File       string
 	Exceptions []*Exception
 	used       map[*Exception]bool
+	maybe      map[*Exception]bool // exceptions that may cover a finding whose account tags are unknown
 }
 
 // CheckControls fails, naming each entry's file and line and the nearest known id, when an exception names a control
@@ -107,7 +108,7 @@ var knownKeys = map[string]bool{"control": true, "resources": true, "accounts": 
 // Parse reads exceptions text; maxDays caps how far ahead an expiry may be (0: no cap).
 func Parse(file string, data []byte, now time.Time, maxDays int) (*Set, error) {
 	var root yaml.Node
-	s := &Set{File: file, used: map[*Exception]bool{}}
+	s := &Set{File: file, used: map[*Exception]bool{}, maybe: map[*Exception]bool{}}
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return s, nil // an empty or comment-only file: no exceptions
@@ -222,6 +223,18 @@ func (x *Exception) State(now time.Time) string {
 type AccountInfo struct {
 	Tags map[string]string
 	OU   string
+	// TagsUnknown: the account's tags could not be read; an exception scoped by tags neither matches nor misses.
+	TagsUnknown bool
+}
+
+// undecided reports whether the exception would cover the finding but for the account's tags, which are unknown.
+func (x *Exception) undecided(f model.Finding, acct AccountInfo) bool {
+	if len(x.Tags) == 0 || !acct.TagsUnknown {
+		return false
+	}
+	scoped := *x
+	scoped.Tags = nil
+	return scoped.matches(f, acct)
 }
 
 func (x *Exception) matches(f model.Finding, acct AccountInfo) bool {
@@ -264,8 +277,13 @@ func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now tim
 		if f.Status == model.StatusPass || f.ControlID == HygieneID {
 			continue
 		}
-		var expired *Exception
+		var expired, undecided *Exception
 		for _, x := range s.Exceptions {
+			if x.Active(now) && x.undecided(*f, accounts[f.AccountID]) {
+				undecided = x
+				s.maybe[x] = true
+				continue
+			}
 			if !x.matches(*f, accounts[f.AccountID]) {
 				continue
 			}
@@ -278,8 +296,16 @@ func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now tim
 				f.MutedStatus, f.Status = f.Status, model.StatusMuted
 			}
 			f.Exception = &model.ExceptionRef{Owner: x.Owner, Reason: x.Reason, Expires: x.Expires, Ticket: x.Ticket, Where: x.Ref()}
-			expired = nil
+			expired, undecided = nil, nil
 			break
+		}
+		if undecided != nil && f.Status != model.StatusMuted {
+			// Muted or not depends on tags nobody could read: unknown, never read as "not covered" (a FAIL) nor as
+			// covered (MUTED).
+			f.Status = model.StatusError
+			f.Reasons = append(f.Reasons, model.Reason{Code: "EXCEPTION_UNDECIDED", Message: fmt.Sprintf(
+				"The exception at %s (owner %s) covers this finding if account %s has tags %s, but the account's tags could not be read: whether it is muted is unknown.",
+				undecided.Ref(), undecided.Owner, f.AccountID, tagText(undecided.Tags))})
 		}
 		if expired != nil {
 			f.Reasons = append(f.Reasons, model.Reason{Code: "EXCEPTION_EXPIRED", Message: fmt.Sprintf(
@@ -298,6 +324,10 @@ func (s *Set) Excludes(f model.Finding, acct AccountInfo, now time.Time) (bool, 
 		if x.Active(now) && x.matches(f, acct) {
 			return true, fmt.Sprintf("%s (owner %s, until %s)", x.Ref(), x.Owner, x.Expires)
 		}
+		if x.Active(now) && x.undecided(f, acct) {
+			// Fail closed: what an exception may cover is not changed while its tags cannot be read.
+			return true, fmt.Sprintf("%s (owner %s, until %s) may cover it: the account's tags could not be read", x.Ref(), x.Owner, x.Expires)
+		}
 	}
 	return false, ""
 }
@@ -310,7 +340,7 @@ func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
 		switch {
 		case !x.Active(now):
 			r = model.Reason{Code: "EXCEPTION_EXPIRED", Message: fmt.Sprintf("Expired on %s; owner %s: renew it or fix what it covers (reason was %q).", x.Expires, x.Owner, x.Reason)}
-		case usageKnown && !s.used[x]:
+		case usageKnown && !s.used[x] && !s.maybe[x]:
 			r = model.Reason{Code: "EXCEPTION_UNUSED", Message: fmt.Sprintf("Matches no finding: stale? Owner %s; remove it or correct its selectors.", x.Owner)}
 		default:
 			continue
@@ -331,4 +361,13 @@ func anyGlob(patterns []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func tagText(tags map[string]string) string {
+	var l []string
+	for k, v := range tags {
+		l = append(l, k+"="+v)
+	}
+	sort.Strings(l)
+	return strings.Join(l, ",")
 }

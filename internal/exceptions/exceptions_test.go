@@ -167,3 +167,33 @@ func TestFindingIDsDoNotDependOnThePath(t *testing.T) {
 		t.Errorf("the location should still show where each is: %s", fa[0].ResourceID)
 	}
 }
+
+// TestTagsUnreadable: an exception scoped by account tags, on an account whose tags could not be read, neither mutes
+// the finding nor lets it FAIL: it is an ERROR saying whether it is muted is unknown, the exception is not reported
+// unused, and a fix plan leaves the resource alone. Unreadable tags turned 2 MUTED into FAIL and reported a false
+// EXCEPTION_UNUSED (issue 23).
+func TestTagsUnreadable(t *testing.T) {
+	text := "exceptions:\n  - {control: cloudtrail-cloudwatch-integration, tags: {environment: sandbox}, owner: o, reason: r, expires: 2027-01-01}\n"
+	s, err := Parse("ex.yaml", []byte(text), now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := map[string]AccountInfo{"111111111111": {TagsUnknown: true}}
+	f := finding("cloudtrail-cloudwatch-integration", trailARN, "111111111111", "eu-west-1")
+	fs := s.Apply([]model.Finding{f}, accounts, now)
+	if fs[0].Status != model.StatusError || fs[0].Reasons[len(fs[0].Reasons)-1].Code != "EXCEPTION_UNDECIDED" {
+		t.Errorf("finding: %s %+v", fs[0].Status, fs[0].Reasons)
+	}
+	if h := s.Hygiene(now, true); len(h) != 0 {
+		t.Errorf("hygiene: %+v", h)
+	}
+	if ex, why := s.Excludes(f, accounts["111111111111"], now); !ex || !strings.Contains(why, "tags could not be read") {
+		t.Errorf("fix plans must leave it alone: %v %q", ex, why)
+	}
+	// Tags read and not matching: the exception does not apply, and is unused.
+	s2, _ := Parse("ex.yaml", []byte(text), now, 0)
+	fs = s2.Apply([]model.Finding{f}, map[string]AccountInfo{"111111111111": {Tags: map[string]string{"environment": "prod"}}}, now)
+	if fs[0].Status != model.StatusFail || len(s2.Hygiene(now, true)) != 1 {
+		t.Errorf("tags read: %s", fs[0].Status)
+	}
+}

@@ -73,6 +73,9 @@ type Account struct {
 	Skipped []SkippedRegion `json:"skipped,omitempty"`
 	// RegionErrors are regions whose trail listing failed: what they hold is unknown.
 	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
+	// TagsErr is the account's tags failing to be read (Organizations ListTagsForResource): Tags is then unknown, not
+	// empty.
+	TagsErr *CallError `json:"tags_error,omitempty"`
 	// RegionsErr is DescribeRegions failing: the enabled regions are unknown, so the opt-in regions the account
 	// enabled were not scanned (only the partition's default regions were).
 	RegionsErr *CallError `json:"regions_error,omitempty"`

@@ -122,6 +122,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	tags := map[string]map[string]string{}
+	tagErrs := map[string]*model.CallError{}
 	tagSem := make(chan struct{}, 32)
 	start := func(m org.Member) {
 		if len(o.Filter.OUs) > 0 {
@@ -168,6 +169,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 			defer mu.Unlock()
 			if err != nil {
 				o.Collect.Logger.Warn("account tags not read", "account_id", m.ID, "error", err.Error())
+				tagErrs[m.ID] = collect.Classify("organizations:ListTagsForResource", "", err)
 				return
 			}
 			tags[m.ID] = t
@@ -247,7 +249,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	for i, m := range members {
 		m.Place(ous)
 		a := accounts[i]
-		a.ID, a.Name, a.OU, a.Tags = m.ID, m.Name, m.OU, tags[m.ID]
+		a.ID, a.Name, a.OU, a.Tags, a.TagsErr = m.ID, m.Name, m.OU, tags[m.ID], tagErrs[m.ID]
 		if a.Partition == "" {
 			a.Partition = partition
 		}

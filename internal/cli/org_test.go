@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trailwatch/trailwatch/examples"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -154,5 +155,31 @@ func TestMergeAutoShardFiles(t *testing.T) {
 	}
 	if r := readReport(t, merged); !r.Complete || len(r.Scope.Accounts) != 6 {
 		t.Errorf("merged: complete %v, %d accounts", r.Complete, len(r.Scope.Accounts))
+	}
+}
+
+// TestTransientErrorsBeforeTheFirstAccount: throttling or a service error past the retries while identifying the
+// caller, reading the organization or listing its first accounts is an incomplete run (exit 2) that says it was
+// transient, not a usage or configuration error (exit 3); access denied stays exit 3 (issue 23).
+func TestTransientErrorsBeforeTheFirstAccount(t *testing.T) {
+	for _, tc := range []struct {
+		fault string
+		exit  int
+	}{
+		{`{operation: "organizations:DescribeOrganization", error: TooManyRequestsException}`, ExitIncomplete},
+		{`{operation: "sts:GetCallerIdentity", error: Throttling}`, ExitIncomplete},
+		{`{operation: "organizations:ListAccounts", error: ServiceException}`, ExitIncomplete},
+		{`{operation: "organizations:DescribeOrganization", error: AccessDeniedException}`, ExitUsage},
+	} {
+		t.Run(tc.fault, func(t *testing.T) {
+			srv := simFrom(t, []byte(string(examples.Organization)+"faults:\n  - "+tc.fault+"\n"))
+			code, _, errs := runAt(t, srv.Now(), "scan", "--org", "--max-attempts", "1", "--format", "json", "--output", filepath.Join(t.TempDir(), "r.json"))
+			if code != tc.exit {
+				t.Errorf("exit %d, want %d: %s", code, tc.exit, errs)
+			}
+			if tc.exit == ExitIncomplete && !strings.Contains(errs, "transient") {
+				t.Errorf("does not say it was transient: %s", errs)
+			}
+		})
 	}
 }

@@ -253,6 +253,10 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		if err != nil && ctx.Err() != nil {
 			return nil, interrupted(0, 0)
 		}
+		var te *scan.TransientError
+		if errors.As(err, &te) {
+			return nil, &exitError{code: ExitIncomplete, err: fmt.Errorf("%w: a transient AWS error before any account was scanned (throttling or a service error past the retries); nothing was judged, run it again", err)}
+		}
 		if err != nil {
 			return nil, &exitError{code: ExitUsage, err: err}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -69,14 +70,14 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
 			return nil, nil, RefusedCredentials(ce)
 		}
-		return nil, nil, fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err)
+		return nil, nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
 	}
 	callerID := aws.ToString(id.Account)
 	partition := strings.SplitN(aws.ToString(id.Arn), ":", 3)[1]
 	orgAPI := organizations.NewFromConfig(caller)
 	found, err := org.Describe(ctx, orgAPI)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the organization from account %s (run from the management account or a delegated administrator): %w", callerID, err)
+		return nil, nil, transient(fmt.Errorf("read the organization from account %s (run from the management account or a delegated administrator): %w", callerID, err))
 	}
 
 	// The OU tree: needed before selection when --ous narrows the scan, else read alongside.
@@ -217,7 +218,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	})
 	wg.Wait()
 	if listErr != nil && len(members) <= 1 {
-		return nil, nil, fmt.Errorf("list the organization's accounts from account %s (run from the management account or a delegated administrator): %w", callerID, listErr)
+		return nil, nil, transient(fmt.Errorf("list the organization's accounts from account %s (run from the management account or a delegated administrator): %w", callerID, listErr))
 	}
 	if listErr == nil && len(o.Filter.Accounts) > 0 {
 		var unknown []string
@@ -509,4 +510,21 @@ func mergeListTrails(a, b *model.ListTrailsScope) *model.ListTrailsScope {
 	c := *missed
 	c.Conflict = fmt.Sprintf("another shard, in account %s, saw ListTrails called in %s return %s, a single-region trail of another region, and read its later accounts with ListTrails: they may lack trails; scan again with --discovery sweep", wide.Account, wide.CalledIn, wide.TrailARN)
 	return &c
+}
+
+// TransientError is an error before the first account that AWS may not repeat: throttling past the retries, a
+// service error, a timeout (the SDK's own retry classifiers say so). Nothing was judged and nothing is misconfigured:
+// the run is incomplete, and running it again may well work.
+type TransientError struct{ Err error }
+
+func (e *TransientError) Error() string { return e.Err.Error() }
+func (e *TransientError) Unwrap() error { return e.Err }
+
+// transient marks err as a TransientError when the SDK's retry classifiers call it retryable or throttling.
+func transient(err error) error {
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary ||
+		retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary {
+		return &TransientError{Err: err}
+	}
+	return err
 }

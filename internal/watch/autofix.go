@@ -88,6 +88,15 @@ func (w *Watcher) autoFix(ctx context.Context, changes []Change) []Change {
 		po := a.Plan
 		po.Now = now
 		p := remediate.NewPlan(inv, []model.Finding{c.Finding}, po)
+		for _, s := range p.Steps {
+			if !w.inScope(s.AccountID) {
+				// Never a write outside the watcher's scope (an excluded account, one outside the organization).
+				p.Refused = append(p.Refused, remediate.Refusal{ResourceID: s.ResourceID, AccountID: s.AccountID,
+					Reason: fmt.Sprintf("the fix writes in account %s, which is outside the watcher's scope", s.AccountID)})
+				p.Steps = nil
+				break
+			}
+		}
 		for _, r := range p.Refused {
 			report.Event, report.Fix.Refused = "fix_refused", r.Reason
 		}

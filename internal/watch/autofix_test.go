@@ -211,3 +211,47 @@ func TestAutoFixRepairsAlarmChain(t *testing.T) {
 		t.Error("no fix_applied line for the alarm")
 	}
 }
+
+// TestEventsOutsideScopeAreDropped: a watcher whose scope leaves the member out (as --exclude-accounts does: its sweep
+// reads only the hub) drops the member's events, logged and counted, and never reads, reports or writes there, auto-fix
+// --yes included. From one StopLogging event it made five writes in the excluded account (issue 23).
+func TestEventsOutsideScopeAreDropped(t *testing.T) {
+	f := setup(t, 0)
+	f.stop()
+	cat, _ := controls.Load()
+	clients := func(acct string) collect.Clients { return collect.NewSDKClients(f.srv.SDKConfig(acct, "us-east-1")) }
+	out := &lines{}
+	journal := remediate.NewJournal(nil, "trailwatch-watch", nil)
+	wrote := map[string]int{}
+	af := &watch.AutoFix{Controls: []string{controls.IntegrationID}, Apply: true, CoolDown: time.Hour, Journal: journal,
+		Writer: func(acct string) (remediate.Writer, error) {
+			wrote[acct]++
+			return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil
+		},
+		ApplyOptions: remediate.ApplyOptions{Sleep: noSleep}}
+	reads := map[string]int{}
+	aw := watch.New(cat, sqsClient(f.srv), func(ctx context.Context) (*model.Inventory, error) {
+		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}}, scan.Options{Settings: controls.DefaultSettings(f.srv.Now())})
+		return inv, nil
+	}, func(ctx context.Context, acct string, regions []string) *model.Account {
+		reads[acct]++
+		return collect.Account(ctx, clients(acct), collect.Options{Regions: regions, AccountID: acct, Partition: "aws", OrgID: "o-abcdefghij"})
+	}, watch.Options{QueueURL: f.queue, WaitSeconds: 1, Out: out, Now: f.srv.Now, AutoFix: af})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = aw.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "baseline", func() bool { return aw.Stats().Sweeps == 1 })
+	if _, err := cloudtrail.NewFromConfig(f.srv.SDKConfig(member, "us-east-1")).StopLogging(context.Background(), &cloudtrail.StopLoggingInput{Name: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the member's event dropped", func() bool { return aw.Stats().OutOfScope >= 1 })
+	if reads[member] != 0 || wrote[member] != 0 || len(journal.Entries()) != 0 {
+		t.Errorf("outside the scope: %d reads, %d writers, %d journal entries", reads[member], wrote[member], len(journal.Entries()))
+	}
+	for _, c := range out.changes(t) {
+		if c.Finding.AccountID == member {
+			t.Errorf("reported the excluded account: %+v", c.Finding.ID)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 
@@ -150,11 +151,24 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		// rules"): without it trailwatch would judge whichever account its credentials reach.
 		return 0, fmt.Errorf("the invocation's account %q (accountId, or the configuration item's awsAccountId) is not a 12-digit AWS account id", acct)
 	}
+	if r := inv.ExecutionRoleARN; r != "" {
+		// AWS Config sends the rule's own account's role (AWS Config developer guide, "Example events for AWS Config
+		// rules": executionRoleArn is the IAM role assigned to AWS Config); a payload naming another account's role
+		// would make this function assume whatever it names.
+		a, err := arn.Parse(r)
+		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || a.AccountID != first(inv.AccountID, acct) {
+			return 0, fmt.Errorf("executionRoleArn %q is not a role of the invocation's account %s: not assumed", r, first(inv.AccountID, acct))
+		}
+	}
 	// Read the account now (narrowed to the item's region for a change) and judge it.
 	if !w.baselined() {
 		if err := w.Sweep(ctx, false); err != nil {
 			return 0, err
 		}
+	}
+	if !w.inScope(acct) {
+		w.count(func(s *Stats) { s.OutOfScope++ })
+		return 0, fmt.Errorf("the invocation names account %s, which is outside this function's scope (its organization, --accounts, --exclude-accounts, --ous): not read", acct)
 	}
 	w.reread(ctx, &target{account: acct, regions: regions, all: regions == nil})
 	w.judge(ctx, []string{acct}, func(a string) *Cause {

@@ -176,3 +176,34 @@ func TestHandleRefusesMalformedEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigInvocationScope: a Config invocation whose executionRoleArn is another account's role is refused before
+// any call (it was assumed as given), and one naming an account outside the function's scope is refused without
+// reading it (issue 23).
+func TestConfigInvocationScope(t *testing.T) {
+	cat, _ := controls.Load()
+	reads, assumed := 0, 0
+	w := watch.New(cat, nil, func(context.Context) (*model.Inventory, error) {
+		return &model.Inventory{Accounts: []*model.Account{{ID: "111111111111", Regions: []string{"us-east-1"}}}}, nil
+	}, func(_ context.Context, acct string, _ []string) *model.Account {
+		reads++
+		return &model.Account{ID: acct}
+	}, watch.Options{})
+	cfgFor := func(a, region, role string) watch.ConfigAPI {
+		assumed++
+		return nil
+	}
+	ie, _ := json.Marshal(map[string]any{"messageType": "ScheduledNotification", "notificationCreationTime": "2026-11-22T12:00:00Z"})
+	for _, tc := range []struct{ account, role, want string }{
+		{"111111111111", "arn:aws:iam::999999999999:role/config-role", "not a role of the invocation's account"},
+		{"222222222222", "", "outside this function's scope"},
+	} {
+		payload, _ := json.Marshal(map[string]any{"invokingEvent": string(ie), "resultToken": "t", "configRuleName": "r", "accountId": tc.account, "executionRoleArn": tc.role})
+		if _, err := w.Handle(context.Background(), payload, cfgFor); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: %v", tc.account, tc.role, err)
+		}
+	}
+	if reads != 0 || assumed != 0 {
+		t.Errorf("%d reads, %d Config clients (role assumptions)", reads, assumed)
+	}
+}

@@ -126,6 +126,8 @@ type Change struct {
 // Stats count the watcher's work.
 type Stats struct {
 	Messages, Ignored, Errored, Poison, Rereads, Sweeps, Changes int
+	// OutOfScope counts events (and invocations) naming an account outside the watcher's scope: logged and dropped.
+	OutOfScope int
 }
 
 // Watcher holds the current inventory and findings.
@@ -347,6 +349,11 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 			w.count(func(s *Stats) { s.Errored++ })
 			continue // the call failed: nothing changed
 		}
+		if acct := first(ev.Detail.RecipientAccount, ev.Account); !w.inScope(acct) {
+			w.o.Logger.Info("event for an account outside the watcher's scope: dropped", "account_id", acct, "event", ev.Detail.EventName)
+			w.count(func(s *Stats) { s.OutOfScope++ })
+			continue
+		}
 		t := w.relevant(ev)
 		if t == nil {
 			w.count(func(s *Stats) { s.Ignored++ })
@@ -470,6 +477,16 @@ func (w *Watcher) monitoring() bool {
 }
 
 // account returns the cached account (lock held).
+// inScope reports whether an account is one the watcher judges: one of its swept inventory's accounts, which the
+// sweep read with the scope's filters (--accounts, --exclude-accounts, --ous, the organization). Scope is decided by
+// the sweep, once, for every entry point: an event, a Config invocation or a fix naming another account is dropped,
+// never read, reported or written to (before the first sweep nothing is in scope).
+func (w *Watcher) inScope(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.account(id) != nil
+}
+
 func (w *Watcher) account(id string) *model.Account {
 	if w.inv == nil {
 		return nil

@@ -102,7 +102,7 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 	}
 
 	journal := filepath.Join(dir, "journal.jsonl")
-	code, out, errs := run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", journal)
+	code, out, errs := run(t, "fix", "apply", "--plan", planPath, "--alarms", "--notify", queue, "--yes", "--journal", journal)
 	if code != ExitOK {
 		t.Fatalf("apply: %d\n%s%s", code, out, errs)
 	}
@@ -240,7 +240,7 @@ func TestNotifyURLNeverPrinted(t *testing.T) {
 	if topic == "" {
 		t.Fatal("the plan subscribes nobody")
 	}
-	code, out, errs = run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", filepath.Join(dir, "j.jsonl"))
+	code, out, errs = run(t, "fix", "apply", "--plan", planPath, "--alarms", "--notify", hook, "--yes", "--journal", filepath.Join(dir, "j.jsonl"))
 	if code == ExitUsage {
 		t.Fatalf("apply: %d\n%s", code, errs)
 	}

@@ -233,3 +233,86 @@ func TestFixApplyRefusesAnEditedPlanBelowTheMinimum(t *testing.T) {
 		t.Errorf("%d AWS calls before the plan was refused", after-before)
 	}
 }
+
+// TestEditedPlansAreRefused: a reviewed plan runs only if it is the plan trailwatch writes now with the same flags;
+// each edit a person with write access to the file could make is refused before any write. fix apply --plan ran 5 of
+// 17 edited plans: an undo that deletes an existing, healthy log group, a role policy replaced by Allow *:*, a trust
+// policy replaced by "AWS": "*", a step renamed to another trail (issue 23).
+func TestEditedPlansAreRefused(t *testing.T) {
+	srv := fixEnv(t)
+	run := simRun(srv)
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	if code, _, errs := run(t, "fix", "plan", "--format", "json", "--output", planPath); code != 0 {
+		t.Fatalf("plan: %d %s", code, errs)
+	}
+	original, _ := os.ReadFile(planPath)
+	edit := func(change func(step map[string]any) bool) []byte {
+		var p map[string]any
+		if err := json.Unmarshal(original, &p); err != nil {
+			t.Fatal(err)
+		}
+		done := false
+		for _, s := range p["steps"].([]any) {
+			if !done && change(s.(map[string]any)) {
+				done = true
+			}
+		}
+		if !done {
+			t.Fatal("nothing to edit")
+		}
+		b, _ := json.Marshal(p)
+		return b
+	}
+	params := func(s map[string]any) map[string]any { return s["params"].(map[string]any) }
+	cases := map[string][]byte{
+		"an undo that deletes the healthy log group": edit(func(s map[string]any) bool {
+			if s["action"] != "StartLogging" {
+				return false
+			}
+			s["undo"] = map[string]any{"action": "DeleteLogGroup", "params": map[string]any{"logGroupName": "G"}}
+			return true
+		}),
+		"a role policy of Allow *:*": edit(func(s map[string]any) bool {
+			if s["action"] != "PutRolePolicy" {
+				return false
+			}
+			params(s)["PolicyDocument"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+			return true
+		}),
+		"a trust policy for anyone": edit(func(s map[string]any) bool {
+			if s["action"] != "UpdateAssumeRolePolicy" {
+				return false
+			}
+			params(s)["PolicyDocument"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`
+			return true
+		}),
+		"a step renamed to another trail": edit(func(s map[string]any) bool {
+			if s["action"] != "StartLogging" {
+				return false
+			}
+			params(s)["Name"] = "arn:aws:cloudtrail:us-east-1:111111111111:trail/untrusted"
+			return true
+		}),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, "edited.json")
+			os.WriteFile(p, data, 0o600)
+			srv.ResetCounters()
+			code, _, errs := run(t, "fix", "apply", "--plan", p, "--yes", "--journal", filepath.Join(dir, "j.jsonl"))
+			if code != ExitUsage || !strings.Contains(errs, "not applied") {
+				t.Errorf("exit %d\n%s", code, errs)
+			}
+			for _, c := range srv.Counters() {
+				if !strings.HasPrefix(c.Operation, "Describe") && !strings.HasPrefix(c.Operation, "Get") && !strings.HasPrefix(c.Operation, "List") {
+					t.Errorf("a write before the refusal: %s:%s", c.Service, c.Operation)
+				}
+			}
+		})
+	}
+	// The plan as written, with the same flags, runs.
+	if code, _, errs := run(t, "fix", "apply", "--plan", planPath, "--yes", "--journal", filepath.Join(dir, "j.jsonl")); code == ExitUsage {
+		t.Errorf("the reviewed plan: %s", errs)
+	}
+}

@@ -579,3 +579,41 @@ func (p *Plan) CheckMinRetention(min int) error {
 	}
 	return nil
 }
+
+// SamePlan checks that a reviewed plan is exactly the plan trailwatch writes now for the same accounts and flags:
+// the same steps in the same order, each with the same action, account, region, resource, parameters and undo. A plan
+// file is data a person (or anything with write access to it) can edit: an undo that deletes a healthy log group, a
+// policy replaced by Allow *:*, a step renamed to another trail. None of that may run; nor may a plan whose accounts
+// changed since it was reviewed. The error names the first difference.
+func SamePlan(reviewed, now *Plan) error {
+	canon := func(v any) string {
+		b, _ := json.Marshal(v)
+		var x any
+		_ = json.Unmarshal(b, &x)
+		b, _ = json.Marshal(x)
+		return string(b)
+	}
+	for i := 0; i < len(reviewed.Steps) || i < len(now.Steps); i++ {
+		if i >= len(now.Steps) {
+			s := reviewed.Steps[i]
+			return fmt.Errorf("step %d (%s on %s) is not in the plan trailwatch writes now", i+1, s.Action, s.ResourceID)
+		}
+		if i >= len(reviewed.Steps) {
+			s := now.Steps[i]
+			return fmt.Errorf("the plan trailwatch writes now has a step %d (%s on %s) that the reviewed plan lacks", i+1, s.Action, s.ResourceID)
+		}
+		r, n := reviewed.Steps[i], now.Steps[i]
+		for _, c := range []struct {
+			field string
+			a, b  any
+		}{
+			{"action", r.Action, n.Action}, {"account_id", r.AccountID, n.AccountID}, {"region", r.Region, n.Region},
+			{"resource_id", r.ResourceID, n.ResourceID}, {"params", r.Params, n.Params}, {"undo", r.Undo, n.Undo},
+		} {
+			if canon(c.a) != canon(c.b) {
+				return fmt.Errorf("step %d (%s on %s): its %s differ from the plan trailwatch writes now", i+1, n.Action, n.ResourceID, c.field)
+			}
+		}
+	}
+	return nil
+}

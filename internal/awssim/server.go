@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"golang.org/x/time/rate"
 )
 
@@ -46,6 +47,14 @@ type Server struct {
 	buckets  map[string]*rate.Limiter
 	counters *counters
 	reqSeq   uint64
+	client   sync.Once
+	http     *awshttp.BuildableClient
+}
+
+// httpClient is the one HTTP client of the configs SDKConfig returns.
+func (s *Server) httpClient() *awshttp.BuildableClient {
+	s.client.Do(func() { s.http = awshttp.NewBuildableClient() })
+	return s.http
 }
 
 // Options tune a simulator started in-process.

@@ -78,6 +78,11 @@ from the Secrets Manager secret --store-secret, read by the execution role. Depl
 
 // emit validates, then writes to standard output or atomically to the file out: nothing is written for bad input.
 func emit(e *env, out string, validate func() error, write func(io.Writer) error) error {
+	if out != "-" {
+		if err := checkWritableDir("--output", out); err != nil {
+			return err
+		}
+	}
 	if err := validate(); err != nil {
 		return usageError("%v", err)
 	}

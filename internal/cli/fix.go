@@ -242,6 +242,10 @@ func (o *fixOptions) printPlan(e *env, p *remediate.Plan) error {
 }
 
 func (o *fixOptions) apply(ctx context.Context, e *env) error {
+	// Every path is checked before any work: a journal that cannot be written would be found only after the scan.
+	if err := checkWritableDir("--journal", o.journal); err != nil {
+		return err
+	}
 	var p *remediate.Plan
 	var sr *scanResult
 	var err error

@@ -40,6 +40,12 @@ func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
 	}
 	if dsn == "" || dsn == "default" {
 		dsn = store.DefaultPath()
+	} else if !strings.Contains(dsn, "://") {
+		// A file named by the user: its directory must exist, as for every path flag (only the default store's
+		// directory is created).
+		if err := checkWritableDir("--store", dsn); err != nil {
+			return nil, err
+		}
 	}
 	s, err := store.Open(ctx, dsn)
 	if err != nil {

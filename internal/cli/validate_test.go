@@ -197,3 +197,25 @@ func TestRefusedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsCheckedBeforeWork: a path in a directory that does not exist is the same usage error for every flag,
+// before any AWS call: --store (it silently created the directories and started an empty history), --journal of fix
+// apply (refused only after the scan) and watch, and deploy's -o (the error named a temporary file) (issue 22).
+func TestPathsCheckedBeforeWork(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	for _, args := range [][]string{
+		{"scan", "--store", filepath.Join(missing, "h.db"), "--regions", "us-east-1"},
+		{"history", "--store", filepath.Join(missing, "h.db")},
+		{"fix", "apply", "--yes", "--journal", filepath.Join(missing, "j.jsonl")},
+		{"watch", "--queue", "https://sqs.us-east-1.amazonaws.com/111111111111/q", "--auto-fix", "--journal", filepath.Join(missing, "j.jsonl")},
+		{"deploy", "cloudformation", "--org-id", "o-abcdefghij", "--ous", "r-abcd", "--regions", "us-east-1", "-o", filepath.Join(missing, "t.json")},
+	} {
+		code, _, errs := run(t, args...)
+		if code != ExitUsage || !strings.Contains(errs, "directory "+missing+" does not exist") {
+			t.Errorf("%s: exit %d %s", strings.Join(args[:2], " "), code, errs)
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("%s was created", missing)
+	}
+}

@@ -97,7 +97,7 @@ func (a *autoFixOptions) validate(cmd *cobra.Command) error {
 	if a.coolDown <= 0 {
 		return usageError("--cool-down must be positive")
 	}
-	return nil
+	return checkWritableDir("--journal", a.journal)
 }
 
 // build returns the auto-fix the flags describe (nil without --auto-fix); validate has checked them.

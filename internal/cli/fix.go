@@ -326,23 +326,48 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 			return r.findings, nil
 		}})
 	fmt.Fprintf(e.stderr, "journal: %s\n", path)
+	undoFailed := 0
 	for i, b := range res.Batches {
 		for _, r := range b.Results {
-			state := "fixed"
-			if r.Error != "" {
-				state = "FAILED (" + r.Error + "); undone: " + strings.Join(r.Undone, ", ")
+			fmt.Fprintf(e.stdout, "batch %d  %s  %s: %s\n", i+1, r.AccountID, r.ResourceID, resultState(r))
+			for _, u := range r.UndoFailed {
+				undoFailed++
+				fmt.Fprintf(e.stdout, "    NOT UNDONE: %s\n", u)
 			}
-			fmt.Fprintf(e.stdout, "batch %d  %s  %s: %s\n", i+1, r.AccountID, r.ResourceID, state)
 		}
+	}
+	if undoFailed > 0 {
+		fmt.Fprintf(e.stderr, "%d changes could not be undone: the lines NOT UNDONE say what is left to do by hand (journal %s)\n", undoFailed, path)
 	}
 	if res.Stopped != "" {
 		fmt.Fprintln(e.stdout, "stopped:", res.Stopped)
 		if ctx.Err() != nil {
+			if undoFailed > 0 {
+				return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %d changes of the trail in progress could not be undone (the NOT UNDONE lines; journal %s)", undoFailed, path)}
+			}
 			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: the trail in progress was undone (journal %s); re-run to converge", path)}
 		}
 		return &exitError{code: ExitFailed}
 	}
 	return o.recheck(ctx, e, res.FixedAt)
+}
+
+// resultState says how one trail's fix went: fixed, or failed with what was undone (or that nothing needed undoing).
+func resultState(r remediate.TrailResult) string {
+	if r.Error == "" {
+		return "fixed"
+	}
+	state := "FAILED (" + r.Error + ")"
+	switch {
+	case len(r.Undone) > 0:
+		state += "; undone: " + strings.Join(r.Undone, ", ")
+	case len(r.UndoFailed) == 0:
+		state += "; nothing to undo"
+	}
+	if len(r.UndoFailed) > 0 {
+		state += fmt.Sprintf("; %d change(s) NOT undone, see below", len(r.UndoFailed))
+	}
+	return state
 }
 
 // recheck scans the fixed trails again: PENDING until their first delivery, then PASS; with --wait it polls.

@@ -316,3 +316,21 @@ func TestEditedPlansAreRefused(t *testing.T) {
 		t.Errorf("the reviewed plan: %s", errs)
 	}
 }
+
+// TestResultState: a failed trail says what was undone, that nothing needed undoing (Ctrl-C printed "undone: " with
+// an empty list, issue 22), or how many changes were not undone.
+func TestResultState(t *testing.T) {
+	for _, tc := range []struct {
+		r    remediate.TrailResult
+		want string
+	}{
+		{remediate.TrailResult{}, "fixed"},
+		{remediate.TrailResult{Error: "CreateLogGroup: interrupted"}, "FAILED (CreateLogGroup: interrupted); nothing to undo"},
+		{remediate.TrailResult{Error: "x", Undone: []string{"CreateLogGroup"}}, "FAILED (x); undone: CreateLogGroup"},
+		{remediate.TrailResult{Error: "x", UndoFailed: []string{"undo of CreateLogGroup"}}, "FAILED (x); 1 change(s) NOT undone, see below"},
+	} {
+		if got := resultState(tc.r); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}

@@ -122,11 +122,14 @@ type ApplyOptions struct {
 
 // TrailResult is how one trail's (or log group's) fix went.
 type TrailResult struct {
-	ResourceID string    `json:"resource_id"`
-	AccountID  string    `json:"account_id"`
-	Done       []string  `json:"done"`
-	NotDone    []string  `json:"not_done,omitempty"`
-	Undone     []string  `json:"undone,omitempty"`
+	ResourceID string   `json:"resource_id"`
+	AccountID  string   `json:"account_id"`
+	Done       []string `json:"done"`
+	NotDone    []string `json:"not_done,omitempty"`
+	Undone     []string `json:"undone,omitempty"`
+	// UndoFailed are the undos that failed even after the retries every call gets, each with its error and the AWS
+	// CLI command that does it by hand: what the run changed and could not put back.
+	UndoFailed []string  `json:"undo_failed,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	FixedAt    time.Time `json:"fixed_at"`
 }
@@ -182,7 +185,7 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 				for _, rest := range group[i:] {
 					res.NotDone = append(res.NotDone, rest.Action)
 				}
-				res.Undone = o.undo(context.WithoutCancel(ctx), w, changed, j)
+				res.Undone, res.UndoFailed = o.undo(context.WithoutCancel(ctx), w, changed, j)
 			}
 			if res.Error != "" {
 				break
@@ -197,10 +200,9 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 }
 
 // undo reverts changed steps, newest first, each with its Undo, on a context bounded by UndoTimeout.
-func (o ApplyOptions) undo(ctx context.Context, w Writer, changed []Step, j *Journal) []string {
+func (o ApplyOptions) undo(ctx context.Context, w Writer, changed []Step, j *Journal) (undone, failed []string) {
 	ctx, cancel := context.WithTimeout(ctx, UndoTimeout)
 	defer cancel()
-	var undone []string
 	for k := len(changed) - 1; k >= 0; k-- {
 		c := changed[k]
 		if c.Undo == nil {
@@ -209,12 +211,13 @@ func (o ApplyOptions) undo(ctx context.Context, w Writer, changed []Step, j *Jou
 		e := Entry{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: "undo " + c.Action + " (" + c.Undo.Action + ")", Params: c.Undo.Params, Result: "undone"}
 		if err := o.retry(ctx, w, Step{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: c.Undo.Action, Params: c.Undo.Params}, nil); err != nil && !notFound(err) {
 			e.Result, e.Error = "undo-error", err.Error()
+			failed = append(failed, fmt.Sprintf("undo of %s (%s) failed: %s; by hand: %s", c.Action, c.Undo.Action, err.Error(), RenderCLI(c.Undo.Action, c.Region, c.Undo.Params)))
 		} else {
 			undone = append(undone, c.Action)
 		}
 		j.add(o.entry(e))
 	}
-	return undone
+	return undone, failed
 }
 
 func (o ApplyOptions) entry(e Entry) Entry {

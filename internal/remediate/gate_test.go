@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -47,5 +49,33 @@ func TestGateReadsEvidenceNotMessages(t *testing.T) {
 				t.Errorf("healthy %v, want %v (stopped %q, unhealthy %v)", healthy, tc.healthy, res.Stopped, strings.Join(res.Batches[0].Unhealthy, "; "))
 			}
 		})
+	}
+}
+
+// failingWriter refuses the actions it names, every time.
+type failingWriter map[string]bool
+
+func (w failingWriter) Do(_ context.Context, _, action string, _ map[string]any) error {
+	if w[action] {
+		return &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "denied"}
+	}
+	return nil
+}
+
+// TestFailedUndoIsReported: when a fix fails and an undo fails too, the result lists that undo with its error and the
+// AWS CLI command that does it by hand; the output listed only the undos that worked (the rest were only in the
+// journal) (issue 23).
+func TestFailedUndoIsReported(t *testing.T) {
+	const trail = "arn:aws:cloudtrail:us-east-1:111111111111:trail/t"
+	steps := []Step{
+		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: CreateLogGroup, Params: map[string]any{"logGroupName": "G"},
+			Undo: &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": "G"}}}),
+		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: UpdateTrail, Params: map[string]any{"Name": trail}}),
+	}
+	res := Apply(context.Background(), failingWriter{UpdateTrail: true, DeleteLogGroup: true}, steps, NewJournal(nil, "t", nil),
+		ApplyOptions{Sleep: func(context.Context, time.Duration) error { return nil }})
+	if len(res) != 1 || res[0].Error == "" || len(res[0].Undone) != 0 || len(res[0].UndoFailed) != 1 ||
+		!strings.Contains(res[0].UndoFailed[0], "aws logs delete-log-group --region us-east-1 --log-group-name G") {
+		t.Errorf("result: %+v", res)
 	}
 }

@@ -734,6 +734,36 @@ type instance struct {
 	vars map[string]cty.Value
 }
 
+// countError says why a known count is one Terraform refuses ("Invalid count argument": a whole number of zero or
+// more; a string that is not a number is "Incorrect value type: number required"), or "" for a valid or unknown one.
+func (m *module) countError(body hcl.Body) string {
+	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}}})
+	a := c.Attributes["count"]
+	if a == nil {
+		return ""
+	}
+	v := m.eval(a.Expr, nil)
+	if !v.IsWhollyKnown() || v.IsNull() {
+		return ""
+	}
+	v, _ = v.Unmark()
+	if v.Type() == cty.String {
+		if n, err := convert.Convert(v, cty.Number); err == nil {
+			v = n
+		} else {
+			return fmt.Sprintf("count = %q: Terraform refuses it (Incorrect value type: number required)", v.AsString())
+		}
+	}
+	if v.Type() != cty.Number {
+		return "count: Terraform refuses it (Incorrect value type: number required)"
+	}
+	bf := v.AsBigFloat()
+	if !bf.IsInt() || bf.Sign() < 0 {
+		return fmt.Sprintf("count = %s: Terraform refuses it (Invalid count argument: must be a whole number greater than or equal to zero)", bf.Text('g', -1))
+	}
+	return ""
+}
+
 func (m *module) instances(body hcl.Body) ([]instance, string) {
 	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}}})
 	if a := c.Attributes["count"]; a != nil {
@@ -743,6 +773,11 @@ func (m *module) instances(body hcl.Body) ([]instance, string) {
 				"count is unknown before apply (" + reason(v) + "); judged as one instance"
 		}
 		v, _ = v.Unmark()
+		if v.Type() == cty.String { // Terraform converts count = "3" to a number
+			if cv, err := convert.Convert(v, cty.Number); err == nil {
+				v = cv
+			}
+		}
 		n := 0
 		if v.Type() == cty.Number {
 			bf := v.AsBigFloat()

@@ -72,6 +72,11 @@ func (m *module) collectTrails() {
 	}
 	m.undownloadedTrailModules()
 	for _, b := range m.resources {
+		if msg := m.countError(b.body); msg != "" {
+			// Terraform refuses the configuration: an ERROR at the block, not a resource "not created".
+			m.res.Errors = append(m.res.Errors, FileError{File: b.file, Line: b.rng.Start.Line, Msg: fmt.Sprintf("%s.%s: %s", b.typ, b.name, msg)})
+			continue
+		}
 		insts, note := m.instances(b.body)
 		for _, in := range insts {
 			addr := m.addr + b.typ + "." + b.name

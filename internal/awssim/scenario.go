@@ -524,6 +524,15 @@ func (f Fault) validate() error {
 	if f.ThrottleRate < 0 || f.ThrottleRate > 1 {
 		return fmt.Errorf("line %d: fault throttle_rate %v: want 0 to 1", f.Line, f.ThrottleRate)
 	}
+	if f.Count < 0 {
+		return fmt.Errorf("line %d: fault count %d: want the number of calls it applies to (0 or absent: every call)", f.Line, f.Count)
+	}
+	if f.After < 0 {
+		return fmt.Errorf("line %d: fault after %d: want the number of calls let through first, 0 or more", f.Line, f.After)
+	}
+	if f.Latency < 0 {
+		return fmt.Errorf("line %d: fault latency %s: want a positive duration", f.Line, time.Duration(f.Latency))
+	}
 	return nil
 }
 

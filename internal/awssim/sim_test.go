@@ -832,6 +832,9 @@ func TestScenarioErrors(t *testing.T) {
 		{"accounts: []\n", "no accounts"},
 		{"accounts:\n  - id: \"111111111111\"\n    trails:\n      - {name: tr1, home_region: us-east-1, organization: true}\n", "organization trails belong to the management account"},
 		{"accounts:\n  - id: \"111111111111\"\n    faults:\n      - {operation: s3:GetObject, error: X}\n", "line 4: fault operation \"s3:GetObject\""},
+		// Issue 23: a negative count was accepted (and applied to no call, silently).
+		{"faults:\n  - {operation: \"cloudtrail:*\", error: X, count: -3}\naccounts:\n  - id: \"111111111111\"\n", "line 2: fault count -3"},
+		{"faults:\n  - {operation: \"cloudtrail:*\", error: X, after: -1}\naccounts:\n  - id: \"111111111111\"\n", "line 2: fault after -1"},
 		{"accounts:\n  - id: \"111111111111\"\n    trails:\n      - {name: tr1, home_region: us-east-1, delivery: {last: yesterday}}\n", "delivery.last"},
 		{"accounts:\n  - id: \"111111111111\"\n    roles:\n      - {name: r, trust: '{bad'}\n", "line 4: role r: trust"},
 	}

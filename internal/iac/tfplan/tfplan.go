@@ -36,6 +36,12 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w (trailwatch reads plan format 0.1 to 1.x, from `terraform show -json`)", file, err)
 	}
+	if len(p.ResourceChanges) == 0 && p.PlannedValues != nil && p.PlannedValues.RootModule != nil &&
+		(len(p.PlannedValues.RootModule.Resources) > 0 || len(p.PlannedValues.RootModule.ChildModules) > 0) {
+		// trailwatch judges what the plan changes (resource_changes, with what is known only after apply); a file
+		// with planned_values alone would give no finding at all, read as "nothing to judge".
+		return nil, fmt.Errorf("%s: the plan has planned_values but no resource_changes, which trailwatch reads: write it with `terraform show -json PLANFILE` (the whole plan), or scan the .tf files", file)
+	}
 	// The line of each resource's first "address" key, found in one pass over the text (a search per trail was
 	// quadratic: 20,000 trails took 45 s).
 	lines := addressLines(data)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 func newIAMPolicyCmd(e *env) *cobra.Command {
@@ -24,6 +25,9 @@ role in member accounts (--org); attach the read (or fix) policy to that role in
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(iampolicy.Modes, args[0]) {
 				return usageError("mode %q: want one of %s", args[0], strings.Join(iampolicy.Modes, ", "))
+			}
+			if err := partition.CheckPartition("--partition", o.Partition); err != nil {
+				return usageError("%v", err)
 			}
 			doc, err := iampolicy.Document(args[0], o)
 			if err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +26,6 @@ import (
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 	"github.com/trailwatch/trailwatch/internal/store"
-	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
 type scanOptions struct {
@@ -321,10 +319,9 @@ func runMembers(ctx context.Context, st *store.Store, run string, cfg aws.Config
 // validateRegions checks --region and --regions against the regions of the AWS partitions, before any call: a typo
 // or upper case would otherwise be "not enabled in this account" and silently scan nothing there.
 func validateRegions(region string, regions []string) error {
-	known := partition.AllRegions()
 	check := func(flag, r string) error {
-		if !slices.Contains(known, r) {
-			return usageError("%s %q: not an AWS region%s", flag, r, suggest.DidYouMean(r, known))
+		if err := partition.CheckRegion(flag, r); err != nil {
+			return usageError("%v", err)
 		}
 		return nil
 	}

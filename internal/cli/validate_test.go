@@ -219,3 +219,29 @@ func TestPathsCheckedBeforeWork(t *testing.T) {
 		t.Errorf("%s was created", missing)
 	}
 }
+
+// TestOneRegionAndPartitionCheck: every command that takes a region or a partition checks it the same way, before
+// any work, naming the nearest known one. iam-policy --partition accepted aws-gov, foo and AWS; deploy cloudformation,
+// kubernetes and batch accepted us-east-9 and mars-1 (issue 22).
+func TestOneRegionAndPartitionCheck(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"iam-policy", "read", "--partition", "aws-gov"}, `--partition "aws-gov": want one of aws, aws-us-gov, aws-cn`},
+		{[]string{"iam-policy", "read", "--partition", "AWS"}, `--partition "AWS"`},
+		{[]string{"deploy", "cloudformation", "--org-id", "o-abcdefghij", "--ous", "r-abcd", "--regions", "us-east-9"}, `--regions "us-east-9": not an AWS region; did you mean`},
+		{[]string{"deploy", "terraform", "--org-id", "o-abcdefghij", "--ous", "r-abcd", "--regions", "mars-1"}, `--regions "mars-1": not an AWS region`},
+		{[]string{"deploy", "kubernetes", "--image", "registry.example.com/trailwatch:1", "--region", "mars-1"}, `--region "mars-1": not an AWS region`},
+		{[]string{"deploy", "batch", "--image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/trailwatch:1", "--region", "us-east-9"}, `--region "us-east-9": not an AWS region`},
+		{[]string{"scan", "--regions", "us-east-9"}, `--regions "us-east-9": not an AWS region; did you mean`},
+	} {
+		code, _, errs := run(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d %s", strings.Join(tc.args, " "), code, errs)
+		}
+	}
+	if code, _, errs := run(t, "iam-policy", "read", "--partition", "aws-us-gov"); code != ExitOK {
+		t.Errorf("a real partition: %d %s", code, errs)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 // Batch says what the AWS Batch CloudFormation template holds: two job definitions (the scan as an array job of
@@ -38,6 +40,9 @@ var (
 // Validate says what to fix, before anything is written.
 func (b *Batch) Validate() error {
 	var errs []string
+	if err := partition.CheckRegion("--region", b.Region); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if !batchName.MatchString(b.Name) {
 		errs = append(errs, fmt.Sprintf("--name %q: letters, digits, '-' and '_', at most 100", b.Name))
 	}

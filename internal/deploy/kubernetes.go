@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 // Kubernetes says what the manifests hold.
@@ -44,6 +46,9 @@ var (
 // Validate says what to fix, before anything is written.
 func (k *Kubernetes) Validate() error {
 	var errs []string
+	if err := partition.CheckRegion("--region", k.Region); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if !dnsLabel.MatchString(k.Namespace) || len(k.Namespace) > 63 {
 		errs = append(errs, fmt.Sprintf("--namespace %q is not a Kubernetes name (lower-case letters, digits and '-', at most 63)", k.Namespace))
 	}

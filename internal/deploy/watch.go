@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 // Watch says what the continuous mode's CloudFormation holds (trailwatch deploy cloudformation): in the hub account,
@@ -32,7 +33,6 @@ type Watch struct {
 var (
 	orgIDRe  = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	ouRe     = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
 	rateRe   = regexp.MustCompile(`^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$`)
 	roleName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	bucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -76,12 +76,12 @@ func (w *Watch) Validate() error {
 		errs = append(errs, "--regions is required: every enabled region of the members (rules are regional)")
 	}
 	for _, r := range w.Regions {
-		if !regionRe.MatchString(r) {
-			errs = append(errs, fmt.Sprintf("--regions %q is not a region name", r))
+		if err := partition.CheckRegion("--regions", r); err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
-	if !regionRe.MatchString(w.HomeRegion) {
-		errs = append(errs, fmt.Sprintf("--home-region %q is not a region name", w.HomeRegion))
+	if err := partition.CheckRegion("--home-region", w.HomeRegion); err != nil {
+		errs = append(errs, err.Error())
 	}
 	if !roleName.MatchString(w.ReadRole) {
 		errs = append(errs, fmt.Sprintf("--read-role %q is not a role name", w.ReadRole))

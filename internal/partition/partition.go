@@ -4,7 +4,14 @@
 // commercial regions, ap-east-2 Taipei and ap-southeast-6 New Zealand the newest).
 package partition
 
-import "sort"
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/suggest"
+)
 
 // Partition is one AWS partition.
 type Partition struct {
@@ -89,4 +96,22 @@ func OfRegion(region string) Partition {
 	}
 	p, _ := Lookup("aws")
 	return p
+}
+
+// CheckRegion says what is wrong with a region name given for flag: not a region of any partition trailwatch knows,
+// with the nearest known name. One check for every command that takes a region.
+func CheckRegion(flag, region string) error {
+	all := AllRegions()
+	if slices.Contains(all, region) {
+		return nil
+	}
+	return fmt.Errorf("%s %q: not an AWS region%s", flag, region, suggest.DidYouMean(region, all))
+}
+
+// CheckPartition says what is wrong with a partition name given for flag.
+func CheckPartition(flag, name string) error {
+	if _, ok := Lookup(name); ok {
+		return nil
+	}
+	return fmt.Errorf("%s %q: want one of %s%s", flag, name, strings.Join(Names, ", "), suggest.DidYouMean(name, Names))
 }

@@ -64,7 +64,7 @@ func runDiscoveryCheck(ctx context.Context, e *env, profile, region string, regi
 		return usageError("load AWS configuration: %v", err)
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, or aws sso login)", err)
+		return credentialsProblem(err)
 	}
 	p := collect.ProbeListTrails(ctx, collect.NewSDKClients(cfg), collect.Options{Regions: regions, HomeRegion: cfg.Region, Logger: e.log})
 	if ctx.Err() != nil {

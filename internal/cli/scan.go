@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
@@ -219,7 +220,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		if ctx.Err() != nil {
 			return nil, interrupted(0, 0)
 		}
-		return nil, usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws sso login)", err)
+		return nil, credentialsProblem(err)
 	}
 	cat, err := controls.Load()
 	if err != nil {
@@ -406,7 +407,7 @@ func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
 		if ctx.Err() != nil {
 			return nil, interrupted(0, 0)
 		}
-		return nil, usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws sso login)", err)
+		return nil, credentialsProblem(err)
 	}
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -513,4 +514,20 @@ func validateDiscovery(d string) error {
 		return nil
 	}
 	return usageError("--discovery %q: want auto (the default: ListTrails first once the run has seen it account-wide), sweep (every region is read) or list (ListTrails first; see trailwatch discovery check)", d)
+}
+
+// credentialsProblem says why no credentials could be had, from the call that failed: a profile's AssumeRole (its
+// source credentials, the role, or STS unreachable), its SSO token, or no credentials at all. An assume-role profile
+// that could not reach STS was reported as "no AWS credentials found".
+func credentialsProblem(err error) error {
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) {
+		switch oe.OperationName {
+		case "AssumeRole", "AssumeRoleWithWebIdentity":
+			return usageError("the profile's credentials come from sts:%s, which failed: %v (check its source credentials, the role_arn and that it trusts them, and that STS is reachable)", oe.OperationName, err)
+		case "GetRoleCredentials", "CreateToken":
+			return usageError("the profile's SSO credentials could not be had (%s failed): %v (run aws sso login)", oe.OperationName, err)
+		}
+	}
+	return usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws sso login)", err)
 }

@@ -245,3 +245,25 @@ func TestOneRegionAndPartitionCheck(t *testing.T) {
 		t.Errorf("a real partition: %d %s", code, errs)
 	}
 }
+
+// TestAssumeRoleProfileUnreachable: a profile whose credentials come from AssumeRole, with STS out of reach, says
+// the AssumeRole call failed, not "no AWS credentials found" (issue 22).
+func TestAssumeRoleProfileUnreachable(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	os.WriteFile(cfg, []byte("[profile base]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = example\nregion = us-east-1\n\n[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = base\nregion = us-east-1\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", cfg)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // nothing listens there
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	code, _, errs := run(t, "scan", "--profile", "ops", "--regions", "us-east-1", "--max-attempts", "1")
+	if code != ExitUsage || !strings.Contains(errs, "sts:AssumeRole, which failed") || strings.Contains(errs, "no AWS credentials found") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(errs, "example") && strings.Contains(errs, "aws_secret_access_key") {
+		t.Errorf("the error shows the profile's secret: %s", errs)
+	}
+}

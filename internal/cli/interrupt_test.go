@@ -100,6 +100,10 @@ func TestInterruptedScanWritesNothing(t *testing.T) {
 	if !strings.Contains(errs, "interrupted after") || !strings.Contains(errs, "of 4 accounts") {
 		t.Errorf("stderr does not say how far the scan got:\n%s", errs)
 	}
+	// The interruption is said once; what it cut short is no warning (Ctrl-C printed 32 fallback warnings: issue 22).
+	if strings.Contains(errs, "WARN") || strings.Contains(errs, "context canceled") {
+		t.Errorf("the interruption produced warnings:\n%s", errs)
+	}
 	if b, _ := os.ReadFile(out); string(b) != "the good report of yesterday" {
 		t.Errorf("the existing report was overwritten: %q", b)
 	}
@@ -251,4 +255,20 @@ func serveScenario(t *testing.T, text []byte) *awssim.Server {
 		t.Fatal(err)
 	}
 	return srv
+}
+
+// TestInterruptedScanWarnsNothing: Ctrl-C while the accounts' tags and trails are still being read stops the scan
+// with one message; the reads it cut short are no warnings (Ctrl-C during scan --org printed a warning per account:
+// issue 22).
+func TestInterruptedScanWarnsNothing(t *testing.T) {
+	const slow = "100000000003"
+	srv := simWith(t, 4, awssim.Fault{Operation: "cloudtrail:DescribeTrails", Account: slow, Latency: awssim.Duration(time.Hour)},
+		awssim.Fault{Operation: "organizations:ListTagsForResource", Latency: awssim.Duration(time.Hour)})
+	code, _, errs := runUntil(t, describedBy(srv, 4, slow), "scan", "--org", "--format", "json", "-o", filepath.Join(t.TempDir(), "r.json"))
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errs)
+	}
+	if strings.Contains(errs, "WARN") || strings.Contains(errs, "context canceled") {
+		t.Errorf("the interruption produced warnings:\n%s", errs)
+	}
 }

@@ -175,7 +175,9 @@ func (col *collector) regions(out *ec2.DescribeRegionsOutput, err error) {
 		a.RegionsErr = ce
 		p, _ := partition.Lookup(col.part)
 		enabled = p.Defaults
-		col.o.Logger.Warn("cannot list enabled regions; assuming the partition's default regions", "account_id", a.ID, "error", ce.Error())
+		if ce.Kind != model.ErrCanceled {
+			col.o.Logger.Warn("cannot list enabled regions; assuming the partition's default regions", "account_id", a.ID, "error", ce.Error())
+		}
 		a.Skipped = append(a.Skipped, model.SkippedRegion{Region: "*", Reason: fmt.Sprintf("enabled regions unknown (%s: %s); scanned the partition's default regions", ce.API, ce.Code)})
 	}
 	sort.Strings(enabled)
@@ -418,7 +420,9 @@ func (col *collector) listTrails(ctx context.Context) (out []listedTrail, ok boo
 	if err != nil {
 		ce := Classify("cloudtrail:ListTrails", col.o.HomeRegion, err)
 		col.acct.Discovery = fmt.Sprintf("%s (%s: %s)", DiscoverySweep, ce.API, ce.Code)
-		col.o.Logger.Info("cannot list trails; listing them region by region instead", "account_id", col.acct.ID, "error", ce.Error())
+		if ctx.Err() == nil {
+			col.o.Logger.Info("cannot list trails; listing them region by region instead", "account_id", col.acct.ID, "error", ce.Error())
+		}
 		return nil, false
 	}
 	col.acct.Discovery = DiscoveryList
@@ -508,8 +512,10 @@ func readMultiRegion(results []regionResult) bool {
 func (col *collector) orgID(ctx context.Context) {
 	out, err := col.c.Organizations().DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		col.o.Logger.Warn("cannot read the organization id; organization trail stream permissions are checked without it",
-			"account_id", col.acct.ID, "error", Classify("organizations:DescribeOrganization", "", err).Error())
+		if ctx.Err() == nil { // an interruption is said once, by the command, not as a warning per account
+			col.o.Logger.Warn("cannot read the organization id; organization trail stream permissions are checked without it",
+				"account_id", col.acct.ID, "error", Classify("organizations:DescribeOrganization", "", err).Error())
+		}
 		return
 	}
 	if out.Organization != nil {

@@ -168,6 +168,9 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 			t, err := org.AccountTags(ctx, organizations.NewFromConfig(caller), m.ID)
 			mu.Lock()
 			defer mu.Unlock()
+			if err != nil && ctx.Err() != nil {
+				return // interrupted: said once, by the command, not as a warning per account
+			}
 			if err != nil {
 				o.Collect.Logger.Warn("account tags not read", "account_id", m.ID, "error", err.Error())
 				tagErrs[m.ID] = collect.Classify("organizations:ListTagsForResource", "", err)

@@ -182,11 +182,11 @@ func roleTrustsService(doc, service string) bool {
 func checkDocument(doc string) error {
 	var d map[string]any
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return fmt.Errorf("Syntax errors in policy: %v", err)
+		return fmt.Errorf("syntax errors in policy: %v", err)
 	}
 	raw, ok := d["Statement"]
 	if !ok {
-		return errors.New("Syntax errors in policy: Statement is required")
+		return errors.New("syntax errors in policy: Statement is required")
 	}
 	var list []any
 	switch x := raw.(type) {
@@ -196,15 +196,15 @@ func checkDocument(doc string) error {
 		list = x
 	}
 	if len(list) == 0 {
-		return errors.New("Syntax errors in policy: Statement must be a statement or a list of statements")
+		return errors.New("syntax errors in policy: Statement must be a statement or a list of statements")
 	}
 	for i, s := range list {
 		st, ok := s.(map[string]any)
 		if !ok {
-			return fmt.Errorf("Syntax errors in policy: statement %d is not an object", i+1)
+			return fmt.Errorf("syntax errors in policy: statement %d is not an object", i+1)
 		}
 		if e := st["Effect"]; e != "Allow" && e != "Deny" {
-			return fmt.Errorf("Syntax errors in policy: statement %d: Effect must be Allow or Deny", i+1)
+			return fmt.Errorf("syntax errors in policy: statement %d: Effect must be Allow or Deny", i+1)
 		}
 	}
 	return nil

@@ -82,8 +82,13 @@ func iamGetRole(s *Server, c *call) (any, error) {
 	return x, nil
 }
 
+// malformed is IAM's MalformedPolicyDocument, its message capitalized as IAM writes it ("Syntax errors in policy.").
 func malformed(err error) error {
-	return errf(400, "MalformedPolicyDocument", "%v", err)
+	msg := err.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return errf(400, "MalformedPolicyDocument", "%s", msg)
 }
 
 func iamCreateRole(s *Server, c *call) (any, error) {

@@ -68,10 +68,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var w []string
-			for _, l := range strings.Split(strings.TrimSpace(string(want)), "\n") {
-				w = append(w, l)
-			}
+			w := strings.Split(strings.TrimSpace(string(want)), "\n")
 			sort.Strings(w)
 			fs := judge(t, []string{dir}, Options{})
 			if diff := cmp.Diff(w, verdicts(fs)); diff != "" {

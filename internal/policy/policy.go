@@ -94,11 +94,11 @@ func parseStatement(rs map[string]json.RawMessage) (Statement, error) {
 	}
 	if v, ok := rs["Effect"]; ok {
 		if err := json.Unmarshal(v, &st.Effect); err != nil {
-			return st, fmt.Errorf("Effect: %w", err)
+			return st, fmt.Errorf("statement's Effect: %w", err)
 		}
 	}
 	if st.Effect != "Allow" && st.Effect != "Deny" {
-		return st, fmt.Errorf("Effect must be Allow or Deny, got %q", st.Effect)
+		return st, fmt.Errorf("a statement's Effect must be Allow or Deny, got %q", st.Effect)
 	}
 	for key, dst := range map[string]*[]string{"Action": &st.Action, "NotAction": &st.NotAction,
 		"Resource": &st.Resource, "NotResource": &st.NotResource} {

@@ -60,11 +60,6 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 				// Shown, not hidden: run those first (they come earlier in the report and in the plan).
 				f.Commands = append([]string{"# shares a log group or role with " + strings.Join(by, ", ") + ": run its commands first; they create or grant what this trail needs too"}, f.Commands...)
 			}
-		default:
-			// An alarm finding: the steps that complete its chain, keyed by the log group and the item.
-			if key := StepResource(*f); controls.IsAlarmControl(f.ControlID) && key != "" {
-				f.Commands = byResource[key]
-			}
 		case controls.CaptureID:
 			a := accounts[f.AccountID]
 			if a == nil || f.ResourceType != model.TypeAccount {
@@ -75,6 +70,11 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 				continue
 			}
 			f.Commands = createTrailCommands(a, partitionOf(inv), o)
+		default:
+			// An alarm finding: the steps that complete its chain, keyed by the log group and the item.
+			if key := StepResource(*f); controls.IsAlarmControl(f.ControlID) && key != "" {
+				f.Commands = byResource[key]
+			}
 		}
 	}
 	return findings

@@ -87,10 +87,7 @@ faults:
 	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
 	// The trail already points at G and Untrusted, so the plan changes the role and its policy but not the trail;
 	// make it call UpdateTrail anyway by pointing it at the same ARNs, as a fix that moves a trail would.
-	var steps []remediate.Step
-	for _, s := range p.Steps {
-		steps = append(steps, s)
-	}
+	steps := append([]remediate.Step(nil), p.Steps...)
 	steps = append(steps, remediate.Step{AccountID: acct, Region: "us-east-1", ResourceID: p.Steps[0].ResourceID, Action: remediate.UpdateTrail,
 		Params: map[string]any{"Name": p.Steps[0].ResourceID, "CloudWatchLogsLogGroupArn": "arn:aws:logs:us-east-1:111111111111:log-group:G:*", "CloudWatchLogsRoleArn": "arn:aws:iam::111111111111:role/Untrusted"}})
 	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), steps, remediate.NewJournal(nil, "t", nil), remediate.ApplyOptions{Sleep: noSleep})

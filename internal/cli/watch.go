@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -314,8 +315,15 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 			done()
 			return nil, nil, nil, err
 		}
+		// The store is written in the background, newest state first: a store busy with another writer must not hold
+		// up the next event (it waited up to a minute per change). done waits for the last state to be recorded.
+		recorder := watch.NewLatest(func(r *report.Report) {
+			if _, err := st.Record(ctx, r); err != nil {
+				e.log.Warn("the current state was not recorded in the store", "error", err.Error())
+			}
+		})
 		prevDone := done
-		done = func() { st.Close(); prevDone() }
+		done = func() { recorder.Flush(); st.Close(); prevDone() }
 		if scans, err := st.Scans(ctx); err == nil {
 			for _, sc := range scans {
 				if sc.Complete {
@@ -326,9 +334,9 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		}
 		onState = func(inv *model.Inventory, findings []model.Finding) {
 			r := report.Build(inv, findings, o.scan.settings.report(), toolVersion())
-			if _, err := st.Record(ctx, r); err != nil {
-				e.log.Warn("the current state was not recorded in the store", "error", err.Error())
-			}
+			// Recorded later, in the background: nothing in it may be shared with the inventory the watcher patches.
+			r.Incomplete, r.Scope.SkippedAccounts = slices.Clone(r.Incomplete), slices.Clone(r.Scope.SkippedAccounts)
+			recorder.Put(r)
 		}
 	}
 	var q watch.Queue

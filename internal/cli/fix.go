@@ -97,7 +97,7 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringVar(&o.kmsKey, "kms-key", "", "KMS key ARN for new log groups")
 		f.StringArrayVar(&o.tags, "tag", nil, "tag for new log groups, key=value (repeatable)")
 		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
-		f.StringVarP(&o.output, "output", "o", "", "write the plan (or the apply result) to FILE")
+		f.StringVarP(&o.output, "output", "o", "", "fix plan: write the plan to FILE; fix apply: write the result (JSON: each batch's trails, what was done, undone and not undone, the journal) to FILE")
 		f.StringVar(&o.alarmTopic, "alarm-topic", "", "with --alarms: the SNS topic ARN new alarms notify (default: create "+remediate.DefaultAlarmTopic+" beside the log group)")
 		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL (repeatable; email and https wait for confirmation; the journal keeps only a URL's host)")
 	}
@@ -246,6 +246,9 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	if err := checkWritableDir("--journal", o.journal); err != nil {
 		return err
 	}
+	if err := checkWritableDir("--output", o.output); err != nil {
+		return err
+	}
 	var p *remediate.Plan
 	var sr *scanResult
 	var err error
@@ -338,6 +341,20 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	}
 	if undoFailed > 0 {
 		fmt.Fprintf(e.stderr, "%d changes could not be undone: the lines NOT UNDONE say what is left to do by hand (journal %s)\n", undoFailed, path)
+	}
+	if o.output != "" {
+		// The apply result, for what runs after it (a ticket, a pipeline step); written whatever the outcome.
+		err := writeFileAtomic(o.output, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(struct {
+				Journal string `json:"journal"`
+				remediate.RolloutResult
+			}{path, res})
+		})
+		if err != nil {
+			return &exitError{code: ExitIncomplete, err: fmt.Errorf("--output: %w", err)}
+		}
 	}
 	if res.Stopped != "" {
 		fmt.Fprintln(e.stdout, "stopped:", res.Stopped)

@@ -334,3 +334,43 @@ func TestResultState(t *testing.T) {
 		}
 	}
 }
+
+// TestFixApplyOutput: fix apply -o FILE writes the apply result (every trail of every batch, what was done, and the
+// journal's path); it accepted the flag and never wrote the file (issue 23).
+func TestFixApplyOutput(t *testing.T) {
+	srv := fixEnv(t)
+	run := simRun(srv)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "result.json")
+	journal := filepath.Join(dir, "j.jsonl")
+	if code, _, errs := run(t, "fix", "apply", "--yes", "--journal", journal, "-o", out); code == ExitUsage {
+		t.Fatalf("apply: %s", errs)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("no result file: %v", err)
+	}
+	var r struct {
+		Journal string
+		Batches []struct {
+			Results []struct {
+				ResourceID string `json:"resource_id"`
+				Error      string `json:"error"`
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	fixed := 0
+	for _, b := range r.Batches {
+		for _, res := range b.Results {
+			if res.Error == "" && strings.HasPrefix(res.ResourceID, "arn:aws:cloudtrail:") {
+				fixed++
+			}
+		}
+	}
+	if r.Journal != journal || fixed < 3 {
+		t.Errorf("result: journal %q, %d trails fixed\n%s", r.Journal, fixed, data)
+	}
+}

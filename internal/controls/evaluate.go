@@ -337,6 +337,11 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 			v.add(model.StatusFail, DeliveryError, "CloudTrail reports a CloudWatch Logs delivery error: %q.", *st.LatestDeliveryError)
 		}
 	}
+	if r := t.Role; r != nil && r.ChangesErr != nil {
+		// The failing delivery evidence stands; what could not be read is only whether a repair is on its way.
+		v.note("Whether delivery role %s was repaired within the last %s could not be read (%s: %s): a repair made since would make this PENDING.",
+			t.RoleARN, s.PendingWindow, r.ChangesErr.API, r.ChangesErr.Code)
+	}
 	if st.ErrorFieldsNotVisible {
 		v.note("Delivery errors of an organization trail are not visible from a member account.")
 	}

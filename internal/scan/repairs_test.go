@@ -85,3 +85,29 @@ func TestPendingAfterRoleRepair(t *testing.T) {
 		})
 	}
 }
+
+// TestRepairLookupRefused: with LookupEvents refused, a trail that fails on its delivery evidence stays FAIL (that
+// evidence is read), and says that whether a repair is on its way could not be read; the refusal is no verdict.
+func TestRepairLookupRefused(t *testing.T) {
+	r := scanScenario(t, "first_delivery_delay: 48h\n"+pipeline(wired, okGroup, "      - {name: R, trust: cloudtrail, policy: create-stream-only}")+
+		"    faults:\n      - {operation: \"cloudtrail:LookupEvents\", error: AccessDeniedException}\n", nil)
+	if err := func() error {
+		_, err := iam.NewFromConfig(r.srv.SDKConfig(acct, "us-east-1")).PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String("R"), PolicyName: aws.String("delivery"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}`)})
+		return err
+	}(); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.Advance(5 * time.Minute)
+	cat, _ := controls.Load()
+	_, fs := Run(context.Background(), cat, r.targets, Options{Settings: controls.DefaultSettings(r.srv.Now())})
+	for _, f := range fs {
+		if f.ControlID == controls.IntegrationID && f.ResourceID == trailARN {
+			if f.Status != model.StatusFail || !strings.Contains(strings.Join(f.Notes, " "), "could not be read (cloudtrail:LookupEvents: AccessDeniedException)") {
+				t.Errorf("%s %s %v", f.Status, codes(f), f.Notes)
+			}
+			return
+		}
+	}
+	t.Fatal("no finding for the trail")
+}

@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,12 @@ func (m *module) collectTrails() {
 			case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
 				m.monitoringResource(reg, b, in.vars, addr)
 			case "aws_cloudtrail":
+				if msg, line := m.undeclaredRef(b); msg != "" {
+					// Terraform refuses the configuration ("Reference to undeclared resource"): an ERROR at the
+					// reference, not a value known only after apply.
+					m.res.Errors = append(m.res.Errors, FileError{File: b.file, Line: line, Msg: msg})
+					continue
+				}
 				t := m.trail(b, in.vars, addr)
 				if note != "" {
 					t.Unknown["instances"] = note
@@ -371,4 +378,56 @@ func registryName(src string) string {
 	}
 	name := parts[len(parts)-1]
 	return strings.TrimPrefix(name, "terraform-aws-")
+}
+
+// undeclaredRef finds, in a trail's integration attributes, a reference to a managed resource or data source this
+// module does not declare: Terraform refuses such a configuration ("Reference to undeclared resource").
+func (m *module) undeclaredRef(b block) (string, int) {
+	attrs := m.attrs(b.body, "cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn")
+	for _, name := range []string{"cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn"} {
+		a := attrs[name]
+		if a == nil {
+			continue
+		}
+		for _, tr := range a.Expr.Variables() {
+			root := tr.RootName()
+			switch root {
+			case "var", "local", "module", "count", "each", "path", "terraform", "self":
+				continue
+			}
+			data := root == "data"
+			typ, rest := root, tr[1:]
+			if data {
+				if len(rest) == 0 {
+					continue
+				}
+				attr, ok := rest[0].(hcl.TraverseAttr)
+				if !ok {
+					continue
+				}
+				typ, rest = attr.Name, rest[1:]
+			}
+			if len(rest) == 0 {
+				continue
+			}
+			attr, ok := rest[0].(hcl.TraverseAttr)
+			if !ok || !strings.Contains(typ, "_") {
+				continue
+			}
+			declared := m.resources
+			if data {
+				declared = m.data
+			}
+			if !slices.ContainsFunc(declared, func(d block) bool { return d.typ == typ && d.name == attr.Name }) {
+				what := "managed resource"
+				ref := typ + "." + attr.Name
+				if data {
+					what, ref = "data source", "data."+ref
+				}
+				return fmt.Sprintf("%s.%s: %s refers to %s %s, which is not declared in this module: Terraform refuses the configuration (Reference to undeclared resource)",
+					b.typ, b.name, name, what, ref), tr.SourceRange().Start.Line
+			}
+		}
+	}
+	return "", 0
 }

@@ -405,8 +405,10 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 		g := delivery.Group{Partition: PartitionOf(t.ARN), Region: lgRegion, Account: lgAcct, Name: lgName}
 		c := delivery.CheckRole(t.Role, g, delivery.Trail{Owner: t.OwnerAccount, HomeRegion: t.HomeRegion, Organization: t.Organization, OrgID: orgID})
 		var refused []string
-		for _, w := range c.Missing {
-			refused = append(refused, w.String())
+		if lgName != "" {
+			for _, w := range c.Missing {
+				refused = append(refused, w.String())
+			}
 		}
 		v.evidence = &model.Evidence{Role: &model.RoleEvidence{ARN: t.RoleARN, Trusted: c.Trusted, Refused: refused}}
 		if !c.Trusted {
@@ -636,11 +638,11 @@ func fmtAge(d time.Duration) string {
 
 // ParseGroupARN splits arn:<p>:logs:<region>:<account>:log-group:<name>[:*]; empty name when it is not one.
 func ParseGroupARN(arn string) (name, region, account string) {
-	parts := strings.Split(arn, ":")
-	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
+	g, ok := delivery.ParseGroupARN(arn) // one parser of log group ARNs (aws/arn), shared with the delivery rule
+	if !ok {
 		return "", "", ""
 	}
-	return parts[6], parts[3], parts[4]
+	return g.Name, g.Region, g.Account
 }
 
 // PartitionOf is the partition of an ARN (aws when it has none).

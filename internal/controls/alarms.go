@@ -264,11 +264,32 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		}
 		return
 	}
-	best := outcome{depth: -1}
+	best, failed := outcome{depth: -1}, outcome{depth: -1}
 	for _, cv := range views {
 		o := e.chain(cv, it)
 		if o.better(best) {
 			best = o
+		}
+		if o.status == model.StatusError && failed.depth < 0 {
+			failed = o
+		}
+	}
+	if best.status != model.StatusPass {
+		// A chain (or a candidate trail) that could not be read may be the one that monitors the item: no chain that
+		// was read decides the verdict then, since the unread one might pass (issue 23). The read chains' furthest
+		// path is kept as a note.
+		switch {
+		case failed.depth >= 0 && failed.view != best.view:
+			failed.notes = append(failed.notes, "Of the chains that were read, the furthest: "+best.msg)
+			best = failed
+		case failed.depth < 0 && unknown != "" && e.iac:
+			best = outcome{depth: best.depth, status: model.StatusUnknown, code: ValueUnknown, view: best.view,
+				msg:   fmt.Sprintf("Trail %s's integration is UNKNOWN (see its finding): whether it monitors the item is known after deployment.", unknown),
+				notes: []string{"Of the other trails' chains, the furthest: " + best.msg}}
+		case failed.depth < 0 && unknown != "":
+			best = outcome{depth: best.depth, status: model.StatusError, code: CoverageUnknown, view: best.view,
+				msg:   fmt.Sprintf("Whether trail %s monitors the item is unknown: its state could not be read (see its finding).", unknown),
+				notes: []string{"Of the other trails' chains, the furthest: " + best.msg}}
 		}
 	}
 	v.add(best.status, best.code, "%s", best.msg)
@@ -485,7 +506,9 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 		var o outcome
 		switch {
 		case tp.Err != nil:
-			o = outcome{depth: 8, status: model.StatusUnknown, code: TopicUnreadable, msg: fmt.Sprintf("Alarm %s notifies topic %s, whose subscriptions cannot be read: %s: %s.", name, act, tp.Err.Code, tp.Err.Message)}
+			// A failed read is an ERROR on what it touched, never a verdict (issue 23): the topic may have a confirmed
+			// subscriber.
+			o = outcome{depth: 8, status: e.statusFor(TopicUnreadable), code: TopicUnreadable, msg: fmt.Sprintf("Alarm %s notifies topic %s, whose subscriptions cannot be read: %s: %s.", name, act, tp.Err.Code, strings.TrimSuffix(tp.Err.Message, "."))}
 		case !tp.Exists:
 			o = outcome{depth: 7, status: model.StatusFail, code: TopicMissing, msg: fmt.Sprintf("Alarm %s notifies topic %s, which does not exist.", name, act)}
 		case tp.Confirmed == 0 && tp.Unconfirmable > 0:

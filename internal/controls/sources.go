@@ -21,6 +21,17 @@ var sourceStatus = map[string]struct {
 	RoleCannotWrite:    {model.StatusFail, model.StatusWarn, true},
 	RetentionTooShort:  {model.StatusFail, model.StatusWarn, false},
 	NoManagementEvents: {model.StatusWarn, model.StatusWarn, false},
+	// Live, an unreadable topic is a failed read (ERROR: issue 23); in code, a topic the configuration does not
+	// declare is simply not known there.
+	TopicUnreadable: {model.StatusError, model.StatusUnknown, false},
+}
+
+// statusFor is the status a reason code gives a finding from the evaluator's source.
+func (e *evaluator) statusFor(code string) model.Status {
+	if e.iac {
+		return iacStatus(code)
+	}
+	return liveStatus(code)
 }
 
 // DeliversNothing reports whether an integration finding names a link that keeps every event from the log group,

@@ -94,7 +94,7 @@ func TestAlarmChainReasons(t *testing.T) {
 		{"no topic among the actions", ctFilter(published45), goodTopic + "    alarms:\n      - {name: x, region: us-east-1, metric: CISBenchmark/CloudTrailChanges}\n", model.StatusFail, controls.AlarmNoTopic, ""},
 		{"topic missing", ctFilter(published45), "    alarms:\n      - {name: x, region: us-east-1, metric: CISBenchmark/CloudTrailChanges, actions: [gone]}\n", model.StatusFail, controls.TopicMissing, "arn:aws:sns:us-east-1:111111111111:gone"},
 		{"only a pending email subscription", ctFilter(published45), goodAlarm + "    topics:\n      - {name: cis, region: us-east-1, subscriptions: [{protocol: email, endpoint: a@example.com}]}\n", model.StatusFail, controls.NoConfirmedSubscriber, "1 wait for confirmation"},
-		{"topic in another account", ctFilter(published45), "    alarms:\n      - {name: x, region: us-east-1, metric: CISBenchmark/CloudTrailChanges, actions: [\"arn:aws:sns:us-east-1:222222222222:elsewhere\"]}\n", model.StatusUnknown, controls.TopicUnreadable, "AuthorizationError"},
+		{"topic in another account", ctFilter(published45), "    alarms:\n      - {name: x, region: us-east-1, metric: CISBenchmark/CloudTrailChanges, actions: [\"arn:aws:sns:us-east-1:222222222222:elsewhere\"]}\n", model.StatusError, controls.TopicUnreadable, "AuthorizationError"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,5 +257,77 @@ accounts:
 	}
 	if n := base.srv.CallsTo("logs:DescribeMetricFilters") + base.srv.CallsTo("cloudwatch:*") + base.srv.CallsTo("sns:*"); n != 0 {
 		t.Errorf("without --alarms, %d alarm reads", n)
+	}
+}
+
+// TestAlarmChainFaultMatrix (issue 23): an account with two monitored trails, "a" whose chain is whole (every item
+// PASS) and "b" whose topic has only a pending subscription (every item would FAIL NO_CONFIRMED_SUBSCRIBER on its
+// own). A denied, throttled or failing read anywhere on a's chain must make the 15 findings ERROR, never FAIL (the
+// unread chain may be the one that monitors the item); the same fault on b's chain leaves them PASS, since a's chain,
+// fully read, monitors every item.
+func TestAlarmChainFaultMatrix(t *testing.T) {
+	const text = `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: tra, home_region: us-east-1, multi_region: true, log_group: CTA, role: RA}
+      - {name: trb, home_region: eu-west-1, multi_region: true, log_group: CTB, role: RB}
+    log_groups:
+      - {name: CTA, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis}}
+      - {name: CTB, region: eu-west-1, retention_days: 365, cis_monitoring: {topic: pend}}
+    roles:
+      - {name: RA, trust: cloudtrail, policy: cloudtrail-delivery}
+      - {name: RB, trust: cloudtrail, policy: cloudtrail-delivery}
+    topics:
+      - {name: pend, region: eu-west-1, subscriptions: [{protocol: email, endpoint: a@example.com}]}
+`
+	clean := scanAlarms(t, text, "", "111111111111")
+	for _, it := range alarms.Items {
+		if f := clean.get(t, it.ID, "111111111111"); f.Status != model.StatusPass {
+			t.Fatalf("clean run: %s %s %+v", it.ID, f.Status, f.Reasons)
+		}
+	}
+	// The reads of one trail's chain, by trail (a or b): the resource each read names.
+	reads := func(trail, region, group, role, topic string) []string {
+		return []string{
+			fmt.Sprintf("{operation: 'logs:DescribeMetricFilters', resource: %s", group),
+			fmt.Sprintf("{operation: 'cloudwatch:DescribeAlarms', region: %s", region),
+			fmt.Sprintf("{operation: 'cloudtrail:GetTrailStatus', resource: %s", trail),
+			fmt.Sprintf("{operation: 'logs:DescribeLogGroups', resource: %s", group),
+			fmt.Sprintf("{operation: 'iam:GetRole', resource: %s", role),
+			fmt.Sprintf("{operation: 'sns:ListSubscriptionsByTopic', resource: 'arn:aws:sns:%s:111111111111:%s'", region, topic),
+		}
+	}
+	errs := map[string][]string{ // per service: denied, throttled for good, failing
+		"logs":       {"AccessDeniedException", "ThrottlingException", "ServiceUnavailableException"},
+		"cloudwatch": {"AccessDenied", "Throttling", "InternalFailure"},
+		"cloudtrail": {"AccessDeniedException", "ThrottlingException", "InternalFailure"},
+		"iam":        {"AccessDenied", "Throttling", "ServiceFailure"},
+		"sns":        {"AuthorizationError", "Throttled", "InternalError"},
+	}
+	for _, side := range []struct {
+		name  string
+		reads []string
+		want  model.Status
+	}{
+		{"ta (the whole chain)", reads("tra", "us-east-1", "CTA", "RA", "cis"), model.StatusError},
+		{"tb (the chain with no confirmed subscriber)", reads("trb", "eu-west-1", "CTB", "RB", "pend"), model.StatusPass},
+	} {
+		for _, rd := range side.reads {
+			svc := strings.TrimPrefix(strings.SplitN(rd, ":", 3)[1], " '")
+			for _, code := range errs[svc] {
+				name := fmt.Sprintf("%s/%s/%s", side.name, strings.Split(rd, "'")[1], code)
+				t.Run(name, func(t *testing.T) {
+					r := scanAlarms(t, text+fmt.Sprintf("faults:\n  - %s, error: %s}\n", rd, code), "", "111111111111")
+					for _, it := range alarms.Items {
+						f := r.get(t, it.ID, "111111111111")
+						if f.Status != side.want {
+							t.Fatalf("%s: %s %+v; want %s", it.ID, f.Status, f.Reasons, side.want)
+						}
+					}
+				})
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/gctune"
 	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -34,6 +35,9 @@ type iacOptions struct {
 	cisVersion       string
 }
 
+// iacMemoryLimit is the soft memory limit of `trailwatch iac` (issue 23: every hostile file within 1 GB).
+const iacMemoryLimit = 768 << 20
+
 func newIaCCmd(e *env) *cobra.Command {
 	o := &iacOptions{now: time.Now}
 	cmd := &cobra.Command{
@@ -48,8 +52,10 @@ the rest still runs. --format sarif writes SARIF 2.1.0 for GitHub code scanning.
 
 Limits keep hostile or accidental input from crashing or exhausting it, each reported, never silent: a file larger
 than --max-file-size is an ERROR and not read; a file nested more than 512 levels deep is an ERROR and not parsed;
-count or for_each beyond --max-instances is judged as one instance, UNKNOWN; module cycles and module calls more
-than 32 deep are ERRORs at the module block and not followed.
+count or for_each beyond --max-instances is judged as one instance, UNKNOWN, and a root stops (an ERROR) after 20
+times --max-instances instance evaluations in all; module cycles and module calls more than 32 deep are ERRORs at
+the module block and not followed; a value over 1 MiB, an expression that could build over 16 MiB, YAML aliases that
+expand too far and Fn::ForEach beyond 10,000 resources are ERRORs at their line (docs/iac.md "Limits").
 
 Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 130 interrupted.`,
 		Args: cobra.MinimumNArgs(1),
@@ -70,10 +76,13 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 				}
 				vars[k] = v
 			}
+			if o.maxFileSize < 1 || o.maxInstances < 1 {
+				return usageError("--max-file-size and --max-instances must be at least 1")
+			}
 			var params map[string]string
 			if o.cfnParams != "" {
 				var err error
-				if params, err = iac.ReadCFNParams(o.cfnParams); err != nil {
+				if params, err = iac.ReadCFNParams(o.cfnParams, o.maxFileSize); err != nil {
 					return usageError("--cfn-params: %v", err)
 				}
 			}
@@ -82,10 +91,10 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 					return usageError("%v", err)
 				}
 			}
-			if o.maxFileSize < 1 || o.maxInstances < 1 {
-				return usageError("--max-file-size and --max-instances must be at least 1")
-			}
 			o.log = e.log
+			// Evaluation limits bound what is live (docs/iac.md "Limits"); the soft memory limit keeps the garbage of
+			// parsing large files from taking the process past 1 GB.
+			gctune.Cap(os.Getenv, iacMemoryLimit)
 			r, err := runIaC(args, o, iac.Options{Kind: o.kind, Vars: vars, VarFiles: o.varFiles, CFNParams: params,
 				Ctx: cmd.Context(), MaxFileSize: o.maxFileSize, MaxInstances: o.maxInstances})
 			if err != nil {

@@ -559,3 +559,25 @@ Resources:
 		}
 	})
 }
+
+// TestIaCDevicesNamedOnTheCommandLine (issue 23): /dev/zero or /dev/urandom given as a file, --var-file or
+// --cfn-params read as 0 bytes to Stat and never end; each is refused at --max-file-size, never read whole.
+func TestIaCDevicesNamedOnTheCommandLine(t *testing.T) {
+	for _, dev := range []string{"/dev/zero", "/dev/urandom"} {
+		if _, err := os.Stat(dev); err != nil {
+			t.Skipf("%s: %v", dev, err)
+		}
+		code, out, errs := run(t, "iac", "--kind", "cloudformation", "--format", "json", dev)
+		if code != ExitIncomplete || !strings.Contains(out, "larger than --max-file-size") {
+			t.Errorf("%s as a file: exit %d\n%s%s", dev, code, out, errs)
+		}
+		code, out, errs = run(t, "iac", "--var-file", dev, "--format", "json", "../iac/testdata/examples/tf02_good")
+		if code != ExitIncomplete || !strings.Contains(out, dev) || !strings.Contains(out, "larger than --max-file-size") {
+			t.Errorf("%s as --var-file: exit %d\n%s%s", dev, code, out, errs)
+		}
+		code, _, errs = run(t, "iac", "--cfn-params", dev, "../iac/testdata/examples/c02_good")
+		if code != ExitUsage || !strings.Contains(errs, "--cfn-params: not read: larger than --max-file-size") {
+			t.Errorf("%s as --cfn-params: exit %d %s", dev, code, errs)
+		}
+	}
+}

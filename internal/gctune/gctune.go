@@ -73,3 +73,16 @@ func cgroupLimit(readFile func(string) ([]byte, error)) int64 {
 	}
 	return 0
 }
+
+// Cap lowers the soft memory limit to limit bytes for work whose live data is bounded but whose garbage is not
+// (evaluating infrastructure as code: parsing a 10 MB file allocates over a gigabyte that is dead at once), so that
+// with GOGC=400 the heap is collected before it grows past it. It never raises a limit, and a user's GOMEMLIMIT
+// wins. It returns the limit in force.
+func Cap(getenv func(string) string, limit int64) int64 {
+	cur := debug.SetMemoryLimit(-1)
+	if getenv("GOMEMLIMIT") != "" || cur <= limit {
+		return cur
+	}
+	debug.SetMemoryLimit(limit)
+	return limit
+}

@@ -116,7 +116,7 @@ func TestVarsAndStrict(t *testing.T) {
 func TestCFNParams(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "params.json")
 	os.WriteFile(p, []byte(`[{"ParameterKey":"GroupArn","ParameterValue":"arn:aws:logs:us-east-1:111111111111:log-group:g:*"},{"ParameterKey":"RoleArn","ParameterValue":"arn:aws:iam::111111111111:role/r"}]`), 0o644)
-	params, err := ReadCFNParams(p)
+	params, err := ReadCFNParams(p, 10<<20)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,9 @@ func Scan(paths []string, o Options) *Result {
 			}
 			continue
 		}
-		data, err := os.ReadFile(f)
+		// A file named on the command line may be a device (/dev/zero reads as 0 bytes and never ends): read at most
+		// the limit, whatever Stat said.
+		data, err := terraform.ReadLimited(f, o.MaxFileSize)
 		if err != nil {
 			res.Errors = append(res.Errors, FileError{File: f, Msg: err.Error()})
 			continue
@@ -315,8 +317,8 @@ func roots(dirs []string, cache *terraform.Cache) []string {
 
 // ReadCFNParams reads a parameters file: the AWS CLI's [{"ParameterKey": k, "ParameterValue": v}], CodePipeline's
 // {"Parameters": {k: v}}, or a plain {k: v}.
-func ReadCFNParams(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+func ReadCFNParams(path string, maxSize int64) (map[string]string, error) {
+	data, err := terraform.ReadLimited(path, maxSize)
 	if err != nil {
 		return nil, err
 	}

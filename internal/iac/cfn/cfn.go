@@ -53,7 +53,22 @@ type Template struct {
 	mappings   *yaml.Node
 	arnOwner   map[string]string // evaluated ARN -> logical id
 	resolving  []string          // resources whose names are being evaluated, to detect circular references
+	steps      int               // nodes evaluated so far (MaxEvalSteps)
 }
+
+// Bounds on the work and memory of one template (issue 23: 1 KB of YAML aliases used by !Join, or three nested
+// Fn::ForEach of 1,000 items, exhausted memory). Each is an error naming the limit.
+const (
+	// MaxEvalSteps bounds the template nodes evaluated, counting each use of a YAML alias anew: aliases of aliases
+	// multiply (the "billion laughs"); no real template comes near it.
+	MaxEvalSteps = 1_000_000
+	// MaxValueSize bounds a string an intrinsic function builds (Fn::Join, Fn::Sub).
+	MaxValueSize = 1 << 20
+	// MaxResources bounds the resources Fn::ForEach may expand to: CloudFormation refuses a template that declares
+	// more than 500 resources ("Resources: 500", CloudFormation quotas, AWS CloudFormation User Guide), so this is
+	// already far past what deploys.
+	MaxResources = 10_000
+)
 
 // Error is an invalid template: the file and line, and what is wrong.
 type Error struct {
@@ -118,6 +133,12 @@ func (t *Template) expandForEach(res *yaml.Node, params map[string]string, depth
 	if depth > 5 {
 		return &Error{t.File, res.Line, "Fn::ForEach nested more than 5 deep"}
 	}
+	if depth == 0 {
+		// Count first: nested loops multiply, and expanding level by level built gigabytes before any count tripped.
+		if n, k := t.forEachCount(res, params, 0); n > MaxResources {
+			return &Error{t.File, k.Line, fmt.Sprintf("%s: expands to more than %d resources, the most trailwatch evaluates (CloudFormation itself refuses more than 500)", k.Value, MaxResources)}
+		}
+	}
 	var out []*yaml.Node
 	expanded := false
 	for i := 0; i+1 < len(res.Content); i += 2 {
@@ -136,6 +157,9 @@ func (t *Template) expandForEach(res *yaml.Node, params map[string]string, depth
 			return err
 		}
 		tpl := v.Content[2]
+		if n := len(out)/2 + len(items)*max(len(tpl.Content)/2, 1); n > MaxResources {
+			return &Error{t.File, k.Line, fmt.Sprintf("%s: expands to more than %d resources, the most trailwatch evaluates (CloudFormation itself refuses more than 500)", k.Value, MaxResources)}
+		}
 		for _, item := range items {
 			rep := strings.NewReplacer("${"+ident+"}", item, "&{"+ident+"}", alnum(item))
 			for j := 0; j+1 < len(tpl.Content); j += 2 {
@@ -150,6 +174,35 @@ func (t *Template) expandForEach(res *yaml.Node, params map[string]string, depth
 		return t.expandForEach(res, params, depth+1) // a template may hold another Fn::ForEach
 	}
 	return nil
+}
+
+// forEachCount counts the entries a Resources mapping's loops expand to, loops within loops multiplied, without
+// expanding them; it stops counting once past MaxResources and returns the loop key that took it there. A collection that cannot
+// be read counts as one item (expandForEach reports it).
+func (t *Template) forEachCount(res *yaml.Node, params map[string]string, depth int) (int, *yaml.Node) {
+	n, at := 0, res
+	for i := 0; i+1 < len(res.Content) && depth <= 5; i += 2 {
+		k, v := res.Content[i], res.Content[i+1]
+		if !strings.HasPrefix(k.Value, "Fn::ForEach::") || v.Kind != yaml.SequenceNode || len(v.Content) != 3 || v.Content[2].Kind != yaml.MappingNode {
+			if depth > 0 {
+				n++ // an entry a loop copies; the template's own resources are not bounded here
+			}
+			continue
+		}
+		items, err := t.forEachCollection(v.Content[1], params)
+		per, _ := t.forEachCount(v.Content[2], params, depth+1)
+		if err != nil || len(items) == 0 {
+			items = []string{""}
+		}
+		if per > 0 && len(items) > (MaxResources+1)/per {
+			return MaxResources + 1, k
+		}
+		if n += len(items) * per; n > MaxResources {
+			return n, k
+		}
+		at = k
+	}
+	return n, at
 }
 
 // forEachCollection reads a Fn::ForEach collection: a list of strings, or a Ref to a parameter whose value or default

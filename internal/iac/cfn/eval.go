@@ -23,6 +23,9 @@ func (t *Template) eval(n *yaml.Node) (value, error) {
 	if n == nil {
 		return null(), nil
 	}
+	if t.steps++; t.steps > MaxEvalSteps {
+		return value{}, t.errf(n, "evaluation stopped after %d steps: YAML aliases (or aliases of aliases) expand too far", MaxEvalSteps)
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		return t.eval(n.Alias)
@@ -98,7 +101,11 @@ func (t *Template) intrinsic(fn string, arg, at *yaml.Node) (value, error) {
 			return unknown(why + a.list[1].unknown), nil
 		}
 		var parts []string
+		size := 0
 		for _, x := range a.list[1].list {
+			if size += len(x.s) + len(a.list[0].s); size > MaxValueSize {
+				return value{}, t.errf(at, "Fn::Join would build more than %d bytes, the evaluation limit of one value", MaxValueSize)
+			}
 			parts = append(parts, x.s)
 		}
 		return str(strings.Join(parts, a.list[0].s)), nil
@@ -307,7 +314,11 @@ func (t *Template) sub(arg, at *yaml.Node) (value, error) {
 	}
 	var why string
 	var subErr error
+	size := len(tmpl.Value)
 	out := subVarRe.ReplaceAllStringFunc(tmpl.Value, func(m string) string {
+		if subErr != nil {
+			return ""
+		}
 		name := m[2 : len(m)-1]
 		if strings.HasPrefix(name, "!") {
 			return "${" + name[1:] + "}"
@@ -327,6 +338,10 @@ func (t *Template) sub(arg, at *yaml.Node) (value, error) {
 		}
 		if v.unknown != "" {
 			why = v.unknown
+		}
+		if size += len(v.s); size > MaxValueSize {
+			subErr = t.errf(at, "Fn::Sub would build more than %d bytes, the evaluation limit of one value", MaxValueSize)
+			return ""
 		}
 		return v.s
 	})

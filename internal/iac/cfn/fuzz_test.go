@@ -16,6 +16,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      CloudWatchLogsLogGroupArn: !Sub [\"${A}\", {A: !If [X, 1, 2]}]\n"))
 	f.Add([]byte(circular)) // overflowed the stack (issue 11)
+	f.Add([]byte(laughs())) // exhausted memory (issue 23)
+	f.Add([]byte(nestedForEach(30)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tpl, err := Parse("t.yaml", data, nil)
 		if err == nil {

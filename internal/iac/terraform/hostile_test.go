@@ -2,8 +2,10 @@ package terraform
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -160,5 +162,94 @@ func TestDuplicateResourceAndFileCount(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("errors %+v", res.Errors)
+	}
+}
+
+// TestEvaluationMemoryBounds (issue 23): small files whose evaluation built gigabytes (doubling locals, a doubling
+// concat, format("%2000000000s"), module count times resource count, a template or for expression repeating a large
+// value, join and replace) end in an ERROR naming the limit, with the trail still judged where it is declared,
+// and allocate far less than 1 GB in all.
+func TestEvaluationMemoryBounds(t *testing.T) {
+	doubling := func(step string) string {
+		var b strings.Builder
+		b.WriteString("locals {\n  l0 = " + step[:strings.Index(step, "|")] + "\n")
+		for i := 1; i <= 40; i++ {
+			b.WriteString(fmt.Sprintf("  l%d = %s\n", i, strings.ReplaceAll(step[strings.Index(step, "|")+1:], "PREV", fmt.Sprintf("local.l%d", i-1))))
+		}
+		return b.String() + "}\n"
+	}
+	arn := func(expr string) string {
+		return strings.Replace(trail, `name `, "cloud_watch_logs_group_arn = "+expr+"\n  name ", 1)
+	}
+	big := `locals {
+  big = join("", [for i in range(1000) : "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"])
+}
+`
+	tests := []struct {
+		name, text, err string
+	}{
+		{"doubling locals", doubling(`"xxxxxxxxxxxxxxxx"|"${PREV}${PREV}"`) + arn(`local.l40`), "evaluation limit"},
+		{"doubling concat", doubling(`["x", "y"]|concat(PREV, PREV)`) + arn(`"${length(local.l40)}"`), "evaluation limit"},
+		{"format width", arn(`format("%2000000000s", "x")`), "format would build"},
+		{"format precision", arn(`format("%.2000000000f", 1)`), "format would build"},
+		{"a template repeating a large value", big + arn(`"`+strings.Repeat("${local.big}", 200)+`"`), "could build about"},
+		{"a for expression repeating a large value", big + arn(`join(",", [for i in range(1000) : local.big])`), "could build about"},
+		{"join with a large separator", big + arn(`join(local.big, [for i in range(1000) : "a"])`), "join would build"},
+		{"replace multiplying its input", big + arn(`replace(local.big, "x", local.big)`), "replace would build"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := write(t, map[string]string{"main.tf": tc.text})
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			res := Load(root, Options{})
+			runtime.ReadMemStats(&after)
+			var errs []string
+			for _, e := range res.Errors {
+				errs = append(errs, e.Error())
+			}
+			if !strings.Contains(strings.Join(errs, "\n"), tc.err) {
+				t.Errorf("errors %q, want one with %q", errs, tc.err)
+			}
+			if len(res.Trails) != 1 || res.Trails[0].LogGroupARN != "" && !strings.Contains(res.Trails[0].Unknown["log_group"], "evaluation limit") {
+				t.Errorf("trails %+v, want the trail, its log group unknown for the limit", res.Trails)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<30 {
+				t.Errorf("evaluation allocated %d MB, want < 1 GB", n>>20)
+			}
+		})
+	}
+}
+
+// TestInstanceBudgetAcrossBlocks: module count = 10000 times resource count = 10000 (each within --max-instances)
+// stops at the root's instance budget with an ERROR naming it, instead of evaluating 100,000,000 instances.
+func TestInstanceBudgetAcrossBlocks(t *testing.T) {
+	root := write(t, map[string]string{
+		"main.tf":   "module \"m\" {\n  source = \"./m\"\n  count  = 10000\n}\n",
+		"m/main.tf": strings.Replace(trail, `name `, "count = 10000\n  name ", 1),
+	})
+	res := Load(root, Options{})
+	if len(res.Errors) == 0 || !strings.Contains(res.Errors[len(res.Errors)-1].Msg, "resource instance evaluations (20 times --max-instances 10000") {
+		t.Fatalf("errors %+v", res.Errors)
+	}
+}
+
+// TestInstanceBudgetStopsCleanly: a file of 300 trail blocks under --max-instances 10 (a budget of 200 instance
+// evaluations) stops with the ERROR; the blocks it did not evaluate are not judged, never reported as trails that
+// are "not created". (A 9 MB file of 105,000 trails took 63 s and 3 GB, and a stopped evaluation reported every
+// trail it had not reached as not instantiated.)
+func TestInstanceBudgetStopsCleanly(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		b.WriteString(strings.Replace(trail, `"t"`, fmt.Sprintf(`"t%d"`, i), 2))
+	}
+	res := Load(write(t, map[string]string{"main.tf": b.String()}), Options{MaxInstances: 10})
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Msg, "stopped after 200 resource instance evaluations") {
+		t.Fatalf("errors %+v", res.Errors)
+	}
+	for _, tr := range res.Trails {
+		if tr.NotInstantiated {
+			t.Fatalf("%s reported not created after the evaluation stopped", tr.Source.Address)
+		}
 	}
 }

@@ -73,6 +73,9 @@ func (m *module) collectTrails() {
 	}
 	m.undownloadedTrailModules()
 	for _, b := range m.resources {
+		if m.st.stop() {
+			break // what is not evaluated is not judged (Load reports why), never "not created"
+		}
 		if msg := m.countError(b.body); msg != "" {
 			// Terraform refuses the configuration: an ERROR at the block, not a resource "not created".
 			m.res.Errors = append(m.res.Errors, FileError{File: b.file, Line: b.rng.Start.Line, Msg: fmt.Sprintf("%s.%s: %s", b.typ, b.name, msg)})

@@ -96,11 +96,98 @@ func SecurityHubControl(cis string) string {
 	return "CloudWatch." + cis[2:]
 }
 
-// Verdict is how a stored pattern serves one item.
+// Verdict is how a stored pattern serves one item: the one rule that scan --alarms, iac --alarms and alarms test
+// share (issue 24).
 type Verdict struct {
 	Item     Item
-	Code     string // MONITORED, FILTER_MISSES_EVENTS, FILTER_NARROWED
+	Code     string // MONITORED, FILTER_MISSES_EVENTS, FILTER_NARROWED, or FILTER_MISSING (not about the item)
 	Coverage filterpattern.Coverage
+	// About: the pattern catches, or names, at least half of the item's cases (or, about no item, this is the one
+	// it comes closest to).
+	About bool
+	// Notes qualify the verdict: a pattern that catches nearly every event, the item it is closest to.
+	Notes []string
+}
+
+// The verdict codes.
+const (
+	Monitored          = "MONITORED"
+	FilterMissesEvents = "FILTER_MISSES_EVENTS"
+	FilterNarrowed     = "FILTER_NARROWED"
+	FilterMissing      = "FILTER_MISSING"
+)
+
+// Judge judges a stored pattern against one item. It is about the item when it catches (as they are, or some of
+// their events on their own properties), or names, at least half of the item's cases (IAM's CreatePolicy also catches Organizations' CreatePolicy, and that does not make an IAM filter a
+// bad Organizations filter); a pattern not about the item is FILTER_MISSING for it, whatever it narrows.
+func Judge(stored *filterpattern.Node, it Item) (Verdict, error) {
+	req, err := filterpattern.Parse(it.Pattern)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("catalog item %s: %w", it.CIS, err)
+	}
+	cov, err := filterpattern.Covers(stored, req)
+	if err != nil {
+		return Verdict{}, err
+	}
+	cases, mentioned, err := filterpattern.Mentions(stored, req)
+	if err != nil {
+		return Verdict{}, err
+	}
+	v := Verdict{Item: it, Coverage: cov, Code: Monitored, About: 2*max(cov.Direct, cov.OwnTerms, mentioned) >= cases}
+	switch {
+	case !v.About:
+		v.Code = FilterMissing
+	case len(cov.Misses) > 0:
+		v.Code = FilterMissesEvents
+	case len(cov.Narrowed) > 0:
+		v.Code = FilterNarrowed
+	}
+	if v.About && CatchesOrdinaryEvents(stored) {
+		v.Notes = append(v.Notes, catchAllNote(stored, it))
+	}
+	return v, nil
+}
+
+// closeness is how much of an item a pattern catches or names: 0 when nothing.
+func closeness(v Verdict) float64 {
+	req, err := filterpattern.Parse(v.Item.Pattern)
+	if err != nil {
+		return 0
+	}
+	cases, _ := filterpattern.Cases(req)
+	if cases == 0 {
+		return 0
+	}
+	return float64(max(v.Coverage.Direct, v.Coverage.OwnTerms)) / float64(cases)
+}
+
+// ordinaryEvent is a CloudTrail event with nothing particular about it: every field CloudTrail always sends has a
+// value no CIS pattern names.
+var ordinaryEvent = map[string]any{"eventTime": "2026-01-01T00:00:00Z", "eventVersion": "1.11", "eventSource": "ordinary.amazonaws.com",
+	"eventName": "OrdinaryCall", "awsRegion": "us-east-1", "sourceIPAddress": "192.0.2.1", "eventID": "ordinary", "eventType": "AwsApiCall",
+	"userIdentity": map[string]any{"type": "IAMUser"}}
+
+// CatchesOrdinaryEvents reports whether a pattern matches an ordinary API call: its alarm fires on nearly every call.
+func CatchesOrdinaryEvents(n *filterpattern.Node) bool { return filterpattern.Match(n, ordinaryEvent) }
+
+// catchAllNote says what a pattern that catches ordinary calls means, and, when it joins exclusions with || (the CIS
+// v1.4 4.1 text as published), how it reads as its authors evidently meant it (the exclusions with &&, as the v3.0
+// text writes them).
+func catchAllNote(stored *filterpattern.Node, it Item) string {
+	msg := fmt.Sprintf("The pattern also matches ordinary API calls (any event with none of the published conditions): it monitors %s %s only in that its alarm fires on nearly every call.", it.CIS, it.Title)
+	meant := filterpattern.ExclusionsAsMeant(stored)
+	if meant == nil {
+		return msg
+	}
+	v, err := Judge(meant, it)
+	if err != nil {
+		return msg
+	}
+	reading := "it is not about this item (" + FilterMissing + ")"
+	if v.About {
+		reading = v.Code
+	}
+	return msg + fmt.Sprintf(" It joins exclusions (!=) with ||, as the CIS v1.4 4.1 text is published; read as its authors evidently meant, with the exclusions joined by && (%s), %s.", filterpattern.Format(meant), reading)
 }
 
 // Test judges a pattern against the items it is about (it catches or names at least half of an item's cases), so
@@ -108,6 +195,35 @@ type Verdict struct {
 // that does not parse. With only (ids or CIS numbers), it judges those items whatever the pattern is about.
 func Test(pattern string, only ...string) ([]Verdict, error) {
 	return TestVersion(pattern, "", only...)
+}
+
+// JudgeAll judges a stored pattern against each of items (Judge), and when it is about none of them, marks the one it
+// comes closest to (it catches the largest share of its cases) as the one it is about, with a note: a filter for the
+// two trail events that matter most is a 4.5 filter that misses three, not "about nothing".
+func JudgeAll(stored *filterpattern.Node, items []Item) ([]Verdict, error) {
+	out := make([]Verdict, 0, len(items))
+	closest, best := -1, 0.0
+	for _, it := range items {
+		v, err := Judge(stored, it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		if v.About {
+			closest, best = -2, 1
+		} else if c := closeness(v); closest != -2 && c > best {
+			closest, best = len(out)-1, c
+		}
+	}
+	if closest >= 0 {
+		v := &out[closest]
+		v.About, v.Code = true, FilterMissesEvents
+		if len(v.Coverage.Misses) == 0 {
+			v.Code = FilterNarrowed
+		}
+		v.Notes = append(v.Notes, fmt.Sprintf("The pattern is about none of the items; it comes closest to %s %s (it catches %.0f%% of its cases).", v.Item.CIS, v.Item.Title, 100*best))
+	}
+	return out, nil
 }
 
 // TestVersion is Test against a CIS version's published patterns (ForVersion; "" the latest, as scan --alarms).
@@ -120,37 +236,18 @@ func TestVersion(pattern, version string, only ...string) ([]Verdict, error) {
 	if err != nil {
 		return nil, err
 	}
+	all, err := JudgeAll(stored, items)
+	if err != nil {
+		return nil, err
+	}
 	var out []Verdict
-	for _, it := range items {
-		if len(only) > 0 && !slices.Contains(only, it.ID) && !slices.Contains(only, it.CIS) {
+	for _, v := range all {
+		if len(only) > 0 && !slices.Contains(only, v.Item.ID) && !slices.Contains(only, v.Item.CIS) {
 			continue
 		}
-		req, err := filterpattern.Parse(it.Pattern)
-		if err != nil {
-			return nil, fmt.Errorf("catalog item %s: %w", it.CIS, err)
+		if len(only) > 0 || v.About {
+			out = append(out, v)
 		}
-		cov, err := filterpattern.Covers(stored, req)
-		if err != nil {
-			return nil, err
-		}
-		cases, mentioned, err := filterpattern.Mentions(stored, req)
-		if err != nil {
-			return nil, err
-		}
-		// The pattern is about this item when it catches, or names, at least half of the item's cases: IAM's
-		// CreatePolicy also catches Organizations' CreatePolicy, and that does not make an IAM filter a bad
-		// Organizations filter.
-		if len(only) == 0 && 2*cov.Direct < cases && 2*mentioned < cases {
-			continue
-		}
-		v := Verdict{Item: it, Coverage: cov, Code: "MONITORED"}
-		switch {
-		case len(cov.Misses) > 0:
-			v.Code = "FILTER_MISSES_EVENTS"
-		case len(cov.Narrowed) > 0:
-			v.Code = "FILTER_NARROWED"
-		}
-		out = append(out, v)
 	}
 	return out, nil
 }

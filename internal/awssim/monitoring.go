@@ -96,7 +96,7 @@ func (w *world) monitoring(a *account, sa Account, t0 time.Time) error {
 		t := &topic{name: name, arn: arn, region: region, created: t0}
 		for i, s := range subs {
 			sub := &subscription{arn: fmt.Sprintf("%s:%08x-0000-4000-8000-%012x", arn, i+1, len(a.topics)+1), protocol: s.Protocol,
-				endpoint: s.Endpoint, owner: a.id, confirmed: !needsConfirmFn(s.Protocol)}
+				endpoint: s.Endpoint, owner: a.id, confirmed: !needsConfirm(s.Protocol, s.Endpoint, a.id)}
 			if s.Confirmed != nil {
 				sub.confirmed = *s.Confirmed
 			}

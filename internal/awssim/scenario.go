@@ -181,7 +181,8 @@ type Topic struct {
 }
 
 // Subscription is a subscription to a topic. Confirmed defaults to what AWS does on Subscribe: email and http(s)
-// endpoints wait for confirmation, the others are confirmed at once.
+// endpoints, and endpoints in another account (an SQS queue, a Lambda function), wait for confirmation; the others
+// are confirmed at once.
 type Subscription struct {
 	Protocol  string `yaml:"protocol,omitempty"`
 	Endpoint  string `yaml:"endpoint,omitempty"`

@@ -34,12 +34,20 @@ type subscription struct {
 }
 
 var (
-	topicNameRe    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
-	snsProtocols   = []string{"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"}
-	needsConfirmFn = func(protocol string) bool {
-		return protocol == "http" || protocol == "https" || protocol == "email" || protocol == "email-json"
-	}
+	topicNameRe  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	snsProtocols = []string{"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"}
 )
+
+// needsConfirm is the Subscribe rule quoted above: http(s) and email endpoints, and an endpoint ARN in another account
+// than the topic's (sqs, lambda, firehose), wait for ConfirmSubscription; the others are confirmed at once. The
+// scenario's subscriptions and the Subscribe call both follow it.
+func needsConfirm(protocol, endpoint, topicAccount string) bool {
+	if protocol == "http" || protocol == "https" || protocol == "email" || protocol == "email-json" {
+		return true
+	}
+	p := strings.Split(endpoint, ":")
+	return len(p) >= 5 && p[0] == "arn" && p[4] != topicAccount
+}
 
 func snsOps() map[string]handler {
 	return map[string]handler{
@@ -136,11 +144,7 @@ func snsSubscribe(s *Server, c *call) (any, error) {
 	if endpoint == "" {
 		return nil, snsInvalid("Endpoint")
 	}
-	// An endpoint in another account must confirm too (an ARN naming another account: sqs, lambda, firehose).
-	confirm := needsConfirmFn(protocol)
-	if p := strings.Split(endpoint, ":"); len(p) >= 5 && p[0] == "arn" && p[4] != c.acct.id {
-		confirm = true
-	}
+	confirm := needsConfirm(protocol, endpoint, c.acct.id)
 	for _, sub := range t.subs { // subscribing the same endpoint again returns the existing subscription
 		if sub.protocol == protocol && sub.endpoint == endpoint {
 			return newXML().elem("SubscriptionArn", subscribeAnswer(sub, c.str("ReturnSubscriptionArn") == "true")), nil

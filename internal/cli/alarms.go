@@ -21,10 +21,12 @@ func newAlarmsCmd(e *env) *cobra.Command {
 		Short: "Say which CIS monitoring items a metric filter pattern covers, and what it misses or excludes",
 		Long: `Judge a CloudWatch Logs metric filter pattern against the CIS monitoring items (4.1-4.15) by meaning: clause
 order, quoting, spacing and extra || branches do not matter. For each item the pattern is about (or each --item),
-prints MONITORED, FILTER_MISSES_EVENTS with the events it misses, or FILTER_NARROWED with the conditions that
-exclude events the published pattern catches. "-" reads the pattern from standard input.
-Exit 0: every item judged is monitored (narrowed ones are warnings); 1: an item misses events, or the pattern is
-about no item; 3: the pattern does not parse (the error names the position).`,
+prints MONITORED, FILTER_MISSES_EVENTS with the cases it misses, FILTER_NARROWED with an event the published
+pattern catches and it rejects (found exactly, and checked), or, for an --item it is not about, FILTER_MISSING. A
+pattern about no item is judged against the item it comes closest to. The same rule judges scan --alarms and
+iac --alarms. "-" reads the pattern from standard input.
+Exit 0: every item judged is monitored (narrowed ones are warnings); 1: an item misses events, an --item the pattern
+is not about, or a pattern about no item; 3: the pattern does not parse (the error names the position).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pattern := args[0]
@@ -35,13 +37,17 @@ about no item; 3: the pattern does not parse (the error names the position).`,
 				}
 				pattern = strings.TrimSpace(string(b))
 			}
+			inVersion, err := alarms.ForVersion(version)
+			if err != nil {
+				return usageError("--cis-version %s: want one of %s", version, strings.Join(alarms.Versions, ", "))
+			}
 			for _, id := range items {
 				if !knownAlarm(id) {
 					return usageError("--item %q: not a CIS monitoring item (trailwatch controls shows the ids; 4.1-4.15 work too)", id)
 				}
-			}
-			if _, err := alarms.ForVersion(version); err != nil {
-				return usageError("--cis-version %s: want one of %s", version, strings.Join(alarms.Versions, ", "))
+				if msg := itemNotIn(id, version, inVersion); msg != "" {
+					return usageError("--item %q: %s", id, msg)
+				}
 			}
 			verdicts, err := alarms.TestVersion(pattern, version, items...)
 			var se *filterpattern.SyntaxError
@@ -57,13 +63,21 @@ about no item; 3: the pattern does not parse (the error names the position).`,
 			}
 			for _, v := range verdicts {
 				fmt.Fprintf(e.stdout, "%-5s %-42s %s\n", v.Item.CIS, v.Item.ID, v.Code)
+				if v.Code == alarms.FilterMissing {
+					fmt.Fprintf(e.stdout, "      the pattern is not about this item: it catches or names fewer than half of its cases (%s)\n", v.Item.Pattern)
+				}
 				for _, m := range v.Coverage.Misses {
-					fmt.Fprintf(e.stdout, "      misses: %s\n", m)
+					if v.Code != alarms.FilterMissing {
+						fmt.Fprintf(e.stdout, "      misses: %s\n", m)
+					}
 				}
 				for _, n := range v.Coverage.Narrowed {
-					fmt.Fprintf(e.stdout, "      excludes events by: %s\n", n)
+					fmt.Fprintf(e.stdout, "      rejects events such as one with: %s\n", n)
 				}
-				if v.Code == "FILTER_MISSES_EVENTS" {
+				for _, n := range v.Notes {
+					fmt.Fprintf(e.stdout, "      note: %s\n", n)
+				}
+				if v.Code == alarms.FilterMissesEvents || v.Code == alarms.FilterMissing {
 					failed = true
 				}
 			}
@@ -77,6 +91,28 @@ about no item; 3: the pattern does not parse (the error names the position).`,
 	test.Flags().StringSliceVar(&items, "item", nil, "judge against these items (ids such as alarm-root-account-usage, or CIS numbers such as 4.3), even if the pattern is not about them")
 	cmd.AddCommand(test)
 	return cmd
+}
+
+// itemNotIn says why an item (an id or a CIS number) is not one of a version's, or "".
+func itemNotIn(id, version string, items []alarms.Item) string {
+	var nums []string
+	for _, it := range items {
+		if it.ID == id || it.CIS == id {
+			return ""
+		}
+		nums = append(nums, it.CIS)
+	}
+	for _, it := range alarms.Items {
+		if it.ID == id || it.CIS == id {
+			for _, v := range items {
+				if v.ID == it.ID {
+					return fmt.Sprintf("CIS v%s numbers %s %s as %s", version, it.CIS, it.Title, v.CIS)
+				}
+			}
+			return fmt.Sprintf("CIS v%s has no %s item (%s); its monitoring items are %s-%s", version, it.Title, it.CIS, nums[0], nums[len(nums)-1])
+		}
+	}
+	return "not a CIS monitoring item"
 }
 
 func knownAlarm(id string) bool {

@@ -17,8 +17,18 @@ func TestAlarmsTest(t *testing.T) {
 		{"one event forgotten", []string{"{ $.eventName=StartLogging || $.eventName=DeleteTrail || $.eventName=UpdateTrail || $.eventName=CreateTrail }"},
 			ExitFailed, []string{"FILTER_MISSES_EVENTS", `misses: $.eventName = "StopLogging"`}},
 		{"an exclusion is a warning", []string{`{ ($.eventName=StopLogging || $.eventName=StartLogging || $.eventName=DeleteTrail || $.eventName=UpdateTrail || $.eventName=CreateTrail) && $.userIdentity.invokedBy NOT EXISTS }`},
-			ExitOK, []string{"FILTER_NARROWED", "excludes events by: $.userIdentity.invokedBy NOT EXISTS"}},
+			ExitOK, []string{"FILTER_NARROWED", "rejects events such as one with: $.userIdentity.invokedBy = * (any value)"}},
 		{"about nothing", []string{`{ $.eventName = "GetObject" }`}, ExitFailed, []string{"none of the CIS monitoring items"}},
+		// Issue 24: a pattern with none of 4.3's conditions was FILTER_NARROWED, exit 0, against --item 4.3.
+		{"about something else, against a named item", []string{"--item", "4.3", `{ $.sourceIPAddress = "1.2.3.4" }`},
+			ExitFailed, []string{"alarm-root-account-usage", "FILTER_MISSING", "not about this item"}},
+		// Issue 24: the two trail events that matter most were "about none of the items", exit 1, with nothing named.
+		{"a partial pattern is judged against the closest item", []string{`{ ($.eventName = StopLogging) || ($.eventName = DeleteTrail) }`},
+			ExitFailed, []string{"4.5", "FILTER_MISSES_EVENTS", `misses: $.eventName = "CreateTrail"`, "comes closest to 4.5"}},
+		{"azul's exclusion of S3 GetObject denials through CloudFront", []string{`{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && ($.eventSource != "s3.amazonaws.com" || $.eventName != "GetObject" || $.userIdentity.invokedBy != "cloudfront.amazonaws.com") }`},
+			ExitOK, []string{"4.1", "FILTER_NARROWED", `$.eventName = "GetObject" && $.eventSource = "s3.amazonaws.com" && $.userIdentity.invokedBy = "cloudfront.amazonaws.com"`}},
+		{"the CIS v1.4 4.1 text as published", []string{"--cis-version", "1.4", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || ($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") }`},
+			ExitOK, []string{"alarm-root-account-usage", "matches ordinary API calls", "as its authors evidently meant", "it is not about this item"}},
 		{"judged against a named item", []string{"--item", "4.2", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed = "No" }`},
 			ExitFailed, []string{"alarm-console-signin-without-mfa", "FILTER_MISSES_EVENTS"}},
 	} {
@@ -39,6 +49,13 @@ func TestAlarmsTest(t *testing.T) {
 	}
 	if code, _, errs := run(t, "alarms", "test", "--item", "4.99", `{ $.a = 1 }`); code != ExitUsage || !strings.Contains(errs, "4.99") {
 		t.Errorf("unknown item: exit %d %s", code, errs)
+	}
+	// Issue 24: "about none" instead of saying the item is not in the version.
+	if code, _, errs := run(t, "alarms", "test", "--cis-version", "1.2", "--item", "4.15", `{ $.a = 1 }`); code != ExitUsage || !strings.Contains(errs, "CIS v1.2 has no AWS Organizations changes item") {
+		t.Errorf("an item the version lacks: exit %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "alarms", "test", "--cis-version", "1.2", "--item", "4.3", `{ $.a = 1 }`); code != ExitUsage || !strings.Contains(errs, "numbers 4.3 Usage of the root account as 3.3") {
+		t.Errorf("an item numbered otherwise in the version: exit %d %s", code, errs)
 	}
 }
 

@@ -91,62 +91,44 @@ func (o outcome) better(p outcome) bool {
 	return o.status.Rank() > p.status.Rank()
 }
 
-// patternCache parses and judges stored patterns once per evaluation: an organization repeats the same filters.
+// patternCache judges each stored pattern once per evaluation (an organization repeats the same filters), against
+// all the evaluation's items at once: which item a pattern is about is decided across items (alarms.JudgeAll, the
+// rule alarms test and iac --alarms share).
 type patternCache struct {
-	parsed map[string]parsedPattern
-	cover  map[[2]string]coverage
+	judged map[string]judged
 }
 
-type parsedPattern struct {
-	n   *filterpattern.Node
-	err error
+type judged struct {
+	byItem map[string]alarms.Verdict
+	err    error
 }
 
-type coverage struct {
-	cov   filterpattern.Coverage
-	about bool
-	err   error
-}
-
-func (e *evaluator) parse(p string) parsedPattern {
-	if r, ok := e.patterns.parsed[p]; ok {
-		return r
-	}
-	n, err := filterpattern.Parse(p)
-	r := parsedPattern{n, err}
-	e.patterns.parsed[p] = r
-	return r
-}
-
-// covers judges a stored pattern against an item's published one: whether it is about the item at all (it catches
-// or names at least half of its cases, as alarms.Test decides), what it misses and what it narrows.
-func (e *evaluator) covers(stored string, it alarms.Item) coverage {
-	key := [2]string{stored, it.Pattern}
-	if c, ok := e.patterns.cover[key]; ok {
-		return c
-	}
-	var c coverage
-	s, r := e.parse(stored), e.parse(it.Pattern)
-	switch {
-	case s.err != nil:
-		c.err = s.err
-	case r.err != nil:
-		c.err = fmt.Errorf("catalog pattern of %s: %w", it.CIS, r.err)
-	default:
-		cov, err := filterpattern.Covers(s.n, r.n)
-		if err != nil {
-			c.err = err
-			break
+// covers judges a stored pattern against an item: whether it is about the item at all, what it misses and what it
+// narrows (alarms.JudgeAll).
+func (e *evaluator) covers(stored string, it alarms.Item) (alarms.Verdict, error) {
+	j, ok := e.patterns.judged[stored]
+	if !ok {
+		n, err := filterpattern.Parse(stored)
+		if err == nil {
+			var all []alarms.Verdict
+			if all, err = alarms.JudgeAll(n, e.s.Alarms); err == nil {
+				j.byItem = map[string]alarms.Verdict{}
+				for _, v := range all {
+					j.byItem[v.Item.ID] = v
+				}
+			}
 		}
-		cases, mentioned, err := filterpattern.Mentions(s.n, r.n)
-		if err != nil {
-			c.err = err
-			break
-		}
-		c.cov, c.about = cov, 2*cov.Direct >= cases || 2*mentioned >= cases
+		j.err = err
+		e.patterns.judged[stored] = j
 	}
-	e.patterns.cover[key] = c
-	return c
+	if j.err != nil {
+		return alarms.Verdict{}, j.err
+	}
+	v, ok := j.byItem[it.ID]
+	if !ok {
+		return alarms.Verdict{}, fmt.Errorf("item %s is not among the evaluation's items", it.CIS)
+	}
+	return v, nil
 }
 
 // AlarmChain is how far an account's chain for one item got, for the fix plan: the monitored trail's log group (in
@@ -333,27 +315,28 @@ func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
 			}
 			continue
 		}
-		c := e.covers(f.Pattern, it)
+		c, err := e.covers(f.Pattern, it)
 		var o outcome
 		switch {
-		case c.err != nil:
+		case err != nil:
 			var se *filterpattern.SyntaxError
-			if !errors.As(c.err, &se) {
-				o = outcome{depth: 2, status: model.StatusError, code: FilterUnparseable, msg: fmt.Sprintf("Metric filter %q on %s cannot be judged: %v.", f.Name, lg.ARN, c.err)}
+			if !errors.As(err, &se) {
+				o = outcome{depth: 2, status: model.StatusError, code: FilterUnparseable, msg: fmt.Sprintf("Metric filter %q on %s cannot be judged: %v.", f.Name, lg.ARN, err)}
 			} else {
 				// Ties with a filter that misses events (same depth): ERROR outranks FAIL, since the filter that
 				// cannot be read may be the one that covers the item.
-				o = outcome{depth: 2, status: model.StatusError, code: FilterUnparseable, msg: fmt.Sprintf("Metric filter %q on %s has a pattern trailwatch cannot parse: %v.", f.Name, lg.ARN, c.err)}
+				o = outcome{depth: 2, status: model.StatusError, code: FilterUnparseable, msg: fmt.Sprintf("Metric filter %q on %s has a pattern trailwatch cannot parse: %v.", f.Name, lg.ARN, err)}
 			}
-		case !c.about:
+		case !c.About:
 			continue
-		case len(c.cov.Misses) > 0:
-			o = outcome{depth: 2, status: model.StatusFail, code: FilterMissesEvents,
-				msg: fmt.Sprintf("Metric filter %q on %s misses events the published %s pattern matches: %s.", f.Name, lg.ARN, it.CIS, strings.Join(c.cov.Misses, "; "))}
+		case len(c.Coverage.Misses) > 0:
+			o = outcome{depth: 2, status: model.StatusFail, code: FilterMissesEvents, notes: c.Notes,
+				msg: fmt.Sprintf("Metric filter %q on %s misses events the published %s pattern matches: %s.", f.Name, lg.ARN, it.CIS, strings.Join(c.Coverage.Misses, "; "))}
 		default:
 			o = e.alarmStage(cv, f, it)
-			if len(c.cov.Narrowed) > 0 {
-				narrow := fmt.Sprintf("Metric filter %q on %s narrows the published %s pattern with %s: events it excludes raise no alarm.", f.Name, lg.ARN, it.CIS, strings.Join(c.cov.Narrowed, ", "))
+			o.notes = append(o.notes, c.Notes...)
+			if len(c.Coverage.Narrowed) > 0 {
+				narrow := fmt.Sprintf("Metric filter %q on %s rejects events the published %s pattern matches, such as one with %s: they raise no alarm.", f.Name, lg.ARN, it.CIS, strings.Join(c.Coverage.Narrowed, "; or one with "))
 				if o.status == model.StatusPass {
 					o = outcome{depth: 99, status: model.StatusWarn, code: FilterNarrowed, msg: narrow + " The rest of the chain is whole: " + o.msg, notes: o.notes}
 				} else {

@@ -103,7 +103,7 @@ func Evaluate(cat *Catalog, inv *model.Inventory, s Settings) []model.Finding {
 
 func newEvaluator(cat *Catalog, inv *model.Inventory, s Settings) *evaluator {
 	return &evaluator{cat: cat, inv: inv, s: s, verdicts: map[string]model.Status{}, names: map[string]string{}, accounts: map[string]*model.Account{},
-		patterns: patternCache{parsed: map[string]parsedPattern{}, cover: map[[2]string]coverage{}}}
+		patterns: patternCache{judged: map[string]judged{}}}
 }
 
 type evaluator struct {

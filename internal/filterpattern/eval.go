@@ -3,7 +3,6 @@ package filterpattern
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -185,107 +184,6 @@ func wildcard(pattern, s string) bool {
 	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
-// Coverage says how a stored pattern judges the events a required (published) pattern matches.
-type Coverage struct {
-	// Misses are the required pattern's cases the stored one does not match, each as its conditions.
-	Misses []string
-	// Narrowed are the stored pattern's conditions that reject events the required one matches, beyond those cases.
-	Narrowed []string
-	// Direct counts the required cases whose plainest events stored matches as they are (no property added): zero
-	// means the stored pattern is about something else.
-	Direct int
-}
-
-// OK is true when every required case is matched and nothing is narrowed.
-func (c Coverage) OK() bool { return len(c.Misses) == 0 && len(c.Narrowed) == 0 }
-
-// maxTerms bounds the expansion of a pattern into cases (the CIS ones have at most 18), and with it the work a
-// hostile stored pattern can cause: 256 cases of a 1,024-character pattern are judged in well under a second.
-const maxTerms = 256
-
-// Covers decides whether stored matches every event required matches, by meaning: required is expanded into its
-// cases (a disjunction of conjunctions), and for each case events that satisfy it are built (wildcards filled
-// empty and non-empty, != and NOT EXISTS honoured) and given to stored. A case whose events stored rejects is a miss;
-// a condition of stored that rejects an event of a case when only a property the case leaves free is changed is a
-// narrowing (an exclusion added on purpose, or by mistake).
-func Covers(stored, required *Node) (Coverage, error) {
-	terms, err := dnf(required)
-	if err != nil {
-		return Coverage{}, err
-	}
-	var cov Coverage
-	narrowed := map[string]bool{}
-	storedLeaves := leaves(stored)
-	for _, term := range terms {
-		witnesses := witnessesFor(term)
-		matched := 0
-		missed, direct := false, false
-		for _, w := range witnesses {
-			if !Match(required, w) {
-				continue // our construction did not satisfy the case (contradictory conditions): no event to judge
-			}
-			matched++
-			constrained := map[string]bool{}
-			for _, c := range term {
-				constrained[c.Selector] = true
-			}
-			if Match(stored, w) {
-				direct = true
-			} else {
-				// Rejected: a miss, unless giving the properties this case leaves free what stored asks of them
-				// makes it match. Then the event with those properties absent is what stored excludes: a narrowing.
-				w2 := deepCopy(w).(map[string]any)
-				var added []*Comparison
-				for _, l := range storedLeaves {
-					if constrained[l.Selector] {
-						continue
-					}
-					if _, has := lookupLeaf(w2, l.Selector); has {
-						continue
-					}
-					if v, ok := lookupLeaf(witnessesFor([]*Comparison{l})[0], l.Selector); ok {
-						set(w2, l.Selector, v)
-						added = append(added, l)
-					}
-				}
-				if len(added) == 0 || !Match(required, w2) || !Match(stored, w2) {
-					missed = true
-					continue
-				}
-				for _, l := range added {
-					w3 := deepCopy(w2).(map[string]any)
-					unset(w3, l.Selector)
-					if !Match(stored, w3) {
-						narrowed[l.String()] = true
-					}
-				}
-				w = w2
-			}
-			for _, l := range storedLeaves {
-				if constrained[l.Selector] {
-					continue
-				}
-				for _, w2 := range violations(w, l) {
-					if Match(required, w2) && !Match(stored, w2) {
-						narrowed[l.String()] = true
-					}
-				}
-			}
-		}
-		if matched > 0 && missed {
-			cov.Misses = append(cov.Misses, describe(term))
-		}
-		if direct {
-			cov.Direct++
-		}
-	}
-	for k := range narrowed {
-		cov.Narrowed = append(cov.Narrowed, k)
-	}
-	sort.Strings(cov.Narrowed)
-	return cov, nil
-}
-
 func dnf(n *Node) ([][]*Comparison, error) {
 	switch {
 	case n.Leaf != nil:
@@ -382,45 +280,6 @@ func witnessesFor(term []*Comparison) []map[string]any {
 			}
 		}
 		out = append(out, ev)
-	}
-	return out
-}
-
-// violations returns copies of ev changed only at l's property so that l is false.
-func violations(ev map[string]any, l *Comparison) []map[string]any {
-	var vals []any
-	switch l.Op {
-	case Eq:
-		vals = []any{otherValue, 0.5}
-	case Ne:
-		if l.IsNumber {
-			vals = []any{l.Number}
-		} else {
-			vals = []any{strings.ReplaceAll(l.Value, "*", "")}
-		}
-	case NotExists:
-		vals = []any{otherValue}
-	case IsTrue:
-		vals = []any{false}
-	case IsFalse:
-		vals = []any{true}
-	case IsNull:
-		vals = []any{otherValue}
-	case Lt, Le:
-		vals = []any{l.Number + 1}
-	case Gt, Ge:
-		vals = []any{l.Number - 1}
-	}
-	var out []map[string]any
-	for _, v := range vals {
-		w := deepCopy(ev).(map[string]any)
-		set(w, l.Selector, v)
-		out = append(out, w)
-	}
-	if l.Op != NotExists { // the property absent violates every comparison but NOT EXISTS
-		w := deepCopy(ev).(map[string]any)
-		unset(w, l.Selector)
-		out = append(out, w)
 	}
 	return out
 }

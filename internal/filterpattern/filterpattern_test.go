@@ -105,9 +105,9 @@ func TestCoversByMeaning(t *testing.T) {
 		{"a missing event name", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`, cisTrailChanges,
 			Coverage{Misses: []string{`$.eventName = "StopLogging"`}}},
 		{"an exclusion narrows it", "{ (" + strings.Trim(cisTrailChanges, "{} ") + `) && $.userIdentity.type != "AssumedRole" }`, cisTrailChanges,
-			Coverage{Narrowed: []string{`$.userIdentity.type != "AssumedRole"`}}},
+			Coverage{Narrowed: []string{`$.userIdentity.type = "AssumedRole"`}}},
 		{"an exclusion on one branch (&& binds tighter than ||)", strings.TrimSuffix(cisTrailChanges, "}") + `&& $.userIdentity.type != "AssumedRole" }`, cisTrailChanges,
-			Coverage{Narrowed: []string{`$.userIdentity.type != "AssumedRole"`}}},
+			Coverage{Narrowed: []string{`$.userIdentity.type = "AssumedRole"`}}},
 		{"a wildcard dropped", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied") }`, cisUnauthorized,
 			Coverage{Misses: []string{`$.errorCode = "AccessDenied*"`}}},
 		{"root clauses in another order", `{ $.eventType != "AwsServiceEvent" && $.userIdentity.invokedBy NOT EXISTS && $.userIdentity.type = Root }`, cisRoot, Coverage{}},
@@ -117,16 +117,41 @@ func TestCoversByMeaning(t *testing.T) {
 		{"distributed and", `{ ($.eventSource = "kms.amazonaws.com" && $.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion" && $.eventSource = "kms.amazonaws.com") }`, cisKMS, Coverage{}},
 		{"v1.4 security groups against v5.0", cisSG14, cisSG50, Coverage{Misses: []string{`$.eventName = "ModifySecurityGroupRules"`}}},
 		{"v5.0 security groups against v1.4", cisSG50, cisSG14, Coverage{}},
+		// Issue 24: exclusions that bite only when two properties change together, and exclusions on the property the
+		// wildcard is on, were judged MONITORED by a search that changed one property at a time.
+		{"azul: S3 GetObject denials through CloudFront dropped", `{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && ($.eventSource != "s3.amazonaws.com" || $.eventName != "GetObject" || $.userIdentity.invokedBy != "cloudfront.amazonaws.com") }`, cisUnauthorized,
+			Coverage{Narrowed: []string{`$.eventName = "GetObject" && $.eventSource = "s3.amazonaws.com" && $.userIdentity.invokedBy = "cloudfront.amazonaws.com"`}}},
+		{"ignore S3 HeadBucket denials", `{ ($.errorCode = "*UnauthorizedOperation" || $.errorCode = "AccessDenied*") && ($.eventSource != "s3.amazonaws.com" || $.eventName != "HeadBucket") }`, cisUnauthorized,
+			Coverage{Narrowed: []string{`$.eventName = "HeadBucket" && $.eventSource = "s3.amazonaws.com"`}}},
+		{"an exclusion on the wildcard's own property", `{ ($.errorCode = "AccessDenied*" && $.errorCode != "AccessDeniedBucket") || $.errorCode = "*UnauthorizedOperation" }`, cisUnauthorized,
+			Coverage{Narrowed: []string{`$.errorCode = "AccessDeniedBucket"`}}},
+		{"an exclusion only overlapping wildcards reveal", `{ $.errorCode = "*UnauthorizedOperation" || ($.errorCode = "AccessDenied*" && $.errorCode != "*Operation") }`, cisUnauthorized,
+			Coverage{Narrowed: []string{`$.errorCode = "AccessDeniedOperation"`}}},
+		{"an exclusion the other branch makes up for", `{ $.errorCode = "*UnauthorizedOperation" || ($.errorCode = "AccessDenied*" && $.errorCode != "*UnauthorizedOperation") }`, cisUnauthorized, Coverage{}},
+		{"the v3.0 text against v1.2's: HeadBucket and log delivery excluded", `{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }`, cisUnauthorized,
+			Coverage{Narrowed: []string{`$.eventName = "HeadBucket"`}}}, // one event per case is named
+		{"the v1.4 text as published (|| before the exclusions) catches almost everything", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || ($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") }`, cisTrailChanges, Coverage{}},
+		{"about something else entirely", `{ $.sourceIPAddress = "1.2.3.4" }`, cisRoot,
+			Coverage{Misses: []string{`$.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent"`}}},
 		{"MFA as a negated equality", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed != Yes }`, cisNoMFA, Coverage{}},
 		{"MFA only when No", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed = "No" }`, cisNoMFA,
 			Coverage{Misses: []string{`$.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed != "Yes"`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Covers(mustParse(t, tc.stored), mustParse(t, tc.required))
+			stored, required := mustParse(t, tc.stored), mustParse(t, tc.required)
+			got, err := Covers(stored, required)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got, cmpEmpty, cmpopts.IgnoreFields(Coverage{}, "Direct")); diff != "" {
+			if n := len(got.Misses) + len(got.Narrowed); len(got.Counterexamples) < n {
+				t.Errorf("%d counterexamples for %d misses and narrowings", len(got.Counterexamples), n)
+			}
+			for _, ce := range got.Counterexamples {
+				if !Match(required, ce) || Match(stored, ce) {
+					t.Errorf("counterexample %v: required matches %v, stored %v", ce, Match(required, ce), Match(stored, ce))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got, cmpEmpty, cmpopts.IgnoreFields(Coverage{}, "Direct", "OwnTerms", "Counterexamples")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 			if got.OK() != (len(tc.want.Misses) == 0 && len(tc.want.Narrowed) == 0) {

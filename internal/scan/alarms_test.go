@@ -331,3 +331,26 @@ accounts:
 		}
 	}
 }
+
+// TestCrossAccountSQSSubscriberWaitsForConfirmation (issue 24): a scenario's SQS subscription to another account's
+// queue waits for confirmation, as Subscribe does ("if the endpoint and the topic are not in the same Amazon Web
+// Services account, the endpoint owner must run the ConfirmSubscription action"): the chain is
+// NO_CONFIRMED_SUBSCRIBER, not MONITORED, and a same-account queue is confirmed at once.
+func TestCrossAccountSQSSubscriberWaitsForConfirmation(t *testing.T) {
+	for _, tc := range []struct {
+		queue string
+		code  string
+	}{
+		{"arn:aws:sqs:us-east-1:222222222222:q", controls.NoConfirmedSubscriber},
+		{"arn:aws:sqs:us-east-1:111111111111:q", controls.Monitored},
+	} {
+		r := scanAlarms(t, chainScenario(ctFilter(published45), goodAlarm+fmt.Sprintf(`    topics:
+      - name: cis
+        region: us-east-1
+        subscriptions: [{protocol: sqs, endpoint: %q}]
+`, tc.queue)), "", "111111111111")
+		if f := r.get(t, cloudtrailChanges, "111111111111"); codes(f) != tc.code {
+			t.Errorf("queue %s: %s %+v, want %s", tc.queue, f.Status, f.Reasons, tc.code)
+		}
+	}
+}

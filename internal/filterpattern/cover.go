@@ -3,6 +3,8 @@ package filterpattern
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +54,10 @@ const maxSearch = 200_000
 // ErrTooComplex is a pattern whose coverage cannot be decided within the work trailwatch allows.
 var ErrTooComplex = errors.New("filter pattern: too many combinations to decide coverage exactly")
 
+// ErrWildcardSelector is a pattern with $.* or [*]: which events it selects depends on fields no CIS item names, and
+// its coverage is not decided (Match still evaluates it).
+var ErrWildcardSelector = errors.New("filter pattern: coverage is not decided for wildcard selectors ($.*, [*])")
+
 // Covers decides exactly whether stored matches every event required matches (issue 24). required is expanded into
 // its cases (a disjunction of conjunctions); for each case, a search over the values that can make any comparison of
 // either pattern true or false (every literal, wildcards filled empty, filled, and overlapping each other, numbers on
@@ -61,6 +67,11 @@ var ErrTooComplex = errors.New("filter pattern: too many combinations to decide 
 // (its own values, other fields ordinary) stored rejects is a miss; otherwise the rejected event is a narrowing, and
 // the properties that make the difference are named.
 func Covers(stored, required *Node) (Coverage, error) {
+	for _, l := range append(leaves(stored), leaves(required)...) {
+		if hasWildcard(l.Selector) {
+			return Coverage{}, fmt.Errorf("%w: %s", ErrWildcardSelector, l)
+		}
+	}
 	terms, err := dnf(required)
 	if err != nil {
 		return Coverage{}, err
@@ -225,6 +236,15 @@ func candidates(cs []*Comparison, canBeAbsent bool) []any {
 			for _, d := range []float64{0, -1, 1, -0.5, 0.5} {
 				add(c.Number + d)
 			}
+		}
+		if c.Regex != nil {
+			// Strings the expression matches, alone and inside other text; coverage with regular expressions is
+			// exact only as far as these stand for the strings it matches.
+			for _, m := range regexSamples(c.Regex) {
+				add(m)
+				add("x" + m + "x")
+			}
+			continue
 		}
 		if c.Op == Eq || c.Op == Ne {
 			add(strings.ReplaceAll(c.Value, "*", ""))
@@ -542,4 +562,69 @@ func ExclusionsAsMeant(n *Node) *Node {
 		and = append(append([]*Node(nil), last.And...), excl...)
 	}
 	return &Node{Or: append(append([]*Node(nil), pos[:len(pos)-1]...), &Node{And: and})}
+}
+
+// regexSamples builds strings a regular expression matches: its shortest reading, and one taking each alternative
+// and one repetition more.
+func regexSamples(re *regexp.Regexp) []string {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	t = t.Simplify()
+	var out []string
+	for _, more := range []bool{false, true} {
+		for alt := 0; alt < 4; alt++ {
+			if m := sample(t, alt, more); re.MatchString(m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// sample writes a string t matches: the alt-th alternative where there is a choice (the last when fewer), and one
+// more repetition than needed when more.
+func sample(t *syntax.Regexp, alt int, more bool) string {
+	var b strings.Builder
+	var walk func(t *syntax.Regexp)
+	walk = func(t *syntax.Regexp) {
+		switch t.Op {
+		case syntax.OpLiteral:
+			b.WriteString(string(t.Rune))
+		case syntax.OpCharClass:
+			if len(t.Rune) > 0 {
+				b.WriteRune(t.Rune[min(alt, len(t.Rune)-1)&^1])
+			}
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			b.WriteByte('x')
+		case syntax.OpCapture:
+			walk(t.Sub[0])
+		case syntax.OpConcat:
+			for _, s := range t.Sub {
+				walk(s)
+			}
+		case syntax.OpAlternate:
+			walk(t.Sub[min(alt, len(t.Sub)-1)])
+		case syntax.OpPlus:
+			walk(t.Sub[0])
+			if more {
+				walk(t.Sub[0])
+			}
+		case syntax.OpStar, syntax.OpQuest:
+			if more {
+				walk(t.Sub[0])
+			}
+		case syntax.OpRepeat:
+			n := t.Min
+			if more && (t.Max < 0 || t.Max > n) {
+				n++
+			}
+			for i := 0; i < n; i++ {
+				walk(t.Sub[0])
+			}
+		}
+	}
+	walk(t)
+	return b.String()
 }

@@ -3,6 +3,8 @@ package filterpattern
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -10,10 +12,10 @@ import (
 // Match reports whether the pattern matches a JSON event (decoded with encoding/json: objects as map[string]any,
 // numbers as float64).
 //
-// A comparison on a property the event does not have matches only NOT EXISTS. That is our reading of the user guide
-// for = and the numeric operators; for != on a missing property it is an assumption not yet checked against AWS
-// (TestMetricFilter in a real account would settle it): the CIS patterns only use != on properties every CloudTrail
-// event of their kind carries (eventType, additionalEventData.MFAUsed on ConsoleLogin, sourceIPAddress, eventName).
+// A comparison on a property the event does not have matches only NOT EXISTS. The guide says so for NOT EXISTS; for
+// != it says nothing, and AWS's console test of { ($.errorCode = "AccessDenied") && ($.userIdentity.invokedBy !=
+// "cloudfront.amazonaws.com") } on an event without invokedBy gave "no match" (DataBiosphere/azul#5884, as reported
+// there).
 func Match(n *Node, event any) bool {
 	switch {
 	case n.Leaf != nil:
@@ -44,37 +46,65 @@ func MatchJSON(n *Node, message []byte) bool {
 	return Match(n, v)
 }
 
-// splitPath turns a.b[0].c into a, b, #0, c (indexes marked so that a property named "0" stays a property).
+// Path segments: a property name (marked with \x00 when it is all digits or came from brackets, so that it is not
+// taken for an index), an array index (digits), any array element ([*]) or any property ($.*).
+const (
+	anyElement = "\x01[*]"
+	anyField   = "\x02*"
+)
+
+// splitPath turns a selector into segments: a.b[0].c, arrayKey[*], *, ['cluster.name'], detail-type.
 func splitPath(sel string) []string {
 	var out []string
-	for _, seg := range strings.Split(sel, ".") {
-		for {
-			i := strings.IndexByte(seg, '[')
-			if i < 0 {
-				break
-			}
-			if i > 0 {
-				out = append(out, seg[:i])
-			}
-			j := strings.IndexByte(seg[i:], ']')
+	for i := 0; i < len(sel); {
+		switch {
+		case sel[i] == '.':
+			i++
+		case strings.HasPrefix(sel[i:], "['"):
+			j := strings.Index(sel[i+2:], "']")
 			if j < 0 {
-				break
+				return append(out, "\x00"+sel[i:])
 			}
-			out = append(out, "#"+seg[i+1:i+j])
-			seg = seg[i+j+1:]
-		}
-		if seg != "" {
-			out = append(out, seg)
-		}
-	}
-	for k, p := range out {
-		if strings.HasPrefix(p, "#") {
-			out[k] = p[1:]
-		} else if isIndex(p) {
-			out[k] = "\x00" + p // a property whose name is digits
+			out = append(out, "\x00"+sel[i+2:i+2+j])
+			i += j + 4
+		case sel[i] == '[':
+			j := strings.IndexByte(sel[i:], ']')
+			if j < 0 {
+				return append(out, "\x00"+sel[i:])
+			}
+			if seg := sel[i+1 : i+j]; seg == "*" {
+				out = append(out, anyElement)
+			} else {
+				out = append(out, seg)
+			}
+			i += j + 1
+		default:
+			j := strings.IndexAny(sel[i:], ".[")
+			if j < 0 {
+				j = len(sel) - i
+			}
+			switch name := sel[i : i+j]; {
+			case name == "*":
+				out = append(out, anyField)
+			case isIndex(name):
+				out = append(out, "\x00"+name) // a property whose name is digits
+			default:
+				out = append(out, name)
+			}
+			i += j
 		}
 	}
 	return out
+}
+
+// hasWildcard reports whether a selector has $.* or [*].
+func hasWildcard(sel string) bool {
+	for _, p := range splitPath(sel) {
+		if p == anyElement || p == anyField {
+			return true
+		}
+	}
+	return false
 }
 
 func isIndex(s string) bool {
@@ -89,19 +119,37 @@ func isIndex(s string) bool {
 	return true
 }
 
+// matchLeaf decides one comparison. A wildcard selector matches when any value it selects satisfies the comparison
+// ("You can use the JSON wildcard to select any array element or any JSON object field", CloudWatch Logs User Guide,
+// filter pattern syntax); a selector that points to an array or object matches no comparison of value ("If a property
+// selector points to an array or object, the filter pattern won't match the log format").
 func matchLeaf(c *Comparison, event any) bool {
-	v, found := lookupLeaf(event, c.Selector)
+	vals := lookupAll(event, splitPath(c.Selector))
 	switch c.Op {
 	case NotExists:
-		return !found
+		return len(vals) == 0
 	case IsNull:
-		return found && v == nil
+		return slices.Contains(vals, nil)
+	}
+	for _, v := range vals {
+		if matchValue(c, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchValue(c *Comparison, v any) bool {
+	switch c.Op {
 	case IsTrue, IsFalse:
 		b, ok := v.(bool)
-		return found && ok && b == (c.Op == IsTrue)
+		return ok && b == (c.Op == IsTrue)
 	}
-	if !found {
-		return false
+	if c.Regex != nil {
+		// A regular expression matches anywhere in a string value unless anchored (%Trail% matches "UpdateTrail" in
+		// the guide's examples; ^ and $ anchor it).
+		s, ok := v.(string)
+		return ok && c.Regex.MatchString(s) == (c.Op == Eq)
 	}
 	if c.IsNumber {
 		f, ok := v.(float64)
@@ -126,8 +174,17 @@ func matchLeaf(c *Comparison, event any) bool {
 			return f >= c.Number
 		}
 	}
-	s, ok := v.(string)
-	if !ok {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case float64:
+		// "Use the asterisk as a wild card to match numbers": { $.latency = * } matches 50, { $.code = 4* } 400.
+		if !strings.Contains(c.Value, "*") {
+			return false
+		}
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
 		return false
 	}
 	eq := wildcard(c.Value, s)
@@ -137,31 +194,58 @@ func matchLeaf(c *Comparison, event any) bool {
 	return !eq
 }
 
-// lookupLeaf resolves a selector, with digit segments inside brackets as array indexes.
-func lookupLeaf(event any, selector string) (any, bool) {
-	cur := event
-	for _, part := range splitPath(selector) {
-		if strings.HasPrefix(part, "\x00") {
-			part = part[1:]
-		} else if isIndex(part) {
-			arr, ok := cur.([]any)
-			idx, _ := strconv.Atoi(part)
-			if !ok || idx >= len(arr) {
-				return nil, false
-			}
-			cur = arr[idx]
-			continue
-		}
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		var has bool
-		if cur, has = obj[part]; !has {
-			return nil, false
-		}
+// lookupAll resolves path segments to the values they select (several through a wildcard, none when absent).
+func lookupAll(cur any, parts []string) []any {
+	if len(parts) == 0 {
+		return []any{cur}
 	}
-	return cur, true
+	part, rest := parts[0], parts[1:]
+	switch {
+	case part == anyElement:
+		arr, _ := cur.([]any)
+		var out []any
+		for _, e := range arr {
+			out = append(out, lookupAll(e, rest)...)
+		}
+		return out
+	case part == anyField:
+		obj, _ := cur.(map[string]any)
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var out []any
+		for _, k := range keys {
+			out = append(out, lookupAll(obj[k], rest)...)
+		}
+		return out
+	case isIndex(part):
+		arr, ok := cur.([]any)
+		idx, _ := strconv.Atoi(part)
+		if !ok || idx >= len(arr) {
+			return nil
+		}
+		return lookupAll(arr[idx], rest)
+	}
+	obj, ok := cur.(map[string]any)
+	if !ok {
+		return nil
+	}
+	v, has := obj[strings.TrimPrefix(part, "\x00")]
+	if !has {
+		return nil
+	}
+	return lookupAll(v, rest)
+}
+
+// lookupLeaf resolves a selector without wildcards to its value.
+func lookupLeaf(event any, selector string) (any, bool) {
+	vals := lookupAll(event, splitPath(selector))
+	if len(vals) == 0 {
+		return nil, false
+	}
+	return vals[0], true
 }
 
 // wildcard matches s against a pattern where * stands for any run of characters.

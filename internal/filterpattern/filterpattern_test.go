@@ -204,3 +204,58 @@ func TestHostilePatternsAreBounded(t *testing.T) {
 		t.Errorf("2^20 cases: %v", err)
 	}
 }
+
+// TestDocumentedSyntax (issue 24): the syntax AWS documents beyond the examples table, and its quotas, parse and
+// match as the guide says; what it forbids is a SyntaxError naming the rule.
+func TestDocumentedSyntax(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, event string
+		want           bool
+	}{
+		{`{ $.detail-type = "AWS API Call via CloudTrail" }`, `{"detail-type":"AWS API Call via CloudTrail"}`, true}, // hyphens in names
+		{`{ $.eventType = %^Trail% }`, `{"eventType":"UpdateTrail"}`, false},                                        // ^ anchors
+		{`{ $.eventType = %Trail$% }`, `{"eventType":"UpdateTrail"}`, true},
+		{`{ $.errorCode != %Denied% }`, `{"errorCode":"AccessDenied"}`, false},
+		{`{ $.code = 4* }`, `{"code":404}`, true}, // "Use the asterisk as a wild card to match numbers"
+		{`{ $.code = 4* }`, `{"code":504}`, false},
+		{`{ $.eventType = "*" }`, `{"eventType":"x"}`, true},
+		{`{ $.eventType = "*" }`, `{}`, false},
+		{`{ $.users = 1 }`, `{"users":[1]}`, false}, // a selector on an array matches nothing
+		{`{ $.users != 1 }`, `{"users":[1]}`, false},
+		{`{ $.objectList[*].id = 2 }`, `{"objectList":[{"id":1},{"id":2}]}`, true},
+		{`{ $.eventName = "Create*Trail" }`, `{"eventName":"CreateOrgTrail"}`, true}, // * anywhere: current guide, unconfirmed by AWS
+	} {
+		n := mustParse(t, tc.pattern)
+		if got := MatchJSON(n, []byte(tc.event)); got != tc.want {
+			t.Errorf("%s on %s: %v, want %v", tc.pattern, tc.event, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ pattern, err string }{
+		{`{ $.a = %(x)% }`, "do not support ( or )"},
+		{`{ $.a = %x!% }`, "not a character"},
+		{`{ $.a = %x% || $.b = %y% || $.c = %z% }`, "allows 2"},
+		{`{ $.a[*].b[*] = 1 }`, "more than one wildcard"},
+		{`{ $.a[*] = 1 || $.b[*] = 1 || $.c[*] = 1 || $.d[*] = 1 }`, "allows 3"},
+		{`{ $.a > %x% }`, "compares numbers"},
+	} {
+		if _, err := Parse(tc.pattern); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: error %v, want one with %q", tc.pattern, err, tc.err)
+		}
+	}
+}
+
+// TestCoversWithRegularExpressions: a regular expression is judged by the strings it matches; a wildcard selector is
+// not decided (an error, never a verdict).
+func TestCoversWithRegularExpressions(t *testing.T) {
+	got, err := Covers(mustParse(t, `{ $.errorCode = %UnauthorizedOperation$% || $.errorCode = %^AccessDenied% }`), mustParse(t, cisUnauthorized))
+	if err != nil || !got.OK() {
+		t.Errorf("anchored expressions for 4.1: %+v %v", got, err)
+	}
+	got, err = Covers(mustParse(t, `{ $.errorCode = %^UnauthorizedOperation$% || $.errorCode = %^AccessDenied% }`), mustParse(t, cisUnauthorized))
+	if err != nil || len(got.Misses) != 1 {
+		t.Errorf("an expression anchored at both ends misses *UnauthorizedOperation: %+v %v", got, err)
+	}
+	if _, err := Covers(mustParse(t, `{ $.* = "AccessDenied" }`), mustParse(t, cisUnauthorized)); !errors.Is(err, ErrWildcardSelector) {
+		t.Errorf("a wildcard selector: %v", err)
+	}
+}

@@ -1,19 +1,21 @@
 // Package filterpattern parses CloudWatch Logs JSON filter patterns ({ $.a.b = "x" && ... }) into a tree, evaluates
-// them on JSON events, and decides by meaning whether one pattern catches every event another catches: clause order,
-// quoting, spacing, newlines and extra || branches do not matter (issue 13, the CIS monitoring metric filters).
+// them on JSON events, and decides exactly whether one pattern catches every event another catches: clause order,
+// quoting, spacing, newlines and extra || branches do not matter (issues 13 and 24, the CIS monitoring metric filters).
 //
-// Syntax, from "Using filter patterns to match terms in JSON log events" (CloudWatch Logs User Guide,
-// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html): a pattern is wrapped in
-// braces; a selector starts with $. and names a property path (a.b, arrays as a[0]); comparisons are = and != for
-// strings (quoted, or bare when alphanumeric) with * as a wildcard, and =, !=, <, >, <=, >= for numbers; IS TRUE,
-// IS FALSE, IS NULL and NOT EXISTS test a property; && and || combine, parentheses group; patterns are case sensitive.
-// && binds tighter than || (as in the languages the syntax borrows from; the guide does not say, and the CIS v3.0
-// text of 4.1, "A || B && C && D", reads as intended only that way). That precedence is an assumption to confirm
-// with TestMetricFilter against AWS.
+// Syntax, from the CloudWatch Logs User Guide ("Using filter patterns to match terms in JSON log events",
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html; "Supported regular
+// expressions (regex) syntax", regex-expressions.html; the filter pattern syntax page): a pattern is wrapped in braces;
+// a selector starts with $. and names a property path of letters, digits, "_" and "-" (a.b, arrays as a[0], a
+// period-holding name as ['cluster.name']), or a wildcard ($.* any field, [*] any element; one per selector, three per
+// pattern); comparisons are = and != for strings (quoted, or bare) with * as a wildcard (alone it matches any string or
+// number), or a %regular expression% (two per pattern, no parentheses, matched anywhere unless anchored), and =, !=,
+// <, >, <=, >= for numbers; IS TRUE, IS FALSE, IS NULL and NOT EXISTS test a property; && and || combine and
+// parentheses group, "() > && > ||"; patterns are case sensitive.
 package filterpattern
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -44,11 +46,13 @@ type Node struct {
 
 // Comparison is one selector test.
 type Comparison struct {
-	Selector string // the path after "$.", for example userIdentity.type
+	Selector string // the path after "$.", for example userIdentity.type, arrayKey[*], *, ['cluster.name']
 	Op       Op
-	Value    string  // string value (wildcards kept) for = and !=
+	Value    string  // string value (wildcards kept) for = and !=; %regex% as written for a regular expression
 	Number   float64 // numeric value, when IsNumber
 	IsNumber bool
+	// Regex is the value's regular expression, for a value written %...% (matched anywhere in a string value).
+	Regex *regexp.Regexp
 }
 
 // String renders the comparison in the canonical form the reports show.
@@ -59,6 +63,9 @@ func (c *Comparison) String() string {
 	}
 	if c.IsNumber {
 		return fmt.Sprintf("$.%s %s %s", c.Selector, c.Op, strconv.FormatFloat(c.Number, 'g', -1, 64))
+	}
+	if c.Regex != nil {
+		return fmt.Sprintf("$.%s %s %s", c.Selector, c.Op, c.Value)
 	}
 	return fmt.Sprintf("$.%s %s %q", c.Selector, c.Op, c.Value)
 }
@@ -93,6 +100,12 @@ func Parse(pattern string) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.regexes > MaxRegexes {
+		return nil, &SyntaxError{Pos: p.i, Msg: fmt.Sprintf("%d regular expressions: CloudWatch Logs allows %d in a JSON filter pattern", p.regexes, MaxRegexes)}
+	}
+	if p.wildcards > MaxWildcards {
+		return nil, &SyntaxError{Pos: p.i, Msg: fmt.Sprintf("%d wildcard selectors: CloudWatch Logs allows %d in a filter pattern", p.wildcards, MaxWildcards)}
+	}
 	p.space()
 	if !p.eat("}") {
 		return nil, p.err("expected && or || or the closing }")
@@ -105,9 +118,19 @@ func Parse(pattern string) (*Node, error) {
 }
 
 type parser struct {
-	s string
-	i int
+	s                  string
+	i                  int
+	regexes, wildcards int
 }
+
+// Quotas of the syntax (CloudWatch Logs User Guide): "There is a limit of 2 regex for each filter pattern when
+// creating a delimited or JSON filter pattern" ("Supported regular expressions (regex) syntax"); "You can only use up
+// to one wildcard selector in a property selector, and up to three wildcard selectors in a filter pattern with compound
+// expressions" (filter pattern syntax, wildcard selector).
+const (
+	MaxRegexes   = 2
+	MaxWildcards = 3
+)
 
 func (p *parser) err(msg string) error { return &SyntaxError{Pos: p.i, Msg: msg} }
 
@@ -198,14 +221,11 @@ func (p *parser) comparison() (*Comparison, error) {
 	if !p.eat("$.") {
 		return nil, p.err("expected a selector ($.field) or (")
 	}
-	start := p.i
-	for p.i < len(p.s) && (isWord(p.s[p.i]) || strings.IndexByte(".[]", p.s[p.i]) >= 0) {
-		p.i++
+	sel, err := p.selector()
+	if err != nil {
+		return nil, err
 	}
-	if p.i == start {
-		return nil, p.err("expected a property name after $.")
-	}
-	c := &Comparison{Selector: p.s[start:p.i]}
+	c := &Comparison{Selector: sel}
 	p.space()
 	for _, kw := range []Op{IsTrue, IsFalse, IsNull, NotExists} {
 		if p.keyword(string(kw)) {
@@ -230,6 +250,9 @@ func (p *parser) comparison() (*Comparison, error) {
 		return nil, p.err("expected =, !=, <, >, <=, >=, IS TRUE, IS FALSE, IS NULL or NOT EXISTS")
 	}
 	p.space()
+	if p.i < len(p.s) && p.s[p.i] == '%' {
+		return p.regex(c)
+	}
 	if p.i < len(p.s) && p.s[p.i] == '"' {
 		v, err := p.quoted()
 		if err != nil {
@@ -252,6 +275,102 @@ func (p *parser) comparison() (*Comparison, error) {
 	if !c.IsNumber && c.Op != Eq && c.Op != Ne {
 		return nil, p.err(fmt.Sprintf("%s compares numbers, not %q", c.Op, c.Value))
 	}
+	return c, nil
+}
+
+// selector reads a property selector after "$.": names of letters, digits, "_" and "-" ("Property selectors are
+// alphanumeric strings that support hyphen and underscore characters"), joined by "."; array indexes [0]; the
+// wildcards $.* (any field) and [*] (any element), one per selector; and bracket notation ['cluster.name'] for a name
+// with a period. (CloudWatch Logs User Guide, filter pattern syntax.)
+func (p *parser) selector() (string, error) {
+	start, wild := p.i, 0
+	for first := true; ; first = false {
+		switch {
+		case p.eat("['"):
+			j := strings.Index(p.s[p.i:], "']")
+			if j <= 0 {
+				return "", p.err("expected a quoted property name and '] after [' ")
+			}
+			p.i += j + 2
+		case !first && p.eat("["):
+			switch {
+			case p.eat("*"):
+				wild++
+			default:
+				d := p.i
+				for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+					p.i++
+				}
+				if p.i == d {
+					return "", p.err("expected an array index or * inside [ ]")
+				}
+			}
+			if !p.eat("]") {
+				return "", p.err("expected ]")
+			}
+		case !first && p.eat("."):
+			if p.i < len(p.s) && p.s[p.i] == '[' {
+				continue // $.a.['b'] reads as $.a['b']
+			}
+			fallthrough
+		case first:
+			if p.eat("*") {
+				wild++
+				break
+			}
+			n := p.i
+			for p.i < len(p.s) && (isWord(p.s[p.i]) || p.s[p.i] == '-') {
+				p.i++
+			}
+			if p.i == n {
+				return "", p.err("expected a property name")
+			}
+		default:
+			if wild > 1 {
+				return "", &SyntaxError{Pos: start, Msg: "more than one wildcard in a property selector"}
+			}
+			p.wildcards += wild
+			return p.s[start:p.i], nil
+		}
+	}
+}
+
+// regex reads a %regular expression% value: characters and operators as "Supported regular expressions (regex)
+// syntax" lists them (letters, digits, the symbols : _ # = @ / ; , - and space, the operators ^ $ ? [ ] { } | \ * + .;
+// no parentheses), compiled with Go's RE2, which reads that subset the same way.
+func (p *parser) regex(c *Comparison) (*Comparison, error) {
+	start := p.i
+	p.i++
+	end := strings.IndexByte(p.s[p.i:], '%')
+	if end < 0 {
+		return nil, p.err("unterminated regular expression (%...%)")
+	}
+	body := p.s[p.i : p.i+end]
+	for k := 0; k < len(body); k++ {
+		ch := body[k]
+		if isWord(ch) || strings.IndexByte(":_#=@/;,- ^$?[]{}|\\*+.", ch) >= 0 {
+			continue
+		}
+		p.i += k
+		if ch == '(' || ch == ')' {
+			return nil, p.err("CloudWatch Logs regular expressions do not support ( or ): subpatterns cannot be grouped")
+		}
+		return nil, p.err(fmt.Sprintf("%q is not a character CloudWatch Logs regular expressions accept", ch))
+	}
+	if body == "" {
+		return nil, p.err("an empty regular expression")
+	}
+	re, err := regexp.Compile(body)
+	if err != nil {
+		p.i = start
+		return nil, p.err("regular expression: " + err.Error())
+	}
+	if c.Op != Eq && c.Op != Ne {
+		return nil, p.err(fmt.Sprintf("%s compares numbers, not a regular expression", c.Op))
+	}
+	p.i += end + 1
+	p.regexes++
+	c.Regex, c.Value = re, "%"+body+"%"
 	return c, nil
 }
 

@@ -32,7 +32,7 @@ test-deps:
 	if [ -n "$$missing" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/tmp/trailwatch-apt.log 2>&1 || echo "not installed:$$missing (see /tmp/trailwatch-apt.log): the tests that need them will skip"; fi
 
 FUZZTIME ?= 30s
-FUZZ_TARGETS := FuzzHandle:./internal/watch FuzzParse:./internal/policy FuzzParse:./internal/filterpattern FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \
+FUZZ_TARGETS := FuzzHandle:./internal/watch FuzzParse:./internal/policy FuzzParse:./internal/filterpattern FuzzCovers:./internal/filterpattern FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \
 	FuzzLoad:./internal/iac/tfplan FuzzParse:./internal/iac/cfn FuzzParse:./internal/exceptions
 
 demo:

@@ -40,8 +40,18 @@ var Items = []Item{
 	{"alarm-organizations-changes", "4.15", "AWS Organizations changes", `{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName ="InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || ($.eventName = "UpdateOrganizationalUnit")) }`},
 }
 
-// Versions are the CIS AWS Foundations Benchmark versions --cis-version accepts, oldest first; the last is the default.
-var Versions = []string{"1.2", "1.4", "3.0", "5.0"}
+// Versions are the CIS AWS Foundations Benchmark versions --cis-version accepts, oldest first.
+//
+// v6.0.0 and v7.0.0 move monitoring to section 5 (5.1-5.15, "Ensure ... is monitored", manual, CloudWatch or an
+// external SIEM) with v5.0's patterns unchanged (Prowler's compliance/aws/cis_6.0_aws.json and cis_7.0_aws.json carry
+// every 5.n attribute byte for byte as v5.0's 4.n; steampipe-mod-aws-compliance cis_v600/docs/cis_v600_5_*.md differs
+// only in spacing). Their 5.13 audit text prefixes ($.eventSource = ec2.amazonaws.com) && to the first branch only,
+// while the remediation text does not; the remediation's pattern, the one deployed, is carried.
+var Versions = []string{"1.2", "1.4", "3.0", "5.0", "6.0", "7.0"}
+
+// DefaultVersion is the version judged when none is given: v5.0.0, the newest whose CIS standard AWS Security Hub runs
+// (shared/reference/monitoring-and-events.md §2.1), numbered 4.1-4.15 as most reports know the items.
+const DefaultVersion = "5.0"
 
 // v12SecurityGroups is 4.10 (3.10) before v5.0 added ModifySecurityGroupRules.
 const v12SecurityGroups = `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }`
@@ -52,11 +62,11 @@ const v12SecurityGroups = `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($
 const v3Unauthorized = `{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }`
 
 // ForVersion returns the items of a CIS version with that version's patterns and numbers: v1.2 has 3.1-3.14 (no
-// Organizations item); v1.4 and v3.0 number them 4.1-4.15; v3.0 adds 4.1's exclusions; v5.0 adds
-// ModifySecurityGroupRules to 4.10. An empty version is the latest.
+// Organizations item); v1.4 to v5.0 number them 4.1-4.15, v6.0 and v7.0 5.1-5.15; v3.0 adds 4.1's exclusions; v5.0
+// adds ModifySecurityGroupRules to 4.10. An empty version is DefaultVersion.
 func ForVersion(v string) ([]Item, error) {
 	if v == "" {
-		v = Versions[len(Versions)-1]
+		v = DefaultVersion
 	}
 	if !slices.Contains(Versions, v) {
 		return nil, fmt.Errorf("CIS version %q: want one of %v", v, Versions)
@@ -66,13 +76,16 @@ func ForVersion(v string) ([]Item, error) {
 		switch {
 		case v == "1.2" && it.CIS == "4.15":
 			continue
-		case it.CIS == "4.10" && v != "5.0":
+		case it.CIS == "4.10" && (v == "1.2" || v == "1.4" || v == "3.0"):
 			it.Pattern = v12SecurityGroups
-		case it.CIS == "4.1" && (v == "3.0" || v == "5.0"):
+		case it.CIS == "4.1" && v != "1.2" && v != "1.4":
 			it.Pattern = v3Unauthorized
 		}
-		if v == "1.2" {
+		switch v {
+		case "1.2":
 			it.CIS = "3." + it.CIS[2:]
+		case "6.0", "7.0":
+			it.CIS = "5." + it.CIS[2:]
 		}
 		out = append(out, it)
 	}

@@ -57,3 +57,28 @@ func TestTestNamesWhatAPatternMisses(t *testing.T) {
 		t.Errorf("error %T, want a SyntaxError with the position", err)
 	}
 }
+
+// TestVersionsSixAndSeven (issue 24): v6.0 and v7.0 number the items 5.1-5.15 with v5.0's patterns (Prowler's
+// cis_6.0_aws.json and cis_7.0_aws.json carry them unchanged); the default stays v5.0.
+func TestVersionsSixAndSeven(t *testing.T) {
+	v5, _ := ForVersion("5.0")
+	def, _ := ForVersion("")
+	for _, v := range []string{"6.0", "7.0"} {
+		items, err := ForVersion(v)
+		if err != nil || len(items) != 15 {
+			t.Fatalf("v%s: %d items, %v", v, len(items), err)
+		}
+		for i, it := range items {
+			if want := "5." + v5[i].CIS[2:]; it.CIS != want || it.Pattern != v5[i].Pattern || it.ID != v5[i].ID {
+				t.Errorf("v%s item %d: %s %s, want %s with v5.0's pattern", v, i, it.CIS, it.ID, want)
+			}
+		}
+	}
+	if def[0].CIS != "4.1" || def[9].Pattern != v5[9].Pattern {
+		t.Errorf("the default is not v5.0: %s", def[0].CIS)
+	}
+	got, err := TestVersion(`{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`, "6.0")
+	if err != nil || len(got) != 1 || got[0].Item.CIS != "5.5" || got[0].Code != Monitored {
+		t.Errorf("v6.0 trail changes: %+v %v", got, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ import (
 func newAlarmsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "alarms", Short: "Judge a CIS monitoring metric filter pattern (CIS 4.1-4.15); scan --alarms judges the whole chain"}
 	var items []string
-	version := alarms.Versions[len(alarms.Versions)-1]
+	version := alarms.DefaultVersion
 	test := &cobra.Command{
 		Use:   "test PATTERN|-",
 		Short: "Say which CIS monitoring items a metric filter pattern covers, and what it misses or excludes",
@@ -72,7 +73,9 @@ is not about, or a pattern about no item; 3: the pattern does not parse (the err
 					}
 				}
 				for _, n := range v.Coverage.Narrowed {
-					fmt.Fprintf(e.stdout, "      rejects events such as one with: %s\n", n)
+					if v.Code != alarms.FilterMissing {
+						fmt.Fprintf(e.stdout, "      rejects events such as one with: %s\n", n)
+					}
 				}
 				for _, n := range v.Notes {
 					fmt.Fprintf(e.stdout, "      note: %s\n", n)
@@ -89,7 +92,81 @@ is not about, or a pattern about no item; 3: the pattern does not parse (the err
 	}
 	test.Flags().StringVar(&version, "cis-version", version, "the CIS version whose published patterns are required (as scan --alarms): "+strings.Join(alarms.Versions, ", "))
 	test.Flags().StringSliceVar(&items, "item", nil, "judge against these items (ids such as alarm-root-account-usage, or CIS numbers such as 4.3), even if the pattern is not about them")
-	cmd.AddCommand(test)
+	cmd.AddCommand(test, newAlarmsMatchCmd(e))
+	return cmd
+}
+
+// maxEventInput bounds what alarms match reads from one file or standard input.
+const maxEventInput = 64 << 20
+
+func newAlarmsMatchCmd(e *env) *cobra.Command {
+	expect := "match"
+	cmd := &cobra.Command{
+		Use:   "match PATTERN [FILE ...|-]",
+		Short: "Run a metric filter pattern on log events offline, as AWS's TestMetricFilter does",
+		Long: `Run a CloudWatch Logs JSON filter pattern on events and say which match and, for those that do not, which
+comparisons fail and what values the event has: AWS's TestMetricFilter, offline and exact, so a filter can be tested
+in CI before it is deployed. Each FILE (or standard input, "-" or no FILE) holds a JSON event, an array of events, a
+CloudTrail log file ({"Records": [...]}) or one JSON event per line.
+Exit 0: every event matched (--expect no-match: none did); 1: otherwise; 3: the pattern or an input does not parse.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if expect != "match" && expect != "no-match" {
+				return usageError("--expect %q: want match or no-match", expect)
+			}
+			n, err := filterpattern.Parse(args[0])
+			if err != nil {
+				return usageError("%v", err)
+			}
+			files := args[1:]
+			if len(files) == 0 {
+				files = []string{"-"}
+			}
+			type input struct {
+				name   string
+				events []filterpattern.Event
+			}
+			var inputs []input
+			for _, f := range files { // read everything first: a bad input is reported before any verdict
+				r, name := e.stdin, "stdin"
+				if f != "-" {
+					fh, err := os.Open(f)
+					if err != nil {
+						return usageError("%v", err)
+					}
+					defer fh.Close()
+					r, name = fh, f
+				}
+				evs, err := filterpattern.ReadEvents(r, maxEventInput)
+				if err != nil {
+					return usageError("%s: %v", name, err)
+				}
+				inputs = append(inputs, input{name, evs})
+			}
+			total, matched := 0, 0
+			for _, in := range inputs {
+				for _, ev := range in.events {
+					total++
+					why := filterpattern.Explain(n, ev.Value)
+					if why == nil {
+						matched++
+						fmt.Fprintf(e.stdout, "MATCH     %s#%d\n", in.name, ev.N)
+						continue
+					}
+					fmt.Fprintf(e.stdout, "NO MATCH  %s#%d\n", in.name, ev.N)
+					for _, w := range why {
+						fmt.Fprintf(e.stdout, "          %s\n", w)
+					}
+				}
+			}
+			fmt.Fprintf(e.stdout, "%d of %d events match.\n", matched, total)
+			if (expect == "match" && matched != total) || (expect == "no-match" && matched != 0) {
+				return &exitError{code: ExitFailed, err: fmt.Errorf("expected every event to %s", strings.ReplaceAll(expect, "-", " "))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&expect, "expect", expect, "what every event must do for exit 0: match or no-match")
 	return cmd
 }
 

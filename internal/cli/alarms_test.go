@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +75,34 @@ func TestAlarmsTestFollowsTheCISVersion(t *testing.T) {
 	}
 	if code, _, errs := run(t, "alarms", "test", "--cis-version", "4.0", v3); code != ExitUsage || !strings.Contains(errs, "1.2, 1.4, 3.0, 5.0") {
 		t.Errorf("unknown version: %d %s", code, errs)
+	}
+}
+
+// TestAlarmsMatch (issue 24): alarms match runs a pattern on events offline, names the failing comparisons with the
+// event's values, and exits by --expect; a bad input is a usage error before any verdict.
+func TestAlarmsMatch(t *testing.T) {
+	dir := t.TempDir()
+	trail := filepath.Join(dir, "trail.json")
+	if err := os.WriteFile(trail, []byte(`{"Records":[{"eventName":"StopLogging"},{"eventName":"DescribeTrails"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pattern := `{ ($.eventName = CreateTrail) || ($.eventName = StopLogging) }`
+	code, out, _ := run(t, "alarms", "match", pattern, trail)
+	if code != ExitFailed || !strings.Contains(out, "MATCH     "+trail+"#1") || !strings.Contains(out, "NO MATCH  "+trail+"#2") ||
+		!strings.Contains(out, `$.eventName = "StopLogging": the event has "DescribeTrails"`) || !strings.Contains(out, "1 of 2 events match") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	lines := filepath.Join(dir, "lines.json")
+	_ = os.WriteFile(lines, []byte("{\"eventName\":\"ListTrails\"}\n{\"eventName\":\"GetTrail\"}\n"), 0o600)
+	if code, out, _ := run(t, "alarms", "match", "--expect", "no-match", pattern, lines); code != ExitOK || !strings.Contains(out, "0 of 2") {
+		t.Errorf("--expect no-match: exit %d\n%s", code, out)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	_ = os.WriteFile(bad, []byte("{\"a\":1}\nnot json\n"), 0o600)
+	if code, out, errs := run(t, "alarms", "match", pattern, trail, bad); code != ExitUsage || strings.Contains(out, "MATCH") || !strings.Contains(errs, "line 2") {
+		t.Errorf("a bad input: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := run(t, "alarms", "match", "{ $.a = }", trail); code != ExitUsage || !strings.Contains(errs, "position") {
+		t.Errorf("a bad pattern: exit %d %s", code, errs)
 	}
 }

@@ -118,7 +118,7 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 	cmd.Flags().IntVar(&o.maxInstances, "max-instances", terraform.DefaultMaxInstances, "count or for_each beyond this is judged as one instance, UNKNOWN")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	cmd.Flags().BoolVar(&o.alarms, "alarms", false, "also judge the CIS monitoring chain the code declares (metric filters, alarms, SNS topics and subscriptions)")
-	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.Versions[len(alarms.Versions)-1], "with --alarms: the CIS version whose published patterns are required: "+strings.Join(alarms.Versions, ", "))
+	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.DefaultVersion, "with --alarms: the CIS version whose published patterns are required: "+strings.Join(alarms.Versions, ", "))
 	o.out.bind(cmd)
 	o.exc.bind(cmd)
 	return cmd

@@ -309,7 +309,7 @@ func (o *settingsOptions) bind(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	cmd.Flags().DurationVar(&o.pendingWindow, "pending-window", 30*time.Minute, "a whole pipeline that started logging this recently is PENDING until its first delivery")
 	cmd.Flags().BoolVar(&o.alarms, "alarms", false, "also judge the CIS monitoring chain (alarm-* controls: metric filter, alarm, SNS topic with a confirmed subscriber) on each account")
-	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.Versions[len(alarms.Versions)-1], "CIS AWS Foundations version whose published filter patterns the alarm controls use: "+strings.Join(alarms.Versions, ", "))
+	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.DefaultVersion, "CIS AWS Foundations version whose published filter patterns the alarm controls use: "+strings.Join(alarms.Versions, ", "))
 }
 
 func (o *settingsOptions) validate() error {

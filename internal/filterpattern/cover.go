@@ -48,8 +48,9 @@ func (c Coverage) OK() bool { return len(c.Misses) == 0 && len(c.Narrowed) == 0 
 // hostile stored pattern can cause: 256 cases of a 1,024-character pattern are judged in well under a second.
 const maxTerms = 256
 
-// maxSearch bounds the assignments one counterexample search tries (each CIS filter needs a few hundred).
-const maxSearch = 200_000
+// maxSearch bounds the assignments the searches of one Covers call try together (a CIS filter needs a few hundred to a
+// few thousand): a hostile 1,024-character pattern is an ErrTooComplex within a second, not a stall.
+const maxSearch = 500_000
 
 // ErrTooComplex is a pattern whose coverage cannot be decided within the work trailwatch allows.
 var ErrTooComplex = errors.New("filter pattern: too many combinations to decide coverage exactly")
@@ -78,6 +79,7 @@ func Covers(stored, required *Node) (Coverage, error) {
 	}
 	var cov Coverage
 	narrowed := map[string]bool{}
+	steps := 0 // shared by every search of this call: the work is bounded per pattern, not per case
 	for _, term := range terms {
 		direct := false
 		for _, w := range witnessesFor(term) {
@@ -96,6 +98,7 @@ func Covers(stored, required *Node) (Coverage, error) {
 			cov.Direct++
 		}
 		s := newSearch(term, stored)
+		s.steps = &steps
 		if ev, err := s.ordinary().find(true); err != nil {
 			return Coverage{}, err
 		} else if ev != nil && s.dependsOnCase(ev, stored) {
@@ -139,7 +142,7 @@ type search struct {
 	domain  [][]any           // candidate values per selector
 	truth   map[truthKey]bool // a comparison's result on one candidate
 	present []bool            // whether the selector is a field CloudTrail always sends
-	steps   int
+	steps   *int              // assignments tried, shared by the searches of one Covers call
 }
 
 type truthKey struct {
@@ -148,7 +151,7 @@ type truthKey struct {
 }
 
 func newSearch(term []*Comparison, stored *Node) *search {
-	s := &search{term: term, stored: stored, index: map[string]int{}, truth: map[truthKey]bool{}}
+	s := &search{term: term, stored: stored, index: map[string]int{}, truth: map[truthKey]bool{}, steps: new(int)}
 	var kids []*Node
 	for _, c := range term {
 		kids = append(kids, &Node{Leaf: c})
@@ -182,7 +185,7 @@ func newSearch(term []*Comparison, stored *Node) *search {
 // names, or absent where CloudTrail may omit it).
 func (s *search) ordinary() *search {
 	o := *s
-	o.truth, o.steps = map[truthKey]bool{}, 0
+	o.truth = map[truthKey]bool{}
 	o.domain = append([][]any(nil), s.domain...)
 	inTerm := map[string]bool{}
 	for _, c := range s.term {
@@ -362,7 +365,7 @@ func (s *search) find(want bool) (map[string]any, error) {
 	}
 	var dfs func(k int) (map[string]any, error)
 	dfs = func(k int) (map[string]any, error) {
-		if s.steps++; s.steps > maxSearch {
+		if *s.steps++; *s.steps > maxSearch {
 			return nil, ErrTooComplex
 		}
 		t, st := s.eval3(s.termN, asg), s.eval3(s.stored, asg)

@@ -1,6 +1,7 @@
 package filterpattern
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -213,7 +214,7 @@ func TestDocumentedSyntax(t *testing.T) {
 		want           bool
 	}{
 		{`{ $.detail-type = "AWS API Call via CloudTrail" }`, `{"detail-type":"AWS API Call via CloudTrail"}`, true}, // hyphens in names
-		{`{ $.eventType = %^Trail% }`, `{"eventType":"UpdateTrail"}`, false},                                        // ^ anchors
+		{`{ $.eventType = %^Trail% }`, `{"eventType":"UpdateTrail"}`, false},                                         // ^ anchors
 		{`{ $.eventType = %Trail$% }`, `{"eventType":"UpdateTrail"}`, true},
 		{`{ $.errorCode != %Denied% }`, `{"errorCode":"AccessDenied"}`, false},
 		{`{ $.code = 4* }`, `{"code":404}`, true}, // "Use the asterisk as a wild card to match numbers"
@@ -258,4 +259,104 @@ func TestCoversWithRegularExpressions(t *testing.T) {
 	if _, err := Covers(mustParse(t, `{ $.* = "AccessDenied" }`), mustParse(t, cisUnauthorized)); !errors.Is(err, ErrWildcardSelector) {
 		t.Errorf("a wildcard selector: %v", err)
 	}
+}
+
+func TestExplainAndReadEvents(t *testing.T) {
+	n := mustParse(t, cisRoot)
+	var ev any
+	_ = json.Unmarshal([]byte(`{"userIdentity":{"type":"Root","invokedBy":"s3.amazonaws.com"},"eventType":"AwsApiCall"}`), &ev)
+	if got := Explain(n, ev); len(got) != 1 || got[0] != `$.userIdentity.invokedBy NOT EXISTS: the event has "s3.amazonaws.com"` {
+		t.Errorf("Explain: %q", got)
+	}
+	n = mustParse(t, cisUnauthorized)
+	_ = json.Unmarshal([]byte(`{"eventName":"GetObject"}`), &ev)
+	if got := Explain(n, ev); len(got) != 2 || !strings.Contains(got[0], "the event has no $.errorCode") {
+		t.Errorf("Explain of an ||: %q", got)
+	}
+	for _, tc := range []struct {
+		in   string
+		want int
+		err  string
+	}{
+		{`{"a":1}`, 1, ""},
+		{`[{"a":1},{"a":2}]`, 2, ""},
+		{`{"Records":[{"a":1},{"a":2},{"a":3}]}`, 3, ""},
+		{"{\"a\":1}\n\n{\"a\":2}\n", 2, ""},
+		{"{\"a\":1}\nnot json\n", 0, "line 2"},
+		{`"a string"`, 0, "want a JSON object"},
+	} {
+		evs, err := ReadEvents(strings.NewReader(tc.in), 1<<20)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || len(evs) != tc.want {
+			t.Errorf("%q: %d events, %v; want %d", tc.in, len(evs), err, tc.want)
+		}
+	}
+}
+
+// FuzzCovers checks Covers against Match (issue 24): every counterexample it gives is an event the required pattern
+// matches and the stored one rejects, and when it finds none, no event (the fuzzed one, and its variants with each
+// compared property removed or nulled) is matched by required and rejected by stored.
+func FuzzCovers(f *testing.F) {
+	seeds := []string{cisTrailChanges, cisRoot, cisUnauthorized, cisKMS, cisSG14, cisSG50, cisNoMFA,
+		`{ ($.errorCode = "*UnauthorizedOperation" || $.errorCode = "AccessDenied*") && ($.eventSource != "s3.amazonaws.com" || $.eventName != "HeadBucket") }`,
+		`{ $.errorCode = "*UnauthorizedOperation" || ($.errorCode = "AccessDenied*" && $.errorCode != "*Operation") }`,
+		`{ $.a > 3 && $.b IS TRUE || $.c IS NULL }`, `{ $.a = %^x[0-9]+$% }`}
+	for i, s := range seeds {
+		f.Add(s, seeds[(i+1)%len(seeds)], `{"eventName":"StopLogging","errorCode":"AccessDeniedOperation","userIdentity":{"type":"Root"},"a":4,"b":true}`)
+	}
+	f.Fuzz(func(t *testing.T, stored, required, event string) {
+		s, err1 := Parse(stored)
+		r, err2 := Parse(required)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		cov, err := Covers(s, r)
+		if err != nil {
+			return // too many cases, too many combinations, wildcard selectors: reported, never a verdict
+		}
+		for _, ce := range cov.Counterexamples {
+			if !Match(r, ce) || Match(s, ce) {
+				t.Fatalf("counterexample %v: required %v, stored %v", ce, Match(r, ce), Match(s, ce))
+			}
+		}
+		if !cov.OK() {
+			return
+		}
+		var ev map[string]any
+		if json.Unmarshal([]byte(event), &ev) != nil {
+			return
+		}
+		variants := []map[string]any{ev}
+		for _, l := range append(leaves(s), leaves(r)...) {
+			if CloudTrailFields[l.Selector] {
+				continue // CloudTrail always sends these: an event without one is not a CloudTrail event
+			}
+			w := deepCopy(ev).(map[string]any)
+			unset(w, l.Selector)
+			variants = append(variants, w)
+			w = deepCopy(ev).(map[string]any)
+			set(w, l.Selector, nil)
+			variants = append(variants, w)
+		}
+		for _, w := range variants {
+			absentField := false
+			for sel := range CloudTrailFields {
+				for _, l := range append(leaves(s), leaves(r)...) {
+					if l.Selector == sel {
+						if _, ok := lookupLeaf(w, sel); !ok {
+							absentField = true
+						}
+					}
+				}
+			}
+			if !absentField && Match(r, w) && !Match(s, w) {
+				t.Fatalf("Covers found nothing missing, but %v matches %s and not %s", w, required, stored)
+			}
+		}
+	})
 }

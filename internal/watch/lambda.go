@@ -18,7 +18,8 @@ import (
 
 // The Lambda handler (trailwatch lambda): one invocation is an EventBridge event (a CloudTrail API call, handled as the
 // queue's events are; or a scheduled event, a sweep) or an AWS Config custom rule invocation, answered with
-// PutEvaluations. A cold start sweeps once silently first, so that an event is judged against a known baseline.
+// PutEvaluations. Every invocation may be a cold start: the first judges against the last recorded state (--store),
+// or, with none, reports what fails (never a silent baseline that swallows the break the event announces).
 //
 // Config (AWS Config developer guide, "Developing a custom Lambda rule"; the invocation shape as aws-lambda-go's
 // events.ConfigEvent carries it): the invocation holds invokingEvent (a JSON string with messageType
@@ -92,14 +93,18 @@ func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFo
 		return Result{}, fmt.Errorf("neither an EventBridge event nor a Config rule invocation")
 	}
 	if ev.DetailType == "Scheduled Event" {
-		err := w.Sweep(ctx, w.baselined())
+		w.coldStart()
+		err := w.Sweep(ctx, true)
 		return Result{Kind: "sweep", Changes: w.Stats().Changes - before}, err
 	}
 	if err := ev.check(); err != nil {
 		return Result{}, fmt.Errorf("not an EventBridge event trailwatch can act on: %w", err)
 	}
-	if !w.baselined() {
-		if err := w.Sweep(ctx, false); err != nil {
+	if w.coldStart() {
+		// The inventory, unjudged: the event's accounts are judged against the last recorded state (--store), or,
+		// with none, their failing findings are reported, with the event as cause. (A silent baseline sweep first
+		// read the break the event announces, and nothing was ever reported.)
+		if err := w.load(ctx); err != nil {
 			return Result{}, err
 		}
 	}
@@ -108,11 +113,18 @@ func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFo
 	return Result{Kind: "event", Changes: w.Stats().Changes - before}, nil
 }
 
-func (w *Watcher) baselined() bool {
+// coldStart reports whether this is the instance's first invocation (no inventory read yet); with no state recorded
+// (--store), what is seen first and passes is then not reported.
+func (w *Watcher) coldStart() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.inv != nil
+	if w.inv != nil {
+		return false
+	}
+	w.quietNew = len(w.o.Previous) == 0
+	return true
 }
+
 
 // config judges the trails an invocation names in its account and answers with PutEvaluations.
 func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor ConfigFor) (int, error) {
@@ -161,8 +173,8 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		}
 	}
 	// Read the account now (narrowed to the item's region for a change) and judge it.
-	if !w.baselined() {
-		if err := w.Sweep(ctx, false); err != nil {
+	if w.coldStart() {
+		if err := w.load(ctx); err != nil {
 			return 0, err
 		}
 	}

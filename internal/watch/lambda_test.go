@@ -207,3 +207,86 @@ func TestConfigInvocationScope(t *testing.T) {
 		t.Errorf("%d reads, %d Config clients (role assumptions)", reads, assumed)
 	}
 }
+
+// TestLambdaColdStartReports (issue 25): every Lambda invocation may be a cold start. A StopLogging event reaching a
+// fresh instance reports the break (it used to sweep a silent baseline that already held the break, and say nothing);
+// with the last recorded state (--store) it reports what changed since, with the event as cause; a scheduled sweep on
+// a cold start reports too. A healthy trail seen for the first time gives no line.
+func TestLambdaColdStartReports(t *testing.T) {
+	sc, err := awssim.ParseScenario("cold.yaml", []byte(`
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: good, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: app, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const acct = "111111111111"
+	cat, _ := controls.Load()
+	clients := collect.NewSDKClients(srv.SDKConfig(acct, "us-east-1"))
+	fresh := func(previous []model.Finding) (*watch.Watcher, *strings.Builder) {
+		out := &strings.Builder{}
+		return watch.New(cat, nil, func(ctx context.Context) (*model.Inventory, error) {
+			inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients}}, scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+			return inv, nil
+		}, func(ctx context.Context, a string, regions []string) *model.Account {
+			return collect.Account(ctx, clients, collect.Options{Regions: regions, AccountID: a, Partition: "aws"})
+		}, watch.Options{Now: srv.Now, Out: out, Previous: previous}), out
+	}
+	// The last recorded state, while both trails were healthy.
+	healthy, _ := fresh(nil)
+	if err := healthy.Sweep(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	recorded := healthy.Findings()
+
+	if _, err := cloudtrail.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	stop := []byte(`{"version":"0","id":"e1","detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","account":"111111111111","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{"eventName":"StopLogging","eventID":"e1","requestParameters":{"name":"app"},"recipientAccountId":"111111111111","userIdentity":{"arn":"arn:aws:iam::111111111111:user/mallory"}}}`)
+	sweepEv := []byte(`{"version":"0","id":"s","detail-type":"Scheduled Event","source":"aws.events","account":"111111111111","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{}}`)
+	for _, tc := range []struct {
+		name     string
+		previous []model.Finding
+		payload  []byte
+		cause    string
+	}{
+		{"an event, nothing recorded", nil, stop, "mallory"},
+		{"an event, the last state recorded", recorded, stop, "mallory"},
+		{"a scheduled sweep, nothing recorded", nil, sweepEv, `"sweep":true`},
+		{"a scheduled sweep, the last state recorded", recorded, sweepEv, `"sweep":true`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, out := fresh(tc.previous)
+			res, err := w.Handle(ctx, tc.payload, nil)
+			if err != nil || res.Changes < 1 {
+				t.Fatalf("%+v %v: a cold start said nothing about the stopped trail", res, err)
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			var broke bool
+			for _, l := range lines {
+				if strings.Contains(l, "trail/app") && strings.Contains(l, "NOT_LOGGING") && strings.Contains(l, tc.cause) {
+					broke = true
+				}
+				if strings.Contains(l, "trail/good") {
+					t.Errorf("a healthy trail reported: %s", l)
+				}
+			}
+			if !broke {
+				t.Errorf("no line names trail/app NOT_LOGGING with %s:\n%s", tc.cause, out.String())
+			}
+		})
+	}
+}

@@ -143,6 +143,9 @@ type Watcher struct {
 	findings map[string]model.Finding
 	stats    Stats
 	fixedAt  map[string]time.Time // resource -> when auto-fix last fixed it
+	// quietNew: a finding seen for the first time that passes gives no line (a Lambda cold start with no recorded
+	// state reports what fails, not every healthy resource).
+	quietNew bool
 }
 
 // New returns a watcher; Run starts it.
@@ -227,6 +230,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 // Sweep re-reads every account and emits what changed (emit false: the baseline).
 func (w *Watcher) Sweep(ctx context.Context, emit bool) error {
+	if err := w.load(ctx); err != nil {
+		return err
+	}
+	w.judge(ctx, nil, func(string) *Cause { return &Cause{Sweep: true} }, emit)
+	return nil
+}
+
+// load reads the whole inventory without judging it.
+func (w *Watcher) load(ctx context.Context) error {
 	inv, err := w.sweep(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
@@ -235,7 +247,6 @@ func (w *Watcher) Sweep(ctx context.Context, emit bool) error {
 	w.stats.Sweeps++
 	w.inv = inv
 	w.mu.Unlock()
-	w.judge(ctx, nil, func(string) *Cause { return &Cause{Sweep: true} }, emit)
 	return nil
 }
 
@@ -672,6 +683,10 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 		prev, had := w.findings[f.ID]
 		if had && prev.Status == f.Status && codes(prev) == codes(f) {
 			w.findings[f.ID] = f // the same verdict: keep the newest text
+			continue
+		}
+		if !had && w.quietNew && f.Status == model.StatusPass {
+			w.findings[f.ID] = f // first seen, healthy, nothing recorded to compare with: nothing to report
 			continue
 		}
 		c := cause(f.AccountID)

@@ -125,7 +125,6 @@ func (w *Watcher) coldStart() bool {
 	return true
 }
 
-
 // config judges the trails an invocation names in its account and answers with PutEvaluations.
 func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor ConfigFor) (int, error) {
 	var ie invokingEvent

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/iampolicy"
 	"github.com/trailwatch/trailwatch/internal/partition"
 )
@@ -38,20 +39,14 @@ var (
 	bucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
-// WatchEventPattern is the EventBridge pattern of the calls that can break the control (issue 14's list): trail
-// lifecycle and selectors, the log group and its retention and metric filters, the delivery role, the alarms and
-// topics of the monitoring chain; and region opt-in changes.
+// WatchEventPattern is the EventBridge pattern of the calls that can break the control, from the one table of them
+// (controls.ChangeEventNames): trail lifecycle and selectors, the log group and its retention and metric filters, the
+// delivery role, the alarms and topics of the monitoring chain.
 func WatchEventPattern() map[string]any {
 	return map[string]any{
 		"detail-type": []string{"AWS API Call via CloudTrail"},
 		"source":      []string{"aws.cloudtrail", "aws.logs", "aws.iam", "aws.cloudwatch", "aws.sns"},
-		"detail": map[string]any{"eventName": []string{
-			"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging", "PutEventSelectors", "PutAdvancedEventSelectors",
-			"CreateLogGroup", "DeleteLogGroup", "PutRetentionPolicy", "DeleteRetentionPolicy", "PutMetricFilter", "DeleteMetricFilter",
-			"DeleteRole", "UpdateAssumeRolePolicy", "PutRolePolicy", "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy",
-			"PutMetricAlarm", "DeleteAlarms", "DisableAlarmActions", "EnableAlarmActions",
-			"DeleteTopic", "Unsubscribe", "Subscribe", "ConfirmSubscription",
-		}},
+		"detail":      map[string]any{"eventName": controls.ChangeEventNames()},
 	}
 }
 

@@ -182,7 +182,7 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		return 0, fmt.Errorf("the invocation names account %s, which is outside this function's scope (its organization, --accounts, --exclude-accounts, --ous): not read", acct)
 	}
 	w.reread(ctx, &target{account: acct, regions: regions, all: regions == nil})
-	w.judge(ctx, []string{acct}, func(a string) *Cause {
+	w.judge(ctx, []string{acct}, func(a string, _ []string) *Cause {
 		if a == acct {
 			return &Cause{EventName: "AWS Config " + ie.MessageType, Account: acct}
 		}

@@ -290,3 +290,95 @@ accounts:
 		})
 	}
 }
+
+// TestCulpritIsTheEventThatExplainsTheChange (issue 25): a StopLogging batched with someone else's no-op
+// PutRetentionPolicy on the same account is reported with the StopLogging and its principal as cause, whichever came
+// last (the last event of a batch was named for every change); two events that can each explain it are both named.
+func TestCulpritIsTheEventThatExplainsTheChange(t *testing.T) {
+	sc, err := awssim.ParseScenario("culprit.yaml", []byte(`
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: app, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups: [{name: CT, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const acct = "111111111111"
+	cat, _ := controls.Load()
+	clients := collect.NewSDKClients(srv.SDKConfig(acct, "us-east-1"))
+	fresh := func(previous []model.Finding) (*watch.Watcher, *strings.Builder) {
+		out := &strings.Builder{}
+		return watch.New(cat, nil, func(ctx context.Context) (*model.Inventory, error) {
+			inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients}}, scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+			return inv, nil
+		}, func(ctx context.Context, a string, regions []string) *model.Account {
+			return collect.Account(ctx, clients, collect.Options{Regions: regions, AccountID: a, Partition: "aws"})
+		}, watch.Options{Now: srv.Now, Out: out, Previous: previous}), out
+	}
+	healthy, _ := fresh(nil)
+	if err := healthy.Sweep(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	recorded := healthy.Findings()
+	if _, err := cloudtrail.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	ev := func(id, source, name, who, params string) []byte {
+		return []byte(fmt.Sprintf(`{"version":"0","id":%q,"detail-type":"AWS API Call via CloudTrail","source":%q,"account":"111111111111","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{"eventName":%q,"eventID":%q,"requestParameters":%s,"recipientAccountId":"111111111111","userIdentity":{"arn":"arn:aws:iam::111111111111:user/%s"}}}`, id, source, name, id, params, who))
+	}
+	retention := ev("r1", "aws.logs", "PutRetentionPolicy", "alice", `{"logGroupName":"CT","retentionInDays":365}`)
+	stop := ev("s1", "aws.cloudtrail", "StopLogging", "mallory", `{"name":"app"}`)
+	stop2 := ev("s2", "aws.cloudtrail", "StopLogging", "trent", `{"name":"app"}`)
+	for _, tc := range []struct {
+		name  string
+		batch [][]byte
+		who   string
+		also  []string
+	}{
+		{"the no-op first", [][]byte{retention, stop}, "mallory", nil},
+		{"the no-op last", [][]byte{stop, retention}, "mallory", nil},
+		{"two that can explain it", [][]byte{stop, retention, stop2}, "trent", []string{"mallory"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, out := fresh(recorded)
+			if err := w.HandleEvents(ctx, tc.batch...); err != nil {
+				t.Fatal(err)
+			}
+			var changes []watch.Change
+			for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+				var c watch.Change
+				if json.Unmarshal([]byte(l), &c) == nil && c.Event == "finding_changed" {
+					changes = append(changes, c)
+				}
+			}
+			found := false
+			for _, c := range changes {
+				if c.Finding.ResourceID != "arn:aws:cloudtrail:us-east-1:111111111111:trail/app" || c.Finding.ControlID != controls.IntegrationID {
+					continue
+				}
+				found = true
+				var also []string
+				for _, a := range c.Cause.Also {
+					also = append(also, a.Principal[strings.LastIndex(a.Principal, "/")+1:])
+				}
+				if c.Cause.EventName != "StopLogging" || !strings.HasSuffix(c.Cause.Principal, "/"+tc.who) || strings.Join(also, ",") != strings.Join(tc.also, ",") || c.Cause.Unexplained {
+					t.Errorf("cause %+v, want StopLogging by %s, also %v", c.Cause, tc.who, tc.also)
+				}
+			}
+			if !found {
+				t.Errorf("no change for trail/app:\n%s", out.String())
+			}
+		})
+	}
+}

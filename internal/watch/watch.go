@@ -104,6 +104,10 @@ type Cause struct {
 	Region    string    `json:"region,omitempty"`
 	Principal string    `json:"principal_arn,omitempty"`
 	Time      time.Time `json:"time,omitzero"`
+	// Also are the batch's other events that can explain the change (each could have made it); Unexplained says no
+	// event of the batch changes what changed (the re-read found it; the event named is only the latest).
+	Also        []Cause `json:"also,omitempty"`
+	Unexplained bool    `json:"unexplained,omitempty"`
 }
 
 // Previous is a finding's verdict before the change.
@@ -233,7 +237,7 @@ func (w *Watcher) Sweep(ctx context.Context, emit bool) error {
 	if err := w.load(ctx); err != nil {
 		return err
 	}
-	w.judge(ctx, nil, func(string) *Cause { return &Cause{Sweep: true} }, emit)
+	w.judge(ctx, nil, func(string, []string) *Cause { return &Cause{Sweep: true} }, emit)
 	return nil
 }
 
@@ -354,7 +358,7 @@ func str(m map[string]any, k string) string {
 // ctx ended while settling (nothing was read).
 func (w *Watcher) handle(ctx context.Context, events []event) bool {
 	targets := map[string]*target{}
-	causes := map[string]*Cause{}
+	causes := map[string][]Cause{} // per account, in the batch's order
 	for _, ev := range events {
 		if ev.Detail.ErrorCode != "" {
 			w.count(func(s *Stats) { s.Errored++ })
@@ -382,8 +386,8 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 				}
 			}
 		}
-		causes[t.account] = &Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
-			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()}
+		causes[t.account] = append(causes[t.account], Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
+			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()})
 	}
 	if len(targets) == 0 {
 		return true
@@ -403,26 +407,51 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 	for _, a := range accts {
 		w.reread(ctx, targets[a])
 	}
-	// A change to an organization trail's owner moves its members' verdicts too: they get the owner's event as cause.
-	var ownerCause *Cause
+	// A change to an organization trail's owner moves its members' verdicts too: they get the owner's events as cause.
+	var ownerEvents []Cause
 	w.mu.Lock()
 	for _, id := range accts {
 		if a := w.account(id); a != nil {
 			for _, t := range a.Trails {
 				if t.Organization && !t.OwnedElsewhere {
-					ownerCause = causes[id]
+					ownerEvents = causes[id]
 				}
 			}
 		}
 	}
 	w.mu.Unlock()
-	w.judge(ctx, accts, func(acct string) *Cause {
-		if c := causes[acct]; c != nil {
-			return c
+	w.judge(ctx, accts, func(acct string, codes []string) *Cause {
+		evs := causes[acct]
+		if evs == nil {
+			evs = ownerEvents
 		}
-		return ownerCause
+		return culprit(evs, codes)
 	}, true)
 	return true
+}
+
+// culprit names the cause of a change among a batch's events: the latest that can explain it (its event name sets or
+// clears one of the reason codes before or after: controls.Explains), the other such events as Also. With none that
+// can, the latest event is named, marked Unexplained. (The last event of the batch was named for every change: a
+// StopLogging two seconds after someone else's no-op PutRetentionPolicy was blamed on the PutRetentionPolicy.)
+func culprit(evs []Cause, codes []string) *Cause {
+	if len(evs) == 0 {
+		return nil
+	}
+	var explaining []Cause
+	for _, ev := range evs {
+		if controls.Explains(ev.EventName, codes) {
+			explaining = append(explaining, ev)
+		}
+	}
+	if len(explaining) == 0 {
+		c := evs[len(evs)-1]
+		c.Unexplained = true
+		return &c
+	}
+	c := explaining[len(explaining)-1]
+	c.Also = explaining[:len(explaining)-1]
+	return &c
 }
 
 // relevant decides, from the current inventory alone (no AWS call), whether an event can change a verdict, and what
@@ -624,7 +653,7 @@ func mergeMonitoring(old, fresh *model.Monitoring, regions []string) *model.Moni
 // judge evaluates the inventory and emits each finding whose status or reason codes changed. With accounts, only
 // those accounts are judged (with the owners of the organization trails they see, whose verdicts theirs depend on),
 // unless one of them owns an organization trail: then every member's verdicts may move, and all are judged.
-func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct string) *Cause, emit bool) {
+func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct string, codes []string) *Cause, emit bool) {
 	w.mu.Lock()
 	inv := w.inv
 	w.mu.Unlock()
@@ -689,7 +718,11 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 			w.findings[f.ID] = f // first seen, healthy, nothing recorded to compare with: nothing to report
 			continue
 		}
-		c := cause(f.AccountID)
+		changed := reasonCodes(f)
+		if had {
+			changed = append(changed, reasonCodes(prev)...)
+		}
+		c := cause(f.AccountID, changed)
 		if c == nil {
 			// No cause to name: the change is not recorded as seen, so the next sweep reports it (never lost).
 			continue
@@ -705,7 +738,7 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 		if !seen[id] && (scope == nil || scope[prev.AccountID]) {
 			// The resource is gone (a deleted trail): its last verdict is withdrawn, with a cause to name (else the
 			// next sweep withdraws it).
-			if c := cause(prev.AccountID); c != nil {
+			if c := cause(prev.AccountID, append(reasonCodes(prev), goneCodes...)); c != nil {
 				delete(w.findings, id)
 				gone := prev
 				gone.Status, gone.Reasons = model.StatusSkipped, []model.Reason{{Code: "RESOURCE_GONE", Message: "The resource no longer exists; its finding is withdrawn."}}
@@ -726,6 +759,17 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 		w.mu.Unlock()
 		w.o.OnState(full, w.Findings())
 	}
+}
+
+// goneCodes stand for a resource that is gone: what can delete it explains its withdrawal.
+var goneCodes = []string{controls.NotIntegrated, controls.LogGroupMissing, controls.RoleMissing}
+
+func reasonCodes(f model.Finding) []string {
+	var c []string
+	for _, r := range f.Reasons {
+		c = append(c, r.Code)
+	}
+	return c
 }
 
 func codes(f model.Finding) string {

@@ -108,6 +108,7 @@ type Cause struct {
 	// event of the batch changes what changed (the re-read found it; the event named is only the latest).
 	Also        []Cause `json:"also,omitempty"`
 	Unexplained bool    `json:"unexplained,omitempty"`
+	resource    string  // the trail, log group or role the event names (a break and its repair are matched on it)
 }
 
 // Previous is a finding's verdict before the change.
@@ -125,6 +126,8 @@ type Change struct {
 	Finding       model.Finding `json:"finding"`
 	// Fix is what an automatic fix did (events fix_planned, fix_applied, fix_failed, fix_refused).
 	Fix *FixReport `json:"fix,omitempty"`
+	// Repair is, for a capture_gap, the event that undid the break (Cause) before the re-read saw it.
+	Repair *Cause `json:"repair,omitempty"`
 }
 
 // Stats count the watcher's work.
@@ -386,8 +389,17 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 				}
 			}
 		}
-		causes[t.account] = append(causes[t.account], Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
-			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()})
+		c := Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
+			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()}
+		if r, ok := repairs[ev.Detail.EventName]; ok {
+			c.resource = str(ev.Detail.RequestParameters, r.param)
+		}
+		for _, r := range repairs {
+			if r.undo == ev.Detail.EventName {
+				c.resource = str(ev.Detail.RequestParameters, r.param)
+			}
+		}
+		causes[t.account] = append(causes[t.account], c)
 	}
 	if len(targets) == 0 {
 		return true
@@ -420,14 +432,86 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 		}
 	}
 	w.mu.Unlock()
-	w.judge(ctx, accts, func(acct string, codes []string) *Cause {
+	changes := w.judge(ctx, accts, func(acct string, codes []string) *Cause {
 		evs := causes[acct]
 		if evs == nil {
 			evs = ownerEvents
 		}
 		return culprit(evs, codes)
 	}, true)
+	w.emit(w.gaps(causes, changes))
 	return true
+}
+
+// repairs pairs the events that break delivery with those that undo them, and the request parameter naming the
+// resource both act on.
+var repairs = map[string]struct{ undo, param string }{
+	"StopLogging":      {"StartLogging", "name"},
+	"DeleteTrail":      {"CreateTrail", "name"},
+	"DeleteLogGroup":   {"CreateLogGroup", "logGroupName"},
+	"DetachRolePolicy": {"AttachRolePolicy", "roleName"},
+	"DeleteRolePolicy": {"PutRolePolicy", "roleName"},
+}
+
+// gaps reports the breaks a batch undid before the re-read (a StopLogging, then a StartLogging within the settle
+// time): the state is fine again, no verdict changed, but events between the two were not captured. Each is a
+// capture_gap line naming the break, the repair and the current finding of what they touched (issue 25).
+func (w *Watcher) gaps(causes map[string][]Cause, changes []Change) []Change {
+	named := map[string]bool{}
+	for _, ch := range changes {
+		named[ch.Cause.EventID] = true
+		for _, a := range ch.Cause.Also {
+			named[a.EventID] = true
+		}
+	}
+	var out []Change
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for acct, evs := range causes {
+		for i, b := range evs {
+			r, ok := repairs[b.EventName]
+			if !ok || named[b.EventID] {
+				continue
+			}
+			for _, u := range evs[i+1:] {
+				if u.EventName != r.undo || u.resource != b.resource || b.resource == "" {
+					continue
+				}
+				for _, f := range w.touched(acct, r.param, b.resource) {
+					out = append(out, Change{SchemaVersion: SchemaVersion, Event: "capture_gap", Cause: b, Repair: &u, Finding: f})
+				}
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Finding.ID < out[j].Finding.ID })
+	return out
+}
+
+// touched returns the current integration findings of the account's trails a resource parameter names: the trail
+// (name), its log group (logGroupName) or its delivery role (roleName). Lock held.
+func (w *Watcher) touched(acct, param, value string) []model.Finding {
+	a := w.account(acct)
+	if a == nil {
+		return nil
+	}
+	var out []model.Finding
+	for _, t := range a.Trails {
+		hit := false
+		switch param {
+		case "name":
+			hit = t.Name == value || t.ARN == value
+		case "logGroupName":
+			name, _, _ := controls.ParseGroupARN(t.LogGroupARN)
+			hit = name == value
+		case "roleName":
+			hit = strings.HasSuffix(t.RoleARN, "/"+value)
+		}
+		if f, ok := w.findings[model.FindingID(controls.IntegrationID, t.ARN)]; hit && ok {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // culprit names the cause of a change among a batch's events: the latest that can explain it (its event name sets or
@@ -653,12 +737,12 @@ func mergeMonitoring(old, fresh *model.Monitoring, regions []string) *model.Moni
 // judge evaluates the inventory and emits each finding whose status or reason codes changed. With accounts, only
 // those accounts are judged (with the owners of the organization trails they see, whose verdicts theirs depend on),
 // unless one of them owns an organization trail: then every member's verdicts may move, and all are judged.
-func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct string, codes []string) *Cause, emit bool) {
+func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct string, codes []string) *Cause, emit bool) []Change {
 	w.mu.Lock()
 	inv := w.inv
 	w.mu.Unlock()
 	if inv == nil {
-		return
+		return nil
 	}
 	now := w.o.Now().UTC()
 	s := controls.DefaultSettings(now)
@@ -759,6 +843,7 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 		w.mu.Unlock()
 		w.o.OnState(full, w.Findings())
 	}
+	return changes
 }
 
 // goneCodes stand for a resource that is gone: what can delete it explains its withdrawal.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -128,7 +129,17 @@ func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
 		Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String("arn:aws:sqs:us-east-1:111111111111:trailwatch-events")}}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, acct := range []string{"111111111111", "222222222222"} {
+	// The StackSet reaches the members only: AWS never deploys a service-managed StackSet to the management account.
+	// The management account's own changes reach the queue through the hub template's ManagementRule, on its default
+	// bus (issue 25: they were seen only at the next sweep).
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("management"), EventPattern: aws.String(pattern(hub.Resources["ManagementRule"].Properties))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("management"),
+		Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String("arn:aws:sqs:us-east-1:111111111111:trailwatch-events")}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, acct := range []string{"222222222222"} {
 		for _, region := range []string{"us-east-1", "eu-west-1"} {
 			m := eventbridge.NewFromConfig(srv.SDKConfig(acct, region))
 			if _, err := m.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("trailwatch"), EventPattern: aws.String(pattern(member.Resources["ForwardRule"].Properties))}); err != nil {
@@ -145,6 +156,22 @@ func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
 	}
 	if srv.QueueDepth("arn:aws:sqs:us-east-1:111111111111:trailwatch-events") != 1 {
 		t.Fatalf("the member's StopLogging did not reach the hub queue through the template's rules")
+	}
+	if _, err := cloudwatchlogs.NewFromConfig(hcfg).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("OrgCT"), RetentionInDays: aws.Int32(30)}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.QueueDepth("arn:aws:sqs:us-east-1:111111111111:trailwatch-events") != 2 {
+		t.Fatalf("the management account's PutRetentionPolicy on the organization trail's log group did not reach the queue")
+	}
+	var lambdaRole struct {
+		Resources map[string]struct {
+			Properties struct{ ManagedPolicyArns []map[string]string }
+		}
+	}
+	b, _ := os.ReadFile(lambdaPath)
+	_ = json.Unmarshal(b, &lambdaRole)
+	if arns := lambdaRole.Resources["WatcherRole"].Properties.ManagedPolicyArns; len(arns) != 1 || !strings.HasSuffix(arns[0]["Fn::Sub"], "service-role/AWSLambdaBasicExecutionRole") {
+		t.Errorf("the Lambda function's role cannot write its logs: %v", arns)
 	}
 	// The watcher's first sweep already sees the stopped trail; run it with the event on the queue and check it drains.
 	code, _, errs := runClock(t, srv.Now, "watch", "--org", "--once", "--queue", aws.ToString(q.QueueUrl), "--settle", "0s", "--wait-seconds", "1")
@@ -202,10 +229,13 @@ func TestDeployTerraform(t *testing.T) {
 			}
 			want := map[string]int{"aws_cloudwatch_event_bus": 1, "aws_cloudwatch_event_bus_policy": 1, "aws_cloudwatch_event_rule": 1, "aws_iam_role": 1,
 				"aws_cloudformation_stack_set": 1, "aws_cloudformation_stack_set_instance": 2}
+			// The hub rule, and the management account's own rule on its default bus (issue 25).
+			want["aws_cloudwatch_event_rule"] = 2
 			if mode == "service" {
-				want["aws_sqs_queue"], want["aws_sqs_queue_policy"], want["aws_cloudwatch_event_target"] = 2, 1, 1
+				want["aws_sqs_queue"], want["aws_sqs_queue_policy"], want["aws_cloudwatch_event_target"] = 2, 1, 2
 			} else {
-				want["aws_lambda_function"], want["aws_lambda_permission"], want["aws_cloudwatch_event_target"], want["aws_cloudwatch_event_rule"] = 1, 3, 2, 2
+				want["aws_lambda_function"], want["aws_lambda_permission"], want["aws_cloudwatch_event_target"], want["aws_cloudwatch_event_rule"] = 1, 4, 3, 3
+				want["aws_iam_role_policy_attachment"] = 1 // AWSLambdaBasicExecutionRole: the function writes its logs
 			}
 			for typ, n := range want {
 				if types[typ] != n {

@@ -159,11 +159,7 @@ func (w *Watch) HubTemplate() map[string]any {
 				"Resource":  map[string]any{"Fn::GetAtt": []string{"EventBus", "Arn"}},
 				"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": w.OrgID}}},
 		}},
-		"WatcherRole": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{
-			"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-				"Effect": "Allow", "Principal": map[string]any{"Service": watcherPrincipal(w.Mode)}, "Action": "sts:AssumeRole"}}},
-			"Policies": []any{map[string]any{"PolicyName": "TrailwatchWatch", "PolicyDocument": watchPolicy}},
-		}},
+		"WatcherRole": map[string]any{"Type": "AWS::IAM::Role", "Properties": watcherRoleProps(w.Mode, watchPolicy)},
 		"MemberStackSet": map[string]any{"Type": "AWS::CloudFormation::StackSet", "Properties": map[string]any{
 			"StackSetName": "trailwatch-members", "PermissionModel": "SERVICE_MANAGED",
 			"AutoDeployment":       map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false},
@@ -179,6 +175,16 @@ func (w *Watch) HubTemplate() map[string]any {
 		}},
 	}
 	hubPattern := map[string]any{"detail-type": []string{"AWS API Call via CloudTrail", "Region Opt-In Status Change"}}
+	// The hub account's own changes: a service-managed StackSet never deploys to the management account ("StackSets
+	// doesn't deploy stack instances to the organization's management account, even if the management account is in
+	// your organization or in an OU in your organization", AWS CloudFormation User Guide, service-managed
+	// permissions), where the organization trail and its log group live. A rule on the hub account's default bus
+	// sends the same events straight to the watcher (issue 25).
+	local := func(target map[string]any) map[string]any {
+		return map[string]any{"Type": "AWS::Events::Rule", "Properties": map[string]any{
+			"Description": "trailwatch: this account's own changes (the StackSet does not reach the management account)",
+			"State":       "ENABLED", "EventPattern": WatchEventPattern(), "Targets": []any{target}}}
+	}
 	outputs := map[string]any{"EventBusArn": map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{"EventBus", "Arn"}}}}
 	switch w.Mode {
 	case "service":
@@ -189,11 +195,13 @@ func (w *Watch) HubTemplate() map[string]any {
 		res["HubRule"] = map[string]any{"Type": "AWS::Events::Rule", "Properties": map[string]any{"EventBusName": map[string]any{"Ref": "EventBus"},
 			"State": "ENABLED", "EventPattern": hubPattern,
 			"Targets": []any{map[string]any{"Id": "trailwatch-queue", "Arn": map[string]any{"Fn::GetAtt": []string{"EventsQueue", "Arn"}}}}}}
+		res["ManagementRule"] = local(map[string]any{"Id": "trailwatch-queue", "Arn": map[string]any{"Fn::GetAtt": []string{"EventsQueue", "Arn"}}})
 		res["QueuePolicy"] = map[string]any{"Type": "AWS::SQS::QueuePolicy", "Properties": map[string]any{"Queues": []any{map[string]any{"Ref": "EventsQueue"}},
 			"PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow",
 				"Principal": map[string]any{"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-				"Resource":  map[string]any{"Fn::GetAtt": []string{"EventsQueue", "Arn"}},
-				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": map[string]any{"Fn::GetAtt": []string{"HubRule", "Arn"}}}}}}}}}
+				"Resource": map[string]any{"Fn::GetAtt": []string{"EventsQueue", "Arn"}},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": []any{
+					map[string]any{"Fn::GetAtt": []string{"HubRule", "Arn"}}, map[string]any{"Fn::GetAtt": []string{"ManagementRule", "Arn"}}}}}}}}}}
 		outputs["QueueUrl"] = map[string]any{"Value": map[string]any{"Ref": "EventsQueue"}, "Description": "trailwatch watch --org --queue <this>"}
 		outputs["WatcherRoleArn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{"WatcherRole", "Arn"}}, "Description": "the role the watcher's task runs as"}
 	case "lambda":
@@ -209,7 +217,8 @@ func (w *Watch) HubTemplate() map[string]any {
 			"Targets": []any{map[string]any{"Id": "trailwatch-function", "Arn": map[string]any{"Fn::GetAtt": []string{"WatchFunction", "Arn"}}}}}}
 		res["SweepRule"] = map[string]any{"Type": "AWS::Events::Rule", "Properties": map[string]any{"ScheduleExpression": w.Sweep, "State": "ENABLED",
 			"Targets": []any{map[string]any{"Id": "trailwatch-sweep", "Arn": map[string]any{"Fn::GetAtt": []string{"WatchFunction", "Arn"}}}}}}
-		for _, r := range []string{"HubRule", "SweepRule"} {
+		res["ManagementRule"] = local(map[string]any{"Id": "trailwatch-function", "Arn": map[string]any{"Fn::GetAtt": []string{"WatchFunction", "Arn"}}})
+		for _, r := range []string{"HubRule", "SweepRule", "ManagementRule"} {
 			res[r+"Permission"] = map[string]any{"Type": "AWS::Lambda::Permission", "Properties": map[string]any{"Action": "lambda:InvokeFunction",
 				"FunctionName": map[string]any{"Ref": "WatchFunction"}, "Principal": "events.amazonaws.com",
 				"SourceArn": map[string]any{"Fn::GetAtt": []string{r, "Arn"}}}}
@@ -228,6 +237,25 @@ func (w *Watch) HubTemplate() map[string]any {
 		"Outputs":                  outputs,
 	}
 }
+
+// watcherRoleProps is the watcher's role: trailwatch iam-policy watch, and for the Lambda function the managed
+// AWSLambdaBasicExecutionRole, without which its output lines (written to CloudWatch Logs by the Lambda runtime) are
+// lost (logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents; AWS Lambda Developer Guide, "Lambda execution
+// role").
+func watcherRoleProps(mode string, watchPolicy map[string]any) map[string]any {
+	props := map[string]any{
+		"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"Service": watcherPrincipal(mode)}, "Action": "sts:AssumeRole"}}},
+		"Policies": []any{map[string]any{"PolicyName": "TrailwatchWatch", "PolicyDocument": watchPolicy}},
+	}
+	if mode == "lambda" {
+		props["ManagedPolicyArns"] = []any{map[string]any{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/" + LambdaLogsPolicy}}
+	}
+	return props
+}
+
+// LambdaLogsPolicy is the AWS managed policy that lets a Lambda function write its logs.
+const LambdaLogsPolicy = "AWSLambdaBasicExecutionRole"
 
 func watcherPrincipal(mode string) string {
 	if mode == "lambda" {

@@ -40,12 +40,20 @@ func WriteWatchTerraform(out io.Writer, w Watch) error {
 	p("resource \"aws_iam_role\" \"watcher\" {\n  name_prefix = \"trailwatch-watcher-\"\n  assume_role_policy = jsonencode({\n    Version   = \"2012-10-17\"\n    Statement = [{ Effect = \"Allow\", Principal = { Service = %q }, Action = \"sts:AssumeRole\" }]\n  })\n}\n\n", principal)
 	p("resource \"aws_iam_role_policy\" \"watcher\" {\n  name   = \"TrailwatchWatch\"\n  role   = aws_iam_role.watcher.id\n  policy = <<-POLICY\n%s\n  POLICY\n}\n\n", indent(string(watchPolicy), "    "))
 	p("resource \"aws_cloudwatch_event_rule\" \"hub\" {\n  name           = \"trailwatch-hub\"\n  event_bus_name = aws_cloudwatch_event_bus.trailwatch.name\n  event_pattern  = %s\n}\n\n", hclQuote(string(pattern)))
+	// This account's own changes, on its default bus: the service-managed StackSet never reaches the management
+	// account (HubTemplate says why).
+	local, _ := json.Marshal(WatchEventPattern())
+	p("resource \"aws_cloudwatch_event_rule\" \"management\" {\n  name          = \"trailwatch-management\"\n  description   = \"trailwatch: this account's own changes (the StackSet does not reach the management account)\"\n  event_pattern = %s\n}\n\n", hclQuote(string(local)))
+	if w.Mode == "lambda" {
+		p("resource \"aws_iam_role_policy_attachment\" \"watcher_logs\" {\n  role       = aws_iam_role.watcher.name\n  policy_arn = \"arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/%s\"\n}\n\n", LambdaLogsPolicy)
+	}
 	switch w.Mode {
 	case "service":
 		p("resource \"aws_sqs_queue\" \"dead_letter\" {\n  name                      = \"trailwatch-events-dlq\"\n  message_retention_seconds = 1209600\n}\n\n")
 		p("resource \"aws_sqs_queue\" \"events\" {\n  name                       = \"trailwatch-events\"\n  visibility_timeout_seconds = 120\n  receive_wait_time_seconds  = 20\n  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dead_letter.arn\n    maxReceiveCount     = 5\n  })\n}\n\n")
-		p("resource \"aws_sqs_queue_policy\" \"events\" {\n  queue_url = aws_sqs_queue.events.id\n  policy = jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [{\n      Effect    = \"Allow\"\n      Principal = { Service = \"events.amazonaws.com\" }\n      Action    = \"sqs:SendMessage\"\n      Resource  = aws_sqs_queue.events.arn\n      Condition = { ArnEquals = { \"aws:SourceArn\" = aws_cloudwatch_event_rule.hub.arn } }\n    }]\n  })\n}\n\n")
+		p("resource \"aws_sqs_queue_policy\" \"events\" {\n  queue_url = aws_sqs_queue.events.id\n  policy = jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [{\n      Effect    = \"Allow\"\n      Principal = { Service = \"events.amazonaws.com\" }\n      Action    = \"sqs:SendMessage\"\n      Resource  = aws_sqs_queue.events.arn\n      Condition = { ArnEquals = { \"aws:SourceArn\" = [aws_cloudwatch_event_rule.hub.arn, aws_cloudwatch_event_rule.management.arn] } }\n    }]\n  })\n}\n\n")
 		p("resource \"aws_cloudwatch_event_target\" \"queue\" {\n  rule           = aws_cloudwatch_event_rule.hub.name\n  event_bus_name = aws_cloudwatch_event_bus.trailwatch.name\n  target_id      = \"trailwatch-queue\"\n  arn            = aws_sqs_queue.events.arn\n}\n\n")
+		p("resource \"aws_cloudwatch_event_target\" \"management_queue\" {\n  rule      = aws_cloudwatch_event_rule.management.name\n  target_id = \"trailwatch-queue\"\n  arn       = aws_sqs_queue.events.arn\n}\n\n")
 		p("output \"queue_url\" {\n  value       = aws_sqs_queue.events.id\n  description = \"trailwatch watch --org --queue <this>\"\n}\n\n")
 	case "lambda":
 		args := strings.TrimSpace("--org --role-name " + w.ReadRole + " " + w.Args)
@@ -53,7 +61,8 @@ func WriteWatchTerraform(out io.Writer, w Watch) error {
 		p("resource \"aws_cloudwatch_event_target\" \"function\" {\n  rule           = aws_cloudwatch_event_rule.hub.name\n  event_bus_name = aws_cloudwatch_event_bus.trailwatch.name\n  target_id      = \"trailwatch-function\"\n  arn            = aws_lambda_function.trailwatch.arn\n}\n\n")
 		p("resource \"aws_cloudwatch_event_rule\" \"sweep\" {\n  name                = \"trailwatch-sweep\"\n  schedule_expression = %q\n}\n\n", w.Sweep)
 		p("resource \"aws_cloudwatch_event_target\" \"sweep\" {\n  rule      = aws_cloudwatch_event_rule.sweep.name\n  target_id = \"trailwatch-sweep\"\n  arn       = aws_lambda_function.trailwatch.arn\n}\n\n")
-		for _, r := range []string{"hub", "sweep"} {
+		p("resource \"aws_cloudwatch_event_target\" \"management_function\" {\n  rule      = aws_cloudwatch_event_rule.management.name\n  target_id = \"trailwatch-function\"\n  arn       = aws_lambda_function.trailwatch.arn\n}\n\n")
+		for _, r := range []string{"hub", "sweep", "management"} {
 			p("resource \"aws_lambda_permission\" %q {\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.trailwatch.function_name\n  principal     = \"events.amazonaws.com\"\n  source_arn    = aws_cloudwatch_event_rule.%s.arn\n}\n\n", r, r)
 		}
 		p("resource \"aws_lambda_permission\" \"config\" {\n  action         = \"lambda:InvokeFunction\"\n  function_name  = aws_lambda_function.trailwatch.function_name\n  principal      = \"config.amazonaws.com\"\n  source_account = data.aws_caller_identity.hub.account_id\n}\n\n")

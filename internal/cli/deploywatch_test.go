@@ -85,11 +85,11 @@ func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
 		_ = json.Unmarshal(props["Policies"], &ps)
 		return string(ps[0].PolicyDocument)
 	}
-	for role, mode := range map[string]string{"ReadRole": "read"} {
-		want, _ := iampolicy.Document(mode, iampolicy.Options{})
-		if !jsonEqual(t, policyOf(member.Resources[role].Properties), want) {
-			t.Errorf("%s's policy is not trailwatch iam-policy %s", role, mode)
-		}
+	// The member's read role also imports the member's own findings into Security Hub (watch --security-hub imports
+	// each finding in its account with that role; issue 25: it could not).
+	wantRead, _ := iampolicy.Document("read", iampolicy.Options{ImportFindings: true})
+	if got := policyOf(member.Resources["ReadRole"].Properties); !jsonEqual(t, got, wantRead) || !strings.Contains(got, "securityhub:BatchImportFindings") {
+		t.Errorf("ReadRole's policy is not trailwatch iam-policy read --import-findings: %s", got)
 	}
 	wantWatch, _ := iampolicy.Document("watch", iampolicy.Options{MemberRole: "trailwatch-read"})
 	if !jsonEqual(t, policyOf(hub.Resources["WatcherRole"].Properties), wantWatch) {

@@ -39,6 +39,7 @@ role in member accounts (--org); attach the read (or fix) policy to that role in
 	}
 	cmd.Flags().StringVar(&o.MemberRole, "member-role", "", "also allow sts:AssumeRole of this role in member accounts (--org), for example OrganizationAccountAccessRole")
 	cmd.Flags().StringVar(&o.Partition, "partition", "aws", "aws, aws-us-gov or aws-cn")
+	cmd.Flags().BoolVar(&o.ImportFindings, "import-findings", false, "also allow securityhub:BatchImportFindings of the account's own findings: the member role a watcher with --security-hub assumes (deploy's member template grants it)")
 	cmd.Flags().StringVar(&o.DeliveryRolePrefix, "delivery-role-prefix", "", "fix: allow passing only roles whose names start so (default any role a trail may name)")
 	return cmd
 }

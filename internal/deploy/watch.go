@@ -107,7 +107,9 @@ func policyDoc(mode string, memberRole string) map[string]any {
 
 // MemberTemplate is the StackSet's template: the forwarding rule in every region, the read role in one.
 func (w *Watch) MemberTemplate() map[string]any {
-	read := policyDoc("read", "")
+	doc, _ := iampolicy.Document("read", iampolicy.Options{ImportFindings: true})
+	var read map[string]any
+	_ = json.Unmarshal([]byte(doc), &read)
 	return map[string]any{
 		"AWSTemplateFormatVersion": "2010-09-09",
 		"Description":              "trailwatch: forward the events that can break CloudTrail-to-CloudWatch-Logs integration to the hub bus",

@@ -73,6 +73,10 @@ type Options struct {
 	// DeliveryRolePrefix scopes iam:PassRole to the delivery roles fix creates or repairs (default "*": any role,
 	// since a trail may already name any).
 	DeliveryRolePrefix string
+	// ImportFindings adds securityhub:BatchImportFindings on the account's own default product: a member's read role
+	// when the watcher (watch or lambda --security-hub) imports that member's findings in its account, as Security Hub
+	// requires of a finding's own account (issue 25: the read role could not).
+	ImportFindings bool
 }
 
 type statement struct {
@@ -108,6 +112,10 @@ func Document(mode string, o Options) (string, error) {
 		}
 		sts = append(sts, statement{Sid: "PassDeliveryRoleToCloudTrail", Effect: "Allow", Action: pass, Resource: res,
 			Condition: map[string]any{"StringEquals": map[string]string{"iam:PassedToService": "cloudtrail.amazonaws.com"}}})
+	}
+	if o.ImportFindings {
+		sts = append(sts, statement{Sid: "ImportOwnFindings", Effect: "Allow", Action: []string{"securityhub:BatchImportFindings"},
+			Resource: fmt.Sprintf("arn:%s:securityhub:*:*:product/*/default", o.Partition)})
 	}
 	if o.MemberRole != "" {
 		sts = append(sts, statement{Sid: "AssumeMemberRole", Effect: "Allow", Action: []string{"sts:AssumeRole"},

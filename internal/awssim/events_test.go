@@ -161,6 +161,32 @@ func TestEventsReachAQueueAcrossTheOrganization(t *testing.T) {
 	if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: main.QueueUrl, ReceiptHandle: r2.Messages[0].ReceiptHandle}); err != nil {
 		t.Fatal(err)
 	}
+	// DeleteMessageBatch: each entry answered on its own; the batch's own errors for none, eleven, or a repeated Id.
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: main.QueueUrl, MessageBody: aws.String("batch")}); err != nil {
+		t.Fatal(err)
+	}
+	r3, _ := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: main.QueueUrl})
+	if len(r3.Messages) != 1 {
+		t.Fatalf("receive: %+v", r3)
+	}
+	db, err := q.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: main.QueueUrl, Entries: []sqstypes.DeleteMessageBatchRequestEntry{
+		{Id: aws.String("a"), ReceiptHandle: r3.Messages[0].ReceiptHandle}, {Id: aws.String("b"), ReceiptHandle: aws.String("not-a-handle")}}})
+	if err != nil || len(db.Successful) != 1 || aws.ToString(db.Successful[0].Id) != "a" || len(db.Failed) != 1 ||
+		aws.ToString(db.Failed[0].Code) != "ReceiptHandleIsInvalid" || !db.Failed[0].SenderFault {
+		t.Fatalf("DeleteMessageBatch: %+v %v", db, err)
+	}
+	var eleven []sqstypes.DeleteMessageBatchRequestEntry
+	for i := range 11 {
+		eleven = append(eleven, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: aws.String("h")})
+	}
+	for entries, code := range map[*[]sqstypes.DeleteMessageBatchRequestEntry]string{
+		{}: "EmptyBatchRequest", &eleven: "TooManyEntriesInBatchRequest",
+		{{Id: aws.String("x"), ReceiptHandle: aws.String("h")}, {Id: aws.String("x"), ReceiptHandle: aws.String("h")}}: "BatchEntryIdsNotDistinct",
+	} {
+		if _, err := q.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: main.QueueUrl, Entries: *entries}); err == nil || !strings.Contains(err.Error(), code) {
+			t.Errorf("DeleteMessageBatch of %d entries: %v, want %s", len(*entries), err, code)
+		}
+	}
 	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: main.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"All"}})
 	if err != nil || attrs.Attributes["QueueArn"] != "arn:aws:sqs:us-east-1:111111111111:watch" {
 		t.Fatalf("attributes %v %v", attrs, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ func sqsOps() map[string]handler {
 		"SendMessage":             sqsSendMessage,
 		"ReceiveMessage":          sqsReceiveMessage,
 		"DeleteMessage":           sqsDeleteMessage,
+		"DeleteMessageBatch":      sqsDeleteMessageBatch,
 		"ChangeMessageVisibility": sqsChangeMessageVisibility,
 		"DeleteQueue":             sqsDeleteQueue,
 	}
@@ -315,6 +317,55 @@ func sqsDeleteMessage(s *Server, c *call) (any, error) {
 	}
 	q.msgs = append(q.msgs[:i], q.msgs[i+1:]...)
 	return nil, nil
+}
+
+// sqsDeleteMessageBatch deletes up to ten messages (SQS API reference, DeleteMessageBatch): Entries of Id and
+// ReceiptHandle; "The result of the action on each message is reported individually in the response", as Successful
+// (Id) or Failed (Id, Code, Message, SenderFault); no entries is EmptyBatchRequest, more than ten
+// TooManyEntriesInBatchRequest, a repeated Id BatchEntryIdsNotDistinct. It takes the sqs:DeleteMessage permission
+// (Amazon SQS API permissions reference: batch actions use their single action's permission).
+func sqsDeleteMessageBatch(s *Server, c *call) (any, error) {
+	q, err := s.queueOf(c)
+	if err != nil {
+		return nil, err
+	}
+	type entry struct{ Id, ReceiptHandle string }
+	var entries []entry
+	if err := c.decode("Entries", &entries); err != nil {
+		return nil, err
+	}
+	for i := 1; c.query; i++ { // awsQuery: DeleteMessageBatchRequestEntry.N.Id / .ReceiptHandle
+		id := c.str(fmt.Sprintf("DeleteMessageBatchRequestEntry.%d.Id", i))
+		if id == "" {
+			break
+		}
+		entries = append(entries, entry{id, c.str(fmt.Sprintf("DeleteMessageBatchRequestEntry.%d.ReceiptHandle", i))})
+	}
+	switch {
+	case len(entries) == 0:
+		return nil, errf(400, "EmptyBatchRequest", "There should be at least one DeleteMessageBatchRequestEntry in the request.")
+	case len(entries) > 10:
+		return nil, errf(400, "TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent %d.", len(entries))
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if seen[e.Id] {
+			return nil, errf(400, "BatchEntryIdsNotDistinct", "Id %s repeated.", e.Id)
+		}
+		seen[e.Id] = true
+	}
+	ok, failed := []map[string]any{}, []map[string]any{}
+	for _, e := range entries {
+		i := slices.IndexFunc(q.msgs, func(m *message) bool { return m.handle != "" && m.handle == e.ReceiptHandle })
+		if i < 0 {
+			failed = append(failed, map[string]any{"Id": e.Id, "Code": "ReceiptHandleIsInvalid", "SenderFault": true,
+				"Message": fmt.Sprintf("The input receipt handle %q is not a valid receipt handle.", e.ReceiptHandle)})
+			continue
+		}
+		q.msgs = append(q.msgs[:i], q.msgs[i+1:]...)
+		ok = append(ok, map[string]any{"Id": e.Id})
+	}
+	return map[string]any{"Successful": ok, "Failed": failed}, nil
 }
 
 func sqsChangeMessageVisibility(s *Server, c *call) (any, error) {

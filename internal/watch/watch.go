@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +35,7 @@ const SchemaVersion = 1
 // Queue is the SQS calls the watcher makes.
 type Queue interface {
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessage(context.Context, *sqs.DeleteMessageInput, ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
 	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
@@ -327,9 +328,18 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 	if !w.handle(ctx, events) {
 		return len(out.Messages), nil // interrupted while settling: the messages stay on the queue for the next watcher
 	}
-	for _, h := range handled {
-		if _, err := w.q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(w.o.QueueURL), ReceiptHandle: h}); err != nil {
-			w.o.Logger.Warn("delete message failed; it will be handled again", "error", err.Error())
+	// One DeleteMessageBatch for the batch (at most ten, as received), not one DeleteMessage per message (issue 25).
+	if len(handled) > 0 {
+		entries := make([]sqstypes.DeleteMessageBatchRequestEntry, 0, len(handled))
+		for i, h := range handled {
+			entries = append(entries, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: h})
+		}
+		res, err := w.q.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(w.o.QueueURL), Entries: entries})
+		switch {
+		case err != nil:
+			w.o.Logger.Warn("delete messages failed; they will be handled again", "count", len(entries), "error", err.Error())
+		case len(res.Failed) > 0:
+			w.o.Logger.Warn("some messages were not deleted; they will be handled again", "count", len(res.Failed), "code", aws.ToString(res.Failed[0].Code))
 		}
 	}
 	return len(out.Messages), nil

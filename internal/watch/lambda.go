@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,10 +154,12 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		regions = []string{ci.Region}
 		region = ci.Region
 		acct = first(ci.Account, acct)
-	case "ScheduledNotification":
-		// Every trail the account owns.
+	case "ScheduledNotification", "ConfigurationSnapshotDeliveryCompleted":
+		// A periodic run: every trail the account owns. (aws-lambda-go's Config sample triggers on
+		// ConfigurationSnapshotDeliveryCompleted; issue 25 found it refused.)
+		ie.MessageType = "ScheduledNotification"
 	default:
-		return 0, fmt.Errorf("invokingEvent messageType %q: want ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification", ie.MessageType)
+		return 0, fmt.Errorf("invokingEvent messageType %q: want ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification, ScheduledNotification or ConfigurationSnapshotDeliveryCompleted", ie.MessageType)
 	}
 	if !model.IsAccountID(acct) {
 		// Config sets accountId on every invocation (AWS Config developer guide, "Example events for AWS Config
@@ -211,10 +215,22 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 		w.mu.Lock()
 		a := w.account(acct)
 		var trails []*model.Trail
+		var readErr *model.CallError
 		if a != nil {
 			trails = append(trails, a.Trails...)
+			readErr = a.Error
+			for _, r := range slices.Sorted(maps.Keys(a.RegionErrors)) {
+				if readErr == nil {
+					readErr = a.RegionErrors[r] // a region whose trails are unknown: its trails cannot be evaluated
+				}
+			}
 		}
 		w.mu.Unlock()
+		if readErr != nil {
+			// Nothing was read, so nothing can be evaluated: a failed invocation Config shows, never a quiet success
+			// with no evaluation (issue 25).
+			return 0, fmt.Errorf("account %s could not be read (%s), so its trails are not all evaluated: %w", acct, readErr.API, readErr)
+		}
 		for _, t := range trails {
 			if t.OwnedElsewhere {
 				continue // an organization trail is evaluated in its owner's account
@@ -242,14 +258,28 @@ func (w *Watcher) config(ctx context.Context, inv configInvocation, configFor Co
 			}
 		}
 	}
-	client := configFor(acct, first(region, w.o.HomeRegion, "us-east-1"), inv.ExecutionRoleARN)
-	for start := 0; start < len(evals); start += 100 {
-		batch := evals[start:min(start+100, len(evals))]
-		if _, err := client.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String(inv.ResultToken), Evaluations: batch}); err != nil {
-			return start, fmt.Errorf("config:PutEvaluations: %w", err)
+	put := func(role string) (int, error) {
+		client := configFor(acct, first(region, w.o.HomeRegion, "us-east-1"), role)
+		for start := 0; start < len(evals); start += 100 {
+			batch := evals[start:min(start+100, len(evals))]
+			if _, err := client.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String(inv.ResultToken), Evaluations: batch}); err != nil {
+				return start, fmt.Errorf("config:PutEvaluations: %w", err)
+			}
 		}
+		return len(evals), nil
 	}
-	return len(evals), nil
+	n, err := put(inv.ExecutionRoleARN)
+	if err != nil && n == 0 && inv.ExecutionRoleARN != "" {
+		// The execution role could not be assumed or may not answer: the function's own role answers instead
+		// (issue 25: nothing was written), and both failures are said if it cannot either.
+		w.o.Logger.Warn("PutEvaluations with the invocation's executionRoleArn failed; answering with the function's own role", "role", inv.ExecutionRoleARN, "error", err.Error())
+		n2, err2 := put("")
+		if err2 != nil {
+			return n2, fmt.Errorf("%w; with the function's own role: %v", err, err2)
+		}
+		return n2, nil
+	}
+	return n, err
 }
 
 // complianceOf maps a trailwatch verdict to Config's: PASS and WARN (the control passes, with a warning in the

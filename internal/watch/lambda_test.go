@@ -417,3 +417,46 @@ func TestBreakRepairedWithinTheSettleIsReported(t *testing.T) {
 		t.Errorf("a gap across two trails:\n%s", out.String())
 	}
 }
+
+// failingConfig is a Config client whose every call fails, as one built on a role that cannot be assumed does.
+type failingConfig struct{}
+
+func (failingConfig) PutEvaluations(context.Context, *configservice.PutEvaluationsInput, ...func(*configservice.Options)) (*configservice.PutEvaluationsOutput, error) {
+	return nil, fmt.Errorf("operation error STS: AssumeRole, AccessDenied")
+}
+
+// TestConfigInvocationsAnswered (issue 25): the periodic trigger of aws-lambda-go's Config sample
+// (ConfigurationSnapshotDeliveryCompleted) is answered like a ScheduledNotification; an executionRoleArn that cannot
+// be used leaves the answer to the function's own role instead of writing nothing; an account that cannot be read is
+// a failed invocation, never a success with no evaluation.
+func TestConfigInvocationsAnswered(t *testing.T) {
+	srv, fresh := lambdaFixture(t, oneTrail)
+	ctx := context.Background()
+	const acct = "111111111111"
+	token := srv.ConfigResultToken(acct, "us-east-1", "tw")
+	cfgFor := func(a, region, role string) watch.ConfigAPI {
+		if role != "" {
+			return failingConfig{}
+		}
+		return configservice.NewFromConfig(srv.SDKConfig(a, region))
+	}
+	invoke := func(w *watch.Watcher, messageType, role string) (watch.Result, error) {
+		ie, _ := json.Marshal(map[string]any{"messageType": messageType, "awsAccountId": acct, "notificationCreationTime": "2026-11-22T12:00:00Z"})
+		payload, _ := json.Marshal(map[string]any{"invokingEvent": string(ie), "resultToken": token, "configRuleName": "tw", "accountId": acct,
+			"executionRoleArn": role})
+		return w.Handle(ctx, payload, cfgFor)
+	}
+	w, _ := fresh(nil)
+	if res, err := invoke(w, "ConfigurationSnapshotDeliveryCompleted", "arn:aws:iam::111111111111:role/config-role"); err != nil || res.Evaluations != 1 {
+		t.Errorf("ConfigurationSnapshotDeliveryCompleted with an unusable execution role: %+v %v", res, err)
+	}
+	out, err := configservice.NewFromConfig(srv.SDKConfig(acct, "us-east-1")).GetComplianceDetailsByConfigRule(ctx, &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("tw")})
+	if err != nil || len(out.EvaluationResults) != 1 || out.EvaluationResults[0].ComplianceType != "COMPLIANT" {
+		t.Errorf("evaluations written: %+v %v", out, err)
+	}
+	_, fresh = lambdaFixture(t, oneTrail+"faults:\n  - {operation: 'cloudtrail:DescribeTrails', error: AccessDeniedException}\n  - {operation: 'cloudtrail:ListTrails', error: AccessDeniedException}\n")
+	w, _ = fresh(nil)
+	if res, err := invoke(w, "ScheduledNotification", ""); err == nil || !strings.Contains(err.Error(), "could not be read") {
+		t.Errorf("an unreadable account: %+v %v", res, err)
+	}
+}

@@ -447,7 +447,9 @@ func (o *lambdaOptions) run(ctx context.Context, e *env) error {
 		if err != nil {
 			return &exitError{code: ExitIncomplete, err: err}
 		}
-		e.log.Info("handled", "kind", res.Kind, "evaluations", res.Evaluations, "changes", res.Changes)
+		// Said on stderr, whatever the log level (issue 25: a successful --invoke printed nothing); the change lines, if
+		// any, are on stdout.
+		fmt.Fprintf(e.stderr, "trailwatch: handled the %s invocation: %d evaluation(s) written, %d change(s)\n", res.Kind, res.Evaluations, res.Changes)
 		return nil
 	}
 	lambda.StartWithOptions(handler, lambda.WithContext(ctx))

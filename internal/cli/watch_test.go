@@ -168,7 +168,7 @@ func TestLambdaCommand(t *testing.T) {
 	if err := os.WriteFile(path, payload, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runClock(t, srv.Now, "lambda", "--invoke", path); code != ExitOK {
+	if code, _, errs := runClock(t, srv.Now, "lambda", "--invoke", path); code != ExitOK || !strings.Contains(errs, "handled the config invocation: 3 evaluation(s) written") {
 		t.Fatalf("--invoke: %d %s", code, errs)
 	}
 	out, err := configservice.NewFromConfig(srv.SDKConfig("111111111111", "us-east-1")).GetComplianceDetailsByConfigRule(context.Background(),

@@ -104,17 +104,20 @@ func TestDeployKubernetesRunsAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ns corev1.Namespace
 	var sa corev1.ServiceAccount
 	var scan, merge batchv1.CronJob
 	docs := bytes.Split(raw, []byte("\n---\n"))
-	if len(docs) != 3 {
-		t.Fatalf("%d documents, want a ServiceAccount and two CronJobs", len(docs))
+	if len(docs) != 4 {
+		t.Fatalf("%d documents, want the Namespace, a ServiceAccount and two CronJobs", len(docs))
 	}
-	decodeStrict(t, docs[0], &sa)
-	decodeStrict(t, docs[1], &scan)
-	decodeStrict(t, docs[2], &merge)
-	if sa.Kind != "ServiceAccount" || scan.Kind != "CronJob" || scan.APIVersion != "batch/v1" || merge.Kind != "CronJob" {
-		t.Fatalf("kinds: %s %s/%s %s", sa.Kind, scan.APIVersion, scan.Kind, merge.Kind)
+	// Issue 25: the manifests named a namespace they never created, so kubectl apply failed on a fresh cluster.
+	decodeStrict(t, docs[0], &ns)
+	decodeStrict(t, docs[1], &sa)
+	decodeStrict(t, docs[2], &scan)
+	decodeStrict(t, docs[3], &merge)
+	if ns.Kind != "Namespace" || ns.Name != sa.Namespace || sa.Kind != "ServiceAccount" || scan.Kind != "CronJob" || scan.APIVersion != "batch/v1" || merge.Kind != "CronJob" {
+		t.Fatalf("kinds: %s %s %s/%s %s", ns.Kind, sa.Kind, scan.APIVersion, scan.Kind, merge.Kind)
 	}
 	if sa.Annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::111111111111:role/trailwatch-scan" {
 		t.Errorf("ServiceAccount annotations %v: want the IRSA role", sa.Annotations)

@@ -108,6 +108,12 @@ var kubeTemplate = template.Must(template.New("k8s").Funcs(template.FuncMap{"q":
 # Job's name. The first shard lists the organization once for the run. The merge CronJob later joins the latest run's
 # shards (merge --run latest), names missing ones (exit 2) and records the organization-wide result in the history.
 # Create the Secret first: kubectl -n {{.Namespace}} create secret generic {{.StoreSecret}} --from-literal=url=postgres://...
+# (kubectl apply creates the namespace below; create it first for the Secret, or apply twice.)
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: {{q .Namespace}}
+---
 apiVersion: v1
 kind: ServiceAccount
 metadata:

@@ -130,6 +130,7 @@ func bindWatchDeploy(cmd *cobra.Command, w *deploy.Watch) {
 	f.StringVar(&w.CodeBucket, "code-bucket", "", "--mode lambda: the S3 bucket of the zipped bootstrap binary")
 	f.StringVar(&w.CodeKey, "code-key", "", "--mode lambda: its S3 key")
 	f.StringVar(&w.Args, "args", "", "--mode lambda: more trailwatch flags for the function (TRAILWATCH_ARGS), for example --alarms --security-hub")
+	f.BoolVar(&w.DelegatedAdmin, "delegated-admin", false, "the hub is a CloudFormation delegated administrator, not the management account: the StackSet is created with CallAs DELEGATED_ADMIN (the management account's own changes then need the member template deployed there as a stack)")
 }
 
 func newDeployTerraformCmd(e *env) *cobra.Command {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -254,5 +255,37 @@ func TestDeployTerraform(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeployFromADelegatedAdministrator (issue 25): --delegated-admin creates the StackSet (and, in Terraform, its
+// instances) with CallAs DELEGATED_ADMIN, without which CloudFormation refuses a service-managed StackSet created
+// from a delegated administrator account; without the flag there is none.
+func TestDeployFromADelegatedAdministrator(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"--org-id", "o-abcdefghij", "--ous", "r-ab12", "--regions", "us-east-1,eu-west-1"}
+	for _, tc := range []struct {
+		kind, file string
+		want       int
+	}{{"cloudformation", "hub.json", 1}, {"terraform", "main.tf", 3}} {
+		for _, delegated := range []bool{false, true} {
+			path := filepath.Join(dir, fmt.Sprint(delegated), tc.file)
+			_ = os.MkdirAll(filepath.Dir(path), 0o755)
+			args := append(append([]string{"deploy", tc.kind}, base...), "-o", path)
+			if delegated {
+				args = append(args, "--delegated-admin")
+			}
+			if code, _, errs := run(t, args...); code != ExitOK {
+				t.Fatalf("%v: %d %s", args, code, errs)
+			}
+			text, _ := os.ReadFile(path)
+			want := 0
+			if delegated {
+				want = tc.want
+			}
+			if n := strings.Count(string(text), "DELEGATED_ADMIN"); n != want {
+				t.Errorf("%s --delegated-admin=%v: %d DELEGATED_ADMIN, want %d", tc.kind, delegated, n, want)
+			}
+		}
 	}
 }

@@ -29,6 +29,11 @@ type Watch struct {
 	CodeBucket string // Lambda: the S3 bucket and key of the zipped bootstrap binary
 	CodeKey    string
 	Args       string // extra trailwatch flags for the Lambda (TRAILWATCH_ARGS), e.g. --alarms
+	// DelegatedAdmin: the hub is a CloudFormation delegated administrator, not the management account; the StackSet
+	// is created with CallAs DELEGATED_ADMIN ("[Service-managed permissions] Specifies whether you are acting as an
+	// account administrator in the organization's management account or as a delegated administrator in a member
+	// account", AWS::CloudFormation::StackSet CallAs), which it refuses otherwise.
+	DelegatedAdmin bool
 }
 
 var (
@@ -175,6 +180,9 @@ func (w *Watch) HubTemplate() map[string]any {
 			"StackInstancesGroup": []any{map[string]any{"DeploymentTargets": map[string]any{"OrganizationalUnitIds": w.OUs}, "Regions": w.Regions}},
 			"TemplateBody":        string(member),
 		}},
+	}
+	if w.DelegatedAdmin {
+		res["MemberStackSet"].(map[string]any)["Properties"].(map[string]any)["CallAs"] = "DELEGATED_ADMIN"
 	}
 	hubPattern := map[string]any{"detail-type": []string{"AWS API Call via CloudTrail", "Region Opt-In Status Change"}}
 	// The hub account's own changes: a service-managed StackSet never deploys to the management account ("StackSets

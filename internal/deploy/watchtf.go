@@ -69,11 +69,19 @@ func WriteWatchTerraform(out io.Writer, w Watch) error {
 	}
 	// The member template's Fn::Sub references (${AWS::Partition}) are not Terraform interpolations.
 	memberText := strings.ReplaceAll(string(member), "${", "$${")
-	p("resource \"aws_cloudformation_stack_set\" \"members\" {\n  name             = \"trailwatch-members\"\n  permission_model = \"SERVICE_MANAGED\"\n  capabilities     = [\"CAPABILITY_NAMED_IAM\"]\n  auto_deployment {\n    enabled                          = true\n    retain_stacks_on_account_removal = false\n  }\n  parameters = {\n    HubBusArn    = aws_cloudwatch_event_bus.trailwatch.arn\n    HubAccountId = data.aws_caller_identity.hub.account_id\n  }\n  template_body = <<-TEMPLATE\n%s\n  TEMPLATE\n  lifecycle {\n    ignore_changes = [administration_role_arn]\n  }\n}\n\n", indent(memberText, "    "))
+	callAs := ""
+	if w.DelegatedAdmin {
+		callAs = "  call_as          = \"DELEGATED_ADMIN\"\n"
+	}
+	p("resource \"aws_cloudformation_stack_set\" \"members\" {\n  name             = \"trailwatch-members\"\n  permission_model = \"SERVICE_MANAGED\"\n%s  capabilities     = [\"CAPABILITY_NAMED_IAM\"]\n  auto_deployment {\n    enabled                          = true\n    retain_stacks_on_account_removal = false\n  }\n  parameters = {\n    HubBusArn    = aws_cloudwatch_event_bus.trailwatch.arn\n    HubAccountId = data.aws_caller_identity.hub.account_id\n  }\n  template_body = <<-TEMPLATE\n%s\n  TEMPLATE\n  lifecycle {\n    ignore_changes = [administration_role_arn]\n  }\n}\n\n", callAs, indent(memberText, "    "))
 	regions := append([]string(nil), w.Regions...)
 	sort.Strings(regions)
 	for _, r := range regions {
-		p("resource \"aws_cloudformation_stack_set_instance\" %q {\n  stack_set_name            = aws_cloudformation_stack_set.members.name\n  stack_set_instance_region = %q\n  deployment_targets {\n    organizational_unit_ids = %s\n  }\n}\n\n", "members_"+strings.ReplaceAll(r, "-", "_"), r, hclList(w.OUs))
+		instanceCallAs := ""
+		if w.DelegatedAdmin {
+			instanceCallAs = "  call_as                   = \"DELEGATED_ADMIN\"\n"
+		}
+		p("resource \"aws_cloudformation_stack_set_instance\" %q {\n  stack_set_name            = aws_cloudformation_stack_set.members.name\n  stack_set_instance_region = %q\n%s  deployment_targets {\n    organizational_unit_ids = %s\n  }\n}\n\n", "members_"+strings.ReplaceAll(r, "-", "_"), r, instanceCallAs, hclList(w.OUs))
 	}
 	p("output \"event_bus_arn\" {\n  value = aws_cloudwatch_event_bus.trailwatch.arn\n}\n")
 	_, err = io.WriteString(out, b.String())

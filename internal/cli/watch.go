@@ -254,7 +254,13 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("watch: %w", err)}
 	}
 	st := w.Stats()
-	e.log.Info("stopped", "messages", st.Messages, "changes", st.Changes, "rereads", st.Rereads, "sweeps", st.Sweeps)
+	why := "the queue is drained (--once)"
+	if ctx.Err() != nil {
+		why = "interrupted"
+	}
+	// Said whatever the log level (issue 25: watch stopped on Ctrl-C without a word).
+	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s), %d sweep(s)\n",
+		why, st.Messages, st.Ignored, st.OutOfScope, st.Poison, st.Changes, st.Rereads, st.Sweeps)
 	return nil
 }
 

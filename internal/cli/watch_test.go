@@ -128,8 +128,8 @@ accounts:
 	if h := hooks.String(); strings.Count(h, "\n") != 2 || !strings.Contains(h, `"text":"trailwatch: FAIL cloudtrail-cloudwatch-integration on arn:aws:cloudtrail:us-east-1:111111111111:trail/second (was PASS): NOT_LOGGING`) {
 		t.Errorf("webhook posts:\n%s", h)
 	}
-	if code := <-done; code != ExitOK {
-		t.Errorf("watch exit %d: %s", code, errb.String())
+	if code := <-done; code != ExitOK || !strings.Contains(errb.String(), "trailwatch: watch stopped, interrupted:") || !strings.Contains(errb.String(), "2 change(s)") {
+		t.Errorf("watch exit %d, and it should say it stopped and what it did: %s", code, errb.String())
 	}
 	var ch struct {
 		Event string

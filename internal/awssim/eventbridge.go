@@ -3,6 +3,7 @@ package awssim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -460,4 +461,69 @@ func equalJSON(a, b any) bool {
 		return b == nil
 	}
 	return false
+}
+
+// WatchQueueURL is the URL of the queue the scenario's watch section created, or "" without one.
+func (s *Server) WatchQueueURL() string {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	for _, q := range s.w.queues {
+		if q.name == WatchQueue {
+			return q.url
+		}
+	}
+	return ""
+}
+
+// wireWatch sets up the scenario's watch section (Scenario.Watch).
+func (s *Server) wireWatch(wt *Watch) error {
+	if wt == nil {
+		return nil
+	}
+	w := s.w
+	hub, region := wt.Hub, wt.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if hub == "" {
+		if s.sc.Organization != nil {
+			hub = s.sc.Organization.ManagementAccount
+		} else if len(s.sc.Accounts) > 0 {
+			hub = s.sc.Accounts[0].ID
+		}
+	}
+	if w.accounts[hub] == nil {
+		return fmt.Errorf("line %d: watch: hub account %q is not an account of the scenario", wt.Line, hub)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	qarn := w.arn("sqs", region, hub, WatchQueue)
+	w.queues[qarn] = &queue{name: WatchQueue, arn: qarn, url: s.queueURL(hub, WatchQueue), account: hub, region: region,
+		attrs: map[string]string{}, visibility: 120 * time.Second, notify: make(chan struct{}), created: w.clock.Now()}
+	barn := w.busARN(hub, region, "trailwatch")
+	hubBus := &bus{name: "trailwatch", arn: barn, account: hub, region: region, rules: map[string]*rule{}}
+	w.buses[barn] = hubBus
+	apiCalls := `{"detail-type":["AWS API Call via CloudTrail","Region Opt-In Status Change"]}`
+	add := func(b *bus, name, to string) {
+		r := &rule{name: name, pattern: apiCalls, state: "ENABLED", targets: []target{{ID: "trailwatch", Arn: to}}}
+		_ = json.Unmarshal([]byte(apiCalls), &r.compiled)
+		if b.name == "default" {
+			r.arn = w.arn("events", b.region, b.account, "rule/"+name)
+		} else {
+			r.arn = w.arn("events", b.region, b.account, "rule/"+b.name+"/"+name)
+		}
+		b.rules[name] = r
+	}
+	add(hubBus, "trailwatch-hub", qarn)
+	add(w.bus(hub, region, "default"), "trailwatch-management", qarn)
+	for _, sa := range s.sc.Accounts {
+		hubBus.policy = append(hubBus.policy, busGrant{sid: "trailwatch-" + sa.ID, principal: sa.ID})
+		if sa.ID == hub {
+			continue
+		}
+		for _, r := range slices.Sorted(maps.Keys(w.accounts[sa.ID].regions)) {
+			add(w.bus(sa.ID, r, "default"), "trailwatch-forward", barn)
+		}
+	}
+	return nil
 }

@@ -259,3 +259,36 @@ func TestConfigEvaluations(t *testing.T) {
 		t.Errorf("101 evaluations: %v", err)
 	}
 }
+
+// TestWatchSectionWiresContinuousMode (issue 25): a scenario's watch section creates the queue, the hub bus and the
+// rules deploy writes, so that a member's change in any region and the management account's own change both reach the
+// queue with nothing created by hand; a hub that is not an account of the scenario is refused.
+func TestWatchSectionWiresContinuousMode(t *testing.T) {
+	s := start(t, eventsScenario+"watch: {}\n")
+	ctx := context.Background()
+	queue := "arn:aws:sqs:us-east-1:111111111111:" + WatchQueue
+	if u := s.WatchQueueURL(); u != s.URL+"/111111111111/"+WatchQueue {
+		t.Fatalf("queue URL %q", u)
+	}
+	if _, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("222222222222", "eu-west-1")).PutRetentionPolicy(ctx,
+		&cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("app"), RetentionInDays: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.QueueDepth(queue); n != 1 {
+		t.Fatalf("a member's change in eu-west-1: %d messages on the queue", n)
+	}
+	if _, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", "us-east-1")).PutRetentionPolicy(ctx,
+		&cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("CT"), RetentionInDays: aws.Int32(30)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.QueueDepth(queue); n != 2 {
+		t.Fatalf("the management account's own change to the organization trail's log group: %d messages on the queue", n)
+	}
+	sc, err := ParseScenario("bad.yaml", []byte(eventsScenario+"watch: {hub: \"999999999999\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(ctx, sc, Options{}); err == nil || !strings.Contains(err.Error(), "not an account of the scenario") {
+		t.Errorf("an unknown hub: %v", err)
+	}
+}

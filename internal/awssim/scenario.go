@@ -62,9 +62,27 @@ type Scenario struct {
 	Organization *Organization `yaml:"organization,omitempty"`
 	Accounts     []Account     `yaml:"accounts,omitempty"`
 	Faults       []Fault       `yaml:"faults,omitempty"`
+	// Watch wires continuous mode as trailwatch deploy does, so that trailwatch watch runs against the simulator with
+	// nothing to create by hand (docs/scenario.md, "Continuous mode").
+	Watch *Watch `yaml:"watch,omitempty"`
 
 	file string
 }
+
+// Watch is continuous mode's AWS side in the simulator: in the hub account and region, the event bus "trailwatch"
+// admitting every account of the scenario, the queue "trailwatch-events" that a rule on it fills, and a rule on the
+// hub's own default bus to that queue; in every other account and enabled region, a rule on the default bus
+// forwarding "AWS API Call via CloudTrail" and region opt-in events to the hub bus. (Deploy's member rule narrows the
+// forwarded events to the names that can move a verdict; here every API call event is forwarded, which the watcher
+// ignores at no AWS read.)
+type Watch struct {
+	Hub    string `yaml:"hub,omitempty"`    // default: the organization's management account, else the first account
+	Region string `yaml:"region,omitempty"` // default: us-east-1
+	Line   int    `yaml:"-"`
+}
+
+// WatchQueue is the name of the queue the watch section creates.
+const WatchQueue = "trailwatch-events"
 
 // Organization is the optional AWS Organization.
 type Organization struct {

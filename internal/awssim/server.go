@@ -97,6 +97,10 @@ func Start(ctx context.Context, sc *Scenario, opts Options) (*Server, error) {
 	for _, f := range sc.Faults {
 		s.global = append(s.global, newFaultRule(f))
 	}
+	if err := s.wireWatch(sc.Watch); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("%s: %w", sc.file, err)
+	}
 	s.observe = opts.Observe
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()

@@ -130,7 +130,9 @@ func TestDocumentedCommands(t *testing.T) {
 				"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": conf, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 				"AWS_EC2_METADATA_DISABLED": "true", "XDG_STATE_HOME": filepath.Join(dir, "state"),
 				// A sharded run's worker, as Kubernetes starts it (one shard: the examples run it once).
-				"TRAILWATCH_STORE": filepath.Join(dir, "runs.db"), "JOB_COMPLETION_INDEX": "0"} {
+				"TRAILWATCH_STORE": filepath.Join(dir, "runs.db"), "JOB_COMPLETION_INDEX": "0",
+				// What sim serve exports for the scenario's watch section.
+				"TRAILWATCH_QUEUE": srv.WatchQueueURL()} {
 				t.Setenv(k, v)
 			}
 			fixtures(t, dir, repo)

@@ -95,6 +95,9 @@ It refuses a non-loopback --addr unless --allow-remote: it has no authentication
 			fmt.Fprintf(&env, "export AWS_SECRET_ACCESS_KEY=%s\n", accts[0].SecretAccessKey)
 			fmt.Fprintf(&env, "export AWS_REGION=%s\n", region)
 			fmt.Fprintf(&env, "export AWS_DEFAULT_REGION=%s\n", region)
+			if q := srv.WatchQueueURL(); q != "" {
+				fmt.Fprintf(&env, "export TRAILWATCH_QUEUE=%s\n", q) // the scenario's watch section: trailwatch watch --queue "$TRAILWATCH_QUEUE"
+			}
 			for _, a := range accts[1:] {
 				fmt.Fprintf(&env, "# account %s: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", a.AccountID, a.AccessKeyID, a.SecretAccessKey)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
@@ -154,8 +155,9 @@ func (s *sinkOptions) validate() error {
 		}
 	}
 	for _, n := range s.notify {
-		arn, ok := strings.CutPrefix(n, "sns:")
-		if !ok || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":sns:") || strings.Count(arn, ":") != 5 {
+		topic, ok := strings.CutPrefix(n, "sns:")
+		a, err := arn.Parse(topic)
+		if !ok || err != nil || a.Service != "sns" || a.Region == "" || a.AccountID == "" || a.Resource == "" || strings.Contains(a.Resource, ":") {
 			return usageError("--notify %q: want sns:TOPIC_ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", n)
 		}
 	}
@@ -295,9 +297,9 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 			scanned[a.ID] = true
 		}
 		// An organization trail is judged in its owner's account, when that is in scope: a member does not re-read it.
-		judgedElsewhere := func(arn string) bool {
-			p := strings.Split(arn, ":")
-			return len(p) > 4 && p[4] != acct && scanned[p[4]]
+		judgedElsewhere := func(trailARN string) bool {
+			a, err := arn.Parse(trailARN)
+			return err == nil && a.AccountID != acct && scanned[a.AccountID]
 		}
 		return collect.Account(ctx, collect.NewSDKClients(cfg), collect.Options{Regions: regions, HomeRegion: cfg.Region,
 			Concurrency: o.scan.concurrency, Logger: e.log, AccountID: acct, Partition: base.partition, OrgID: orgID,
@@ -484,10 +486,11 @@ func (o *watchOptions) onChange(ctx context.Context, e *env, caller *scanResult,
 		sends = append(sends, watch.Webhook{URL: u}.Send)
 	}
 	for _, n := range o.sinks.notify {
-		arn := strings.TrimPrefix(n, "sns:")
+		topic := strings.TrimPrefix(n, "sns:")
+		a, _ := arn.Parse(topic) // checked when the flags were read
 		cfg := caller.base.Copy()
-		cfg.Region = strings.Split(arn, ":")[3]
-		sends = append(sends, watch.Topic{ARN: arn, Client: sns.NewFromConfig(cfg)}.Send)
+		cfg.Region = a.Region
+		sends = append(sends, watch.Topic{ARN: topic, Client: sns.NewFromConfig(cfg)}.Send)
 	}
 	if o.sinks.securityHub {
 		sends = append(sends, func(ctx context.Context, c watch.Change) error {

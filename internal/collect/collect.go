@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
@@ -525,13 +526,13 @@ func (col *collector) orgID(ctx context.Context) {
 
 // trailOf converts a DescribeTrails entry seen in region.
 func (col *collector) trailOf(t cttypes.Trail, region string) *model.Trail {
-	arn := aws.ToString(t.TrailARN)
+	trailARN := aws.ToString(t.TrailARN)
 	owner := ""
-	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
-		owner = parts[4]
+	if a, err := arn.Parse(trailARN); err == nil {
+		owner = a.AccountID
 	}
 	return &model.Trail{
-		ARN: arn, Name: aws.ToString(t.Name), HomeRegion: aws.ToString(t.HomeRegion), OwnerAccount: owner,
+		ARN: trailARN, Name: aws.ToString(t.Name), HomeRegion: aws.ToString(t.HomeRegion), OwnerAccount: owner,
 		MultiRegion: aws.ToBool(t.IsMultiRegionTrail), Organization: aws.ToBool(t.IsOrganizationTrail),
 		OwnedElsewhere: owner != col.acct.ID, LogGroupARN: aws.ToString(t.CloudWatchLogsLogGroupArn),
 		RoleARN: aws.ToString(t.CloudWatchLogsRoleArn), HasCustomEventSelectors: aws.ToBool(t.HasCustomEventSelectors),
@@ -680,13 +681,14 @@ func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
 
 // logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the
 // exact name. A group in another account than the scanned one cannot be read and is reported as not found there.
-func (col *collector) logGroup(ctx context.Context, arn string) (*model.LogGroup, *model.CallError) {
-	parts := strings.Split(arn, ":")
-	if len(parts) < 7 || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
+func (col *collector) logGroup(ctx context.Context, groupARN string) (*model.LogGroup, *model.CallError) {
+	a, err := arn.Parse(groupARN)
+	name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "log-group:"), ":")
+	if err != nil || a.Service != "logs" || !strings.HasPrefix(a.Resource, "log-group:") || name == "" {
 		return nil, nil
 	}
-	name, region, acct := parts[6], parts[3], parts[4]
-	lg := &model.LogGroup{ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", parts[1], region, acct, name), Name: name, Region: region, Account: acct}
+	region, acct := a.Region, a.AccountID
+	lg := &model.LogGroup{ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", a.Partition, region, acct, name), Name: name, Region: region, Account: acct}
 	if acct != col.acct.ID || !slices.Contains(col.acct.Regions, region) && !col.knownRegion(region) {
 		return lg, nil
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -107,12 +107,12 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 		})
 	}
 	wg.Wait()
-	for arn, shown := range p.Trails {
+	for trailARN, shown := range p.Trails {
 		sort.Strings(shown)
 		if len(shown) == 1 && len(p.Regions) > 1 {
 			p.SingleRegionTrails++
 		}
-		if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && parts[4] != p.AccountID {
+		if a, err := arn.Parse(trailARN); err == nil && a.AccountID != p.AccountID {
 			p.OtherAccountTrails++
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -147,7 +148,12 @@ func (col *collector) alarms(ctx context.Context, region string, metrics map[[2]
 // topic reads a topic's subscriptions from its region. A topic that does not exist is recorded as such; one that
 // cannot be read (another account without a topic policy, access denied) keeps the error.
 func (col *collector) topic(ctx context.Context, tp *model.Topic) {
-	region := strings.Split(tp.ARN, ":")[3]
+	a, err := arn.Parse(tp.ARN)
+	if err != nil {
+		tp.Err = &model.CallError{API: "sns:ListSubscriptionsByTopic", Code: "InvalidTopicArn", Message: err.Error(), Kind: model.ErrOther}
+		return
+	}
+	region := a.Region
 	p := sns.NewListSubscriptionsByTopicPaginator(col.c.SNS(region), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(tp.ARN)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

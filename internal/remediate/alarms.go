@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
@@ -203,9 +205,9 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 		}
 		// A topic the account's alarms already notify, in this region, with a confirmed subscriber: reuse it.
 		var known []string
-		for arn, t := range c.Topics {
-			if p := strings.Split(arn, ":"); t.Exists && t.Confirmed > 0 && len(p) == 6 && p[3] == region && p[4] == owner {
-				known = append(known, arn)
+		for topicARN, t := range c.Topics {
+			if a, err := arn.Parse(topicARN); err == nil && t.Exists && t.Confirmed > 0 && a.Service == "sns" && a.Region == region && a.AccountID == owner {
+				known = append(known, topicARN)
 			}
 		}
 		if len(known) > 0 {

@@ -52,7 +52,7 @@ the rest still runs. --format sarif writes SARIF 2.1.0 for GitHub code scanning.
 
 Limits keep hostile or accidental input from crashing or exhausting it, each reported, never silent: a file larger
 than --max-file-size is an ERROR and not read; a file nested more than 512 levels deep is an ERROR and not parsed;
-count or for_each beyond --max-instances is judged as one instance, UNKNOWN, and a root stops (an ERROR) after 20
+count or for_each beyond --max-instances is judged as one instance (with a note saying so), and a root stops (an ERROR) after 20
 times --max-instances instance evaluations in all; module cycles and module calls more than 32 deep are ERRORs at
 the module block and not followed; a value over 1 MiB, an expression that could build over 16 MiB, YAML aliases that
 expand too far and Fn::ForEach beyond 10,000 resources are ERRORs at their line (docs/iac.md "Limits").
@@ -115,7 +115,7 @@ Exit codes as for scan: 0 nothing failed, 1 a FAIL, 2 an ERROR, 3 usage error, 1
 	cmd.Flags().StringVar(&o.cfnParams, "cfn-params", "", "CloudFormation parameter values (JSON)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "an UNKNOWN verdict fails")
 	cmd.Flags().Int64Var(&o.maxFileSize, "max-file-size", terraform.DefaultMaxFileSize, "skip (as an ERROR) a file larger than this many bytes")
-	cmd.Flags().IntVar(&o.maxInstances, "max-instances", terraform.DefaultMaxInstances, "count or for_each beyond this is judged as one instance, UNKNOWN")
+	cmd.Flags().IntVar(&o.maxInstances, "max-instances", terraform.DefaultMaxInstances, "count or for_each beyond this is judged as one instance, with a note")
 	cmd.Flags().IntVar(&o.minRetentionDays, "min-retention-days", 365, "shortest acceptable log group retention in days")
 	cmd.Flags().BoolVar(&o.alarms, "alarms", false, "also judge the CIS monitoring chain the code declares (metric filters, alarms, SNS topics and subscriptions)")
 	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.DefaultVersion, "with --alarms: the CIS version whose published patterns are required: "+strings.Join(alarms.Versions, ", "))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,7 +177,12 @@ func newSearch(term []*Comparison, stored *Node) *search {
 	for _, sel := range s.sels {
 		always := CloudTrailFields[sel]
 		s.present = append(s.present, always)
-		s.domain = append(s.domain, candidates(bySel[sel], !always))
+		d := candidates(bySel[sel], !always)
+		if always && sel != "userIdentity" {
+			// The fields CloudTrail always sends are strings: no event gives one a number, null or a boolean.
+			d = slices.DeleteFunc(d, func(v any) bool { _, ok := v.(string); return !ok })
+		}
+		s.domain = append(s.domain, d)
 	}
 	return s
 }
@@ -253,6 +259,7 @@ func candidates(cs []*Comparison, canBeAbsent bool) []any {
 			add(strings.ReplaceAll(c.Value, "*", ""))
 			if strings.Contains(c.Value, "*") {
 				add(strings.ReplaceAll(c.Value, "*", "x"))
+				add(strings.ReplaceAll(c.Value, "*", wildFill)) // the plain witnesses' filler: both judge the same events
 				globs = append(globs, c.Value)
 			}
 		}
@@ -439,7 +446,36 @@ func (s *search) caughtBase(stored *Node) map[string]any {
 			return var0
 		}
 	}
-	return nil
+	// Caught on conditions of other properties (CIS's own SSO variant of 4.2 asks userIdentity.type = "IAMUser"): each
+	// plain event of the case, its own values kept, is matched when the other properties take some value. Then what
+	// it rejects is a narrowing; when some plain event cannot be matched whatever the others, the case's own values
+	// are cut short: a miss.
+	var first map[string]any
+	for _, w := range witnesses {
+		if !Match(s.termN, w) {
+			continue
+		}
+		fixed := *s
+		fixed.truth = map[truthKey]bool{}
+		fixed.domain = append([][]any(nil), s.domain...)
+		for i, sel := range s.sels {
+			if inTerm[sel] {
+				v, ok := lookupLeaf(w, sel)
+				if !ok {
+					v = absent
+				}
+				fixed.domain[i] = []any{v}
+			}
+		}
+		ev, err := fixed.find(true)
+		if err != nil || ev == nil {
+			return nil
+		}
+		if first == nil {
+			first = ev
+		}
+	}
+	return first
 }
 
 // difference names the fewest property values of ce that, put on base, make stored reject an event of the case.
@@ -496,7 +532,7 @@ func describeEvent(ev map[string]any, sels []string) string {
 			parts = append(parts, fmt.Sprintf("$.%s = %s", sel, strconv.FormatFloat(x, 'g', -1, 64)))
 		case string:
 			if x == otherValue {
-				parts = append(parts, fmt.Sprintf("$.%s = * (any value)", sel))
+				parts = append(parts, fmt.Sprintf("$.%s = (a value the pattern does not name)", sel))
 			} else {
 				parts = append(parts, fmt.Sprintf("$.%s = %q", sel, x))
 			}
@@ -574,7 +610,6 @@ func regexSamples(re *regexp.Regexp) []string {
 	if err != nil {
 		return nil
 	}
-	t = t.Simplify()
 	var out []string
 	for _, more := range []bool{false, true} {
 		for alt := 0; alt < 4; alt++ {

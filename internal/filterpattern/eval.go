@@ -320,12 +320,15 @@ func leaves(n *Node) []*Comparison {
 
 const otherValue = "trailwatch-other-value"
 
+// wildFill is the text a plain witness puts for a wildcard (and the search tries too).
+const wildFill = "X-trailwatch-X"
+
 // witnessesFor builds events that satisfy a case: wildcards filled with nothing and with text. Array selectors
 // ($.a[0]) are built as objects, so a case that needs an array yields no event and is not judged (the CIS patterns
 // have none).
 func witnessesFor(term []*Comparison) []map[string]any {
 	var out []map[string]any
-	for _, fill := range []string{"", "X-trailwatch-X"} {
+	for _, fill := range []string{"", wildFill} {
 		ev := map[string]any{}
 		for _, c := range term { // equalities first, so that a != on the same property does not overwrite them
 			if c.Op == Eq {

@@ -132,8 +132,18 @@ func TestCoversByMeaning(t *testing.T) {
 		{"the v3.0 text against v1.2's: HeadBucket and log delivery excluded", `{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }`, cisUnauthorized,
 			Coverage{Narrowed: []string{`$.eventName = "HeadBucket"`}}}, // one event per case is named
 		{"the v1.4 text as published (|| before the exclusions) catches almost everything", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || ($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") }`, cisTrailChanges, Coverage{}},
+		// Field trial (issue 24): CIS's own 4.2 variant for SSO accounts adds conditions on other properties: a
+		// narrowing, not a miss.
+		{"CIS's SSO variant of 4.2", `{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }`, cisNoMFA,
+			Coverage{Narrowed: []string{`$.userIdentity.type = (a value the pattern does not name)`}}},
+		// Field trial: an anchored regular expression is judged the same with or without an unrelated exclusion.
+		{"an anchored expression narrower than the wildcard", `{ ($.errorCode = "*UnauthorizedOperation" || $.errorCode = %^AccessDenied[A-Za-z]*$%) }`, cisUnauthorized,
+			Coverage{Misses: []string{`$.errorCode = "AccessDenied*"`}}},
+		{"the same with an unrelated exclusion", `{ ($.errorCode = "*UnauthorizedOperation" || $.errorCode = %^AccessDenied[A-Za-z]*$%) && ($.userAgent != "x") }`, cisUnauthorized,
+			Coverage{Misses: []string{`$.errorCode = "AccessDenied*"`}, Narrowed: []string{`$.userAgent = "x"`}}},
+		// Root events from that address are caught: a narrowing here; alarms.Judge finds it is not about 4.3.
 		{"about something else entirely", `{ $.sourceIPAddress = "1.2.3.4" }`, cisRoot,
-			Coverage{Misses: []string{`$.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent"`}}},
+			Coverage{Narrowed: []string{`$.sourceIPAddress = (a value the pattern does not name)`}}},
 		{"MFA as a negated equality", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed != Yes }`, cisNoMFA, Coverage{}},
 		{"MFA only when No", `{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed = "No" }`, cisNoMFA,
 			Coverage{Misses: []string{`$.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed != "Yes"`}}},
@@ -359,4 +369,37 @@ func FuzzCovers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLargeRepetitionsAreQuick (field trial, issue 24): regular expressions with {n,m} repetitions of 1,000 took up
+// to 10 s to judge; their samples are built without expanding the repetition.
+func TestLargeRepetitionsAreQuick(t *testing.T) {
+	n := mustParse(t, `{ $.eventName = %[A-Za-z0-9]{1,1000}[a-z]{1,1000}% || $.errorCode = %[A-Z]{1,1000}[a-z]{1,1000}[0-9]{1,1000}% }`)
+	var steps int
+	for _, req := range []string{cisUnauthorized, cisTrailChanges} {
+		cov, err := Covers(n, mustParse(t, req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps += len(cov.Counterexamples)
+	}
+	if got := len(regexSamples(n.Or[0].Leaf.Regex)[0]); got > 2100 {
+		t.Errorf("a sample of %d characters", got)
+	}
+}
+
+// TestCloudTrailFieldsAreStrings (field trial): eventName and the other fields CloudTrail always sends are strings, so
+// no counterexample gives one a number, null or a boolean.
+func TestCloudTrailFieldsAreStrings(t *testing.T) {
+	cov, err := Covers(mustParse(t, `{ $.eventName = %.*% && $.errorCode = "*UnauthorizedOperation" }`), mustParse(t, cisUnauthorized))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ce := range cov.Counterexamples {
+		if v, ok := ce["eventName"]; ok {
+			if _, isStr := v.(string); !isStr {
+				t.Errorf("counterexample with eventName %v", v)
+			}
+		}
+	}
 }

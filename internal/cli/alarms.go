@@ -197,4 +197,3 @@ func itemNotIn(id, version string, items []alarms.Item) string {
 	}
 	return fmt.Sprintf("not a CIS monitoring item of v%s (trailwatch controls shows the ids; its numbers are %s-%s)", version, nums[0], nums[len(nums)-1])
 }
-

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,6 +115,15 @@ func TestAlarmsMatch(t *testing.T) {
 	_ = os.WriteFile(bad, []byte("{\"a\":1}\nnot json\n"), 0o600)
 	if code, out, errs := run(t, "alarms", "match", pattern, trail, bad); code != ExitUsage || strings.Contains(out, "MATCH") || !strings.Contains(errs, "line 2") {
 		t.Errorf("a bad input: exit %d\n%s%s", code, out, errs)
+	}
+	// Field trial: the input budget is for all the files together, not each.
+	big := filepath.Join(dir, "big.json")
+	line := []byte(`{"eventName":"` + strings.Repeat("x", 1000) + `"}` + "\n")
+	if err := os.WriteFile(big, bytes.Repeat(line, 40_000), 0o600); err != nil { // about 40 MB, under the limit alone
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "alarms", "match", pattern, big, big); code != ExitUsage || strings.Contains(out, "MATCH") || !strings.Contains(errs, "in all") {
+		t.Errorf("two inputs over the budget together: exit %d %s", code, errs)
 	}
 	if code, _, errs := run(t, "alarms", "match", "{ $.a = }", trail); code != ExitUsage || !strings.Contains(errs, "position") {
 		t.Errorf("a bad pattern: exit %d %s", code, errs)

@@ -18,8 +18,10 @@ import (
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -41,6 +43,8 @@ type watchOptions struct {
 	sinks  sinkOptions
 	fix    autoFixOptions
 	store  storeOptions
+	// rereads counts the AWS calls of the re-reads events cause (each sweep's calls are printed by its scan).
+	rereads *apicalls.Recorder
 }
 
 // autoFixOptions select what watch repairs by itself.
@@ -261,8 +265,8 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		why = "interrupted"
 	}
 	// Said whatever the log level (issue 25: watch stopped on Ctrl-C without a word).
-	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s), %d sweep(s)\n",
-		why, st.Messages, st.Ignored, st.OutOfScope, st.Poison, st.Changes, st.Rereads, st.Sweeps)
+	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s) making %d AWS call(s), %d sweep(s)\n",
+		why, st.Messages, st.Ignored, st.OutOfScope, st.Poison, st.Changes, st.Rereads, o.rereads.Total(), st.Sweeps)
 	return nil
 }
 
@@ -286,8 +290,10 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		return sr.inv, nil
 	}
 	listing := collect.NewListingEvidence() // --discovery auto: what re-reads learn of ListTrails, kept for the next
+	o.rereads = apicalls.NewRecorder(e.log)
 	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
 		cfg := scan.MemberConfig(base.base, base.partition, base.callerID, acct, o.scan.roleName, o.scan.externalID)
+		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), o.rereads.Middleware(acct, nil))
 		orgID := ""
 		if base.inv.Organization != nil {
 			orgID = base.inv.Organization.ID

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -128,7 +129,8 @@ accounts:
 	if h := hooks.String(); strings.Count(h, "\n") != 2 || !strings.Contains(h, `"text":"trailwatch: FAIL cloudtrail-cloudwatch-integration on arn:aws:cloudtrail:us-east-1:111111111111:trail/second (was PASS): NOT_LOGGING`) {
 		t.Errorf("webhook posts:\n%s", h)
 	}
-	if code := <-done; code != ExitOK || !strings.Contains(errb.String(), "trailwatch: watch stopped, interrupted:") || !strings.Contains(errb.String(), "2 change(s)") {
+	if code := <-done; code != ExitOK || !strings.Contains(errb.String(), "trailwatch: watch stopped, interrupted:") || !strings.Contains(errb.String(), "2 change(s)") ||
+		!regexp.MustCompile(`2 re-read\(s\) making [1-9][0-9]* AWS call\(s\)`).MatchString(errb.String()) {
 		t.Errorf("watch exit %d, and it should say it stopped and what it did: %s", code, errb.String())
 	}
 	var ch struct {

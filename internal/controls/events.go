@@ -26,7 +26,8 @@ var topicCodes = []string{TopicMissing, NoConfirmedSubscriber, TopicUnreadable, 
 
 var changeEvents = map[string][]string{
 	"CreateTrail": trailCodes, "UpdateTrail": append(append([]string{}, trailCodes...), roleCodes...), "DeleteTrail": trailCodes,
-	"StartLogging": {NotLogging, NoMonitoredTrail, RegionsUncovered, NoTrail}, "StopLogging": {NotLogging, NoMonitoredTrail, RegionsUncovered, NoTrail},
+	"StartLogging":      append([]string{NotLogging, NoMonitoredTrail, RegionsUncovered, NoTrail}, deliveryCodes...),
+	"StopLogging":       append([]string{NotLogging, NoMonitoredTrail, RegionsUncovered, NoTrail}, deliveryCodes...),
 	"PutEventSelectors": {NoManagementEvents, NoMonitoredTrail, RegionsUncovered}, "PutAdvancedEventSelectors": {NoManagementEvents, NoMonitoredTrail, RegionsUncovered},
 
 	"CreateLogGroup": groupCodes, "DeleteLogGroup": groupCodes,

@@ -21,6 +21,6 @@ func (w *Watcher) HandleEvents(ctx context.Context, payloads ...[]byte) error {
 			return err
 		}
 	}
-	w.handle(ctx, evs)
+	w.handle(ctx, evs, true)
 	return nil
 }

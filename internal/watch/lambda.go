@@ -111,7 +111,7 @@ func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFo
 		}
 	}
 	w.count(func(s *Stats) { s.Messages++ })
-	w.handle(ctx, []event{ev})
+	w.handle(ctx, []event{ev}, true)
 	return Result{Kind: "event", Changes: w.Stats().Changes - before}, nil
 }
 

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
@@ -460,3 +462,60 @@ func TestConfigInvocationsAnswered(t *testing.T) {
 		t.Errorf("an unreadable account: %+v %v", res, err)
 	}
 }
+
+// TestSettleGathersTheBatch (field trial, issue 25): in continuous mode the long poll answers with the first message,
+// so a StopLogging and the StartLogging that undoes it a moment later were two batches, and the break was never
+// reported. What arrives during --settle joins the batch: one capture_gap line names both.
+func TestSettleGathersTheBatch(t *testing.T) {
+	// A second trail keeps capturing the account's calls while app is stopped (the simulator emits a call's event only
+	// when a logging trail captures it).
+	srv, _ := lambdaFixture(t, strings.Replace(oneTrail, "    log_groups:", "      - {name: keeper, home_region: us-east-1, multi_region: true, log_group: CT, role: R}\n    log_groups:", 1)+"watch: {}\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cat, _ := controls.Load()
+	cfg := srv.SDKConfig("111111111111", "us-east-1")
+	clients := collect.NewSDKClients(cfg)
+	out := &syncBuilder{}
+	w := watch.New(cat, sqs.NewFromConfig(cfg), func(ctx context.Context) (*model.Inventory, error) {
+		inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients}}, scan.Options{Settings: controls.DefaultSettings(srv.Now())})
+		return inv, nil
+	}, func(ctx context.Context, a string, regions []string) *model.Account {
+		return collect.Account(ctx, clients, collect.Options{Regions: regions, AccountID: a, Partition: "aws"})
+	}, watch.Options{Now: srv.Now, Out: out, QueueURL: srv.WatchQueueURL(), WaitSeconds: 1, Settle: 1500 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	for w.Stats().Sweeps == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ct := cloudtrail.NewFromConfig(cfg)
+	if _, err := ct.StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // after the first long poll has answered with the StopLogging
+	if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out.String(), "capture_gap") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	changes := changesOf(out.String())
+	if len(changes) != 1 || changes[0].Event != "capture_gap" || changes[0].Cause.EventName != "StopLogging" || changes[0].Repair == nil || changes[0].Repair.EventName != "StartLogging" {
+		t.Errorf("lines:\n%s", out.String())
+	}
+}
+
+// syncBuilder is a strings.Builder safe to read while the watcher writes.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuilder) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -312,9 +312,35 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 	if len(out.Messages) == 0 {
 		return 0, nil
 	}
+	msgs := out.Messages
+	// The settle time gathers too: what arrives while AWS settles joins the batch, so that a StopLogging and the
+	// StartLogging that undoes it are judged together (field trial, issue 25: the long poll answers with the first
+	// message, and each event was its own batch, so a break undone within the settle time was never reported).
+	if w.o.Settle > 0 {
+		deadline := time.Now().Add(w.o.Settle) // real time, as the settle wait always was (the scenario clock may stand still)
+		for len(msgs) < maxBatch && ctx.Err() == nil {
+			left := time.Until(deadline)
+			if left <= 0 {
+				break
+			}
+			wait := int32(min(left/time.Second, 20))
+			more, err := w.q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(w.o.QueueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: wait})
+			if err != nil {
+				w.o.Logger.Warn("receiving during the settle time failed; the batch goes on without", "error", err.Error())
+				break
+			}
+			msgs = append(msgs, more.Messages...)
+			if len(more.Messages) == 0 && wait == 0 {
+				select { // the last fraction of a second: short polls, not a busy loop
+				case <-time.After(min(left, 200*time.Millisecond)):
+				case <-ctx.Done():
+				}
+			}
+		}
+	}
 	var handled []*string
 	var events []event
-	for _, m := range out.Messages {
+	for _, m := range msgs {
 		w.count(func(s *Stats) { s.Messages++ })
 		var ev event
 		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil || ev.check() != nil {
@@ -325,13 +351,15 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 		handled = append(handled, m.ReceiptHandle)
 		events = append(events, ev)
 	}
-	if !w.handle(ctx, events) {
-		return len(out.Messages), nil // interrupted while settling: the messages stay on the queue for the next watcher
+	if ctx.Err() != nil {
+		return len(msgs), nil // interrupted while settling: the messages stay on the queue for the next watcher
 	}
-	// One DeleteMessageBatch for the batch (at most ten, as received), not one DeleteMessage per message (issue 25).
-	if len(handled) > 0 {
-		entries := make([]sqstypes.DeleteMessageBatchRequestEntry, 0, len(handled))
-		for i, h := range handled {
+	w.handle(ctx, events, false) // settled while gathering
+	// One DeleteMessageBatch per ten messages, not one DeleteMessage per message (issue 25).
+	for start := 0; start < len(handled); start += 10 {
+		chunk := handled[start:min(start+10, len(handled))]
+		entries := make([]sqstypes.DeleteMessageBatchRequestEntry, 0, len(chunk))
+		for i, h := range chunk {
 			entries = append(entries, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: h})
 		}
 		res, err := w.q.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(w.o.QueueURL), Entries: entries})
@@ -342,7 +370,7 @@ func (w *Watcher) poll(ctx context.Context) (int, error) {
 			w.o.Logger.Warn("some messages were not deleted; they will be handled again", "count", len(res.Failed), "code", aws.ToString(res.Failed[0].Code))
 		}
 	}
-	return len(out.Messages), nil
+	return len(msgs), nil
 }
 
 func (w *Watcher) count(fn func(*Stats)) {
@@ -369,7 +397,10 @@ func str(m map[string]any, k string) string {
 
 // handle re-reads what a batch of events touches (after the settle delay) and emits the changes. It returns false when
 // ctx ended while settling (nothing was read).
-func (w *Watcher) handle(ctx context.Context, events []event) bool {
+// maxBatch bounds the messages one settle time gathers into a batch.
+const maxBatch = 100
+
+func (w *Watcher) handle(ctx context.Context, events []event, settle bool) bool {
 	targets := map[string]*target{}
 	causes := map[string][]Cause{} // per account, in the batch's order
 	for _, ev := range events {
@@ -414,7 +445,7 @@ func (w *Watcher) handle(ctx context.Context, events []event) bool {
 	if len(targets) == 0 {
 		return true
 	}
-	if w.o.Settle > 0 {
+	if settle && w.o.Settle > 0 {
 		select {
 		case <-time.After(w.o.Settle):
 		case <-ctx.Done():
@@ -469,7 +500,9 @@ var repairs = map[string]struct{ undo, param string }{
 func (w *Watcher) gaps(causes map[string][]Cause, changes []Change) []Change {
 	named := map[string]bool{}
 	for _, ch := range changes {
-		named[ch.Cause.EventID] = true
+		if !ch.Cause.Unexplained { // an event named only for want of one that explains the change says nothing of it
+			named[ch.Cause.EventID] = true
+		}
 		for _, a := range ch.Cause.Also {
 			named[a.EventID] = true
 		}

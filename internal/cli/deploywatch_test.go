@@ -36,6 +36,14 @@ func TestDeployCloudFormationRunsAsWritten(t *testing.T) {
 	if code, _, errs := run(t, "deploy", "cloudformation", "--mode", "lambda", "--org-id", "o-abcdefghij", "--ous", "r-ab12", "--regions", "us-east-1"); code != ExitUsage || !strings.Contains(errs, "--code-bucket") {
 		t.Errorf("lambda without code: %d %s", code, errs)
 	}
+	// Field trial (issue 25): duplicate StackSet targets were accepted; a missing --org-id read "is not an id".
+	if code, _, errs := run(t, "deploy", "cloudformation", "--org-id", "o-abcdefghij", "--ous", "r-ab12,r-ab12", "--regions", "us-east-1,us-east-1"); code != ExitUsage ||
+		!strings.Contains(errs, "--ous names r-ab12 twice") || !strings.Contains(errs, "--regions names us-east-1 twice") {
+		t.Errorf("duplicates: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "deploy", "terraform", "--ous", "r-ab12", "--regions", "us-east-1"); code != ExitUsage || !strings.Contains(errs, "--org-id is required") {
+		t.Errorf("no --org-id: %d %s", code, errs)
+	}
 	dir := t.TempDir()
 	hubPath := filepath.Join(dir, "hub.json")
 	if code, _, errs := run(t, "deploy", "cloudformation", "--org-id", "o-abcdefghij", "--ous", "r-ab12", "--regions", "us-east-1,eu-west-1", "-o", hubPath); code != ExitOK {

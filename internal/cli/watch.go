@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -458,12 +459,19 @@ func (o *lambdaOptions) run(ctx context.Context, e *env) error {
 	}
 	if o.invoke != "" {
 		res, err := handler(ctx, payload)
+		if errors.Is(err, watch.ErrPayload) {
+			return usageError("--invoke %s: %v", o.invoke, err) // bad input, not a failed read (field trial: it exited 2)
+		}
 		if err != nil {
 			return &exitError{code: ExitIncomplete, err: err}
 		}
 		// Said on stderr, whatever the log level (issue 25: a successful --invoke printed nothing); the change lines, if
 		// any, are on stdout.
 		fmt.Fprintf(e.stderr, "trailwatch: handled the %s invocation: %d evaluation(s) written, %d change(s)\n", res.Kind, res.Evaluations, res.Changes)
+		if res.OutOfScope > 0 {
+			// Said, not only logged (field trial: a member's event dropped without --org was silent).
+			fmt.Fprintf(e.stderr, "trailwatch: the event names an account outside this function's scope (its organization with --org, --accounts, --exclude-accounts, --ous): dropped, nothing read\n")
+		}
 		return nil
 	}
 	lambda.StartWithOptions(handler, lambda.WithContext(ctx))

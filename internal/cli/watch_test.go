@@ -173,6 +173,18 @@ func TestLambdaCommand(t *testing.T) {
 	if code, _, errs := runClock(t, srv.Now, "lambda", "--invoke", path); code != ExitOK || !strings.Contains(errs, "handled the config invocation: 3 evaluation(s) written") {
 		t.Fatalf("--invoke: %d %s", code, errs)
 	}
+	// Field trial (issue 25): a payload that is not an invocation is bad input (exit 3, was 2); an event naming an
+	// account outside the function's scope is said to be dropped, not only logged.
+	bad := dir + "/bad.json"
+	_ = os.WriteFile(bad, []byte(`{}`), 0o600)
+	if code, _, errs := runClock(t, srv.Now, "lambda", "--invoke", bad); code != ExitUsage || !strings.Contains(errs, "neither an EventBridge event nor a Config rule invocation") {
+		t.Errorf("a payload that is no invocation: %d %s", code, errs)
+	}
+	other := dir + "/other.json"
+	_ = os.WriteFile(other, []byte(`{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","account":"999999999999","region":"us-east-1","time":"2026-11-22T12:00:00Z","resources":[],"detail":{"eventName":"StopLogging","requestParameters":{"name":"t"},"recipientAccountId":"999999999999"}}`), 0o600)
+	if code, _, errs := runClock(t, srv.Now, "lambda", "--invoke", other); code != ExitOK || !strings.Contains(errs, "outside this function's scope") {
+		t.Errorf("an event outside the scope: %d %s", code, errs)
+	}
 	out, err := configservice.NewFromConfig(srv.SDKConfig("111111111111", "us-east-1")).GetComplianceDetailsByConfigRule(context.Background(),
 		&configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("tw")})
 	if err != nil || len(out.EvaluationResults) != 3 {

@@ -61,8 +61,24 @@ func (w *Watch) Validate() error {
 	if w.Mode != "service" && w.Mode != "lambda" {
 		errs = append(errs, fmt.Sprintf("--mode %q: service (an SQS queue for trailwatch watch) or lambda", w.Mode))
 	}
-	if !orgIDRe.MatchString(w.OrgID) {
+	switch {
+	case w.OrgID == "":
+		errs = append(errs, "--org-id is required: the organization's id (o-...)")
+	case !orgIDRe.MatchString(w.OrgID):
 		errs = append(errs, fmt.Sprintf("--org-id %q is not an organization id (o-...)", w.OrgID))
+	}
+	// A repeated OU or region would be a duplicate StackSet target (field trial): refused, said which.
+	for _, f := range []struct {
+		flag string
+		l    []string
+	}{{"--ous", w.OUs}, {"--regions", w.Regions}} {
+		seen := map[string]bool{}
+		for _, v := range f.l {
+			if seen[v] {
+				errs = append(errs, fmt.Sprintf("%s names %s twice", f.flag, v))
+			}
+			seen[v] = true
+		}
 	}
 	if len(w.OUs) == 0 {
 		errs = append(errs, "--ous is required: the organizational units (or the root, r-...) whose accounts forward their events")

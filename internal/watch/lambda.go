@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -73,26 +74,32 @@ type Result struct {
 	Kind        string `json:"kind"` // event, sweep, config
 	Evaluations int    `json:"evaluations,omitempty"`
 	Changes     int    `json:"changes"`
+	// OutOfScope counts the events this invocation dropped because they name an account outside the function's scope.
+	OutOfScope int `json:"out_of_scope,omitempty"`
 }
+
+// ErrPayload is an invocation that is not an EventBridge event or an AWS Config rule invocation trailwatch can act
+// on: bad input, not a failure to read AWS.
+var ErrPayload = errors.New("not an invocation trailwatch handles")
 
 // Handle serves one Lambda invocation.
 func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFor) (Result, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &probe); err != nil {
-		return Result{}, fmt.Errorf("the invocation is not a JSON object: %w", err)
+		return Result{}, fmt.Errorf("%w: the invocation is not a JSON object: %v", ErrPayload, err)
 	}
 	before := w.Stats().Changes
 	if _, ok := probe["invokingEvent"]; ok {
 		var inv configInvocation
 		if err := json.Unmarshal(payload, &inv); err != nil {
-			return Result{}, fmt.Errorf("a Config rule invocation that does not decode: %w", err)
+			return Result{}, fmt.Errorf("%w: a Config rule invocation that does not decode: %v", ErrPayload, err)
 		}
 		n, err := w.config(ctx, inv, configFor)
 		return Result{Kind: "config", Evaluations: n, Changes: w.Stats().Changes - before}, err
 	}
 	var ev event
 	if err := json.Unmarshal(payload, &ev); err != nil || ev.DetailType == "" {
-		return Result{}, fmt.Errorf("neither an EventBridge event nor a Config rule invocation")
+		return Result{}, fmt.Errorf("%w: neither an EventBridge event nor a Config rule invocation", ErrPayload)
 	}
 	if ev.DetailType == "Scheduled Event" {
 		w.coldStart()
@@ -100,7 +107,7 @@ func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFo
 		return Result{Kind: "sweep", Changes: w.Stats().Changes - before}, err
 	}
 	if err := ev.check(); err != nil {
-		return Result{}, fmt.Errorf("not an EventBridge event trailwatch can act on: %w", err)
+		return Result{}, fmt.Errorf("%w: not an EventBridge event trailwatch can act on: %v", ErrPayload, err)
 	}
 	if w.coldStart() {
 		// The inventory, unjudged: the event's accounts are judged against the last recorded state (--store), or,
@@ -111,8 +118,9 @@ func (w *Watcher) Handle(ctx context.Context, payload []byte, configFor ConfigFo
 		}
 	}
 	w.count(func(s *Stats) { s.Messages++ })
+	outBefore := w.Stats().OutOfScope
 	w.handle(ctx, []event{ev}, true)
-	return Result{Kind: "event", Changes: w.Stats().Changes - before}, nil
+	return Result{Kind: "event", Changes: w.Stats().Changes - before, OutOfScope: w.Stats().OutOfScope - outBefore}, nil
 }
 
 // coldStart reports whether this is the instance's first invocation (no inventory read yet); with no state recorded

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,10 +53,12 @@ type scanOptions struct {
 	securityHub        bool
 	partial            bool
 	callTimeout        time.Duration
-	accountTimeout     time.Duration
-	runID              string
-	discovery          string
-	st                 *store.Store // the history store, open during run (for --run)
+	// sweepCalls, set by watch and lambda, takes each sweep's call count instead of the "API calls" line.
+	sweepCalls     *callCount
+	accountTimeout time.Duration
+	runID          string
+	discovery      string
+	st             *store.Store // the history store, open during run (for --run)
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -271,7 +274,13 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 			return nil, err
 		}
 	}
-	fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
+	if o.sweepCalls != nil {
+		// A watcher's sweep: counted into its stop line, not printed every sweep (field trial: noisy for a service).
+		o.sweepCalls.add(rec.Total())
+		e.log.Info("sweep API calls", "total", rec.Total(), "calls", rec.Summary())
+	} else {
+		fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
+	}
 	if ctx.Err() != nil {
 		// Interrupted: what was cut short is no finding about AWS. Keep only the accounts that finished.
 		total := len(res.inv.Accounts)
@@ -531,3 +540,13 @@ func credentialsProblem(err error) error {
 	}
 	return usageError("no AWS credentials found: %v (use --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws sso login)", err)
 }
+
+// callCount adds up calls from concurrent sweeps.
+type callCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *callCount) add(n int) { c.mu.Lock(); c.n += n; c.mu.Unlock() }
+
+func (c *callCount) total() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }

@@ -266,8 +266,8 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		why = "interrupted"
 	}
 	// Said whatever the log level (issue 25: watch stopped on Ctrl-C without a word).
-	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s) making %d AWS call(s), %d sweep(s)\n",
-		why, st.Messages, st.Ignored, st.OutOfScope, st.Poison, st.Changes, st.Rereads, o.rereads.Total(), st.Sweeps)
+	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s) making %d AWS call(s), %d sweep(s) making %d\n",
+		why, st.Messages, st.Ignored, st.OutOfScope, st.Poison, st.Changes, st.Rereads, o.rereads.Total(), st.Sweeps, o.scan.sweepCalls.total())
 	return nil
 }
 
@@ -292,6 +292,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 	}
 	listing := collect.NewListingEvidence() // --discovery auto: what re-reads learn of ListTrails, kept for the next
 	o.rereads = apicalls.NewRecorder(e.log)
+	o.scan.sweepCalls = &callCount{}
 	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
 		cfg := scan.MemberConfig(base.base, base.partition, base.callerID, acct, o.scan.roleName, o.scan.externalID)
 		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), o.rereads.Middleware(acct, nil))

@@ -130,7 +130,8 @@ accounts:
 		t.Errorf("webhook posts:\n%s", h)
 	}
 	if code := <-done; code != ExitOK || !strings.Contains(errb.String(), "trailwatch: watch stopped, interrupted:") || !strings.Contains(errb.String(), "2 change(s)") ||
-		!regexp.MustCompile(`2 re-read\(s\) making [1-9][0-9]* AWS call\(s\)`).MatchString(errb.String()) {
+		!regexp.MustCompile(`2 re-read\(s\) making [1-9][0-9]* AWS call\(s\), 1 sweep\(s\) making [1-9][0-9]*`).MatchString(errb.String()) ||
+		strings.Contains(errb.String(), "API calls (") {
 		t.Errorf("watch exit %d, and it should say it stopped and what it did: %s", code, errb.String())
 	}
 	var ch struct {

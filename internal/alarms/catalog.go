@@ -120,6 +120,8 @@ type Verdict struct {
 	About bool
 	// Notes qualify the verdict: a pattern that catches nearly every event, the item it is closest to.
 	Notes []string
+	// Cases is how many cases (conjunctions) the item's published pattern has.
+	Cases int
 }
 
 // The verdict codes.
@@ -146,7 +148,7 @@ func Judge(stored *filterpattern.Node, it Item) (Verdict, error) {
 	if err != nil {
 		return Verdict{}, err
 	}
-	v := Verdict{Item: it, Coverage: cov, Code: Monitored, About: 2*max(cov.Direct, cov.OwnTerms, mentioned) >= cases}
+	v := Verdict{Item: it, Coverage: cov, Code: Monitored, About: 2*max(cov.Direct, cov.OwnTerms, mentioned) >= cases, Cases: cases}
 	switch {
 	case !v.About:
 		v.Code = FilterMissing
@@ -161,17 +163,12 @@ func Judge(stored *filterpattern.Node, it Item) (Verdict, error) {
 	return v, nil
 }
 
-// closeness is how much of an item a pattern catches or names: 0 when nothing.
+// closeness is how much of an item a pattern catches: 0 when nothing.
 func closeness(v Verdict) float64 {
-	req, err := filterpattern.Parse(v.Item.Pattern)
-	if err != nil {
+	if v.Cases == 0 {
 		return 0
 	}
-	cases, _ := filterpattern.Cases(req)
-	if cases == 0 {
-		return 0
-	}
-	return float64(max(v.Coverage.Direct, v.Coverage.OwnTerms)) / float64(cases)
+	return float64(max(v.Coverage.Direct, v.Coverage.OwnTerms)) / float64(v.Cases)
 }
 
 // ordinaryEvent is a CloudTrail event with nothing particular about it: every field CloudTrail always sends has a

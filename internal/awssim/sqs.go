@@ -334,13 +334,6 @@ func sqsDeleteMessageBatch(s *Server, c *call) (any, error) {
 	if err := c.decode("Entries", &entries); err != nil {
 		return nil, err
 	}
-	for i := 1; c.query; i++ { // awsQuery: DeleteMessageBatchRequestEntry.N.Id / .ReceiptHandle
-		id := c.str(fmt.Sprintf("DeleteMessageBatchRequestEntry.%d.Id", i))
-		if id == "" {
-			break
-		}
-		entries = append(entries, entry{id, c.str(fmt.Sprintf("DeleteMessageBatchRequestEntry.%d.ReceiptHandle", i))})
-	}
 	switch {
 	case len(entries) == 0:
 		return nil, errf(400, "EmptyBatchRequest", "There should be at least one DeleteMessageBatchRequestEntry in the request.")

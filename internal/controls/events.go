@@ -42,6 +42,16 @@ var changeEvents = map[string][]string{
 	"DeleteTopic": topicCodes, "Unsubscribe": topicCodes, "Subscribe": topicCodes, "ConfirmSubscription": topicCodes,
 }
 
+// Repairs pairs the events that break delivery with the events that undo them, and the request parameter naming the
+// resource both act on (a break undone before the watcher re-reads is a capture gap).
+var Repairs = map[string]struct{ Undo, Param string }{
+	"StopLogging":      {"StartLogging", "name"},
+	"DeleteTrail":      {"CreateTrail", "name"},
+	"DeleteLogGroup":   {"CreateLogGroup", "logGroupName"},
+	"DetachRolePolicy": {"AttachRolePolicy", "roleName"},
+	"DeleteRolePolicy": {"PutRolePolicy", "roleName"},
+}
+
 // ChangeEventNames are the event names that can move a verdict, sorted.
 func ChangeEventNames() []string {
 	out := make([]string, 0, len(changeEvents))

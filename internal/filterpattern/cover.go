@@ -543,12 +543,6 @@ func describeEvent(ev map[string]any, sels []string) string {
 	return strings.Join(parts, " && ")
 }
 
-// Cases counts a pattern's cases: the conjunctions of its disjunctive form.
-func Cases(n *Node) (int, error) {
-	t, err := dnf(n)
-	return len(t), err
-}
-
 // Format renders a pattern canonically (comparisons as String shows them, && binding tighter than ||).
 func Format(n *Node) string {
 	var f func(n *Node, inAnd bool) string

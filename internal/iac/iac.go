@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/iac/cfn"
+	"github.com/trailwatch/trailwatch/internal/iac/limits"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/iac/tfplan"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -165,7 +166,7 @@ func Scan(paths []string, o Options) *Result {
 		}
 		// A file named on the command line may be a device (/dev/zero reads as 0 bytes and never ends): read at most
 		// the limit, whatever Stat said.
-		data, err := terraform.ReadLimited(f, o.MaxFileSize)
+		data, err := limits.ReadLimited(f, o.MaxFileSize)
 		if err != nil {
 			res.Errors = append(res.Errors, FileError{File: f, Msg: err.Error()})
 			continue
@@ -318,7 +319,7 @@ func roots(dirs []string, cache *terraform.Cache) []string {
 // ReadCFNParams reads a parameters file: the AWS CLI's [{"ParameterKey": k, "ParameterValue": v}], CodePipeline's
 // {"Parameters": {k: v}}, or a plain {k: v}.
 func ReadCFNParams(path string, maxSize int64) (map[string]string, error) {
-	data, err := terraform.ReadLimited(path, maxSize)
+	data, err := limits.ReadLimited(path, maxSize)
 	if err != nil {
 		return nil, err
 	}

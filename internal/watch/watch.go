@@ -432,12 +432,12 @@ func (w *Watcher) handle(ctx context.Context, events []event, settle bool) bool 
 		}
 		c := Cause{EventName: ev.Detail.EventName, EventID: first(ev.Detail.EventID, ev.ID), Source: ev.Source,
 			Account: ev.Account, Region: ev.Region, Principal: ev.Detail.UserIdentity.ARN, Time: ev.Time.UTC()}
-		if r, ok := repairs[ev.Detail.EventName]; ok {
-			c.resource = str(ev.Detail.RequestParameters, r.param)
+		if r, ok := controls.Repairs[ev.Detail.EventName]; ok {
+			c.resource = str(ev.Detail.RequestParameters, r.Param)
 		}
-		for _, r := range repairs {
-			if r.undo == ev.Detail.EventName {
-				c.resource = str(ev.Detail.RequestParameters, r.param)
+		for _, r := range controls.Repairs {
+			if r.Undo == ev.Detail.EventName {
+				c.resource = str(ev.Detail.RequestParameters, r.Param)
 			}
 		}
 		causes[t.account] = append(causes[t.account], c)
@@ -484,16 +484,6 @@ func (w *Watcher) handle(ctx context.Context, events []event, settle bool) bool 
 	return true
 }
 
-// repairs pairs the events that break delivery with those that undo them, and the request parameter naming the
-// resource both act on.
-var repairs = map[string]struct{ undo, param string }{
-	"StopLogging":      {"StartLogging", "name"},
-	"DeleteTrail":      {"CreateTrail", "name"},
-	"DeleteLogGroup":   {"CreateLogGroup", "logGroupName"},
-	"DetachRolePolicy": {"AttachRolePolicy", "roleName"},
-	"DeleteRolePolicy": {"PutRolePolicy", "roleName"},
-}
-
 // gaps reports the breaks a batch undid before the re-read (a StopLogging, then a StartLogging within the settle
 // time): the state is fine again, no verdict changed, but events between the two were not captured. Each is a
 // capture_gap line naming the break, the repair and the current finding of what they touched (issue 25).
@@ -512,15 +502,15 @@ func (w *Watcher) gaps(causes map[string][]Cause, changes []Change) []Change {
 	defer w.mu.Unlock()
 	for acct, evs := range causes {
 		for i, b := range evs {
-			r, ok := repairs[b.EventName]
+			r, ok := controls.Repairs[b.EventName]
 			if !ok || named[b.EventID] {
 				continue
 			}
 			for _, u := range evs[i+1:] {
-				if u.EventName != r.undo || u.resource != b.resource || b.resource == "" {
+				if u.EventName != r.Undo || u.resource != b.resource || b.resource == "" {
 					continue
 				}
-				for _, f := range w.touched(acct, r.param, b.resource) {
+				for _, f := range w.touched(acct, r.Param, b.resource) {
 					out = append(out, Change{SchemaVersion: SchemaVersion, Event: "capture_gap", Cause: b, Repair: &u, Finding: f})
 				}
 				break

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/trailwatch/trailwatch/internal/iac/limits"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -62,8 +63,8 @@ const (
 	// MaxEvalSteps bounds the template nodes evaluated, counting each use of a YAML alias anew: aliases of aliases
 	// multiply (the "billion laughs"); no real template comes near it.
 	MaxEvalSteps = 1_000_000
-	// MaxValueSize bounds a string an intrinsic function builds (Fn::Join, Fn::Sub).
-	MaxValueSize = 1 << 20
+	// MaxValueSize bounds a string an intrinsic function builds (Fn::Join, Fn::Sub): the limit Terraform shares.
+	MaxValueSize = limits.MaxValueSize
 	// MaxResources bounds the resources Fn::ForEach may expand to: CloudFormation refuses a template that declares
 	// more than 500 resources ("Resources: 500", CloudFormation quotas, AWS CloudFormation User Guide), so this is
 	// already far past what deploys.

@@ -2,9 +2,7 @@ package terraform
 
 import (
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,15 +13,17 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/trailwatch/trailwatch/internal/iac/limits"
 )
 
 // Bounds on the memory one evaluation may take (issue 23: a 1.2 KB file of doubling locals, a doubling concat or
 // format("%2000000000s", "x") exhausted memory). Every limit that trips is an ERROR naming it, at the expression's
 // file and line, and the value is unknown from there on: nothing is guessed from it.
 const (
-	// MaxValueSize bounds one evaluated value: the bytes of its strings plus 16 per element, key or number. No
-	// trail, log group, role or policy attribute comes near it; a value beyond it is refused.
-	MaxValueSize = 1 << 20
+	// MaxValueSize bounds one evaluated value (the limit CloudFormation shares): the bytes of its strings plus 16 per
+	// element, key or number. No trail, log group, role or policy attribute comes near it; a value beyond it is refused.
+	MaxValueSize = limits.MaxValueSize
 	// MaxExprSize bounds what one expression may build, estimated before it is evaluated from the values it refers
 	// to (a template repeating a reference, a for expression over a collection, a function that multiplies its
 	// input): an expression that could build more is not evaluated.
@@ -299,22 +299,4 @@ func bound(f function.Function, check func([]cty.Value) error) function.Function
 		},
 	}
 	return function.New(spec)
-}
-
-// ReadLimited reads a file named on the command line or found in a tree, at most max bytes: a larger one (or a device
-// such as /dev/zero, which never ends and whose size reads as 0) is an error naming the limit, never read whole.
-func ReadLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("not read: larger than --max-file-size %d bytes", max)
-	}
-	return data, nil
 }

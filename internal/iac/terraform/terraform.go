@@ -29,6 +29,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
+	"github.com/trailwatch/trailwatch/internal/iac/limits"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -134,7 +135,7 @@ func (st *state) parse(p *hclparse.Parser, path string) (*hcl.File, *FileError) 
 	if fi.Size() > st.o.MaxFileSize {
 		return nil, &FileError{File: path, Msg: fmt.Sprintf("not read: %d bytes, larger than --max-file-size %d", fi.Size(), st.o.MaxFileSize)}
 	}
-	data, err := ReadLimited(path, st.o.MaxFileSize) // the size may change after Stat
+	data, err := limits.ReadLimited(path, st.o.MaxFileSize) // the size may change after Stat
 	if err != nil {
 		return nil, &FileError{File: path, Msg: err.Error()}
 	}
@@ -261,7 +262,7 @@ func LocalCalls(dir string, cache *Cache) []string {
 		if !IsRegular(path) {
 			continue
 		}
-		if data, err := ReadLimited(path, cache.maxFileSize); err != nil || !bytes.Contains(data, []byte("module")) {
+		if data, err := limits.ReadLimited(path, cache.maxFileSize); err != nil || !bytes.Contains(data, []byte("module")) {
 			continue
 		}
 		f, fe := st.file(p, path)
@@ -352,7 +353,7 @@ func Load(dir string, o Options) *Result {
 }
 
 func readVarFile(path string, into map[string]cty.Value, maxSize int64) *FileError {
-	data, err := ReadLimited(path, maxSize)
+	data, err := limits.ReadLimited(path, maxSize)
 	if err != nil {
 		return &FileError{File: path, Msg: err.Error()}
 	}

@@ -61,7 +61,7 @@ func EvaluateIaC(cat *Catalog, trails []*model.Trail, s IaCSettings) []model.Fin
 
 // arnRe matches a CloudWatch Logs log group ARN, accepting the placeholders adapters use for a region or account
 // known only at deployment.
-var arnRe = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn|\$\{partition\}):logs:([a-z0-9-]+|\$\{region\}):([0-9]{12}|\$\{account\}):log-group:([\.\-_/#A-Za-z0-9]+)((?::\*)*)$`)
+var arnRe = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn|\$\{partition\}):logs:([a-z0-9-]+|\$\{region\}):([0-9]{12}|\$\{account\}):log-group:((?:[\.\-_/#A-Za-z0-9]|\$\{[^}:]+\})+)((?::\*)*)$`)
 
 func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding {
 	v := &verdict{notes: append([]string(nil), t.Notes...)}
@@ -185,6 +185,13 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 		}
 	}
 	if len(c.Missing) > 0 {
+		for _, p := range r.Policies {
+			if p.Placeholders != "" {
+				// Placeholders match only themselves: a write refused under them may be allowed once they take values.
+				v.add(model.StatusUnknown, ValueUnknown, "Whether role %s may %s cannot be known before deployment: its policy %s holds a value known only then (%s).", r.Name, delivery.Join(c.Missing), p.Name, p.Placeholders)
+				return
+			}
+		}
 		v.add(iacStatus(RoleCannotWrite), RoleCannotWrite, "Role %s may not %s: the trail deploys but nothing reaches the log group.", r.Name, delivery.Join(c.Missing))
 	} else if c.NumberedMissing {
 		v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", r.Name, c.Streams[0], c.Streams[0])

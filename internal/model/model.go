@@ -6,7 +6,10 @@
 // inside shard reports so that `trailwatch merge` can judge the union exactly as one scan would.
 package model
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Inventory is everything collected in one scan.
 type Inventory struct {
@@ -307,6 +310,33 @@ type PolicyDoc struct {
 	Name     string `json:"name,omitempty"`
 	ARN      string `json:"arn,omitempty"` // managed policies only
 	Document string `json:"document"`
+	// Placeholders, in infrastructure as code, says why the document holds placeholders for values known only at
+	// deployment ("${var.group}"): a write it allows is allowed whatever they become, a write it refuses may not be.
+	Placeholders string `json:"placeholders,omitempty"`
+}
+
+// PolicyHasDeny reports whether a policy document has a Deny statement, or cannot be read as one.
+func PolicyHasDeny(doc string) bool {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal([]byte(doc), &d) != nil {
+		return true
+	}
+	var one struct{ Effect string }
+	var many []struct{ Effect string }
+	if json.Unmarshal(d.Statement, &many) != nil {
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return true
+		}
+		many = append(many, one)
+	}
+	for _, st := range many {
+		if st.Effect != "Allow" {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrorKind classifies an AWS error once, at the edge.

@@ -55,6 +55,10 @@ type Template struct {
 	arnOwner   map[string]string // evaluated ARN -> logical id
 	resolving  []string          // resources whose names are being evaluated, to detect circular references
 	steps      int               // nodes evaluated so far (MaxEvalSteps)
+	// unset are the parameters with no default and no value; with placeholders set, Ref of one is "${Name}"
+	// (withPlaceholders).
+	unset        map[string]bool
+	placeholders bool
 }
 
 // Bounds on the work and memory of one template (issue 23: 1 KB of YAML aliases used by !Join, or three nested
@@ -319,6 +323,10 @@ func Parse(file string, data []byte, params map[string]string) (*Template, error
 				t.params[name] = str(get(p, "Default").Value)
 			default:
 				t.params[name] = unknown(fmt.Sprintf("parameter %s has no default and no value (--cfn-params)", name))
+				if t.unset == nil {
+					t.unset = map[string]bool{}
+				}
+				t.unset[name] = true
 			}
 		}
 	}
@@ -472,10 +480,30 @@ func (t *Template) role(id string) (*model.Role, string, error) {
 		}
 		return j
 	}
+	// policy is a permissions policy: known, or built with unset parameters as placeholders (a write it allows is
+	// allowed whatever they become: model.PolicyDoc.Placeholders), or unknown.
+	policy := func(name string, n *yaml.Node) model.PolicyDoc {
+		v, err := t.eval(n)
+		if err != nil {
+			why = append(why, err.Error())
+			return model.PolicyDoc{Name: name}
+		}
+		j, w := toJSON(v)
+		if w == "" {
+			return model.PolicyDoc{Name: name, Document: j}
+		}
+		if pv, ok := t.withPlaceholders(n); ok {
+			if pj, pw := toJSON(pv); pw == "" && !model.PolicyHasDeny(pj) {
+				return model.PolicyDoc{Name: name, Document: pj, Placeholders: w}
+			}
+		}
+		why = append(why, w)
+		return model.PolicyDoc{Name: name, Document: j}
+	}
 	role.Trust = doc(get(props, "AssumeRolePolicyDocument"))
 	if ps := get(props, "Policies"); ps != nil && ps.Kind == yaml.SequenceNode {
 		for _, p := range ps.Content {
-			role.Policies = append(role.Policies, model.PolicyDoc{Name: valueOf(get(p, "PolicyName")), Document: doc(get(p, "PolicyDocument"))})
+			role.Policies = append(role.Policies, policy(valueOf(get(p, "PolicyName")), get(p, "PolicyDocument")))
 		}
 	}
 	ids := make([]string, 0, len(t.resources))
@@ -489,7 +517,7 @@ func (t *Template) role(id string) (*model.Role, string, error) {
 			// One inline policy on one role, named by RoleName.
 			rp := get(t.resources[rid], "Properties")
 			if rn, err := t.eval(get(rp, "RoleName")); err == nil && (rn.s == role.Name || rn.s == id) {
-				role.Policies = append(role.Policies, model.PolicyDoc{Name: rid, Document: doc(get(rp, "PolicyDocument"))})
+				role.Policies = append(role.Policies, policy(rid, get(rp, "PolicyDocument")))
 			}
 			continue
 		}
@@ -503,7 +531,7 @@ func (t *Template) role(id string) (*model.Role, string, error) {
 		}
 		for _, r := range roles.list {
 			if r.s == role.Name || r.s == id {
-				role.Policies = append(role.Policies, model.PolicyDoc{Name: rid, Document: doc(get(rp, "PolicyDocument"))})
+				role.Policies = append(role.Policies, policy(rid, get(rp, "PolicyDocument")))
 			}
 		}
 	}

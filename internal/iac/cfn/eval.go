@@ -70,7 +70,35 @@ func (t *Template) eval(n *yaml.Node) (value, error) {
 	return null(), nil
 }
 
+// withPlaceholders evaluates n with each parameter that has no default and no value standing for itself, as the
+// placeholder "${Name}": a role policy that names its log group by !Ref GroupName, as the group's LogGroupName does,
+// is then seen to name that group whatever the parameter becomes (issue 21). A placeholder matches only itself in an
+// IAM pattern, so a write allowed with placeholders is allowed with any value; a refused one may not be refused.
+// Only Ref, Fn::Sub, Fn::Join and Fn::GetAtt take a placeholder; any other function (a condition, Fn::Select,
+// Fn::FindInMap, ...) could decide something from it, so the value is unknown, and conditions are decided as before.
+func (t *Template) withPlaceholders(n *yaml.Node) (value, bool) {
+	if len(t.unset) == 0 || t.placeholders {
+		return value{}, false
+	}
+	t.placeholders = true
+	defer func() { t.placeholders = false }()
+	v, err := t.eval(n)
+	if err != nil || v.unknown != "" {
+		return value{}, false
+	}
+	return v, true
+}
+
 func (t *Template) intrinsic(fn string, arg, at *yaml.Node) (value, error) {
+	if t.placeholders {
+		switch fn {
+		case "Ref", "Fn::Sub", "Fn::Join", "Fn::GetAtt":
+		case "Condition", "Fn::If":
+			// decided without placeholders (condition), as the normal evaluation decides it
+		default:
+			return unknown(fn + " is not evaluated with placeholders"), nil
+		}
+	}
 	switch fn {
 	case "Ref":
 		return t.ref(arg.Value, arg)
@@ -208,6 +236,9 @@ func (t *Template) ref(name string, at *yaml.Node) (value, error) {
 		return unknown(name + " is known at deployment"), nil
 	}
 	if v, ok := t.params[name]; ok {
+		if t.placeholders && t.unset[name] {
+			return str("${" + name + "}"), nil
+		}
 		return v, nil
 	}
 	if _, ok := t.resources[name]; ok {
@@ -253,6 +284,11 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 		}
 		if err == nil && v.isStr {
 			return v, nil
+		}
+		if err == nil && v.unknown != "" {
+			if pv, ok := t.withPlaceholders(get(props, key)); ok && pv.isStr {
+				return pv, nil // the name built from unset parameters, so that a policy naming it the same way matches
+			}
 		}
 		return str(id), nil
 	}
@@ -429,7 +465,10 @@ func (t *Template) condition(name string, line int) (value, error) {
 		return value{}, &Error{t.File, line, fmt.Sprintf("condition %s is not defined under Conditions", name)}
 	}
 	t.condCache[name] = unknown("condition " + name + " refers to itself")
+	ph := t.placeholders
+	t.placeholders = false // a condition is never decided from a placeholder
 	v, err := t.eval(n)
+	t.placeholders = ph
 	if err != nil {
 		return value{}, err
 	}

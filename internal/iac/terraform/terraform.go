@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -487,6 +488,8 @@ type module struct {
 	// childInputs are the inputs each child was last evaluated with: a pass that would give it the same inputs
 	// reuses it instead of evaluating it again.
 	childInputs map[string]map[string]cty.Value
+	// unset are the variables with no value (no default, no tfvars, no --var, or not passed by the module call).
+	unset []string
 }
 
 func (m *module) load() {
@@ -690,6 +693,7 @@ func (m *module) evaluate() {
 				source = "the module call does not pass it"
 			}
 			varVals[name] = cty.DynamicVal.Mark(why(fmt.Sprintf("%svar.%s has no value (%s)", m.addr, name, source)))
+			m.unset = append(m.unset, name)
 		}
 	}
 	m.vals["var"] = cty.ObjectVal(varVals)
@@ -737,6 +741,68 @@ func (m *module) evaluate() {
 	if m.addr == "" {
 		m.collectTrails()
 	}
+}
+
+// symbolic evaluates expr with each string variable that has no value standing for itself, as the placeholder
+// "${var.NAME}" (with the module's address), and returns the string it gives. Two values built from the same unset
+// variable then hold the same placeholder: a role policy that names its log group by var.group, as the group's own
+// name does, is seen to name that group whatever var.group turns out to be (issue 21). A placeholder matches only
+// itself in an IAM pattern (its "${", "." and "}" are literals there), so a policy that allows a write with the
+// placeholders allows it with any value put in their place; the converse does not hold, and a caller that finds a
+// write refused under placeholders must say "unknown", never "refused". Locals are evaluated again with the
+// placeholders; resources keep the values the evaluation settled on.
+func (m *module) symbolic(expr hcl.Expression, inst map[string]cty.Value) (string, bool) {
+	if expr == nil || len(m.unset) == 0 || !m.placeholderSafe(expr, 0) {
+		return "", false
+	}
+	saved := map[string]cty.Value{"var": m.vals["var"], "local": m.vals["local"]}
+	defer func() { m.vals["var"], m.vals["local"] = saved["var"], saved["local"] }()
+	vars := saved["var"].AsValueMap()
+	for _, name := range m.unset {
+		if t := m.varTypes[name].ty; t != cty.NilType && t != cty.String && t != cty.DynamicPseudoType {
+			continue // a list or a number cannot hold a string placeholder
+		}
+		vars[name] = cty.StringVal("${" + m.addr + "var." + name + "}")
+	}
+	m.vals["var"] = cty.ObjectVal(vars)
+	locals := map[string]cty.Value{}
+	for k, a := range m.locals {
+		locals[k] = m.eval(a.Expr, nil)
+	}
+	m.vals["local"] = cty.ObjectVal(locals)
+	return known(m.eval(expr, inst))
+}
+
+// placeholderSafe reports whether expr only places values (templates, references, object and list constructors,
+// and functions that only put their arguments in their result): a conditional, an operator, an index or a function
+// such as lower or lookup could decide something from a placeholder, so an expression with one, here or in a local
+// it refers to, is not evaluated symbolically. JSON syntax is not walked and is not safe.
+func (m *module) placeholderSafe(expr hcl.Expression, depth int) bool {
+	if _, ok := expr.(hclsyntax.Expression); !ok || depth > 8 {
+		return false
+	}
+	safe := true
+	hclsyntax.VisitAll(expr.(hclsyntax.Node), func(n hclsyntax.Node) hcl.Diagnostics {
+		switch x := n.(type) {
+		case *hclsyntax.ConditionalExpr, *hclsyntax.BinaryOpExpr, *hclsyntax.UnaryOpExpr, *hclsyntax.ForExpr,
+			*hclsyntax.IndexExpr, *hclsyntax.SplatExpr, *hclsyntax.RelativeTraversalExpr:
+			safe = false
+		case *hclsyntax.FunctionCallExpr:
+			switch x.Name {
+			case "jsonencode", "format", "join", "concat", "tostring", "tolist":
+			default:
+				safe = false
+			}
+		case *hclsyntax.ScopeTraversalExpr:
+			if x.Traversal.RootName() == "local" && len(x.Traversal) > 1 {
+				if a, ok := x.Traversal[1].(hcl.TraverseAttr); ok && m.locals[a.Name] != nil {
+					safe = safe && m.placeholderSafe(m.locals[a.Name].Expr, depth+1)
+				}
+			}
+		}
+		return nil
+	})
+	return safe
 }
 
 // placeholders for values known only after apply.
@@ -956,6 +1022,11 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 		a := m.attrs(b.body, "name", "retention_in_days")
 		name := m.attrVal(a, "name", inst)
 		n := strOr(name, b.typ+"."+b.name)
+		if !name.IsWhollyKnown() && a["name"] != nil {
+			if sym, ok := m.symbolic(a["name"].Expr, inst); ok {
+				n = sym // the name built from unset variables, so that a policy naming the group the same way matches it
+			}
+		}
 		// Since provider v3 the arn attribute has no ":*" (hashicorp/terraform-provider-aws#36678).
 		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", m.partitionOr(), m.regionOr(), accountTok, n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": cty.StringVal(n),

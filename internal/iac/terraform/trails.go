@@ -38,6 +38,18 @@ type attachment struct {
 type rolePolicy struct {
 	role, name string
 	doc        cty.Value
+	// sym is the document with unset variables as placeholders (module.symbolic), when doc is unknown.
+	sym string
+}
+
+// withPlaceholders is a policy document built with unset variables as placeholders, for a role's policies, or false
+// when it cannot be one: a Deny statement could match once the placeholders take values, so such a document stays
+// unknown.
+func withPlaceholders(name, arn, sym string, doc cty.Value) (model.PolicyDoc, bool) {
+	if sym == "" || model.PolicyHasDeny(sym) {
+		return model.PolicyDoc{}, false
+	}
+	return model.PolicyDoc{Name: name, ARN: arn, Document: sym, Placeholders: reason(doc)}, true
 }
 
 // awsManaged are the AWS managed policies whose documents matter here.
@@ -108,7 +120,11 @@ func (m *module) collectTrails() {
 				reg.policies[obj.GetAttr("arn").AsString()] = obj.GetAttr("policy")
 			case "aws_iam_role_policy":
 				a := m.attrs(b.body, "role", "policy", "name")
-				reg.rolePols = append(reg.rolePols, rolePolicy{role: strOr(m.attrVal(a, "role", in.vars), ""), name: addr, doc: m.attrVal(a, "policy", in.vars)})
+				rp := rolePolicy{role: strOr(m.attrVal(a, "role", in.vars), ""), name: addr, doc: m.attrVal(a, "policy", in.vars)}
+				if !rp.doc.IsWhollyKnown() && a["policy"] != nil {
+					rp.sym, _ = m.symbolic(a["policy"].Expr, in.vars)
+				}
+				reg.rolePols = append(reg.rolePols, rp)
 			case "aws_iam_role_policy_attachment":
 				a := m.attrs(b.body, "role", "policy_arn")
 				reg.attach = append(reg.attach, attachment{role: strOr(m.attrVal(a, "role", in.vars), ""), arn: m.attrVal(a, "policy_arn", in.vars), source: addr})
@@ -187,8 +203,14 @@ func (m *module) registerRole(reg *registry, b block, inst map[string]cty.Value)
 	for _, ib := range c.Blocks {
 		ia := m.attrs(ib.Body, "name", "policy")
 		doc := m.attrVal(ia, "policy", inst)
+		sym := ""
+		if !doc.IsWhollyKnown() && ia["policy"] != nil {
+			sym, _ = m.symbolic(ia["policy"].Expr, inst)
+		}
 		if s, ok := known(doc); ok {
 			d.role.Policies = append(d.role.Policies, model.PolicyDoc{Name: strOr(m.attrVal(ia, "name", inst), "inline_policy"), Document: s})
+		} else if pd, ok := withPlaceholders(strOr(m.attrVal(ia, "name", inst), "inline_policy"), "", sym, doc); ok {
+			d.role.Policies = append(d.role.Policies, pd)
 		} else {
 			d.why = "an inline policy: " + reason(doc)
 		}
@@ -266,6 +288,8 @@ func resolve(reg *registry, trails []*model.Trail) {
 		if d := reg.roleName[rp.role]; d != nil {
 			if s, ok := known(rp.doc); ok {
 				d.role.Policies = append(d.role.Policies, model.PolicyDoc{Name: rp.name, Document: s})
+			} else if pd, ok := withPlaceholders(rp.name, "", rp.sym, rp.doc); ok {
+				d.role.Policies = append(d.role.Policies, pd)
 			} else {
 				d.why = rp.name + ": " + reason(rp.doc)
 			}

@@ -141,3 +141,78 @@ func TestIaCFixNamesThePlansRole(t *testing.T) {
 		t.Errorf("%d fixes, want one per source", fixes)
 	}
 }
+
+// TestIaCAlarmsWithoutATrail: a root module or template that declares the CIS chain but no trail (a monitoring
+// module given the trail's log group by name) is judged from the filter on: a whole chain is UNKNOWN
+// TRAIL_NOT_DECLARED, a chain missing its alarm FAILs, on the filter's declaration. A root whose only filter counts an
+// application's errors says nothing. iac --alarms said nothing at all for such a tree (issue 21).
+func TestIaCAlarmsWithoutATrail(t *testing.T) {
+	chain := strings.ReplaceAll(iacChain4_5, "aws_cloudwatch_log_group.trail.name", `"cloudtrail-events"`)
+	noAlarm := chain[:strings.Index(chain, `resource "aws_cloudwatch_metric_alarm"`)]
+	const cfnChain = `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TrailChanges:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: cloudtrail-events
+      FilterPattern: "{($.eventName=StopLogging)||($.eventName=StartLogging)||($.eventName=DeleteTrail)||($.eventName=UpdateTrail)||($.eventName=CreateTrail)}"
+      MetricTransformations: [{MetricName: CloudTrailChanges, MetricNamespace: CISBenchmark, MetricValue: "1"}]
+  TrailChangesAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: CISBenchmark
+      MetricName: CloudTrailChanges
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      AlarmActions: [!Ref Alarms]
+  Alarms:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: sqs, Endpoint: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:alerts"}]
+`
+	const appFilter = `resource "aws_cloudwatch_log_metric_filter" "errors" {
+  name           = "app-errors"
+  log_group_name = "/app/web"
+  pattern        = "ERROR"
+  metric_transformation {
+    name      = "AppErrors"
+    namespace = "App"
+    value     = "1"
+  }
+}
+`
+	for _, c := range []struct {
+		name, file, text, want string
+		exit                   int
+	}{
+		{"whole chain", "main.tf", chain, "UNKNOWN TRAIL_NOT_DECLARED", ExitFailed},
+		{"no alarm", "main.tf", noAlarm, "FAIL ALARM_MISSING", ExitFailed},
+		{"CloudFormation", "template.yaml", cfnChain, "UNKNOWN TRAIL_NOT_DECLARED", ExitFailed},
+		{"an application's filter", "main.tf", appFilter, "", ExitOK},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := c.text
+			if strings.HasSuffix(c.file, ".tf") {
+				text = "provider \"aws\" { region = \"us-east-1\" }\n" + text
+			}
+			got, out := iacAlarmVerdictsExit(t, t.TempDir(), c.file, text, c.exit)
+			if g := got["alarm-cloudtrail-configuration-changes"]; g != c.want {
+				t.Errorf("4.5: %q, want %q (all: %v)", g, c.want, got)
+			}
+			if c.want == "" {
+				if len(got) != 0 {
+					t.Errorf("findings on an application's filter: %v", got)
+				}
+				return
+			}
+			for _, f := range readReport(t, out).Findings {
+				if f.ControlID == "alarm-cloudtrail-configuration-changes" && (f.Location == nil || f.Location.Line == 0) {
+					t.Errorf("no location: %+v", f.Location)
+				}
+			}
+		})
+	}
+}

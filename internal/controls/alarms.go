@@ -36,6 +36,7 @@ const (
 	TopicUnreadable       = "TOPIC_UNREADABLE"
 	ConfirmationUnknown   = "CONFIRMATION_UNKNOWN"
 	AlarmUnjudgeable      = "ALARM_NOT_JUDGED"
+	TrailNotDeclared      = "TRAIL_NOT_DECLARED"
 )
 
 // AlarmControlIDs are the family's control ids, in CIS order.
@@ -562,11 +563,14 @@ func EvaluateIaCAlarms(cat *Catalog, units []IaCUnit, items []alarms.Item) []mod
 // subscriber that confirms after the apply. One finding per item, on the monitored trail's declaration (or the first
 // trail's).
 func evaluateIaCUnitAlarms(cat *Catalog, trails []*model.Trail, integration []model.Finding, mon *model.Monitoring, items []alarms.Item) []model.Finding {
-	if len(trails) == 0 || len(items) == 0 {
+	if len(items) == 0 || mon == nil && len(trails) == 0 {
 		return nil
 	}
 	if mon == nil {
 		mon = &model.Monitoring{Topics: map[string]*model.Topic{}}
+	}
+	if len(trails) == 0 {
+		return unfedGroupAlarms(cat, mon, items)
 	}
 	a := &model.Account{ID: "iac", Monitoring: mon}
 	s := DefaultSettings(time.Time{})
@@ -630,6 +634,46 @@ func evaluateIaCUnitAlarms(cat *Catalog, trails []*model.Trail, integration []mo
 		}
 	}
 	return out
+}
+
+// unfedGroupAlarms judges the chain of a unit that declares metric filters but no trail (a monitoring-only root
+// module, such as a CIS alarms module fed the log group's name): each log group stands for the trail that feeds it,
+// so the chain is judged from the filter on. A whole chain is UNKNOWN (TRAIL_NOT_DECLARED: the trail's link is judged
+// where the trail is declared), a broken one fails as it would with the trail. A unit none of whose filters is about
+// a CIS item (or parses as a JSON pattern) says nothing: an application's metric filters are not this control's
+// business.
+func unfedGroupAlarms(cat *Catalog, mon *model.Monitoring, items []alarms.Item) []model.Finding {
+	var trails []*model.Trail
+	var verdicts []model.Finding
+	for _, lg := range mon.UnfedGroups {
+		all := true
+		trails = append(trails, &model.Trail{ARN: lg.ARN, Name: lg.Name, MultiRegion: true, ManagementEvents: &all,
+			LogGroupARN: lg.ARN, LogGroup: lg, Source: lg.Source})
+		verdicts = append(verdicts, model.Finding{Status: model.StatusPass})
+	}
+	if len(trails) == 0 {
+		return nil
+	}
+	fs := evaluateIaCUnitAlarms(cat, trails, verdicts, mon, items)
+	about := false
+	for i := range fs {
+		f := &fs[i]
+		about = about || f.Evidence == nil || f.Evidence.Chain == nil || f.Evidence.Chain.Stage != FilterMissing && f.Evidence.Chain.Stage != FilterUnparseable
+		lg := "the filter's log group"
+		if f.Evidence != nil && f.Evidence.Chain != nil && f.Evidence.Chain.LogGroup != "" {
+			lg = f.Evidence.Chain.LogGroup
+		}
+		if f.Status == model.StatusPass {
+			f.Status, f.Fix = model.StatusUnknown, ""
+			f.Reasons = []model.Reason{{Code: TrailNotDeclared, Message: fmt.Sprintf("%s No trail declared here delivers to %s: whether a multi-region trail logging every management event feeds it is judged where the trail is declared (or by trailwatch scan --alarms after deployment).", strings.TrimSuffix(f.Reasons[0].Message, ".")+".", lg)}}
+		} else {
+			f.Notes = append(f.Notes, "No trail declared here delivers to "+lg+"; the chain is judged from the metric filter on.")
+		}
+	}
+	if !about {
+		return nil
+	}
+	return fs
 }
 
 // alarmSnippet is the code that completes a chain in IaC: a filter with the published pattern and an alarm on it

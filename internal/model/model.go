@@ -105,6 +105,10 @@ type Monitoring struct {
 	Alarms       []*Alarm              `json:"alarms,omitempty"`
 	// Topics are the SNS topics the alarms notify, by ARN.
 	Topics map[string]*Topic `json:"topics,omitempty"`
+	// UnfedGroups, in infrastructure as code, are the log groups that declared metric filters are on and that no
+	// trail declared in the same root module or template delivers to (the trail is declared elsewhere), with their
+	// filters: the alarm chain is judged from the filter on.
+	UnfedGroups []*LogGroup `json:"unfed_groups,omitempty"`
 }
 
 // UnknownValue stands, in infrastructure as code, for a value known only at deployment (a variable without a

@@ -444,9 +444,9 @@ func truthy(v value) bool {
 
 func (t *Template) logGroup(id string) *model.LogGroup {
 	props := get(t.resources[id], "Properties")
-	lg := &model.LogGroup{Name: id, Exists: true}
-	if v, err := t.eval(get(props, "LogGroupName")); err == nil && v.isStr {
-		lg.Name = v.s
+	lg := &model.LogGroup{Name: id, Exists: true, Source: t.loc(id)}
+	if v, err := t.resourceRef(id, nil); err == nil && v.isStr {
+		lg.Name = v.s // as Ref gives it: the name, the name built from unset parameters, or the logical id
 	}
 	if v, err := t.eval(get(props, "RetentionInDays")); err == nil && v.isStr {
 		if d, err := strconv.Atoi(v.s); err == nil {

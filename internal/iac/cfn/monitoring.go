@@ -88,6 +88,35 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 	}
 	mon := &model.Monitoring{Regions: []string{regionTok}, Topics: map[string]*model.Topic{}}
+	// The log groups filters are on that no trail of this template delivers to (the trail is in another stack): a
+	// group the template declares, or the group as the filter names it.
+	fed := map[string]bool{}
+	for lg := range seen {
+		fed[lg.Name] = true
+	}
+	unfed := map[string]*model.LogGroup{}
+	for _, fd := range filters {
+		if fd.group == unknownTok || fed[fd.group] {
+			continue
+		}
+		lg := unfed[fd.group]
+		if lg == nil {
+			for _, id := range t.ids("AWS::Logs::LogGroup") {
+				if g := t.logGroup(id); g.Name == fd.group {
+					lg = g
+					break
+				}
+			}
+			if lg == nil {
+				lg = &model.LogGroup{Name: fd.group, Exists: true, Source: fd.f.Source}
+			}
+			lg.Region, lg.Account, lg.MetricFiltersRead = regionTok, accountTok, true
+			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+			unfed[fd.group] = lg
+			mon.UnfedGroups = append(mon.UnfedGroups, lg)
+		}
+		lg.MetricFilters = append(lg.MetricFilters, fd.f)
+	}
 	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
 		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
 			Namespace: t.strProp(id, "Namespace", unknownTok), Metric: t.strProp(id, "MetricName", unknownTok),

@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,6 +105,52 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 	return true
 }
 
+// unfedGroups are the log groups metric filters are on that no trail of this configuration delivers to: declared
+// ones with their filters, and, for a filter on a group it does not declare (a monitoring module given the group's
+// name), the group as the filter names it.
+func unfedGroups(reg *registry, mon *monitoringDecls, trails []*model.Trail) []*model.LogGroup {
+	fed := map[string]bool{}
+	for _, t := range trails {
+		if t.LogGroup != nil {
+			fed[t.LogGroup.Region+"/"+t.LogGroup.Name] = true
+		}
+	}
+	var out []*model.LogGroup
+	seen := map[string]*model.LogGroup{}
+	for _, lg := range reg.groups {
+		seen[lg.Region+"/"+lg.Name] = lg
+	}
+	for _, fd := range mon.filters {
+		key := fd.region + "/" + fd.group
+		if fd.group == unknownTok || fed[key] {
+			continue
+		}
+		lg := seen[key]
+		if lg == nil {
+			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: accountTok, Exists: true, MetricFiltersRead: true,
+				ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionOf(fd.region), fd.region, accountTok, fd.group), Source: fd.f.Source}
+			lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			seen[key] = lg
+		}
+		if !slices.Contains(out, lg) {
+			out = append(out, lg)
+		}
+	}
+	return out
+}
+
+func partitionOf(region string) string {
+	switch {
+	case region == regionTok:
+		return partitionTok
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	}
+	return "aws"
+}
+
 // unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
 const unknownTok = model.UnknownValue
 
@@ -119,7 +166,7 @@ func floatOf(v cty.Value) (float64, bool) {
 // resolveMonitoring attaches metric filters to the trails' log groups (by name and region) and builds the declared
 // alarms and topics. Subscriptions: sqs, lambda and firehose endpoints of this configuration's account are confirmed
 // at once; email and http(s) wait for a person (SNS API reference, Subscribe), which IaC cannot know.
-func resolveMonitoring(reg *registry) *model.Monitoring {
+func resolveMonitoring(reg *registry, trails []*model.Trail) *model.Monitoring {
 	mon := reg.mon()
 	for _, lg := range reg.groups {
 		lg.MetricFiltersRead = true
@@ -136,6 +183,7 @@ func resolveMonitoring(reg *registry) *model.Monitoring {
 		}
 	}
 	out := &model.Monitoring{Topics: map[string]*model.Topic{}}
+	out.UnfedGroups = unfedGroups(reg, mon, trails)
 	regions := map[string]bool{}
 	for _, lg := range reg.groups {
 		regions[lg.Region] = true

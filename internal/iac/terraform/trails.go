@@ -162,7 +162,7 @@ func (m *module) collectTrails() {
 	}
 	if m.addr == "" {
 		resolve(reg, m.res.Trails)
-		m.res.Monitoring = resolveMonitoring(reg)
+		m.res.Monitoring = resolveMonitoring(reg, m.res.Trails)
 	}
 }
 

@@ -6,17 +6,16 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/trailwatch/trailwatch/internal/filterpattern"
 )
 
 // CloudWatch Logs metric filters (API 2014-03-28): PutMetricFilter, DescribeMetricFilters, DeleteMetricFilter and
 // TestMetricFilter. Limits and errors: botocore logs/2014-03-28/service-2.json and the CloudWatch Logs quotas page
 // ("Metric filters: 100 per log group"). A filter belongs to its log group and goes when the group is deleted.
 //
-// Patterns: the JSON-event form ({ $.field = value ... }) that CloudTrail events are matched with, evaluated by
-// internal/filterpattern; both it and this simulator are held to one table of examples taken from AWS's "Filter
-// pattern syntax for metric filters" page (filterpattern_aws_test.go), so neither is its own oracle.
+// Patterns: the JSON-event form ({ $.field = value ... }) that CloudTrail events are matched with, evaluated by the
+// simulator's own matcher (filtermatch.go), never by trailwatch's internal/filterpattern; both are held to one table
+// of examples taken from AWS's filter pattern pages (TestTestMetricFilterFollowsAWSDocs), so neither is its own
+// oracle.
 
 type metricFilter struct {
 	name, pattern     string
@@ -54,7 +53,7 @@ func logsPutMetricFilter(s *Server, c *call) (any, error) {
 		return nil, errf(400, "InvalidParameterException", "1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to 1024")
 	}
 	if strings.HasPrefix(strings.TrimSpace(pattern), "{") {
-		if _, err := filterpattern.Parse(pattern); err != nil {
+		if _, err := parseSimFilter(pattern); err != nil {
 			// AWS rejects a malformed pattern; its exact text is not documented.
 			return nil, errf(400, "InvalidParameterException", "Invalid metric filter pattern: %v", err)
 		}
@@ -181,13 +180,13 @@ func logsTestMetricFilter(s *Server, c *call) (any, error) {
 	if len(msgs) < 1 || len(msgs) > 50 {
 		return nil, errf(400, "InvalidParameterException", "1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length less than or equal to 50 and greater than or equal to 1")
 	}
-	n, err := filterpattern.Parse(pattern)
+	n, err := parseSimFilter(pattern)
 	if err != nil {
 		return nil, errf(400, "InvalidParameterException", "Invalid metric filter pattern: %v", err)
 	}
 	matches := []map[string]any{}
 	for i, m := range msgs {
-		if filterpattern.MatchJSON(n, []byte(m)) {
+		if n.match(m) {
 			matches = append(matches, map[string]any{"eventNumber": i + 1, "eventMessage": m, "extractedValues": map[string]string{}})
 		}
 	}

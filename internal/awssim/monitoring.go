@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/trailwatch/trailwatch/internal/alarms"
 )
 
 // The scenario's monitoring chain (docs/scenario.md "Alarms"): metric filters on log groups, alarms and topics. Stored
@@ -47,7 +45,7 @@ func validateMonitoring(a *Account, regions map[string]bool) error {
 		}
 		if m := g.CISMonitoring; m != nil {
 			for _, sk := range m.Skip {
-				if !slices.ContainsFunc(alarms.Items, func(it alarms.Item) bool { return it.CIS == sk || it.ID == sk }) {
+				if !slices.ContainsFunc(cisItems, func(it struct{ CIS, ID, Pattern string }) bool { return it.CIS == sk || it.ID == sk }) {
 					return fmt.Errorf("line %d: log group %s: cis_monitoring.skip: %q is not a CIS monitoring item (4.1-4.15 or a control id)", m.Line, g.Name, sk)
 				}
 			}
@@ -161,7 +159,7 @@ func (w *world) monitoring(a *account, sa Account, t0 time.Time) error {
 				name = "cis-alarms"
 			}
 			t := addTopic(name, sg.Region, []Subscription{{Protocol: "email", Endpoint: "security@example.com", Confirmed: ptr(true)}})
-			for _, it := range alarms.Items {
+			for _, it := range cisItems {
 				if slices.Contains(m.Skip, it.CIS) || slices.Contains(m.Skip, it.ID) {
 					continue
 				}

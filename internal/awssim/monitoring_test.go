@@ -3,6 +3,7 @@ package awssim
 import (
 	"context"
 	"encoding/json"
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"io"
 	"net/http"
 	"os"
@@ -357,5 +358,18 @@ func TestCloudWatchQueryProtocol(t *testing.T) {
 	out, err := cloudwatch.NewFromConfig(s.SDKConfig("111111111111", "us-east-1")).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"q"}})
 	if err != nil || len(out.MetricAlarms) != 1 || aws.ToFloat64(out.MetricAlarms[0].Threshold) != 1.5 || len(out.MetricAlarms[0].Dimensions) != 1 {
 		t.Errorf("through the SDK: %+v %v", out, err)
+	}
+}
+
+// TestCISItemsArePublished holds the simulator's copy of the CIS monitoring items (cisItems, which its scenarios'
+// cis_monitoring creates) to the items trailwatch judges against: the same items, ids and published patterns.
+func TestCISItemsArePublished(t *testing.T) {
+	if len(cisItems) != len(alarms.Items) {
+		t.Fatalf("%d items, trailwatch has %d", len(cisItems), len(alarms.Items))
+	}
+	for i, it := range alarms.Items {
+		if c := cisItems[i]; c.CIS != it.CIS || c.ID != it.ID || c.Pattern != it.Pattern {
+			t.Errorf("item %d: the simulator has %+v, trailwatch %s %s %q", i, c, it.CIS, it.ID, it.Pattern)
+		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/trailwatch/trailwatch/internal/gctune"
 	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -138,6 +140,7 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 	}
 	now := o.now().UTC()
 	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now})
+	remediate.FixIaC(res.Trails, fs, remediate.Options{RetentionDays: controls.NextRetention(o.minRetentionDays)})
 	if o.alarms {
 		items, err := alarms.ForVersion(o.cisVersion)
 		if err != nil {
@@ -149,7 +152,9 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 			units = append(units, controls.IaCUnit{Name: u.Name, Trails: u.Trails, Integration: fs[off : off+len(u.Trails)], Monitoring: u.Monitoring})
 			off += len(u.Trails)
 		}
-		fs = append(fs, controls.EvaluateIaCAlarms(cat, units, items)...)
+		fs = append(fs, controls.EvaluateIaCAlarms(cat, units, items, func(u controls.IaCUnit, ufs []model.Finding) {
+			remediate.FixIaCAlarms(u.Trails, u.Monitoring, ufs, items, remediate.Options{})
+		})...)
 	}
 	fs = controls.ApplySuppressions(fs, res.Trails, now)
 	// The exceptions file applies too: its resources patterns match addresses (aws_cloudtrail.main) or logical ids.

@@ -216,3 +216,52 @@ Resources:
 		})
 	}
 }
+
+// TestIaCAlarmFixesComplete applies an alarm finding's fix as a user would (adds its resources) and judges the code
+// again: the item the fix is for must then be monitored (a topic the code declares with a confirmed subscriber is
+// reused), or, where no trail is declared, whole from the filter on. The fixes are rendered from the fix plan's alarm
+// steps (remediate.FixIaCAlarms), not written by the rule.
+func TestIaCAlarmFixesComplete(t *testing.T) {
+	const cfn = `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Alarms:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: sqs, Endpoint: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:alerts"}]
+  RootFilter:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: cloudtrail-events
+      FilterPattern: '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
+      MetricTransformations: [{MetricName: RootUsage, MetricNamespace: CIS, MetricValue: "1"}]
+`
+	for _, c := range []struct {
+		name, file, text, item, want string
+	}{
+		{"Terraform, filter missing", "main.tf", "provider \"aws\" { region = \"us-east-1\" }\n" + iacMonitoredTrail + iacChain4_5, "alarm-root-account-usage", "PASS MONITORED"},
+		{"CloudFormation, alarm missing", "template.yaml", cfn, "alarm-root-account-usage", "UNKNOWN TRAIL_NOT_DECLARED"},
+		{"CloudFormation, filter missing", "template.yaml", cfn, "alarm-iam-policy-changes", "UNKNOWN TRAIL_NOT_DECLARED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			got, out := iacAlarmVerdicts(t, dir, c.file, c.text)
+			if strings.HasPrefix(got[c.item], "PASS") || strings.HasPrefix(got[c.item], "UNKNOWN") {
+				t.Fatalf("%s before the fix: %s", c.item, got[c.item])
+			}
+			fix := ""
+			for _, f := range readReport(t, out).Findings {
+				if f.ControlID == c.item {
+					fix = f.Fix
+				}
+			}
+			if fix == "" {
+				t.Fatalf("%s (%s) has no fix", c.item, got[c.item])
+			}
+			fixed := c.text + "\n" + strings.TrimPrefix(fix, "# add under Resources:\n") + "\n"
+			after, _ := iacAlarmVerdictsExit(t, dir, c.file, fixed, ExitFailed)
+			if after[c.item] != c.want {
+				t.Errorf("%s after the fix: %q, want %q\nfix:\n%s", c.item, after[c.item], c.want, fix)
+			}
+		})
+	}
+}

@@ -540,10 +540,13 @@ type IaCUnit struct {
 // EvaluateIaCAlarms judges the alarm family of each unit on its own (what one root module or template deploys does
 // not monitor another's account): one set of findings per unit that declares a trail, named by the unit when there
 // are several.
-func EvaluateIaCAlarms(cat *Catalog, units []IaCUnit, items []alarms.Item) []model.Finding {
+func EvaluateIaCAlarms(cat *Catalog, units []IaCUnit, items []alarms.Item, fix func(IaCUnit, []model.Finding)) []model.Finding {
 	var out []model.Finding
 	for _, u := range units {
 		fs := evaluateIaCUnitAlarms(cat, u.Trails, u.Integration, u.Monitoring, items)
+		if fix != nil {
+			fix(u, fs) // the code that completes each chain comes from the fix plan (remediate.FixIaCAlarms)
+		}
 		if len(units) > 1 {
 			for i := range fs {
 				fs[i].ID = model.FindingID(fs[i].ControlID, u.Name+">"+fs[i].ResourceID)
@@ -629,9 +632,6 @@ func evaluateIaCUnitAlarms(cat *Catalog, trails []*model.Trail, integration []mo
 			id = t.Source.File + "#" + rid
 		}
 		f.ID, f.AccountID, f.Region, f.ResourceType, f.ResourceID, f.Location = model.FindingID(f.ControlID, id), "", "", model.TypeTrail, rid, loc
-		if f.Status == model.StatusFail && c.LogGroup != nil {
-			f.Fix = alarmSnippet(iacKind(t), c)
-		}
 	}
 	return out
 }
@@ -674,62 +674,4 @@ func unfedGroupAlarms(cat *Catalog, mon *model.Monitoring, items []alarms.Item) 
 		return nil
 	}
 	return fs
-}
-
-// alarmSnippet is the code that completes a chain in IaC: a filter with the published pattern and an alarm on it
-// (Sum >= 1 over 300 s) notifying a topic; the user's own resources are left alone, as fix plan does.
-func alarmSnippet(kind string, c AlarmChain) string {
-	it := c.Item
-	metric := strings.TrimPrefix(it.ID, "alarm-")
-	res := strings.ReplaceAll(metric, "-", "_")
-	if kind == "cloudformation" {
-		logical := ""
-		for _, p := range strings.Split(metric, "-") {
-			logical += strings.ToUpper(p[:1]) + p[1:]
-		}
-		return fmt.Sprintf(`%sFilter:
-  Type: AWS::Logs::MetricFilter
-  Properties:
-    LogGroupName: %s
-    FilterPattern: '%s'
-    MetricTransformations: [{MetricName: %s, MetricNamespace: CISBenchmark, MetricValue: "1"}]
-%sAlarm:
-  Type: AWS::CloudWatch::Alarm
-  Properties:
-    AlarmName: %s
-    Namespace: CISBenchmark
-    MetricName: %s
-    Statistic: Sum
-    Period: 300
-    EvaluationPeriods: 1
-    Threshold: 1
-    ComparisonOperator: GreaterThanOrEqualToThreshold
-    TreatMissingData: notBreaching
-    AlarmActions: [!Ref AlarmTopic]   # a topic with a confirmed subscriber
-`, logical, c.LogGroup.Name, strings.ReplaceAll(it.Pattern, "'", "''"), metric, logical, it.ID, metric)
-	}
-	return fmt.Sprintf(`resource "aws_cloudwatch_log_metric_filter" %q {
-  name           = %q
-  log_group_name = %q
-  pattern        = %q
-  metric_transformation {
-    name      = %q
-    namespace = "CISBenchmark"
-    value     = "1"
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" %q {
-  alarm_name          = %q
-  namespace           = "CISBenchmark"
-  metric_name         = aws_cloudwatch_log_metric_filter.%s.metric_transformation[0].name
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.cis_alarms.arn] # a topic with a confirmed subscriber
-}
-`, res, it.ID, c.LogGroup.Name, it.Pattern, metric, res, it.ID, res)
 }

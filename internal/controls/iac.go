@@ -296,8 +296,7 @@ func iacFinding(cat *Catalog, t *model.Trail, v *verdict, kind string) model.Fin
 		Severity: ctl.Severity, AccountID: tokenless(acct), Region: tokenless(region), ResourceType: model.TypeTrail,
 		ResourceID: rid, Reasons: v.reasons, Notes: v.notes, Location: t.Source, Evidence: v.evidence}
 	if f.Status == model.StatusFail || f.Status == model.StatusWarn {
-		f.Remediation = ctl.Remediation
-		f.Fix = iacFix(t, f, kind)
+		f.Remediation = ctl.Remediation // the code that fixes it comes from the fix plan (remediate.FixIaC)
 	}
 	return f
 }
@@ -355,118 +354,4 @@ func FileError(cat *Catalog, file string, line int, msg string) model.Finding {
 	return model.Finding{ID: model.FindingID(IntegrationID, file), ControlID: IntegrationID, Title: ctl.Title,
 		Status: model.StatusError, Severity: ctl.Severity, ResourceType: "file", ResourceID: file,
 		Reasons: []model.Reason{{Code: TemplateInvalid, Message: msg}}, Location: &model.Location{File: file, Line: line}}
-}
-
-// groupSource and roleSource are where the trail's log group and role are declared, when the adapter resolved them.
-func groupSource(t *model.Trail) *model.Location {
-	if t.LogGroup != nil {
-		return t.LogGroup.Source
-	}
-	return nil
-}
-
-func roleSource(t *model.Trail) *model.Location {
-	if t.Role != nil {
-		return t.Role.Source
-	}
-	return nil
-}
-
-// where names a declaration for a fix: "aws_cloudwatch_log_group.ct (main.tf:12)", or the fallback.
-func where(loc *model.Location, fallback string) string {
-	if loc == nil || loc.Address == "" {
-		return fallback
-	}
-	return fmt.Sprintf("%s (%s:%d)", loc.Address, loc.File, loc.Line)
-}
-
-func addrOr(loc *model.Location, fallback string) string {
-	if loc == nil || loc.Address == "" {
-		return fallback
-	}
-	return loc.Address
-}
-
-// iacFix is the snippet that fixes a trail in its own language: it edits the user's own resources where they are
-// declared (their addresses and lines), and proposes new resources only where none exist.
-func iacFix(t *model.Trail, f model.Finding, kind string) string {
-	has := map[string]bool{}
-	for _, r := range f.Reasons {
-		has[r.Code] = true
-	}
-	name := t.Name
-	if name == "" {
-		name = "trail"
-	}
-	if kind == "terraform" {
-		switch {
-		case has[NotIntegrated] || has[LogGroupARNInvalid] || has[RoleMissing]:
-			return fmt.Sprintf(`resource "aws_cloudwatch_log_group" "cloudtrail" {
-  name              = "%s"
-  retention_in_days = 365
-}
-
-resource "aws_iam_role" "cloudtrail_cloudwatch" {
-  name               = "%s"
-  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = {Service = "cloudtrail.amazonaws.com"}, Action = "sts:AssumeRole"}]})
-}
-
-resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
-  role   = aws_iam_role.cloudtrail_cloudwatch.id
-  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.cloudtrail.arn}:log-stream:*"}]})
-}
-
-# in %s:
-  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"   # CloudTrail requires the ":*"
-  cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_cloudwatch.arn`, delivery.NameFor(delivery.DefaultGroupName, name), delivery.RoleName(delivery.DefaultRoleName, name), f.ResourceID)
-		case has[LogGroupARNSuffix]:
-			return fmt.Sprintf("# in %s:\ncloud_watch_logs_group_arn = \"${%s.arn}:*\"   # CloudTrail requires the \":*\"", where(t.Source, f.ResourceID), addrOr(groupSource(t), "aws_cloudwatch_log_group.<name>"))
-		case has[RoleNotTrusted]:
-			return fmt.Sprintf("# in %s:\nassume_role_policy = jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Principal = {Service = \"cloudtrail.amazonaws.com\"}, Action = \"sts:AssumeRole\"}]})", where(roleSource(t), "the aws_iam_role"))
-		case has[RoleCannotWrite]:
-			return fmt.Sprintf(`resource "aws_iam_role_policy" "cloudtrail_cloudwatch" {
-  role   = %s.id
-  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${%s.arn}:log-stream:*"}]})
-}`, addrOr(roleSource(t), "<the role>"), addrOr(groupSource(t), "<the log group>"))
-		case has[RetentionTooShort]:
-			return fmt.Sprintf("# in %s:\nretention_in_days = 365", where(groupSource(t), "the aws_cloudwatch_log_group"))
-		case has[LogGroupElsewhere]:
-			return `# create the log group with the same provider (account and region) as the trail`
-		}
-		return ""
-	}
-	switch {
-	case has[NotIntegrated] || has[LogGroupARNInvalid] || has[RoleMissing]:
-		return fmt.Sprintf(`  CloudTrailLogGroup:
-    Type: AWS::Logs::LogGroup
-    Properties:
-      LogGroupName: %s
-      RetentionInDays: 365
-  CloudTrailCloudWatchRole:
-    Type: AWS::IAM::Role
-    Properties:
-      RoleName: %s
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]
-      Policies:
-        - PolicyName: CloudTrailCloudWatchLogsDelivery
-          PolicyDocument:
-            Version: "2012-10-17"
-            Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !Sub "${CloudTrailLogGroup.Arn}"}]
-# in %s Properties:
-      CloudWatchLogsLogGroupArn: !GetAtt CloudTrailLogGroup.Arn   # already ends in ":*"
-      CloudWatchLogsRoleArn: !GetAtt CloudTrailCloudWatchRole.Arn`, delivery.NameFor(delivery.DefaultGroupName, name), delivery.RoleName(delivery.DefaultRoleName, name), f.ResourceID)
-	case has[LogGroupARNSuffix]:
-		return fmt.Sprintf("# in %s Properties:\nCloudWatchLogsLogGroupArn: !GetAtt %s.Arn   # already ends in \":*\"; do not append another", where(t.Source, f.ResourceID), addrOr(groupSource(t), "<LogGroup>"))
-	case has[RoleNotTrusted]:
-		return fmt.Sprintf("# in %s Properties:\nAssumeRolePolicyDocument: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]}", where(roleSource(t), "the AWS::IAM::Role"))
-	case has[RoleCannotWrite]:
-		return fmt.Sprintf("# in %s Properties:\nPolicies: [{PolicyName: CloudTrailCloudWatchLogsDelivery, PolicyDocument: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: !GetAtt %s.Arn}]}}]", where(roleSource(t), "the AWS::IAM::Role"), addrOr(groupSource(t), "<LogGroup>"))
-	case has[RetentionTooShort]:
-		return fmt.Sprintf("# in %s Properties:\nRetentionInDays: 365", where(groupSource(t), "the AWS::Logs::LogGroup"))
-	case has[LogGroupElsewhere]:
-		return `# create the log group in the same stack (account and region) as the trail`
-	}
-	return ""
 }

@@ -25,8 +25,11 @@ func AsCode(p *Plan, format string) string {
 	return asTerraform(p)
 }
 
+// placeholder matches what infrastructure as code knows only at deployment ("${account}"): left out of names.
+var placeholder = regexp.MustCompile(`\$\{[^}]*\}_?`)
+
 func tfName(prefix, s string) string {
-	return prefix + "_" + strings.Trim(nonIdent.ReplaceAllString(s, "_"), "_")
+	return prefix + "_" + strings.Trim(nonIdent.ReplaceAllString(placeholder.ReplaceAllString(s, ""), "_"), "_")
 }
 
 func providerAlias(acct, region string) string {
@@ -34,7 +37,11 @@ func providerAlias(acct, region string) string {
 }
 
 func hclString(v any) string {
-	b, _ := json.Marshal(fmt.Sprint(v))
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "&&" in a filter pattern stays readable; HCL takes JSON's escapes either way
+	_ = enc.Encode(fmt.Sprint(v))
+	b := []byte(strings.TrimSuffix(buf.String(), "\n"))
 	// JSON string escapes are valid HCL string escapes, except that "${" and "%{" start templates in HCL.
 	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(string(b))
 }
@@ -305,6 +312,8 @@ func topicARNOf(s Step) string {
 
 func partitionOfRegion(region string) string {
 	switch {
+	case region == "${region}":
+		return "${partition}" // infrastructure as code: both are known only at deployment
 	case strings.HasPrefix(region, "us-gov-"):
 		return "aws-us-gov"
 	case strings.HasPrefix(region, "cn-"):

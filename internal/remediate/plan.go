@@ -337,7 +337,10 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	if group == "" {
 		group = nameFrom(o.LogGroupName, t.Name)
 	}
-	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing]
+	// A group in another account or region cannot be the trail's (CloudTrail refuses it): one of the same name is
+	// created where the trail is. An ARN that names no log group (IaC) names none to reuse.
+	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing] || has[controls.LogGroupElsewhere] ||
+		has[controls.LogGroupARNInvalid]
 	if groupMissing {
 		params := map[string]any{"logGroupName": group}
 		if o.KMSKey != "" {

@@ -463,7 +463,7 @@ func (t *Template) logGroup(id string) *model.LogGroup {
 // managed ones. why says what could not be evaluated.
 func (t *Template) role(id string) (*model.Role, string, error) {
 	props := get(t.resources[id], "Properties")
-	role := &model.Role{Name: id, Exists: true}
+	role := &model.Role{Name: id, Exists: true, Source: t.loc(id)}
 	if v, err := t.eval(get(props, "RoleName")); err == nil && v.isStr {
 		role.Name = v.s
 	}

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -26,7 +27,7 @@ import (
 
 var eventSources = map[string]string{
 	"cloudtrail": "cloudtrail.amazonaws.com", "logs": "logs.amazonaws.com", "iam": "iam.amazonaws.com",
-	"cloudwatch": "monitoring.amazonaws.com", "sns": "sns.amazonaws.com",
+	"cloudwatch": "monitoring.amazonaws.com", "sns": "sns.amazonaws.com", "ec2": "ec2.amazonaws.com",
 }
 
 func readOnly(op string) bool {
@@ -60,7 +61,10 @@ func (w *world) captured(acct, region string) bool {
 // emitCloudTrailEvent records a call, when the world captures it. The world lock is held.
 func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 	src, ok := eventSources[c.svc.name]
-	if !ok || readOnly(c.op) || c.cred == nil || c.acct == nil {
+	ro := readOnly(c.op)
+	// Read calls are recorded only for EC2 (the proof of capture's read marker): the simulator does not keep every
+	// Describe of every scan (memory); writes of every modelled service are recorded.
+	if !ok || (ro && c.svc.name != "ec2") || c.cred == nil || c.acct == nil {
 		return
 	}
 	region := c.region
@@ -88,7 +92,7 @@ func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 			"accessKeyId": c.cred.accessKey, "userName": c.cred.arn[strings.LastIndex(c.cred.arn, "/")+1:]},
 		"eventTime": c.now.UTC().Format(time.RFC3339), "eventSource": src, "eventName": c.op, "awsRegion": region,
 		"sourceIPAddress": "127.0.0.1", "userAgent": "trailwatch-sim", "requestParameters": params, "responseElements": nil,
-		"requestID": c.reqID, "eventID": c.reqID, "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true,
+		"requestID": c.reqID, "eventID": c.reqID, "readOnly": ro, "eventType": "AwsApiCall", "managementEvent": true,
 		"recipientAccountId": c.acct.id, "eventCategory": "Management",
 	}
 	if strings.HasPrefix(c.cred.arn, "arn:") && strings.Contains(c.cred.arn, ":assumed-role/") {
@@ -99,6 +103,15 @@ func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 	}
 	if aerr != nil {
 		detail["errorCode"], detail["errorMessage"] = aerr.code, aerr.msg
+		if c.svc.name == "ec2" {
+			// EC2 records client errors with the "Client." prefix: a dry run is "Client.DryRunOperation" (seen in
+			// public CloudTrail records; shared/reference/beyond-trails.md §4).
+			detail["errorCode"] = "Client." + aerr.code
+		}
+	}
+	s.w.deliverToLogs(c.acct.id, region, detail, c.now)
+	if ro {
+		return // read events reach neither event history here nor EventBridge (above)
 	}
 	// Event history records every management event of the last 90 days whether or not a trail captures it (CTUG
 	// view-cloudtrail-events: "You don't need to create a trail to view event history").
@@ -123,4 +136,59 @@ func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 		defer s.w.mu.Unlock()
 		deliver()
 	})
+}
+
+// deliverToLogs puts a call's CloudTrail record into the log group of every trail that captures it and whose delivery
+// works now (the same health as GetTrailStatus reports: group, role, trust, write permission), on the stream CloudTrail
+// names (<account>_CloudTrail_<home region>; an organization trail writes a member's events to
+// o-<org id>_<member>_CloudTrail_<home region>, CTUG "CloudWatch log group and log stream naming"), visible
+// log_delivery_delay later. A trail with the lose_events fault delivers nothing. The world lock is held.
+func (w *world) deliverToLogs(acct, region string, detail map[string]any, now time.Time) {
+	var msg []byte
+	// The trails that may capture the account's events: its own, and the organization's, which the management account
+	// or the delegated administrator owns.
+	owners := []string{acct}
+	if w.inOrg(acct) {
+		for _, o := range []string{w.org.ManagementAccount, w.org.DelegatedAdmin} {
+			if o != "" && o != acct {
+				owners = append(owners, o)
+			}
+		}
+	}
+	for _, id := range owners {
+		a := w.accounts[id]
+		if a == nil {
+			continue
+		}
+		for _, t := range a.trails {
+			if !t.logging || !t.mgmtEvents || t.loseEvents || t.logGroupArn == "" {
+				continue
+			}
+			member := t.owner != acct
+			if member && !(t.org && w.inOrg(acct)) || !(t.home == region || t.multi) {
+				continue
+			}
+			if ok, _ := w.health(t); !ok {
+				continue
+			}
+			name, gregion, _, _ := parseLogGroupARN(t.logGroupArn)
+			g := a.logGroups[gregion+"\x00"+name]
+			if g == nil {
+				continue
+			}
+			if msg == nil {
+				msg, _ = json.Marshal(detail)
+			}
+			stream := acct + "_CloudTrail_" + t.home
+			if member {
+				stream = w.org.ID + "_" + stream
+			}
+			w.seq++
+			g.events = append(g.events, logEvent{seq: uint64(w.seq), stream: stream, timestamp: now, ingestion: now.Add(w.logDelay), message: string(msg),
+				id: fmt.Sprintf("%056d", w.seq)})
+			if len(g.events) > maxGroupEvents {
+				g.events = g.events[len(g.events)-maxGroupEvents:]
+			}
+		}
+	}
 }

@@ -1,7 +1,10 @@
 package awssim
 
 import (
+	"encoding/json"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +23,7 @@ func logsOps() map[string]handler {
 		"DescribeMetricFilters": logsDescribeMetricFilters,
 		"DeleteMetricFilter":    logsDeleteMetricFilter,
 		"TestMetricFilter":      logsTestMetricFilter,
+		"FilterLogEvents":       logsFilterLogEvents,
 	}
 }
 
@@ -231,4 +235,79 @@ func logsListTagsForResource(s *Server, c *call) (any, error) {
 		tags[k] = v
 	}
 	return map[string]any{"tags": tags}, nil
+}
+
+// logsFilterLogEvents searches a group's records (CloudWatch Logs API reference, FilterLogEvents): logGroupName or
+// logGroupIdentifier (a name or ARN), startTime and endTime in epoch milliseconds ("Events with a timestamp before
+// this time are not returned", "... later than this time are not returned": both ends inclusive),
+// filterPattern (the simulator's own matcher; an invalid one is InvalidParameterException), logStreamNames,
+// logStreamNamePrefix, limit (1-10,000, default 10,000) and nextToken. Only records already ingested are found.
+func logsFilterLogEvents(s *Server, c *call) (any, error) {
+	name := c.str("logGroupName")
+	if id := c.str("logGroupIdentifier"); id != "" {
+		if name != "" {
+			return nil, errf(400, "InvalidParameterException", "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+		}
+		name = id
+		if gname, _, _, ok := parseLogGroupARN(id); ok {
+			name = gname
+		}
+	}
+	g := c.acct.logGroups[c.region+"\x00"+name]
+	if g == nil {
+		return nil, errNoGroup()
+	}
+	var f *simFilter
+	if p := c.str("filterPattern"); p != "" {
+		var err error
+		if f, err = parseSimFilter(p); err != nil {
+			return nil, errf(400, "InvalidParameterException", "Invalid filter pattern: %v", err)
+		}
+	}
+	var start, end int64 = 0, 1 << 62
+	if v, ok := c.body["startTime"]; ok {
+		_ = json.Unmarshal(v, &start)
+	}
+	if v, ok := c.body["endTime"]; ok {
+		_ = json.Unmarshal(v, &end)
+	}
+	limit := 10000
+	if v, ok := c.body["limit"]; ok {
+		_ = json.Unmarshal(v, &limit)
+		if limit < 1 || limit > 10000 {
+			return nil, errf(400, "InvalidParameterException", "1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 10000", limit)
+		}
+	}
+	var streams []string
+	_ = c.decode("logStreamNames", &streams)
+	prefix := c.str("logStreamNamePrefix")
+	from := 0
+	if tok := c.str("nextToken"); tok != "" {
+		n, err := strconv.ParseUint(strings.TrimPrefix(tok, "sim-"), 10, 64)
+		if err != nil {
+			return nil, errf(400, "InvalidParameterException", "The specified nextToken is invalid.")
+		}
+		from = sort.Search(len(g.events), func(i int) bool { return g.events[i].seq >= n })
+	}
+	events := []map[string]any{}
+	next := ""
+	for i := from; i < len(g.events); i++ {
+		e := g.events[i]
+		ts := e.timestamp.UnixMilli()
+		if e.ingestion.After(c.now) || ts < start || ts > end || (len(streams) > 0 && !slices.Contains(streams, e.stream)) ||
+			!strings.HasPrefix(e.stream, prefix) || (f != nil && !f.match(e.message)) {
+			continue
+		}
+		if len(events) == limit {
+			next = "sim-" + strconv.FormatUint(e.seq, 10)
+			break
+		}
+		events = append(events, map[string]any{"logStreamName": e.stream, "timestamp": ts, "message": e.message,
+			"ingestionTime": e.ingestion.UnixMilli(), "eventId": e.id})
+	}
+	out := map[string]any{"events": events, "searchedLogStreams": []any{}}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
 }

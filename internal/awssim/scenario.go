@@ -55,6 +55,10 @@ type Scenario struct {
 	// EventBridgeDelay is how long after a captured call its "AWS API Call via CloudTrail" event reaches the bus
 	// (real time; 0: at once).
 	EventBridgeDelay Duration `yaml:"eventbridge_delay,omitempty"`
+	// LogDeliveryDelay is how long after a captured call its CloudTrail record becomes visible in the log groups of the
+	// trails that deliver it (FilterLogEvents); default 5m, AWS's stated average ("CloudTrail typically delivers logs
+	// within an average of about 5 minutes of an API call", CTUG get-and-view-cloudtrail-log-files). Sim time.
+	LogDeliveryDelay *Duration `yaml:"log_delivery_delay,omitempty"`
 	// Assumptions switch the behaviours the simulator extrapolates from thin evidence (docs/scenario.md, "What the
 	// simulator extrapolates"), so that a test can run both ways.
 	Assumptions  Assumptions   `yaml:"assumptions,omitempty"`
@@ -127,7 +131,10 @@ type Trail struct {
 	S3Bucket         string            `yaml:"s3_bucket"`
 	Tags             map[string]string `yaml:"tags,omitempty"`
 	Delivery         *DeliveryPin      `yaml:"delivery,omitempty"`
-	Line             int               `yaml:"-"`
+	// LoseEvents is a silent fault: the trail's configuration and status look right, yet no record reaches its log
+	// group (what only a proof of capture finds).
+	LoseEvents bool `yaml:"lose_events,omitempty"`
+	Line       int  `yaml:"-"`
 }
 
 // DeliveryPin overrides the delivery physics of a trail until its configuration changes.

@@ -217,7 +217,30 @@ func orgListDelegatedAdministrators(s *Server, c *call) (any, error) {
 // EC2 DescribeRegions (ec2Query, API 2016-11-15): without AllRegions only enabled regions; with it every region and
 // its opt-in status (aws-behaviour.md §6).
 func ec2Ops() map[string]handler {
-	return map[string]handler{"DescribeRegions": ec2DescribeRegions}
+	return map[string]handler{"DescribeRegions": ec2DescribeRegions, "CreateSecurityGroup": ec2CreateSecurityGroup,
+		"DescribeSecurityGroups": ec2DescribeSecurityGroups}
+}
+
+// ec2CreateSecurityGroup answers the dry run trailwatch prove makes as its write marker: "DryRunOperation: Request
+// would have succeeded, but DryRun flag is set." (EC2 API reference, common client errors; HTTP 412). The simulator
+// creates no security groups: a call without DryRun is refused.
+func ec2CreateSecurityGroup(s *Server, c *call) (any, error) {
+	if c.str("GroupName") == "" || c.str("GroupDescription") == "" {
+		return nil, errf(400, "MissingParameter", "The request must contain the parameter %s", map[bool]string{true: "GroupName", false: "GroupDescription"}[c.str("GroupName") == ""])
+	}
+	if c.str("DryRun") != "true" {
+		return nil, errf(400, "UnsupportedOperation", "The simulator creates no security groups; use DryRun.")
+	}
+	return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+}
+
+// ec2DescribeSecurityGroups lists no security groups (the simulator models none): the read marker of trailwatch prove
+// filters on a group name that does not exist. Filters are recorded in the call's CloudTrail record.
+func ec2DescribeSecurityGroups(s *Server, c *call) (any, error) {
+	if c.str("DryRun") == "true" {
+		return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
+	return newXML().open("securityGroupInfo").close("securityGroupInfo"), nil
 }
 
 func ec2DescribeRegions(s *Server, c *call) (any, error) {

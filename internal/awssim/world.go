@@ -35,6 +35,7 @@ type world struct {
 	queues     map[string]*queue // SQS queues by ARN
 	buses      map[string]*bus   // EventBridge buses by ARN
 	ebDelay    time.Duration     // eventbridge_delay
+	logDelay   time.Duration     // log_delivery_delay
 	// evaluations are AWS Config custom rule results: account/region/rule -> resourceType/resourceId -> latest.
 	evaluations map[string]map[string]*evaluation
 }
@@ -86,6 +87,8 @@ type trail struct {
 	pinned   bool
 	pinLast  time.Time
 	pinError string
+	// loseEvents: a silent fault, no record reaches the log group (scenario lose_events).
+	loseEvents bool
 }
 
 type logGroup struct {
@@ -96,7 +99,22 @@ type logGroup struct {
 	kms          string
 	tags         map[string]string
 	filters      []*metricFilter // by name
+	// events are the CloudTrail records delivered to the group (the latest maxGroupEvents), in delivery order.
+	events []logEvent
 }
+
+// logEvent is one record in a log group: visible to FilterLogEvents from ingestion on.
+type logEvent struct {
+	seq       uint64 // increasing: a page token names the next record by it, so trimming never shifts a page
+	stream    string
+	timestamp time.Time // the call's eventTime
+	ingestion time.Time
+	message   string
+	id        string
+}
+
+// maxGroupEvents bounds the records a group keeps, so that a long run or a large organization stays in memory.
+const maxGroupEvents = 100000
 
 type role struct {
 	name, path, id, arn string
@@ -193,6 +211,10 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)
 	}
 	w.propDelay = time.Duration(sc.IAMPropagationDelay)
+	w.logDelay = 5 * time.Minute
+	if sc.LogDeliveryDelay != nil {
+		w.logDelay = time.Duration(*sc.LogDeliveryDelay)
+	}
 	t0 := base.Add(-400 * 24 * time.Hour).UTC()
 	for _, mp := range awsManagedPolicies {
 		arn := fmt.Sprintf("arn:%s:iam::aws:policy/%s", w.part.Name, mp[0])
@@ -337,6 +359,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 			if _, dup := a.trails[t.arn]; dup {
 				return nil, fmt.Errorf("line %d: trail %s is listed twice in account %s and region %s", st.Line, t.name, a.id, t.home)
 			}
+			t.loseEvents = st.LoseEvents
 			a.trails[t.arn] = t
 			ok, why := w.health(t)
 			if ok {

@@ -14,11 +14,13 @@ import (
 func newIAMPolicyCmd(e *env) *cobra.Command {
 	var o iampolicy.Options
 	cmd := &cobra.Command{
-		Use:   "iam-policy read|fix|watch",
+		Use:   "iam-policy read|fix|watch|prove",
 		Short: "Print the least-privilege IAM policy a mode needs",
 		Long: `Print the IAM policy (JSON) that trailwatch needs for a mode: read (scan and scan --org, the alarm chain
 included), fix (read plus the calls of fix apply and their undo, and iam:PassRole to CloudTrail for the delivery role),
-watch (read plus the SQS queue, the SNS, Security Hub and AWS Config sinks). A test records every call each mode makes
+watch (read plus the SQS queue, the SNS, Security Hub and AWS Config sinks), prove (read plus the proof's markers,
+ec2:CreateSecurityGroup sent only as a dry run and ec2:DescribeSecurityGroups, and logs:FilterLogEvents and
+logs:TestMetricFilter). A test records every call each mode makes
 against the simulator and checks that this policy allows it. With --member-role, the policy also allows assuming that
 role in member accounts (--org); attach the read (or fix) policy to that role in each member.`,
 		Args: cobra.ExactArgs(1),

@@ -134,7 +134,7 @@ func newRoot(e *env) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: ExitUsage, err: err} })
-	root.AddCommand(newSimCmd(e), newScanCmd(e), newMergeCmd(e), newIaCCmd(e), newFixCmd(e), newGuardrailsCmd(e), newExceptionsCmd(e), newReportCmd(e), newHistoryCmd(e), newDiffCmd(e), newDemoCmd(e), newControlsCmd(e), newOrgCmd(e), newDeployCmd(e), newAlarmsCmd(e), newWatchCmd(e), newLambdaCmd(e), newIAMPolicyCmd(e), newDiscoveryCmd(e))
+	root.AddCommand(newSimCmd(e), newScanCmd(e), newMergeCmd(e), newIaCCmd(e), newFixCmd(e), newGuardrailsCmd(e), newExceptionsCmd(e), newReportCmd(e), newHistoryCmd(e), newDiffCmd(e), newDemoCmd(e), newControlsCmd(e), newOrgCmd(e), newDeployCmd(e), newAlarmsCmd(e), newWatchCmd(e), newLambdaCmd(e), newIAMPolicyCmd(e), newDiscoveryCmd(e), newProveCmd(e))
 	refuseUnknownSubcommands(root)
 	return root
 }

@@ -489,6 +489,20 @@ func (e *evaluator) regionErrors(a *model.Account) {
 	}
 }
 
+// CapturedRegions are the regions of account a whose management events trail t (one of a's trails: its own, or its
+// organization's as a sees it) captures, whatever the trail's state: its home region, or every enabled region for a
+// multi-region trail; none when it logs no management events. The one rule for which trail should capture a region,
+// read by account-activity-capture and by trailwatch prove (which log groups a region's events should reach).
+func CapturedRegions(a *model.Account, t *model.Trail) []string {
+	if t.ManagementEvents != nil && !*t.ManagementEvents {
+		return nil
+	}
+	if t.MultiRegion {
+		return a.Regions
+	}
+	return []string{t.HomeRegion}
+}
+
 // capture judges account-activity-capture: every enabled region in scope must be covered by a healthy trail that logs
 // management events.
 func (e *evaluator) capture(a *model.Account) {
@@ -505,19 +519,11 @@ func (e *evaluator) capture(a *model.Account) {
 	pendingBy := map[string]string{} // region -> trail ARN whose first delivery is pending
 	erredBy := map[string]string{}   // region -> trail ARN whose state could not be read (ERROR)
 	for _, t := range a.Trails {
-		mgmt := t.ManagementEvents == nil || *t.ManagementEvents
-		if !mgmt {
-			continue
-		}
 		st, judged := e.verdicts[t.ARN]
 		if !judged && t.JudgedByOwner {
 			st = model.StatusSkipped
 		}
-		regions := []string{t.HomeRegion}
-		if t.MultiRegion {
-			regions = a.Regions
-		}
-		for _, r := range regions {
+		for _, r := range CapturedRegions(a, t) {
 			switch st {
 			case model.StatusPass, model.StatusWarn:
 				if _, ok := covered[r]; !ok {

@@ -1,6 +1,6 @@
 // Package iampolicy writes the least-privilege IAM policies each trailwatch mode needs: read (scan, one account or an
-// organization, the alarm chain included), fix (read plus the writes of the one fix plan) and watch (read plus the
-// queue, the sinks and AWS Config's PutEvaluations). A test records every call each mode makes against the simulator
+// organization, the alarm chain included), fix (read plus the writes of the one fix plan), watch (read plus the
+// queue, the sinks and AWS Config's PutEvaluations) and prove (read plus the proof's markers and searches). A test records every call each mode makes against the simulator
 // and checks that the mode's policy allows it, with the project's own policy evaluator.
 package iampolicy
 
@@ -11,7 +11,7 @@ import (
 )
 
 // Modes are the policies there are.
-var Modes = []string{"read", "fix", "watch"}
+var Modes = []string{"read", "fix", "watch", "prove"}
 
 // Actions of each mode. Read: the collection (collect, org) and the alarm chain. The list is the API each package
 // calls; the test holds it to the calls actually made.
@@ -47,6 +47,13 @@ var watchActions = []string{
 	"sns:Publish", "securityhub:BatchImportFindings", "config:PutEvaluations",
 }
 
+// proveActions are trailwatch prove's markers and searches. The write marker is a dry run of
+// ec2:CreateSecurityGroup: IAM authorizes a dry run as the call itself (EC2 API reference, "DryRun: Checks whether
+// you have the required permissions for the action, without actually making the request"), so the permission is
+// the real one; trailwatch only ever sends it with DryRun. Deny it to keep a principal from creating security groups,
+// and accept MARKER_REFUSED for the write marker. logs:TestMetricFilter runs the stored filters (prove --alarms).
+var proveActions = []string{"ec2:CreateSecurityGroup", "ec2:DescribeSecurityGroups", "logs:FilterLogEvents", "logs:TestMetricFilter"}
+
 // Actions returns the actions of a mode, sorted.
 func Actions(mode string) ([]string, error) {
 	var out []string
@@ -57,6 +64,8 @@ func Actions(mode string) ([]string, error) {
 		out = append(append(out, readActions...), fixActions...)
 	case "watch":
 		out = append(append(out, readActions...), watchActions...)
+	case "prove":
+		out = append(append(out, readActions...), proveActions...)
 	default:
 		return nil, fmt.Errorf("mode %q: want one of %v", mode, Modes)
 	}

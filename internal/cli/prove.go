@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/spf13/cobra"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/prove"
+	"github.com/trailwatch/trailwatch/internal/report"
+)
+
+type proveOptions struct {
+	scan     scanOptions
+	timeout  time.Duration
+	poll     time.Duration
+	maxCalls int
+	window   time.Duration
+}
+
+func newProveCmd(e *env) *cobra.Command {
+	o := &proveOptions{}
+	cmd := &cobra.Command{
+		Use:   "prove",
+		Short: "Prove capture end to end: make a marked call in each region and find it in the log group",
+		Long: `Scan as trailwatch scan does (the same flags), then, in each account and enabled region in scope, make two
+harmless marked calls: a dry-run ec2:CreateSecurityGroup (a write; a dry run creates nothing) and an
+ec2:DescribeSecurityGroups that lists nothing (a read), each naming trailwatch-proof-<run>-<account>-<region>. Then
+look for both with logs:FilterLogEvents in every log group that should receive the region's management events (the
+integrated trails' groups, an organization trail's in its owner's account), polling every --poll until found or
+--timeout. Each account and region is a capture-proof finding: PROVEN with the delay from call to visibility,
+NOT_SEEN (the marker never arrived: capture is broken whatever the configuration says), NO_LOG_GROUP, or UNKNOWN
+with the reason (a marker call refused, a group that cannot be searched, the call budget spent, interrupted). A
+region the configuration passes and the proof does not see is listed first on stderr. The report holds the
+configuration's findings and the proof's; --store records both (history and diff show when capture was last proven).
+
+With --alarms, also prove each CIS item's stored metric filter on the account's own events: up to 50 events of the
+last --window that the item's published pattern matches (logs:FilterLogEvents with that pattern), run through the
+stored filter with logs:TestMetricFilter, CloudWatch Logs' own matcher. An event the published pattern matches and the
+stored filter misses is FILTER_MISS_PROVEN, named by its event, time and principal; no such event is
+NOTHING_TO_PROVE, never a PASS.
+Nothing is created, so an interrupted run leaves nothing behind; it reports what was proven by then.
+
+Exit codes as trailwatch scan: 0 every region proven (and nothing else failed); 1 a FAIL; 2 incomplete or UNKNOWN
+only; 3 usage; 130 interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
+	}
+	o.scan.bind(cmd)
+	o.scan.store.bind(cmd, true)
+	o.scan.out.bind(cmd)
+	o.scan.settings.bind(cmd)
+	f := cmd.Flags()
+	f.DurationVar(&o.timeout, "timeout", 20*time.Minute, "how long to look for the markers (CloudTrail delivers in about 5 minutes on average, not guaranteed)")
+	f.DurationVar(&o.poll, "poll", 30*time.Second, "pause between searches of a log group")
+	f.IntVar(&o.maxCalls, "max-calls", 2000, "most logs:FilterLogEvents calls the run makes (pages included)")
+	f.DurationVar(&o.window, "window", 24*time.Hour, "with --alarms: how far back to look for events each CIS item's published pattern matches")
+	return cmd
+}
+
+func (o *proveOptions) run(ctx context.Context, e *env) error {
+	if err := o.scan.out.validate(); err != nil {
+		return err
+	}
+	if o.timeout <= 0 || o.poll <= 0 || o.maxCalls <= 0 {
+		return usageError("--timeout, --poll and --max-calls must be positive")
+	}
+	st, err := o.scan.store.openIfSet(ctx)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	sr, err := o.scan.scan(ctx, e, e.clock(), nil)
+	if err != nil {
+		return err
+	}
+	cat, err := controls.Load()
+	if err != nil {
+		return err
+	}
+	caller := sr.callerID
+	if !o.scan.org && len(sr.inv.Accounts) == 1 {
+		caller = sr.inv.Accounts[0].ID
+	}
+	c := &proveClients{cfg: func(acct string) (aws.Config, bool) {
+		if acct == caller {
+			return sr.base, true
+		}
+		if !o.scan.org || !inScope(sr.inv, acct) {
+			return aws.Config{}, false
+		}
+		return sr.config(&o.scan, acct), true
+	}, ec2s: map[string]prove.EC2API{}, logs: map[string]*cloudwatchlogs.Client{}}
+	res := prove.Run(ctx, cat, sr.inv, sr.findings, c, prove.Options{Timeout: o.timeout, Poll: o.poll, MaxCalls: o.maxCalls, Log: e.log, Now: e.clock})
+	fmt.Fprintf(e.stderr, "proof: %d marker calls, %d searches\n", res.MarkerCalls, res.SearchCalls)
+	if o.scan.settings.alarms && ctx.Err() == nil {
+		items := o.scan.settings.controls(e.clock()).Alarms
+		res.Findings = append(res.Findings, prove.Alarms(ctx, cat, sr.inv, sr.findings, items, c.alarmLogs, o.window, e.clock())...)
+	}
+	for _, line := range contradictions(sr.findings, res.Findings) {
+		fmt.Fprintln(e.stderr, line)
+	}
+	r := report.Build(sr.inv, append(sr.findings, res.Findings...), o.scan.settings.report(), toolVersion())
+	if res.Interrupted {
+		r.Complete = false
+		r.Incomplete = append(r.Incomplete, "interrupted: regions not proven by then are UNKNOWN INTERRUPTED")
+		if err := o.scan.out.write(e, r); err != nil {
+			if ee, ok := err.(*exitError); !ok || ee.err != nil {
+				return err
+			}
+		}
+		return interrupted(0, 0)
+	}
+	return o.scan.out.deliver(ctx, e, st, r)
+}
+
+func inScope(inv *model.Inventory, acct string) bool {
+	for _, a := range inv.Accounts {
+		if a.ID == acct {
+			return true
+		}
+	}
+	return false
+}
+
+// contradictions are the regions the configuration calls captured and the proof did not see: the report's most
+// important lines, printed first.
+func contradictions(config, proof []model.Finding) []string {
+	pass := map[string]bool{}
+	for _, f := range config {
+		if f.ControlID == controls.CaptureID && (f.Status == model.StatusPass || f.Status == model.StatusMuted && f.MutedStatus == model.StatusPass) {
+			pass[f.AccountID] = true
+		}
+	}
+	var out []string
+	for _, f := range proof {
+		if f.Status == model.StatusFail && pass[f.AccountID] {
+			out = append(out, fmt.Sprintf("NOT CAPTURED although the configuration passes: account %s, %s: %s", f.AccountID, f.Region, f.Reasons[0].Message))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// proveClients reach each account of the run in a region, created on first use.
+type proveClients struct {
+	cfg  func(acct string) (aws.Config, bool)
+	mu   sync.Mutex
+	ec2s map[string]prove.EC2API
+	logs map[string]*cloudwatchlogs.Client
+}
+
+func (p *proveClients) EC2(acct, region string) (prove.EC2API, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := acct + "/" + region
+	if c, ok := p.ec2s[k]; ok {
+		return c, c != nil
+	}
+	cfg, ok := p.cfg(acct)
+	if !ok {
+		p.ec2s[k] = nil
+		return nil, false
+	}
+	cfg = cfg.Copy()
+	cfg.Region = region
+	c := ec2.NewFromConfig(cfg)
+	p.ec2s[k] = c
+	return c, true
+}
+
+func (p *proveClients) Logs(acct, region string) (prove.LogsAPI, bool) {
+	c := p.logsClient(acct, region)
+	return c, c != nil
+}
+
+func (p *proveClients) alarmLogs(acct, region string) (prove.AlarmLogsAPI, bool) {
+	c := p.logsClient(acct, region)
+	return c, c != nil
+}
+
+func (p *proveClients) logsClient(acct, region string) *cloudwatchlogs.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := acct + "/" + region
+	if c, ok := p.logs[k]; ok {
+		return c
+	}
+	cfg, ok := p.cfg(acct)
+	if !ok {
+		p.logs[k] = nil
+		return nil
+	}
+	cfg = cfg.Copy()
+	cfg.Region = region
+	c := cloudwatchlogs.NewFromConfig(cfg)
+	p.logs[k] = c
+	return c
+}

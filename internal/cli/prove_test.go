@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const proveWorld = `
+now: 2026-11-22T12:00:00Z
+log_delivery_delay: 0s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: ct, role: CT, lose_events: LOSE}
+    log_groups:
+      - {name: ct, region: us-east-1, retention_days: 365}
+    roles:
+      - {name: CT, trust: cloudtrail, policy: cloudtrail-delivery}
+`
+
+// TestProveCommand: trailwatch prove against the simulator. A world that delivers proves every region (exit 0); one
+// whose trail silently loses its records passes the configuration and fails the proof (exit 1), with the
+// contradiction printed first on stderr, the proof's findings beside the configuration's in the report, and both
+// recorded in the history store.
+func TestProveCommand(t *testing.T) {
+	for _, c := range []struct {
+		lose, want string
+		exit       int
+	}{{"false", "PASS PROVEN", ExitOK}, {"true", "FAIL NOT_SEEN", ExitFailed}} {
+		t.Run("lose_events="+c.lose, func(t *testing.T) {
+			srv := simFrom(t, []byte(strings.Replace(proveWorld, "LOSE", c.lose, 1)))
+			dir := t.TempDir()
+			out := filepath.Join(dir, "p.json")
+			code, _, errs := simRun(srv)(t, "prove", "--timeout", "3s", "--poll", "1s", "--format", "json", "--output", out, "--store", filepath.Join(dir, "h.db"))
+			if code != c.exit {
+				t.Fatalf("exit %d, want %d: %s", code, c.exit, errs)
+			}
+			proof, config := map[string]string{}, ""
+			for _, f := range readReport(t, out).Findings {
+				switch f.ControlID {
+				case "capture-proof":
+					proof[f.Region] = string(f.Status) + " " + f.Reasons[0].Code
+				case "account-activity-capture":
+					config = string(f.Status)
+				}
+			}
+			if config != "PASS" || proof["us-east-1"] != c.want || proof["eu-west-1"] != c.want || len(proof) != 2 {
+				t.Errorf("configuration %s, proof %v; want PASS and %s in both regions", config, proof, c.want)
+			}
+			if contradiction := strings.Contains(errs, "NOT CAPTURED although the configuration passes: account 111111111111, eu-west-1"); contradiction != (c.lose == "true") {
+				t.Errorf("stderr (contradiction line expected: %v):\n%s", c.lose == "true", errs)
+			}
+			if !strings.Contains(errs, "recorded as scan") {
+				t.Errorf("not recorded in the history store:\n%s", errs)
+			}
+		})
+	}
+}

@@ -31,7 +31,7 @@ var eventSources = map[string]string{
 }
 
 func readOnly(op string) bool {
-	for _, p := range []string{"Describe", "Get", "List", "Test", "Lookup"} {
+	for _, p := range []string{"Describe", "Get", "List", "Test", "Lookup", "Filter"} {
 		if strings.HasPrefix(op, p) {
 			return true
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -221,26 +222,70 @@ func ec2Ops() map[string]handler {
 		"DescribeSecurityGroups": ec2DescribeSecurityGroups}
 }
 
-// ec2CreateSecurityGroup answers the dry run trailwatch prove makes as its write marker: "DryRunOperation: Request
-// would have succeeded, but DryRun flag is set." (EC2 API reference, common client errors; HTTP 412). The simulator
-// creates no security groups: a call without DryRun is refused.
+// ec2CreateSecurityGroup: with DryRun (trailwatch prove's write marker) "DryRunOperation: Request would have
+// succeeded, but DryRun flag is set." (EC2 API reference, common client errors; HTTP 412), creating nothing; without
+// it, a group in the account's default VPC (name unique per VPC: InvalidGroup.Duplicate).
 func ec2CreateSecurityGroup(s *Server, c *call) (any, error) {
-	if c.str("GroupName") == "" || c.str("GroupDescription") == "" {
-		return nil, errf(400, "MissingParameter", "The request must contain the parameter %s", map[bool]string{true: "GroupName", false: "GroupDescription"}[c.str("GroupName") == ""])
+	name, desc := c.str("GroupName"), c.str("GroupDescription")
+	if name == "" || desc == "" {
+		missing := "GroupName"
+		if name != "" {
+			missing = "GroupDescription"
+		}
+		return nil, errf(400, "MissingParameter", "The request must contain the parameter %s", missing)
 	}
-	if c.str("DryRun") != "true" {
-		return nil, errf(400, "UnsupportedOperation", "The simulator creates no security groups; use DryRun.")
+	if c.str("DryRun") == "true" {
+		return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
-	return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	for _, g := range c.acct.securityGroups {
+		if g.region == c.region && g.name == name {
+			return nil, errf(400, "InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", name, defaultVPC(c.acct.id))
+		}
+	}
+	s.w.seq++
+	g := securityGroup{id: fmt.Sprintf("sg-%017x", s.w.seq), name: name, description: desc, region: c.region}
+	c.acct.securityGroups = append(c.acct.securityGroups, g)
+	return newXML().elem("return", "true").elem("groupId", g.id).elem("securityGroupArn", s.w.arn("ec2", c.region, c.acct.id, "security-group/"+g.id)), nil
 }
 
-// ec2DescribeSecurityGroups lists no security groups (the simulator models none): the read marker of trailwatch prove
-// filters on a group name that does not exist. Filters are recorded in the call's CloudTrail record.
+func defaultVPC(acct string) string { return "vpc-" + acct[:8] }
+
+// ec2DescribeSecurityGroups lists the groups created through the API, narrowed by GroupName.N, GroupId.N and the
+// group-name and group-id filters. The proof's read marker filters on a name no group has and lists nothing.
 func ec2DescribeSecurityGroups(s *Server, c *call) (any, error) {
 	if c.str("DryRun") == "true" {
 		return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
-	return newXML().open("securityGroupInfo").close("securityGroupInfo"), nil
+	names, ids := c.form["GroupName.1"], c.form["GroupId.1"]
+	filters := map[string][]string{}
+	for i := 1; ; i++ {
+		n := c.form.Get("Filter." + strconv.Itoa(i) + ".Name")
+		if n == "" {
+			break
+		}
+		for j := 1; ; j++ {
+			v := c.form.Get("Filter." + strconv.Itoa(i) + ".Value." + strconv.Itoa(j))
+			if v == "" {
+				break
+			}
+			filters[n] = append(filters[n], v)
+		}
+	}
+	x := newXML().open("securityGroupInfo")
+	for _, g := range c.acct.securityGroups {
+		if g.region != c.region || len(names) > 0 && !slices.Contains(names, g.name) || len(ids) > 0 && !slices.Contains(ids, g.id) {
+			continue
+		}
+		if v, ok := filters["group-name"]; ok && !slices.Contains(v, g.name) {
+			continue
+		}
+		if v, ok := filters["group-id"]; ok && !slices.Contains(v, g.id) {
+			continue
+		}
+		x.open("item").elem("ownerId", c.acct.id).elem("groupId", g.id).elem("groupName", g.name).elem("description", g.description).
+			elem("vpcId", defaultVPC(c.acct.id)).close("item")
+	}
+	return x.close("securityGroupInfo"), nil
 }
 
 func ec2DescribeRegions(s *Server, c *call) (any, error) {

@@ -59,6 +59,7 @@ type account struct {
 	roles                      map[string]*role     // by lower-case name
 	alarms                     map[string]*alarm    // by region + "\x00" + name
 	topics                     map[string]*topic    // by ARN
+	securityGroups             []securityGroup      // EC2 security groups created through the API
 	policies                   map[string]*managedPolicy
 	faults                     []*faultRule
 	history                    []historyEvent // CloudTrail event history (history.go)
@@ -101,6 +102,11 @@ type logGroup struct {
 	filters      []*metricFilter // by name
 	// events are the CloudTrail records delivered to the group (the latest maxGroupEvents), in delivery order.
 	events []logEvent
+}
+
+// securityGroup is an EC2 security group (the proof's write marker is a dry run that creates none).
+type securityGroup struct {
+	id, name, description, region string
 }
 
 // logEvent is one record in a log group: visible to FilterLogEvents from ingestion on.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,17 +111,21 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 	for _, line := range contradictions(sr.findings, res.Findings) {
 		fmt.Fprintln(e.stderr, line)
 	}
-	r := report.Build(sr.inv, append(sr.findings, res.Findings...), o.scan.settings.report(), toolVersion())
 	if res.Interrupted {
-		r.Complete = false
-		r.Incomplete = append(r.Incomplete, "interrupted: regions not proven by then are UNKNOWN INTERRUPTED")
-		if err := o.scan.out.write(e, r); err != nil {
-			if ee, ok := err.(*exitError); !ok || ee.err != nil {
-				return err
+		// Nothing was created (the markers are a dry run and a list), so there is nothing to clean up. What was proven
+		// by then is said; no report is written over --output and nothing is recorded: an interrupted proof is no
+		// verdict on the regions it did not finish.
+		var proven []string
+		for _, f := range res.Findings {
+			if f.Status == model.StatusPass && f.Reasons[0].Code == prove.Proven {
+				proven = append(proven, f.AccountID+" "+f.Region)
 			}
 		}
-		return interrupted(0, 0)
+		sort.Strings(proven)
+		fmt.Fprintf(e.stderr, "proof interrupted: %d of %d regions proven by then%s\n", len(proven), len(res.Findings), listed(proven))
+		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: no report written, nothing recorded, nothing to clean up (the markers create nothing)")}
 	}
+	r := report.Build(sr.inv, append(sr.findings, res.Findings...), o.scan.settings.report(), toolVersion())
 	return o.scan.out.deliver(ctx, e, st, r)
 }
 
@@ -206,4 +211,11 @@ func (p *proveClients) logsClient(acct, region string) *cloudwatchlogs.Client {
 	c := cloudwatchlogs.NewFromConfig(cfg)
 	p.logs[k] = c
 	return c
+}
+
+func listed(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(l, ", ")
 }

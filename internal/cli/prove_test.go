@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,29 @@ func TestProveCommand(t *testing.T) {
 				t.Errorf("not recorded in the history store:\n%s", errs)
 			}
 		})
+	}
+}
+
+// TestProveInterrupted: Ctrl-C while the markers are awaited (the simulator delivers 5 minutes later) stops the proof,
+// says how many regions were proven by then and that nothing needs cleaning up, leaves the existing report untouched
+// and exits 130.
+func TestProveInterrupted(t *testing.T) {
+	srv := simFrom(t, []byte(strings.Replace(strings.Replace(proveWorld, "LOSE", "false", 1), "log_delivery_delay: 0s", "log_delivery_delay: 5m", 1)))
+	out := filepath.Join(t.TempDir(), "p.json")
+	if err := os.WriteFile(out, []byte("the good report of yesterday"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runUntil(t, func() bool { return srv.CallsTo("logs:FilterLogEvents") > 0 }, "prove", "--poll", "1s", "--format", "json", "-o", out)
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errs)
+	}
+	if !strings.Contains(errs, "proof interrupted: 0 of 2 regions proven by then") || !strings.Contains(errs, "nothing to clean up") {
+		t.Errorf("stderr:\n%s", errs)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "the good report of yesterday" {
+		t.Errorf("the existing report was overwritten: %q", b)
+	}
+	if n := srv.CallsTo("ec2:CreateSecurityGroup"); n != 2 {
+		t.Errorf("%d write markers, want one per region", n)
 	}
 }

@@ -303,7 +303,9 @@ func refusal(call string, err error) string {
 // search polls each destination group for the run's markers until every marker made is seen, the timeout passes, the
 // budget is spent or ctx ends.
 func search(ctx context.Context, targets []*target, groups map[string]*group, c Clients, o Options, res *Result) {
-	deadline := o.Now().Add(o.Timeout)
+	// The timeout runs on both clocks: o.Now (the one the records are stamped against, which a test may move) and
+	// the host's monotonic clock (a clock that stands still must not keep the run polling for ever).
+	deadline, began := o.Now().Add(o.Timeout), time.Now()
 	failed := map[string]bool{}
 	byGroup := map[string][]*target{}
 	var start time.Time
@@ -352,11 +354,11 @@ func search(ctx context.Context, targets []*target, groups map[string]*group, c 
 				}
 			}
 		}
-		if !outstanding || !o.Now().Before(deadline) {
+		if !outstanding || !o.Now().Before(deadline) || time.Since(began) >= o.Timeout {
 			return
 		}
 		wait := o.Poll
-		if left := deadline.Sub(o.Now()); left < wait {
+		if left := min(deadline.Sub(o.Now()), o.Timeout-time.Since(began)); left < wait {
 			wait = left
 		}
 		if o.Sleep(ctx, wait) != nil {

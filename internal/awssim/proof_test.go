@@ -1,0 +1,114 @@
+package awssim
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
+)
+
+const proofScenario = `
+now: 2026-11-22T12:00:00Z
+log_delivery_delay: 5m
+organization: {id: o-a1b2c3d4e5, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: org, home_region: us-east-1, multi_region: true, organization: true, log_group: ct, role: CT}
+      - {name: lossy, home_region: eu-west-1, log_group: local, role: CT, lose_events: true}
+    log_groups:
+      - {name: ct, region: us-east-1, retention_days: 365}
+      - {name: local, region: eu-west-1, retention_days: 365}
+    roles:
+      - {name: CT, trust: cloudtrail, policy: cloudtrail-delivery}
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1]
+`
+
+// TestCapturedRecordsInLogGroups: a call captured by a working trail is a record in its log group, on the stream
+// CloudTrail names (a member's under o-<org id>_), visible log_delivery_delay later, and found by FilterLogEvents
+// with a term pattern, a time range and page tokens; a trail with lose_events delivers nothing. The EC2 markers: a
+// dry run is DryRunOperation (412) and creates nothing, recorded as Client.DryRunOperation; a real
+// CreateSecurityGroup is listed by DescribeSecurityGroups.
+func TestCapturedRecordsInLogGroups(t *testing.T) {
+	s := start(t, proofScenario)
+	ctx := context.Background()
+	member := ec2.NewFromConfig(s.SDKConfig("222222222222", "eu-west-1"))
+	_, err := member.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{DryRun: aws.Bool(true), GroupName: aws.String("marker-w"), Description: aws.String("d")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "DryRunOperation" {
+		t.Fatalf("dry run: %v", err)
+	}
+	out, err := member.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("real"), Description: aws.String("d")})
+	if err != nil || !strings.HasPrefix(aws.ToString(out.GroupId), "sg-") {
+		t.Fatalf("create: %v %+v", err, out)
+	}
+	list, err := member.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"real", "marker-w"}}}})
+	if err != nil || len(list.SecurityGroups) != 1 || aws.ToString(list.SecurityGroups[0].GroupId) != aws.ToString(out.GroupId) {
+		t.Fatalf("describe: %v %+v", err, list)
+	}
+	logs := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	search := func(pattern string, limit int32) []string {
+		t.Helper()
+		var got []string
+		in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("ct"), FilterPattern: aws.String(pattern), Limit: aws.Int32(limit)}
+		for {
+			o, err := logs.FilterLogEvents(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range o.Events {
+				got = append(got, aws.ToString(e.LogStreamName)+" "+aws.ToString(e.Message))
+			}
+			if o.NextToken == nil {
+				return got
+			}
+			in.NextToken = o.NextToken
+		}
+	}
+	if got := search(`"marker-w"`, 10); len(got) != 0 {
+		t.Fatalf("visible before log_delivery_delay: %v", got)
+	}
+	s.Advance(5 * time.Minute)
+	got := search(`{ $.eventName = "CreateSecurityGroup" && $.requestParameters.groupName = "marker-w" }`, 10)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "o-a1b2c3d4e5_222222222222_CloudTrail_us-east-1 ") ||
+		!strings.Contains(got[0], `"errorCode":"Client.DryRunOperation"`) || !strings.Contains(got[0], `"readOnly":false`) {
+		t.Fatalf("the dry run's record: %v", got)
+	}
+	// Every EC2 call of the member (the dry run, the create, the describe), one per page of one.
+	if all := search(`"ec2.amazonaws.com"`, 1); len(all) != 3 {
+		t.Errorf("%d EC2 records paged one at a time, want 3: %v", len(all), all)
+	}
+	// JSON patterns and a time range.
+	if got := search(`{ $.eventName = "DescribeSecurityGroups" && $.readOnly IS TRUE }`, 50); len(got) != 1 {
+		t.Errorf("the read: %v", got)
+	}
+	o, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("ct"), EndTime: aws.Int64(s.Now().Add(-time.Hour).UnixMilli())})
+	if err != nil || len(o.Events) != 0 {
+		t.Errorf("records before the end time: %v %d", err, len(o.Events))
+	}
+	// The management account's own eu-west-1 call: the organization trail delivers it; the lossy local trail does not.
+	mgmt := ec2.NewFromConfig(s.SDKConfig("111111111111", "eu-west-1"))
+	if _, err := mgmt.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(5 * time.Minute)
+	if got := search(`"DescribeSecurityGroups" "111111111111"`, 50); len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "111111111111_CloudTrail_us-east-1 ") {
+		t.Errorf("the management account's own record: %v", got)
+	}
+	local, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", "eu-west-1")).FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("local")})
+	if err != nil || len(local.Events) != 0 {
+		t.Errorf("a trail with lose_events delivered: %v %d", err, len(local.Events))
+	}
+	if _, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("nope")}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
+		t.Errorf("missing group: %v", err)
+	}
+}

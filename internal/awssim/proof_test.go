@@ -51,6 +51,12 @@ func TestCapturedRecordsInLogGroups(t *testing.T) {
 	if err != nil || !strings.HasPrefix(aws.ToString(out.GroupId), "sg-") {
 		t.Fatalf("create: %v %+v", err, out)
 	}
+	if _, err := member.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{DryRun: aws.Bool(true), GroupName: aws.String("marker-p"), Strategy: ec2types.PlacementStrategySpread}); !errors.As(err, &ae) || ae.ErrorCode() != "DryRunOperation" {
+		t.Fatalf("placement group dry run: %v", err)
+	}
+	if pg, err := member.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{GroupName: aws.String("pg"), Strategy: ec2types.PlacementStrategySpread}); err != nil || pg.PlacementGroup == nil || aws.ToString(pg.PlacementGroup.GroupName) != "pg" {
+		t.Fatalf("placement group: %v %+v", err, pg)
+	}
 	list, err := member.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"real", "marker-w"}}}})
 	if err != nil || len(list.SecurityGroups) != 1 || aws.ToString(list.SecurityGroups[0].GroupId) != aws.ToString(out.GroupId) {
 		t.Fatalf("describe: %v %+v", err, list)
@@ -83,9 +89,9 @@ func TestCapturedRecordsInLogGroups(t *testing.T) {
 		!strings.Contains(got[0], `"errorCode":"Client.DryRunOperation"`) || !strings.Contains(got[0], `"readOnly":false`) {
 		t.Fatalf("the dry run's record: %v", got)
 	}
-	// Every EC2 call of the member (the dry run, the create, the describe), one per page of one.
-	if all := search(`"ec2.amazonaws.com"`, 1); len(all) != 3 {
-		t.Errorf("%d EC2 records paged one at a time, want 3: %v", len(all), all)
+	// Every EC2 call of the member (the two dry runs, the two creates, the describe), one per page of one.
+	if all := search(`"ec2.amazonaws.com"`, 1); len(all) != 5 {
+		t.Errorf("%d EC2 records paged one at a time, want 5: %v", len(all), all)
 	}
 	// JSON patterns and a time range.
 	if got := search(`{ $.eventName = "DescribeSecurityGroups" && $.readOnly IS TRUE }`, 50); len(got) != 1 {

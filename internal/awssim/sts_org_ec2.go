@@ -219,7 +219,7 @@ func orgListDelegatedAdministrators(s *Server, c *call) (any, error) {
 // its opt-in status (aws-behaviour.md §6).
 func ec2Ops() map[string]handler {
 	return map[string]handler{"DescribeRegions": ec2DescribeRegions, "CreateSecurityGroup": ec2CreateSecurityGroup,
-		"DescribeSecurityGroups": ec2DescribeSecurityGroups}
+		"DescribeSecurityGroups": ec2DescribeSecurityGroups, "CreatePlacementGroup": ec2CreatePlacementGroup}
 }
 
 // ec2CreateSecurityGroup: with DryRun (trailwatch prove's write marker) "DryRunOperation: Request would have
@@ -249,6 +249,32 @@ func ec2CreateSecurityGroup(s *Server, c *call) (any, error) {
 }
 
 func defaultVPC(acct string) string { return "vpc-" + acct[:8] }
+
+// ec2CreatePlacementGroup: with DryRun (trailwatch prove's write marker) DryRunOperation (412), creating nothing;
+// without it, a placement group (GroupName unique per account and region: InvalidPlacementGroup.Duplicate; Strategy
+// cluster, spread or partition: EC2 API reference, CreatePlacementGroup).
+func ec2CreatePlacementGroup(s *Server, c *call) (any, error) {
+	name, strategy := c.str("GroupName"), c.str("Strategy")
+	if strategy != "" && strategy != "cluster" && strategy != "spread" && strategy != "partition" {
+		return nil, errf(400, "InvalidParameterValue", "Value (%s) for parameter strategy is invalid.", strategy)
+	}
+	if c.str("DryRun") == "true" {
+		return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
+	if name == "" {
+		return nil, errf(400, "MissingParameter", "The request must contain the parameter GroupName")
+	}
+	for _, g := range c.acct.placementGroups {
+		if g == c.region+"\x00"+name {
+			return nil, errf(400, "InvalidPlacementGroup.Duplicate", "The placement group '%s' already exists.", name)
+		}
+	}
+	c.acct.placementGroups = append(c.acct.placementGroups, c.region+"\x00"+name)
+	s.w.seq++
+	id := fmt.Sprintf("pg-%017x", s.w.seq)
+	return newXML().elem("return", "true").open("placementGroup").elem("groupName", name).elem("state", "available").elem("strategy", strategy).
+		elem("groupId", id).elem("groupArn", s.w.arn("ec2", c.region, c.acct.id, "placement-group/"+name)).close("placementGroup"), nil
+}
 
 // ec2DescribeSecurityGroups lists the groups created through the API, narrowed by GroupName.N, GroupId.N and the
 // group-name and group-id filters. The proof's read marker filters on a name no group has and lists nothing.

@@ -60,6 +60,7 @@ type account struct {
 	alarms                     map[string]*alarm    // by region + "\x00" + name
 	topics                     map[string]*topic    // by ARN
 	securityGroups             []securityGroup      // EC2 security groups created through the API
+	placementGroups            []string             // EC2 placement groups, region + "\x00" + name
 	policies                   map[string]*managedPolicy
 	faults                     []*faultRule
 	history                    []historyEvent // CloudTrail event history (history.go)

@@ -265,3 +265,30 @@ Resources:
 		})
 	}
 }
+
+// TestIaCAlarmFixesApplyTogether: every alarm fix of one root module, added together, is valid code (a topic the fixes
+// create is declared once: each fix declared it, so pasting them all gave "declared twice" thirteen times), and leaves
+// no item failing.
+func TestIaCAlarmFixesApplyTogether(t *testing.T) {
+	dir := t.TempDir()
+	text := "provider \"aws\" { region = \"us-east-1\" }\n" + iacMonitoredTrail
+	_, out := iacAlarmVerdicts(t, dir, "main.tf", text)
+	var fixes []string
+	for _, f := range readReport(t, out).Findings {
+		if strings.HasPrefix(f.ControlID, "alarm-") && f.Fix != "" {
+			fixes = append(fixes, f.Fix)
+		}
+	}
+	if len(fixes) < 10 {
+		t.Fatalf("%d alarm fixes", len(fixes))
+	}
+	if n := strings.Count(strings.Join(fixes, "\n"), `resource "aws_sns_topic"`); n != 1 {
+		t.Errorf("the fixes declare %d topics, want one", n)
+	}
+	after, _ := iacAlarmVerdictsExit(t, dir, "main.tf", text+"\n"+strings.Join(fixes, "\n\n")+"\n", ExitOK)
+	for id, v := range after {
+		if strings.HasPrefix(v, "FAIL") || strings.HasPrefix(v, "ERROR") {
+			t.Errorf("%s after every fix: %s", id, v)
+		}
+	}
+}

@@ -19,10 +19,11 @@ func newIAMPolicyCmd(e *env) *cobra.Command {
 		Long: `Print the IAM policy (JSON) that trailwatch needs for a mode: read (scan and scan --org, the alarm chain
 included), fix (read plus the calls of fix apply and their undo, and iam:PassRole to CloudTrail for the delivery role),
 watch (read plus the SQS queue, the SNS, Security Hub and AWS Config sinks), prove (read plus the proof's markers,
-ec2:CreateSecurityGroup sent only as a dry run and ec2:DescribeSecurityGroups, and logs:FilterLogEvents and
+ec2:CreatePlacementGroup sent only as a dry run and ec2:DescribeSecurityGroups, and logs:FilterLogEvents and
 logs:TestMetricFilter). A test records every call each mode makes
 against the simulator and checks that this policy allows it. With --member-role, the policy also allows assuming that
-role in member accounts (--org); attach the read (or fix) policy to that role in each member.`,
+role in member accounts (--org); attach the mode's policy (read, fix or prove: prove --org makes its markers through
+that role) to that role in each member.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(iampolicy.Modes, args[0]) {

@@ -73,7 +73,7 @@ func (o *outputOptions) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.format, "format", "table", "output format: "+strings.Join(report.Formats, ", "))
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "low", "lowest severity of a FAIL finding that makes the exit code 1: low, medium, high, critical, or none")
-	cmd.Flags().BoolVar(&o.commands, "commands", false, "table: print the AWS CLI commands that fix each failing finding")
+	cmd.Flags().BoolVar(&o.commands, "commands", false, "table: print the fix of each failing finding (AWS CLI commands; for iac, the Terraform or CloudFormation to add or change)")
 	cmd.Flags().BoolVar(&o.noColor, "no-color", false, "table: no colours even on a terminal")
 }
 

@@ -11,8 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/prove"
@@ -33,13 +35,15 @@ func newProveCmd(e *env) *cobra.Command {
 		Use:   "prove",
 		Short: "Prove capture end to end: make a marked call in each region and find it in the log group",
 		Long: `Scan as trailwatch scan does (the same flags), then, in each account and enabled region in scope, make two
-harmless marked calls: a dry-run ec2:CreateSecurityGroup (a write; a dry run creates nothing) and an
-ec2:DescribeSecurityGroups that lists nothing (a read), each naming trailwatch-proof-<run>-<account>-<region>. Then
-look for both with logs:FilterLogEvents in every log group that should receive the region's management events (the
-integrated trails' groups, an organization trail's in its owner's account), polling every --poll until found or
---timeout. Each account and region is a capture-proof finding: PROVEN with the delay from call to visibility,
-NOT_SEEN (the marker never arrived: capture is broken whatever the configuration says), NO_LOG_GROUP, or UNKNOWN
-with the reason (a marker call refused, a group that cannot be searched, the call budget spent, interrupted). A
+harmless marked calls: a dry-run ec2:CreatePlacementGroup (a write; a dry run creates nothing, and it is in no CIS
+alarm pattern) and an ec2:DescribeSecurityGroups that lists nothing (a read), each naming
+trailwatch-proof-<run>-<account>-<region>. Then look for both with logs:FilterLogEvents in the log groups that should
+receive the region's management events (the integrated trails' groups, an organization trail's in its owner's
+account) until each is found in one, polling every --poll until --timeout. Each account and region is a capture-proof
+finding: PROVEN with the delay from call to visibility, NOT_SEEN (a marker never arrived in a search of at least 15
+minutes: capture is broken whatever the configuration says), NO_LOG_GROUP, or UNKNOWN with the reason (a marker call
+refused, a group that cannot be searched, NOT_YET_SEEN after a search shorter than 15 minutes, the call budget spent,
+interrupted). A
 region the configuration passes and the proof does not see is listed first on stderr. The report holds the
 configuration's findings and the proof's; --store records both (history and diff show when capture was last proven).
 
@@ -50,8 +54,10 @@ stored filter misses is FILTER_MISS_PROVEN, named by its event, time and princip
 NOTHING_TO_PROVE, never a PASS.
 Nothing is created, so an interrupted run leaves nothing behind; it reports what was proven by then.
 
-Exit codes as trailwatch scan: 0 every region proven (and nothing else failed); 1 a FAIL; 2 incomplete or UNKNOWN
-only; 3 usage; 130 interrupted.`,
+Exit codes as trailwatch scan: 0 every region proven (and nothing else failed); 1 a FAIL; 2 incomplete, or a proof
+that could not be made (UNKNOWN; an item with no recent event to prove its filter with does not count); 3 usage;
+130 interrupted (no report is written and nothing recorded; the markers create nothing, so nothing needs cleaning
+up).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
@@ -71,8 +77,8 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 	if err := o.scan.out.validate(); err != nil {
 		return err
 	}
-	if o.timeout <= 0 || o.poll <= 0 || o.maxCalls <= 0 {
-		return usageError("--timeout, --poll and --max-calls must be positive")
+	if o.timeout <= 0 || o.poll <= 0 || o.maxCalls <= 0 || o.window <= 0 {
+		return usageError("--timeout, --poll, --max-calls and --window must be positive")
 	}
 	st, err := o.scan.store.openIfSet(ctx)
 	if err != nil {
@@ -101,9 +107,8 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 			return aws.Config{}, false
 		}
 		return sr.config(&o.scan, acct), true
-	}, ec2s: map[string]prove.EC2API{}, logs: map[string]*cloudwatchlogs.Client{}}
+	}, rec: apicalls.NewRecorder(e.log), ec2s: map[string]prove.EC2API{}, logs: map[string]*cloudwatchlogs.Client{}}
 	res := prove.Run(ctx, cat, sr.inv, sr.findings, c, prove.Options{Timeout: o.timeout, Poll: o.poll, MaxCalls: o.maxCalls, Log: e.log, Now: e.clock})
-	fmt.Fprintf(e.stderr, "proof: %d marker calls, %d searches\n", res.MarkerCalls, res.SearchCalls)
 	if o.scan.settings.alarms && ctx.Err() == nil {
 		items := o.scan.settings.controls(e.clock()).Alarms
 		res.Findings = append(res.Findings, prove.Alarms(ctx, cat, sr.inv, sr.findings, items, c.alarmLogs, o.window, e.clock())...)
@@ -111,6 +116,7 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 	for _, line := range contradictions(sr.findings, res.Findings) {
 		fmt.Fprintln(e.stderr, line)
 	}
+	fmt.Fprintf(e.stderr, "proof API calls (%d): %s\n", c.rec.Total(), c.rec.Summary())
 	if res.Interrupted {
 		// Nothing was created (the markers are a dry run and a list), so there is nothing to clean up. What was proven
 		// by then is said; no report is written over --output and nothing is recorded: an interrupted proof is no
@@ -126,7 +132,13 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: no report written, nothing recorded, nothing to clean up (the markers create nothing)")}
 	}
 	r := report.Build(sr.inv, append(sr.findings, res.Findings...), o.scan.settings.report(), toolVersion())
-	return o.scan.out.deliver(ctx, e, st, r)
+	exit := o.scan.out.deliver(ctx, e, st, r)
+	if n := untested(res.Findings); exit == nil && n > 0 {
+		// Nothing failed, but what could not be tested is no proof: exit 2, as the help says.
+		fmt.Fprintf(e.stderr, "%d proof findings are UNKNOWN (not tested): exit %d\n", n, ExitIncomplete)
+		return &exitError{code: ExitIncomplete}
+	}
+	return exit
 }
 
 func inScope(inv *model.Inventory, acct string) bool {
@@ -136,6 +148,18 @@ func inScope(inv *model.Inventory, acct string) bool {
 		}
 	}
 	return false
+}
+
+// untested counts the proof findings that are UNKNOWN for want of a test (a refused marker, an unreadable group, a
+// search too short); an item with no recent event to prove its filter with is not counted: nothing is wrong there.
+func untested(fs []model.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.ControlID == prove.ControlID && f.Status == model.StatusUnknown && f.Reasons[0].Code != prove.NothingToProve {
+			n++
+		}
+	}
+	return n
 }
 
 // contradictions are the regions the configuration calls captured and the proof did not see: the report's most
@@ -149,8 +173,8 @@ func contradictions(config, proof []model.Finding) []string {
 	}
 	var out []string
 	for _, f := range proof {
-		if f.Status == model.StatusFail && pass[f.AccountID] {
-			out = append(out, fmt.Sprintf("NOT CAPTURED although the configuration passes: account %s, %s: %s", f.AccountID, f.Region, f.Reasons[0].Message))
+		if f.Status == model.StatusFail && pass[f.AccountID] && hasReason(f, prove.NotSeen) {
+			out = append(out, fmt.Sprintf("NOT CAPTURED although the configuration passes: account %s, %s: %s", f.AccountID, f.Region, reasonText(f, prove.NotSeen)))
 		}
 	}
 	sort.Strings(out)
@@ -160,6 +184,7 @@ func contradictions(config, proof []model.Finding) []string {
 // proveClients reach each account of the run in a region, created on first use.
 type proveClients struct {
 	cfg  func(acct string) (aws.Config, bool)
+	rec  *apicalls.Recorder // counts the proof's calls (and logs each at debug level)
 	mu   sync.Mutex
 	ec2s map[string]prove.EC2API
 	logs map[string]*cloudwatchlogs.Client
@@ -177,8 +202,7 @@ func (p *proveClients) EC2(acct, region string) (prove.EC2API, bool) {
 		p.ec2s[k] = nil
 		return nil, false
 	}
-	cfg = cfg.Copy()
-	cfg.Region = region
+	cfg = p.counted(cfg, acct, region)
 	c := ec2.NewFromConfig(cfg)
 	p.ec2s[k] = c
 	return c, true
@@ -206,8 +230,7 @@ func (p *proveClients) logsClient(acct, region string) *cloudwatchlogs.Client {
 		p.logs[k] = nil
 		return nil
 	}
-	cfg = cfg.Copy()
-	cfg.Region = region
+	cfg = p.counted(cfg, acct, region)
 	c := cloudwatchlogs.NewFromConfig(cfg)
 	p.logs[k] = c
 	return c
@@ -218,4 +241,25 @@ func listed(l []string) string {
 		return ""
 	}
 	return ": " + strings.Join(l, ", ")
+}
+
+func hasReason(f model.Finding, code string) bool { return reasonText(f, code) != "" }
+
+func reasonText(f model.Finding, code string) string {
+	for _, r := range f.Reasons {
+		if r.Code == code {
+			return r.Message
+		}
+	}
+	return ""
+}
+
+// counted is cfg in region, its calls counted by the run's recorder.
+func (p *proveClients) counted(cfg aws.Config, acct, region string) aws.Config {
+	cfg = cfg.Copy()
+	cfg.Region = region
+	if p.rec != nil {
+		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), p.rec.Middleware(acct, nil))
+	}
+	return cfg
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
@@ -27,6 +28,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
+	"github.com/trailwatch/trailwatch/internal/prove"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 	"github.com/trailwatch/trailwatch/internal/watch"
@@ -44,6 +46,8 @@ type watchOptions struct {
 	sinks  sinkOptions
 	fix    autoFixOptions
 	store  storeOptions
+	// proveEvery runs trailwatch prove on the watcher's inventory this often (0: never), with proveTimeout.
+	proveEvery, proveTimeout time.Duration
 	// rereads counts the AWS calls of the re-reads events cause (each sweep's calls are printed by its scan).
 	rereads *apicalls.Recorder
 }
@@ -199,6 +203,8 @@ region, principal ARN, time) or {"sweep":true}. Runs until interrupted.`,
 	f := cmd.Flags()
 	f.StringVar(&o.queue, "queue", "", "the SQS queue URL to consume (required)")
 	f.DurationVar(&o.sweep, "sweep", 6*time.Hour, "re-read everything this often (0: only at start)")
+	f.DurationVar(&o.proveEvery, "prove-every", 0, "prove capture (trailwatch prove: a marked call per account and region, found in its log group) after the baseline and this often, in the background; changed capture-proof findings are lines with cause {\"proof\": true} (0: never)")
+	f.DurationVar(&o.proveTimeout, "prove-timeout", 20*time.Minute, "with --prove-every: how long each proof looks for its markers")
 	f.DurationVar(&o.settle, "settle", 10*time.Second, "wait this long after events arrive before re-reading what they touch (AWS reads are eventually consistent)")
 	f.StringVar(&o.format, "format", "jsonl", "jsonl: one JSON line per change")
 	f.StringVarP(&o.output, "output", "o", "", "append the lines to FILE (default stdout)")
@@ -367,6 +373,21 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		AutoFix:    fix,
 		Previous:   previous,
 		OnState:    onState,
+		ProveEvery: o.proveEvery,
+		Prove: func(ctx context.Context, inv *model.Inventory, findings []model.Finding) []model.Finding {
+			c := &proveClients{cfg: func(acct string) (aws.Config, bool) {
+				if acct == caller.callerID {
+					return caller.base, true
+				}
+				if !inScope(inv, acct) {
+					return aws.Config{}, false
+				}
+				return scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.scan.roleName, o.scan.externalID), true
+			}, ec2s: map[string]prove.EC2API{}, logs: map[string]*cloudwatchlogs.Client{}}
+			res := prove.Run(ctx, cat, inv, findings, c, prove.Options{Timeout: o.proveTimeout, Log: e.log})
+			e.log.Info("proof", "marker_calls", res.MarkerCalls, "searches", res.SearchCalls, "interrupted", res.Interrupted)
+			return res.Findings
+		},
 	})
 	configFor := func(acct, region, role string) watch.ConfigAPI {
 		cfg := caller.base.Copy()

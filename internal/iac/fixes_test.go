@@ -31,6 +31,9 @@ func TestIaCFixesFix(t *testing.T) {
 			continue // a plan is not edited: its configuration is
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			if m := rawPlaceholder.FindString(f.Fix); m != "" {
+				t.Errorf("the fix holds trailwatch's own placeholder %s, which the deployed resource would receive literally:\n%s", m, f.Fix)
+			}
 			tmp := t.TempDir()
 			copyDir(t, dir, tmp)
 			file := filepath.Join(tmp, filepath.Base(f.Location.File))
@@ -73,6 +76,9 @@ func copyDir(t *testing.T, from, to string) {
 		os.WriteFile(filepath.Join(to, e.Name()), b, 0o644)
 	}
 }
+
+// rawPlaceholder is an adapter's placeholder ("${region}") as text in a fix; Terraform's $${region} is its literal.
+var rawPlaceholder = regexp.MustCompile(`\$?\$\{(partition|region|account)\}`)
 
 var editRe = regexp.MustCompile(`^# in (\S+) \(([^:]+):(\d+)\)( Properties)?(, add to Policies)?:$`)
 

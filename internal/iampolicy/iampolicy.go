@@ -48,11 +48,11 @@ var watchActions = []string{
 }
 
 // proveActions are trailwatch prove's markers and searches. The write marker is a dry run of
-// ec2:CreateSecurityGroup: IAM authorizes a dry run as the call itself (EC2 API reference, "DryRun: Checks whether
+// ec2:CreatePlacementGroup: IAM authorizes a dry run as the call itself (EC2 API reference, "DryRun: Checks whether
 // you have the required permissions for the action, without actually making the request"), so the permission is
-// the real one; trailwatch only ever sends it with DryRun. Deny it to keep a principal from creating security groups,
-// and accept MARKER_REFUSED for the write marker. logs:TestMetricFilter runs the stored filters (prove --alarms).
-var proveActions = []string{"ec2:CreateSecurityGroup", "ec2:DescribeSecurityGroups", "logs:FilterLogEvents", "logs:TestMetricFilter"}
+// the real one; trailwatch only ever sends it with DryRun, and a placement group costs nothing and grants nothing.
+// logs:TestMetricFilter runs the stored filters (prove --alarms).
+var proveActions = []string{"ec2:CreatePlacementGroup", "ec2:DescribeSecurityGroups", "logs:FilterLogEvents", "logs:TestMetricFilter"}
 
 // Actions returns the actions of a mode, sorted.
 func Actions(mode string) ([]string, error) {

@@ -93,10 +93,13 @@ func Alarms(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, fi
 		if ctx.Err() != nil {
 			break
 		}
-		f := model.Finding{ControlID: ControlID, ResourceType: "AWS::Logs::LogGroup", ResourceID: j.group + "/" + j.item.ID}
-		f.ID = model.FindingID(ControlID, f.ResourceID)
-		if ctl, ok := cat.Control(ControlID); ok {
-			f.Title, f.Severity, f.Remediation = ctl.Title, ctl.Severity, ctl.Remediation
+		// The log group is the resource (by ARN); the item makes the finding distinct. Title and severity are the
+		// item's alarm control's: a filter proven to miss is that control's failure, proven.
+		f := model.Finding{ControlID: ControlID, ResourceType: "AWS::Logs::LogGroup", ResourceID: j.group,
+			Title: fmt.Sprintf("CIS %s %s: the stored metric filter counts the account's own events", j.item.CIS, j.item.Title)}
+		f.ID = model.FindingID(ControlID, j.group+"#"+j.item.ID)
+		if ctl, ok := cat.Control(j.item.ID); ok {
+			f.Severity, f.Remediation = ctl.Severity, ctl.Remediation
 		}
 		g, ok := delivery.ParseGroupARN(j.group + ":*")
 		if !ok {
@@ -116,17 +119,20 @@ func proveItem(ctx context.Context, it alarms.Item, g delivery.Group, filter *mo
 	if !ok {
 		return model.StatusUnknown, OutOfScope, fmt.Sprintf("CIS %s: log group %s is in account %s, outside this run.", it.CIS, g.Name, g.Account)
 	}
+	var msgs []string
 	out, err := api.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(g.Name), FilterPattern: aws.String(it.Pattern),
 		StartTime: aws.Int64(now.Add(-window).UnixMilli()), EndTime: aws.Int64(now.UnixMilli()), Limit: aws.Int32(maxSample)})
 	if err != nil {
 		return model.StatusUnknown, GroupUnreadable, fmt.Sprintf("CIS %s: %s.", it.CIS, refusal("logs:FilterLogEvents on "+g.Name, err))
 	}
-	if len(out.Events) == 0 {
-		return model.StatusUnknown, NothingToProve, fmt.Sprintf("CIS %s %s: no event of the last %s in %s matches the published pattern, so the stored filter cannot be proven on real events (the configuration's verdict stands).", it.CIS, it.Title, window, g.Name)
-	}
-	var msgs []string
 	for _, e := range out.Events {
-		msgs = append(msgs, aws.ToString(e.Message))
+		// trailwatch prove's own markers are no evidence about the account's activity.
+		if m := aws.ToString(e.Message); !strings.Contains(m, "trailwatch-proof-") {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		return model.StatusUnknown, NothingToProve, fmt.Sprintf("CIS %s %s: no event of the last %s in %s matches the published pattern, so the stored filter cannot be proven on real events (the configuration's verdict stands).", it.CIS, it.Title, window, g.Name)
 	}
 	if filter == nil {
 		return model.StatusFail, FilterMissProven, fmt.Sprintf("CIS %s %s: %d recent events in %s match the published pattern and no metric filter counts them, for example %s.", it.CIS, it.Title, len(msgs), g.Name, describeEvent(msgs[0]))

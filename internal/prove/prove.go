@@ -4,10 +4,11 @@
 // runs the stored metric filters on the account's own recent events with CloudWatch Logs' own matcher.
 //
 // The markers (docs/controls.md "capture-proof"):
-//   - write: ec2:CreateSecurityGroup with DryRun, group name trailwatch-proof-<run>-<account>-<region>-w. A dry run
+//   - write: ec2:CreatePlacementGroup with DryRun, group name trailwatch-proof-<run>-<account>-<region>-w. A dry run
 //     changes nothing; AWS answers DryRunOperation when the caller may make the call, and CloudTrail records it as a
 //     write management event with errorCode Client.DryRunOperation (seen in public CloudTrail records;
-//     shared/reference/beyond-trails.md §4);
+//     shared/reference/beyond-trails.md §4). A placement group is in no CIS monitoring pattern, so the marker sets off
+//     no CIS alarm (CreateSecurityGroup, the first choice, is in 4.10's: every proof fired it);
 //   - read: ec2:DescribeSecurityGroups filtered on group-name trailwatch-proof-<run>-<account>-<region>-r: it lists
 //     nothing and is recorded as a read management event with the filter in its requestParameters.
 //
@@ -48,6 +49,7 @@ const ControlID = "capture-proof"
 const (
 	Proven          = "PROVEN"
 	NotSeen         = "NOT_SEEN"
+	NotYetSeen      = "NOT_YET_SEEN"
 	NoLogGroup      = "NO_LOG_GROUP"
 	MarkerRefused   = "MARKER_REFUSED"
 	GroupUnreadable = "GROUP_UNREADABLE"
@@ -58,7 +60,7 @@ const (
 
 // EC2API is what the markers need.
 type EC2API interface {
-	CreateSecurityGroup(ctx context.Context, in *ec2.CreateSecurityGroupInput, optFns ...func(*ec2.Options)) (*ec2.CreateSecurityGroupOutput, error)
+	CreatePlacementGroup(ctx context.Context, in *ec2.CreatePlacementGroupInput, optFns ...func(*ec2.Options)) (*ec2.CreatePlacementGroupOutput, error)
 	DescribeSecurityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
 }
 
@@ -73,6 +75,12 @@ type Clients interface {
 	EC2(account, region string) (EC2API, bool)
 	Logs(account, region string) (LogsAPI, bool)
 }
+
+// MinWait is the shortest search after which a marker not seen is NOT_SEEN: CloudTrail delivers "within an average of
+// about 5 minutes of an API call. This time is not guaranteed" (CTUG, get-and-view-cloudtrail-log-files), so a
+// shorter --timeout proves nothing by not finding it (NOT_YET_SEEN, UNKNOWN). 15 minutes is three times the stated
+// average, the wait shared/reference/beyond-trails.md §4 suggests before calling a marker lost.
+const MinWait = 15 * time.Minute
 
 // Options tune a proof.
 type Options struct {
@@ -137,6 +145,8 @@ type Result struct {
 	MarkerCalls int
 	SearchCalls int
 	Interrupted bool
+	// Searched is how long the markers were looked for, on the run's clock.
+	Searched time.Duration
 }
 
 // group is a log group a region's events should reach.
@@ -209,7 +219,9 @@ func Run(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, findi
 		}
 	}
 	markers(ctx, targets, c, o, res)
+	began := o.Now()
 	search(ctx, targets, groups, c, o, res)
+	res.Searched = o.Now().Sub(began)
 	res.Interrupted = ctx.Err() != nil
 	for _, t := range targets {
 		f := t.finding(inv.Partition, groups, res, o)
@@ -262,10 +274,10 @@ func markers(ctx context.Context, targets []*target, c Clients, o Options, res *
 				return nil
 			}
 			t.write.madeAt = o.Now().UTC()
-			_, err := api.CreateSecurityGroup(gctx, &ec2.CreateSecurityGroupInput{DryRun: aws.Bool(true), GroupName: aws.String(t.write.name),
-				Description: aws.String("trailwatch proof of capture (dry run: creates nothing)")})
+			_, err := api.CreatePlacementGroup(gctx, &ec2.CreatePlacementGroupInput{DryRun: aws.Bool(true), GroupName: aws.String(t.write.name),
+				Strategy: ec2types.PlacementStrategySpread})
 			if code := errorCode(err); code != "DryRunOperation" {
-				t.write.refused = refusal("ec2:CreateSecurityGroup (dry run)", err)
+				t.write.refused = refusal("ec2:CreatePlacementGroup (dry run)", err)
 			}
 			t.read.madeAt = o.Now().UTC()
 			_, err = api.DescribeSecurityGroups(gctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{t.read.name}}}})
@@ -295,7 +307,7 @@ func refusal(call string, err error) string {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		return fmt.Sprintf("%s: %s: %s", call, ae.ErrorCode(), ae.ErrorMessage())
+		return fmt.Sprintf("%s: %s: %s", call, ae.ErrorCode(), strings.TrimRight(ae.ErrorMessage(), "."))
 	}
 	return fmt.Sprintf("%s: %v", call, err)
 }
@@ -462,41 +474,63 @@ func (t *target) finding(partition string, groups map[string]*group, res *Result
 	switch {
 	case len(t.groups) == 0:
 		add(model.StatusFail, NoLogGroup, "No trail sends this region's management events to CloudWatch Logs: there is no log group to find a marker in.")
-	case t.write.refused != "" || t.read.refused != "":
-		for _, m := range []marker{t.write, t.read} {
-			if m.refused != "" {
-				add(model.StatusUnknown, MarkerRefused, "The marker call was refused, so capture is not tested: %s.", m.refused)
-			}
-		}
+		return f
 	case !t.write.seenAt.IsZero() && !t.read.seenAt.IsZero():
 		add(model.StatusPass, Proven, "Both markers were found: the write marker %s in %s after %s, the read marker %s in %s after %s.",
 			t.write.name, t.write.seenIn, t.write.seenAt.Sub(t.write.madeAt).Round(time.Second), t.read.name, t.read.seenIn, t.read.seenAt.Sub(t.read.madeAt).Round(time.Second))
-	case res.Interrupted:
-		add(model.StatusUnknown, Interrupted, "Interrupted before the markers were found in %s.", strings.Join(where, ", "))
-	case len(t.unreadable)+len(t.outOfScope) > 0:
-		// A group that was not searched may hold the marker: unknown, never NOT_SEEN.
-		for _, k := range t.groups {
-			if why, ok := t.unreadable[k]; ok {
-				add(model.StatusUnknown, GroupUnreadable, "Log group %s could not be searched: %s.", groups[k].arn, why)
+		return f
+	}
+	// Each marker on its own: seen, refused (untested), or made and not seen. A marker not seen is NOT_SEEN only when
+	// every group that should hold it was searched for at least MinWait and the run was not cut short: else a group
+	// that was not searched, or a search too short, may hold it (UNKNOWN, never NOT_SEEN).
+	searchedAll := len(t.unreadable)+len(t.outOfScope) == 0
+	long := res.Searched >= MinWait && res.Searched >= o.Timeout
+	var notSeen, seen []string
+	for _, m := range []struct {
+		kind string
+		m    marker
+	}{{"write", t.write}, {"read", t.read}} {
+		switch {
+		case m.m.refused != "":
+			add(model.StatusUnknown, MarkerRefused, "The %s marker call was refused, so the capture of %s events is not tested: %s.", m.kind, m.kind, m.m.refused)
+		case !m.m.seenAt.IsZero():
+			seen = append(seen, fmt.Sprintf("the %s marker %s was found in %s after %s", m.kind, m.m.name, m.m.seenIn, m.m.seenAt.Sub(m.m.madeAt).Round(time.Second)))
+		default:
+			notSeen = append(notSeen, m.kind+" marker "+m.m.name)
+		}
+	}
+	if len(notSeen) > 0 {
+		switch {
+		case res.Interrupted:
+			add(model.StatusUnknown, Interrupted, "Interrupted before the %s was found in %s.", strings.Join(notSeen, " and the "), strings.Join(where, ", "))
+		case !searchedAll:
+			for _, k := range t.groups {
+				if why, ok := t.unreadable[k]; ok {
+					add(model.StatusUnknown, GroupUnreadable, "Log group %s could not be searched: %s.", groups[k].arn, why)
+				}
+				if acct, ok := t.outOfScope[k]; ok {
+					add(model.StatusUnknown, OutOfScope, "Log group %s is in account %s, outside this run: prove from that account too (trailwatch prove --org from the management account).", groups[k].arn, acct)
+				}
 			}
-			if acct, ok := t.outOfScope[k]; ok {
-				add(model.StatusUnknown, OutOfScope, "Log group %s is in account %s, outside this run: prove from that account too (trailwatch prove --org from the management account).", groups[k].arn, acct)
+		case res.SearchCalls >= o.MaxCalls:
+			add(model.StatusUnknown, BudgetSpent, "The run's search budget (%d FilterLogEvents calls) was spent before the %s was found in %s.", o.MaxCalls, strings.Join(notSeen, " and the "), strings.Join(where, ", "))
+		case !long:
+			add(model.StatusUnknown, NotYetSeen, "The %s was not found in %s within %s, less than the %s CloudTrail may take (it delivers in about 5 minutes on average, not guaranteed): prove again with --timeout %s or more.",
+				strings.Join(notSeen, " and the "), strings.Join(where, ", "), res.Searched.Round(time.Second), MinWait, MinWait)
+		default:
+			add(model.StatusFail, NotSeen, "The %s never reached %s within %s: events of this region are not captured there, whatever the configuration says.",
+				strings.Join(notSeen, " and the "), strings.Join(where, ", "), res.Searched.Round(time.Second))
+			for _, g := range t.missing {
+				f.Notes = append(f.Notes, "Log group "+g+" does not exist.")
 			}
 		}
-	case res.SearchCalls >= o.MaxCalls:
-		add(model.StatusUnknown, BudgetSpent, "The run's search budget (%d FilterLogEvents calls) was spent before the markers were found in %s.", o.MaxCalls, strings.Join(where, ", "))
-	default:
-		var missing []string
-		if t.write.seenAt.IsZero() {
-			missing = append(missing, "write marker "+t.write.name)
-		}
-		if t.read.seenAt.IsZero() {
-			missing = append(missing, "read marker "+t.read.name)
-		}
-		add(model.StatusFail, NotSeen, "The %s never reached %s within %s: events of this region are not captured there, whatever the configuration says.",
-			strings.Join(missing, " and the "), strings.Join(where, ", "), o.Timeout)
-		for _, g := range t.missing {
-			f.Notes = append(f.Notes, "Log group "+g+" does not exist.")
+	}
+	if len(seen) > 0 {
+		f.Notes = append(f.Notes, strings.ToUpper(seen[0][:1])+strings.Join(seen, "; ")[1:]+".")
+	}
+	for _, r := range f.Reasons {
+		if r.Code == NotSeen {
+			f.Status = model.StatusFail // a marker proven lost outweighs one that could not be tested
 		}
 	}
 	return f

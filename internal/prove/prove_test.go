@@ -183,7 +183,7 @@ func TestProveSilentLoss(t *testing.T) {
 				t.Fatalf("lose_events %s: the configuration should pass: %s %+v", lose, f.Status, f.Reasons)
 			}
 		}
-		res := w.prove(context.Background(), t, &simClients{srv: w.srv}, Options{Poll: time.Minute, Timeout: 10 * time.Minute, RunID: "t2"})
+		res := w.prove(context.Background(), t, &simClients{srv: w.srv}, Options{Poll: time.Minute, Timeout: 20 * time.Minute, RunID: "t2"})
 		want := map[string]string{"111111111111 us-east-1": "PASS PROVEN", "111111111111 eu-west-1": "PASS PROVEN"}
 		if lose == "true" {
 			want = map[string]string{"111111111111 us-east-1": "FAIL NOT_SEEN", "111111111111 eu-west-1": "FAIL NOT_SEEN"}
@@ -206,7 +206,7 @@ func TestProveWhatCannotBeTested(t *testing.T) {
 		outside     string
 		want        string
 	}{
-		{"marker refused", "{operation: 'ec2:CreateSecurityGroup', error: UnauthorizedOperation, message: 'You are not authorized to perform this operation.'}", "", "UNKNOWN MARKER_REFUSED"},
+		{"marker refused", "{operation: 'ec2:CreatePlacementGroup', error: UnauthorizedOperation, message: 'You are not authorized to perform this operation.'}", "", "UNKNOWN MARKER_REFUSED"},
 		{"read marker refused", "{operation: 'ec2:DescribeSecurityGroups', error: UnauthorizedOperation}", "", "UNKNOWN MARKER_REFUSED"},
 		{"group unreadable", "{operation: 'logs:FilterLogEvents', error: AccessDeniedException}", "", "UNKNOWN GROUP_UNREADABLE"},
 		{"account outside the run", "", "111111111111", "UNKNOWN MARKER_REFUSED"},
@@ -244,6 +244,37 @@ func TestProveWhatCannotBeTested(t *testing.T) {
 	}
 	if outOfScope == 0 {
 		t.Errorf("no member region relies on the management account's group: %v", verdicts(res.Findings))
+	}
+}
+
+// TestProveNotYetSeen: a search shorter than MinWait that does not find a marker proves nothing: NOT_YET_SEEN
+// (UNKNOWN), never NOT_SEEN (field trial: --timeout 20s on a 5-minute delivery said "not captured"). A refused write
+// marker does not hide the read marker's NOT_SEEN, nor its proof.
+func TestProveNotYetSeen(t *testing.T) {
+	w := startWorld(t, scenario(t, strings.Replace(silentLoss, "%s", "true", 1)), false, "111111111111")
+	res := w.prove(context.Background(), t, &simClients{srv: w.srv}, Options{Poll: time.Minute, Timeout: 5 * time.Minute, RunID: "t6"})
+	if got := verdicts(res.Findings); got["111111111111 us-east-1"] != "UNKNOWN NOT_YET_SEEN" {
+		t.Errorf("a 5-minute search: %v", got)
+	}
+	for _, lose := range []string{"true", "false"} {
+		text := strings.Replace(silentLoss, "%s", lose, 1) + "faults:\n  - {operation: 'ec2:CreatePlacementGroup', error: UnauthorizedOperation}\n"
+		w := startWorld(t, scenario(t, text), false, "111111111111")
+		res := w.prove(context.Background(), t, &simClients{srv: w.srv}, Options{Poll: time.Minute, Timeout: 20 * time.Minute, RunID: "t7"})
+		f := res.Findings[0]
+		var codes []string
+		for _, r := range f.Reasons {
+			codes = append(codes, r.Code)
+		}
+		want := "UNKNOWN MARKER_REFUSED"
+		if lose == "true" {
+			want = "FAIL MARKER_REFUSED,NOT_SEEN"
+		}
+		if got := string(f.Status) + " " + strings.Join(codes, ","); got != want {
+			t.Errorf("write marker refused, lose_events %s: %s, want %s (%+v)", lose, got, want, f.Reasons)
+		}
+		if lose == "false" && (len(f.Notes) == 0 || !strings.Contains(strings.ToLower(strings.Join(f.Notes, " ")), "the read marker")) {
+			t.Errorf("the read marker's proof is not said: %v", f.Notes)
+		}
 	}
 }
 
@@ -326,6 +357,9 @@ func TestProveAlarms(t *testing.T) {
 	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("second"), S3BucketName: aws.String("b")}); err != nil {
 		t.Fatal(err)
 	}
+	// A marker of an earlier proof that a CIS pattern matches (4.10 counts CreateSecurityGroup, dry run or not): no
+	// evidence about the account's activity, so 4.10 has nothing to prove with.
+	_, _ = ec2.NewFromConfig(cfg).CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{DryRun: aws.Bool(true), GroupName: aws.String("trailwatch-proof-old-111111111111-us-east-1-w"), Description: aws.String("d")})
 	// 4.4, whose filter the CIS chain holds whole: an inline policy put on a role.
 	if _, err := iam.NewFromConfig(cfg).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("CT"), PolicyName: aws.String("extra"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}`)}); err != nil {
@@ -348,19 +382,25 @@ func TestProveAlarms(t *testing.T) {
 	}
 	got := map[string]model.Finding{}
 	for _, f := range Alarms(ctx, cat, inv, findings, items, logs, 24*time.Hour, simNow) {
-		got[f.ResourceID[strings.LastIndex(f.ResourceID, "/")+1:]] = f
+		if f.ResourceID != "arn:aws:logs:us-east-1:111111111111:log-group:ct" {
+			t.Errorf("resource %s, want the log group's ARN", f.ResourceID)
+		}
+		got[strings.Fields(f.Title)[1]] = f
 	}
-	f := got["alarm-cloudtrail-configuration-changes"]
+	f := got["4.5"]
 	if f.Status != model.StatusFail || f.Reasons[0].Code != FilterMissProven || !strings.Contains(f.Reasons[0].Message, "CreateTrail at 2026-11-22T12:00:00Z by arn:aws:iam::111111111111:") {
 		t.Errorf("4.5: %s %+v", f.Status, f.Reasons)
 	}
-	if f := got["alarm-vpc-changes"]; f.Status != model.StatusUnknown || f.Reasons[0].Code != NothingToProve {
+	if f := got["4.10"]; f.Status != model.StatusUnknown || f.Reasons[0].Code != NothingToProve {
+		t.Errorf("4.10 with only a proof marker: %s %+v", f.Status, f.Reasons)
+	}
+	if f := got["4.14"]; f.Status != model.StatusUnknown || f.Reasons[0].Code != NothingToProve {
 		t.Errorf("4.14 with no event: %s %+v", f.Status, f.Reasons)
 	}
 	if len(got) != len(items) {
 		t.Errorf("%d items proven, want %d", len(got), len(items))
 	}
-	if f := got["alarm-iam-policy-changes"]; f.Status != model.StatusPass || f.Reasons[0].Code != FilterProven {
+	if f := got["4.4"]; f.Status != model.StatusPass || f.Reasons[0].Code != FilterProven {
 		t.Errorf("4.4, whole, with a PutRolePolicy in the group: %s %+v", f.Status, f.Reasons)
 	}
 }

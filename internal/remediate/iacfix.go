@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"gopkg.in/yaml.v3"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
@@ -116,7 +117,7 @@ func iacTerraform(t *model.Trail, f *model.Finding, steps []Step) string {
 	if a := declared(groupOf(t)); strings.Contains(a, "aws_cloudwatch_log_group.") {
 		groupARN = "${" + a + ".arn}"
 	} else if t.LogGroupARN != "" {
-		groupARN = strings.Trim(hclString(strings.TrimSuffix(t.LogGroupARN, ":*")), `"`)
+		groupARN = strings.Trim(tfLiteral(strings.TrimSuffix(t.LogGroupARN, ":*")), `"`)
 	}
 	roleRef := ""
 	if a := declared(roleOf(t)); strings.Contains(a, "aws_iam_role.") {
@@ -158,7 +159,7 @@ func iacTerraform(t *model.Trail, f *model.Finding, steps []Step) string {
 			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" \"cloudtrail_cloudwatch\" {\n  name   = %s\n  role   = %s\n  policy = jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Action = [\"logs:CreateLogStream\", \"logs:PutLogEvents\"], Resource = \"%s:log-stream:*\"}]})\n}\n\n",
 				hclString(pr["PolicyName"]), role, groupARN)
 		case UpdateTrail:
-			role := hclString(pr["CloudWatchLogsRoleArn"])
+			role := tfLiteral(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))
 			if roleRef != "" {
 				role = roleRef + ".arn"
 			}
@@ -167,7 +168,44 @@ func iacTerraform(t *model.Trail, f *model.Finding, steps []Step) string {
 			fmt.Fprintf(&b, "# in %s:\nenable_logging = true\n\n", at(t.Source, f.ResourceID))
 		}
 	}
-	return strings.TrimSpace(b.String())
+	out := b.String()
+	// What only deployment decides, said as Terraform says it (the fix must not carry trailwatch's own placeholders:
+	// field trial, a fix held a literal "${account}").
+	var data []string
+	for _, d := range tfPlaceholders {
+		if strings.Contains(out, d.expr) {
+			data = append(data, d.decl)
+		}
+	}
+	if len(data) > 0 {
+		out = strings.Join(data, "\n") + "\n\n" + out
+	}
+	return strings.TrimSpace(string(hclwrite.Format([]byte(out))))
+}
+
+// tfPlaceholders are the data sources that give what an adapter's placeholder stands for.
+var tfPlaceholders = []struct{ tok, expr, decl string }{
+	{"${partition}", "${data.aws_partition.current.partition}", `data "aws_partition" "current" {}`},
+	{"${region}", "${data.aws_region.current.name}", `data "aws_region" "current" {}`},
+	{"${account}", "${data.aws_caller_identity.current.account_id}", `data "aws_caller_identity" "current" {}`},
+}
+
+// tfLiteral quotes s as an HCL string, with the adapters' placeholders as the data sources that give their values.
+func tfLiteral(s string) string {
+	q := hclString(s)
+	for _, d := range tfPlaceholders {
+		q = strings.ReplaceAll(q, "$"+d.tok, d.expr)
+	}
+	return q
+}
+
+// cfnLiteral is s as a CloudFormation value: a quoted string, or, when it holds the adapters' placeholders, a !Sub of
+// the pseudo parameters they stand for.
+func cfnLiteral(s string) string {
+	if !strings.Contains(s, "${") {
+		return yamlString(s)
+	}
+	return "!Sub " + yamlString(strings.NewReplacer("${partition}", "${AWS::Partition}", "${region}", "${AWS::Region}", "${account}", "${AWS::AccountId}").Replace(s))
 }
 
 func iacCloudFormation(t *model.Trail, f *model.Finding, steps []Step) string {
@@ -188,13 +226,13 @@ func iacCloudFormation(t *model.Trail, f *model.Finding, steps []Step) string {
 		if group != "" {
 			return "!GetAtt " + group + ".Arn"
 		}
-		return yamlString(literalGroup + ":*")
+		return cfnLiteral(literalGroup + ":*")
 	}
 	streams := func() string {
 		if group != "" {
 			return fmt.Sprintf(`!Sub "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${%s}:log-stream:*"`, group)
 		}
-		return yamlString(literalGroup + ":log-stream:*")
+		return cfnLiteral(literalGroup + ":log-stream:*")
 	}
 	policyYAML := func(indent string) string {
 		return fmt.Sprintf("%s- PolicyName: %s\n%s  PolicyDocument:\n%s    Version: \"2012-10-17\"\n%s    Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: %s}]\n",
@@ -231,11 +269,11 @@ func iacCloudFormation(t *model.Trail, f *model.Finding, steps []Step) string {
 				fmt.Fprintf(&edits, "# in %s Properties, add to Policies:\nPolicies:\n%s", at(roleOf(t), "the AWS::IAM::Role "+fmt.Sprint(pr["RoleName"])), policyYAML(""))
 			}
 		case UpdateTrail:
-			roleARN := yamlString(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))
+			roleARN := cfnLiteral(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))
 			if role != "" {
 				roleARN = "!GetAtt " + role + ".Arn"
 			}
-			fmt.Fprintf(&edits, "# in %s Properties:\nCloudWatchLogsLogGroupArn: %s   # !GetAtt of a log group already ends in \":*\"\nCloudWatchLogsRoleArn: %s\n", at(t.Source, f.ResourceID), groupARN(), roleARN)
+			fmt.Fprintf(&edits, "# in %s Properties:\nCloudWatchLogsLogGroupArn: %s\nCloudWatchLogsRoleArn: %s\n", at(t.Source, f.ResourceID), groupARN(), roleARN)
 		case StartLogging:
 			fmt.Fprintf(&edits, "# in %s Properties:\nIsLogging: true\n", at(t.Source, f.ResourceID))
 		}
@@ -268,6 +306,20 @@ func yamlString(s string) string {
 // the finding's language, naming the declared log group by reference. trails and mon are what the unit declares.
 func FixIaCAlarms(trails []*model.Trail, mon *model.Monitoring, findings []model.Finding, items []alarms.Item, o Options) {
 	o = withDefaults(o)
+	if mon != nil {
+		// A topic the code declares with subscribers a person confirms after the apply (email, https) is the team's
+		// alarm topic: the fix notifies it rather than declaring another (field trial).
+		m := *mon
+		m.Topics = map[string]*model.Topic{}
+		for arn, t := range mon.Topics {
+			tc := *t
+			if tc.Confirmed == 0 && tc.Unconfirmable > 0 && tc.Err == nil {
+				tc.Confirmed = tc.Unconfirmable
+			}
+			m.Topics[arn] = &tc
+		}
+		mon = &m
+	}
 	accounts := map[string]*model.Account{}
 	var inv model.Inventory
 	addGroup := func(lg *model.LogGroup, t *model.Trail) {
@@ -293,6 +345,9 @@ func FixIaCAlarms(trails []*model.Trail, mon *model.Monitoring, findings []model
 			addGroup(lg, &model.Trail{ARN: lg.ARN, Source: lg.Source})
 		}
 	}
+	// A topic the fixes create is declared in the first fix that needs it; the others notify it (pasting every fix
+	// declared it thirteen times: field trial).
+	declaredBy := map[string]string{}
 	for i := range findings {
 		f := &findings[i]
 		if !controls.IsAlarmControl(f.ControlID) || f.Status != model.StatusFail {
@@ -311,9 +366,14 @@ func FixIaCAlarms(trails []*model.Trail, mon *model.Monitoring, findings []model
 			src = c.Trail.Source
 		}
 		if src != nil && (strings.HasSuffix(src.File, ".tf") || strings.HasSuffix(src.File, ".tf.json")) {
-			f.Fix = alarmTerraform(c.LogGroup, mon, steps)
+			f.Fix = alarmTerraform(c.LogGroup, mon, steps, declaredBy)
 		} else {
-			f.Fix = alarmCFN(c.LogGroup, mon, steps)
+			f.Fix = alarmCFN(c.LogGroup, mon, steps, declaredBy)
+		}
+		for _, s := range steps {
+			if s.Action == CreateTopic && declaredBy[topicARNOf(s)] == "" {
+				declaredBy[topicARNOf(s)] = f.ControlID
+			}
 		}
 	}
 }
@@ -322,15 +382,23 @@ var providerLine = regexp.MustCompile(`(?m)^\s*provider\s*=\s*\n`)
 
 // alarmTerraform renders alarm steps as resources to add to the root module, naming a declared log group by
 // reference.
-func alarmTerraform(lg *model.LogGroup, mon *model.Monitoring, steps []Step) string {
+func alarmTerraform(lg *model.LogGroup, mon *model.Monitoring, steps []Step, declaredBy map[string]string) string {
 	var b strings.Builder
 	addrs := declaredTopics(mon, "aws_sns_topic.")
 	created := false
 	for _, s := range steps {
 		switch s.Action {
-		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
+		case CreateTopic:
+			if by := declaredBy[topicARNOf(s)]; by != "" {
+				var discard strings.Builder
+				writeAlarmTerraform(&discard, s, "", addrs) // its address, for the alarm below
+				fmt.Fprintf(&b, "# the topic %s is declared in the fix of %s\n\n", addrs[topicARNOf(s)], by)
+				continue
+			}
 			writeAlarmTerraform(&b, s, "", addrs)
-			created = created || s.Action == CreateTopic
+			created = true
+		case PutMetricFilter, PutMetricAlarm, Subscribe:
+			writeAlarmTerraform(&b, s, "", addrs)
 		case EnableAlarmActions:
 			fmt.Fprintf(&b, "# alarm %s: set actions_enabled = true where it is declared\n\n", strings.Join(stringsOf(s.Params["AlarmNames"]), ", "))
 		}
@@ -342,11 +410,11 @@ func alarmTerraform(lg *model.LogGroup, mon *model.Monitoring, steps []Step) str
 	if created {
 		out += "# subscribe an endpoint to the topic (aws_sns_topic_subscription; SQS, Lambda or Firehose in this account confirm at once):\n# an alarm nobody receives monitors nothing\n"
 	}
-	return strings.TrimSpace(out)
+	return strings.TrimSpace(string(hclwrite.Format([]byte(out))))
 }
 
 // alarmCFN renders alarm steps as resources to add under the template's Resources.
-func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step) string {
+func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step, declaredBy map[string]string) string {
 	ids := declaredTopics(mon, "")
 	logical := func(prefix, s string) string {
 		parts := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') })
@@ -366,6 +434,10 @@ func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step) string {
 		switch s.Action {
 		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
 			id, body := alarmCloudFormation(s, logical, ids)
+			if by := declaredBy[topicARNOf(s)]; s.Action == CreateTopic && by != "" {
+				fmt.Fprintf(&b, "  # the topic %s is declared in the fix of %s\n", id, by)
+				continue
+			}
 			if props, ok := body["Properties"].(map[string]any); ok && s.Action == PutMetricFilter && declaredGroup(lg) != "" {
 				props["LogGroupName"] = map[string]any{"Ref": declaredGroup(lg)}
 			}

@@ -374,7 +374,9 @@ func failing(st model.Status) bool {
 // Compare diffs two scans' findings by stable id: new = failing now and not before (absent or passing), resolved =
 // failing before and not now (the finding, as it is in the later scan, or as it was when absent), changed = failing in
 // both with another status or other reason codes. When the later scan was incomplete (afterComplete false), a failing
-// finding absent from it is unseen, not resolved: the scan did not look.
+// finding absent from it is unseen, not resolved: the scan did not look. So is a failing finding of a control the later
+// scan did not judge at all (a scan after a prove has no capture-proof findings, a scan without --alarms no alarm
+// findings: field trial, "2 resolved capture-proof" while events were still lost).
 func Compare(before, after []model.Finding, afterComplete bool) Diff {
 	d := Diff{New: []model.Finding{}, Resolved: []model.Finding{}, Changed: []model.Finding{}, Unseen: []model.Finding{}}
 	prev := map[string]model.Finding{}
@@ -382,6 +384,10 @@ func Compare(before, after []model.Finding, afterComplete bool) Diff {
 		prev[f.ID] = f
 	}
 	seen := map[string]bool{}
+	judged := map[string]bool{} // controls the later scan judged
+	for _, f := range after {
+		judged[f.ControlID] = true
+	}
 	for _, f := range after {
 		seen[f.ID] = true
 		p, had := prev[f.ID]
@@ -396,7 +402,7 @@ func Compare(before, after []model.Finding, afterComplete bool) Diff {
 	}
 	for _, p := range before {
 		if !seen[p.ID] && failing(p.Status) {
-			if afterComplete {
+			if afterComplete && judged[p.ControlID] {
 				d.Resolved = append(d.Resolved, p)
 			} else {
 				d.Unseen = append(d.Unseen, p)

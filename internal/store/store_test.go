@@ -270,3 +270,22 @@ func TestOpenRefusesOtherURLs(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestCompareOnlyWhatWasJudged: a failing finding of a control the later scan did not judge at all (a proof's
+// capture-proof after a plain scan, an alarm item after a scan without --alarms) is unseen, not resolved; one of a
+// control it judged and no longer reports is resolved.
+func TestCompareOnlyWhatWasJudged(t *testing.T) {
+	f := func(id, control string, st model.Status) model.Finding {
+		return model.Finding{ID: id, ControlID: control, Status: st, Reasons: []model.Reason{{Code: "X"}}}
+	}
+	before := []model.Finding{f("p1", "capture-proof", model.StatusFail), f("t1", "cloudtrail-cloudwatch-integration", model.StatusFail),
+		f("t2", "cloudtrail-cloudwatch-integration", model.StatusPass)}
+	after := []model.Finding{f("t2", "cloudtrail-cloudwatch-integration", model.StatusPass)}
+	d := Compare(before, after, true)
+	if len(d.Resolved) != 1 || d.Resolved[0].ID != "t1" {
+		t.Errorf("resolved %+v, want only t1 (deleted trail, its control judged)", d.Resolved)
+	}
+	if len(d.Unseen) != 1 || d.Unseen[0].ID != "p1" {
+		t.Errorf("unseen %+v, want p1 (capture-proof not judged by the later scan)", d.Unseen)
+	}
+}

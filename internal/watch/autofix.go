@@ -138,6 +138,8 @@ func (w *Watcher) autoFix(ctx context.Context, changes []Change) []Change {
 }
 
 func (w *Watcher) emit(changes []Change) {
+	w.emitMu.Lock() // a scheduled proof emits from its own goroutine
+	defer w.emitMu.Unlock()
 	enc := json.NewEncoder(w.o.Out)
 	for _, ch := range changes {
 		if err := enc.Encode(ch); err != nil {

@@ -93,11 +93,17 @@ type Options struct {
 	OnState func(inv *model.Inventory, findings []model.Finding)
 	// Once stops the watcher when a receive comes back empty (the queue drained): for a scheduled job.
 	Once bool
+	// Prove, when set with ProveEvery, proves capture (trailwatch prove) on the current inventory after the baseline and
+	// every ProveEvery, in the background; its capture-proof findings that change are emitted with the cause
+	// {"proof": true} and kept with the current findings (OnState records them).
+	Prove      func(ctx context.Context, inv *model.Inventory, findings []model.Finding) []model.Finding
+	ProveEvery time.Duration
 }
 
 // Cause names what made a finding change: an event, or the sweep.
 type Cause struct {
 	Sweep     bool      `json:"sweep,omitempty"`
+	Proof     bool      `json:"proof,omitempty"`
 	EventName string    `json:"event_name,omitempty"`
 	EventID   string    `json:"event_id,omitempty"`
 	Source    string    `json:"source,omitempty"`
@@ -147,8 +153,11 @@ type Watcher struct {
 	o     Options
 
 	mu       sync.Mutex
+	emitMu   sync.Mutex
 	inv      *model.Inventory
 	findings map[string]model.Finding
+	// proofs are the latest capture-proof findings (Options.Prove), apart from findings, which a sweep re-judges.
+	proofs map[string]model.Finding
 	stats    Stats
 	fixedAt  map[string]time.Time // resource -> when auto-fix last fixed it
 	// quietNew: a finding seen for the first time that passes gives no line (a Lambda cold start with no recorded
@@ -188,8 +197,11 @@ func (w *Watcher) Stats() Stats {
 func (w *Watcher) Findings() []model.Finding {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]model.Finding, 0, len(w.findings))
+	out := make([]model.Finding, 0, len(w.findings)+len(w.proofs))
 	for _, f := range w.findings {
+		out = append(out, f)
+	}
+	for _, f := range w.proofs {
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -208,8 +220,35 @@ func (w *Watcher) Run(ctx context.Context) error {
 		defer t.Stop()
 		tick = t.C
 	}
+	var proofs sync.WaitGroup
+	defer proofs.Wait()
+	var proveTick <-chan time.Time
+	proving := make(chan struct{}, 1) // one proof at a time
+	startProof := func() {
+		select {
+		case proving <- struct{}{}:
+		default:
+			w.o.Logger.Warn("the previous proof is still running; this one is skipped")
+			return
+		}
+		proofs.Add(1)
+		go func() {
+			defer proofs.Done()
+			defer func() { <-proving }()
+			w.prove(ctx)
+		}()
+	}
+	if w.o.Prove != nil && w.o.ProveEvery > 0 {
+		startProof()
+		t := time.NewTicker(w.o.ProveEvery)
+		defer t.Stop()
+		proveTick = t.C
+	}
 	for ctx.Err() == nil {
 		select {
+		case <-proveTick:
+			startProof()
+			continue
 		case <-tick:
 			if err := w.Sweep(ctx, true); err != nil && ctx.Err() == nil {
 				w.o.Logger.Error("sweep failed; the next one retries", "error", err.Error())
@@ -234,6 +273,45 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// prove runs Options.Prove on the current inventory and findings, and emits the capture-proof findings that changed.
+// An interrupted proof (ctx ended) emits nothing: it is no verdict on the regions it did not finish.
+func (w *Watcher) prove(ctx context.Context) {
+	w.mu.Lock()
+	inv := w.inv
+	w.mu.Unlock()
+	if inv == nil {
+		return
+	}
+	proof := w.o.Prove(ctx, inv, w.Findings())
+	if ctx.Err() != nil {
+		return
+	}
+	var changes []Change
+	w.mu.Lock()
+	if w.proofs == nil {
+		w.proofs = map[string]model.Finding{}
+	}
+	for _, f := range proof {
+		prev, had := w.proofs[f.ID]
+		w.proofs[f.ID] = f
+		if had && prev.Status == f.Status && codes(prev) == codes(f) {
+			continue
+		}
+		ch := Change{SchemaVersion: SchemaVersion, Event: "finding_changed", Cause: Cause{Proof: true, Time: w.o.Now().UTC()}, Finding: f}
+		if had {
+			ch.Previous = &Previous{Status: prev.Status, Reasons: prev.Reasons}
+		}
+		changes = append(changes, ch)
+	}
+	full := w.inv
+	w.mu.Unlock()
+	sort.SliceStable(changes, func(i, j int) bool { return changes[i].Finding.ID < changes[j].Finding.ID })
+	w.emit(changes)
+	if w.o.OnState != nil && len(changes) > 0 {
+		w.o.OnState(full, w.Findings())
+	}
 }
 
 // Sweep re-reads every account and emits what changed (emit false: the baseline).

@@ -157,9 +157,9 @@ type Watcher struct {
 	inv      *model.Inventory
 	findings map[string]model.Finding
 	// proofs are the latest capture-proof findings (Options.Prove), apart from findings, which a sweep re-judges.
-	proofs map[string]model.Finding
-	stats    Stats
-	fixedAt  map[string]time.Time // resource -> when auto-fix last fixed it
+	proofs  map[string]model.Finding
+	stats   Stats
+	fixedAt map[string]time.Time // resource -> when auto-fix last fixed it
 	// quietNew: a finding seen for the first time that passes gives no line (a Lambda cold start with no recorded
 	// state reports what fails, not every healthy resource).
 	quietNew bool

@@ -279,7 +279,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 // An interrupted proof (ctx ended) emits nothing: it is no verdict on the regions it did not finish.
 func (w *Watcher) prove(ctx context.Context) {
 	w.mu.Lock()
-	inv := w.inv
+	var inv *model.Inventory
+	if w.inv != nil {
+		// A snapshot: events replace accounts in the watcher's inventory while the proof runs (minutes).
+		snap := *w.inv
+		snap.Accounts = slices.Clone(w.inv.Accounts)
+		inv = &snap
+	}
 	w.mu.Unlock()
 	if inv == nil {
 		return

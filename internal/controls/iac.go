@@ -169,7 +169,7 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 	if t.Organization {
 		dt.OrgID = orgStreamProbe(r)
 	}
-	c := delivery.CheckRole(r, g, dt)
+	c := delivery.CheckRole(sameDeployment(r, g), g, dt)
 	var refused []string
 	for _, w := range c.Missing {
 		refused = append(refused, w.String())
@@ -196,6 +196,31 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 	} else if c.NumberedMissing {
 		v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", r.Name, c.Streams[0], c.Streams[0])
 	}
+}
+
+// sameDeployment is the role with the placeholders of its policies (${partition}, ${region}, ${account}: what the
+// deployment decides) set to the values the log group's ARN states, where it states them: one root module or template
+// deploys both, so they stand for the same values. A policy naming !Sub "${LG.Arn}" beside a trail that names the
+// group as "arn:aws:logs:${AWS::Region}:..." grants that group (field trial: ROLE_CANNOT_WRITE, because the literal
+// "aws" did not match the policy's "${partition}").
+func sameDeployment(r *model.Role, g delivery.Group) *model.Role {
+	var pairs []string
+	for tok, v := range map[string]string{"${partition}": g.Partition, "${region}": g.Region, "${account}": g.Account} {
+		if known(v) {
+			pairs = append(pairs, tok, v)
+		}
+	}
+	if len(pairs) == 0 {
+		return r
+	}
+	rep := strings.NewReplacer(pairs...)
+	rc := *r
+	rc.Policies = make([]model.PolicyDoc, len(r.Policies))
+	for i, p := range r.Policies {
+		p.Document = rep.Replace(p.Document)
+		rc.Policies[i] = p
+	}
+	return &rc
 }
 
 var policyStreamRegionRe = regexp.MustCompile(`_CloudTrail_([a-z]{2}(?:-[a-z]+)+-[0-9])`)

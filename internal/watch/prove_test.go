@@ -17,7 +17,9 @@ import (
 	"github.com/trailwatch/trailwatch/internal/watch"
 )
 
-type simProveClients struct{ cfg func(acct, region string) (*ec2.Client, *cloudwatchlogs.Client) }
+type simProveClients struct {
+	cfg func(acct, region string) (*ec2.Client, *cloudwatchlogs.Client)
+}
 
 func (c simProveClients) EC2(acct, region string) (prove.EC2API, bool) {
 	e, _ := c.cfg(acct, region)

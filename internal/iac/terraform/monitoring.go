@@ -59,15 +59,16 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 			f.Metric, f.Namespace = strOr(m.attrVal(ta, "name", inst), unknownTok), strOr(m.attrVal(ta, "namespace", inst), unknownTok)
 			f.Value = strOr(m.attrVal(ta, "value", inst), "1")
 		}
-		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionOr(), f: f})
+		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionFor(b.body, inst), f: f})
 	case "aws_cloudwatch_metric_alarm":
 		a := m.attrs(b.body, "alarm_name", "namespace", "metric_name", "statistic", "extended_statistic", "comparison_operator", "threshold",
 			"period", "evaluation_periods", "datapoints_to_alarm", "actions_enabled", "alarm_actions", "dimensions")
-		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: m.regionOr(), Account: accountTok,
+		region := m.regionFor(b.body, inst)
+		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: region, Account: accountTok,
 			Namespace: strOr(m.attrVal(a, "namespace", inst), unknownTok), Metric: strOr(m.attrVal(a, "metric_name", inst), unknownTok),
 			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
 			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), unknownTok), ActionsEnabled: true, Source: m.loc(b, addr)}
-		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", m.partitionOr(), m.regionOr(), accountTok, al.Name)
+		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionIn(region), region, accountTok, al.Name)
 		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
 			al.Threshold = v
 		}
@@ -128,7 +129,7 @@ func unfedGroups(reg *registry, mon *monitoringDecls, trails []*model.Trail) []*
 		lg := seen[key]
 		if lg == nil {
 			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: accountTok, Exists: true, MetricFiltersRead: true,
-				ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionOf(fd.region), fd.region, accountTok, fd.group), Source: fd.f.Source}
+				ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionIn(fd.region), fd.region, accountTok, fd.group), Source: fd.f.Source}
 			lg.MetricFilters = append(lg.MetricFilters, fd.f)
 			seen[key] = lg
 		}
@@ -137,18 +138,6 @@ func unfedGroups(reg *registry, mon *monitoringDecls, trails []*model.Trail) []*
 		}
 	}
 	return out
-}
-
-func partitionOf(region string) string {
-	switch {
-	case region == regionTok:
-		return partitionTok
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	}
-	return "aws"
 }
 
 // unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.

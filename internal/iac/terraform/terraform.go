@@ -468,7 +468,11 @@ type module struct {
 	st          *state
 	chain       []string // absolute directories of the module calls that led here, the root first
 	regionAttr  *hcl.Attribute
-	notCreated  bool // a module call with count = 0: every trail in it is not created
+	// aliasRegionAttr are the region attributes of aliased aws providers (nil: none given), aliasRegion their values
+	// ("" while unknown): a resource with provider = aws.<alias> is in that region.
+	aliasRegionAttr map[string]*hcl.Attribute
+	aliasRegion     map[string]string
+	notCreated      bool // a module call with count = 0: every trail in it is not created
 
 	variables map[string]*hcl.Attribute // default expressions
 	varTypes  map[string]varType
@@ -571,6 +575,14 @@ func (m *module) load() {
 					c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
 					if a := c.Attributes["region"]; a != nil && c.Attributes["alias"] == nil {
 						m.regionAttr = a // evaluated once the variables are known (region = var.region)
+					}
+					if al := c.Attributes["alias"]; al != nil {
+						if v, d := al.Expr.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() {
+							if m.aliasRegionAttr == nil {
+								m.aliasRegionAttr = map[string]*hcl.Attribute{}
+							}
+							m.aliasRegionAttr[v.AsString()] = c.Attributes["region"]
+						}
 					}
 				}
 			}
@@ -704,6 +716,17 @@ func (m *module) evaluate() {
 			m.region = v.AsString()
 		}
 	}
+	m.aliasRegion = map[string]string{}
+	for alias, a := range m.aliasRegionAttr {
+		m.aliasRegion[alias] = ""
+		if a == nil {
+			continue
+		}
+		if v := m.eval(a.Expr, nil); v.IsWhollyKnown() && !v.IsNull() && v.Type() == cty.String {
+			v, _ = v.Unmark()
+			m.aliasRegion[alias] = v.AsString()
+		}
+	}
 	// Settle what this module computes by itself (locals, data sources, resources: no I/O) before calling child
 	// modules, so that each child is evaluated with settled inputs, once; re-run only while the children's outputs
 	// still change what this module knows. (A fixed number of whole passes re-evaluated every child each pass:
@@ -830,6 +853,48 @@ func (m *module) regionOr() string {
 		return m.region
 	}
 	return regionTok
+}
+
+// regionFor is the region a resource is created in: its own region argument (AWS provider 6, "Enhanced Region
+// Support"), else its provider's (provider = aws.<alias>: that provider block's region; an alias this module does
+// not declare is passed in by its caller, unknown here), else the default provider's. A region known only at
+// deployment is the placeholder.
+func (m *module) regionFor(body hcl.Body, inst map[string]cty.Value) string {
+	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "provider"}}})
+	if a := c.Attributes["region"]; a != nil {
+		if r := strOr(m.eval(a.Expr, inst), ""); r != "" {
+			return r
+		}
+		return regionTok
+	}
+	if a := c.Attributes["provider"]; a != nil {
+		tr, d := hcl.AbsTraversalForExpr(a.Expr)
+		if d.HasErrors() || tr.RootName() != "aws" {
+			return m.regionOr()
+		}
+		if len(tr) > 1 {
+			if at, ok := tr[1].(hcl.TraverseAttr); ok {
+				if r := m.aliasRegion[at.Name]; r != "" {
+					return r
+				}
+				return regionTok
+			}
+		}
+	}
+	return m.regionOr()
+}
+
+// partitionIn is the partition of a region (the placeholder while the region is).
+func partitionIn(region string) string {
+	switch {
+	case region == regionTok:
+		return partitionTok
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	}
+	return "aws"
 }
 
 // instances evaluates count and for_each: the instance keys (nil key for a single instance), whether the count is
@@ -1028,7 +1093,8 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 			}
 		}
 		// Since provider v3 the arn attribute has no ":*" (hashicorp/terraform-provider-aws#36678).
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", m.partitionOr(), m.regionOr(), accountTok, n))
+		region := m.regionFor(b.body, inst)
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionIn(region), region, accountTok, n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": cty.StringVal(n),
 			"retention_in_days": m.attrVal(a, "retention_in_days", inst)})
 	case "aws_iam_role":
@@ -1039,7 +1105,8 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_sns_topic":
 		a := m.attrs(b.body, "name")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:sns:%s:%s:%s", m.partitionOr(), m.regionOr(), accountTok, n))
+		region := m.regionFor(b.body, inst)
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionIn(region), region, accountTok, n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn})
 	case "aws_cloudwatch_log_metric_filter":
 		a := m.attrs(b.body, "name")

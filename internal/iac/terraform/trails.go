@@ -103,7 +103,7 @@ func (m *module) collectTrails() {
 			case "aws_cloudwatch_log_group":
 				a := m.attrs(b.body, "name", "retention_in_days", "log_group_class")
 				obj := m.resourceObject(b, in.vars)
-				lg := &model.LogGroup{Name: obj.GetAttr("name").AsString(), Exists: true, Region: m.regionOr(), Account: accountTok}
+				lg := &model.LogGroup{Name: obj.GetAttr("name").AsString(), Exists: true, Region: m.regionFor(b.body, in.vars), Account: accountTok}
 				rv := m.attrVal(a, "retention_in_days", in.vars)
 				if d, ok := number(rv); ok && d > 0 {
 					lg.RetentionDays = &d
@@ -246,7 +246,7 @@ func (m *module) trail(b block, inst map[string]cty.Value, addr string) *model.T
 	a := m.attrs(b.body, "name", "cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn", "is_multi_region_trail", "is_organization_trail")
 	name := strOr(m.attrVal(a, "name", inst), b.name)
 	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: m.region,
-		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", m.partitionOr(), m.regionOr(), accountTok, name),
+		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionIn(m.regionFor(b.body, inst)), m.regionFor(b.body, inst), accountTok, name),
 		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}
 	for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
 		v := m.attrVal(a, attr, inst)

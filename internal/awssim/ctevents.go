@@ -155,6 +155,22 @@ func (w *world) deliverToLogs(acct, region string, detail map[string]any, now ti
 			}
 		}
 	}
+	// Telemetry rules of the account itself: while its evaluation runs, each rule that applies in the region and keeps
+	// the event delivers it to the region's aws/cloudtrail/managementevents group.
+	if a := w.accounts[acct]; a != nil && a.telemetryStatus == "RUNNING" {
+		ro, _ := detail["readOnly"].(bool)
+		for _, r := range a.telemetryRules {
+			if g := a.logGroups[region+"\x00"+telemetryGroup]; g != nil && r.appliesIn(region) && r.keeps(ro) {
+				if msg == nil {
+					msg, _ = json.Marshal(detail)
+				}
+				w.seq++
+				g.events = append(g.events, logEvent{seq: uint64(w.seq), stream: acct + "_CloudTrail_" + region, timestamp: now, ingestion: now.Add(w.logDelay),
+					message: string(msg), id: fmt.Sprintf("%056d", w.seq)})
+				break
+			}
+		}
+	}
 	for _, id := range owners {
 		a := w.accounts[id]
 		if a == nil {

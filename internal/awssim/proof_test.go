@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
+	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -116,5 +118,52 @@ func TestCapturedRecordsInLogGroups(t *testing.T) {
 	}
 	if _, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("nope")}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
 		t.Errorf("missing group: %v", err)
+	}
+}
+
+// TestTelemetryRules: the observabilityadmin reads through the real SDK (restJson1): the evaluation status, the rules
+// that apply in a region, a rule's destination and selectors, and ResourceNotFoundException for an unknown rule; the
+// rule's group exists in each region it applies in.
+func TestTelemetryRules(t *testing.T) {
+	s := start(t, `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, us-west-2]
+    telemetry_rules:
+      - {name: two, home_region: us-east-1, regions: [eu-west-1], events: write_only, retention_days: 400}
+`)
+	ctx := context.Background()
+	oa := func(region string) *observabilityadmin.Client {
+		return observabilityadmin.NewFromConfig(s.SDKConfig("111111111111", region))
+	}
+	st, err := oa("us-east-1").GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
+	if err != nil || st.Status != oatypes.StatusRunning {
+		t.Fatalf("status: %v %+v", err, st)
+	}
+	for region, want := range map[string]int{"us-east-1": 1, "eu-west-1": 1, "us-west-2": 0} {
+		l, err := oa(region).ListTelemetryRules(ctx, &observabilityadmin.ListTelemetryRulesInput{})
+		if err != nil || len(l.TelemetryRuleSummaries) != want {
+			t.Errorf("%s: %v %+v", region, err, l)
+		}
+	}
+	r, err := oa("us-east-1").GetTelemetryRule(ctx, &observabilityadmin.GetTelemetryRuleInput{RuleIdentifier: aws.String("two")})
+	if err != nil || r.TelemetryRule == nil || r.TelemetryRule.DestinationConfiguration == nil {
+		t.Fatalf("rule: %v %+v", err, r)
+	}
+	d := r.TelemetryRule.DestinationConfiguration
+	if d.DestinationType != oatypes.DestinationTypeCloudwatchLogs || aws.ToInt32(d.RetentionInDays) != 400 || len(r.TelemetryRule.Regions) != 1 ||
+		len(d.CloudtrailParameters.AdvancedEventSelectors[0].FieldSelectors) != 2 {
+		t.Errorf("rule: %+v %+v", r.TelemetryRule, d)
+	}
+	var ae smithy.APIError
+	if _, err := oa("us-east-1").GetTelemetryRule(ctx, &observabilityadmin.GetTelemetryRuleInput{RuleIdentifier: aws.String("nope")}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
+		t.Errorf("unknown rule: %v", err)
+	}
+	for region, want := range map[string]int{"eu-west-1": 1, "us-west-2": 0} {
+		g, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", region)).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("aws/cloudtrail/managementevents")})
+		if err != nil || len(g.LogGroups) != want {
+			t.Errorf("%s group: %v %+v", region, err, g)
+		}
 	}
 }

@@ -115,7 +115,25 @@ type Account struct {
 	Alarms          []Alarm           `yaml:"alarms,omitempty"`
 	Topics          []Topic           `yaml:"topics,omitempty"`
 	Faults          []Fault           `yaml:"faults,omitempty"`
-	Line            int               `yaml:"-"`
+	// TelemetryRules are CloudWatch telemetry enablement rules for AWS::CloudTrail (capture without a trail), and
+	// TelemetryStatus the account's evaluation status (default RUNNING when it has rules, else NOT_STARTED).
+	TelemetryRules  []TelemetryRule `yaml:"telemetry_rules,omitempty"`
+	TelemetryStatus string          `yaml:"telemetry_status,omitempty"`
+	Line            int             `yaml:"-"`
+}
+
+// TelemetryRule is an AWS::CloudTrail telemetry rule delivering to CloudWatch Logs (log group
+// aws/cloudtrail/managementevents in each region it applies in, created with it unless no_group).
+type TelemetryRule struct {
+	Name       string   `yaml:"name"`
+	HomeRegion string   `yaml:"home_region,omitempty"` // default the account's first region
+	AllRegions bool     `yaml:"all_regions,omitempty"`
+	Regions    []string `yaml:"regions,omitempty"`
+	// Events is which management events its selectors keep: all (default), write_only, read_only or none.
+	Events        string `yaml:"events,omitempty"`
+	RetentionDays int    `yaml:"retention_days,omitempty"` // default 365
+	NoGroup       bool   `yaml:"no_group,omitempty"`
+	Line          int    `yaml:"-"`
 }
 
 // Trail is one CloudTrail trail, owned by the account it is listed under.

@@ -73,6 +73,12 @@ func buildServices() []*service {
 			validationCode: "InvalidInputException", internalCode: "InternalException", throttleCode: "LimitExceededException",
 			throttleStatus: 429, messageKey: "Message", ops: securityHubOps(), rest: map[string]string{"/findings/import": "BatchImportFindings"},
 			resource: func(c *call) string { return "" }},
+		{name: "observabilityadmin", json: true, regional: true, authCode: "UnrecognizedClientException", authStatus: 403,
+			validationCode: "ValidationException", internalCode: "InternalServerException", throttleCode: "TooManyRequestsException",
+			throttleStatus: 429, messageKey: "Message", ops: telemetryOps(), rest: map[string]string{
+				"/GetTelemetryEvaluationStatus": "GetTelemetryEvaluationStatus", "/ListTelemetryRules": "ListTelemetryRules",
+				"/GetTelemetryRule": "GetTelemetryRule"},
+			resource: func(c *call) string { return "" }},
 		{name: "iam", version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", authCode: "InvalidClientTokenId",
 			authStatus: 403, validationCode: "ValidationError", internalCode: "ServiceFailure", throttleCode: "Throttling",
 			throttleStatus: 400, ops: iamOps(), resource: func(c *call) string { return first(c.str("RoleName"), c.str("PolicyArn")) }},

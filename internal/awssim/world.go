@@ -60,7 +60,9 @@ type account struct {
 	alarms                     map[string]*alarm    // by region + "\x00" + name
 	topics                     map[string]*topic    // by ARN
 	securityGroups             []securityGroup      // EC2 security groups created through the API
-	placementGroups            []string             // EC2 placement groups, region + "\x00" + name
+	telemetryStatus            string               // GetTelemetryEvaluationStatus
+	telemetryRules             []*telemetryRule
+	placementGroups            []string // EC2 placement groups, region + "\x00" + name
 	policies                   map[string]*managedPolicy
 	faults                     []*faultRule
 	history                    []historyEvent // CloudTrail event history (history.go)
@@ -271,6 +273,9 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 			a.logGroups[g.Region+"\x00"+g.Name] = lg
 		}
 		if err := w.monitoring(a, sa, t0); err != nil {
+			return nil, err
+		}
+		if err := w.telemetry(a, sa, t0); err != nil {
 			return nil, err
 		}
 		for _, sr := range sa.Roles {

@@ -302,6 +302,7 @@ type settingsOptions struct {
 	pendingWindow    time.Duration
 	alarms           bool
 	cisVersion       string
+	literal          bool
 }
 
 func (o *settingsOptions) bind(cmd *cobra.Command) {
@@ -310,6 +311,7 @@ func (o *settingsOptions) bind(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&o.pendingWindow, "pending-window", 30*time.Minute, "a whole pipeline that started logging this recently is PENDING until its first delivery")
 	cmd.Flags().BoolVar(&o.alarms, "alarms", false, "also judge the CIS monitoring chain (alarm-* controls: metric filter, alarm, SNS topic with a confirmed subscriber) on each account")
 	cmd.Flags().StringVar(&o.cisVersion, "cis-version", alarms.DefaultVersion, "CIS AWS Foundations version whose published filter patterns the alarm controls use: "+strings.Join(alarms.Versions, ", "))
+	cmd.Flags().BoolVar(&o.literal, "literal", false, "judge every trail as AWS Config's cloud-trail-cloud-watch-logs-enabled does: one without CloudWatch Logs fails even where a CloudWatch telemetry rule captures its regions' events")
 }
 
 func (o *settingsOptions) validate() error {
@@ -334,7 +336,7 @@ func (o *settingsOptions) report() report.Settings {
 }
 
 func (o *settingsOptions) controls(now time.Time) controls.Settings {
-	s := controls.Settings{Now: now, MaxDeliveryAge: o.maxDeliveryAge, MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow}
+	s := controls.Settings{Now: now, MaxDeliveryAge: o.maxDeliveryAge, MinRetentionDays: o.minRetentionDays, PendingWindow: o.pendingWindow, Literal: o.literal}
 	if o.alarms {
 		s.Alarms, _ = alarms.ForVersion(o.cisVersion) // validated
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -95,6 +96,7 @@ type SDKClients struct {
 	org *organizations.Client
 	cw  map[string]*cloudwatch.Client
 	sn  map[string]*sns.Client
+	oa  map[string]*observabilityadmin.Client
 }
 
 var _ Clients = (*SDKClients)(nil)

@@ -152,7 +152,17 @@ func (col *collector) run(ctx context.Context) *model.Account {
 	a.Partition = col.part
 	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
 	col.regions(regions, regionsErr)
+	// Telemetry rules (capture without a trail) are read beside the trails: neither waits for the other.
+	tdone := make(chan struct{})
+	readTelemetry := a.Error == nil
+	go func() {
+		defer close(tdone)
+		if readTelemetry {
+			col.telemetry(ctx)
+		}
+	}()
 	col.trails(ctx)
+	<-tdone
 	if col.o.Monitoring && a.Error == nil {
 		col.monitoring(ctx)
 	}

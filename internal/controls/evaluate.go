@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type Settings struct {
 	FixedAt map[string]time.Time
 	// Alarms are the CIS monitoring items to judge (alarms.ForVersion); none: the alarm family is not judged.
 	Alarms []alarms.Item
+	// Literal judges every trail as AWS Config's cloud-trail-cloud-watch-logs-enabled does: a trail without CloudWatch
+	// Logs fails even where a telemetry rule captures its regions' events (--literal).
+	Literal bool
 }
 
 // DefaultSettings returns the documented defaults at instant now.
@@ -36,7 +40,10 @@ func DefaultSettings(now time.Time) Settings {
 
 // Reason codes (docs/controls.md).
 const (
-	NotIntegrated        = "NOT_INTEGRATED"
+	NotIntegrated = "NOT_INTEGRATED"
+	// CapturedByTelemetry: a CloudWatch telemetry rule captures the events (a region, or every region of a trail
+	// that has no CloudWatch Logs of its own).
+	CapturedByTelemetry  = "CAPTURED_BY_TELEMETRY_RULE"
 	NeverDelivered       = "NEVER_DELIVERED"
 	DeliveryStale        = "DELIVERY_STALE"
 	DeliveryError        = "DELIVERY_ERROR"
@@ -235,6 +242,13 @@ func (e *evaluator) integration(vw view) {
 		return
 	}
 	if t.LogGroupARN == "" {
+		if rules := TelemetryCapture(vw.acct, CapturedRegions(vw.acct, t)); !s.Literal && rules != "" {
+			// The account's events reach CloudWatch Logs without the trail: nothing to fix on it (issue 26).
+			v.add(model.StatusPass, CapturedByTelemetry, "The trail has no CloudWatch Logs log group, and needs none: %s.", rules)
+			v.note("AWS Config's cloud-trail-cloud-watch-logs-enabled and Security Hub CloudTrail.5 still fail this trail (they look at the trail only); --literal judges it as they do.")
+			e.emit(t, v)
+			return
+		}
 		v.add(liveStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
 	}
 	st := t.Status
@@ -503,6 +517,61 @@ func CapturedRegions(a *model.Account, t *model.Trail) []string {
 	return []string{t.HomeRegion}
 }
 
+// telemetryRule returns the telemetry rule that captures account a's management events, read and write, in region
+// into CloudWatch Logs, with its log group there: the account's evaluation RUNNING, the rule AWS::CloudTrail to
+// cloud-watch-logs applying in the region without a problem there, its selectors keeping all management events, and
+// its group existing. Nil when none does (or a is unread).
+func telemetryRule(a *model.Account, region string) (*model.TelemetryRule, *model.LogGroup) {
+	tm := a.Telemetry
+	if tm == nil || tm.Err != nil || tm.Status != "RUNNING" {
+		return nil, nil
+	}
+	for _, r := range tm.Rules {
+		if r.Err != nil || r.DestinationType != "cloud-watch-logs" || r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" ||
+			!slices.Contains(r.Regions, region) || slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }) {
+			continue
+		}
+		if lg := r.Groups[region]; lg != nil && lg.Exists {
+			return r, lg
+		}
+	}
+	return nil, nil
+}
+
+// TelemetryDestination is the ARN (without ":*") of the log group a telemetry rule sends account a's management events
+// in region to, or "" when none does: where a proof of capture looks besides the trails' groups.
+func TelemetryDestination(a *model.Account, region string) string {
+	if _, lg := telemetryRule(a, region); lg != nil {
+		return strings.TrimSuffix(lg.ARN, ":*")
+	}
+	return ""
+}
+
+// TelemetryCapture says, when telemetry rules capture account a's events in every one of regions, which rules and
+// groups do; "" when some region is not so captured.
+func TelemetryCapture(a *model.Account, regions []string) string {
+	if len(regions) == 0 {
+		return ""
+	}
+	by := map[string][]string{}
+	var order []string
+	for _, r := range regions {
+		rule, lg := telemetryRule(a, r)
+		if rule == nil {
+			return ""
+		}
+		if by[rule.ARN] == nil {
+			order = append(order, rule.ARN)
+		}
+		by[rule.ARN] = append(by[rule.ARN], strings.TrimSuffix(lg.ARN, ":*"))
+	}
+	var parts []string
+	for _, arn := range order {
+		parts = append(parts, fmt.Sprintf("telemetry rule %s sends its management events to %s", arn, strings.Join(by[arn], ", ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // capture judges account-activity-capture: every enabled region in scope must be covered by a healthy trail that logs
 // management events.
 func (e *evaluator) capture(a *model.Account) {
@@ -523,6 +592,9 @@ func (e *evaluator) capture(a *model.Account) {
 		if !judged && t.JudgedByOwner {
 			st = model.StatusSkipped
 		}
+		if t.LogGroupARN == "" && st == model.StatusPass {
+			continue // passes because a telemetry rule captures its regions, not because it delivers anything
+		}
 		for _, r := range CapturedRegions(a, t) {
 			switch st {
 			case model.StatusPass, model.StatusWarn:
@@ -540,6 +612,18 @@ func (e *evaluator) capture(a *model.Account) {
 			}
 		}
 	}
+	// A region no trail covers may be captured by a CloudWatch telemetry rule, without a trail (issue 26).
+	var byTelemetry []string
+	for _, r := range a.Regions {
+		if _, ok := covered[r]; ok {
+			continue
+		}
+		if rule, _ := telemetryRule(a, r); rule != nil {
+			covered[r] = rule.ARN
+			byTelemetry = append(byTelemetry, r)
+		}
+	}
+	telemetryUnread := a.Telemetry != nil && a.Telemetry.Err != nil
 	var uncovered, unknown, deferredRegions, pending []string
 	erred := map[string][]string{} // trail ARN in ERROR -> regions that depend on it
 	var erredOrder []string
@@ -565,10 +649,14 @@ func (e *evaluator) capture(a *model.Account) {
 			uncovered = append(uncovered, r)
 		}
 	}
-	if len(a.Trails) == 0 && len(a.RegionErrors) == 0 {
-		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region.", a.ID)
-	} else if len(uncovered) > 0 {
-		v.add(model.StatusFail, RegionsUncovered, "No healthy, integrated trail captures management events in %d of %d regions: %s.", len(uncovered), len(a.Regions), strings.Join(uncovered, ", "))
+	switch {
+	case len(uncovered) > 0 && telemetryUnread:
+		// A telemetry rule may capture them: whether they are captured is unknown, never a FAIL guessed from an error.
+		errorReason(v, fmt.Sprintf("telemetry rules (regions %s are captured by no trail; a rule may capture them)", strings.Join(uncovered, ", ")), a.Telemetry.Err)
+	case len(a.Trails) == 0 && len(a.RegionErrors) == 0 && len(byTelemetry) == 0:
+		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region, and no CloudWatch telemetry rule sends its CloudTrail events to CloudWatch Logs.", a.ID)
+	case len(uncovered) > 0:
+		v.add(model.StatusFail, RegionsUncovered, "No healthy, integrated trail or CloudWatch telemetry rule captures management events in %d of %d regions: %s.", len(uncovered), len(a.Regions), strings.Join(uncovered, ", "))
 	}
 	for _, arn := range erredOrder {
 		v.add(model.StatusError, CoverageUnknown, "Whether regions %s are captured is unknown: they rely on trail %s, whose state could not be read (see its finding).", strings.Join(erred[arn], ", "), arn)
@@ -602,7 +690,13 @@ func (e *evaluator) capture(a *model.Account) {
 				by = append(by, arn)
 			}
 		}
-		v.reasons = append(v.reasons, model.Reason{Code: "CAPTURED", Message: fmt.Sprintf("All %d scanned regions are captured by %s.", len(a.Regions), strings.Join(by, ", "))})
+		if len(byTelemetry) > 0 {
+			// Regions captured without a trail: the reason names the rule and the group (issue 26).
+			v.reasons = append(v.reasons, model.Reason{Code: CapturedByTelemetry, Message: fmt.Sprintf("Regions %s are captured without a trail: %s.", strings.Join(byTelemetry, ", "), TelemetryCapture(a, byTelemetry))})
+		}
+		if len(byTelemetry) < len(a.Regions) {
+			v.reasons = append(v.reasons, model.Reason{Code: "CAPTURED", Message: fmt.Sprintf("All %d scanned regions are captured by %s.", len(a.Regions), strings.Join(by, ", "))})
+		}
 		for _, t := range a.Trails {
 			if t.OwnedElsewhere && seen[t.ARN] {
 				v.note("Organization trail %s is judged once, in its owner's account %s.", t.Name, t.OwnerAccount)

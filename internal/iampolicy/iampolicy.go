@@ -23,6 +23,8 @@ var readActions = []string{
 	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListRoots",
 	"organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent", "organizations:ListTagsForResource",
 	"cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
+	// Capture without a trail: CloudWatch telemetry rules (collect/telemetry.go).
+	"observabilityadmin:GetTelemetryEvaluationStatus", "observabilityadmin:ListTelemetryRules", "observabilityadmin:GetTelemetryRule",
 }
 
 // fixActions are the writes of the fix plan (remediate) and their undo. iam:PassRole: UpdateTrail hands CloudTrail

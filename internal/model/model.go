@@ -93,6 +93,9 @@ type Account struct {
 	Error *CallError `json:"error,omitempty"`
 	// Monitoring is the CIS alarm chain read in the account (alarms and their topics); nil when not read.
 	Monitoring *Monitoring `json:"monitoring,omitempty"`
+	// Telemetry is how CloudWatch telemetry rules send the account's CloudTrail events to CloudWatch Logs without a trail;
+	// nil when not read.
+	Telemetry *Telemetry `json:"telemetry,omitempty"`
 }
 
 // Monitoring holds the alarms and SNS topics the alarm controls judge, as read in one account: only the regions that
@@ -114,6 +117,36 @@ type Monitoring struct {
 // UnknownValue stands, in infrastructure as code, for a value known only at deployment (a variable without a
 // default, an attribute computed at apply): it matches nothing, and the rule judges what depends on it UNKNOWN.
 const UnknownValue = "${unknown}"
+
+// Telemetry is the account's CloudWatch telemetry enablement for CloudTrail (observabilityadmin).
+type Telemetry struct {
+	// Status is GetTelemetryEvaluationStatus's (NOT_STARTED, STARTING, RUNNING, FAILED_START, STOPPING, STOPPED, ...):
+	// rules apply only while it is RUNNING.
+	Status string `json:"status,omitempty"`
+	// Err is the failed status read: what telemetry does in the account is unknown.
+	Err          *CallError            `json:"error,omitempty"`
+	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
+	Rules        []*TelemetryRule      `json:"rules,omitempty"`
+}
+
+// TelemetryRule is one AWS::CloudTrail telemetry rule.
+type TelemetryRule struct {
+	ARN        string `json:"arn"`
+	Name       string `json:"name"`
+	HomeRegion string `json:"home_region"`
+	// Regions are the regions it applies in (its home region and Regions, or every enabled region for AllRegions).
+	Regions         []string `json:"regions,omitempty"`
+	DestinationType string   `json:"destination_type,omitempty"`
+	RetentionDays   *int     `json:"retention_days,omitempty"`
+	// ManagementEvents and ReadWriteType are what its advanced event selectors keep (as a trail's).
+	ManagementEvents *bool  `json:"management_events,omitempty"`
+	ReadWriteType    string `json:"read_write_type,omitempty"`
+	// Groups are its log group (aws/cloudtrail/managementevents) in each region it applies in, as read.
+	Groups         map[string]*LogGroup  `json:"groups,omitempty"`
+	GroupErrors    map[string]*CallError `json:"group_errors,omitempty"`
+	RegionProblems []string              `json:"region_problems,omitempty"`
+	Err            *CallError            `json:"error,omitempty"`
+}
 
 // MetricFilter is a CloudWatch Logs metric filter on a log group.
 type MetricFilter struct {

@@ -213,6 +213,18 @@ func Run(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, findi
 					t.groups = append(t.groups, k)
 				}
 			}
+			if arn := controls.TelemetryDestination(a, r); arn != "" {
+				// A CloudWatch telemetry rule's group receives the region's events without a trail.
+				if g, ok := delivery.ParseGroupARN(arn + ":*"); ok {
+					k := g.Account + "/" + g.Region + "/" + g.Name
+					if groups[k] == nil {
+						groups[k] = &group{account: g.Account, region: g.Region, name: g.Name, arn: arn}
+					}
+					if !contains(t.groups, k) {
+						t.groups = append(t.groups, k)
+					}
+				}
+			}
 			prefix := fmt.Sprintf("trailwatch-proof-%s-%s-%s", o.RunID, a.ID, r)
 			t.write.name, t.read.name = prefix+"-w", prefix+"-r"
 			targets = append(targets, t)

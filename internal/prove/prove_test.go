@@ -404,3 +404,28 @@ func TestProveAlarms(t *testing.T) {
 		t.Errorf("4.4, whole, with a PutRolePolicy in the group: %s %+v", f.Status, f.Reasons)
 	}
 }
+
+// TestProveTelemetryRule: an account captured by a CloudWatch telemetry rule and no trail is proven in the rule's
+// group (aws/cloudtrail/managementevents of each region), where the simulator delivers its records.
+func TestProveTelemetryRule(t *testing.T) {
+	w := startWorld(t, scenario(t, `
+now: 2026-11-22T12:00:00Z
+log_delivery_delay: 2m
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    telemetry_rules: [{name: r, all_regions: true}]
+`), false, "111111111111")
+	res := w.prove(context.Background(), t, &simClients{srv: w.srv}, Options{Poll: time.Minute, Timeout: 20 * time.Minute, RunID: "t8"})
+	got := verdicts(res.Findings)
+	for _, r := range []string{"us-east-1", "eu-west-1"} {
+		if got["111111111111 "+r] != "PASS PROVEN" {
+			t.Errorf("%s: %s", r, got["111111111111 "+r])
+		}
+	}
+	for _, f := range res.Findings {
+		if !strings.Contains(f.Reasons[0].Message, "log-group:aws/cloudtrail/managementevents") {
+			t.Errorf("not proven in the rule's group: %s", f.Reasons[0].Message)
+		}
+	}
+}

@@ -164,7 +164,8 @@ func TestOrgScanMixed(t *testing.T) {
 
 // TestOrgCallBudget: a member with no local trails costs AssumeRole + DescribeRegions + one DescribeTrails per region
 // with the sweep; with --discovery list, ListTrails + one DescribeTrails in the organization trail's home region,
-// however many regions it has, and the same findings.
+// however many regions it has, and the same findings; and GetTelemetryEvaluationStatus (capture without a trail),
+// one call that ends the telemetry reading where evaluation is not running.
 func TestOrgCallBudget(t *testing.T) {
 	regions := []string{"us-east-1", "eu-west-1", "ap-south-1", "us-west-2"}
 	var findings [][]model.Finding
@@ -173,8 +174,8 @@ func TestOrgCallBudget(t *testing.T) {
 		perMember int
 		what      string
 	}{
-		{collect.DiscoverySweep, 1 + len(regions), "DescribeRegions + 4 DescribeTrails"},
-		{collect.DiscoveryList, 1 + 1 + 1, "DescribeRegions + ListTrails + 1 DescribeTrails"},
+		{collect.DiscoverySweep, 1 + len(regions) + 1, "DescribeRegions + 4 DescribeTrails + GetTelemetryEvaluationStatus"},
+		{collect.DiscoveryList, 1 + 1 + 1 + 1, "DescribeRegions + ListTrails + 1 DescribeTrails + GetTelemetryEvaluationStatus"},
 		// auto: the management account (swept) shows ListTrails account-wide with its eu-west-1 trail. A member read
 		// after that costs what list costs; one read while the management account is (it is scanned beside the
 		// members), what the sweep costs, without ListTrails (it has no single-region trail to compare).
@@ -199,9 +200,9 @@ func TestOrgCallBudget(t *testing.T) {
 			if tc.discovery == collect.DiscoveryAuto {
 				switch d := accountOf(r.inv, genID(i)).Discovery; d {
 				case collect.DiscoveryList + " (auto)":
-					tc.perMember, tc.what = 1+1+1, d
+					tc.perMember, tc.what = 1+1+1+1, d
 				case collect.DiscoverySweep + " (auto: no single-region trail to compare ListTrails with)":
-					tc.perMember, tc.what = 1+len(regions), d
+					tc.perMember, tc.what = 1+len(regions)+1, d
 				default:
 					t.Errorf("auto: member %d discovery %q", i, d)
 				}

@@ -454,6 +454,8 @@ func TestCallBudget(t *testing.T) {
 		"sts:GetCallerIdentity": 1, "ec2:DescribeRegions": 1, "cloudtrail:DescribeTrails": 2, "cloudtrail:GetTrailStatus": 1,
 		"cloudtrail:GetEventSelectors": 0, "logs:DescribeLogGroups": 1, "iam:GetRole": 1, "iam:ListRolePolicies": 1,
 		"iam:GetRolePolicy": 1, "iam:ListAttachedRolePolicies": 1,
+		// Capture without a trail: one status call; evaluation not running, no rule is listed.
+		"observabilityadmin:GetTelemetryEvaluationStatus": 1, "observabilityadmin:ListTelemetryRules": 0,
 	}
 	total := 0
 	for op, n := range want {

@@ -1,0 +1,129 @@
+package awssim
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// CloudWatch telemetry enablement rules (observabilityadmin, API 2018-05-10, restJson1: POST /<Operation>): capture of
+// CloudTrail events in CloudWatch Logs without a trail (shared/reference/beyond-trails.md §1). Shapes: aws-sdk-go-v2
+// service/observabilityadmin v1.16.2 (GetTelemetryEvaluationStatus, ListTelemetryRules, GetTelemetryRule). A rule
+// for AWS::CloudTrail delivers, while the account's evaluation is RUNNING, the management events its selectors keep
+// to log group aws/cloudtrail/managementevents in each region it applies in (the group names cannot be changed:
+// AWS's cloud-operations best-practices guide); the stream name is the simulator's own ([inference]:
+// <account>_CloudTrail_<region>, as a trail's).
+
+const telemetryGroup = "aws/cloudtrail/managementevents"
+
+type telemetryRule struct {
+	name, arn, home string
+	all             bool
+	regions         []string
+	events          string // all, write_only, read_only, none
+	retention       int
+	created         time.Time
+}
+
+// appliesIn reports whether the rule applies in region.
+func (r *telemetryRule) appliesIn(region string) bool {
+	return r.all || r.home == region || slices.Contains(r.regions, region)
+}
+
+// keeps reports whether the rule's selectors keep a management event (read or write).
+func (r *telemetryRule) keeps(readOnly bool) bool {
+	switch r.events {
+	case "none":
+		return false
+	case "write_only":
+		return !readOnly
+	case "read_only":
+		return readOnly
+	}
+	return true
+}
+
+func (w *world) telemetry(a *account, sa Account, t0 time.Time) error {
+	a.telemetryStatus = sa.TelemetryStatus
+	if a.telemetryStatus == "" {
+		a.telemetryStatus = "NOT_STARTED"
+		if len(sa.TelemetryRules) > 0 {
+			a.telemetryStatus = "RUNNING"
+		}
+	}
+	for _, sr := range sa.TelemetryRules {
+		r := &telemetryRule{name: sr.Name, home: sr.HomeRegion, all: sr.AllRegions, regions: sr.Regions, events: sr.Events, retention: sr.RetentionDays, created: t0}
+		if r.home == "" && len(a.regionList) > 0 {
+			r.home = a.regionList[0]
+		}
+		if r.events == "" {
+			r.events = "all"
+		}
+		if !slices.Contains([]string{"all", "write_only", "read_only", "none"}, r.events) {
+			return fmt.Errorf("line %d: telemetry rule %s: events %q: want all, write_only, read_only or none", sr.Line, sr.Name, sr.Events)
+		}
+		if r.retention == 0 {
+			r.retention = 365
+		}
+		r.arn = w.arn("observabilityadmin", r.home, a.id, "telemetry-rule/"+r.name)
+		a.telemetryRules = append(a.telemetryRules, r)
+		if sr.NoGroup {
+			continue
+		}
+		for _, region := range a.regionList {
+			if r.appliesIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
+				a.logGroups[region+"\x00"+telemetryGroup] = &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
+			}
+		}
+	}
+	return nil
+}
+
+func telemetryOps() map[string]handler {
+	return map[string]handler{"GetTelemetryEvaluationStatus": oaGetTelemetryEvaluationStatus, "ListTelemetryRules": oaListTelemetryRules,
+		"GetTelemetryRule": oaGetTelemetryRule}
+}
+
+func oaGetTelemetryEvaluationStatus(s *Server, c *call) (any, error) {
+	return map[string]any{"Status": c.acct.telemetryStatus}, nil
+}
+
+func oaListTelemetryRules(s *Server, c *call) (any, error) {
+	out := []map[string]any{}
+	for _, r := range c.acct.telemetryRules {
+		if r.appliesIn(c.region) {
+			out = append(out, map[string]any{"RuleArn": r.arn, "RuleName": r.name, "ResourceType": "AWS::CloudTrail", "TelemetryType": "Logs",
+				"CreatedTimeStamp": r.created.UnixMilli(), "LastUpdateTimeStamp": r.created.UnixMilli()})
+		}
+	}
+	return map[string]any{"TelemetryRuleSummaries": out}, nil
+}
+
+func oaGetTelemetryRule(s *Server, c *call) (any, error) {
+	id := c.str("RuleIdentifier")
+	for _, r := range c.acct.telemetryRules {
+		if r.arn != id && r.name != id {
+			continue
+		}
+		sel := []map[string]any{{"Field": "eventCategory", "Equals": []string{"Management"}}}
+		switch r.events {
+		case "write_only":
+			sel = append(sel, map[string]any{"Field": "readOnly", "Equals": []string{"false"}})
+		case "read_only":
+			sel = append(sel, map[string]any{"Field": "readOnly", "Equals": []string{"true"}})
+		case "none":
+			sel = []map[string]any{{"Field": "eventCategory", "Equals": []string{"Data"}}}
+		}
+		rule := map[string]any{"ResourceType": "AWS::CloudTrail", "TelemetryType": "Logs",
+			"DestinationConfiguration": map[string]any{"DestinationType": "cloud-watch-logs", "RetentionInDays": r.retention,
+				"CloudtrailParameters": map[string]any{"AdvancedEventSelectors": []map[string]any{{"Name": "management events", "FieldSelectors": sel}}}}}
+		if r.all {
+			rule["AllRegions"] = true
+		} else if len(r.regions) > 0 {
+			rule["Regions"] = r.regions
+		}
+		return map[string]any{"RuleName": r.name, "RuleArn": r.arn, "HomeRegion": r.home, "CreatedTimeStamp": r.created.UnixMilli(),
+			"LastUpdateTimeStamp": r.created.UnixMilli(), "TelemetryRule": rule}, nil
+	}
+	return nil, errf(404, "ResourceNotFoundException", "Telemetry rule %s not found", id)
+}

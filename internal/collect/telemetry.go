@@ -1,0 +1,173 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
+	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Capture without a trail: CloudWatch telemetry enablement rules (service observabilityadmin, API 2018-05-10) send
+// CloudTrail events straight into CloudWatch Logs, in log group aws/cloudtrail/managementevents of each region the
+// rule applies in (shared/reference/beyond-trails.md §1: aws-sdk-go-v2 service/observabilityadmin CHANGELOG v1.9.0,
+// "account or organization level enablement"; multi-region rules in v1.13.0; AWS's cloud-operations best-practices
+// guide, "CloudTrail Lake to CloudWatch": the group names cannot be changed). The collector reads, per account:
+// GetTelemetryEvaluationStatus in the home region (one call; rules apply only while evaluation is RUNNING, so a
+// status other than RUNNING ends the reading there), then ListTelemetryRules in each region in scope and
+// GetTelemetryRule for each AWS::CloudTrail rule, and the rule's log group in each region it applies in.
+
+// TelemetryAPI is the observabilityadmin reads the collector makes.
+type TelemetryAPI interface {
+	GetTelemetryEvaluationStatus(context.Context, *observabilityadmin.GetTelemetryEvaluationStatusInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.GetTelemetryEvaluationStatusOutput, error)
+	ListTelemetryRules(context.Context, *observabilityadmin.ListTelemetryRulesInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.ListTelemetryRulesOutput, error)
+	GetTelemetryRule(context.Context, *observabilityadmin.GetTelemetryRuleInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.GetTelemetryRuleOutput, error)
+}
+
+// TelemetryClients is what Clients that can read telemetry rules also give; clients without it (a test's fakes) leave
+// the account's telemetry unread (nil: unknown, never "none").
+type TelemetryClients interface {
+	Telemetry(region string) TelemetryAPI
+}
+
+// TelemetryGroup is the log group telemetry rules deliver CloudTrail management events to, in each region.
+const TelemetryGroup = "aws/cloudtrail/managementevents"
+
+// Telemetry returns the observabilityadmin client of region.
+func (c *SDKClients) Telemetry(region string) TelemetryAPI {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.oa == nil {
+		c.oa = map[string]*observabilityadmin.Client{}
+	}
+	if c.oa[region] == nil {
+		c.oa[region] = observabilityadmin.NewFromConfig(c.cfg, func(o *observabilityadmin.Options) { o.Region = region })
+	}
+	return c.oa[region]
+}
+
+// telemetry reads the account's telemetry rules for CloudTrail.
+func (col *collector) telemetry(ctx context.Context) {
+	tc, ok := col.c.(TelemetryClients)
+	if !ok {
+		return
+	}
+	a := col.acct
+	t := &model.Telemetry{}
+	a.Telemetry = t
+	st, err := tc.Telemetry(col.o.HomeRegion).GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
+	if err != nil {
+		t.Err = Classify("observabilityadmin:GetTelemetryEvaluationStatus", col.o.HomeRegion, err)
+		return
+	}
+	t.Status = string(st.Status)
+	if st.Status != oatypes.StatusRunning {
+		return
+	}
+	seen := map[string]bool{}
+	for _, region := range a.Regions {
+		p := observabilityadmin.NewListTelemetryRulesPaginator(tc.Telemetry(region), &observabilityadmin.ListTelemetryRulesInput{})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				t.RegionErrors = setErr(t.RegionErrors, region, Classify("observabilityadmin:ListTelemetryRules", region, err))
+				break
+			}
+			for _, s := range out.TelemetryRuleSummaries {
+				arn := aws.ToString(s.RuleArn)
+				if s.ResourceType != oatypes.ResourceTypeAwsCloudtrail || seen[arn] {
+					continue
+				}
+				seen[arn] = true
+				t.Rules = append(t.Rules, col.telemetryRule(ctx, tc.Telemetry(region), region, arn, aws.ToString(s.RuleName)))
+			}
+		}
+	}
+	sort.Slice(t.Rules, func(i, j int) bool { return t.Rules[i].ARN < t.Rules[j].ARN })
+}
+
+func setErr(m map[string]*model.CallError, region string, e *model.CallError) map[string]*model.CallError {
+	if m == nil {
+		m = map[string]*model.CallError{}
+	}
+	m[region] = e
+	return m
+}
+
+// telemetryRule reads one rule: where it applies, what it selects, where it delivers, and its group in each region.
+func (col *collector) telemetryRule(ctx context.Context, api TelemetryAPI, region, arn, name string) *model.TelemetryRule {
+	r := &model.TelemetryRule{ARN: arn, Name: name, HomeRegion: region}
+	out, err := api.GetTelemetryRule(ctx, &observabilityadmin.GetTelemetryRuleInput{RuleIdentifier: aws.String(arn)})
+	if err != nil {
+		r.Err = Classify("observabilityadmin:GetTelemetryRule", region, err)
+		return r
+	}
+	if out.HomeRegion != nil {
+		r.HomeRegion = aws.ToString(out.HomeRegion)
+	}
+	for _, s := range out.RegionStatuses {
+		if aws.ToString(s.Status) != "" && aws.ToString(s.Status) != "ACTIVE" && aws.ToString(s.Status) != "RUNNING" {
+			r.RegionProblems = append(r.RegionProblems, fmt.Sprintf("%s: %s %s", aws.ToString(s.Region), aws.ToString(s.Status), aws.ToString(s.FailureReason)))
+		}
+	}
+	tr := out.TelemetryRule
+	if tr == nil {
+		return r
+	}
+	switch {
+	case aws.ToBool(tr.AllRegions):
+		r.Regions = slices.Clone(col.acct.Regions)
+	case len(tr.Regions) > 0:
+		r.Regions = append([]string{r.HomeRegion}, tr.Regions...)
+	default:
+		r.Regions = []string{r.HomeRegion}
+	}
+	slices.Sort(r.Regions)
+	r.Regions = slices.Compact(r.Regions)
+	if d := tr.DestinationConfiguration; d != nil {
+		r.DestinationType = string(d.DestinationType)
+		if d.RetentionInDays != nil {
+			days := int(*d.RetentionInDays)
+			r.RetentionDays = &days
+		}
+		// The rule's selectors, judged by the same rule as a trail's advanced event selectors.
+		sel := &cloudtrail.GetEventSelectorsOutput{}
+		if d.CloudtrailParameters != nil {
+			for _, s := range d.CloudtrailParameters.AdvancedEventSelectors {
+				cs := cttypes.AdvancedEventSelector{Name: s.Name}
+				for _, f := range s.FieldSelectors {
+					cs.FieldSelectors = append(cs.FieldSelectors, cttypes.AdvancedFieldSelector{Field: f.Field, Equals: f.Equals, NotEquals: f.NotEquals,
+						StartsWith: f.StartsWith, NotStartsWith: f.NotStartsWith, EndsWith: f.EndsWith, NotEndsWith: f.NotEndsWith})
+				}
+				sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, cs)
+			}
+		}
+		mgmt := managementEvents(sel)
+		r.ManagementEvents = &mgmt
+		if mgmt {
+			r.ReadWriteType = managementReadWrite(sel)
+		}
+	}
+	if r.DestinationType == string(oatypes.DestinationTypeCloudwatchLogs) {
+		r.Groups = map[string]*model.LogGroup{}
+		for _, reg := range r.Regions {
+			if !slices.Contains(col.acct.Regions, reg) {
+				continue
+			}
+			lg, e := col.logGroup(ctx, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", col.part, reg, col.acct.ID, TelemetryGroup))
+			if e != nil {
+				r.GroupErrors = setErr(r.GroupErrors, reg, e)
+				continue
+			}
+			r.Groups[reg] = lg
+		}
+	}
+	return r
+}

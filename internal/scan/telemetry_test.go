@@ -1,0 +1,81 @@
+package scan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/collect"
+	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// telemetryWorld: account 111111111111 in two regions, RULES under its telemetry_rules, TRAILS under its trails.
+const telemetryWorld = `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    telemetry_rules: RULES
+    trails: TRAILS
+    log_groups: [{name: ct, region: us-east-1, retention_days: 365}]
+    roles: [{name: CT, trust: cloudtrail, policy: cloudtrail-delivery}]
+STATUS`
+
+func telemetryScenario(rules, trails, extra string) string {
+	r := strings.NewReplacer("RULES", rules, "TRAILS", trails, "STATUS", extra)
+	return r.Replace(telemetryWorld)
+}
+
+// TestCaptureByTelemetryRule: CloudWatch telemetry rules capture CloudTrail events without a trail (issue 26). A
+// region is captured by a running AWS::CloudTrail rule to CloudWatch Logs that keeps every management event and whose
+// group exists there; a trail without CloudWatch Logs in such an account has nothing to fix (unless --literal). What
+// is not such a rule captures nothing, and an unreadable telemetry status leaves an uncovered region's coverage
+// unknown, never a guessed FAIL.
+func TestCaptureByTelemetryRule(t *testing.T) {
+	const bare = `[{name: plain, home_region: us-east-1, multi_region: true}]`
+	const integrated = `[{name: main, home_region: us-east-1, multi_region: true, log_group: ct, role: CT}]`
+	for _, c := range []struct {
+		name, rules, trails, extra string
+		literal                    bool
+		capture, trail             string
+	}{
+		{"rule, no trail", `[{name: r, all_regions: true}]`, `[]`, "", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
+		{"rule and a trail without CloudWatch Logs", `[{name: r, all_regions: true}]`, bare, "", false, "PASS CAPTURED_BY_TELEMETRY_RULE", "PASS CAPTURED_BY_TELEMETRY_RULE"},
+		{"--literal", `[{name: r, all_regions: true}]`, bare, "", true, "PASS CAPTURED_BY_TELEMETRY_RULE", "FAIL NOT_INTEGRATED"},
+		{"rule in one region", `[{name: r, home_region: us-east-1}]`, bare, "", false, "FAIL REGIONS_UNCOVERED", "FAIL NOT_INTEGRATED"},
+		{"rule listing a second region", `[{name: r, home_region: us-east-1, regions: [eu-west-1]}]`, `[]`, "", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
+		{"write events only", `[{name: r, all_regions: true, events: write_only}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
+		{"evaluation stopped", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_status: STOPPED\n", false, "FAIL NO_TRAIL", ""},
+		{"group missing", `[{name: r, all_regions: true, no_group: true}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
+		{"status unreadable, a region uncovered", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
+		{"status unreadable, trails cover everything", `[]`, integrated, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "PASS CAPTURED", "PASS DELIVERING"},
+		{"trail and rule", `[{name: r, all_regions: true}]`, integrated, "", false, "PASS CAPTURED", "PASS DELIVERING"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := telemetryScenario(c.rules, c.trails, "")
+			if strings.HasPrefix(c.extra, "    ") {
+				text = strings.Replace(text, "    telemetry_rules:", c.extra+"    telemetry_rules:", 1)
+			} else {
+				text += c.extra
+			}
+			r := scanWith(t, text, collect.Options{}, func(s *controls.Settings) { s.Literal = c.literal })
+			got := r.get(t, controls.CaptureID, "111111111111")
+			if g := string(got.Status) + " " + codes(got); g != c.capture {
+				t.Errorf("account-activity-capture: %s, want %s (%+v)", g, c.capture, got.Reasons)
+			}
+			if c.trail != "" {
+				arn := "arn:aws:cloudtrail:us-east-1:111111111111:trail/plain"
+				if strings.Contains(c.trails, "main") {
+					arn = "arn:aws:cloudtrail:us-east-1:111111111111:trail/main"
+				}
+				f := r.get(t, controls.IntegrationID, arn)
+				if g := string(f.Status) + " " + codes(f); g != c.trail {
+					t.Errorf("the trail: %s, want %s (%+v)", g, c.trail, f.Reasons)
+				}
+				if f.Status == model.StatusPass && f.Reasons[0].Code == controls.CapturedByTelemetry && !strings.Contains(strings.Join(f.Notes, " "), "Security Hub CloudTrail.5 still fail") {
+					t.Errorf("no note that Config and Security Hub still fail it: %v", f.Notes)
+				}
+			}
+		})
+	}
+}

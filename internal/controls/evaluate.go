@@ -158,6 +158,7 @@ func (e *evaluator) run() []model.Finding {
 		}
 	}
 	for _, a := range e.inv.Accounts {
+		e.telemetryRetention(a, groups)
 		e.regionErrors(a)
 		e.capture(a)
 		if len(e.s.Alarms) > 0 {
@@ -453,13 +454,18 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 // retention judges cloudwatch-log-group-retention for the log group a trail delivers to.
 func (e *evaluator) retention(vw view) {
 	t := vw.trail
+	e.groupRetention(t.LogGroup, t.LogGroupErr, t.LogGroupARN, "trail "+t.ARN)
+}
+
+// groupRetention judges cloudwatch-log-group-retention for a log group CloudTrail events reach (by groupARN, as the
+// source names it), from source (a trail or a CloudWatch telemetry rule).
+func (e *evaluator) groupRetention(lg *model.LogGroup, lgErr *model.CallError, groupARN, source string) {
 	v := &verdict{}
-	lg := t.LogGroup
-	_, region, acct := ParseGroupARN(t.LogGroupARN)
+	_, region, acct := ParseGroupARN(groupARN)
 	var name string
-	rid := strings.TrimSuffix(t.LogGroupARN, ":*")
-	if t.LogGroupErr != nil {
-		errorReason(v, "log group", t.LogGroupErr)
+	rid := strings.TrimSuffix(groupARN, ":*")
+	if lgErr != nil {
+		errorReason(v, "log group", lgErr)
 	} else {
 		if !lg.Exists {
 			return // reported by the integration finding as LOG_GROUP_MISSING
@@ -480,8 +486,38 @@ func (e *evaluator) retention(vw view) {
 			v.note("Log group class %s may not support metric filters; verify alarms work.", lg.Class)
 		}
 	}
-	v.note("Receives events from trail %s.", t.ARN)
+	v.note("Receives events from %s.", source)
 	e.findings = append(e.findings, e.finding(RetentionID, acct, region, model.TypeLogGroup, rid, v))
+}
+
+// telemetryRetention judges the retention of the groups CloudWatch telemetry rules deliver CloudTrail events to (issue
+// 26), once per group, unless a trail's finding already judged it.
+func (e *evaluator) telemetryRetention(a *model.Account, judged map[string]bool) {
+	if a.Telemetry == nil {
+		return
+	}
+	for _, r := range a.Telemetry.Rules {
+		regions := make([]string, 0, len(r.Groups)+len(r.GroupErrors))
+		for reg := range r.Groups {
+			regions = append(regions, reg)
+		}
+		for reg := range r.GroupErrors {
+			regions = append(regions, reg)
+		}
+		sort.Strings(regions)
+		for _, reg := range regions {
+			lg, lgErr := r.Groups[reg], r.GroupErrors[reg]
+			arn := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:aws/cloudtrail/managementevents:*", PartitionOf(r.ARN), reg, a.ID)
+			if lg != nil && lg.ARN != "" {
+				arn = lg.ARN
+			}
+			if judged[arn] || (lg != nil && !lg.Exists) {
+				continue
+			}
+			judged[arn] = true
+			e.groupRetention(lg, lgErr, arn, "CloudWatch telemetry rule "+r.ARN)
+		}
+	}
 }
 
 // regionErrors reports each region whose trail listing failed as an ERROR on "every trail homed there"

@@ -263,6 +263,13 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		if fixedGroups[f.AccountID+"/"+f.Region+"/"+name] {
 			continue
 		}
+		if name == "aws/cloudtrail/managementevents" {
+			// A CloudWatch telemetry rule manages this group and sets its retention (DestinationConfiguration
+			// .RetentionInDays): a PutRetentionPolicy of ours would not be the rule's (issue 26).
+			p.Refused = append(p.Refused, Refusal{ResourceID: f.ResourceID, AccountID: f.AccountID,
+				Reason: "the group belongs to a CloudWatch telemetry rule: set the retention in the rule (observabilityadmin UpdateTelemetryRule, DestinationConfiguration.RetentionInDays)"})
+			continue
+		}
 		if o.Excluded != nil {
 			// An exception on the log group (or on the trail that delivers to it, for the same control family)
 			// keeps every step off it.

@@ -97,3 +97,15 @@ func TestExceptionsNarrowRetentionSteps(t *testing.T) {
 		t.Errorf("--trails alpha: steps %+v, want alpha's log group only", p.Steps)
 	}
 }
+
+// TestPlanLeavesTelemetryGroupsToTheirRule: a short retention on a CloudWatch telemetry rule's group is refused with
+// the way to fix it in the rule, never a PutRetentionPolicy the rule does not know of.
+func TestPlanLeavesTelemetryGroupsToTheirRule(t *testing.T) {
+	inv := &model.Inventory{Partition: "aws", Accounts: []*model.Account{{ID: "111111111111", Regions: []string{"us-east-1"}}}}
+	f := model.Finding{ControlID: controls.RetentionID, Status: model.StatusFail, AccountID: "111111111111", Region: "us-east-1",
+		ResourceID: "arn:aws:logs:us-east-1:111111111111:log-group:aws/cloudtrail/managementevents"}
+	p := remediate.NewPlan(inv, []model.Finding{f}, remediate.Options{})
+	if len(p.Steps) != 0 || len(p.Refused) != 1 || !strings.Contains(p.Refused[0].Reason, "UpdateTelemetryRule") {
+		t.Errorf("steps %+v, refused %+v", p.Steps, p.Refused)
+	}
+}

@@ -79,3 +79,17 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		})
 	}
 }
+
+// TestTelemetryGroupRetention: the group a telemetry rule delivers to is judged by the retention control like a
+// trail's, once per region.
+func TestTelemetryGroupRetention(t *testing.T) {
+	for days, want := range map[string]string{"30": "FAIL RETENTION_TOO_SHORT", "400": "PASS RETENTION_OK"} {
+		r := scanScenario(t, telemetryScenario(`[{name: r, all_regions: true, retention_days: `+days+`}]`, `[]`, ""), nil)
+		for _, region := range []string{"us-east-1", "eu-west-1"} {
+			f := r.get(t, controls.RetentionID, "arn:aws:logs:"+region+":111111111111:log-group:aws/cloudtrail/managementevents")
+			if got := string(f.Status) + " " + codes(f); got != want {
+				t.Errorf("retention %s days, %s: %s, want %s", days, region, got, want)
+			}
+		}
+	}
+}

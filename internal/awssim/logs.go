@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"encoding/json"
+	"time"
 	"slices"
 	"sort"
 	"strconv"
@@ -24,6 +25,7 @@ func logsOps() map[string]handler {
 		"DeleteMetricFilter":    logsDeleteMetricFilter,
 		"TestMetricFilter":      logsTestMetricFilter,
 		"FilterLogEvents":       logsFilterLogEvents,
+		"DescribeLogStreams":    logsDescribeLogStreams,
 	}
 }
 
@@ -310,4 +312,86 @@ func logsFilterLogEvents(s *Server, c *call) (any, error) {
 		out["nextToken"] = next
 	}
 	return out, nil
+}
+
+// logsDescribeLogStreams lists a group's streams (CloudWatch Logs API reference, DescribeLogStreams): those the
+// scenario seeded and those records were delivered to (visible ones), with creationTime, first and last event
+// timestamps and lastIngestionTime; orderBy LogStreamName (default) or LastEventTime (then no prefix: "If you order
+// the results by event time, you cannot specify the logStreamNamePrefix parameter"), descending, limit 1-50.
+func logsDescribeLogStreams(s *Server, c *call) (any, error) {
+	name := c.str("logGroupName")
+	if id := c.str("logGroupIdentifier"); id != "" {
+		name = id
+		if gname, _, _, ok := parseLogGroupARN(id); ok {
+			name = gname
+		}
+	}
+	g := c.acct.logGroups[c.region+"\x00"+name]
+	if g == nil {
+		return nil, errNoGroup()
+	}
+	orderBy, prefix := c.str("orderBy"), c.str("logStreamNamePrefix")
+	if orderBy == "LastEventTime" && prefix != "" {
+		return nil, errf(400, "InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.")
+	}
+	limit := 50
+	if v, ok := c.body["limit"]; ok {
+		_ = json.Unmarshal(v, &limit)
+		if limit < 1 || limit > 50 {
+			return nil, errf(400, "InvalidParameterException", "1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 50", limit)
+		}
+	}
+	type stream struct {
+		name                     string
+		first, last, lastIngest time.Time
+	}
+	byName := map[string]*stream{}
+	for n, at := range g.seeded {
+		byName[n] = &stream{name: n, first: at, last: at, lastIngest: at}
+	}
+	for _, e := range g.events {
+		if e.ingestion.After(c.now) {
+			continue
+		}
+		st := byName[e.stream]
+		if st == nil {
+			st = &stream{name: e.stream, first: e.timestamp}
+			byName[e.stream] = st
+		}
+		if e.timestamp.After(st.last) {
+			st.last = e.timestamp
+		}
+		if e.ingestion.After(st.lastIngest) {
+			st.lastIngest = e.ingestion
+		}
+	}
+	var list []*stream
+	for _, st := range byName {
+		if strings.HasPrefix(st.name, prefix) {
+			list = append(list, st)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if orderBy == "LastEventTime" {
+			return list[i].last.Before(list[j].last)
+		}
+		return list[i].name < list[j].name
+	})
+	var desc bool
+	if v, ok := c.body["descending"]; ok {
+		_ = json.Unmarshal(v, &desc)
+	}
+	if desc {
+		slices.Reverse(list)
+	}
+	if len(list) > limit {
+		list = list[:limit]
+	}
+	out := []map[string]any{}
+	for _, st := range list {
+		out = append(out, map[string]any{"logStreamName": st.name, "creationTime": st.first.UnixMilli(), "firstEventTimestamp": st.first.UnixMilli(),
+			"lastEventTimestamp": st.last.UnixMilli(), "lastIngestionTime": st.lastIngest.UnixMilli(), "storedBytes": 0,
+			"arn": s.w.arn("logs", c.region, c.acct.id, "log-group:"+g.name+":log-stream:"+st.name)})
+	}
+	return map[string]any{"logStreams": out}, nil
 }

@@ -133,7 +133,10 @@ type TelemetryRule struct {
 	Events        string `yaml:"events,omitempty"`
 	RetentionDays int    `yaml:"retention_days,omitempty"` // default 365
 	NoGroup       bool   `yaml:"no_group,omitempty"`
-	Line          int    `yaml:"-"`
+	// LastDelivery is when its groups last received an event before the simulation began: an age ("30h"), a time, or
+	// "never"; default two minutes ago (delivering).
+	LastDelivery string `yaml:"last_delivery,omitempty"`
+	Line         int    `yaml:"-"`
 }
 
 // Trail is one CloudTrail trail, owned by the account it is listed under.

@@ -43,7 +43,7 @@ func (r *telemetryRule) keeps(readOnly bool) bool {
 	return true
 }
 
-func (w *world) telemetry(a *account, sa Account, t0 time.Time) error {
+func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
 	a.telemetryStatus = sa.TelemetryStatus
 	if a.telemetryStatus == "" {
 		a.telemetryStatus = "NOT_STARTED"
@@ -70,9 +70,20 @@ func (w *world) telemetry(a *account, sa Account, t0 time.Time) error {
 		if sr.NoGroup {
 			continue
 		}
+		last, never, err := parsePinTime(sr.LastDelivery, now0)
+		if err != nil {
+			return fmt.Errorf("line %d: telemetry rule %s: last_delivery: %w", sr.Line, sr.Name, err)
+		}
+		if last.IsZero() && !never {
+			last = now0.Add(-2 * time.Minute)
+		}
 		for _, region := range a.regionList {
 			if r.appliesIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
-				a.logGroups[region+"\x00"+telemetryGroup] = &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
+				g := &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
+				if !never && a.telemetryStatus == "RUNNING" && r.events != "none" {
+					g.seeded = map[string]time.Time{a.id + "_CloudTrail_" + region: last}
+				}
+				a.logGroups[region+"\x00"+telemetryGroup] = g
 			}
 		}
 	}

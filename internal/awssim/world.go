@@ -105,6 +105,9 @@ type logGroup struct {
 	filters      []*metricFilter // by name
 	// events are the CloudTrail records delivered to the group (the latest maxGroupEvents), in delivery order.
 	events []logEvent
+	// seeded are streams the scenario says received events before the simulation began (a telemetry rule's group:
+	// delivering for months), by name, with their last ingestion.
+	seeded map[string]time.Time
 }
 
 // securityGroup is an EC2 security group (the proof's write marker is a dry run that creates none).
@@ -275,7 +278,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		if err := w.monitoring(a, sa, t0); err != nil {
 			return nil, err
 		}
-		if err := w.telemetry(a, sa, t0); err != nil {
+		if err := w.telemetry(a, sa, t0, w.clock.Now()); err != nil {
 			return nil, err
 		}
 		for _, sr := range sa.Roles {

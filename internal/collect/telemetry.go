@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
 	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
 
@@ -166,8 +169,38 @@ func (col *collector) telemetryRule(ctx context.Context, api TelemetryAPI, regio
 				r.GroupErrors = setErr(r.GroupErrors, reg, e)
 				continue
 			}
+			if lg != nil && lg.Exists {
+				c := *lg
+				col.ingestion(ctx, &c, reg)
+				lg = &c
+			}
 			r.Groups[reg] = lg
 		}
 	}
 	return r
+}
+
+// ingestion reads when a telemetry rule's group last received an event: the stream with the latest event first
+// (DescribeLogStreams orderBy LastEventTime, descending, one stream), and its lastIngestionTime. This path has no
+// GetTrailStatus to say when it last delivered; the group's own newest stream is the evidence, with one call per
+// group and the logs read permission the scan already holds (the IncomingLogEvents metric would need
+// cloudwatch:GetMetricData and a period). The API reference says lastEventTimestamp is updated "on an eventual
+// consistency basis ... typically within an hour"; lastIngestionTime is the time of the latest ingestion.
+func (col *collector) ingestion(ctx context.Context, lg *model.LogGroup, region string) {
+	out, err := col.c.Logs(region).DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String(lg.Name),
+		OrderBy: cwltypes.OrderByLastEventTime, Descending: aws.Bool(true), Limit: aws.Int32(1)})
+	if err != nil {
+		lg.IngestionErr = Classify("logs:DescribeLogStreams", region, err)
+		return
+	}
+	if len(out.LogStreams) == 0 {
+		lg.NoStreams = true
+		return
+	}
+	if ms := out.LogStreams[0].LastIngestionTime; ms != nil {
+		t := time.UnixMilli(*ms).UTC()
+		lg.LatestIngestion = &t
+	} else {
+		lg.NoStreams = true
+	}
 }

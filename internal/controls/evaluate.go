@@ -243,7 +243,7 @@ func (e *evaluator) integration(vw view) {
 		return
 	}
 	if t.LogGroupARN == "" {
-		if rules := TelemetryCapture(vw.acct, CapturedRegions(vw.acct, t)); !s.Literal && rules != "" {
+		if rules := TelemetryCapture(vw.acct, CapturedRegions(vw.acct, t), &s); !s.Literal && rules != "" {
 			// The account's events reach CloudWatch Logs without the trail: nothing to fix on it (issue 26).
 			v.add(model.StatusPass, CapturedByTelemetry, "The trail has no CloudWatch Logs log group, and needs none: %s.", rules)
 			v.note("AWS Config's cloud-trail-cloud-watch-logs-enabled and Security Hub CloudTrail.5 still fail this trail (they look at the trail only); --literal judges it as they do.")
@@ -556,28 +556,65 @@ func CapturedRegions(a *model.Account, t *model.Trail) []string {
 // telemetryRule returns the telemetry rule that captures account a's management events, read and write, in region
 // into CloudWatch Logs, with its log group there: the account's evaluation RUNNING, the rule AWS::CloudTrail to
 // cloud-watch-logs applying in the region without a problem there, its selectors keeping all management events, and
-// its group existing. Nil when none does (or a is unread).
-func telemetryRule(a *model.Account, region string) (*model.TelemetryRule, *model.LogGroup) {
+// its group existing; with settings, the group must also have received an event within MaxDeliveryAge (its newest
+// stream's lastIngestionTime: this path has no GetTrailStatus). Without a rule, why says why the rules that apply in
+// the region do not capture it ("" when none applies), and unread is the failed read that leaves it unknown.
+func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.TelemetryRule, lg *model.LogGroup, why string, unread *model.CallError) {
 	tm := a.Telemetry
 	if tm == nil || tm.Err != nil || tm.Status != "RUNNING" {
-		return nil, nil
+		return nil, nil, "", nil
 	}
+	var whys []string
 	for _, r := range tm.Rules {
-		if r.Err != nil || r.DestinationType != "cloud-watch-logs" || r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" ||
-			!slices.Contains(r.Regions, region) || slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }) {
+		if r.Err != nil {
+			unread = r.Err
 			continue
 		}
-		if lg := r.Groups[region]; lg != nil && lg.Exists {
-			return r, lg
+		if !slices.Contains(r.Regions, region) {
+			continue
 		}
+		problem := ""
+		switch {
+		case r.DestinationType != "cloud-watch-logs":
+			problem = "delivers to " + r.DestinationType + ", not CloudWatch Logs"
+		case r.ManagementEvents == nil || !*r.ManagementEvents:
+			problem = "its event selectors keep no management events"
+		case r.ReadWriteType != "All":
+			problem = "its event selectors keep only " + r.ReadWriteType + " management events"
+		case slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
+			problem = "it reports a problem in the region"
+		}
+		g := r.Groups[region]
+		switch {
+		case problem != "":
+		case r.GroupErrors[region] != nil:
+			unread = r.GroupErrors[region]
+			continue
+		case g == nil || !g.Exists:
+			problem = "its log group " + collectTelemetryGroup + " does not exist in the region"
+		case g.IngestionErr != nil && s != nil:
+			unread = g.IngestionErr
+			continue
+		case s != nil && (g.NoStreams || g.LatestIngestion == nil):
+			problem = "its log group has never received an event"
+		case s != nil && s.Now.Sub(*g.LatestIngestion) > s.MaxDeliveryAge:
+			problem = fmt.Sprintf("its log group last received an event %s ago (at %s), more than %s", s.Now.Sub(*g.LatestIngestion).Round(time.Second), g.LatestIngestion.UTC().Format(time.RFC3339), s.MaxDeliveryAge)
+		}
+		if problem == "" {
+			return r, g, "", nil
+		}
+		whys = append(whys, "telemetry rule "+r.ARN+": "+problem)
 	}
-	return nil, nil
+	return nil, nil, strings.Join(whys, "; "), unread
 }
+
+// collectTelemetryGroup is the group telemetry rules deliver CloudTrail management events to (collect.TelemetryGroup).
+const collectTelemetryGroup = "aws/cloudtrail/managementevents"
 
 // TelemetryDestination is the ARN (without ":*") of the log group a telemetry rule sends account a's management events
 // in region to, or "" when none does: where a proof of capture looks besides the trails' groups.
 func TelemetryDestination(a *model.Account, region string) string {
-	if _, lg := telemetryRule(a, region); lg != nil {
+	if _, lg, _, _ := telemetryRule(a, region, nil); lg != nil {
 		return strings.TrimSuffix(lg.ARN, ":*")
 	}
 	return ""
@@ -585,14 +622,14 @@ func TelemetryDestination(a *model.Account, region string) string {
 
 // TelemetryCapture says, when telemetry rules capture account a's events in every one of regions, which rules and
 // groups do; "" when some region is not so captured.
-func TelemetryCapture(a *model.Account, regions []string) string {
+func TelemetryCapture(a *model.Account, regions []string, s *Settings) string {
 	if len(regions) == 0 {
 		return ""
 	}
 	by := map[string][]string{}
 	var order []string
 	for _, r := range regions {
-		rule, lg := telemetryRule(a, r)
+		rule, lg, _, _ := telemetryRule(a, r, s)
 		if rule == nil {
 			return ""
 		}
@@ -650,16 +687,26 @@ func (e *evaluator) capture(a *model.Account) {
 	}
 	// A region no trail covers may be captured by a CloudWatch telemetry rule, without a trail (issue 26).
 	var byTelemetry []string
+	telemetryUnread := a.Telemetry != nil && a.Telemetry.Err != nil
+	var unreadErr *model.CallError
+	if telemetryUnread {
+		unreadErr = a.Telemetry.Err
+	}
 	for _, r := range a.Regions {
 		if _, ok := covered[r]; ok {
 			continue
 		}
-		if rule, _ := telemetryRule(a, r); rule != nil {
+		rule, _, why, unread := telemetryRule(a, r, &e.s)
+		switch {
+		case rule != nil:
 			covered[r] = rule.ARN
 			byTelemetry = append(byTelemetry, r)
+		case unread != nil:
+			telemetryUnread, unreadErr = true, unread
+		case why != "":
+			v.note("Region %s is not captured by CloudWatch telemetry: %s.", r, why)
 		}
 	}
-	telemetryUnread := a.Telemetry != nil && a.Telemetry.Err != nil
 	var uncovered, unknown, deferredRegions, pending []string
 	erred := map[string][]string{} // trail ARN in ERROR -> regions that depend on it
 	var erredOrder []string
@@ -688,7 +735,7 @@ func (e *evaluator) capture(a *model.Account) {
 	switch {
 	case len(uncovered) > 0 && telemetryUnread:
 		// A telemetry rule may capture them: whether they are captured is unknown, never a FAIL guessed from an error.
-		errorReason(v, fmt.Sprintf("telemetry rules (regions %s are captured by no trail; a rule may capture them)", strings.Join(uncovered, ", ")), a.Telemetry.Err)
+		errorReason(v, fmt.Sprintf("telemetry rules (regions %s are captured by no trail; a rule may capture them)", strings.Join(uncovered, ", ")), unreadErr)
 	case len(a.Trails) == 0 && len(a.RegionErrors) == 0 && len(byTelemetry) == 0:
 		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region, and no CloudWatch telemetry rule sends its CloudTrail events to CloudWatch Logs.", a.ID)
 	case len(uncovered) > 0:
@@ -728,7 +775,7 @@ func (e *evaluator) capture(a *model.Account) {
 		}
 		if len(byTelemetry) > 0 {
 			// Regions captured without a trail: the reason names the rule and the group (issue 26).
-			v.reasons = append(v.reasons, model.Reason{Code: CapturedByTelemetry, Message: fmt.Sprintf("Regions %s are captured without a trail: %s.", strings.Join(byTelemetry, ", "), TelemetryCapture(a, byTelemetry))})
+			v.reasons = append(v.reasons, model.Reason{Code: CapturedByTelemetry, Message: fmt.Sprintf("Regions %s are captured without a trail: %s.", strings.Join(byTelemetry, ", "), TelemetryCapture(a, byTelemetry, &e.s))})
 		}
 		if len(byTelemetry) < len(a.Regions) {
 			v.reasons = append(v.reasons, model.Reason{Code: "CAPTURED", Message: fmt.Sprintf("All %d scanned regions are captured by %s.", len(a.Regions), strings.Join(by, ", "))})

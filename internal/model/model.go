@@ -321,6 +321,11 @@ type LogGroup struct {
 	MetricFilters     []MetricFilter `json:"metric_filters,omitempty"`
 	MetricFiltersRead bool           `json:"metric_filters_read,omitempty"`
 	MetricFiltersErr  *CallError     `json:"metric_filters_error,omitempty"`
+	// LatestIngestion is when the group last received an event (its newest stream's lastIngestionTime), read only for
+	// a group a CloudWatch telemetry rule delivers to: that path has no GetTrailStatus. NoStreams: the group has none.
+	LatestIngestion *time.Time `json:"latest_ingestion,omitempty"`
+	NoStreams       bool       `json:"no_streams,omitempty"`
+	IngestionErr    *CallError `json:"ingestion_error,omitempty"`
 }
 
 // Role is an IAM role with its policy documents (JSON, already URL-decoded).

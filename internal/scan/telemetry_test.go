@@ -50,6 +50,10 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		{"status unreadable, a region uncovered", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
 		{"status unreadable, trails cover everything", `[]`, integrated, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "PASS CAPTURED", "PASS DELIVERING"},
 		{"trail and rule", `[{name: r, all_regions: true}]`, integrated, "", false, "PASS CAPTURED", "PASS DELIVERING"},
+		// Delivery health from the group's own newest stream (lastIngestionTime).
+		{"group silent for 30 hours", `[{name: r, all_regions: true, last_delivery: 30h}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
+		{"group never received an event", `[{name: r, all_regions: true, last_delivery: never}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
+		{"group's streams unreadable", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'logs:DescribeLogStreams', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			text := telemetryScenario(c.rules, c.trails, "")
@@ -62,6 +66,9 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 			got := r.get(t, controls.CaptureID, "111111111111")
 			if g := string(got.Status) + " " + codes(got); g != c.capture {
 				t.Errorf("account-activity-capture: %s, want %s (%+v)", g, c.capture, got.Reasons)
+			}
+			if strings.Contains(c.name, "silent") && !strings.Contains(strings.Join(got.Notes, " "), "last received an event 30h0m0s ago") {
+				t.Errorf("the note does not say why the rule does not count: %v", got.Notes)
 			}
 			if c.trail != "" {
 				arn := "arn:aws:cloudtrail:us-east-1:111111111111:trail/plain"

@@ -2,11 +2,11 @@ package awssim
 
 import (
 	"encoding/json"
-	"time"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CloudWatch Logs (awsJson1.1, API 2014-03-28). Shapes and errors: botocore logs/2014-03-28/service-2.json;
@@ -342,7 +342,7 @@ func logsDescribeLogStreams(s *Server, c *call) (any, error) {
 		}
 	}
 	type stream struct {
-		name                     string
+		name                    string
 		first, last, lastIngest time.Time
 	}
 	byName := map[string]*stream{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
@@ -160,10 +161,39 @@ accounts:
 	if _, err := oa("us-east-1").GetTelemetryRule(ctx, &observabilityadmin.GetTelemetryRuleInput{RuleIdentifier: aws.String("nope")}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
 		t.Errorf("unknown rule: %v", err)
 	}
+	// The rule's groups were delivering before the simulation began: a seeded stream, newest first.
+	ls, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", "eu-west-1")).DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
+		LogGroupName: aws.String("aws/cloudtrail/managementevents"), OrderBy: cwltypes.OrderByLastEventTime, Descending: aws.Bool(true), Limit: aws.Int32(1)})
+	if err != nil || len(ls.LogStreams) != 1 || aws.ToString(ls.LogStreams[0].LogStreamName) != "111111111111_CloudTrail_eu-west-1" ||
+		s.Now().Sub(time.UnixMilli(aws.ToInt64(ls.LogStreams[0].LastIngestionTime))) != 2*time.Minute {
+		t.Errorf("streams: %v %+v", err, ls)
+	}
 	for region, want := range map[string]int{"eu-west-1": 1, "us-west-2": 0} {
 		g, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", region)).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("aws/cloudtrail/managementevents")})
 		if err != nil || len(g.LogGroups) != want {
 			t.Errorf("%s group: %v %+v", region, err, g)
+		}
+	}
+}
+
+// TestTelemetryRulesValidated: a scenario's telemetry rules are checked like its trails: unknown keys, a status AWS
+// does not have, a region the account has not enabled, and a name given twice are errors with the line (field trial:
+// they were accepted silently).
+func TestTelemetryRulesValidated(t *testing.T) {
+	for text, want := range map[string]string{
+		"telemetry_rules: [{name: r, all_region: true}]":                        `line 4: unknown field "all_region"`,
+		"telemetry_status: BOGUS\n    telemetry_rules: [{name: r}]":             `telemetry_status "BOGUS"`,
+		"telemetry_rules: [{name: r, regions: [ap-south-9]}]":                   "region ap-south-9 is not an enabled region",
+		"telemetry_rules: [{name: r}, {name: r}]":                               "telemetry rule r is listed twice",
+		"telemetry_rules: [{name: r, all_regions: true, regions: [us-east-1]}]": "mutually exclusive",
+	} {
+		_, err := ParseScenario("t.yaml", []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    "+text+"\n"))
+		if err == nil {
+			sc, _ := ParseScenario("t.yaml", []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    "+text+"\n"))
+			_, err = Start(context.Background(), sc, Options{})
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", text, err, want)
 		}
 	}
 }

@@ -315,6 +315,7 @@ func (g *LogGroup) UnmarshalYAML(n *yaml.Node) error      { return strictDecode(
 func (r *Role) UnmarshalYAML(n *yaml.Node) error          { return strictDecode(n, r, &r.Line) }
 func (m *ManagedPolicy) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, m, &m.Line) }
 func (f *Fault) UnmarshalYAML(n *yaml.Node) error         { return strictDecode(n, f, &f.Line) }
+func (r *TelemetryRule) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, r, &r.Line) }
 
 // strictDecode decodes a mapping node into out (a pointer to a struct with yaml tags), rejecting unknown keys, and
 // records the node's line. Fields of type string accept a nested mapping or sequence too, stored as JSON, so that a

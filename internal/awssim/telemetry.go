@@ -43,7 +43,30 @@ func (r *telemetryRule) keeps(readOnly bool) bool {
 	return true
 }
 
+// telemetryStatuses are GetTelemetryEvaluationStatus's values (observabilityadmin types.Status).
+var telemetryStatuses = []string{"NOT_STARTED", "STARTING", "FAILED_START", "RUNNING", "STOPPING", "FAILED_STOP", "STOPPED"}
+
 func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
+	if sa.TelemetryStatus != "" && !slices.Contains(telemetryStatuses, sa.TelemetryStatus) {
+		return fmt.Errorf("line %d: account %s: telemetry_status %q: want one of %v", sa.Line, a.id, sa.TelemetryStatus, telemetryStatuses)
+	}
+	names := map[string]bool{}
+	for _, sr := range sa.TelemetryRules {
+		switch {
+		case sr.Name == "":
+			return fmt.Errorf("line %d: telemetry rule: name is required", sr.Line)
+		case names[sr.Name]:
+			return fmt.Errorf("line %d: telemetry rule %s is listed twice in account %s", sr.Line, sr.Name, a.id)
+		case sr.AllRegions && len(sr.Regions) > 0:
+			return fmt.Errorf("line %d: telemetry rule %s: all_regions and regions are mutually exclusive", sr.Line, sr.Name)
+		}
+		names[sr.Name] = true
+		for _, r := range append([]string{sr.HomeRegion}, sr.Regions...) {
+			if r != "" && !a.regions[r] {
+				return fmt.Errorf("line %d: telemetry rule %s: region %s is not an enabled region of account %s", sr.Line, sr.Name, r, a.id)
+			}
+		}
+	}
 	a.telemetryStatus = sa.TelemetryStatus
 	if a.telemetryStatus == "" {
 		a.telemetryStatus = "NOT_STARTED"

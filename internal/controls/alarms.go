@@ -204,6 +204,10 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		case e.iac && ct.Unknown["module"] != "":
 			unknown = t.ARN // declared in a module that was not read: nothing about it is known
 			continue
+		case ct.LogGroupARN == "":
+			// It passes only because a CloudWatch telemetry rule captures its regions: it has no log group to alarm on.
+			why = append(why, fmt.Sprintf("%s has no CloudWatch Logs log group", t.ARN))
+			continue
 		case !ct.MultiRegion:
 			why = append(why, fmt.Sprintf("%s is single-region", t.ARN))
 			continue

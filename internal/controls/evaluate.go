@@ -251,6 +251,12 @@ func (e *evaluator) integration(vw view) {
 			return
 		}
 		v.add(liveStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
+		for _, r := range CapturedRegions(vw.acct, t) {
+			if _, _, _, unread := telemetryRule(vw.acct, r, &s); unread != nil {
+				v.note("Whether a CloudWatch telemetry rule captures its regions is unknown (%s refused or failed: %s): if one does, the trail needs no CloudWatch Logs.", unread.API, unread.Code)
+				break
+			}
+		}
 	}
 	st := t.Status
 	if t.StatusErr != nil {
@@ -561,10 +567,25 @@ func CapturedRegions(a *model.Account, t *model.Trail) []string {
 // the region do not capture it ("" when none applies), and unread is the failed read that leaves it unknown.
 func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.TelemetryRule, lg *model.LogGroup, why string, unread *model.CallError) {
 	tm := a.Telemetry
-	if tm == nil || tm.Err != nil || tm.Status != "RUNNING" {
+	switch {
+	case tm == nil:
+		return nil, nil, "", nil
+	case tm.Err != nil:
+		return nil, nil, "", tm.Err
+	case tm.Status != "RUNNING":
+		if tm.Status != "" && tm.Status != "NOT_STARTED" {
+			return nil, nil, "CloudWatch telemetry evaluation is " + tm.Status + " in the account, so no rule applies", nil
+		}
 		return nil, nil, "", nil
 	}
+	if e := tm.RegionErrors[region]; e != nil {
+		unread = e // the rules of this region could not be listed: one may capture it
+	}
 	var whys []string
+	// Two rules may keep reads and writes between them into the same group: each kind from a rule that otherwise
+	// qualifies (field trial: a write_only and a read_only rule together were "no rule").
+	var readRule, writeRule *model.TelemetryRule
+	var readGroup *model.LogGroup
 	for _, r := range tm.Rules {
 		if r.Err != nil {
 			unread = r.Err
@@ -579,8 +600,6 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 			problem = "delivers to " + r.DestinationType + ", not CloudWatch Logs"
 		case r.ManagementEvents == nil || !*r.ManagementEvents:
 			problem = "its event selectors keep no management events"
-		case r.ReadWriteType != "All":
-			problem = "its event selectors keep only " + r.ReadWriteType + " management events"
 		case slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
 			problem = "it reports a problem in the region"
 		}
@@ -601,7 +620,18 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 			problem = fmt.Sprintf("its log group last received an event %s ago (at %s), more than %s", s.Now.Sub(*g.LatestIngestion).Round(time.Second), g.LatestIngestion.UTC().Format(time.RFC3339), s.MaxDeliveryAge)
 		}
 		if problem == "" {
-			return r, g, "", nil
+			switch r.ReadWriteType {
+			case "All":
+				return r, g, "", nil
+			case "ReadOnly":
+				readRule, readGroup = r, g
+			case "WriteOnly":
+				writeRule = r
+			}
+			if readRule != nil && writeRule != nil {
+				return readRule, readGroup, "", nil
+			}
+			problem = "its event selectors keep only " + r.ReadWriteType + " management events"
 		}
 		whys = append(whys, "telemetry rule "+r.ARN+": "+problem)
 	}
@@ -618,6 +648,15 @@ func TelemetryDestination(a *model.Account, region string) string {
 		return strings.TrimSuffix(lg.ARN, ":*")
 	}
 	return ""
+}
+
+// TelemetryUnread is the failed read that leaves unknown whether a telemetry rule captures account a's events in
+// region, or nil.
+func TelemetryUnread(a *model.Account, region string) *model.CallError {
+	if rule, _, _, unread := telemetryRule(a, region, nil); rule == nil {
+		return unread
+	}
+	return nil
 }
 
 // TelemetryCapture says, when telemetry rules capture account a's events in every one of regions, which rules and
@@ -687,6 +726,7 @@ func (e *evaluator) capture(a *model.Account) {
 	}
 	// A region no trail covers may be captured by a CloudWatch telemetry rule, without a trail (issue 26).
 	var byTelemetry []string
+	whyNot := map[string][]string{}
 	telemetryUnread := a.Telemetry != nil && a.Telemetry.Err != nil
 	var unreadErr *model.CallError
 	if telemetryUnread {
@@ -704,8 +744,17 @@ func (e *evaluator) capture(a *model.Account) {
 		case unread != nil:
 			telemetryUnread, unreadErr = true, unread
 		case why != "":
-			v.note("Region %s is not captured by CloudWatch telemetry: %s.", r, why)
+			whyNot[why] = append(whyNot[why], r)
 		}
+	}
+	whys := make([]string, 0, len(whyNot))
+	for why := range whyNot {
+		whys = append(whys, why)
+	}
+	sort.Strings(whys)
+	for _, why := range whys {
+		regions := whyNot[why]
+		v.note("%s %s not captured by CloudWatch telemetry: %s.", plural("Region", "Regions", len(regions)), strings.Join(regions, ", ")+map[bool]string{true: " is", false: " are"}[len(regions) == 1], why)
 	}
 	var uncovered, unknown, deferredRegions, pending []string
 	erred := map[string][]string{} // trail ARN in ERROR -> regions that depend on it
@@ -737,7 +786,7 @@ func (e *evaluator) capture(a *model.Account) {
 		// A telemetry rule may capture them: whether they are captured is unknown, never a FAIL guessed from an error.
 		errorReason(v, fmt.Sprintf("telemetry rules (regions %s are captured by no trail; a rule may capture them)", strings.Join(uncovered, ", ")), unreadErr)
 	case len(a.Trails) == 0 && len(a.RegionErrors) == 0 && len(byTelemetry) == 0:
-		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region, and no CloudWatch telemetry rule sends its CloudTrail events to CloudWatch Logs.", a.ID)
+		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region, and no CloudWatch telemetry rule captures its CloudTrail events in CloudWatch Logs (the notes say why where a rule exists).", a.ID)
 	case len(uncovered) > 0:
 		v.add(model.StatusFail, RegionsUncovered, "No healthy, integrated trail or CloudWatch telemetry rule captures management events in %d of %d regions: %s.", len(uncovered), len(a.Regions), strings.Join(uncovered, ", "))
 	}
@@ -775,7 +824,7 @@ func (e *evaluator) capture(a *model.Account) {
 		}
 		if len(byTelemetry) > 0 {
 			// Regions captured without a trail: the reason names the rule and the group (issue 26).
-			v.reasons = append(v.reasons, model.Reason{Code: CapturedByTelemetry, Message: fmt.Sprintf("Regions %s are captured without a trail: %s.", strings.Join(byTelemetry, ", "), TelemetryCapture(a, byTelemetry, &e.s))})
+			v.reasons = append(v.reasons, model.Reason{Code: CapturedByTelemetry, Message: fmt.Sprintf("%s %s captured without a trail: %s.", plural("Region", "Regions", len(byTelemetry)), strings.Join(byTelemetry, ", ")+map[bool]string{true: " is", false: " are"}[len(byTelemetry) == 1], TelemetryCapture(a, byTelemetry, &e.s))})
 		}
 		if len(byTelemetry) < len(a.Regions) {
 			v.reasons = append(v.reasons, model.Reason{Code: "CAPTURED", Message: fmt.Sprintf("All %d scanned regions are captured by %s.", len(a.Regions), strings.Join(by, ", "))})
@@ -848,4 +897,11 @@ func NextRetention(min int) int {
 		}
 	}
 	return 3653
+}
+
+func plural(one, many string, n int) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -51,6 +51,9 @@ const (
 	NotSeen         = "NOT_SEEN"
 	NotYetSeen      = "NOT_YET_SEEN"
 	NoLogGroup      = "NO_LOG_GROUP"
+	// DestinationUnknown: no trail sends the region's events to CloudWatch Logs, and whether a telemetry rule does is
+	// unknown (its read failed): there is no knowing where to look.
+	DestinationUnknown = "DESTINATION_UNKNOWN"
 	MarkerRefused   = "MARKER_REFUSED"
 	GroupUnreadable = "GROUP_UNREADABLE"
 	OutOfScope      = "GROUP_OUT_OF_SCOPE"
@@ -162,6 +165,8 @@ type target struct {
 	account, region string
 	groups          []string // group keys
 	config          string   // the configuration's verdict on its capture, for the report
+	// telemetryUnread is the failed read that leaves a telemetry rule's group unknown as a destination.
+	telemetryUnread *model.CallError
 	write, read     marker
 	// unreadable are the groups that could not be searched, with why; outOfScope those this run may not read;
 	// missing those that do not exist.
@@ -213,6 +218,7 @@ func Run(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, findi
 					t.groups = append(t.groups, k)
 				}
 			}
+			t.telemetryUnread = controls.TelemetryUnread(a, r)
 			if arn := controls.TelemetryDestination(a, r); arn != "" {
 				// A CloudWatch telemetry rule's group receives the region's events without a trail.
 				if g, ok := delivery.ParseGroupARN(arn + ":*"); ok {
@@ -484,8 +490,11 @@ func (t *target) finding(partition string, groups map[string]*group, res *Result
 		f.Notes = append(f.Notes, "Configuration (account-activity-capture): "+t.config+".")
 	}
 	switch {
+	case len(t.groups) == 0 && t.telemetryUnread != nil:
+		add(model.StatusUnknown, DestinationUnknown, "No trail sends this region's management events to CloudWatch Logs, and whether a CloudWatch telemetry rule does is unknown (%s: %s): there is no knowing where to look, so no marker was made.", t.telemetryUnread.API, t.telemetryUnread.Code)
+		return f
 	case len(t.groups) == 0:
-		add(model.StatusFail, NoLogGroup, "No trail sends this region's management events to CloudWatch Logs: there is no log group to find a marker in.")
+		add(model.StatusFail, NoLogGroup, "No trail or CloudWatch telemetry rule sends this region's management events to CloudWatch Logs: there is no log group to find a marker in.")
 		return f
 	case !t.write.seenAt.IsZero() && !t.read.seenAt.IsZero():
 		add(model.StatusPass, Proven, "Both markers were found: the write marker %s in %s after %s, the read marker %s in %s after %s.",

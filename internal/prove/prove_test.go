@@ -429,3 +429,23 @@ accounts:
 		}
 	}
 }
+
+// TestProveDestinationUnknown: an account with no trail whose telemetry status cannot be read may be captured by a
+// rule: the proof does not know where to look (UNKNOWN DESTINATION_UNKNOWN), never NO_LOG_GROUP (field trial).
+func TestProveDestinationUnknown(t *testing.T) {
+	w := startWorld(t, scenario(t, `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    telemetry_rules: [{name: r, all_regions: true}]
+faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]
+`), false, "111111111111")
+	res := w.prove(context.Background(), t, &simClients{srv: w.srv}, Options{Poll: time.Minute, Timeout: 20 * time.Minute, RunID: "t9"})
+	if got := verdicts(res.Findings)["111111111111 us-east-1"]; got != "UNKNOWN DESTINATION_UNKNOWN" {
+		t.Errorf("%s", got)
+	}
+	if res.MarkerCalls != 0 {
+		t.Errorf("%d marker calls with nowhere to look", res.MarkerCalls)
+	}
+}

@@ -55,7 +55,7 @@ func ASFF(r *Report, mappings map[string][]string, defaultRegion string) []shtyp
 			Types:       []string{"Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"},
 			Severity:    &shtypes.Severity{Label: shtypes.SeverityLabel(strings.ToUpper(f.Severity))},
 			Resources:   []shtypes.Resource{{Type: aws.String(resType), Id: aws.String(resID), Partition: shtypes.Partition(part), Region: aws.String(region)}},
-			Compliance:  &shtypes.Compliance{Status: complianceStatus(f.Status), RelatedRequirements: mappings[f.ControlID]},
+			Compliance:  &shtypes.Compliance{Status: complianceStatus(f.Status), RelatedRequirements: requirements(f, mappings[f.ControlID])},
 			RecordState: shtypes.RecordStateActive,
 		}
 		if f.Status == model.StatusMuted {
@@ -117,4 +117,25 @@ func dropEmpty(v any) any {
 		}
 	}
 	return v
+}
+
+// requirements are the framework requirements a finding's verdict speaks for. A trail that passes only because a
+// CloudWatch telemetry rule captures its regions (CAPTURED_BY_TELEMETRY_RULE) still fails AWS Config's
+// cloud-trail-cloud-watch-logs-enabled and Security Hub CloudTrail.5, which look at the trail alone: the PASS does not
+// speak for them, so they are left out (a Security Hub import would otherwise record a PASS its own control denies).
+func requirements(f model.Finding, all []string) []string {
+	captured := false
+	for _, r := range f.Reasons {
+		captured = captured || r.Code == "CAPTURED_BY_TELEMETRY_RULE"
+	}
+	if !captured || f.ResourceType != model.TypeTrail {
+		return all
+	}
+	var out []string
+	for _, r := range all {
+		if !strings.Contains(r, "CloudTrail.5") && !strings.Contains(r, "cloud-trail-cloud-watch-logs-enabled") {
+			out = append(out, r)
+		}
+	}
+	return out
 }

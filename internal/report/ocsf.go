@@ -32,7 +32,7 @@ func WriteOCSF(w io.Writer, r *Report, mappings, standardsOf map[string][]string
 			msgs = append(msgs, rs.Code+": "+rs.Message)
 		}
 		standards := []string{}
-		reqs := append([]string{}, mappings[f.ControlID]...)
+		reqs := append([]string{}, requirements(f, mappings[f.ControlID])...)
 		for _, st := range standardsOf[f.ControlID] {
 			standards = appendUnique(standards, st)
 		}

@@ -70,3 +70,32 @@ func TestOCSFValidates(t *testing.T) {
 		t.Error("the schema accepted a Detection Finding without required attributes")
 	}
 }
+
+// TestTelemetryPassSpeaksNotForTrailOnlyRules: a trail that passes because a CloudWatch telemetry rule captures its
+// regions still fails Security Hub CloudTrail.5 and AWS Config's rule: OCSF and ASFF leave those requirements out of
+// its PASS (field trial: both claimed CloudTrail.5 PASSED, which a Security Hub import would have recorded).
+func TestTelemetryPassSpeaksNotForTrailOnlyRules(t *testing.T) {
+	maps := map[string][]string{"cloudtrail-cloudwatch-integration": {"CIS AWS Foundations Benchmark v1.4.0 3.4", "AWS Foundational Security Best Practices CloudTrail.5", "AWS Config managed rule cloud-trail-cloud-watch-logs-enabled"}}
+	r := &Report{Tool: Tool{Name: "trailwatch", Version: "test"}, GeneratedAt: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), Findings: []model.Finding{
+		{ID: "c/arn:1", ControlID: "cloudtrail-cloudwatch-integration", Title: "t", Status: model.StatusPass, Severity: "Medium", AccountID: "111111111111", Region: "us-east-1",
+			ResourceType: model.TypeTrail, ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/x", Reasons: []model.Reason{{Code: "CAPTURED_BY_TELEMETRY_RULE", Message: "m"}}},
+		{ID: "c/arn:2", ControlID: "cloudtrail-cloudwatch-integration", Title: "t", Status: model.StatusPass, Severity: "Medium", AccountID: "111111111111", Region: "us-east-1",
+			ResourceType: model.TypeTrail, ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/y", Reasons: []model.Reason{{Code: "DELIVERING", Message: "m"}}},
+	}}
+	var b bytes.Buffer
+	if err := WriteOCSF(&b, r, maps, nil); err != nil {
+		t.Fatal(err)
+	}
+	var events []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &events); err != nil {
+		t.Fatal(err)
+	}
+	byTelemetry, _ := json.Marshal(events[0]["compliance"])
+	delivering, _ := json.Marshal(events[1]["compliance"])
+	if bytes.Contains(byTelemetry, []byte("CloudTrail.5")) || bytes.Contains(byTelemetry, []byte("cloud-trail-cloud-watch-logs-enabled")) || !bytes.Contains(byTelemetry, []byte("3.4")) {
+		t.Errorf("the telemetry PASS: %s", byTelemetry)
+	}
+	if !bytes.Contains(delivering, []byte("CloudTrail.5")) {
+		t.Errorf("a delivering trail lost its requirement: %s", delivering)
+	}
+}

@@ -50,6 +50,12 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		{"status unreadable, a region uncovered", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
 		{"status unreadable, trails cover everything", `[]`, integrated, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "PASS CAPTURED", "PASS DELIVERING"},
 		{"trail and rule", `[{name: r, all_regions: true}]`, integrated, "", false, "PASS CAPTURED", "PASS DELIVERING"},
+		// Field trial: a failed read of a rule or its group leaves coverage unknown, never "no rule".
+		{"rules unlistable", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'observabilityadmin:ListTelemetryRules', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", ""},
+		{"rule unreadable", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'observabilityadmin:GetTelemetryRule', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", ""},
+		{"group unreadable in one region", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'logs:DescribeLogGroups', region: eu-west-1, error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", ""},
+		// Field trial: reads and writes kept by two rules between them capture the region.
+		{"a write rule and a read rule", `[{name: w, all_regions: true, events: write_only}, {name: r, all_regions: true, events: read_only}]`, `[]`, "", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
 		// Delivery health from the group's own newest stream (lastIngestionTime).
 		{"group silent for 30 hours", `[{name: r, all_regions: true, last_delivery: 30h}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
 		{"group never received an event", `[{name: r, all_regions: true, last_delivery: never}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
@@ -69,6 +75,9 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 			}
 			if strings.Contains(c.name, "silent") && !strings.Contains(strings.Join(got.Notes, " "), "last received an event 30h0m0s ago") {
 				t.Errorf("the note does not say why the rule does not count: %v", got.Notes)
+			}
+			if c.name == "evaluation stopped" && !strings.Contains(strings.Join(got.Notes, " "), "evaluation is STOPPED") {
+				t.Errorf("the note does not say evaluation is stopped: %v", got.Notes)
 			}
 			if c.trail != "" {
 				arn := "arn:aws:cloudtrail:us-east-1:111111111111:trail/plain"

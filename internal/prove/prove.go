@@ -47,18 +47,18 @@ const ControlID = "capture-proof"
 
 // Reason codes of capture-proof.
 const (
-	Proven          = "PROVEN"
-	NotSeen         = "NOT_SEEN"
-	NotYetSeen      = "NOT_YET_SEEN"
-	NoLogGroup      = "NO_LOG_GROUP"
+	Proven     = "PROVEN"
+	NotSeen    = "NOT_SEEN"
+	NotYetSeen = "NOT_YET_SEEN"
+	NoLogGroup = "NO_LOG_GROUP"
 	// DestinationUnknown: no trail sends the region's events to CloudWatch Logs, and whether a telemetry rule does is
 	// unknown (its read failed): there is no knowing where to look.
 	DestinationUnknown = "DESTINATION_UNKNOWN"
-	MarkerRefused   = "MARKER_REFUSED"
-	GroupUnreadable = "GROUP_UNREADABLE"
-	OutOfScope      = "GROUP_OUT_OF_SCOPE"
-	BudgetSpent     = "CALL_BUDGET_SPENT"
-	Interrupted     = "INTERRUPTED"
+	MarkerRefused      = "MARKER_REFUSED"
+	GroupUnreadable    = "GROUP_UNREADABLE"
+	OutOfScope         = "GROUP_OUT_OF_SCOPE"
+	BudgetSpent        = "CALL_BUDGET_SPENT"
+	Interrupted        = "INTERRUPTED"
 )
 
 // EC2API is what the markers need.

@@ -144,7 +144,14 @@ func (s *Server) emitCloudTrailEvent(c *call, out any, aerr *apiError) {
 // o-<org id>_<member>_CloudTrail_<home region>, CTUG "CloudWatch log group and log stream naming"), visible
 // log_delivery_delay later. A trail with the lose_events fault delivers nothing. The world lock is held.
 func (w *world) deliverToLogs(acct, region string, detail map[string]any, now time.Time) {
-	var msg []byte
+	var msg string
+	message := func() string { // the record, marshalled once, when some group receives it
+		if msg == "" {
+			b, _ := json.Marshal(detail)
+			msg = string(b)
+		}
+		return msg
+	}
 	// The trails that may capture the account's events: its own, and the organization's, which the management account
 	// or the delegated administrator owns.
 	owners := []string{acct}
@@ -161,12 +168,7 @@ func (w *world) deliverToLogs(acct, region string, detail map[string]any, now ti
 		ro, _ := detail["readOnly"].(bool)
 		for _, r := range a.telemetryRules {
 			if g := a.logGroups[region+"\x00"+telemetryGroup]; g != nil && r.appliesIn(region) && r.keeps(ro) {
-				if msg == nil {
-					msg, _ = json.Marshal(detail)
-				}
-				w.seq++
-				g.events = append(g.events, logEvent{seq: uint64(w.seq), stream: acct + "_CloudTrail_" + region, timestamp: now, ingestion: now.Add(w.logDelay),
-					message: string(msg), id: fmt.Sprintf("%056d", w.seq)})
+				w.record(g, acct+"_CloudTrail_"+region, now, message())
 				break
 			}
 		}
@@ -192,19 +194,22 @@ func (w *world) deliverToLogs(acct, region string, detail map[string]any, now ti
 			if g == nil {
 				continue
 			}
-			if msg == nil {
-				msg, _ = json.Marshal(detail)
-			}
 			stream := acct + "_CloudTrail_" + t.home
 			if member {
 				stream = w.org.ID + "_" + stream
 			}
-			w.seq++
-			g.events = append(g.events, logEvent{seq: uint64(w.seq), stream: stream, timestamp: now, ingestion: now.Add(w.logDelay), message: string(msg),
-				id: fmt.Sprintf("%056d", w.seq)})
-			if len(g.events) > maxGroupEvents {
-				g.events = g.events[len(g.events)-maxGroupEvents:]
-			}
+			w.record(g, stream, now, message())
 		}
+	}
+}
+
+// record puts a CloudTrail record in a log group on a stream, visible log_delivery_delay after now; the group keeps its
+// latest maxGroupEvents records. The world lock is held.
+func (w *world) record(g *logGroup, stream string, now time.Time, message string) {
+	w.seq++
+	g.events = append(g.events, logEvent{seq: uint64(w.seq), stream: stream, timestamp: now, ingestion: now.Add(w.logDelay), message: message,
+		id: fmt.Sprintf("%056d", w.seq)})
+	if len(g.events) > maxGroupEvents {
+		g.events = g.events[len(g.events)-maxGroupEvents:]
 	}
 }

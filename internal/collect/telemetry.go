@@ -40,9 +40,6 @@ type TelemetryClients interface {
 	Telemetry(region string) TelemetryAPI
 }
 
-// TelemetryGroup is the log group telemetry rules deliver CloudTrail management events to, in each region.
-const TelemetryGroup = "aws/cloudtrail/managementevents"
-
 // Telemetry returns the observabilityadmin client of region.
 func (c *SDKClients) Telemetry(region string) TelemetryAPI {
 	c.mu.Lock()
@@ -164,7 +161,7 @@ func (col *collector) telemetryRule(ctx context.Context, api TelemetryAPI, regio
 			if !slices.Contains(col.acct.Regions, reg) {
 				continue
 			}
-			lg, e := col.logGroup(ctx, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", col.part, reg, col.acct.ID, TelemetryGroup))
+			lg, e := col.logGroup(ctx, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", col.part, reg, col.acct.ID, model.TelemetryLogGroup))
 			if e != nil {
 				r.GroupErrors = setErr(r.GroupErrors, reg, e)
 				continue

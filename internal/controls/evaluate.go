@@ -513,7 +513,7 @@ func (e *evaluator) telemetryRetention(a *model.Account, judged map[string]bool)
 		sort.Strings(regions)
 		for _, reg := range regions {
 			lg, lgErr := r.Groups[reg], r.GroupErrors[reg]
-			arn := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:aws/cloudtrail/managementevents:*", PartitionOf(r.ARN), reg, a.ID)
+			arn := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", PartitionOf(r.ARN), reg, a.ID, model.TelemetryLogGroup)
 			if lg != nil && lg.ARN != "" {
 				arn = lg.ARN
 			}
@@ -610,7 +610,7 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 			unread = r.GroupErrors[region]
 			continue
 		case g == nil || !g.Exists:
-			problem = "its log group " + collectTelemetryGroup + " does not exist in the region"
+			problem = "its log group " + model.TelemetryLogGroup + " does not exist in the region"
 		case g.IngestionErr != nil && s != nil:
 			unread = g.IngestionErr
 			continue
@@ -637,9 +637,6 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 	}
 	return nil, nil, strings.Join(whys, "; "), unread
 }
-
-// collectTelemetryGroup is the group telemetry rules deliver CloudTrail management events to (collect.TelemetryGroup).
-const collectTelemetryGroup = "aws/cloudtrail/managementevents"
 
 // TelemetryDestination is the ARN (without ":*") of the log group a telemetry rule sends account a's management events
 // in region to, or "" when none does: where a proof of capture looks besides the trails' groups.
@@ -727,11 +724,7 @@ func (e *evaluator) capture(a *model.Account) {
 	// A region no trail covers may be captured by a CloudWatch telemetry rule, without a trail (issue 26).
 	var byTelemetry []string
 	whyNot := map[string][]string{}
-	telemetryUnread := a.Telemetry != nil && a.Telemetry.Err != nil
-	var unreadErr *model.CallError
-	if telemetryUnread {
-		unreadErr = a.Telemetry.Err
-	}
+	var unreadErr *model.CallError // a telemetry read that failed: a rule may capture what no trail does
 	for _, r := range a.Regions {
 		if _, ok := covered[r]; ok {
 			continue
@@ -742,7 +735,7 @@ func (e *evaluator) capture(a *model.Account) {
 			covered[r] = rule.ARN
 			byTelemetry = append(byTelemetry, r)
 		case unread != nil:
-			telemetryUnread, unreadErr = true, unread
+			unreadErr = unread
 		case why != "":
 			whyNot[why] = append(whyNot[why], r)
 		}
@@ -782,7 +775,7 @@ func (e *evaluator) capture(a *model.Account) {
 		}
 	}
 	switch {
-	case len(uncovered) > 0 && telemetryUnread:
+	case len(uncovered) > 0 && unreadErr != nil:
 		// A telemetry rule may capture them: whether they are captured is unknown, never a FAIL guessed from an error.
 		errorReason(v, fmt.Sprintf("telemetry rules (regions %s are captured by no trail; a rule may capture them)", strings.Join(uncovered, ", ")), unreadErr)
 	case len(a.Trails) == 0 && len(a.RegionErrors) == 0 && len(byTelemetry) == 0:

@@ -71,11 +71,10 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 	if why := t.Unknown["condition"]; why != "" && !t.NotInstantiated {
 		v.add(model.StatusUnknown, ValueUnknown, "Whether the trail is created is known only at deployment: %s.", why)
 	}
-	kind := iacKind(t)
 	switch {
 	case t.NotInstantiated:
 		v.add(model.StatusSkipped, NotInstantiated, "The resource is not created (count = 0, an empty for_each, or a false condition).")
-		return iacFinding(cat, t, v, "")
+		return iacFinding(cat, t, v)
 	case t.Unknown["module"] != "":
 		v.add(model.StatusUnknown, ValueUnknown, "The trail is declared in a module that was not read: %s.", t.Unknown["module"])
 	case t.Unknown["log_group_arn"] != "":
@@ -101,18 +100,7 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 		v.status = model.StatusFail
 		v.note("--strict: an unknown value fails.")
 	}
-	return iacFinding(cat, t, v, kind)
-}
-
-func iacKind(t *model.Trail) string {
-	if t.Source == nil {
-		return ""
-	}
-	switch {
-	case strings.HasSuffix(t.Source.File, ".tf"), strings.HasSuffix(t.Source.File, ".tf.json"), strings.Contains(t.Source.Address, "aws_cloudtrail."):
-		return "terraform"
-	}
-	return "cloudformation"
+	return iacFinding(cat, t, v)
 }
 
 // iacPipeline checks a known log group ARN and what the IaC says of the log group and the role.
@@ -300,7 +288,7 @@ func arnParts(arn string) (part, region, acct string) {
 	return p[1], p[3], p[4]
 }
 
-func iacFinding(cat *Catalog, t *model.Trail, v *verdict, kind string) model.Finding {
+func iacFinding(cat *Catalog, t *model.Trail, v *verdict) model.Finding {
 	ctl, _ := cat.Control(IntegrationID)
 	rid := t.ARN
 	if t.Source != nil && t.Source.Address != "" {

@@ -118,6 +118,10 @@ type Monitoring struct {
 // default, an attribute computed at apply): it matches nothing, and the rule judges what depends on it UNKNOWN.
 const UnknownValue = "${unknown}"
 
+// TelemetryLogGroup is the log group CloudWatch telemetry rules deliver CloudTrail management events to, in each region
+// (its name cannot be changed: AWS's cloud-operations best-practices guide, shared/reference/beyond-trails.md §1).
+const TelemetryLogGroup = "aws/cloudtrail/managementevents"
+
 // Telemetry is the account's CloudWatch telemetry enablement for CloudTrail (observabilityadmin).
 type Telemetry struct {
 	// Status is GetTelemetryEvaluationStatus's (NOT_STARTED, STARTING, RUNNING, FAILED_START, STOPPING, STOPPED, ...):

@@ -37,6 +37,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -323,11 +324,8 @@ func refusal(call string, err error) string {
 	if err == nil {
 		return call + " answered without the DryRunOperation error a dry run gives"
 	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return fmt.Sprintf("%s: %s: %s", call, ae.ErrorCode(), strings.TrimRight(ae.ErrorMessage(), "."))
-	}
-	return fmt.Sprintf("%s: %v", call, err)
+	ce := collect.Classify(call, "", err) // the one classification of AWS errors (a timeout, a cancellation, an API error)
+	return fmt.Sprintf("%s: %s: %s", call, ce.Code, strings.TrimRight(ce.Message, "."))
 }
 
 // search polls each destination group for the run's markers until every marker made is seen, the timeout passes, the

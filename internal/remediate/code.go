@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]`)
@@ -228,15 +230,7 @@ func asCloudFormation(p *Plan) string {
 			retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
 		}
 	}
-	logical := func(prefix, s string) string {
-		parts := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') })
-		var b strings.Builder
-		b.WriteString(prefix)
-		for _, p := range parts {
-			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
-		}
-		return b.String()
-	}
+	logical := logicalID
 	roleIDs := map[string]string{}
 	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
 	for _, s := range p.Steps {
@@ -306,20 +300,27 @@ func asCloudFormation(p *Plan) string {
 }
 
 // topicARNOf is the ARN of the topic a CreateTopic step creates.
+// logicalID is a CloudFormation logical id: prefix and the alphanumeric runs of s, each capitalised; placeholders of
+// what IaC knows only at deployment ("${account}") are left out.
+func logicalID(prefix, s string) string {
+	parts := strings.FieldsFunc(placeholder.ReplaceAllString(s, ""), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') })
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, p := range parts {
+		b.WriteString(strings.ToUpper(p[:1]) + p[1:])
+	}
+	return b.String()
+}
+
 func topicARNOf(s Step) string {
 	return fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionOfRegion(s.Region), s.Region, s.AccountID, s.Params["Name"])
 }
 
 func partitionOfRegion(region string) string {
-	switch {
-	case region == "${region}":
+	if region == "${region}" {
 		return "${partition}" // infrastructure as code: both are known only at deployment
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
 	}
-	return "aws"
+	return partition.OfRegion(region).Name
 }
 
 // writeAlarmTerraform renders one alarm-chain step as Terraform: the filter, alarm, topic and subscription the plan

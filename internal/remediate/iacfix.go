@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"gopkg.in/yaml.v3"
 
@@ -54,8 +55,8 @@ func iacKind(t *model.Trail) string {
 func iacSteps(t *model.Trail, f model.Finding, o Options) []Step {
 	tc := *t
 	part, region, acct := controls.PartitionOf(t.ARN), "", ""
-	if p := strings.SplitN(t.ARN, ":", 6); len(p) == 6 {
-		region, acct = p[3], p[4]
+	if a, err := arn.Parse(t.ARN); err == nil { // placeholders ("${region}") are ARN sections like any other
+		region, acct = a.Region, a.AccountID
 	}
 	tc.OwnerAccount, tc.HomeRegion, tc.OwnedElsewhere = acct, region, false
 	if t.RoleARN != "" && t.Role == nil {
@@ -416,24 +417,12 @@ func alarmTerraform(lg *model.LogGroup, mon *model.Monitoring, steps []Step, dec
 // alarmCFN renders alarm steps as resources to add under the template's Resources.
 func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step, declaredBy map[string]string) string {
 	ids := declaredTopics(mon, "")
-	logical := func(prefix, s string) string {
-		parts := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') })
-		var b strings.Builder
-		b.WriteString(prefix)
-		for _, p := range parts {
-			if p == "account" || p == "region" || p == "partition" {
-				continue // placeholders for what deployment decides
-			}
-			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
-		}
-		return b.String()
-	}
 	var b strings.Builder
 	created := false
 	for _, s := range steps {
 		switch s.Action {
 		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
-			id, body := alarmCloudFormation(s, logical, ids)
+			id, body := alarmCloudFormation(s, logicalID, ids)
 			if by := declaredBy[topicARNOf(s)]; s.Action == CreateTopic && by != "" {
 				fmt.Fprintf(&b, "  # the topic %s is declared in the fix of %s\n", id, by)
 				continue

@@ -263,7 +263,7 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		if fixedGroups[f.AccountID+"/"+f.Region+"/"+name] {
 			continue
 		}
-		if name == "aws/cloudtrail/managementevents" {
+		if name == model.TelemetryLogGroup {
 			// A CloudWatch telemetry rule manages this group and sets its retention (DestinationConfiguration
 			// .RetentionInDays): a PutRetentionPolicy of ours would not be the rule's (issue 26).
 			p.Refused = append(p.Refused, Refusal{ResourceID: f.ResourceID, AccountID: f.AccountID,

@@ -32,6 +32,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/iac/limits"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 // why is the cty mark that explains an unknown value.
@@ -836,17 +837,7 @@ const (
 )
 
 // partitionOr is the partition the provider's region belongs to, when the region is known, else a placeholder.
-func (m *module) partitionOr() string {
-	switch {
-	case m.region == "":
-		return partitionTok
-	case strings.HasPrefix(m.region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(m.region, "cn-"):
-		return "aws-cn"
-	}
-	return "aws"
-}
+func (m *module) partitionOr() string { return partitionIn(m.regionOr()) }
 
 func (m *module) regionOr() string {
 	if m.region != "" {
@@ -884,17 +875,12 @@ func (m *module) regionFor(body hcl.Body, inst map[string]cty.Value) string {
 	return m.regionOr()
 }
 
-// partitionIn is the partition of a region (the placeholder while the region is).
+// partitionIn is the partition of a region (internal/partition), the placeholder while the region is one.
 func partitionIn(region string) string {
-	switch {
-	case region == regionTok:
+	if region == regionTok {
 		return partitionTok
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
 	}
-	return "aws"
+	return partition.OfRegion(region).Name
 }
 
 // instances evaluates count and for_each: the instance keys (nil key for a single instance), whether the count is

@@ -3,6 +3,7 @@ package awssim
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -164,9 +165,17 @@ func (w *world) deliverToLogs(acct, region string, detail map[string]any, now ti
 	}
 	// Telemetry rules of the account itself: while its evaluation runs, each rule that applies in the region and keeps
 	// the event delivers it to the region's aws/cloudtrail/managementevents group.
-	if a := w.accounts[acct]; a != nil && a.telemetryStatus == "RUNNING" {
+	// The organization's rules likewise, while the organization's evaluation runs; a group receives an event once.
+	if a := w.accounts[acct]; a != nil {
 		ro, _ := detail["readOnly"].(bool)
-		for _, r := range a.telemetryRules {
+		var rules []*telemetryRule
+		if a.telemetryStatus == "RUNNING" {
+			rules = a.telemetryRules
+		}
+		if w.inOrg(acct) && w.orgTelemetryStatus == "RUNNING" {
+			rules = append(slices.Clip(rules), w.orgTelemetryRules...)
+		}
+		for _, r := range rules {
 			if g := a.logGroups[region+"\x00"+telemetryGroup]; g != nil && r.appliesIn(region) && r.keeps(ro) {
 				w.record(g, acct+"_CloudTrail_"+region, now, message())
 				break

@@ -197,3 +197,49 @@ func TestTelemetryRulesValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgTelemetryRules: the organization's rules through the real SDK: read by the management account only
+// (AccessDeniedException for a member), applied in every account of the organization: each gets the rule's group,
+// and a member's call reaches its own group.
+func TestOrgTelemetryRules(t *testing.T) {
+	s := start(t, `
+now: 2026-11-22T12:00:00Z
+organization:
+  id: o-abcdefghij
+  management_account: "111111111111"
+  telemetry_rules: [{name: everywhere, all_regions: true}]
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1]
+`)
+	ctx := context.Background()
+	oa := observabilityadmin.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	st, err := oa.GetTelemetryEvaluationStatusForOrganization(ctx, &observabilityadmin.GetTelemetryEvaluationStatusForOrganizationInput{})
+	if err != nil || st.Status != oatypes.StatusRunning {
+		t.Fatalf("status: %v %+v", err, st)
+	}
+	l, err := oa.ListTelemetryRulesForOrganization(ctx, &observabilityadmin.ListTelemetryRulesForOrganizationInput{})
+	if err != nil || len(l.TelemetryRuleSummaries) != 1 || l.TelemetryRuleSummaries[0].ResourceType != oatypes.ResourceTypeAwsCloudtrail {
+		t.Fatalf("list: %v %+v", err, l)
+	}
+	r, err := oa.GetTelemetryRuleForOrganization(ctx, &observabilityadmin.GetTelemetryRuleForOrganizationInput{RuleIdentifier: l.TelemetryRuleSummaries[0].RuleArn})
+	if err != nil || r.TelemetryRule == nil || !aws.ToBool(r.TelemetryRule.AllRegions) {
+		t.Fatalf("rule: %v %+v", err, r)
+	}
+	var ae smithy.APIError
+	member := observabilityadmin.NewFromConfig(s.SDKConfig("222222222222", "us-east-1"))
+	if _, err := member.ListTelemetryRulesForOrganization(ctx, &observabilityadmin.ListTelemetryRulesForOrganizationInput{}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+		t.Errorf("a member read the organization's rules: %v", err)
+	}
+	if _, err := ec2.NewFromConfig(s.SDKConfig("222222222222", "eu-west-1")).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(5 * time.Minute)
+	got, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("222222222222", "eu-west-1")).FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String("aws/cloudtrail/managementevents"), FilterPattern: aws.String(`"DescribeSecurityGroups"`)})
+	if err != nil || len(got.Events) != 1 {
+		t.Errorf("the member's call in its group: %v %+v", err, got)
+	}
+}

@@ -94,7 +94,13 @@ type Organization struct {
 	ManagementAccount string `yaml:"management_account,omitempty"`
 	DelegatedAdmin    string `yaml:"delegated_admin,omitempty"`
 	EmptyPages        bool   `yaml:"empty_pages,omitempty"` // ListAccounts answers an empty page with a token before each page
-	Line              int    `yaml:"-"`
+	// TelemetryRules are organization telemetry rules for AWS::CloudTrail (CreateTelemetryRuleForOrganization), held by
+	// the management account and applied in every account of the organization while TelemetryStatus (the
+	// organization's evaluation status: default RUNNING when it has rules, else NOT_STARTED) is RUNNING. Regions are
+	// checked against the management account's.
+	TelemetryRules  []TelemetryRule `yaml:"telemetry_rules,omitempty"`
+	TelemetryStatus string          `yaml:"telemetry_status,omitempty"`
+	Line            int             `yaml:"-"`
 }
 
 // Account is one AWS account.

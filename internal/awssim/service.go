@@ -77,7 +77,8 @@ func buildServices() []*service {
 			validationCode: "ValidationException", internalCode: "InternalServerException", throttleCode: "TooManyRequestsException",
 			throttleStatus: 429, messageKey: "Message", ops: telemetryOps(), rest: map[string]string{
 				"/GetTelemetryEvaluationStatus": "GetTelemetryEvaluationStatus", "/ListTelemetryRules": "ListTelemetryRules",
-				"/GetTelemetryRule": "GetTelemetryRule"},
+				"/GetTelemetryRule": "GetTelemetryRule", "/GetTelemetryEvaluationStatusForOrganization": "GetTelemetryEvaluationStatusForOrganization",
+				"/ListTelemetryRulesForOrganization": "ListTelemetryRulesForOrganization", "/GetTelemetryRuleForOrganization": "GetTelemetryRuleForOrganization"},
 			resource: func(c *call) string { return "" }},
 		{name: "iam", version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", authCode: "InvalidClientTokenId",
 			authStatus: 403, validationCode: "ValidationError", internalCode: "ServiceFailure", throttleCode: "Throttling",

@@ -47,34 +47,66 @@ func (r *telemetryRule) keeps(readOnly bool) bool {
 var telemetryStatuses = []string{"NOT_STARTED", "STARTING", "FAILED_START", "RUNNING", "STOPPING", "FAILED_STOP", "STOPPED"}
 
 func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
-	if sa.TelemetryStatus != "" && !slices.Contains(telemetryStatuses, sa.TelemetryStatus) {
-		return fmt.Errorf("line %d: account %s: telemetry_status %q: want one of %v", sa.Line, a.id, sa.TelemetryStatus, telemetryStatuses)
+	status, rules, err := w.telemetryRules(a, a.id, sa.TelemetryStatus, sa.TelemetryRules, "telemetry-rule/", t0)
+	if err != nil {
+		return err
+	}
+	a.telemetryStatus, a.telemetryRules = status, rules
+	return w.telemetryGroups(a, rules, sa.TelemetryRules, status, t0, now0)
+}
+
+// orgTelemetry sets up the organization's rules (held by the management account) and their groups in every account of
+// the organization. The rule ARN's resource part is the simulator's own [inference: organization-telemetry-rule/<name>].
+func (w *world) orgTelemetry(t0, now0 time.Time) error {
+	o := w.org
+	if o == nil || len(o.TelemetryRules) == 0 && o.TelemetryStatus == "" {
+		return nil
+	}
+	mgmt := w.accounts[o.ManagementAccount]
+	status, rules, err := w.telemetryRules(mgmt, "organization "+o.ID, o.TelemetryStatus, o.TelemetryRules, "organization-telemetry-rule/", t0)
+	if err != nil {
+		return err
+	}
+	w.orgTelemetryStatus, w.orgTelemetryRules = status, rules
+	for _, id := range w.order {
+		if err := w.telemetryGroups(w.accounts[id], rules, o.TelemetryRules, status, t0, now0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// telemetryRules validates and builds the rules of an account (or of the organization, held by its management
+// account a) and the evaluation status that gates them.
+func (w *world) telemetryRules(a *account, who, status string, srs []TelemetryRule, kind string, t0 time.Time) (string, []*telemetryRule, error) {
+	if status != "" && !slices.Contains(telemetryStatuses, status) {
+		return "", nil, fmt.Errorf("%s: telemetry_status %q: want one of %v", who, status, telemetryStatuses)
 	}
 	names := map[string]bool{}
-	for _, sr := range sa.TelemetryRules {
+	for _, sr := range srs {
 		switch {
 		case sr.Name == "":
-			return fmt.Errorf("line %d: telemetry rule: name is required", sr.Line)
+			return "", nil, fmt.Errorf("line %d: telemetry rule: name is required", sr.Line)
 		case names[sr.Name]:
-			return fmt.Errorf("line %d: telemetry rule %s is listed twice in account %s", sr.Line, sr.Name, a.id)
+			return "", nil, fmt.Errorf("line %d: telemetry rule %s is listed twice in %s", sr.Line, sr.Name, who)
 		case sr.AllRegions && len(sr.Regions) > 0:
-			return fmt.Errorf("line %d: telemetry rule %s: all_regions and regions are mutually exclusive", sr.Line, sr.Name)
+			return "", nil, fmt.Errorf("line %d: telemetry rule %s: all_regions and regions are mutually exclusive", sr.Line, sr.Name)
 		}
 		names[sr.Name] = true
 		for _, r := range append([]string{sr.HomeRegion}, sr.Regions...) {
 			if r != "" && !a.regions[r] {
-				return fmt.Errorf("line %d: telemetry rule %s: region %s is not an enabled region of account %s", sr.Line, sr.Name, r, a.id)
+				return "", nil, fmt.Errorf("line %d: telemetry rule %s: region %s is not an enabled region of account %s", sr.Line, sr.Name, r, a.id)
 			}
 		}
 	}
-	a.telemetryStatus = sa.TelemetryStatus
-	if a.telemetryStatus == "" {
-		a.telemetryStatus = "NOT_STARTED"
-		if len(sa.TelemetryRules) > 0 {
-			a.telemetryStatus = "RUNNING"
+	if status == "" {
+		status = "NOT_STARTED"
+		if len(srs) > 0 {
+			status = "RUNNING"
 		}
 	}
-	for _, sr := range sa.TelemetryRules {
+	var rules []*telemetryRule
+	for _, sr := range srs {
 		r := &telemetryRule{name: sr.Name, home: sr.HomeRegion, all: sr.AllRegions, regions: sr.Regions, events: sr.Events, retention: sr.RetentionDays, created: t0}
 		if r.home == "" && len(a.regionList) > 0 {
 			r.home = a.regionList[0]
@@ -83,13 +115,22 @@ func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
 			r.events = "all"
 		}
 		if !slices.Contains([]string{"all", "write_only", "read_only", "none"}, r.events) {
-			return fmt.Errorf("line %d: telemetry rule %s: events %q: want all, write_only, read_only or none", sr.Line, sr.Name, sr.Events)
+			return "", nil, fmt.Errorf("line %d: telemetry rule %s: events %q: want all, write_only, read_only or none", sr.Line, sr.Name, sr.Events)
 		}
 		if r.retention == 0 {
 			r.retention = 365
 		}
-		r.arn = w.arn("observabilityadmin", r.home, a.id, "telemetry-rule/"+r.name)
-		a.telemetryRules = append(a.telemetryRules, r)
+		r.arn = w.arn("observabilityadmin", r.home, a.id, kind+r.name)
+		rules = append(rules, r)
+	}
+	return status, rules, nil
+}
+
+// telemetryGroups creates, in account a, the aws/cloudtrail/managementevents group of each region the rules apply in
+// (unless no_group), seeded with the rule's last delivery while status is RUNNING.
+func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []TelemetryRule, status string, t0, now0 time.Time) error {
+	for i, r := range rules {
+		sr := srs[i]
 		if sr.NoGroup {
 			continue
 		}
@@ -103,7 +144,7 @@ func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
 		for _, region := range a.regionList {
 			if r.appliesIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
 				g := &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
-				if !never && a.telemetryStatus == "RUNNING" && r.events != "none" {
+				if !never && status == "RUNNING" && r.events != "none" {
 					g.seeded = map[string]time.Time{a.id + "_CloudTrail_" + region: last}
 				}
 				a.logGroups[region+"\x00"+telemetryGroup] = g
@@ -115,7 +156,42 @@ func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
 
 func telemetryOps() map[string]handler {
 	return map[string]handler{"GetTelemetryEvaluationStatus": oaGetTelemetryEvaluationStatus, "ListTelemetryRules": oaListTelemetryRules,
-		"GetTelemetryRule": oaGetTelemetryRule}
+		"GetTelemetryRule": oaGetTelemetryRule, "GetTelemetryEvaluationStatusForOrganization": oaGetTelemetryEvaluationStatusForOrganization,
+		"ListTelemetryRulesForOrganization": oaListTelemetryRulesForOrganization, "GetTelemetryRuleForOrganization": oaGetTelemetryRuleForOrganization}
+}
+
+// orgTelemetryReader: the organization's telemetry operations "can only be called by the organization's management
+// account or a delegated administrator account" (API reference, GetTelemetryRuleForOrganization).
+func (s *Server) orgTelemetryReader(c *call) error {
+	if s.w.org == nil || !s.w.isOrgReader(c.acct.id) {
+		return errf(403, "AccessDeniedException", "Only the organization's management account or a delegated administrator may call this operation")
+	}
+	return nil
+}
+
+func oaGetTelemetryEvaluationStatusForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	st := s.w.orgTelemetryStatus
+	if st == "" {
+		st = "NOT_STARTED"
+	}
+	return map[string]any{"Status": st}, nil
+}
+
+func oaListTelemetryRulesForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	return ruleSummaries(s.w.orgTelemetryRules, ""), nil
+}
+
+func oaGetTelemetryRuleForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	return describeTelemetryRule(s.w.orgTelemetryRules, c.str("RuleIdentifier"))
 }
 
 func oaGetTelemetryEvaluationStatus(s *Server, c *call) (any, error) {
@@ -123,19 +199,27 @@ func oaGetTelemetryEvaluationStatus(s *Server, c *call) (any, error) {
 }
 
 func oaListTelemetryRules(s *Server, c *call) (any, error) {
+	return ruleSummaries(c.acct.telemetryRules, c.region), nil
+}
+
+// ruleSummaries lists the rules (those that apply in region, when it is set).
+func ruleSummaries(rules []*telemetryRule, region string) map[string]any {
 	out := []map[string]any{}
-	for _, r := range c.acct.telemetryRules {
-		if r.appliesIn(c.region) {
+	for _, r := range rules {
+		if region == "" || r.appliesIn(region) {
 			out = append(out, map[string]any{"RuleArn": r.arn, "RuleName": r.name, "ResourceType": "AWS::CloudTrail", "TelemetryType": "Logs",
 				"CreatedTimeStamp": r.created.UnixMilli(), "LastUpdateTimeStamp": r.created.UnixMilli()})
 		}
 	}
-	return map[string]any{"TelemetryRuleSummaries": out}, nil
+	return map[string]any{"TelemetryRuleSummaries": out}
 }
 
 func oaGetTelemetryRule(s *Server, c *call) (any, error) {
-	id := c.str("RuleIdentifier")
-	for _, r := range c.acct.telemetryRules {
+	return describeTelemetryRule(c.acct.telemetryRules, c.str("RuleIdentifier"))
+}
+
+func describeTelemetryRule(rules []*telemetryRule, id string) (any, error) {
+	for _, r := range rules {
 		if r.arn != id && r.name != id {
 			continue
 		}

@@ -25,17 +25,20 @@ type world struct {
 	org        *Organization
 	accounts   map[string]*account
 	order      []string // account ids in scenario order
-	keys       map[string]*credential
-	awsManaged map[string]*managedPolicy
-	seq        int
-	packs      map[string]string // conformance packs: account/region/name or org/region/name -> ARN
-	packTimes  map[string]time.Time
-	policies   map[string]*scp   // service control policies by id
-	imported   map[string]string // Security Hub findings: account/id -> RecordState
-	queues     map[string]*queue // SQS queues by ARN
-	buses      map[string]*bus   // EventBridge buses by ARN
-	ebDelay    time.Duration     // eventbridge_delay
-	logDelay   time.Duration     // log_delivery_delay
+	// The organization's telemetry evaluation and rules (held by the management account; applied in every account).
+	orgTelemetryStatus string
+	orgTelemetryRules  []*telemetryRule
+	keys               map[string]*credential
+	awsManaged         map[string]*managedPolicy
+	seq                int
+	packs              map[string]string // conformance packs: account/region/name or org/region/name -> ARN
+	packTimes          map[string]time.Time
+	policies           map[string]*scp   // service control policies by id
+	imported           map[string]string // Security Hub findings: account/id -> RecordState
+	queues             map[string]*queue // SQS queues by ARN
+	buses              map[string]*bus   // EventBridge buses by ARN
+	ebDelay            time.Duration     // eventbridge_delay
+	logDelay           time.Duration     // log_delivery_delay
 	// evaluations are AWS Config custom rule results: account/region/rule -> resourceType/resourceId -> latest.
 	evaluations map[string]map[string]*evaluation
 }
@@ -339,6 +342,9 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		a.roles[strings.ToLower(name)] = r
 	}
 	now0 := w.clock.Now()
+	if err := w.orgTelemetry(t0, now0); err != nil {
+		return nil, err
+	}
 	for _, sa := range sc.Accounts {
 		a := w.accounts[sa.ID]
 		for _, st := range sa.Trails {

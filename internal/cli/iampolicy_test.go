@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -32,6 +33,13 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 	for _, mode := range iampolicy.Modes {
 		t.Run(mode, func(t *testing.T) {
 			text := examples.Organization
+			if mode == "read" {
+				// An organization telemetry rule: its reads and its groups' in every member are the read mode's too.
+				text = bytes.Replace(text, []byte("  delegated_admin: \"222222222222\"\n"), []byte("  delegated_admin: \"222222222222\"\n  telemetry_rules: [{name: org-capture, home_region: us-east-1}]\n"), 1)
+				if !bytes.Contains(text, []byte("org-capture")) {
+					t.Fatal("the example's organization block changed: the telemetry rule was not added")
+				}
+			}
 			if mode == "prove" {
 				// Records visible at once, so that the proof finds them on its first search.
 				text = append([]byte("log_delivery_delay: 0s\n"), text...)

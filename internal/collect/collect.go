@@ -47,6 +47,10 @@ type Options struct {
 	// JudgedElsewhere reports trails owned by another account whose owner is scanned too: their details are not read
 	// from this account (the owner's judgement stands), saving one status call per member per organization trail.
 	JudgedElsewhere func(trailARN string) bool
+	// OrgTelemetry, in an organization scan, returns the organization's telemetry rules read once for the scan
+	// (ReadOrgTelemetry; it may wait for that read): they apply in this account too, and the collector reads their
+	// groups here. Nil: the organization's rules are not read (a single-account scan cannot read them).
+	OrgTelemetry func() *OrgTelemetry
 	// Monitoring reads the CIS alarm chain too: the metric filters of each judged trail's log group, the alarms on
 	// their metrics (DescribeAlarms once per region that has filters) and the topics those alarms notify
 	// (ListSubscriptionsByTopic once per topic).

@@ -34,6 +34,71 @@ type TelemetryAPI interface {
 	GetTelemetryRule(context.Context, *observabilityadmin.GetTelemetryRuleInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.GetTelemetryRuleOutput, error)
 }
 
+// OrgTelemetryAPI is the organization's observabilityadmin reads, which only the management account or a delegated
+// administrator may make (API reference, GetTelemetryRuleForOrganization: "This operation can only be called by the
+// organization's management account or a delegated administrator account").
+type OrgTelemetryAPI interface {
+	GetTelemetryEvaluationStatusForOrganization(context.Context, *observabilityadmin.GetTelemetryEvaluationStatusForOrganizationInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.GetTelemetryEvaluationStatusForOrganizationOutput, error)
+	ListTelemetryRulesForOrganization(context.Context, *observabilityadmin.ListTelemetryRulesForOrganizationInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.ListTelemetryRulesForOrganizationOutput, error)
+	GetTelemetryRuleForOrganization(context.Context, *observabilityadmin.GetTelemetryRuleForOrganizationInput, ...func(*observabilityadmin.Options)) (*observabilityadmin.GetTelemetryRuleForOrganizationOutput, error)
+}
+
+// OrgTelemetry is the organization's telemetry evaluation and its AWS::CloudTrail rules, read once per organization
+// scan from the caller (ReadOrgTelemetry). Its rules apply in every member while the organization's evaluation is
+// RUNNING; each member reads its own groups (the rules deliver into the member's aws/cloudtrail/managementevents).
+type OrgTelemetry struct {
+	Status string
+	Err    *model.CallError
+	Rules  []*orgRule
+}
+
+type orgRule struct {
+	rule *model.TelemetryRule // Regions unset: resolved per member
+	all  bool
+	regs []string
+	err  *model.CallError
+}
+
+// ReadOrgTelemetry reads the organization's telemetry evaluation status in region and, when it is RUNNING, its
+// AWS::CloudTrail rules (ListTelemetryRulesForOrganization, GetTelemetryRuleForOrganization): 1 + 1 + N calls per scan.
+func ReadOrgTelemetry(ctx context.Context, api OrgTelemetryAPI, region string) *OrgTelemetry {
+	ot := &OrgTelemetry{}
+	st, err := api.GetTelemetryEvaluationStatusForOrganization(ctx, &observabilityadmin.GetTelemetryEvaluationStatusForOrganizationInput{})
+	if err != nil {
+		ot.Err = Classify("observabilityadmin:GetTelemetryEvaluationStatusForOrganization", region, err)
+		return ot
+	}
+	ot.Status = string(st.Status)
+	if st.Status != oatypes.StatusRunning {
+		return ot
+	}
+	p := observabilityadmin.NewListTelemetryRulesForOrganizationPaginator(api, &observabilityadmin.ListTelemetryRulesForOrganizationInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			ot.Err = Classify("observabilityadmin:ListTelemetryRulesForOrganization", region, err)
+			return ot
+		}
+		for _, s := range out.TelemetryRuleSummaries {
+			if s.ResourceType != oatypes.ResourceTypeAwsCloudtrail {
+				continue
+			}
+			arn := aws.ToString(s.RuleArn)
+			r := &model.TelemetryRule{ARN: arn, Name: aws.ToString(s.RuleName), HomeRegion: region, Organization: true}
+			o := &orgRule{rule: r}
+			got, err := api.GetTelemetryRuleForOrganization(ctx, &observabilityadmin.GetTelemetryRuleForOrganizationInput{RuleIdentifier: aws.String(arn)})
+			if err != nil {
+				o.err = Classify("observabilityadmin:GetTelemetryRuleForOrganization", region, err)
+			} else {
+				o.all, o.regs = describeRule(r, got.HomeRegion, got.RegionStatuses, got.TelemetryRule)
+			}
+			ot.Rules = append(ot.Rules, o)
+		}
+	}
+	sort.Slice(ot.Rules, func(i, j int) bool { return ot.Rules[i].rule.ARN < ot.Rules[j].rule.ARN })
+	return ot
+}
+
 // TelemetryClients is what Clients that can read telemetry rules also give; clients without it (a test's fakes) leave
 // the account's telemetry unread (nil: unknown, never "none").
 type TelemetryClients interface {
@@ -62,6 +127,7 @@ func (col *collector) telemetry(ctx context.Context) {
 	a := col.acct
 	t := &model.Telemetry{}
 	a.Telemetry = t
+	defer col.orgTelemetry(ctx, t) // the organization's rules apply whatever the account's own evaluation does
 	st, err := tc.Telemetry(col.o.HomeRegion).GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
 	if err != nil {
 		t.Err = Classify("observabilityadmin:GetTelemetryEvaluationStatus", col.o.HomeRegion, err)
@@ -93,6 +159,30 @@ func (col *collector) telemetry(ctx context.Context) {
 	sort.Slice(t.Rules, func(i, j int) bool { return t.Rules[i].ARN < t.Rules[j].ARN })
 }
 
+// orgTelemetry adds the organization's rules to the account's telemetry, each with the account's own groups: a
+// member sees the organization's rules only through the scan's read of them (OrgTelemetry).
+func (col *collector) orgTelemetry(ctx context.Context, t *model.Telemetry) {
+	if col.o.OrgTelemetry == nil {
+		return
+	}
+	ot := col.o.OrgTelemetry()
+	if ot == nil {
+		return
+	}
+	t.OrgStatus, t.OrgErr = ot.Status, ot.Err
+	for _, o := range ot.Rules {
+		if slices.ContainsFunc(t.Rules, func(r *model.TelemetryRule) bool { return r.ARN == o.rule.ARN }) {
+			continue // listed by the account too
+		}
+		r := *o.rule
+		r.Err = o.err
+		if o.err == nil {
+			col.ruleGroups(ctx, &r, o.all, o.regs)
+		}
+		t.Rules = append(t.Rules, &r)
+	}
+}
+
 func setErr(m map[string]*model.CallError, region string, e *model.CallError) map[string]*model.CallError {
 	if m == nil {
 		m = map[string]*model.CallError{}
@@ -109,28 +199,27 @@ func (col *collector) telemetryRule(ctx context.Context, api TelemetryAPI, regio
 		r.Err = Classify("observabilityadmin:GetTelemetryRule", region, err)
 		return r
 	}
-	if out.HomeRegion != nil {
-		r.HomeRegion = aws.ToString(out.HomeRegion)
+	all, regs := describeRule(r, out.HomeRegion, out.RegionStatuses, out.TelemetryRule)
+	col.ruleGroups(ctx, r, all, regs)
+	return r
+}
+
+// describeRule fills r from a rule's description (an account's or the organization's): its home region, problems,
+// destination, retention and what its selectors keep. It returns where the rule applies: every region (AllRegions),
+// or its home region and the regions it lists.
+func describeRule(r *model.TelemetryRule, home *string, statuses []oatypes.RegionStatus, tr *oatypes.TelemetryRule) (all bool, regions []string) {
+	if home != nil {
+		r.HomeRegion = aws.ToString(home)
 	}
-	for _, s := range out.RegionStatuses {
+	for _, s := range statuses {
 		if aws.ToString(s.Status) != "" && aws.ToString(s.Status) != "ACTIVE" && aws.ToString(s.Status) != "RUNNING" {
 			r.RegionProblems = append(r.RegionProblems, fmt.Sprintf("%s: %s %s", aws.ToString(s.Region), aws.ToString(s.Status), aws.ToString(s.FailureReason)))
 		}
 	}
-	tr := out.TelemetryRule
 	if tr == nil {
-		return r
+		return false, nil
 	}
-	switch {
-	case aws.ToBool(tr.AllRegions):
-		r.Regions = slices.Clone(col.acct.Regions)
-	case len(tr.Regions) > 0:
-		r.Regions = append([]string{r.HomeRegion}, tr.Regions...)
-	default:
-		r.Regions = []string{r.HomeRegion}
-	}
-	slices.Sort(r.Regions)
-	r.Regions = slices.Compact(r.Regions)
+	r.Scope = aws.ToString(tr.Scope)
 	if d := tr.DestinationConfiguration; d != nil {
 		r.DestinationType = string(d.DestinationType)
 		if d.RetentionInDays != nil {
@@ -155,26 +244,42 @@ func (col *collector) telemetryRule(ctx context.Context, api TelemetryAPI, regio
 			r.ReadWriteType = managementReadWrite(sel)
 		}
 	}
-	if r.DestinationType == string(oatypes.DestinationTypeCloudwatchLogs) {
-		r.Groups = map[string]*model.LogGroup{}
-		for _, reg := range r.Regions {
-			if !slices.Contains(col.acct.Regions, reg) {
-				continue
-			}
-			lg, e := col.logGroup(ctx, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", col.part, reg, col.acct.ID, model.TelemetryLogGroup))
-			if e != nil {
-				r.GroupErrors = setErr(r.GroupErrors, reg, e)
-				continue
-			}
-			if lg != nil && lg.Exists {
-				c := *lg
-				col.ingestion(ctx, &c, reg)
-				lg = &c
-			}
-			r.Groups[reg] = lg
-		}
+	return aws.ToBool(tr.AllRegions), tr.Regions
+}
+
+// ruleGroups resolves where rule r applies in this account (all: every enabled region) and reads its group in each of
+// those regions that is in scope.
+func (col *collector) ruleGroups(ctx context.Context, r *model.TelemetryRule, all bool, regions []string) {
+	switch {
+	case all:
+		r.Regions = slices.Clone(col.acct.Regions)
+	case len(regions) > 0:
+		r.Regions = append([]string{r.HomeRegion}, regions...)
+	default:
+		r.Regions = []string{r.HomeRegion}
 	}
-	return r
+	slices.Sort(r.Regions)
+	r.Regions = slices.Compact(r.Regions)
+	if r.DestinationType != string(oatypes.DestinationTypeCloudwatchLogs) {
+		return
+	}
+	r.Groups = map[string]*model.LogGroup{}
+	for _, reg := range r.Regions {
+		if !slices.Contains(col.acct.Regions, reg) {
+			continue
+		}
+		lg, e := col.logGroup(ctx, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", col.part, reg, col.acct.ID, model.TelemetryLogGroup))
+		if e != nil {
+			r.GroupErrors = setErr(r.GroupErrors, reg, e)
+			continue
+		}
+		if lg != nil && lg.Exists {
+			c := *lg
+			col.ingestion(ctx, &c, reg)
+			lg = &c
+		}
+		r.Groups[reg] = lg
+	}
 }
 
 // ingestion reads when a telemetry rule's group last received an event: the stream with the latest event first

@@ -567,26 +567,41 @@ func CapturedRegions(a *model.Account, t *model.Trail) []string {
 // the region do not capture it ("" when none applies), and unread is the failed read that leaves it unknown.
 func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.TelemetryRule, lg *model.LogGroup, why string, unread *model.CallError) {
 	tm := a.Telemetry
-	switch {
-	case tm == nil:
-		return nil, nil, "", nil
-	case tm.Err != nil:
-		return nil, nil, "", tm.Err
-	case tm.Status != "RUNNING":
-		if tm.Status != "" && tm.Status != "NOT_STARTED" {
-			return nil, nil, "CloudWatch telemetry evaluation is " + tm.Status + " in the account, so no rule applies", nil
-		}
+	if tm == nil {
 		return nil, nil, "", nil
 	}
-	if e := tm.RegionErrors[region]; e != nil {
+	// An account rule applies while the account's evaluation runs, an organization rule while the organization's does.
+	var whys []string
+	running := func(r *model.TelemetryRule) bool {
+		if r.Organization {
+			return tm.OrgStatus == "RUNNING"
+		}
+		return tm.Status == "RUNNING"
+	}
+	for _, st := range []struct{ who, status string }{{"the account", tm.Status}, {"the organization", tm.OrgStatus}} {
+		if st.status != "" && st.status != "NOT_STARTED" && st.status != "RUNNING" {
+			whys = append(whys, "CloudWatch telemetry evaluation is "+st.status+" in "+st.who+", so its rules do not apply")
+		}
+	}
+	switch {
+	case tm.Err != nil && tm.OrgStatus != "RUNNING":
+		return nil, nil, "", tm.Err
+	case tm.Err != nil:
+		unread = tm.Err // the account's own rules are unknown; the organization's may still capture the region
+	case tm.OrgErr != nil:
+		unread = tm.OrgErr // the organization's rules are unknown: one may capture the region
+	}
+	if e := tm.RegionErrors[region]; e != nil && tm.Status == "RUNNING" {
 		unread = e // the rules of this region could not be listed: one may capture it
 	}
-	var whys []string
 	// Two rules may keep reads and writes between them into the same group: each kind from a rule that otherwise
 	// qualifies (field trial: a write_only and a read_only rule together were "no rule").
 	var readRule, writeRule *model.TelemetryRule
 	var readGroup *model.LogGroup
 	for _, r := range tm.Rules {
+		if !running(r) {
+			continue
+		}
 		if r.Err != nil {
 			unread = r.Err
 			continue

@@ -23,8 +23,11 @@ var readActions = []string{
 	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListRoots",
 	"organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent", "organizations:ListTagsForResource",
 	"cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
-	// Capture without a trail: CloudWatch telemetry rules (collect/telemetry.go).
+	// Capture without a trail: CloudWatch telemetry rules (collect/telemetry.go), the account's and, read once by the
+	// organization scan's caller, the organization's; the newest stream of each rule's group (its delivery evidence).
 	"observabilityadmin:GetTelemetryEvaluationStatus", "observabilityadmin:ListTelemetryRules", "observabilityadmin:GetTelemetryRule",
+	"observabilityadmin:GetTelemetryEvaluationStatusForOrganization", "observabilityadmin:ListTelemetryRulesForOrganization",
+	"observabilityadmin:GetTelemetryRuleForOrganization", "logs:DescribeLogStreams",
 }
 
 // fixActions are the writes of the fix plan (remediate) and their undo. iam:PassRole: UpdateTrail hands CloudTrail

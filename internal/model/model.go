@@ -130,7 +130,14 @@ type Telemetry struct {
 	// Err is the failed status read: what telemetry does in the account is unknown.
 	Err          *CallError            `json:"error,omitempty"`
 	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
-	Rules        []*TelemetryRule      `json:"rules,omitempty"`
+	// OrgStatus is the organization's evaluation status (GetTelemetryEvaluationStatusForOrganization, read once per
+	// organization scan from the management account or a delegated administrator): its rules apply only while it is
+	// RUNNING. Empty when not read; OrgErr is the failed read.
+	OrgStatus string     `json:"org_status,omitempty"`
+	OrgErr    *CallError `json:"org_error,omitempty"`
+	// Rules are the account's AWS::CloudTrail rules and the organization's (Organization set), each with the
+	// account's own groups.
+	Rules []*TelemetryRule `json:"rules,omitempty"`
 }
 
 // TelemetryRule is one AWS::CloudTrail telemetry rule.
@@ -138,6 +145,11 @@ type TelemetryRule struct {
 	ARN        string `json:"arn"`
 	Name       string `json:"name"`
 	HomeRegion string `json:"home_region"`
+	// Organization: an organization rule (CreateTelemetryRuleForOrganization), gated by Telemetry.OrgStatus.
+	Organization bool `json:"organization,omitempty"`
+	// Scope is an organization rule's scope (accounts or organizational units) as AWS states it; trailwatch does not
+	// evaluate it: the account's own group evidence says whether the rule delivers there.
+	Scope string `json:"scope,omitempty"`
 	// Regions are the regions it applies in (its home region and Regions, or every enabled region for AllRegions).
 	Regions         []string `json:"regions,omitempty"`
 	DestinationType string   `json:"destination_type,omitempty"`

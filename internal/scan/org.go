@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -116,7 +117,19 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 
 	s := &orgScan{o: o, cat: cat, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
 		caller: caller, judged: map[string]bool{}, mgmtDone: make(chan struct{}),
-		sem: make(chan struct{}, o.AccountConcurrency)}
+		sem: make(chan struct{}, o.AccountConcurrency), telemetryDone: make(chan struct{})}
+	// The organization's telemetry rules (capture without a trail, issue 26): read once, by the caller (the management
+	// account or a delegated administrator, the only ones AWS lets read them), beside the accounts; each member's
+	// collector waits for it only when it comes to its telemetry.
+	go func() {
+		defer close(s.telemetryDone)
+		home := o.Collect.HomeRegion
+		if home == "" {
+			home = "us-east-1"
+		}
+		s.telemetry = collect.ReadOrgTelemetry(ctx, observabilityadmin.NewFromConfig(caller, func(oo *observabilityadmin.Options) { oo.Region = home }), home)
+	}()
+	defer func() { <-s.telemetryDone }() // an early return does not leave the read behind
 	inv := &model.Inventory{Partition: partition}
 	var members []org.Member
 	var accounts []*model.Account
@@ -314,7 +327,9 @@ type orgScan struct {
 	done, failed, total atomic.Int64
 
 	mgmtDone      chan struct{}
-	judged        map[string]bool // organization trails the management account judged; read after mgmtDone
+	telemetryDone chan struct{}
+	telemetry     *collect.OrgTelemetry // read after telemetryDone
+	judged        map[string]bool       // organization trails the management account judged; read after mgmtDone
 	judgedByShard bool
 }
 
@@ -393,6 +408,7 @@ func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 	if m.ID != s.found.ManagementAccount {
 		co.JudgedElsewhere = s.judgedElsewhere
 	}
+	co.OrgTelemetry = func() *collect.OrgTelemetry { <-s.telemetryDone; return s.telemetry }
 	clients := collect.NewSDKClients(cfg)
 	a := collect.Account(ctx, clients, co)
 	readRepairs(ctx, s.cat, clients, a, s.o.Settings)

@@ -1,9 +1,11 @@
 package scan
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -107,5 +109,87 @@ func TestTelemetryGroupRetention(t *testing.T) {
 				t.Errorf("retention %s days, %s: %s, want %s", days, region, got, want)
 			}
 		}
+	}
+}
+
+// orgTelemetryWorld: an organization of three accounts in two regions and no trail but a member's bare one, its
+// organization telemetry rules RULES and organization settings EXTRA; FAULTS on the management account.
+const orgTelemetryWorld = `
+now: 2026-11-22T12:00:00Z
+organization:
+  id: o-abcdefghij
+  management_account: "100000000000"
+  telemetry_rules: RULES
+EXTRA
+accounts:
+  - id: "100000000000"
+    regions: [us-east-1, eu-west-1]
+FAULTS
+  - id: "200000000000"
+    regions: [us-east-1, eu-west-1]
+    trails: [{name: plain, home_region: us-east-1, multi_region: true}]
+  - id: "300000000000"
+    regions: [us-east-1, eu-west-1, ap-south-1]
+`
+
+// TestOrgTelemetryRule: an organization telemetry rule (read once, from the management account, by the organization
+// scan) captures every account of the organization in every region, without any trail; the trail without CloudWatch
+// Logs passes by it, and fails under --literal. What stops the organization's rule from capturing is named, and its
+// unreadable status leaves coverage unknown.
+func TestOrgTelemetryRule(t *testing.T) {
+	accounts := []string{"100000000000", "200000000000", "300000000000"}
+	for _, c := range []struct {
+		name, rules, extra, faults string
+		literal                    bool
+		capture, trail             string
+	}{
+		{"organization rule, every region", `[{name: org, all_regions: true}]`, "", "", false, "PASS CAPTURED_BY_TELEMETRY_RULE", "PASS CAPTURED_BY_TELEMETRY_RULE"},
+		{"--literal", `[{name: org, all_regions: true}]`, "", "", true, "PASS CAPTURED_BY_TELEMETRY_RULE", "FAIL NOT_INTEGRATED"},
+		{"write events only", `[{name: org, all_regions: true, events: write_only}]`, "", "", false, "FAIL NO_TRAIL", "FAIL NOT_INTEGRATED"},
+		{"organization evaluation stopped", `[{name: org, all_regions: true}]`, "  telemetry_status: STOPPED", "", false, "FAIL NO_TRAIL", "FAIL NOT_INTEGRATED"},
+		{"organization status unreadable", `[{name: org, all_regions: true}]`, "",
+			"    faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatusForOrganization', error: AccessDeniedException}]", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := strings.NewReplacer("RULES", c.rules, "EXTRA", c.extra, "FAULTS", c.faults).Replace(orgTelemetryWorld)
+			sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := startGenerated(t, sc)
+			o := OrgOptions{}
+			cat, _ := controls.Load()
+			o.Settings = controls.DefaultSettings(srv.Now())
+			o.Settings.Literal = c.literal
+			inv, findings, err := Org(context.Background(), cat, orgConfig(srv, mgmtID), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := result{inv: inv, findings: findings}
+			for _, id := range accounts {
+				got := r.get(t, controls.CaptureID, id)
+				want := c.capture
+				if id == "200000000000" && want == "FAIL NO_TRAIL" {
+					want = "FAIL REGIONS_UNCOVERED" // it has a trail, without CloudWatch Logs
+				}
+				if g := string(got.Status) + " " + codes(got); g != want {
+					t.Errorf("%s: account-activity-capture %s, want %s (%+v; notes %v)", id, g, want, got.Reasons, got.Notes)
+				}
+				if got.Status == model.StatusPass && !strings.Contains(got.Reasons[0].Message, "organization-telemetry-rule/org") {
+					t.Errorf("%s: the reason does not name the organization's rule: %s", id, got.Reasons[0].Message)
+				}
+				if c.name == "organization evaluation stopped" && !strings.Contains(strings.Join(got.Notes, " "), "STOPPED in the organization") {
+					t.Errorf("%s: the note does not say the organization's evaluation is stopped: %v", id, got.Notes)
+				}
+			}
+			f := r.get(t, controls.IntegrationID, "arn:aws:cloudtrail:us-east-1:200000000000:trail/plain")
+			if g := string(f.Status) + " " + codes(f); g != c.trail {
+				t.Errorf("the member's trail: %s, want %s (%+v)", g, c.trail, f.Reasons)
+			}
+			// The organization's rules are read once, by the caller, not per member.
+			if n := srv.CallsTo("observabilityadmin:GetTelemetryEvaluationStatusForOrganization"); n != 1 {
+				t.Errorf("GetTelemetryEvaluationStatusForOrganization called %d times, want once per scan", n)
+			}
+		})
 	}
 }

@@ -142,12 +142,17 @@ func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []Teleme
 			last = now0.Add(-2 * time.Minute)
 		}
 		for _, region := range a.regionList {
-			if r.appliesIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
-				g := &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
-				if !never && status == "RUNNING" && r.events != "none" {
-					g.seeded = map[string]time.Time{a.id + "_CloudTrail_" + region: last}
-				}
+			if !r.appliesIn(region) {
+				continue
+			}
+			// A group the scenario lists itself (to give it metric filters) is the rule's group all the same.
+			g := a.logGroups[region+"\x00"+telemetryGroup]
+			if g == nil {
+				g = &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
 				a.logGroups[region+"\x00"+telemetryGroup] = g
+			}
+			if g.seeded == nil && !never && status == "RUNNING" && r.events != "none" {
+				g.seeded = map[string]time.Time{a.id + "_CloudTrail_" + region: last}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -33,11 +34,40 @@ func (col *collector) monitoring(ctx context.Context) {
 		seen[lg] = true
 		groups = append(groups, lg)
 	}
+	// The groups CloudWatch telemetry rules deliver to (issue 26): the alarm chain is judged on them too. Each rule
+	// holds its own copy of a region's group; the filters are read once per group and given to every copy.
+	copies := map[string][]*model.LogGroup{}
+	byARN := map[string]*model.LogGroup{}
+	for _, lg := range groups {
+		byARN[lg.ARN] = lg
+	}
+	if tm := a.Telemetry; tm != nil {
+		for _, r := range tm.Rules {
+			for _, reg := range slices.Sorted(maps.Keys(r.Groups)) {
+				lg := r.Groups[reg]
+				if lg == nil || !lg.Exists {
+					continue
+				}
+				if byARN[lg.ARN] == nil {
+					byARN[lg.ARN] = lg
+					groups = append(groups, lg)
+					continue
+				}
+				copies[lg.ARN] = append(copies[lg.ARN], lg)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for _, lg := range groups {
 		wg.Go(func() { col.bounded(func() { col.metricFilters(ctx, lg) }) })
 	}
 	wg.Wait()
+	for arn, cs := range copies {
+		for _, c := range cs {
+			src := byARN[arn]
+			c.MetricFilters, c.MetricFiltersRead, c.MetricFiltersErr = src.MetricFilters, src.MetricFiltersRead, src.MetricFiltersErr
+		}
+	}
 	mon := &model.Monitoring{RegionErrors: map[string]*model.CallError{}, Topics: map[string]*model.Topic{}}
 	a.Monitoring = mon
 	metrics := map[string]map[[2]string]bool{} // region -> (namespace, metric) of its filters

@@ -232,6 +232,13 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		}
 		views = append(views, chainView{ct, owner})
 	}
+	// The CloudWatch telemetry path (issue 26): where telemetry rules capture every region of the account, their groups
+	// are a monitored destination too, judged by the same chain.
+	tele, teleOK := e.telemetryChain(a, it)
+	if len(views) == 0 && teleOK {
+		e.settleAlarm(a, it, v, tele)
+		return
+	}
 	if len(views) == 0 {
 		switch {
 		case unknown != "" && e.iac:
@@ -279,17 +286,63 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 				notes: []string{"Of the other trails' chains, the furthest: " + best.msg}}
 		}
 	}
-	v.add(best.status, best.code, "%s", best.msg)
-	v.evidence = &model.Evidence{Chain: best.evidence()}
-	if e.chains != nil {
-		e.chains[model.FindingID(it.ID, a.ID)] = best.chain(it)
+	if teleOK && tele.better(best) {
+		e.settleAlarm(a, it, v, tele)
+		return
 	}
-	for _, n := range best.notes {
-		v.note("%s", n)
-	}
-	if len(views) > 0 && views[0].owner != a {
+	e.settleAlarm(a, it, v, best)
+	if views[0].owner != a {
 		v.note("Judged on log group %s in account %s, the owner of organization trail %s (a member cannot read it).", views[0].trail.LogGroupARN, views[0].owner.ID, views[0].trail.ARN)
 	}
+}
+
+// settleAlarm makes outcome o the item's verdict, with its typed evidence and the chain the fix plan reads.
+func (e *evaluator) settleAlarm(a *model.Account, it alarms.Item, v *verdict, o outcome) {
+	v.add(o.status, o.code, "%s", o.msg)
+	v.evidence = &model.Evidence{Chain: o.evidence()}
+	if e.chains != nil {
+		e.chains[model.FindingID(it.ID, a.ID)] = o.chain(it)
+	}
+	for _, n := range o.notes {
+		v.note("%s", n)
+	}
+}
+
+// telemetryChain judges the item on the groups CloudWatch telemetry rules deliver the account's management events to,
+// when they capture every region in scope (TelemetryCapture). Each region's events reach only that region's group
+// (aws/cloudtrail/managementevents in the region), where a multi-region trail brings every region's to one: so the item
+// is monitored on this path only when the chain is whole on every region's group, and the verdict is the chain of the
+// region that got least far (its evidence names that group, so the fix plan completes it there first).
+func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, bool) {
+	if e.iac || a.Telemetry == nil || TelemetryCapture(a, a.Regions, &e.s) == "" {
+		return outcome{}, false
+	}
+	var worst outcome
+	whole, n := 0, 0
+	var broken []string
+	for _, region := range a.Regions {
+		rule, lg, _, _ := telemetryRule(a, region, &e.s)
+		if rule == nil || lg == nil {
+			return outcome{}, false
+		}
+		feeder := &model.Trail{ARN: rule.ARN, Name: rule.Name, HomeRegion: region, MultiRegion: true, LogGroupARN: lg.ARN, LogGroup: lg}
+		o := e.chain(chainView{trail: feeder, owner: a}, it)
+		n++
+		if o.status == model.StatusPass || o.status == model.StatusWarn {
+			whole++
+		} else {
+			broken = append(broken, region)
+		}
+		if n == 1 || worst.better(o) {
+			worst = o
+		}
+	}
+	note := fmt.Sprintf("Judged on the log groups CloudWatch telemetry rules deliver the account's management events to, one per region (each receives only its own region's events): the chain is whole in %d of %d regions", whole, n)
+	if len(broken) > 0 {
+		note += "; not in " + strings.Join(broken, ", ")
+	}
+	worst.notes = append(worst.notes, note+".")
+	return worst, true
 }
 
 // chain follows one monitored trail's log group through filter, alarm and topic, and returns the furthest path.

@@ -156,6 +156,15 @@ func chainOf(inv *model.Inventory, f model.Finding, items []alarms.Item) (contro
 				break
 			}
 		}
+		if c.LogGroup == nil && a.Telemetry != nil {
+			// A group a CloudWatch telemetry rule delivers to (issue 26).
+			for _, r := range a.Telemetry.Rules {
+				if lg := r.Groups[g.Region]; lg != nil && lg.ARN == ev.Chain.LogGroup && c.LogGroup == nil {
+					c.Owner, c.Region, c.LogGroup = a.ID, lg.Region, lg
+					c.Trail = &model.Trail{ARN: r.ARN, Name: r.Name, HomeRegion: g.Region, LogGroupARN: lg.ARN, LogGroup: lg}
+				}
+			}
+		}
 		if c.LogGroup == nil {
 			return c, true
 		}

@@ -169,10 +169,10 @@ func (w *world) deliverToLogs(acct, region string, detail map[string]any, now ti
 	if a := w.accounts[acct]; a != nil {
 		ro, _ := detail["readOnly"].(bool)
 		var rules []*telemetryRule
-		if a.telemetryStatus == "RUNNING" {
+		if a.evaluation.runningIn(region) {
 			rules = a.telemetryRules
 		}
-		if w.inOrg(acct) && w.orgTelemetryStatus == "RUNNING" {
+		if w.inOrg(acct) && w.orgEvaluation.runningIn(region) {
 			rules = append(slices.Clip(rules), w.orgTelemetryRules...)
 		}
 		for _, r := range rules {

@@ -3,6 +3,7 @@ package awssim
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,12 @@ accounts:
 	st, err := oa("us-east-1").GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
 	if err != nil || st.Status != oatypes.StatusRunning {
 		t.Fatalf("status: %v %+v", err, st)
+	}
+	// Started multi-region (the scenario's default): the home region and every other region's status.
+	if aws.ToString(st.HomeRegion) != "us-east-1" || !slices.ContainsFunc(st.RegionStatuses, func(r oatypes.RegionStatus) bool {
+		return aws.ToString(r.Region) == "eu-west-1" && aws.ToString(r.Status) == "RUNNING"
+	}) {
+		t.Errorf("multi-region evaluation: home %q, regions %+v", aws.ToString(st.HomeRegion), st.RegionStatuses)
 	}
 	for region, want := range map[string]int{"us-east-1": 1, "eu-west-1": 1, "us-west-2": 0} {
 		l, err := oa(region).ListTelemetryRules(ctx, &observabilityadmin.ListTelemetryRulesInput{})

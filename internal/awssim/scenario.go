@@ -98,9 +98,10 @@ type Organization struct {
 	// the management account and applied in every account of the organization while TelemetryStatus (the
 	// organization's evaluation status: default RUNNING when it has rules, else NOT_STARTED) is RUNNING. Regions are
 	// checked against the management account's.
-	TelemetryRules  []TelemetryRule `yaml:"telemetry_rules,omitempty"`
-	TelemetryStatus string          `yaml:"telemetry_status,omitempty"`
-	Line            int             `yaml:"-"`
+	TelemetryRules             []TelemetryRule `yaml:"telemetry_rules,omitempty"`
+	TelemetryStatus            string          `yaml:"telemetry_status,omitempty"`
+	TelemetryEvaluationRegions []string        `yaml:"telemetry_evaluation_regions,omitempty"`
+	Line                       int             `yaml:"-"`
 }
 
 // Account is one AWS account.
@@ -125,7 +126,10 @@ type Account struct {
 	// TelemetryStatus the account's evaluation status (default RUNNING when it has rules, else NOT_STARTED).
 	TelemetryRules  []TelemetryRule `yaml:"telemetry_rules,omitempty"`
 	TelemetryStatus string          `yaml:"telemetry_status,omitempty"`
-	Line            int             `yaml:"-"`
+	// TelemetryEvaluationRegions are the regions evaluation was started in, the first its home region (default:
+	// every region, started with AllRegions from the account's first region).
+	TelemetryEvaluationRegions []string `yaml:"telemetry_evaluation_regions,omitempty"`
+	Line                       int      `yaml:"-"`
 }
 
 // TelemetryRule is an AWS::CloudTrail telemetry rule delivering to CloudWatch Logs (log group

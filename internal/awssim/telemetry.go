@@ -16,6 +16,46 @@ import (
 
 const telemetryGroup = "aws/cloudtrail/managementevents"
 
+// telemetryEvaluation is where telemetry evaluation runs: in its home region, and in the others when it was started
+// multi-region (StartTelemetryEvaluation with AllRegions or Regions; without them "the operation applies only to the
+// current region": API reference, StartTelemetryEvaluation). regions nil: every region (AllRegions).
+type telemetryEvaluation struct {
+	status  string
+	home    string
+	regions []string
+}
+
+// runningIn reports whether rules are evaluated in region.
+func (e *telemetryEvaluation) runningIn(region string) bool {
+	return e != nil && e.status == "RUNNING" && (e.regions == nil || e.home == region || slices.Contains(e.regions, region))
+}
+
+// describe is GetTelemetryEvaluationStatus[ForOrganization]'s answer in region: the status, and for multi-region
+// evaluation its home region and each other region's status (RegionStatuses).
+func (e *telemetryEvaluation) describe(region string, all []string) map[string]any {
+	if e == nil || e.status == "NOT_STARTED" {
+		return map[string]any{"Status": "NOT_STARTED"}
+	}
+	regions := e.regions
+	if regions == nil {
+		regions = all
+	}
+	if region != e.home && !slices.Contains(regions, region) {
+		return map[string]any{"Status": "NOT_STARTED"}
+	}
+	out := map[string]any{"Status": e.status}
+	if len(regions) > 1 || regions != nil && len(regions) == 1 && regions[0] != e.home {
+		spokes := []map[string]any{}
+		for _, r := range regions {
+			if r != e.home {
+				spokes = append(spokes, map[string]any{"Region": r, "Status": e.status})
+			}
+		}
+		out["HomeRegion"], out["RegionStatuses"] = e.home, spokes
+	}
+	return out
+}
+
 type telemetryRule struct {
 	name, arn, home string
 	all             bool
@@ -51,8 +91,12 @@ func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
 	if err != nil {
 		return err
 	}
-	a.telemetryStatus, a.telemetryRules = status, rules
-	return w.telemetryGroups(a, rules, sa.TelemetryRules, status, t0, now0)
+	ev, err := evaluationOf(a, "account "+a.id, status, sa.TelemetryEvaluationRegions)
+	if err != nil {
+		return err
+	}
+	a.evaluation, a.telemetryRules = ev, rules
+	return w.telemetryGroups(a, rules, sa.TelemetryRules, ev, t0, now0)
 }
 
 // orgTelemetry sets up the organization's rules (held by the management account) and their groups in every account of
@@ -67,9 +111,13 @@ func (w *world) orgTelemetry(t0, now0 time.Time) error {
 	if err != nil {
 		return err
 	}
-	w.orgTelemetryStatus, w.orgTelemetryRules = status, rules
+	ev, err := evaluationOf(mgmt, "organization "+o.ID, status, o.TelemetryEvaluationRegions)
+	if err != nil {
+		return err
+	}
+	w.orgEvaluation, w.orgTelemetryRules = ev, rules
 	for _, id := range w.order {
-		if err := w.telemetryGroups(w.accounts[id], rules, o.TelemetryRules, status, t0, now0); err != nil {
+		if err := w.telemetryGroups(w.accounts[id], rules, o.TelemetryRules, ev, t0, now0); err != nil {
 			return err
 		}
 	}
@@ -126,9 +174,27 @@ func (w *world) telemetryRules(a *account, who, status string, srs []TelemetryRu
 	return status, rules, nil
 }
 
+// evaluationOf is the evaluation a scenario describes: status in regions (the first the home region; none: every
+// region, from a's first region).
+func evaluationOf(a *account, who, status string, regions []string) (*telemetryEvaluation, error) {
+	for _, r := range regions {
+		if !a.regions[r] {
+			return nil, fmt.Errorf("%s: telemetry_evaluation_regions: %s is not an enabled region of account %s", who, r, a.id)
+		}
+	}
+	ev := &telemetryEvaluation{status: status, home: "us-east-1"}
+	if len(a.regionList) > 0 {
+		ev.home = a.regionList[0]
+	}
+	if len(regions) > 0 {
+		ev.home, ev.regions = regions[0], slices.Clone(regions)
+	}
+	return ev, nil
+}
+
 // telemetryGroups creates, in account a, the aws/cloudtrail/managementevents group of each region the rules apply in
 // (unless no_group), seeded with the rule's last delivery while status is RUNNING.
-func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []TelemetryRule, status string, t0, now0 time.Time) error {
+func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []TelemetryRule, ev *telemetryEvaluation, t0, now0 time.Time) error {
 	for i, r := range rules {
 		sr := srs[i]
 		if sr.NoGroup {
@@ -151,7 +217,7 @@ func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []Teleme
 				g = &logGroup{name: telemetryGroup, region: region, created: t0, class: "STANDARD", retention: r.retention}
 				a.logGroups[region+"\x00"+telemetryGroup] = g
 			}
-			if g.seeded == nil && !never && status == "RUNNING" && r.events != "none" {
+			if g.seeded == nil && !never && ev.runningIn(region) && r.events != "none" {
 				g.seeded = map[string]time.Time{a.id + "_CloudTrail_" + region: last}
 			}
 		}
@@ -178,11 +244,7 @@ func oaGetTelemetryEvaluationStatusForOrganization(s *Server, c *call) (any, err
 	if err := s.orgTelemetryReader(c); err != nil {
 		return nil, err
 	}
-	st := s.w.orgTelemetryStatus
-	if st == "" {
-		st = "NOT_STARTED"
-	}
-	return map[string]any{"Status": st}, nil
+	return s.w.orgEvaluation.describe(c.region, s.w.part.All()), nil
 }
 
 func oaListTelemetryRulesForOrganization(s *Server, c *call) (any, error) {
@@ -200,7 +262,7 @@ func oaGetTelemetryRuleForOrganization(s *Server, c *call) (any, error) {
 }
 
 func oaGetTelemetryEvaluationStatus(s *Server, c *call) (any, error) {
-	return map[string]any{"Status": c.acct.telemetryStatus}, nil
+	return c.acct.evaluation.describe(c.region, s.w.part.All()), nil
 }
 
 func oaListTelemetryRules(s *Server, c *call) (any, error) {

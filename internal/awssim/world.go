@@ -26,19 +26,19 @@ type world struct {
 	accounts   map[string]*account
 	order      []string // account ids in scenario order
 	// The organization's telemetry evaluation and rules (held by the management account; applied in every account).
-	orgTelemetryStatus string
-	orgTelemetryRules  []*telemetryRule
-	keys               map[string]*credential
-	awsManaged         map[string]*managedPolicy
-	seq                int
-	packs              map[string]string // conformance packs: account/region/name or org/region/name -> ARN
-	packTimes          map[string]time.Time
-	policies           map[string]*scp   // service control policies by id
-	imported           map[string]string // Security Hub findings: account/id -> RecordState
-	queues             map[string]*queue // SQS queues by ARN
-	buses              map[string]*bus   // EventBridge buses by ARN
-	ebDelay            time.Duration     // eventbridge_delay
-	logDelay           time.Duration     // log_delivery_delay
+	orgEvaluation     *telemetryEvaluation
+	orgTelemetryRules []*telemetryRule
+	keys              map[string]*credential
+	awsManaged        map[string]*managedPolicy
+	seq               int
+	packs             map[string]string // conformance packs: account/region/name or org/region/name -> ARN
+	packTimes         map[string]time.Time
+	policies          map[string]*scp   // service control policies by id
+	imported          map[string]string // Security Hub findings: account/id -> RecordState
+	queues            map[string]*queue // SQS queues by ARN
+	buses             map[string]*bus   // EventBridge buses by ARN
+	ebDelay           time.Duration     // eventbridge_delay
+	logDelay          time.Duration     // log_delivery_delay
 	// evaluations are AWS Config custom rule results: account/region/rule -> resourceType/resourceId -> latest.
 	evaluations map[string]map[string]*evaluation
 }
@@ -63,7 +63,7 @@ type account struct {
 	alarms                     map[string]*alarm    // by region + "\x00" + name
 	topics                     map[string]*topic    // by ARN
 	securityGroups             []securityGroup      // EC2 security groups created through the API
-	telemetryStatus            string               // GetTelemetryEvaluationStatus
+	evaluation                 *telemetryEvaluation // GetTelemetryEvaluationStatus
 	telemetryRules             []*telemetryRule
 	placementGroups            []string // EC2 placement groups, region + "\x00" + name
 	policies                   map[string]*managedPolicy

@@ -47,7 +47,8 @@ type OrgTelemetryAPI interface {
 // scan from the caller (ReadOrgTelemetry). Its rules apply in every member while the organization's evaluation is
 // RUNNING; each member reads its own groups (the rules deliver into the member's aws/cloudtrail/managementevents).
 type OrgTelemetry struct {
-	Status string
+	Status       string
+	RegionStatus map[string]string
 	Err    *model.CallError
 	Rules  []*orgRule
 }
@@ -69,6 +70,7 @@ func ReadOrgTelemetry(ctx context.Context, api OrgTelemetryAPI, region string) *
 		return ot
 	}
 	ot.Status = string(st.Status)
+	ot.RegionStatus = regionStatus(region, string(st.Status), st.HomeRegion, st.RegionStatuses)
 	if st.Status != oatypes.StatusRunning {
 		return ot
 	}
@@ -91,6 +93,7 @@ func ReadOrgTelemetry(ctx context.Context, api OrgTelemetryAPI, region string) *
 				o.err = Classify("observabilityadmin:GetTelemetryRuleForOrganization", region, err)
 			} else {
 				o.all, o.regs = describeRule(r, got.HomeRegion, got.RegionStatuses, got.TelemetryRule)
+				r.Created = changed(got.CreatedTimeStamp, got.LastUpdateTimeStamp)
 			}
 			ot.Rules = append(ot.Rules, o)
 		}
@@ -134,6 +137,7 @@ func (col *collector) telemetry(ctx context.Context) {
 		return
 	}
 	t.Status = string(st.Status)
+	t.RegionStatus = regionStatus(col.o.HomeRegion, string(st.Status), st.HomeRegion, st.RegionStatuses)
 	if st.Status != oatypes.StatusRunning {
 		return
 	}
@@ -169,7 +173,7 @@ func (col *collector) orgTelemetry(ctx context.Context, t *model.Telemetry) {
 	if ot == nil {
 		return
 	}
-	t.OrgStatus, t.OrgErr = ot.Status, ot.Err
+	t.OrgStatus, t.OrgRegionStatus, t.OrgErr = ot.Status, ot.RegionStatus, ot.Err
 	for _, o := range ot.Rules {
 		if slices.ContainsFunc(t.Rules, func(r *model.TelemetryRule) bool { return r.ARN == o.rule.ARN }) {
 			continue // listed by the account too
@@ -181,6 +185,24 @@ func (col *collector) orgTelemetry(ctx context.Context, t *model.Telemetry) {
 		}
 		t.Rules = append(t.Rules, &r)
 	}
+}
+
+// regionStatus is where evaluation runs, from a status read in region called: multi-region evaluation names its home
+// region and each spoke region's status; without them evaluation applies only to the region called (API reference,
+// StartTelemetryEvaluation: "If neither Regions nor AllRegions is provided, the operation applies only to the current
+// region").
+func regionStatus(called, status string, home *string, spokes []oatypes.RegionStatus) map[string]string {
+	m := map[string]string{}
+	if h := aws.ToString(home); h != "" {
+		called = h
+	}
+	m[called] = status
+	for _, s := range spokes {
+		if r := aws.ToString(s.Region); r != "" {
+			m[r] = aws.ToString(s.Status)
+		}
+	}
+	return m
 }
 
 func setErr(m map[string]*model.CallError, region string, e *model.CallError) map[string]*model.CallError {
@@ -200,8 +222,19 @@ func (col *collector) telemetryRule(ctx context.Context, api TelemetryAPI, regio
 		return r
 	}
 	all, regs := describeRule(r, out.HomeRegion, out.RegionStatuses, out.TelemetryRule)
+	r.Created = changed(out.CreatedTimeStamp, out.LastUpdateTimeStamp)
 	col.ruleGroups(ctx, r, all, regs)
 	return r
+}
+
+// changed is when a rule was last created or updated (epoch milliseconds, as the API gives them).
+func changed(created, updated *int64) *time.Time {
+	ms := max(aws.ToInt64(created), aws.ToInt64(updated))
+	if ms == 0 {
+		return nil
+	}
+	t := time.UnixMilli(ms).UTC()
+	return &t
 }
 
 // describeRule fills r from a rule's description (an account's or the organization's): its home region, problems,

@@ -572,14 +572,29 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 	}
 	// An account rule applies while the account's evaluation runs, an organization rule while the organization's does.
 	var whys []string
+	// Evaluation runs per region: in the home region, and in others only when started multi-region (their
+	// RegionStatuses); an inventory without per-region statuses has the one status everywhere.
+	at := func(status string, byRegion map[string]string) string {
+		if byRegion == nil || status != "RUNNING" {
+			return status
+		}
+		if st, ok := byRegion[region]; ok {
+			return st
+		}
+		return "NOT_STARTED_IN_REGION"
+	}
+	acctStatus, orgStatus := at(tm.Status, tm.RegionStatus), at(tm.OrgStatus, tm.OrgRegionStatus)
 	running := func(r *model.TelemetryRule) bool {
 		if r.Organization {
-			return tm.OrgStatus == "RUNNING"
+			return orgStatus == "RUNNING"
 		}
-		return tm.Status == "RUNNING"
+		return acctStatus == "RUNNING"
 	}
-	for _, st := range []struct{ who, status string }{{"the account", tm.Status}, {"the organization", tm.OrgStatus}} {
-		if st.status != "" && st.status != "NOT_STARTED" && st.status != "RUNNING" {
+	for _, st := range []struct{ who, status string }{{"the account", acctStatus}, {"the organization", orgStatus}} {
+		switch {
+		case st.status == "NOT_STARTED_IN_REGION":
+			whys = append(whys, "CloudWatch telemetry evaluation in "+st.who+" does not include the region (it was not started there or multi-region), so its rules do not apply")
+		case st.status != "" && st.status != "NOT_STARTED" && st.status != "RUNNING":
 			whys = append(whys, "CloudWatch telemetry evaluation is "+st.status+" in "+st.who+", so its rules do not apply")
 		}
 	}

@@ -130,11 +130,17 @@ type Telemetry struct {
 	// Err is the failed status read: what telemetry does in the account is unknown.
 	Err          *CallError            `json:"error,omitempty"`
 	RegionErrors map[string]*CallError `json:"region_errors,omitempty"`
+	// RegionStatus is the evaluation status per region, where the status call said: evaluation runs in one region
+	// unless it was started multi-region ("If neither Regions nor AllRegions is provided, the operation applies only
+	// to the current region": API reference, StartTelemetryEvaluation), and then the home region's status and each
+	// spoke region's (RegionStatuses) are given. Nil (an inventory written before 2026-12-06): Status holds everywhere.
+	RegionStatus map[string]string `json:"region_status,omitempty"`
 	// OrgStatus is the organization's evaluation status (GetTelemetryEvaluationStatusForOrganization, read once per
 	// organization scan from the management account or a delegated administrator): its rules apply only while it is
 	// RUNNING. Empty when not read; OrgErr is the failed read.
-	OrgStatus string     `json:"org_status,omitempty"`
-	OrgErr    *CallError `json:"org_error,omitempty"`
+	OrgStatus       string            `json:"org_status,omitempty"`
+	OrgRegionStatus map[string]string `json:"org_region_status,omitempty"`
+	OrgErr          *CallError        `json:"org_error,omitempty"`
 	// Rules are the account's AWS::CloudTrail rules and the organization's (Organization set), each with the
 	// account's own groups.
 	Rules []*TelemetryRule `json:"rules,omitempty"`
@@ -147,6 +153,9 @@ type TelemetryRule struct {
 	HomeRegion string `json:"home_region"`
 	// Organization: an organization rule (CreateTelemetryRuleForOrganization), gated by Telemetry.OrgStatus.
 	Organization bool `json:"organization,omitempty"`
+	// Created is when the rule was created or last changed (LastUpdateTimeStamp): a rule made or changed less than
+	// the pending window ago whose group has received nothing yet waits for its first delivery.
+	Created *time.Time `json:"created,omitempty"`
 	// Scope is an organization rule's scope (accounts or organizational units) as AWS states it; trailwatch does not
 	// evaluate it: the account's own group evidence says whether the rule delivers there.
 	Scope string `json:"scope,omitempty"`

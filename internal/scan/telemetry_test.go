@@ -48,6 +48,9 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		{"rule listing a second region", `[{name: r, home_region: us-east-1, regions: [eu-west-1]}]`, `[]`, "", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
 		{"write events only", `[{name: r, all_regions: true, events: write_only}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
 		{"evaluation stopped", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_status: STOPPED\n", false, "FAIL NO_TRAIL", ""},
+		// Evaluation runs per region: started in one region only, it evaluates no rule elsewhere (API reference,
+		// StartTelemetryEvaluation).
+		{"evaluation started in one region only", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_evaluation_regions: [us-east-1]\n", false, "FAIL REGIONS_UNCOVERED", ""},
 		{"group missing", `[{name: r, all_regions: true, no_group: true}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
 		{"status unreadable, a region uncovered", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
 		{"status unreadable, trails cover everything", `[]`, integrated, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "PASS CAPTURED", "PASS DELIVERING"},
@@ -77,6 +80,9 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 			}
 			if strings.Contains(c.name, "silent") && !strings.Contains(strings.Join(got.Notes, " "), "last received an event 30h0m0s ago") {
 				t.Errorf("the note does not say why the rule does not count: %v", got.Notes)
+			}
+			if c.name == "evaluation started in one region only" && !strings.Contains(strings.Join(got.Notes, " "), "Region eu-west-1 is not captured by CloudWatch telemetry: CloudWatch telemetry evaluation in the account does not include the region") {
+				t.Errorf("the note does not say evaluation leaves the region out: %v", got.Notes)
 			}
 			if c.name == "evaluation stopped" && !strings.Contains(strings.Join(got.Notes, " "), "evaluation is STOPPED") {
 				t.Errorf("the note does not say evaluation is stopped: %v", got.Notes)

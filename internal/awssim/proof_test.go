@@ -144,8 +144,9 @@ accounts:
 		t.Fatalf("status: %v %+v", err, st)
 	}
 	// Started multi-region (the scenario's default): the home region and every other region's status.
-	if aws.ToString(st.HomeRegion) != "us-east-1" || !slices.ContainsFunc(st.RegionStatuses, func(r oatypes.RegionStatus) bool {
-		return aws.ToString(r.Region) == "eu-west-1" && aws.ToString(r.Status) == "RUNNING"
+	// The home region is the account's first (sorted) region.
+	if aws.ToString(st.HomeRegion) != "eu-west-1" || !slices.ContainsFunc(st.RegionStatuses, func(r oatypes.RegionStatus) bool {
+		return aws.ToString(r.Region) == "us-east-1" && aws.ToString(r.Status) == "RUNNING"
 	}) {
 		t.Errorf("multi-region evaluation: home %q, regions %+v", aws.ToString(st.HomeRegion), st.RegionStatuses)
 	}

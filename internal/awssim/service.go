@@ -78,7 +78,9 @@ func buildServices() []*service {
 			throttleStatus: 429, messageKey: "Message", ops: telemetryOps(), rest: map[string]string{
 				"/GetTelemetryEvaluationStatus": "GetTelemetryEvaluationStatus", "/ListTelemetryRules": "ListTelemetryRules",
 				"/GetTelemetryRule": "GetTelemetryRule", "/GetTelemetryEvaluationStatusForOrganization": "GetTelemetryEvaluationStatusForOrganization",
-				"/ListTelemetryRulesForOrganization": "ListTelemetryRulesForOrganization", "/GetTelemetryRuleForOrganization": "GetTelemetryRuleForOrganization"},
+				"/ListTelemetryRulesForOrganization": "ListTelemetryRulesForOrganization", "/GetTelemetryRuleForOrganization": "GetTelemetryRuleForOrganization",
+				"/StartTelemetryEvaluation": "StartTelemetryEvaluation", "/StopTelemetryEvaluation": "StopTelemetryEvaluation",
+				"/CreateTelemetryRule": "CreateTelemetryRule", "/DeleteTelemetryRule": "DeleteTelemetryRule"},
 			resource: func(c *call) string { return "" }},
 		{name: "iam", version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", authCode: "InvalidClientTokenId",
 			authStatus: 403, validationCode: "ValidationError", internalCode: "ServiceFailure", throttleCode: "Throttling",

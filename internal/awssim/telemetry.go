@@ -228,7 +228,131 @@ func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []Teleme
 func telemetryOps() map[string]handler {
 	return map[string]handler{"GetTelemetryEvaluationStatus": oaGetTelemetryEvaluationStatus, "ListTelemetryRules": oaListTelemetryRules,
 		"GetTelemetryRule": oaGetTelemetryRule, "GetTelemetryEvaluationStatusForOrganization": oaGetTelemetryEvaluationStatusForOrganization,
-		"ListTelemetryRulesForOrganization": oaListTelemetryRulesForOrganization, "GetTelemetryRuleForOrganization": oaGetTelemetryRuleForOrganization}
+		"ListTelemetryRulesForOrganization": oaListTelemetryRulesForOrganization, "GetTelemetryRuleForOrganization": oaGetTelemetryRuleForOrganization,
+		"StartTelemetryEvaluation": oaStartTelemetryEvaluation, "StopTelemetryEvaluation": oaStopTelemetryEvaluation,
+		"CreateTelemetryRule": oaCreateTelemetryRule, "DeleteTelemetryRule": oaDeleteTelemetryRule}
+}
+
+// oaStartTelemetryEvaluation starts evaluation in the region called, and in every region (AllRegions) or the listed
+// ones (Regions) with it as the home region (API reference, StartTelemetryEvaluation). AWS passes through STARTING;
+// the simulator is RUNNING at once.
+func oaStartTelemetryEvaluation(s *Server, c *call) (any, error) {
+	var all bool
+	var regions []string
+	if err := c.decode("AllRegions", &all); err != nil {
+		return nil, err
+	}
+	if err := c.decode("Regions", &regions); err != nil {
+		return nil, err
+	}
+	if all && len(regions) > 0 {
+		return nil, errf(400, "ValidationException", "AllRegions and Regions are mutually exclusive")
+	}
+	if slices.Contains(regions, c.region) {
+		return nil, errf(400, "ValidationException", "Regions must not include the current region %s", c.region)
+	}
+	ev := &telemetryEvaluation{status: "RUNNING", home: c.region, regions: []string{c.region}}
+	if all {
+		ev.regions = nil
+	} else {
+		ev.regions = append(ev.regions, regions...)
+	}
+	c.acct.evaluation = ev
+	return map[string]any{}, nil
+}
+
+func oaStopTelemetryEvaluation(s *Server, c *call) (any, error) {
+	if ev := c.acct.evaluation; ev != nil && ev.status == "RUNNING" {
+		ev.status = "STOPPED"
+	}
+	return map[string]any{}, nil
+}
+
+// oaCreateTelemetryRule creates an account rule. Rules need telemetry evaluation (the Terraform provider's
+// aws_observabilityadmin_telemetry_rule: "telemetry evaluation must be enabled for your AWS account"); within one
+// scope, two rules with the same resource type, telemetry type and destination conflict (CloudWatch User Guide,
+// "Telemetry enablement rules"). A CloudTrail rule keeps what its advanced event selectors keep, judged by the
+// simulator's own reading: eventCategory Management, optionally narrowed by readOnly. Its groups are created in the
+// regions where it applies and evaluation runs, with no event yet: new calls reach them.
+func oaCreateTelemetryRule(s *Server, c *call) (any, error) {
+	name := c.str("RuleName")
+	var rule struct {
+		ResourceType, TelemetryType string
+		AllRegions                  bool
+		Regions                     []string
+		DestinationConfiguration    *struct {
+			DestinationType      string
+			RetentionInDays      int
+			CloudtrailParameters *struct {
+				AdvancedEventSelectors []struct {
+					Name           string
+					FieldSelectors []struct {
+						Field  string
+						Equals []string
+					}
+				}
+			}
+		}
+	}
+	if err := c.decode("Rule", &rule); err != nil {
+		return nil, err
+	}
+	a := c.acct
+	switch {
+	case name == "" || rule.ResourceType == "" || rule.TelemetryType == "":
+		return nil, errf(400, "ValidationException", "RuleName, Rule.ResourceType and Rule.TelemetryType are required")
+	case a.evaluation == nil || a.evaluation.status != "RUNNING":
+		return nil, errf(400, "ValidationException", "Telemetry evaluation is not running for account %s: start it first (StartTelemetryEvaluation)", a.id)
+	case rule.ResourceType != "AWS::CloudTrail":
+		return nil, errf(400, "ValidationException", "the simulator creates AWS::CloudTrail rules only, not %s", rule.ResourceType)
+	case rule.DestinationConfiguration == nil || rule.DestinationConfiguration.DestinationType != "cloud-watch-logs":
+		return nil, errf(400, "ValidationException", "the simulator creates rules to cloud-watch-logs only")
+	}
+	// Every simulated rule is AWS::CloudTrail to cloud-watch-logs: a second one conflicts.
+	if len(a.telemetryRules) > 0 {
+		return nil, errf(409, "ConflictException", "A telemetry rule for AWS::CloudTrail to cloud-watch-logs already exists: %s", a.telemetryRules[0].arn)
+	}
+	events := "none"
+	if cp := rule.DestinationConfiguration.CloudtrailParameters; cp != nil {
+		for _, sel := range cp.AdvancedEventSelectors {
+			mgmt, ro := false, ""
+			for _, f := range sel.FieldSelectors {
+				switch {
+				case f.Field == "eventCategory" && slices.Contains(f.Equals, "Management"):
+					mgmt = true
+				case f.Field == "readOnly" && len(f.Equals) == 1:
+					ro = f.Equals[0]
+				}
+			}
+			if mgmt {
+				events = map[string]string{"": "all", "true": "read_only", "false": "write_only"}[ro]
+			}
+		}
+	}
+	r := &telemetryRule{name: name, home: c.region, all: rule.AllRegions, regions: rule.Regions, events: events,
+		retention: rule.DestinationConfiguration.RetentionInDays, created: c.now}
+	if r.retention == 0 {
+		r.retention = 3653 // [inference] the rule sets the group's retention; none given: ten years, not "never expire"
+	}
+	r.arn = s.w.arn("observabilityadmin", r.home, a.id, "telemetry-rule/"+name)
+	a.telemetryRules = append(a.telemetryRules, r)
+	for _, region := range a.regionList {
+		if r.appliesIn(region) && a.evaluation.runningIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
+			a.logGroups[region+"\x00"+telemetryGroup] = &logGroup{name: telemetryGroup, region: region, created: c.now, class: "STANDARD", retention: r.retention}
+		}
+	}
+	return map[string]any{"RuleArn": r.arn}, nil
+}
+
+func oaDeleteTelemetryRule(s *Server, c *call) (any, error) {
+	id := c.str("RuleIdentifier")
+	a := c.acct
+	i := slices.IndexFunc(a.telemetryRules, func(r *telemetryRule) bool { return r.arn == id || r.name == id })
+	if i < 0 {
+		return nil, errf(404, "ResourceNotFoundException", "Telemetry rule %s not found", id)
+	}
+	a.telemetryRules = slices.Delete(a.telemetryRules, i, i+1)
+	return map[string]any{}, nil
 }
 
 // orgTelemetryReader: the organization's telemetry operations "can only be called by the organization's management

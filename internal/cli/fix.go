@@ -44,6 +44,7 @@ type fixOptions struct {
 	poll        time.Duration
 	alarmTopic  string
 	notify      []string
+	via         string
 }
 
 func newFixCmd(e *env) *cobra.Command {
@@ -99,6 +100,7 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
 		f.StringVarP(&o.output, "output", "o", "", "fix plan: write the plan to FILE; fix apply: write the result (JSON: each batch's trails, what was done, undone and not undone, the journal) to FILE")
 		f.StringVar(&o.alarmTopic, "alarm-topic", "", "with --alarms: the SNS topic ARN new alarms notify (default: create "+remediate.DefaultAlarmTopic+" beside the log group)")
+		f.StringVar(&o.via, "via", remediate.ViaTrail, "how capture is fixed: "+remediate.ViaTrail+" (integrate each failing trail with CloudWatch Logs) or "+remediate.ViaTelemetryRule+" (one CloudWatch telemetry rule per account sends its CloudTrail events to CloudWatch Logs without a trail; no trail is changed)")
 		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL (repeatable; email and https wait for confirmation; the journal keeps only a URL's host)")
 	}
 	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
@@ -133,6 +135,9 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		}
 		tags[k] = v
 	}
+	if err := remediate.CheckVia(o.via); err != nil {
+		return remediate.Options{}, usageError("%v", err)
+	}
 	if !o.scan.settings.alarms && (o.alarmTopic != "" || len(o.notify) > 0) {
 		return remediate.Options{}, usageError("--alarm-topic and --notify apply with --alarms only (they complete the CIS alarm chain): add --alarms")
 	}
@@ -145,7 +150,7 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		return remediate.Options{}, usageError("--alarm-topic %q: want an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", o.alarmTopic)
 	}
 	po := remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
-		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now, AlarmTopic: o.alarmTopic, Notify: o.notify}
+		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now, AlarmTopic: o.alarmTopic, Notify: o.notify, Via: o.via}
 	return po, nil
 }
 

@@ -60,6 +60,11 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 					t.Fatalf("prove: %s", errs)
 				}
 			case "fix":
+				// Capture by telemetry rules first (the accounts whose trails fail), then the trails' and alarms' fixes.
+				run(t, "fix", "apply", "--org", "--via", "telemetry-rule", "--yes", "--journal", filepath.Join(dir, "t.jsonl"))
+				if srv.CallsTo("observabilityadmin:CreateTelemetryRule") == 0 {
+					t.Fatal("fix apply --via telemetry-rule created no rule: the test no longer holds the policy to those calls")
+				}
 				run(t, "fix", "apply", "--org", "--alarms", "--yes", "--notify", "email:sec@example.com", "--journal", filepath.Join(dir, "j.jsonl"))
 			case "watch":
 				cfg := srv.SDKConfig(mgmt.AccountID, "us-east-1")

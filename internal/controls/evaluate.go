@@ -250,6 +250,13 @@ func (e *evaluator) integration(vw view) {
 			e.emit(t, v)
 			return
 		}
+		if rule := telemetryPendingAll(vw.acct, CapturedRegions(vw.acct, t), &s); !s.Literal && rule != nil {
+			// A rule made moments ago (a `fix apply --via telemetry-rule`) has not delivered yet.
+			v.add(model.StatusPending, PendingFirstDelivery, "The trail has no CloudWatch Logs log group; CloudWatch telemetry rule %s, made %s ago (at %s), will capture its regions once it delivers (within the %s first-delivery window).",
+				rule.ARN, s.Now.Sub(*rule.Created).Round(time.Second), rule.Created.UTC().Format(time.RFC3339), s.PendingWindow)
+			e.emit(t, v)
+			return
+		}
 		v.add(liveStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
 		for _, r := range CapturedRegions(vw.acct, t) {
 			if _, _, _, unread := telemetryRule(vw.acct, r, &s); unread != nil {
@@ -668,6 +675,53 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 	return nil, nil, strings.Join(whys, "; "), unread
 }
 
+// telemetryPending returns the rule whose first delivery to account a's region is pending: a rule made or changed
+// less than PendingWindow ago that would capture the region (running evaluation, CloudWatch Logs, every management
+// event, no problem reported there) but whose group has received no event yet, or does not exist yet. Nil otherwise.
+func telemetryPending(a *model.Account, region string, s *Settings) *model.TelemetryRule {
+	tm := a.Telemetry
+	if tm == nil || s == nil {
+		return nil
+	}
+	for _, r := range tm.Rules {
+		status, byRegion := tm.Status, tm.RegionStatus
+		if r.Organization {
+			status, byRegion = tm.OrgStatus, tm.OrgRegionStatus
+		}
+		if byRegion != nil && status == "RUNNING" {
+			status = byRegion[region] // "" where evaluation does not run
+		}
+		switch {
+		case status != "RUNNING", r.Err != nil, r.Created == nil, !slices.Contains(r.Regions, region),
+			r.DestinationType != "cloud-watch-logs", r.ManagementEvents == nil || !*r.ManagementEvents, r.ReadWriteType != "All",
+			s.Now.Sub(*r.Created) >= s.PendingWindow, r.Created.After(s.Now), r.GroupErrors[region] != nil,
+			slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
+			continue
+		}
+		if g := r.Groups[region]; g == nil || !g.Exists || g.NoStreams || g.LatestIngestion == nil || g.LatestIngestion.Before(*r.Created) {
+			return r
+		}
+	}
+	return nil
+}
+
+// telemetryPendingAll returns the rule whose first delivery is pending in every one of regions that no rule captures
+// yet, when at least one region waits for it and the others are captured; nil otherwise.
+func telemetryPendingAll(a *model.Account, regions []string, s *Settings) *model.TelemetryRule {
+	var pending *model.TelemetryRule
+	for _, r := range regions {
+		if rule, _, _, _ := telemetryRule(a, r, s); rule != nil {
+			continue
+		}
+		p := telemetryPending(a, r, s)
+		if p == nil {
+			return nil
+		}
+		pending = p
+	}
+	return pending
+}
+
 // TelemetryDestination is the ARN (without ":*") of the log group a telemetry rule sends account a's management events
 // in region to, or "" when none does: where a proof of capture looks besides the trails' groups.
 func TelemetryDestination(a *model.Account, region string) string {
@@ -731,8 +785,8 @@ func (e *evaluator) capture(a *model.Account) {
 		if !judged && t.JudgedByOwner {
 			st = model.StatusSkipped
 		}
-		if t.LogGroupARN == "" && st == model.StatusPass {
-			continue // passes because a telemetry rule captures its regions, not because it delivers anything
+		if t.LogGroupARN == "" && (st == model.StatusPass || st == model.StatusPending) {
+			continue // passes (or waits) because a telemetry rule captures its regions, not because it delivers anything
 		}
 		for _, r := range CapturedRegions(a, t) {
 			switch st {
@@ -743,7 +797,7 @@ func (e *evaluator) capture(a *model.Account) {
 			case model.StatusSkipped:
 				deferred[r] = t.ARN
 			case model.StatusPending:
-				pendingBy[r] = t.ARN
+				pendingBy[r] = "trail " + t.ARN
 			case model.StatusError:
 				if _, ok := erredBy[r]; !ok {
 					erredBy[r] = t.ARN
@@ -764,6 +818,8 @@ func (e *evaluator) capture(a *model.Account) {
 		case rule != nil:
 			covered[r] = rule.ARN
 			byTelemetry = append(byTelemetry, r)
+		case pendingBy[r] == "" && telemetryPending(a, r, &e.s) != nil:
+			pendingBy[r] = "CloudWatch telemetry rule " + telemetryPending(a, r, &e.s).ARN
 		case unread != nil:
 			unreadErr = unread
 		case why != "":
@@ -833,7 +889,7 @@ func (e *evaluator) capture(a *model.Account) {
 		}
 	}
 	if len(pending) > 0 {
-		v.add(model.StatusPending, PendingFirstDelivery, "Regions %s rely on trail %s, whose first delivery is pending.", strings.Join(pending, ", "), pendingBy[pending[0]])
+		v.add(model.StatusPending, PendingFirstDelivery, "Regions %s rely on %s, whose first delivery is pending.", strings.Join(pending, ", "), pendingBy[pending[0]])
 	}
 	if v.status == "" {
 		v.status = model.StatusPass

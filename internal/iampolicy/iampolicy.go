@@ -44,6 +44,9 @@ var fixActions = []string{
 	"cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging",
 	"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
 	"sns:CreateTopic", "sns:DeleteTopic", "sns:Subscribe", "sns:TagResource",
+	// fix --via telemetry-rule: the rule, the evaluation it needs, and their undo.
+	"observabilityadmin:StartTelemetryEvaluation", "observabilityadmin:StopTelemetryEvaluation",
+	"observabilityadmin:CreateTelemetryRule", "observabilityadmin:DeleteTelemetryRule",
 }
 
 // watchActions are the queue, the sinks and Config.

@@ -20,6 +20,8 @@ import (
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
+	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
@@ -487,8 +489,35 @@ func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]
 			TopicArn: str(p, "TopicArn"), Protocol: str(p, "Protocol"), Endpoint: str(p, "Endpoint")})
 	case DeleteTopic:
 		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: str(p, "TopicArn")})
+	case StartTelemetryEvaluation:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StartTelemetryEvaluation(ctx, &observabilityadmin.StartTelemetryEvaluationInput{
+			AllRegions: boolOf(p, "AllRegions"), Regions: stringsOf(p["Regions"])})
+	case StopTelemetryEvaluation:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StopTelemetryEvaluation(ctx, &observabilityadmin.StopTelemetryEvaluationInput{})
+	case CreateTelemetryRule:
+		// The rule is held in the API's own shape (TelemetryRule): decoded into the SDK's type by its member names.
+		var rule oatypes.TelemetryRule
+		b, _ := json.Marshal(p["Rule"])
+		if err := json.Unmarshal(b, &rule); err != nil {
+			return fmt.Errorf("CreateTelemetryRule: the rule is not a TelemetryRule: %w", err)
+		}
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).CreateTelemetryRule(ctx, &observabilityadmin.CreateTelemetryRuleInput{
+			RuleName: str(p, "RuleName"), Rule: &rule})
+	case DeleteTelemetryRule:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRule(ctx, &observabilityadmin.DeleteTelemetryRuleInput{RuleIdentifier: str(p, "RuleIdentifier")})
 	default:
 		return fmt.Errorf("unknown action %s", action)
 	}
 	return err
+}
+
+func oaRegion(region string) func(*observabilityadmin.Options) {
+	return func(o *observabilityadmin.Options) { o.Region = region }
+}
+
+func boolOf(m map[string]any, k string) *bool {
+	if v, ok := m[k].(bool); ok {
+		return aws.Bool(v)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -44,12 +45,16 @@ var cliSpecs = map[string]cliSpec{
 		rename: map[string]string{"S3BucketName": "s3-bucket-name"}},
 	PutMetricAlarm: {service: "cloudwatch", operation: "put-metric-alarm", order: []string{"AlarmName", "AlarmDescription", "Namespace", "MetricName",
 		"Statistic", "ExtendedStatistic", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "ActionsEnabled", "AlarmActions"}},
-	DeleteAlarms:        {service: "cloudwatch", operation: "delete-alarms"},
-	EnableAlarmActions:  {service: "cloudwatch", operation: "enable-alarm-actions"},
-	DisableAlarmActions: {service: "cloudwatch", operation: "disable-alarm-actions"},
-	CreateTopic:         {service: "sns", operation: "create-topic", order: []string{"Name", "Tags"}, tagList: true},
-	DeleteTopic:         {service: "sns", operation: "delete-topic"},
-	Subscribe:           {service: "sns", operation: "subscribe", order: []string{"TopicArn", "Protocol", "Endpoint"}, rename: map[string]string{"Endpoint": "notification-endpoint"}},
+	DeleteAlarms:             {service: "cloudwatch", operation: "delete-alarms"},
+	EnableAlarmActions:       {service: "cloudwatch", operation: "enable-alarm-actions"},
+	DisableAlarmActions:      {service: "cloudwatch", operation: "disable-alarm-actions"},
+	CreateTopic:              {service: "sns", operation: "create-topic", order: []string{"Name", "Tags"}, tagList: true},
+	DeleteTopic:              {service: "sns", operation: "delete-topic"},
+	Subscribe:                {service: "sns", operation: "subscribe", order: []string{"TopicArn", "Protocol", "Endpoint"}, rename: map[string]string{"Endpoint": "notification-endpoint"}},
+	StartTelemetryEvaluation: {service: "observabilityadmin", operation: "start-telemetry-evaluation"},
+	StopTelemetryEvaluation:  {service: "observabilityadmin", operation: "stop-telemetry-evaluation"},
+	CreateTelemetryRule:      {service: "observabilityadmin", operation: "create-telemetry-rule", order: []string{"RuleName", "Rule"}},
+	DeleteTelemetryRule:      {service: "observabilityadmin", operation: "delete-telemetry-rule"},
 }
 
 // CreateTrail is only rendered (a new trail needs an S3 bucket with CloudTrail's bucket policy, which trailwatch does not
@@ -116,6 +121,11 @@ func RenderCLI(action, region string, params map[string]any) string {
 			for _, m := range x {
 				b = append(b, controls.ShellQuote(shorthand(m)))
 			}
+		case map[string]any:
+			// A nested structure (a telemetry rule): JSON, which the CLI takes for any structure parameter (AWS CLI
+			// User Guide, "Specifying parameter values": JSON for complex parameters).
+			j, _ := json.Marshal(x)
+			b = append(b, "--"+opt, controls.ShellQuote(string(j)))
 		default:
 			b = append(b, "--"+opt, controls.ShellQuote(scalar(v)))
 		}

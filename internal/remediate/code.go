@@ -138,6 +138,13 @@ func asTerraform(p *Plan) string {
 			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" %q {\n  provider = %s\n  role     = %s\n  name     = %s\n  policy   = %s\n}\n\n", addr, prov, role, hclString(pr["PolicyName"]), hclString(pr["PolicyDocument"]))
 		case PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe:
 			writeAlarmTerraform(&b, s, prov, alarmAddrs)
+		case StartTelemetryEvaluation:
+			addr := tfName("telemetry_evaluation", s.AccountID)
+			alarmAddrs["evaluation/"+s.AccountID] = "aws_observabilityadmin_telemetry_evaluation." + addr
+			fmt.Fprintf(&b, "# %s: telemetry rules apply only where evaluation runs. This starts it in the provider's region; the plan starts it in\n# every region (aws observabilityadmin start-telemetry-evaluation --all-regions): run that where your provider version\n# does not offer it.\n", s.AccountID)
+			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation\" %q {\n  provider = %s\n}\n\n", addr, prov)
+		case CreateTelemetryRule:
+			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.AccountID])
 		case UpdateTrail, StartLogging:
 			tf := trails[s.ResourceID]
 			if tf == nil {
@@ -266,6 +273,21 @@ func asCloudFormation(p *Plan) string {
 		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
 			id, body := alarmCloudFormation(s, logical, cfnIDs)
 			res = append(res, resource{id, body})
+		case CreateTelemetryRule:
+			// AWS::ObservabilityAdmin::TelemetryRule has no AllRegions (a stack is regional): the rule is written
+			// without it, and the stack is deployed in every region (a StackSet), as Metadata says.
+			rule := map[string]any{}
+			if r, ok := pr["Rule"].(map[string]any); ok {
+				for k, v := range r {
+					if k != "AllRegions" && k != "Regions" {
+						rule[k] = v
+					}
+				}
+			}
+			res = append(res, resource{logical("TelemetryRule", s.AccountID+" "+fmt.Sprint(pr["RuleName"])),
+				map[string]any{"Type": "AWS::ObservabilityAdmin::TelemetryRule", "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}})
+			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": "deploy this template in every region of the account (a StackSet)",
+				"Why": "AWS::ObservabilityAdmin::TelemetryRule applies in the stack's region only; the plan's rule applies in every region (AllRegions)"})
 		default:
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
 		}
@@ -297,6 +319,40 @@ func asCloudFormation(p *Plan) string {
 	}
 	out, _ := json.MarshalIndent(tpl, "", "  ")
 	return string(out) + "\n"
+}
+
+// writeTelemetryRuleTerraform renders a CreateTelemetryRule step as aws_observabilityadmin_telemetry_rule (its blocks
+// as the provider's documentation names them: rule, destination_configuration, cloudtrail_parameters,
+// advanced_event_selectors, field_selectors), after the evaluation it depends on when the plan starts it.
+func writeTelemetryRuleTerraform(b *strings.Builder, s Step, prov, evaluation string) {
+	rule, _ := s.Params["Rule"].(map[string]any)
+	dest, _ := rule["DestinationConfiguration"].(map[string]any)
+	fmt.Fprintf(b, "resource \"aws_observabilityadmin_telemetry_rule\" %q {\n  provider  = %s\n  rule_name = %s\n\n  rule {\n", tfName("telemetry_rule", s.AccountID), prov, hclString(s.Params["RuleName"]))
+	fmt.Fprintf(b, "    resource_type  = %s\n    telemetry_type = %s\n", hclString(rule["ResourceType"]), hclString(rule["TelemetryType"]))
+	if rule["AllRegions"] == true {
+		b.WriteString("    all_regions    = true\n")
+	}
+	fmt.Fprintf(b, "\n    destination_configuration {\n      destination_type  = %s\n      retention_in_days = %v\n", hclString(dest["DestinationType"]), dest["RetentionInDays"])
+	if cp, ok := dest["CloudtrailParameters"].(map[string]any); ok {
+		b.WriteString("\n      cloudtrail_parameters {\n")
+		for _, sel := range listOfMaps(cp["AdvancedEventSelectors"]) {
+			fmt.Fprintf(b, "        advanced_event_selectors {\n          name = %s\n", hclString(sel["Name"]))
+			for _, f := range listOfMaps(sel["FieldSelectors"]) {
+				var eq []string
+				for _, v := range stringsOf(f["Equals"]) {
+					eq = append(eq, hclString(v))
+				}
+				fmt.Fprintf(b, "\n          field_selectors {\n            field  = %s\n            equals = [%s]\n          }\n", hclString(f["Field"]), strings.Join(eq, ", "))
+			}
+			b.WriteString("        }\n")
+		}
+		b.WriteString("      }\n")
+	}
+	b.WriteString("    }\n  }\n")
+	if evaluation != "" {
+		fmt.Fprintf(b, "\n  depends_on = [%s]\n", evaluation)
+	}
+	b.WriteString("}\n\n")
 }
 
 // topicARNOf is the ARN of the topic a CreateTopic step creates.

@@ -134,6 +134,9 @@ type Options struct {
 	AlarmTopic string
 	// Notify are endpoints (protocol:endpoint) subscribed to the topics the plan creates or names.
 	Notify []string
+	// Via is how capture is fixed: ViaTrail (the default: integrate each failing trail) or ViaTelemetryRule (one
+	// CloudWatch telemetry rule per account instead: no trail is changed).
+	Via string
 }
 
 // CheckRetention says what is wrong with a retention value.
@@ -220,8 +223,11 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 	// What earlier trails' steps already create or write, per account: a log group or role is created once, a
 	// delivery policy for a role and log group written once, however many trails share them.
 	done := map[string]string{} // step key -> the resource whose steps hold it
+	if o.Via == ViaTelemetryRule {
+		planTelemetry(p, inv, findings, o)
+	}
 	for _, f := range findings {
-		if f.ControlID != controls.IntegrationID || f.Status != model.StatusFail || f.ResourceType != model.TypeTrail {
+		if f.ControlID != controls.IntegrationID || f.Status != model.StatusFail || f.ResourceType != model.TypeTrail || o.Via == ViaTelemetryRule {
 			continue
 		}
 		t := trails[f.ResourceID]
@@ -473,7 +479,11 @@ func (p *Plan) Summary() string {
 	last := ""
 	for _, s := range p.Steps {
 		if s.ResourceID != last {
-			fmt.Fprintf(&b, "%s (account %s, %s)\n", s.ResourceID, s.AccountID, s.Region)
+			if s.ResourceID == s.AccountID {
+				fmt.Fprintf(&b, "account %s (%s)\n", s.AccountID, s.Region) // an account-wide fix (a telemetry rule)
+			} else {
+				fmt.Fprintf(&b, "%s (account %s, %s)\n", s.ResourceID, s.AccountID, s.Region)
+			}
 			last = s.ResourceID
 		}
 		fmt.Fprintf(&b, "  %-22s %s\n      $ %s\n", s.Action, s.Why, s.CLI)
@@ -484,7 +494,7 @@ func (p *Plan) Summary() string {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "WARNING %s\n", w)
 	}
-	fmt.Fprintf(&b, "%d steps for %d trails or log groups; %d refused\n", len(p.Steps), countResources(p.Steps), len(p.Refused))
+	fmt.Fprintf(&b, "%d steps for %d trails, log groups, alarm chains or accounts; %d refused\n", len(p.Steps), countResources(p.Steps), len(p.Refused))
 	return b.String()
 }
 
@@ -508,14 +518,15 @@ func ReadPlan(data []byte) (*Plan, error) {
 	for i, s := range p.Steps {
 		switch s.Action {
 		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging,
-			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe:
+			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe, StartTelemetryEvaluation, CreateTelemetryRule:
 		default:
 			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
 		}
 		if u := s.Undo; u != nil {
 			switch u.Action {
 			case DeleteLogGroup, DeleteRetentionPolicy, DeleteRole, DeleteRolePolicy, StopLogging, PutRetentionPolicy, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail,
-				DeleteMetricFilter, PutMetricFilter, DeleteAlarms, PutMetricAlarm, DisableAlarmActions, DeleteTopic:
+				DeleteMetricFilter, PutMetricFilter, DeleteAlarms, PutMetricAlarm, DisableAlarmActions, DeleteTopic,
+				StopTelemetryEvaluation, DeleteTelemetryRule:
 			default:
 				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i, u.Action)
 			}
@@ -545,10 +556,10 @@ func (s Step) consistent() error {
 			return fmt.Errorf("resource_id %s is in region %s, not in the step's region %s", s.ResourceID, parts[3], s.Region)
 		}
 	}
-	if s.Action == PutRetentionPolicy {
+	if s.Action == PutRetentionPolicy || s.Action == CreateTelemetryRule {
 		d, ok := s.retentionDays()
 		if !ok {
-			return fmt.Errorf("params.retentionInDays: want a number of days")
+			return fmt.Errorf("the step's retention (retentionInDays, or the rule's DestinationConfiguration.RetentionInDays): want a number of days")
 		}
 		if err := CheckRetention(d); err != nil {
 			return err
@@ -557,9 +568,16 @@ func (s Step) consistent() error {
 	return nil
 }
 
-// retentionDays is a PutRetentionPolicy step's retentionInDays.
+// retentionDays is a PutRetentionPolicy step's retentionInDays, or the retention a CreateTelemetryRule step gives
+// its groups.
 func (s Step) retentionDays() (int, bool) {
-	switch v := s.Params["retentionInDays"].(type) {
+	v := s.Params["retentionInDays"]
+	if s.Action == CreateTelemetryRule {
+		rule, _ := s.Params["Rule"].(map[string]any)
+		dest, _ := rule["DestinationConfiguration"].(map[string]any)
+		v = dest["RetentionInDays"]
+	}
+	switch v := v.(type) {
 	case float64:
 		return int(v), v == float64(int(v))
 	case int:
@@ -576,7 +594,7 @@ func (s Step) retentionDays() (int, bool) {
 // retention control fail, and CloudWatch Logs deletes the older events at once.
 func (p *Plan) CheckMinRetention(min int) error {
 	for i, s := range p.Steps {
-		if s.Action != PutRetentionPolicy {
+		if s.Action != PutRetentionPolicy && s.Action != CreateTelemetryRule {
 			continue
 		}
 		if d, ok := s.retentionDays(); ok && d < min {

@@ -75,3 +75,33 @@ accounts:
 		}
 	}
 }
+
+// TestTelemetryRuleFixUndone: when CreateTelemetryRule fails, the evaluation the plan started for it is stopped again
+// (undo restores what was there before), and the journal says so.
+func TestTelemetryRuleFixUndone(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails: [{name: bare, home_region: us-east-1, multi_region: true}]
+faults:
+  - {operation: observabilityadmin:CreateTelemetryRule, error: ServiceQuotaExceededException}
+`)
+	s := controls.DefaultSettings(e.srv.Now())
+	cfg := e.srv.SDKConfig(acct, "us-east-1")
+	inv, fs := scan.Run(context.Background(), e.cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Settings: s})
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), Via: remediate.ViaTelemetryRule})
+	if len(p.Steps) != 2 || p.Steps[0].Undo == nil || p.Steps[0].Undo.Action != remediate.StopTelemetryEvaluation {
+		t.Fatalf("plan %+v", p.Steps)
+	}
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(cfg), p.Steps, remediate.NewJournal(nil, "tester", nil), remediate.ApplyOptions{Sleep: noSleep})
+	if len(res) != 1 || res[0].Error == "" || !strings.Contains(strings.Join(res[0].Undone, ","), remediate.StartTelemetryEvaluation) {
+		t.Fatalf("results %+v", res)
+	}
+	_, fs = scan.Run(context.Background(), e.cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Settings: s})
+	for _, f := range fs {
+		if f.ControlID == controls.CaptureID && !strings.Contains(strings.Join(f.Notes, " "), "evaluation is STOPPED") {
+			t.Errorf("after the undo the account's evaluation should be stopped again: %+v %v", f.Reasons, f.Notes)
+		}
+	}
+}

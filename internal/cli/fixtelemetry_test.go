@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/remediate"
+)
+
+// telemetryFixScenario: an account in two regions whose only trail is not integrated, and one with no trail at all.
+const telemetryFixScenario = `
+log_delivery_delay: 0s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: bare, home_region: us-east-1, multi_region: true}
+`
+
+// TestFixViaTelemetryRule: `fix plan --via telemetry-rule` plans the account's CloudWatch telemetry rule (and the
+// evaluation it needs) instead of the trail's integration, renders it as AWS CLI commands the real AWS CLI accepts,
+// Terraform and CloudFormation; `fix apply` makes it, the scan right after shows the trail PENDING (the rule has not
+// delivered yet), and once it delivers the account and the trail pass by the rule; `fix undo`-style undo calls
+// delete what was made.
+func TestFixViaTelemetryRule(t *testing.T) {
+	srv := simFrom(t, []byte(telemetryFixScenario))
+	run := simRun(srv)
+	code, out, errs := run(t, "fix", "plan", "--via", "telemetry-rule", "--format", "json")
+	if code != 0 {
+		t.Fatalf("plan: %d %s", code, errs)
+	}
+	p, err := remediate.ReadPlan([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, s := range p.Steps {
+		actions = append(actions, s.Action)
+	}
+	if got := strings.Join(actions, ","); got != "StartTelemetryEvaluation,CreateTelemetryRule" {
+		t.Fatalf("plan steps %s, want StartTelemetryEvaluation,CreateTelemetryRule (and no trail change)", got)
+	}
+	rule, _ := json.Marshal(p.Steps[1].Params["Rule"])
+	for _, want := range []string{`"AllRegions":true`, `"ResourceType":"AWS::CloudTrail"`, `"DestinationType":"cloud-watch-logs"`, `"RetentionInDays":365`, `"Equals":["Management"]`} {
+		if !strings.Contains(string(rule), want) {
+			t.Errorf("the rule lacks %s: %s", want, rule)
+		}
+	}
+	for format, wants := range map[string][]string{
+		"text":           {"aws observabilityadmin start-telemetry-evaluation --region us-east-1 --all-regions", "aws observabilityadmin create-telemetry-rule --region us-east-1 --rule-name " + remediate.TelemetryRuleName},
+		"terraform":      {`resource "aws_observabilityadmin_telemetry_evaluation"`, `resource "aws_observabilityadmin_telemetry_rule"`, `resource_type  = "AWS::CloudTrail"`, `advanced_event_selectors {`, `equals = ["Management"]`},
+		"cloudformation": {`"Type": "AWS::ObservabilityAdmin::TelemetryRule"`, `"ResourceType": "AWS::CloudTrail"`, `"Call": "StartTelemetryEvaluation"`, "StackSet"},
+	} {
+		code, out, errs := run(t, "fix", "plan", "--via", "telemetry-rule", "--format", format)
+		if code != 0 {
+			t.Fatalf("%s: %d %s", format, code, errs)
+		}
+		for _, w := range wants {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q:\n%s", format, w, out)
+			}
+		}
+	}
+	if code, _, errs := run(t, "fix", "plan", "--via", "telemetry"); code != ExitUsage || !strings.Contains(errs, "telemetry-rule") {
+		t.Errorf("--via telemetry: %d %s", code, errs)
+	}
+
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j.jsonl")
+	code, out, errs = run(t, "fix", "apply", "--via", "telemetry-rule", "--yes", "--journal", journal)
+	if code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+	}
+	// Right after: the rule exists and has not delivered yet.
+	code, out, _ = run(t, "scan", "--format", "json")
+	if !strings.Contains(out, `"PENDING_FIRST_DELIVERY"`) || strings.Contains(out, `"NOT_INTEGRATED"`) {
+		t.Errorf("the scan right after apply: %d\n%s", code, out)
+	}
+	// The proof's marked calls in each region reach the rule's groups (log_delivery_delay 0s): proven, and the next
+	// scan sees the rule deliver everywhere.
+	if code, out, errs := run(t, "prove", "--timeout", "2s", "--poll", "500ms"); code != 0 || strings.Count(out, "PROVEN") < 2 {
+		t.Errorf("prove after apply: %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = run(t, "scan")
+	if code != 0 || strings.Count(out, "CAPTURED_BY_TELEMETRY_RULE") < 2 || strings.Contains(out, "FAIL") {
+		t.Errorf("after delivery the account and the trail pass by the rule: %d\n%s", code, out)
+	}
+	lines, _ := os.ReadFile(journal)
+	if n := strings.Count(string(lines), "\n"); n != 2 {
+		t.Errorf("journal has %d lines, want 2", n)
+	}
+	// The printed AWS CLI commands are ones the AWS CLI accepts: run them against a fresh simulator.
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI (aws) is not on the PATH")
+	}
+	fresh := simFrom(t, []byte(telemetryFixScenario))
+	env := []string{"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1"}
+	for _, kv := range os.Environ() {
+		if kv != "AWS_PROFILE=" && kv != "AWS_SESSION_TOKEN=" {
+			env = append(env, kv)
+		}
+	}
+	for _, s := range p.Steps {
+		cmd := exec.Command("bash", "-c", s.CLI)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", s.CLI, err, out)
+		}
+	}
+	if n := fresh.CallsTo("observabilityadmin:CreateTelemetryRule"); n != 1 {
+		t.Errorf("the AWS CLI's create-telemetry-rule reached the simulator %d times, want once", n)
+	}
+}

@@ -251,3 +251,53 @@ accounts:
 		t.Errorf("the member's call in its group: %v %+v", err, got)
 	}
 }
+
+// TestTelemetryRuleWrites: the writes `fix apply --via telemetry-rule` makes, through the real SDK: a rule needs
+// evaluation (ValidationException before StartTelemetryEvaluation), starting it with AllRegions runs it everywhere, a
+// second CloudTrail rule to CloudWatch Logs conflicts, the rule's groups exist and receive the account's next calls,
+// and the undo calls delete the rule and stop evaluation.
+func TestTelemetryRuleWrites(t *testing.T) {
+	s := start(t, `
+log_delivery_delay: 0s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+`)
+	ctx := context.Background()
+	oa := observabilityadmin.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	rule := &oatypes.TelemetryRule{ResourceType: oatypes.ResourceTypeAwsCloudtrail, TelemetryType: oatypes.TelemetryTypeLogs, AllRegions: aws.Bool(true),
+		DestinationConfiguration: &oatypes.TelemetryDestinationConfiguration{DestinationType: oatypes.DestinationTypeCloudwatchLogs, RetentionInDays: aws.Int32(365),
+			CloudtrailParameters: &oatypes.CloudtrailParameters{AdvancedEventSelectors: []oatypes.AdvancedEventSelector{{Name: aws.String("m"),
+				FieldSelectors: []oatypes.AdvancedFieldSelector{{Field: aws.String("eventCategory"), Equals: []string{"Management"}}}}}}}}
+	var ae smithy.APIError
+	if _, err := oa.CreateTelemetryRule(ctx, &observabilityadmin.CreateTelemetryRuleInput{RuleName: aws.String("r"), Rule: rule}); !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+		t.Errorf("a rule before evaluation: %v", err)
+	}
+	if _, err := oa.StartTelemetryEvaluation(ctx, &observabilityadmin.StartTelemetryEvaluationInput{AllRegions: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oa.CreateTelemetryRule(ctx, &observabilityadmin.CreateTelemetryRuleInput{RuleName: aws.String("r"), Rule: rule}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oa.CreateTelemetryRule(ctx, &observabilityadmin.CreateTelemetryRuleInput{RuleName: aws.String("again"), Rule: rule}); !errors.As(err, &ae) || ae.ErrorCode() != "ConflictException" {
+		t.Errorf("a second CloudTrail rule: %v", err)
+	}
+	if _, err := ec2.NewFromConfig(s.SDKConfig("111111111111", "eu-west-1")).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("111111111111", "eu-west-1")).FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String("aws/cloudtrail/managementevents"), FilterPattern: aws.String(`"DescribeSecurityGroups"`)})
+	if err != nil || len(got.Events) != 1 {
+		t.Errorf("the new rule's eu-west-1 group: %v %+v", err, got)
+	}
+	if _, err := oa.DeleteTelemetryRule(ctx, &observabilityadmin.DeleteTelemetryRuleInput{RuleIdentifier: aws.String("r")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oa.StopTelemetryEvaluation(ctx, &observabilityadmin.StopTelemetryEvaluationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := oa.GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
+	if err != nil || st.Status != oatypes.StatusStopped {
+		t.Errorf("after the undo: %v %+v", err, st)
+	}
+}

@@ -1,8 +1,13 @@
 package awssim
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -299,5 +304,74 @@ accounts:
 	st, err := oa.GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
 	if err != nil || st.Status != oatypes.StatusStopped {
 		t.Errorf("after the undo: %v %+v", err, st)
+	}
+}
+
+// TestS3Delivery: a trail's past delivery through the real S3 client (path style on the loopback endpoint): the
+// bucket's region, its files listed by day under the CloudTrail prefix, page by page, each a gzip of a Records array
+// whose size is the listed one; another account's bucket and a KMS-encrypted object are refused.
+func TestS3Delivery(t *testing.T) {
+	s := start(t, `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, s3_bucket: ct-logs, s3_delivery: {events_per_day: [2000, 3000], bucket_region: eu-west-1}}
+      - {name: other, home_region: us-east-1, s3_bucket: elsewhere, s3_delivery: {events_per_day: [10], bucket_account: "222222222222"}}
+      - {name: sealed, home_region: eu-west-1, s3_bucket: sealed, s3_delivery: {events_per_day: [10], kms: true}}
+`)
+	ctx := context.Background()
+	c := s3.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("ct-logs")})
+	if err != nil || loc.LocationConstraint != "eu-west-1" {
+		t.Fatalf("location: %v %+v", err, loc)
+	}
+	// Yesterday (2026-11-21), us-east-1: 1500 events (3000 over two regions), 15 files of 100.
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String("ct-logs"), Prefix: aws.String("AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/21/"), MaxKeys: aws.Int32(4)})
+	var keys []string
+	var size int64
+	pages := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, o := range out.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+			size += aws.ToInt64(o.Size)
+		}
+	}
+	if len(keys) != 15 || pages != 4 || !strings.HasSuffix(keys[0], ".json.gz") || !strings.Contains(keys[0], "/111111111111_CloudTrail_us-east-1_20261121T0000Z_") {
+		t.Fatalf("%d keys in %d pages: %v", len(keys), pages, keys)
+	}
+	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("ct-logs"), Key: aws.String(keys[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Body.Close()
+	raw, _ := io.ReadAll(obj.Body)
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	var file struct{ Records []map[string]any }
+	if err := json.NewDecoder(zr).Decode(&file); err != nil || len(file.Records) != 100 || file.Records[0]["eventCategory"] != "Management" {
+		t.Fatalf("records: %v %d", err, len(file.Records))
+	}
+	var ae smithy.APIError
+	if _, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("elsewhere")}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+		t.Errorf("another account's bucket: %v", err)
+	}
+	sealed, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("sealed")})
+	if err != nil || len(sealed.Contents) != 1 {
+		t.Fatalf("sealed: %v", err)
+	}
+	if _, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("sealed"), Key: sealed.Contents[0].Key}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+		t.Errorf("a KMS-encrypted object: %v", err)
+	}
+	if _, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("nope")}); !errors.As(err, &ae) || ae.ErrorCode() != "NoSuchBucket" {
+		t.Errorf("a missing bucket: %v", err)
 	}
 }

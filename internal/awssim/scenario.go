@@ -165,7 +165,26 @@ type Trail struct {
 	// LoseEvents is a silent fault: the trail's configuration and status look right, yet no record reaches its log
 	// group (what only a proof of capture finds).
 	LoseEvents bool `yaml:"lose_events,omitempty"`
-	Line       int  `yaml:"-"`
+	// S3Delivery is what the trail delivered to its bucket on the days before the simulation began (the cost estimate
+	// reads it); nil: nothing.
+	S3Delivery *S3Delivery `yaml:"s3_delivery,omitempty"`
+	Line       int         `yaml:"-"`
+}
+
+// S3Delivery is a trail's past delivery to S3: gzip-compressed .json.gz files of realistic records under
+// [prefix/]AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ (CloudTrail User Guide, "Finding your CloudTrail log
+// files").
+type S3Delivery struct {
+	// EventsPerDay are the events delivered on each day, oldest first, the last one yesterday (UTC), spread evenly
+	// over the regions the trail captures.
+	EventsPerDay []int `yaml:"events_per_day"`
+	// BucketAccount owns the bucket when it is not the trail's account: the trail's account may not read it.
+	BucketAccount string `yaml:"bucket_account,omitempty"`
+	// BucketRegion is the bucket's region (default the trail's home region).
+	BucketRegion string `yaml:"bucket_region,omitempty"`
+	// KMS: the objects are encrypted with a key the reader may not use (GetObject is refused).
+	KMS  bool `yaml:"kms,omitempty"`
+	Line int  `yaml:"-"`
 }
 
 // DeliveryPin overrides the delivery physics of a trail until its configuration changes.
@@ -326,6 +345,7 @@ func (r *Role) UnmarshalYAML(n *yaml.Node) error          { return strictDecode(
 func (m *ManagedPolicy) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, m, &m.Line) }
 func (f *Fault) UnmarshalYAML(n *yaml.Node) error         { return strictDecode(n, f, &f.Line) }
 func (r *TelemetryRule) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, r, &r.Line) }
+func (d *S3Delivery) UnmarshalYAML(n *yaml.Node) error    { return strictDecode(n, d, &d.Line) }
 
 // strictDecode decodes a mapping node into out (a pointer to a struct with yaml tags), rejecting unknown keys, and
 // records the node's line. Fields of type string accept a nested mapping or sequence too, stored as JSON, so that a

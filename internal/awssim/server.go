@@ -243,6 +243,10 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqID := s.requestID()
+	if isS3(r) {
+		s.serveS3(rw, r, body, reqID)
+		return
+	}
 	svc, op, form := s.route(r, body)
 	if s.observe != nil && svc != nil {
 		rec := &recordingWriter{ResponseWriter: rw, status: 200}

@@ -25,6 +25,8 @@ type world struct {
 	org        *Organization
 	accounts   map[string]*account
 	order      []string // account ids in scenario order
+	// s3buckets hold trails' past deliveries (scenario s3_delivery), by bucket name.
+	s3buckets map[string]*s3Bucket
 	// The organization's telemetry evaluation and rules (held by the management account; applied in every account).
 	orgEvaluation     *telemetryEvaluation
 	orgTelemetryRules []*telemetryRule
@@ -221,6 +223,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 		buses:       map[string]*bus{},
 		ebDelay:     time.Duration(sc.EventBridgeDelay),
 		evaluations: map[string]map[string]*evaluation{},
+		s3buckets:   map[string]*s3Bucket{},
 	}
 	if sc.FirstDeliveryDelay != nil {
 		w.firstDelay = time.Duration(*sc.FirstDeliveryDelay)
@@ -382,6 +385,11 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 			}
 			t.loseEvents = st.LoseEvents
 			a.trails[t.arn] = t
+			if st.S3Delivery != nil {
+				if err := w.s3Delivery(a, t, st.S3Delivery, now0); err != nil {
+					return nil, err
+				}
+			}
 			ok, why := w.health(t)
 			if ok {
 				// Delivering for months; the latest delivery is two minutes old.

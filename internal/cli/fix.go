@@ -135,6 +135,11 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		}
 		tags[k] = v
 	}
+	if min := o.scan.settings.minRetentionDays; o.retention < min {
+		// Checked here, before any AWS call, for fix plan and a direct fix apply alike (a plan file is checked
+		// step by step too): the fix would leave every group it makes failing the retention control.
+		return remediate.Options{}, usageError("--retention-days %d is below --min-retention-days %d: the groups the fix makes or changes would fail the retention control (give both flags if a shorter minimum is what you want)", o.retention, min)
+	}
 	if err := remediate.CheckVia(o.via); err != nil {
 		return remediate.Options{}, usageError("%v", err)
 	}

@@ -53,7 +53,7 @@ func TestFixViaTelemetryRule(t *testing.T) {
 	for format, wants := range map[string][]string{
 		"text":           {"aws observabilityadmin start-telemetry-evaluation --region us-east-1 --all-regions", "aws observabilityadmin create-telemetry-rule --region us-east-1 --rule-name " + remediate.TelemetryRuleName},
 		"terraform":      {`resource "aws_observabilityadmin_telemetry_evaluation"`, `resource "aws_observabilityadmin_telemetry_rule"`, `resource_type  = "AWS::CloudTrail"`, `advanced_event_selectors {`, `equals = ["Management"]`},
-		"cloudformation": {`"Type": "AWS::ObservabilityAdmin::TelemetryRule"`, `"ResourceType": "AWS::CloudTrail"`, `"Call": "StartTelemetryEvaluation"`, "StackSet"},
+		"cloudformation": {`"Type": "AWS::ObservabilityAdmin::TelemetryRule"`, `"Condition": "InAccount111111111111"`, `"InAccount111111111111": {`, `"ResourceType": "AWS::CloudTrail"`, `"Call": "StartTelemetryEvaluation"`, "StackSet"},
 	} {
 		code, out, errs := run(t, "fix", "plan", "--via", "telemetry-rule", "--format", format)
 		if code != 0 {
@@ -69,7 +69,20 @@ func TestFixViaTelemetryRule(t *testing.T) {
 		t.Errorf("--via telemetry: %d %s", code, errs)
 	}
 
+	// Field trial: a retention below the minimum is refused before any AWS call, and a plan file made with --via is
+	// applied only with it, and says so.
+	before := srv.CallsTo("*")
+	if code, _, errs := run(t, "fix", "plan", "--via", "telemetry-rule", "--retention-days", "30"); code != ExitUsage || !strings.Contains(errs, "--min-retention-days 365") || srv.CallsTo("*") != before {
+		t.Errorf("--retention-days 30: %d %s (%d calls)", code, errs, srv.CallsTo("*")-before)
+	}
 	dir := t.TempDir()
+	planFile := filepath.Join(dir, "p.json")
+	if code, _, errs := run(t, "fix", "plan", "--via", "telemetry-rule", "--format", "json", "-o", planFile); code != 0 {
+		t.Fatalf("plan -o: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "fix", "apply", "--plan", planFile, "--yes"); code != ExitUsage || !strings.Contains(errs, "made with --via telemetry-rule") {
+		t.Errorf("a --via plan applied without --via: %d %s", code, errs)
+	}
 	journal := filepath.Join(dir, "j.jsonl")
 	code, out, errs = run(t, "fix", "apply", "--via", "telemetry-rule", "--yes", "--journal", journal)
 	if code != 0 {

@@ -138,7 +138,10 @@ func (col *collector) telemetry(ctx context.Context) {
 	}
 	t.Status = string(st.Status)
 	t.RegionStatus = regionStatus(col.o.HomeRegion, string(st.Status), st.HomeRegion, st.RegionStatuses)
-	if st.Status != oatypes.StatusRunning {
+	if st.Status == oatypes.StatusNotStarted {
+		// Rules need evaluation to be created (the Terraform provider's aws_observabilityadmin_telemetry_rule: "telemetry
+		// evaluation must be enabled"); once started, they outlive a stop, and a fix must know them (a second rule
+		// conflicts), so they are read whatever the status but this one.
 		return
 	}
 	seen := map[string]bool{}

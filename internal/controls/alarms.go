@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/filterpattern"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 // The alarm family: one control per CIS monitoring item (4.1-4.15), one finding per account. The chain, judged by
@@ -65,6 +67,8 @@ type outcome struct {
 	// topic the alarm notifies, and its subscriptions waiting for confirmation (the topic stage).
 	topic   string
 	pending int
+	// also are the other broken chains this outcome stands for (telemetryChain).
+	also []*model.ChainEvidence
 }
 
 // evidence is the outcome as typed evidence.
@@ -82,6 +86,7 @@ func (o outcome) evidence() *model.ChainEvidence {
 	if o.alarm != nil {
 		c.Alarm = o.alarm.Name
 	}
+	c.Also = o.also
 	return c
 }
 
@@ -317,10 +322,18 @@ func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, b
 	if e.iac || a.Telemetry == nil || TelemetryCapture(a, a.Regions, &e.s) == "" {
 		return outcome{}, false
 	}
+	regions := a.Regions
+	global := PartitionGlobalRegion(a.Partition)
+	if globalItems[it.ID] && slices.Contains(a.Regions, global) {
+		// IAM and Organizations are global services: CloudTrail records their events in one region (CloudTrail User
+		// Guide, "Understanding global service events"), so only that region's group can see them.
+		regions = []string{global}
+	}
 	var worst outcome
 	whole, n := 0, 0
 	var broken []string
-	for _, region := range a.Regions {
+	var brokenEvidence []*model.ChainEvidence
+	for _, region := range regions {
 		rule, lg, _, _ := telemetryRule(a, region, &e.s)
 		if rule == nil || lg == nil {
 			return outcome{}, false
@@ -332,17 +345,44 @@ func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, b
 			whole++
 		} else {
 			broken = append(broken, region)
+			brokenEvidence = append(brokenEvidence, o.evidence())
 		}
 		if n == 1 || worst.better(o) {
 			worst = o
 		}
 	}
+	// Every other broken region's chain, so that one plan completes them all.
+	own := worst.evidence().LogGroup
+	for _, ev := range brokenEvidence {
+		if ev.LogGroup != own {
+			worst.also = append(worst.also, ev)
+		}
+	}
 	note := fmt.Sprintf("Judged on the log groups CloudWatch telemetry rules deliver the account's management events to, one per region (each receives only its own region's events): the chain is whole in %d of %d regions", whole, n)
-	if len(broken) > 0 {
+	if len(regions) == 1 && len(a.Regions) > 1 {
+		note = fmt.Sprintf("Judged on the log group CloudWatch telemetry rules deliver %s's events to: the events of this global service are recorded in %s only", global, global)
+	}
+	if len(broken) > 0 && len(regions) > 1 {
 		note += "; not in " + strings.Join(broken, ", ")
 	}
 	worst.notes = append(worst.notes, note+".")
 	return worst, true
+}
+
+// globalItems are the CIS items about global services (IAM, Organizations), whose events CloudTrail records in the
+// partition's global region only.
+var globalItems = map[string]bool{"alarm-iam-policy-changes": true, "alarm-organizations-changes": true}
+
+// PartitionGlobalRegion is where a partition records global services' events.
+func PartitionGlobalRegion(part string) string {
+	if part == "" {
+		part = "aws"
+	}
+	p, ok := partition.Lookup(part)
+	if !ok {
+		return "us-east-1"
+	}
+	return p.GlobalRegion
 }
 
 // chain follows one monitored trail's log group through filter, alarm and topic, and returns the furthest path.

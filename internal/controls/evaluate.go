@@ -257,13 +257,21 @@ func (e *evaluator) integration(vw view) {
 			e.emit(t, v)
 			return
 		}
-		v.add(liveStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
+		var unread *model.CallError
 		for _, r := range CapturedRegions(vw.acct, t) {
-			if _, _, _, unread := telemetryRule(vw.acct, r, &s); unread != nil {
-				v.note("Whether a CloudWatch telemetry rule captures its regions is unknown (%s refused or failed: %s): if one does, the trail needs no CloudWatch Logs.", unread.API, unread.Code)
+			if rule, _, _, u := telemetryRule(vw.acct, r, &s); rule == nil && u != nil {
+				unread = u
 				break
 			}
 		}
+		if unread != nil && !s.Literal && len(CapturedRegions(vw.acct, t)) > 0 {
+			// A rule may capture its regions, and then the trail needs no CloudWatch Logs: its verdict is unknown,
+			// never a FAIL guessed from the failed read.
+			errorReason(v, "CloudWatch telemetry (the trail has no CloudWatch Logs log group; it needs none if a telemetry rule captures its regions)", unread)
+			e.emit(t, v)
+			return
+		}
+		v.add(liveStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn is empty).")
 	}
 	st := t.Status
 	if t.StatusErr != nil {
@@ -785,8 +793,10 @@ func (e *evaluator) capture(a *model.Account) {
 		if !judged && t.JudgedByOwner {
 			st = model.StatusSkipped
 		}
-		if t.LogGroupARN == "" && (st == model.StatusPass || st == model.StatusPending) {
-			continue // passes (or waits) because a telemetry rule captures its regions, not because it delivers anything
+		if t.LogGroupARN == "" {
+			// Without a log group a trail captures nothing into CloudWatch Logs: it passes (or waits, or is unknown)
+			// only by what a telemetry rule does, which is judged below.
+			continue
 		}
 		for _, r := range CapturedRegions(a, t) {
 			switch st {

@@ -100,6 +100,9 @@ type ChainEvidence struct {
 	Alarm                string `json:"alarm,omitempty"`
 	Topic                string `json:"topic,omitempty"`
 	PendingSubscriptions int    `json:"pending_subscriptions,omitempty"`
+	// Also are the item's other broken chains the verdict stands for: on the path of CloudWatch telemetry rules, one
+	// group per region, every region's chain must be whole, and each broken one is fixed.
+	Also []*ChainEvidence `json:"also,omitempty"`
 }
 
 // ExceptionRef names the exception that muted a finding.

@@ -88,10 +88,22 @@ func planAlarms(p *Plan, inv *model.Inventory, findings []model.Finding, o Optio
 	if len(o.Alarms) == 0 {
 		return
 	}
+	var each []model.Finding
 	for _, f := range findings {
 		if !controls.IsAlarmControl(f.ControlID) || f.Status != model.StatusFail {
 			continue
 		}
+		each = append(each, f)
+		if f.Evidence != nil && f.Evidence.Chain != nil {
+			// The item's other broken chains (a telemetry rule's group in each region): each is completed too.
+			for _, ev := range f.Evidence.Chain.Also {
+				g := f
+				g.Evidence = &model.Evidence{Chain: ev}
+				each = append(each, g)
+			}
+		}
+	}
+	for _, f := range each {
 		c, ok := chainOf(inv, f, o.Alarms)
 		if !ok {
 			continue

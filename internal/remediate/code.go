@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,7 +53,11 @@ func asTerraform(p *Plan) string {
 	var b strings.Builder
 	b.WriteString("# Written by `trailwatch fix plan --format terraform`: the fix of each failing trail, as code.\n")
 	b.WriteString("# Run `terraform init && terraform plan`: imported resources must show only the changes trailwatch names.\n")
-	b.WriteString("terraform {\n  required_version = \">= 1.5.0\"\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \">= 5.0\"\n    }\n  }\n}\n\n")
+	provider := ">= 5.0"
+	if slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Action == StartTelemetryEvaluation || s.Action == CreateTelemetryRule }) {
+		provider = ">= 6.0" // the observabilityadmin resources and the per-resource region argument are provider 6's
+	}
+	fmt.Fprintf(&b, "terraform {\n  required_version = \">= 1.5.0\"\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = %q\n    }\n  }\n}\n\n", provider)
 	providers := map[string][2]string{}
 	for _, s := range p.Steps {
 		providers[providerAlias(s.AccountID, s.Region)] = [2]string{s.AccountID, s.Region}
@@ -141,7 +146,7 @@ func asTerraform(p *Plan) string {
 		case StartTelemetryEvaluation:
 			addr := tfName("telemetry_evaluation", s.AccountID)
 			alarmAddrs["evaluation/"+s.AccountID] = "aws_observabilityadmin_telemetry_evaluation." + addr
-			fmt.Fprintf(&b, "# %s: telemetry rules apply only where evaluation runs. This starts it in the provider's region; the plan starts it in\n# every region (aws observabilityadmin start-telemetry-evaluation --all-regions): run that where your provider version\n# does not offer it.\n", s.AccountID)
+			fmt.Fprintf(&b, "# %s: telemetry rules apply only where evaluation runs, and this resource starts it in one region (\"only one telemetry\n# evaluation can exist per account per region\": provider docs). The plan starts it in every region (aws observabilityadmin\n# start-telemetry-evaluation --all-regions): run that, or declare one such resource per region with its region argument.\n", s.AccountID)
 			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation\" %q {\n  provider = %s\n}\n\n", addr, prov)
 		case CreateTelemetryRule:
 			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.AccountID])
@@ -238,6 +243,7 @@ func asCloudFormation(p *Plan) string {
 		}
 	}
 	logical := logicalID
+	conditions := map[string]any{}
 	roleIDs := map[string]string{}
 	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
 	for _, s := range p.Steps {
@@ -284,8 +290,12 @@ func asCloudFormation(p *Plan) string {
 					}
 				}
 			}
+			// One template for every account (a StackSet): each rule is made only in its own account, since every
+			// account's rule has the same name (field trial: three same-named rules in one stack conflict).
+			cond := "InAccount" + s.AccountID
+			conditions[cond] = map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::AccountId"}, s.AccountID}}
 			res = append(res, resource{logical("TelemetryRule", s.AccountID+" "+fmt.Sprint(pr["RuleName"])),
-				map[string]any{"Type": "AWS::ObservabilityAdmin::TelemetryRule", "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}})
+				map[string]any{"Type": "AWS::ObservabilityAdmin::TelemetryRule", "Condition": cond, "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}})
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": "deploy this template in every region of the account (a StackSet)",
 				"Why": "AWS::ObservabilityAdmin::TelemetryRule applies in the stack's region only; the plan's rule applies in every region (AllRegions)"})
 		default:
@@ -303,6 +313,9 @@ func asCloudFormation(p *Plan) string {
 	}
 	if len(outputs) > 0 {
 		tpl["Outputs"] = outputs
+	}
+	if len(conditions) > 0 {
+		tpl["Conditions"] = conditions
 	}
 	refused := []map[string]string{}
 	for _, r := range p.Refused {

@@ -52,6 +52,8 @@ type Plan struct {
 	ReliesOn map[string][]string `json:"relies_on,omitempty"`
 	// Warnings say what the plan cannot finish by itself (an alarm topic with no subscriber to add).
 	Warnings []string `json:"warnings,omitempty"`
+	// Via is how the plan fixes capture (--via): a reviewed plan is applied only with the same.
+	Via string `json:"via,omitempty"`
 }
 
 // Step is one AWS API call with its exact parameters and the equivalent AWS CLI command.
@@ -187,6 +189,9 @@ func nameFrom(tmpl, trail string) string { return delivery.NameFor(tmpl, trail) 
 func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 	o = withDefaults(o)
 	p := &Plan{SchemaVersion: SchemaVersion, GeneratedAt: o.Now.UTC(), Steps: []Step{}, Refused: []Refusal{}}
+	if o.Via == ViaTelemetryRule {
+		p.Via = o.Via
+	}
 	trails := map[string]*model.Trail{}
 	accounts := map[string]*model.Account{}
 	for _, a := range inv.Accounts {
@@ -602,7 +607,11 @@ func (p *Plan) CheckMinRetention(min int) error {
 			if d == 1 {
 				unit = "day"
 			}
-			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i, s.ResourceID, d, unit, min)
+			what := s.ResourceID
+			if s.Action == CreateTelemetryRule {
+				what = fmt.Sprintf("the groups of telemetry rule %v in account %s", s.Params["RuleName"], s.AccountID)
+			}
+			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i, what, d, unit, min)
 		}
 	}
 	return nil
@@ -614,6 +623,15 @@ func (p *Plan) CheckMinRetention(min int) error {
 // policy replaced by Allow *:*, a step renamed to another trail. None of that may run; nor may a plan whose accounts
 // changed since it was reviewed. The error names the first difference.
 func SamePlan(reviewed, now *Plan) error {
+	if reviewed.Via != now.Via {
+		via := func(v string) string {
+			if v == "" {
+				return ViaTrail
+			}
+			return v
+		}
+		return fmt.Errorf("the plan was made with --via %s, and is now planned with --via %s: give the flag it was made with", via(reviewed.Via), via(now.Via))
+	}
 	canon := func(v any) string {
 		b, _ := json.Marshal(v)
 		var x any
@@ -639,7 +657,7 @@ func SamePlan(reviewed, now *Plan) error {
 			{"resource_id", r.ResourceID, n.ResourceID}, {"params", r.Params, n.Params}, {"undo", r.Undo, n.Undo},
 		} {
 			if canon(c.a) != canon(c.b) {
-				return fmt.Errorf("step %d (%s on %s): its %s differ from the plan trailwatch writes now", i+1, n.Action, n.ResourceID, c.field)
+				return fmt.Errorf("step %d (%s on %s): its %s differs from the plan trailwatch writes now", i+1, n.Action, n.ResourceID, c.field)
 			}
 		}
 	}

@@ -57,15 +57,18 @@ func TelemetryRule(retentionDays int) map[string]any {
 	}
 }
 
-// planTelemetry plans, for each account with a failing trail integration or uncovered regions, the telemetry rule
-// that captures it, instead of the trails' fixes.
+// planTelemetry plans, for each account whose capture fails or is unknown, or that has a failing trail integration,
+// the telemetry rule that captures it, instead of the trails' fixes: the evaluation it needs and the rule; only the
+// evaluation when the account's own rule would capture once evaluation runs everywhere.
 func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) {
 	need := map[string]bool{}
 	for _, f := range findings {
-		if f.Status != model.StatusFail || (f.ControlID != controls.IntegrationID && f.ControlID != controls.CaptureID) {
-			continue
+		failing := f.Status == model.StatusFail && (f.ControlID == controls.IntegrationID || f.ControlID == controls.CaptureID)
+		// An account whose capture is unknown is planned too, so that it is refused with the reason, never dropped.
+		unknown := f.Status == model.StatusError && (f.ControlID == controls.CaptureID || f.ControlID == controls.IntegrationID)
+		if failing || unknown {
+			need[f.AccountID] = true
 		}
-		need[f.AccountID] = true
 	}
 	for _, a := range inv.Accounts {
 		if !need[a.ID] || len(o.Accounts) > 0 && !slices.Contains(o.Accounts, a.ID) {
@@ -77,19 +80,28 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 				continue
 			}
 		}
-		if why := refuseTelemetry(a); why != "" {
+		existing, why := refuseTelemetry(a)
+		if why != "" {
 			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: why})
 			continue
 		}
 		home := homeRegionOf(a)
+		if existing != nil {
+			home = existing.HomeRegion
+		}
 		if !evaluationEverywhere(a) {
-			s := render(Step{AccountID: a.ID, Region: home, ResourceID: a.ID, Action: StartTelemetryEvaluation,
-				Params: map[string]any{"AllRegions": true},
-				Why:    "telemetry rules apply only where evaluation runs: start it in every region, with " + home + " as its home region"})
-			if a.Telemetry.Status == "NOT_STARTED" || a.Telemetry.Status == "STOPPED" {
+			why := "telemetry rules apply only where evaluation runs: start it in every region, with " + home + " as its home region"
+			if existing != nil {
+				why = fmt.Sprintf("telemetry rule %s would capture every region, but evaluation does not run in all of them: start it in every region, with %s as its home region", existing.ARN, home)
+			}
+			s := render(Step{AccountID: a.ID, Region: home, ResourceID: a.ID, Action: StartTelemetryEvaluation, Params: map[string]any{"AllRegions": true}, Why: why})
+			if st := a.Telemetry.Status; st == "NOT_STARTED" || st == "STOPPED" || st == "FAILED_START" || st == "" {
 				s.Undo = &Call{Action: StopTelemetryEvaluation, Params: map[string]any{}}
 			}
 			p.Steps = append(p.Steps, s)
+		}
+		if existing != nil {
+			continue
 		}
 		s := render(Step{AccountID: a.ID, Region: home, ResourceID: a.ID, Action: CreateTelemetryRule,
 			Params: map[string]any{"RuleName": TelemetryRuleName, "Rule": TelemetryRule(o.RetentionDays)},
@@ -99,28 +111,46 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 	}
 }
 
-// refuseTelemetry says why an account's capture must not be planned as a new telemetry rule, or "".
-func refuseTelemetry(a *model.Account) string {
+// refuseTelemetry says why an account's capture must not be planned as a telemetry rule (why), or returns the
+// account's own rule that would capture every region once evaluation runs everywhere (then only the evaluation is
+// planned), or neither (a new rule is planned).
+func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why string) {
 	tm := a.Telemetry
 	switch {
 	case a.Error != nil:
-		return "the account could not be read"
+		return nil, "the account could not be read"
 	case tm == nil:
-		return "the account's CloudWatch telemetry was not read"
+		return nil, "the account's CloudWatch telemetry was not read"
 	case tm.Err != nil:
-		return fmt.Sprintf("the account's CloudWatch telemetry could not be read (%s: %s): whether a rule exists is unknown", tm.Err.API, tm.Err.Code)
+		return nil, fmt.Sprintf("the account's CloudWatch telemetry could not be read (%s: %s): whether a rule exists is unknown", tm.Err.API, tm.Err.Code)
+	case tm.OrgErr != nil:
+		return nil, fmt.Sprintf("the organization's CloudWatch telemetry could not be read (%s: %s): an organization rule may capture the account already; fix that read (from the management account or a delegated administrator) first", tm.OrgErr.API, tm.OrgErr.Code)
 	}
 	for _, r := range tm.Rules {
-		if r.Organization {
+		if r.Organization || r.DestinationType != "cloud-watch-logs" {
 			continue
 		}
-		if r.Name == TelemetryRuleName || r.DestinationType == "cloud-watch-logs" {
-			// Rules of one scope must differ in resource type, telemetry type and destination (CloudWatch User Guide,
-			// "Telemetry enablement rules": "Duplicate rules trigger a conflict exception").
-			return fmt.Sprintf("telemetry rule %s already sends CloudTrail events to CloudWatch Logs and does not capture every region (the capture finding says why): change it (observabilityadmin UpdateTelemetryRule) rather than add a second, conflicting rule", r.ARN)
+		// Rules of one scope must differ in resource type, telemetry type and destination (CloudWatch User Guide,
+		// "Telemetry enablement rules": "Duplicate rules trigger a conflict exception"): never a second one.
+		var problems []string
+		if r.Err != nil {
+			return nil, fmt.Sprintf("telemetry rule %s could not be read (%s: %s)", r.ARN, r.Err.API, r.Err.Code)
 		}
+		if r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" {
+			problems = append(problems, "its event selectors do not keep every management event, read and write")
+		}
+		if missing := slices.DeleteFunc(slices.Clone(a.Regions), func(reg string) bool { return slices.Contains(r.Regions, reg) }); len(missing) > 0 {
+			problems = append(problems, "it does not apply in "+strings.Join(missing, ", ")+" (make it AllRegions)")
+		}
+		if len(problems) > 0 {
+			return nil, fmt.Sprintf("telemetry rule %s already sends CloudTrail events to CloudWatch Logs, but %s: change it (observabilityadmin UpdateTelemetryRule) rather than add a second, conflicting rule", r.ARN, strings.Join(problems, "; "))
+		}
+		if evaluationEverywhere(a) {
+			return nil, fmt.Sprintf("%s: telemetry rule %s is right and evaluation runs everywhere, yet it does not capture every region (the capture finding's notes say where: a group that is missing or silent, or a problem the rule reports in a region; GetTelemetryRule RegionStatuses)", nothingToChange, r.ARN)
+		}
+		return r, ""
 	}
-	return ""
+	return nil, ""
 }
 
 // evaluationEverywhere reports whether the account's telemetry evaluation runs in every region in scope.
@@ -146,5 +176,5 @@ func homeRegionOf(a *model.Account) string {
 	if len(a.Regions) == 0 || slices.Contains(a.Regions, "us-east-1") {
 		return "us-east-1"
 	}
-	return strings.Clone(a.Regions[0])
+	return a.Regions[0]
 }

@@ -2,6 +2,7 @@ package remediate_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,15 +14,17 @@ import (
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
-// TestAlarmChainOnTelemetryGroups: an account with no trail, captured by a CloudWatch telemetry rule in two regions,
-// has its CIS alarm chain judged on the rule's groups, one per region (issue 26): whole in us-east-1 only, every item
-// fails on eu-west-1's group, and says so; the fix plan completes the chain there, and the scan after `fix apply` is
-// monitored on every item.
+// TestAlarmChainOnTelemetryGroups: an account with no trail, captured by a CloudWatch telemetry rule in three
+// regions, has its CIS alarm chain judged on the rule's groups, one per region (issue 26): whole in us-east-1 only,
+// every regional item fails and names the other regions; the items about global services (IAM, Organizations),
+// whose events are recorded in us-east-1 only, pass there. One plan completes the chain in both other regions
+// (field trial: a plan fixed one region per run and the gate called it a failure), and the scan after
+// `fix apply` is monitored on every item.
 func TestAlarmChainOnTelemetryGroups(t *testing.T) {
 	e := newEnv(t, `
 accounts:
   - id: "111111111111"
-    regions: [us-east-1, eu-west-1]
+    regions: [us-east-1, eu-west-1, ap-south-1]
     telemetry_rules: [{name: capture, all_regions: true}]
     log_groups:
       - {name: aws/cloudtrail/managementevents, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis}}
@@ -33,31 +36,49 @@ accounts:
 			scan.Options{Settings: s, Collect: collect.Options{Monitoring: true}})
 	}
 	inv, fs := judge()
-	const west = "arn:aws:logs:eu-west-1:111111111111:log-group:aws/cloudtrail/managementevents"
+	group := func(region string) string {
+		return "arn:aws:logs:" + region + ":111111111111:log-group:aws/cloudtrail/managementevents"
+	}
+	global := map[string]bool{"alarm-iam-policy-changes": true, "alarm-organizations-changes": true}
 	n := 0
 	for _, f := range fs {
 		if !controls.IsAlarmControl(f.ControlID) {
 			continue
 		}
 		n++
-		if f.Status != model.StatusFail || f.Reasons[0].Code != controls.FilterMissing || !strings.Contains(f.Reasons[0].Message, west) {
-			t.Errorf("%s: %s %+v, want FAIL FILTER_MISSING on eu-west-1's group", f.ControlID, f.Status, f.Reasons)
+		notes := strings.Join(f.Notes, " ")
+		if global[f.ControlID] {
+			if f.Status != model.StatusPass || !strings.Contains(notes, "recorded in us-east-1 only") {
+				t.Errorf("%s (a global service): %s %+v %v, want PASS on us-east-1's group", f.ControlID, f.Status, f.Reasons, f.Notes)
+			}
+			continue
 		}
-		if !strings.Contains(strings.Join(f.Notes, " "), "whole in 1 of 2 regions; not in eu-west-1") {
+		if f.Status != model.StatusFail || f.Reasons[0].Code != controls.FilterMissing {
+			t.Errorf("%s: %s %+v, want FAIL FILTER_MISSING", f.ControlID, f.Status, f.Reasons)
+		}
+		if !strings.Contains(notes, "whole in 1 of 3 regions; not in ap-south-1, eu-west-1") {
 			t.Errorf("%s: the notes do not say where the chain is whole: %v", f.ControlID, f.Notes)
 		}
-		if f.Evidence == nil || f.Evidence.Chain == nil || strings.TrimSuffix(f.Evidence.Chain.LogGroup, ":*") != west {
-			t.Errorf("%s: evidence %+v, want eu-west-1's group", f.ControlID, f.Evidence)
+		ch := f.Evidence.Chain
+		var got []string
+		for _, ev := range append([]*model.ChainEvidence{ch}, ch.Also...) {
+			got = append(got, strings.TrimSuffix(ev.LogGroup, ":*"))
+		}
+		slices.Sort(got)
+		if want := []string{group("ap-south-1"), group("eu-west-1")}; !slices.Equal(got, want) {
+			t.Errorf("%s: evidence names %v, want both broken regions' groups %v", f.ControlID, got, want)
 		}
 	}
 	if n != 15 {
 		t.Fatalf("%d alarm findings, want 15", n)
 	}
 	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), Alarms: s.Alarms, Notify: []string{"sqs:arn:aws:sqs:eu-west-1:111111111111:alerts"}})
+	regions := map[string]bool{}
 	for _, st := range p.Steps {
-		if st.Region != "eu-west-1" {
-			t.Errorf("step %s in %s, want eu-west-1 only (us-east-1's chain is whole)", st.Action, st.Region)
-		}
+		regions[st.Region] = true
+	}
+	if !regions["eu-west-1"] || !regions["ap-south-1"] || regions["us-east-1"] {
+		t.Errorf("steps in %v, want eu-west-1 and ap-south-1 (us-east-1's chain is whole)", regions)
 	}
 	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, remediate.NewJournal(nil, "tester", nil), remediate.ApplyOptions{Sleep: noSleep})
 	for _, r := range res {
@@ -67,8 +88,8 @@ accounts:
 	}
 	_, fs = judge()
 	for _, f := range fs {
-		if controls.IsAlarmControl(f.ControlID) && (f.Status != model.StatusPass || !strings.Contains(strings.Join(f.Notes, " "), "whole in 2 of 2 regions")) {
-			t.Errorf("after apply %s: %s %+v %v, want monitored in both regions", f.ControlID, f.Status, f.Reasons, f.Notes)
+		if controls.IsAlarmControl(f.ControlID) && f.Status != model.StatusPass {
+			t.Errorf("after one apply %s: %s %+v %v, want monitored", f.ControlID, f.Status, f.Reasons, f.Notes)
 		}
 		if f.ControlID == controls.CaptureID && (f.Status != model.StatusPass || f.Reasons[0].Code != controls.CapturedByTelemetry) {
 			t.Errorf("capture: %s %+v", f.Status, f.Reasons)
@@ -103,5 +124,46 @@ faults:
 		if f.ControlID == controls.CaptureID && !strings.Contains(strings.Join(f.Notes, " "), "evaluation is STOPPED") {
 			t.Errorf("after the undo the account's evaluation should be stopped again: %+v %v", f.Reasons, f.Notes)
 		}
+	}
+}
+
+// TestTelemetryPlanRefusals (field trial): the plan never duplicates a rule nor drops an account. A rule that would
+// capture once evaluation runs everywhere gets only the evaluation; a rule that keeps too little is refused with
+// UpdateTelemetryRule; an account whose telemetry cannot be read is refused with the failed call, not left out.
+func TestTelemetryPlanRefusals(t *testing.T) {
+	for _, c := range []struct {
+		name, account, want string
+	}{
+		{"evaluation stopped", `telemetry_rules: [{name: r, all_regions: true}]
+    telemetry_status: STOPPED`, "StartTelemetryEvaluation"},
+		{"evaluation in one region", `telemetry_rules: [{name: r, all_regions: true}]
+    telemetry_evaluation_regions: [us-east-1]`, "StartTelemetryEvaluation"},
+		{"write events only", `telemetry_rules: [{name: r, all_regions: true, events: write_only}]`, "REFUSED: telemetry rule arn:aws:observabilityadmin:eu-west-1:111111111111:telemetry-rule/r already sends CloudTrail events to CloudWatch Logs, but its event selectors do not keep every management event"},
+		{"one region only", `telemetry_rules: [{name: r, home_region: us-east-1}]`, "it does not apply in eu-west-1 (make it AllRegions)"},
+		{"status unreadable", `trails: [{name: bare, home_region: us-east-1, multi_region: true}]
+    faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]`, "REFUSED: the account's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatus: AccessDeniedException)"},
+		{"no trail, no rule", `trails: []`, "StartTelemetryEvaluation,CreateTelemetryRule"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    `+c.account+"\n")
+			cfg := e.srv.SDKConfig(acct, "us-east-1")
+			inv, fs := scan.Run(context.Background(), e.cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Settings: controls.DefaultSettings(e.srv.Now())})
+			p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), Via: remediate.ViaTelemetryRule})
+			var got []string
+			for _, s := range p.Steps {
+				got = append(got, s.Action)
+			}
+			desc := strings.Join(got, ",")
+			for _, r := range p.Refused {
+				desc += "REFUSED: " + r.Reason
+			}
+			if !strings.Contains(desc, c.want) || strings.HasPrefix(c.want, "Start") && desc != c.want {
+				t.Errorf("plan %q, want %q", desc, c.want)
+			}
+		})
 	}
 }

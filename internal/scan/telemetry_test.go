@@ -52,7 +52,8 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		// StartTelemetryEvaluation).
 		{"evaluation started in one region only", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_evaluation_regions: [us-east-1]\n", false, "FAIL REGIONS_UNCOVERED", ""},
 		{"group missing", `[{name: r, all_regions: true, no_group: true}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
-		{"status unreadable, a region uncovered", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
+		{"status unreadable, a region uncovered", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", "ERROR ACCESS_DENIED"},
+		{"status unreadable, --literal", `[]`, bare, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", true, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
 		{"status unreadable, trails cover everything", `[]`, integrated, "faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]\n", false, "PASS CAPTURED", "PASS DELIVERING"},
 		{"trail and rule", `[{name: r, all_regions: true}]`, integrated, "", false, "PASS CAPTURED", "PASS DELIVERING"},
 		// Field trial: a failed read of a rule or its group leaves coverage unknown, never "no rule".
@@ -154,7 +155,7 @@ func TestOrgTelemetryRule(t *testing.T) {
 		{"write events only", `[{name: org, all_regions: true, events: write_only}]`, "", "", false, "FAIL NO_TRAIL", "FAIL NOT_INTEGRATED"},
 		{"organization evaluation stopped", `[{name: org, all_regions: true}]`, "  telemetry_status: STOPPED", "", false, "FAIL NO_TRAIL", "FAIL NOT_INTEGRATED"},
 		{"organization status unreadable", `[{name: org, all_regions: true}]`, "",
-			"    faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatusForOrganization', error: AccessDeniedException}]", false, "ERROR ACCESS_DENIED", "FAIL NOT_INTEGRATED"},
+			"    faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatusForOrganization', error: AccessDeniedException}]", false, "ERROR ACCESS_DENIED", "ERROR ACCESS_DENIED"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			text := strings.NewReplacer("RULES", c.rules, "EXTRA", c.extra, "FAULTS", c.faults).Replace(orgTelemetryWorld)

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
@@ -45,6 +47,8 @@ type fixOptions struct {
 	alarmTopic  string
 	notify      []string
 	via         string
+	cost        bool
+	pricePerGB  float64
 }
 
 func newFixCmd(e *env) *cobra.Command {
@@ -69,9 +73,24 @@ Control Tower trails and excluded trails are refused, with the reason.`,
 			if err := checkWritableDir("--output", o.output); err != nil {
 				return err
 			}
-			p, _, err := o.makePlan(cmd.Context(), e)
+			switch {
+			case o.pricePerGB < 0:
+				return usageError("--price-per-gb %g: want a price of 0 or more", o.pricePerGB)
+			case o.pricePerGB > 0 && !o.cost:
+				return usageError("--price-per-gb applies with --cost only")
+			case o.cost && o.from != "":
+				return usageError("--cost reads the trails' S3 buckets, which a saved report (--from) cannot: plan from a fresh scan")
+			case o.cost && (o.format == "terraform" || o.format == "cloudformation"):
+				return usageError("--cost is shown with --format text or json")
+			}
+			p, sr, err := o.makePlan(cmd.Context(), e)
 			if err != nil {
 				return err
+			}
+			if o.cost && sr != nil {
+				p.EstimateCost(cmd.Context(), sr.inv, func(acct, region string) cost.S3API {
+					return s3.NewFromConfig(sr.config(&o.scan, acct), func(so *s3.Options) { so.Region = region })
+				}, e.clock(), o.pricePerGB, cost.Budget{})
 			}
 			return o.printPlan(e, p)
 		},
@@ -104,6 +123,8 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL (repeatable; email and https wait for confirmation; the journal keeps only a URL's host)")
 	}
 	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
+	plan.Flags().BoolVar(&o.cost, "cost", false, "estimate the monthly CloudWatch Logs ingestion of each trail (or telemetry rule) the plan sends there, from its S3 delivery over the last 7 days (reads the bucket: s3:GetBucketLocation, s3:ListBucket, s3:GetObject, and kms:Decrypt for SSE-KMS)")
+	plan.Flags().Float64Var(&o.pricePerGB, "price-per-gb", 0, "with --cost: the price per GB ingested, in USD (default: us-east-1 list prices, $0.50 for a trail's integration, $0.75 by telemetry rule)")
 	apply.Flags().StringVar(&o.planFile, "plan", "", "apply this reviewed plan (JSON from fix plan --format json)")
 	apply.Flags().BoolVar(&o.yes, "yes", false, "apply without asking")
 	apply.Flags().StringVar(&o.journal, "journal", "", "journal file (default trailwatch-journal-<UTC time>.jsonl)")
@@ -234,7 +255,7 @@ func (o *fixOptions) printPlan(e *env, p *remediate.Plan) error {
 			enc.SetEscapeHTML(false)
 			return enc.Encode(p)
 		case "text":
-			_, err := io.WriteString(w, p.Summary())
+			_, err := io.WriteString(w, p.Summary()+p.CostSummary())
 			return err
 		case "terraform", "cloudformation":
 			_, err := io.WriteString(w, remediate.AsCode(p, o.format))

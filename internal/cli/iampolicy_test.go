@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/trailwatch/trailwatch/internal/awssim"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,7 +28,40 @@ import (
 // out of the policy a user attaches.
 // batchPermission maps a batch call to the IAM action that allows it ("Amazon SQS API permissions: Actions and
 // resource reference": DeleteMessageBatch is allowed by sqs:DeleteMessage).
-var batchPermission = map[string]string{"sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
+// ListObjectsV2 is allowed by s3:ListBucket ("Amazon S3 actions": ListObjectsV2 requires s3:ListBucket).
+var batchPermission = map[string]string{"sqs:DeleteMessageBatch": "sqs:DeleteMessage", "s3:ListObjectsV2": "s3:ListBucket"}
+
+// checkCalls holds the mode's policy to every call the simulator counted (but the test's own), and returns how many.
+func checkCalls(t *testing.T, mode string, srv *awssim.Server, own []string) int {
+	t.Helper()
+	doc, err := iampolicy.Document(mode, iampolicy.Options{MemberRole: "OrganizationAccountAccessRole"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := policy.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	for _, c := range srv.Counters() {
+		action := c.Service + ":" + c.Operation
+		if slices.Contains(own, action) {
+			continue
+		}
+		if a, ok := batchPermission[action]; ok {
+			action = a
+		}
+		res := "*"
+		if action == "sts:AssumeRole" {
+			res = "arn:aws:iam::" + c.Account + ":role/OrganizationAccountAccessRole"
+		}
+		calls += c.Calls
+		if !policy.Evaluate([]*policy.Document{d}, action, res).Allowed {
+			t.Errorf("%s makes %s (%d calls), which its policy does not allow", mode, action, c.Calls)
+		}
+	}
+	return calls
+}
 
 func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 	for _, mode := range iampolicy.Modes {
@@ -60,6 +94,20 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 					t.Fatalf("prove: %s", errs)
 				}
 			case "fix":
+				// The cost estimate reads the trails' S3 delivery.
+				srvCost := simFrom(t, []byte(costScenario))
+				if code, _, errs := simRun(srvCost)(t, "fix", "plan", "--cost"); code != 0 {
+					t.Fatalf("fix plan --cost: %d %s", code, errs)
+				}
+				for _, op := range []string{"s3:GetBucketLocation", "s3:ListObjectsV2", "s3:GetObject"} {
+					if srvCost.CallsTo(op) == 0 {
+						t.Errorf("fix plan --cost made no %s: the test no longer holds the policy to it", op)
+					}
+				}
+				if n := checkCalls(t, mode, srvCost, nil); n < 10 {
+					t.Fatalf("only %d calls recorded for fix plan --cost", n)
+				}
+				pointAt(t, srv.URL, srv.Accounts()[0])
 				// Capture by telemetry rules first (the accounts whose trails fail), then the trails' and alarms' fixes.
 				run(t, "fix", "apply", "--org", "--via", "telemetry-rule", "--yes", "--journal", filepath.Join(dir, "t.jsonl"))
 				if srv.CallsTo("observabilityadmin:CreateTelemetryRule") == 0 {
@@ -106,33 +154,7 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 					t.Fatalf("lambda: %d %s %s", code, out, errs)
 				}
 			}
-			doc, err := iampolicy.Document(mode, iampolicy.Options{MemberRole: "OrganizationAccountAccessRole"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := policy.Parse(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := 0
-			for _, c := range srv.Counters() {
-				action := c.Service + ":" + c.Operation
-				if slices.Contains(own, action) {
-					continue
-				}
-				if a, ok := batchPermission[action]; ok {
-					action = a
-				}
-				res := "*"
-				if action == "sts:AssumeRole" {
-					res = "arn:aws:iam::" + c.Account + ":role/OrganizationAccountAccessRole"
-				}
-				calls += c.Calls
-				if !policy.Evaluate([]*policy.Document{d}, action, res).Allowed {
-					t.Errorf("%s makes %s (%d calls), which its policy does not allow", mode, action, c.Calls)
-				}
-			}
-			if calls < 20 {
+			if calls := checkCalls(t, mode, srv, own); calls < 20 {
 				t.Fatalf("only %d calls recorded: the mode did not run", calls)
 			}
 			if mode == "read" || mode == "prove" {

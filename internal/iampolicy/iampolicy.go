@@ -44,6 +44,10 @@ var fixActions = []string{
 	"cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging",
 	"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
 	"sns:CreateTopic", "sns:DeleteTopic", "sns:Subscribe", "sns:TagResource",
+	// fix plan --cost: the trails' S3 delivery (GetBucketLocation; ListObjectsV2, which s3:ListBucket allows; a few
+	// files). A bucket encrypted with SSE-KMS also needs kms:Decrypt on its key, which is not granted here: the
+	// estimate says UNKNOWN and why.
+	"s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject",
 	// fix --via telemetry-rule: the rule, the evaluation it needs, and their undo.
 	"observabilityadmin:StartTelemetryEvaluation", "observabilityadmin:StopTelemetryEvaluation",
 	"observabilityadmin:CreateTelemetryRule", "observabilityadmin:DeleteTelemetryRule",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -54,6 +55,10 @@ type Plan struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Via is how the plan fixes capture (--via): a reviewed plan is applied only with the same.
 	Via string `json:"via,omitempty"`
+	// Costs are the estimated monthly CloudWatch Logs ingestion of what the plan sends there (fix plan --cost), and
+	// PriceSource the prices they use.
+	Costs       []cost.Estimate `json:"costs,omitempty"`
+	PriceSource string          `json:"price_source,omitempty"`
 }
 
 // Step is one AWS API call with its exact parameters and the equivalent AWS CLI command.

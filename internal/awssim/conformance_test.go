@@ -450,6 +450,17 @@ func (m *model) checkXML(name string, n *node, path string, errs *[]string, ec2 
 			}
 		}
 		for mn, mem := range sh.Members {
+			if ls := m.Shapes[mem.Shape]; ls != nil && ls.Type == "list" && ls.Flattened && ls.Member != nil {
+				// A flattened list (S3's Contents): each element is a repeated member element, not wrapped.
+				i := 0
+				for _, c := range n.children {
+					if c.name == elem(mn, mem) {
+						m.checkXML(ls.Member.Shape, c, fmt.Sprintf("%s.%s[%d]", path, elem(mn, mem), i), errs, ec2)
+						i++
+					}
+				}
+				continue
+			}
 			if c := n.child(elem(mn, mem)); c != nil {
 				m.checkXML(mem.Shape, c, path+"."+elem(mn, mem), errs, ec2)
 			}

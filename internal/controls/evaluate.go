@@ -924,6 +924,10 @@ func (e *evaluator) capture(a *model.Account) {
 			}
 		}
 	}
+	if v.status == model.StatusFail && a.Telemetry != nil && a.Telemetry.OrgStatus == "" && a.Telemetry.OrgErr == nil {
+		// Field trial: a member scanned alone cannot see its organization's telemetry rules.
+		v.note("Organization telemetry rules were not read (AWS lets only the management account or a delegated administrator read them): if the account belongs to an organization whose rule captures it, scan with --org from there.")
+	}
 	for _, sk := range a.Skipped {
 		v.note("Region %s not scanned: %s.", sk.Region, sk.Reason)
 	}

@@ -82,6 +82,9 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 			if strings.Contains(c.name, "silent") && !strings.Contains(strings.Join(got.Notes, " "), "last received an event 30h0m0s ago") {
 				t.Errorf("the note does not say why the rule does not count: %v", got.Notes)
 			}
+			if orgNote := strings.Contains(strings.Join(got.Notes, " "), "Organization telemetry rules were not read"); orgNote != (got.Status == model.StatusFail) {
+				t.Errorf("a single-account scan's failing capture says that organization rules were not read, and only it: %s %v", got.Status, got.Notes)
+			}
 			if c.name == "evaluation started in one region only" && !strings.Contains(strings.Join(got.Notes, " "), "Region eu-west-1 is not captured by CloudWatch telemetry: CloudWatch telemetry evaluation in the account does not include the region") {
 				t.Errorf("the note does not say evaluation leaves the region out: %v", got.Notes)
 			}
@@ -184,6 +187,9 @@ func TestOrgTelemetryRule(t *testing.T) {
 				}
 				if got.Status == model.StatusPass && !strings.Contains(got.Reasons[0].Message, "organization-telemetry-rule/org") {
 					t.Errorf("%s: the reason does not name the organization's rule: %s", id, got.Reasons[0].Message)
+				}
+				if strings.Contains(strings.Join(got.Notes, " "), "Organization telemetry rules were not read") {
+					t.Errorf("%s: the organization scan read the organization's rules, yet the note says it did not", id)
 				}
 				if c.name == "organization evaluation stopped" && !strings.Contains(strings.Join(got.Notes, " "), "STOPPED in the organization") {
 					t.Errorf("%s: the note does not say the organization's evaluation is stopped: %v", id, got.Notes)

@@ -661,6 +661,12 @@ func TestSTSAndOrganizations(t *testing.T) {
 	if n != 6 {
 		t.Errorf("listed %d accounts", n)
 	}
+	if d, err := oc.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(member)}); err != nil || aws.ToString(d.Account.Id) != member {
+		t.Errorf("describe account: %v %+v", err, d)
+	}
+	if _, err := oc.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String("999999999999")}); apiCode(err) != "AccountNotFoundException" {
+		t.Errorf("describe an account the organization does not have: %v", err)
+	}
 	tags, err := oc.ListTagsForResource(ctx, &organizations.ListTagsForResourceInput{ResourceId: aws.String(member)})
 	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "production" {
 		t.Errorf("tags %v %v", tags, err)

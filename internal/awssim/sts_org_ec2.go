@@ -105,6 +105,7 @@ func orgOps() map[string]handler {
 	return map[string]handler{
 		"DescribeOrganization":             orgDescribeOrganization,
 		"ListAccounts":                     orgListAccounts,
+		"DescribeAccount":                  orgDescribeAccount,
 		"ListTagsForResource":              orgListTagsForResource,
 		"ListDelegatedAdministrators":      orgListDelegatedAdministrators,
 		"ListRoots":                        orgListRoots,
@@ -159,6 +160,19 @@ func orgListAccounts(s *Server, c *call) (any, error) {
 	}
 	c.body["NextToken"] = mustJSON(strings.TrimPrefix(token, "E"))
 	return s.accountPage(c, s.w.order)
+}
+
+// orgDescribeAccount answers one account of the organization, or AccountNotFoundException ("We can't find an account
+// with the AccountId that you specified", Organizations API reference).
+func orgDescribeAccount(s *Server, c *call) (any, error) {
+	if err := s.orgReader(c); err != nil {
+		return nil, err
+	}
+	a := s.w.accounts[c.str("AccountId")]
+	if a == nil {
+		return nil, errf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	}
+	return map[string]any{"Account": s.w.accountObject(a)}, nil
 }
 
 // accountPage answers one page of accounts (MaxResults 1-20, NextToken).

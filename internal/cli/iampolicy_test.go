@@ -88,6 +88,7 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 			case "read":
 				run(t, "scan", "--org", "--alarms", "--format", "json", "--output", filepath.Join(dir, "r.json"))
 				run(t, "scan", "--org", "--discovery", "list", "--format", "json", "--output", filepath.Join(dir, "l.json"))
+				run(t, "scan", "--org", "--accounts", "222222222222", "--format", "json", "--output", filepath.Join(dir, "a.json"))
 				run(t, "discovery", "check", "--format", "json")
 			case "prove":
 				if code, _, errs := run(t, "prove", "--org", "--alarms", "--timeout", "1m", "--poll", "1s", "--format", "json", "--output", filepath.Join(dir, "p.json")); code == ExitUsage {

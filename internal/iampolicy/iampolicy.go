@@ -20,7 +20,7 @@ var readActions = []string{
 	"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:ListTrails", "cloudtrail:LookupEvents",
 	"logs:DescribeLogGroups", "logs:DescribeMetricFilters",
 	"iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
-	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListRoots",
+	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:DescribeAccount", "organizations:ListRoots",
 	"organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent", "organizations:ListTagsForResource",
 	"cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
 	// Capture without a trail: CloudWatch telemetry rules (collect/telemetry.go), the account's and, read once by the

@@ -5,6 +5,7 @@ package org
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
@@ -12,12 +13,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 )
 
 // API is the Organizations reads discovery makes.
 type API interface {
 	DescribeOrganization(context.Context, *organizations.DescribeOrganizationInput, ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
 	ListAccounts(context.Context, *organizations.ListAccountsInput, ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
+	DescribeAccount(context.Context, *organizations.DescribeAccountInput, ...func(*organizations.Options)) (*organizations.DescribeAccountOutput, error)
 	ListRoots(context.Context, *organizations.ListRootsInput, ...func(*organizations.Options)) (*organizations.ListRootsOutput, error)
 	ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
 	ListAccountsForParent(context.Context, *organizations.ListAccountsForParentInput, ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
@@ -63,6 +66,26 @@ func ListAccounts(ctx context.Context, api API, fn func(Member)) error {
 		}
 	}
 	return nil
+}
+
+// DescribeAccounts reads the named accounts one by one (DescribeAccount) instead of listing the organization: a scan
+// of a few accounts of a large organization does not page through all of them. An id the organization does not
+// have is returned in unknown (AccountNotFoundException); any other failure is an error.
+func DescribeAccounts(ctx context.Context, api API, ids []string, fn func(Member)) (unknown []string, err error) {
+	for _, id := range ids {
+		out, err := api.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(id)})
+		var nf *orgtypes.AccountNotFoundException
+		switch {
+		case errors.As(err, &nf):
+			unknown = append(unknown, id)
+			continue
+		case err != nil:
+			return unknown, fmt.Errorf("describe account %s: %w", id, err)
+		}
+		a := out.Account
+		fn(Member{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), State: string(a.State)})
+	}
+	return unknown, nil
 }
 
 // Discover lists the organization and all its accounts with their OU paths, sorted by id. The OU walk is best

@@ -89,7 +89,14 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	// so that it neither outlives the call nor warns about a walk nobody needs any more.
 	ouCtx, stopOUs := context.WithCancel(ctx)
 	defer func() { stopOUs(); <-ousDone }()
-	if o.Members != nil {
+	// Named accounts (--accounts, without --ous or --shard) are read one by one, never by listing the organization
+	// (issue 22: a scan of one account of a large organization paged through all of them first); their OUs are not
+	// read either (the OU walk pages through the whole tree).
+	named := len(o.Filter.Accounts) > 0 && len(o.Filter.OUs) == 0 && o.Filter.ShardCount == 0 && o.Members == nil
+	if named {
+		ous = map[string]org.OUPath{}
+		close(ousDone)
+	} else if o.Members != nil {
 		// A run's saved list was placed in the OU tree when it was listed (org.Discover): a shard does not walk the
 		// tree again (at 10,000 accounts that is 500 sequential ListAccountsForParent pages, 15 s per shard).
 		ous = make(map[string]org.OUPath, len(o.Members))
@@ -211,6 +218,10 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	listed := 0
 	listedIDs := map[string]bool{}
 	list := func(ctx context.Context, api org.API, fn func(org.Member)) error {
+		if named {
+			_, err := org.DescribeAccounts(ctx, api, o.Filter.Accounts, fn) // the unknown ones are reported below
+			return err
+		}
 		if o.Members == nil {
 			return org.ListAccounts(ctx, api, fn)
 		}

@@ -327,9 +327,26 @@ func TestOrgFilters(t *testing.T) {
 	if len(r.inv.Accounts) != 6 {
 		t.Errorf("scanned %d accounts, want 6", len(r.inv.Accounts))
 	}
-	r = runOrg(t, srv, mgmtID, OrgOptions{Filter: org.Filter{Accounts: []string{genID(2), genID(5)}}})
+	// --accounts reads the named accounts, never the whole organization (issue 22): no ListAccounts, no OU walk, one
+	// DescribeAccount each; an id the organization does not have is reported, not scanned.
+	srv.ResetCounters()
+	r = runOrg(t, srv, mgmtID, OrgOptions{Filter: org.Filter{Accounts: []string{genID(2), genID(5), "999999999999"}}})
 	if len(r.inv.Accounts) != 2 {
 		t.Errorf("--accounts scanned %d", len(r.inv.Accounts))
+	}
+	for _, op := range []string{"organizations:ListAccounts", "organizations:ListRoots", "organizations:ListAccountsForParent"} {
+		if n := srv.CallsTo(op); n != 0 {
+			t.Errorf("--accounts made %d %s calls: it listed the organization", n, op)
+		}
+	}
+	if n := srv.CallsTo("organizations:DescribeAccount"); n != 3 {
+		t.Errorf("DescribeAccount %d times, want once per named account", n)
+	}
+	if a := accountOf(r.inv, genID(2)); a == nil || a.Name == "" {
+		t.Errorf("a named account lacks its name: %+v", a)
+	}
+	if !strings.Contains(strings.Join(r.inv.Incomplete, " "), "999999999999") {
+		t.Errorf("the unknown account is not reported: %v", r.inv.Incomplete)
 	}
 }
 

@@ -15,8 +15,6 @@ import (
 	"github.com/trailwatch/trailwatch/internal/gctune"
 	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
-	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -139,24 +137,14 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 		o.log.Info("skipped: not infrastructure as code", "file", sk.File, "reason", sk.Reason)
 	}
 	now := o.now().UTC()
-	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now})
-	remediate.FixIaC(res.Trails, fs, remediate.Options{RetentionDays: controls.NextRetention(o.minRetentionDays)})
+	var items []alarms.Item
 	if o.alarms {
-		items, err := alarms.ForVersion(o.cisVersion)
-		if err != nil {
+		if items, err = alarms.ForVersion(o.cisVersion); err != nil {
 			return nil, usageError("--cis-version %s: want one of %s", o.cisVersion, strings.Join(alarms.Versions, ", "))
 		}
-		var units []controls.IaCUnit
-		off := 0
-		for _, u := range res.Units {
-			units = append(units, controls.IaCUnit{Name: u.Name, Trails: u.Trails, Integration: fs[off : off+len(u.Trails)], Monitoring: u.Monitoring})
-			off += len(u.Trails)
-		}
-		fs = append(fs, controls.EvaluateIaCAlarms(cat, units, items, func(u controls.IaCUnit, ufs []model.Finding) {
-			remediate.FixIaCAlarms(u.Trails, u.Monitoring, ufs, items, remediate.Options{})
-		})...)
 	}
-	fs = controls.ApplySuppressions(fs, res.Trails, now)
+	fs := iac.Judge(cat, res, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now},
+		controls.NextRetention(o.minRetentionDays), items)
 	// The exceptions file applies too: its resources patterns match addresses (aws_cloudtrail.main) or logical ids.
 	fs, err = o.exc.apply(nil, fs, now)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
+	"github.com/trailwatch/trailwatch/internal/selectors"
 )
 
 // Options narrow and tune the collection of one account.
@@ -619,79 +620,10 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// managementEvents reports whether any event selector, basic or advanced, includes management events.
-func managementEvents(out *cloudtrail.GetEventSelectorsOutput) bool {
-	if len(out.EventSelectors) == 0 && len(out.AdvancedEventSelectors) == 0 {
-		return true
-	}
-	for _, s := range out.EventSelectors {
-		if s.IncludeManagementEvents == nil || *s.IncludeManagementEvents {
-			return true
-		}
-	}
-	for _, s := range out.AdvancedEventSelectors {
-		for _, f := range s.FieldSelectors {
-			if aws.ToString(f.Field) == "eventCategory" {
-				for _, v := range f.Equals {
-					if v == "Management" {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
+// managementEvents and managementReadWrite are the one selector rule (internal/selectors).
+func managementEvents(out *cloudtrail.GetEventSelectorsOutput) bool { return selectors.Management(out) }
 
-// managementReadWrite is which management events the selectors keep, basic (ReadWriteType) or advanced (a readOnly
-// field selector): All when any selector keeps both, or when reads and writes are kept by different selectors.
-func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
-	read, write := false, false
-	for _, s := range out.EventSelectors {
-		if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents {
-			continue
-		}
-		switch s.ReadWriteType {
-		case "ReadOnly":
-			read = true
-		case "WriteOnly":
-			write = true
-		default:
-			read, write = true, true
-		}
-	}
-	for _, s := range out.AdvancedEventSelectors {
-		mgmt, ro := false, ""
-		for _, f := range s.FieldSelectors {
-			switch aws.ToString(f.Field) {
-			case "eventCategory":
-				mgmt = slices.Contains(f.Equals, "Management")
-			case "readOnly":
-				if len(f.Equals) == 1 {
-					ro = f.Equals[0]
-				}
-			}
-		}
-		if !mgmt {
-			continue
-		}
-		switch ro {
-		case "true":
-			read = true
-		case "false":
-			write = true
-		default:
-			read, write = true, true
-		}
-	}
-	switch {
-	case read && !write:
-		return "ReadOnly"
-	case write && !read:
-		return "WriteOnly"
-	}
-	return "All"
-}
+func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string { return selectors.ReadWrite(out) }
 
 // logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the
 // exact name. A group in another account than the scanned one cannot be read and is reported as not found there.

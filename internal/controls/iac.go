@@ -38,6 +38,9 @@ type IaCSettings struct {
 	Strict bool
 	// Now decides whether a trailwatch suppression has expired.
 	Now time.Time
+	// TelemetryOf is the CloudWatch telemetry the unit that declares a trail declares (nil: none), so that a trail
+	// without CloudWatch Logs is judged as live: captured by a declared rule, it needs none (issue 26).
+	TelemetryOf func(*model.Trail) *model.Telemetry
 }
 
 // peerRules are the rule ids of other tools for this control; their inline suppressions are honoured.
@@ -57,6 +60,39 @@ func EvaluateIaC(cat *Catalog, trails []*model.Trail, s IaCSettings) []model.Fin
 		out = append(out, evaluateIaCTrail(cat, t, s))
 	}
 	return out
+}
+
+// iacTelemetry judges a trail without CloudWatch Logs against the telemetry rules its unit declares, by the live
+// rule's meaning: a rule for AWS::CloudTrail to cloud-watch-logs whose selectors keep every management event, read and
+// write (the one selector rule), applying wherever the trail captures (every region for a multi-region trail:
+// all_regions; the deployment's region for a single-region one). It reports whether it decided the verdict.
+func iacTelemetry(v *verdict, t *model.Trail, tm *model.Telemetry) bool {
+	if tm == nil || t.Unknown["condition"] != "" {
+		return false
+	}
+	for _, r := range tm.Rules {
+		if r.DestinationType != "cloud-watch-logs" || r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" {
+			continue
+		}
+		where := "telemetry rule " + r.ARN
+		if r.Source != nil {
+			where = fmt.Sprintf("telemetry rule %s (%s:%d)", r.ARN, r.Source.File, r.Source.Line)
+		}
+		if t.MultiRegion && !r.AllRegions {
+			if r.PerStack {
+				v.add(model.StatusUnknown, ValueUnknown, "The trail has no CloudWatch Logs log group; %s captures its events only in the regions its stack is deployed in (AWS::ObservabilityAdmin::TelemetryRule has no AllRegions): deployed in every region (a StackSet), the trail needs none.", where)
+				return true
+			}
+			continue // a rule of some regions does not capture every region of a multi-region trail
+		}
+		v.add(model.StatusPass, CapturedByTelemetry, "The trail has no CloudWatch Logs log group, and needs none: %s sends the account's CloudTrail management events to CloudWatch Logs (group %s).", where, model.TelemetryLogGroup)
+		v.note("AWS Config's cloud-trail-cloud-watch-logs-enabled and Security Hub CloudTrail.5 still fail this trail once deployed (they look at the trail only).")
+		if tm.Status != "RUNNING" {
+			v.note("The rule needs CloudWatch telemetry evaluation in the account, which this code does not declare (aws_observabilityadmin_telemetry_evaluation): unless it was started elsewhere, the rule fails to create.")
+		}
+		return true
+	}
+	return false
 }
 
 // arnRe matches a CloudWatch Logs log group ARN, accepting the placeholders adapters use for a region or account
@@ -81,6 +117,8 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 		v.add(model.StatusUnknown, ValueUnknown, "The log group ARN cannot be known before deployment: %s.", t.Unknown["log_group_arn"])
 	case t.LogGroupARN == "" && t.RoleARN != "":
 		v.add(iacStatus(NotIntegrated), NotIntegrated, "The trail has a CloudWatch Logs role but no log group ARN; CloudTrail rejects a role without a log group.")
+	case t.LogGroupARN == "" && s.TelemetryOf != nil && iacTelemetry(v, t, s.TelemetryOf(t)):
+		// Captured by a telemetry rule the same code declares (iacTelemetry said how).
 	case t.LogGroupARN == "":
 		v.add(iacStatus(NotIntegrated), NotIntegrated, "The trail has no CloudWatch Logs log group ARN (absent, empty or null).")
 	default:

@@ -13,7 +13,6 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -26,9 +25,7 @@ func judge(t *testing.T, paths []string, o Options) []model.Finding {
 		t.Fatal(err)
 	}
 	res := Scan(paths, o)
-	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: 365, Now: now, Strict: false})
-	remediate.FixIaC(res.Trails, fs, remediate.Options{})
-	fs = controls.ApplySuppressions(fs, res.Trails, now)
+	fs := Judge(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: now, Strict: false}, 0, nil)
 	for _, e := range res.Errors {
 		fs = append(fs, controls.FileError(cat, e.File, e.Line, e.Msg))
 	}

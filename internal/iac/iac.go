@@ -69,6 +69,8 @@ type Unit struct {
 	Name       string
 	Trails     []*model.Trail
 	Monitoring *model.Monitoring
+	// Telemetry are the CloudWatch telemetry rules for CloudTrail the unit declares (nil: none).
+	Telemetry *model.Telemetry
 }
 
 // Skipped is a file left out, and why.
@@ -146,7 +148,7 @@ func Scan(paths []string, o Options) *Result {
 		res.Trails = append(res.Trails, r.Trails...)
 		res.Files += r.Files
 		res.addMonitoring(r.Monitoring)
-		res.Units = append(res.Units, Unit{Name: dir, Trails: r.Trails, Monitoring: r.Monitoring})
+		res.Units = append(res.Units, Unit{Name: dir, Trails: r.Trails, Monitoring: r.Monitoring, Telemetry: r.Telemetry})
 		for _, e := range r.Errors {
 			res.Errors = append(res.Errors, FileError{e.File, e.Line, e.Msg})
 		}
@@ -190,7 +192,7 @@ func Scan(paths []string, o Options) *Result {
 					res.Trails = append(res.Trails, trails...)
 					mon := tpl.Monitoring(trails)
 					res.addMonitoring(mon)
-					res.Units = append(res.Units, Unit{Name: f, Trails: trails, Monitoring: mon})
+					res.Units = append(res.Units, Unit{Name: f, Trails: trails, Monitoring: mon, Telemetry: tpl.Telemetry()})
 					continue
 				}
 			}

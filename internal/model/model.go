@@ -159,6 +159,13 @@ type TelemetryRule struct {
 	// Scope is an organization rule's scope (accounts or organizational units) as AWS states it; trailwatch does not
 	// evaluate it: the account's own group evidence says whether the rule delivers there.
 	Scope string `json:"scope,omitempty"`
+	// AllRegions, in infrastructure as code, is the rule's all_regions (live, Regions lists them); Source is where the
+	// code declares it.
+	AllRegions bool      `json:"all_regions,omitempty"`
+	Source     *Location `json:"source,omitempty"`
+	// PerStack, in CloudFormation: the rule applies in the region its stack is deployed in (the resource has no
+	// AllRegions).
+	PerStack bool `json:"per_stack,omitempty"`
 	// Regions are the regions it applies in (its home region and Regions, or every enabled region for AllRegions).
 	Regions         []string `json:"regions,omitempty"`
 	DestinationType string   `json:"destination_type,omitempty"`

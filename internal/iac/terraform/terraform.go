@@ -224,10 +224,12 @@ type Result struct {
 	Trails []*model.Trail
 	// Monitoring is the alarm chain the configuration declares (metric filters are on the trails' log groups).
 	Monitoring *model.Monitoring
-	Errors     []FileError
-	Files      int
-	evals      int // module evaluations (tests: the work stays bounded)
-	reg        *registry
+	// Telemetry are the CloudWatch telemetry rules for CloudTrail the configuration declares (nil: none).
+	Telemetry *model.Telemetry
+	Errors    []FileError
+	Files     int
+	evals     int // module evaluations (tests: the work stays bounded)
+	reg       *registry
 }
 
 // NotRegular is the reason a named pipe, a device or a socket in a scanned tree is not read: reading one waits until

@@ -22,6 +22,10 @@ type registry struct {
 	rolePols []rolePolicy
 	// monitoring holds the alarm chain's declarations (monitoring.go).
 	monitoring *monitoringDecls
+	// telemetry are the CloudTrail telemetry rules declared, and evaluation whether the evaluation they need is
+	// (telemetry.go).
+	telemetry  []*model.TelemetryRule
+	evaluation bool
 }
 
 type roleDecl struct {
@@ -141,6 +145,8 @@ func (m *module) collectTrails() {
 				}
 			case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
 				m.monitoringResource(reg, b, in.vars, addr)
+			case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation":
+				m.telemetryResource(reg, b, in.vars, addr)
 			case "aws_cloudtrail":
 				if msg, line := m.undeclaredRef(b); msg != "" {
 					// Terraform refuses the configuration ("Reference to undeclared resource"): an ERROR at the
@@ -163,6 +169,7 @@ func (m *module) collectTrails() {
 	if m.addr == "" {
 		resolve(reg, m.res.Trails)
 		m.res.Monitoring = resolveMonitoring(reg, m.res.Trails)
+		m.res.Telemetry = declaredTelemetry(reg)
 	}
 }
 

@@ -1,0 +1,64 @@
+package cfn
+
+import (
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/selectors"
+)
+
+// Telemetry returns the CloudWatch telemetry rules for CloudTrail the template declares (AWS::ObservabilityAdmin::
+// TelemetryRule: RuleName, Rule {ResourceType, TelemetryType, DestinationConfiguration {DestinationType,
+// RetentionInDays, CloudtrailParameters {AdvancedEventSelectors [{Name, FieldSelectors [{Field, Equals, ...}]}]}}}), or
+// nil. The resource has no AllRegions: a rule applies in the region its stack is deployed in (PerStack). No
+// CloudFormation resource starts telemetry evaluation, so the status is left unknown.
+func (t *Template) Telemetry() *model.Telemetry {
+	var rules []*model.TelemetryRule
+	for _, id := range t.ids("AWS::ObservabilityAdmin::TelemetryRule") {
+		rule := t.prop(id, "Rule")
+		if strOf(rule.m["ResourceType"]) != "AWS::CloudTrail" {
+			continue
+		}
+		r := &model.TelemetryRule{Name: t.strProp(id, "RuleName", id), ARN: id, HomeRegion: regionTok, Regions: []string{regionTok},
+			PerStack: true, Source: t.loc(id)}
+		dest := rule.m["DestinationConfiguration"]
+		r.DestinationType = strOf(dest.m["DestinationType"])
+		if d, err := strconv.Atoi(strOf(dest.m["RetentionInDays"])); err == nil {
+			r.RetentionDays = &d
+		}
+		sel := &cloudtrail.GetEventSelectorsOutput{}
+		for _, s := range dest.m["CloudtrailParameters"].m["AdvancedEventSelectors"].list {
+			as := cttypes.AdvancedEventSelector{Name: aws.String(strOf(s.m["Name"]))}
+			for _, f := range s.m["FieldSelectors"].list {
+				as.FieldSelectors = append(as.FieldSelectors, cttypes.AdvancedFieldSelector{Field: aws.String(strOf(f.m["Field"])),
+					Equals: strs(f.m["Equals"]), NotEquals: strs(f.m["NotEquals"])})
+			}
+			sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, as)
+		}
+		// The same reading as a live rule's and Terraform's: without selectors, no management events [inference].
+		mgmt := len(sel.AdvancedEventSelectors) > 0 && selectors.Management(sel)
+		r.ManagementEvents = &mgmt
+		if mgmt {
+			r.ReadWriteType = selectors.ReadWrite(sel)
+		}
+		rules = append(rules, r)
+	}
+	if len(rules) == 0 {
+		return nil
+	}
+	return &model.Telemetry{Rules: rules}
+}
+
+func strs(v value) []string {
+	var out []string
+	for _, x := range v.list {
+		if x.isStr {
+			out = append(out, x.s)
+		}
+	}
+	return out
+}

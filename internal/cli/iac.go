@@ -16,6 +16,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/iac/terraform"
 	"github.com/trailwatch/trailwatch/internal/report"
+	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
 type iacOptions struct {
@@ -143,7 +144,7 @@ func runIaC(paths []string, o *iacOptions, opts iac.Options) (*report.Report, er
 			return nil, usageError("--cis-version %s: want one of %s", o.cisVersion, strings.Join(alarms.Versions, ", "))
 		}
 	}
-	fs := iac.Judge(cat, res, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now},
+	fs := scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: o.minRetentionDays, Strict: o.strict, Now: now},
 		controls.NextRetention(o.minRetentionDays), items)
 	// The exceptions file applies too: its resources patterns match addresses (aws_cloudtrail.main) or logical ids.
 	fs, err = o.exc.apply(nil, fs, now)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -25,7 +26,11 @@ func judge(t *testing.T, paths []string, o Options) []model.Finding {
 		t.Fatal(err)
 	}
 	res := Scan(paths, o)
-	fs := Judge(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: now, Strict: false}, 0, nil)
+	// The command's pipeline is scan.IaC; a test of this package cannot import it (scan imports iac), so it runs the
+	// same steps: the control with each unit's telemetry rules, the fix plan's code, the suppressions.
+	fs := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: 365, Now: now, Strict: false, TelemetryOf: res.TelemetryOf()})
+	remediate.FixIaC(res.Trails, fs, remediate.Options{})
+	fs = controls.ApplySuppressions(fs, res.Trails, now)
 	for _, e := range res.Errors {
 		fs = append(fs, controls.FileError(cat, e.File, e.Line, e.Msg))
 	}

@@ -1,26 +1,20 @@
-package iac
+package scan
 
 import (
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
-// Judge is the IaC pipeline over what Scan read, the one `trailwatch iac` and the tests run: the integration control
-// on every trail (with the CloudWatch telemetry rules its own unit declares, judged as live rules are), each failing
-// trail's fix from the one fix plan (remediate.FixIaC, retention fixRetention days), with items the alarm family per
-// unit and its fixes, then the inline suppressions. Exceptions files and the files that could not be read are the
-// caller's.
-func Judge(cat *controls.Catalog, res *Result, s controls.IaCSettings, fixRetention int, items []alarms.Item) []model.Finding {
-	telemetry := map[*model.Trail]*model.Telemetry{}
-	for _, u := range res.Units {
-		for _, t := range u.Trails {
-			telemetry[t] = u.Telemetry
-		}
-	}
+// IaC is the pipeline over what iac.Scan read, as Judge is for a live inventory: the integration control on every
+// trail (with the CloudWatch telemetry rules its own unit declares, judged as live rules are), each failing trail's
+// fix from the one fix plan (remediate.FixIaC, retention fixRetention days), with items the alarm family per unit and
+// its fixes, then the inline suppressions. Exceptions files and the files that could not be read are the caller's.
+func IaC(cat *controls.Catalog, res *iac.Result, s controls.IaCSettings, fixRetention int, items []alarms.Item) []model.Finding {
 	if s.TelemetryOf == nil {
-		s.TelemetryOf = func(t *model.Trail) *model.Telemetry { return telemetry[t] }
+		s.TelemetryOf = res.TelemetryOf()
 	}
 	fs := controls.EvaluateIaC(cat, res.Trails, s)
 	remediate.FixIaC(res.Trails, fs, remediate.Options{RetentionDays: fixRetention})

@@ -128,3 +128,41 @@ func TestFixViaTelemetryRule(t *testing.T) {
 		t.Errorf("the AWS CLI's create-telemetry-rule reached the simulator %d times, want once", n)
 	}
 }
+
+// TestFixApplyTelemetryGate (field trial): the rollout's gate judges what was fixed on the telemetry path. Alarm
+// chains completed on every region's telemetry group are each judged by the item's one finding (the apply exited 1,
+// "not judged by the re-scan", though every chain was whole); a fix that only starts evaluation for an existing rule
+// is PENDING in the re-check (it was FAIL: the pending window counted from the rule's creation only); an
+// account-wide fix is judged by the account's capture.
+func TestFixApplyTelemetryGate(t *testing.T) {
+	t.Run("alarm chains on three regions' groups", func(t *testing.T) {
+		srv := simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, us-west-2]
+    telemetry_rules: [{name: ct, all_regions: true}]
+`))
+		run := simRun(srv)
+		code, out, errs := run(t, "fix", "apply", "--alarms", "--notify", "sqs:arn:aws:sqs:us-east-1:111111111111:q", "--yes", "--journal", filepath.Join(t.TempDir(), "j"))
+		if code != 0 || strings.Contains(errs, "not judged") || strings.Contains(errs, "stopped") {
+			t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+		}
+		if code, out, _ := run(t, "scan", "--alarms"); code != 0 || strings.Contains(out, "FAIL") {
+			t.Errorf("after the apply: %d\n%s", code, out)
+		}
+	})
+	t.Run("starting evaluation for an existing rule", func(t *testing.T) {
+		srv := simFrom(t, []byte(`
+accounts:
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1]
+    telemetry_rules: [{name: ct, all_regions: true}]
+    telemetry_status: STOPPED
+`))
+		run := simRun(srv)
+		code, out, errs := run(t, "fix", "apply", "--via", "telemetry-rule", "--yes", "--journal", filepath.Join(t.TempDir(), "j"))
+		if code != 0 || !strings.Contains(out+errs, "PENDING") || strings.Contains(out+errs, "FAIL") {
+			t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+		}
+	})
+}

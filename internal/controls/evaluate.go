@@ -699,15 +699,23 @@ func telemetryPending(a *model.Account, region string, s *Settings) *model.Telem
 		if byRegion != nil && status == "RUNNING" {
 			status = byRegion[region] // "" where evaluation does not run
 		}
+		// Since when it may deliver: the rule's creation or last change, or a fix of the account's telemetry (fix apply
+		// --via telemetry-rule starting evaluation for a rule that exists: the re-check's FixedAt).
+		since := r.Created
+		if f, ok := s.FixedAt[a.ID]; ok && (since == nil || f.After(*since)) {
+			since = &f
+		}
 		switch {
-		case status != "RUNNING", r.Err != nil, r.Created == nil, !slices.Contains(r.Regions, region),
+		case status != "RUNNING", r.Err != nil, since == nil, !slices.Contains(r.Regions, region),
 			r.DestinationType != "cloud-watch-logs", r.ManagementEvents == nil || !*r.ManagementEvents, r.ReadWriteType != "All",
-			s.Now.Sub(*r.Created) >= s.PendingWindow, r.Created.After(s.Now), r.GroupErrors[region] != nil,
+			s.Now.Sub(*since) >= s.PendingWindow, r.GroupErrors[region] != nil,
 			slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
 			continue
 		}
-		if g := r.Groups[region]; g == nil || !g.Exists || g.NoStreams || g.LatestIngestion == nil || g.LatestIngestion.Before(*r.Created) {
-			return r
+		if g := r.Groups[region]; g == nil || !g.Exists || g.NoStreams || g.LatestIngestion == nil || g.LatestIngestion.Before(*since) {
+			c := *r
+			c.Created = since // the message says since when it waits
+			return &c
 		}
 	}
 	return nil
@@ -874,7 +882,7 @@ func (e *evaluator) capture(a *model.Account) {
 	case len(uncovered) > 0 && unreadErr != nil:
 		// A telemetry rule may capture them: whether they are captured is unknown, never a FAIL guessed from an error.
 		errorReason(v, fmt.Sprintf("telemetry rules (regions %s are captured by no trail; a rule may capture them)", strings.Join(uncovered, ", ")), unreadErr)
-	case len(a.Trails) == 0 && len(a.RegionErrors) == 0 && len(byTelemetry) == 0:
+	case len(a.Trails) == 0 && len(a.RegionErrors) == 0 && len(byTelemetry) == 0 && len(pending) == 0:
 		v.add(model.StatusFail, NoTrail, "Account %s has no CloudTrail trail, of its own or of its organization, in any scanned region, and no CloudWatch telemetry rule captures its CloudTrail events in CloudWatch Logs (the notes say why where a rule exists).", a.ID)
 	case len(uncovered) > 0:
 		v.add(model.StatusFail, RegionsUncovered, "No healthy, integrated trail or CloudWatch telemetry rule captures management events in %d of %d regions: %s.", len(uncovered), len(a.Regions), strings.Join(uncovered, ", "))

@@ -142,20 +142,32 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 			break
 		}
 		judged := map[string]bool{}
-		alarmFixes := map[string]string{} // owner account|control -> the fixed resource (log group ARN/control)
+		// owner account|control -> the fixed resources (log group ARN/control): one item's chain may be fixed on several
+		// groups (a telemetry rule's, one per region), all judged by the item's one finding (field trial).
+		alarmFixes := map[string][]string{}
 		for rid := range fixedHere {
 			if acct, ctl, ok := alarmFixOf(rid); ok {
-				alarmFixes[acct+"|"+ctl] = rid
+				alarmFixes[acct+"|"+ctl] = append(alarmFixes[acct+"|"+ctl], rid)
 			}
 		}
 		for _, f := range found {
-			if rid, ok := alarmFixes[f.AccountID+"|"+f.ControlID]; ok {
-				judged[rid] = true
+			if rids, ok := alarmFixes[f.AccountID+"|"+f.ControlID]; ok {
 				// An email or https subscriber waits for a person to confirm: that is the fix working, not failing.
 				awaiting := f.Status == model.StatusFail && len(f.Reasons) == 1 && f.Reasons[0].Code == controls.NoConfirmedSubscriber &&
 					f.Evidence != nil && f.Evidence.Chain != nil && f.Evidence.Chain.PendingSubscriptions > 0
-				if f.Status != model.StatusPass && f.Status != model.StatusWarn && !awaiting {
-					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", rid, f.Status))
+				for _, rid := range rids {
+					judged[rid] = true
+					if f.Status != model.StatusPass && f.Status != model.StatusWarn && !awaiting {
+						batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", rid, f.Status))
+					}
+				}
+				continue
+			}
+			if fixedHere[f.ResourceID] && f.ControlID == controls.CaptureID && f.ResourceID == f.AccountID {
+				// An account-wide fix (a telemetry rule): its account's capture judges it.
+				judged[f.ResourceID] = true
+				if f.Status != model.StatusPass && f.Status != model.StatusPending {
+					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("account %s: capture %s after the fix", f.ResourceID, f.Status))
 				}
 				continue
 			}
@@ -169,7 +181,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 		}
 		for arn := range fixedHere {
 			_, _, alarm := alarmFixOf(arn)
-			if !judged[arn] && (strings.Contains(arn, ":trail/") || alarm) {
+			if !judged[arn] && (strings.Contains(arn, ":trail/") || alarm || model.IsAccountID(arn)) {
 				batch.Unhealthy = append(batch.Unhealthy, arn+": not judged by the re-scan")
 			}
 		}

@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -126,16 +127,21 @@ func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why strin
 	case tm.OrgErr != nil:
 		return nil, fmt.Sprintf("the organization's CloudWatch telemetry could not be read (%s: %s): an organization rule may capture the account already; fix that read (from the management account or a delegated administrator) first", tm.OrgErr.API, tm.OrgErr.Code)
 	}
+	for _, region := range slices.Sorted(maps.Keys(tm.RegionErrors)) {
+		// Field trial: a refused ListTelemetryRules left the account's rule unknown, and a second one was planned.
+		e := tm.RegionErrors[region]
+		return nil, fmt.Sprintf("the account's telemetry rules in %s could not be listed (%s: %s): whether a rule exists is unknown", region, e.API, e.Code)
+	}
 	for _, r := range tm.Rules {
+		if r.Err != nil && !r.Organization {
+			return nil, fmt.Sprintf("telemetry rule %s could not be read (%s: %s): whether it already sends CloudTrail events to CloudWatch Logs is unknown", r.ARN, r.Err.API, r.Err.Code)
+		}
 		if r.Organization || r.DestinationType != "cloud-watch-logs" {
 			continue
 		}
 		// Rules of one scope must differ in resource type, telemetry type and destination (CloudWatch User Guide,
 		// "Telemetry enablement rules": "Duplicate rules trigger a conflict exception"): never a second one.
 		var problems []string
-		if r.Err != nil {
-			return nil, fmt.Sprintf("telemetry rule %s could not be read (%s: %s)", r.ARN, r.Err.API, r.Err.Code)
-		}
 		if r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" {
 			problems = append(problems, "its event selectors do not keep every management event, read and write")
 		}

@@ -142,6 +142,9 @@ func TestTelemetryPlanRefusals(t *testing.T) {
 		{"one region only", `telemetry_rules: [{name: r, home_region: us-east-1}]`, "it does not apply in eu-west-1 (make it AllRegions)"},
 		{"status unreadable", `trails: [{name: bare, home_region: us-east-1, multi_region: true}]
     faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]`, "REFUSED: the account's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatus: AccessDeniedException)"},
+		{"rules unlistable", `telemetry_rules: [{name: r, all_regions: true}]
+    trails: [{name: bare, home_region: us-east-1, multi_region: true}]
+    faults: [{operation: 'observabilityadmin:ListTelemetryRules', error: AccessDeniedException}]`, "REFUSED: the account's telemetry rules in eu-west-1 could not be listed"},
 		{"no trail, no rule", `trails: []`, "StartTelemetryEvaluation,CreateTelemetryRule"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -623,7 +623,9 @@ func utc(t *time.Time) *time.Time {
 // managementEvents and managementReadWrite are the one selector rule (internal/selectors).
 func managementEvents(out *cloudtrail.GetEventSelectorsOutput) bool { return selectors.Management(out) }
 
-func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string { return selectors.ReadWrite(out) }
+func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
+	return selectors.ReadWrite(out)
+}
 
 // logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the
 // exact name. A group in another account than the scanned one cannot be read and is reported as not found there.

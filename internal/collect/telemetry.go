@@ -49,8 +49,8 @@ type OrgTelemetryAPI interface {
 type OrgTelemetry struct {
 	Status       string
 	RegionStatus map[string]string
-	Err    *model.CallError
-	Rules  []*orgRule
+	Err          *model.CallError
+	Rules        []*orgRule
 }
 
 type orgRule struct {

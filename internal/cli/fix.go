@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"math"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -73,10 +74,11 @@ Control Tower trails and excluded trails are refused, with the reason.`,
 			if err := checkWritableDir("--output", o.output); err != nil {
 				return err
 			}
+			priced := cmd.Flags().Changed("price-per-gb")
 			switch {
-			case o.pricePerGB < 0:
-				return usageError("--price-per-gb %g: want a price of 0 or more", o.pricePerGB)
-			case o.pricePerGB > 0 && !o.cost:
+			case priced && !(o.pricePerGB > 0 && !math.IsInf(o.pricePerGB, 0)):
+				return usageError("--price-per-gb %g: want a price per GB above 0, in USD", o.pricePerGB)
+			case priced && !o.cost:
 				return usageError("--price-per-gb applies with --cost only")
 			case o.cost && o.from != "":
 				return usageError("--cost reads the trails' S3 buckets, which a saved report (--from) cannot: plan from a fresh scan")
@@ -89,7 +91,10 @@ Control Tower trails and excluded trails are refused, with the reason.`,
 			}
 			if o.cost && sr != nil {
 				p.EstimateCost(cmd.Context(), sr.inv, func(acct, region string) cost.S3API {
-					return s3.NewFromConfig(sr.config(&o.scan, acct), func(so *s3.Options) { so.Region = region })
+					return s3.NewFromConfig(sr.config(&o.scan, acct), func(so *s3.Options) {
+						so.Region = region
+						so.DisableLogOutputChecksumValidationSkipped = true // CloudTrail's files carry no checksum: not news
+					})
 				}, e.clock(), o.pricePerGB, cost.Budget{})
 			}
 			return o.printPlan(e, p)

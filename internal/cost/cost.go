@@ -75,24 +75,31 @@ type Range struct {
 	Max    float64 `json:"max"`
 }
 
-// Estimate is one trail's estimated CloudWatch Logs ingestion.
+// Estimate is one trail's estimated CloudWatch Logs ingestion (or an account's telemetry rule's, measured on one of
+// its trails).
 type Estimate struct {
-	TrailARN string `json:"trail_arn"`
+	// Resource is what the estimate is for: the trail's ARN, or the account id for a telemetry rule.
+	Resource string `json:"resource"`
+	// Measured is the trail whose S3 delivery was measured.
+	Measured string `json:"measured_trail,omitempty"`
 	// Status is ESTIMATED or UNKNOWN (Reason says why).
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
 	// Source is where the volume was read: s3://bucket/prefix and the regions.
 	Source string `json:"source,omitempty"`
 	Days   int    `json:"days,omitempty"`
-	// DailyCompressedBytes is what the trail delivered to S3 on each day measured, oldest first.
+	// DailyCompressedBytes is what the trail delivered to S3 on each day measured, oldest first; DaysWithData how many
+	// of them had any delivery (only those make the figures: an empty day is a trail that was stopped or not yet made).
 	DailyCompressedBytes []int64 `json:"daily_compressed_bytes,omitempty"`
+	DaysWithData         int     `json:"days_with_data,omitempty"`
 	// Ratio is uncompressed / compressed bytes over the sampled files.
 	Ratio   float64 `json:"compression_ratio,omitempty"`
 	Samples int     `json:"samples,omitempty"`
-	// MonthlyGB is the uncompressed volume a month (30.4 days) would ingest, from the least, median and busiest day.
-	MonthlyGB  Range   `json:"monthly_gb"`
+	// MonthlyGB is the uncompressed volume a month (30.4 days) would ingest, from the least, median and busiest day
+	// with data; nil when UNKNOWN (never a zero that a sum would take for a figure).
+	MonthlyGB  *Range  `json:"monthly_gb,omitempty"`
 	PricePerGB float64 `json:"price_per_gb,omitempty"`
-	MonthlyUSD Range   `json:"monthly_usd"`
+	MonthlyUSD *Range  `json:"monthly_usd,omitempty"`
 	// Calls and BytesRead are what the estimate cost: S3 calls made and object bytes downloaded.
 	Calls     int      `json:"calls"`
 	BytesRead int64    `json:"bytes_read"`
@@ -116,7 +123,7 @@ type S3API interface {
 // captures), at pricePerGB. client returns an S3 client for a region (the bucket's, once GetBucketLocation said it).
 func Trail(ctx context.Context, client func(region string) S3API, t *model.Trail, account string, regions []string, now time.Time, pricePerGB float64, b Budget) Estimate {
 	b = b.withDefaults()
-	e := Estimate{TrailARN: t.ARN, Status: Unknown, PricePerGB: pricePerGB, Days: b.Days}
+	e := Estimate{Resource: t.ARN, Measured: t.ARN, Status: Unknown, PricePerGB: pricePerGB, Days: b.Days}
 	if t.S3Bucket == "" {
 		e.Reason = "the trail names no S3 bucket"
 		return e
@@ -202,7 +209,7 @@ func Trail(ctx context.Context, client func(region string) S3API, t *model.Trail
 		e.Calls++
 		e.BytesRead += read
 		if err != nil {
-			e.Reason = fmt.Sprintf("%s; the compressed volume is %s a month, but its uncompressed size is unknown", unreadable("s3:GetObject", t.S3Bucket, err), gb(float64(median(e.DailyCompressedBytes))*30.4))
+			e.Reason = fmt.Sprintf("%s; the compressed volume is %s a month, but its uncompressed size is unknown", unreadable("s3:GetObject", t.S3Bucket, err), size(float64(median(nonzero(e.DailyCompressedBytes)))*30.4))
 			return e
 		}
 		plain += n
@@ -214,12 +221,16 @@ func Trail(ctx context.Context, client func(region string) S3API, t *model.Trail
 		return e
 	}
 	e.Ratio = float64(plain) / float64(packed)
-	days := slices.Clone(e.DailyCompressedBytes)
+	days := nonzero(e.DailyCompressedBytes)
+	e.DaysWithData = len(days)
 	slices.Sort(days)
 	month := func(b int64) float64 { return float64(b) * e.Ratio * 30.4 / 1e9 }
-	e.MonthlyGB = Range{Min: month(days[0]), Median: month(median(days)), Max: month(days[len(days)-1])}
-	e.MonthlyUSD = Range{Min: e.MonthlyGB.Min * pricePerGB, Median: e.MonthlyGB.Median * pricePerGB, Max: e.MonthlyGB.Max * pricePerGB}
+	e.MonthlyGB = &Range{Min: month(days[0]), Median: month(median(days)), Max: month(days[len(days)-1])}
+	e.MonthlyUSD = &Range{Min: e.MonthlyGB.Min * pricePerGB, Median: e.MonthlyGB.Median * pricePerGB, Max: e.MonthlyGB.Max * pricePerGB}
 	e.Status, e.Reason = Estimated, ""
+	if e.DaysWithData < b.Days {
+		e.Notes = append(e.Notes, fmt.Sprintf("only %d of the %d days had any delivery (the trail was stopped or made since): the figures come from those days", e.DaysWithData, b.Days))
+	}
 	if t.HasCustomEventSelectors {
 		e.Notes = append(e.Notes, "the trail has custom event selectors: its S3 volume includes whatever they add (data events), which a CloudWatch telemetry rule for management events would not send")
 	}
@@ -251,10 +262,28 @@ func uncompressed(ctx context.Context, api S3API, bucket, key string) (int64, in
 
 func unreadable(api, bucket string, err error) string {
 	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return fmt.Sprintf("bucket %s could not be read (%s: %s: %s): it may be in another account, or refuse this principal", bucket, api, ae.ErrorCode(), ae.ErrorMessage())
+	if !errors.As(err, &ae) {
+		return fmt.Sprintf("bucket %s could not be read (%s: %v)", bucket, api, err)
 	}
-	return fmt.Sprintf("bucket %s could not be read (%s: %v)", bucket, api, err)
+	why := "it may be in another account, or refuse this principal"
+	switch {
+	case ae.ErrorCode() == "NoSuchBucket":
+		why = "it does not exist"
+	case strings.Contains(ae.ErrorMessage(), "kms:Decrypt"):
+		why = "its files are encrypted with a KMS key this principal may not use (kms:Decrypt)"
+	}
+	return fmt.Sprintf("bucket %s could not be read (%s: %s: %s): %s", bucket, api, ae.ErrorCode(), ae.ErrorMessage(), why)
+}
+
+// nonzero are the days with any delivery.
+func nonzero(l []int64) []int64 {
+	var out []int64
+	for _, v := range l {
+		if v > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func median(l []int64) int64 {
@@ -269,4 +298,13 @@ func median(l []int64) int64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func gb(bytes float64) string { return fmt.Sprintf("%.2f GB", bytes/1e9) }
+// size says a byte count in the unit that keeps it readable (3 MB is not "0.00 GB").
+func size(bytes float64) string {
+	switch {
+	case bytes >= 1e9:
+		return fmt.Sprintf("%.2f GB", bytes/1e9)
+	case bytes >= 1e6:
+		return fmt.Sprintf("%.1f MB", bytes/1e6)
+	}
+	return fmt.Sprintf("%.0f KB", bytes/1e3)
+}

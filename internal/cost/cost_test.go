@@ -107,14 +107,15 @@ func TestEstimateWithinTenPercent(t *testing.T) {
 			t.Errorf("%s: estimated %.4f GB a month, served %.4f GB: more than 10%% apart", c.name, c.got, c.want)
 		}
 	}
-	if math.Abs(e.MonthlyUSD.Median-e.MonthlyGB.Median*0.5) > 1e-9 || e.Samples != 3 || e.Calls != 1+14+3 || e.Ratio < 2 {
+	if math.Abs(e.MonthlyUSD.Median-e.MonthlyGB.Median*0.5) > 1e-9 || e.Samples != 3 || e.Calls != 1+14+3 || e.Ratio < 2 || e.DaysWithData != 7 {
 		t.Errorf("price, samples, calls or ratio: %+v", e)
 	}
 }
 
-// TestEstimateUnknown: a bucket that cannot be read gives UNKNOWN with the reason, never a number; objects that
-// cannot be decrypted leave the compressed volume known and the estimate UNKNOWN; a trail that delivered nothing says
-// so; too many regions for the call budget is UNKNOWN before any listing.
+// TestEstimateUnknown: a bucket that cannot be read gives UNKNOWN with the reason, never a number (nor a zero: JSON
+// leaves the figures out); objects that cannot be decrypted leave the compressed volume known and the estimate
+// UNKNOWN, naming kms:Decrypt; a missing bucket says so; too many regions for the call budget is UNKNOWN before any
+// listing.
 func TestEstimateUnknown(t *testing.T) {
 	srv := serve(t, scenario)
 	for _, c := range []struct {
@@ -123,16 +124,34 @@ func TestEstimateUnknown(t *testing.T) {
 		budget             cost.Budget
 	}{
 		{"another account's bucket", "theirs", "AccessDenied", []string{"us-east-1"}, cost.Budget{}},
-		{"KMS-encrypted files", "sealed", "its uncompressed size is unknown", []string{"us-east-1"}, cost.Budget{}},
-		{"nothing delivered", "quiet-logs", "NoSuchBucket", []string{"us-east-1"}, cost.Budget{}},
+		{"KMS-encrypted files", "sealed", "encrypted with a KMS key this principal may not use (kms:Decrypt); the compressed volume is", []string{"us-east-1"}, cost.Budget{}},
+		{"no such bucket", "quiet-logs", "NoSuchBucket: The specified bucket does not exist): it does not exist", []string{"us-east-1"}, cost.Budget{}},
 		{"over the call budget", "ct-logs", "more than the budget of 10", []string{"us-east-1", "eu-west-1"}, cost.Budget{ListCalls: 10}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tr := &model.Trail{ARN: "arn:aws:cloudtrail:us-east-1:111111111111:trail/x", S3Bucket: c.bucket, HomeRegion: "us-east-1"}
 			e := cost.Trail(context.Background(), clients(srv), tr, "111111111111", c.regions, now, 0.5, c.budget)
-			if e.Status != cost.Unknown || !strings.Contains(e.Reason, c.want) || e.MonthlyGB != (cost.Range{}) || e.MonthlyUSD != (cost.Range{}) {
+			if e.Status != cost.Unknown || !strings.Contains(e.Reason, c.want) || e.MonthlyGB != nil || e.MonthlyUSD != nil {
 				t.Errorf("%+v, want UNKNOWN (%s) and no number", e, c.want)
 			}
 		})
+	}
+}
+
+// TestEstimateFromDaysWithData (field trial): a trail that delivered on 2 of the 7 days is estimated from those days,
+// and says so: its median is not a zero made of the days it did not exist.
+func TestEstimateFromDaysWithData(t *testing.T) {
+	srv := serve(t, `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: young, home_region: us-east-1, s3_bucket: young-logs, s3_delivery: {events_per_day: [3000, 5000]}}
+`)
+	tr := &model.Trail{ARN: "arn:aws:cloudtrail:us-east-1:111111111111:trail/young", S3Bucket: "young-logs", HomeRegion: "us-east-1"}
+	e := cost.Trail(context.Background(), clients(srv), tr, "111111111111", []string{"us-east-1"}, now, 0.5, cost.Budget{})
+	if e.Status != cost.Estimated || e.DaysWithData != 2 || e.MonthlyGB.Min <= 0 || e.MonthlyGB.Median < e.MonthlyGB.Min || !strings.Contains(strings.Join(e.Notes, " "), "only 2 of the 7 days had any delivery") {
+		t.Errorf("%+v %+v", e, e.MonthlyGB)
 	}
 }

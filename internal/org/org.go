@@ -72,7 +72,12 @@ func ListAccounts(ctx context.Context, api API, fn func(Member)) error {
 // of a few accounts of a large organization does not page through all of them. An id the organization does not
 // have is returned in unknown (AccountNotFoundException); any other failure is an error.
 func DescribeAccounts(ctx context.Context, api API, ids []string, fn func(Member)) (unknown []string, err error) {
+	seen := map[string]bool{}
 	for _, id := range ids {
+		if seen[id] {
+			continue // named twice: read and scanned once (field trial)
+		}
+		seen[id] = true
 		out, err := api.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(id)})
 		var nf *orgtypes.AccountNotFoundException
 		switch {

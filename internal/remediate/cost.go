@@ -3,10 +3,10 @@ package remediate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -32,41 +32,66 @@ func (p *Plan) EstimateCost(ctx context.Context, inv *model.Inventory, s3For fun
 		if seen[s.ResourceID] {
 			continue
 		}
-		switch s.Action {
-		case UpdateTrail:
-			a := accounts[s.AccountID]
+		a := accounts[s.AccountID]
+		if a == nil {
+			continue
+		}
+		switch {
+		case strings.Contains(s.ResourceID, ":trail/"):
+			// Every trail the plan fixes starts (or resumes) sending events to CloudWatch Logs: a new or repaired log
+			// group, role or trust, logging started (field trial: only a changed log group was estimated).
 			t := trailOf(inv, s.ResourceID)
-			if a == nil || t == nil || t.LogGroupARN != "" && t.LogGroupARN == fmt.Sprint(s.Params["CloudWatchLogsLogGroupArn"]) {
+			if t == nil {
 				continue
 			}
 			seen[s.ResourceID] = true
-			e := cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, controls.CapturedRegions(a, t), now, prices.IngestionPerGB, b)
-			p.Costs = append(p.Costs, e)
-		case CreateTelemetryRule:
-			a := accounts[s.AccountID]
-			if a == nil {
-				continue
-			}
+			p.Costs = append(p.Costs, cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, capturedEverywhere(a, t), now, prices.IngestionPerGB, b))
+		case s.Action == CreateTelemetryRule || s.Action == StartTelemetryEvaluation:
 			seen[s.ResourceID] = true
 			t := measurable(a)
 			if t == nil {
-				p.Costs = append(p.Costs, cost.Estimate{TrailARN: a.ID, Status: cost.Unknown, PricePerGB: prices.TelemetryPerGB,
-					Reason: "no trail of the account logs its management events to S3 in every region: there is no delivery to measure"})
+				p.Costs = append(p.Costs, cost.Estimate{Resource: a.ID, Status: cost.Unknown, PricePerGB: prices.TelemetryPerGB,
+					Reason: "no trail of the account logs all its management events, read and write, from every region to S3: there is no delivery to measure"})
 				continue
 			}
-			e := cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, a.Regions, now, prices.TelemetryPerGB, b)
-			e.Notes = append([]string{fmt.Sprintf("for the telemetry rule of account %s, measured on trail %s's S3 delivery", a.ID, t.ARN)}, e.Notes...)
-			e.TrailARN = a.ID
+			e := cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, enabledRegions(a), now, prices.TelemetryPerGB, b)
+			e.Resource = a.ID
+			e.Notes = append([]string{fmt.Sprintf("the telemetry rule of account %s, measured on trail %s's S3 delivery", a.ID, t.ARN)}, e.Notes...)
 			p.Costs = append(p.Costs, e)
 		}
 	}
+}
+
+// enabledRegions are the account's enabled regions, those --regions left out of the scan included: a multi-region
+// trail or an AllRegions rule sends every one's events (field trial: --regions us-east-1 measured a third of a
+// three-region trail).
+func enabledRegions(a *model.Account) []string {
+	out := slices.Clone(a.Regions)
+	for _, sk := range a.Skipped {
+		if sk.Reason == "outside --regions" && !slices.Contains(out, sk.Region) {
+			out = append(out, sk.Region)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// capturedEverywhere are the regions whose events trail t sends: every enabled region for a multi-region trail.
+func capturedEverywhere(a *model.Account, t *model.Trail) []string {
+	if t.MultiRegion {
+		return enabledRegions(a)
+	}
+	return []string{t.HomeRegion}
 }
 
 // measurable is the account's own multi-region trail that logs management events to S3: its delivery shows the
 // account's management event volume.
 func measurable(a *model.Account) *model.Trail {
 	for _, t := range a.Trails {
-		if !t.OwnedElsewhere && !t.Organization && t.MultiRegion && t.S3Bucket != "" && (t.ManagementEvents == nil || *t.ManagementEvents) {
+		// Every management event, read and write, as the rule sends them (field trial: a write-only trail would
+		// understate the rule several times over).
+		if !t.OwnedElsewhere && !t.Organization && t.MultiRegion && t.S3Bucket != "" && (t.ManagementEvents == nil || *t.ManagementEvents) &&
+			(t.ManagementReadWrite == "" || t.ManagementReadWrite == "All") {
 			return t
 		}
 	}
@@ -81,16 +106,25 @@ func (p *Plan) CostSummary() string {
 	var b strings.Builder
 	b.WriteString("Estimated CloudWatch Logs ingestion a month, before anything is applied (" + p.PriceSource + "):\n")
 	for _, e := range p.Costs {
-		if e.Status != cost.Estimated {
-			fmt.Fprintf(&b, "  %s: UNKNOWN: %s\n", e.TrailARN, e.Reason)
+		if e.Status != cost.Estimated || e.MonthlyGB == nil {
+			fmt.Fprintf(&b, "  %s: UNKNOWN: %s\n", e.Resource, e.Reason)
 			continue
 		}
-		fmt.Fprintf(&b, "  %s: %.2f GB ($%.2f) a month at the median day; %.2f-%.2f GB ($%.2f-$%.2f) from the quietest and busiest of %d days\n",
-			e.TrailARN, e.MonthlyGB.Median, e.MonthlyUSD.Median, e.MonthlyGB.Min, e.MonthlyGB.Max, e.MonthlyUSD.Min, e.MonthlyUSD.Max, e.Days)
+		g, u := e.MonthlyGB, e.MonthlyUSD
+		fmt.Fprintf(&b, "  %s: %s ($%.2f) a month at the median day; %s-%s ($%.2f-$%.2f) from the quietest and busiest of %d days with delivery\n",
+			e.Resource, gbText(g.Median), u.Median, gbText(g.Min), gbText(g.Max), u.Min, u.Max, e.DaysWithData)
 		fmt.Fprintf(&b, "      measured: %s, compression %.1fx on %d files, %d S3 calls, %d bytes read\n", e.Source, e.Ratio, e.Samples, e.Calls, e.BytesRead)
 		for _, n := range e.Notes {
 			fmt.Fprintf(&b, "      note: %s\n", n)
 		}
 	}
 	return b.String()
+}
+
+// gbText says a volume in GB, in MB below 0.01 GB (a small trail is not "0.00 GB").
+func gbText(gb float64) string {
+	if gb < 0.01 {
+		return fmt.Sprintf("%.1f MB", gb*1000)
+	}
+	return fmt.Sprintf("%.2f GB", gb)
 }

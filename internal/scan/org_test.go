@@ -330,7 +330,7 @@ func TestOrgFilters(t *testing.T) {
 	// --accounts reads the named accounts, never the whole organization (issue 22): no ListAccounts, no OU walk, one
 	// DescribeAccount each; an id the organization does not have is reported, not scanned.
 	srv.ResetCounters()
-	r = runOrg(t, srv, mgmtID, OrgOptions{Filter: org.Filter{Accounts: []string{genID(2), genID(5), "999999999999"}}})
+	r = runOrg(t, srv, mgmtID, OrgOptions{Filter: org.Filter{Accounts: []string{genID(2), genID(5), genID(5), "999999999999"}}})
 	if len(r.inv.Accounts) != 2 {
 		t.Errorf("--accounts scanned %d", len(r.inv.Accounts))
 	}

@@ -6,6 +6,7 @@ package apicalls
 import (
 	"context"
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"log/slog"
 	"sort"
 	"strings"
@@ -98,13 +99,6 @@ func itoa(n int) string {
 	return string(d)
 }
 
-// throttleCodes are the error codes the SDK's retryer treats as throttling (aws/retry/standard.go).
-var throttleCodes = map[string]bool{"Throttling": true, "ThrottlingException": true, "ThrottledException": true,
-	"RequestThrottledException": true, "TooManyRequestsException": true, "ProvisionedThroughputExceededException": true,
-	"TransactionInProgressException": true, "RequestLimitExceeded": true, "BandwidthLimitExceeded": true,
-	"LimitExceededException": true, "RequestThrottled": true, "SlowDown": true, "PriorRequestNotComplete": true,
-	"EC2ThrottledException": true}
-
 // Pacer holds the token buckets of one account: per region and API class.
 type Pacer struct {
 	mu      sync.Mutex
@@ -173,7 +167,7 @@ func (r *Recorder) Middleware(account string, pacer *Pacer) func(*middleware.Sta
 			}
 			r.mu.Lock()
 			r.calls[key]++
-			if throttleCodes[code] {
+			if _, ok := retry.DefaultThrottleErrorCodes[code]; ok { // the SDK's own list (aws/retry), as the retryer's
 				r.throttled[key]++
 			}
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -24,6 +25,10 @@ func TestClassify(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "ThrottlingException"}, model.ErrThrottled, "ThrottlingException"},
 		{&smithy.GenericAPIError{Code: "TooManyRequestsException"}, model.ErrThrottled, "TooManyRequestsException"},
 		{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}, model.ErrThrottled, "RequestLimitExceeded"},
+		// Issue 22: codes the SDK's retryer throttles on that the hand-kept list missed.
+		{&smithy.GenericAPIError{Code: "PriorRequestNotComplete"}, model.ErrThrottled, "PriorRequestNotComplete"},
+		{&smithy.GenericAPIError{Code: "BandwidthLimitExceeded"}, model.ErrThrottled, "BandwidthLimitExceeded"},
+		{&smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException"}, model.ErrThrottled, "ProvisionedThroughputExceededException"},
 		{&smithy.GenericAPIError{Code: "UnrecognizedClientException"}, model.ErrCredentialsRefused, "UnrecognizedClientException"},
 		{&smithy.GenericAPIError{Code: "InvalidClientTokenId"}, model.ErrCredentialsRefused, "InvalidClientTokenId"},
 		// A wrong secret key, or a session that expired during a long scan: the credentials, refused.
@@ -43,6 +48,16 @@ func TestClassify(t *testing.T) {
 		got := Classify("svc:Op", "eu-west-1", tc.err)
 		if got.Kind != tc.kind || got.Code != tc.code || got.API != "svc:Op" || got.Region != "eu-west-1" {
 			t.Errorf("Classify(%v) = %+v, want %s %s", tc.err, got, tc.kind, tc.code)
+		}
+	}
+}
+
+// TestClassifyThrottlingIsTheSDKs: every code the SDK's retryer treats as throttling is throttling to the classifier
+// (one list: aws/retry's).
+func TestClassifyThrottlingIsTheSDKs(t *testing.T) {
+	for code := range retry.DefaultThrottleErrorCodes {
+		if got := Classify("svc:Op", "", &smithy.GenericAPIError{Code: code}); got.Kind != model.ErrThrottled {
+			t.Errorf("%s: %s, want throttled", code, got.Kind)
 		}
 	}
 }

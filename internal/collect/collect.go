@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -818,13 +819,16 @@ func Classify(api, region string, err error) *model.CallError {
 		return ce
 	}
 	ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
+	if _, ok := retry.DefaultThrottleErrorCodes[ce.Code]; ok {
+		// Throttling is what the SDK's own retryer calls throttling (aws/retry DefaultThrottleErrorCodes): one list
+		// for the classifier, the call recorder and the retryer (issue 22: two hand-kept lists differed).
+		ce.Kind = model.ErrThrottled
+		return ce
+	}
 	switch ce.Code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthorizationError",
 		"CloudTrailARNInvalidException", "OperationNotPermittedException":
 		ce.Kind = model.ErrAccessDenied
-	case "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
-		"RequestLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException":
-		ce.Kind = model.ErrThrottled
 	case "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "SignatureDoesNotMatch", "InvalidSignatureException",
 		"ExpiredToken", "ExpiredTokenException":
 		// A disabled opt-in region refuses the credentials so (prowler-cloud/prowler#1808), but so do revoked or

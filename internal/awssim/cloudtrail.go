@@ -12,18 +12,19 @@ import (
 // shared/reference/aws-behaviour.md §3.
 func cloudtrailOps() map[string]handler {
 	return map[string]handler{
-		"ListTrails":        ctListTrails,
-		"DescribeTrails":    ctDescribeTrails,
-		"GetTrail":          ctGetTrail,
-		"GetTrailStatus":    ctGetTrailStatus,
-		"GetEventSelectors": ctGetEventSelectors,
-		"UpdateTrail":       ctUpdateTrail,
-		"CreateTrail":       ctCreateTrail,
-		"DeleteTrail":       ctDeleteTrail,
-		"StartLogging":      ctStartLogging,
-		"StopLogging":       ctStopLogging,
-		"ListTags":          ctListTags,
-		"LookupEvents":      ctLookupEvents,
+		"ListTrails":          ctListTrails,
+		"ListEventDataStores": ctListEventDataStores,
+		"DescribeTrails":      ctDescribeTrails,
+		"GetTrail":            ctGetTrail,
+		"GetTrailStatus":      ctGetTrailStatus,
+		"GetEventSelectors":   ctGetEventSelectors,
+		"UpdateTrail":         ctUpdateTrail,
+		"CreateTrail":         ctCreateTrail,
+		"DeleteTrail":         ctDeleteTrail,
+		"StartLogging":        ctStartLogging,
+		"StopLogging":         ctStopLogging,
+		"ListTags":            ctListTags,
+		"LookupEvents":        ctLookupEvents,
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securitylake"
 	"io"
 	"slices"
 	"strings"
@@ -373,5 +375,34 @@ accounts:
 	}
 	if _, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("nope")}); !errors.As(err, &ae) || ae.ErrorCode() != "NoSuchBucket" {
 		t.Errorf("a missing bucket: %v", err)
+	}
+}
+
+// TestAlternates: Security Lake's sources (restJson1, ResourceNotFoundException where the region has no data lake)
+// and CloudTrail Lake's event data stores through the real SDK.
+func TestAlternates(t *testing.T) {
+	s := start(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    security_lake: [{region: us-east-1}]
+    event_data_stores: [{name: all, region: us-east-1}, {name: old, region: us-east-1, status: STOPPED_INGESTION}]
+`)
+	ctx := context.Background()
+	sl := func(region string) *securitylake.Client {
+		return securitylake.NewFromConfig(s.SDKConfig("111111111111", region))
+	}
+	out, err := sl("us-east-1").GetDataLakeSources(ctx, &securitylake.GetDataLakeSourcesInput{Accounts: []string{"111111111111"}})
+	if err != nil || len(out.DataLakeSources) != 1 || aws.ToString(out.DataLakeSources[0].SourceName) != "CLOUD_TRAIL_MGMT" ||
+		out.DataLakeSources[0].SourceStatuses[0].Status != "COLLECTING" {
+		t.Fatalf("sources: %v %+v", err, out)
+	}
+	var ae smithy.APIError
+	if _, err := sl("eu-west-1").GetDataLakeSources(ctx, &securitylake.GetDataLakeSourcesInput{}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
+		t.Errorf("a region without a data lake: %v", err)
+	}
+	ds, err := cloudtrail.NewFromConfig(s.SDKConfig("111111111111", "us-east-1")).ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{})
+	if err != nil || len(ds.EventDataStores) != 2 || ds.EventDataStores[1].Status != "STOPPED_INGESTION" {
+		t.Errorf("event data stores: %v %+v", err, ds)
 	}
 }

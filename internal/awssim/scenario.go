@@ -129,7 +129,10 @@ type Account struct {
 	// TelemetryEvaluationRegions are the regions evaluation was started in, the first its home region (default:
 	// every region, started with AllRegions from the account's first region).
 	TelemetryEvaluationRegions []string `yaml:"telemetry_evaluation_regions,omitempty"`
-	Line                       int      `yaml:"-"`
+	// SecurityLake and EventDataStores keep the account's CloudTrail events outside CloudWatch Logs (alternates.go).
+	SecurityLake    []SecurityLake   `yaml:"security_lake,omitempty"`
+	EventDataStores []EventDataStore `yaml:"event_data_stores,omitempty"`
+	Line            int              `yaml:"-"`
 }
 
 // TelemetryRule is an AWS::CloudTrail telemetry rule delivering to CloudWatch Logs (log group
@@ -336,16 +339,18 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 // The types below record the line they start on and reject keys they do not know.
-func (o *Organization) UnmarshalYAML(n *yaml.Node) error  { return strictDecode(n, o, &o.Line) }
-func (a *Account) UnmarshalYAML(n *yaml.Node) error       { return strictDecode(n, a, &a.Line) }
-func (t *Trail) UnmarshalYAML(n *yaml.Node) error         { return strictDecode(n, t, &t.Line) }
-func (p *DeliveryPin) UnmarshalYAML(n *yaml.Node) error   { return strictDecode(n, p, &p.Line) }
-func (g *LogGroup) UnmarshalYAML(n *yaml.Node) error      { return strictDecode(n, g, &g.Line) }
-func (r *Role) UnmarshalYAML(n *yaml.Node) error          { return strictDecode(n, r, &r.Line) }
-func (m *ManagedPolicy) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, m, &m.Line) }
-func (f *Fault) UnmarshalYAML(n *yaml.Node) error         { return strictDecode(n, f, &f.Line) }
-func (r *TelemetryRule) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, r, &r.Line) }
-func (d *S3Delivery) UnmarshalYAML(n *yaml.Node) error    { return strictDecode(n, d, &d.Line) }
+func (o *Organization) UnmarshalYAML(n *yaml.Node) error   { return strictDecode(n, o, &o.Line) }
+func (a *Account) UnmarshalYAML(n *yaml.Node) error        { return strictDecode(n, a, &a.Line) }
+func (t *Trail) UnmarshalYAML(n *yaml.Node) error          { return strictDecode(n, t, &t.Line) }
+func (p *DeliveryPin) UnmarshalYAML(n *yaml.Node) error    { return strictDecode(n, p, &p.Line) }
+func (g *LogGroup) UnmarshalYAML(n *yaml.Node) error       { return strictDecode(n, g, &g.Line) }
+func (r *Role) UnmarshalYAML(n *yaml.Node) error           { return strictDecode(n, r, &r.Line) }
+func (m *ManagedPolicy) UnmarshalYAML(n *yaml.Node) error  { return strictDecode(n, m, &m.Line) }
+func (f *Fault) UnmarshalYAML(n *yaml.Node) error          { return strictDecode(n, f, &f.Line) }
+func (r *TelemetryRule) UnmarshalYAML(n *yaml.Node) error  { return strictDecode(n, r, &r.Line) }
+func (d *S3Delivery) UnmarshalYAML(n *yaml.Node) error     { return strictDecode(n, d, &d.Line) }
+func (l *SecurityLake) UnmarshalYAML(n *yaml.Node) error   { return strictDecode(n, l, &l.Line) }
+func (e *EventDataStore) UnmarshalYAML(n *yaml.Node) error { return strictDecode(n, e, &e.Line) }
 
 // strictDecode decodes a mapping node into out (a pointer to a struct with yaml tags), rejecting unknown keys, and
 // records the node's line. Fields of type string accept a nested mapping or sequence too, stored as JSON, so that a

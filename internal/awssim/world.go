@@ -65,6 +65,8 @@ type account struct {
 	alarms                     map[string]*alarm    // by region + "\x00" + name
 	topics                     map[string]*topic    // by ARN
 	securityGroups             []securityGroup      // EC2 security groups created through the API
+	securityLake               map[string]string    // region -> its CLOUD_TRAIL_MGMT source's status
+	lakeStores                 []*lakeStore
 	evaluation                 *telemetryEvaluation // GetTelemetryEvaluationStatus
 	telemetryRules             []*telemetryRule
 	placementGroups            []string // EC2 placement groups, region + "\x00" + name
@@ -285,6 +287,9 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 			return nil, err
 		}
 		if err := w.telemetry(a, sa, t0, w.clock.Now()); err != nil {
+			return nil, err
+		}
+		if err := w.alternates(a, sa); err != nil {
 			return nil, err
 		}
 		for _, sr := range sa.Roles {

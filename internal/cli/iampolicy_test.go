@@ -89,6 +89,14 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 				run(t, "scan", "--org", "--alarms", "--format", "json", "--output", filepath.Join(dir, "r.json"))
 				run(t, "scan", "--org", "--discovery", "list", "--format", "json", "--output", filepath.Join(dir, "l.json"))
 				run(t, "scan", "--org", "--accounts", "222222222222", "--format", "json", "--output", filepath.Join(dir, "a.json"))
+				// An account no integrated trail captures: its Security Lake and CloudTrail Lake are read too.
+				srvAlt := simFrom(t, []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    security_lake: [{region: us-east-1}]\n"))
+				simRun(srvAlt)(t, "scan")
+				if srvAlt.CallsTo("securitylake:GetDataLakeSources") == 0 || srvAlt.CallsTo("cloudtrail:ListEventDataStores") == 0 {
+					t.Fatal("the scan read no alternate: the test no longer holds the policy to those calls")
+				}
+				checkCalls(t, mode, srvAlt, nil)
+				pointAt(t, srv.URL, srv.Accounts()[0])
 				run(t, "discovery", "check", "--format", "json")
 			case "prove":
 				if code, _, errs := run(t, "prove", "--org", "--alarms", "--timeout", "1m", "--poll", "1s", "--format", "json", "--output", filepath.Join(dir, "p.json")); code == ExitUsage {

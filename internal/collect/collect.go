@@ -169,6 +169,9 @@ func (col *collector) run(ctx context.Context) *model.Account {
 	}()
 	col.trails(ctx)
 	<-tdone
+	if a.Error == nil && col.mayNeedAlternates() {
+		col.alternates(ctx)
+	}
 	if col.o.Monitoring && a.Error == nil {
 		col.monitoring(ctx)
 	}

@@ -932,6 +932,15 @@ func (e *evaluator) capture(a *model.Account) {
 			}
 		}
 	}
+	if alt := a.Alternates; alt != nil && v.status != model.StatusPass {
+		// Evidence outside CloudWatch Logs is reported; it counts only through an alternate exception (issue 26).
+		if len(alt.SecurityLake) > 0 {
+			v.note("Amazon Security Lake collects this account's CloudTrail management events in %s (%s): that counts as capture only where an alarm watches it, which the team states with an exception of kind alternate, evidence security-lake.", alt.Region, strings.Join(alt.SecurityLake, ", "))
+		}
+		if len(alt.EventDataStores) > 0 {
+			v.note("CloudTrail Lake event data stores keep this account's events in %s (%s): they count as capture only through an exception of kind alternate, evidence cloudtrail-lake.", alt.Region, strings.Join(alt.EventDataStores, ", "))
+		}
+	}
 	if v.status == model.StatusFail && a.Telemetry != nil && a.Telemetry.OrgStatus == "" && a.Telemetry.OrgErr == nil {
 		// Field trial: a member scanned alone cannot see its organization's telemetry rules.
 		v.note("Organization telemetry rules were not read (AWS lets only the management account or a delegated administrator read them): if the account belongs to an organization whose rule captures it, scan with --org from there.")

@@ -36,6 +36,11 @@ type Exception struct {
 	Reason    string            `yaml:"reason" json:"reason"`
 	Expires   string            `yaml:"expires" json:"expires"`
 	Ticket    string            `yaml:"ticket" json:"ticket,omitempty"`
+	// Kind is "mute" (the default: the finding is accepted) or "alternate": the account's CloudTrail events are
+	// captured elsewhere (Evidence: security-lake or cloudtrail-lake) and a SIEM alarms on them, so
+	// account-activity-capture passes while that evidence is seen live; the day it is not, the entry lapses.
+	Kind     string `yaml:"kind" json:"kind,omitempty"`
+	Evidence string `yaml:"evidence" json:"evidence,omitempty"`
 
 	File string    `yaml:"-" json:"file"`
 	Line int       `yaml:"-" json:"line"`
@@ -102,7 +107,7 @@ var (
 	controlRe = regexp.MustCompile(`^(\*|[a-z0-9-]+)$`)
 )
 
-var knownKeys = map[string]bool{"control": true, "resources": true, "accounts": true, "regions": true, "tags": true,
+var knownKeys = map[string]bool{"kind": true, "evidence": true, "control": true, "resources": true, "accounts": true, "regions": true, "tags": true,
 	"ous": true, "owner": true, "reason": true, "expires": true, "ticket": true}
 
 // Parse reads exceptions text; maxDays caps how far ahead an expiry may be (0: no cap).
@@ -157,7 +162,7 @@ func parseEntry(file string, n *yaml.Node, now time.Time, maxDays int) (*Excepti
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !knownKeys[k.Value] {
-			return nil, bad(k.Line, k.Value, "unknown field (known: control, resources, accounts, regions, tags, ous, owner, reason, expires, ticket)")
+			return nil, bad(k.Line, k.Value, "unknown field (known: control, resources, accounts, regions, tags, ous, owner, reason, expires, ticket, kind, evidence)")
 		}
 		lines[k.Value] = n.Content[i+1].Line
 	}
@@ -184,6 +189,14 @@ func parseEntry(file string, n *yaml.Node, now time.Time, maxDays int) (*Excepti
 		return nil, bad(line("expires"), "expires", "required: a date, YYYY-MM-DD")
 	case len(x.Resources)+len(x.Accounts)+len(x.Regions)+len(x.Tags)+len(x.OUs) == 0:
 		return nil, bad(n.Line, "resources", "name at least one of resources, accounts, regions, tags, ous: an exception covers something")
+	case x.Kind != "" && x.Kind != KindMute && x.Kind != KindAlternate:
+		return nil, bad(line("kind"), "kind", fmt.Sprintf("%q: want mute (the default) or alternate", x.Kind))
+	case x.Kind == KindAlternate && x.Control != CaptureControl:
+		return nil, bad(line("control"), "control", fmt.Sprintf("an alternate is about %s (where the account's events are captured), not %q", CaptureControl, x.Control))
+	case x.Kind == KindAlternate && !slices.Contains(Evidences, x.Evidence):
+		return nil, bad(line("evidence"), "evidence", fmt.Sprintf("%q: an alternate names what trailwatch verifies live: one of %v", x.Evidence, Evidences))
+	case x.Kind != KindAlternate && x.Evidence != "":
+		return nil, bad(line("evidence"), "evidence", "only an exception of kind alternate names evidence")
 	}
 	for _, a := range x.Accounts {
 		if !model.IsAccountID(a) {
@@ -219,8 +232,21 @@ func (x *Exception) State(now time.Time) string {
 	return "active"
 }
 
+// Kinds of exception, and what an alternate may name as evidence.
+const (
+	KindMute       = "mute"
+	KindAlternate  = "alternate"
+	CaptureControl = "account-activity-capture"
+)
+
+// Evidences are what an alternate may name: Amazon Security Lake collecting the account's CloudTrail management
+// events, or a CloudTrail Lake event data store (model.Alternates).
+var Evidences = []string{"security-lake", "cloudtrail-lake"}
+
 // AccountInfo gives the selectors what the findings do not carry.
 type AccountInfo struct {
+	// Alternates are the account's evidence of capture outside CloudWatch Logs, as read by the scan (nil: not read).
+	Alternates *model.Alternates
 	Tags map[string]string
 	OU   string
 	// TagsUnknown: the account's tags could not be read; an exception scoped by tags neither matches nor misses.
@@ -277,8 +303,14 @@ func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now tim
 		if f.Status == model.StatusPass || f.ControlID == HygieneID {
 			continue
 		}
+		if s.alternate(f, accounts[f.AccountID], now) {
+			continue
+		}
 		var expired, undecided *Exception
 		for _, x := range s.Exceptions {
+			if x.Kind == KindAlternate {
+				continue
+			}
 			if x.Active(now) && x.undecided(*f, accounts[f.AccountID]) {
 				undecided = x
 				s.maybe[x] = true
@@ -313,6 +345,67 @@ func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now tim
 		}
 	}
 	return fs
+}
+
+// alternate applies an active alternate exception to an account's failing capture finding, verified against the
+// evidence the scan read: seen, the finding passes (ALTERNATE_CAPTURE, its own reasons kept as notes, the exception
+// named); not seen, it lapses (ALTERNATE_LAPSED, the finding keeps its verdict); unreadable, whether it holds is
+// unknown (ERROR, ALTERNATE_UNVERIFIED). It reports whether an alternate decided the finding.
+func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool {
+	if f.ControlID != CaptureControl || f.Status == model.StatusPass || f.Status == model.StatusMuted {
+		return false
+	}
+	for _, x := range s.Exceptions {
+		if x.Kind != KindAlternate || !x.Active(now) || !x.matches(*f, acct) {
+			continue
+		}
+		s.used[x] = true
+		seen, unread := evidenceOf(acct.Alternates, x.Evidence)
+		ref := &model.ExceptionRef{Owner: x.Owner, Reason: x.Reason, Expires: x.Expires, Ticket: x.Ticket, Where: x.Ref()}
+		switch {
+		case seen != "":
+			for _, r := range f.Reasons {
+				f.Notes = append(f.Notes, fmt.Sprintf("Without the alternate: %s: %s", r.Code, r.Message))
+			}
+			f.Status, f.Exception = model.StatusPass, ref
+			f.Reasons = []model.Reason{{Code: "ALTERNATE_CAPTURE", Message: fmt.Sprintf(
+				"The account's events are captured outside CloudWatch Logs, by %s, seen in this scan; the exception at %s (owner %s, until %s) states that an alarm watches them: %s.",
+				seen, x.Ref(), x.Owner, x.Expires, x.Reason)}}
+		case unread != "":
+			f.Status = model.StatusError
+			f.Reasons = append(f.Reasons, model.Reason{Code: "ALTERNATE_UNVERIFIED", Message: fmt.Sprintf(
+				"The exception at %s (owner %s) counts %s as capture, but whether it is there could not be verified: %s.", x.Ref(), x.Owner, x.Evidence, unread)})
+		default:
+			f.Reasons = append(f.Reasons, model.Reason{Code: "ALTERNATE_LAPSED", Message: fmt.Sprintf(
+				"The exception at %s (owner %s) counts %s as capture, but this scan does not see it (nothing collects the account's CloudTrail management events there): it no longer applies.", x.Ref(), x.Owner, x.Evidence)})
+		}
+		return true
+	}
+	return false
+}
+
+// evidenceOf says what of the named evidence the scan saw (seen), or why it could not tell (unread).
+func evidenceOf(alt *model.Alternates, evidence string) (seen, unread string) {
+	if alt == nil {
+		return "", "the scan did not read it (the account has an integrated multi-region trail)"
+	}
+	switch evidence {
+	case "security-lake":
+		if len(alt.SecurityLake) > 0 {
+			return fmt.Sprintf("Amazon Security Lake in %s (%s)", alt.Region, strings.Join(alt.SecurityLake, ", ")), ""
+		}
+		if e := alt.SecurityLakeErr; e != nil {
+			return "", fmt.Sprintf("%s failed: %s: %s", e.API, e.Code, e.Message)
+		}
+	case "cloudtrail-lake":
+		if len(alt.EventDataStores) > 0 {
+			return fmt.Sprintf("CloudTrail Lake event data stores in %s (%s)", alt.Region, strings.Join(alt.EventDataStores, ", ")), ""
+		}
+		if e := alt.LakeErr; e != nil {
+			return "", fmt.Sprintf("%s failed: %s: %s", e.API, e.Code, e.Message)
+		}
+	}
+	return "", ""
 }
 
 // HygieneID is the control exception findings are reported under.

@@ -117,6 +117,11 @@ func TestInvalid(t *testing.T) {
 		{base("    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n    colour: red\n"), "ex.yaml:7: colour: unknown field"},
 		{"exceptions:\n  - control: Not A Control\n    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n", "ex.yaml:2: control"},
 		{"mutes: []\n", "unknown key \"mutes\""},
+		// Issue 26: an alternate names its evidence, and is about capture only.
+		{base("    kind: ignore\n    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n"), "ex.yaml:3: kind: \"ignore\": want mute (the default) or alternate"},
+		{base("    kind: alternate\n    evidence: security-lake\n    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n"), "ex.yaml:2: control: an alternate is about account-activity-capture"},
+		{"exceptions:\n  - control: account-activity-capture\n    kind: alternate\n    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n", "evidence: \"\": an alternate names what trailwatch verifies live"},
+		{base("    evidence: security-lake\n    accounts: [\"111111111111\"]\n    owner: o\n    reason: r\n    expires: 2027-01-01\n"), "ex.yaml:3: evidence: only an exception of kind alternate names evidence"},
 	}
 	for _, tc := range tests {
 		if _, err := Parse("ex.yaml", []byte(tc.text), now, 365); err == nil || !strings.Contains(err.Error(), tc.want) {

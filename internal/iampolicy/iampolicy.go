@@ -28,6 +28,8 @@ var readActions = []string{
 	"observabilityadmin:GetTelemetryEvaluationStatus", "observabilityadmin:ListTelemetryRules", "observabilityadmin:GetTelemetryRule",
 	"observabilityadmin:GetTelemetryEvaluationStatusForOrganization", "observabilityadmin:ListTelemetryRulesForOrganization",
 	"observabilityadmin:GetTelemetryRuleForOrganization", "logs:DescribeLogStreams",
+	// Capture outside CloudWatch Logs (collect/alternates.go): Security Lake's sources, CloudTrail Lake's stores.
+	"securitylake:GetDataLakeSources", "cloudtrail:ListEventDataStores",
 }
 
 // fixActions are the writes of the fix plan (remediate) and their undo. iam:PassRole: UpdateTrail hands CloudTrail

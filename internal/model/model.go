@@ -96,6 +96,22 @@ type Account struct {
 	// Telemetry is how CloudWatch telemetry rules send the account's CloudTrail events to CloudWatch Logs without a trail;
 	// nil when not read.
 	Telemetry *Telemetry `json:"telemetry,omitempty"`
+	// Alternates are where the account's CloudTrail events are kept besides CloudWatch Logs (Security Lake, CloudTrail
+	// Lake); nil when not read.
+	Alternates *Alternates `json:"alternates,omitempty"`
+}
+
+// Alternates is evidence of capture outside CloudWatch Logs, read in one region: it counts as capture only through an
+// "alternate" exception that names it, verified on every scan.
+type Alternates struct {
+	Region string `json:"region"`
+	// SecurityLake are the Security Lake sources collecting the account's CloudTrail management events
+	// (CLOUD_TRAIL_MGMT, status COLLECTING), as "resource (status)".
+	SecurityLake    []string   `json:"security_lake,omitempty"`
+	SecurityLakeErr *CallError `json:"security_lake_error,omitempty"`
+	// EventDataStores are the ENABLED CloudTrail Lake event data stores, by ARN.
+	EventDataStores []string   `json:"event_data_stores,omitempty"`
+	LakeErr         *CallError `json:"event_data_stores_error,omitempty"`
 }
 
 // Monitoring holds the alarms and SNS topics the alarm controls judge, as read in one account: only the regions that

@@ -1,0 +1,83 @@
+package awssim
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Evidence of capture outside CloudWatch Logs (shared/reference/beyond-trails.md §2): Amazon Security Lake
+// (GetDataLakeSources, restJson1 POST /v1/datalake/sources; ResourceNotFoundException where the region has no data
+// lake) collecting an account's CloudTrail management events (source CLOUD_TRAIL_MGMT), and CloudTrail Lake event data
+// stores (ListEventDataStores). Shapes: aws-sdk-go-v2 service/securitylake v1.25.17 and service/cloudtrail.
+
+// SecurityLake is an account's Security Lake in one region (scenario security_lake).
+type SecurityLake struct {
+	Region string `yaml:"region"`
+	// Status of its CLOUD_TRAIL_MGMT source: COLLECTING (default), NOT_COLLECTING or MISCONFIGURED.
+	Status string `yaml:"status,omitempty"`
+	Line   int    `yaml:"-"`
+}
+
+// EventDataStore is a CloudTrail Lake event data store (scenario event_data_stores).
+type EventDataStore struct {
+	Name   string `yaml:"name"`
+	Region string `yaml:"region,omitempty"` // default the account's first region
+	// Status: ENABLED (default), STOPPED_INGESTION, PENDING_DELETION, ...
+	Status string `yaml:"status,omitempty"`
+	Line   int    `yaml:"-"`
+}
+
+type lakeStore struct{ name, region, status, arn string }
+
+func (w *world) alternates(a *account, sa Account) error {
+	for _, l := range sa.SecurityLake {
+		if !a.regions[l.Region] {
+			return fmt.Errorf("line %d: security_lake: region %q is not an enabled region of account %s", l.Line, l.Region, a.id)
+		}
+		st := l.Status
+		if st == "" {
+			st = "COLLECTING"
+		}
+		if !slices.Contains([]string{"COLLECTING", "NOT_COLLECTING", "MISCONFIGURED"}, st) {
+			return fmt.Errorf("line %d: security_lake: status %q: want COLLECTING, NOT_COLLECTING or MISCONFIGURED", l.Line, st)
+		}
+		if a.securityLake == nil {
+			a.securityLake = map[string]string{}
+		}
+		a.securityLake[l.Region] = st
+	}
+	for _, e := range sa.EventDataStores {
+		region := e.Region
+		if region == "" && len(a.regionList) > 0 {
+			region = a.regionList[0]
+		}
+		st := e.Status
+		if st == "" {
+			st = "ENABLED"
+		}
+		a.lakeStores = append(a.lakeStores, &lakeStore{name: e.Name, region: region, status: st,
+			arn: w.arn("cloudtrail", region, a.id, "eventdatastore/"+e.Name)})
+	}
+	return nil
+}
+
+func slGetDataLakeSources(s *Server, c *call) (any, error) {
+	st, ok := c.acct.securityLake[c.region]
+	if !ok {
+		return nil, errf(404, "ResourceNotFoundException", "The data lake does not exist in %s", c.region)
+	}
+	// Security Lake's members are camelCase on the wire (its model's jsonName traits).
+	return map[string]any{"dataLakeArn": s.w.arn("securitylake", c.region, c.acct.id, "data-lake/default"),
+		"dataLakeSources": []map[string]any{{"account": c.acct.id, "sourceName": "CLOUD_TRAIL_MGMT",
+			"sourceStatuses": []map[string]any{{"resource": "arn:" + s.w.part.Name + ":cloudtrail:" + c.region + ":" + c.acct.id + ":trail/*", "status": st}}}}}, nil
+}
+
+func ctListEventDataStores(s *Server, c *call) (any, error) {
+	out := []map[string]any{}
+	for _, e := range c.acct.lakeStores {
+		if e.region == c.region {
+			out = append(out, map[string]any{"EventDataStoreArn": e.arn, "Name": e.name, "Status": e.status, "MultiRegionEnabled": true})
+		}
+	}
+	return map[string]any{"EventDataStores": out}, nil
+}

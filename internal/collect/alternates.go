@@ -1,0 +1,108 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/securitylake"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// Evidence of capture that is not CloudWatch Logs (issue 26; shared/reference/beyond-trails.md §2): Amazon Security
+// Lake collecting the account's CloudTrail management events (securitylake:GetDataLakeSources, source CLOUD_TRAIL_MGMT,
+// a status COLLECTING), and CloudTrail Lake event data stores (cloudtrail:ListEventDataStores, status ENABLED). Both
+// are read in the home region, after the trails, for an account that no integrated multi-region trail captures: two
+// calls. They are reported, and count as capture only
+// through an "alternate" exception that names them (a SIEM alarms on them: trailwatch cannot see that), verified on
+// every scan.
+
+// SecurityLakeAPI is the Security Lake read.
+type SecurityLakeAPI interface {
+	GetDataLakeSources(context.Context, *securitylake.GetDataLakeSourcesInput, ...func(*securitylake.Options)) (*securitylake.GetDataLakeSourcesOutput, error)
+}
+
+// EventDataStoresAPI is the CloudTrail Lake read (the CloudTrail client has it).
+type EventDataStoresAPI interface {
+	ListEventDataStores(context.Context, *cloudtrail.ListEventDataStoresInput, ...func(*cloudtrail.Options)) (*cloudtrail.ListEventDataStoresOutput, error)
+}
+
+// AlternateClients is what Clients that can read the alternates also give; without it they stay unread (nil).
+type AlternateClients interface {
+	SecurityLake(region string) SecurityLakeAPI
+	EventDataStores(region string) EventDataStoresAPI
+}
+
+// SecurityLake returns the Security Lake client of region.
+func (c *SDKClients) SecurityLake(region string) SecurityLakeAPI {
+	return securitylake.NewFromConfig(c.cfg, func(o *securitylake.Options) { o.Region = region })
+}
+
+// EventDataStores returns the CloudTrail client of region.
+func (c *SDKClients) EventDataStores(region string) EventDataStoresAPI {
+	return cloudtrail.NewFromConfig(c.cfg, func(o *cloudtrail.Options) { o.Region = region })
+}
+
+// mayNeedAlternates reports whether the account's capture may rest on an alternate: not when a multi-region trail
+// logging management events already has a CloudWatch Logs log group (the common, healthy case costs no extra call;
+// the control judges that trail, and an alternate exception is never needed for it).
+func (col *collector) mayNeedAlternates() bool {
+	for _, t := range col.acct.Trails {
+		if t.MultiRegion && t.LogGroupARN != "" && (t.ManagementEvents == nil || *t.ManagementEvents) && t.StatusErr == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// alternates reads the account's Security Lake sources and CloudTrail Lake event data stores.
+func (col *collector) alternates(ctx context.Context) {
+	ac, ok := col.c.(AlternateClients)
+	if !ok {
+		return
+	}
+	home := col.o.HomeRegion
+	ev := &model.Alternates{Region: home}
+	col.acct.Alternates = ev
+	p := securitylake.NewGetDataLakeSourcesPaginator(ac.SecurityLake(home), &securitylake.GetDataLakeSourcesInput{Accounts: []string{col.acct.ID}})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			if ce := Classify("securitylake:GetDataLakeSources", home, err); ce.Kind != model.ErrNotFound {
+				ev.SecurityLakeErr = ce
+			}
+			break // not found: no data lake in the region
+		}
+		for _, s := range out.DataLakeSources {
+			if aws.ToString(s.SourceName) != "CLOUD_TRAIL_MGMT" || aws.ToString(s.Account) != col.acct.ID {
+				continue
+			}
+			for _, st := range s.SourceStatuses {
+				if st.Status == "COLLECTING" {
+					ev.SecurityLake = append(ev.SecurityLake, fmt.Sprintf("%s (%s)", aws.ToString(st.Resource), st.Status))
+				}
+			}
+		}
+	}
+	var token *string
+	for {
+		out, err := ac.EventDataStores(home).ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{NextToken: token})
+		if err != nil {
+			ev.LakeErr = Classify("cloudtrail:ListEventDataStores", home, err)
+			break
+		}
+		for _, s := range out.EventDataStores {
+			if s.Status == "ENABLED" {
+				ev.EventDataStores = append(ev.EventDataStores, aws.ToString(s.EventDataStoreArn))
+			}
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	sort.Strings(ev.SecurityLake)
+	sort.Strings(ev.EventDataStores)
+}

@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"math"
 	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"

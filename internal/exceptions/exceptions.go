@@ -247,8 +247,8 @@ var Evidences = []string{"security-lake", "cloudtrail-lake"}
 type AccountInfo struct {
 	// Alternates are the account's evidence of capture outside CloudWatch Logs, as read by the scan (nil: not read).
 	Alternates *model.Alternates
-	Tags map[string]string
-	OU   string
+	Tags       map[string]string
+	OU         string
 	// TagsUnknown: the account's tags could not be read; an exception scoped by tags neither matches nor misses.
 	TagsUnknown bool
 }

@@ -60,3 +60,53 @@ accounts:
 		t.Errorf("no exception:\n%s", out)
 	}
 }
+
+// TestAlternatesTogether (field trial): every matching alternate is tried (a lapsed one does not hide one that
+// holds), a lapsed alternate leaves an ordinary exception free to mute, and the table says "captured elsewhere", not
+// "muted", for an alternate's PASS.
+func TestAlternatesTogether(t *testing.T) {
+	const head = "exceptions:\n"
+	alt := func(evidence, account string) string {
+		return "  - kind: alternate\n    control: account-activity-capture\n    evidence: " + evidence + "\n    accounts: [\"" + account + "\"]\n    owner: o@example.com\n    reason: SIEM\n    expires: 2099-01-01\n"
+	}
+	mute := "  - control: account-activity-capture\n    accounts: [\"222222222222\"]\n    owner: o@example.com\n    reason: accepted\n    expires: 2099-01-01\n"
+	path := filepath.Join(t.TempDir(), "x.yaml")
+	if err := os.WriteFile(path, []byte(head+alt("security-lake", "111111111111")+alt("cloudtrail-lake", "111111111111")+alt("security-lake", "222222222222")+mute), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := simFrom(t, []byte(`
+organization: {id: o-abcdefghij, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    event_data_stores: [{name: all}]
+  - id: "222222222222"
+    regions: [us-east-1]
+`))
+	_, out, errs := simRun(srv)(t, "scan", "--org", "--exceptions", path, "--max-exception-days", "0")
+	for _, want := range []string{"PASS    account-activity-capture           111111111111", "captured elsewhere by the alternate at", "MUTED   account-activity-capture           222222222222", "ALTERNATE_LAPSED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s\n%s", want, out, errs)
+		}
+	}
+	if strings.Contains(out, "EXCEPTION_UNUSED") {
+		t.Errorf("an exception that was used is called unused:\n%s", out)
+	}
+}
+
+// TestAlternateNotUnused (field trial): `exceptions check --from` a report in which an alternate made the capture
+// pass does not call it unused.
+func TestAlternateNotUnused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.yaml")
+	os.WriteFile(path, []byte("exceptions:\n  - kind: alternate\n    control: account-activity-capture\n    evidence: cloudtrail-lake\n    accounts: [\"111111111111\"]\n    owner: o@example.com\n    reason: SIEM\n    expires: 2099-01-01\n"), 0o600)
+	srv := simFrom(t, []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    event_data_stores: [{name: all}]\n"))
+	run := simRun(srv)
+	report := filepath.Join(dir, "r.json")
+	if code, _, errs := run(t, "scan", "--exceptions", path, "--max-exception-days", "0", "--format", "json", "-o", report, "--include-inventory"); code != 0 {
+		t.Fatalf("scan: %d %s", code, errs)
+	}
+	if code, out, errs := run(t, "exceptions", "check", "--exceptions", path, "--max-exception-days", "0", "--from", report); code != 0 {
+		t.Errorf("check: %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -162,6 +162,11 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 			if fs[i].Status == model.StatusMuted {
 				fs[i].Status = fs[i].MutedStatus
 			}
+			if fs[i].Status == model.StatusPass && fs[i].Exception != nil && len(fs[i].Reasons) > 0 && fs[i].Reasons[0].Code == "ALTERNATE_CAPTURE" {
+				// Passed through an alternate: judged again as it was before it (field trial: such an alternate was
+				// called unused).
+				fs[i].Status = model.StatusFail
+			}
 		}
 		s.Apply(fs, accountInfos(r.Inventory), now)
 		for _, h := range s.Hygiene(now, true) {

@@ -489,7 +489,9 @@ func unidentified(ctx context.Context, inv *model.Inventory) error {
 func validateOrgSelection(accounts, exclude []string, role string) error {
 	excluded := map[string]bool{}
 	for flag, ids := range map[string][]string{"--accounts": accounts, "--exclude-accounts": exclude} {
-		for _, id := range ids {
+		for i, id := range ids {
+			id = strings.TrimSpace(id) // "111111111111, 222222222222" (field trial)
+			ids[i] = id
 			if !model.IsAccountID(id) {
 				return usageError("%s %q: an account id is 12 digits, such as 123456789012", flag, id)
 			}

@@ -223,7 +223,7 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 			why = append(why, fmt.Sprintf("%s logs no management events", t.ARN))
 			continue
 		case ct.ManagementReadWrite != "" && ct.ManagementReadWrite != "All":
-			why = append(why, fmt.Sprintf("%s logs %s management events only", t.ARN, ct.ManagementReadWrite))
+			why = append(why, fmt.Sprintf("%s logs %s only", t.ARN, KeptEvents(ct.ManagementReadWrite)))
 			continue
 		case st == model.StatusError || st == model.StatusUnknown:
 			unknown = t.ARN

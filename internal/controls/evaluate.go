@@ -676,7 +676,7 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 			if readRule != nil && writeRule != nil {
 				return readRule, readGroup, "", nil
 			}
-			problem = "its event selectors keep only " + r.ReadWriteType + " management events"
+			problem = "its event selectors keep only " + KeptEvents(r.ReadWriteType)
 		}
 		whys = append(whys, "telemetry rule "+r.ARN+": "+problem)
 	}
@@ -736,6 +736,17 @@ func telemetryPendingAll(a *model.Account, regions []string, s *Settings) *model
 		pending = p
 	}
 	return pending
+}
+
+// KeptEvents says what selectors that keep less than every management event keep (selectors.ReadWrite's value).
+func KeptEvents(rw string) string {
+	switch rw {
+	case "ReadOnly":
+		return "read (ReadOnly) management events"
+	case "WriteOnly":
+		return "write (WriteOnly) management events"
+	}
+	return "some management events (another field, such as eventSource or eventName, or a readOnly condition, narrows them)"
 }
 
 // TelemetryDestination is the ARN (without ":*") of the log group a telemetry rule sends account a's management events

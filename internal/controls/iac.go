@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -70,27 +71,57 @@ func iacTelemetry(v *verdict, t *model.Trail, tm *model.Telemetry) bool {
 	if tm == nil || t.Unknown["condition"] != "" {
 		return false
 	}
+	var unknown, rejected []string
 	for _, r := range tm.Rules {
-		if r.DestinationType != "cloud-watch-logs" || r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" {
-			continue
-		}
 		where := "telemetry rule " + r.ARN
 		if r.Source != nil {
 			where = fmt.Sprintf("telemetry rule %s (%s:%d)", r.ARN, r.Source.File, r.Source.Line)
 		}
-		if t.MultiRegion && !r.AllRegions {
-			if r.PerStack {
-				v.add(model.StatusUnknown, ValueUnknown, "The trail has no CloudWatch Logs log group; %s captures its events only in the regions its stack is deployed in (AWS::ObservabilityAdmin::TelemetryRule has no AllRegions): deployed in every region (a StackSet), the trail needs none.", where)
-				return true
+		// Where the rule applies: every region with all_regions; else its home region and the regions it lists
+		// (field trial: a rule of another region was taken to capture a single-region trail).
+		covers := r.AllRegions || !t.MultiRegion && slices.Contains(r.Regions, t.HomeRegion)
+		switch {
+		case r.DestinationType != "cloud-watch-logs" && r.Unknown == "":
+			rejected = append(rejected, where+": it delivers to "+r.DestinationType+", not CloudWatch Logs")
+			continue
+		case r.ManagementEvents == nil || !*r.ManagementEvents:
+			if r.Unknown == "" {
+				rejected = append(rejected, where+": its event selectors keep no management events")
+				continue
 			}
-			continue // a rule of some regions does not capture every region of a multi-region trail
+		case r.ReadWriteType != "All" && r.Unknown == "":
+			rejected = append(rejected, where+": its event selectors keep only "+KeptEvents(r.ReadWriteType))
+			continue
+		}
+		if r.Unknown != "" {
+			unknown = append(unknown, where+": "+r.Unknown)
+			continue
+		}
+		if t.MultiRegion && r.PerStack {
+			v.add(model.StatusUnknown, ValueUnknown, "The trail has no CloudWatch Logs log group; %s captures its events only in the regions its stack is deployed in (AWS::ObservabilityAdmin::TelemetryRule has no AllRegions): deployed in every region (a StackSet), the trail needs none.", where)
+			return true
+		}
+		if !covers && !r.PerStack {
+			rejected = append(rejected, where+": it does not apply in every region the trail captures (all_regions, or the trail's region among its regions)")
+			continue
 		}
 		v.add(model.StatusPass, CapturedByTelemetry, "The trail has no CloudWatch Logs log group, and needs none: %s sends the account's CloudTrail management events to CloudWatch Logs (group %s).", where, model.TelemetryLogGroup)
 		v.note("AWS Config's cloud-trail-cloud-watch-logs-enabled and Security Hub CloudTrail.5 still fail this trail once deployed (they look at the trail only).")
 		if tm.Status != "RUNNING" {
-			v.note("The rule needs CloudWatch telemetry evaluation in the account, which this code does not declare (aws_observabilityadmin_telemetry_evaluation): unless it was started elsewhere, the rule fails to create.")
+			if r.PerStack {
+				v.note("The rule needs CloudWatch telemetry evaluation in the account, which no CloudFormation resource starts: unless it was started (StartTelemetryEvaluation), the rule fails to create.")
+			} else {
+				v.note("The rule needs CloudWatch telemetry evaluation in the account, which this code does not declare (aws_observabilityadmin_telemetry_evaluation): unless it was started elsewhere, the rule fails to create.")
+			}
 		}
 		return true
+	}
+	if len(unknown) > 0 {
+		v.add(model.StatusUnknown, ValueUnknown, "The trail has no CloudWatch Logs log group; whether a telemetry rule captures its events is known only at deployment: %s.", strings.Join(unknown, "; "))
+		return true
+	}
+	for _, why := range rejected {
+		v.note("Not captured by %s.", why)
 	}
 	return false
 }

@@ -355,31 +355,39 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 	if f.ControlID != CaptureControl || f.Status == model.StatusPass || f.Status == model.StatusMuted {
 		return false
 	}
+	// Every matching alternate is tried: one whose evidence is seen decides; the others' lapses are said, and an
+	// ordinary exception may still mute the finding (field trial: the first lapsed alternate hid a later one that
+	// held, and a mute).
+	var lapsed, unverified []model.Reason
 	for _, x := range s.Exceptions {
 		if x.Kind != KindAlternate || !x.Active(now) || !x.matches(*f, acct) {
 			continue
 		}
 		s.used[x] = true
 		seen, unread := evidenceOf(acct.Alternates, x.Evidence)
-		ref := &model.ExceptionRef{Owner: x.Owner, Reason: x.Reason, Expires: x.Expires, Ticket: x.Ticket, Where: x.Ref()}
 		switch {
 		case seen != "":
 			for _, r := range f.Reasons {
 				f.Notes = append(f.Notes, fmt.Sprintf("Without the alternate: %s: %s", r.Code, r.Message))
 			}
-			f.Status, f.Exception = model.StatusPass, ref
+			f.Status, f.Commands = model.StatusPass, nil
+			f.Exception = &model.ExceptionRef{Owner: x.Owner, Reason: x.Reason, Expires: x.Expires, Ticket: x.Ticket, Where: x.Ref()}
 			f.Reasons = []model.Reason{{Code: "ALTERNATE_CAPTURE", Message: fmt.Sprintf(
 				"The account's events are captured outside CloudWatch Logs, by %s, seen in this scan; the exception at %s (owner %s, until %s) states that an alarm watches them: %s.",
 				seen, x.Ref(), x.Owner, x.Expires, x.Reason)}}
+			return true
 		case unread != "":
-			f.Status = model.StatusError
-			f.Reasons = append(f.Reasons, model.Reason{Code: "ALTERNATE_UNVERIFIED", Message: fmt.Sprintf(
+			unverified = append(unverified, model.Reason{Code: "ALTERNATE_UNVERIFIED", Message: fmt.Sprintf(
 				"The exception at %s (owner %s) counts %s as capture, but whether it is there could not be verified: %s.", x.Ref(), x.Owner, x.Evidence, unread)})
 		default:
-			f.Reasons = append(f.Reasons, model.Reason{Code: "ALTERNATE_LAPSED", Message: fmt.Sprintf(
+			lapsed = append(lapsed, model.Reason{Code: "ALTERNATE_LAPSED", Message: fmt.Sprintf(
 				"The exception at %s (owner %s) counts %s as capture, but this scan does not see it (nothing collects the account's CloudTrail management events there): it no longer applies.", x.Ref(), x.Owner, x.Evidence)})
 		}
-		return true
+	}
+	f.Reasons = append(f.Reasons, lapsed...)
+	if len(unverified) > 0 {
+		f.Status = model.StatusError // an alternate that may hold: whether the account is captured is unknown
+		f.Reasons = append(f.Reasons, unverified...)
 	}
 	return false
 }

@@ -182,6 +182,8 @@ type TelemetryRule struct {
 	// PerStack, in CloudFormation: the rule applies in the region its stack is deployed in (the resource has no
 	// AllRegions).
 	PerStack bool `json:"per_stack,omitempty"`
+	// Unknown, in infrastructure as code, says which of the rule's values is known only at deployment.
+	Unknown string `json:"unknown,omitempty"`
 	// Regions are the regions it applies in (its home region and Regions, or every enabled region for AllRegions).
 	Regions         []string `json:"regions,omitempty"`
 	DestinationType string   `json:"destination_type,omitempty"`
@@ -260,6 +262,8 @@ type SkippedRegion struct {
 
 // Trail is one CloudTrail trail, deduplicated by ARN across the regions it was seen in.
 type Trail struct {
+	// Provider, in Terraform, is the trail's provider reference ("aws.west"): a fix declares what it creates with it.
+	Provider     string `json:"provider,omitempty"`
 	ARN          string `json:"arn"`
 	Name         string `json:"name"`
 	HomeRegion   string `json:"home_region"`

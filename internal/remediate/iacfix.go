@@ -138,6 +138,11 @@ func iacTerraform(t *model.Trail, f *model.Finding, steps []Step) string {
 				b.WriteString("# the log group must be in the trail's own account and region: declare it with the trail's provider\n")
 			}
 			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" \"cloudtrail\" {\n  name              = %s\n", hclString(pr["logGroupName"]))
+			if t.Provider != "" {
+				// In the trail's own region: with the trail's provider (field trial: an aliased trail's group was
+				// declared with the default provider, in another region).
+				fmt.Fprintf(&b, "  provider          = %s\n", t.Provider)
+			}
 			if d, ok := retention[fmt.Sprint(pr["logGroupName"])]; ok {
 				fmt.Fprintf(&b, "  retention_in_days = %v\n", d)
 			}

@@ -92,7 +92,12 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 			ew.printf("%s\n", trusted(wrap(terminalSafe("note: "+n), "            ", o.Width)))
 		}
 		if x := f.Exception; x != nil {
-			ew.printf("            muted by exception at %s (owner %s, until %s): %s; status without it: %s\n", x.Where, x.Owner, x.Expires, x.Reason, f.MutedStatus)
+			if f.Status == model.StatusMuted {
+				ew.printf("            muted by exception at %s (owner %s, until %s): %s; status without it: %s\n", x.Where, x.Owner, x.Expires, x.Reason, f.MutedStatus)
+			} else {
+				// An alternate: it does not mute; it states where the events are captured (issue 26).
+				ew.printf("            captured elsewhere by the alternate at %s (owner %s, until %s): %s\n", x.Where, x.Owner, x.Expires, x.Reason)
+			}
 		}
 		if o.Commands {
 			for _, c := range f.Commands {

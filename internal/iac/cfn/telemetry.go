@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,13 +21,29 @@ func (t *Template) Telemetry() *model.Telemetry {
 	var rules []*model.TelemetryRule
 	for _, id := range t.ids("AWS::ObservabilityAdmin::TelemetryRule") {
 		rule := t.prop(id, "Rule")
-		if strOf(rule.m["ResourceType"]) != "AWS::CloudTrail" {
-			continue
-		}
 		r := &model.TelemetryRule{Name: t.strProp(id, "RuleName", id), ARN: id, HomeRegion: regionTok, Regions: []string{regionTok},
 			PerStack: true, Source: t.loc(id)}
+		switch strOf(rule.m["ResourceType"]) {
+		case "AWS::CloudTrail":
+		case unknownTok:
+			r.Unknown = "its ResourceType is known only at deployment"
+		default:
+			continue
+		}
+		if c := get(t.resources[id], "Condition"); c != nil {
+			// A rule a false condition never creates captures nothing (field trial).
+			v, err := t.condition(c.Value, c.Line)
+			switch {
+			case err != nil || v.unknown != "":
+				r.Unknown = fmt.Sprintf("its Condition %s is decided at deployment", c.Value)
+			case v.b != nil && !*v.b:
+				continue
+			}
+		}
 		dest := rule.m["DestinationConfiguration"]
-		r.DestinationType = strOf(dest.m["DestinationType"])
+		if r.DestinationType = strOf(dest.m["DestinationType"]); r.DestinationType == unknownTok {
+			r.Unknown = "its DestinationType is known only at deployment"
+		}
 		if d, err := strconv.Atoi(strOf(dest.m["RetentionInDays"])); err == nil {
 			r.RetentionDays = &d
 		}
@@ -35,7 +52,13 @@ func (t *Template) Telemetry() *model.Telemetry {
 			as := cttypes.AdvancedEventSelector{Name: aws.String(strOf(s.m["Name"]))}
 			for _, f := range s.m["FieldSelectors"].list {
 				as.FieldSelectors = append(as.FieldSelectors, cttypes.AdvancedFieldSelector{Field: aws.String(strOf(f.m["Field"])),
-					Equals: strs(f.m["Equals"]), NotEquals: strs(f.m["NotEquals"])})
+					Equals: strs(f.m["Equals"]), NotEquals: strs(f.m["NotEquals"]), StartsWith: strs(f.m["StartsWith"]),
+					NotStartsWith: strs(f.m["NotStartsWith"]), EndsWith: strs(f.m["EndsWith"]), NotEndsWith: strs(f.m["NotEndsWith"])})
+				for _, k := range []string{"Field", "Equals", "NotEquals", "StartsWith", "NotStartsWith", "EndsWith", "NotEndsWith"} {
+					if unknownIn(f.m[k]) {
+						r.Unknown = "its selector's " + k + " is known only at deployment"
+					}
+				}
 			}
 			sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, as)
 		}
@@ -51,6 +74,19 @@ func (t *Template) Telemetry() *model.Telemetry {
 		return nil
 	}
 	return &model.Telemetry{Rules: rules}
+}
+
+// unknownIn reports whether a value, or an element of it, is known only at deployment.
+func unknownIn(v value) bool {
+	if v.unknown != "" {
+		return true
+	}
+	for _, x := range v.list {
+		if unknownIn(x) {
+			return true
+		}
+	}
+	return false
 }
 
 func strs(v value) []string {

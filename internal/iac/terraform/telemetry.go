@@ -29,10 +29,16 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 		rc, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "rule"}}})
 		for _, rb := range rc.Blocks {
 			a := m.attrs(rb.Body, "resource_type", "telemetry_type", "all_regions", "regions")
-			if strOr(m.attrVal(a, "resource_type", inst), "") != "AWS::CloudTrail" {
+			switch rt := strOr(m.attrVal(a, "resource_type", inst), unknownTok); rt {
+			case "AWS::CloudTrail":
+			case unknownTok:
+				r.Unknown = "its resource_type is known only at deployment"
+			default:
 				return true
 			}
-			if v, _ := m.attrVal(a, "all_regions", inst).Unmark(); v.IsKnown() && !v.IsNull() && v.Type() == cty.Bool {
+			if v, _ := m.attrVal(a, "all_regions", inst).Unmark(); !v.IsKnown() {
+				r.Unknown = "its all_regions is known only at deployment"
+			} else if !v.IsNull() && v.Type() == cty.Bool {
 				r.AllRegions = v.True()
 			}
 			r.Regions = append([]string{r.HomeRegion}, stringList(m.attrVal(a, "regions", inst))...)
@@ -40,7 +46,9 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 			sel := &cloudtrail.GetEventSelectorsOutput{}
 			for _, db := range dc.Blocks {
 				da := m.attrs(db.Body, "destination_type", "retention_in_days")
-				r.DestinationType = strOr(m.attrVal(da, "destination_type", inst), unknownTok)
+				if r.DestinationType = strOr(m.attrVal(da, "destination_type", inst), unknownTok); r.DestinationType == unknownTok {
+					r.Unknown = "its destination_type is known only at deployment"
+				}
 				if d, ok := number(m.attrVal(da, "retention_in_days", inst)); ok {
 					r.RetentionDays = &d
 				}
@@ -53,7 +61,14 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 						for _, fb := range fc.Blocks {
 							fa := m.attrs(fb.Body, "field", "equals", "not_equals", "starts_with", "not_starts_with", "ends_with", "not_ends_with")
 							s.FieldSelectors = append(s.FieldSelectors, cttypes.AdvancedFieldSelector{Field: aws.String(strOr(m.attrVal(fa, "field", inst), "")),
-								Equals: stringList(m.attrVal(fa, "equals", inst)), NotEquals: stringList(m.attrVal(fa, "not_equals", inst))})
+								Equals: stringList(m.attrVal(fa, "equals", inst)), NotEquals: stringList(m.attrVal(fa, "not_equals", inst)),
+								StartsWith: stringList(m.attrVal(fa, "starts_with", inst)), NotStartsWith: stringList(m.attrVal(fa, "not_starts_with", inst)),
+								EndsWith: stringList(m.attrVal(fa, "ends_with", inst)), NotEndsWith: stringList(m.attrVal(fa, "not_ends_with", inst))})
+							for _, n := range []string{"field", "equals", "not_equals", "starts_with", "not_starts_with", "ends_with", "not_ends_with"} {
+								if v := m.attrVal(fa, n, inst); fa[n] != nil && !v.IsWhollyKnown() {
+									r.Unknown = "its selector's " + n + " is known only at deployment"
+								}
+							}
 						}
 						sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, s)
 					}

@@ -76,8 +76,10 @@ func (m *module) collectTrails() {
 	for _, c := range m.children {
 		c.res.reg = reg
 		c.res.Trails = nil
+		rulesBefore := len(reg.telemetry)
 		c.collectTrails()
 		if c.notCreated || m.notCreated {
+			reg.telemetry = reg.telemetry[:rulesBefore] // a telemetry rule its module never creates captures nothing (field trial)
 			for _, t := range c.res.Trails {
 				t.NotInstantiated = true
 				t.Notes = append(t.Notes, "Its module call creates no instance (count = 0 or an empty for_each).")
@@ -252,8 +254,19 @@ func known(v cty.Value) (string, bool) {
 func (m *module) trail(b block, inst map[string]cty.Value, addr string) *model.Trail {
 	a := m.attrs(b.body, "name", "cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn", "is_multi_region_trail", "is_organization_trail")
 	name := strOr(m.attrVal(a, "name", inst), b.name)
-	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: m.region,
-		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionIn(m.regionFor(b.body, inst)), m.regionFor(b.body, inst), accountTok, name),
+	// Its home region is its provider's (an alias, or the provider-6 region argument), as its ARN's (field trial: an
+	// aliased trail was homed in the default provider's region).
+	home := m.regionFor(b.body, inst)
+	provider := ""
+	if c, _, _ := b.body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "provider"}}}); c.Attributes["provider"] != nil {
+		if tr, d := hcl.AbsTraversalForExpr(c.Attributes["provider"].Expr); !d.HasErrors() && len(tr) == 2 {
+			if at, ok := tr[1].(hcl.TraverseAttr); ok {
+				provider = tr.RootName() + "." + at.Name
+			}
+		}
+	}
+	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: home, Provider: provider,
+		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionIn(home), home, accountTok, name),
 		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}
 	for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
 		v := m.attrVal(a, attr, inst)

@@ -384,9 +384,11 @@ func Compare(before, after []model.Finding, afterComplete bool) Diff {
 		prev[f.ID] = f
 	}
 	seen := map[string]bool{}
-	judged := map[string]bool{} // controls the later scan judged
+	judged := map[string]bool{}  // controls the later scan judged
+	scanned := map[string]bool{} // accounts the later scan judged (every scanned account has findings)
 	for _, f := range after {
 		judged[f.ControlID] = true
+		scanned[f.AccountID] = true
 	}
 	for _, f := range after {
 		seen[f.ID] = true
@@ -402,7 +404,9 @@ func Compare(before, after []model.Finding, afterComplete bool) Diff {
 	}
 	for _, p := range before {
 		if !seen[p.ID] && failing(p.Status) {
-			if afterComplete && judged[p.ControlID] {
+			// A failing finding is resolved only where the later scan judged its control in its account: an account
+			// outside a later, narrower scan (--accounts, --ous) is unseen (field trial: diff called them resolved).
+			if afterComplete && judged[p.ControlID] && (scanned[p.AccountID] || p.AccountID == "") {
 				d.Resolved = append(d.Resolved, p)
 			} else {
 				d.Unseen = append(d.Unseen, p)

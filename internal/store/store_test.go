@@ -289,3 +289,17 @@ func TestCompareOnlyWhatWasJudged(t *testing.T) {
 		t.Errorf("unseen %+v, want p1 (capture-proof not judged by the later scan)", d.Unseen)
 	}
 }
+
+// TestCompareOnlyScannedAccounts (field trial): after a narrower scan (--accounts), the failing findings of the
+// accounts it did not scan are unseen, not resolved; an account it scanned and no longer reports is resolved.
+func TestCompareOnlyScannedAccounts(t *testing.T) {
+	f := func(id, acct string, st model.Status) model.Finding {
+		return model.Finding{ID: id, AccountID: acct, ControlID: "cloudtrail-cloudwatch-integration", Status: st, Reasons: []model.Reason{{Code: "X"}}}
+	}
+	before := []model.Finding{f("a1", "111111111111", model.StatusFail), f("b1", "222222222222", model.StatusFail), f("b2", "222222222222", model.StatusPass)}
+	after := []model.Finding{f("b2", "222222222222", model.StatusPass)}
+	d := Compare(before, after, true)
+	if len(d.Resolved) != 1 || d.Resolved[0].ID != "b1" || len(d.Unseen) != 1 || d.Unseen[0].ID != "a1" {
+		t.Errorf("resolved %+v unseen %+v, want b1 resolved (its account scanned) and a1 unseen", d.Resolved, d.Unseen)
+	}
+}

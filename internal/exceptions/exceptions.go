@@ -76,6 +76,7 @@ type Set struct {
 	Exceptions []*Exception
 	used       map[*Exception]bool
 	maybe      map[*Exception]bool // exceptions that may cover a finding whose account tags are unknown
+	scanned    map[string]bool     // accounts the applied findings belong to
 }
 
 // CheckControls fails, naming each entry's file and line and the nearest known id, when an exception names a control
@@ -300,6 +301,12 @@ func (x *Exception) matches(f model.Finding, acct AccountInfo) bool {
 func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now time.Time) []model.Finding {
 	for i := range fs {
 		f := &fs[i]
+		if f.AccountID != "" {
+			if s.scanned == nil {
+				s.scanned = map[string]bool{}
+			}
+			s.scanned[f.AccountID] = true
+		}
 		if f.Status == model.StatusPass || f.ControlID == HygieneID {
 			continue
 		}
@@ -433,6 +440,15 @@ func (s *Set) Excludes(f model.Finding, acct AccountInfo, now time.Time) (bool, 
 	return false, ""
 }
 
+// inScope reports whether the scan could have used the exception: not when it names accounts of which the scan read
+// none (a narrower scan, --accounts or --ous: field trial, its other accounts' exceptions were called unused).
+func (s *Set) inScope(x *Exception) bool {
+	if len(x.Accounts) == 0 || s.scanned == nil {
+		return true
+	}
+	return slices.ContainsFunc(x.Accounts, func(a string) bool { return s.scanned[a] })
+}
+
 // Hygiene reports expired exceptions and, when usage is known (after Apply), exceptions that matched nothing.
 func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
 	var out []model.Finding
@@ -441,7 +457,7 @@ func (s *Set) Hygiene(now time.Time, usageKnown bool) []model.Finding {
 		switch {
 		case !x.Active(now):
 			r = model.Reason{Code: "EXCEPTION_EXPIRED", Message: fmt.Sprintf("Expired on %s; owner %s: renew it or fix what it covers (reason was %q).", x.Expires, x.Owner, x.Reason)}
-		case usageKnown && !s.used[x] && !s.maybe[x]:
+		case usageKnown && !s.used[x] && !s.maybe[x] && s.inScope(x):
 			r = model.Reason{Code: "EXCEPTION_UNUSED", Message: fmt.Sprintf("Matches no finding: stale? Owner %s; remove it or correct its selectors.", x.Owner)}
 		default:
 			continue

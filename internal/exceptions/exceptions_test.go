@@ -202,3 +202,16 @@ func TestTagsUnreadable(t *testing.T) {
 		t.Errorf("tags read: %s", fs[0].Status)
 	}
 }
+
+// TestUnusedOnlyInScope (field trial): an exception naming only accounts the scan did not read is not called unused
+// (the scan could not have used it); one naming a scanned account that matched nothing is.
+func TestUnusedOnlyInScope(t *testing.T) {
+	text := "exceptions:\n  - {control: cloudtrail-cloudwatch-integration, accounts: [\"222222222222\"], owner: o, reason: r, expires: 2027-01-01}\n" +
+		"  - {control: cloudtrail-cloudwatch-integration, accounts: [\"111111111111\"], regions: [ap-south-1], owner: o, reason: r, expires: 2027-01-01}\n"
+	s, _ := Parse("ex.yaml", []byte(text), now, 0)
+	s.Apply([]model.Finding{finding("cloudtrail-cloudwatch-integration", trailARN, "111111111111", "eu-west-1")}, nil, now)
+	h := s.Hygiene(now, true)
+	if len(h) != 1 || h[0].ResourceID != "ex.yaml:3" {
+		t.Errorf("hygiene %+v, want only ex.yaml:3 unused", h)
+	}
+}

@@ -162,10 +162,10 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 			if fs[i].Status == model.StatusMuted {
 				fs[i].Status = fs[i].MutedStatus
 			}
-			if fs[i].Status == model.StatusPass && fs[i].Exception != nil && len(fs[i].Reasons) > 0 && fs[i].Reasons[0].Code == "ALTERNATE_CAPTURE" {
+			if fs[i].Status == model.StatusPass && fs[i].Exception != nil && fs[i].MutedStatus != "" {
 				// Passed through an alternate: judged again as it was before it (field trial: such an alternate was
 				// called unused).
-				fs[i].Status = model.StatusFail
+				fs[i].Status = fs[i].MutedStatus
 			}
 		}
 		s.Apply(fs, accountInfos(r.Inventory), now)

@@ -51,14 +51,17 @@ func (c *SDKClients) EventDataStores(region string) EventDataStoresAPI {
 // the control judges that trail, and an alternate exception is never needed for it).
 func (col *collector) mayNeedAlternates() bool {
 	for _, t := range col.acct.Trails {
-		// Healthy by what was read: logging, its group there, delivering within a day with no error (field trial: a
-		// trail whose group was deleted, or that was stopped, skipped the read its account's alternate needed).
+		// Healthy by what was read: logging, keeping every management event, its group there, delivered at least once
+		// and no delivery error (field trial: a trail whose group was deleted, or that was stopped, skipped the read its
+		// account's alternate needed). Its delivery age is the control's to judge; an alternate that then cannot be
+		// verified says so.
 		// An organization trail another account judges was not read here: its owner's scan says whether it delivers.
 		st := t.Status
 		healthy := t.OwnedElsewhere && st == nil ||
 			st != nil && st.IsLogging != nil && *st.IsLogging && (st.LatestDeliveryError == nil || *st.LatestDeliveryError == "") &&
 				st.LatestDelivery != nil && t.LogGroup != nil && t.LogGroup.Exists
-		if t.MultiRegion && t.LogGroupARN != "" && (t.ManagementEvents == nil || *t.ManagementEvents) && t.StatusErr == nil && healthy {
+		if t.MultiRegion && t.LogGroupARN != "" && (t.ManagementEvents == nil || *t.ManagementEvents) &&
+			(t.ManagementReadWrite == "" || t.ManagementReadWrite == "All") && t.StatusErr == nil && healthy {
 			return false
 		}
 	}

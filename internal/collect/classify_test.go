@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -48,16 +47,6 @@ func TestClassify(t *testing.T) {
 		got := Classify("svc:Op", "eu-west-1", tc.err)
 		if got.Kind != tc.kind || got.Code != tc.code || got.API != "svc:Op" || got.Region != "eu-west-1" {
 			t.Errorf("Classify(%v) = %+v, want %s %s", tc.err, got, tc.kind, tc.code)
-		}
-	}
-}
-
-// TestClassifyThrottlingIsTheSDKs: every code the SDK's retryer treats as throttling is throttling to the classifier
-// (one list: aws/retry's).
-func TestClassifyThrottlingIsTheSDKs(t *testing.T) {
-	for code := range retry.DefaultThrottleErrorCodes {
-		if got := Classify("svc:Op", "", &smithy.GenericAPIError{Code: code}); got.Kind != model.ErrThrottled {
-			t.Errorf("%s: %s, want throttled", code, got.Kind)
 		}
 	}
 }

@@ -213,7 +213,7 @@ func Trail(ctx context.Context, client func(region string) S3API, t *model.Trail
 			return e
 		}
 		plain += n
-		packed += read
+		packed += o.size // the listed (stored) size: a body the HTTP layer already decompressed is not it (review)
 		e.Samples++
 	}
 	if packed == 0 {

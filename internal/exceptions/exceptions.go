@@ -367,7 +367,17 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 	// held, and a mute).
 	var lapsed, unverified []model.Reason
 	for _, x := range s.Exceptions {
-		if x.Kind != KindAlternate || !x.Active(now) || !x.matches(*f, acct) {
+		if x.Kind != KindAlternate || !x.Active(now) {
+			continue
+		}
+		if x.undecided(*f, acct) {
+			// Scoped by tags nobody could read: whether it applies is unknown, as for a mute (review).
+			s.maybe[x] = true
+			unverified = append(unverified, model.Reason{Code: "EXCEPTION_UNDECIDED", Message: fmt.Sprintf(
+				"The alternate at %s (owner %s) covers this account if it has tags %s, but the account's tags could not be read.", x.Ref(), x.Owner, tagText(x.Tags))})
+			continue
+		}
+		if !x.matches(*f, acct) {
 			continue
 		}
 		s.used[x] = true
@@ -377,6 +387,7 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 			for _, r := range f.Reasons {
 				f.Notes = append(f.Notes, fmt.Sprintf("Without the alternate: %s: %s", r.Code, r.Message))
 			}
+			f.MutedStatus = f.Status // what it was without the alternate (exceptions check --from restores it)
 			f.Status, f.Commands = model.StatusPass, nil
 			f.Exception = &model.ExceptionRef{Owner: x.Owner, Reason: x.Reason, Expires: x.Expires, Ticket: x.Ticket, Where: x.Ref()}
 			f.Reasons = []model.Reason{{Code: "ALTERNATE_CAPTURE", Message: fmt.Sprintf(
@@ -402,7 +413,7 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 // evidenceOf says what of the named evidence the scan saw (seen), or why it could not tell (unread).
 func evidenceOf(alt *model.Alternates, evidence string) (seen, unread string) {
 	if alt == nil {
-		return "", "the scan did not read it (the account has an integrated multi-region trail)"
+		return "", "the scan did not read it: the account has a multi-region trail with a log group that was logging without a delivery error when read, and such accounts are not read for alternates (scan again once the trail's state is known)"
 	}
 	switch evidence {
 	case "security-lake":

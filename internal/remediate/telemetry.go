@@ -63,12 +63,20 @@ func TelemetryRule(retentionDays int) map[string]any {
 // evaluation when the account's own rule would capture once evaluation runs everywhere.
 func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) {
 	need := map[string]bool{}
+	unknownWhy := map[string]string{} // account -> why its capture is unknown (an ERROR finding)
 	for _, f := range findings {
-		failing := f.Status == model.StatusFail && (f.ControlID == controls.IntegrationID || f.ControlID == controls.CaptureID)
-		// An account whose capture is unknown is planned too, so that it is refused with the reason, never dropped.
-		unknown := f.Status == model.StatusError && (f.ControlID == controls.CaptureID || f.ControlID == controls.IntegrationID)
-		if failing || unknown {
+		if f.ControlID != controls.IntegrationID && f.ControlID != controls.CaptureID {
+			continue
+		}
+		switch f.Status {
+		case model.StatusFail:
 			need[f.AccountID] = true
+		case model.StatusError:
+			// Unknown capture: never a rule planned from it (fail closed); refused with the reason, never dropped.
+			need[f.AccountID] = true
+			if len(f.Reasons) > 0 && unknownWhy[f.AccountID] == "" {
+				unknownWhy[f.AccountID] = f.Reasons[0].Code + ": " + f.Reasons[0].Message
+			}
 		}
 	}
 	for _, a := range inv.Accounts {
@@ -82,6 +90,9 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 			}
 		}
 		existing, why := refuseTelemetry(a)
+		if why == "" && unknownWhy[a.ID] != "" {
+			why = "whether the account is captured is unknown, so no rule is planned from it: " + unknownWhy[a.ID]
+		}
 		if why != "" {
 			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: why})
 			continue

@@ -146,6 +146,11 @@ func TestTelemetryPlanRefusals(t *testing.T) {
     trails: [{name: bare, home_region: us-east-1, multi_region: true}]
     faults: [{operation: 'observabilityadmin:ListTelemetryRules', error: AccessDeniedException}]`, "REFUSED: the account's telemetry rules in eu-west-1 could not be listed"},
 		{"no trail, no rule", `trails: []`, "StartTelemetryEvaluation,CreateTelemetryRule"},
+		// Review: capture unknown for another reason (a trail's status refused) plans no rule (fail closed).
+		{"capture unknown", `trails: [{name: main, home_region: us-east-1, multi_region: true, log_group: G, role: R}]
+    log_groups: [{name: G, region: us-east-1, retention_days: 365}]
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+    faults: [{operation: 'cloudtrail:GetTrailStatus', error: AccessDeniedException}]`, "REFUSED: whether the account is captured is unknown, so no rule is planned from it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, `

@@ -57,8 +57,17 @@ func management(s cttypes.AdvancedEventSelector) bool {
 // Partial when what is kept is narrowed otherwise.
 func ReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
 	read, write, partial := false, false, false
+	if len(out.EventSelectors) == 0 && len(out.AdvancedEventSelectors) == 0 {
+		return All // no selector: every management event, as Management says (a trail's default)
+	}
 	for _, s := range out.EventSelectors {
 		if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents {
+			continue
+		}
+		if len(s.ExcludeManagementEventSources) > 0 {
+			// kms.amazonaws.com or rdsdata.amazonaws.com left out (CloudTrail User Guide, "Logging management
+			// events"): CIS 4.7's events may never arrive (review).
+			partial = true
 			continue
 		}
 		switch s.ReadWriteType {

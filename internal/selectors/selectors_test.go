@@ -40,3 +40,16 @@ func TestReadWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestBasicSelectors (review): a basic selector that excludes management event sources (KMS, RDS Data) keeps only
+// some management events; no selector at all keeps every one.
+func TestBasicSelectors(t *testing.T) {
+	excl := &cloudtrail.GetEventSelectorsOutput{EventSelectors: []cttypes.EventSelector{{IncludeManagementEvents: aws.Bool(true),
+		ReadWriteType: cttypes.ReadWriteTypeAll, ExcludeManagementEventSources: []string{"kms.amazonaws.com"}}}}
+	if got := ReadWrite(excl); got != Partial {
+		t.Errorf("excluding KMS: %s, want %s", got, Partial)
+	}
+	if got := ReadWrite(&cloudtrail.GetEventSelectorsOutput{}); got != All || !Management(&cloudtrail.GetEventSelectorsOutput{}) {
+		t.Errorf("no selector: %s, want %s", got, All)
+	}
+}

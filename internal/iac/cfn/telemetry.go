@@ -62,8 +62,8 @@ func (t *Template) Telemetry() *model.Telemetry {
 			}
 			sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, as)
 		}
-		// The same reading as a live rule's and Terraform's: without selectors, no management events [inference].
-		mgmt := len(sel.AdvancedEventSelectors) > 0 && selectors.Management(sel)
+		// The one selector rule, as for a live rule and Terraform's (no selectors: what a trail keeps by default).
+		mgmt := selectors.Management(sel)
 		r.ManagementEvents = &mgmt
 		if mgmt {
 			r.ReadWriteType = selectors.ReadWrite(sel)

@@ -74,9 +74,8 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 					}
 				}
 			}
-			// A CloudTrail rule with no selectors keeps nothing it was not asked for: judged as "no management events"
-			// [inference: the API reference gives no default for a rule without CloudtrailParameters].
-			mgmt := len(sel.AdvancedEventSelectors) > 0 && selectors.Management(sel)
+			// The one selector rule, as for a live rule (no selectors: what a trail keeps by default).
+			mgmt := selectors.Management(sel)
 			r.ManagementEvents = &mgmt
 			if mgmt {
 				r.ReadWriteType = selectors.ReadWrite(sel)

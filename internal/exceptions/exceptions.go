@@ -251,16 +251,23 @@ type AccountInfo struct {
 	Tags       map[string]string
 	OU         string
 	// TagsUnknown: the account's tags could not be read; an exception scoped by tags neither matches nor misses.
-	TagsUnknown bool
+	// OUUnknown likewise for the account's organizational unit.
+	TagsUnknown, OUUnknown bool
 }
 
 // undecided reports whether the exception would cover the finding but for the account's tags, which are unknown.
 func (x *Exception) undecided(f model.Finding, acct AccountInfo) bool {
-	if len(x.Tags) == 0 || !acct.TagsUnknown {
+	tags, ous := len(x.Tags) > 0 && acct.TagsUnknown, len(x.OUs) > 0 && acct.OUUnknown
+	if !tags && !ous {
 		return false
 	}
 	scoped := *x
-	scoped.Tags = nil
+	if tags {
+		scoped.Tags = nil
+	}
+	if ous {
+		scoped.OUs = nil // review: --accounts reads no OU; an ous-scoped exception is undecided, never "not covering"
+	}
 	return scoped.matches(f, acct)
 }
 
@@ -342,9 +349,13 @@ func (s *Set) Apply(fs []model.Finding, accounts map[string]AccountInfo, now tim
 			// Muted or not depends on tags nobody could read: unknown, never read as "not covered" (a FAIL) nor as
 			// covered (MUTED).
 			f.Status = model.StatusError
+			cond := fmt.Sprintf("has tags %s, but the account's tags could not be read", tagText(undecided.Tags))
+			if len(undecided.Tags) == 0 || !accounts[f.AccountID].TagsUnknown {
+				cond = fmt.Sprintf("is in organizational unit %s, but its OU was not read (scan --org --accounts reads no OU)", strings.Join(undecided.OUs, " or "))
+			}
 			f.Reasons = append(f.Reasons, model.Reason{Code: "EXCEPTION_UNDECIDED", Message: fmt.Sprintf(
-				"The exception at %s (owner %s) covers this finding if account %s has tags %s, but the account's tags could not be read: whether it is muted is unknown.",
-				undecided.Ref(), undecided.Owner, f.AccountID, tagText(undecided.Tags))})
+				"The exception at %s (owner %s) covers this finding if account %s %s: whether it is muted is unknown.",
+				undecided.Ref(), undecided.Owner, f.AccountID, cond)})
 		}
 		if expired != nil {
 			f.Reasons = append(f.Reasons, model.Reason{Code: "EXCEPTION_EXPIRED", Message: fmt.Sprintf(

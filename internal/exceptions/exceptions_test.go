@@ -215,3 +215,19 @@ func TestUnusedOnlyInScope(t *testing.T) {
 		t.Errorf("hygiene %+v, want only ex.yaml:3 unused", h)
 	}
 }
+
+// TestOUUnread (review): after scan --org --accounts, which reads no OU, an exception scoped by ous neither mutes nor
+// lets the finding fail: ERROR EXCEPTION_UNDECIDED naming the OU, not unused.
+func TestOUUnread(t *testing.T) {
+	text := "exceptions:\n  - {control: cloudtrail-cloudwatch-integration, ous: [Workloads/Sandbox], owner: o, reason: r, expires: 2027-01-01}\n"
+	s, _ := Parse("ex.yaml", []byte(text), now, 0)
+	fs := s.Apply([]model.Finding{finding("cloudtrail-cloudwatch-integration", trailARN, "111111111111", "eu-west-1")},
+		map[string]AccountInfo{"111111111111": {OUUnknown: true}}, now)
+	last := fs[0].Reasons[len(fs[0].Reasons)-1]
+	if fs[0].Status != model.StatusError || last.Code != "EXCEPTION_UNDECIDED" || !strings.Contains(last.Message, "Workloads/Sandbox") {
+		t.Errorf("finding: %s %+v", fs[0].Status, fs[0].Reasons)
+	}
+	if h := s.Hygiene(now, true); len(h) != 0 {
+		t.Errorf("hygiene: %+v", h)
+	}
+}

@@ -79,6 +79,9 @@ type Account struct {
 	// TagsErr is the account's tags failing to be read (Organizations ListTagsForResource): Tags is then unknown, not
 	// empty.
 	TagsErr *CallError `json:"tags_error,omitempty"`
+	// OUUnknown: the account's organizational unit was not read (scan --org --accounts reads named accounts without
+	// walking the OU tree): OU is then unknown, not the root.
+	OUUnknown bool `json:"ou_unknown,omitempty"`
 	// RegionsErr is DescribeRegions failing: the enabled regions are unknown, so the opt-in regions the account
 	// enabled were not scanned (only the partition's default regions were).
 	RegionsErr *CallError `json:"regions_error,omitempty"`

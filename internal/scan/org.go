@@ -278,6 +278,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		m.Place(ous)
 		a := accounts[i]
 		a.ID, a.Name, a.OU, a.Tags, a.TagsErr = m.ID, m.Name, m.OU, tags[m.ID], tagErrs[m.ID]
+		a.OUUnknown = named // the OU tree was not walked
 		if a.Partition == "" {
 			a.Partition = partition
 		}

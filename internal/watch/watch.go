@@ -761,6 +761,7 @@ func (w *Watcher) reread(ctx context.Context, t *target) {
 		if t.all || fresh.Error != nil {
 			if t.all {
 				fresh.Name, fresh.Tags, fresh.OU = old.Name, old.Tags, old.OU
+				keepOrgTelemetry(fresh, old)
 				w.inv.Accounts[i] = fresh
 				return
 			}
@@ -981,4 +982,21 @@ func codes(f model.Finding) string {
 	}
 	sort.Strings(c)
 	return strings.Join(c, ",")
+}
+
+// keepOrgTelemetry carries the organization's telemetry rules, read once by the sweep from the management account or
+// a delegated administrator, into an account re-read on its own, which cannot read them (review: an account captured
+// only by an organization rule turned FAIL at the first whole-account re-read). Their groups are as the sweep read
+// them, until the next sweep.
+func keepOrgTelemetry(fresh, old *model.Account) {
+	ot, ft := old.Telemetry, fresh.Telemetry
+	if ot == nil || ot.OrgStatus == "" && ot.OrgErr == nil || ft == nil || ft.OrgStatus != "" || ft.OrgErr != nil {
+		return
+	}
+	ft.OrgStatus, ft.OrgRegionStatus, ft.OrgErr = ot.OrgStatus, ot.OrgRegionStatus, ot.OrgErr
+	for _, r := range ot.Rules {
+		if r.Organization {
+			ft.Rules = append(ft.Rules, r)
+		}
+	}
 }

@@ -639,15 +639,7 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 		if !slices.Contains(r.Regions, region) {
 			continue
 		}
-		problem := ""
-		switch {
-		case r.DestinationType != "cloud-watch-logs":
-			problem = "delivers to " + r.DestinationType + ", not CloudWatch Logs"
-		case r.ManagementEvents == nil || !*r.ManagementEvents:
-			problem = "its event selectors keep no management events"
-		case slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
-			problem = "it reports a problem in the region"
-		}
+		problem := RuleProblem(r, region)
 		g := r.Groups[region]
 		switch {
 		case problem != "":
@@ -707,9 +699,8 @@ func telemetryPending(a *model.Account, region string, s *Settings) *model.Telem
 		}
 		switch {
 		case status != "RUNNING", r.Err != nil, since == nil, !slices.Contains(r.Regions, region),
-			r.DestinationType != "cloud-watch-logs", r.ManagementEvents == nil || !*r.ManagementEvents, r.ReadWriteType != "All",
-			s.Now.Sub(*since) >= s.PendingWindow, r.GroupErrors[region] != nil,
-			slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
+			RuleProblem(r, region) != "", r.ReadWriteType != "All",
+			s.Now.Sub(*since) >= s.PendingWindow, r.GroupErrors[region] != nil:
 			continue
 		}
 		if g := r.Groups[region]; g == nil || !g.Exists || g.NoStreams || g.LatestIngestion == nil || g.LatestIngestion.Before(*since) {
@@ -736,6 +727,21 @@ func telemetryPendingAll(a *model.Account, regions []string, s *Settings) *model
 		pending = p
 	}
 	return pending
+}
+
+// RuleProblem is the one rule for whether a telemetry rule sends management events to CloudWatch Logs, whatever its
+// evaluation and groups: "" when it does (in region, when region is given), else what stops it. What it keeps of
+// reads and writes is separate (ReadWriteType: two rules may split them).
+func RuleProblem(r *model.TelemetryRule, region string) string {
+	switch {
+	case r.DestinationType != "cloud-watch-logs":
+		return "it delivers to " + r.DestinationType + ", not CloudWatch Logs"
+	case r.ManagementEvents == nil || !*r.ManagementEvents:
+		return "its event selectors keep no management events"
+	case region != "" && slices.ContainsFunc(r.RegionProblems, func(p string) bool { return strings.HasPrefix(p, region+":") }):
+		return "it reports a problem in the region"
+	}
+	return ""
 }
 
 // KeptEvents says what selectors that keep less than every management event keep (selectors.ReadWrite's value).

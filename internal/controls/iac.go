@@ -80,15 +80,10 @@ func iacTelemetry(v *verdict, t *model.Trail, tm *model.Telemetry) bool {
 		// Where the rule applies: every region with all_regions; else its home region and the regions it lists
 		// (field trial: a rule of another region was taken to capture a single-region trail).
 		covers := r.AllRegions || !t.MultiRegion && slices.Contains(r.Regions, t.HomeRegion)
-		switch {
-		case r.DestinationType != "cloud-watch-logs" && r.Unknown == "":
-			rejected = append(rejected, where+": it delivers to "+r.DestinationType+", not CloudWatch Logs")
+		switch problem := RuleProblem(r, ""); {
+		case problem != "" && r.Unknown == "":
+			rejected = append(rejected, where+": "+problem)
 			continue
-		case r.ManagementEvents == nil || !*r.ManagementEvents:
-			if r.Unknown == "" {
-				rejected = append(rejected, where+": its event selectors keep no management events")
-				continue
-			}
 		case r.ReadWriteType != "All" && r.Unknown == "":
 			rejected = append(rejected, where+": its event selectors keep only "+KeptEvents(r.ReadWriteType))
 			continue

@@ -153,8 +153,10 @@ func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why strin
 		// Rules of one scope must differ in resource type, telemetry type and destination (CloudWatch User Guide,
 		// "Telemetry enablement rules": "Duplicate rules trigger a conflict exception"): never a second one.
 		var problems []string
-		if r.ManagementEvents == nil || !*r.ManagementEvents || r.ReadWriteType != "All" {
-			problems = append(problems, "its event selectors do not keep every management event, read and write")
+		if p := controls.RuleProblem(r, ""); p != "" {
+			problems = append(problems, p)
+		} else if r.ReadWriteType != "All" {
+			problems = append(problems, "its event selectors keep only "+controls.KeptEvents(r.ReadWriteType))
 		}
 		if missing := slices.DeleteFunc(slices.Clone(a.Regions), func(reg string) bool { return slices.Contains(r.Regions, reg) }); len(missing) > 0 {
 			problems = append(problems, "it does not apply in "+strings.Join(missing, ", ")+" (make it AllRegions)")

@@ -138,7 +138,7 @@ func TestTelemetryPlanRefusals(t *testing.T) {
     telemetry_status: STOPPED`, "StartTelemetryEvaluation"},
 		{"evaluation in one region", `telemetry_rules: [{name: r, all_regions: true}]
     telemetry_evaluation_regions: [us-east-1]`, "StartTelemetryEvaluation"},
-		{"write events only", `telemetry_rules: [{name: r, all_regions: true, events: write_only}]`, "REFUSED: telemetry rule arn:aws:observabilityadmin:eu-west-1:111111111111:telemetry-rule/r already sends CloudTrail events to CloudWatch Logs, but its event selectors do not keep every management event"},
+		{"write events only", `telemetry_rules: [{name: r, all_regions: true, events: write_only}]`, "REFUSED: telemetry rule arn:aws:observabilityadmin:eu-west-1:111111111111:telemetry-rule/r already sends CloudTrail events to CloudWatch Logs, but its event selectors keep only write (WriteOnly) management events"},
 		{"one region only", `telemetry_rules: [{name: r, home_region: us-east-1}]`, "it does not apply in eu-west-1 (make it AllRegions)"},
 		{"status unreadable", `trails: [{name: bare, home_region: us-east-1, multi_region: true}]
     faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]`, "REFUSED: the account's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatus: AccessDeniedException)"},

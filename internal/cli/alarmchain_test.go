@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -31,13 +30,7 @@ accounts:
 	aws := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("aws", append(args, "--output", "text")...)
-		var env []string
-		for _, kv := range os.Environ() {
-			if kv != "AWS_PROFILE=" && kv != "AWS_SESSION_TOKEN=" { // empty values the AWS CLI reads as names
-				env = append(env, kv)
-			}
-		}
-		cmd.Env = append(env, "AWS_DEFAULT_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
+		cmd.Env = awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)

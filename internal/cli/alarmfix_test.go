@@ -122,13 +122,7 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 		srv2 := simFrom(t, []byte(alarmFixScenario))
 		for _, s := range p.Steps {
 			cmd := exec.Command("bash", "-c", s.CLI)
-			var env []string
-			for _, kv := range os.Environ() {
-				if kv != "AWS_PROFILE=" && kv != "AWS_SESSION_TOKEN=" {
-					env = append(env, kv)
-				}
-			}
-			cmd.Env = append(env, "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
+			cmd.Env = awsCLIEnv("AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s: %v\n%s", s.CLI, err, out)
 			}

@@ -111,12 +111,7 @@ func TestFixViaTelemetryRule(t *testing.T) {
 		t.Skip("the AWS CLI (aws) is not on the PATH")
 	}
 	fresh := simFrom(t, []byte(telemetryFixScenario))
-	env := []string{"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1"}
-	for _, kv := range os.Environ() {
-		if kv != "AWS_PROFILE=" && kv != "AWS_SESSION_TOKEN=" {
-			env = append(env, kv)
-		}
-	}
+	env := awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
 	for _, s := range p.Steps {
 		cmd := exec.Command("bash", "-c", s.CLI)
 		cmd.Env = env

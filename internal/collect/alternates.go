@@ -41,9 +41,9 @@ func (c *SDKClients) SecurityLake(region string) SecurityLakeAPI {
 	return securitylake.NewFromConfig(c.cfg, func(o *securitylake.Options) { o.Region = region })
 }
 
-// EventDataStores returns the CloudTrail client of region.
+// EventDataStores returns the CloudTrail client of region (the one CloudTrail returns: the SDK's client has both).
 func (c *SDKClients) EventDataStores(region string) EventDataStoresAPI {
-	return cloudtrail.NewFromConfig(c.cfg, func(o *cloudtrail.Options) { o.Region = region })
+	return c.CloudTrail(region).(*cloudtrail.Client)
 }
 
 // mayNeedAlternates reports whether the account's capture may rest on an alternate: not when a multi-region trail

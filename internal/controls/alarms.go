@@ -323,7 +323,7 @@ func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, b
 		return outcome{}, false
 	}
 	regions := a.Regions
-	global := PartitionGlobalRegion(a.Partition)
+	global := globalRegion(a.Partition)
 	if globalItems[it.ID] && slices.Contains(a.Regions, global) {
 		// IAM and Organizations are global services: CloudTrail records their events in one region (CloudTrail User
 		// Guide, "Understanding global service events"), so only that region's group can see them.
@@ -373,8 +373,8 @@ func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, b
 // partition's global region only.
 var globalItems = map[string]bool{"alarm-iam-policy-changes": true, "alarm-organizations-changes": true}
 
-// PartitionGlobalRegion is where a partition records global services' events.
-func PartitionGlobalRegion(part string) string {
+// globalRegion is where a partition records global services' events.
+func globalRegion(part string) string {
 	if part == "" {
 		part = "aws"
 	}

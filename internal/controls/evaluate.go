@@ -849,12 +849,16 @@ func (e *evaluator) capture(a *model.Account) {
 			continue
 		}
 		rule, _, why, unread := telemetryRule(a, r, &e.s)
+		var waiting *model.TelemetryRule
+		if rule == nil && pendingBy[r] == "" {
+			waiting = telemetryPending(a, r, &e.s)
+		}
 		switch {
 		case rule != nil:
 			covered[r] = rule.ARN
 			byTelemetry = append(byTelemetry, r)
-		case pendingBy[r] == "" && telemetryPending(a, r, &e.s) != nil:
-			pendingBy[r] = "CloudWatch telemetry rule " + telemetryPending(a, r, &e.s).ARN
+		case waiting != nil:
+			pendingBy[r] = "CloudWatch telemetry rule " + waiting.ARN
 		case unread != nil:
 			unreadErr = unread
 		case why != "":

@@ -172,10 +172,7 @@ func fixingCovers(a *model.Account, p *Plan) []string {
 // the calls `fix apply` would make, rendered by the one CLI renderer. They are printed, not applied: a new trail needs
 // an S3 bucket with CloudTrail's bucket policy, which the person running them names (CLOUDTRAIL_BUCKET).
 func createTrailCommands(a *model.Account, part string, o Options) []string {
-	region := "us-east-1"
-	if len(a.Regions) > 0 && !strings.Contains(strings.Join(a.Regions, " "), "us-east-1") {
-		region = a.Regions[0]
-	}
+	region := homeRegionOf(a)
 	const trail = "management-events"
 	group := nameFrom(o.LogGroupName, trail)
 	role := delivery.RoleName(o.RoleName, trail)

@@ -176,13 +176,14 @@ func Scan(paths []string, o Options) *Result {
 		switch kind := detect(f, data, o.Kind); kind {
 		case KindPlan:
 			res.Files++
-			trails, err := tfplan.Load(f, data)
+			p, err := tfplan.Load(f, data)
 			if err != nil {
 				res.Errors = append(res.Errors, FileError{File: f, Line: 1, Msg: err.Error()})
 				continue
 			}
-			res.Trails = append(res.Trails, trails...)
-			res.Units = append(res.Units, Unit{Name: f, Trails: trails})
+			res.Trails = append(res.Trails, p.Trails...)
+			res.addMonitoring(p.Monitoring)
+			res.Units = append(res.Units, Unit{Name: f, Trails: p.Trails, Monitoring: p.Monitoring})
 		case KindCloudFormation:
 			res.Files++
 			tpl, err := cfn.Parse(f, data, o.CFNParams)

@@ -72,6 +72,8 @@ type pcase struct {
 	// cfnWant, when set, is CloudFormation's answer: a template knows neither its region nor its partition, so a
 	// policy that names a literal one makes delivery depend on where the stack is deployed (VALUE_UNKNOWN).
 	cfnWant string
+	// chain, when set, is the CIS monitoring chain of item 4.5 on the trail's log group (alarms_test.go).
+	chain *chainDecl
 }
 
 var corpus = []pcase{
@@ -244,7 +246,8 @@ func scenarioOf(c pcase) string {
 	if !c.noRole {
 		fmt.Fprintf(&b, ", role: %s", role)
 	}
-	fmt.Fprintf(&b, "}\n    log_groups:\n      - {name: %s, region: %s, retention_days: 365}\n", group, c.home())
+	fmt.Fprintf(&b, "}\n    log_groups:\n      - {name: %s, region: %s, retention_days: 365%s}\n", group, c.home(), c.chain.scenarioFilters(group))
+	c.chain.scenario(&b, c)
 	if c.managed != "" {
 		fmt.Fprintf(&b, "    managed_policies:\n      - {name: delivery, document: '%s'}\n", c.values(c.managed))
 	}
@@ -287,6 +290,7 @@ func terraformOf(c pcase) string {
 			b.WriteString("resource \"aws_iam_role_policy_attachment\" \"delivery\" {\n  role = aws_iam_role.delivery.name\n  policy_arn = aws_iam_policy.delivery.arn\n}\n")
 		}
 	}
+	c.chain.terraform(&b, c)
 	arn := `"${aws_cloudwatch_log_group.trail.arn}:*"`
 	if c.noSuffix {
 		arn = "aws_cloudwatch_log_group.trail.arn"
@@ -348,6 +352,13 @@ func planOf(c pcase) string {
 		trail["cloud_watch_logs_role_arn"] = c.values("arn:{P}:iam::{A}:role/" + role)
 	}
 	rcs = append(rcs, res("aws_cloudtrail", "main", trail))
+	if c.chain != nil {
+		config = append(config, c.chain.plan(c, func(typ, name string, after, unknown map[string]any) {
+			r := res(typ, name, after)
+			r.Change.AfterUnknown = unknown
+			rcs = append(rcs, r)
+		})...)
+	}
 	out, err := json.MarshalIndent(map[string]any{"format_version": "1.2", "terraform_version": "1.9.0", "resource_changes": rcs,
 		"configuration": map[string]any{"root_module": map[string]any{"resources": config}}}, "", "  ")
 	if err != nil {
@@ -391,6 +402,7 @@ func cloudFormationOf(c pcase) string {
 		trail["CloudWatchLogsRoleArn"] = map[string]any{"Fn::GetAtt": []string{"Role", "Arn"}}
 	}
 	resources["Trail"] = map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": trail}
+	c.chain.cloudFormation(resources, doc)
 	out, err := json.MarshalIndent(map[string]any{"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}, "", "  ")
 	if err != nil {
 		panic(err)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -139,44 +139,19 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		al.MetricMath = len(t.prop(id, "Metrics").list) > 0
 		mon.Alarms = append(mon.Alarms, al)
 	}
-	type sub struct{ topic, protocol, endpoint string }
-	var subs []sub
+	var subs []declared.Sub
 	for _, id := range t.ids("AWS::SNS::Topic") {
 		v, _ := t.ref(id, t.resources[id])
 		arn := v.s
 		mon.Topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: t.loc(id)}
 		for _, s := range t.prop(id, "Subscription").list {
-			subs = append(subs, sub{arn, strOf(s.m["Protocol"]), strOf(s.m["Endpoint"])})
+			subs = append(subs, declared.Sub{Topic: arn, Protocol: strOf(s.m["Protocol"]), Endpoint: strOf(s.m["Endpoint"])})
 		}
 	}
 	for _, id := range t.ids("AWS::SNS::Subscription") {
-		subs = append(subs, sub{t.strProp(id, "TopicArn", unknownTok), t.strProp(id, "Protocol", unknownTok), t.strProp(id, "Endpoint", unknownTok)})
+		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", unknownTok), Protocol: t.strProp(id, "Protocol", unknownTok), Endpoint: t.strProp(id, "Endpoint", unknownTok)})
 	}
-	for _, s := range subs {
-		tp := mon.Topics[s.topic]
-		if tp == nil {
-			continue
-		}
-		switch s.protocol {
-		case "sqs", "lambda", "firehose", "application", "sms":
-			if p := strings.Split(s.endpoint, ":"); len(p) > 4 && p[4] != accountTok && !strings.HasPrefix(p[4], "${") && p[4] != "" {
-				tp.Unconfirmable++ // another account's endpoint confirms
-				continue
-			}
-			tp.Confirmed++
-			tp.Protocols = append(tp.Protocols, s.protocol)
-		default:
-			tp.Unconfirmable++
-		}
-	}
-	for _, al := range mon.Alarms {
-		for _, act := range al.Actions {
-			if strings.Contains(act, ":sns:") && mon.Topics[act] == nil {
-				mon.Topics[act] = &model.Topic{ARN: act, Err: &model.CallError{API: "iac", Code: "NotDeclared",
-					Message: "the topic is not declared in this template; whether it exists and has a confirmed subscriber is known only in the account", Kind: model.ErrOther}}
-			}
-		}
-	}
+	declared.Subscribe(mon, subs, accountTok, "template")
 	return mon
 }
 

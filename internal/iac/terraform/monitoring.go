@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -182,36 +182,13 @@ func resolveMonitoring(reg *registry, trails []*model.Trail) *model.Monitoring {
 	}
 	sort.Strings(out.Regions)
 	out.Alarms = append(out.Alarms, mon.alarms...)
+	var subs []declared.Sub
+	for _, sd := range mon.subs {
+		subs = append(subs, declared.Sub{Topic: sd.topic, Protocol: sd.protocol, Endpoint: sd.endpoint})
+	}
 	for arn, t := range mon.topics {
-		tc := *t
-		tc.Confirmed, tc.Pending, tc.Unconfirmable, tc.Protocols = 0, 0, 0, nil
-		for _, s := range mon.subs {
-			if s.topic != arn {
-				continue
-			}
-			switch s.protocol {
-			case "sqs", "lambda", "firehose", "application", "sms":
-				if p := strings.Split(s.endpoint, ":"); len(p) > 4 && p[4] != accountTok && !strings.HasPrefix(p[4], "${") && accountTok != "" && p[4] != "" {
-					// another account's endpoint must confirm (SNS API reference, Subscribe)
-					tc.Unconfirmable++
-					continue
-				}
-				tc.Confirmed++
-				tc.Protocols = append(tc.Protocols, s.protocol)
-			default:
-				tc.Unconfirmable++
-			}
-		}
-		out.Topics[arn] = &tc
+		out.Topics[arn] = t
 	}
-	// An action naming a topic this configuration does not declare: unknown (another stack, another account).
-	for _, al := range out.Alarms {
-		for _, act := range al.Actions {
-			if strings.Contains(act, ":sns:") && out.Topics[act] == nil {
-				out.Topics[act] = &model.Topic{ARN: act, Err: &model.CallError{API: "iac", Code: "NotDeclared",
-					Message: "the topic is not declared in this configuration; whether it exists and has a confirmed subscriber is known only in the account", Kind: model.ErrOther}}
-			}
-		}
-	}
+	declared.Subscribe(out, subs, accountTok, "configuration")
 	return out
 }

@@ -30,7 +30,8 @@ func bigPlan(n int) []byte {
 // TestBigPlanJoinsEveryTrail: every trail of a large plan finds its log group, role and line (the indices that made
 // the load linear join correctly).
 func TestBigPlanJoinsEveryTrail(t *testing.T) {
-	trails, err := Load("plan.json", bigPlan(300))
+	p, err := Load("plan.json", bigPlan(300))
+	trails := p.Trails
 	if err != nil {
 		t.Fatal(err)
 	}

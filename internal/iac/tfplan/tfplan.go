@@ -27,8 +27,15 @@ const (
 	accountTok   = "${account}"
 )
 
-// Load reads a plan's trails.
-func Load(file string, data []byte) ([]*model.Trail, error) {
+// Plan is what a plan declares: its trails and the CIS monitoring chain (metric filters on the trails' log groups,
+// alarms, topics).
+type Plan struct {
+	Trails     []*model.Trail
+	Monitoring *model.Monitoring
+}
+
+// Load reads a plan's trails and monitoring chain.
+func Load(file string, data []byte) (*Plan, error) {
 	var p tfjson.Plan
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("%s: not a Terraform JSON plan: %w", file, err)
@@ -58,6 +65,7 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 	policyByARN, policyByName := map[string]*managed{}, map[string]*managed{}
 	var trails []*tfjson.ResourceChange
 	var rolePolicies, attachments []*tfjson.ResourceChange
+	var chain []*tfjson.ResourceChange
 	for _, rc := range p.ResourceChanges {
 		if rc.Change == nil || rc.Mode != tfjson.ManagedResourceMode || rc.Change.Actions.Delete() || isForget(rc.Change.Actions) {
 			continue
@@ -98,6 +106,8 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 			roles[rc.Address] = r
 			roleByName[name] = r
 			roleAddr[r] = rc.Address
+		case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
+			chain = append(chain, rc)
 		case "aws_iam_role_policy":
 			rolePolicies = append(rolePolicies, rc)
 		case "aws_iam_role_policy_attachment":
@@ -231,7 +241,7 @@ func Load(file string, data []byte) ([]*model.Trail, error) {
 		}
 		out = append(out, t)
 	}
-	return out, nil
+	return &Plan{Trails: out, Monitoring: monitoring(file, chain, groups, out, refs, line)}, nil
 }
 
 func isForget(a tfjson.Actions) bool {

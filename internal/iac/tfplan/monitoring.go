@@ -1,0 +1,219 @@
+package tfplan
+
+import (
+	"fmt"
+	"sort"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/trailwatch/trailwatch/internal/iac/declared"
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
+const unknownTok = model.UnknownValue
+
+// monitoring reads the CIS monitoring chain a plan declares, as the Terraform configuration reader does (issue 21:
+// a plan gave every alarm item COLLECTION_ERROR, since its log groups carried no filters): metric filters
+// (aws_cloudwatch_log_metric_filter) joined to the plan's log groups by name, alarms (aws_cloudwatch_metric_alarm),
+// topics (aws_sns_topic) and subscriptions (aws_sns_topic_subscription). A value known only after apply (a topic's
+// ARN, an alarm action or subscription naming a topic created by the same apply) is followed through the
+// configuration's references, as the trails' log group and role are; what the plan's resources do not say (their
+// region) is the plan's one region.
+func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*model.LogGroup, trails []*model.Trail, refs map[string]map[string][]string, line func(string) int) *model.Monitoring {
+	type filterDecl struct {
+		group string
+		f     model.MetricFilter
+	}
+	loc := func(rc *tfjson.ResourceChange) *model.Location {
+		return &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}
+	}
+	mon := &model.Monitoring{Topics: map[string]*model.Topic{}}
+	topicByAddr := map[string]string{} // address -> ARN
+	var filters []filterDecl
+	var subs []*tfjson.ResourceChange
+	var alarms []*tfjson.ResourceChange
+	for _, rc := range rcs {
+		after, _ := rc.Change.After.(map[string]any)
+		switch rc.Type {
+		case "aws_sns_topic":
+			name := str(after["name"], rc.Name)
+			arn := str(after["arn"], fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionTok, regionTok, accountTok, name))
+			topicByAddr[rc.Address] = arn
+			mon.Topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: loc(rc)}
+		case "aws_cloudwatch_log_metric_filter":
+			f := model.MetricFilter{Name: str(after["name"], rc.Name), Pattern: str(after["pattern"], unknownTok), Source: loc(rc)}
+			if mts, _ := after["metric_transformation"].([]any); len(mts) > 0 {
+				mt, _ := mts[0].(map[string]any)
+				f.Metric, f.Namespace, f.Value = str(mt["name"], unknownTok), str(mt["namespace"], unknownTok), str(mt["value"], "1")
+			}
+			g := str(after["log_group_name"], "")
+			if g == "" {
+				// A group created by the same apply, named by reference: its name is in the plan.
+				g = unknownTok
+				if ref := firstRef(refs[configAddr(rc)]["log_group_name"], "aws_cloudwatch_log_group."); ref != "" && groups[moduleAddr(rc)+ref] != nil {
+					g = groups[moduleAddr(rc)+ref].Name
+				}
+			}
+			filters = append(filters, filterDecl{group: g, f: f})
+		case "aws_cloudwatch_metric_alarm":
+			alarms = append(alarms, rc)
+		case "aws_sns_topic_subscription":
+			subs = append(subs, rc)
+		}
+	}
+	// topicsOf are the topics an attribute known only after apply refers to.
+	topicsOf := func(rc *tfjson.ResourceChange, attr string) []string {
+		var out []string
+		for _, r := range refs[configAddr(rc)][attr] {
+			if a := topicByAddr[moduleAddr(rc)+firstRef([]string{r}, "aws_sns_topic.")]; a != "" && !contains(out, a) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	for _, rc := range alarms {
+		after, _ := rc.Change.After.(map[string]any)
+		al := &model.Alarm{Name: str(after["alarm_name"], rc.Name), Region: regionTok, Account: accountTok,
+			Namespace: str(after["namespace"], unknownTok), Metric: str(after["metric_name"], unknownTok),
+			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
+			Comparison: str(after["comparison_operator"], unknownTok), ActionsEnabled: true, Source: loc(rc)}
+		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionTok, regionTok, accountTok, al.Name)
+		al.Threshold, _ = after["threshold"].(float64)
+		al.Period = num(after["period"])
+		al.EvaluationPeriods = num(after["evaluation_periods"])
+		al.DatapointsToAlarm = num(after["datapoints_to_alarm"])
+		if b, ok := after["actions_enabled"].(bool); ok {
+			al.ActionsEnabled = b
+		}
+		actions, _ := after["alarm_actions"].([]any)
+		unknownAction := isUnknown(rc, "alarm_actions")
+		for _, a := range actions {
+			if s, ok := a.(string); ok {
+				al.Actions = append(al.Actions, s)
+			} else {
+				unknownAction = true
+			}
+		}
+		if unknownAction {
+			al.Actions = append(al.Actions, topicsOf(rc, "alarm_actions")...)
+		}
+		if d, ok := after["dimensions"].(map[string]any); ok {
+			al.Dimensions = len(d)
+		}
+		mq, _ := after["metric_query"].([]any)
+		al.MetricMath = len(mq) > 0
+		mon.Alarms = append(mon.Alarms, al)
+	}
+	var ds []declared.Sub
+	for _, rc := range subs {
+		after, _ := rc.Change.After.(map[string]any)
+		topic := str(after["topic_arn"], "")
+		if topic == "" {
+			topic = unknownTok
+			if ts := topicsOf(rc, "topic_arn"); len(ts) == 1 {
+				topic = ts[0]
+			}
+		}
+		ds = append(ds, declared.Sub{Topic: topic, Protocol: str(after["protocol"], unknownTok), Endpoint: str(after["endpoint"], unknownTok)})
+	}
+	declared.Subscribe(mon, ds, accountTok, "plan")
+	// Every log group of the plan carries the filters on it (none is a finding, not a failed read); filters on a group
+	// no trail of the plan delivers to make it an unfed group, judged from the filter on.
+	fed := map[string]bool{}
+	for _, t := range trails {
+		if t.LogGroup != nil {
+			fed[t.LogGroup.Name] = true
+		}
+	}
+	byName := map[string]*model.LogGroup{}
+	var addrs []string
+	for a := range groups {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		lg := groups[a]
+		lg.MetricFiltersRead = true
+		if byName[lg.Name] == nil {
+			byName[lg.Name] = lg
+		}
+		for _, fd := range filters {
+			switch fd.group {
+			case lg.Name:
+				lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			case unknownTok:
+				f := fd.f
+				f.GroupUnknown = true
+				lg.MetricFilters = append(lg.MetricFilters, f)
+			}
+		}
+	}
+	if len(groups) > 0 || len(filters) > 0 || len(mon.Alarms) > 0 {
+		mon.Regions = []string{regionTok}
+	}
+	for _, fd := range filters {
+		if fd.group == unknownTok || fed[fd.group] {
+			continue
+		}
+		lg := byName[fd.group]
+		if lg == nil {
+			lg = &model.LogGroup{Name: fd.group, Region: regionTok, Account: accountTok, Exists: true, MetricFiltersRead: true, Source: fd.f.Source}
+			lg.MetricFilters = append(lg.MetricFilters, fd.f)
+			byName[fd.group] = lg
+		}
+		if lg.ARN == "" {
+			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+		}
+		if !containsGroup(mon.UnfedGroups, lg) {
+			mon.UnfedGroups = append(mon.UnfedGroups, lg)
+		}
+	}
+	return mon
+}
+
+// isUnknown reports whether after_unknown marks the attribute, or any element of it, as known only after apply.
+func isUnknown(rc *tfjson.ResourceChange, attr string) bool {
+	u, _ := rc.Change.AfterUnknown.(map[string]any)
+	switch v := u[attr].(type) {
+	case bool:
+		return v
+	case []any:
+		for _, e := range v {
+			if b, _ := e.(bool); b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func str(v any, def string) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return def
+}
+
+func num(v any) int {
+	f, _ := v.(float64)
+	return int(f)
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsGroup(l []*model.LogGroup, g *model.LogGroup) bool {
+	for _, x := range l {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}

@@ -50,3 +50,7 @@ func liveStatus(code string) model.Status { return sourceStatus[code].Live }
 
 // iacStatus is the status a reason code gives a finding before deployment.
 func iacStatus(code string) model.Status { return sourceStatus[code].IaC }
+
+// IaCStatusOf is the status the table gives a reason code before deployment ("" when the code is not in the table:
+// its status is the same from every source).
+func IaCStatusOf(code string) model.Status { return iacStatus(code) }

@@ -183,7 +183,7 @@ func Scan(paths []string, o Options) *Result {
 			}
 			res.Trails = append(res.Trails, p.Trails...)
 			res.addMonitoring(p.Monitoring)
-			res.Units = append(res.Units, Unit{Name: f, Trails: p.Trails, Monitoring: p.Monitoring})
+			res.Units = append(res.Units, Unit{Name: f, Trails: p.Trails, Monitoring: p.Monitoring, Telemetry: p.Telemetry})
 		case KindCloudFormation:
 			res.Files++
 			tpl, err := cfn.Parse(f, data, o.CFNParams)

@@ -32,6 +32,8 @@ const (
 type Plan struct {
 	Trails     []*model.Trail
 	Monitoring *model.Monitoring
+	// Telemetry are the CloudWatch telemetry rules for CloudTrail the plan declares (nil: none).
+	Telemetry *model.Telemetry
 }
 
 // Load reads a plan's trails and monitoring chain.
@@ -106,7 +108,8 @@ func Load(file string, data []byte) (*Plan, error) {
 			roles[rc.Address] = r
 			roleByName[name] = r
 			roleAddr[r] = rc.Address
-		case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
+		case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription",
+			"aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation":
 			chain = append(chain, rc)
 		case "aws_iam_role_policy":
 			rolePolicies = append(rolePolicies, rc)
@@ -192,7 +195,7 @@ func Load(file string, data []byte) (*Plan, error) {
 		if name == "" {
 			name = rc.Name
 		}
-		t := &model.Trail{Name: name, Unknown: map[string]string{},
+		t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: regionTok,
 			ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionTok, regionTok, accountTok, name),
 			Source: &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}}
 		t.MultiRegion, _ = after["is_multi_region_trail"].(bool)
@@ -241,7 +244,7 @@ func Load(file string, data []byte) (*Plan, error) {
 		}
 		out = append(out, t)
 	}
-	return &Plan{Trails: out, Monitoring: monitoring(file, chain, groups, out, refs, line)}, nil
+	return &Plan{Trails: out, Monitoring: monitoring(file, chain, groups, out, refs, line), Telemetry: telemetry(file, chain, line, regionOf(&p, trails))}, nil
 }
 
 func isForget(a tfjson.Actions) bool {
@@ -328,6 +331,57 @@ func configRefs(p *tfjson.Plan) map[string]map[string][]string {
 	}
 	walk("", p.Config.RootModule)
 	return out
+}
+
+// regionOf returns, for a resource change, its region as the plan shows it: "${region}" (the plan's one region, that
+// of its trails' provider) unless its provider configuration names another region as a constant. A plan's resources
+// carry no region of their own; the provider configuration (configuration.provider_config) does.
+func regionOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) func(*tfjson.ResourceChange) string {
+	keys := map[string]string{} // configuration address -> provider configuration key
+	if p.Config != nil {
+		var walk func(prefix string, m *tfjson.ConfigModule)
+		walk = func(prefix string, m *tfjson.ConfigModule) {
+			if m == nil {
+				return
+			}
+			for _, r := range m.Resources {
+				keys[prefix+r.Address] = r.ProviderConfigKey
+			}
+			for name, mc := range m.ModuleCalls {
+				if mc != nil {
+					walk(prefix+"module."+name+".", mc.Module)
+				}
+			}
+		}
+		walk("", p.Config.RootModule)
+	}
+	region := func(rc *tfjson.ResourceChange) string {
+		key := keys[configAddr(rc)]
+		if key == "" {
+			key = "aws"
+		}
+		if p.Config == nil || p.Config.ProviderConfigs[key] == nil {
+			return ""
+		}
+		if e := p.Config.ProviderConfigs[key].Expressions["region"]; e != nil && e.ExpressionData != nil {
+			if s, ok := e.ConstantValue.(string); ok {
+				return s
+			}
+		}
+		return ""
+	}
+	home := ""
+	if len(trails) > 0 {
+		home = region(trails[0])
+	} else if p.Config != nil && p.Config.ProviderConfigs["aws"] != nil {
+		home = region(&tfjson.ResourceChange{Type: "x", Name: "x"})
+	}
+	return func(rc *tfjson.ResourceChange) string {
+		if r := region(rc); r != "" && home != "" && r != home {
+			return r
+		}
+		return regionTok
+	}
 }
 
 func firstRef(refs []string, prefixes ...string) string {

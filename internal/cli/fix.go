@@ -48,6 +48,7 @@ type fixOptions struct {
 	alarmTopic  string
 	notify      []string
 	via         string
+	trailBucket string
 	cost        bool
 	pricePerGB  float64
 }
@@ -125,6 +126,7 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringVarP(&o.output, "output", "o", "", "fix plan: write the plan to FILE; fix apply: write the result (JSON: each batch's trails, what was done, undone and not undone, the journal) to FILE")
 		f.StringVar(&o.alarmTopic, "alarm-topic", "", "with --alarms: the SNS topic ARN new alarms notify (default: create "+remediate.DefaultAlarmTopic+" beside the log group)")
 		f.StringVar(&o.via, "via", remediate.ViaTrail, "how capture is fixed: "+remediate.ViaTrail+" (integrate each failing trail with CloudWatch Logs) or "+remediate.ViaTelemetryRule+" (one CloudWatch telemetry rule per account sends its CloudTrail events to CloudWatch Logs without a trail; no trail is changed)")
+		f.StringVar(&o.trailBucket, "trail-bucket", "", "an account no trail covers gets a new multi-region trail ("+remediate.NewTrailName+") delivering to this S3 bucket, whose policy must let CloudTrail write (trailwatch creates no bucket); without it such an account is refused")
 		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL (repeatable; email and https wait for confirmation; the journal keeps only a URL's host)")
 	}
 	plan.Flags().StringVar(&o.format, "format", "text", "text, json, terraform or cloudformation")
@@ -169,6 +171,12 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 	if err := remediate.CheckVia(o.via); err != nil {
 		return remediate.Options{}, usageError("%v", err)
 	}
+	if err := remediate.CheckBucketName(o.trailBucket); err != nil {
+		return remediate.Options{}, usageError("--trail-bucket: %v", err)
+	}
+	if o.trailBucket != "" && o.via == remediate.ViaTelemetryRule {
+		return remediate.Options{}, usageError("--trail-bucket makes a trail; --via %s captures without one: give one of them", remediate.ViaTelemetryRule)
+	}
 	if !o.scan.settings.alarms && (o.alarmTopic != "" || len(o.notify) > 0) {
 		return remediate.Options{}, usageError("--alarm-topic and --notify apply with --alarms only (they complete the CIS alarm chain): add --alarms")
 	}
@@ -181,7 +189,7 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 		return remediate.Options{}, usageError("--alarm-topic %q: want an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", o.alarmTopic)
 	}
 	po := remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
-		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now, AlarmTopic: o.alarmTopic, Notify: o.notify, Via: o.via}
+		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now, AlarmTopic: o.alarmTopic, Notify: o.notify, Via: o.via, TrailBucket: o.trailBucket}
 	return po, nil
 }
 

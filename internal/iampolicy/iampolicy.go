@@ -44,6 +44,8 @@ var fixActions = []string{
 	"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole",
 	"iam:PassRole",
 	"cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging",
+	// fix --trail-bucket: the new trail of an account no trail covers, and its undo.
+	"cloudtrail:CreateTrail", "cloudtrail:DeleteTrail",
 	"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
 	"sns:CreateTopic", "sns:DeleteTopic", "sns:Subscribe", "sns:TagResource",
 	// fix plan --cost: the trails' S3 delivery (GetBucketLocation; ListObjectsV2, which s3:ListBucket allows; a few

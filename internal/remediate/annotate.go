@@ -14,8 +14,8 @@ import (
 // with a log group or role shared by several trails created once (the commands of the trail that needs it first). A
 // log group whose retention the trail fix sets gets the trail's retention step. An account whose regions are
 // uncovered, with a multi-region trail of its own that the plan fixes, gets no commands: fixing that trail covers
-// them (its note says so); without one, the commands create a trail (they need an S3 bucket, so `fix apply` does not
-// run them).
+// them (its note says so); without one, the commands are the plan's steps that create a trail (newtrail.go), naming
+// a CLOUDTRAIL_BUCKET variable unless a bucket was given.
 func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model.Finding {
 	p := NewPlan(inv, findings, o)
 	o = withDefaults(o)
@@ -69,7 +69,23 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 				f.Notes = append(f.Notes, fmt.Sprintf("Fixing trail %s (see its finding) covers every region: no new trail is needed.", strings.Join(by, ", ")))
 				continue
 			}
-			f.Commands = createTrailCommands(a, partitionOf(inv), o)
+			if !needsNewTrail(*f, a, p) {
+				continue
+			}
+			if cmds := byResource[a.ID]; len(cmds) > 0 {
+				f.Commands = cmds // the plan makes the trail (--trail-bucket)
+				continue
+			}
+			var bucket any = bucketPlaceholder
+			if o.TrailBucket != "" {
+				bucket = o.TrailBucket
+			}
+			if refuseNewTrail(a, partitionOf(inv)) != "" {
+				continue
+			}
+			for _, s := range newTrailSteps(a, partitionOf(inv), o, bucket) {
+				f.Commands = append(f.Commands, s.CLI)
+			}
 		default:
 			// An alarm finding: the steps that complete its chain, keyed by the log group and the item.
 			if key := StepResource(*f); controls.IsAlarmControl(f.ControlID) && key != "" {
@@ -166,30 +182,4 @@ func fixingCovers(a *model.Account, p *Plan) []string {
 		return nil
 	}
 	return fixing
-}
-
-// createTrailCommands create a multi-region trail integrated with CloudWatch Logs, named like the plan's resources:
-// the calls `fix apply` would make, rendered by the one CLI renderer. They are printed, not applied: a new trail needs
-// an S3 bucket with CloudTrail's bucket policy, which the person running them names (CLOUDTRAIL_BUCKET).
-func createTrailCommands(a *model.Account, part string, o Options) []string {
-	region := homeRegionOf(a)
-	const trail = "management-events"
-	group := nameFrom(o.LogGroupName, trail)
-	role := delivery.RoleName(o.RoleName, trail)
-	g := delivery.Group{Partition: part, Region: region, Account: a.ID, Name: group}
-	trailARN := fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", part, region, a.ID, trail)
-	calls := []Call{
-		{Action: CreateLogGroup, Params: map[string]any{"logGroupName": group}},
-		{Action: PutRetentionPolicy, Params: map[string]any{"logGroupName": group, "retentionInDays": o.RetentionDays}},
-		{Action: CreateRole, Params: map[string]any{"RoleName": role, "AssumeRolePolicyDocument": delivery.TrustPolicy}},
-		{Action: PutRolePolicy, Params: map[string]any{"RoleName": role, "PolicyName": PolicyNameFor(group), "PolicyDocument": delivery.Policy(g, "")}},
-		{Action: CreateTrail, Params: map[string]any{"Name": trail, "S3BucketName": shellExpr(`"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}"`),
-			"IsMultiRegionTrail": true, "CloudWatchLogsLogGroupArn": g.ARN(), "CloudWatchLogsRoleArn": fmt.Sprintf("arn:%s:iam::%s:role/%s", part, a.ID, role)}},
-		{Action: StartLogging, Params: map[string]any{"Name": trailARN}},
-	}
-	out := make([]string, len(calls))
-	for i, c := range calls {
-		out[i] = RenderCLI(c.Action, region, c.Params)
-	}
-	return out
 }

@@ -438,6 +438,13 @@ func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]
 			CloudWatchLogsLogGroupArn: str(p, "CloudWatchLogsLogGroupArn"), CloudWatchLogsRoleArn: str(p, "CloudWatchLogsRoleArn")})
 	case StartLogging:
 		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: str(p, "Name")})
+	case CreateTrail:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: str(p, "Name"), S3BucketName: str(p, "S3BucketName"),
+			IsMultiRegionTrail: boolOf(p, "IsMultiRegionTrail"), IncludeGlobalServiceEvents: boolOf(p, "IncludeGlobalServiceEvents"),
+			EnableLogFileValidation: boolOf(p, "EnableLogFileValidation"), CloudWatchLogsLogGroupArn: str(p, "CloudWatchLogsLogGroupArn"),
+			CloudWatchLogsRoleArn: str(p, "CloudWatchLogsRoleArn")})
+	case DeleteTrail:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: str(p, "Name")})
 	case StopLogging:
 		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: str(p, "Name")})
 	case DeleteLogGroup:

@@ -41,8 +41,9 @@ var cliSpecs = map[string]cliSpec{
 	UpdateTrail:            {service: "cloudtrail", operation: "update-trail", order: []string{"Name", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"}},
 	StartLogging:           {service: "cloudtrail", operation: "start-logging"},
 	StopLogging:            {service: "cloudtrail", operation: "stop-logging"},
-	CreateTrail: {service: "cloudtrail", operation: "create-trail", order: []string{"Name", "S3BucketName", "IsMultiRegionTrail"},
-		rename: map[string]string{"S3BucketName": "s3-bucket-name"}},
+	CreateTrail: {service: "cloudtrail", operation: "create-trail", order: []string{"Name", "S3BucketName", "IsMultiRegionTrail", "IncludeGlobalServiceEvents",
+		"EnableLogFileValidation", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"}, rename: map[string]string{"S3BucketName": "s3-bucket-name"}},
+	DeleteTrail: {service: "cloudtrail", operation: "delete-trail"},
 	PutMetricAlarm: {service: "cloudwatch", operation: "put-metric-alarm", order: []string{"AlarmName", "AlarmDescription", "Namespace", "MetricName",
 		"Statistic", "ExtendedStatistic", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "ActionsEnabled", "AlarmActions"}},
 	DeleteAlarms:             {service: "cloudwatch", operation: "delete-alarms"},
@@ -57,8 +58,7 @@ var cliSpecs = map[string]cliSpec{
 	DeleteTelemetryRule:      {service: "observabilityadmin", operation: "delete-telemetry-rule"},
 }
 
-// CreateTrail is only rendered (a new trail needs an S3 bucket with CloudTrail's bucket policy, which trailwatch does not
-// create): `fix apply` never runs it.
+// CreateTrail makes the multi-region trail of an account no trail covers (newtrail.go).
 const CreateTrail = "CreateTrail"
 
 // RenderCLI is the AWS CLI command of one call. An http(s) subscription endpoint keeps only its scheme and host: its

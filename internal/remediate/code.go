@@ -85,6 +85,7 @@ func asTerraform(p *Plan) string {
 		settings map[string]any
 	}
 	trails := map[string]*trailFix{}
+	newTrails := map[string]bool{} // accounts whose new trail is written (CreateTrail)
 	var trailOrder []string
 	// What a trail's steps create, so that its aws_cloudtrail depends on them (the ARNs are written as literals: they
 	// are known, and a literal is what the trail will hold).
@@ -150,7 +151,21 @@ func asTerraform(p *Plan) string {
 			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation\" %q {\n  provider = %s\n}\n\n", addr, prov)
 		case CreateTelemetryRule:
 			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.AccountID])
+		case CreateTrail:
+			newTrails[s.ResourceID] = true
+			addr := tfName("trail", s.AccountID+"_"+fmt.Sprint(pr["Name"]))
+			fmt.Fprintf(&b, "# %s: no trail covers every region of the account: a new multi-region trail. Its bucket's policy must let\n# CloudTrail write (CloudTrail User Guide, create-s3-bucket-policy-for-cloudtrail).\n", s.AccountID)
+			fmt.Fprintf(&b, "resource \"aws_cloudtrail\" %q {\n  provider = %s\n  name = %s\n  s3_bucket_name = %s\n", addr, prov, hclString(pr["Name"]), hclString(pr["S3BucketName"]))
+			fmt.Fprintf(&b, "  is_multi_region_trail = %v\n  include_global_service_events = %v\n  enable_log_file_validation = %v\n", pr["IsMultiRegionTrail"], pr["IncludeGlobalServiceEvents"], pr["EnableLogFileValidation"])
+			fmt.Fprintf(&b, "  cloud_watch_logs_group_arn = %s\n  cloud_watch_logs_role_arn = %s\n  enable_logging = true\n", hclString(pr["CloudWatchLogsLogGroupArn"]), hclString(pr["CloudWatchLogsRoleArn"]))
+			if deps := created[s.ResourceID]; len(deps) > 0 {
+				fmt.Fprintf(&b, "  depends_on = [%s]\n", strings.Join(deps, ", "))
+			}
+			b.WriteString("}\n\n")
 		case UpdateTrail, StartLogging:
+			if newTrails[s.ResourceID] {
+				continue // enable_logging of the new trail above
+			}
 			tf := trails[s.ResourceID]
 			if tf == nil {
 				tf = &trailFix{step: s, settings: s.Existing}
@@ -244,6 +259,8 @@ func asCloudFormation(p *Plan) string {
 	}
 	logical := logicalID
 	conditions := map[string]any{}
+	made := map[string][]string{} // resource the steps serve -> logical ids of what they create
+	newTrails := map[string]bool{}
 	roleIDs := map[string]string{}
 	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
 	for _, s := range p.Steps {
@@ -259,6 +276,7 @@ func asCloudFormation(p *Plan) string {
 				props["KmsKeyId"] = k
 			}
 			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}})
+			made[s.ResourceID] = append(made[s.ResourceID], id)
 			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsLogGroupArn for " + s.ResourceID}
 		case CreateRole:
 			id := logical("Role", s.AccountID+" "+fmt.Sprint(pr["RoleName"]))
@@ -266,6 +284,7 @@ func asCloudFormation(p *Plan) string {
 			var trust any
 			_ = json.Unmarshal([]byte(fmt.Sprint(pr["AssumeRolePolicyDocument"])), &trust)
 			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr["RoleName"], "AssumeRolePolicyDocument": trust}}})
+			made[s.ResourceID] = append(made[s.ResourceID], id)
 			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsRoleArn for " + s.ResourceID}
 		case PutRolePolicy:
 			var doc any
@@ -274,8 +293,23 @@ func asCloudFormation(p *Plan) string {
 			if id := roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; id != "" {
 				role = map[string]any{"Ref": id}
 			}
-			res = append(res, resource{logical("DeliveryPolicy", s.AccountID+" "+fmt.Sprint(pr["RoleName"])+" "+fmt.Sprint(pr["PolicyName"])),
-				map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}})
+			id := logical("DeliveryPolicy", s.AccountID+" "+fmt.Sprint(pr["RoleName"])+" "+fmt.Sprint(pr["PolicyName"]))
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}})
+			made[s.ResourceID] = append(made[s.ResourceID], id)
+		case CreateTrail:
+			// A new multi-region trail (no trail covers every region), logging from creation (IsLogging).
+			newTrails[s.ResourceID] = true
+			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr["Name"], "S3BucketName": pr["S3BucketName"],
+				"IsMultiRegionTrail": pr["IsMultiRegionTrail"], "IncludeGlobalServiceEvents": pr["IncludeGlobalServiceEvents"], "EnableLogFileValidation": pr["EnableLogFileValidation"],
+				"IsLogging": true, "CloudWatchLogsLogGroupArn": pr["CloudWatchLogsLogGroupArn"], "CloudWatchLogsRoleArn": pr["CloudWatchLogsRoleArn"]}}
+			if deps := made[s.ResourceID]; len(deps) > 0 {
+				body["DependsOn"] = deps
+			}
+			res = append(res, resource{logical("Trail", s.AccountID+" "+fmt.Sprint(pr["Name"])), body})
+		case StartLogging:
+			if !newTrails[s.ResourceID] {
+				changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
+			}
 		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
 			id, body := alarmCloudFormation(s, logical, cfnIDs)
 			res = append(res, resource{id, body})

@@ -144,6 +144,9 @@ type Options struct {
 	// Via is how capture is fixed: ViaTrail (the default: integrate each failing trail) or ViaTelemetryRule (one
 	// CloudWatch telemetry rule per account instead: no trail is changed).
 	Via string
+	// TrailBucket is the S3 bucket (with CloudTrail's bucket policy) of the multi-region trail the plan creates in an
+	// account no trail covers; empty: such an account is refused, with what to do (newtrail.go).
+	TrailBucket string
 }
 
 // CheckRetention says what is wrong with a retention value.
@@ -270,6 +273,9 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			}
 			p.Steps = append(p.Steps, s)
 		}
+	}
+	if o.Via != ViaTelemetryRule {
+		planNewTrails(p, inv, findings, o, want)
 	}
 	for _, f := range findings {
 		if f.ControlID != controls.RetentionID || f.Status != model.StatusFail || !want(o.Accounts, f.AccountID) {
@@ -528,7 +534,7 @@ func ReadPlan(data []byte) (*Plan, error) {
 	for i, s := range p.Steps {
 		switch s.Action {
 		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging,
-			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe, StartTelemetryEvaluation, CreateTelemetryRule:
+			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe, StartTelemetryEvaluation, CreateTelemetryRule, CreateTrail:
 		default:
 			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
 		}
@@ -536,7 +542,7 @@ func ReadPlan(data []byte) (*Plan, error) {
 			switch u.Action {
 			case DeleteLogGroup, DeleteRetentionPolicy, DeleteRole, DeleteRolePolicy, StopLogging, PutRetentionPolicy, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail,
 				DeleteMetricFilter, PutMetricFilter, DeleteAlarms, PutMetricAlarm, DisableAlarmActions, DeleteTopic,
-				StopTelemetryEvaluation, DeleteTelemetryRule:
+				StopTelemetryEvaluation, DeleteTelemetryRule, DeleteTrail:
 			default:
 				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i, u.Action)
 			}

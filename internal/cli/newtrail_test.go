@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/remediate"
+)
+
+// newTrailScenario: an account in two regions with no trail at all.
+const newTrailScenario = `
+log_delivery_delay: 0s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+`
+
+// TestFixNewTrail (issue 21): an account no trail covers gets its new multi-region trail as plan steps, like every
+// other fix (they were CLI strings beside the plan, never applied, journalled, undone or rendered as code). Without
+// --trail-bucket the account is refused with what to do, and the scan prints the same steps' commands with a
+// CLOUDTRAIL_BUCKET variable; with it, fix apply makes the trail, the scan right after shows it PENDING (or
+// delivering), and a CreateTrail that fails part-way undoes the role and log group made before it.
+func TestFixNewTrail(t *testing.T) {
+	srv := simFrom(t, []byte(newTrailScenario))
+	run := simRun(srv)
+
+	code, out, errs := run(t, "fix", "plan", "--format", "json")
+	if code != 0 {
+		t.Fatalf("plan: %d %s", code, errs)
+	}
+	p, err := remediate.ReadPlan([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 0 || len(p.Refused) != 1 || !strings.Contains(p.Refused[0].Reason, "--trail-bucket") || p.Refused[0].ResourceID != "111111111111" {
+		t.Fatalf("without --trail-bucket: steps %+v refused %+v", p.Steps, p.Refused)
+	}
+	code, out, _ = run(t, "scan", "--commands")
+	if !strings.Contains(out, "aws cloudtrail create-trail --region us-east-1 --name management-events --s3-bucket-name \"${CLOUDTRAIL_BUCKET:?") ||
+		!strings.Contains(out, "--cloud-watch-logs-log-group-arn 'arn:aws:logs:us-east-1:111111111111:log-group:aws-cloudtrail-logs/management-events:*'") {
+		t.Errorf("the scan's commands for the uncovered account: %d\n%s", code, out)
+	}
+
+	for _, bad := range []string{"s3://b", "My_Bucket", "ab", "arn:aws:s3:::b"} {
+		before := srv.CallsTo("*")
+		if code, _, errs := run(t, "fix", "plan", "--trail-bucket", bad); code != ExitUsage || !strings.Contains(errs, "--trail-bucket") || srv.CallsTo("*") != before {
+			t.Errorf("--trail-bucket %q: %d %s (%d calls)", bad, code, errs, srv.CallsTo("*")-before)
+		}
+	}
+	if code, _, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--via", "telemetry-rule"); code != ExitUsage || !strings.Contains(errs, "--trail-bucket") {
+		t.Errorf("--trail-bucket with --via telemetry-rule: %d %s", code, errs)
+	}
+
+	code, out, errs = run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--format", "json")
+	if code != 0 {
+		t.Fatalf("plan --trail-bucket: %d %s", code, errs)
+	}
+	if p, err = remediate.ReadPlan([]byte(out)); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, s := range p.Steps {
+		actions = append(actions, s.Action)
+		if s.ResourceID != "111111111111" {
+			t.Errorf("step %s serves %s, want the account", s.Action, s.ResourceID)
+		}
+	}
+	if got := strings.Join(actions, ","); got != "CreateLogGroup,PutRetentionPolicy,CreateRole,PutRolePolicy,CreateTrail,StartLogging" {
+		t.Fatalf("steps %s", got)
+	}
+	ct := p.Steps[4]
+	if ct.Params["S3BucketName"] != "ct-logs" || ct.Params["IsMultiRegionTrail"] != true || ct.Undo == nil || ct.Undo.Action != remediate.DeleteTrail ||
+		ct.Params["CloudWatchLogsRoleArn"] != "arn:aws:iam::111111111111:role/CloudTrailCloudWatchLogs-management-events" {
+		t.Errorf("CreateTrail step %+v", ct)
+	}
+	for format, wants := range map[string][]string{
+		"terraform":      {`resource "aws_cloudtrail"`, `s3_bucket_name = "ct-logs"`, "is_multi_region_trail = true", "enable_logging = true", "depends_on = [aws_cloudwatch_log_group."},
+		"cloudformation": {`"Type": "AWS::CloudTrail::Trail"`, `"S3BucketName": "ct-logs"`, `"IsLogging": true`, `"DependsOn": [`},
+	} {
+		code, out, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--format", format)
+		if code != 0 {
+			t.Fatalf("%s: %d %s", format, code, errs)
+		}
+		for _, w := range wants {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q:\n%s", format, w, out)
+			}
+		}
+		if strings.Contains(out, "import {") {
+			t.Errorf("%s imports a trail that does not exist:\n%s", format, out)
+		}
+	}
+
+	journal := filepath.Join(t.TempDir(), "j.jsonl")
+	code, out, errs = run(t, "fix", "apply", "--trail-bucket", "ct-logs", "--yes", "--journal", journal)
+	if code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errs)
+	}
+	if srv.CallsTo("cloudtrail:CreateTrail") != 1 || srv.CallsTo("cloudtrail:StartLogging") != 1 {
+		t.Errorf("CreateTrail %d, StartLogging %d calls", srv.CallsTo("cloudtrail:CreateTrail"), srv.CallsTo("cloudtrail:StartLogging"))
+	}
+	code, out, _ = run(t, "scan", "--format", "json")
+	if code != 0 || strings.Contains(out, `"REGIONS_UNCOVERED"`) || !strings.Contains(out, "trail/management-events") {
+		t.Errorf("the scan after apply: %d\n%s", code, out)
+	}
+	lines, _ := os.ReadFile(journal)
+	if n := strings.Count(string(lines), "\n"); n != 6 {
+		t.Errorf("journal has %d lines, want 6", n)
+	}
+
+	// The printed commands run with the real AWS CLI against a fresh simulator, the bucket given by the variable.
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI (aws) is not on the PATH")
+	}
+	fresh := simFrom(t, []byte(newTrailScenario))
+	_, out, _ = simRun(fresh)(t, "scan", "--commands")
+	env := awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "CLOUDTRAIL_BUCKET=ct-logs")
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimPrefix(strings.TrimSpace(line), "$ ")
+		if !strings.HasPrefix(line, "aws ") {
+			continue
+		}
+		cmd := exec.Command("bash", "-c", line)
+		cmd.Env = env
+		if o, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", line, err, o)
+		}
+	}
+	if fresh.CallsTo("cloudtrail:CreateTrail") != 1 {
+		t.Errorf("the AWS CLI's create-trail reached the simulator %d times, want once", fresh.CallsTo("cloudtrail:CreateTrail"))
+	}
+}
+
+// TestFixNewTrailUndo: a CreateTrail that CloudTrail refuses (a bucket without CloudTrail's policy) undoes the role and
+// log group the fix made before it, and the apply says so.
+func TestFixNewTrailUndo(t *testing.T) {
+	failing := simFrom(t, []byte(newTrailScenario+`faults:
+  - {operation: "cloudtrail:CreateTrail", error: InsufficientS3BucketPolicyException, message: "Incorrect S3 bucket policy is detected for bucket: ct-logs"}
+`))
+	frun := simRun(failing)
+	code, out, errs := frun(t, "fix", "apply", "--trail-bucket", "ct-logs", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"))
+	if code == 0 || !strings.Contains(out+errs, "InsufficientS3BucketPolicyException") {
+		t.Errorf("apply with a refused CreateTrail: %d\n%s\n%s", code, out, errs)
+	}
+	if failing.CallsTo("iam:DeleteRole") != 1 || failing.CallsTo("logs:DeleteLogGroup") != 1 {
+		t.Errorf("undo: DeleteRole %d, DeleteLogGroup %d calls, want 1 each", failing.CallsTo("iam:DeleteRole"), failing.CallsTo("logs:DeleteLogGroup"))
+	}
+
+}

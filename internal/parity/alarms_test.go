@@ -424,4 +424,3 @@ func liveAlarm(t *testing.T, cat *controls.Catalog, items []alarms.Item, c pcase
 	t.Fatalf("no %s finding: %+v", item45, fs)
 	return model.Finding{}
 }
-

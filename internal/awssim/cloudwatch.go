@@ -2,6 +2,8 @@ package awssim
 
 import (
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -37,7 +39,129 @@ func cloudwatchOps() map[string]handler {
 		"DeleteAlarms":            cwDeleteAlarms,
 		"EnableAlarmActions":      cwAlarmActions(true),
 		"DisableAlarmActions":     cwAlarmActions(false),
+		"GetMetricData":           cwGetMetricData,
 	}
+}
+
+// metricQuery is one MetricDataQuery (botocore cloudwatch/2010-08-01 service-2.json, MetricDataQuery / MetricStat).
+type metricQuery struct {
+	ID         string `json:"Id"`
+	Expression string
+	Label      string
+	ReturnData *bool
+	MetricStat *struct {
+		Metric struct {
+			Namespace, MetricName string
+			Dimensions            []struct{ Name, Value string }
+		}
+		Period int
+		Stat   string
+		Unit   string
+	}
+}
+
+var metricQueryIDRe = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
+
+// cwGetMetricData serves the CloudWatch Logs metrics of a log group (namespace AWS/Logs, IncomingBytes and
+// IncomingLogEvents, dimension LogGroupName: CloudWatch Logs User Guide, "CloudWatch Logs metrics"), statistic Sum,
+// from what the group ingested (its records, and the scenario's daily_bytes). Per the API reference: 1 to 500
+// queries, each Id unique and matching ^[a-z][a-zA-Z0-9_]*$, StartTime before EndTime, Period a multiple of 60;
+// datapoints only where there is data, newest first unless ScanBy is TimestampAscending; every query's StatusCode
+// Complete. Other metrics have no data here (an empty result, as CloudWatch gives for a metric nobody publishes);
+// metric math (Expression) is not evaluated by the simulator and is refused.
+func cwGetMetricData(s *Server, c *call) (any, error) {
+	var queries []metricQuery
+	if err := c.decode("MetricDataQueries", &queries); err != nil {
+		return nil, err
+	}
+	if len(queries) == 0 {
+		return nil, cwMissing("MetricDataQueries")
+	}
+	if len(queries) > 500 {
+		return nil, cwInvalid("The collection MetricDataQueries must not have more than 500 members.")
+	}
+	var start, end float64
+	if !c.has("StartTime") {
+		return nil, cwMissing("StartTime")
+	}
+	if !c.has("EndTime") {
+		return nil, cwMissing("EndTime")
+	}
+	if err := c.decode("StartTime", &start); err != nil {
+		return nil, err
+	}
+	if err := c.decode("EndTime", &end); err != nil {
+		return nil, err
+	}
+	if start >= end {
+		return nil, cwInvalid("The parameter StartTime must be less than the parameter EndTime.")
+	}
+	ascending := c.str("ScanBy") == "TimestampAscending"
+	ids := map[string]bool{}
+	var results []map[string]any
+	for _, q := range queries {
+		if !metricQueryIDRe.MatchString(q.ID) {
+			return nil, cwInvalid("The value %s for parameter MetricDataQueries.member.Id is invalid: it must start with a lowercase letter and contain only letters, digits and underscores.", q.ID)
+		}
+		if ids[q.ID] {
+			return nil, cwInvalid("The values for parameter id in MetricDataQueries are not unique.")
+		}
+		ids[q.ID] = true
+		if q.Expression != "" {
+			return nil, cwInvalid("The simulator does not evaluate metric math (Expression in query %s).", q.ID)
+		}
+		if q.MetricStat == nil {
+			return nil, cwInvalid("Query %s: exactly one of MetricStat and Expression is required.", q.ID)
+		}
+		ms := q.MetricStat
+		if ms.Period <= 0 || ms.Period%60 != 0 {
+			return nil, cwInvalid("The parameter MetricDataQueries.member.MetricStat.Period must be a multiple of 60.")
+		}
+		label := q.Label
+		if label == "" {
+			label = ms.Metric.MetricName
+		}
+		var g *logGroup
+		if ms.Metric.Namespace == "AWS/Logs" && ms.Stat == "Sum" && (ms.Metric.MetricName == "IncomingBytes" || ms.Metric.MetricName == "IncomingLogEvents") {
+			for _, d := range ms.Metric.Dimensions {
+				if d.Name == "LogGroupName" && len(ms.Metric.Dimensions) == 1 {
+					g = c.acct.logGroups[c.region+"\x00"+d.Value]
+				}
+			}
+		}
+		sums := map[int64]float64{}
+		if g != nil {
+			p := int64(ms.Period)
+			for k, v := range g.incoming {
+				if float64(k) < start || float64(k) >= end {
+					continue
+				}
+				b := int64(start) + (k-int64(start))/p*p
+				if ms.Metric.MetricName == "IncomingBytes" {
+					sums[b] += float64(v.bytes)
+				} else {
+					sums[b] += float64(v.events)
+				}
+			}
+		}
+		keys := slices.Sorted(maps.Keys(sums))
+		if !ascending {
+			slices.Reverse(keys)
+		}
+		times, values := []any{}, []any{}
+		for _, k := range keys {
+			times = append(times, time.Unix(k, 0).UTC())
+			values = append(values, sums[k])
+		}
+		if q.ReturnData != nil && !*q.ReturnData {
+			continue
+		}
+		results = append(results, map[string]any{"Id": q.ID, "Label": label, "Timestamps": times, "Values": values, "StatusCode": "Complete"})
+	}
+	if results == nil {
+		results = []map[string]any{}
+	}
+	return map[string]any{"MetricDataResults": results, "Messages": []map[string]any{}}, nil
 }
 
 var comparisonOperators = []string{"GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold",

@@ -218,6 +218,7 @@ func (w *world) record(g *logGroup, stream string, now time.Time, message string
 	w.seq++
 	g.events = append(g.events, logEvent{seq: uint64(w.seq), stream: stream, timestamp: now, ingestion: now.Add(w.logDelay), message: message,
 		id: fmt.Sprintf("%056d", w.seq)})
+	g.ingest(now.Add(w.logDelay), int64(len(message)), 1)
 	if len(g.events) > maxGroupEvents {
 		g.events = g.events[len(g.events)-maxGroupEvents:]
 	}

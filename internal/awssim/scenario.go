@@ -149,7 +149,10 @@ type TelemetryRule struct {
 	// LastDelivery is when its groups last received an event before the simulation began: an age ("30h"), a time, or
 	// "never"; default two minutes ago (delivering).
 	LastDelivery string `yaml:"last_delivery,omitempty"`
-	Line         int    `yaml:"-"`
+	// DailyBytes are what each of the rule's groups ingested on the last days before the simulation began (as a log
+	// group's daily_bytes).
+	DailyBytes []int64 `yaml:"daily_bytes,omitempty"`
+	Line       int     `yaml:"-"`
 }
 
 // Trail is one CloudTrail trail, owned by the account it is listed under.
@@ -208,7 +211,10 @@ type LogGroup struct {
 	// CISMonitoring creates the whole CIS monitoring chain on the group: a metric filter with the published pattern
 	// for each item, an alarm on its metric (Sum >= 1 over 5 minutes) and a topic with a confirmed email subscriber.
 	CISMonitoring *CISMonitoring `yaml:"cis_monitoring,omitempty"`
-	Line          int            `yaml:"-"`
+	// DailyBytes are the bytes the group ingested on each of the last days before the simulation began, oldest first,
+	// the last one yesterday (UTC): the AWS/Logs IncomingBytes metric GetMetricData serves for those days.
+	DailyBytes []int64 `yaml:"daily_bytes,omitempty"`
+	Line       int     `yaml:"-"`
 }
 
 // MetricFilter is a CloudWatch Logs metric filter on the log group it is listed under.
@@ -535,6 +541,9 @@ func (sc *Scenario) validate() error {
 			if !regions[g.Region] {
 				return fmt.Errorf("line %d: log group %s: region %s is not an enabled region of account %s", g.Line, g.Name, g.Region, a.ID)
 			}
+			if err := checkDailyBytes(g.DailyBytes); err != nil {
+				return fmt.Errorf("line %d: log group %s: daily_bytes: %w", g.Line, g.Name, err)
+			}
 			if g.RetentionDays != nil && !validRetention[*g.RetentionDays] {
 				return fmt.Errorf("line %d: log group %s: retention_days %d is not one CloudWatch Logs accepts (%s); omit it for never expire", g.Line, g.Name, *g.RetentionDays, retentionList())
 			}
@@ -635,4 +644,18 @@ func parsePinTime(s string, now time.Time) (t time.Time, never bool, err error) 
 		return time.Time{}, false, fmt.Errorf("%q: want \"never\", an age such as 26h, or an RFC 3339 time", s)
 	}
 	return now.Add(-d), false, nil
+}
+
+// checkDailyBytes says what is wrong with a daily_bytes list: at most 455 days (CloudWatch keeps a 1-day datapoint 455
+// days: CloudWatch concepts, "Metrics retention"), none negative.
+func checkDailyBytes(d []int64) error {
+	if len(d) > 455 {
+		return fmt.Errorf("%d days; CloudWatch keeps daily datapoints 455 days", len(d))
+	}
+	for i, b := range d {
+		if b < 0 {
+			return fmt.Errorf("day %d is %d bytes: want 0 or more", i+1, b)
+		}
+	}
+	return nil
 }

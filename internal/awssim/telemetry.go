@@ -165,6 +165,9 @@ func (w *world) telemetryRules(a *account, who, status string, srs []TelemetryRu
 		if !slices.Contains([]string{"all", "write_only", "read_only", "none"}, r.events) {
 			return "", nil, fmt.Errorf("line %d: telemetry rule %s: events %q: want all, write_only, read_only or none", sr.Line, sr.Name, sr.Events)
 		}
+		if err := checkDailyBytes(sr.DailyBytes); err != nil {
+			return "", nil, fmt.Errorf("line %d: telemetry rule %s: daily_bytes: %w", sr.Line, sr.Name, err)
+		}
 		if r.retention == 0 {
 			r.retention = 365
 		}
@@ -219,6 +222,7 @@ func (w *world) telemetryGroups(a *account, rules []*telemetryRule, srs []Teleme
 			}
 			if g.seeded == nil && !never && ev.runningIn(region) && r.events != "none" {
 				g.seeded = map[string]time.Time{a.id + "_CloudTrail_" + region: last}
+				g.seedDaily(sr.DailyBytes, now0)
 			}
 		}
 	}

@@ -115,6 +115,35 @@ type logGroup struct {
 	// seeded are streams the scenario says received events before the simulation began (a telemetry rule's group:
 	// delivering for months), by name, with their last ingestion.
 	seeded map[string]time.Time
+	// incoming is what the group ingested, by minute (Unix seconds of its start): the AWS/Logs IncomingBytes and
+	// IncomingLogEvents metrics GetMetricData serves. The scenario's daily_bytes are put at each day's start.
+	incoming map[int64]ingested
+}
+
+// ingested is a minute's (or a seeded day's) ingestion into a log group.
+type ingested struct{ bytes, events int64 }
+
+// ingest counts an ingestion into the group's metrics.
+func (g *logGroup) ingest(at time.Time, bytes, events int64) {
+	if g.incoming == nil {
+		g.incoming = map[int64]ingested{}
+	}
+	k := at.UTC().Truncate(time.Minute).Unix()
+	v := g.incoming[k]
+	v.bytes += bytes
+	v.events += events
+	g.incoming[k] = v
+}
+
+// seedDaily puts the scenario's daily_bytes (oldest first, the last one yesterday, UTC days before now0) into the group's
+// metrics, one record's worth of events per 1,000 bytes.
+func (g *logGroup) seedDaily(daily []int64, now0 time.Time) {
+	today := now0.UTC().Truncate(24 * time.Hour)
+	for i, b := range daily {
+		if b > 0 {
+			g.ingest(today.AddDate(0, 0, i-len(daily)), b, max(1, b/1000))
+		}
+	}
 }
 
 // securityGroup is an EC2 security group (the proof's write marker is a dry run that creates none).
@@ -281,6 +310,7 @@ func newWorld(sc *Scenario, now func() time.Time) (*world, error) {
 			if g.RetentionDays != nil {
 				lg.retention = *g.RetentionDays
 			}
+			lg.seedDaily(g.DailyBytes, w.clock.Now())
 			a.logGroups[g.Region+"\x00"+g.Name] = lg
 		}
 		if err := w.monitoring(a, sa, t0); err != nil {

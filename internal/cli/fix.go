@@ -75,12 +75,10 @@ Control Tower trails and excluded trails are refused, with the reason.`,
 			if err := checkWritableDir("--output", o.output); err != nil {
 				return err
 			}
-			priced := cmd.Flags().Changed("price-per-gb")
+			if err := checkPrice(cmd, o.cost, o.pricePerGB); err != nil {
+				return err
+			}
 			switch {
-			case priced && !(o.pricePerGB > 0 && !math.IsInf(o.pricePerGB, 0)):
-				return usageError("--price-per-gb %g: want a price per GB above 0, in USD", o.pricePerGB)
-			case priced && !o.cost:
-				return usageError("--price-per-gb applies with --cost only")
 			case o.cost && o.from != "":
 				return usageError("--cost reads the trails' S3 buckets, which a saved report (--from) cannot: plan from a fresh scan")
 			case o.cost && (o.format == "terraform" || o.format == "cloudformation"):
@@ -143,6 +141,18 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 	apply.Flags().DurationVar(&o.poll, "poll", 30*time.Second, "how often --wait re-checks")
 	cmd.AddCommand(plan, apply)
 	return cmd
+}
+
+// checkPrice checks --price-per-gb (scan and fix plan): above 0, and only with --cost.
+func checkPrice(cmd *cobra.Command, withCost bool, price float64) error {
+	priced := cmd.Flags().Changed("price-per-gb")
+	switch {
+	case priced && !(price > 0 && !math.IsInf(price, 0)):
+		return usageError("--price-per-gb %g: want a price per GB above 0, in USD", price)
+	case priced && !withCost:
+		return usageError("--price-per-gb applies with --cost only")
+	}
+	return nil
 }
 
 func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {

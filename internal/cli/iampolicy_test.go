@@ -86,7 +86,10 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 			var own []string // calls the test itself makes (not the mode's)
 			switch mode {
 			case "read":
-				run(t, "scan", "--org", "--alarms", "--format", "json", "--output", filepath.Join(dir, "r.json"))
+				run(t, "scan", "--org", "--alarms", "--cost", "--format", "json", "--output", filepath.Join(dir, "r.json"))
+				if srv.CallsTo("cloudwatch:GetMetricData") == 0 {
+					t.Fatal("scan --cost read no metric: the test no longer holds the policy to GetMetricData")
+				}
 				run(t, "scan", "--org", "--discovery", "list", "--format", "json", "--output", filepath.Join(dir, "l.json"))
 				run(t, "scan", "--org", "--accounts", "222222222222", "--format", "json", "--output", filepath.Join(dir, "a.json"))
 				// An account no integrated trail captures: its Security Lake and CloudTrail Lake are read too.
@@ -116,6 +119,15 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 				if n := checkCalls(t, mode, srvCost, nil); n < 10 {
 					t.Fatalf("only %d calls recorded for fix plan --cost", n)
 				}
+				// A new trail for an account no trail covers (fix --trail-bucket).
+				srvNew := simFrom(t, []byte(newTrailScenario))
+				if code, out, errs := simRun(srvNew)(t, "fix", "apply", "--trail-bucket", "ct-logs", "--yes", "--journal", filepath.Join(dir, "n.jsonl")); code != 0 {
+					t.Fatalf("fix apply --trail-bucket: %d %s %s", code, out, errs)
+				}
+				if srvNew.CallsTo("cloudtrail:CreateTrail") != 1 {
+					t.Fatal("fix apply --trail-bucket created no trail: the test no longer holds the policy to CreateTrail")
+				}
+				checkCalls(t, mode, srvNew, nil)
 				pointAt(t, srv.URL, srv.Accounts()[0])
 				// Capture by telemetry rules first (the accounts whose trails fail), then the trails' and alarms' fixes.
 				run(t, "fix", "apply", "--org", "--via", "telemetry-rule", "--yes", "--journal", filepath.Join(dir, "t.jsonl"))

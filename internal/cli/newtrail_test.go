@@ -94,6 +94,11 @@ func TestFixNewTrail(t *testing.T) {
 		}
 	}
 
+	// Its cost cannot be measured before it delivers: UNKNOWN with why, never a figure.
+	if code, out, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--cost"); code != 0 || !strings.Contains(out, "111111111111: UNKNOWN: a new trail") {
+		t.Errorf("fix plan --cost for a new trail: %d\n%s\n%s", code, out, errs)
+	}
+
 	journal := filepath.Join(t.TempDir(), "j.jsonl")
 	code, out, errs = run(t, "fix", "apply", "--trail-bucket", "ct-logs", "--yes", "--journal", journal)
 	if code != 0 {

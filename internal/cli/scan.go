@@ -22,6 +22,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
 	"github.com/trailwatch/trailwatch/internal/partition"
@@ -59,11 +60,15 @@ type scanOptions struct {
 	runID          string
 	discovery      string
 	st             *store.Store // the history store, open during run (for --run)
+	// cost reads what each integrated log group ingests (scan --cost), priced at pricePerGB (0: the table's prices).
+	cost       bool
+	pricePerGB float64
 }
 
 func newScanCmd(e *env) *cobra.Command {
 	o := &scanOptions{}
-	cmd := &cobra.Command{
+	var cmd *cobra.Command
+	cmd = &cobra.Command{
 		Use:   "scan",
 		Short: "Judge an AWS account's, or a whole organization's, CloudTrail-to-CloudWatch-Logs pipeline",
 		Long: `Scan the AWS account your credentials belong to (the standard chain: environment, profile, SSO,
@@ -77,10 +82,17 @@ Exit codes: 0 nothing failed; 1 a finding FAILed (--fail-on tunes the severity);
 (ERROR findings, an account listing that broke off, a history store that could not be written); 3 usage or
 configuration error; 130 interrupted (nothing written over --output unless --partial).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkPrice(cmd, o.cost, o.pricePerGB); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), e)
+		},
 	}
 	o.bind(cmd)
 	o.store.bind(cmd, true)
+	cmd.Flags().BoolVar(&o.cost, "cost", false, "show what each integrated log group (a trail's, a CloudWatch telemetry rule's) costs today: its IncomingBytes over the last 7 days (cloudwatch:GetMetricData, one call per region), as monthly GB and USD")
+	cmd.Flags().Float64Var(&o.pricePerGB, "price-per-gb", 0, "with --cost: the price per GB ingested, in USD (default: us-east-1 list prices, $0.50 for a trail's group, $0.75 for a telemetry rule's)")
 	cmd.Flags().BoolVar(&o.securityHub, "security-hub", false, "import the findings into AWS Security Hub (BatchImportFindings, from each finding's account and region)")
 	cmd.Flags().StringVar(&o.runID, "run", "", "a sharded run's id (--org --store), or auto for the AWS Batch array job's id: the shards share the run's account list, listed once, and save their reports under it; trailwatch merge --store --run joins them")
 	cmd.Flags().BoolVar(&o.partial, "partial", false, `when interrupted (Ctrl-C, SIGTERM), still write the report of the accounts finished, marked "complete": false`)
@@ -142,6 +154,10 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	r := report.Build(sr.inv, sr.findings, o.settings.report(), toolVersion())
+	if o.cost {
+		prices := cost.PricesFor(o.pricePerGB)
+		r.Costs, r.PriceSource = cost.Groups(sr.inv, prices), prices.Source
+	}
 	if o.includeInventory {
 		r.Inventory = sr.inv
 	}
@@ -247,7 +263,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		filter.Accounts, filter.ExcludeAccounts, filter.OUs = o.accounts, o.excludeAccounts, o.ous
 		bar := newProgress(e.stderr)
 		res.inv, res.findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
-			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency, AccountTimeout: o.accountTimeout},
+			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency, AccountTimeout: o.accountTimeout, CostDays: o.costDays()},
 			RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Recorder: rec, Pacing: !o.noPacing,
 			Progress: bar.update, Members: members,
 		})
@@ -269,7 +285,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		}
 		scfg := cfg.Copy()
 		scfg.APIOptions = append(scfg.APIOptions, rec.Middleware("", pacer))
-		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings, AccountTimeout: o.accountTimeout})
+		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings, AccountTimeout: o.accountTimeout, CostDays: o.costDays()})
 		if err := unidentified(ctx, res.inv); err != nil {
 			return nil, err
 		}
@@ -552,3 +568,11 @@ type callCount struct {
 func (c *callCount) add(n int) { c.mu.Lock(); c.n += n; c.mu.Unlock() }
 
 func (c *callCount) total() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
+
+// costDays are the days of ingestion scan --cost reads (0: not read).
+func (o *scanOptions) costDays() int {
+	if o.cost {
+		return 7
+	}
+	return 0
+}

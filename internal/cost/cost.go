@@ -78,7 +78,8 @@ type Range struct {
 // Estimate is one trail's estimated CloudWatch Logs ingestion (or an account's telemetry rule's, measured on one of
 // its trails).
 type Estimate struct {
-	// Resource is what the estimate is for: the trail's ARN, or the account id for a telemetry rule.
+	// Resource is what the estimate is for: the trail's ARN, the account id for a telemetry rule, or an integrated log
+	// group's ARN (scan --cost).
 	Resource string `json:"resource"`
 	// Measured is the trail whose S3 delivery was measured.
 	Measured string `json:"measured_trail,omitempty"`
@@ -91,7 +92,9 @@ type Estimate struct {
 	// DailyCompressedBytes is what the trail delivered to S3 on each day measured, oldest first; DaysWithData how many
 	// of them had any delivery (only those make the figures: an empty day is a trail that was stopped or not yet made).
 	DailyCompressedBytes []int64 `json:"daily_compressed_bytes,omitempty"`
-	DaysWithData         int     `json:"days_with_data,omitempty"`
+	// DailyBytes, for a group already integrated, are the uncompressed bytes it ingested each day (IncomingBytes).
+	DailyBytes   []int64 `json:"daily_bytes,omitempty"`
+	DaysWithData int     `json:"days_with_data,omitempty"`
 	// Ratio is uncompressed / compressed bytes over the sampled files.
 	Ratio   float64 `json:"compression_ratio,omitempty"`
 	Samples int     `json:"samples,omitempty"`

@@ -23,6 +23,9 @@ var readActions = []string{
 	"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:DescribeAccount", "organizations:ListRoots",
 	"organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent", "organizations:ListTagsForResource",
 	"cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
+	// scan --cost: each integrated log group's AWS/Logs IncomingBytes (collect/incoming.go). Metrics only: the scan
+	// never reads the trails' S3 files (fix plan --cost does, with the fix policy).
+	"cloudwatch:GetMetricData",
 	// Capture without a trail: CloudWatch telemetry rules (collect/telemetry.go), the account's and, read once by the
 	// organization scan's caller, the organization's; the newest stream of each rule's group (its delivery evidence).
 	"observabilityadmin:GetTelemetryEvaluationStatus", "observabilityadmin:ListTelemetryRules", "observabilityadmin:GetTelemetryRule",

@@ -381,6 +381,18 @@ type LogGroup struct {
 	LatestIngestion *time.Time `json:"latest_ingestion,omitempty"`
 	NoStreams       bool       `json:"no_streams,omitempty"`
 	IngestionErr    *CallError `json:"ingestion_error,omitempty"`
+	// Incoming is what the group ingested on each of the last days (scan --cost): nil when not read.
+	Incoming *Incoming `json:"incoming,omitempty"`
+}
+
+// Incoming is a log group's daily ingestion, from its AWS/Logs IncomingBytes metric (GetMetricData, Sum per UTC day).
+type Incoming struct {
+	// Start is the first day measured (00:00 UTC); DailyBytes are the uncompressed bytes ingested on each day from it,
+	// oldest first, the last one yesterday (0: no datapoint, nothing ingested).
+	Start      time.Time `json:"start"`
+	DailyBytes []int64   `json:"daily_bytes,omitempty"`
+	// Err is the failed read: the group's volume is unknown.
+	Err *CallError `json:"error,omitempty"`
 }
 
 // Role is an IAM role with its policy documents (JSON, already URL-decoded).

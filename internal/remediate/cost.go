@@ -17,11 +17,7 @@ import (
 // to S3, at the telemetry rule's price. s3For returns an S3 client in an account and region. price, when > 0,
 // replaces the table's prices (--price-per-gb).
 func (p *Plan) EstimateCost(ctx context.Context, inv *model.Inventory, s3For func(account, region string) cost.S3API, now time.Time, price float64, b cost.Budget) {
-	prices := cost.DefaultPrices
-	if price > 0 {
-		prices.IngestionPerGB, prices.TelemetryPerGB = price, price
-		prices.Source = fmt.Sprintf("--price-per-gb %g", price)
-	}
+	prices := cost.PricesFor(price)
 	p.PriceSource = prices.Source
 	accounts := map[string]*model.Account{}
 	for _, a := range inv.Accounts {
@@ -46,6 +42,12 @@ func (p *Plan) EstimateCost(ctx context.Context, inv *model.Inventory, s3For fun
 			}
 			seen[s.ResourceID] = true
 			p.Costs = append(p.Costs, cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, capturedEverywhere(a, t), now, prices.IngestionPerGB, b))
+		case s.Action == CreateTrail:
+			// A new trail (fix --trail-bucket) has no delivery yet: its volume is unknown until it has delivered a few
+			// days (then scan --cost shows its group's IncomingBytes).
+			seen[s.ResourceID] = true
+			p.Costs = append(p.Costs, cost.Estimate{Resource: a.ID, Status: cost.Unknown, PricePerGB: prices.IngestionPerGB,
+				Reason: "a new trail (" + NewTrailName + ") has delivered nothing to measure yet; after a few days, scan --cost shows what its log group ingests"})
 		case s.Action == CreateTelemetryRule || s.Action == StartTelemetryEvaluation:
 			seen[s.ResourceID] = true
 			t := measurable(a)
@@ -100,31 +102,5 @@ func measurable(a *model.Account) *model.Trail {
 
 // CostSummary renders the plan's cost estimates for people.
 func (p *Plan) CostSummary() string {
-	if len(p.Costs) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("Estimated CloudWatch Logs ingestion a month, before anything is applied (" + p.PriceSource + "):\n")
-	for _, e := range p.Costs {
-		if e.Status != cost.Estimated || e.MonthlyGB == nil {
-			fmt.Fprintf(&b, "  %s: UNKNOWN: %s\n", e.Resource, e.Reason)
-			continue
-		}
-		g, u := e.MonthlyGB, e.MonthlyUSD
-		fmt.Fprintf(&b, "  %s: %s ($%.2f) a month at the median day; %s-%s ($%.2f-$%.2f) from the quietest and busiest of %d days with delivery\n",
-			e.Resource, gbText(g.Median), u.Median, gbText(g.Min), gbText(g.Max), u.Min, u.Max, e.DaysWithData)
-		fmt.Fprintf(&b, "      measured: %s, compression %.1fx on %d files, %d S3 calls, %d bytes read\n", e.Source, e.Ratio, e.Samples, e.Calls, e.BytesRead)
-		for _, n := range e.Notes {
-			fmt.Fprintf(&b, "      note: %s\n", n)
-		}
-	}
-	return b.String()
-}
-
-// gbText says a volume in GB, in MB below 0.01 GB (a small trail is not "0.00 GB").
-func gbText(gb float64) string {
-	if gb < 0.01 {
-		return fmt.Sprintf("%.1f MB", gb*1000)
-	}
-	return fmt.Sprintf("%.2f GB", gb)
+	return cost.Summary("Estimated CloudWatch Logs ingestion a month, before anything is applied ("+p.PriceSource+"):", p.Costs)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -31,6 +32,9 @@ type Report struct {
 	// Inventory is what was collected; present in shard reports (--shard, --include-inventory) so that
 	// `trailwatch merge` can judge the union exactly as one scan would.
 	Inventory *model.Inventory `json:"inventory,omitempty"`
+	// Costs are what the integrated log groups cost today (scan --cost), and PriceSource the prices they use.
+	Costs       []cost.Estimate `json:"costs,omitempty"`
+	PriceSource string          `json:"price_source,omitempty"`
 }
 
 // Tool names the program that wrote the report.

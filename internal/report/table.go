@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -115,6 +116,9 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	}
 	for _, why := range r.Incomplete {
 		ew.printf("INCOMPLETE: %s\n", why)
+	}
+	if c := cost.Summary("CloudWatch Logs ingestion a month today, from each integrated log group's own IncomingBytes ("+r.PriceSource+"):", r.Costs); c != "" {
+		ew.printf("%s\n", c)
 	}
 	ew.printf("%s\n", SummaryLine(r))
 	return ew.err

@@ -423,7 +423,7 @@ func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 	co.OrgTelemetry = func() *collect.OrgTelemetry { <-s.telemetryDone; return s.telemetry }
 	clients := collect.NewSDKClients(cfg)
 	a := collect.Account(ctx, clients, co)
-	readRepairs(ctx, s.cat, clients, a, s.o.Settings)
+	s.o.afterCollect(ctx, s.cat, clients, a)
 	return a
 }
 

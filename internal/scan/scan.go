@@ -35,6 +35,22 @@ type Options struct {
 	// AccountTimeout bounds the collection of one account (0: none): what is not read by then is an ERROR that says
 	// it timed out, and the other accounts go on.
 	AccountTimeout time.Duration
+	// CostDays, when above 0, reads what each integrated log group ingested on each of that many days (scan --cost:
+	// collect.ReadIncoming), for cost.Groups.
+	CostDays int
+}
+
+// afterCollect reads, in an account just collected, what the judgement and the report need beyond the collection:
+// the repairs' times (always) and the integrated groups' ingestion (--cost).
+func (o Options) afterCollect(ctx context.Context, cat *controls.Catalog, c collect.Clients, a *model.Account) {
+	readRepairs(ctx, cat, c, a, o.Settings)
+	if o.CostDays > 0 && a.Error == nil {
+		now := o.Settings.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		collect.ReadIncoming(ctx, c, a, now, o.CostDays)
+	}
 }
 
 // accountContext bounds one account's collection by o.AccountTimeout.
@@ -76,7 +92,7 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 		g.Go(func() error {
 			a := o.collectAccount(gctx, func(actx context.Context) *model.Account {
 				a := collect.Account(actx, t.Clients, o.Collect)
-				readRepairs(actx, cat, t.Clients, a, o.Settings)
+				o.afterCollect(actx, cat, t.Clients, a)
 				return a
 			})
 			if t.Name != "" {

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/cost"
+)
+
+// scanCostScenario: a trail integrated with log group CT, which ingested 1, 0, 3, 2, 1, 1 and 2 GB on the last seven
+// days, and a telemetry rule of every region whose groups ingested 0.5 GB yesterday.
+const scanCostScenario = `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups:
+      - {name: CT, region: us-east-1, retention_days: 365, daily_bytes: [1000000000, 0, 3000000000, 2000000000, 1000000000, 1000000000, 2000000000]}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+    telemetry_status: RUNNING
+    telemetry_rules:
+      - {name: ct, all_regions: true, daily_bytes: [500000000]}
+`
+
+// TestScanCost (issue 26): scan --cost shows what each integrated log group costs today, from its own IncomingBytes:
+// one GetMetricData call per region, the trail's group at the ingestion price and the telemetry rule's at the rule's,
+// in JSON, the table and the HTML report; a read that fails leaves that group UNKNOWN with the reason, never a figure.
+func TestScanCost(t *testing.T) {
+	srv := simFrom(t, []byte(scanCostScenario))
+	run := simRun(srv)
+	if code, _, errs := run(t, "scan", "--price-per-gb", "0.6"); code != ExitUsage || !strings.Contains(errs, "--cost") {
+		t.Errorf("--price-per-gb without --cost: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "scan", "--cost", "--price-per-gb", "-1"); code != ExitUsage || !strings.Contains(errs, "above 0") {
+		t.Errorf("--price-per-gb -1: %d %s", code, errs)
+	}
+	before := srv.CallsTo("cloudwatch:GetMetricData")
+	code, out, errs := run(t, "scan", "--cost", "--format", "json")
+	if code != 0 {
+		t.Fatalf("scan --cost: %d %s", code, errs)
+	}
+	if n := srv.CallsTo("cloudwatch:GetMetricData") - before; n != 2 {
+		t.Errorf("%d GetMetricData calls, want one per region with integrated groups (2)", n)
+	}
+	var r struct {
+		Costs       []cost.Estimate `json:"costs"`
+		PriceSource string          `json:"price_source"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	byRes := map[string]cost.Estimate{}
+	for _, e := range r.Costs {
+		byRes[e.Resource] = e
+	}
+	// By hand: CT's days with data sorted 1, 1, 1, 2, 2, 3 GB: median 1.5 GB a day, 45.6 GB a month, $22.80 at $0.50.
+	ct := byRes["arn:aws:logs:us-east-1:111111111111:log-group:CT:*"]
+	if ct.Status != cost.Estimated || ct.MonthlyGB == nil || ct.MonthlyGB.Median != 45.6 || ct.MonthlyUSD.Median != 22.8 || ct.DaysWithData != 6 || ct.Days != 7 {
+		t.Errorf("CT: %+v", ct)
+	}
+	// The rule's groups: 0.5 GB a day, 15.2 GB a month, $11.40 at $0.75.
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		e := byRes["arn:aws:logs:"+region+":111111111111:log-group:aws/cloudtrail/managementevents:*"]
+		if e.Status != cost.Estimated || e.MonthlyGB == nil || e.MonthlyGB.Median != 15.2 || e.MonthlyUSD.Median < 11.399 || e.MonthlyUSD.Median > 11.401 {
+			t.Errorf("telemetry group in %s: %+v", region, e)
+		}
+	}
+	if len(r.Costs) != 3 || !strings.Contains(r.PriceSource, "2026-12") {
+		t.Errorf("%d estimates, price source %q", len(r.Costs), r.PriceSource)
+	}
+	code, out, _ = run(t, "scan", "--cost")
+	if code != 0 || !strings.Contains(out, "CloudWatch Logs ingestion a month today") || !strings.Contains(out, "45.60 GB ($22.80) a month at the median day") {
+		t.Errorf("table: %d\n%s", code, out)
+	}
+	html := filepath.Join(t.TempDir(), "r.html")
+	if code, _, errs := run(t, "scan", "--cost", "--format", "html", "-o", html); code != 0 {
+		t.Fatalf("html: %d %s", code, errs)
+	}
+	if b, _ := os.ReadFile(html); !strings.Contains(string(b), `<section id="cost">`) || !strings.Contains(string(b), "45.60 GB · $22.80") {
+		t.Errorf("the HTML report lacks the costs")
+	}
+	before = srv.CallsTo("cloudwatch:GetMetricData")
+	if code, out, _ := run(t, "scan", "--format", "json"); code != 0 || strings.Contains(out, `"costs"`) || srv.CallsTo("cloudwatch:GetMetricData") != before {
+		t.Errorf("without --cost: no costs and no GetMetricData call (%d calls)", srv.CallsTo("cloudwatch:GetMetricData")-before)
+	}
+}
+
+// TestScanCostUnreadable: a region whose metrics cannot be read leaves its groups UNKNOWN with the error; the others
+// are estimated, and the scan's verdicts are untouched.
+func TestScanCostUnreadable(t *testing.T) {
+	srv := simFrom(t, []byte(scanCostScenario+`    faults:
+      - {operation: "cloudwatch:GetMetricData", region: eu-west-1, error: AccessDeniedException, message: "not authorized to perform: cloudwatch:GetMetricData"}
+`))
+	code, out, errs := simRun(srv)(t, "scan", "--cost", "--format", "json")
+	if code != 0 {
+		t.Fatalf("scan --cost: %d %s", code, errs)
+	}
+	var r struct {
+		Costs []cost.Estimate `json:"costs"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range r.Costs {
+		eu := strings.Contains(e.Resource, ":eu-west-1:")
+		if eu && (e.Status != cost.Unknown || e.MonthlyGB != nil || !strings.Contains(e.Reason, "AccessDenied")) || !eu && e.Status != cost.Estimated {
+			t.Errorf("%s: %s %q", e.Resource, e.Status, e.Reason)
+		}
+	}
+}

@@ -16,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
@@ -547,30 +545,6 @@ func (o *watchOptions) onChange(ctx context.Context, e *env, caller *scanResult,
 			}
 		}
 	}
-}
-
-// importChange imports one changed finding into Security Hub in its account and region; a finding that passes again
-// (or whose resource is gone) is imported archived and resolved, so that it leaves Security Hub's active findings.
-func importChange(ctx context.Context, sr *scanResult, o *scanOptions, c watch.Change) error {
-	r := &report.Report{GeneratedAt: time.Now().UTC(), Findings: []model.Finding{c.Finding}}
-	fs := report.ASFF(r, extras().Frameworks, sr.base.Region)
-	if len(fs) == 0 {
-		return nil
-	}
-	f := fs[0]
-	if watch.Resolved(c) {
-		f.RecordState = shtypes.RecordStateArchived
-		f.Workflow = &shtypes.Workflow{Status: shtypes.WorkflowStatusResolved}
-	}
-	client := securityhub.NewFromConfig(sr.config(o, aws.ToString(f.AwsAccountId)), func(so *securityhub.Options) { so.Region = aws.ToString(f.Region) })
-	out, err := client.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{f}})
-	if err != nil {
-		return fmt.Errorf("BatchImportFindings: %w", err)
-	}
-	if len(out.FailedFindings) > 0 {
-		return fmt.Errorf("refused by Security Hub: %s: %s", aws.ToString(out.FailedFindings[0].Id), aws.ToString(out.FailedFindings[0].ErrorMessage))
-	}
-	return nil
 }
 
 // hideReportFlags hides, on the commands that judge their whole scope continuously (watch, lambda), the scan flags

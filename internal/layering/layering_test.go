@@ -29,7 +29,10 @@ var forbidden = map[string][]string{
 	"remediate": {"scan", "watch", "collect", "cli", "awssim"},
 	// Out: formats and stores never judge.
 	"report": {"controls", "remediate", "scan", "watch", "collect", "cli"},
-	"store":  {"controls", "remediate", "scan", "watch", "collect", "cli"},
+	// The Security Hub sink sends what it is given; the cost estimate measures, never judges or plans.
+	"hub":   {"controls", "remediate", "scan", "watch", "collect", "cli", "awssim"},
+	"cost":  {"controls", "remediate", "scan", "watch", "cli", "awssim"},
+	"store": {"controls", "remediate", "scan", "watch", "collect", "cli"},
 }
 
 func TestLayers(t *testing.T) {

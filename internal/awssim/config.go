@@ -265,6 +265,38 @@ func orgUpdatePolicy(s *Server, c *call) (any, error) {
 	return map[string]any{"Policy": map[string]any{"PolicySummary": policySummary(id, p), "Content": p.content}}, nil
 }
 
+// orgDescribePolicy returns a policy's summary and content (Organizations API reference, DescribePolicy).
+func orgDescribePolicy(s *Server, c *call) (any, error) {
+	if err := s.managementOnly(c); err != nil {
+		return nil, err
+	}
+	id, p, err := s.policyByID(c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Policy": map[string]any{"PolicySummary": policySummary(id, p), "Content": p.content}}, nil
+}
+
+// orgDetachPolicy detaches a policy from a root, OU or account; one not attached there is PolicyNotAttachedException
+// (Organizations API reference, DetachPolicy).
+func orgDetachPolicy(s *Server, c *call) (any, error) {
+	if err := s.managementOnly(c); err != nil {
+		return nil, err
+	}
+	_, p, err := s.policyByID(c)
+	if err != nil {
+		return nil, err
+	}
+	target := c.str("TargetId")
+	for i, t := range p.targets {
+		if t == target {
+			p.targets = append(p.targets[:i], p.targets[i+1:]...)
+			return map[string]any{}, nil
+		}
+	}
+	return nil, errf(400, "PolicyNotAttachedException", "The policy isn't attached to the specified target in the specified root.")
+}
+
 // orgDeletePolicy deletes a policy that is attached nowhere; an attached one is PolicyInUseException (Organizations
 // API reference DeletePolicy: "you must first detach the policy from all organizational units (OUs), roots, and
 // accounts").

@@ -251,6 +251,18 @@ func TestEveryOperationAnswers(t *testing.T) {
 	if _, err := org.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: id}); apiCode(err) != "PolicyInUseException" {
 		t.Errorf("deleting an attached policy: %s", apiCode(err))
 	}
+	desc, err := org.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: id})
+	must("DescribePolicy", err)
+	if aws.ToString(desc.Policy.Content) != doc || aws.ToString(desc.Policy.PolicySummary.Name) != "scp" {
+		t.Errorf("DescribePolicy: %+v", desc.Policy)
+	}
+	_, err = org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: id, TargetId: aws.String(root)})
+	must("DetachPolicy", err)
+	if _, err := org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: id, TargetId: aws.String(root)}); apiCode(err) != "PolicyNotAttachedException" {
+		t.Errorf("detaching a policy not attached: %s", apiCode(err))
+	}
+	_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: aws.String(root)})
+	must("AttachPolicy", err)
 
 	now := aws.String("2026-11-22T12:00:00Z")
 	_, err = securityhub.NewFromConfig(s.SDKConfig(mgmt, "us-east-1")).BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{{

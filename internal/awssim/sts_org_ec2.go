@@ -117,6 +117,8 @@ func orgOps() map[string]handler {
 		"ListTargetsForPolicy":             orgListTargetsForPolicy,
 		"UpdatePolicy":                     orgUpdatePolicy,
 		"DeletePolicy":                     orgDeletePolicy,
+		"DescribePolicy":                   orgDescribePolicy,
+		"DetachPolicy":                     orgDetachPolicy,
 	}
 }
 

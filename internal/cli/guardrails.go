@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,15 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/guardrails"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
@@ -36,6 +34,32 @@ type guardOptions struct {
 	targets          []string
 	from             string
 	logGroups, roles []string
+	journal          string
+}
+
+// openJournal opens the journal of a guardrail write (--journal, default trailwatch-journal-<UTC time>.jsonl), the
+// fix journal's format: who, when, call, parameters, result.
+func (o *guardOptions) openJournal(e *env, who string) (guardrails.Recorder, func(), error) {
+	path := o.journal
+	if path == "" {
+		path = "trailwatch-journal-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
+	}
+	jf, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, usageError("--journal: %v", err)
+	}
+	j := remediate.NewJournal(jf, who, e.clock)
+	rec := func(action string, params map[string]any, result string, err error) {
+		en := remediate.Entry{Action: action, Params: params, Attempt: 1, Result: result}
+		if err != nil {
+			en.Result, en.Error = "error", err.Error()
+			if result == "undone" {
+				en.Result = "undo-error"
+			}
+		}
+		j.Record(en)
+	}
+	return rec, func() { jf.Close(); fmt.Fprintf(e.stderr, "journal: %s\n", path) }, nil
 }
 
 // inUse reads the log group and delivery role names the trails of a saved scan use (scan --include-inventory).
@@ -107,9 +131,14 @@ administrator), or PutConformancePack for this account alone with --account, aft
 			if err != nil {
 				return usageError("load AWS configuration: %v", err)
 			}
-			arn, err := deployPack(cmd.Context(), cfg, o.packName, tpl, o.account)
+			rec, closeJournal, err := o.openJournal(e, "trailwatch guardrails conformance-pack --deploy")
 			if err != nil {
-				return &exitError{code: ExitFailed, err: fmt.Errorf("%s: %w", call, err)}
+				return err
+			}
+			defer closeJournal()
+			arn, err := guardrails.DeployPack(cmd.Context(), configservice.NewFromConfig(cfg), o.packName, tpl, o.account, rec)
+			if err != nil {
+				return &exitError{code: ExitFailed, err: err}
 			}
 			fmt.Fprintf(e.stderr, "deployed %s\n", arn)
 			return nil
@@ -162,11 +191,16 @@ deletes a policy it has just created when attaching fails, so no orphan is left.
 			if err != nil {
 				return usageError("load AWS configuration: %v", err)
 			}
-			res, err := attachSCP(cmd.Context(), cfg, o.scpName, doc, o.targets)
+			rec, closeJournal, err := o.openJournal(e, "trailwatch guardrails scp --attach")
+			if err != nil {
+				return err
+			}
+			defer closeJournal()
+			res, err := guardrails.AttachSCP(cmd.Context(), organizations.NewFromConfig(cfg), o.scpName, doc, o.targets, rec)
 			if err != nil {
 				return &exitError{code: ExitFailed, err: err}
 			}
-			fmt.Fprintf(e.stderr, "%s %s; attached to %v (already attached: %v)\n", res.how, res.id, res.attached, res.already)
+			fmt.Fprintf(e.stderr, "%s %s; attached to %v (already attached: %v)\n", res.How, res.ID, res.Attached, res.Already)
 			return nil
 		},
 	}
@@ -182,6 +216,7 @@ deletes a policy it has just created when attaching fails, so no orphan is left.
 		c.Flags().StringVar(&o.region, "region", "", "region (default: AWS_REGION or us-east-1)")
 		c.Flags().StringVarP(&o.output, "output", "o", "", "write to FILE instead of stdout")
 		c.Flags().BoolVar(&o.yes, "yes", false, "do not ask")
+		c.Flags().StringVar(&o.journal, "journal", "", "with --deploy or --attach: journal file of the write calls and their undo (default trailwatch-journal-<UTC time>.jsonl)")
 	}
 	cmd.AddCommand(pack, scp)
 	return cmd
@@ -196,94 +231,4 @@ func (o *guardOptions) write(e *env, text string) error {
 		return usageError("--output: %v", err)
 	}
 	return nil
-}
-
-func deployPack(ctx context.Context, cfg aws.Config, name, tpl string, account bool) (string, error) {
-	c := configservice.NewFromConfig(cfg)
-	if account {
-		out, err := c.PutConformancePack(ctx, &configservice.PutConformancePackInput{ConformancePackName: aws.String(name), TemplateBody: aws.String(tpl)})
-		if err != nil {
-			return "", err
-		}
-		return aws.ToString(out.ConformancePackArn), nil
-	}
-	out, err := c.PutOrganizationConformancePack(ctx, &configservice.PutOrganizationConformancePackInput{OrganizationConformancePackName: aws.String(name), TemplateBody: aws.String(tpl)})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.OrganizationConformancePackArn), nil
-}
-
-// scpResult says what attachSCP did.
-type scpResult struct {
-	id, how           string
-	attached, already []string
-}
-
-// attachSCP creates the policy, or reuses the one named name (updating its content when it differs), and attaches it
-// to each target it is not attached to yet. A policy it created is deleted again when attaching fails and it is
-// attached nowhere, so no orphan is left.
-func attachSCP(ctx context.Context, cfg aws.Config, name, doc string, targets []string) (scpResult, error) {
-	c := organizations.NewFromConfig(cfg)
-	res := scpResult{how: "reused"}
-	var existing *orgtypes.PolicySummary
-	p := organizations.NewListPoliciesPaginator(c, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
-	for p.HasMorePages() && existing == nil {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return res, fmt.Errorf("ListPolicies: %w", err)
-		}
-		for i := range page.Policies {
-			if aws.ToString(page.Policies[i].Name) == name {
-				existing = &page.Policies[i]
-				break
-			}
-		}
-	}
-	created := false
-	if existing == nil {
-		out, err := c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(name), Content: aws.String(doc),
-			Description: aws.String("Written by trailwatch: protects the CloudTrail to CloudWatch Logs integration"), Type: orgtypes.PolicyTypeServiceControlPolicy})
-		if err != nil {
-			return res, fmt.Errorf("CreatePolicy: %w", err)
-		}
-		res.id, res.how, created = aws.ToString(out.Policy.PolicySummary.Id), "created", true
-	} else {
-		res.id = aws.ToString(existing.Id)
-		if _, err := c.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: existing.Id, Content: aws.String(doc)}); err != nil {
-			return res, fmt.Errorf("UpdatePolicy %s: %w", res.id, err)
-		}
-		res.how = "updated"
-	}
-	attached := map[string]bool{}
-	if !created {
-		tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: aws.String(res.id)})
-		for tp.HasMorePages() {
-			page, err := tp.NextPage(ctx)
-			if err != nil {
-				return res, fmt.Errorf("ListTargetsForPolicy %s: %w", res.id, err)
-			}
-			for _, t := range page.Targets {
-				attached[aws.ToString(t.TargetId)] = true
-			}
-		}
-	}
-	for _, t := range targets {
-		if attached[t] {
-			res.already = append(res.already, t)
-			continue
-		}
-		if _, err := c.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(res.id), TargetId: aws.String(t)}); err != nil {
-			err = fmt.Errorf("AttachPolicy %s to %s: %w", res.id, t, err)
-			if created && len(res.attached) == 0 {
-				if _, derr := c.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String(res.id)}); derr != nil {
-					return res, fmt.Errorf("%w; and the policy just created could not be deleted: %v", err, derr)
-				}
-				return res, fmt.Errorf("%w; the policy just created was deleted again", err)
-			}
-			return res, err
-		}
-		res.attached = append(res.attached, t)
-	}
-	return res, nil
 }

@@ -2,11 +2,16 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/guardrails"
@@ -54,10 +59,10 @@ func TestConformancePack(t *testing.T) {
 	}
 	// Deploy from the management account; a member is refused.
 	orgEnv(t, "100000000000")
-	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "organization-conformance-pack/trailwatch-cloudtrail-cloudwatch-logs") {
+	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "organization-conformance-pack/trailwatch-cloudtrail-cloudwatch-logs") {
 		t.Errorf("deploy: %d %s", code, errs)
 	}
-	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--account", "--yes", "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "conformance-pack/trailwatch") {
+	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--account", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "conformance-pack/trailwatch") {
 		t.Errorf("deploy to the account: %d %s", code, errs)
 	}
 	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "-o", filepath.Join(t.TempDir(), "p.yaml")); code != ExitUsage || !strings.Contains(errs, "--yes") {
@@ -67,7 +72,7 @@ func TestConformancePack(t *testing.T) {
 
 func TestConformancePackFromMemberRefused(t *testing.T) {
 	orgEnv(t, "100000000003")
-	code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "-o", filepath.Join(t.TempDir(), "p.yaml"))
+	code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "p.yaml"))
 	if code != ExitFailed || !strings.Contains(errs, "OrganizationAccessDenied") {
 		t.Errorf("member deploy: %d %s", code, errs)
 	}
@@ -94,7 +99,7 @@ func TestSCP(t *testing.T) {
 		t.Error("an oversized SCP was accepted")
 	}
 	orgEnv(t, "100000000000")
-	code, _, errs := run(t, "guardrails", "scp", "--attach", "--target", "r-gen0", "--yes", "-o", filepath.Join(t.TempDir(), "scp.json"))
+	code, _, errs := run(t, "guardrails", "scp", "--attach", "--target", "r-gen0", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "scp.json"))
 	if code != 0 || !strings.Contains(errs, "created p-") || !strings.Contains(errs, "attached to [r-gen0]") {
 		t.Errorf("attach: %d %s", code, errs)
 	}
@@ -108,7 +113,7 @@ func TestSCP(t *testing.T) {
 func TestSCPAttachIsIdempotent(t *testing.T) {
 	srv := orgEnv(t, "100000000000")
 	attach := func(targets ...string) (int, string) {
-		args := []string{"guardrails", "scp", "--attach", "--yes", "-o", filepath.Join(t.TempDir(), "scp.json")}
+		args := []string{"guardrails", "scp", "--attach", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "scp.json")}
 		for _, tg := range targets {
 			args = append(args, "--target", tg)
 		}
@@ -119,15 +124,18 @@ func TestSCPAttachIsIdempotent(t *testing.T) {
 		t.Fatalf("first attach: %d %s", code, errs)
 	}
 	code, errs := attach("r-gen0", "100000000002")
-	if code != 0 || !strings.Contains(errs, "updated") || !strings.Contains(errs, "attached to [100000000002] (already attached: [r-gen0])") {
+	if code != 0 || !strings.Contains(errs, "reused") || !strings.Contains(errs, "attached to [100000000002] (already attached: [r-gen0])") {
 		t.Errorf("second attach: %d %s", code, errs)
+	}
+	if n := srv.CallsTo("organizations:UpdatePolicy"); n != 0 {
+		t.Errorf("UpdatePolicy called %d times for the same content, want 0 (no write that changes nothing)", n)
 	}
 	if n := srv.CallsTo("organizations:CreatePolicy"); n != 1 {
 		t.Errorf("CreatePolicy called %d times, want 1", n)
 	}
 	// A failing attach of a new policy deletes it again.
-	code, _, errs = run(t, "guardrails", "scp", "--attach", "--yes", "--name", "other", "--target", "ou-nope-12345678", "-o", filepath.Join(t.TempDir(), "s.json"))
-	if code != ExitFailed || !strings.Contains(errs, "deleted again") {
+	code, _, errs = run(t, "guardrails", "scp", "--attach", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "--name", "other", "--target", "ou-nope-12345678", "-o", filepath.Join(t.TempDir(), "s.json"))
+	if code != ExitFailed || !strings.Contains(errs, "undone: [DeletePolicy") {
 		t.Errorf("failed attach: %d %s", code, errs)
 	}
 	if n := srv.CallsTo("organizations:DeletePolicy"); n != 1 {
@@ -153,5 +161,49 @@ func TestSCPAttachIsIdempotent(t *testing.T) {
 	}
 	if dec := policy.Evaluate([]*policy.Document{d}, "iam:DeleteRole", "arn:aws:iam::100000000000:role/CloudTrailCWLogsRole"); !dec.ConditionsNotEvaluated {
 		t.Error("the organization trail's delivery role, found by the scan, is not protected")
+	}
+}
+
+// TestSCPAttachUndo (issue 22: the guardrail writes went around the journal and undo): an attach that fails part-way
+// puts back what the run changed, newest first (the target it attached is detached, the policy's previous content
+// restored), and every write and undo is in the journal.
+func TestSCPAttachUndo(t *testing.T) {
+	srv := orgEnv(t, "100000000000")
+	dir := t.TempDir()
+	if code, _, errs := run(t, "guardrails", "scp", "--attach", "--yes", "--journal", filepath.Join(dir, "1.jsonl"), "--target", "r-gen0", "-o", filepath.Join(dir, "a.json")); code != 0 {
+		t.Fatalf("first attach: %d %s", code, errs)
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, "a.json"))
+	journal := filepath.Join(dir, "2.jsonl")
+	code, _, errs := run(t, "guardrails", "scp", "--attach", "--yes", "--journal", journal, "--admin-role", "SecurityAdmin",
+		"--target", "r-gen0", "--target", "100000000002", "--target", "ou-nope-12345678", "-o", filepath.Join(dir, "b.json"))
+	if code != ExitFailed || !strings.Contains(errs, "DetachPolicy") || !strings.Contains(errs, "previous content") {
+		t.Fatalf("failing attach: %d %s", code, errs)
+	}
+	org := organizations.NewFromConfig(srv.SDKConfig("100000000000", "us-east-1"))
+	pols, err := org.ListPolicies(context.Background(), &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
+	if err != nil || len(pols.Policies) != 1 {
+		t.Fatalf("policies: %v %v", pols, err)
+	}
+	id := pols.Policies[0].Id
+	desc, err := org.DescribePolicy(context.Background(), &organizations.DescribePolicyInput{PolicyId: id})
+	if err != nil || aws.ToString(desc.Policy.Content) != strings.TrimSpace(string(first)) {
+		t.Errorf("the policy's content was not put back: %v\n%s", err, aws.ToString(desc.Policy.Content))
+	}
+	targets, err := org.ListTargetsForPolicy(context.Background(), &organizations.ListTargetsForPolicyInput{PolicyId: id})
+	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].TargetId) != "r-gen0" {
+		t.Errorf("targets after the undo: %+v %v (want r-gen0 only)", targets, err)
+	}
+	lines, _ := os.ReadFile(journal)
+	var results []string
+	for _, l := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
+		var en struct{ Action, Result string }
+		if err := json.Unmarshal([]byte(l), &en); err != nil {
+			t.Fatalf("journal line %q: %v", l, err)
+		}
+		results = append(results, en.Action+":"+en.Result)
+	}
+	if got := strings.Join(results, " "); got != "UpdatePolicy:ok AttachPolicy:ok AttachPolicy:error DetachPolicy:undone UpdatePolicy:undone" {
+		t.Errorf("journal: %s", got)
 	}
 }

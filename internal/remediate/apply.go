@@ -86,6 +86,9 @@ func (j *Journal) add(e Entry) {
 	}
 }
 
+// Record journals a write made outside a plan's steps (the guardrails' deployment), stamped like the steps' entries.
+func (j *Journal) Record(e Entry) { j.add(e) }
+
 // journalParams is what the journal keeps of a call's parameters: an http(s) subscriber keeps only its scheme and
 // host, since a webhook's path carries its secret (the call itself gets the whole URL).
 func journalParams(p map[string]any) map[string]any {

@@ -647,14 +647,15 @@ func parsePinTime(s string, now time.Time) (t time.Time, never bool, err error) 
 }
 
 // checkDailyBytes says what is wrong with a daily_bytes list: at most 455 days (CloudWatch keeps a 1-day datapoint 455
-// days: CloudWatch concepts, "Metrics retention"), none negative.
+// days: CloudWatch concepts, "Metrics retention"), each from 0 to 1 PB (2^50 bytes: no account ingests more a day, and
+// sums stay far from the int64 limit).
 func checkDailyBytes(d []int64) error {
 	if len(d) > 455 {
 		return fmt.Errorf("%d days; CloudWatch keeps daily datapoints 455 days", len(d))
 	}
 	for i, b := range d {
-		if b < 0 {
-			return fmt.Errorf("day %d is %d bytes: want 0 or more", i+1, b)
+		if b < 0 || b > 1<<50 {
+			return fmt.Errorf("day %d is %d bytes: want 0 to 1125899906842624 (1 PB)", i+1, b)
 		}
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -147,8 +146,9 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 func checkPrice(cmd *cobra.Command, withCost bool, price float64) error {
 	priced := cmd.Flags().Changed("price-per-gb")
 	switch {
-	case priced && !(price > 0 && !math.IsInf(price, 0)):
-		return usageError("--price-per-gb %g: want a price per GB above 0, in USD", price)
+	case priced && !(price > 0 && price <= 1000):
+		// Bounded: a price that makes the figures overflow (1e308) broke the JSON report after a whole scan (field trial).
+		return usageError("--price-per-gb %g: want a price per GB above 0 and at most 1000, in USD", price)
 	case priced && !withCost:
 		return usageError("--price-per-gb applies with --cost only")
 	}

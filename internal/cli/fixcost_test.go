@@ -58,7 +58,7 @@ func TestFixPlanCost(t *testing.T) {
 	}
 	before := srv.CallsTo("*")
 	for _, args := range [][]string{{"--price-per-gb", "1"}, {"--cost", "--price-per-gb", "-1"}, {"--cost", "--price-per-gb", "0"}, {"--cost", "--price-per-gb", "NaN"},
-		{"--cost", "--price-per-gb", "Inf"}, {"--cost", "--format", "terraform"}} {
+		{"--cost", "--price-per-gb", "Inf"}, {"--cost", "--price-per-gb", "1e308"}, {"--cost", "--format", "terraform"}} {
 		if code, _, errs := run(t, append([]string{"fix", "plan"}, args...)...); code != ExitUsage {
 			t.Errorf("%v: %d %s", args, code, errs)
 		}

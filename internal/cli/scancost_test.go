@@ -75,7 +75,8 @@ func TestScanCost(t *testing.T) {
 		t.Errorf("%d estimates, price source %q", len(r.Costs), r.PriceSource)
 	}
 	code, out, _ = run(t, "scan", "--cost")
-	if code != 0 || !strings.Contains(out, "CloudWatch Logs ingestion a month today") || !strings.Contains(out, "45.60 GB ($22.80) a month at the median day") {
+	if code != 0 || !strings.Contains(out, "CloudWatch Logs ingestion a month today") || !strings.Contains(out, "\n  arn:aws:logs:us-east-1:111111111111:log-group:CT:*: 45.60 GB ($22.80) a month at the median day") ||
+		strings.Contains(out, `\x0a`) {
 		t.Errorf("table: %d\n%s", code, out)
 	}
 	html := filepath.Join(t.TempDir(), "r.html")

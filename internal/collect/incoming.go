@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -119,10 +120,22 @@ func incoming(ctx context.Context, cw CloudWatchAPI, region string, names []stri
 			}
 			for k, ts := range r.Timestamps {
 				if d := int(ts.UTC().Sub(start) / (24 * time.Hour)); d >= 0 && d < days && k < len(r.Values) {
-					out[i][d] += int64(r.Values[k])
+					out[i][d] = addBytes(out[i][d], r.Values[k])
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// addBytes adds a datapoint to a day's bytes, saturating at the int64 limit: a float beyond it must not wrap into a
+// negative (or zero) day (field trial).
+func addBytes(sum int64, v float64) int64 {
+	if v <= 0 || math.IsNaN(v) {
+		return sum
+	}
+	if v >= float64(math.MaxInt64) || sum > math.MaxInt64-int64(v) {
+		return math.MaxInt64
+	}
+	return sum + int64(v)
 }

@@ -298,7 +298,9 @@ func median(l []int64) int64 {
 	if len(s)%2 == 1 {
 		return s[len(s)/2]
 	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	// Halved before adding: two days near the int64 limit must not overflow into a negative median (field trial).
+	a, b := s[len(s)/2-1], s[len(s)/2]
+	return a/2 + b/2 + (a%2+b%2)/2
 }
 
 // size says a byte count in the unit that keeps it readable (3 MB is not "0.00 GB").

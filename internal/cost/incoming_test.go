@@ -28,6 +28,8 @@ func TestGroup(t *testing.T) {
 		{"nothing ingested", &model.Incoming{DailyBytes: []int64{0, 0, 0}}, Unknown, 0, 0, 0, "ingested nothing in the last 3 days"},
 		{"read failed", &model.Incoming{Err: &model.CallError{API: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "no", Kind: model.ErrAccessDenied}}, Unknown, 0, 0, 0, "AccessDenied"},
 		{"not read", nil, Unknown, 0, 0, 0, "not read"},
+		// Two days near the int64 limit: the median must lie between them (it overflowed into a negative figure).
+		{"huge days", &model.Incoming{DailyBytes: []int64{math.MaxInt64 - 1, math.MaxInt64 - 3}}, Estimated, float64(math.MaxInt64-3) * 30.4 / 1e9, float64(math.MaxInt64-2) * 30.4 / 1e9, float64(math.MaxInt64-1) * 30.4 / 1e9, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +43,7 @@ func TestGroup(t *testing.T) {
 				}
 				return
 			}
-			near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+			near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 			if g := e.MonthlyGB; !near(g.Min, tc.min) || !near(g.Median, tc.median) || !near(g.Max, tc.max) {
 				t.Errorf("GB %+v, want %v/%v/%v", *g, tc.min, tc.median, tc.max)
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/redact"
 )
 
@@ -34,6 +36,16 @@ type Writer interface {
 	// Do performs one call (a step's action, or the action of its Undo) in region, once: it returns the AWS error
 	// unchanged, and does not retry (Apply retries and journals every attempt).
 	Do(ctx context.Context, region, action string, params map[string]any) error
+}
+
+// StateReader, when a Writer has it, reads what a Create step found already there (a log group or role the scan did not
+// see: not used by any trail, or made by an earlier run that was killed): the steps after it then undo to that state,
+// not to "created by this run". The SDK writer has it; without it, such steps keep the plan's undo.
+type StateReader interface {
+	// LogGroupRetention is the group's retention in days (nil: never expire).
+	LogGroupRetention(ctx context.Context, region, name string) (*int, error)
+	// RoleState is the role's trust policy and its inline policy named policyName (nil when it has none).
+	RoleState(ctx context.Context, name, policyName string) (trust string, policy *string, err error)
 }
 
 // UndoTimeout bounds the undo of a trail's failed fix. Undo runs on a context of its own, so that an interrupted
@@ -180,6 +192,14 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 				changed = append(changed, s)
 			case alreadyExists(err):
 				res.Done = append(res.Done, s.Action+" (already there)")
+				if why := adopt(ctx, w, group, i); why != "" {
+					// Fail closed: what is there cannot be fixed, or cannot be put back, by this plan.
+					res.Error = fmt.Sprintf("%s: %s", s.Action, why)
+					for _, rest := range group[i+1:] {
+						res.NotDone = append(res.NotDone, rest.Action)
+					}
+					res.Undone, res.UndoFailed = o.undo(context.WithoutCancel(ctx), w, changed, j)
+				}
 			default:
 				res.Error = fmt.Sprintf("%s: %v", s.Action, err)
 				if ctx.Err() != nil {
@@ -202,6 +222,57 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 		out = append(out, res)
 	}
 	return out
+}
+
+// adopt reads what group[i], a Create step, found already there, and gives the later steps of the group that change it
+// the undo that restores it: a log group's retention (PutRetentionPolicy planned with no undo, since deleting a new
+// group undoes it) and a role's inline policy of the same name. A role that does not trust CloudTrail cannot deliver:
+// it returns why, and the fix stops (field trial: an existing group's retention was changed with no undo, and an
+// untrusting role was reused). A Writer without StateReader leaves the steps as planned. It returns "" to go on.
+func adopt(ctx context.Context, w Writer, group []Step, i int) string {
+	sr, ok := w.(StateReader)
+	if !ok {
+		return ""
+	}
+	s := group[i]
+	switch s.Action {
+	case CreateLogGroup:
+		name := fmt.Sprint(s.Params["logGroupName"])
+		days, err := sr.LogGroupRetention(ctx, s.Region, name)
+		if err != nil {
+			return fmt.Sprintf("log group %s already exists and its retention could not be read (%v): nothing after it is changed without a way back", name, err)
+		}
+		for k := i + 1; k < len(group); k++ {
+			if n := &group[k]; n.Action == PutRetentionPolicy && n.Undo == nil && fmt.Sprint(n.Params["logGroupName"]) == name && n.Region == s.Region {
+				if days == nil {
+					n.Undo = &Call{Action: DeleteRetentionPolicy, Params: map[string]any{"logGroupName": name}}
+				} else {
+					n.Undo = &Call{Action: PutRetentionPolicy, Params: map[string]any{"logGroupName": name, "retentionInDays": *days}}
+				}
+			}
+		}
+	case CreateRole:
+		name := fmt.Sprint(s.Params["RoleName"])
+		policyName := ""
+		for k := i + 1; k < len(group); k++ {
+			if group[k].Action == PutRolePolicy && fmt.Sprint(group[k].Params["RoleName"]) == name {
+				policyName = fmt.Sprint(group[k].Params["PolicyName"])
+			}
+		}
+		trust, prev, err := sr.RoleState(ctx, name, policyName)
+		if err != nil {
+			return fmt.Sprintf("role %s already exists and could not be read (%v)", name, err)
+		}
+		if ok, _ := delivery.Trusts(trust); !ok {
+			return fmt.Sprintf("role %s already exists (the scan did not see it: no trail uses it) and does not trust cloudtrail.amazonaws.com: fix its trust, or name another role with --delivery-role-name, and plan again", name)
+		}
+		for k := i + 1; k < len(group); k++ {
+			if n := &group[k]; n.Action == PutRolePolicy && fmt.Sprint(n.Params["RoleName"]) == name && prev != nil {
+				n.Undo = &Call{Action: PutRolePolicy, Params: map[string]any{"RoleName": name, "PolicyName": policyName, "PolicyDocument": *prev}}
+			}
+		}
+	}
+	return ""
 }
 
 // undo reverts changed steps, newest first, each with its Undo, on a context bounded by UndoTimeout.
@@ -273,10 +344,10 @@ func (o ApplyOptions) retry(ctx context.Context, w Writer, s Step, j *Journal) e
 	}
 }
 
-// propagation reports an UpdateTrail error that a role created or changed moments ago causes until IAM propagates it
-// (the same errors terraform-provider-aws retries: aws-behaviour.md §3.7).
+// propagation reports an UpdateTrail or CreateTrail error that a role created or changed moments ago causes until IAM
+// propagates it (the same errors terraform-provider-aws retries on both: aws-behaviour.md §3.7).
 func propagation(action string, err error) bool {
-	if action != UpdateTrail {
+	if action != UpdateTrail && action != CreateTrail {
 		return false
 	}
 	var ae smithy.APIError
@@ -530,4 +601,54 @@ func boolOf(m map[string]any, k string) *bool {
 		return aws.Bool(v)
 	}
 	return nil
+}
+
+// LogGroupRetention reads a log group's retention (DescribeLogGroups by name prefix, the exact name matched).
+func (w *SDKWriter) LogGroupRetention(ctx context.Context, region, name string) (*int, error) {
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(cloudwatchlogs.NewFromConfig(w.cfg, func(o *cloudwatchlogs.Options) { o.Region = region }),
+		&cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range page.LogGroups {
+			if aws.ToString(g.LogGroupName) == name {
+				if g.RetentionInDays == nil {
+					return nil, nil
+				}
+				d := int(*g.RetentionInDays)
+				return &d, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("log group %s not found", name)
+}
+
+// RoleState reads a role's trust policy (URL-decoded) and its inline policy named policyName.
+func (w *SDKWriter) RoleState(ctx context.Context, name, policyName string) (string, *string, error) {
+	c := iam.NewFromConfig(w.cfg)
+	r, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "", nil, err
+	}
+	trust, err := url.QueryUnescape(aws.ToString(r.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		return "", nil, err
+	}
+	if policyName == "" {
+		return trust, nil, nil
+	}
+	pol, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName)})
+	if notFound(err) {
+		return trust, nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	doc, err := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
+	if err != nil {
+		return "", nil, err
+	}
+	return trust, &doc, nil
 }

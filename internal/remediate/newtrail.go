@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -48,7 +49,7 @@ func needsNewTrail(f model.Finding, a *model.Account, p *Plan) bool {
 
 // planNewTrails adds, for each account that needs one, the new trail's steps (with o.TrailBucket), or a refusal that
 // says what it needs.
-func planNewTrails(p *Plan, inv *model.Inventory, findings []model.Finding, o Options, want func([]string, string) bool) {
+func planNewTrails(p *Plan, inv *model.Inventory, findings []model.Finding, o Options, want func([]string, string) bool, done map[string]string) {
 	if len(o.Trails) > 0 {
 		return // --trails narrows the plan to those trails
 	}
@@ -70,7 +71,21 @@ func planNewTrails(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 				"no trail of the account covers every region: a new multi-region trail (%s) needs an S3 bucket whose policy lets CloudTrail write; name it with --trail-bucket, or capture without a trail (--via %s)", NewTrailName, ViaTelemetryRule)})
 			continue
 		}
-		p.Steps = append(p.Steps, newTrailSteps(a, partitionOf(inv), o, o.TrailBucket)...)
+		for _, s := range newTrailSteps(a, partitionOf(inv), o, o.TrailBucket) {
+			// A role repair a trail's fix already makes is made once (a second one's undo would put back the trust the
+			// first one fixed), and the new trail relies on it.
+			if by, ok := done[stepKey(s)]; ok && by != s.ResourceID {
+				if p.ReliesOn == nil {
+					p.ReliesOn = map[string][]string{}
+				}
+				if !slices.Contains(p.ReliesOn[s.ResourceID], by) {
+					p.ReliesOn[s.ResourceID] = append(p.ReliesOn[s.ResourceID], by)
+				}
+				continue
+			}
+			done[stepKey(s)] = s.ResourceID
+			p.Steps = append(p.Steps, s)
+		}
 	}
 }
 
@@ -98,22 +113,39 @@ func newTrailARN(a *model.Account, part string) string {
 func newTrailSteps(a *model.Account, part string, o Options, bucket any) []Step {
 	o = withDefaults(o)
 	region := homeRegionOf(a)
+	groupName, roleName := nameFrom(o.LogGroupName, NewTrailName), delivery.RoleName(o.RoleName, NewTrailName)
 	t := &model.Trail{Name: NewTrailName, ARN: newTrailARN(a, part), HomeRegion: region, OwnerAccount: a.ID, MultiRegion: true}
-	steps, _ := planTrail(t, model.Finding{Reasons: []model.Reason{{Code: controls.NotIntegrated}, {Code: controls.NotLogging}}}, a, o)
-	out := make([]Step, 0, len(steps))
-	for _, s := range steps {
-		s.ResourceID = a.ID
-		switch s.Action {
-		case UpdateTrail:
-			s = render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: CreateTrail, Why: "no trail covers every region: a new multi-region trail",
-				Params: map[string]any{"Name": NewTrailName, "S3BucketName": bucket, "IsMultiRegionTrail": true, "IncludeGlobalServiceEvents": true,
-					"EnableLogFileValidation": true, "CloudWatchLogsLogGroupArn": s.Params["CloudWatchLogsLogGroupArn"], "CloudWatchLogsRoleArn": s.Params["CloudWatchLogsRoleArn"]},
-				Undo: &Call{Action: DeleteTrail, Params: map[string]any{"Name": t.ARN}}})
-		case StartLogging:
-			s.Why, s.Existing = "a new trail does not log until StartLogging", nil
+	// A log group or role of those names that another trail of the account uses is reused and repaired as a trail's
+	// fix would (field trial: an untrusting role of that name was reused as it was). One nobody uses is not in the
+	// scan: apply reads it when CreateLogGroup or CreateRole finds it (adopt).
+	for _, tr := range a.Trails {
+		if lg := tr.LogGroup; lg != nil && lg.Exists && lg.Name == groupName && lg.Region == region && lg.Account == a.ID && t.LogGroup == nil {
+			t.LogGroupARN, t.LogGroup = lg.ARN, lg
 		}
+		if r := tr.Role; r != nil && r.Exists && r.Name == roleName && !tr.OwnedElsewhere && t.Role == nil {
+			t.RoleARN, t.Role = r.ARN, r
+		}
+	}
+	steps, _ := planTrail(t, model.Finding{Reasons: []model.Reason{{Code: controls.NotIntegrated}}}, a, o)
+	out := make([]Step, 0, len(steps)+2)
+	for _, s := range steps {
+		if s.Action == UpdateTrail {
+			continue // the trail does not exist: CreateTrail below sets what UpdateTrail would
+		}
+		s.ResourceID = a.ID
 		out = append(out, s)
 	}
+	roleARN := t.RoleARN
+	if roleARN == "" {
+		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, a.ID, roleName)
+	}
+	out = append(out, render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: CreateTrail, Why: "no trail covers every region: a new multi-region trail",
+		Params: map[string]any{"Name": NewTrailName, "S3BucketName": bucket, "IsMultiRegionTrail": true, "IncludeGlobalServiceEvents": true,
+			"EnableLogFileValidation": true, "CloudWatchLogsLogGroupArn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, a.ID, groupName),
+			"CloudWatchLogsRoleArn": roleARN},
+		Undo: &Call{Action: DeleteTrail, Params: map[string]any{"Name": t.ARN}}}))
+	out = append(out, render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: StartLogging, Why: "a new trail does not log until StartLogging",
+		Params: map[string]any{"Name": t.ARN}, Undo: &Call{Action: StopLogging, Params: map[string]any{"Name": t.ARN}}}))
 	return out
 }
 

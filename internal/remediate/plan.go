@@ -275,7 +275,7 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		}
 	}
 	if o.Via != ViaTelemetryRule {
-		planNewTrails(p, inv, findings, o, want)
+		planNewTrails(p, inv, findings, o, want, done)
 	}
 	for _, f := range findings {
 		if f.ControlID != controls.RetentionID || f.Status != model.StatusFail || !want(o.Accounts, f.AccountID) {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/trailwatch/trailwatch/internal/remediate"
+	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
@@ -321,5 +324,132 @@ accounts:
 	e.srv.Advance(6 * time.Minute)
 	if _, fs = e.scan(acct, fixed); !strings.HasPrefix(status(fs, arn("fresh")), "PASS") {
 		t.Errorf("after the first delivery: %s", status(fs, arn("fresh")))
+	}
+}
+
+// TestNewTrailWaitsForIAMPropagation: CreateTrail with the delivery role created moments before is refused until IAM
+// propagates the role, as UpdateTrail is (field trial of the new-trail fix: it failed and undid everything instead of
+// waiting), so apply retries it with the same backoff.
+func TestNewTrailWaitsForIAMPropagation(t *testing.T) {
+	e := newEnv(t, `
+iam_propagation_delay: 8s
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), TrailBucket: "ct-logs"})
+	j := remediate.NewJournal(nil, "tester", nil)
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{
+		Sleep: func(_ context.Context, d time.Duration) error { e.srv.Advance(d); return nil }})
+	if len(res) != 1 || res[0].Error != "" {
+		t.Fatalf("apply %+v", res)
+	}
+	var attempts []string
+	for _, en := range j.Entries() {
+		if en.Action == remediate.CreateTrail {
+			attempts = append(attempts, en.Result)
+		}
+	}
+	if strings.Join(attempts, ",") != "error,error,error,ok" {
+		t.Errorf("CreateTrail attempts %v, want three refusals while IAM propagates (2+4 s < 8 s) then success", attempts)
+	}
+}
+
+// TestApplyAdoptsWhatItFinds (field trial): a new trail's log group and role already exist, used by no trail, so the
+// scan did not see them. Apply reads what CreateLogGroup and CreateRole found: a role that does not trust CloudTrail
+// stops the fix (it could not deliver) and the group's retention, already changed, is put back; with a trusted role
+// and a failure later, the role's inline policy of the same name and the group's retention are restored.
+func TestApplyAdoptsWhatItFinds(t *testing.T) {
+	const group, role, policyName = "aws-cloudtrail-logs/management-events", "CloudTrailCloudWatchLogs-management-events", "TrailwatchCloudWatchLogsDelivery-aws-cloudtrail-logs-management-events"
+	scenario := func(trust, faults string) string {
+		return `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    log_groups: [{name: ` + group + `, region: us-east-1, retention_days: 7}]
+    roles:
+      - {name: ` + role + `, trust: '` + trust + `'}
+` + faults
+	}
+	retention := func(e *env) string {
+		out, err := cloudwatchlogs.NewFromConfig(e.srv.SDKConfig(acct, "us-east-1")).DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
+		if err != nil || len(out.LogGroups) != 1 {
+			t.Fatalf("log group: %v %v", out, err)
+		}
+		return fmt.Sprint(aws.ToInt32(out.LogGroups[0].RetentionInDays))
+	}
+	apply := func(e *env) remediate.TrailResult {
+		inv, fs := e.scan(acct, nil)
+		p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), TrailBucket: "ct-logs"})
+		res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, remediate.NewJournal(nil, "tester", nil),
+			remediate.ApplyOptions{Sleep: func(context.Context, time.Duration) error { return nil }, PropagationRetries: -1})
+		if len(res) != 1 {
+			t.Fatalf("apply %+v", res)
+		}
+		return res[0]
+	}
+
+	untrusting := newEnv(t, scenario(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, ""))
+	r := apply(untrusting)
+	if !strings.Contains(r.Error, "does not trust cloudtrail.amazonaws.com") || slices.Contains(r.Done, remediate.CreateTrail) {
+		t.Errorf("an untrusting role was reused: %+v", r)
+	}
+	if got := retention(untrusting); got != "7" {
+		t.Errorf("the existing group's retention is %s days after the failed fix, want 7 (put back)", got)
+	}
+
+	trusted := newEnv(t, scenario(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+		"    faults: [{operation: \"cloudtrail:CreateTrail\", error: InsufficientS3BucketPolicyException, message: \"Incorrect S3 bucket policy is detected for bucket: ct-logs\"}]\n"))
+	iamc := iam.NewFromConfig(trusted.srv.SDKConfig(acct, "us-east-1"))
+	const before = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}`
+	if _, err := iamc.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(policyName), PolicyDocument: aws.String(before)}); err != nil {
+		t.Fatal(err)
+	}
+	r = apply(trusted)
+	if !strings.Contains(r.Error, "InsufficientS3BucketPolicyException") {
+		t.Fatalf("apply: %+v", r)
+	}
+	got, err := iamc.GetRolePolicy(context.Background(), &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(policyName)})
+	if err != nil {
+		t.Fatalf("the role's inline policy was deleted by the undo: %v", err)
+	}
+	if doc, _ := url.QueryUnescape(aws.ToString(got.PolicyDocument)); doc != before {
+		t.Errorf("the role's inline policy after the undo: %s, want %s", doc, before)
+	}
+	if got := retention(trusted); got != "7" {
+		t.Errorf("retention %s after the undo, want 7", got)
+	}
+}
+
+// TestNewTrailReusesKnownRole (field trial): a role of the new trail's name that another trail uses is in the scan: the
+// plan repairs it (its trust) instead of "creating" it.
+func TestNewTrailReusesKnownRole(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails: [{name: west, home_region: eu-west-1, log_group: W, role: CloudTrailCloudWatchLogs-management-events}]
+    log_groups: [{name: W, region: eu-west-1, retention_days: 365}]
+    roles:
+      - {name: CloudTrailCloudWatchLogs-management-events, trust: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}', policy: cloudtrail-delivery}
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), TrailBucket: "ct-logs"})
+	var actions []string
+	trusts := 0
+	for _, s := range p.Steps {
+		if s.ResourceID == acct {
+			actions = append(actions, s.Action)
+		}
+		if s.Action == remediate.UpdateAssumeRolePolicy {
+			trusts++
+		}
+	}
+	// The west trail's fix repairs the role's trust; the new trail relies on it (a second repair's undo would put the
+	// untrusting policy back), and creates no role.
+	if got := strings.Join(actions, ","); strings.Contains(got, "CreateRole") || !strings.HasSuffix(got, "CreateTrail,StartLogging") || trusts != 1 ||
+		len(p.ReliesOn[acct]) != 1 {
+		t.Errorf("new trail steps %s, %d trust repairs (want 1), relies on %v", got, trusts, p.ReliesOn[acct])
 	}
 }

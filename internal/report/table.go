@@ -118,7 +118,11 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 		ew.printf("INCOMPLETE: %s\n", why)
 	}
 	if c := cost.Summary("CloudWatch Logs ingestion a month today, from each integrated log group's own IncomingBytes ("+r.PriceSource+"):", r.Costs); c != "" {
-		ew.printf("%s\n", c)
+		// Line by line: printf makes a value's control characters visible, newlines included (field trial: one
+		// line with \x0a between entries).
+		for _, line := range strings.Split(strings.TrimSuffix(c, "\n"), "\n") {
+			ew.printf("%s\n", line)
+		}
 	}
 	ew.printf("%s\n", SummaryLine(r))
 	return ew.err

@@ -632,6 +632,9 @@ type IaCUnit struct {
 	Trails      []*model.Trail
 	Integration []model.Finding
 	Monitoring  *model.Monitoring
+	// Telemetry are the CloudWatch telemetry rules for CloudTrail the unit declares (nil: none): a rule that captures
+	// makes its log group a monitored destination, as live (telemetryFeeders).
+	Telemetry *model.Telemetry
 }
 
 // EvaluateIaCAlarms judges the alarm family of each unit on its own (what one root module or template deploys does
@@ -640,7 +643,8 @@ type IaCUnit struct {
 func EvaluateIaCAlarms(cat *Catalog, units []IaCUnit, items []alarms.Item, fix func(IaCUnit, []model.Finding)) []model.Finding {
 	var out []model.Finding
 	for _, u := range units {
-		fs := evaluateIaCUnitAlarms(cat, u.Trails, u.Integration, u.Monitoring, items)
+		trails, integration, mon := telemetryFeeders(u.Trails, u.Integration, u.Monitoring, u.Telemetry)
+		fs := evaluateIaCUnitAlarms(cat, trails, integration, mon, items)
 		if fix != nil {
 			fix(u, fs) // the code that completes each chain comes from the fix plan (remediate.FixIaCAlarms)
 		}
@@ -731,6 +735,56 @@ func evaluateIaCUnitAlarms(cat *Catalog, trails []*model.Trail, integration []mo
 		f.ID, f.AccountID, f.Region, f.ResourceType, f.ResourceID, f.Location = model.FindingID(f.ControlID, id), "", "", model.TypeTrail, rid, loc
 	}
 	return out
+}
+
+// telemetryFeeders adds, for each telemetry rule of the unit that captures the account's management events (the one
+// rule: RuleProblem, every event kept, nothing unknown), its log group (aws/cloudtrail/managementevents in the rule's
+// region, with the metric filters declared on it) as a trail that feeds it, so the chain is judged there as live
+// judges a rule's group (field trial: every item failed NO_MONITORED_TRAIL beside a PASS CAPTURED_BY_TELEMETRY_RULE).
+// Filters declared on that group stop being an unfed group's.
+func telemetryFeeders(trails []*model.Trail, integration []model.Finding, mon *model.Monitoring, tm *model.Telemetry) ([]*model.Trail, []model.Finding, *model.Monitoring) {
+	if tm == nil {
+		return trails, integration, mon
+	}
+	var unfed []*model.LogGroup
+	if mon != nil {
+		unfed = mon.UnfedGroups
+	}
+	trails, integration = slices.Clone(trails), slices.Clone(integration)
+	for len(integration) < len(trails) {
+		integration = append(integration, model.Finding{Status: model.StatusUnknown})
+	}
+	for _, r := range tm.Rules {
+		if r.Unknown != "" || RuleProblem(r, "") != "" || r.ReadWriteType != "All" {
+			continue
+		}
+		var lg *model.LogGroup
+		for i, g := range unfed {
+			if g.Name == model.TelemetryLogGroup && g.Region == r.HomeRegion {
+				lg = g
+				unfed = append(slices.Clone(unfed[:i]), unfed[i+1:]...)
+				break
+			}
+		}
+		if lg == nil {
+			part := "${partition}"
+			if !strings.HasPrefix(r.HomeRegion, "${") {
+				part = partition.OfRegion(r.HomeRegion).Name
+			}
+			lg = &model.LogGroup{Name: model.TelemetryLogGroup, Region: r.HomeRegion, Account: "${account}", Exists: true, MetricFiltersRead: true,
+				ARN: fmt.Sprintf("arn:%s:logs:%s:${account}:log-group:%s:*", part, r.HomeRegion, model.TelemetryLogGroup), Source: r.Source}
+		}
+		all := true
+		trails = append(trails, &model.Trail{ARN: r.ARN, Name: r.Name, HomeRegion: r.HomeRegion, MultiRegion: true, ManagementEvents: &all,
+			ManagementReadWrite: "All", LogGroupARN: lg.ARN, LogGroup: lg, Source: r.Source})
+		integration = append(integration, model.Finding{Status: model.StatusPass})
+	}
+	if mon != nil {
+		m := *mon
+		m.UnfedGroups = unfed
+		mon = &m
+	}
+	return trails, integration, mon
 }
 
 // unfedGroupAlarms judges the chain of a unit that declares metric filters but no trail (a monitoring-only root

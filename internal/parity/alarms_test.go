@@ -281,6 +281,8 @@ func broken(inline string) pcase { return pcase{multi: true, inline: inline} }
 
 var alarmCorpus = []acase{
 	{name: "whole chain", trail: healthy, chain: chainDecl{pattern: published45}, want: controls.Monitored, status: model.StatusPass},
+	{name: "whole chain, the template's group ARN written with !Sub", trail: pcase{multi: true, inline: console, subARN: true}, chain: chainDecl{pattern: published45}, want: controls.Monitored, status: model.StatusPass,
+		only: []string{"cloudformation"}}, // field trial: every alarm item failed NO_MONITORED_TRAIL
 	{name: "pattern reordered and requoted", trail: healthy, chain: chainDecl{pattern: `{($.eventName="StopLogging")||($.eventName="StartLogging")||($.eventName="DeleteTrail")||($.eventName="UpdateTrail")||($.eventName="CreateTrail")}`}, want: controls.Monitored, status: model.StatusPass},
 	{name: "filter misses an event", trail: healthy, chain: chainDecl{pattern: `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`}, want: controls.FilterMissesEvents, status: model.StatusFail},
 	{name: "filter narrowed by an exclusion", trail: healthy, chain: chainDecl{pattern: `{ (($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging)) && ($.userIdentity.type != "AssumedRole") }`}, want: controls.FilterNarrowed, status: model.StatusWarn},

@@ -74,6 +74,8 @@ type pcase struct {
 	cfnWant string
 	// chain, when set, is the CIS monitoring chain of item 4.5 on the trail's log group (alarms_test.go).
 	chain *chainDecl
+	// subARN writes the template's log group ARN with !Sub "...:log-group:${LogGroup}:*" instead of GetAtt.
+	subARN bool
 }
 
 var corpus = []pcase{
@@ -388,6 +390,9 @@ func cloudFormationOf(c pcase) string {
 		"CloudWatchLogsLogGroupArn": map[string]any{"Fn::GetAtt": []string{"LogGroup", "Arn"}}}
 	if c.noSuffix {
 		trail["CloudWatchLogsLogGroupArn"] = map[string]any{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:" + group}
+	}
+	if c.subARN {
+		trail["CloudWatchLogsLogGroupArn"] = map[string]any{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${LogGroup}:*"}
 	}
 	if !c.noRole {
 		props := map[string]any{"RoleName": role, "AssumeRolePolicyDocument": doc(trust)}

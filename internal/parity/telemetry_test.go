@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
+	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
@@ -241,4 +242,124 @@ func liveTrail(t *testing.T, cat *controls.Catalog, c tcase) model.Finding {
 	}
 	t.Fatalf("no integration finding: %+v", fs)
 	return model.Finding{}
+}
+
+// TestTelemetryAlarmParity (field trial): the CIS chain on a telemetry rule's log group is judged there from every
+// source, as live judges it: infrastructure as code failed every item NO_MONITORED_TRAIL beside a PASS
+// CAPTURED_BY_TELEMETRY_RULE. Item 4.5's chain is whole; 4.1 has no filter.
+func TestTelemetryAlarmParity(t *testing.T) {
+	cat, err := controls.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := alarms.ForVersion("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{item45: controls.Monitored, "alarm-unauthorized-api-calls": controls.FilterMissing}
+	check := func(src string, fs []model.Finding) {
+		t.Helper()
+		for id, code := range want {
+			found := false
+			for _, f := range fs {
+				if f.ControlID == id {
+					found = true
+					if got := alarmCodes(f); got != code {
+						t.Errorf("%s: %s %s %q, want %q\n%+v", src, id, f.Status, got, code, f.Reasons)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: no %s finding", src, id)
+			}
+		}
+	}
+	scenario := fmt.Sprintf(`accounts:
+  - id: %q
+    regions: [us-east-1]
+    telemetry_status: RUNNING
+    telemetry_rules: [{name: ct, all_regions: true}]
+    log_groups:
+      - {name: aws/cloudtrail/managementevents, region: us-east-1, metric_filters: [{name: ct-changes, metric: %s/%s, pattern: %q}]}
+    alarms:
+      - {name: ct-changes, region: us-east-1, metric: %s/%s, actions: [cis]}
+    topics:
+      - {name: cis, region: us-east-1, subscriptions: [{protocol: sqs, endpoint: "arn:aws:sqs:us-east-1:%s:q"}]}
+`, account, namespace, metricName, published45, namespace, metricName, account)
+	sc, err := awssim.ParseScenario("telemetry-alarms.yaml", []byte(scenario))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, scenario)
+	}
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := controls.DefaultSettings(now)
+	s.Alarms = items
+	_, fs := scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(srv.SDKConfig(account, "us-east-1"))}}, scan.Options{Settings: s, Collect: collect.Options{Monitoring: true}})
+	check("live", fs)
+
+	tf := `provider "aws" { region = "us-east-1" }
+resource "aws_observabilityadmin_telemetry_evaluation" "this" {}
+resource "aws_observabilityadmin_telemetry_rule" "ct" {
+  rule_name = "ct"
+  rule {
+    resource_type = "AWS::CloudTrail"
+    telemetry_type = "Logs"
+    all_regions = true
+    destination_configuration {
+      destination_type = "cloud-watch-logs"
+      cloudtrail_parameters {
+        advanced_event_selectors {
+          name = "management"
+          field_selectors {
+            field = "eventCategory"
+            equals = ["Management"]
+          }
+        }
+      }
+    }
+  }
+}
+` + fmt.Sprintf(`resource "aws_cloudwatch_log_metric_filter" "ct" {
+  name = "ct-changes"
+  log_group_name = "aws/cloudtrail/managementevents"
+  pattern = %q
+  metric_transformation {
+    name = %q
+    namespace = %q
+    value = "1"
+  }
+}
+resource "aws_cloudwatch_metric_alarm" "ct" {
+  alarm_name = "ct-changes"
+  namespace = %q
+  metric_name = %q
+  statistic = "Sum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold = 1
+  period = 300
+  evaluation_periods = 1
+  alarm_actions = [aws_sns_topic.cis.arn]
+}
+resource "aws_sns_topic" "cis" { name = "cis" }
+resource "aws_sqs_queue" "q" { name = "q" }
+resource "aws_sns_topic_subscription" "cis" {
+  topic_arn = aws_sns_topic.cis.arn
+  protocol = "sqs"
+  endpoint = aws_sqs_queue.q.arn
+}
+`, published45, metricName, namespace, namespace, metricName)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := iac.Scan([]string{dir}, iac.Options{})
+	if len(res.Errors) > 0 {
+		t.Fatalf("terraform: %+v", res.Errors)
+	}
+	check("terraform", scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: now}, 365, items))
 }

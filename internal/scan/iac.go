@@ -22,7 +22,7 @@ func IaC(cat *controls.Catalog, res *iac.Result, s controls.IaCSettings, fixRete
 		var units []controls.IaCUnit
 		off := 0
 		for _, u := range res.Units {
-			units = append(units, controls.IaCUnit{Name: u.Name, Trails: u.Trails, Integration: fs[off : off+len(u.Trails)], Monitoring: u.Monitoring})
+			units = append(units, controls.IaCUnit{Name: u.Name, Trails: u.Trails, Integration: fs[off : off+len(u.Trails)], Monitoring: u.Monitoring, Telemetry: u.Telemetry})
 			off += len(u.Trails)
 		}
 		fs = append(fs, controls.EvaluateIaCAlarms(cat, units, items, func(u controls.IaCUnit, ufs []model.Finding) {

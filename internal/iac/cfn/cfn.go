@@ -414,7 +414,14 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 			*dst = truthy(v)
 		}
 	}
-	if owner := t.arnOwner[tr.LogGroupARN]; owner != "" && t.types[owner] == "AWS::Logs::LogGroup" {
+	owner := t.arnOwner[tr.LogGroupARN]
+	if owner == "" {
+		// An ARN written out (!Sub "arn:...:log-group:${LogGroup}:*", or a literal name) names the template's group of
+		// that name as GetAtt would (field trial: the trail's group was left unknown, and every alarm item failed
+		// NO_MONITORED_TRAIL). Where it is deployed is the integration rule's question, not this join's.
+		owner = t.groupNamed(tr.LogGroupARN)
+	}
+	if owner != "" && t.types[owner] == "AWS::Logs::LogGroup" {
 		tr.LogGroup = t.logGroup(owner)
 		tr.LogGroup.ARN = tr.LogGroupARN // as the trail names it (placeholders for what deployment decides)
 	}
@@ -429,6 +436,26 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		}
 	}
 	return tr, nil
+}
+
+// groupNamed is the logical id of the AWS::Logs::LogGroup whose LogGroupName the log group ARN names ("" when none,
+// or when two declare it).
+func (t *Template) groupNamed(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":log-group:")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, ":")
+	found := ""
+	for _, id := range t.ids("AWS::Logs::LogGroup") {
+		if g := t.logGroup(id); g != nil && g.Name == name && name != "" {
+			if found != "" {
+				return ""
+			}
+			found = id
+		}
+	}
+	return found
 }
 
 func truthy(v value) bool {

@@ -51,7 +51,7 @@ type chainDecl struct {
 	comparison  string  // "" is GreaterThanOrEqualToThreshold
 	disabled    bool    // actions_enabled false
 	action      string  // "" the declared topic; "none": no action; "undeclared": a topic ARN nobody declares
-	sub         string  // "" an SQS queue of the account; "email"; "none"
+	sub         string  // "" an SQS queue of the account; "sqs-arn": the same queue named by its ARN; "email"; "none"
 	alarmRegion string  // "" the trail's home region
 }
 
@@ -161,6 +161,8 @@ func (d *chainDecl) terraform(b *strings.Builder, c pcase) {
 	fmt.Fprintf(b, "resource \"aws_sns_topic\" \"cis\" {\n%s  name = %q\n}\n", provider, topicName)
 	switch d.sub {
 	case "none":
+	case "sqs-arn":
+		fmt.Fprintf(b, "resource \"aws_sns_topic_subscription\" \"cis\" {\n%s  topic_arn = aws_sns_topic.cis.arn\n  protocol = \"sqs\"\n  endpoint = \"arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:%s\"\n}\n", provider, queueName)
 	case "email":
 		fmt.Fprintf(b, "resource \"aws_sns_topic_subscription\" \"cis\" {\n%s  topic_arn = aws_sns_topic.cis.arn\n  protocol = \"email\"\n  endpoint = \"sec@example.com\"\n}\n", provider)
 	default:
@@ -212,6 +214,10 @@ func (d *chainDecl) plan(c pcase, add func(typ, name string, after, unknown map[
 	add("aws_sns_topic", "cis", map[string]any{"name": topicName}, map[string]any{"arn": true, "id": true})
 	switch d.sub {
 	case "none":
+	case "sqs-arn":
+		// Computed from the data sources at plan time: known in the plan.
+		add("aws_sns_topic_subscription", "cis", map[string]any{"protocol": "sqs", "endpoint": c.values("arn:{P}:sqs:{R}:{A}:" + queueName)}, map[string]any{"arn": true, "id": true, "topic_arn": true})
+		config = append(config, ref("aws_sns_topic_subscription.cis", map[string][]string{"topic_arn": topicRefs}))
 	case "email":
 		add("aws_sns_topic_subscription", "cis", map[string]any{"protocol": "email", "endpoint": "sec@example.com"}, map[string]any{"arn": true, "id": true, "topic_arn": true})
 		config = append(config, ref("aws_sns_topic_subscription.cis", map[string][]string{"topic_arn": topicRefs}))
@@ -251,6 +257,9 @@ func (d *chainDecl) cloudFormation(resources map[string]any, doc func(string) an
 	resources["Topic"] = map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": topicName}}
 	switch d.sub {
 	case "none":
+	case "sqs-arn":
+		resources["Subscription"] = map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": map[string]any{"Ref": "Topic"}, "Protocol": "sqs",
+			"Endpoint": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:" + queueName}}}
 	case "email":
 		resources["Subscription"] = map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": map[string]any{"Ref": "Topic"}, "Protocol": "email", "Endpoint": "sec@example.com"}}
 	default:
@@ -283,6 +292,7 @@ var alarmCorpus = []acase{
 	{name: "whole chain", trail: healthy, chain: chainDecl{pattern: published45}, want: controls.Monitored, status: model.StatusPass},
 	{name: "whole chain, the template's group ARN written with !Sub", trail: pcase{multi: true, inline: console, subARN: true}, chain: chainDecl{pattern: published45}, want: controls.Monitored, status: model.StatusPass,
 		only: []string{"cloudformation"}}, // field trial: every alarm item failed NO_MONITORED_TRAIL
+	{name: "whole chain, the queue named by its ARN", trail: healthy, chain: chainDecl{pattern: published45, sub: "sqs-arn"}, want: controls.Monitored, status: model.StatusPass},
 	{name: "pattern reordered and requoted", trail: healthy, chain: chainDecl{pattern: `{($.eventName="StopLogging")||($.eventName="StartLogging")||($.eventName="DeleteTrail")||($.eventName="UpdateTrail")||($.eventName="CreateTrail")}`}, want: controls.Monitored, status: model.StatusPass},
 	{name: "filter misses an event", trail: healthy, chain: chainDecl{pattern: `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`}, want: controls.FilterMissesEvents, status: model.StatusFail},
 	{name: "filter narrowed by an exclusion", trail: healthy, chain: chainDecl{pattern: `{ (($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging)) && ($.userIdentity.type != "AssumedRole") }`}, want: controls.FilterNarrowed, status: model.StatusWarn},

@@ -362,7 +362,18 @@ func planOf(c pcase) string {
 		})...)
 	}
 	out, err := json.MarshalIndent(map[string]any{"format_version": "1.2", "terraform_version": "1.9.0", "resource_changes": rcs,
-		"configuration": map[string]any{"root_module": map[string]any{"resources": config}}}, "", "  ")
+		"configuration": map[string]any{"root_module": map[string]any{"resources": config},
+			// The provider's region, and the data sources terraformOf's configuration reads, as a plan records them.
+			"provider_config": map[string]any{"aws": map[string]any{"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+				"expressions": map[string]any{"region": map[string]any{"constant_value": c.home()}}}}},
+		"prior_state": map[string]any{"format_version": "1.0", "terraform_version": "1.9.0", "values": map[string]any{"root_module": map[string]any{"resources": []any{
+			map[string]any{"address": "data.aws_caller_identity.current", "mode": "data", "type": "aws_caller_identity", "name": "current",
+				"provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": map[string]any{"account_id": account, "id": account}},
+			map[string]any{"address": "data.aws_partition.current", "mode": "data", "type": "aws_partition", "name": "current",
+				"provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": map[string]any{"partition": c.part(), "id": c.part()}},
+			map[string]any{"address": "data.aws_region.current", "mode": "data", "type": "aws_region", "name": "current",
+				"provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": map[string]any{"name": c.home(), "id": c.home()}},
+		}}}}}, "", "  ")
 	if err != nil {
 		panic(err)
 	}

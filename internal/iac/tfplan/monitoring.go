@@ -2,6 +2,8 @@ package tfplan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -20,10 +22,10 @@ const unknownTok = model.UnknownValue
 // ARN, an alarm action or subscription naming a topic created by the same apply) is followed through the
 // configuration's references, as the trails' log group and role are; what the plan's resources do not say (their
 // region) is the plan's one region.
-func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*model.LogGroup, trails []*model.Trail, refs map[string]map[string][]string, line func(string) int) *model.Monitoring {
+func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*model.LogGroup, trails []*model.Trail, refs map[string]map[string][]string, line func(string) int, sc scope) *model.Monitoring {
 	type filterDecl struct {
-		group string
-		f     model.MetricFilter
+		group, region string
+		f             model.MetricFilter
 	}
 	loc := func(rc *tfjson.ResourceChange) *model.Location {
 		return &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}
@@ -38,7 +40,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 		switch rc.Type {
 		case "aws_sns_topic":
 			name := str(after["name"], rc.Name)
-			arn := str(after["arn"], fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionTok, regionTok, accountTok, name))
+			arn := str(after["arn"], fmt.Sprintf("arn:%s:sns:%s:%s:%s", sc.part, sc.regionOf(rc), sc.account, name))
 			topicByAddr[rc.Address] = arn
 			mon.Topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: loc(rc)}
 		case "aws_cloudwatch_log_metric_filter":
@@ -55,7 +57,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 					g = groups[moduleAddr(rc)+ref].Name
 				}
 			}
-			filters = append(filters, filterDecl{group: g, f: f})
+			filters = append(filters, filterDecl{group: g, region: sc.regionOf(rc), f: f})
 		case "aws_cloudwatch_metric_alarm":
 			alarms = append(alarms, rc)
 		case "aws_sns_topic_subscription":
@@ -74,11 +76,11 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 	}
 	for _, rc := range alarms {
 		after, _ := rc.Change.After.(map[string]any)
-		al := &model.Alarm{Name: str(after["alarm_name"], rc.Name), Region: regionTok, Account: accountTok,
+		al := &model.Alarm{Name: str(after["alarm_name"], rc.Name), Region: sc.regionOf(rc), Account: sc.account,
 			Namespace: str(after["namespace"], unknownTok), Metric: str(after["metric_name"], unknownTok),
 			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
 			Comparison: str(after["comparison_operator"], unknownTok), ActionsEnabled: true, Source: loc(rc)}
-		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionTok, regionTok, accountTok, al.Name)
+		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", sc.part, al.Region, sc.account, al.Name)
 		al.Threshold, _ = after["threshold"].(float64)
 		al.Period = num(after["period"])
 		al.EvaluationPeriods = num(after["evaluation_periods"])
@@ -117,13 +119,13 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 		}
 		ds = append(ds, declared.Sub{Topic: topic, Protocol: str(after["protocol"], unknownTok), Endpoint: str(after["endpoint"], unknownTok)})
 	}
-	declared.Subscribe(mon, ds, accountTok, "plan")
+	declared.Subscribe(mon, ds, sc.account, "plan")
 	// Every log group of the plan carries the filters on it (none is a finding, not a failed read); filters on a group
 	// no trail of the plan delivers to make it an unfed group, judged from the filter on.
 	fed := map[string]bool{}
 	for _, t := range trails {
 		if t.LogGroup != nil {
-			fed[t.LogGroup.Name] = true
+			fed[t.LogGroup.Region+"/"+t.LogGroup.Name] = true
 		}
 	}
 	byName := map[string]*model.LogGroup{}
@@ -135,35 +137,44 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 	for _, a := range addrs {
 		lg := groups[a]
 		lg.MetricFiltersRead = true
-		if byName[lg.Name] == nil {
-			byName[lg.Name] = lg
+		if byName[lg.Region+"/"+lg.Name] == nil {
+			byName[lg.Region+"/"+lg.Name] = lg
 		}
 		for _, fd := range filters {
-			switch fd.group {
-			case lg.Name:
+			switch {
+			case fd.region != lg.Region:
+			case fd.group == lg.Name:
 				lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			case unknownTok:
+			case fd.group == unknownTok:
 				f := fd.f
 				f.GroupUnknown = true
 				lg.MetricFilters = append(lg.MetricFilters, f)
 			}
 		}
 	}
-	if len(groups) > 0 || len(filters) > 0 || len(mon.Alarms) > 0 {
-		mon.Regions = []string{regionTok}
+	regions := map[string]bool{}
+	for _, lg := range groups {
+		regions[lg.Region] = true
 	}
 	for _, fd := range filters {
-		if fd.group == unknownTok || fed[fd.group] {
+		regions[fd.region] = true
+	}
+	for _, al := range mon.Alarms {
+		regions[al.Region] = true
+	}
+	mon.Regions = slices.Sorted(maps.Keys(regions))
+	for _, fd := range filters {
+		if fd.group == unknownTok || fed[fd.region+"/"+fd.group] {
 			continue
 		}
-		lg := byName[fd.group]
+		lg := byName[fd.region+"/"+fd.group]
 		if lg == nil {
-			lg = &model.LogGroup{Name: fd.group, Region: regionTok, Account: accountTok, Exists: true, MetricFiltersRead: true, Source: fd.f.Source}
+			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: sc.account, Exists: true, MetricFiltersRead: true, Source: fd.f.Source}
 			lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			byName[fd.group] = lg
+			byName[fd.region+"/"+fd.group] = lg
 		}
 		if lg.ARN == "" {
-			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, lg.Name)
 		}
 		if !containsGroup(mon.UnfedGroups, lg) {
 			mon.UnfedGroups = append(mon.UnfedGroups, lg)

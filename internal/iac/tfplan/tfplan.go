@@ -13,6 +13,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 // IsPlan reports whether data looks like a Terraform JSON plan.
@@ -56,6 +57,13 @@ func Load(file string, data []byte) (*Plan, error) {
 	lines := addressLines(data)
 	line := func(addr string) int { return lines[addr] }
 	refs := configRefs(&p)
+	var trailChanges []*tfjson.ResourceChange
+	for _, rc := range p.ResourceChanges {
+		if rc.Type == "aws_cloudtrail" && rc.Mode == tfjson.ManagedResourceMode {
+			trailChanges = append(trailChanges, rc)
+		}
+	}
+	sc := scopeOf(&p, trailChanges)
 	groups := map[string]*model.LogGroup{} // address -> group
 	roles := map[string]*model.Role{}      // address -> role
 	roleByName := map[string]*model.Role{}
@@ -79,7 +87,8 @@ func Load(file string, data []byte) (*Plan, error) {
 			trails = append(trails, rc)
 		case "aws_cloudwatch_log_group":
 			name, _ := after["name"].(string)
-			lg := &model.LogGroup{Name: name, Exists: true, Region: regionTok, Account: accountTok}
+			lg := &model.LogGroup{Name: name, Exists: true, Region: sc.regionOf(rc), Account: sc.account}
+			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, name)
 			if d, ok := after["retention_in_days"].(float64); ok && d > 0 {
 				n := int(d)
 				lg.RetentionDays = &n
@@ -90,7 +99,7 @@ func Load(file string, data []byte) (*Plan, error) {
 			}
 		case "aws_iam_role":
 			name, _ := after["name"].(string)
-			r := &model.Role{Name: name, Exists: true, ARN: fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, name)}
+			r := &model.Role{Name: name, Exists: true, ARN: fmt.Sprintf("arn:%s:iam::%s:role/%s", sc.part, sc.account, name)}
 			if s, ok := after["assume_role_policy"].(string); ok {
 				r.Trust = s
 			} else if unknown["assume_role_policy"] == true {
@@ -195,8 +204,8 @@ func Load(file string, data []byte) (*Plan, error) {
 		if name == "" {
 			name = rc.Name
 		}
-		t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: regionTok,
-			ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionTok, regionTok, accountTok, name),
+		t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: sc.regionOf(rc),
+			ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", sc.part, sc.regionOf(rc), sc.account, name),
 			Source: &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}}
 		t.MultiRegion, _ = after["is_multi_region_trail"].(bool)
 		t.Organization, _ = after["is_organization_trail"].(bool)
@@ -214,7 +223,7 @@ func Load(file string, data []byte) (*Plan, error) {
 			switch ref := firstRef(cfgRefs[attr], "aws_cloudwatch_log_group.", "aws_iam_role."); {
 			case strings.HasPrefix(ref, "aws_cloudwatch_log_group.") && groups[moduleAddr(rc)+ref] != nil:
 				lg := groups[moduleAddr(rc)+ref]
-				*dst = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+				*dst = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, lg.Name)
 				t.LogGroup = lg
 				t.Notes = append(t.Notes, "A plan does not show the expression: whether \":*\" is appended to "+ref+".arn is checked when the .tf files are scanned.")
 			case strings.HasPrefix(ref, "aws_iam_role.") && roles[moduleAddr(rc)+ref] != nil:
@@ -244,7 +253,7 @@ func Load(file string, data []byte) (*Plan, error) {
 		}
 		out = append(out, t)
 	}
-	return &Plan{Trails: out, Monitoring: monitoring(file, chain, groups, out, refs, line), Telemetry: telemetry(file, chain, line, regionOf(&p, trails))}, nil
+	return &Plan{Trails: out, Monitoring: monitoring(file, chain, groups, out, refs, line, sc), Telemetry: telemetry(file, chain, line, sc.regionOf)}, nil
 }
 
 func isForget(a tfjson.Actions) bool {
@@ -333,10 +342,20 @@ func configRefs(p *tfjson.Plan) map[string]map[string][]string {
 	return out
 }
 
-// regionOf returns, for a resource change, its region as the plan shows it: "${region}" (the plan's one region, that
-// of its trails' provider) unless its provider configuration names another region as a constant. A plan's resources
-// carry no region of their own; the provider configuration (configuration.provider_config) does.
-func regionOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) func(*tfjson.ResourceChange) string {
+// scope is what a plan knows of where it deploys: the partition, region and account, or the placeholders for what it
+// does not know (field trial: a plan's own provider region and data.aws_caller_identity were ignored, so every ARN
+// built here was a placeholder and its verdicts UNKNOWN where the .tf files gave definite ones).
+type scope struct {
+	part, region, account string
+	// regionOf is a resource change's region: the scope's, unless its provider configuration names another as a
+	// constant (a plan's resources carry no region of their own; configuration.provider_config does).
+	regionOf func(*tfjson.ResourceChange) string
+}
+
+// scopeOf reads the plan's scope: the region from the trails' provider configuration (a constant), else the default
+// aws provider's; the account and partition from the data sources the plan read (prior_state: aws_caller_identity's
+// account_id, aws_partition's partition, aws_region's name), the partition else from the region.
+func scopeOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) scope {
 	keys := map[string]string{} // configuration address -> provider configuration key
 	if p.Config != nil {
 		var walk func(prefix string, m *tfjson.ConfigModule)
@@ -376,12 +395,40 @@ func regionOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) func(*tfjson.Reso
 	} else if p.Config != nil && p.Config.ProviderConfigs["aws"] != nil {
 		home = region(&tfjson.ResourceChange{Type: "x", Name: "x"})
 	}
-	return func(rc *tfjson.ResourceChange) string {
-		if r := region(rc); r != "" && home != "" && r != home {
+	sc := scope{part: partitionTok, region: regionTok, account: accountTok}
+	data := map[string]map[string]any{} // data source type -> its attributes (the root module's first instance)
+	if p.PriorState != nil && p.PriorState.Values != nil && p.PriorState.Values.RootModule != nil {
+		for _, r := range p.PriorState.Values.RootModule.Resources {
+			if r.Mode == tfjson.DataResourceMode && data[r.Type] == nil {
+				data[r.Type] = r.AttributeValues
+			}
+		}
+	}
+	if home == "" {
+		if n, _ := data["aws_region"]["name"].(string); n != "" {
+			home = n
+		} else if n, _ := data["aws_region"]["region"].(string); n != "" {
+			home = n
+		}
+	}
+	if home != "" && partition.CheckRegion("region", home) == nil {
+		sc.region, sc.part = home, partition.OfRegion(home).Name
+	}
+	if a, _ := data["aws_caller_identity"]["account_id"].(string); model.IsAccountID(a) {
+		sc.account = a
+	}
+	if pt, _ := data["aws_partition"]["partition"].(string); pt != "" {
+		if _, ok := partition.Lookup(pt); ok {
+			sc.part = pt
+		}
+	}
+	sc.regionOf = func(rc *tfjson.ResourceChange) string {
+		if r := region(rc); r != "" && r != home && home != "" {
 			return r
 		}
-		return regionTok
+		return sc.region
 	}
+	return sc
 }
 
 func firstRef(refs []string, prefixes ...string) string {

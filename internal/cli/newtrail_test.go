@@ -44,7 +44,7 @@ func TestFixNewTrail(t *testing.T) {
 		t.Errorf("the scan's commands for the uncovered account: %d\n%s", code, out)
 	}
 
-	for _, bad := range []string{"s3://b", "My_Bucket", "ab", "arn:aws:s3:::b"} {
+	for _, bad := range []string{"s3://b", "My_Bucket", "ab", "arn:aws:s3:::b", "xn--bucket", "sthree-foo", "bucket-s3alias"} {
 		before := srv.CallsTo("*")
 		if code, _, errs := run(t, "fix", "plan", "--trail-bucket", bad); code != ExitUsage || !strings.Contains(errs, "--trail-bucket") || srv.CallsTo("*") != before {
 			t.Errorf("--trail-bucket %q: %d %s (%d calls)", bad, code, errs, srv.CallsTo("*")-before)
@@ -52,6 +52,16 @@ func TestFixNewTrail(t *testing.T) {
 	}
 	if code, _, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--via", "telemetry-rule"); code != ExitUsage || !strings.Contains(errs, "--trail-bucket") {
 		t.Errorf("--trail-bucket with --via telemetry-rule: %d %s", code, errs)
+	}
+	// Names the services refuse are refused before any call (field trial: they failed only at apply).
+	before := srv.CallsTo("*")
+	for _, bad := range [][]string{{"--delivery-role-name", "bad name!"}, {"--log-group-name", "bad:name*"}} {
+		if code, _, errs := run(t, append([]string{"fix", "plan", "--trail-bucket", "ct-logs"}, bad...)...); code != ExitUsage || !strings.Contains(errs, bad[0]) {
+			t.Errorf("%v: %d %s", bad, code, errs)
+		}
+	}
+	if n := srv.CallsTo("*") - before; n != 0 {
+		t.Errorf("%d AWS calls before the bad names were refused", n)
 	}
 
 	code, out, errs = run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--format", "json")
@@ -89,8 +99,8 @@ func TestFixNewTrail(t *testing.T) {
 				t.Errorf("%s lacks %q:\n%s", format, w, out)
 			}
 		}
-		if strings.Contains(out, "import {") {
-			t.Errorf("%s imports a trail that does not exist:\n%s", format, out)
+		if strings.Contains(out, "import {") || strings.Contains(out, `"Call": "PutRetentionPolicy"`) {
+			t.Errorf("%s imports a trail that does not exist, or lists its new group's retention as a change to an existing resource:\n%s", format, out)
 		}
 	}
 

@@ -86,6 +86,10 @@ configuration error; 130 interrupted (nothing written over --output unless --par
 			if err := checkPrice(cmd, o.cost, o.pricePerGB); err != nil {
 				return err
 			}
+			if f := o.out.format; o.cost && f != "table" && f != "json" && f != "html" {
+				// Refused before the scan: the other formats have no place for costs (field trial: dropped silently).
+				return usageError("--cost is shown with --format table, json or html, not %s", f)
+			}
 			return o.run(cmd.Context(), e)
 		},
 	}

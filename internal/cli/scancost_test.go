@@ -40,6 +40,9 @@ func TestScanCost(t *testing.T) {
 	if code, _, errs := run(t, "scan", "--cost", "--price-per-gb", "-1"); code != ExitUsage || !strings.Contains(errs, "above 0") {
 		t.Errorf("--price-per-gb -1: %d %s", code, errs)
 	}
+	if code, _, errs := run(t, "scan", "--cost", "--format", "csv"); code != ExitUsage || !strings.Contains(errs, "--format table, json or html") {
+		t.Errorf("--cost --format csv (no place for costs): %d %s", code, errs)
+	}
 	before := srv.CallsTo("cloudwatch:GetMetricData")
 	code, out, errs := run(t, "scan", "--cost", "--format", "json")
 	if code != 0 {

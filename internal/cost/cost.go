@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -104,8 +105,8 @@ type Estimate struct {
 	PricePerGB float64 `json:"price_per_gb,omitempty"`
 	MonthlyUSD *Range  `json:"monthly_usd,omitempty"`
 	// Calls and BytesRead are what the estimate cost: S3 calls made and object bytes downloaded.
-	Calls     int      `json:"calls"`
-	BytesRead int64    `json:"bytes_read"`
+	Calls     int      `json:"calls,omitempty"`
+	BytesRead int64    `json:"bytes_read,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
 }
 
@@ -228,8 +229,7 @@ func Trail(ctx context.Context, client func(region string) S3API, t *model.Trail
 	e.DaysWithData = len(days)
 	slices.Sort(days)
 	month := func(b int64) float64 { return float64(b) * e.Ratio * 30.4 / 1e9 }
-	e.MonthlyGB = &Range{Min: month(days[0]), Median: month(median(days)), Max: month(days[len(days)-1])}
-	e.MonthlyUSD = &Range{Min: e.MonthlyGB.Min * pricePerGB, Median: e.MonthlyGB.Median * pricePerGB, Max: e.MonthlyGB.Max * pricePerGB}
+	e.MonthlyGB, e.MonthlyUSD = figures(month(days[0]), month(median(days)), month(days[len(days)-1]), pricePerGB)
 	e.Status, e.Reason = Estimated, ""
 	if e.DaysWithData < b.Days {
 		e.Notes = append(e.Notes, fmt.Sprintf("only %d of the %d days had any delivery (the trail was stopped or made since): the figures come from those days", e.DaysWithData, b.Days))
@@ -238,6 +238,21 @@ func Trail(ctx context.Context, client func(region string) S3API, t *model.Trail
 		e.Notes = append(e.Notes, "the trail has custom event selectors: its S3 volume includes whatever they add (data events), which a CloudWatch telemetry rule for management events would not send")
 	}
 	return e
+}
+
+// figures are the monthly GB and USD ranges, rounded as people read them (GB to 4 significant digits, so a small trail
+// keeps its figure; USD to the cent: field trial, 45.599999999999994), from the GB before rounding.
+func figures(lo, mid, hi, price float64) (*Range, *Range) {
+	sig := func(v float64) float64 {
+		if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return v
+		}
+		scale := math.Pow(10, 3-math.Floor(math.Log10(math.Abs(v))))
+		return math.Round(v*scale) / scale
+	}
+	cents := func(v float64) float64 { return math.Round(v*100) / 100 }
+	return &Range{Min: sig(lo), Median: sig(mid), Max: sig(hi)},
+		&Range{Min: cents(lo * price), Median: cents(mid * price), Max: cents(hi * price)}
 }
 
 // uncompressed downloads one file and returns its uncompressed size and the bytes read. A body that is not gzip

@@ -37,8 +37,7 @@ func Group(lg *model.LogGroup, pricePerGB float64) Estimate {
 	}
 	slices.Sort(days)
 	month := func(b int64) float64 { return float64(b) * 30.4 / 1e9 }
-	e.MonthlyGB = &Range{Min: month(days[0]), Median: month(median(days)), Max: month(days[len(days)-1])}
-	e.MonthlyUSD = &Range{Min: e.MonthlyGB.Min * pricePerGB, Median: e.MonthlyGB.Median * pricePerGB, Max: e.MonthlyGB.Max * pricePerGB}
+	e.MonthlyGB, e.MonthlyUSD = figures(month(days[0]), month(median(days)), month(days[len(days)-1]), pricePerGB)
 	e.Status = Estimated
 	if e.DaysWithData < e.Days {
 		e.Notes = append(e.Notes, fmt.Sprintf("only %d of the %d days had any ingestion: the figures come from those days", e.DaysWithData, e.Days))
@@ -56,11 +55,22 @@ func Groups(inv *model.Inventory, prices Prices) []Estimate {
 		if a == nil {
 			continue
 		}
+		users := map[string][]string{} // group ARN -> the trails delivering to it
+		for _, t := range a.Trails {
+			if lg := t.LogGroup; lg != nil && lg.Incoming != nil {
+				users[lg.ARN] = append(users[lg.ARN], t.ARN)
+			}
+		}
 		for _, t := range a.Trails {
 			if lg := t.LogGroup; lg != nil && lg.Incoming != nil && !seen[lg.ARN] {
 				seen[lg.ARN] = true
 				e := Group(lg, prices.IngestionPerGB)
-				e.Notes = append([]string{"trail " + t.ARN + "'s log group"}, e.Notes...)
+				what := "trail " + t.ARN + "'s log group"
+				if u := users[lg.ARN]; len(u) > 1 {
+					// Every trail it serves (field trial: a shared group was attributed to the first).
+					what = "the log group of trails " + strings.Join(u, ", ")
+				}
+				e.Notes = append([]string{what}, e.Notes...)
 				out = append(out, e)
 			}
 		}
@@ -109,8 +119,12 @@ func Summary(heading string, es []Estimate) string {
 		if e.Source == IncomingSource {
 			what = "ingestion"
 		}
-		fmt.Fprintf(&b, "  %s: %s ($%.2f) a month at the median day; %s-%s ($%.2f-$%.2f) from the quietest and busiest of %d days with %s\n",
-			e.Resource, GBText(g.Median), u.Median, GBText(g.Min), GBText(g.Max), u.Min, u.Max, e.DaysWithData, what)
+		days := fmt.Sprintf("%d days", e.DaysWithData)
+		if e.DaysWithData == 1 {
+			days = "1 day"
+		}
+		fmt.Fprintf(&b, "  %s: %s ($%.2f) a month at the median day; %s-%s ($%.2f-$%.2f) from the quietest and busiest of %s with %s\n",
+			e.Resource, GBText(g.Median), u.Median, GBText(g.Min), GBText(g.Max), u.Min, u.Max, days, what)
 		if e.Source == IncomingSource {
 			fmt.Fprintf(&b, "      measured: %s over %d days\n", e.Source, e.Days)
 		} else {

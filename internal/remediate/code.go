@@ -306,6 +306,11 @@ func asCloudFormation(p *Plan) string {
 				body["DependsOn"] = deps
 			}
 			res = append(res, resource{logical("Trail", s.AccountID+" "+fmt.Sprint(pr["Name"])), body})
+		case PutRetentionPolicy:
+			if s.Existing == nil && retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["logGroupName"])] != nil {
+				continue // set by the log group created above (RetentionInDays): no change to an existing resource
+			}
+			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
 		case StartLogging:
 			if !newTrails[s.ResourceID] {
 				changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})

@@ -160,6 +160,10 @@ func CheckBucketName(b string) error {
 		return nil
 	case strings.HasPrefix(b, "s3://") || strings.HasPrefix(b, "arn:"):
 		return fmt.Errorf("%q: give the bucket's name, not a URL or ARN", b)
+	case strings.HasPrefix(b, "xn--") || strings.HasPrefix(b, "sthree-") || strings.HasPrefix(b, "amzn-s3-demo-") ||
+		strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3") || strings.HasSuffix(b, ".mrap") || strings.HasSuffix(b, "--x-s3") || strings.HasSuffix(b, "--table-s3"):
+		// Reserved by S3 (General purpose bucket naming rules): no general purpose bucket has such a name.
+		return fmt.Errorf("%q uses a prefix or suffix S3 reserves (xn--, sthree-, amzn-s3-demo-, -s3alias, --ol-s3, .mrap, --x-s3, --table-s3)", b)
 	case !bucketRe.MatchString(b) || strings.Contains(b, "..") || regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`).MatchString(b):
 		return fmt.Errorf("%q is not an S3 bucket name: 3-63 lowercase letters, numbers, dots and hyphens, beginning and ending with a letter or number, no two adjacent dots, not an IP address", b)
 	}

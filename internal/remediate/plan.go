@@ -6,6 +6,7 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -187,8 +188,23 @@ func CheckNameTemplate(flag, tmpl string) error {
 	if strings.Contains(strings.ReplaceAll(tmpl, "%s", ""), "%") {
 		return fmt.Errorf("%s %q: only %%s (the trail name) may follow a %%", flag, tmpl)
 	}
+	// The characters the services accept, checked before any AWS call (field trial: a bad name failed only at apply):
+	// IAM role names [\w+=,.@-], CloudWatch Logs group names [.\-_/#A-Za-z0-9] (API references, CreateRole and
+	// CreateLogGroup). Trail names are letters, digits, periods, underscores and dashes, so they keep a name valid.
+	fixed := strings.ReplaceAll(tmpl, "%s", "")
+	switch {
+	case flag == "--delivery-role-name" && !roleNameRe.MatchString(fixed):
+		return fmt.Errorf("%s %q: a role name has only letters, digits and + = , . @ _ - (IAM CreateRole)", flag, tmpl)
+	case flag == "--log-group-name" && !groupNameRe.MatchString(fixed):
+		return fmt.Errorf("%s %q: a log group name has only letters, digits and . - _ / # (CloudWatch Logs CreateLogGroup)", flag, tmpl)
+	}
 	return nil
 }
+
+var (
+	roleNameRe  = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	groupNameRe = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]*$`)
+)
 
 // nameFrom fills a name template with the trail name.
 func nameFrom(tmpl, trail string) string { return delivery.NameFor(tmpl, trail) }
@@ -653,7 +669,7 @@ func SamePlan(reviewed, now *Plan) error {
 	for i := 0; i < len(reviewed.Steps) || i < len(now.Steps); i++ {
 		if i >= len(now.Steps) {
 			s := reviewed.Steps[i]
-			return fmt.Errorf("step %d (%s on %s) is not in the plan trailwatch writes now", i+1, s.Action, s.ResourceID)
+			return fmt.Errorf("step %d (%s on %s) is not in the plan trailwatch writes now (give fix apply the flags the plan was made with: --trail-bucket, --alarms, --via, --trails, --accounts; or the accounts changed since: plan again)", i+1, s.Action, s.ResourceID)
 		}
 		if i >= len(reviewed.Steps) {
 			s := now.Steps[i]
@@ -668,7 +684,11 @@ func SamePlan(reviewed, now *Plan) error {
 			{"resource_id", r.ResourceID, n.ResourceID}, {"params", r.Params, n.Params}, {"undo", r.Undo, n.Undo},
 		} {
 			if canon(c.a) != canon(c.b) {
-				return fmt.Errorf("step %d (%s on %s): its %s differs from the plan trailwatch writes now", i+1, n.Action, n.ResourceID, c.field)
+				what := "its " + c.field + " differs"
+				if c.field == "params" {
+					what = "its parameters differ"
+				}
+				return fmt.Errorf("step %d (%s on %s): %s from the plan trailwatch writes now (give fix apply the flags the plan was made with: names, retention, --alarms, --notify, --trail-bucket)", i+1, n.Action, n.ResourceID, what)
 			}
 		}
 	}

@@ -87,8 +87,12 @@ func TestFixNewTrail(t *testing.T) {
 		t.Errorf("CreateTrail step %+v", ct)
 	}
 	for format, wants := range map[string][]string{
-		"terraform":      {`resource "aws_cloudtrail"`, `s3_bucket_name = "ct-logs"`, "is_multi_region_trail = true", "enable_logging = true", "depends_on = [aws_cloudwatch_log_group."},
-		"cloudformation": {`"Type": "AWS::CloudTrail::Trail"`, `"S3BucketName": "ct-logs"`, `"IsLogging": true`, `"DependsOn": [`},
+		// The group and role it creates referenced, as code would (field trial: literal ARNs made iac say the role
+		// was not declared).
+		"terraform": {`resource "aws_cloudtrail"`, `s3_bucket_name = "ct-logs"`, "is_multi_region_trail = true", "enable_logging = true", "depends_on = [aws_cloudwatch_log_group.",
+			`cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.`, "cloud_watch_logs_role_arn = aws_iam_role."},
+		"cloudformation": {`"Type": "AWS::CloudTrail::Trail"`, `"S3BucketName": "ct-logs"`, `"IsLogging": true`, `"DependsOn": [`, `"CloudWatchLogsRoleArn": {
+          "Fn::GetAtt": [`},
 	} {
 		code, out, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--format", format)
 		if code != 0 {

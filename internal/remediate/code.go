@@ -157,7 +157,16 @@ func asTerraform(p *Plan) string {
 			fmt.Fprintf(&b, "# %s: no trail covers every region of the account: a new multi-region trail. Its bucket's policy must let\n# CloudTrail write (CloudTrail User Guide, create-s3-bucket-policy-for-cloudtrail).\n", s.AccountID)
 			fmt.Fprintf(&b, "resource \"aws_cloudtrail\" %q {\n  provider = %s\n  name = %s\n  s3_bucket_name = %s\n", addr, prov, hclString(pr["Name"]), hclString(pr["S3BucketName"]))
 			fmt.Fprintf(&b, "  is_multi_region_trail = %v\n  include_global_service_events = %v\n  enable_log_file_validation = %v\n", pr["IsMultiRegionTrail"], pr["IncludeGlobalServiceEvents"], pr["EnableLogFileValidation"])
-			fmt.Fprintf(&b, "  cloud_watch_logs_group_arn = %s\n  cloud_watch_logs_role_arn = %s\n  enable_logging = true\n", hclString(pr["CloudWatchLogsLogGroupArn"]), hclString(pr["CloudWatchLogsRoleArn"]))
+			// The group and role this plan creates are referenced, as code would (field trial: literal ARNs made iac on
+			// the fix say the role was not declared).
+			groupRef, roleRef := hclString(pr["CloudWatchLogsLogGroupArn"]), hclString(pr["CloudWatchLogsRoleArn"])
+			if g := groupNameOf(fmt.Sprint(pr["CloudWatchLogsLogGroupArn"])); groups[s.AccountID+"/"+s.Region+"/"+g] != "" {
+				groupRef = fmt.Sprintf("\"${%s.arn}:*\"", groups[s.AccountID+"/"+s.Region+"/"+g])
+			}
+			if r := fmt.Sprint(pr["CloudWatchLogsRoleArn"]); roles[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]] != "" {
+				roleRef = roles[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]] + ".arn"
+			}
+			fmt.Fprintf(&b, "  cloud_watch_logs_group_arn = %s\n  cloud_watch_logs_role_arn = %s\n  enable_logging = true\n", groupRef, roleRef)
 			if deps := created[s.ResourceID]; len(deps) > 0 {
 				fmt.Fprintf(&b, "  depends_on = [%s]\n", strings.Join(deps, ", "))
 			}
@@ -261,6 +270,7 @@ func asCloudFormation(p *Plan) string {
 	conditions := map[string]any{}
 	made := map[string][]string{} // resource the steps serve -> logical ids of what they create
 	newTrails := map[string]bool{}
+	groupIDs := map[string]string{} // account/name -> logical id of a log group created here
 	roleIDs := map[string]string{}
 	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
 	for _, s := range p.Steps {
@@ -277,6 +287,7 @@ func asCloudFormation(p *Plan) string {
 			}
 			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
+			groupIDs[s.AccountID+"/"+fmt.Sprint(pr["logGroupName"])] = id
 			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsLogGroupArn for " + s.ResourceID}
 		case CreateRole:
 			id := logical("Role", s.AccountID+" "+fmt.Sprint(pr["RoleName"]))
@@ -299,9 +310,16 @@ func asCloudFormation(p *Plan) string {
 		case CreateTrail:
 			// A new multi-region trail (no trail covers every region), logging from creation (IsLogging).
 			newTrails[s.ResourceID] = true
+			var groupARN, roleARN any = pr["CloudWatchLogsLogGroupArn"], pr["CloudWatchLogsRoleArn"]
+			if g := groupNameOf(fmt.Sprint(groupARN)); groupIDs[s.AccountID+"/"+g] != "" {
+				groupARN = map[string]any{"Fn::GetAtt": []string{groupIDs[s.AccountID+"/"+g], "Arn"}} // ends in ":*" (AWS::Logs::LogGroup return values)
+			}
+			if r := fmt.Sprint(roleARN); roleIDs[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]] != "" {
+				roleARN = map[string]any{"Fn::GetAtt": []string{roleIDs[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]], "Arn"}}
+			}
 			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr["Name"], "S3BucketName": pr["S3BucketName"],
 				"IsMultiRegionTrail": pr["IsMultiRegionTrail"], "IncludeGlobalServiceEvents": pr["IncludeGlobalServiceEvents"], "EnableLogFileValidation": pr["EnableLogFileValidation"],
-				"IsLogging": true, "CloudWatchLogsLogGroupArn": pr["CloudWatchLogsLogGroupArn"], "CloudWatchLogsRoleArn": pr["CloudWatchLogsRoleArn"]}}
+				"IsLogging": true, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN}}
 			if deps := made[s.ResourceID]; len(deps) > 0 {
 				body["DependsOn"] = deps
 			}

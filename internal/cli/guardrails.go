@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
@@ -35,6 +38,15 @@ type guardOptions struct {
 	from             string
 	logGroups, roles []string
 	journal          string
+}
+
+// callerARN is who the journal names: the caller's ARN (sts:GetCallerIdentity), as fix apply's journal does.
+func callerARN(ctx context.Context, cfg aws.Config) string {
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "unknown"
+	}
+	return aws.ToString(id.Arn)
 }
 
 // openJournal opens the journal of a guardrail write (--journal, default trailwatch-journal-<UTC time>.jsonl), the
@@ -131,7 +143,7 @@ administrator), or PutConformancePack for this account alone with --account, aft
 			if err != nil {
 				return usageError("load AWS configuration: %v", err)
 			}
-			rec, closeJournal, err := o.openJournal(e, "trailwatch guardrails conformance-pack --deploy")
+			rec, closeJournal, err := o.openJournal(e, callerARN(cmd.Context(), cfg))
 			if err != nil {
 				return err
 			}
@@ -158,7 +170,8 @@ deleting or shortening the trails' log groups, and deleting or weakening their d
 trails of a saved scan use (--from scan.json, written with --include-inventory), and any --log-group or
 --delivery-role given. --attach, from the management account and after confirmation, is idempotent: it reuses the
 policy of that --name (updating its content when it differs), attaches it to each --target not yet attached, and
-deletes a policy it has just created when attaching fails, so no orphan is left.`,
+when a call fails undoes what it changed, newest first: it detaches what it attached and deletes the policy it
+created or gives an updated one its previous content back. Every write and undo is journaled (--journal).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			so := guardrails.SCPOptions{AdminRoles: o.adminRoles}
@@ -191,7 +204,7 @@ deletes a policy it has just created when attaching fails, so no orphan is left.
 			if err != nil {
 				return usageError("load AWS configuration: %v", err)
 			}
-			rec, closeJournal, err := o.openJournal(e, "trailwatch guardrails scp --attach")
+			rec, closeJournal, err := o.openJournal(e, callerARN(cmd.Context(), cfg))
 			if err != nil {
 				return err
 			}

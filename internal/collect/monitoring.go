@@ -2,7 +2,6 @@ package collect
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -24,38 +23,19 @@ import (
 // in their owner's account. A failed read is recorded on what it touched.
 func (col *collector) monitoring(ctx context.Context) {
 	a := col.acct
+	// The groups the account's own events reach (IntegratedGroups: its trails' and, issue 26, its CloudWatch telemetry
+	// rules'): the alarm chain is judged on each. Each rule holds its own copy of a region's group; the filters are read
+	// once per group and given to every copy.
 	var groups []*model.LogGroup
-	seen := map[*model.LogGroup]bool{}
-	for _, t := range a.Trails {
-		lg := t.LogGroup
-		if t.OwnedElsewhere || lg == nil || !lg.Exists || lg.Account != a.ID || seen[lg] {
-			continue
-		}
-		seen[lg] = true
-		groups = append(groups, lg)
-	}
-	// The groups CloudWatch telemetry rules deliver to (issue 26): the alarm chain is judged on them too. Each rule
-	// holds its own copy of a region's group; the filters are read once per group and given to every copy.
 	copies := map[string][]*model.LogGroup{}
 	byARN := map[string]*model.LogGroup{}
-	for _, lg := range groups {
-		byARN[lg.ARN] = lg
-	}
-	if tm := a.Telemetry; tm != nil {
-		for _, r := range tm.Rules {
-			for _, reg := range slices.Sorted(maps.Keys(r.Groups)) {
-				lg := r.Groups[reg]
-				if lg == nil || !lg.Exists {
-					continue
-				}
-				if byARN[lg.ARN] == nil {
-					byARN[lg.ARN] = lg
-					groups = append(groups, lg)
-					continue
-				}
-				copies[lg.ARN] = append(copies[lg.ARN], lg)
-			}
+	for _, lg := range IntegratedGroups(a) {
+		if byARN[lg.ARN] == nil {
+			byARN[lg.ARN] = lg
+			groups = append(groups, lg)
+			continue
 		}
+		copies[lg.ARN] = append(copies[lg.ARN], lg)
 	}
 	var wg sync.WaitGroup
 	for _, lg := range groups {

@@ -758,26 +758,31 @@ func telemetryFeeders(trails []*model.Trail, integration []model.Finding, mon *m
 		if r.Unknown != "" || RuleProblem(r, "") != "" || r.ReadWriteType != "All" {
 			continue
 		}
-		var lg *model.LogGroup
-		for i, g := range unfed {
-			if g.Name == model.TelemetryLogGroup && g.Region == r.HomeRegion {
-				lg = g
-				unfed = append(slices.Clone(unfed[:i]), unfed[i+1:]...)
-				break
+		// The rule's group in each region it applies in that the unit declares filters for (review: an all-regions rule's
+		// filters declared through another region's provider were left unfed), else its home region's.
+		var groups, rest []*model.LogGroup
+		for _, g := range unfed {
+			if g.Name == model.TelemetryLogGroup && (r.AllRegions || g.Region == r.HomeRegion || slices.Contains(r.Regions, g.Region)) {
+				groups = append(groups, g)
+			} else {
+				rest = append(rest, g)
 			}
 		}
-		if lg == nil {
+		unfed = rest
+		if len(groups) == 0 {
 			part := "${partition}"
 			if !strings.HasPrefix(r.HomeRegion, "${") {
 				part = partition.OfRegion(r.HomeRegion).Name
 			}
-			lg = &model.LogGroup{Name: model.TelemetryLogGroup, Region: r.HomeRegion, Account: "${account}", Exists: true, MetricFiltersRead: true,
-				ARN: fmt.Sprintf("arn:%s:logs:%s:${account}:log-group:%s:*", part, r.HomeRegion, model.TelemetryLogGroup), Source: r.Source}
+			groups = append(groups, &model.LogGroup{Name: model.TelemetryLogGroup, Region: r.HomeRegion, Account: "${account}", Exists: true, MetricFiltersRead: true,
+				ARN: fmt.Sprintf("arn:%s:logs:%s:${account}:log-group:%s:*", part, r.HomeRegion, model.TelemetryLogGroup), Source: r.Source})
 		}
-		all := true
-		trails = append(trails, &model.Trail{ARN: r.ARN, Name: r.Name, HomeRegion: r.HomeRegion, MultiRegion: true, ManagementEvents: &all,
-			ManagementReadWrite: "All", LogGroupARN: lg.ARN, LogGroup: lg, Source: r.Source})
-		integration = append(integration, model.Finding{Status: model.StatusPass})
+		for _, lg := range groups {
+			all := true
+			trails = append(trails, &model.Trail{ARN: r.ARN, Name: r.Name, HomeRegion: lg.Region, MultiRegion: true, ManagementEvents: &all,
+				ManagementReadWrite: "All", LogGroupARN: lg.ARN, LogGroup: lg, Source: r.Source})
+			integration = append(integration, model.Finding{Status: model.StatusPass})
+		}
 	}
 	if mon != nil {
 		m := *mon

@@ -3,6 +3,7 @@ package guardrails
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,7 +128,7 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 			_, err := c.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String(id)})
 			rec.record("DeletePolicy", map[string]any{"PolicyId": id}, "undone", err)
 			if err != nil {
-				return fmt.Errorf("DeletePolicy %s: %w", id, err)
+				return fmt.Errorf("DeletePolicy %s: %w; by hand: aws organizations delete-policy --policy-id %s", id, err, id)
 			}
 			res.Undone = append(res.Undone, "DeletePolicy "+id+" (the policy just created)")
 			return nil
@@ -139,8 +140,9 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 			return res, fmt.Errorf("DescribePolicy %s: %w", res.ID, err)
 		}
 		if prev := aws.ToString(cur.Policy.Content); prev != doc {
+			// The content it replaces is journaled: the way back even if the undo cannot run (review).
 			_, err := c.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: existing.Id, Content: aws.String(doc)})
-			rec.record("UpdatePolicy", map[string]any{"PolicyId": res.ID}, "ok", err)
+			rec.record("UpdatePolicy", map[string]any{"PolicyId": res.ID, "PreviousContent": prev}, "ok", err)
 			if err != nil {
 				return res, fmt.Errorf("UpdatePolicy %s: %w", res.ID, err)
 			}
@@ -148,9 +150,9 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 			id := res.ID
 			undo = append(undo, func(ctx context.Context) error {
 				_, err := c.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: aws.String(id), Content: aws.String(prev)})
-				rec.record("UpdatePolicy", map[string]any{"PolicyId": id, "Content": "the previous content"}, "undone", err)
+				rec.record("UpdatePolicy", map[string]any{"PolicyId": id, "Content": prev}, "undone", err)
 				if err != nil {
-					return fmt.Errorf("UpdatePolicy %s back to its previous content: %w", id, err)
+					return fmt.Errorf("UpdatePolicy %s back to its previous content: %w; by hand: aws organizations update-policy --policy-id %s --content %s", id, err, id, shellQuote(prev))
 				}
 				res.Undone = append(res.Undone, "UpdatePolicy "+id+" (its previous content)")
 				return nil
@@ -187,7 +189,7 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 			_, err := c.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String(id), TargetId: aws.String(target)})
 			rec.record("DetachPolicy", map[string]any{"PolicyId": id, "TargetId": target}, "undone", err)
 			if err != nil {
-				return fmt.Errorf("DetachPolicy %s from %s: %w", id, target, err)
+				return fmt.Errorf("DetachPolicy %s from %s: %w; by hand: aws organizations detach-policy --policy-id %s --target-id %s", id, target, err, id, target)
 			}
 			res.Undone = append(res.Undone, "DetachPolicy "+id+" from "+target)
 			return nil
@@ -195,3 +197,6 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 	}
 	return res, nil
 }
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

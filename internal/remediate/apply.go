@@ -183,8 +183,14 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 			out = append(out, res)
 			continue
 		}
-		var changed []Step // steps that changed something, to undo on failure
+		var changed []Step       // steps that changed something, to undo on failure
+		skip := map[int]string{} // steps adopt found needless, with why
 		for i, s := range group {
+			if why, ok := skip[i]; ok {
+				res.Done = append(res.Done, s.Action+" (not needed: "+why+")")
+				j.add(o.entry(Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Params: s.Params, Result: "skipped", Error: why}))
+				continue
+			}
 			err := o.call(ctx, w, s, j)
 			switch {
 			case err == nil:
@@ -192,7 +198,7 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 				changed = append(changed, s)
 			case alreadyExists(err):
 				res.Done = append(res.Done, s.Action+" (already there)")
-				if why := adopt(ctx, w, group, i); why != "" {
+				if why := adopt(ctx, w, group, i, skip); why != "" {
 					// Fail closed: what is there cannot be fixed, or cannot be put back, by this plan.
 					res.Error = fmt.Sprintf("%s: %s", s.Action, why)
 					for _, rest := range group[i+1:] {
@@ -229,7 +235,7 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 // group undoes it) and a role's inline policy of the same name. A role that does not trust CloudTrail cannot deliver:
 // it returns why, and the fix stops (field trial: an existing group's retention was changed with no undo, and an
 // untrusting role was reused). A Writer without StateReader leaves the steps as planned. It returns "" to go on.
-func adopt(ctx context.Context, w Writer, group []Step, i int) string {
+func adopt(ctx context.Context, w Writer, group []Step, i int, skip map[int]string) string {
 	sr, ok := w.(StateReader)
 	if !ok {
 		return ""
@@ -244,6 +250,12 @@ func adopt(ctx context.Context, w Writer, group []Step, i int) string {
 		}
 		for k := i + 1; k < len(group); k++ {
 			if n := &group[k]; n.Action == PutRetentionPolicy && n.Undo == nil && fmt.Sprint(n.Params["logGroupName"]) == name && n.Region == s.Region {
+				if want := intOf(n.Params, "retentionInDays"); days == nil || int32(*days) >= want {
+					// Kept at least as long already: shortening it would delete events for good, which no undo
+					// brings back (review). Only a shorter retention is raised, as the retention fix does.
+					skip[k] = fmt.Sprintf("log group %s already keeps its events %s", name, keepText(days))
+					continue
+				}
 				if days == nil {
 					n.Undo = &Call{Action: DeleteRetentionPolicy, Params: map[string]any{"logGroupName": name}}
 				} else {
@@ -273,6 +285,13 @@ func adopt(ctx context.Context, w Writer, group []Step, i int) string {
 		}
 	}
 	return ""
+}
+
+func keepText(days *int) string {
+	if days == nil {
+		return "forever"
+	}
+	return fmt.Sprintf("%d days", *days)
 }
 
 // undo reverts changed steps, newest first, each with its Undo, on a context bounded by UndoTimeout.
@@ -334,6 +353,11 @@ func (o ApplyOptions) retry(ctx context.Context, w Writer, s Step, j *Journal) e
 			}
 			j.add(o.entry(e))
 		}
+		if attempt > 1 && s.Action == CreateTrail && apiCode(err) == "TrailAlreadyExistsException" {
+			// The attempt before was made and its answer lost (a retried connection error or 5xx): the trail is this
+			// run's, so it counts as created, and a failure later deletes it (review).
+			return nil
+		}
 		if err == nil || attempt >= attempts || ctx.Err() != nil || retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary {
 			return err
 		}
@@ -356,6 +380,14 @@ func propagation(action string, err error) bool {
 	}
 	return ae.ErrorCode() == "InvalidCloudWatchLogsRoleArnException" ||
 		(ae.ErrorCode() == "InvalidCloudWatchLogsLogGroupArnException" && strings.Contains(ae.ErrorMessage(), "Access denied"))
+}
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }
 
 func notFound(err error) bool {

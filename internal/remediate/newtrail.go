@@ -74,27 +74,18 @@ func planNewTrails(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 		for _, s := range newTrailSteps(a, partitionOf(inv), o, o.TrailBucket) {
 			// A role repair a trail's fix already makes is made once (a second one's undo would put back the trust the
 			// first one fixed), and the new trail relies on it.
-			if by, ok := done[stepKey(s)]; ok && by != s.ResourceID {
-				if p.ReliesOn == nil {
-					p.ReliesOn = map[string][]string{}
-				}
-				if !slices.Contains(p.ReliesOn[s.ResourceID], by) {
-					p.ReliesOn[s.ResourceID] = append(p.ReliesOn[s.ResourceID], by)
-				}
-				continue
-			}
-			done[stepKey(s)] = s.ResourceID
-			p.Steps = append(p.Steps, s)
+			p.addOnce(done, s)
 		}
 	}
 }
 
 // refuseNewTrail says why the new trail cannot be made in the account, or "".
 func refuseNewTrail(a *model.Account, part string) string {
-	arn := newTrailARN(a, part)
 	for _, t := range a.Trails {
-		if t.ARN == arn {
-			return fmt.Sprintf("trail %s exists but does not cover every region: make it multi-region (aws cloudtrail update-trail --is-multi-region-trail) or fix it; trailwatch does not replace it", arn)
+		// Any region's: trail names are unique in an account (CreateTrail: TrailAlreadyExistsException), and the fix of
+		// that trail and a new one of its name would collide (review).
+		if t.Name == NewTrailName && !t.OwnedElsewhere {
+			return fmt.Sprintf("trail %s exists but does not cover every region: make it multi-region (aws cloudtrail update-trail --is-multi-region-trail) or fix it; trailwatch does not replace it", t.ARN)
 		}
 	}
 	return ""

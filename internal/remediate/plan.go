@@ -273,21 +273,9 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			continue
 		}
 		for _, s := range steps {
-			key := stepKey(s)
-			if by, ok := done[key]; ok {
-				if by != s.ResourceID && !slices.Contains(p.ReliesOn[s.ResourceID], by) {
-					if p.ReliesOn == nil {
-						p.ReliesOn = map[string][]string{}
-					}
-					p.ReliesOn[s.ResourceID] = append(p.ReliesOn[s.ResourceID], by)
-				}
-				continue
-			}
-			done[key] = s.ResourceID
-			if s.Action == CreateLogGroup || s.Action == PutRetentionPolicy {
+			if p.addOnce(done, s) && (s.Action == CreateLogGroup || s.Action == PutRetentionPolicy) {
 				fixedGroups[s.AccountID+"/"+s.Region+"/"+s.Params["logGroupName"].(string)] = true
 			}
-			p.Steps = append(p.Steps, s)
 		}
 	}
 	if o.Via != ViaTelemetryRule {
@@ -328,6 +316,24 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 	planAlarms(p, inv, findings, o, done)
 	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].AccountID < p.Steps[j].AccountID })
 	return p
+}
+
+// addOnce adds a step unless an earlier one makes the same change (stepKey): then the step's resource relies on the
+// earlier one's. It reports whether it added the step.
+func (p *Plan) addOnce(done map[string]string, s Step) bool {
+	key := stepKey(s)
+	if by, ok := done[key]; ok {
+		if by != s.ResourceID && !slices.Contains(p.ReliesOn[s.ResourceID], by) {
+			if p.ReliesOn == nil {
+				p.ReliesOn = map[string][]string{}
+			}
+			p.ReliesOn[s.ResourceID] = append(p.ReliesOn[s.ResourceID], by)
+		}
+		return false
+	}
+	done[key] = s.ResourceID
+	p.Steps = append(p.Steps, s)
+	return true
 }
 
 // nothingToChange opens the refusal of a trail whose pipeline is in place but which still fails.

@@ -420,6 +420,16 @@ accounts:
 	if got := retention(trusted); got != "7" {
 		t.Errorf("retention %s after the undo, want 7", got)
 	}
+
+	// A group that keeps its events forever is not shortened to 365 days: that would delete a year's events for good
+	// (review).
+	forever := newEnv(t, strings.Replace(scenario(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, ""), ", retention_days: 7", "", 1))
+	if r := apply(forever); r.Error != "" {
+		t.Fatalf("apply: %+v", r)
+	}
+	if got := retention(forever); got != "0" {
+		t.Errorf("a group that never expired keeps %s days after the fix, want never (0)", got)
+	}
 }
 
 // TestNewTrailReusesKnownRole (field trial): a role of the new trail's name that another trail uses is in the scan: the
@@ -451,5 +461,30 @@ accounts:
 	if got := strings.Join(actions, ","); strings.Contains(got, "CreateRole") || !strings.HasSuffix(got, "CreateTrail,StartLogging") || trusts != 1 ||
 		len(p.ReliesOn[acct]) != 1 {
 		t.Errorf("new trail steps %s, %d trust repairs (want 1), relies on %v", got, trusts, p.ReliesOn[acct])
+	}
+}
+
+// TestNewTrailNameTakenElsewhere (review): a trail of the new trail's name in another region than the one the new trail
+// would be made in stops the plan from creating it (trail names are unique in an account; the two fixes collided).
+func TestNewTrailNameTakenElsewhere(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails: [{name: management-events, home_region: eu-west-1}]
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), TrailBucket: "ct-logs"})
+	for _, s := range p.Steps {
+		if s.Action == remediate.CreateTrail {
+			t.Fatalf("a second trail named management-events was planned: %+v", s)
+		}
+	}
+	refused := false
+	for _, r := range p.Refused {
+		refused = refused || r.ResourceID == acct && strings.Contains(r.Reason, "trail/management-events exists")
+	}
+	if !refused {
+		t.Errorf("the account is not refused with the reason: %+v", p.Refused)
 	}
 }

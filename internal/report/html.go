@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -97,7 +98,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return htmlTemplate.Execute(w, v)
 }
 
-var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"gb": cost.GBText}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>trailwatch report</title>
 <style>
@@ -127,7 +128,7 @@ pre{white-space:pre-wrap;background:#f6f7f9;padding:6px;border-radius:4px;margin
 {{else}}<p>None.</p>{{end}}</section>
 {{if .R.Costs}}<section id="cost"><h2>CloudWatch Logs ingestion a month today ({{len .R.Costs}} integrated log groups)</h2><p class="muted">From each group's own IncomingBytes over the last days; {{.R.PriceSource}}</p>
 <table><thead><tr><th>Log group</th><th>Median day</th><th>Quietest–busiest day</th><th>Days with ingestion</th><th>Notes</th></tr></thead><tbody>
-{{range .R.Costs}}<tr><td><code>{{.Resource}}</code></td>{{if .MonthlyGB}}<td>{{printf "%.2f" .MonthlyGB.Median}} GB · ${{printf "%.2f" .MonthlyUSD.Median}}</td><td>{{printf "%.2f" .MonthlyGB.Min}}–{{printf "%.2f" .MonthlyGB.Max}} GB · ${{printf "%.2f" .MonthlyUSD.Min}}–${{printf "%.2f" .MonthlyUSD.Max}}</td><td>{{.DaysWithData}} of {{.Days}}</td>{{else}}<td colspan="3" class="UNKNOWN">UNKNOWN: {{.Reason}}</td>{{end}}<td class="muted">{{range .Notes}}{{.}}. {{end}}</td></tr>
+{{range .R.Costs}}<tr><td><code>{{.Resource}}</code></td>{{if .MonthlyGB}}<td>{{gb .MonthlyGB.Median}} · ${{printf "%.2f" .MonthlyUSD.Median}}</td><td>{{gb .MonthlyGB.Min}}–{{gb .MonthlyGB.Max}} · ${{printf "%.2f" .MonthlyUSD.Min}}–${{printf "%.2f" .MonthlyUSD.Max}}</td><td>{{.DaysWithData}} of {{.Days}}</td>{{else}}<td colspan="3" class="UNKNOWN">UNKNOWN: {{.Reason}}</td>{{end}}<td class="muted">{{range .Notes}}{{.}}. {{end}}</td></tr>
 {{end}}</tbody></table></section>
 {{end}}<section id="exceptions"><h2>Muted by exceptions ({{len .Muted}})</h2>{{if .Muted}}<table><thead><tr><th>Finding</th><th>Status before</th><th>Owner</th><th>Reason</th><th>Expires</th><th>Ticket</th></tr></thead><tbody>
 {{range .Muted}}<tr><td><code>{{.ResourceID}}</code></td><td class="{{.MutedStatus}}">{{.MutedStatus}}</td>{{with .Exception}}<td>{{.Owner}}</td><td>{{.Reason}}</td><td>{{.Expires}}</td><td>{{.Ticket}}</td>{{else}}<td colspan="4">{{range .Suppressed}}{{.Tool}} {{.Rule}}: {{.Reason}} {{end}}</td>{{end}}</tr>

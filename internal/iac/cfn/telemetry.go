@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
+	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/selectors"
 )
@@ -70,10 +71,8 @@ func (t *Template) Telemetry() *model.Telemetry {
 		}
 		rules = append(rules, r)
 	}
-	if len(rules) == 0 {
-		return nil
-	}
-	return &model.Telemetry{Rules: rules}
+	// No CloudFormation resource starts the evaluation the rules need: its status stays unknown.
+	return declared.Telemetry(rules, false)
 }
 
 // unknownIn reports whether a value, or an element of it, is known only at deployment.

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/selectors"
 )
@@ -106,12 +107,5 @@ func stringList(v cty.Value) []string {
 // declaredTelemetry is the unit's telemetry as the configuration declares it: RUNNING when it declares the evaluation
 // (else unknown: it may have been started outside this configuration), and its CloudTrail rules.
 func declaredTelemetry(reg *registry) *model.Telemetry {
-	if len(reg.telemetry) == 0 {
-		return nil
-	}
-	t := &model.Telemetry{Rules: reg.telemetry}
-	if reg.evaluation {
-		t.Status = "RUNNING"
-	}
-	return t
+	return declared.Telemetry(reg.telemetry, reg.evaluation)
 }

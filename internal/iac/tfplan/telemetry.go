@@ -6,6 +6,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/selectors"
 )
@@ -79,14 +80,7 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 			}
 		}
 	}
-	if len(rules) == 0 {
-		return nil
-	}
-	t := &model.Telemetry{Rules: rules}
-	if evaluation {
-		t.Status = "RUNNING"
-	}
-	return t
+	return declared.Telemetry(rules, evaluation)
 }
 
 // unknownBelow reports whether after_unknown marks anything under "rule" as known only after apply.

@@ -234,7 +234,9 @@ func Apply(ctx context.Context, w Writer, steps []Step, j *Journal, o ApplyOptio
 // the undo that restores it: a log group's retention (PutRetentionPolicy planned with no undo, since deleting a new
 // group undoes it) and a role's inline policy of the same name. A role that does not trust CloudTrail cannot deliver:
 // it returns why, and the fix stops (field trial: an existing group's retention was changed with no undo, and an
-// untrusting role was reused). A Writer without StateReader leaves the steps as planned. It returns "" to go on.
+// untrusting role was reused). A group that keeps its events at least as long as planned is not changed: its
+// retention step goes into skip, with why. A Writer without StateReader leaves the steps as planned. It returns "" to
+// go on.
 func adopt(ctx context.Context, w Writer, group []Step, i int, skip map[int]string) string {
 	sr, ok := w.(StateReader)
 	if !ok {

@@ -589,11 +589,7 @@ func (col *collector) details(ctx context.Context, t *model.Trail) {
 					t.SelectorsErr = Classify("cloudtrail:GetEventSelectors", t.HomeRegion, err)
 					return
 				}
-				mgmt := managementEvents(sel)
-				t.ManagementEvents = &mgmt
-				if mgmt {
-					t.ManagementReadWrite = managementReadWrite(sel)
-				}
+				t.ManagementEvents, t.ManagementReadWrite = selectors.Kept(sel)
 			})
 		})
 	} else {
@@ -622,13 +618,6 @@ func utc(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// managementEvents and managementReadWrite are the one selector rule (internal/selectors).
-func managementEvents(out *cloudtrail.GetEventSelectorsOutput) bool { return selectors.Management(out) }
-
-func managementReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
-	return selectors.ReadWrite(out)
 }
 
 // logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the

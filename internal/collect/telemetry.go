@@ -16,6 +16,7 @@ import (
 	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
 
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/selectors"
 )
 
 // Capture without a trail: CloudWatch telemetry enablement rules (service observabilityadmin, API 2018-05-10) send
@@ -274,11 +275,7 @@ func describeRule(r *model.TelemetryRule, home *string, statuses []oatypes.Regio
 				sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, cs)
 			}
 		}
-		mgmt := managementEvents(sel)
-		r.ManagementEvents = &mgmt
-		if mgmt {
-			r.ReadWriteType = managementReadWrite(sel)
-		}
+		r.ManagementEvents, r.ReadWriteType = selectors.Kept(sel)
 	}
 	return aws.ToBool(tr.AllRegions), tr.Regions
 }

@@ -218,3 +218,13 @@ func RoleName(tmpl, trail string) string {
 	}
 	return n
 }
+
+// RoleNameOf is the name of the role an IAM role ARN names: the last segment of its resource (role/NAME or
+// role/PATH/NAME), parsed with aws/arn; a string that is not an ARN gives what follows its last "/".
+func RoleNameOf(roleARN string) string {
+	res := roleARN
+	if a, err := arn.Parse(roleARN); err == nil {
+		res = a.Resource
+	}
+	return res[strings.LastIndex(res, "/")+1:]
+}

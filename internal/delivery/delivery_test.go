@@ -102,3 +102,16 @@ func TestParseGroupARN(t *testing.T) {
 		t.Errorf("ARN %s", g.ARN())
 	}
 }
+
+func TestRoleNameOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:iam::111111111111:role/CTRole":                        "CTRole",
+		"arn:aws-us-gov:iam::111111111111:role/service/team/CTRole":    "CTRole",
+		"arn:aws:iam::111111111111:role/CloudTrailCloudWatchLogs-main": "CloudTrailCloudWatchLogs-main",
+		"not-an-arn/Name": "Name",
+	} {
+		if got := RoleNameOf(in); got != want {
+			t.Errorf("RoleNameOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

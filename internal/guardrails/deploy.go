@@ -3,13 +3,14 @@ package guardrails
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/trailwatch/trailwatch/internal/controls"
 )
 
 // Deploying the guardrails changes AWS like a fix does, so it is journaled and undone like one (issue 22: these writes
@@ -152,7 +153,7 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 				_, err := c.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: aws.String(id), Content: aws.String(prev)})
 				rec.record("UpdatePolicy", map[string]any{"PolicyId": id, "Content": prev}, "undone", err)
 				if err != nil {
-					return fmt.Errorf("UpdatePolicy %s back to its previous content: %w; by hand: aws organizations update-policy --policy-id %s --content %s", id, err, id, shellQuote(prev))
+					return fmt.Errorf("UpdatePolicy %s back to its previous content: %w; by hand: aws organizations update-policy --policy-id %s --content %s", id, err, id, controls.ShellQuote(prev))
 				}
 				res.Undone = append(res.Undone, "UpdatePolicy "+id+" (its previous content)")
 				return nil
@@ -197,6 +198,3 @@ func AttachSCP(ctx context.Context, c OrganizationsAPI, name, doc string, target
 	}
 	return res, nil
 }
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
@@ -163,8 +164,8 @@ func asTerraform(p *Plan) string {
 			if g := groupNameOf(fmt.Sprint(pr["CloudWatchLogsLogGroupArn"])); groups[s.AccountID+"/"+s.Region+"/"+g] != "" {
 				groupRef = fmt.Sprintf("\"${%s.arn}:*\"", groups[s.AccountID+"/"+s.Region+"/"+g])
 			}
-			if r := fmt.Sprint(pr["CloudWatchLogsRoleArn"]); roles[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]] != "" {
-				roleRef = roles[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]] + ".arn"
+			if addr := roles[s.AccountID+"/"+delivery.RoleNameOf(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))]; addr != "" {
+				roleRef = addr + ".arn"
 			}
 			fmt.Fprintf(&b, "  cloud_watch_logs_group_arn = %s\n  cloud_watch_logs_role_arn = %s\n  enable_logging = true\n", groupRef, roleRef)
 			if deps := created[s.ResourceID]; len(deps) > 0 {
@@ -314,8 +315,8 @@ func asCloudFormation(p *Plan) string {
 			if g := groupNameOf(fmt.Sprint(groupARN)); groupIDs[s.AccountID+"/"+g] != "" {
 				groupARN = map[string]any{"Fn::GetAtt": []string{groupIDs[s.AccountID+"/"+g], "Arn"}} // ends in ":*" (AWS::Logs::LogGroup return values)
 			}
-			if r := fmt.Sprint(roleARN); roleIDs[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]] != "" {
-				roleARN = map[string]any{"Fn::GetAtt": []string{roleIDs[s.AccountID+"/"+r[strings.LastIndex(r, "/")+1:]], "Arn"}}
+			if id := roleIDs[s.AccountID+"/"+delivery.RoleNameOf(fmt.Sprint(roleARN))]; id != "" {
+				roleARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}}
 			}
 			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr["Name"], "S3BucketName": pr["S3BucketName"],
 				"IsMultiRegionTrail": pr["IsMultiRegionTrail"], "IncludeGlobalServiceEvents": pr["IncludeGlobalServiceEvents"], "EnableLogFileValidation": pr["EnableLogFileValidation"],

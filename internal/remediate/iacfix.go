@@ -62,7 +62,7 @@ func iacSteps(t *model.Trail, f model.Finding, o Options) []Step {
 	if t.RoleARN != "" && t.Role == nil {
 		// A role the code names but does not declare is judged after deployment (the finding says so): the plan
 		// leaves it as it is, as it would a role that trusts CloudTrail and may write.
-		tc.Role = &model.Role{Name: t.RoleARN[strings.LastIndex(t.RoleARN, "/")+1:], ARN: t.RoleARN, Exists: true, Trust: delivery.TrustPolicy,
+		tc.Role = &model.Role{Name: delivery.RoleNameOf(t.RoleARN), ARN: t.RoleARN, Exists: true, Trust: delivery.TrustPolicy,
 			Policies: []model.PolicyDoc{{Name: "declared elsewhere", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`}}}
 	}
 	fs := []model.Finding{{ControlID: controls.IntegrationID, Status: model.StatusFail, ResourceType: model.TypeTrail, ResourceID: tc.ARN, Reasons: f.Reasons}}

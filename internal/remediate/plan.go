@@ -415,7 +415,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	if t.RoleARN != "" && t.Role != nil && t.Role.Exists {
 		roleName, roleARN = t.Role.Name, t.RoleARN
 	} else if t.RoleARN != "" {
-		roleName, roleARN = t.RoleARN[strings.LastIndex(t.RoleARN, "/")+1:], t.RoleARN
+		roleName, roleARN = delivery.RoleNameOf(t.RoleARN), t.RoleARN
 	} else {
 		roleName = delivery.RoleName(o.RoleName, t.Name)
 		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, owner, roleName)

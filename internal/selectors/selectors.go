@@ -127,3 +127,14 @@ func ReadWrite(out *cloudtrail.GetEventSelectorsOutput) string {
 	}
 	return Partial
 }
+
+// Kept is what a trail's or telemetry rule's selectors keep, as the model records it: whether management events are
+// kept (Management) and, when they are, which of them (ReadWrite; "" when none are). The collector and the three
+// infrastructure-as-code readers record a source's selectors through it.
+func Kept(out *cloudtrail.GetEventSelectorsOutput) (management *bool, readWrite string) {
+	m := Management(out)
+	if m {
+		readWrite = ReadWrite(out)
+	}
+	return &m, readWrite
+}

@@ -64,11 +64,7 @@ func (t *Template) Telemetry() *model.Telemetry {
 			sel.AdvancedEventSelectors = append(sel.AdvancedEventSelectors, as)
 		}
 		// The one selector rule, as for a live rule and Terraform's (no selectors: what a trail keeps by default).
-		mgmt := selectors.Management(sel)
-		r.ManagementEvents = &mgmt
-		if mgmt {
-			r.ReadWriteType = selectors.ReadWrite(sel)
-		}
+		r.ManagementEvents, r.ReadWriteType = selectors.Kept(sel)
 		rules = append(rules, r)
 	}
 	// No CloudFormation resource starts the evaluation the rules need: its status stays unknown.

@@ -76,11 +76,7 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 				}
 			}
 			// The one selector rule, as for a live rule (no selectors: what a trail keeps by default).
-			mgmt := selectors.Management(sel)
-			r.ManagementEvents = &mgmt
-			if mgmt {
-				r.ReadWriteType = selectors.ReadWrite(sel)
-			}
+			r.ManagementEvents, r.ReadWriteType = selectors.Kept(sel)
 		}
 		reg.telemetry = append(reg.telemetry, r)
 	default:

@@ -69,11 +69,7 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 				if unknownBelow(rc.Change.AfterUnknown) {
 					r.Unknown = "a value of its rule is known only at apply"
 				}
-				mgmt := selectors.Management(sel)
-				r.ManagementEvents = &mgmt
-				if mgmt {
-					r.ReadWriteType = selectors.ReadWrite(sel)
-				}
+				r.ManagementEvents, r.ReadWriteType = selectors.Kept(sel)
 			}
 			if cloudTrail {
 				rules = append(rules, r)

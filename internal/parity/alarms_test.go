@@ -1,24 +1,14 @@
 package parity
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
 	"github.com/trailwatch/trailwatch/internal/alarms"
-	"github.com/trailwatch/trailwatch/internal/awssim"
-	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
@@ -327,18 +317,6 @@ func alarmCodes(f model.Finding) string {
 	return strings.Join(out, ",")
 }
 
-func (a acase) runs(src string) bool {
-	if len(a.only) == 0 {
-		return true
-	}
-	for _, s := range a.only {
-		if s == src {
-			return true
-		}
-	}
-	return false
-}
-
 func TestAlarmParityCorpus(t *testing.T) {
 	items, err := alarms.ForVersion("")
 	if err != nil {
@@ -355,7 +333,7 @@ func TestAlarmParityCorpus(t *testing.T) {
 			c.name = a.name
 			chain := a.chain
 			c.chain = &chain
-			if a.runs("live") {
+			if runsIn(a.only, "live") {
 				f := liveAlarm(t, cat, items, c)
 				if got := alarmCodes(f); got != a.want || f.Status != a.status {
 					t.Errorf("live: %s %q, want %s %q\n%+v\n%s", f.Status, got, a.status, a.want, f.Reasons, scenarioOf(c))
@@ -368,37 +346,17 @@ func TestAlarmParityCorpus(t *testing.T) {
 			if a.iacStatus != "" {
 				status = a.iacStatus
 			}
-			dir := t.TempDir()
-			for _, src := range []struct{ kind, file, text string }{
+			for _, src := range []source{
 				{"terraform", "main.tf", terraformOf(c)},
 				{"plan", "plan.json", planOf(c)},
 				{"cloudformation", "template.json", cloudFormationOf(c)},
 			} {
-				if !a.runs(src.kind) {
+				if !runsIn(a.only, src.kind) {
 					continue
 				}
-				sub := filepath.Join(dir, src.kind)
-				if err := os.MkdirAll(sub, 0o700); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(sub, src.file), []byte(src.text), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				res := iac.Scan([]string{sub}, iac.Options{})
-				if len(res.Errors) > 0 || len(res.Trails) != 1 {
-					t.Fatalf("%s: %d trails, errors %+v\n%s", src.kind, len(res.Trails), res.Errors, src.text)
-				}
-				var f *model.Finding
-				for _, x := range scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: time.Now()}, 365, items) {
-					if x.ControlID == item45 {
-						f = &x
-						break
-					}
-				}
-				if f == nil {
-					t.Fatalf("%s: no finding for %s\n%s", src.kind, item45, src.text)
-				}
-				if got := alarmCodes(*f); got != want || f.Status != status {
+				res := oneTrail(t, src)
+				f := finding(t, scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: time.Now()}, 365, items), item45)
+				if got := alarmCodes(f); got != want || f.Status != status {
 					t.Errorf("%s: %s %q, want %s %q\n%+v\n%s", src.kind, f.Status, got, status, want, f.Reasons, src.text)
 				}
 			}
@@ -410,29 +368,6 @@ func TestAlarmParityCorpus(t *testing.T) {
 // 4.5's finding.
 func liveAlarm(t *testing.T, cat *controls.Catalog, items []alarms.Item, c pcase) model.Finding {
 	t.Helper()
-	sc, err := awssim.ParseScenario(c.name+".yaml", []byte(scenarioOf(c)))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, scenarioOf(c))
-	}
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := srv.SDKConfig(account, c.home())
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
-	}
-	s := controls.DefaultSettings(now)
-	s.Alarms = items
-	_, fs := scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Settings: s, Collect: collect.Options{Monitoring: true}})
-	for _, f := range fs {
-		if f.ControlID == item45 {
-			return f
-		}
-	}
-	t.Fatalf("no %s finding: %+v", item45, fs)
-	return model.Finding{}
+	_, fs := liveScan(t, cat, c.name, scenarioOf(c), c.home(), items)
+	return finding(t, fs, item45)
 }

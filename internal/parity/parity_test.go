@@ -1,26 +1,15 @@
 package parity
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
-	"github.com/trailwatch/trailwatch/internal/awssim"
-	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
 const (
@@ -152,23 +141,12 @@ func TestParityCorpus(t *testing.T) {
 			if !c.noSuffix {
 				live(t, cat, c)
 			}
-			dir := t.TempDir()
-			for _, src := range []struct{ kind, file, text string }{
+			for _, src := range []source{
 				{"terraform", "main.tf", terraformOf(c)},
 				{"plan", "plan.json", planOf(c)},
 				{"cloudformation", "template.json", cloudFormationOf(c)},
 			} {
-				sub := filepath.Join(dir, src.kind)
-				if err := os.MkdirAll(sub, 0o700); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(sub, src.file), []byte(src.text), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				res := iac.Scan([]string{sub}, iac.Options{})
-				if len(res.Errors) > 0 || len(res.Trails) != 1 {
-					t.Fatalf("%s: %d trails, errors %+v\n%s", src.kind, len(res.Trails), res.Errors, src.text)
-				}
+				res := oneTrail(t, src)
 				f := controls.EvaluateIaC(cat, res.Trails, controls.IaCSettings{MinRetentionDays: 365, Now: time.Now()})[0]
 				want, status := c.want, c.iacStatus
 				if src.kind == "cloudformation" && c.cfnWant != "" {
@@ -189,36 +167,13 @@ func TestParityCorpus(t *testing.T) {
 // simulator (its own delivery check, not trailwatch's) must have delivered exactly when they are none.
 func live(t *testing.T, cat *controls.Catalog, c pcase) {
 	t.Helper()
-	sc, err := awssim.ParseScenario(c.name+".yaml", []byte(scenarioOf(c)))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, scenarioOf(c))
-	}
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := srv.SDKConfig(account, c.home())
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
-	}
-	inv, fs := scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Settings: controls.DefaultSettings(now)})
-	var f *model.Finding
-	for i := range fs {
-		if fs[i].ControlID == controls.IntegrationID {
-			f = &fs[i]
-		}
-	}
-	if f == nil {
-		t.Fatalf("no integration finding: %+v", fs)
-	}
+	inv, fs := liveScan(t, cat, c.name, scenarioOf(c), c.home(), nil)
+	f := finding(t, fs, controls.IntegrationID)
 	wantStatus := model.StatusPass
 	if c.want != "" {
 		wantStatus = model.StatusFail
 	}
-	if got := configCodes(*f); got != c.want || f.Status != wantStatus {
+	if got := configCodes(f); got != c.want || f.Status != wantStatus {
 		t.Errorf("live: %s %q, want %s %q\n%+v", f.Status, got, wantStatus, c.want, f.Reasons)
 	}
 	st := inv.Accounts[0].Trails[0].Status

@@ -1,24 +1,14 @@
 package parity
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
 	"github.com/trailwatch/trailwatch/internal/alarms"
-	"github.com/trailwatch/trailwatch/internal/awssim"
-	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/iac"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
@@ -52,18 +42,6 @@ var telemetryCorpus = []tcase{
 	{name: "rule keeping read events only, single-region trail", events: "read_only", ruleRegion: "us-east-1", want: controls.NotIntegrated, status: model.StatusFail},
 	{name: "rule of another region", events: "all", ruleRegion: "eu-west-1", want: controls.NotIntegrated, status: model.StatusFail,
 		only: []string{"live", "terraform", "plan"}}, // a template's rule is in its stack's region, which is the trail's
-}
-
-func (c tcase) runs(src string) bool {
-	if len(c.only) == 0 {
-		return true
-	}
-	for _, s := range c.only {
-		if s == src {
-			return true
-		}
-	}
-	return false
 }
 
 // readOnlyEquals is the readOnly field selector's value for the case's events ("" keeps both).
@@ -177,7 +155,7 @@ func TestTelemetryParityCorpus(t *testing.T) {
 	for _, c := range telemetryCorpus {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			if c.runs("live") {
+			if runsIn(c.only, "live") {
 				f := liveTrail(t, cat, c)
 				if got := alarmCodes(f); got != c.want || f.Status != c.status {
 					t.Errorf("live: %s %q, want %s %q\n%+v\n%s", f.Status, got, c.status, c.want, f.Reasons, c.scenario())
@@ -187,26 +165,15 @@ func TestTelemetryParityCorpus(t *testing.T) {
 			if s := controls.IaCStatusOf(c.want); s != "" {
 				status = s
 			}
-			dir := t.TempDir()
-			for _, src := range []struct{ kind, file, text string }{
+			for _, src := range []source{
 				{"terraform", "main.tf", c.terraform()},
 				{"plan", "plan.json", c.plan()},
 				{"cloudformation", "template.json", c.cloudFormation()},
 			} {
-				if !c.runs(src.kind) {
+				if !runsIn(c.only, src.kind) {
 					continue
 				}
-				sub := filepath.Join(dir, src.kind)
-				if err := os.MkdirAll(sub, 0o700); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(sub, src.file), []byte(src.text), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				res := iac.Scan([]string{sub}, iac.Options{})
-				if len(res.Errors) > 0 || len(res.Trails) != 1 {
-					t.Fatalf("%s: %d trails, errors %+v\n%s", src.kind, len(res.Trails), res.Errors, src.text)
-				}
+				res := oneTrail(t, src)
 				f := scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: time.Now()}, 365, nil)[0]
 				if got := alarmCodes(f); got != c.want || f.Status != status {
 					t.Errorf("%s: %s %q, want %s %q\n%+v\n%s", src.kind, f.Status, got, status, c.want, f.Reasons, src.text)
@@ -219,29 +186,8 @@ func TestTelemetryParityCorpus(t *testing.T) {
 // liveTrail scans the case's scenario through the real SDK and returns the trail's integration finding.
 func liveTrail(t *testing.T, cat *controls.Catalog, c tcase) model.Finding {
 	t.Helper()
-	sc, err := awssim.ParseScenario("telemetry.yaml", []byte(c.scenario()))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, c.scenario())
-	}
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := srv.SDKConfig(account, "us-east-1")
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
-	}
-	_, fs := scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(cfg)}}, scan.Options{Settings: controls.DefaultSettings(now)})
-	for _, f := range fs {
-		if f.ControlID == controls.IntegrationID {
-			return f
-		}
-	}
-	t.Fatalf("no integration finding: %+v", fs)
-	return model.Finding{}
+	_, fs := liveScan(t, cat, "telemetry", c.scenario(), "us-east-1", nil)
+	return finding(t, fs, controls.IntegrationID)
 }
 
 // TestTelemetryAlarmParity (field trial): the CIS chain on a telemetry rule's log group is judged there from every
@@ -286,20 +232,7 @@ func TestTelemetryAlarmParity(t *testing.T) {
     topics:
       - {name: cis, region: us-east-1, subscriptions: [{protocol: sqs, endpoint: "arn:aws:sqs:us-east-1:%s:q"}]}
 `, account, namespace, metricName, published45, namespace, metricName, account)
-	sc, err := awssim.ParseScenario("telemetry-alarms.yaml", []byte(scenario))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, scenario)
-	}
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := controls.DefaultSettings(now)
-	s.Alarms = items
-	_, fs := scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(srv.SDKConfig(account, "us-east-1"))}}, scan.Options{Settings: s, Collect: collect.Options{Monitoring: true}})
+	_, fs := liveScan(t, cat, "telemetry-alarms", scenario, "us-east-1", items)
 	check("live", fs)
 
 	tf := `provider "aws" { region = "us-east-1" }
@@ -353,13 +286,9 @@ resource "aws_sns_topic_subscription" "cis" {
   endpoint = aws_sqs_queue.q.arn
 }
 `, published45, metricName, namespace, namespace, metricName)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	res := iac.Scan([]string{dir}, iac.Options{})
+	res := iacRead(t, source{"terraform", "main.tf", tf})
 	if len(res.Errors) > 0 {
 		t.Fatalf("terraform: %+v", res.Errors)
 	}
-	check("terraform", scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: now}, 365, items))
+	check("terraform", scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: simNow}, 365, items))
 }

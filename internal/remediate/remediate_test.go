@@ -302,20 +302,8 @@ accounts:
 `)
 	inv, fs := e.scan(acct, nil)
 	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
-	j := remediate.NewJournal(nil, "tester", nil)
-	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{
-		Sleep: func(_ context.Context, d time.Duration) error { e.srv.Advance(d); return nil }})
-	if len(res) != 1 || res[0].Error != "" {
-		t.Fatalf("apply %+v", res)
-	}
-	var attempts []string
-	for _, en := range j.Entries() {
-		if en.Action == remediate.UpdateTrail {
-			attempts = append(attempts, en.Result)
-		}
-	}
-	if strings.Join(attempts, ",") != "error,error,error,ok" {
-		t.Errorf("UpdateTrail attempts %v, want three refusals while IAM propagates (2+4 s < 8 s) then success", attempts)
+	if attempts := applyWhilePropagating(t, e, p, remediate.UpdateTrail); attempts != "error,error,error,ok" {
+		t.Errorf("UpdateTrail attempts %s, want three refusals while IAM propagates (2+4 s < 8 s) then success", attempts)
 	}
 	fixed := map[string]time.Time{arn("fresh"): e.srv.Now()}
 	if _, fs = e.scan(acct, fixed); !strings.HasPrefix(status(fs, arn("fresh")), "PENDING") {
@@ -339,20 +327,8 @@ accounts:
 `)
 	inv, fs := e.scan(acct, nil)
 	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now(), TrailBucket: "ct-logs"})
-	j := remediate.NewJournal(nil, "tester", nil)
-	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{
-		Sleep: func(_ context.Context, d time.Duration) error { e.srv.Advance(d); return nil }})
-	if len(res) != 1 || res[0].Error != "" {
-		t.Fatalf("apply %+v", res)
-	}
-	var attempts []string
-	for _, en := range j.Entries() {
-		if en.Action == remediate.CreateTrail {
-			attempts = append(attempts, en.Result)
-		}
-	}
-	if strings.Join(attempts, ",") != "error,error,error,ok" {
-		t.Errorf("CreateTrail attempts %v, want three refusals while IAM propagates (2+4 s < 8 s) then success", attempts)
+	if attempts := applyWhilePropagating(t, e, p, remediate.CreateTrail); attempts != "error,error,error,ok" {
+		t.Errorf("CreateTrail attempts %s, want three refusals while IAM propagates (2+4 s < 8 s) then success", attempts)
 	}
 }
 
@@ -487,4 +463,23 @@ accounts:
 	if !refused {
 		t.Errorf("the account is not refused with the reason: %+v", p.Refused)
 	}
+}
+
+// applyWhilePropagating applies a plan whose backoff sleeps advance the simulator's clock (so IAM propagates as time
+// passes) and returns the results of action's attempts, in order.
+func applyWhilePropagating(t *testing.T, e *env, p *remediate.Plan, action string) string {
+	t.Helper()
+	j := remediate.NewJournal(nil, "tester", nil)
+	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), p.Steps, j, remediate.ApplyOptions{
+		Sleep: func(_ context.Context, d time.Duration) error { e.srv.Advance(d); return nil }})
+	if len(res) != 1 || res[0].Error != "" {
+		t.Fatalf("apply %+v", res)
+	}
+	var attempts []string
+	for _, en := range j.Entries() {
+		if en.Action == action {
+			attempts = append(attempts, en.Result)
+		}
+	}
+	return strings.Join(attempts, ",")
 }

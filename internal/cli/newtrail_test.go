@@ -106,6 +106,15 @@ func TestFixNewTrail(t *testing.T) {
 		if strings.Contains(out, "import {") || strings.Contains(out, `"Call": "PutRetentionPolicy"`) {
 			t.Errorf("%s imports a trail that does not exist, or lists its new group's retention as a change to an existing resource:\n%s", format, out)
 		}
+		// trailwatch's own IaC check judges the code it wrote integrated (issue 21: the Terraform pins each provider
+		// to its account with allowed_account_ids, which the reader ignored: VALUE_UNKNOWN).
+		file := filepath.Join(t.TempDir(), map[string]string{"terraform": "main.tf", "cloudformation": "fix.template.json"}[format])
+		if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := run(t, "iac", file); code != 0 || !strings.Contains(out, "PASS    cloudtrail-cloudwatch-integration") {
+			t.Errorf("iac on the fix's %s: %d\n%s\n%s", format, code, out, errs)
+		}
 	}
 
 	// Its cost cannot be measured before it delivers: UNKNOWN with why, never a figure.

@@ -277,6 +277,10 @@ func sameDeployment(r *model.Role, g delivery.Group) *model.Role {
 
 var policyStreamRegionRe = regexp.MustCompile(`_CloudTrail_([a-z]{2}(?:-[a-z]+)+-[0-9])`)
 
+// policyStreamAccountRe finds the account a stream name carries (<account>_CloudTrail_<region>, the form AWS
+// documents in "CloudWatch log group and log stream naming for CloudTrail").
+var policyStreamAccountRe = regexp.MustCompile(`([0-9]{12})_CloudTrail_`)
+
 var policyLogsARNRe = regexp.MustCompile(`arn:(\$\{[a-z]+\}|[a-z-]+|\*):logs:(\$\{[a-z]+\}|[a-z0-9-]+|\*):(\$\{[a-z]+\}|[0-9]{12}|\*):log-group:`)
 
 // writableUnder tries, for each placeholder in base, the concrete values the role's policies name at that position of
@@ -291,6 +295,11 @@ func writableUnder(g delivery.Group, streams []string, r *model.Role) (string, b
 		// region only there.
 		for _, m := range policyStreamRegionRe.FindAllStringSubmatch(p.Document, -1) {
 			regions = append(regions, m[1])
+		}
+		// And its account: a policy may name the account only there (the group by a reference whose account is
+		// known only at deployment, the streams as the console writes them).
+		for _, m := range policyStreamAccountRe.FindAllStringSubmatch(p.Document, -1) {
+			accounts = append(accounts, m[1])
 		}
 	}
 	seen := map[string]bool{}

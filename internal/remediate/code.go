@@ -254,12 +254,34 @@ func writeTags(b *strings.Builder, v any) {
 // resources (the trail's CloudWatch Logs settings, logging, a retention, a trust policy) that a template makes only by
 // importing them into the stack that manages them.
 func asCloudFormation(p *Plan) string {
+	conditions := map[string]any{}
 	type resource struct {
 		id   string
 		body map[string]any
+		step Step // made where this step runs
 	}
 	var res []resource
 	outputs := map[string]any{}
+	// One template serves every account and region of the plan (deployed in each, as a StackSet): each resource is
+	// made only where its step runs, under a condition on AWS::AccountId and AWS::Region (field trial: without
+	// them, the stack in each account made every account's roles and groups, and a role's stack in a second region
+	// failed on its global name). where is a step's condition; created remembers where each logical id is made, so
+	// a reference across conditions is written as the literal name or ARN (a Ref or GetAtt to a resource not made
+	// in that stack fails the deployment).
+	where := func(s Step) string {
+		name := "In" + s.AccountID + logicalID("", s.Region)
+		if conditions[name] == nil {
+			conditions[name] = map[string]any{"Fn::And": []any{
+				map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::AccountId"}, s.AccountID}},
+				map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::Region"}, s.Region}}}}
+		}
+		return name
+	}
+	created := map[string]string{} // logical id -> its condition
+	sameStack := func(id string, s Step) bool { return id != "" && created[id] == where(s) }
+	output := func(id, desc string, s Step) {
+		outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": desc, "Condition": where(s)}
+	}
 	var changes []map[string]any
 	retention := map[string]any{}
 	for _, s := range p.Steps {
@@ -268,7 +290,6 @@ func asCloudFormation(p *Plan) string {
 		}
 	}
 	logical := logicalID
-	conditions := map[string]any{}
 	made := map[string][]string{} // resource the steps serve -> logical ids of what they create
 	newTrails := map[string]bool{}
 	groupIDs := map[string]string{} // account/name -> logical id of a log group created here
@@ -286,45 +307,53 @@ func asCloudFormation(p *Plan) string {
 			if k, ok := pr["kmsKeyId"]; ok {
 				props["KmsKeyId"] = k
 			}
-			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}})
+			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
 			groupIDs[s.AccountID+"/"+fmt.Sprint(pr["logGroupName"])] = id
-			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsLogGroupArn for " + s.ResourceID}
+			created[id] = where(s)
+			output(id, "CloudWatchLogsLogGroupArn for "+s.ResourceID, s)
 		case CreateRole:
 			id := logical("Role", s.AccountID+" "+fmt.Sprint(pr["RoleName"]))
 			roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])] = id
 			var trust any
 			_ = json.Unmarshal([]byte(fmt.Sprint(pr["AssumeRolePolicyDocument"])), &trust)
-			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr["RoleName"], "AssumeRolePolicyDocument": trust}}})
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr["RoleName"], "AssumeRolePolicyDocument": trust}}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
-			outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": "CloudWatchLogsRoleArn for " + s.ResourceID}
+			created[id] = where(s)
+			output(id, "CloudWatchLogsRoleArn for "+s.ResourceID, s)
 		case PutRolePolicy:
 			var doc any
 			_ = json.Unmarshal([]byte(fmt.Sprint(pr["PolicyDocument"])), &doc)
 			var role any = pr["RoleName"]
-			if id := roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; id != "" {
+			if id := roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; sameStack(id, s) {
 				role = map[string]any{"Ref": id}
 			}
 			id := logical("DeliveryPolicy", s.AccountID+" "+fmt.Sprint(pr["RoleName"])+" "+fmt.Sprint(pr["PolicyName"]))
-			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}})
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
 		case CreateTrail:
 			// A new multi-region trail (no trail covers every region), logging from creation (IsLogging).
 			newTrails[s.ResourceID] = true
 			var groupARN, roleARN any = pr["CloudWatchLogsLogGroupArn"], pr["CloudWatchLogsRoleArn"]
-			if g := groupNameOf(fmt.Sprint(groupARN)); groupIDs[s.AccountID+"/"+g] != "" {
-				groupARN = map[string]any{"Fn::GetAtt": []string{groupIDs[s.AccountID+"/"+g], "Arn"}} // ends in ":*" (AWS::Logs::LogGroup return values)
+			if id := groupIDs[s.AccountID+"/"+groupNameOf(fmt.Sprint(groupARN))]; sameStack(id, s) {
+				groupARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}} // ends in ":*" (AWS::Logs::LogGroup return values)
 			}
-			if id := roleIDs[s.AccountID+"/"+delivery.RoleNameOf(fmt.Sprint(roleARN))]; id != "" {
+			if id := roleIDs[s.AccountID+"/"+delivery.RoleNameOf(fmt.Sprint(roleARN))]; sameStack(id, s) {
 				roleARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}}
 			}
 			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr["Name"], "S3BucketName": pr["S3BucketName"],
 				"IsMultiRegionTrail": pr["IsMultiRegionTrail"], "IncludeGlobalServiceEvents": pr["IncludeGlobalServiceEvents"], "EnableLogFileValidation": pr["EnableLogFileValidation"],
 				"IsLogging": true, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN}}
-			if deps := made[s.ResourceID]; len(deps) > 0 {
+			var deps []string
+			for _, d := range made[s.ResourceID] {
+				if sameStack(d, s) {
+					deps = append(deps, d)
+				}
+			}
+			if len(deps) > 0 {
 				body["DependsOn"] = deps
 			}
-			res = append(res, resource{logical("Trail", s.AccountID+" "+fmt.Sprint(pr["Name"])), body})
+			res = append(res, resource{logical("Trail", s.AccountID+" "+fmt.Sprint(pr["Name"])), body, s})
 		case PutRetentionPolicy:
 			if s.Existing == nil && retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["logGroupName"])] != nil {
 				continue // set by the log group created above (RetentionInDays): no change to an existing resource
@@ -336,7 +365,7 @@ func asCloudFormation(p *Plan) string {
 			}
 		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
 			id, body := alarmCloudFormation(s, logical, cfnIDs)
-			res = append(res, resource{id, body})
+			res = append(res, resource{id, body, s})
 		case CreateTelemetryRule:
 			// AWS::ObservabilityAdmin::TelemetryRule has no AllRegions (a stack is regional): the rule is written
 			// without it, and the stack is deployed in every region (a StackSet), as Metadata says.
@@ -353,7 +382,7 @@ func asCloudFormation(p *Plan) string {
 			cond := "InAccount" + s.AccountID
 			conditions[cond] = map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::AccountId"}, s.AccountID}}
 			res = append(res, resource{logical("TelemetryRule", s.AccountID+" "+fmt.Sprint(pr["RuleName"])),
-				map[string]any{"Type": "AWS::ObservabilityAdmin::TelemetryRule", "Condition": cond, "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}})
+				map[string]any{"Type": "AWS::ObservabilityAdmin::TelemetryRule", "Condition": cond, "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}, s})
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": "deploy this template in every region of the account (a StackSet)",
 				"Why": "AWS::ObservabilityAdmin::TelemetryRule applies in the stack's region only; the plan's rule applies in every region (AllRegions)"})
 		default:
@@ -362,6 +391,9 @@ func asCloudFormation(p *Plan) string {
 	}
 	resources := map[string]any{}
 	for _, r := range res {
+		if r.body["Condition"] == nil {
+			r.body["Condition"] = where(r.step)
+		}
 		resources[r.id] = r.body
 	}
 	tpl := map[string]any{

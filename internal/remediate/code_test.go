@@ -1,6 +1,8 @@
 package remediate_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +97,89 @@ func TestPlanAsCloudFormationIsATemplate(t *testing.T) {
 			t.Errorf("no %s in the template", want)
 		}
 	}
+	checkStackConditions(t, code)
+}
+
+// checkStackConditions holds a fix template to what deploying one template in every account and region needs
+// (field trial: without conditions, each account's stack made every account's roles and groups, and a role's stack in
+// a second region failed on its global name): every resource and output is under a condition that requires one
+// account and one region, and no Ref or GetAtt reaches a resource under another condition (a stack where it is not
+// made fails to deploy).
+func checkStackConditions(t *testing.T, code string) {
+	t.Helper()
+	var tpl struct {
+		Conditions map[string]any
+		Resources  map[string]map[string]any
+		Outputs    map[string]map[string]any
+	}
+	if err := json.Unmarshal([]byte(code), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	pins := func(name string) (acct, region string) {
+		c, _ := tpl.Conditions[name].(map[string]any)
+		and, _ := c["Fn::And"].([]any)
+		for _, c := range and {
+			m, _ := c.(map[string]any)
+			eq, _ := m["Fn::Equals"].([]any)
+			if len(eq) != 2 {
+				continue
+			}
+			switch fmt.Sprint(eq[0]) {
+			case "map[Ref:AWS::AccountId]":
+				acct = fmt.Sprint(eq[1])
+			case "map[Ref:AWS::Region]":
+				region = fmt.Sprint(eq[1])
+			}
+		}
+		return acct, region
+	}
+	var refs func(v any) []string
+	refs = func(v any) []string {
+		var out []string
+		switch x := v.(type) {
+		case map[string]any:
+			if r, ok := x["Ref"].(string); ok {
+				out = append(out, r)
+			}
+			if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) > 0 {
+				out = append(out, fmt.Sprint(g[0]))
+			}
+			for _, y := range x {
+				out = append(out, refs(y)...)
+			}
+		case []any:
+			for _, y := range x {
+				out = append(out, refs(y)...)
+			}
+		}
+		return out
+	}
+	for id, r := range tpl.Resources {
+		cond, _ := r["Condition"].(string)
+		if a, reg := pins(cond); !strings.HasPrefix(fmt.Sprint(r["Type"]), "AWS::ObservabilityAdmin::") && (len(a) != 12 || reg == "") {
+			t.Errorf("resource %s: condition %q requires account %q region %q", id, cond, a, reg)
+		}
+		for _, to := range append(refs(r["Properties"]), stringsIn(r["DependsOn"])...) {
+			if other, ok := tpl.Resources[to]; ok && other["Condition"] != cond {
+				t.Errorf("resource %s (%s) refers to %s (%v): a stack that makes one does not make the other", id, cond, to, other["Condition"])
+			}
+		}
+	}
+	for id, o := range tpl.Outputs {
+		for _, to := range refs(o["Value"]) {
+			if r, ok := tpl.Resources[to]; ok && r["Condition"] != o["Condition"] {
+				t.Errorf("output %s (%v) names %s (%v)", id, o["Condition"], to, r["Condition"])
+			}
+		}
+	}
+}
+
+func stringsIn(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
 }

@@ -59,6 +59,8 @@ type Template struct {
 	// (withPlaceholders).
 	unset        map[string]bool
 	placeholders bool
+	// pin is what the condition of the trail being judged fixes of its deployment (pinsOf): placeholder -> value.
+	pin map[string]string
 }
 
 // Bounds on the work and memory of one template (issue 23: 1 KB of YAML aliases used by !Join, or three nested
@@ -371,6 +373,18 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		tr.Suppressions = suppressions(md)
 	}
 	if c := get(r, "Condition"); c != nil {
+		if pins := t.pinsOf(t.conditions[c.Value], 0); len(pins) > 0 {
+			// Judged in the stack its condition allows: conditions are decided anew there, and again after.
+			t.pin, t.condCache = pins, map[string]value{}
+			defer func() { t.pin, t.condCache = nil, map[string]value{} }()
+			var where []string
+			for _, k := range []struct{ tok, what string }{{accountTok, "account"}, {regionTok, "region"}} {
+				if v := pins[k.tok]; v != "" {
+					where = append(where, k.what+" "+v)
+				}
+			}
+			tr.Notes = append(tr.Notes, fmt.Sprintf("Its Condition %s makes it only in a stack of %s: judged there.", c.Value, strings.Join(where, ", ")))
+		}
 		v, err := t.condition(c.Value, c.Line)
 		if err != nil {
 			return nil, err
@@ -389,7 +403,7 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		}
 	}
 	tr.Name = name
-	tr.ARN = fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionTok, regionTok, accountTok, name)
+	tr.ARN = fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)
 	if props == nil {
 		return tr, nil
 	}

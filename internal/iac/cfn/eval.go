@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
 func (t *Template) errf(n *yaml.Node, format string, args ...any) error {
@@ -225,11 +228,11 @@ func firstUnknown(vs ...value) string {
 func (t *Template) ref(name string, at *yaml.Node) (value, error) {
 	switch name {
 	case "AWS::Region":
-		return str(regionTok), nil
+		return str(t.tok(regionTok)), nil
 	case "AWS::AccountId":
-		return str(accountTok), nil
+		return str(t.tok(accountTok)), nil
 	case "AWS::Partition":
-		return str(partitionTok), nil
+		return str(t.tok(partitionTok)), nil
 	case "AWS::NoValue":
 		return null(), nil
 	case "AWS::StackName", "AWS::StackId", "AWS::URLSuffix", "AWS::NotificationARNs":
@@ -260,12 +263,12 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 		if v, err := t.eval(get(props, "TopicName")); err == nil && v.isStr {
 			name = v.s
 		}
-		return str(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionTok, regionTok, accountTok, name)), nil
+		return str(fmt.Sprintf("arn:%s:sns:%s:%s:%s", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)), nil
 	}
 	if t.types[id] == "AWS::IAM::ManagedPolicy" {
 		// Ref of a managed policy is its ARN (AWS::IAM::ManagedPolicy return values), as Fn::GetAtt PolicyArn is: the
 		// logical id stands for the policy's name, which only has to identify it within the template.
-		arn := fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionTok, accountTok, id)
+		arn := fmt.Sprintf("arn:%s:iam::%s:policy/%s", t.tok(partitionTok), t.tok(accountTok), id)
 		t.arnOwner[arn] = id
 		return str(arn), nil
 	}
@@ -317,11 +320,11 @@ func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 	var arn string
 	switch t.types[res] {
 	case "AWS::Logs::LogGroup":
-		arn = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, name.s)
+		arn = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name.s)
 	case "AWS::IAM::Role":
-		arn = fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionTok, accountTok, name.s)
+		arn = fmt.Sprintf("arn:%s:iam::%s:role/%s", t.tok(partitionTok), t.tok(accountTok), name.s)
 	case "AWS::IAM::ManagedPolicy":
-		arn = fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionTok, accountTok, res)
+		arn = fmt.Sprintf("arn:%s:iam::%s:policy/%s", t.tok(partitionTok), t.tok(accountTok), res)
 	default:
 		return unknown(fmt.Sprintf("%s.Arn is known at deployment", res)), nil
 	}
@@ -479,4 +482,56 @@ func (t *Template) condition(name string, line int) (value, error) {
 	}
 	t.condCache[name] = v
 	return v, nil
+}
+
+// tok is a pseudo parameter's placeholder, or the value the resource being judged fixes for it (pin).
+func (t *Template) tok(placeholder string) string {
+	if v, ok := t.pin[placeholder]; ok {
+		return v
+	}
+	return placeholder
+}
+
+// pinsOf is what a condition fixes of where the stack is deployed: the account and region an Fn::Equals of
+// Ref AWS::AccountId or Ref AWS::Region and a literal requires, alone, under Fn::And, or through a named Condition.
+// A resource under such a condition is made only in a stack of that account and region, so it is judged there: a
+// stack has one account and one region, for every resource in it (trailwatch's own fix template makes each
+// account's and region's resources under one such condition).
+func (t *Template) pinsOf(n *yaml.Node, depth int) map[string]string {
+	out := map[string]string{}
+	if n == nil || depth > 16 || n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+		return out
+	}
+	fn, arg := n.Content[0].Value, n.Content[1]
+	switch fn {
+	case "Condition":
+		return t.pinsOf(t.conditions[arg.Value], depth+1)
+	case "Fn::And":
+		for _, c := range arg.Content {
+			for k, v := range t.pinsOf(c, depth+1) {
+				out[k] = v
+			}
+		}
+	case "Fn::Equals":
+		if arg.Kind != yaml.SequenceNode || len(arg.Content) != 2 {
+			return out
+		}
+		for i := 0; i < 2; i++ {
+			r, lit := arg.Content[i], arg.Content[1-i]
+			if r.Kind != yaml.MappingNode || len(r.Content) != 2 || r.Content[0].Value != "Ref" || lit.Kind != yaml.ScalarNode {
+				continue
+			}
+			switch r.Content[1].Value {
+			case "AWS::AccountId":
+				if model.IsAccountID(lit.Value) {
+					out[accountTok] = lit.Value
+				}
+			case "AWS::Region":
+				if partition.CheckRegion("region", lit.Value) == nil {
+					out[regionTok], out[partitionTok] = lit.Value, partition.OfRegion(lit.Value).Name
+				}
+			}
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@
 package declared
 
 import (
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -24,16 +25,21 @@ type Sub struct {
 // configuration does not declare gets a topic whose read failed with NotDeclared: whether it exists, and has a
 // confirmed subscriber, is known only in the account. what names the unit ("configuration", "template", "plan").
 func Subscribe(mon *model.Monitoring, subs []Sub, account, what string) {
-	for arn, t := range mon.Topics {
+	for topicARN, t := range mon.Topics {
 		tc := *t
 		tc.Confirmed, tc.Pending, tc.Unconfirmable, tc.Protocols = 0, 0, 0, nil
+		// The topic's own account when its ARN names one (a provider's allowed_account_ids), else the unit's.
+		owner := account
+		if a, err := arn.Parse(topicARN); err == nil && model.IsAccountID(a.AccountID) {
+			owner = a.AccountID
+		}
 		for _, s := range subs {
-			if s.Topic != arn {
+			if s.Topic != topicARN {
 				continue
 			}
 			switch s.Protocol {
 			case "sqs", "lambda", "firehose", "application", "sms":
-				if p := strings.Split(s.Endpoint, ":"); len(p) > 4 && p[4] != account && !strings.HasPrefix(p[4], "${") && p[4] != "" {
+				if e, err := arn.Parse(s.Endpoint); err == nil && e.AccountID != owner && !strings.HasPrefix(e.AccountID, "${") && e.AccountID != "" {
 					tc.Unconfirmable++ // another account's endpoint confirms
 					continue
 				}
@@ -43,7 +49,7 @@ func Subscribe(mon *model.Monitoring, subs []Sub, account, what string) {
 				tc.Unconfirmable++
 			}
 		}
-		mon.Topics[arn] = &tc
+		mon.Topics[topicARN] = &tc
 	}
 	for _, al := range mon.Alarms {
 		for _, act := range al.Actions {

@@ -26,8 +26,8 @@ type monitoringDecls struct {
 }
 
 type filterDecl struct {
-	group, region string
-	f             model.MetricFilter
+	group, region, account string
+	f                      model.MetricFilter
 }
 
 type subDecl struct {
@@ -59,16 +59,16 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 			f.Metric, f.Namespace = strOr(m.attrVal(ta, "name", inst), unknownTok), strOr(m.attrVal(ta, "namespace", inst), unknownTok)
 			f.Value = strOr(m.attrVal(ta, "value", inst), "1")
 		}
-		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionFor(b.body, inst), f: f})
+		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionFor(b.body, inst), account: m.accountFor(b.body), f: f})
 	case "aws_cloudwatch_metric_alarm":
 		a := m.attrs(b.body, "alarm_name", "namespace", "metric_name", "statistic", "extended_statistic", "comparison_operator", "threshold",
 			"period", "evaluation_periods", "datapoints_to_alarm", "actions_enabled", "alarm_actions", "dimensions")
 		region := m.regionFor(b.body, inst)
-		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: region, Account: accountTok,
+		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: region, Account: m.accountFor(b.body),
 			Namespace: strOr(m.attrVal(a, "namespace", inst), unknownTok), Metric: strOr(m.attrVal(a, "metric_name", inst), unknownTok),
 			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
 			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), unknownTok), ActionsEnabled: true, Source: m.loc(b, addr)}
-		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionIn(region), region, accountTok, al.Name)
+		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionIn(region), region, al.Account, al.Name)
 		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
 			al.Threshold = v
 		}
@@ -128,8 +128,8 @@ func unfedGroups(reg *registry, mon *monitoringDecls, trails []*model.Trail) []*
 		}
 		lg := seen[key]
 		if lg == nil {
-			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: accountTok, Exists: true, MetricFiltersRead: true,
-				ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionIn(fd.region), fd.region, accountTok, fd.group), Source: fd.f.Source}
+			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: fd.account, Exists: true, MetricFiltersRead: true,
+				ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionIn(fd.region), fd.region, fd.account, fd.group), Source: fd.f.Source}
 			lg.MetricFilters = append(lg.MetricFilters, fd.f)
 			seen[key] = lg
 		}

@@ -475,7 +475,15 @@ type module struct {
 	// ("" while unknown): a resource with provider = aws.<alias> is in that region.
 	aliasRegionAttr map[string]*hcl.Attribute
 	aliasRegion     map[string]string
-	notCreated      bool // a module call with count = 0: every trail in it is not created
+	// accountAttr and aliasAccountAttr are the allowed_account_ids of the default and aliased aws providers;
+	// account and aliasAccount the one account each allows ("" while unknown or when several are allowed). The
+	// provider refuses to run against any other account ("allowed_account_ids": Terraform AWS provider
+	// documentation, "Argument Reference"), so a resource it makes is in that account.
+	accountAttr      *hcl.Attribute
+	aliasAccountAttr map[string]*hcl.Attribute
+	account          string
+	aliasAccount     map[string]string
+	notCreated       bool // a module call with count = 0: every trail in it is not created
 
 	variables map[string]*hcl.Attribute // default expressions
 	varTypes  map[string]varType
@@ -575,16 +583,20 @@ func (m *module) load() {
 				m.modules = append(m.modules, block{kind: "module", name: b.Labels[0], body: b.Body, rng: b.DefRange, file: path})
 			case "provider":
 				if b.Labels[0] == "aws" {
-					c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
-					if a := c.Attributes["region"]; a != nil && c.Attributes["alias"] == nil {
-						m.regionAttr = a // evaluated once the variables are known (region = var.region)
+					c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}, {Name: "allowed_account_ids"}}})
+					if c.Attributes["alias"] == nil {
+						if a := c.Attributes["region"]; a != nil {
+							m.regionAttr = a // evaluated once the variables are known (region = var.region)
+						}
+						m.accountAttr = c.Attributes["allowed_account_ids"]
 					}
 					if al := c.Attributes["alias"]; al != nil {
 						if v, d := al.Expr.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() {
 							if m.aliasRegionAttr == nil {
-								m.aliasRegionAttr = map[string]*hcl.Attribute{}
+								m.aliasRegionAttr, m.aliasAccountAttr = map[string]*hcl.Attribute{}, map[string]*hcl.Attribute{}
 							}
 							m.aliasRegionAttr[v.AsString()] = c.Attributes["region"]
+							m.aliasAccountAttr[v.AsString()] = c.Attributes["allowed_account_ids"]
 						}
 					}
 				}
@@ -729,6 +741,13 @@ func (m *module) evaluate() {
 			v, _ = v.Unmark()
 			m.aliasRegion[alias] = v.AsString()
 		}
+	}
+	if m.accountAttr != nil {
+		m.account = m.oneAccount(m.accountAttr)
+	}
+	m.aliasAccount = map[string]string{}
+	for alias, a := range m.aliasAccountAttr {
+		m.aliasAccount[alias] = m.oneAccount(a)
 	}
 	// Settle what this module computes by itself (locals, data sources, resources: no I/O) before calling child
 	// modules, so that each child is evaluated with settled inputs, once; re-run only while the children's outputs
@@ -875,6 +894,48 @@ func (m *module) regionFor(body hcl.Body, inst map[string]cty.Value) string {
 		}
 	}
 	return m.regionOr()
+}
+
+// oneAccount is the account a provider's allowed_account_ids allows when it allows exactly one known account id,
+// else "".
+func (m *module) oneAccount(a *hcl.Attribute) string {
+	if a == nil {
+		return ""
+	}
+	v := m.eval(a.Expr, nil)
+	if !v.IsWhollyKnown() || v.IsNull() || !(v.Type().IsListType() || v.Type().IsSetType() || v.Type().IsTupleType()) || v.LengthInt() != 1 {
+		return ""
+	}
+	v, _ = v.Unmark()
+	e := v.AsValueSlice()[0]
+	if e.Type() != cty.String {
+		return ""
+	}
+	if id := e.AsString(); model.IsAccountID(id) {
+		return id
+	}
+	return ""
+}
+
+// accountFor is the account a resource is created in: its provider's one allowed account (provider = aws.<alias>:
+// that provider block's; else the default provider's), else the placeholder known only at deployment.
+func (m *module) accountFor(body hcl.Body) string {
+	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "provider"}}})
+	if a := c.Attributes["provider"]; a != nil {
+		tr, d := hcl.AbsTraversalForExpr(a.Expr)
+		if !d.HasErrors() && tr.RootName() == "aws" && len(tr) > 1 {
+			if at, ok := tr[1].(hcl.TraverseAttr); ok {
+				if id := m.aliasAccount[at.Name]; id != "" {
+					return id
+				}
+				return accountTok
+			}
+		}
+	}
+	if m.account != "" {
+		return m.account
+	}
+	return accountTok
 }
 
 // partitionIn is the partition of a region (internal/partition), the placeholder while the region is one.
@@ -1082,19 +1143,19 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 		}
 		// Since provider v3 the arn attribute has no ":*" (hashicorp/terraform-provider-aws#36678).
 		region := m.regionFor(b.body, inst)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionIn(region), region, accountTok, n))
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionIn(region), region, m.accountFor(b.body), n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": cty.StringVal(n),
 			"retention_in_days": m.attrVal(a, "retention_in_days", inst)})
 	case "aws_iam_role":
 		a := m.attrs(b.body, "name")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "id": cty.StringVal(n),
-			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", m.partitionOr(), accountTok, n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
+			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
 	case "aws_sns_topic":
 		a := m.attrs(b.body, "name")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
 		region := m.regionFor(b.body, inst)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionIn(region), region, accountTok, n))
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionIn(region), region, m.accountFor(b.body), n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn})
 	case "aws_cloudwatch_log_metric_filter":
 		a := m.attrs(b.body, "name")
@@ -1114,7 +1175,7 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_iam_policy":
 		a := m.attrs(b.body, "name", "policy")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:policy/%s", m.partitionOr(), accountTok, n))
+		arn := cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn, "policy": m.attrVal(a, "policy", inst)})
 	}
 	return cty.DynamicVal.Mark(after)
@@ -1137,9 +1198,9 @@ func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_cloudwatch_log_group":
 		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n),
-			"arn": cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", m.partitionOr(), m.regionOr(), accountTok, n))})
+			"arn": cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionIn(m.regionFor(b.body, inst)), m.regionFor(b.body, inst), m.accountFor(b.body), n))})
 	case "aws_caller_identity":
-		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(accountTok), "id": cty.StringVal(accountTok)})
+		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(m.accountFor(b.body)), "id": cty.StringVal(m.accountFor(b.body))})
 	case "aws_region":
 		// "region" is the provider v6 attribute; "name" the older, deprecated one.
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(m.regionOr()), "id": cty.StringVal(m.regionOr()), "region": cty.StringVal(m.regionOr())})
@@ -1152,7 +1213,7 @@ func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
 		return cty.ObjectVal(map[string]cty.Value{"partition": cty.StringVal(p), "id": cty.StringVal(p), "dns_suffix": cty.StringVal(dns), "reverse_dns_prefix": cty.StringVal(rev)})
 	case "aws_iam_role":
 		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
-		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", m.partitionOr(), accountTok, n))})
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n))})
 	}
 	return cty.DynamicVal.Mark(why(fmt.Sprintf("data.%s.%s is read at plan time from the account", b.typ, b.name)))
 }
@@ -1305,7 +1366,7 @@ func (m *module) evalModules() {
 			if child == nil || !sameInputs(m.childInputs[ck], inputs) {
 				child = &module{dir: dir, addr: addr + ".", key: key, inputs: inputs, res: &Result{}, modulesJSON: m.modulesJSON, depth: m.depth + 1,
 					st: m.st, chain: append(append([]string(nil), m.chain...), abs)}
-				child.region = m.region
+				child.region, child.account = m.region, m.account
 				child.load()
 				m.children[ck], m.childInputs[ck] = child, inputs
 			}
@@ -1323,7 +1384,7 @@ func (m *module) evalModules() {
 			if m.children[ck] == nil {
 				child := &module{dir: dir, addr: fmt.Sprintf("%smodule.%s.", m.addr, b.name), key: key, inputs: map[string]cty.Value{}, res: &Result{},
 					modulesJSON: m.modulesJSON, depth: m.depth + 1, st: m.st, chain: append(append([]string(nil), m.chain...), abs), notCreated: true}
-				child.region = m.region
+				child.region, child.account = m.region, m.account
 				child.load()
 				m.children[ck] = child
 			}

@@ -109,7 +109,7 @@ func (m *module) collectTrails() {
 			case "aws_cloudwatch_log_group":
 				a := m.attrs(b.body, "name", "retention_in_days", "log_group_class")
 				obj := m.resourceObject(b, in.vars)
-				lg := &model.LogGroup{Name: obj.GetAttr("name").AsString(), Exists: true, Region: m.regionFor(b.body, in.vars), Account: accountTok}
+				lg := &model.LogGroup{Name: obj.GetAttr("name").AsString(), Exists: true, Region: m.regionFor(b.body, in.vars), Account: m.accountFor(b.body)}
 				rv := m.attrVal(a, "retention_in_days", in.vars)
 				if d, ok := number(rv); ok && d > 0 {
 					lg.RetentionDays = &d
@@ -266,7 +266,7 @@ func (m *module) trail(b block, inst map[string]cty.Value, addr string) *model.T
 		}
 	}
 	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: home, Provider: provider,
-		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionIn(home), home, accountTok, name),
+		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionIn(home), home, m.accountFor(b.body), name),
 		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}
 	for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
 		v := m.attrVal(a, attr, inst)

@@ -389,11 +389,30 @@ func scopeOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) scope {
 		}
 		return ""
 	}
-	home := ""
+	// allowed is the one account a provider configuration allows (allowed_account_ids, a constant of one id): the
+	// provider refuses any other (Terraform AWS provider documentation, "Argument Reference").
+	allowed := func(rc *tfjson.ResourceChange) string {
+		key := keys[configAddr(rc)]
+		if key == "" {
+			key = "aws"
+		}
+		if p.Config == nil || p.Config.ProviderConfigs[key] == nil {
+			return ""
+		}
+		if e := p.Config.ProviderConfigs[key].Expressions["allowed_account_ids"]; e != nil && e.ExpressionData != nil {
+			if ids, ok := e.ConstantValue.([]any); ok && len(ids) == 1 {
+				if id, _ := ids[0].(string); model.IsAccountID(id) {
+					return id
+				}
+			}
+		}
+		return ""
+	}
+	home, account := "", ""
 	if len(trails) > 0 {
-		home = region(trails[0])
+		home, account = region(trails[0]), allowed(trails[0])
 	} else if p.Config != nil && p.Config.ProviderConfigs["aws"] != nil {
-		home = region(&tfjson.ResourceChange{Type: "x", Name: "x"})
+		home, account = region(&tfjson.ResourceChange{Type: "x", Name: "x"}), allowed(&tfjson.ResourceChange{Type: "x", Name: "x"})
 	}
 	sc := scope{part: partitionTok, region: regionTok, account: accountTok}
 	data := map[string]map[string]any{} // data source type -> its attributes (the root module's first instance)
@@ -416,6 +435,8 @@ func scopeOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) scope {
 	}
 	if a, _ := data["aws_caller_identity"]["account_id"].(string); model.IsAccountID(a) {
 		sc.account = a
+	} else if account != "" {
+		sc.account = account
 	}
 	if pt, _ := data["aws_partition"]["partition"].(string); pt != "" {
 		if _, ok := partition.Lookup(pt); ok {

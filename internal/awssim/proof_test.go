@@ -309,6 +309,79 @@ accounts:
 	}
 }
 
+// TestOrganizationTelemetryRuleWrites: the writes `fix apply --via org-telemetry-rule` makes, through the real SDK:
+// only the management account (or a delegated administrator) may call them (a member is refused with
+// AccessDeniedException), a rule needs the organization's evaluation, a second one conflicts, a member's next call
+// reaches its own group in each region, a scoped rule is refused (the simulator makes organization-wide rules only),
+// and the undo calls delete the rule and stop the evaluation.
+func TestOrganizationTelemetryRuleWrites(t *testing.T) {
+	s := start(t, `
+log_delivery_delay: 0s
+organization: {id: o-a1b2c3d4e5, management_account: "111111111111"}
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+  - id: "222222222222"
+    regions: [us-east-1, eu-west-1]
+`)
+	ctx := context.Background()
+	oa := observabilityadmin.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	member := observabilityadmin.NewFromConfig(s.SDKConfig("222222222222", "us-east-1"))
+	rule := func() *oatypes.TelemetryRule {
+		return &oatypes.TelemetryRule{ResourceType: oatypes.ResourceTypeAwsCloudtrail, TelemetryType: oatypes.TelemetryTypeLogs, AllRegions: aws.Bool(true),
+			DestinationConfiguration: &oatypes.TelemetryDestinationConfiguration{DestinationType: oatypes.DestinationTypeCloudwatchLogs, RetentionInDays: aws.Int32(365),
+				CloudtrailParameters: &oatypes.CloudtrailParameters{AdvancedEventSelectors: []oatypes.AdvancedEventSelector{{Name: aws.String("m"),
+					FieldSelectors: []oatypes.AdvancedFieldSelector{{Field: aws.String("eventCategory"), Equals: []string{"Management"}}}}}}}}
+	}
+	var ae smithy.APIError
+	if _, err := member.StartTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StartTelemetryEvaluationForOrganizationInput{AllRegions: aws.Bool(true)}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+		t.Errorf("a member starting the organization's evaluation: %v", err)
+	}
+	if _, err := oa.CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{RuleName: aws.String("org"), Rule: rule()}); !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+		t.Errorf("a rule before the organization's evaluation: %v", err)
+	}
+	if _, err := oa.StartTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StartTelemetryEvaluationForOrganizationInput{AllRegions: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	scoped := rule()
+	scoped.Scope = aws.String("OrganizationalUnitId = 'ou-abcd-12345678'")
+	if _, err := oa.CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{RuleName: aws.String("scoped"), Rule: scoped}); !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+		t.Errorf("a scoped rule: %v", err)
+	}
+	if _, err := member.CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{RuleName: aws.String("org"), Rule: rule()}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+		t.Errorf("a member creating an organization rule: %v", err)
+	}
+	out, err := oa.CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{RuleName: aws.String("org"), Rule: rule()})
+	if err != nil || !strings.HasPrefix(aws.ToString(out.RuleArn), "arn:aws:observabilityadmin:us-east-1:111111111111:") {
+		t.Fatalf("create: %v %+v", err, out)
+	}
+	if _, err := oa.CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{RuleName: aws.String("again"), Rule: rule()}); !errors.As(err, &ae) || ae.ErrorCode() != "ConflictException" {
+		t.Errorf("a second organization rule: %v", err)
+	}
+	if _, err := ec2.NewFromConfig(s.SDKConfig("222222222222", "eu-west-1")).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cloudwatchlogs.NewFromConfig(s.SDKConfig("222222222222", "eu-west-1")).FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String("aws/cloudtrail/managementevents"), FilterPattern: aws.String(`"DescribeSecurityGroups"`)})
+	if err != nil || len(got.Events) != 1 {
+		t.Errorf("the member's call in its own eu-west-1 group: %v %+v", err, got)
+	}
+	list, err := oa.ListTelemetryRulesForOrganization(ctx, &observabilityadmin.ListTelemetryRulesForOrganizationInput{})
+	if err != nil || len(list.TelemetryRuleSummaries) != 1 {
+		t.Errorf("listed: %v %+v", err, list)
+	}
+	if _, err := oa.DeleteTelemetryRuleForOrganization(ctx, &observabilityadmin.DeleteTelemetryRuleForOrganizationInput{RuleIdentifier: aws.String("org")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oa.StopTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StopTelemetryEvaluationForOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := oa.GetTelemetryEvaluationStatusForOrganization(ctx, &observabilityadmin.GetTelemetryEvaluationStatusForOrganizationInput{})
+	if err != nil || st.Status != oatypes.StatusStopped {
+		t.Errorf("after the undo: %v %+v", err, st)
+	}
+}
+
 // TestS3Delivery: a trail's past delivery through the real S3 client (path style on the loopback endpoint): the
 // bucket's region, its files listed by day under the CloudTrail prefix, page by page, each a gzip of a Records array
 // whose size is the listed one; another account's bucket and a KMS-encrypted object are refused.

@@ -234,13 +234,26 @@ func telemetryOps() map[string]handler {
 		"GetTelemetryRule": oaGetTelemetryRule, "GetTelemetryEvaluationStatusForOrganization": oaGetTelemetryEvaluationStatusForOrganization,
 		"ListTelemetryRulesForOrganization": oaListTelemetryRulesForOrganization, "GetTelemetryRuleForOrganization": oaGetTelemetryRuleForOrganization,
 		"StartTelemetryEvaluation": oaStartTelemetryEvaluation, "StopTelemetryEvaluation": oaStopTelemetryEvaluation,
-		"CreateTelemetryRule": oaCreateTelemetryRule, "DeleteTelemetryRule": oaDeleteTelemetryRule}
+		"CreateTelemetryRule": oaCreateTelemetryRule, "DeleteTelemetryRule": oaDeleteTelemetryRule,
+		"StartTelemetryEvaluationForOrganization": oaStartTelemetryEvaluationForOrganization, "StopTelemetryEvaluationForOrganization": oaStopTelemetryEvaluationForOrganization,
+		"CreateTelemetryRuleForOrganization": oaCreateTelemetryRuleForOrganization, "DeleteTelemetryRuleForOrganization": oaDeleteTelemetryRuleForOrganization}
 }
 
 // oaStartTelemetryEvaluation starts evaluation in the region called, and in every region (AllRegions) or the listed
 // ones (Regions) with it as the home region (API reference, StartTelemetryEvaluation). AWS passes through STARTING;
 // the simulator is RUNNING at once.
 func oaStartTelemetryEvaluation(s *Server, c *call) (any, error) {
+	ev, err := startedEvaluation(c)
+	if err != nil {
+		return nil, err
+	}
+	c.acct.evaluation = ev
+	return map[string]any{}, nil
+}
+
+// startedEvaluation is the evaluation a Start call asks for: in the region called, and in every region (AllRegions)
+// or the listed ones (Regions, which must not name the current region), with the current region as its home.
+func startedEvaluation(c *call) (*telemetryEvaluation, error) {
 	var all bool
 	var regions []string
 	if err := c.decode("AllRegions", &all); err != nil {
@@ -261,8 +274,49 @@ func oaStartTelemetryEvaluation(s *Server, c *call) (any, error) {
 	} else {
 		ev.regions = append(ev.regions, regions...)
 	}
-	c.acct.evaluation = ev
+	return ev, nil
+}
+
+// oaStartTelemetryEvaluationForOrganization starts the organization's evaluation (API reference,
+// StartTelemetryEvaluationForOrganization: AllRegions or Regions as for an account; only the management account or a
+// delegated administrator). The organization's rules then apply in every account where they apply: their groups are
+// made in each (the simulator's [inference]: AWS makes aws/cloudtrail/managementevents when the rule first delivers).
+func oaStartTelemetryEvaluationForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	ev, err := startedEvaluation(c)
+	if err != nil {
+		return nil, err
+	}
+	s.w.orgEvaluation = ev
+	for _, r := range s.w.orgTelemetryRules {
+		s.w.orgRuleGroups(r, c.now)
+	}
 	return map[string]any{}, nil
+}
+
+func oaStopTelemetryEvaluationForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	if ev := s.w.orgEvaluation; ev != nil && ev.status == "RUNNING" {
+		ev.status = "STOPPED"
+	}
+	return map[string]any{}, nil
+}
+
+// orgRuleGroups makes an organization rule's group in each account of the organization and region where it applies
+// and the organization's evaluation runs.
+func (w *world) orgRuleGroups(r *telemetryRule, now time.Time) {
+	for _, id := range w.order {
+		a := w.accounts[id]
+		for _, region := range a.regionList {
+			if r.appliesIn(region) && w.orgEvaluation.runningIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
+				a.logGroups[region+"\x00"+telemetryGroup] = &logGroup{name: telemetryGroup, region: region, created: now, class: "STANDARD", retention: r.retention}
+			}
+		}
+	}
 }
 
 func oaStopTelemetryEvaluation(s *Server, c *call) (any, error) {
@@ -279,12 +333,81 @@ func oaStopTelemetryEvaluation(s *Server, c *call) (any, error) {
 // simulator's own reading: eventCategory Management, optionally narrowed by readOnly. Its groups are created in the
 // regions where it applies and evaluation runs, with no event yet: new calls reach them.
 func oaCreateTelemetryRule(s *Server, c *call) (any, error) {
+	a := c.acct
+	r, err := decodeRule(c)
+	if err != nil {
+		return nil, err
+	}
+	if a.evaluation == nil || a.evaluation.status != "RUNNING" {
+		return nil, errf(400, "ValidationException", "Telemetry evaluation is not running for account %s: start it first (StartTelemetryEvaluation)", a.id)
+	}
+	// Every simulated rule is AWS::CloudTrail to cloud-watch-logs: a second one conflicts.
+	if len(a.telemetryRules) > 0 {
+		return nil, errf(409, "ConflictException", "A telemetry rule for AWS::CloudTrail to cloud-watch-logs already exists: %s", a.telemetryRules[0].arn)
+	}
+	r.arn = s.w.arn("observabilityadmin", r.home, a.id, "telemetry-rule/"+r.name)
+	a.telemetryRules = append(a.telemetryRules, r)
+	for _, region := range a.regionList {
+		if r.appliesIn(region) && a.evaluation.runningIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
+			a.logGroups[region+"\x00"+telemetryGroup] = &logGroup{name: telemetryGroup, region: region, created: c.now, class: "STANDARD", retention: r.retention}
+		}
+	}
+	return map[string]any{"RuleArn": r.arn}, nil
+}
+
+// oaCreateTelemetryRuleForOrganization creates an organization rule ("can only be called by the organization's
+// management account or a delegated administrator account": API reference, CreateTelemetryRuleForOrganization),
+// which needs the organization's evaluation (the Terraform provider's aws_observabilityadmin_telemetry_rule_for_organization:
+// "telemetry evaluation for organization must be enabled"). It applies in every account of the organization: the
+// simulator makes no scoped rules (Scope refused), and its rule ARN's resource part is its own [inference].
+func oaCreateTelemetryRuleForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	r, err := decodeRule(c)
+	if err != nil {
+		return nil, err
+	}
+	w := s.w
+	switch {
+	case w.orgEvaluation == nil || w.orgEvaluation.status != "RUNNING":
+		return nil, errf(400, "ValidationException", "Telemetry evaluation is not running for the organization: start it first (StartTelemetryEvaluationForOrganization)")
+	case len(w.orgTelemetryRules) > 0:
+		return nil, errf(409, "ConflictException", "An organization telemetry rule for AWS::CloudTrail to cloud-watch-logs already exists: %s", w.orgTelemetryRules[0].arn)
+	}
+	r.arn = w.arn("observabilityadmin", r.home, c.acct.id, "organization-telemetry-rule/"+r.name)
+	w.orgTelemetryRules = append(w.orgTelemetryRules, r)
+	w.orgRuleGroups(r, c.now)
+	return map[string]any{"RuleArn": r.arn}, nil
+}
+
+func oaDeleteTelemetryRuleForOrganization(s *Server, c *call) (any, error) {
+	if err := s.orgTelemetryReader(c); err != nil {
+		return nil, err
+	}
+	return deleteRule(&s.w.orgTelemetryRules, c.str("RuleIdentifier"))
+}
+
+// deleteRule removes the rule named by id (its name or ARN) from rules.
+func deleteRule(rules *[]*telemetryRule, id string) (any, error) {
+	i := slices.IndexFunc(*rules, func(r *telemetryRule) bool { return r.arn == id || r.name == id })
+	if i < 0 {
+		return nil, errf(404, "ResourceNotFoundException", "Telemetry rule %s not found", id)
+	}
+	*rules = slices.Delete(*rules, i, i+1)
+	return map[string]any{}, nil
+}
+
+// decodeRule reads a Create call's RuleName and Rule (TelemetryRule): an AWS::CloudTrail rule to cloud-watch-logs,
+// keeping what its advanced event selectors keep, judged by the simulator's own reading (eventCategory Management,
+// optionally narrowed by readOnly), made in the region called.
+func decodeRule(c *call) (*telemetryRule, error) {
 	name := c.str("RuleName")
 	var rule struct {
-		ResourceType, TelemetryType string
-		AllRegions                  bool
-		Regions                     []string
-		DestinationConfiguration    *struct {
+		ResourceType, TelemetryType, Scope string
+		AllRegions                         bool
+		Regions                            []string
+		DestinationConfiguration           *struct {
 			DestinationType      string
 			RetentionInDays      int
 			CloudtrailParameters *struct {
@@ -301,20 +424,15 @@ func oaCreateTelemetryRule(s *Server, c *call) (any, error) {
 	if err := c.decode("Rule", &rule); err != nil {
 		return nil, err
 	}
-	a := c.acct
 	switch {
 	case name == "" || rule.ResourceType == "" || rule.TelemetryType == "":
 		return nil, errf(400, "ValidationException", "RuleName, Rule.ResourceType and Rule.TelemetryType are required")
-	case a.evaluation == nil || a.evaluation.status != "RUNNING":
-		return nil, errf(400, "ValidationException", "Telemetry evaluation is not running for account %s: start it first (StartTelemetryEvaluation)", a.id)
+	case rule.Scope != "":
+		return nil, errf(400, "ValidationException", "the simulator creates organization-wide rules only, not Scope %q", rule.Scope)
 	case rule.ResourceType != "AWS::CloudTrail":
 		return nil, errf(400, "ValidationException", "the simulator creates AWS::CloudTrail rules only, not %s", rule.ResourceType)
 	case rule.DestinationConfiguration == nil || rule.DestinationConfiguration.DestinationType != "cloud-watch-logs":
 		return nil, errf(400, "ValidationException", "the simulator creates rules to cloud-watch-logs only")
-	}
-	// Every simulated rule is AWS::CloudTrail to cloud-watch-logs: a second one conflicts.
-	if len(a.telemetryRules) > 0 {
-		return nil, errf(409, "ConflictException", "A telemetry rule for AWS::CloudTrail to cloud-watch-logs already exists: %s", a.telemetryRules[0].arn)
 	}
 	events := "none"
 	if cp := rule.DestinationConfiguration.CloudtrailParameters; cp != nil {
@@ -338,25 +456,11 @@ func oaCreateTelemetryRule(s *Server, c *call) (any, error) {
 	if r.retention == 0 {
 		r.retention = 3653 // [inference] the rule sets the group's retention; none given: ten years, not "never expire"
 	}
-	r.arn = s.w.arn("observabilityadmin", r.home, a.id, "telemetry-rule/"+name)
-	a.telemetryRules = append(a.telemetryRules, r)
-	for _, region := range a.regionList {
-		if r.appliesIn(region) && a.evaluation.runningIn(region) && a.logGroups[region+"\x00"+telemetryGroup] == nil {
-			a.logGroups[region+"\x00"+telemetryGroup] = &logGroup{name: telemetryGroup, region: region, created: c.now, class: "STANDARD", retention: r.retention}
-		}
-	}
-	return map[string]any{"RuleArn": r.arn}, nil
+	return r, nil
 }
 
 func oaDeleteTelemetryRule(s *Server, c *call) (any, error) {
-	id := c.str("RuleIdentifier")
-	a := c.acct
-	i := slices.IndexFunc(a.telemetryRules, func(r *telemetryRule) bool { return r.arn == id || r.name == id })
-	if i < 0 {
-		return nil, errf(404, "ResourceNotFoundException", "Telemetry rule %s not found", id)
-	}
-	a.telemetryRules = slices.Delete(a.telemetryRules, i, i+1)
-	return map[string]any{}, nil
+	return deleteRule(&c.acct.telemetryRules, c.str("RuleIdentifier"))
 }
 
 // orgTelemetryReader: the organization's telemetry operations "can only be called by the organization's management

@@ -122,7 +122,7 @@ first (--priority-tag), each batch re-scanned before the next; the rollout stops
 		f.StringSliceVar(&o.trails, "trails", nil, "fix only these trail ARNs")
 		f.StringVarP(&o.output, "output", "o", "", "fix plan: write the plan to FILE; fix apply: write the result (JSON: each batch's trails, what was done, undone and not undone, the journal) to FILE")
 		f.StringVar(&o.alarmTopic, "alarm-topic", "", "with --alarms: the SNS topic ARN new alarms notify (default: create "+remediate.DefaultAlarmTopic+" beside the log group)")
-		f.StringVar(&o.via, "via", remediate.ViaTrail, "how capture is fixed: "+remediate.ViaTrail+" (integrate each failing trail with CloudWatch Logs) or "+remediate.ViaTelemetryRule+" (one CloudWatch telemetry rule per account sends its CloudTrail events to CloudWatch Logs without a trail; no trail is changed)")
+		f.StringVar(&o.via, "via", remediate.ViaTrail, "how capture is fixed: "+remediate.ViaTrail+" (integrate each failing trail with CloudWatch Logs), "+remediate.ViaTelemetryRule+" (one CloudWatch telemetry rule per account sends its CloudTrail events to CloudWatch Logs without a trail; no trail is changed) or "+remediate.ViaOrgTelemetryRule+" (one organization telemetry rule for every account, with --org, run from the management account or a delegated administrator)")
 		f.StringVar(&o.trailBucket, "trail-bucket", "", "an account no trail covers gets a new multi-region trail ("+remediate.NewTrailName+") delivering to this S3 bucket, whose policy must let CloudTrail write (trailwatch creates no bucket); without it such an account is refused")
 		f.StringArrayVar(&o.notify, "notify", nil, "with --alarms: subscribe this endpoint to the alarm topic: email:ADDRESS, sqs:QUEUE_ARN, lambda:FUNCTION_ARN or an https:// URL (repeatable; email and https wait for confirmation; the journal keeps only a URL's host)")
 	}
@@ -184,8 +184,11 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 	if err := remediate.CheckBucketName(o.trailBucket); err != nil {
 		return remediate.Options{}, usageError("--trail-bucket: %v", err)
 	}
-	if o.trailBucket != "" && o.via == remediate.ViaTelemetryRule {
-		return remediate.Options{}, usageError("--trail-bucket makes a trail; --via %s captures without one: give one of them", remediate.ViaTelemetryRule)
+	if o.trailBucket != "" && remediate.WithoutTrail(o.via) {
+		return remediate.Options{}, usageError("--trail-bucket makes a trail; --via %s captures without one: give one of them", o.via)
+	}
+	if o.via == remediate.ViaOrgTelemetryRule && !o.scan.org && o.from == "" {
+		return remediate.Options{}, usageError("--via %s makes one rule for the whole organization: give --org (and run from the management account or a delegated administrator)", o.via)
 	}
 	if !o.scan.settings.alarms && (o.alarmTopic != "" || len(o.notify) > 0) {
 		return remediate.Options{}, usageError("--alarm-topic and --notify apply with --alarms only (they complete the CIS alarm chain): add --alarms")
@@ -248,6 +251,7 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 		}
 	}
 	po.Alarms = o.scan.settings.controls(now).Alarms
+	po.Caller = sr.callerID
 	po.Excluded = func(arn string) (bool, string) {
 		if x := muted[arn]; x != nil {
 			return true, fmt.Sprintf("%s (owner %s, until %s: %s)", x.Where, x.Owner, x.Expires, x.Reason)

@@ -111,16 +111,22 @@ func TestFixViaTelemetryRule(t *testing.T) {
 		t.Skip("the AWS CLI (aws) is not on the PATH")
 	}
 	fresh := simFrom(t, []byte(telemetryFixScenario))
+	runStepsWithAWSCLI(t, p.Steps)
+	if n := fresh.CallsTo("observabilityadmin:CreateTelemetryRule"); n != 1 {
+		t.Errorf("the AWS CLI's create-telemetry-rule reached the simulator %d times, want once", n)
+	}
+}
+
+// runStepsWithAWSCLI runs each step's printed AWS CLI command with the real AWS CLI against the newest simulator.
+func runStepsWithAWSCLI(t *testing.T, steps []remediate.Step) {
+	t.Helper()
 	env := awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
-	for _, s := range p.Steps {
+	for _, s := range steps {
 		cmd := exec.Command("bash", "-c", s.CLI)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s: %v\n%s", s.CLI, err, out)
 		}
-	}
-	if n := fresh.CallsTo("observabilityadmin:CreateTelemetryRule"); n != 1 {
-		t.Errorf("the AWS CLI's create-telemetry-rule reached the simulator %d times, want once", n)
 	}
 }
 

@@ -128,6 +128,15 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 					t.Fatal("fix apply --trail-bucket created no trail: the test no longer holds the policy to CreateTrail")
 				}
 				checkCalls(t, mode, srvNew, nil)
+				// An organization telemetry rule, from the management account (fix --via org-telemetry-rule).
+				srvOrg := simFrom(t, []byte(orgTelemetryScenario))
+				if code, out, errs := simRun(srvOrg)(t, "fix", "apply", "--org", "--via", "org-telemetry-rule", "--yes", "--journal", filepath.Join(dir, "o.jsonl")); code != 0 {
+					t.Fatalf("fix apply --via org-telemetry-rule: %d %s %s", code, out, errs)
+				}
+				if srvOrg.CallsTo("observabilityadmin:CreateTelemetryRuleForOrganization") != 1 || srvOrg.CallsTo("observabilityadmin:StartTelemetryEvaluationForOrganization") != 1 {
+					t.Fatal("fix apply --via org-telemetry-rule made no organization rule: the test no longer holds the policy to those calls")
+				}
+				checkCalls(t, mode, srvOrg, nil)
 				pointAt(t, srv.URL, srv.Accounts()[0])
 				// Capture by telemetry rules first (the accounts whose trails fail), then the trails' and alarms' fixes.
 				run(t, "fix", "apply", "--org", "--via", "telemetry-rule", "--yes", "--journal", filepath.Join(dir, "t.jsonl"))

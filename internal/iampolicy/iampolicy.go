@@ -58,6 +58,10 @@ var fixActions = []string{
 	// fix --via telemetry-rule: the rule, the evaluation it needs, and their undo.
 	"observabilityadmin:StartTelemetryEvaluation", "observabilityadmin:StopTelemetryEvaluation",
 	"observabilityadmin:CreateTelemetryRule", "observabilityadmin:DeleteTelemetryRule",
+	// fix --via org-telemetry-rule: the organization's rule and evaluation, from the management account or a delegated
+	// administrator, and their undo.
+	"observabilityadmin:StartTelemetryEvaluationForOrganization", "observabilityadmin:StopTelemetryEvaluationForOrganization",
+	"observabilityadmin:CreateTelemetryRuleForOrganization", "observabilityadmin:DeleteTelemetryRuleForOrganization",
 }
 
 // watchActions are the queue, the sinks and Config.

@@ -620,6 +620,21 @@ func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]
 			RuleName: str(p, "RuleName"), Rule: &rule})
 	case DeleteTelemetryRule:
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRule(ctx, &observabilityadmin.DeleteTelemetryRuleInput{RuleIdentifier: str(p, "RuleIdentifier")})
+	case StartTelemetryEvaluationForOrganization:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StartTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StartTelemetryEvaluationForOrganizationInput{
+			AllRegions: boolOf(p, "AllRegions"), Regions: stringsOf(p["Regions"])})
+	case StopTelemetryEvaluationForOrganization:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StopTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StopTelemetryEvaluationForOrganizationInput{})
+	case CreateTelemetryRuleForOrganization:
+		var rule oatypes.TelemetryRule
+		b, _ := json.Marshal(p["Rule"])
+		if err := json.Unmarshal(b, &rule); err != nil {
+			return fmt.Errorf("CreateTelemetryRuleForOrganization: the rule is not a TelemetryRule: %w", err)
+		}
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{
+			RuleName: str(p, "RuleName"), Rule: &rule})
+	case DeleteTelemetryRuleForOrganization:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRuleForOrganization(ctx, &observabilityadmin.DeleteTelemetryRuleForOrganizationInput{RuleIdentifier: str(p, "RuleIdentifier")})
 	default:
 		return fmt.Errorf("unknown action %s", action)
 	}

@@ -55,7 +55,9 @@ func asTerraform(p *Plan) string {
 	b.WriteString("# Written by `trailwatch fix plan --format terraform`: the fix of each failing trail, as code.\n")
 	b.WriteString("# Run `terraform init && terraform plan`: imported resources must show only the changes trailwatch names.\n")
 	provider := ">= 5.0"
-	if slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Action == StartTelemetryEvaluation || s.Action == CreateTelemetryRule }) {
+	if slices.ContainsFunc(p.Steps, func(s Step) bool {
+		return s.Action == StartTelemetryEvaluation || createsRule(s.Action) || s.Action == StartTelemetryEvaluationForOrganization
+	}) {
 		provider = ">= 6.0" // the observabilityadmin resources and the per-resource region argument are provider 6's
 	}
 	fmt.Fprintf(&b, "terraform {\n  required_version = \">= 1.5.0\"\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = %q\n    }\n  }\n}\n\n", provider)
@@ -152,6 +154,13 @@ func asTerraform(p *Plan) string {
 			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation\" %q {\n  provider = %s\n}\n\n", addr, prov)
 		case CreateTelemetryRule:
 			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.AccountID])
+		case StartTelemetryEvaluationForOrganization:
+			addr := tfName("telemetry_evaluation_for_organization", s.ResourceID)
+			alarmAddrs["evaluation/"+s.ResourceID] = "aws_observabilityadmin_telemetry_evaluation_for_organization." + addr
+			fmt.Fprintf(&b, "# %s: organization rules apply only where the organization's evaluation runs; this resource (management account\n# only: provider docs) starts it in the provider's region. The plan starts it in every region (aws observabilityadmin\n# start-telemetry-evaluation-for-organization --all-regions): run that, or declare one such resource per region.\n", s.ResourceID)
+			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation_for_organization\" %q {\n  provider = %s\n}\n\n", addr, prov)
+		case CreateTelemetryRuleForOrganization:
+			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.ResourceID])
 		case CreateTrail:
 			newTrails[s.ResourceID] = true
 			addr := tfName("trail", s.AccountID+"_"+fmt.Sprint(pr["Name"]))
@@ -366,7 +375,7 @@ func asCloudFormation(p *Plan) string {
 		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
 			id, body := alarmCloudFormation(s, logical, cfnIDs)
 			res = append(res, resource{id, body, s})
-		case CreateTelemetryRule:
+		case CreateTelemetryRule, CreateTelemetryRuleForOrganization:
 			// AWS::ObservabilityAdmin::TelemetryRule has no AllRegions (a stack is regional): the rule is written
 			// without it, and the stack is deployed in every region (a StackSet), as Metadata says.
 			rule := map[string]any{}
@@ -381,10 +390,16 @@ func asCloudFormation(p *Plan) string {
 			// account's rule has the same name (field trial: three same-named rules in one stack conflict).
 			cond := "InAccount" + s.AccountID
 			conditions[cond] = map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::AccountId"}, s.AccountID}}
-			res = append(res, resource{logical("TelemetryRule", s.AccountID+" "+fmt.Sprint(pr["RuleName"])),
-				map[string]any{"Type": "AWS::ObservabilityAdmin::TelemetryRule", "Condition": cond, "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}, s})
+			typ, prefix := "AWS::ObservabilityAdmin::TelemetryRule", "TelemetryRule"
+			if s.Action == CreateTelemetryRuleForOrganization {
+				// The organization's rule (CloudFormation Template Reference, AWS::ObservabilityAdmin::OrganizationTelemetryRule:
+				// Rule, RuleName, Tags), made from the management account or a delegated administrator.
+				typ, prefix = "AWS::ObservabilityAdmin::OrganizationTelemetryRule", "OrganizationTelemetryRule"
+			}
+			res = append(res, resource{logical(prefix, s.AccountID+" "+fmt.Sprint(pr["RuleName"])),
+				map[string]any{"Type": typ, "Condition": cond, "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}, s})
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": "deploy this template in every region of the account (a StackSet)",
-				"Why": "AWS::ObservabilityAdmin::TelemetryRule applies in the stack's region only; the plan's rule applies in every region (AllRegions)"})
+				"Why": typ + " applies in the stack's region only; the plan's rule applies in every region (AllRegions)"})
 		default:
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
 		}
@@ -430,7 +445,13 @@ func asCloudFormation(p *Plan) string {
 func writeTelemetryRuleTerraform(b *strings.Builder, s Step, prov, evaluation string) {
 	rule, _ := s.Params["Rule"].(map[string]any)
 	dest, _ := rule["DestinationConfiguration"].(map[string]any)
-	fmt.Fprintf(b, "resource \"aws_observabilityadmin_telemetry_rule\" %q {\n  provider  = %s\n  rule_name = %s\n\n  rule {\n", tfName("telemetry_rule", s.AccountID), prov, hclString(s.Params["RuleName"]))
+	typ, addr := "aws_observabilityadmin_telemetry_rule", tfName("telemetry_rule", s.AccountID)
+	if s.Action == CreateTelemetryRuleForOrganization {
+		// The organization's rule (Terraform AWS provider, aws_observabilityadmin_telemetry_rule_for_organization: the
+		// account rule's arguments; management account only, after the organization's evaluation).
+		typ, addr = "aws_observabilityadmin_telemetry_rule_for_organization", tfName("telemetry_rule_for_organization", s.ResourceID)
+	}
+	fmt.Fprintf(b, "resource %q %q {\n  provider  = %s\n  rule_name = %s\n\n  rule {\n", typ, addr, prov, hclString(s.Params["RuleName"]))
 	fmt.Fprintf(b, "    resource_type  = %s\n    telemetry_type = %s\n", hclString(rule["ResourceType"]), hclString(rule["TelemetryType"]))
 	if rule["AllRegions"] == true {
 		b.WriteString("    all_regions    = true\n")

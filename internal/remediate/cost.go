@@ -25,6 +25,16 @@ func (p *Plan) EstimateCost(ctx context.Context, inv *model.Inventory, s3For fun
 	}
 	seen := map[string]bool{}
 	for _, s := range p.Steps {
+		if len(s.Serves) > 0 {
+			// An organization rule: each account it serves, measured as its own rule would be.
+			for _, id := range s.Serves {
+				if a := accounts[id]; a != nil && !seen[id] {
+					seen[id] = true
+					p.Costs = append(p.Costs, ruleCost(ctx, a, s3For, now, prices.TelemetryPerGB, b, "the organization telemetry rule in account "+id))
+				}
+			}
+			continue
+		}
 		if seen[s.ResourceID] {
 			continue
 		}
@@ -50,18 +60,23 @@ func (p *Plan) EstimateCost(ctx context.Context, inv *model.Inventory, s3For fun
 				Reason: "a new trail (" + NewTrailName + ") has delivered nothing to measure yet; after a few days, scan --cost shows what its log group ingests"})
 		case s.Action == CreateTelemetryRule || s.Action == StartTelemetryEvaluation:
 			seen[s.ResourceID] = true
-			t := measurable(a)
-			if t == nil {
-				p.Costs = append(p.Costs, cost.Estimate{Resource: a.ID, Status: cost.Unknown, PricePerGB: prices.TelemetryPerGB,
-					Reason: "no trail of the account logs all its management events, read and write, from every region to S3: there is no delivery to measure"})
-				continue
-			}
-			e := cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, enabledRegions(a), now, prices.TelemetryPerGB, b)
-			e.Resource = a.ID
-			e.Notes = append([]string{fmt.Sprintf("the telemetry rule of account %s, measured on trail %s's S3 delivery", a.ID, t.ARN)}, e.Notes...)
-			p.Costs = append(p.Costs, e)
+			p.Costs = append(p.Costs, ruleCost(ctx, a, s3For, now, prices.TelemetryPerGB, b, "the telemetry rule of account "+a.ID))
 		}
 	}
+}
+
+// ruleCost estimates what a telemetry rule (what names it) sends from account a: every management event of every
+// region, measured on the account's own multi-region trail's S3 delivery, or UNKNOWN when there is none.
+func ruleCost(ctx context.Context, a *model.Account, s3For func(acct, region string) cost.S3API, now time.Time, perGB float64, b cost.Budget, what string) cost.Estimate {
+	t := measurable(a)
+	if t == nil {
+		return cost.Estimate{Resource: a.ID, Status: cost.Unknown, PricePerGB: perGB,
+			Reason: "no trail of the account logs all its management events, read and write, from every region to S3: there is no delivery to measure"}
+	}
+	e := cost.Trail(ctx, func(r string) cost.S3API { return s3For(a.ID, r) }, t, a.ID, enabledRegions(a), now, perGB, b)
+	e.Resource = a.ID
+	e.Notes = append([]string{fmt.Sprintf("%s, measured on trail %s's S3 delivery", what, t.ARN)}, e.Notes...)
+	return e
 }
 
 // enabledRegions are the account's enabled regions, those --regions left out of the scan included: a multi-region

@@ -78,6 +78,9 @@ type Step struct {
 	// Existing describes the resource the step changes when it exists already (a trail, a log group, a role), as the
 	// scan saw it: code renderings import it and state these settings, so that applying them changes nothing else.
 	Existing map[string]any `json:"existing,omitempty"`
+	// Serves are the accounts an organization-wide step fixes (its ResourceID is the organization): the rollout gate
+	// judges each one's capture after it.
+	Serves []string `json:"serves,omitempty"`
 }
 
 // trailSettings are a trail's settings as aws_cloudtrail names them, for code renderings.
@@ -142,9 +145,13 @@ type Options struct {
 	AlarmTopic string
 	// Notify are endpoints (protocol:endpoint) subscribed to the topics the plan creates or names.
 	Notify []string
-	// Via is how capture is fixed: ViaTrail (the default: integrate each failing trail) or ViaTelemetryRule (one
-	// CloudWatch telemetry rule per account instead: no trail is changed).
+	// Via is how capture is fixed: ViaTrail (the default: integrate each failing trail), ViaTelemetryRule (one
+	// CloudWatch telemetry rule per account instead: no trail is changed) or ViaOrgTelemetryRule (one organization
+	// rule, made by Caller).
 	Via string
+	// Caller is the account the fix runs as (the management account or a delegated administrator for an organization
+	// rule); empty: the organization's management account.
+	Caller string
 	// TrailBucket is the S3 bucket (with CloudTrail's bucket policy) of the multi-region trail the plan creates in an
 	// account no trail covers; empty: such an account is refused, with what to do (newtrail.go).
 	TrailBucket string
@@ -213,7 +220,7 @@ func nameFrom(tmpl, trail string) string { return delivery.NameFor(tmpl, trail) 
 func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 	o = withDefaults(o)
 	p := &Plan{SchemaVersion: SchemaVersion, GeneratedAt: o.Now.UTC(), Steps: []Step{}, Refused: []Refusal{}}
-	if o.Via == ViaTelemetryRule {
+	if WithoutTrail(o.Via) {
 		p.Via = o.Via
 	}
 	trails := map[string]*model.Trail{}
@@ -252,11 +259,14 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 	// What earlier trails' steps already create or write, per account: a log group or role is created once, a
 	// delivery policy for a role and log group written once, however many trails share them.
 	done := map[string]string{} // step key -> the resource whose steps hold it
-	if o.Via == ViaTelemetryRule {
+	switch o.Via {
+	case ViaTelemetryRule:
 		planTelemetry(p, inv, findings, o)
+	case ViaOrgTelemetryRule:
+		planOrgTelemetry(p, inv, findings, o)
 	}
 	for _, f := range findings {
-		if f.ControlID != controls.IntegrationID || f.Status != model.StatusFail || f.ResourceType != model.TypeTrail || o.Via == ViaTelemetryRule {
+		if f.ControlID != controls.IntegrationID || f.Status != model.StatusFail || f.ResourceType != model.TypeTrail || WithoutTrail(o.Via) {
 			continue
 		}
 		t := trails[f.ResourceID]
@@ -278,7 +288,7 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			}
 		}
 	}
-	if o.Via != ViaTelemetryRule {
+	if !WithoutTrail(o.Via) {
 		planNewTrails(p, inv, findings, o, want, done)
 	}
 	for _, f := range findings {
@@ -556,7 +566,8 @@ func ReadPlan(data []byte) (*Plan, error) {
 	for i, s := range p.Steps {
 		switch s.Action {
 		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging,
-			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe, StartTelemetryEvaluation, CreateTelemetryRule, CreateTrail:
+			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe, StartTelemetryEvaluation, CreateTelemetryRule, CreateTrail,
+			StartTelemetryEvaluationForOrganization, CreateTelemetryRuleForOrganization:
 		default:
 			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
 		}
@@ -564,7 +575,7 @@ func ReadPlan(data []byte) (*Plan, error) {
 			switch u.Action {
 			case DeleteLogGroup, DeleteRetentionPolicy, DeleteRole, DeleteRolePolicy, StopLogging, PutRetentionPolicy, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail,
 				DeleteMetricFilter, PutMetricFilter, DeleteAlarms, PutMetricAlarm, DisableAlarmActions, DeleteTopic,
-				StopTelemetryEvaluation, DeleteTelemetryRule, DeleteTrail:
+				StopTelemetryEvaluation, DeleteTelemetryRule, DeleteTrail, StopTelemetryEvaluationForOrganization, DeleteTelemetryRuleForOrganization:
 			default:
 				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i, u.Action)
 			}
@@ -594,7 +605,7 @@ func (s Step) consistent() error {
 			return fmt.Errorf("resource_id %s is in region %s, not in the step's region %s", s.ResourceID, parts[3], s.Region)
 		}
 	}
-	if s.Action == PutRetentionPolicy || s.Action == CreateTelemetryRule {
+	if s.Action == PutRetentionPolicy || createsRule(s.Action) {
 		d, ok := s.retentionDays()
 		if !ok {
 			return fmt.Errorf("the step's retention (retentionInDays, or the rule's DestinationConfiguration.RetentionInDays): want a number of days")
@@ -606,11 +617,16 @@ func (s Step) consistent() error {
 	return nil
 }
 
+// createsRule reports whether action creates a telemetry rule (of the account or of the organization).
+func createsRule(action string) bool {
+	return action == CreateTelemetryRule || action == CreateTelemetryRuleForOrganization
+}
+
 // retentionDays is a PutRetentionPolicy step's retentionInDays, or the retention a CreateTelemetryRule step gives
 // its groups.
 func (s Step) retentionDays() (int, bool) {
 	v := s.Params["retentionInDays"]
-	if s.Action == CreateTelemetryRule {
+	if createsRule(s.Action) {
 		rule, _ := s.Params["Rule"].(map[string]any)
 		dest, _ := rule["DestinationConfiguration"].(map[string]any)
 		v = dest["RetentionInDays"]
@@ -632,7 +648,7 @@ func (s Step) retentionDays() (int, bool) {
 // retention control fail, and CloudWatch Logs deletes the older events at once.
 func (p *Plan) CheckMinRetention(min int) error {
 	for i, s := range p.Steps {
-		if s.Action != PutRetentionPolicy && s.Action != CreateTelemetryRule {
+		if s.Action != PutRetentionPolicy && !createsRule(s.Action) {
 			continue
 		}
 		if d, ok := s.retentionDays(); ok && d < min {
@@ -643,6 +659,8 @@ func (p *Plan) CheckMinRetention(min int) error {
 			what := s.ResourceID
 			if s.Action == CreateTelemetryRule {
 				what = fmt.Sprintf("the groups of telemetry rule %v in account %s", s.Params["RuleName"], s.AccountID)
+			} else if s.Action == CreateTelemetryRuleForOrganization {
+				what = fmt.Sprintf("the groups of organization telemetry rule %v in every account", s.Params["RuleName"])
 			}
 			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i, what, d, unit, min)
 		}
@@ -687,7 +705,7 @@ func SamePlan(reviewed, now *Plan) error {
 			a, b  any
 		}{
 			{"action", r.Action, n.Action}, {"account_id", r.AccountID, n.AccountID}, {"region", r.Region, n.Region},
-			{"resource_id", r.ResourceID, n.ResourceID}, {"params", r.Params, n.Params}, {"undo", r.Undo, n.Undo},
+			{"resource_id", r.ResourceID, n.ResourceID}, {"params", r.Params, n.Params}, {"undo", r.Undo, n.Undo}, {"serves", r.Serves, n.Serves},
 		} {
 			if canon(c.a) != canon(c.b) {
 				what := "its " + c.field + " differs"

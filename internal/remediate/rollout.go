@@ -3,6 +3,7 @@ package remediate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,8 +82,14 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 		o.PriorityTag = "environment=production"
 	}
 	steps := map[string][]Step{}
+	serves := map[string][]string{} // an organization-wide step's resource (the organization) -> the accounts it fixes
 	for _, s := range p.Steps {
 		steps[s.AccountID] = append(steps[s.AccountID], s)
+		for _, id := range s.Serves {
+			if !slices.Contains(serves[s.ResourceID], id) {
+				serves[s.ResourceID] = append(serves[s.ResourceID], id)
+			}
+		}
 	}
 	var todo []AccountInfo
 	known := map[string]bool{}
@@ -102,6 +109,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 	for start := 0; start < len(todo); start += o.BatchSize {
 		batch := Batch{}
 		fixedHere := map[string]bool{}
+		var alsoJudged []string // accounts an organization-wide step of this batch fixes, judged with it
 		for _, a := range todo[start:min(start+o.BatchSize, len(todo))] {
 			batch.Accounts = append(batch.Accounts, a.ID)
 			w, err := o.Writer(a.ID)
@@ -122,6 +130,13 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 				}
 				res.FixedAt[r.ResourceID] = r.FixedAt
 				fixedHere[r.ResourceID] = true
+				// An organization rule fixes accounts outside the batch: each one's capture judges it, now.
+				for _, id := range serves[r.ResourceID] {
+					res.FixedAt[id], fixedHere[id] = r.FixedAt, true
+					if !slices.Contains(batch.Accounts, id) && !slices.Contains(alsoJudged, id) {
+						alsoJudged = append(alsoJudged, id)
+					}
+				}
 			}
 		}
 		if ctx.Err() != nil {
@@ -134,7 +149,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 			res.Stopped = fmt.Sprintf("batch %d cannot be checked (no re-scan): stopping", len(res.Batches))
 			break
 		}
-		found, err := o.Rescan(ctx, batch.Accounts, res.FixedAt)
+		found, err := o.Rescan(ctx, append(slices.Clone(batch.Accounts), alsoJudged...), res.FixedAt)
 		if err != nil {
 			// Fail closed: a gate that cannot check stops the rollout.
 			res.Batches = append(res.Batches, batch)

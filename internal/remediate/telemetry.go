@@ -22,7 +22,13 @@ import (
 const (
 	ViaTrail         = "trail"
 	ViaTelemetryRule = "telemetry-rule"
+	// ViaOrgTelemetryRule: one organization telemetry rule (CreateTelemetryRuleForOrganization), made from the
+	// management account or a delegated administrator, captures every account of the organization.
+	ViaOrgTelemetryRule = "org-telemetry-rule"
 )
+
+// WithoutTrail reports whether via captures without a trail (an account or an organization telemetry rule).
+func WithoutTrail(via string) bool { return via == ViaTelemetryRule || via == ViaOrgTelemetryRule }
 
 // Telemetry actions.
 const (
@@ -30,6 +36,12 @@ const (
 	StopTelemetryEvaluation  = "StopTelemetryEvaluation"
 	CreateTelemetryRule      = "CreateTelemetryRule"
 	DeleteTelemetryRule      = "DeleteTelemetryRule"
+	// The organization's: "can only be called by the organization's management account or a delegated administrator
+	// account" (API reference, CreateTelemetryRuleForOrganization).
+	StartTelemetryEvaluationForOrganization = "StartTelemetryEvaluationForOrganization"
+	StopTelemetryEvaluationForOrganization  = "StopTelemetryEvaluationForOrganization"
+	CreateTelemetryRuleForOrganization      = "CreateTelemetryRuleForOrganization"
+	DeleteTelemetryRuleForOrganization      = "DeleteTelemetryRuleForOrganization"
 )
 
 // TelemetryRuleName is the rule trailwatch creates in an account.
@@ -37,10 +49,10 @@ const TelemetryRuleName = "trailwatch-cloudtrail-management-events"
 
 // CheckVia says what is wrong with a --via value.
 func CheckVia(v string) error {
-	if v == "" || v == ViaTrail || v == ViaTelemetryRule {
+	if v == "" || v == ViaTrail || WithoutTrail(v) {
 		return nil
 	}
-	return fmt.Errorf("--via %q: want %s (integrate each failing trail with CloudWatch Logs) or %s (one CloudWatch telemetry rule per account, no trail needed)", v, ViaTrail, ViaTelemetryRule)
+	return fmt.Errorf("--via %q: want %s (integrate each failing trail with CloudWatch Logs), %s (one CloudWatch telemetry rule per account, no trail needed) or %s (one organization telemetry rule for every account, with --org, from the management account or a delegated administrator)", v, ViaTrail, ViaTelemetryRule, ViaOrgTelemetryRule)
 }
 
 // TelemetryRule is the rule's definition as CreateTelemetryRule takes it (TelemetryRule, API 2018-05-10): every
@@ -62,33 +74,8 @@ func TelemetryRule(retentionDays int) map[string]any {
 // the telemetry rule that captures it, instead of the trails' fixes: the evaluation it needs and the rule; only the
 // evaluation when the account's own rule would capture once evaluation runs everywhere.
 func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) {
-	need := map[string]bool{}
-	unknownWhy := map[string]string{} // account -> why its capture is unknown (an ERROR finding)
-	for _, f := range findings {
-		if f.ControlID != controls.IntegrationID && f.ControlID != controls.CaptureID {
-			continue
-		}
-		switch f.Status {
-		case model.StatusFail:
-			need[f.AccountID] = true
-		case model.StatusError:
-			// Unknown capture: never a rule planned from it (fail closed); refused with the reason, never dropped.
-			need[f.AccountID] = true
-			if len(f.Reasons) > 0 && unknownWhy[f.AccountID] == "" {
-				unknownWhy[f.AccountID] = f.Reasons[0].Code + ": " + f.Reasons[0].Message
-			}
-		}
-	}
-	for _, a := range inv.Accounts {
-		if !need[a.ID] || len(o.Accounts) > 0 && !slices.Contains(o.Accounts, a.ID) {
-			continue
-		}
-		if o.Excluded != nil {
-			if ex, why := o.Excluded(a.ID); ex {
-				p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: "excluded by an exception: " + why})
-				continue
-			}
-		}
+	accounts, unknownWhy := toCapture(p, inv, findings, o)
+	for _, a := range accounts {
 		existing, why := refuseTelemetry(a)
 		if why == "" && unknownWhy[a.ID] != "" {
 			why = "whether the account is captured is unknown, so no rule is planned from it: " + unknownWhy[a.ID]
@@ -123,6 +110,163 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 	}
 }
 
+// toCapture is which accounts a capture fix serves: those whose capture fails or is unknown, or that have a failing
+// trail integration, within --accounts; an account an exception excludes is refused here. unknownWhy says why an
+// account's capture is unknown (an ERROR finding).
+func toCapture(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) (accounts []*model.Account, unknownWhy map[string]string) {
+	need := map[string]bool{}
+	unknownWhy = map[string]string{}
+	for _, f := range findings {
+		if f.ControlID != controls.IntegrationID && f.ControlID != controls.CaptureID {
+			continue
+		}
+		switch f.Status {
+		case model.StatusFail:
+			need[f.AccountID] = true
+		case model.StatusError:
+			// Unknown capture: never a rule planned from it (fail closed); refused with the reason, never dropped.
+			need[f.AccountID] = true
+			if len(f.Reasons) > 0 && unknownWhy[f.AccountID] == "" {
+				unknownWhy[f.AccountID] = f.Reasons[0].Code + ": " + f.Reasons[0].Message
+			}
+		}
+	}
+	for _, a := range inv.Accounts {
+		if !need[a.ID] || len(o.Accounts) > 0 && !slices.Contains(o.Accounts, a.ID) {
+			continue
+		}
+		if o.Excluded != nil {
+			if ex, why := o.Excluded(a.ID); ex {
+				p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: "excluded by an exception: " + why})
+				continue
+			}
+		}
+		accounts = append(accounts, a)
+	}
+	return accounts, unknownWhy
+}
+
+// planOrgTelemetry plans one organization telemetry rule for every account whose capture fails (and the organization's
+// evaluation it needs), from the caller, which must be the management account or a delegated administrator: the
+// organization's telemetry, read by `scan --org` from the caller, proves it (those reads are refused to anyone else).
+// Each step names the accounts it serves (Serves): the rollout gate judges each one's capture. An account whose
+// capture is unknown is refused (the rule reaches it, but the plan cannot judge it); an organization rule that
+// exists but is wrong is refused with how to change it (a second rule would conflict).
+func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) {
+	candidates, unknownWhy := toCapture(p, inv, findings, o)
+	var serve []*model.Account
+	for _, a := range candidates {
+		if why := unknownWhy[a.ID]; why != "" {
+			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID,
+				Reason: "whether the account is captured is unknown, so the plan cannot judge what the organization rule does there (it reaches the account all the same): " + why})
+			continue
+		}
+		serve = append(serve, a)
+	}
+	if len(serve) == 0 {
+		return
+	}
+	refuseAll := func(why string) {
+		for _, a := range serve {
+			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: why})
+		}
+	}
+	org := inv.Organization
+	if org == nil {
+		refuseAll("an organization telemetry rule needs an organization scan: give --org")
+		return
+	}
+	caller := o.Caller
+	if caller == "" {
+		caller = org.ManagementAccount
+	}
+	// The organization's telemetry as the scan read it, once, from the caller (every account carries the same).
+	var tm *model.Telemetry
+	for _, a := range inv.Accounts {
+		if a.Telemetry != nil && (a.Telemetry.OrgStatus != "" || a.Telemetry.OrgErr != nil) {
+			tm = a.Telemetry
+			break
+		}
+	}
+	switch {
+	case tm == nil:
+		refuseAll("the organization's CloudWatch telemetry was not read: organization rules are made, and read, only from the management account or a delegated administrator; scan from there with --org")
+		return
+	case tm.OrgErr != nil:
+		refuseAll(fmt.Sprintf("the organization's CloudWatch telemetry could not be read (%s: %s): organization rules are made only from the management account (%s) or a delegated administrator; run from there", tm.OrgErr.API, tm.OrgErr.Code, org.ManagementAccount))
+		return
+	}
+	var regions []string
+	var accounts []string
+	for _, a := range serve {
+		accounts = append(accounts, a.ID)
+		for _, r := range a.Regions {
+			if !slices.Contains(regions, r) {
+				regions = append(regions, r)
+			}
+		}
+	}
+	slices.Sort(regions)
+	var existing *model.TelemetryRule
+	for _, r := range tm.Rules {
+		if !r.Organization || r.DestinationType != "cloud-watch-logs" {
+			continue
+		}
+		if r.Err != nil {
+			refuseAll(fmt.Sprintf("organization telemetry rule %s could not be read (%s: %s): whether it already sends CloudTrail events to CloudWatch Logs is unknown", r.ARN, r.Err.API, r.Err.Code))
+			return
+		}
+		if problems := ruleProblems(r, regions); len(problems) > 0 {
+			refuseAll(fmt.Sprintf("organization telemetry rule %s already sends CloudTrail events to CloudWatch Logs, but %s: change it (observabilityadmin UpdateTelemetryRuleForOrganization) rather than add a second, conflicting rule", r.ARN, strings.Join(problems, "; ")))
+			return
+		}
+		existing = r
+		break
+	}
+	everywhere := tm.OrgStatus == "RUNNING"
+	for _, r := range regions {
+		if tm.OrgRegionStatus != nil && tm.OrgRegionStatus[r] != "RUNNING" {
+			everywhere = false
+		}
+	}
+	if existing != nil && everywhere {
+		refuseAll(fmt.Sprintf("%s: organization telemetry rule %s is right and the organization's evaluation runs everywhere, yet the account is not captured in every region (the capture finding's notes say where)", nothingToChange, existing.ARN))
+		return
+	}
+	home := "us-east-1"
+	if !slices.Contains(regions, home) && len(regions) > 0 {
+		home = regions[0]
+	}
+	if existing != nil {
+		home = existing.HomeRegion
+	}
+	if !everywhere {
+		why := fmt.Sprintf("organization telemetry rules apply only where the organization's evaluation runs: start it in every region, with %s as its home region, from account %s", home, caller)
+		s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: StartTelemetryEvaluationForOrganization, Params: map[string]any{"AllRegions": true}, Why: why, Serves: accounts})
+		if st := tm.OrgStatus; st == "NOT_STARTED" || st == "STOPPED" || st == "FAILED_START" || st == "" {
+			s.Undo = &Call{Action: StopTelemetryEvaluationForOrganization, Params: map[string]any{}}
+		}
+		p.Steps = append(p.Steps, s)
+	}
+	if existing != nil {
+		return
+	}
+	s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: CreateTelemetryRuleForOrganization,
+		Params: map[string]any{"RuleName": TelemetryRuleName, "Rule": TelemetryRule(o.RetentionDays)}, Serves: accounts,
+		Why: fmt.Sprintf("send the CloudTrail management events, read and write, of every account of organization %s (failing now: %s) from every region to CloudWatch Logs (group %s in each account and region, kept %d days), without a trail",
+			org.ID, accountList(accounts), model.TelemetryLogGroup, o.RetentionDays)})
+	s.Undo = &Call{Action: DeleteTelemetryRuleForOrganization, Params: map[string]any{"RuleIdentifier": TelemetryRuleName}}
+	p.Steps = append(p.Steps, s)
+}
+
+// accountList names up to five accounts, then how many more.
+func accountList(ids []string) string {
+	if len(ids) <= 5 {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:5], ", "), len(ids)-5)
+}
+
 // refuseTelemetry says why an account's capture must not be planned as a telemetry rule (why), or returns the
 // account's own rule that would capture every region once evaluation runs everywhere (then only the evaluation is
 // planned), or neither (a new rule is planned).
@@ -152,16 +296,7 @@ func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why strin
 		}
 		// Rules of one scope must differ in resource type, telemetry type and destination (CloudWatch User Guide,
 		// "Telemetry enablement rules": "Duplicate rules trigger a conflict exception"): never a second one.
-		var problems []string
-		if p := controls.RuleProblem(r, ""); p != "" {
-			problems = append(problems, p)
-		} else if r.ReadWriteType != "All" {
-			problems = append(problems, "its event selectors keep only "+controls.KeptEvents(r.ReadWriteType))
-		}
-		if missing := slices.DeleteFunc(slices.Clone(a.Regions), func(reg string) bool { return slices.Contains(r.Regions, reg) }); len(missing) > 0 {
-			problems = append(problems, "it does not apply in "+strings.Join(missing, ", ")+" (make it AllRegions)")
-		}
-		if len(problems) > 0 {
+		if problems := ruleProblems(r, a.Regions); len(problems) > 0 {
 			return nil, fmt.Sprintf("telemetry rule %s already sends CloudTrail events to CloudWatch Logs, but %s: change it (observabilityadmin UpdateTelemetryRule) rather than add a second, conflicting rule", r.ARN, strings.Join(problems, "; "))
 		}
 		if evaluationEverywhere(a) {
@@ -170,6 +305,21 @@ func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why strin
 		return r, ""
 	}
 	return nil, ""
+}
+
+// ruleProblems says why a rule for CloudTrail to CloudWatch Logs would not capture regions once evaluation runs: what
+// stops it, the management events its selectors leave out, the regions it does not apply in.
+func ruleProblems(r *model.TelemetryRule, regions []string) []string {
+	var problems []string
+	if p := controls.RuleProblem(r, ""); p != "" {
+		problems = append(problems, p)
+	} else if r.ReadWriteType != "All" {
+		problems = append(problems, "its event selectors keep only "+controls.KeptEvents(r.ReadWriteType))
+	}
+	if missing := slices.DeleteFunc(slices.Clone(regions), func(reg string) bool { return slices.Contains(r.Regions, reg) }); len(missing) > 0 {
+		problems = append(problems, "it does not apply in "+strings.Join(missing, ", ")+" (make it AllRegions)")
+	}
+	return problems
 }
 
 // evaluationEverywhere reports whether the account's telemetry evaluation runs in every region in scope.

@@ -175,3 +175,87 @@ accounts:
 		})
 	}
 }
+
+// TestOrgTelemetryPlan (issue 26): `fix plan --org --via org-telemetry-rule` plans one organization rule, and the
+// organization's evaluation it needs, in the caller's account (the management account or a delegated administrator),
+// naming the accounts it serves for the rollout gate. Refused, with what to do, whatever cannot be planned safely: no
+// organization scan, the organization's telemetry unreadable (only the management account or a delegated
+// administrator may read it, and only they may make the rule), an organization rule that exists but keeps too little
+// (a second one conflicts); an account whose capture is unknown is refused alone.
+func TestOrgTelemetryPlan(t *testing.T) {
+	yes := true
+	mgmt, member, admin := "111111111111", "222222222222", "333333333333"
+	regions := []string{"eu-west-1", "us-east-1"}
+	inventory := func(tm model.Telemetry, org bool) *model.Inventory {
+		inv := &model.Inventory{}
+		if org {
+			inv.Organization = &model.Organization{ID: "o-a1b2c3d4e5", ManagementAccount: mgmt}
+		}
+		for _, id := range []string{mgmt, member} {
+			c := tm
+			inv.Accounts = append(inv.Accounts, &model.Account{ID: id, Regions: regions, Telemetry: &c})
+		}
+		return inv
+	}
+	capture := func(id string, status model.Status) model.Finding {
+		return model.Finding{ControlID: controls.CaptureID, ResourceID: id, AccountID: id, ResourceType: model.TypeAccount, Status: status,
+			Reasons: []model.Reason{{Code: "X", Message: "as scanned"}}}
+	}
+	rule := func(rw string) *model.TelemetryRule {
+		return &model.TelemetryRule{ARN: "arn:aws:observabilityadmin:us-east-1:111111111111:organization-telemetry-rule/ct", Organization: true,
+			HomeRegion: "eu-west-1", DestinationType: "cloud-watch-logs", ManagementEvents: &yes, ReadWriteType: rw, Regions: regions}
+	}
+	for _, c := range []struct {
+		name     string
+		inv      *model.Inventory
+		findings []model.Finding
+		o        remediate.Options
+		steps    string // action@account:resource serves=...
+		refused  string
+	}{
+		{name: "a new rule", inv: inventory(model.Telemetry{OrgStatus: "NOT_STARTED"}, true),
+			findings: []model.Finding{capture(mgmt, model.StatusPass), capture(member, model.StatusFail)},
+			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=StopTelemetryEvaluationForOrganization;CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=DeleteTelemetryRuleForOrganization"},
+		{name: "from a delegated administrator", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true), o: remediate.Options{Caller: admin},
+			findings: []model.Finding{capture(mgmt, model.StatusFail), capture(member, model.StatusFail)},
+			steps:    "CreateTelemetryRuleForOrganization@333333333333:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=DeleteTelemetryRuleForOrganization"},
+		{name: "no organization scan", inv: inventory(model.Telemetry{OrgStatus: "NOT_STARTED"}, false),
+			findings: []model.Finding{capture(member, model.StatusFail)}, refused: "222222222222: an organization telemetry rule needs an organization scan: give --org"},
+		{name: "organization telemetry unreadable", inv: inventory(model.Telemetry{OrgErr: &model.CallError{API: "observabilityadmin:GetTelemetryEvaluationStatusForOrganization", Code: "AccessDeniedException"}}, true),
+			findings: []model.Finding{capture(member, model.StatusFail)},
+			refused:  "222222222222: the organization's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatusForOrganization: AccessDeniedException): organization rules are made only from the management account (111111111111) or a delegated administrator"},
+		{name: "a right rule, evaluation stopped", inv: inventory(model.Telemetry{OrgStatus: "STOPPED", Rules: []*model.TelemetryRule{rule("All")}}, true),
+			findings: []model.Finding{capture(member, model.StatusFail)},
+			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=StopTelemetryEvaluationForOrganization"},
+		{name: "a rule that keeps writes only", inv: inventory(model.Telemetry{OrgStatus: "RUNNING", Rules: []*model.TelemetryRule{rule("WriteOnly")}}, true),
+			findings: []model.Finding{capture(member, model.StatusFail)},
+			refused:  "222222222222: organization telemetry rule arn:aws:observabilityadmin:us-east-1:111111111111:organization-telemetry-rule/ct already sends CloudTrail events to CloudWatch Logs, but its event selectors keep only write (WriteOnly) management events: change it (observabilityadmin UpdateTelemetryRuleForOrganization)"},
+		{name: "capture unknown in one account", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
+			findings: []model.Finding{capture(mgmt, model.StatusFail), capture(member, model.StatusError)},
+			steps:    "CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111 undo=DeleteTelemetryRuleForOrganization",
+			refused:  "222222222222: whether the account is captured is unknown"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.o
+			o.Via = remediate.ViaOrgTelemetryRule
+			p := remediate.NewPlan(c.inv, c.findings, o)
+			var steps, refused []string
+			for _, s := range p.Steps {
+				d := s.Action + "@" + s.AccountID + ":" + s.ResourceID + " serves=" + strings.Join(s.Serves, ",")
+				if s.Undo != nil {
+					d += " undo=" + s.Undo.Action
+				}
+				steps = append(steps, d)
+			}
+			for _, r := range p.Refused {
+				refused = append(refused, r.AccountID+": "+r.Reason)
+			}
+			if got := strings.Join(steps, ";"); got != c.steps {
+				t.Errorf("steps\n got %s\nwant %s", got, c.steps)
+			}
+			if got := strings.Join(refused, ";"); c.refused == "" && got != "" || !strings.Contains(got, c.refused) {
+				t.Errorf("refused\n got %s\nwant %s", got, c.refused)
+			}
+		})
+	}
+}

@@ -8,14 +8,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 )
 
 func newReportCmd(e *env) *cobra.Command {
 	o := &outputOptions{}
-	var from string
+	var from, plan string
 	cmd := &cobra.Command{
 		Use:   "report --from scan.json --format FORMAT",
+		Long: "Convert a saved JSON report to another format (" + strings.Join(report.Formats, ", ") + `).
+
+With --plan, a fix plan written with fix plan --cost --format json joins its estimates: the table, JSON and HTML
+reports then show what capture costs today (scan --cost) and what the fix would add a month.`,
 		Short: "Convert a saved JSON report to another format (" + strings.Join(report.Formats, ", ") + ")",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -24,6 +29,9 @@ func newReportCmd(e *env) *cobra.Command {
 			}
 			if from == "" {
 				return usageError("--from FILE is required: a report written with --format json")
+			}
+			if f := o.format; plan != "" && f != "table" && f != "json" && f != "html" {
+				return usageError("--plan's costs are shown with --format table, json or html, not %s", f)
 			}
 			f, err := os.Open(from)
 			if err != nil {
@@ -40,10 +48,26 @@ func newReportCmd(e *env) *cobra.Command {
 				fmt.Fprintf(e.stderr, "trailwatch: --from %s: its summary (%d findings) disagrees with its findings (%d); the summary was recomputed\n", from, r.Summary.Total, s.Total)
 				r.Summary = s
 			}
+			if plan != "" {
+				data, err := os.ReadFile(plan)
+				if err != nil {
+					return usageError("--plan: %v", err)
+				}
+				p, err := remediate.ReadPlan(data)
+				if err != nil {
+					return usageError("--plan %s: %v", plan, err)
+				}
+				if p.PriceSource == "" {
+					return usageError("--plan %s has no cost estimates: write it with fix plan --cost --format json -o %s", plan, plan)
+				}
+				at := p.GeneratedAt.UTC()
+				r.FixCosts, r.FixPriceSource, r.FixPlannedAt = p.Costs, p.PriceSource, &at
+			}
 			return o.write(e, r)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "a JSON report")
+	cmd.Flags().StringVar(&plan, "plan", "", "a fix plan written with fix plan --cost --format json: its cost estimates join the report (table, json, html)")
 	o.bind(cmd)
 	// Converting a report is not judging it: exit 0 unless asked.
 	_ = cmd.Flags().Set("fail-on", "none")

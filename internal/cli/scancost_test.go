@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,6 +116,76 @@ func TestScanCostUnreadable(t *testing.T) {
 		eu := strings.Contains(e.Resource, ":eu-west-1:")
 		if eu && (e.Status != cost.Unknown || e.MonthlyGB != nil || !strings.Contains(e.Reason, "AccessDenied")) || !eu && e.Status != cost.Estimated {
 			t.Errorf("%s: %s %q", e.Resource, e.Status, e.Reason)
+		}
+	}
+}
+
+// TestReportJoinsFixCost (issue 26: "the HTML report shows both"): report --plan joins a fix plan's estimates
+// (fix plan --cost, which reads the trails' S3 delivery) to a saved scan's (scan --cost, which reads only metrics):
+// the HTML report then has both sections, the table both summaries and the JSON both lists. A plan made without
+// --cost, and a format with no place for estimates, are refused before anything is written.
+func TestReportJoinsFixCost(t *testing.T) {
+	// CT as in scanCostScenario, and a trail with S3 delivery but no CloudWatch Logs, which the fix integrates.
+	srv := simFrom(t, []byte(`
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+      - {name: busy, home_region: eu-west-1, s3_bucket: ct-logs, s3_delivery: {events_per_day: [3000, 4000, 5000, 6000, 5000, 4000, 3000]}}
+    log_groups:
+      - {name: CT, region: us-east-1, retention_days: 365, daily_bytes: [1000000000, 0, 3000000000, 2000000000, 1000000000, 1000000000, 2000000000]}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+`))
+	dir := t.TempDir()
+	run := simRun(srv)
+	scanFile, planFile, bare := filepath.Join(dir, "scan.json"), filepath.Join(dir, "plan.json"), filepath.Join(dir, "bare.json")
+	if code, _, errs := run(t, "scan", "--cost", "--format", "json", "-o", scanFile); code > 1 {
+		t.Fatalf("scan: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "fix", "plan", "--cost", "--format", "json", "-o", planFile); code != 0 {
+		t.Fatalf("fix plan: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "fix", "plan", "--format", "json", "-o", bare); code != 0 {
+		t.Fatalf("fix plan: %d %s", code, errs)
+	}
+	data, _ := os.ReadFile(planFile)
+	var p struct {
+		Costs []cost.Estimate `json:"costs"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil || len(p.Costs) != 1 || p.Costs[0].MonthlyUSD == nil {
+		t.Fatalf("the plan's estimates: %v %+v", err, p.Costs)
+	}
+	busy := p.Costs[0]
+	html := filepath.Join(dir, "r.html")
+	if code, _, errs := run(t, "report", "--from", scanFile, "--plan", planFile, "--format", "html", "-o", html); code != 0 {
+		t.Fatalf("report: %d %s", code, errs)
+	}
+	b, _ := os.ReadFile(html)
+	page := string(b)
+	for _, want := range []string{`<section id="cost">`, "45.60 GB · $22.80", `<section id="fix-cost">`, "<code>" + busy.Resource + "</code>",
+		fmt.Sprintf("$%.2f", busy.MonthlyUSD.Median)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+	code, out, _ := run(t, "report", "--from", scanFile, "--plan", planFile)
+	if code != 0 || !strings.Contains(out, "CloudWatch Logs ingestion a month today") || !strings.Contains(out, "What the fix would add a month") || !strings.Contains(out, busy.Resource+": ") {
+		t.Errorf("table: %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "report", "--from", scanFile, "--plan", planFile, "--format", "json")
+	if code != 0 || !strings.Contains(out, `"fix_costs"`) || !strings.Contains(out, `"fix_planned_at"`) {
+		t.Errorf("json: %d\n%s", code, out)
+	}
+	for _, c := range [][]string{{"--plan", bare}, {"--plan", planFile, "--format", "csv"}, {"--plan", filepath.Join(dir, "missing.json")}} {
+		out := filepath.Join(dir, "x.out")
+		if code, _, errs := run(t, append([]string{"report", "--from", scanFile, "-o", out}, c...)...); code != ExitUsage || !strings.Contains(errs, "--plan") {
+			t.Errorf("%v: %d %s", c, code, errs)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v wrote %s", c, out)
 		}
 	}
 }

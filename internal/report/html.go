@@ -127,9 +127,9 @@ pre{white-space:pre-wrap;background:#f6f7f9;padding:6px;border-radius:4px;margin
 {{end}}</pre>{{end}}{{if .Fix}}<pre>{{.Fix}}</pre>{{end}}</div>
 {{else}}<p>None.</p>{{end}}</section>
 {{if .R.Costs}}<section id="cost"><h2>CloudWatch Logs ingestion a month today ({{len .R.Costs}} integrated log groups)</h2><p class="muted">From each group's own IncomingBytes over the last days; {{.R.PriceSource}}</p>
-<table><thead><tr><th>Log group</th><th>Median day</th><th>Quietest–busiest day</th><th>Days with ingestion</th><th>Notes</th></tr></thead><tbody>
-{{range .R.Costs}}<tr><td><code>{{.Resource}}</code></td>{{if .MonthlyGB}}<td>{{gb .MonthlyGB.Median}} · ${{printf "%.2f" .MonthlyUSD.Median}}</td><td>{{gb .MonthlyGB.Min}}–{{gb .MonthlyGB.Max}} · ${{printf "%.2f" .MonthlyUSD.Min}}–${{printf "%.2f" .MonthlyUSD.Max}}</td><td>{{.DaysWithData}} of {{.Days}}</td>{{else}}<td colspan="3" class="UNKNOWN">UNKNOWN: {{.Reason}}</td>{{end}}<td class="muted">{{range .Notes}}{{.}}. {{end}}</td></tr>
-{{end}}</tbody></table></section>
+{{template "costs" .R.Costs}}</section>
+{{end}}{{if .R.FixPlannedAt}}<section id="fix-cost"><h2>What the fix would add a month ({{len .R.FixCosts}} trails or accounts)</h2><p class="muted">Estimated before anything is applied by fix plan --cost at {{.R.FixPlannedAt.UTC.Format "2006-01-02 15:04 UTC"}}, from each trail's own S3 delivery over the last days; {{.R.FixPriceSource}}</p>
+{{if .R.FixCosts}}{{template "costs" .R.FixCosts}}{{else}}<p>Nothing: the plan sends no new events to CloudWatch Logs.</p>{{end}}</section>
 {{end}}<section id="exceptions"><h2>Muted by exceptions ({{len .Muted}})</h2>{{if .Muted}}<table><thead><tr><th>Finding</th><th>Status before</th><th>Owner</th><th>Reason</th><th>Expires</th><th>Ticket</th></tr></thead><tbody>
 {{range .Muted}}<tr><td><code>{{.ResourceID}}</code></td><td class="{{.MutedStatus}}">{{.MutedStatus}}</td>{{with .Exception}}<td>{{.Owner}}</td><td>{{.Reason}}</td><td>{{.Expires}}</td><td>{{.Ticket}}</td>{{else}}<td colspan="4">{{range .Suppressed}}{{.Tool}} {{.Rule}}: {{.Reason}} {{end}}</td>{{end}}</tr>
 {{end}}</tbody></table>{{else}}<p>None.</p>{{end}}</section>
@@ -159,4 +159,6 @@ pre{white-space:pre-wrap;background:#f6f7f9;padding:6px;border-radius:4px;margin
 })();
 </script>
 </body></html>
-`))
+{{define "costs"}}<table><thead><tr><th>Resource</th><th>Median day</th><th>Quietest–busiest day</th><th>Days with ingestion</th><th>Notes</th></tr></thead><tbody>
+{{range .}}<tr><td><code>{{.Resource}}</code></td>{{if .MonthlyGB}}<td>{{gb .MonthlyGB.Median}} · ${{printf "%.2f" .MonthlyUSD.Median}}</td><td>{{gb .MonthlyGB.Min}}–{{gb .MonthlyGB.Max}} · ${{printf "%.2f" .MonthlyUSD.Min}}–${{printf "%.2f" .MonthlyUSD.Max}}</td><td>{{.DaysWithData}} of {{.Days}}</td>{{else}}<td colspan="3" class="UNKNOWN">UNKNOWN: {{.Reason}}</td>{{end}}<td class="muted">{{range .Notes}}{{.}}. {{end}}</td></tr>
+{{end}}</tbody></table>{{end}}`))

@@ -35,6 +35,11 @@ type Report struct {
 	// Costs are what the integrated log groups cost today (scan --cost), and PriceSource the prices they use.
 	Costs       []cost.Estimate `json:"costs,omitempty"`
 	PriceSource string          `json:"price_source,omitempty"`
+	// FixCosts are what a fix plan would add a month (fix plan --cost, joined by report --plan), FixPriceSource its
+	// prices and FixPlannedAt when it was planned: the report shows what capture costs today and what the fix adds.
+	FixCosts       []cost.Estimate `json:"fix_costs,omitempty"`
+	FixPriceSource string          `json:"fix_price_source,omitempty"`
+	FixPlannedAt   *time.Time      `json:"fix_planned_at,omitempty"`
 }
 
 // Tool names the program that wrote the report.

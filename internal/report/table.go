@@ -124,6 +124,13 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 			ew.printf("%s\n", line)
 		}
 	}
+	if c := cost.Summary("What the fix would add a month, estimated before anything is applied ("+r.FixPriceSource+"):", r.FixCosts); c != "" {
+		for _, line := range strings.Split(strings.TrimSuffix(c, "\n"), "\n") {
+			ew.printf("%s\n", line)
+		}
+	} else if r.FixPlannedAt != nil {
+		ew.printf("What the fix would add a month: nothing (the plan sends no new events to CloudWatch Logs).\n")
+	}
 	ew.printf("%s\n", SummaryLine(r))
 	return ew.err
 }

@@ -16,7 +16,7 @@ func newReportCmd(e *env) *cobra.Command {
 	o := &outputOptions{}
 	var from, plan string
 	cmd := &cobra.Command{
-		Use:   "report --from scan.json --format FORMAT",
+		Use: "report --from scan.json --format FORMAT",
 		Long: "Convert a saved JSON report to another format (" + strings.Join(report.Formats, ", ") + `).
 
 With --plan, a fix plan written with fix plan --cost --format json joins its estimates: the table, JSON and HTML

@@ -74,8 +74,11 @@ func iacTelemetry(v *verdict, t *model.Trail, tm *model.Telemetry) bool {
 	var unknown, rejected []string
 	for _, r := range tm.Rules {
 		where := "telemetry rule " + r.ARN
+		if r.Organization {
+			where = "organization " + where
+		}
 		if r.Source != nil {
-			where = fmt.Sprintf("telemetry rule %s (%s:%d)", r.ARN, r.Source.File, r.Source.Line)
+			where = fmt.Sprintf("%s (%s:%d)", where, r.Source.File, r.Source.Line)
 		}
 		// Where the rule applies: every region with all_regions; else its home region and the regions it lists
 		// (field trial: a rule of another region was taken to capture a single-region trail).
@@ -102,7 +105,9 @@ func iacTelemetry(v *verdict, t *model.Trail, tm *model.Telemetry) bool {
 		}
 		v.add(model.StatusPass, CapturedByTelemetry, "The trail has no CloudWatch Logs log group, and needs none: %s sends the account's CloudTrail management events to CloudWatch Logs (group %s).", where, model.TelemetryLogGroup)
 		v.note("AWS Config's cloud-trail-cloud-watch-logs-enabled and Security Hub CloudTrail.5 still fail this trail once deployed (they look at the trail only).")
-		if tm.Status != "RUNNING" {
+		if r.Organization && tm.OrgStatus != "RUNNING" {
+			v.note("The rule needs CloudWatch telemetry evaluation in the organization, which this code does not declare (aws_observabilityadmin_telemetry_evaluation_for_organization; no CloudFormation resource starts it): unless it was started elsewhere (StartTelemetryEvaluationForOrganization), the rule fails to create.")
+		} else if !r.Organization && tm.Status != "RUNNING" {
 			if r.PerStack {
 				v.note("The rule needs CloudWatch telemetry evaluation in the account, which no CloudFormation resource starts: unless it was started (StartTelemetryEvaluation), the rule fails to create.")
 			} else {

@@ -20,10 +20,13 @@ import (
 // CloudFormation resource starts telemetry evaluation, so the status is left unknown.
 func (t *Template) Telemetry() *model.Telemetry {
 	var rules []*model.TelemetryRule
-	for _, id := range t.ids("AWS::ObservabilityAdmin::TelemetryRule") {
+	// AWS::ObservabilityAdmin::OrganizationTelemetryRule has the same Rule and RuleName (CloudFormation Template
+	// Reference); made from the management account or a delegated administrator, it captures the stack's account too,
+	// while the organization's evaluation runs.
+	for _, id := range append(t.ids("AWS::ObservabilityAdmin::TelemetryRule"), t.ids("AWS::ObservabilityAdmin::OrganizationTelemetryRule")...) {
 		rule := t.prop(id, "Rule")
 		r := &model.TelemetryRule{Name: t.strProp(id, "RuleName", id), ARN: id, HomeRegion: regionTok, Regions: []string{regionTok},
-			PerStack: true, Source: t.loc(id)}
+			PerStack: true, Source: t.loc(id), Organization: t.types[id] == "AWS::ObservabilityAdmin::OrganizationTelemetryRule"}
 		switch strOf(rule.m["ResourceType"]) {
 		case "AWS::CloudTrail":
 		case unknownTok:
@@ -68,7 +71,7 @@ func (t *Template) Telemetry() *model.Telemetry {
 		rules = append(rules, r)
 	}
 	// No CloudFormation resource starts the evaluation the rules need: its status stays unknown.
-	return declared.Telemetry(rules, false)
+	return declared.Telemetry(rules, false, false)
 }
 
 // unknownIn reports whether a value, or an element of it, is known only at deployment.

@@ -62,14 +62,18 @@ func Subscribe(mon *model.Monitoring, subs []Sub, account, what string) {
 }
 
 // Telemetry is a unit's CloudWatch telemetry for CloudTrail as its code declares it (nil when it declares no rule):
-// RUNNING when it declares the evaluation the rules need, else unknown (it may have been started outside the code).
-func Telemetry(rules []*model.TelemetryRule, evaluation bool) *model.Telemetry {
+// RUNNING when it declares the evaluation the rules need (the account's, and the organization's for organization
+// rules), else unknown (it may have been started outside the code).
+func Telemetry(rules []*model.TelemetryRule, evaluation, orgEvaluation bool) *model.Telemetry {
 	if len(rules) == 0 {
 		return nil
 	}
 	t := &model.Telemetry{Rules: rules}
 	if evaluation {
 		t.Status = "RUNNING"
+	}
+	if orgEvaluation {
+		t.OrgStatus = "RUNNING"
 	}
 	return t
 }

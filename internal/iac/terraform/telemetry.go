@@ -24,9 +24,15 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 	switch b.typ {
 	case "aws_observabilityadmin_telemetry_evaluation":
 		reg.evaluation = true
-	case "aws_observabilityadmin_telemetry_rule":
+	case "aws_observabilityadmin_telemetry_evaluation_for_organization":
+		reg.orgEvaluation = true
+	case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_rule_for_organization":
+		// The organization's rule takes the account rule's arguments (Terraform AWS provider,
+		// aws_observabilityadmin_telemetry_rule_for_organization; management account only): it captures the
+		// configuration's own account too, while the organization's evaluation runs.
 		name := strOr(m.attrVal(m.attrs(b.body, "rule_name"), "rule_name", inst), b.name)
-		r := &model.TelemetryRule{Name: name, ARN: addr, HomeRegion: m.regionFor(b.body, inst), Source: m.loc(b, addr)}
+		r := &model.TelemetryRule{Name: name, ARN: addr, HomeRegion: m.regionFor(b.body, inst), Source: m.loc(b, addr),
+			Organization: b.typ == "aws_observabilityadmin_telemetry_rule_for_organization"}
 		rc, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "rule"}}})
 		for _, rb := range rc.Blocks {
 			a := m.attrs(rb.Body, "resource_type", "telemetry_type", "all_regions", "regions")
@@ -103,5 +109,5 @@ func stringList(v cty.Value) []string {
 // declaredTelemetry is the unit's telemetry as the configuration declares it: RUNNING when it declares the evaluation
 // (else unknown: it may have been started outside this configuration), and its CloudTrail rules.
 func declaredTelemetry(reg *registry) *model.Telemetry {
-	return declared.Telemetry(reg.telemetry, reg.evaluation)
+	return declared.Telemetry(reg.telemetry, reg.evaluation, reg.orgEvaluation)
 }

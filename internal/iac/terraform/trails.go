@@ -22,10 +22,11 @@ type registry struct {
 	rolePols []rolePolicy
 	// monitoring holds the alarm chain's declarations (monitoring.go).
 	monitoring *monitoringDecls
-	// telemetry are the CloudTrail telemetry rules declared, and evaluation whether the evaluation they need is
-	// (telemetry.go).
-	telemetry  []*model.TelemetryRule
-	evaluation bool
+	// telemetry are the CloudTrail telemetry rules declared, and evaluation and orgEvaluation whether the account's
+	// and the organization's evaluation they need are (telemetry.go).
+	telemetry     []*model.TelemetryRule
+	evaluation    bool
+	orgEvaluation bool
 }
 
 type roleDecl struct {
@@ -147,7 +148,8 @@ func (m *module) collectTrails() {
 				}
 			case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
 				m.monitoringResource(reg, b, in.vars, addr)
-			case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation":
+			case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation",
+				"aws_observabilityadmin_telemetry_rule_for_organization", "aws_observabilityadmin_telemetry_evaluation_for_organization":
 				m.telemetryResource(reg, b, in.vars, addr)
 			case "aws_cloudtrail":
 				if msg, line := m.undeclaredRef(b); msg != "" {

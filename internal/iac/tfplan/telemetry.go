@@ -20,15 +20,18 @@ import (
 // CloudTrail rule.
 func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int, regionOf func(*tfjson.ResourceChange) string) *model.Telemetry {
 	var rules []*model.TelemetryRule
-	evaluation := false
+	evaluation, orgEvaluation := false, false
 	for _, rc := range rcs {
 		after, _ := rc.Change.After.(map[string]any)
 		switch rc.Type {
 		case "aws_observabilityadmin_telemetry_evaluation":
 			evaluation = true
-		case "aws_observabilityadmin_telemetry_rule":
+		case "aws_observabilityadmin_telemetry_evaluation_for_organization":
+			orgEvaluation = true
+		case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_rule_for_organization":
 			r := &model.TelemetryRule{Name: str(after["rule_name"], rc.Name), ARN: rc.Address, HomeRegion: regionOf(rc),
-				Source: &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}}
+				Source:       &model.Location{File: file, Line: line(rc.Address), Address: rc.Address},
+				Organization: rc.Type == "aws_observabilityadmin_telemetry_rule_for_organization"}
 			cloudTrail := false
 			for _, rb := range blocks(after["rule"]) {
 				switch rt := str(rb["resource_type"], unknownTok); rt {
@@ -76,7 +79,7 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 			}
 		}
 	}
-	return declared.Telemetry(rules, evaluation)
+	return declared.Telemetry(rules, evaluation, orgEvaluation)
 }
 
 // unknownBelow reports whether after_unknown marks anything under "rule" as known only after apply.

@@ -118,7 +118,8 @@ func Load(file string, data []byte) (*Plan, error) {
 			roleByName[name] = r
 			roleAddr[r] = rc.Address
 		case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription",
-			"aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation":
+			"aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation",
+			"aws_observabilityadmin_telemetry_rule_for_organization", "aws_observabilityadmin_telemetry_evaluation_for_organization":
 			chain = append(chain, rc)
 		case "aws_iam_role_policy":
 			rolePolicies = append(rolePolicies, rc)

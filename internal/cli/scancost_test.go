@@ -179,7 +179,11 @@ accounts:
 	if code != 0 || !strings.Contains(out, `"fix_costs"`) || !strings.Contains(out, `"fix_planned_at"`) {
 		t.Errorf("json: %d\n%s", code, out)
 	}
-	for _, c := range [][]string{{"--plan", bare}, {"--plan", planFile, "--format", "csv"}, {"--plan", filepath.Join(dir, "missing.json")}} {
+	// Field trial: a file of the other kind on either side is refused, not read as an empty one.
+	if code, _, errs := run(t, "report", "--from", planFile, "--plan", planFile); code != ExitUsage || !strings.Contains(errs, "not a scan report") {
+		t.Errorf("a plan as --from: %d %s", code, errs)
+	}
+	for _, c := range [][]string{{"--plan", bare}, {"--plan", planFile, "--format", "csv"}, {"--plan", filepath.Join(dir, "missing.json")}, {"--plan", scanFile}} {
 		out := filepath.Join(dir, "x.out")
 		if code, _, errs := run(t, append([]string{"report", "--from", scanFile, "-o", out}, c...)...); code != ExitUsage || !strings.Contains(errs, "--plan") {
 			t.Errorf("%v: %d %s", c, code, errs)

@@ -148,7 +148,7 @@ type TrailResult struct {
 	// CLI command that does it by hand: what the run changed and could not put back.
 	UndoFailed []string  `json:"undo_failed,omitempty"`
 	Error      string    `json:"error,omitempty"`
-	FixedAt    time.Time `json:"fixed_at"`
+	FixedAt    time.Time `json:"fixed_at,omitzero"` // none when the fix failed (field trial: 0001-01-01T00:00:00Z)
 }
 
 // Apply executes a plan's steps for one account, trail by trail in plan order. A trail whose step fails stops there:

@@ -157,7 +157,7 @@ func asTerraform(p *Plan) string {
 		case StartTelemetryEvaluationForOrganization:
 			addr := tfName("telemetry_evaluation_for_organization", s.ResourceID)
 			alarmAddrs["evaluation/"+s.ResourceID] = "aws_observabilityadmin_telemetry_evaluation_for_organization." + addr
-			fmt.Fprintf(&b, "# %s: organization rules apply only where the organization's evaluation runs; this resource (management account\n# only: provider docs) starts it in the provider's region. The plan starts it in every region (aws observabilityadmin\n# start-telemetry-evaluation-for-organization --all-regions): run that, or declare one such resource per region.\n", s.ResourceID)
+			fmt.Fprintf(&b, "# %s: organization rules apply only where the organization's evaluation runs; this resource (the management account\n# or a delegated administrator) starts it in the provider's region. The plan starts it in every region (aws observabilityadmin\n# start-telemetry-evaluation-for-organization --all-regions): run that, or declare one such resource per region.\n", s.ResourceID)
 			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation_for_organization\" %q {\n  provider = %s\n}\n\n", addr, prov)
 		case CreateTelemetryRuleForOrganization:
 			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.ResourceID])
@@ -450,6 +450,7 @@ func writeTelemetryRuleTerraform(b *strings.Builder, s Step, prov, evaluation st
 		// The organization's rule (Terraform AWS provider, aws_observabilityadmin_telemetry_rule_for_organization: the
 		// account rule's arguments; management account only, after the organization's evaluation).
 		typ, addr = "aws_observabilityadmin_telemetry_rule_for_organization", tfName("telemetry_rule_for_organization", s.ResourceID)
+		fmt.Fprintf(b, "# %s: the provider documents this resource for the organization's management account. Planned from account %s:\n# if that is a delegated administrator, run the AWS CLI commands instead (the API allows either).\n", s.ResourceID, s.AccountID)
 	}
 	fmt.Fprintf(b, "resource %q %q {\n  provider  = %s\n  rule_name = %s\n\n  rule {\n", typ, addr, prov, hclString(s.Params["RuleName"]))
 	fmt.Fprintf(b, "    resource_type  = %s\n    telemetry_type = %s\n", hclString(rule["ResourceType"]), hclString(rule["TelemetryType"]))

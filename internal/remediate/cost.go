@@ -26,11 +26,12 @@ func (p *Plan) EstimateCost(ctx context.Context, inv *model.Inventory, s3For fun
 	seen := map[string]bool{}
 	for _, s := range p.Steps {
 		if len(s.Serves) > 0 {
-			// An organization rule: each account it serves, measured as its own rule would be.
-			for _, id := range s.Serves {
-				if a := accounts[id]; a != nil && !seen[id] {
-					seen[id] = true
-					p.Costs = append(p.Costs, ruleCost(ctx, a, s3For, now, prices.TelemetryPerGB, b, "the organization telemetry rule in account "+id))
+			// An organization rule ingests every account's events, not only those it fixes (field trial): each
+			// account scanned, measured as its own rule would be.
+			for _, a := range inv.Accounts {
+				if !seen[a.ID] {
+					seen[a.ID] = true
+					p.Costs = append(p.Costs, ruleCost(ctx, a, s3For, now, prices.TelemetryPerGB, b, "the organization telemetry rule in account "+a.ID))
 				}
 			}
 			continue

@@ -563,6 +563,11 @@ func ReadPlan(data []byte) (*Plan, error) {
 	if p.SchemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("read plan: schema_version %d, this trailwatch reads %d", p.SchemaVersion, SchemaVersion)
 	}
+	if p.Steps == nil {
+		// Every plan has its steps (an empty list when there is nothing to do); a scan report has none (field trial: a
+		// report given as a plan was read as one that fixes nothing).
+		return nil, fmt.Errorf("read plan: not a fix plan (no steps): write one with trailwatch fix plan --format json")
+	}
 	for i, s := range p.Steps {
 		switch s.Action {
 		case CreateLogGroup, PutRetentionPolicy, CreateRole, UpdateAssumeRolePolicy, PutRolePolicy, UpdateTrail, StartLogging,

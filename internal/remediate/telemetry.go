@@ -110,18 +110,25 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 	}
 }
 
-// toCapture is which accounts a capture fix serves: those whose capture fails or is unknown, or that have a failing
-// trail integration, within --accounts; an account an exception excludes is refused here. unknownWhy says why an
-// account's capture is unknown (an ERROR finding).
+// toCapture is which accounts a capture fix serves: those whose capture fails or is unknown, or that have a trail
+// without CloudWatch Logs, within --accounts; an account an exception excludes is refused here. unknownWhy says why
+// an account's capture is unknown (an ERROR finding). A trail whose own delivery is broken (a log group or role
+// problem) is refused with what to do: a rule captures the account's events without it, but does not repair it
+// (field trial: the gate passed the account's capture while those trails kept failing).
 func toCapture(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) (accounts []*model.Account, unknownWhy map[string]string) {
 	need := map[string]bool{}
 	unknownWhy = map[string]string{}
+	var broken []model.Finding
 	for _, f := range findings {
 		if f.ControlID != controls.IntegrationID && f.ControlID != controls.CaptureID {
 			continue
 		}
 		switch f.Status {
 		case model.StatusFail:
+			if f.ControlID == controls.IntegrationID && !slices.ContainsFunc(f.Reasons, func(r model.Reason) bool { return r.Code == controls.NotIntegrated }) {
+				broken = append(broken, f)
+				continue
+			}
 			need[f.AccountID] = true
 		case model.StatusError:
 			// Unknown capture: never a rule planned from it (fail closed); refused with the reason, never dropped.
@@ -142,6 +149,18 @@ func toCapture(p *Plan, inv *model.Inventory, findings []model.Finding, o Option
 			}
 		}
 		accounts = append(accounts, a)
+	}
+	for _, f := range broken {
+		if len(o.Accounts) > 0 && !slices.Contains(o.Accounts, f.AccountID) || o.Excluded != nil && func() bool { ex, _ := o.Excluded(f.ResourceID); return ex }() {
+			continue
+		}
+		var codes []string
+		for _, r := range f.Reasons {
+			codes = append(codes, r.Code)
+		}
+		p.Refused = append(p.Refused, Refusal{ResourceID: f.ResourceID, AccountID: f.AccountID, Reason: fmt.Sprintf(
+			"a telemetry rule captures the account's events without this trail, but does not repair the trail's own delivery (%s): fix it with --via %s, or remove its CloudWatch Logs settings (UpdateTrail with empty CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn) so that the rule's capture judges it",
+			strings.Join(codes, ", "), ViaTrail)})
 	}
 	return accounts, unknownWhy
 }
@@ -175,6 +194,27 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 	if org == nil {
 		refuseAll("an organization telemetry rule needs an organization scan: give --org")
 		return
+	}
+	// The rule reaches every account of the organization: a plan narrowed to some (--accounts, --ous,
+	// --exclude-accounts, a shard, a listing that broke off), or one an exception excludes, cannot be fixed this way
+	// (field trial: an excluded account got the rule's groups and their ingestion).
+	inactive := 0
+	for _, sk := range inv.SkippedAccounts {
+		if strings.HasPrefix(sk.Reason, "account state ") {
+			inactive++
+		}
+	}
+	switch {
+	case len(o.Accounts) > 0 || org.ListError != nil || org.Listed > 0 && len(inv.Accounts)+inactive < org.Listed:
+		refuseAll(fmt.Sprintf("the scan saw %d of the organization's %d listed accounts (--accounts, --ous, --exclude-accounts or a shard narrowed it, or the listing broke off), but an organization rule reaches every account: scan the whole organization, or fix a subset with --via %s", len(inv.Accounts), org.Listed, ViaTelemetryRule))
+		return
+	case o.Excluded != nil:
+		for _, a := range inv.Accounts {
+			if ex, why := o.Excluded(a.ID); ex {
+				refuseAll(fmt.Sprintf("account %s is excluded by an exception (%s), but an organization rule reaches every account: fix the others with --via %s", a.ID, why, ViaTelemetryRule))
+				return
+			}
+		}
 	}
 	caller := o.Caller
 	if caller == "" {

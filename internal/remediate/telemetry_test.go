@@ -230,6 +230,35 @@ func TestOrgTelemetryPlan(t *testing.T) {
 		{name: "a rule that keeps writes only", inv: inventory(model.Telemetry{OrgStatus: "RUNNING", Rules: []*model.TelemetryRule{rule("WriteOnly")}}, true),
 			findings: []model.Finding{capture(member, model.StatusFail)},
 			refused:  "222222222222: organization telemetry rule arn:aws:observabilityadmin:us-east-1:111111111111:organization-telemetry-rule/ct already sends CloudTrail events to CloudWatch Logs, but its event selectors keep only write (WriteOnly) management events: change it (observabilityadmin UpdateTelemetryRuleForOrganization)"},
+		// Field trial: the rule reaches every account, so a plan narrowed to some, or one an exception excludes, is
+		// refused (an excluded account got the rule's groups and their ingestion).
+		{name: "--accounts narrows it", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true), o: remediate.Options{Accounts: []string{member}},
+			findings: []model.Finding{capture(member, model.StatusFail)},
+			refused:  "222222222222: the scan saw 2 of the organization's 0 listed accounts (--accounts"},
+		{name: "the scan saw some accounts", inv: func() *model.Inventory {
+			inv := inventory(model.Telemetry{OrgStatus: "RUNNING"}, true)
+			inv.Organization.Listed = 4
+			inv.SkippedAccounts = []model.SkippedAccount{{ID: "444444444444", Reason: "account state SUSPENDED"}}
+			return inv
+		}(), findings: []model.Finding{capture(member, model.StatusFail)},
+			refused: "222222222222: the scan saw 2 of the organization's 4 listed accounts"},
+		{name: "a suspended account does not narrow it", inv: func() *model.Inventory {
+			inv := inventory(model.Telemetry{OrgStatus: "RUNNING"}, true)
+			inv.Organization.Listed = 3
+			inv.SkippedAccounts = []model.SkippedAccount{{ID: "444444444444", Reason: "account state SUSPENDED"}}
+			return inv
+		}(), findings: []model.Finding{capture(member, model.StatusFail)},
+			steps: "CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=DeleteTelemetryRuleForOrganization"},
+		{name: "an exception excludes an account", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
+			o:        remediate.Options{Excluded: func(id string) (bool, string) { return id == mgmt, "owner sec, until 2027-01-01: audited elsewhere" }},
+			findings: []model.Finding{capture(member, model.StatusFail)},
+			refused:  "222222222222: account 111111111111 is excluded by an exception (owner sec, until 2027-01-01: audited elsewhere), but an organization rule reaches every account"},
+		// Field trial: a trail whose own delivery is broken is not repaired by a rule: refused with what to do, and
+		// its account is not counted as served when its capture passes.
+		{name: "a trail with a broken role", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
+			findings: []model.Finding{capture(member, model.StatusPass), {ControlID: controls.IntegrationID, ResourceID: "arn:aws:cloudtrail:us-east-1:222222222222:trail/t",
+				AccountID: member, ResourceType: model.TypeTrail, Status: model.StatusFail, Reasons: []model.Reason{{Code: controls.RoleCannotWrite}}}},
+			refused: "222222222222: a telemetry rule captures the account's events without this trail, but does not repair the trail's own delivery (ROLE_CANNOT_WRITE): fix it with --via trail"},
 		{name: "capture unknown in one account", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
 			findings: []model.Finding{capture(mgmt, model.StatusFail), capture(member, model.StatusError)},
 			steps:    "CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111 undo=DeleteTelemetryRuleForOrganization",

@@ -2,6 +2,7 @@ package remediate_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,15 @@ faults:
 	al, _ = cloudwatch.NewFromConfig(cfg).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"nacl-alarm"}})
 	if len(al.MetricAlarms) != 1 || aws.ToBool(al.MetricAlarms[0].ActionsEnabled) {
 		t.Errorf("after the undo the alarm's actions are enabled again: %+v", al.MetricAlarms)
+	}
+}
+
+// TestFailedResultHasNoFixTime (field trial): a fix that failed has no fix time in `fix apply -o`'s JSON (it said
+// "fixed_at": "0001-01-01T00:00:00Z"); a fix that worked has its time.
+func TestFailedResultHasNoFixTime(t *testing.T) {
+	failed, _ := json.Marshal(remediate.TrailResult{ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/t", Error: "boom"})
+	done, _ := json.Marshal(remediate.TrailResult{ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/t", FixedAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)})
+	if strings.Contains(string(failed), "fixed_at") || !strings.Contains(string(done), `"fixed_at":"2026-12-07T00:00:00Z"`) {
+		t.Errorf("failed: %s\ndone: %s", failed, done)
 	}
 }

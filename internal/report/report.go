@@ -164,5 +164,10 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	if r.SchemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("read JSON report: schema_version %d, this trailwatch reads %d", r.SchemaVersion, SchemaVersion)
 	}
+	if r.Tool.Name == "" {
+		// Every report names its tool; a fix plan (which has a schema_version too) does not (field trial: a plan given
+		// as --from made an empty report).
+		return nil, fmt.Errorf("read JSON report: not a scan report (no tool): write one with trailwatch scan --format json")
+	}
 	return &r, nil
 }

@@ -1202,11 +1202,13 @@ func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_caller_identity":
 		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(m.accountFor(b.body)), "id": cty.StringVal(m.accountFor(b.body))})
 	case "aws_region":
-		// "region" is the provider v6 attribute; "name" the older, deprecated one.
-		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(m.regionOr()), "id": cty.StringVal(m.regionOr()), "region": cty.StringVal(m.regionOr())})
+		// "region" is the provider v6 attribute; "name" the older, deprecated one. Its provider's region (field trial:
+		// provider = aws.<alias> gave the default provider's).
+		r := m.regionFor(b.body, inst)
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(r), "id": cty.StringVal(r), "region": cty.StringVal(r)})
 	case "aws_partition":
 		// DNS suffixes from the AWS partitions (botocore endpoints.json): amazonaws.com except in China.
-		p, dns, rev := m.partitionOr(), "amazonaws.com", "com.amazonaws"
+		p, dns, rev := partitionIn(m.regionFor(b.body, inst)), "amazonaws.com", "com.amazonaws"
 		if p == "aws-cn" {
 			dns, rev = "amazonaws.com.cn", "cn.com.amazonaws"
 		}

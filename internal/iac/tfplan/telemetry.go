@@ -46,6 +46,10 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 				if b, ok := rb["all_regions"].(bool); ok {
 					r.AllRegions = b
 				}
+				if s, _ := rb["scope"].(string); r.Organization && s != "" {
+					// As the configuration reader says (terraform.scopedRule).
+					r.Unknown = "its scope decides which accounts of the organization it reaches, and whether this plan's account is among them is known only in the organization"
+				}
 				r.Regions = append([]string{r.HomeRegion}, strList(rb["regions"])...)
 				sel := &cloudtrail.GetEventSelectorsOutput{}
 				for _, db := range blocks(rb["destination_configuration"]) {

@@ -78,10 +78,14 @@ func (w *world) s3Delivery(a *account, t *trail, d *S3Delivery, now0 time.Time) 
 			if ri < n%len(regions) {
 				events++
 			}
+			// The day's files spread over the day: CloudTrail delivers "about every 5 minutes" (CloudTrail User
+			// Guide, "How CloudTrail works"), and a busy day's files stay under its own date prefix (field trial: at
+			// one file every 5 minutes, a day of more than 288 files spilled into the next days' prefixes).
+			files := (events + recordsPerFile - 1) / recordsPerFile
 			for f := 0; events > 0; f++ {
 				k := min(events, recordsPerFile)
 				events -= k
-				at := day.Add(time.Duration(f*5) * time.Minute)
+				at := day.Add(time.Duration(f) * 24 * time.Hour / time.Duration(files))
 				key := fmt.Sprintf("%sAWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%sZ_%s.json.gz", prefix, a.id, region, at.Format("2006/01/02"),
 					a.id, region, at.Format("20060102T1504"), randomName(rng))
 				body, plain := cloudTrailFile(rng, a.id, region, at, k)

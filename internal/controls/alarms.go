@@ -264,8 +264,29 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		return
 	}
 	best, failed := outcome{depth: -1}, outcome{depth: -1}
+	// A telemetry rule's groups declared as code (one per region) are judged together, as live judges a rule's:
+	// monitored only when the chain is whole on each (review: IaC took the best region's, live the worst's).
+	feeders := map[string][]*model.Trail{}
+	var outcomes []outcome
 	for _, cv := range views {
-		o := e.chain(cv, it)
+		if cv.trail.TelemetryFeeder {
+			if feeders[cv.trail.ARN] == nil {
+				outcomes = append(outcomes, outcome{view: &cv}) // a placeholder, judged below in the order met
+			}
+			feeders[cv.trail.ARN] = append(feeders[cv.trail.ARN], cv.trail)
+			continue
+		}
+		outcomes = append(outcomes, e.chain(cv, it))
+	}
+	for i, o := range outcomes {
+		if o.view == nil || !o.view.trail.TelemetryFeeder {
+			continue
+		}
+		if g := feeders[o.view.trail.ARN]; len(g) > 0 {
+			outcomes[i] = e.worstChain(a, it, g)
+		}
+	}
+	for _, o := range outcomes {
 		if o.better(best) {
 			best = o
 		}
@@ -322,29 +343,39 @@ func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, b
 	if e.iac || a.Telemetry == nil || TelemetryCapture(a, a.Regions, &e.s) == "" {
 		return outcome{}, false
 	}
-	regions := a.Regions
+	var feeders []*model.Trail
+	for _, region := range a.Regions {
+		rule, lg, _, _ := telemetryRule(a, region, &e.s)
+		if rule == nil || lg == nil {
+			return outcome{}, false
+		}
+		feeders = append(feeders, &model.Trail{ARN: rule.ARN, Name: rule.Name, HomeRegion: region, MultiRegion: true, LogGroupARN: lg.ARN, LogGroup: lg})
+	}
+	return e.worstChain(a, it, feeders), true
+}
+
+// worstChain judges the item on telemetry rule groups, one per region (feeders: each stands as a trail that feeds
+// its region's group), for live inventories and code alike: monitored only when the chain is whole on every
+// region's group; the verdict is the chain of the region that got least far, with every other broken region's chain
+// as evidence (so that one plan completes them all).
+func (e *evaluator) worstChain(a *model.Account, it alarms.Item, feeders []*model.Trail) outcome {
 	global := globalRegion(a.Partition)
-	if globalItems[it.ID] && slices.Contains(a.Regions, global) {
+	if globalItems[it.ID] && slices.ContainsFunc(feeders, func(f *model.Trail) bool { return f.HomeRegion == global }) {
 		// IAM and Organizations are global services: CloudTrail records their events in one region (CloudTrail User
 		// Guide, "Understanding global service events"), so only that region's group can see them.
-		regions = []string{global}
+		feeders = slices.DeleteFunc(slices.Clone(feeders), func(f *model.Trail) bool { return f.HomeRegion != global })
 	}
 	var worst outcome
 	whole, n := 0, 0
 	var broken []string
 	var brokenEvidence []*model.ChainEvidence
-	for _, region := range regions {
-		rule, lg, _, _ := telemetryRule(a, region, &e.s)
-		if rule == nil || lg == nil {
-			return outcome{}, false
-		}
-		feeder := &model.Trail{ARN: rule.ARN, Name: rule.Name, HomeRegion: region, MultiRegion: true, LogGroupARN: lg.ARN, LogGroup: lg}
+	for _, feeder := range feeders {
 		o := e.chain(chainView{trail: feeder, owner: a}, it)
 		n++
 		if o.status == model.StatusPass || o.status == model.StatusWarn {
 			whole++
 		} else {
-			broken = append(broken, region)
+			broken = append(broken, feeder.HomeRegion)
 			brokenEvidence = append(brokenEvidence, o.evidence())
 		}
 		if n == 1 || worst.better(o) {
@@ -359,14 +390,14 @@ func (e *evaluator) telemetryChain(a *model.Account, it alarms.Item) (outcome, b
 		}
 	}
 	note := fmt.Sprintf("Judged on the log groups CloudWatch telemetry rules deliver the account's management events to, one per region (each receives only its own region's events): the chain is whole in %d of %d regions", whole, n)
-	if len(regions) == 1 && len(a.Regions) > 1 {
+	if globalItems[it.ID] && n == 1 && feeders[0].HomeRegion == global && (len(a.Regions) > 1 || e.iac) {
 		note = fmt.Sprintf("Judged on the log group CloudWatch telemetry rules deliver %s's events to: the events of this global service are recorded in %s only", global, global)
 	}
-	if len(broken) > 0 && len(regions) > 1 {
+	if len(broken) > 0 && n > 1 {
 		note += "; not in " + strings.Join(broken, ", ")
 	}
 	worst.notes = append(worst.notes, note+".")
-	return worst, true
+	return worst
 }
 
 // globalItems are the CIS items about global services (IAM, Organizations), whose events CloudTrail records in the
@@ -780,7 +811,7 @@ func telemetryFeeders(trails []*model.Trail, integration []model.Finding, mon *m
 		for _, lg := range groups {
 			all := true
 			trails = append(trails, &model.Trail{ARN: r.ARN, Name: r.Name, HomeRegion: lg.Region, MultiRegion: true, ManagementEvents: &all,
-				ManagementReadWrite: "All", LogGroupARN: lg.ARN, LogGroup: lg, Source: r.Source})
+				ManagementReadWrite: "All", LogGroupARN: lg.ARN, LogGroup: lg, Source: r.Source, TelemetryFeeder: true})
 			integration = append(integration, model.Finding{Status: model.StatusPass})
 		}
 	}

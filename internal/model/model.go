@@ -266,13 +266,16 @@ type SkippedRegion struct {
 // Trail is one CloudTrail trail, deduplicated by ARN across the regions it was seen in.
 type Trail struct {
 	// Provider, in Terraform, is the trail's provider reference ("aws.west"): a fix declares what it creates with it.
-	Provider     string `json:"provider,omitempty"`
-	ARN          string `json:"arn"`
-	Name         string `json:"name"`
-	HomeRegion   string `json:"home_region"`
-	OwnerAccount string `json:"owner_account"` // the account in the ARN
-	MultiRegion  bool   `json:"multi_region"`
-	Organization bool   `json:"organization"`
+	Provider string `json:"provider,omitempty"`
+	// TelemetryFeeder, in infrastructure as code, marks a CloudWatch telemetry rule's log group in one region standing
+	// as a trail for the alarm chain (its ARN is the rule's): the chain must be whole on each region's group.
+	TelemetryFeeder bool   `json:"telemetry_feeder,omitempty"`
+	ARN             string `json:"arn"`
+	Name            string `json:"name"`
+	HomeRegion      string `json:"home_region"`
+	OwnerAccount    string `json:"owner_account"` // the account in the ARN
+	MultiRegion     bool   `json:"multi_region"`
+	Organization    bool   `json:"organization"`
 	// OwnedElsewhere is true when the trail belongs to another account than the one scanned (an organization trail
 	// seen from a member account).
 	OwnedElsewhere bool   `json:"owned_elsewhere,omitempty"`

@@ -292,3 +292,118 @@ resource "aws_sns_topic_subscription" "cis" {
 	}
 	check("terraform", scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: simNow}, 365, items))
 }
+
+// TestTelemetryAlarmParityEveryRegion (review, issue 21): a rule of every region delivers each region's events to that
+// region's group, so an item is monitored only when its chain is whole on each. Whole in us-east-1, and eu-west-1's
+// group has only an unrelated filter: live judges the worst region (FILTER_MISSING), and so must the code that
+// declares the same (it took the best region's: MONITORED).
+func TestTelemetryAlarmParityEveryRegion(t *testing.T) {
+	cat, err := controls.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := alarms.ForVersion("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const other = `{ $.eventName = "DescribeInstances" }`
+	check := func(src string, fs []model.Finding) {
+		t.Helper()
+		for _, f := range fs {
+			if f.ControlID == item45 {
+				if got := alarmCodes(f); got != controls.FilterMissing || !strings.Contains(strings.Join(f.Notes, " "), "not in eu-west-1") {
+					t.Errorf("%s: %s %s %q, want %q naming eu-west-1\n%+v %v", src, item45, f.Status, got, controls.FilterMissing, f.Reasons, f.Notes)
+				}
+				return
+			}
+		}
+		t.Errorf("%s: no %s finding", src, item45)
+	}
+	scenario := fmt.Sprintf(`accounts:
+  - id: %q
+    regions: [us-east-1, eu-west-1]
+    telemetry_status: RUNNING
+    telemetry_rules: [{name: ct, all_regions: true}]
+    log_groups:
+      - {name: aws/cloudtrail/managementevents, region: us-east-1, metric_filters: [{name: ct-changes, metric: %s/%s, pattern: %q}]}
+      - {name: aws/cloudtrail/managementevents, region: eu-west-1, metric_filters: [{name: other, metric: %s/Other, pattern: %q}]}
+    alarms:
+      - {name: ct-changes, region: us-east-1, metric: %s/%s, actions: [cis]}
+    topics:
+      - {name: cis, region: us-east-1, subscriptions: [{protocol: sqs, endpoint: "arn:aws:sqs:us-east-1:%s:q"}]}
+`, account, namespace, metricName, published45, namespace, other, namespace, metricName, account)
+	_, fs := liveScan(t, cat, "telemetry-alarms-regions", scenario, "us-east-1", items)
+	check("live", fs)
+
+	tf := fmt.Sprintf(`provider "aws" { region = "us-east-1" }
+provider "aws" {
+  alias  = "euw1"
+  region = "eu-west-1"
+}
+resource "aws_observabilityadmin_telemetry_evaluation" "this" {}
+resource "aws_observabilityadmin_telemetry_rule" "ct" {
+  rule_name = "ct"
+  rule {
+    resource_type = "AWS::CloudTrail"
+    telemetry_type = "Logs"
+    all_regions = true
+    destination_configuration {
+      destination_type = "cloud-watch-logs"
+      cloudtrail_parameters {
+        advanced_event_selectors {
+          name = "management"
+          field_selectors {
+            field = "eventCategory"
+            equals = ["Management"]
+          }
+        }
+      }
+    }
+  }
+}
+resource "aws_cloudwatch_log_metric_filter" "ct" {
+  name = "ct-changes"
+  log_group_name = "aws/cloudtrail/managementevents"
+  pattern = %q
+  metric_transformation {
+    name = %q
+    namespace = %q
+    value = "1"
+  }
+}
+resource "aws_cloudwatch_log_metric_filter" "other" {
+  provider = aws.euw1
+  name = "other"
+  log_group_name = "aws/cloudtrail/managementevents"
+  pattern = %q
+  metric_transformation {
+    name = "Other"
+    namespace = %q
+    value = "1"
+  }
+}
+resource "aws_cloudwatch_metric_alarm" "ct" {
+  alarm_name = "ct-changes"
+  namespace = %q
+  metric_name = %q
+  statistic = "Sum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold = 1
+  period = 300
+  evaluation_periods = 1
+  alarm_actions = [aws_sns_topic.cis.arn]
+}
+resource "aws_sns_topic" "cis" { name = "cis" }
+resource "aws_sqs_queue" "q" { name = "q" }
+resource "aws_sns_topic_subscription" "cis" {
+  topic_arn = aws_sns_topic.cis.arn
+  protocol = "sqs"
+  endpoint = aws_sqs_queue.q.arn
+}
+`, published45, metricName, namespace, other, namespace, namespace, metricName)
+	res := iacRead(t, source{"terraform", "main.tf", tf})
+	if len(res.Errors) > 0 {
+		t.Fatalf("terraform: %+v", res.Errors)
+	}
+	check("terraform", scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: simNow}, 365, items))
+}

@@ -187,7 +187,12 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 	if o.trailBucket != "" && remediate.WithoutTrail(o.via) {
 		return remediate.Options{}, usageError("--trail-bucket makes a trail; --via %s captures without one: give one of them", o.via)
 	}
-	if o.via == remediate.ViaOrgTelemetryRule && !o.scan.org && o.from == "" {
+	switch {
+	case o.via == remediate.ViaOrgTelemetryRule && o.from != "":
+		// A saved scan cannot prove that it saw the whole organization, which exceptions apply, or who runs the fix
+		// (review: --from got past the refusals that keep an organization rule from excluded accounts).
+		return remediate.Options{}, usageError("--via %s is planned from a fresh scan only (--org, from the management account or a delegated administrator), not --from: the plan must see every account it reaches and the exceptions that apply", o.via)
+	case o.via == remediate.ViaOrgTelemetryRule && !o.scan.org:
 		return remediate.Options{}, usageError("--via %s makes one rule for the whole organization: give --org (and run from the management account or a delegated administrator)", o.via)
 	}
 	if !o.scan.settings.alarms && (o.alarmTopic != "" || len(o.notify) > 0) {

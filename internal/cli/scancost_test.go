@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trailwatch/trailwatch/internal/cost"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 // scanCostScenario: a trail integrated with log group CT, which ingested 1, 0, 3, 2, 1, 1 and 2 GB on the last seven
@@ -178,6 +179,20 @@ accounts:
 	code, out, _ = run(t, "report", "--from", scanFile, "--plan", planFile, "--format", "json")
 	if code != 0 || !strings.Contains(out, `"fix_costs"`) || !strings.Contains(out, `"fix_planned_at"`) {
 		t.Errorf("json: %d\n%s", code, out)
+	}
+	// A costed plan that fixes nothing says the fix adds nothing, in the table and the HTML report.
+	nothing := filepath.Join(dir, "nothing.json")
+	if err := os.WriteFile(nothing, []byte(fmt.Sprintf(`{"schema_version": %d, "generated_at": "2026-11-22T12:00:00Z", "steps": [], "refused": [], "price_source": "test prices"}`, remediate.SchemaVersion)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "report", "--from", scanFile, "--plan", nothing); code != 0 || !strings.Contains(out, "What the fix would add a month: nothing") {
+		t.Errorf("a plan that fixes nothing, table: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := run(t, "report", "--from", scanFile, "--plan", nothing, "--format", "html", "-o", html); code != 0 {
+		t.Fatalf("html: %d %s", code, errs)
+	}
+	if b, _ := os.ReadFile(html); !strings.Contains(string(b), `<section id="fix-cost">`) || !strings.Contains(string(b), "Nothing: the plan sends no new events") {
+		t.Errorf("a plan that fixes nothing, HTML: no section saying so")
 	}
 	// Field trial: a file of the other kind on either side is refused, not read as an empty one.
 	if code, _, errs := run(t, "report", "--from", planFile, "--plan", planFile); code != ExitUsage || !strings.Contains(errs, "not a scan report") {

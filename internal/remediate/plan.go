@@ -78,8 +78,8 @@ type Step struct {
 	// Existing describes the resource the step changes when it exists already (a trail, a log group, a role), as the
 	// scan saw it: code renderings import it and state these settings, so that applying them changes nothing else.
 	Existing map[string]any `json:"existing,omitempty"`
-	// Serves are the accounts an organization-wide step fixes (its ResourceID is the organization): the rollout gate
-	// judges each one's capture after it.
+	// Serves are the accounts an organization-wide step reaches (its ResourceID is the organization): every account
+	// scanned but those whose capture is unknown (refused). The rollout gate judges each one's capture after it.
 	Serves []string `json:"serves,omitempty"`
 }
 

@@ -94,7 +94,7 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 				why = fmt.Sprintf("telemetry rule %s would capture every region, but evaluation does not run in all of them: start it in every region, with %s as its home region", existing.ARN, home)
 			}
 			s := render(Step{AccountID: a.ID, Region: home, ResourceID: a.ID, Action: StartTelemetryEvaluation, Params: map[string]any{"AllRegions": true}, Why: why})
-			if st := a.Telemetry.Status; st == "NOT_STARTED" || st == "STOPPED" || st == "FAILED_START" || st == "" {
+			if notRunning(a.Telemetry.Status) {
 				s.Undo = &Call{Action: StopTelemetryEvaluation, Params: map[string]any{}}
 			}
 			p.Steps = append(p.Steps, s)
@@ -205,8 +205,11 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 		}
 	}
 	switch {
-	case len(o.Accounts) > 0 || org.ListError != nil || org.Listed > 0 && len(inv.Accounts)+inactive < org.Listed:
-		refuseAll(fmt.Sprintf("the scan saw %d of the organization's %d listed accounts (--accounts, --ous, --exclude-accounts or a shard narrowed it, or the listing broke off), but an organization rule reaches every account: scan the whole organization, or fix a subset with --via %s", len(inv.Accounts), org.Listed, ViaTelemetryRule))
+	case len(o.Accounts) > 0:
+		refuseAll(fmt.Sprintf("--accounts narrows the plan to some accounts, but an organization rule reaches every account: fix a subset with --via %s", ViaTelemetryRule))
+		return
+	case org.ListError != nil || org.Listed > 0 && len(inv.Accounts)+inactive < org.Listed:
+		refuseAll(fmt.Sprintf("the scan saw %d of the organization's %d listed accounts (--ous, --exclude-accounts or a shard narrowed it, or the listing broke off), but an organization rule reaches every account: scan the whole organization, or fix a subset with --via %s", len(inv.Accounts), org.Listed, ViaTelemetryRule))
 		return
 	case o.Excluded != nil:
 		for _, a := range inv.Accounts {
@@ -218,7 +221,10 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 	}
 	caller := o.Caller
 	if caller == "" {
-		caller = org.ManagementAccount
+		// Never guessed (review: the management account was assumed, and a delegated administrator's plan would
+		// have run there).
+		refuseAll("the account this fix runs as is unknown (the scan could not read the caller's identity): organization rules are made from the management account or a delegated administrator; plan from a fresh scan made there")
+		return
 	}
 	// The organization's telemetry as the scan read it, once, from the caller (every account carries the same).
 	var tm *model.Telemetry
@@ -236,10 +242,16 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 		refuseAll(fmt.Sprintf("the organization's CloudWatch telemetry could not be read (%s: %s): organization rules are made only from the management account (%s) or a delegated administrator; run from there", tm.OrgErr.API, tm.OrgErr.Code, org.ManagementAccount))
 		return
 	}
-	var regions []string
-	var accounts []string
+	// The rule reaches every account, not only those it fixes: the gate judges each one's capture after the change
+	// (review: accounts that passed before were never re-checked), and its regions are all of theirs.
+	var regions, failing, reached []string
 	for _, a := range serve {
-		accounts = append(accounts, a.ID)
+		failing = append(failing, a.ID)
+	}
+	for _, a := range inv.Accounts {
+		if unknownWhy[a.ID] == "" {
+			reached = append(reached, a.ID) // one whose capture is unknown is refused above: the gate could not judge it
+		}
 		for _, r := range a.Regions {
 			if !slices.Contains(regions, r) {
 				regions = append(regions, r)
@@ -256,34 +268,32 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 			refuseAll(fmt.Sprintf("organization telemetry rule %s could not be read (%s: %s): whether it already sends CloudTrail events to CloudWatch Logs is unknown", r.ARN, r.Err.API, r.Err.Code))
 			return
 		}
-		if problems := ruleProblems(r, regions); len(problems) > 0 {
+		problems := ruleProblems(r, regions)
+		if r.Scope != "" {
+			// A scope narrows the accounts it reaches (TelemetryRule.Scope: "accounts or organizational units"),
+			// which trailwatch does not evaluate: starting evaluation for it may not capture these accounts.
+			problems = append(problems, fmt.Sprintf("its scope (%s) may leave these accounts out", r.Scope))
+		}
+		if len(problems) > 0 {
 			refuseAll(fmt.Sprintf("organization telemetry rule %s already sends CloudTrail events to CloudWatch Logs, but %s: change it (observabilityadmin UpdateTelemetryRuleForOrganization) rather than add a second, conflicting rule", r.ARN, strings.Join(problems, "; ")))
 			return
 		}
 		existing = r
 		break
 	}
-	everywhere := tm.OrgStatus == "RUNNING"
-	for _, r := range regions {
-		if tm.OrgRegionStatus != nil && tm.OrgRegionStatus[r] != "RUNNING" {
-			everywhere = false
-		}
-	}
+	everywhere := runsEverywhere(tm.OrgStatus, tm.OrgRegionStatus, regions)
 	if existing != nil && everywhere {
 		refuseAll(fmt.Sprintf("%s: organization telemetry rule %s is right and the organization's evaluation runs everywhere, yet the account is not captured in every region (the capture finding's notes say where)", nothingToChange, existing.ARN))
 		return
 	}
-	home := "us-east-1"
-	if !slices.Contains(regions, home) && len(regions) > 0 {
-		home = regions[0]
-	}
+	home := homeOf(regions)
 	if existing != nil {
 		home = existing.HomeRegion
 	}
 	if !everywhere {
 		why := fmt.Sprintf("organization telemetry rules apply only where the organization's evaluation runs: start it in every region, with %s as its home region, from account %s", home, caller)
-		s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: StartTelemetryEvaluationForOrganization, Params: map[string]any{"AllRegions": true}, Why: why, Serves: accounts})
-		if st := tm.OrgStatus; st == "NOT_STARTED" || st == "STOPPED" || st == "FAILED_START" || st == "" {
+		s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: StartTelemetryEvaluationForOrganization, Params: map[string]any{"AllRegions": true}, Why: why, Serves: reached})
+		if notRunning(tm.OrgStatus) {
 			s.Undo = &Call{Action: StopTelemetryEvaluationForOrganization, Params: map[string]any{}}
 		}
 		p.Steps = append(p.Steps, s)
@@ -292,9 +302,9 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 		return
 	}
 	s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: CreateTelemetryRuleForOrganization,
-		Params: map[string]any{"RuleName": TelemetryRuleName, "Rule": TelemetryRule(o.RetentionDays)}, Serves: accounts,
+		Params: map[string]any{"RuleName": TelemetryRuleName, "Rule": TelemetryRule(o.RetentionDays)}, Serves: reached,
 		Why: fmt.Sprintf("send the CloudTrail management events, read and write, of every account of organization %s (failing now: %s) from every region to CloudWatch Logs (group %s in each account and region, kept %d days), without a trail",
-			org.ID, accountList(accounts), model.TelemetryLogGroup, o.RetentionDays)})
+			org.ID, accountList(failing), model.TelemetryLogGroup, o.RetentionDays)})
 	s.Undo = &Call{Action: DeleteTelemetryRuleForOrganization, Params: map[string]any{"RuleIdentifier": TelemetryRuleName}}
 	p.Steps = append(p.Steps, s)
 }
@@ -364,26 +374,38 @@ func ruleProblems(r *model.TelemetryRule, regions []string) []string {
 
 // evaluationEverywhere reports whether the account's telemetry evaluation runs in every region in scope.
 func evaluationEverywhere(a *model.Account) bool {
-	tm := a.Telemetry
-	if tm.Status != "RUNNING" {
+	return runsEverywhere(a.Telemetry.Status, a.Telemetry.RegionStatus, a.Regions)
+}
+
+// runsEverywhere reports whether an evaluation (an account's or the organization's) runs in every region given: its
+// status, and each region's where the status call listed them (nil: the one status everywhere).
+func runsEverywhere(status string, byRegion map[string]string, regions []string) bool {
+	if status != "RUNNING" {
 		return false
 	}
-	if tm.RegionStatus == nil {
-		return true
-	}
-	for _, r := range a.Regions {
-		if tm.RegionStatus[r] != "RUNNING" {
+	for _, r := range regions {
+		if byRegion != nil && byRegion[r] != "RUNNING" {
 			return false
 		}
 	}
 	return true
 }
 
+// notRunning reports whether an evaluation of this status was stopped, never started or failed to start, so that the
+// undo of starting it stops it again. Any other status (RUNNING in some regions, STARTING, STOPPING) has no undo: what
+// it was cannot be restored by one call.
+func notRunning(status string) bool {
+	return status == "NOT_STARTED" || status == "STOPPED" || status == "FAILED_START" || status == ""
+}
+
 // homeRegionOf is where an account-wide fix is managed from: us-east-1 when the account has it in scope, else its
 // first region.
-func homeRegionOf(a *model.Account) string {
-	if len(a.Regions) == 0 || slices.Contains(a.Regions, "us-east-1") {
+func homeRegionOf(a *model.Account) string { return homeOf(a.Regions) }
+
+// homeOf is us-east-1 when the regions include it (or none is given), else the first.
+func homeOf(regions []string) string {
+	if len(regions) == 0 || slices.Contains(regions, "us-east-1") {
 		return "us-east-1"
 	}
-	return a.Regions[0]
+	return regions[0]
 }

@@ -146,6 +146,10 @@ func TestTelemetryPlanRefusals(t *testing.T) {
     trails: [{name: bare, home_region: us-east-1, multi_region: true}]
     faults: [{operation: 'observabilityadmin:ListTelemetryRules', error: AccessDeniedException}]`, "REFUSED: the account's telemetry rules in eu-west-1 could not be listed"},
 		{"no trail, no rule", `trails: []`, "StartTelemetryEvaluation,CreateTelemetryRule"},
+		// Field trial: a rule does not repair a trail whose own delivery is broken: the trail is refused with what to do.
+		{"a trail with a broken role", `trails: [{name: weak, home_region: us-east-1, multi_region: true, log_group: G, role: Weak}]
+    log_groups: [{name: G, region: us-east-1, retention_days: 365}]
+    roles: [{name: Weak, trust: cloudtrail, policy: create-stream-only}]`, "REFUSED: a telemetry rule captures the account's events without this trail, but does not repair the trail's own delivery (ROLE_CANNOT_WRITE"},
 		// Review: capture unknown for another reason (a trail's status refused) plans no rule (fail closed).
 		{"capture unknown", `trails: [{name: main, home_region: us-east-1, multi_region: true, log_group: G, role: R}]
     log_groups: [{name: G, region: us-east-1, retention_days: 365}]
@@ -215,7 +219,17 @@ func TestOrgTelemetryPlan(t *testing.T) {
 	}{
 		{name: "a new rule", inv: inventory(model.Telemetry{OrgStatus: "NOT_STARTED"}, true),
 			findings: []model.Finding{capture(mgmt, model.StatusPass), capture(member, model.StatusFail)},
-			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=StopTelemetryEvaluationForOrganization;CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=DeleteTelemetryRuleForOrganization"},
+			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=StopTelemetryEvaluationForOrganization;CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=DeleteTelemetryRuleForOrganization"},
+		// Review: the caller is never guessed (a delegated administrator's plan would have run in the management account).
+		{name: "caller unknown", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
+			findings: []model.Finding{capture(member, model.StatusFail)}, refused: "222222222222: the account this fix runs as is unknown"},
+		// Review: a scoped rule may leave accounts out, which trailwatch does not evaluate: never only started for it.
+		{name: "an existing scoped rule", inv: inventory(model.Telemetry{OrgStatus: "STOPPED", Rules: []*model.TelemetryRule{func() *model.TelemetryRule {
+			r := rule("All")
+			r.Scope = "OrganizationalUnitId = 'ou-abcd-12345678'"
+			return r
+		}()}}, true), findings: []model.Finding{capture(member, model.StatusFail)},
+			refused: "its scope (OrganizationalUnitId = 'ou-abcd-12345678') may leave these accounts out"},
 		{name: "from a delegated administrator", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true), o: remediate.Options{Caller: admin},
 			findings: []model.Finding{capture(mgmt, model.StatusFail), capture(member, model.StatusFail)},
 			steps:    "CreateTelemetryRuleForOrganization@333333333333:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=DeleteTelemetryRuleForOrganization"},
@@ -226,7 +240,7 @@ func TestOrgTelemetryPlan(t *testing.T) {
 			refused:  "222222222222: the organization's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatusForOrganization: AccessDeniedException): organization rules are made only from the management account (111111111111) or a delegated administrator"},
 		{name: "a right rule, evaluation stopped", inv: inventory(model.Telemetry{OrgStatus: "STOPPED", Rules: []*model.TelemetryRule{rule("All")}}, true),
 			findings: []model.Finding{capture(member, model.StatusFail)},
-			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=StopTelemetryEvaluationForOrganization"},
+			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=StopTelemetryEvaluationForOrganization"},
 		{name: "a rule that keeps writes only", inv: inventory(model.Telemetry{OrgStatus: "RUNNING", Rules: []*model.TelemetryRule{rule("WriteOnly")}}, true),
 			findings: []model.Finding{capture(member, model.StatusFail)},
 			refused:  "222222222222: organization telemetry rule arn:aws:observabilityadmin:us-east-1:111111111111:organization-telemetry-rule/ct already sends CloudTrail events to CloudWatch Logs, but its event selectors keep only write (WriteOnly) management events: change it (observabilityadmin UpdateTelemetryRuleForOrganization)"},
@@ -234,7 +248,7 @@ func TestOrgTelemetryPlan(t *testing.T) {
 		// refused (an excluded account got the rule's groups and their ingestion).
 		{name: "--accounts narrows it", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true), o: remediate.Options{Accounts: []string{member}},
 			findings: []model.Finding{capture(member, model.StatusFail)},
-			refused:  "222222222222: the scan saw 2 of the organization's 0 listed accounts (--accounts"},
+			refused:  "222222222222: --accounts narrows the plan to some accounts, but an organization rule reaches every account"},
 		{name: "the scan saw some accounts", inv: func() *model.Inventory {
 			inv := inventory(model.Telemetry{OrgStatus: "RUNNING"}, true)
 			inv.Organization.Listed = 4
@@ -248,7 +262,7 @@ func TestOrgTelemetryPlan(t *testing.T) {
 			inv.SkippedAccounts = []model.SkippedAccount{{ID: "444444444444", Reason: "account state SUSPENDED"}}
 			return inv
 		}(), findings: []model.Finding{capture(member, model.StatusFail)},
-			steps: "CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=222222222222 undo=DeleteTelemetryRuleForOrganization"},
+			steps: "CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=DeleteTelemetryRuleForOrganization"},
 		{name: "an exception excludes an account", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
 			o:        remediate.Options{Excluded: func(id string) (bool, string) { return id == mgmt, "owner sec, until 2027-01-01: audited elsewhere" }},
 			findings: []model.Finding{capture(member, model.StatusFail)},
@@ -267,6 +281,9 @@ func TestOrgTelemetryPlan(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			o := c.o
 			o.Via = remediate.ViaOrgTelemetryRule
+			if o.Caller == "" && c.name != "caller unknown" {
+				o.Caller = mgmt
+			}
 			p := remediate.NewPlan(c.inv, c.findings, o)
 			var steps, refused []string
 			for _, s := range p.Steps {

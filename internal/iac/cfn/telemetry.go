@@ -45,8 +45,7 @@ func (t *Template) Telemetry() *model.Telemetry {
 			}
 		}
 		if sc, ok := rule.m["Scope"]; ok && r.Organization && !sc.null {
-			// As the Terraform reader says (its scopedRule).
-			r.Unknown = "its Scope decides which accounts of the organization it reaches, and whether this stack's account is among them is known only in the organization"
+			r.Unknown = declared.ScopedRule("stack")
 		}
 		dest := rule.m["DestinationConfiguration"]
 		if r.DestinationType = strOf(dest.m["DestinationType"]); r.DestinationType == unknownTok {

@@ -5,8 +5,9 @@
 package declared
 
 import (
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -59,6 +60,14 @@ func Subscribe(mon *model.Monitoring, subs []Sub, account, what string) {
 			}
 		}
 	}
+}
+
+// ScopedRule says why an organization rule with a scope may not capture the unit's account: the scope (accounts or
+// organizational units: API reference, TelemetryRule.Scope) decides which accounts it reaches, and whether the unit's
+// is among them is known only in the organization (field trial: such a rule was taken to capture). what names the
+// unit ("configuration", "plan", "stack").
+func ScopedRule(what string) string {
+	return "its scope decides which accounts of the organization it reaches, and whether this " + what + "'s account is among them is known only in the organization"
 }
 
 // Telemetry is a unit's CloudWatch telemetry for CloudTrail as its code declares it (nil when it declares no rule):

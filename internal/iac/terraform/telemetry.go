@@ -37,7 +37,7 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 		for _, rb := range rc.Blocks {
 			a := m.attrs(rb.Body, "resource_type", "telemetry_type", "all_regions", "regions", "scope")
 			if r.Organization && a["scope"] != nil && !m.attrVal(a, "scope", inst).IsNull() {
-				r.Unknown = scopedRule
+				r.Unknown = declared.ScopedRule("configuration")
 			}
 			switch rt := strOr(m.attrVal(a, "resource_type", inst), unknownTok); rt {
 			case "AWS::CloudTrail":
@@ -93,11 +93,6 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 	}
 	return true
 }
-
-// scopedRule says why an organization rule with a scope may not capture the configuration's account: the scope
-// (accounts or organizational units: API reference, TelemetryRule.Scope) decides which accounts it reaches, and
-// whether this one is among them is known only in the organization (field trial: such a rule was taken to capture).
-const scopedRule = "its scope decides which accounts of the organization it reaches, and whether this configuration's account is among them is known only in the organization"
 
 // stringList is a known list or set of strings (nil otherwise).
 func stringList(v cty.Value) []string {

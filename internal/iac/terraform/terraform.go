@@ -896,6 +896,38 @@ func (m *module) regionFor(body hcl.Body, inst map[string]cty.Value) string {
 	return m.regionOr()
 }
 
+// providerFor is the region and account a module call's default aws provider has: the caller's default provider's,
+// or, with providers = { aws = aws.<alias> }, that alias's ("" for what is unknown: review, a child given another
+// provider took the caller's default account).
+func (m *module) providerFor(call hcl.Body) (region, account string) {
+	c, _, _ := call.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "providers"}}})
+	a := c.Attributes["providers"]
+	if a == nil {
+		return m.region, m.account
+	}
+	pairs, d := hcl.ExprMap(a.Expr)
+	if d.HasErrors() {
+		return "", ""
+	}
+	for _, kv := range pairs {
+		if hcl.ExprAsKeyword(kv.Key) != "aws" {
+			continue
+		}
+		tr, d := hcl.AbsTraversalForExpr(kv.Value)
+		if d.HasErrors() || tr.RootName() != "aws" {
+			return "", ""
+		}
+		if len(tr) == 1 {
+			return m.region, m.account
+		}
+		if at, ok := tr[1].(hcl.TraverseAttr); ok {
+			return m.aliasRegion[at.Name], m.aliasAccount[at.Name]
+		}
+		return "", ""
+	}
+	return m.region, m.account
+}
+
 // oneAccount is the account a provider's allowed_account_ids allows when it allows exactly one known account id,
 // else "".
 func (m *module) oneAccount(a *hcl.Attribute) string {
@@ -1368,7 +1400,7 @@ func (m *module) evalModules() {
 			if child == nil || !sameInputs(m.childInputs[ck], inputs) {
 				child = &module{dir: dir, addr: addr + ".", key: key, inputs: inputs, res: &Result{}, modulesJSON: m.modulesJSON, depth: m.depth + 1,
 					st: m.st, chain: append(append([]string(nil), m.chain...), abs)}
-				child.region, child.account = m.region, m.account
+				child.region, child.account = m.providerFor(b.body)
 				child.load()
 				m.children[ck], m.childInputs[ck] = child, inputs
 			}
@@ -1386,7 +1418,7 @@ func (m *module) evalModules() {
 			if m.children[ck] == nil {
 				child := &module{dir: dir, addr: fmt.Sprintf("%smodule.%s.", m.addr, b.name), key: key, inputs: map[string]cty.Value{}, res: &Result{},
 					modulesJSON: m.modulesJSON, depth: m.depth + 1, st: m.st, chain: append(append([]string(nil), m.chain...), abs), notCreated: true}
-				child.region, child.account = m.region, m.account
+				child.region, child.account = m.providerFor(b.body)
 				child.load()
 				m.children[ck] = child
 			}

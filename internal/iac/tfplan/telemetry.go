@@ -47,8 +47,7 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 					r.AllRegions = b
 				}
 				if s, _ := rb["scope"].(string); r.Organization && s != "" {
-					// As the configuration reader says (terraform.scopedRule).
-					r.Unknown = "its scope decides which accounts of the organization it reaches, and whether this plan's account is among them is known only in the organization"
+					r.Unknown = declared.ScopedRule("plan")
 				}
 				r.Regions = append([]string{r.HomeRegion}, strList(rb["regions"])...)
 				sel := &cloudtrail.GetEventSelectorsOutput{}

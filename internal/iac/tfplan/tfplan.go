@@ -390,30 +390,34 @@ func scopeOf(p *tfjson.Plan, trails []*tfjson.ResourceChange) scope {
 		}
 		return ""
 	}
-	// allowed is the one account a provider configuration allows (allowed_account_ids, a constant of one id): the
-	// provider refuses any other (Terraform AWS provider documentation, "Argument Reference").
-	allowed := func(rc *tfjson.ResourceChange) string {
-		key := keys[configAddr(rc)]
-		if key == "" {
-			key = "aws"
-		}
-		if p.Config == nil || p.Config.ProviderConfigs[key] == nil {
-			return ""
-		}
-		if e := p.Config.ProviderConfigs[key].Expressions["allowed_account_ids"]; e != nil && e.ExpressionData != nil {
-			if ids, ok := e.ConstantValue.([]any); ok && len(ids) == 1 {
-				if id, _ := ids[0].(string); model.IsAccountID(id) {
-					return id
+	// account is the one account every aws provider configuration of the plan allows (allowed_account_ids, a constant
+	// of one id each, the same): the provider refuses any other (Terraform AWS provider documentation, "Argument
+	// Reference"). Providers that allow different accounts leave it a placeholder: the plan's ARNs are built with one
+	// account (review: a two-account plan stamped the first trail's account on every resource).
+	account := ""
+	if p.Config != nil {
+		for _, pc := range p.Config.ProviderConfigs {
+			if pc == nil || pc.Name != "aws" {
+				continue
+			}
+			id := ""
+			if e := pc.Expressions["allowed_account_ids"]; e != nil && e.ExpressionData != nil {
+				if ids, ok := e.ConstantValue.([]any); ok && len(ids) == 1 {
+					id, _ = ids[0].(string)
 				}
 			}
+			if !model.IsAccountID(id) || account != "" && id != account {
+				account = ""
+				break
+			}
+			account = id
 		}
-		return ""
 	}
-	home, account := "", ""
+	home := ""
 	if len(trails) > 0 {
-		home, account = region(trails[0]), allowed(trails[0])
+		home = region(trails[0])
 	} else if p.Config != nil && p.Config.ProviderConfigs["aws"] != nil {
-		home, account = region(&tfjson.ResourceChange{Type: "x", Name: "x"}), allowed(&tfjson.ResourceChange{Type: "x", Name: "x"})
+		home = region(&tfjson.ResourceChange{Type: "x", Name: "x"})
 	}
 	sc := scope{part: partitionTok, region: regionTok, account: accountTok}
 	data := map[string]map[string]any{} // data source type -> its attributes (the root module's first instance)

@@ -305,14 +305,13 @@ func (o ApplyOptions) undo(ctx context.Context, w Writer, changed []Step, j *Jou
 		if c.Undo == nil {
 			continue
 		}
-		e := Entry{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: "undo " + c.Action + " (" + c.Undo.Action + ")", Params: c.Undo.Params, Result: "undone"}
-		if err := o.retry(ctx, w, Step{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: c.Undo.Action, Params: c.Undo.Params}, nil); err != nil && !notFound(err) {
-			e.Result, e.Error = "undo-error", err.Error()
+		// Every attempt is journaled, as a step's are (field trial: five failed attempts left one line).
+		label := "undo " + c.Action + " (" + c.Undo.Action + ")"
+		if err := o.attempts(ctx, w, Step{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: c.Undo.Action, Params: c.Undo.Params}, j, label); err != nil && !notFound(err) {
 			failed = append(failed, fmt.Sprintf("undo of %s (%s) failed: %s; by hand: %s", c.Action, c.Undo.Action, err.Error(), RenderCLI(c.Undo.Action, c.Region, c.Undo.Params)))
 		} else {
 			undone = append(undone, c.Action)
 		}
-		j.add(o.entry(e))
 	}
 	return undone, failed
 }
@@ -340,6 +339,12 @@ func (o ApplyOptions) call(ctx context.Context, w Writer, s Step, j *Journal) er
 // retry makes a call, retrying what the SDK classifies as retryable (throttling, 5xx, connection errors) with
 // exponential backoff, journaling each attempt when j is set.
 func (o ApplyOptions) retry(ctx context.Context, w Writer, s Step, j *Journal) error {
+	return o.attempts(ctx, w, s, j, "")
+}
+
+// attempts is retry, journaling each attempt under undo (an undo's label, "undo <step> (<call>)", when it is one: its
+// attempts are "undone", or "undo-error"; a resource already gone counts as undone) or the step's action.
+func (o ApplyOptions) attempts(ctx context.Context, w Writer, s Step, j *Journal, undo string) error {
 	attempts := max(o.Attempts, 1)
 	delay := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -347,6 +352,10 @@ func (o ApplyOptions) retry(ctx context.Context, w Writer, s Step, j *Journal) e
 		if j != nil {
 			e := Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Params: s.Params, Attempt: attempt, Result: "ok"}
 			switch {
+			case undo != "" && (err == nil || notFound(err)):
+				e.Action, e.Result = undo, "undone"
+			case undo != "":
+				e.Action, e.Result, e.Error = undo, "undo-error", err.Error()
 			case err == nil:
 			case alreadyExists(err):
 				e.Result = "exists"

@@ -2,11 +2,14 @@ package remediate
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -77,5 +80,40 @@ func TestFailedUndoIsReported(t *testing.T) {
 	if len(res) != 1 || res[0].Error == "" || len(res[0].Undone) != 0 || len(res[0].UndoFailed) != 1 ||
 		!strings.Contains(res[0].UndoFailed[0], "aws logs delete-log-group --region us-east-1 --log-group-name G") {
 		t.Errorf("result: %+v", res)
+	}
+}
+
+// busyWriter fails the actions it names with a retryable server error (HTTP 500, which the SDK's retryables retry).
+type busyWriter map[string]bool
+
+func (w busyWriter) Do(_ context.Context, _, action string, _ map[string]any) error {
+	if w[action] {
+		return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}},
+			Err: &smithy.GenericAPIError{Code: "InternalServerException", Message: "busy"}}
+	}
+	return nil
+}
+
+// TestUndoAttemptsJournaled (field trial): an undo's every attempt is in the journal, as a step's are: an undo retried
+// five times on a busy service left one line. Here the undo of CreateLogGroup is tried ApplyOptions.Attempts times,
+// each an "undo-error" line numbered by its attempt.
+func TestUndoAttemptsJournaled(t *testing.T) {
+	const trail = "arn:aws:cloudtrail:us-east-1:111111111111:trail/t"
+	steps := []Step{
+		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: CreateLogGroup, Params: map[string]any{"logGroupName": "G"},
+			Undo: &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": "G"}}}),
+		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: UpdateTrail, Params: map[string]any{"Name": trail}}),
+	}
+	j := NewJournal(nil, "t", nil)
+	Apply(context.Background(), busyWriter{UpdateTrail: true, DeleteLogGroup: true}, steps, j,
+		ApplyOptions{Attempts: 3, Sleep: func(context.Context, time.Duration) error { return nil }})
+	var undo []string
+	for _, e := range j.Entries() {
+		if strings.HasPrefix(e.Action, "undo ") {
+			undo = append(undo, fmt.Sprintf("%d %s", e.Attempt, e.Result))
+		}
+	}
+	if strings.Join(undo, ",") != "1 undo-error,2 undo-error,3 undo-error" {
+		t.Errorf("undo journal lines: %v", undo)
 	}
 }

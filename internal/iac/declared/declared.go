@@ -5,6 +5,7 @@
 package declared
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -85,4 +86,69 @@ func Telemetry(rules []*model.TelemetryRule, evaluation, orgEvaluation bool) *mo
 		t.OrgStatus = "RUNNING"
 	}
 	return t
+}
+
+// Filter is a metric filter as code declares it: on Group (model.UnknownValue when known only at deployment) in
+// Region, made in Account (the adapter's token while unknown).
+type Filter struct {
+	Group, Region, Account string
+	F                      model.MetricFilter
+}
+
+// AttachFilters sets each declared log group's metric filters (read: none is a finding, not a failed read): those
+// declared on it by name in its region, and those whose group is known only at deployment in its region, marked
+// GroupUnknown (they may be on this one).
+func AttachFilters(groups []*model.LogGroup, filters []Filter) {
+	for _, lg := range groups {
+		lg.MetricFiltersRead = true
+		lg.MetricFilters = nil
+		for _, fd := range filters {
+			switch {
+			case fd.Region != lg.Region:
+			case fd.Group == lg.Name:
+				lg.MetricFilters = append(lg.MetricFilters, fd.F)
+			case fd.Group == model.UnknownValue:
+				f := fd.F
+				f.GroupUnknown = true
+				lg.MetricFilters = append(lg.MetricFilters, f)
+			}
+		}
+	}
+}
+
+// Unfed is the log groups filters are on that no trail of the unit delivers to (the unit's alarm chain is then judged
+// from the filter on): the declared group of that region and name (its filters attached by AttachFilters), else one
+// newGroup makes for the filter, carrying it; in the order the filters are met, each once. A filter whose group is
+// known only at deployment makes none.
+func Unfed(trails []*model.Trail, groups []*model.LogGroup, filters []Filter, newGroup func(Filter) *model.LogGroup) []*model.LogGroup {
+	fed := map[string]bool{}
+	for _, t := range trails {
+		if t.LogGroup != nil {
+			fed[t.LogGroup.Region+"/"+t.LogGroup.Name] = true
+		}
+	}
+	byKey := map[string]*model.LogGroup{}
+	for _, lg := range groups {
+		if byKey[lg.Region+"/"+lg.Name] == nil {
+			byKey[lg.Region+"/"+lg.Name] = lg
+		}
+	}
+	var out []*model.LogGroup
+	for _, fd := range filters {
+		key := fd.Region + "/" + fd.Group
+		if fd.Group == model.UnknownValue || fed[key] {
+			continue
+		}
+		lg := byKey[key]
+		if lg == nil {
+			lg = newGroup(fd)
+			lg.MetricFiltersRead = true
+			lg.MetricFilters = append(lg.MetricFilters, fd.F)
+			byKey[key] = lg
+		}
+		if !slices.Contains(out, lg) {
+			out = append(out, lg)
+		}
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package terraform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -106,40 +108,6 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 	return true
 }
 
-// unfedGroups are the log groups metric filters are on that no trail of this configuration delivers to: declared
-// ones with their filters, and, for a filter on a group it does not declare (a monitoring module given the group's
-// name), the group as the filter names it.
-func unfedGroups(reg *registry, mon *monitoringDecls, trails []*model.Trail) []*model.LogGroup {
-	fed := map[string]bool{}
-	for _, t := range trails {
-		if t.LogGroup != nil {
-			fed[t.LogGroup.Region+"/"+t.LogGroup.Name] = true
-		}
-	}
-	var out []*model.LogGroup
-	seen := map[string]*model.LogGroup{}
-	for _, lg := range reg.groups {
-		seen[lg.Region+"/"+lg.Name] = lg
-	}
-	for _, fd := range mon.filters {
-		key := fd.region + "/" + fd.group
-		if fd.group == unknownTok || fed[key] {
-			continue
-		}
-		lg := seen[key]
-		if lg == nil {
-			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: fd.account, Exists: true, MetricFiltersRead: true,
-				ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionIn(fd.region), fd.region, fd.account, fd.group), Source: fd.f.Source}
-			lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			seen[key] = lg
-		}
-		if !slices.Contains(out, lg) {
-			out = append(out, lg)
-		}
-	}
-	return out
-}
-
 // unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
 const unknownTok = model.UnknownValue
 
@@ -157,22 +125,19 @@ func floatOf(v cty.Value) (float64, bool) {
 // at once; email and http(s) wait for a person (SNS API reference, Subscribe), which IaC cannot know.
 func resolveMonitoring(reg *registry, trails []*model.Trail) *model.Monitoring {
 	mon := reg.mon()
-	for _, lg := range reg.groups {
-		lg.MetricFiltersRead = true
-		lg.MetricFilters = nil
-		for _, fd := range mon.filters {
-			switch {
-			case fd.group == lg.Name && fd.region == lg.Region:
-				lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			case fd.group == unknownTok && fd.region == lg.Region:
-				f := fd.f
-				f.GroupUnknown = true
-				lg.MetricFilters = append(lg.MetricFilters, f)
-			}
-		}
+	groups := slices.SortedFunc(maps.Values(reg.groups), func(a, b *model.LogGroup) int { return strings.Compare(a.ARN, b.ARN) })
+	var filters []declared.Filter
+	for _, fd := range mon.filters {
+		filters = append(filters, declared.Filter{Group: fd.group, Region: fd.region, Account: fd.account, F: fd.f})
 	}
+	declared.AttachFilters(groups, filters)
 	out := &model.Monitoring{Topics: map[string]*model.Topic{}}
-	out.UnfedGroups = unfedGroups(reg, mon, trails)
+	// A filter on a group this configuration does not declare (a monitoring module given the group's name) stands
+	// for the group as the filter names it.
+	out.UnfedGroups = declared.Unfed(trails, groups, filters, func(fd declared.Filter) *model.LogGroup {
+		return &model.LogGroup{Name: fd.Group, Region: fd.Region, Account: fd.Account, Exists: true, Source: fd.F.Source,
+			ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionIn(fd.Region), fd.Region, fd.Account, fd.Group)}
+	})
 	regions := map[string]bool{}
 	for _, lg := range reg.groups {
 		regions[lg.Region] = true

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
@@ -23,16 +22,12 @@ const unknownTok = model.UnknownValue
 // configuration's references, as the trails' log group and role are; what the plan's resources do not say (their
 // region) is the plan's one region.
 func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*model.LogGroup, trails []*model.Trail, refs map[string]map[string][]string, line func(string) int, sc scope) *model.Monitoring {
-	type filterDecl struct {
-		group, region string
-		f             model.MetricFilter
-	}
 	loc := func(rc *tfjson.ResourceChange) *model.Location {
 		return &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}
 	}
 	mon := &model.Monitoring{Topics: map[string]*model.Topic{}}
 	topicByAddr := map[string]string{} // address -> ARN
-	var filters []filterDecl
+	var filters []declared.Filter
 	var subs []*tfjson.ResourceChange
 	var alarms []*tfjson.ResourceChange
 	for _, rc := range rcs {
@@ -57,7 +52,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 					g = groups[moduleAddr(rc)+ref].Name
 				}
 			}
-			filters = append(filters, filterDecl{group: g, region: sc.regionOf(rc), f: f})
+			filters = append(filters, declared.Filter{Group: g, Region: sc.regionOf(rc), Account: sc.account, F: f})
 		case "aws_cloudwatch_metric_alarm":
 			alarms = append(alarms, rc)
 		case "aws_sns_topic_subscription":
@@ -121,63 +116,30 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 	}
 	declared.Subscribe(mon, ds, sc.account, "plan")
 	// Every log group of the plan carries the filters on it (none is a finding, not a failed read); filters on a group
-	// no trail of the plan delivers to make it an unfed group, judged from the filter on.
-	fed := map[string]bool{}
-	for _, t := range trails {
-		if t.LogGroup != nil {
-			fed[t.LogGroup.Region+"/"+t.LogGroup.Name] = true
-		}
-	}
-	byName := map[string]*model.LogGroup{}
-	var addrs []string
-	for a := range groups {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
+	// no trail of the plan delivers to make it an unfed group, judged from the filter on (the one join, declared).
+	addrs := slices.Sorted(maps.Keys(groups))
+	var declaredGroups []*model.LogGroup
 	for _, a := range addrs {
-		lg := groups[a]
-		lg.MetricFiltersRead = true
-		if byName[lg.Region+"/"+lg.Name] == nil {
-			byName[lg.Region+"/"+lg.Name] = lg
-		}
-		for _, fd := range filters {
-			switch {
-			case fd.region != lg.Region:
-			case fd.group == lg.Name:
-				lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			case fd.group == unknownTok:
-				f := fd.f
-				f.GroupUnknown = true
-				lg.MetricFilters = append(lg.MetricFilters, f)
-			}
-		}
+		declaredGroups = append(declaredGroups, groups[a])
 	}
+	declared.AttachFilters(declaredGroups, filters)
 	regions := map[string]bool{}
 	for _, lg := range groups {
 		regions[lg.Region] = true
 	}
 	for _, fd := range filters {
-		regions[fd.region] = true
+		regions[fd.Region] = true
 	}
 	for _, al := range mon.Alarms {
 		regions[al.Region] = true
 	}
 	mon.Regions = slices.Sorted(maps.Keys(regions))
-	for _, fd := range filters {
-		if fd.group == unknownTok || fed[fd.region+"/"+fd.group] {
-			continue
-		}
-		lg := byName[fd.region+"/"+fd.group]
-		if lg == nil {
-			lg = &model.LogGroup{Name: fd.group, Region: fd.region, Account: sc.account, Exists: true, MetricFiltersRead: true, Source: fd.f.Source}
-			lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			byName[fd.region+"/"+fd.group] = lg
-		}
+	mon.UnfedGroups = declared.Unfed(trails, declaredGroups, filters, func(fd declared.Filter) *model.LogGroup {
+		return &model.LogGroup{Name: fd.Group, Region: fd.Region, Account: fd.Account, Exists: true, Source: fd.F.Source}
+	})
+	for _, lg := range mon.UnfedGroups {
 		if lg.ARN == "" {
 			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, lg.Name)
-		}
-		if !containsGroup(mon.UnfedGroups, lg) {
-			mon.UnfedGroups = append(mon.UnfedGroups, lg)
 		}
 	}
 	return mon
@@ -214,15 +176,6 @@ func num(v any) int {
 func contains(l []string, s string) bool {
 	for _, x := range l {
 		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func containsGroup(l []*model.LogGroup, g *model.LogGroup) bool {
-	for _, x := range l {
-		if x == g {
 			return true
 		}
 	}

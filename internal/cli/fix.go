@@ -341,6 +341,13 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	}
 	fmt.Fprint(e.stderr, p.Summary())
 	if len(p.Steps) == 0 {
+		// Nothing applied: a success only when nothing needed fixing or an exception kept it (field trial: a fix whose
+		// every step was refused exited 0, and a pipeline took it for done).
+		for _, r := range p.Refused {
+			if !r.Excepted {
+				return &exitError{code: ExitFailed, err: fmt.Errorf("nothing applied: %d fixes were refused (the REFUSED lines say why and what to do)", len(p.Refused))}
+			}
+		}
 		return nil
 	}
 	if remediate.HasAlarmSteps(p) {

@@ -369,3 +369,31 @@ func TestFixApplyOutput(t *testing.T) {
 		t.Errorf("result: journal %q, %d trails fixed\n%s", r.Journal, fixed, data)
 	}
 }
+
+// TestFixApplyAllRefused (field trial): fix apply that applies nothing because every fix was refused exits 1, saying
+// so (it exited 0, and a pipeline took it for done); refused only because an exception keeps the trail as it is, it
+// exits 0.
+func TestFixApplyAllRefused(t *testing.T) {
+	srv := simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: aws-controltower-BaselineCloudTrail, home_region: us-east-1, multi_region: true}
+`))
+	run := simRun(srv)
+	code, _, errs := run(t, "fix", "apply", "--yes", "--journal", filepath.Join(t.TempDir(), "j"))
+	if code != ExitFailed || !strings.Contains(errs, "nothing applied: 2 fixes were refused") || srv.CallsTo("cloudtrail:UpdateTrail") != 0 {
+		t.Errorf("every fix refused: %d %s", code, errs)
+	}
+	p := filepath.Join(t.TempDir(), "ex.yaml")
+	os.WriteFile(p, []byte("exceptions:\n  - control: cloudtrail-cloudwatch-integration\n    resources: [\"arn:aws:cloudtrail:us-east-1:111111111111:trail/aws-controltower-BaselineCloudTrail\"]\n    owner: o@example.com\n    reason: Control Tower manages it\n    expires: 2099-01-01\n  - control: account-activity-capture\n    accounts: [\"111111111111\"]\n    owner: o@example.com\n    reason: Control Tower captures it\n    expires: 2099-01-01\n"), 0o644)
+	if code, _, errs := run(t, "fix", "apply", "--yes", "--exceptions", p, "--max-exception-days", "0", "--journal", filepath.Join(t.TempDir(), "j")); code != 0 {
+		t.Errorf("every fix excepted: %d %s", code, errs)
+	}
+	// The account's capture excepted: no new trail is planned, --trail-bucket or not (it was).
+	if code, out, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--exceptions", p, "--max-exception-days", "0"); code != 0 || strings.Contains(out, "CreateTrail") ||
+		!strings.Contains(out, "REFUSED 111111111111: excluded by an exception") {
+		t.Errorf("an excepted account's new trail: %d\n%s\n%s", code, out, errs)
+	}
+}

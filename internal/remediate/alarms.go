@@ -118,7 +118,7 @@ func planAlarms(p *Plan, inv *model.Inventory, findings []model.Finding, o Optio
 		}
 		if o.Excluded != nil {
 			if ex, why := o.Excluded(f.ID); ex {
-				p.Refused = append(p.Refused, Refusal{ResourceID: f.ID, AccountID: f.AccountID, Reason: "excluded by an exception: " + why})
+				p.Refused = append(p.Refused, Refusal{ResourceID: f.ID, AccountID: f.AccountID, Reason: "excluded by an exception: " + why, Excepted: true})
 				continue
 			}
 		}

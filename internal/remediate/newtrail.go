@@ -62,6 +62,13 @@ func planNewTrails(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 		if !want(o.Accounts, f.AccountID) || !needsNewTrail(f, a, p) {
 			continue
 		}
+		if o.Excluded != nil {
+			// An exception on the account's capture keeps it as it is (field trial: a new trail was planned anyway).
+			if ex, why := o.Excluded(a.ID); ex {
+				p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: "excluded by an exception: " + why, Excepted: true})
+				continue
+			}
+		}
 		if why := refuseNewTrail(a, partitionOf(inv)); why != "" {
 			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: why})
 			continue

@@ -119,6 +119,8 @@ type Refusal struct {
 	ResourceID string `json:"resource_id"`
 	AccountID  string `json:"account_id,omitempty"`
 	Reason     string `json:"reason"`
+	// Excepted: an exception keeps the resource as it is (a choice, not something left to fix).
+	Excepted bool `json:"excepted,omitempty"`
 }
 
 // Options tune planning.
@@ -273,8 +275,8 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		if t == nil || !want(o.Trails, t.ARN) || !want(o.Accounts, t.OwnerAccount) {
 			continue
 		}
-		if r := refuse(t, o); r != "" {
-			p.Refused = append(p.Refused, Refusal{ResourceID: t.ARN, AccountID: t.OwnerAccount, Reason: r})
+		if r, excepted := refuse(t, o); r != "" {
+			p.Refused = append(p.Refused, Refusal{ResourceID: t.ARN, AccountID: t.OwnerAccount, Reason: r, Excepted: excepted})
 			continue
 		}
 		steps, why := planTrail(t, f, accounts[t.OwnerAccount], o)
@@ -310,7 +312,7 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			// An exception on the log group (or on the trail that delivers to it, for the same control family)
 			// keeps every step off it.
 			if ex, why := o.Excluded(f.ResourceID); ex {
-				p.Refused = append(p.Refused, Refusal{ResourceID: f.ResourceID, AccountID: f.AccountID, Reason: "excluded by an exception: " + why})
+				p.Refused = append(p.Refused, Refusal{ResourceID: f.ResourceID, AccountID: f.AccountID, Reason: "excluded by an exception: " + why, Excepted: true})
 				continue
 			}
 		}
@@ -364,20 +366,21 @@ func stepKey(s Step) string {
 	return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + s.ResourceID
 }
 
-// refuse says why a trail must not be touched from here, or "".
-func refuse(t *model.Trail, o Options) string {
-	if t.OwnedElsewhere {
-		return fmt.Sprintf("organization trail owned by account %s (the management account): fix it there, or from the CloudTrail delegated administrator; members cannot change organization trails", t.OwnerAccount)
-	}
-	if strings.HasPrefix(t.Name, "aws-controltower-") {
-		return "managed by AWS Control Tower (its guardrails deny changes): fix it through Control Tower, and mute the finding with an exception meanwhile"
-	}
+// refuse says why a trail must not be touched from here, or "", and whether an exception is why.
+func refuse(t *model.Trail, o Options) (string, bool) {
+	// An exception first: the team's own decision about the trail is the reason it stays as it is.
 	if o.Excluded != nil {
 		if ex, why := o.Excluded(t.ARN); ex {
-			return "excluded by an exception: " + why
+			return "excluded by an exception: " + why, true
 		}
 	}
-	return ""
+	if t.OwnedElsewhere {
+		return fmt.Sprintf("organization trail owned by account %s (the management account): fix it there, or from the CloudTrail delegated administrator; members cannot change organization trails", t.OwnerAccount), false
+	}
+	if strings.HasPrefix(t.Name, "aws-controltower-") {
+		return "managed by AWS Control Tower (its guardrails deny changes): fix it through Control Tower, and mute the finding with an exception meanwhile", false
+	}
+	return "", false
 }
 
 func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) ([]Step, string) {

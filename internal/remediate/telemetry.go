@@ -144,7 +144,7 @@ func toCapture(p *Plan, inv *model.Inventory, findings []model.Finding, o Option
 		}
 		if o.Excluded != nil {
 			if ex, why := o.Excluded(a.ID); ex {
-				p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: "excluded by an exception: " + why})
+				p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: "excluded by an exception: " + why, Excepted: true})
 				continue
 			}
 		}

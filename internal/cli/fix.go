@@ -345,7 +345,7 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 		// every step was refused exited 0, and a pipeline took it for done).
 		for _, r := range p.Refused {
 			if !r.Excepted {
-				return &exitError{code: ExitFailed, err: fmt.Errorf("nothing applied: %d fixes were refused (the REFUSED lines say why and what to do)", len(p.Refused))}
+				return &exitError{code: ExitFailed, err: fmt.Errorf("nothing applied: every fix was refused (%d; the REFUSED lines say why and what to do)", len(p.Refused))}
 			}
 		}
 		return nil
@@ -436,7 +436,20 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 		}
 		return &exitError{code: ExitFailed}
 	}
-	return o.recheck(ctx, e, res.FixedAt)
+	if err := o.recheck(ctx, e, res.FixedAt); err != nil {
+		return err
+	}
+	// What was refused still fails: the apply is not the whole fix (field trial: exit 0, and the scan after it red).
+	refused := 0
+	for _, r := range p.Refused {
+		if !r.Excepted {
+			refused++
+		}
+	}
+	if refused > 0 {
+		return &exitError{code: ExitFailed, err: fmt.Errorf("applied what it could; %d refused (the REFUSED lines say why and what to do): their findings still fail", refused)}
+	}
+	return nil
 }
 
 // resultState says how one trail's fix went: fixed, or failed with what was undone (or that nothing needed undoing).

@@ -383,7 +383,7 @@ accounts:
 `))
 	run := simRun(srv)
 	code, _, errs := run(t, "fix", "apply", "--yes", "--journal", filepath.Join(t.TempDir(), "j"))
-	if code != ExitFailed || !strings.Contains(errs, "nothing applied: 2 fixes were refused") || srv.CallsTo("cloudtrail:UpdateTrail") != 0 {
+	if code != ExitFailed || !strings.Contains(errs, "nothing applied: every fix was refused (2;") || srv.CallsTo("cloudtrail:UpdateTrail") != 0 {
 		t.Errorf("every fix refused: %d %s", code, errs)
 	}
 	p := filepath.Join(t.TempDir(), "ex.yaml")
@@ -395,5 +395,24 @@ accounts:
 	if code, out, errs := run(t, "fix", "plan", "--trail-bucket", "ct-logs", "--exceptions", p, "--max-exception-days", "0"); code != 0 || strings.Contains(out, "CreateTrail") ||
 		!strings.Contains(out, "REFUSED 111111111111: excluded by an exception") {
 		t.Errorf("an excepted account's new trail: %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestFixApplySomeRefused (field trial): fix apply that applies what it can while other fixes are refused exits 1,
+// saying so: the refused findings still fail (it exited 0, and the scan after it was red).
+func TestFixApplySomeRefused(t *testing.T) {
+	srv := simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: G, role: Weak}
+      - {name: aws-controltower-BaselineCloudTrail, home_region: us-east-1}
+    log_groups: [{name: G, region: us-east-1, retention_days: 365}]
+    roles: [{name: Weak, trust: cloudtrail, policy: create-stream-only}]
+`))
+	code, out, errs := simRun(srv)(t, "fix", "apply", "--yes", "--journal", filepath.Join(t.TempDir(), "j"))
+	if code != ExitFailed || !strings.Contains(errs, "applied what it could; 1 refused") || srv.CallsTo("iam:PutRolePolicy") != 1 {
+		t.Errorf("some fixes refused: %d\n%s\n%s", code, out, errs)
 	}
 }

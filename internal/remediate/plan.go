@@ -280,6 +280,12 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			continue
 		}
 		steps, why := planTrail(t, f, accounts[t.OwnerAccount], o)
+		if slices.ContainsFunc(f.Reasons, func(r model.Reason) bool { return r.Code == controls.NoManagementEvents }) {
+			// The plan repairs delivery, never what a trail logs (field trial: the plan promised a pass, and the trail
+			// stayed WARN after it with nothing said).
+			p.Refused = append(p.Refused, Refusal{ResourceID: t.ARN, AccountID: t.OwnerAccount, Reason: fmt.Sprintf(
+				"its event selectors log no management events (%s), and the plan does not change what a trail logs: add management events, read and write, where the trail is managed (cloudtrail PutEventSelectors)", controls.NoManagementEvents)})
+		}
 		if len(steps) == 0 {
 			p.Refused = append(p.Refused, Refusal{ResourceID: t.ARN, AccountID: t.OwnerAccount, Reason: why})
 			continue

@@ -109,3 +109,27 @@ func TestPlanLeavesTelemetryGroupsToTheirRule(t *testing.T) {
 		t.Errorf("steps %+v, refused %+v", p.Steps, p.Refused)
 	}
 }
+
+// TestPlanSaysWhatItDoesNotChange (field trial): a trail that logs no management events and cannot deliver gets its
+// delivery repaired, and a refusal saying the plan does not change what it logs (it promised a pass, and the trail
+// stayed WARN NO_MANAGEMENT_EVENTS after it with nothing said).
+func TestPlanSaysWhatItDoesNotChange(t *testing.T) {
+	e := newEnv(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: data-only, home_region: us-east-1, multi_region: true, management_events: false, log_group: G, role: Weak}
+    log_groups: [{name: G, region: us-east-1, retention_days: 365}]
+    roles: [{name: Weak, trust: cloudtrail, policy: create-stream-only}]
+`)
+	inv, fs := e.scan(acct, nil)
+	p := remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
+	if len(p.Steps) == 0 || p.Steps[0].Action != remediate.PutRolePolicy {
+		t.Errorf("steps %+v, want the role's permission", p.Steps)
+	}
+	if len(p.Refused) == 0 || p.Refused[0].ResourceID != "arn:aws:cloudtrail:us-east-1:111111111111:trail/data-only" ||
+		!strings.Contains(p.Refused[0].Reason, "NO_MANAGEMENT_EVENTS") || !strings.Contains(p.Refused[0].Reason, "PutEventSelectors") {
+		t.Errorf("refused %+v, want the selectors named", p.Refused)
+	}
+}

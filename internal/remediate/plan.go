@@ -707,7 +707,7 @@ func SamePlan(reviewed, now *Plan) error {
 	for i := 0; i < len(reviewed.Steps) || i < len(now.Steps); i++ {
 		if i >= len(now.Steps) {
 			s := reviewed.Steps[i]
-			return fmt.Errorf("step %d (%s on %s) is not in the plan trailwatch writes now (give fix apply the flags the plan was made with: --trail-bucket, --alarms, --via, --trails, --accounts; or the accounts changed since: plan again)", i+1, s.Action, s.ResourceID)
+			return fmt.Errorf("step %d (%s on %s) is not in the plan trailwatch writes now (give fix apply the flags the plan was made with: --org, --trail-bucket, --alarms, --via, --trails, --accounts; or the accounts changed since: plan again)", i+1, s.Action, s.ResourceID)
 		}
 		if i >= len(reviewed.Steps) {
 			s := now.Steps[i]

@@ -88,6 +88,10 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 		if existing != nil {
 			home = existing.HomeRegion
 		}
+		if st := a.Telemetry.Status; !evaluationEverywhere(a) && changing(st) {
+			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: "the account's telemetry evaluation is " + st + ": wait until it settles and plan again (a start now could not be undone to that state)"})
+			continue
+		}
 		if !evaluationEverywhere(a) {
 			why := "telemetry rules apply only where evaluation runs: start it in every region, with " + home + " as its home region"
 			if existing != nil {
@@ -290,6 +294,10 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 	if existing != nil {
 		home = existing.HomeRegion
 	}
+	if !everywhere && changing(tm.OrgStatus) {
+		refuseAll("the organization's telemetry evaluation is " + tm.OrgStatus + ": wait until it settles and plan again (a start now could not be undone to that state)")
+		return
+	}
 	if !everywhere {
 		why := fmt.Sprintf("organization telemetry rules apply only where the organization's evaluation runs: start it in every region, with %s as its home region, from account %s", home, caller)
 		s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: StartTelemetryEvaluationForOrganization, Params: map[string]any{"AllRegions": true}, Why: why, Serves: reached})
@@ -389,6 +397,12 @@ func runsEverywhere(status string, byRegion map[string]string, regions []string)
 		}
 	}
 	return true
+}
+
+// changing reports whether an evaluation is between states (STARTING, STOPPING, or a stop that failed): a start planned
+// now has no undo that puts it back, so the plan waits (fail closed).
+func changing(status string) bool {
+	return status == "STARTING" || status == "STOPPING" || status == "FAILED_STOP"
 }
 
 // notRunning reports whether an evaluation of this status was stopped, never started or failed to start, so that the

@@ -146,6 +146,8 @@ func TestTelemetryPlanRefusals(t *testing.T) {
     trails: [{name: bare, home_region: us-east-1, multi_region: true}]
     faults: [{operation: 'observabilityadmin:ListTelemetryRules', error: AccessDeniedException}]`, "REFUSED: the account's telemetry rules in eu-west-1 could not be listed"},
 		{"no trail, no rule", `trails: []`, "StartTelemetryEvaluation,CreateTelemetryRule"},
+		{"evaluation starting", `trails: []
+    telemetry_status: STARTING`, "REFUSED: the account's telemetry evaluation is STARTING: wait until it settles and plan again"},
 		// Field trial: a rule does not repair a trail whose own delivery is broken: the trail is refused with what to do.
 		{"a trail with a broken role", `trails: [{name: weak, home_region: us-east-1, multi_region: true, log_group: G, role: Weak}]
     log_groups: [{name: G, region: us-east-1, retention_days: 365}]
@@ -238,6 +240,10 @@ func TestOrgTelemetryPlan(t *testing.T) {
 		{name: "organization telemetry unreadable", inv: inventory(model.Telemetry{OrgErr: &model.CallError{API: "observabilityadmin:GetTelemetryEvaluationStatusForOrganization", Code: "AccessDeniedException"}}, true),
 			findings: []model.Finding{capture(member, model.StatusFail)},
 			refused:  "222222222222: the organization's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatusForOrganization: AccessDeniedException): organization rules are made only from the management account (111111111111) or a delegated administrator"},
+		// Review: an evaluation between states cannot be put back by an undo: the plan waits.
+		{name: "evaluation stopping", inv: inventory(model.Telemetry{OrgStatus: "STOPPING"}, true),
+			findings: []model.Finding{capture(member, model.StatusFail)},
+			refused:  "222222222222: the organization's telemetry evaluation is STOPPING: wait until it settles and plan again"},
 		{name: "a right rule, evaluation stopped", inv: inventory(model.Telemetry{OrgStatus: "STOPPED", Rules: []*model.TelemetryRule{rule("All")}}, true),
 			findings: []model.Finding{capture(member, model.StatusFail)},
 			steps:    "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=StopTelemetryEvaluationForOrganization"},

@@ -880,20 +880,30 @@ func (m *module) regionFor(body hcl.Body, inst map[string]cty.Value) string {
 		return regionTok
 	}
 	if a := c.Attributes["provider"]; a != nil {
-		tr, d := hcl.AbsTraversalForExpr(a.Expr)
-		if d.HasErrors() || tr.RootName() != "aws" {
-			return m.regionOr()
-		}
-		if len(tr) > 1 {
-			if at, ok := tr[1].(hcl.TraverseAttr); ok {
-				if r := m.aliasRegion[at.Name]; r != "" {
-					return r
-				}
-				return regionTok
+		if alias, ok := awsAlias(a.Expr); ok && alias != "" {
+			if r := m.aliasRegion[alias]; r != "" {
+				return r
 			}
+			return regionTok
 		}
 	}
 	return m.regionOr()
+}
+
+// awsAlias reads a reference to an aws provider configuration: "" for aws itself, the alias for aws.<alias>; ok is
+// false for anything else (another provider, or not a reference).
+func awsAlias(expr hcl.Expression) (alias string, ok bool) {
+	tr, d := hcl.AbsTraversalForExpr(expr)
+	if d.HasErrors() || tr.RootName() != "aws" {
+		return "", false
+	}
+	if len(tr) == 1 {
+		return "", true
+	}
+	if at, isAttr := tr[1].(hcl.TraverseAttr); isAttr {
+		return at.Name, true
+	}
+	return "", false
 }
 
 // providerFor is the region and account a module call's default aws provider has: the caller's default provider's,
@@ -913,17 +923,14 @@ func (m *module) providerFor(call hcl.Body) (region, account string) {
 		if hcl.ExprAsKeyword(kv.Key) != "aws" {
 			continue
 		}
-		tr, d := hcl.AbsTraversalForExpr(kv.Value)
-		if d.HasErrors() || tr.RootName() != "aws" {
+		alias, ok := awsAlias(kv.Value)
+		switch {
+		case !ok:
 			return "", ""
-		}
-		if len(tr) == 1 {
+		case alias == "":
 			return m.region, m.account
 		}
-		if at, ok := tr[1].(hcl.TraverseAttr); ok {
-			return m.aliasRegion[at.Name], m.aliasAccount[at.Name]
-		}
-		return "", ""
+		return m.aliasRegion[alias], m.aliasAccount[alias]
 	}
 	return m.region, m.account
 }
@@ -954,14 +961,11 @@ func (m *module) oneAccount(a *hcl.Attribute) string {
 func (m *module) accountFor(body hcl.Body) string {
 	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "provider"}}})
 	if a := c.Attributes["provider"]; a != nil {
-		tr, d := hcl.AbsTraversalForExpr(a.Expr)
-		if !d.HasErrors() && tr.RootName() == "aws" && len(tr) > 1 {
-			if at, ok := tr[1].(hcl.TraverseAttr); ok {
-				if id := m.aliasAccount[at.Name]; id != "" {
-					return id
-				}
-				return accountTok
+		if alias, ok := awsAlias(a.Expr); ok && alias != "" {
+			if id := m.aliasAccount[alias]; id != "" {
+				return id
 			}
+			return accountTok
 		}
 	}
 	if m.account != "" {

@@ -236,28 +236,7 @@ func TestTelemetryAlarmParity(t *testing.T) {
 	check("live", fs)
 
 	tf := `provider "aws" { region = "us-east-1" }
-resource "aws_observabilityadmin_telemetry_evaluation" "this" {}
-resource "aws_observabilityadmin_telemetry_rule" "ct" {
-  rule_name = "ct"
-  rule {
-    resource_type = "AWS::CloudTrail"
-    telemetry_type = "Logs"
-    all_regions = true
-    destination_configuration {
-      destination_type = "cloud-watch-logs"
-      cloudtrail_parameters {
-        advanced_event_selectors {
-          name = "management"
-          field_selectors {
-            field = "eventCategory"
-            equals = ["Management"]
-          }
-        }
-      }
-    }
-  }
-}
-` + fmt.Sprintf(`resource "aws_cloudwatch_log_metric_filter" "ct" {
+` + allRegionsRuleTF + fmt.Sprintf(`resource "aws_cloudwatch_log_metric_filter" "ct" {
   name = "ct-changes"
   log_group_name = "aws/cloudtrail/managementevents"
   pattern = %q
@@ -292,6 +271,31 @@ resource "aws_sns_topic_subscription" "cis" {
 	}
 	check("terraform", scan.IaC(cat, res, controls.IaCSettings{MinRetentionDays: 365, Now: simNow}, 365, items))
 }
+
+// allRegionsRuleTF is a CloudTrail telemetry rule of every region that keeps every management event, with the
+// evaluation it needs, as Terraform.
+const allRegionsRuleTF = `resource "aws_observabilityadmin_telemetry_evaluation" "this" {}
+resource "aws_observabilityadmin_telemetry_rule" "ct" {
+  rule_name = "ct"
+  rule {
+    resource_type = "AWS::CloudTrail"
+    telemetry_type = "Logs"
+    all_regions = true
+    destination_configuration {
+      destination_type = "cloud-watch-logs"
+      cloudtrail_parameters {
+        advanced_event_selectors {
+          name = "management"
+          field_selectors {
+            field = "eventCategory"
+            equals = ["Management"]
+          }
+        }
+      }
+    }
+  }
+}
+`
 
 // TestTelemetryAlarmParityEveryRegion (review, issue 21): a rule of every region delivers each region's events to that
 // region's group, so an item is monitored only when its chain is whole on each. Whole in us-east-1, and eu-west-1's
@@ -335,33 +339,12 @@ func TestTelemetryAlarmParityEveryRegion(t *testing.T) {
 	_, fs := liveScan(t, cat, "telemetry-alarms-regions", scenario, "us-east-1", items)
 	check("live", fs)
 
-	tf := fmt.Sprintf(`provider "aws" { region = "us-east-1" }
+	tf := `provider "aws" { region = "us-east-1" }
 provider "aws" {
   alias  = "euw1"
   region = "eu-west-1"
 }
-resource "aws_observabilityadmin_telemetry_evaluation" "this" {}
-resource "aws_observabilityadmin_telemetry_rule" "ct" {
-  rule_name = "ct"
-  rule {
-    resource_type = "AWS::CloudTrail"
-    telemetry_type = "Logs"
-    all_regions = true
-    destination_configuration {
-      destination_type = "cloud-watch-logs"
-      cloudtrail_parameters {
-        advanced_event_selectors {
-          name = "management"
-          field_selectors {
-            field = "eventCategory"
-            equals = ["Management"]
-          }
-        }
-      }
-    }
-  }
-}
-resource "aws_cloudwatch_log_metric_filter" "ct" {
+` + allRegionsRuleTF + fmt.Sprintf(`resource "aws_cloudwatch_log_metric_filter" "ct" {
   name = "ct-changes"
   log_group_name = "aws/cloudtrail/managementevents"
   pattern = %q

@@ -81,3 +81,39 @@ func ctListEventDataStores(s *Server, c *call) (any, error) {
 	}
 	return map[string]any{"EventDataStores": out}, nil
 }
+
+// slListLogSources answers ListLogSources (restJson1 POST /v1/datalake/logsources/list): the sources configured for
+// the account, one LogSource per region (its CLOUD_TRAIL_MGMT AWS source, version 2.0), filtered by the request's
+// accounts, regions and sources. A source is configured per region ("regions: ... the Regions where you want to enable
+// Security Lake": API reference, CreateAwsLogSource), whatever GetDataLakeSources says it collects there. Answered
+// from any region [inference]; ResourceNotFoundException when the account has no data lake anywhere.
+func slListLogSources(s *Server, c *call) (any, error) {
+	if len(c.acct.securityLake) == 0 {
+		return nil, errf(404, "ResourceNotFoundException", "The data lake does not exist")
+	}
+	var accounts, regions []string
+	var sources []struct {
+		AwsLogSource *struct {
+			SourceName string `json:"sourceName"`
+		} `json:"awsLogSource"`
+	}
+	for k, v := range map[string]any{"accounts": &accounts, "regions": &regions, "sources": &sources} {
+		if err := c.decode(k, v); err != nil {
+			return nil, err
+		}
+	}
+	wantSource := len(sources) == 0
+	for _, src := range sources {
+		wantSource = wantSource || src.AwsLogSource != nil && src.AwsLogSource.SourceName == "CLOUD_TRAIL_MGMT"
+	}
+	out := []map[string]any{}
+	for _, r := range c.acct.regionList {
+		if _, ok := c.acct.securityLake[r]; !ok || !wantSource || len(regions) > 0 && !slices.Contains(regions, r) ||
+			len(accounts) > 0 && !slices.Contains(accounts, c.acct.id) {
+			continue
+		}
+		out = append(out, map[string]any{"account": c.acct.id, "region": r,
+			"sources": []map[string]any{{"awsLogSource": map[string]any{"sourceName": "CLOUD_TRAIL_MGMT", "sourceVersion": "2.0"}}}})
+	}
+	return map[string]any{"sources": out}, nil
+}

@@ -14,6 +14,8 @@ func cloudtrailOps() map[string]handler {
 	return map[string]handler{
 		"ListTrails":          ctListTrails,
 		"ListEventDataStores": ctListEventDataStores,
+		"ListChannels":        ctListChannels,
+		"GetChannel":          ctGetChannel,
 		"DescribeTrails":      ctDescribeTrails,
 		"GetTrail":            ctGetTrail,
 		"GetTrailStatus":      ctGetTrailStatus,

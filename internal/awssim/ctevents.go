@@ -176,7 +176,8 @@ func (w *world) deliverToLogs(acct, region string, detail map[string]any, now ti
 			rules = append(slices.Clip(rules), w.orgTelemetryRules...)
 		}
 		for _, r := range rules {
-			if g := a.logGroups[region+"\x00"+telemetryGroup]; g != nil && r.appliesIn(region) && r.keeps(ro) {
+			// What reaches the group is what the rule keeps and its CloudTrail service-linked channel carries (channels.go).
+			if g := a.logGroups[region+"\x00"+telemetryGroup]; g != nil && r.appliesIn(region) && r.keeps(ro) && w.channelKeeps(acct, region, ro) {
 				w.record(g, acct+"_CloudTrail_"+region, now, message())
 				break
 			}

@@ -6,9 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/securitylake"
 	"io"
 	"slices"
 	"strings"
@@ -16,12 +13,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
 	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securitylake"
+	sltypes "github.com/aws/aws-sdk-go-v2/service/securitylake/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -509,5 +511,122 @@ accounts:
 	}
 	if a, b, after := count("2026/11/20"), count("2026/11/21"), count("2026/11/22"); a != 600 || b != 10 || after != 0 {
 		t.Errorf("files per day: 2026-11-20 %d (want 600), 2026-11-21 %d (want 10), 2026-11-22 %d (want 0)", a, b, after)
+	}
+}
+
+// TestServiceLinkedChannels: the CloudTrail service-linked channel a running telemetry rule uses, through the real SDK
+// (ListChannels, GetChannel by ARN and by its UUID): one in each region a rule applies in, carrying what the rules keep;
+// none where no rule applies or evaluation does not run. A narrowed channel (telemetry_channel: write_only) lets a
+// write through to the rule's group and holds a read back; an absent one lets nothing through.
+func TestServiceLinkedChannels(t *testing.T) {
+	s := start(t, `
+now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    telemetry_rules: [{name: all, home_region: us-east-1}]
+  - id: "222222222222"
+    regions: [us-east-1]
+    telemetry_rules: [{name: all}]
+    telemetry_channel: write_only
+  - id: "333333333333"
+    regions: [us-east-1]
+    telemetry_rules: [{name: all}]
+    telemetry_channel: absent
+`)
+	ctx := context.Background()
+	ct := func(acct, region string) *cloudtrail.Client {
+		return cloudtrail.NewFromConfig(s.SDKConfig(acct, region))
+	}
+	l, err := ct("111111111111", "us-east-1").ListChannels(ctx, &cloudtrail.ListChannelsInput{})
+	if err != nil || len(l.Channels) != 1 || aws.ToString(l.Channels[0].Name) != "aws-service-channel/cloudwatch/slc" {
+		t.Fatalf("channels: %v %+v", err, l)
+	}
+	arn := aws.ToString(l.Channels[0].ChannelArn)
+	for _, id := range []string{arn, arn[strings.LastIndex(arn, "/")+1:]} {
+		g, err := ct("111111111111", "us-east-1").GetChannel(ctx, &cloudtrail.GetChannelInput{Channel: aws.String(id)})
+		if err != nil || aws.ToString(g.ChannelArn) != arn || len(g.Destinations) != 1 || g.Destinations[0].Type != cttypes.DestinationTypeAwsService ||
+			g.SourceConfig == nil || len(g.SourceConfig.AdvancedEventSelectors) != 1 || len(g.SourceConfig.AdvancedEventSelectors[0].FieldSelectors) != 1 {
+			t.Errorf("get %s: %v %+v", id, err, g)
+		}
+	}
+	if l, err := ct("111111111111", "eu-west-1").ListChannels(ctx, &cloudtrail.ListChannelsInput{}); err != nil || len(l.Channels) != 0 {
+		t.Errorf("a region the rule does not apply in: %v %+v", err, l)
+	}
+	var ae smithy.APIError
+	if _, err := ct("111111111111", "eu-west-1").GetChannel(ctx, &cloudtrail.GetChannelInput{Channel: aws.String(arn)}); !errors.As(err, &ae) || ae.ErrorCode() != "ChannelNotFoundException" {
+		t.Errorf("a channel of another region: %v", err)
+	}
+	if _, err := ct("111111111111", "us-east-1").GetChannel(ctx, &cloudtrail.GetChannelInput{Channel: aws.String("bogus")}); !errors.As(err, &ae) || ae.ErrorCode() != "ChannelARNInvalidException" {
+		t.Errorf("not an ARN: %v", err)
+	}
+	l2, err := ct("222222222222", "us-east-1").ListChannels(ctx, &cloudtrail.ListChannelsInput{})
+	if err != nil || len(l2.Channels) != 1 {
+		t.Fatalf("narrowed: %v %+v", err, l2)
+	}
+	g, err := ct("222222222222", "us-east-1").GetChannel(ctx, &cloudtrail.GetChannelInput{Channel: l2.Channels[0].ChannelArn})
+	if err != nil || len(g.SourceConfig.AdvancedEventSelectors[0].FieldSelectors) != 2 || g.SourceConfig.AdvancedEventSelectors[0].FieldSelectors[1].Equals[0] != "false" {
+		t.Errorf("narrowed channel: %v %+v", err, g)
+	}
+	if l, err := ct("333333333333", "us-east-1").ListChannels(ctx, &cloudtrail.ListChannelsInput{}); err != nil || len(l.Channels) != 0 {
+		t.Errorf("absent: %v %+v", err, l)
+	}
+	// What reaches the rule's group: a read (DescribeSecurityGroups) and a write (CreateSecurityGroup, dry run) each.
+	for _, acct := range []string{"222222222222", "333333333333"} {
+		e := ec2.NewFromConfig(s.SDKConfig(acct, "us-east-1"))
+		if _, err := e.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = e.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("x"), Description: aws.String("x"), DryRun: aws.Bool(true)})
+	}
+	s.Advance(5 * time.Minute)
+	for acct, want := range map[string][2]int{"222222222222": {0, 1}, "333333333333": {0, 0}} {
+		for i, name := range []string{"DescribeSecurityGroups", "CreateSecurityGroup"} {
+			got, err := cloudwatchlogs.NewFromConfig(s.SDKConfig(acct, "us-east-1")).FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
+				LogGroupName: aws.String("aws/cloudtrail/managementevents"), FilterPattern: aws.String(`"` + name + `"`)})
+			if err != nil || len(got.Events) != want[i] {
+				t.Errorf("%s %s: %v, %d events, want %d", acct, name, err, len(got.Events), want[i])
+			}
+		}
+	}
+}
+
+// TestListLogSources: Security Lake's configured sources per region, filtered as asked, through the real SDK.
+func TestListLogSources(t *testing.T) {
+	s := start(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1, us-west-2]
+    security_lake: [{region: us-east-1}, {region: eu-west-1, status: NOT_COLLECTING}]
+  - id: "222222222222"
+    regions: [us-east-1]
+`)
+	ctx := context.Background()
+	sl := securitylake.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
+	out, err := sl.ListLogSources(ctx, &securitylake.ListLogSourcesInput{Accounts: []string{"111111111111"},
+		Sources: []sltypes.LogSourceResource{&sltypes.LogSourceResourceMemberAwsLogSource{Value: sltypes.AwsLogSourceResource{SourceName: sltypes.AwsLogSourceNameCloudTrailMgmt}}}})
+	if err != nil || len(out.Sources) != 2 {
+		t.Fatalf("sources: %v %+v", err, out)
+	}
+	var regions []string
+	for _, ls := range out.Sources {
+		regions = append(regions, aws.ToString(ls.Region))
+		if m, ok := ls.Sources[0].(*sltypes.LogSourceResourceMemberAwsLogSource); !ok || m.Value.SourceName != sltypes.AwsLogSourceNameCloudTrailMgmt {
+			t.Errorf("source: %+v", ls.Sources)
+		}
+	}
+	if !slices.Equal(regions, []string{"eu-west-1", "us-east-1"}) {
+		t.Errorf("regions %v", regions)
+	}
+	if out, err := sl.ListLogSources(ctx, &securitylake.ListLogSourcesInput{Regions: []string{"us-west-2"}}); err != nil || len(out.Sources) != 0 {
+		t.Errorf("filtered by region: %v %+v", err, out)
+	}
+	if out, err := sl.ListLogSources(ctx, &securitylake.ListLogSourcesInput{Sources: []sltypes.LogSourceResource{
+		&sltypes.LogSourceResourceMemberAwsLogSource{Value: sltypes.AwsLogSourceResource{SourceName: sltypes.AwsLogSourceNameVpcFlow}}}}); err != nil || len(out.Sources) != 0 {
+		t.Errorf("filtered by source: %v %+v", err, out)
+	}
+	var ae smithy.APIError
+	if _, err := securitylake.NewFromConfig(s.SDKConfig("222222222222", "us-east-1")).ListLogSources(ctx, &securitylake.ListLogSourcesInput{}); !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
+		t.Errorf("no data lake: %v", err)
 	}
 }

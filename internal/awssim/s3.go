@@ -173,7 +173,7 @@ func (s *Server) serveS3(rw http.ResponseWriter, r *http.Request, body []byte, r
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
 	q := r.URL.Query()
-	c := &call{ctx: r.Context(), svc: s3Service, reqID: reqID, form: q}
+	c := &call{ctx: r.Context(), svc: s3Service, reqID: reqID, form: q, invocation: r.Header.Get("Amz-Sdk-Invocation-Id")}
 	switch {
 	case r.Method != http.MethodGet:
 		c.op = r.Method

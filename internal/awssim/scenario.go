@@ -129,6 +129,9 @@ type Account struct {
 	// TelemetryEvaluationRegions are the regions evaluation was started in, the first its home region (default:
 	// every region, started with AllRegions from the account's first region).
 	TelemetryEvaluationRegions []string `yaml:"telemetry_evaluation_regions,omitempty"`
+	// TelemetryChannel is the account's CloudTrail service-linked channel for CloudWatch (channels.go): by default it
+	// follows the running rules; absent removes it, write_only, read_only or none narrows what it carries.
+	TelemetryChannel string `yaml:"telemetry_channel,omitempty"`
 	// SecurityLake and EventDataStores keep the account's CloudTrail events outside CloudWatch Logs (alternates.go).
 	SecurityLake    []SecurityLake   `yaml:"security_lake,omitempty"`
 	EventDataStores []EventDataStore `yaml:"event_data_stores,omitempty"`

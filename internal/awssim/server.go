@@ -172,6 +172,9 @@ type call struct {
 	query   bool // awsQuery for a JSON service's handlers (CloudWatch)
 	now     time.Time
 	resName string // the resource the call names, for faults
+	// invocation is the SDK's amz-sdk-invocation-id, the same on every attempt of one call (the counters count an
+	// attempt after an answered one once).
+	invocation string
 }
 
 func (c *call) str(key string) string {
@@ -257,7 +260,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, reqID, errf(400, "UnknownOperationException", "Unable to determine service/operation name to be authorized"))
 		return
 	}
-	c := &call{ctx: r.Context(), svc: svc, op: op, form: form, reqID: reqID}
+	c := &call{ctx: r.Context(), svc: svc, op: op, form: form, reqID: reqID, invocation: r.Header.Get("Amz-Sdk-Invocation-Id")}
 	if form != nil && svc.json && svc.queryVersion != "" {
 		c.query, c.form, c.body = true, nil, formToJSON(form)
 	} else if _, _, ok := rpcv2Route(r.URL.Path); ok && svc.rpcv2 {

@@ -86,8 +86,8 @@ func buildServices() []*service {
 			resource: func(c *call) string { return "" }},
 		{name: "securitylake", json: true, regional: true, authCode: "UnrecognizedClientException", authStatus: 403,
 			validationCode: "BadRequestException", internalCode: "InternalServerException", throttleCode: "ThrottlingException",
-			throttleStatus: 429, messageKey: "message", ops: map[string]handler{"GetDataLakeSources": slGetDataLakeSources},
-			rest:     map[string]string{"/v1/datalake/sources": "GetDataLakeSources"},
+			throttleStatus: 429, messageKey: "message", ops: map[string]handler{"GetDataLakeSources": slGetDataLakeSources, "ListLogSources": slListLogSources},
+			rest:     map[string]string{"/v1/datalake/sources": "GetDataLakeSources", "/v1/datalake/logsources/list": "ListLogSources"},
 			resource: func(c *call) string { return "" }},
 		{name: "iam", version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", authCode: "InvalidClientTokenId",
 			authStatus: 403, validationCode: "ValidationError", internalCode: "ServiceFailure", throttleCode: "Throttling",
@@ -397,11 +397,20 @@ func (s *Server) matchingFaults(c *call) []*faultRule {
 	return out
 }
 
-// counters count calls per service, operation, account and region, and the errors they returned.
+// counters count calls per service, operation, account and region, and the errors they returned. An attempt of a
+// call the server already answered successfully is not counted again: the SDK retries no success, so such an attempt
+// is a transport retry (the client lost the answer to a connection reset under load, SDKConfig's retryer) and the
+// call was made once. answered keeps the invocation ids of the last answered calls, in a ring.
 type counters struct {
-	mu sync.Mutex
-	m  map[CallKey]*CallCount
+	mu       sync.Mutex
+	m        map[CallKey]*CallCount
+	answered map[string]bool
+	ring     []string
+	next     int
 }
+
+// answeredRing bounds the invocation ids kept: a transport retry follows its first attempt within milliseconds.
+const answeredRing = 4096
 
 // CallKey names one cell of the counters.
 type CallKey struct {
@@ -418,7 +427,9 @@ type CallCount struct {
 	Errors map[string]int `json:"errors,omitempty"`
 }
 
-func newCounters() *counters { return &counters{m: map[CallKey]*CallCount{}} }
+func newCounters() *counters {
+	return &counters{m: map[CallKey]*CallCount{}, answered: map[string]bool{}, ring: make([]string, answeredRing)}
+}
 
 func (k *counters) add(c *call, errCode string) {
 	acct := ""
@@ -428,6 +439,14 @@ func (k *counters) add(c *call, errCode string) {
 	key := CallKey{Service: c.svc.name, Operation: c.op, Account: acct, Region: c.region}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if id := c.invocation; id != "" && errCode == "" {
+		if k.answered[id] {
+			return
+		}
+		delete(k.answered, k.ring[k.next])
+		k.ring[k.next], k.answered[id] = id, true
+		k.next = (k.next + 1) % answeredRing
+	}
 	cc := k.m[key]
 	if cc == nil {
 		cc = &CallCount{CallKey: key}
@@ -488,7 +507,7 @@ func (s *Server) CallsTo(op string) int {
 // ResetCounters zeroes the call counters.
 func (s *Server) ResetCounters() {
 	s.counters.mu.Lock()
-	s.counters.m = map[CallKey]*CallCount{}
+	s.counters.m, s.counters.answered, s.counters.ring = map[CallKey]*CallCount{}, map[string]bool{}, make([]string, answeredRing)
 	s.counters.mu.Unlock()
 }
 

@@ -903,3 +903,47 @@ accounts:
 		t.Errorf("path prefix: %v %v", out, err)
 	}
 }
+
+// lossyTransport performs the first request of each call, then reports the connection reset, as a loaded machine does
+// when the answer is lost on its way back.
+type lossyTransport struct {
+	base http.RoundTripper
+	lost map[string]bool
+}
+
+func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.base.RoundTrip(r)
+	if id := r.Header.Get("Amz-Sdk-Invocation-Id"); err == nil && !l.lost[id] {
+		l.lost[id] = true
+		resp.Body.Close()
+		return nil, errors.New("read tcp: connection reset by peer")
+	}
+	return resp, err
+}
+
+// TestCountersCountACallOnce: an answer lost to a connection reset makes the SDK try again with the same invocation
+// id; the server answered the first attempt, so the call is counted once (field trial: a call budget test counted 3
+// DescribeMetricFilters for 2 under load).
+func TestCountersCountACallOnce(t *testing.T) {
+	s := start(t, `
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+`)
+	cfg := s.SDKConfig("111111111111", "us-east-1")
+	cfg.HTTPClient = &http.Client{Transport: &lossyTransport{base: http.DefaultTransport, lost: map[string]bool{}}}
+	ctx := context.Background()
+	if _, err := cloudtrail.NewFromConfig(cfg).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CallsTo("cloudtrail:DescribeTrails"); n != 1 {
+		t.Errorf("DescribeTrails counted %d times, want 1", n)
+	}
+	// Two calls are two, whatever the transport.
+	if _, err := cloudtrail.NewFromConfig(cfg).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CallsTo("cloudtrail:DescribeTrails"); n != 2 {
+		t.Errorf("two DescribeTrails counted %d times, want 2", n)
+	}
+}

@@ -96,6 +96,10 @@ func (w *world) telemetry(a *account, sa Account, t0, now0 time.Time) error {
 		return err
 	}
 	a.evaluation, a.telemetryRules = ev, rules
+	if c := sa.TelemetryChannel; c != "" && !slices.Contains([]string{"absent", "all", "write_only", "read_only", "none"}, c) {
+		return fmt.Errorf("line %d: telemetry_channel %q: want absent, all, write_only, read_only or none", sa.Line, c)
+	}
+	a.channel = sa.TelemetryChannel
 	return w.telemetryGroups(a, rules, sa.TelemetryRules, ev, t0, now0)
 }
 
@@ -522,18 +526,9 @@ func describeTelemetryRule(rules []*telemetryRule, id string) (any, error) {
 		if r.arn != id && r.name != id {
 			continue
 		}
-		sel := []map[string]any{{"Field": "eventCategory", "Equals": []string{"Management"}}}
-		switch r.events {
-		case "write_only":
-			sel = append(sel, map[string]any{"Field": "readOnly", "Equals": []string{"false"}})
-		case "read_only":
-			sel = append(sel, map[string]any{"Field": "readOnly", "Equals": []string{"true"}})
-		case "none":
-			sel = []map[string]any{{"Field": "eventCategory", "Equals": []string{"Data"}}}
-		}
 		rule := map[string]any{"ResourceType": "AWS::CloudTrail", "TelemetryType": "Logs",
 			"DestinationConfiguration": map[string]any{"DestinationType": "cloud-watch-logs", "RetentionInDays": r.retention,
-				"CloudtrailParameters": map[string]any{"AdvancedEventSelectors": []map[string]any{{"Name": "management events", "FieldSelectors": sel}}}}}
+				"CloudtrailParameters": map[string]any{"AdvancedEventSelectors": []map[string]any{{"Name": "management events", "FieldSelectors": fieldSelectors(r.events)}}}}}
 		if r.all {
 			rule["AllRegions"] = true
 		} else if len(r.regions) > 0 {
@@ -543,4 +538,19 @@ func describeTelemetryRule(rules []*telemetryRule, id string) (any, error) {
 			"LastUpdateTimeStamp": r.created.UnixMilli(), "TelemetryRule": rule}, nil
 	}
 	return nil, errf(404, "ResourceNotFoundException", "Telemetry rule %s not found", id)
+}
+
+// fieldSelectors are the advanced field selectors that keep events (all, write_only, read_only or none) of the
+// management events.
+func fieldSelectors(events string) []map[string]any {
+	sel := []map[string]any{{"Field": "eventCategory", "Equals": []string{"Management"}}}
+	switch events {
+	case "write_only":
+		sel = append(sel, map[string]any{"Field": "readOnly", "Equals": []string{"false"}})
+	case "read_only":
+		sel = append(sel, map[string]any{"Field": "readOnly", "Equals": []string{"true"}})
+	case "none":
+		sel = []map[string]any{{"Field": "eventCategory", "Equals": []string{"Data"}}}
+	}
+	return sel
 }

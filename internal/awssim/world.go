@@ -66,6 +66,7 @@ type account struct {
 	topics                     map[string]*topic    // by ARN
 	securityGroups             []securityGroup      // EC2 security groups created through the API
 	securityLake               map[string]string    // region -> its CLOUD_TRAIL_MGMT source's status
+	channel                    string               // scenario telemetry_channel: "" follows the rules (channels.go)
 	lakeStores                 []*lakeStore
 	evaluation                 *telemetryEvaluation // GetTelemetryEvaluationStatus
 	telemetryRules             []*telemetryRule

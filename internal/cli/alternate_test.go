@@ -28,7 +28,10 @@ func TestAlternateCapture(t *testing.T) {
 	for _, c := range []struct {
 		name, lake, extra, want string
 	}{
-		{"collecting", "security_lake: [{region: us-east-1}]", "", "PASS    account-activity-capture"},
+		{"collecting", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "", "PASS    account-activity-capture"},
+		// Security Lake collects a region's events only where its CloudTrail source is enabled (ListLogSources).
+		{"collecting in one region of two", "security_lake: [{region: us-east-1}]", "", "does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in eu-west-1 (ListLogSources: the source is enabled only in us-east-1)"},
+		{"its regions unreadable", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "\n    faults: [{operation: 'securitylake:ListLogSources', error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
 		{"stopped collecting", "security_lake: [{region: us-east-1, status: NOT_COLLECTING}]", "", "ALTERNATE_LAPSED"},
 		{"unreadable", "security_lake: [{region: us-east-1}]", "\n    faults: [{operation: 'securitylake:GetDataLakeSources', error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
 	} {
@@ -42,6 +45,9 @@ accounts:
 			_, out, errs := run(t, "scan", "--exceptions", path, "--max-exception-days", "0")
 			if !strings.Contains(out, c.want) {
 				t.Errorf("want %s:\n%s\n%s", c.want, out, errs)
+			}
+			if c.name == "collecting in one region of two" && (!strings.Contains(out, "ALTERNATE_LAPSED") || !strings.Contains(out, "FAIL    account-activity-capture")) {
+				t.Errorf("an alternate that leaves a region out still counts:\n%s", out)
 			}
 			if c.name == "collecting" && (!strings.Contains(out, "ALTERNATE_CAPTURE") || !strings.Contains(out, "Without the alternate: NO_TRAIL")) {
 				t.Errorf("the PASS does not say why, nor keep the former reason:\n%s", out)

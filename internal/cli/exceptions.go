@@ -60,7 +60,7 @@ func accountInfos(inv *model.Inventory) map[string]exceptions.AccountInfo {
 		return m
 	}
 	for _, a := range inv.Accounts {
-		m[a.ID] = exceptions.AccountInfo{Tags: a.Tags, OU: a.OU, TagsUnknown: a.TagsErr != nil, OUUnknown: a.OUUnknown, Alternates: a.Alternates}
+		m[a.ID] = exceptions.AccountInfo{Tags: a.Tags, OU: a.OU, TagsUnknown: a.TagsErr != nil, OUUnknown: a.OUUnknown, Alternates: a.Alternates, Regions: a.Regions}
 	}
 	return m
 }

@@ -90,12 +90,15 @@ func TestIAMPoliciesAllowEveryCall(t *testing.T) {
 				if srv.CallsTo("cloudwatch:GetMetricData") == 0 {
 					t.Fatal("scan --cost read no metric: the test no longer holds the policy to GetMetricData")
 				}
+				if srv.CallsTo("cloudtrail:ListChannels") == 0 || srv.CallsTo("cloudtrail:GetChannel") == 0 {
+					t.Fatal("scan --org read no service-linked channel: the test no longer holds the policy to those calls")
+				}
 				run(t, "scan", "--org", "--discovery", "list", "--format", "json", "--output", filepath.Join(dir, "l.json"))
 				run(t, "scan", "--org", "--accounts", "222222222222", "--format", "json", "--output", filepath.Join(dir, "a.json"))
 				// An account no integrated trail captures: its Security Lake and CloudTrail Lake are read too.
 				srvAlt := simFrom(t, []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    security_lake: [{region: us-east-1}]\n"))
 				simRun(srvAlt)(t, "scan")
-				if srvAlt.CallsTo("securitylake:GetDataLakeSources") == 0 || srvAlt.CallsTo("cloudtrail:ListEventDataStores") == 0 {
+				if srvAlt.CallsTo("securitylake:GetDataLakeSources") == 0 || srvAlt.CallsTo("cloudtrail:ListEventDataStores") == 0 || srvAlt.CallsTo("securitylake:ListLogSources") == 0 {
 					t.Fatal("the scan read no alternate: the test no longer holds the policy to those calls")
 				}
 				checkCalls(t, mode, srvAlt, nil)

@@ -3,11 +3,13 @@ package collect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/securitylake"
+	sltypes "github.com/aws/aws-sdk-go-v2/service/securitylake/types"
 
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -20,9 +22,10 @@ import (
 // through an "alternate" exception that names them (a SIEM alarms on them: trailwatch cannot see that), verified on
 // every scan.
 
-// SecurityLakeAPI is the Security Lake read.
+// SecurityLakeAPI is the Security Lake reads.
 type SecurityLakeAPI interface {
 	GetDataLakeSources(context.Context, *securitylake.GetDataLakeSourcesInput, ...func(*securitylake.Options)) (*securitylake.GetDataLakeSourcesOutput, error)
+	ListLogSources(context.Context, *securitylake.ListLogSourcesInput, ...func(*securitylake.Options)) (*securitylake.ListLogSourcesOutput, error)
 }
 
 // EventDataStoresAPI is the CloudTrail Lake read (the CloudTrail client has it).
@@ -97,6 +100,9 @@ func (col *collector) alternates(ctx context.Context) {
 			}
 		}
 	}
+	if len(ev.SecurityLake) > 0 {
+		ev.SecurityLakeRegions, ev.SecurityLakeRegionsErr = securityLakeRegions(ctx, ac.SecurityLake(home), col.acct.ID, home)
+	}
 	var token *string
 	for {
 		out, err := ac.EventDataStores(home).ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{NextToken: token})
@@ -115,4 +121,31 @@ func (col *collector) alternates(ctx context.Context) {
 	}
 	sort.Strings(ev.SecurityLake)
 	sort.Strings(ev.EventDataStores)
+}
+
+// securityLakeRegions are the regions Security Lake has account's CLOUD_TRAIL_MGMT source in (ListLogSources, one
+// call a page): a source is enabled per region ("regions: ... the Regions where you want to enable Security Lake": API
+// reference, CreateAwsLogSource), so a region without it is not collected.
+func securityLakeRegions(ctx context.Context, api SecurityLakeAPI, account, region string) ([]string, *model.CallError) {
+	regions := []string{}
+	p := securitylake.NewListLogSourcesPaginator(api, &securitylake.ListLogSourcesInput{Accounts: []string{account},
+		Sources: []sltypes.LogSourceResource{&sltypes.LogSourceResourceMemberAwsLogSource{Value: sltypes.AwsLogSourceResource{SourceName: sltypes.AwsLogSourceNameCloudTrailMgmt}}}})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, Classify("securitylake:ListLogSources", region, err)
+		}
+		for _, ls := range out.Sources {
+			if aws.ToString(ls.Account) != account {
+				continue
+			}
+			for _, src := range ls.Sources {
+				if m, ok := src.(*sltypes.LogSourceResourceMemberAwsLogSource); ok && m.Value.SourceName == sltypes.AwsLogSourceNameCloudTrailMgmt {
+					regions = append(regions, aws.ToString(ls.Region))
+				}
+			}
+		}
+	}
+	slices.Sort(regions)
+	return slices.Compact(regions), nil
 }

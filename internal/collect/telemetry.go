@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -131,7 +132,10 @@ func (col *collector) telemetry(ctx context.Context) {
 	a := col.acct
 	t := &model.Telemetry{}
 	a.Telemetry = t
-	defer col.orgTelemetry(ctx, t) // the organization's rules apply whatever the account's own evaluation does
+	defer func() {
+		col.orgTelemetry(ctx, t) // the organization's rules apply whatever the account's own evaluation does
+		col.channels(ctx, t)
+	}()
 	st, err := tc.Telemetry(col.o.HomeRegion).GetTelemetryEvaluationStatus(ctx, &observabilityadmin.GetTelemetryEvaluationStatusInput{})
 	if err != nil {
 		t.Err = Classify("observabilityadmin:GetTelemetryEvaluationStatus", col.o.HomeRegion, err)
@@ -337,5 +341,83 @@ func (col *collector) ingestion(ctx context.Context, lg *model.LogGroup, region 
 		lg.LatestIngestion = &t
 	} else {
 		lg.NoStreams = true
+	}
+}
+
+// ChannelsAPI is the CloudTrail channel reads (the SDK's CloudTrail client has them); a client without them (a test's
+// fake) leaves the channels unread.
+type ChannelsAPI interface {
+	ListChannels(context.Context, *cloudtrail.ListChannelsInput, ...func(*cloudtrail.Options)) (*cloudtrail.ListChannelsOutput, error)
+	GetChannel(context.Context, *cloudtrail.GetChannelInput, ...func(*cloudtrail.Options)) (*cloudtrail.GetChannelOutput, error)
+}
+
+// cloudWatchChannel is the name prefix of the CloudTrail service-linked channel CloudWatch's telemetry rules deliver
+// through: service-linked channels are named aws-service-channel/<service>/<suffix> (CloudTrail API reference,
+// GetChannel: Name), and the managed policy AWSObservabilityAdminTelemetryEnablementServiceRolePolicy lets the service
+// manage channel/aws-service-channel/cloudwatch/* (shared/reference/beyond-trails.md §1).
+const cloudWatchChannel = "aws-service-channel/cloudwatch/"
+
+// channels reads, in each scanned region a CloudWatch Logs telemetry rule applies in, the CloudTrail service-linked
+// channel that carries the rule's events (ListChannels, then GetChannel for CloudWatch's): evidence of the path, and an
+// upper bound on what reaches the group (what the channel does not select cannot be delivered). One call per such
+// region, and one more where the channel exists; accounts without such rules make none.
+func (col *collector) channels(ctx context.Context, t *model.Telemetry) {
+	var regions []string
+	for _, r := range t.Rules {
+		if r.Err == nil && r.DestinationType == string(oatypes.DestinationTypeCloudwatchLogs) {
+			for _, reg := range r.Regions {
+				if slices.Contains(col.acct.Regions, reg) {
+					regions = append(regions, reg)
+				}
+			}
+		}
+	}
+	slices.Sort(regions)
+	for _, reg := range slices.Compact(regions) {
+		api, ok := col.c.CloudTrail(reg).(ChannelsAPI)
+		if !ok {
+			return
+		}
+		ch, e := readChannel(ctx, api, reg)
+		if e != nil {
+			t.ChannelErrors = setErr(t.ChannelErrors, reg, e)
+			continue
+		}
+		if t.Channels == nil {
+			t.Channels = map[string]*model.Channel{}
+		}
+		t.Channels[reg] = ch // nil: read, and none there
+	}
+}
+
+// readChannel returns CloudWatch's service-linked channel in region, or nil when there is none.
+func readChannel(ctx context.Context, api ChannelsAPI, region string) (*model.Channel, *model.CallError) {
+	var token *string
+	for {
+		out, err := api.ListChannels(ctx, &cloudtrail.ListChannelsInput{NextToken: token})
+		if err != nil {
+			return nil, Classify("cloudtrail:ListChannels", region, err)
+		}
+		for _, c := range out.Channels {
+			if !strings.HasPrefix(aws.ToString(c.Name), cloudWatchChannel) {
+				continue
+			}
+			g, err := api.GetChannel(ctx, &cloudtrail.GetChannelInput{Channel: c.ChannelArn})
+			if err != nil {
+				return nil, Classify("cloudtrail:GetChannel", region, err)
+			}
+			ch := &model.Channel{ARN: aws.ToString(g.ChannelArn), Name: aws.ToString(g.Name)}
+			if sc := g.SourceConfig; sc != nil {
+				ch.AllRegions = aws.ToBool(sc.ApplyToAllRegions)
+				ch.ManagementEvents, ch.ReadWriteType = selectors.Kept(&cloudtrail.GetEventSelectorsOutput{AdvancedEventSelectors: sc.AdvancedEventSelectors})
+			} else {
+				no := false
+				ch.ManagementEvents = &no
+			}
+			return ch, nil
+		}
+		if token = out.NextToken; token == nil {
+			return nil, nil
+		}
 	}
 }

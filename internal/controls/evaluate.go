@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -656,8 +657,15 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 		case s != nil && s.Now.Sub(*g.LatestIngestion) > s.MaxDeliveryAge:
 			problem = fmt.Sprintf("its log group last received an event %s ago (at %s), more than %s", s.Now.Sub(*g.LatestIngestion).Round(time.Second), g.LatestIngestion.UTC().Format(time.RFC3339), s.MaxDeliveryAge)
 		}
+		rw, ch := r.ReadWriteType, channelFor(tm, region)
+		if problem == "" && ch != nil {
+			// What reaches the group is at most what the CloudTrail service-linked channel carries.
+			if rw = narrowerRW(rw, ch.ReadWriteType); ch.ManagementEvents == nil || !*ch.ManagementEvents || rw == "None" {
+				problem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps none of the management events the rule keeps"
+			}
+		}
 		if problem == "" {
-			switch r.ReadWriteType {
+			switch rw {
 			case "All":
 				return r, g, "", nil
 			case "ReadOnly":
@@ -669,10 +677,44 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 				return readRule, readGroup, "", nil
 			}
 			problem = "its event selectors keep only " + KeptEvents(r.ReadWriteType)
+			if rw != r.ReadWriteType {
+				problem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps only " + KeptEvents(rw)
+			}
 		}
 		whys = append(whys, "telemetry rule "+r.ARN+": "+problem)
 	}
+	if _, read := tm.Channels[region]; read && len(whys) > 0 && channelFor(tm, region) == nil {
+		whys = append(whys, "no CloudTrail service-linked channel for CloudWatch exists in the region (cloudtrail:ListChannels), the path a telemetry rule's events take")
+	}
 	return nil, nil, strings.Join(whys, "; "), unread
+}
+
+// channelFor returns the CloudTrail service-linked channel that carries CloudWatch telemetry in region, as read: the
+// region's own, else one that applies to every region; nil when none was read there.
+func channelFor(tm *model.Telemetry, region string) *model.Channel {
+	if ch := tm.Channels[region]; ch != nil {
+		return ch
+	}
+	for _, r := range slices.Sorted(maps.Keys(tm.Channels)) {
+		if ch := tm.Channels[r]; ch != nil && ch.AllRegions {
+			return ch
+		}
+	}
+	return nil
+}
+
+// narrowerRW is what two selections of management events keep together (selectors.ReadWrite's values: All, ReadOnly,
+// WriteOnly, "" for some narrowed otherwise), "None" when they share none.
+func narrowerRW(a, b string) string {
+	switch {
+	case a == b, b == "All":
+		return a
+	case a == "All":
+		return b
+	case a == "" || b == "":
+		return ""
+	}
+	return "None" // ReadOnly and WriteOnly
 }
 
 // telemetryPending returns the rule whose first delivery to account a's region is pending: a rule made or changed
@@ -699,7 +741,7 @@ func telemetryPending(a *model.Account, region string, s *Settings) *model.Telem
 		}
 		switch {
 		case status != "RUNNING", r.Err != nil, since == nil, !slices.Contains(r.Regions, region),
-			RuleProblem(r, region) != "", r.ReadWriteType != "All",
+			RuleProblem(r, region) != "", r.ReadWriteType != "All", channelFor(tm, region) != nil && narrowerRW("All", channelFor(tm, region).ReadWriteType) != "All",
 			s.Now.Sub(*since) >= s.PendingWindow, r.GroupErrors[region] != nil:
 			continue
 		}
@@ -779,7 +821,7 @@ func TelemetryCapture(a *model.Account, regions []string, s *Settings) string {
 	if len(regions) == 0 {
 		return ""
 	}
-	by := map[string][]string{}
+	by, via := map[string][]string{}, map[string][]string{}
 	var order []string
 	for _, r := range regions {
 		rule, lg, _, _ := telemetryRule(a, r, s)
@@ -790,10 +832,18 @@ func TelemetryCapture(a *model.Account, regions []string, s *Settings) string {
 			order = append(order, rule.ARN)
 		}
 		by[rule.ARN] = append(by[rule.ARN], strings.TrimSuffix(lg.ARN, ":*"))
+		if ch := channelFor(a.Telemetry, r); ch != nil && !slices.Contains(via[rule.ARN], ch.ARN) {
+			via[rule.ARN] = append(via[rule.ARN], ch.ARN)
+		}
 	}
 	var parts []string
 	for _, arn := range order {
-		parts = append(parts, fmt.Sprintf("telemetry rule %s sends its management events to %s", arn, strings.Join(by[arn], ", ")))
+		p := fmt.Sprintf("telemetry rule %s sends its management events to %s", arn, strings.Join(by[arn], ", "))
+		if len(via[arn]) > 0 {
+			// The evidence of the path: the CloudTrail service-linked channel the events take.
+			p += " through CloudTrail service-linked " + plural("channel ", "channels ", len(via[arn])) + strings.Join(via[arn], ", ")
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -956,7 +1006,20 @@ func (e *evaluator) capture(a *model.Account) {
 	if alt := a.Alternates; alt != nil && v.status != model.StatusPass {
 		// Evidence outside CloudWatch Logs is reported; it counts only through an alternate exception (issue 26).
 		if len(alt.SecurityLake) > 0 {
-			v.note("Amazon Security Lake collects this account's CloudTrail management events in %s (%s): that counts as capture only where an alarm watches it, which the team states with an exception of kind alternate, evidence security-lake.", alt.Region, strings.Join(alt.SecurityLake, ", "))
+			where := ""
+			if alt.SecurityLakeRegions != nil {
+				in, enabled := 0, "none"
+				for _, r := range a.Regions {
+					if slices.Contains(alt.SecurityLakeRegions, r) {
+						in++
+					}
+				}
+				if len(alt.SecurityLakeRegions) > 0 {
+					enabled = strings.Join(alt.SecurityLakeRegions, ", ")
+				}
+				where = fmt.Sprintf("; its CloudTrail source is enabled in %d of the account's %d regions (ListLogSources: %s)", in, len(a.Regions), enabled)
+			}
+			v.note("Amazon Security Lake collects this account's CloudTrail management events in %s (%s)%s: that counts as capture only where an alarm watches it, which the team states with an exception of kind alternate, evidence security-lake.", alt.Region, strings.Join(alt.SecurityLake, ", "), where)
 		}
 		if len(alt.EventDataStores) > 0 {
 			v.note("CloudTrail Lake event data stores keep this account's events in %s (%s): they count as capture only through an exception of kind alternate, evidence cloudtrail-lake.", alt.Region, strings.Join(alt.EventDataStores, ", "))

@@ -248,7 +248,9 @@ var Evidences = []string{"security-lake", "cloudtrail-lake"}
 type AccountInfo struct {
 	// Alternates are the account's evidence of capture outside CloudWatch Logs, as read by the scan (nil: not read).
 	Alternates *model.Alternates
-	Tags       map[string]string
+	// Regions are the account's scanned regions: an alternate must collect in each.
+	Regions []string
+	Tags    map[string]string
 	OU         string
 	// TagsUnknown: the account's tags could not be read; an exception scoped by tags neither matches nor misses.
 	// OUUnknown likewise for the account's organizational unit.
@@ -392,8 +394,11 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 			continue
 		}
 		s.used[x] = true
-		seen, unread := evidenceOf(acct.Alternates, x.Evidence)
+		seen, unread, missing := evidenceOf(acct.Alternates, acct.Regions, x.Evidence)
 		switch {
+		case missing != "":
+			lapsed = append(lapsed, model.Reason{Code: "ALTERNATE_LAPSED", Message: fmt.Sprintf(
+				"The exception at %s (owner %s) counts %s as capture, but %s: it no longer applies.", x.Ref(), x.Owner, x.Evidence, missing)})
 		case seen != "":
 			for _, r := range f.Reasons {
 				f.Notes = append(f.Notes, fmt.Sprintf("Without the alternate: %s: %s", r.Code, r.Message))
@@ -421,28 +426,51 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 	return false
 }
 
-// evidenceOf says what of the named evidence the scan saw (seen), or why it could not tell (unread).
-func evidenceOf(alt *model.Alternates, evidence string) (seen, unread string) {
+// evidenceOf says what of the named evidence the scan saw (seen), why it could not tell (unread), or which of the
+// account's regions the evidence leaves out (missing).
+func evidenceOf(alt *model.Alternates, regions []string, evidence string) (seen, unread, missing string) {
 	if alt == nil {
-		return "", "the scan did not read it: the account has a multi-region trail with a log group that was logging without a delivery error when read, and such accounts are not read for alternates (scan again once the trail's state is known)"
+		return "", "the scan did not read it: the account has a multi-region trail with a log group that was logging without a delivery error when read, and such accounts are not read for alternates (scan again once the trail's state is known)", ""
 	}
+	failed := func(e *model.CallError) string { return fmt.Sprintf("%s failed: %s: %s", e.API, e.Code, e.Message) }
 	switch evidence {
 	case "security-lake":
 		if len(alt.SecurityLake) > 0 {
-			return fmt.Sprintf("Amazon Security Lake in %s (%s)", alt.Region, strings.Join(alt.SecurityLake, ", ")), ""
+			// Security Lake collects a region's events only where the source is enabled in it (ListLogSources); an
+			// inventory written before the regions were read has none to check.
+			if e := alt.SecurityLakeRegionsErr; e != nil {
+				return "", failed(e) + " (which regions it collects is unknown)", ""
+			}
+			if alt.SecurityLakeRegions != nil {
+				var out []string
+				for _, r := range regions {
+					if !slices.Contains(alt.SecurityLakeRegions, r) {
+						out = append(out, r)
+					}
+				}
+				if len(out) > 0 {
+					have := "in no region"
+					if len(alt.SecurityLakeRegions) > 0 {
+						have = "only in " + strings.Join(alt.SecurityLakeRegions, ", ")
+					}
+					return "", "", fmt.Sprintf("Amazon Security Lake does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in %s (ListLogSources: the source is enabled %s)",
+						strings.Join(out, ", "), have)
+				}
+			}
+			return fmt.Sprintf("Amazon Security Lake in %s (%s)", alt.Region, strings.Join(alt.SecurityLake, ", ")), "", ""
 		}
 		if e := alt.SecurityLakeErr; e != nil {
-			return "", fmt.Sprintf("%s failed: %s: %s", e.API, e.Code, e.Message)
+			return "", failed(e), ""
 		}
 	case "cloudtrail-lake":
 		if len(alt.EventDataStores) > 0 {
-			return fmt.Sprintf("CloudTrail Lake event data stores in %s (%s)", alt.Region, strings.Join(alt.EventDataStores, ", ")), ""
+			return fmt.Sprintf("CloudTrail Lake event data stores in %s (%s)", alt.Region, strings.Join(alt.EventDataStores, ", ")), "", ""
 		}
 		if e := alt.LakeErr; e != nil {
-			return "", fmt.Sprintf("%s failed: %s: %s", e.API, e.Code, e.Message)
+			return "", failed(e), ""
 		}
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // HygieneID is the control exception findings are reported under.

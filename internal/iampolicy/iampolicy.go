@@ -32,7 +32,9 @@ var readActions = []string{
 	"observabilityadmin:GetTelemetryEvaluationStatusForOrganization", "observabilityadmin:ListTelemetryRulesForOrganization",
 	"observabilityadmin:GetTelemetryRuleForOrganization", "logs:DescribeLogStreams",
 	// Capture outside CloudWatch Logs (collect/alternates.go): Security Lake's sources, CloudTrail Lake's stores.
-	"securitylake:GetDataLakeSources", "cloudtrail:ListEventDataStores",
+	"securitylake:GetDataLakeSources", "securitylake:ListLogSources", "cloudtrail:ListEventDataStores",
+	// The CloudTrail service-linked channel a telemetry rule's events take (collect/telemetry.go).
+	"cloudtrail:ListChannels", "cloudtrail:GetChannel",
 }
 
 // fixActions are the writes of the fix plan (remediate) and their undo. iam:PassRole: UpdateTrail hands CloudTrail

@@ -112,6 +112,11 @@ type Alternates struct {
 	// (CLOUD_TRAIL_MGMT, status COLLECTING), as "resource (status)".
 	SecurityLake    []string   `json:"security_lake,omitempty"`
 	SecurityLakeErr *CallError `json:"security_lake_error,omitempty"`
+	// SecurityLakeRegions are the regions Security Lake has the account's CLOUD_TRAIL_MGMT source in (ListLogSources),
+	// read when it collects: a source is enabled per region, and a region without it is not collected. Nil: not read
+	// (SecurityLakeRegionsErr says why, or the inventory predates it); empty: read, none.
+	SecurityLakeRegions    []string   `json:"security_lake_regions"`
+	SecurityLakeRegionsErr *CallError `json:"security_lake_regions_error,omitempty"`
 	// EventDataStores are the ENABLED CloudTrail Lake event data stores, by ARN.
 	EventDataStores []string   `json:"event_data_stores,omitempty"`
 	LakeErr         *CallError `json:"event_data_stores_error,omitempty"`
@@ -163,6 +168,21 @@ type Telemetry struct {
 	// Rules are the account's AWS::CloudTrail rules and the organization's (Organization set), each with the
 	// account's own groups.
 	Rules []*TelemetryRule `json:"rules,omitempty"`
+	// Channels are CloudWatch's CloudTrail service-linked channels, by region read: a region present with nil was read
+	// and has none; a region absent was not read (no rule applies there, or ChannelErrors says why).
+	Channels      map[string]*Channel   `json:"channels,omitempty"`
+	ChannelErrors map[string]*CallError `json:"channel_errors,omitempty"`
+}
+
+// Channel is a CloudTrail service-linked channel (GetChannel): the path a telemetry rule's events take. What its
+// advanced event selectors keep bounds what can reach the rule's group.
+type Channel struct {
+	ARN  string `json:"arn"`
+	Name string `json:"name"`
+	// AllRegions is its SourceConfig.ApplyToAllRegions.
+	AllRegions       bool   `json:"all_regions,omitempty"`
+	ManagementEvents *bool  `json:"management_events,omitempty"`
+	ReadWriteType    string `json:"read_write_type,omitempty"`
 }
 
 // TelemetryRule is one AWS::CloudTrail telemetry rule.

@@ -66,6 +66,14 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		{"group silent for 30 hours", `[{name: r, all_regions: true, last_delivery: 30h}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
 		{"group never received an event", `[{name: r, all_regions: true, last_delivery: never}]`, `[]`, "", false, "FAIL NO_TRAIL", ""},
 		{"group's streams unreadable", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'logs:DescribeLogStreams', error: AccessDeniedException}]\n", false, "ERROR ACCESS_DENIED", ""},
+		// The CloudTrail service-linked channel the rule's events take bounds what reaches the group: one that keeps
+		// only writes leaves reads uncaptured, whatever the rule keeps. An absent or unreadable channel is evidence
+		// only: the group's own delivery decides.
+		{"channel keeps writes only", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_channel: write_only\n", false, "FAIL NO_TRAIL", ""},
+		{"channel keeps reads, a rule writes", `[{name: w, all_regions: true, events: write_only}]`, `[]`, "    telemetry_channel: read_only\n", false, "FAIL NO_TRAIL", ""},
+		{"channel absent, group delivering", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_channel: absent\n", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
+		{"channel absent, group silent", `[{name: r, all_regions: true, last_delivery: 30h}]`, `[]`, "    telemetry_channel: absent\n", false, "FAIL NO_TRAIL", ""},
+		{"channels unreadable", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'cloudtrail:ListChannels', error: AccessDeniedException}]\n", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			text := telemetryScenario(c.rules, c.trails, "")
@@ -87,6 +95,29 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 			}
 			if c.name == "evaluation started in one region only" && !strings.Contains(strings.Join(got.Notes, " "), "Region eu-west-1 is not captured by CloudWatch telemetry: CloudWatch telemetry evaluation in the account does not include the region") {
 				t.Errorf("the note does not say evaluation leaves the region out: %v", got.Notes)
+			}
+			notes := strings.Join(got.Notes, " ")
+			switch c.name {
+			case "rule, no trail":
+				if !strings.Contains(got.Reasons[0].Message, "through CloudTrail service-linked channels arn:aws:cloudtrail:eu-west-1:111111111111:channel/") {
+					t.Errorf("the reason does not name the channel the events take: %s", got.Reasons[0].Message)
+				}
+			case "channel keeps writes only":
+				if !strings.Contains(notes, "service-linked channel arn:aws:cloudtrail:eu-west-1:111111111111:channel/") || !strings.Contains(notes, "which keeps only write (WriteOnly) management events") {
+					t.Errorf("the note does not name the channel that narrows the rule: %v", got.Notes)
+				}
+			case "channel keeps reads, a rule writes":
+				if !strings.Contains(notes, "which keeps none of the management events the rule keeps") {
+					t.Errorf("the note does not say the channel and the rule share no events: %v", got.Notes)
+				}
+			case "channel absent, group silent":
+				if !strings.Contains(notes, "no CloudTrail service-linked channel for CloudWatch exists in the region") {
+					t.Errorf("the note does not say the channel is missing: %v", got.Notes)
+				}
+			case "channels unreadable", "channel absent, group delivering":
+				if strings.Contains(got.Reasons[0].Message, "channel") {
+					t.Errorf("a channel named where none was read: %s", got.Reasons[0].Message)
+				}
 			}
 			if c.name == "evaluation stopped" && !strings.Contains(strings.Join(got.Notes, " "), "evaluation is STOPPED") {
 				t.Errorf("the note does not say evaluation is stopped: %v", got.Notes)

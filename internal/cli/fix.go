@@ -88,8 +88,8 @@ Control Tower trails and excluded trails are refused, with the reason.`,
 				return err
 			}
 			if o.cost && sr != nil {
-				p.EstimateCost(cmd.Context(), sr.inv, func(acct, region string) cost.S3API {
-					return s3.NewFromConfig(sr.config(&o.scan, acct), func(so *s3.Options) {
+				p.EstimateCost(cmd.Context(), sr.Inv, func(acct, region string) cost.S3API {
+					return s3.NewFromConfig(sr.MemberConfig(acct, o.scan.roleName, o.scan.externalID), func(so *s3.Options) {
 						so.Region = region
 						so.DisableLogOutputChecksumValidationSkipped = true // CloudTrail's files carry no checksum: not news
 					})
@@ -246,7 +246,7 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 	}
 	// Findings an exception mutes are not fixed: the plan lists them as refused, with the exception.
 	muted := map[string]*model.ExceptionRef{}
-	for _, f := range sr.findings {
+	for _, f := range sr.Findings {
 		if f.Exception != nil {
 			if controls.IsAlarmControl(f.ControlID) {
 				muted[f.ID] = f.Exception // alarm findings share the account's resource id: excluded one by one
@@ -256,14 +256,14 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 		}
 	}
 	po.Alarms = o.scan.settings.controls(now).Alarms
-	po.Caller = sr.callerID
+	po.Caller = sr.CallerID
 	po.Excluded = func(arn string) (bool, string) {
 		if x := muted[arn]; x != nil {
 			return true, fmt.Sprintf("%s (owner %s, until %s: %s)", x.Where, x.Owner, x.Expires, x.Reason)
 		}
 		return false, ""
 	}
-	return remediate.NewPlan(sr.inv, unmute(sr.findings), po), sr, nil
+	return remediate.NewPlan(sr.Inv, unmute(sr.Findings), po), sr, nil
 }
 
 // unmute gives muted findings their status back, so that the plan sees them (and refuses them as excluded).
@@ -373,20 +373,22 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	}
 	defer jf.Close()
 	who := "unknown"
-	if id, err := sts.NewFromConfig(sr.base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+	if id, err := sts.NewFromConfig(sr.Base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
 		who = aws.ToString(id.Arn)
 	}
 	j := remediate.NewJournal(jf, who, nil)
 	var infos []remediate.AccountInfo
-	if sr.inv != nil {
-		for _, a := range sr.inv.Accounts {
+	if sr.Inv != nil {
+		for _, a := range sr.Inv.Accounts {
 			infos = append(infos, remediate.AccountInfo{ID: a.ID, Name: a.Name, Tags: a.Tags})
 		}
 	}
 	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: o.batchSize, Order: o.order,
 		PriorityTag: o.priorityTag, MaxFailures: o.maxFailures,
-		Writer: func(id string) (remediate.Writer, error) { return remediate.NewSDKWriter(sr.config(&o.scan, id)), nil },
-		Who:    func(id string) string { return sr.identity(&o.scan, id) },
+		Writer: func(id string) (remediate.Writer, error) {
+			return remediate.NewSDKWriter(sr.MemberConfig(id, o.scan.roleName, o.scan.externalID)), nil
+		},
+		Who: func(id string) string { return sr.Identity(id, o.scan.roleName) },
 		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {
 			so := o.scan
 			if so.org {
@@ -396,7 +398,7 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 			if err != nil {
 				return nil, err
 			}
-			return r.findings, nil
+			return r.Findings, nil
 		}})
 	fmt.Fprintf(e.stderr, "journal: %s\n", path)
 	undoFailed := 0
@@ -480,7 +482,7 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 		}
 		pending, failing := 0, 0
 		var lines []string
-		for _, f := range sr.findings {
+		for _, f := range sr.Findings {
 			key := remediate.StepResource(f)
 			at, ok := fixed[key]
 			if !ok || key == "" {
@@ -508,7 +510,7 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 		}
 		// Say which trails are still waiting for their first delivery, and for how much longer we wait.
 		var waiting []string
-		for _, f := range sr.findings {
+		for _, f := range sr.Findings {
 			if _, ok := fixed[f.ResourceID]; ok && f.Status == model.StatusPending {
 				waiting = append(waiting, f.ResourceID)
 			}

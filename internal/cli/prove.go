@@ -95,25 +95,25 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	caller := sr.callerID
-	if !o.scan.org && len(sr.inv.Accounts) == 1 {
-		caller = sr.inv.Accounts[0].ID
+	caller := sr.CallerID
+	if !o.scan.org && len(sr.Inv.Accounts) == 1 {
+		caller = sr.Inv.Accounts[0].ID
 	}
 	c := &proveClients{cfg: func(acct string) (aws.Config, bool) {
 		if acct == caller {
-			return sr.base, true
+			return sr.Base, true
 		}
-		if !o.scan.org || !inScope(sr.inv, acct) {
+		if !o.scan.org || !inScope(sr.Inv, acct) {
 			return aws.Config{}, false
 		}
-		return sr.config(&o.scan, acct), true
+		return sr.MemberConfig(acct, o.scan.roleName, o.scan.externalID), true
 	}, rec: apicalls.NewRecorder(e.log), ec2s: map[string]prove.EC2API{}, logs: map[string]*cloudwatchlogs.Client{}}
-	res := prove.Run(ctx, cat, sr.inv, sr.findings, c, prove.Options{Timeout: o.timeout, Poll: o.poll, MaxCalls: o.maxCalls, Log: e.log, Now: e.clock})
+	res := prove.Run(ctx, cat, sr.Inv, sr.Findings, c, prove.Options{Timeout: o.timeout, Poll: o.poll, MaxCalls: o.maxCalls, Log: e.log, Now: e.clock})
 	if o.scan.settings.alarms && ctx.Err() == nil {
 		items := o.scan.settings.controls(e.clock()).Alarms
-		res.Findings = append(res.Findings, prove.Alarms(ctx, cat, sr.inv, sr.findings, items, c.alarmLogs, o.window, e.clock())...)
+		res.Findings = append(res.Findings, prove.Alarms(ctx, cat, sr.Inv, sr.Findings, items, c.alarmLogs, o.window, e.clock())...)
 	}
-	for _, line := range contradictions(sr.findings, res.Findings) {
+	for _, line := range contradictions(sr.Findings, res.Findings) {
 		fmt.Fprintln(e.stderr, line)
 	}
 	fmt.Fprintf(e.stderr, "proof API calls (%d): %s\n", c.rec.Total(), c.rec.Summary())
@@ -131,7 +131,7 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "proof interrupted: %d of %d regions proven by then%s\n", len(proven), len(res.Findings), listed(proven))
 		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: no report written, nothing recorded, nothing to clean up (the markers create nothing)")}
 	}
-	r := report.Build(sr.inv, append(sr.findings, res.Findings...), o.scan.settings.report(), toolVersion())
+	r := report.Build(sr.Inv, append(sr.Findings, res.Findings...), o.scan.settings.report(), toolVersion())
 	exit := o.scan.out.deliver(ctx, e, st, r)
 	if n := untested(res.Findings); exit == nil && n > 0 {
 		// Nothing failed, but what could not be tested is no proof: exit 2, as the help says.

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
@@ -157,20 +154,20 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	r := report.Build(sr.inv, sr.findings, o.settings.report(), toolVersion())
+	r := report.Build(sr.Inv, sr.Findings, o.settings.report(), toolVersion())
 	if o.cost {
 		prices := cost.PricesFor(o.pricePerGB)
-		r.Costs, r.PriceSource = cost.Groups(sr.inv, prices), prices.Source
+		r.Costs, r.PriceSource = cost.Groups(sr.Inv, prices), prices.Source
 	}
 	if o.includeInventory {
-		r.Inventory = sr.inv
+		r.Inventory = sr.Inv
 	}
 	if o.shard != "" {
 		// The shard as resolved (auto/N names its index only through the environment): merge reads i/n.
 		i, n, _ := parseShard(o.shard)
 		r.Scope.Shard = fmt.Sprintf("%d/%d", i, n)
 	}
-	if sr.interrupted != nil {
+	if sr.Interrupted != nil {
 		// Only with --partial (scan refuses otherwise): the finished accounts, marked incomplete; not recorded.
 		if err := o.out.write(e, r); err != nil {
 			var ee *exitError
@@ -178,7 +175,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 				return err
 			}
 		}
-		return sr.interrupted
+		return interrupted(sr.Interrupted.Done, sr.Interrupted.Total)
 	}
 	if o.runID != "" {
 		// A run's shard: its report, with its inventory, is saved under the run (a retry replaces it), not recorded
@@ -187,7 +184,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 		if o.shard != "" {
 			i, n, _ = parseShard(o.shard)
 		}
-		r.Inventory = sr.inv
+		r.Inventory = sr.Inv
 		var buf bytes.Buffer
 		if err := report.WriteJSON(&buf, r); err != nil {
 			return err
@@ -214,15 +211,39 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 }
 
 // scanResult is a finished scan, with what reaches each account afterwards (for fixes).
-type scanResult struct {
-	inv       *model.Inventory
-	findings  []model.Finding
-	base      aws.Config
-	callerID  string
-	partition string
-	// interrupted is set (with --partial only) when a signal stopped the scan: inv and findings then hold only the
-	// accounts that finished, and inv says it is incomplete.
-	interrupted error
+type scanResult = scan.Result
+
+// loadConfig loads the AWS configuration the flags name and proves it has credentials, before any AWS call.
+func (o *scanOptions) loadConfig(ctx context.Context, callTimeout time.Duration) (aws.Config, error) {
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts, CallTimeout: callTimeout})
+	if err != nil {
+		return aws.Config{}, usageError("load AWS configuration: %v", err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return aws.Config{}, interrupted(0, 0)
+		}
+		return aws.Config{}, credentialsProblem(err)
+	}
+	return cfg, nil
+}
+
+// scanError maps a failed scan to its exit code.
+func scanError(err error) error {
+	var ie *scan.InterruptedError
+	var te *scan.TransientError
+	var ue *scan.UnidentifiedError
+	switch {
+	case errors.As(err, &ie):
+		return interrupted(ie.Done, ie.Total)
+	case errors.As(err, &te):
+		return &exitError{code: ExitIncomplete, err: fmt.Errorf("%w: a transient AWS error before any account was scanned (throttling or a service error past the retries); nothing was judged, run it again", err)}
+	case errors.As(err, &ue) && ue.Refused:
+		return usageError("%v", ue)
+	case errors.As(err, &ue):
+		return &exitError{code: ExitIncomplete, err: ue}
+	}
+	return &exitError{code: ExitUsage, err: err}
 }
 
 // scan runs the scan the flags describe, judging trails fixed at fixedAt PENDING until their first delivery.
@@ -235,15 +256,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		filter.ShardIndex, filter.ShardCount, _ = parseShard(o.shard)
 		o.includeInventory = true
 	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts, CallTimeout: o.callTimeout})
+	cfg, err := o.loadConfig(ctx, o.callTimeout)
 	if err != nil {
-		return nil, usageError("load AWS configuration: %v", err)
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil, interrupted(0, 0)
-		}
-		return nil, credentialsProblem(err)
+		return nil, err
 	}
 	cat, err := controls.Load()
 	if err != nil {
@@ -252,11 +267,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	settings := o.settings.controls(now)
 	settings.FixedAt = fixedAt
 	rec := apicalls.NewRecorder(e.log)
-	collectOpts := collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log, Monitoring: o.settings.alarms, Discovery: o.discovery}
-	res := &scanResult{base: cfg}
 	var members []org.Member
 	if o.org && o.runID != "" && o.st != nil {
-		if members, err = runMembers(ctx, o.st, o.runID, cfg); err != nil {
+		if members, err = scan.RunMembers(ctx, o.st, o.runID, cfg); err != nil {
 			if ctx.Err() != nil {
 				return nil, interrupted(0, 0)
 			}
@@ -265,85 +278,30 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	}
 	if o.org {
 		filter.Accounts, filter.ExcludeAccounts, filter.OUs = o.accounts, o.excludeAccounts, o.ous
-		bar := newProgress(e.stderr)
-		res.inv, res.findings, err = scan.Org(ctx, cat, cfg, scan.OrgOptions{
-			Options:  scan.Options{Collect: collectOpts, Settings: settings, AccountConcurrency: o.accountConcurrency, AccountTimeout: o.accountTimeout, CostDays: o.costDays()},
-			RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Recorder: rec, Pacing: !o.noPacing,
-			Progress: bar.update, Members: members,
-		})
-		bar.finish()
-		if err != nil && ctx.Err() != nil {
-			return nil, interrupted(0, 0)
-		}
-		var te *scan.TransientError
-		if errors.As(err, &te) {
-			return nil, &exitError{code: ExitIncomplete, err: fmt.Errorf("%w: a transient AWS error before any account was scanned (throttling or a service error past the retries); nothing was judged, run it again", err)}
-		}
-		if err != nil {
-			return nil, &exitError{code: ExitUsage, err: err}
-		}
-	} else {
-		var pacer *apicalls.Pacer
-		if !o.noPacing {
-			pacer = apicalls.NewPacer()
-		}
-		scfg := cfg.Copy()
-		scfg.APIOptions = append(scfg.APIOptions, rec.Middleware("", pacer))
-		res.inv, res.findings = scan.Run(ctx, cat, []scan.Target{{Clients: collect.NewSDKClients(scfg)}}, scan.Options{Collect: collectOpts, Settings: settings, AccountTimeout: o.accountTimeout, CostDays: o.costDays()})
-		if err := unidentified(ctx, res.inv); err != nil {
-			return nil, err
-		}
 	}
+	bar := newProgress(e.stderr) // drawn only for an organization, whose scan reports its progress
+	res, err := scan.Live(ctx, cat, cfg, scan.LiveOptions{
+		Options: scan.Options{Collect: collect.Options{Regions: o.regions, HomeRegion: cfg.Region, Concurrency: o.concurrency, Logger: e.log,
+			Monitoring: o.settings.alarms, Discovery: o.discovery}, Settings: settings, AccountConcurrency: o.accountConcurrency,
+			AccountTimeout: o.accountTimeout, CostDays: o.costDays()},
+		Org: o.org, RoleName: o.roleName, ExternalID: o.externalID, Filter: filter, Members: members, Recorder: rec,
+		Pacing: !o.noPacing, Progress: bar.update, Partial: o.partial,
+	})
+	bar.finish()
 	if o.sweepCalls != nil {
 		// A watcher's sweep: counted into its stop line, not printed every sweep (field trial: noisy for a service).
 		o.sweepCalls.add(rec.Total())
 		e.log.Info("sweep API calls", "total", rec.Total(), "calls", rec.Summary())
-	} else {
+	} else if err == nil || scan.IsInterrupted(err) {
 		fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
 	}
-	if ctx.Err() != nil {
-		// Interrupted: what was cut short is no finding about AWS. Keep only the accounts that finished.
-		total := len(res.inv.Accounts)
-		done := scan.DropUnfinished(res.inv)
-		if !o.partial {
-			return nil, interrupted(done, total)
-		}
-		res.interrupted = interrupted(done, total)
-		res.inv.Incomplete = append(res.inv.Incomplete, res.interrupted.Error()+" (SIGINT or SIGTERM); the rest were not scanned")
-		res.findings = scan.Judge(cat, res.inv, settings)
+	if err != nil {
+		return nil, scanError(err)
 	}
-	if res.findings, err = o.exceptions.apply(res.inv, res.findings, now); err != nil {
+	if res.Findings, err = o.exceptions.apply(res.Inv, res.Findings, now); err != nil {
 		return nil, err
-	}
-	res.partition = res.inv.Partition
-	if id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-		res.callerID = aws.ToString(id.Account)
 	}
 	return res, nil
-}
-
-// runMembers returns a run's account list: the one saved in the store, or, for the first shard, the organization's
-// accounts listed now and saved (the first saved list wins, so concurrent shards agree).
-func runMembers(ctx context.Context, st *store.Store, run string, cfg aws.Config) ([]org.Member, error) {
-	data, ok, err := st.RunAccounts(ctx, run)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		found, _, err := org.Discover(ctx, organizations.NewFromConfig(cfg))
-		if err != nil {
-			return nil, fmt.Errorf("--run %s: list the organization's accounts: %w", run, err)
-		}
-		listed, _ := json.Marshal(found.Members)
-		if data, err = st.SaveRunAccounts(ctx, run, listed); err != nil {
-			return nil, err
-		}
-	}
-	var members []org.Member
-	if err := json.Unmarshal(data, &members); err != nil {
-		return nil, fmt.Errorf("--run %s: the stored account list: %w", run, err)
-	}
-	return members, nil
 }
 
 // validateRegions checks --region and --regions against the regions of the AWS partitions, before any call: a typo
@@ -366,20 +324,6 @@ func validateRegions(region string, regions []string) error {
 		}
 	}
 	return nil
-}
-
-// config reaches an account scanned by this scan.
-func (r *scanResult) config(o *scanOptions, id string) aws.Config {
-	return scan.MemberConfig(r.base, r.partition, r.callerID, id, o.roleName, o.externalID)
-}
-
-// identity names who writes in account id, for the journal: the caller itself in its own account, else the role
-// assumed there.
-func (r *scanResult) identity(o *scanOptions, id string) string {
-	if id == r.callerID {
-		return ""
-	}
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", r.partition, id, o.roleName)
 }
 
 // shardIndexVars are where batch engines put a worker's 0-based index: Kubernetes Indexed Jobs and AWS Batch array
@@ -428,31 +372,15 @@ func parseShard(s string) (int, int, error) {
 
 // scanBase resolves the caller and its base configuration without scanning (for applying a reviewed plan).
 func (o *scanOptions) scanBase(ctx context.Context) (*scanResult, error) {
-	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region, MaxAttempts: o.maxAttempts})
+	cfg, err := o.loadConfig(ctx, 0)
 	if err != nil {
-		return nil, usageError("load AWS configuration: %v", err)
+		return nil, err
 	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil, interrupted(0, 0)
-		}
-		return nil, credentialsProblem(err)
-	}
-	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	res, err := scan.Caller(ctx, cfg)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, interrupted(0, 0)
-		}
-		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
-			return nil, usageError("%v", scan.RefusedCredentials(ce))
-		}
-		return nil, usageError("identify the caller (sts:GetCallerIdentity): %v", err)
+		return nil, scanError(err)
 	}
-	partition := "aws"
-	if p := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(p) >= 2 {
-		partition = p[1]
-	}
-	return &scanResult{base: cfg, callerID: aws.ToString(id.Account), partition: partition}, nil
+	return res, nil
 }
 
 // validate checks the flags that select and tune a scan, before any AWS call (watch calls it too, before its first).
@@ -489,20 +417,6 @@ func (o *scanOptions) validate(now time.Time) error {
 		return err // a bad exceptions file costs no scan
 	}
 	return nil
-}
-
-// unidentified is the error of a single-account scan that could not tell which account its credentials reach
-// (sts:GetCallerIdentity failed): nothing was scanned, so there is no report to write. Refused credentials are a
-// usage error that says what to check, as missing ones are (scanBase says the same for --org).
-func unidentified(ctx context.Context, inv *model.Inventory) error {
-	if len(inv.Accounts) != 1 || inv.Accounts[0].ID != "" || inv.Accounts[0].Error == nil || ctx.Err() != nil {
-		return nil
-	}
-	ce := inv.Accounts[0].Error
-	if ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied {
-		return usageError("%v", scan.RefusedCredentials(ce))
-	}
-	return &exitError{code: ExitIncomplete, err: fmt.Errorf("could not tell which account the credentials reach, so nothing was scanned: %s", ce.Error())}
 }
 
 // validateOrgSelection checks the account ids and the member role name before any AWS call.

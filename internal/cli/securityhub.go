@@ -18,19 +18,19 @@ import (
 // assumed in a member).
 func importer(sr *scanResult, o *scanOptions) hub.Importer {
 	return hub.Importer{Client: func(account, region string) hub.API {
-		return securityhub.NewFromConfig(sr.config(o, account), func(so *securityhub.Options) { so.Region = region })
+		return securityhub.NewFromConfig(sr.MemberConfig(account, o.roleName, o.externalID), func(so *securityhub.Options) { so.Region = region })
 	}}
 }
 
 // importToSecurityHub sends the report's findings to AWS Security Hub (ASFF).
 func importToSecurityHub(ctx context.Context, sr *scanResult, o *scanOptions, r *report.Report) (imported, failed int, err error) {
-	return importer(sr, o).Import(ctx, report.ASFF(r, extras().Frameworks, sr.base.Region))
+	return importer(sr, o).Import(ctx, report.ASFF(r, extras().Frameworks, sr.Base.Region))
 }
 
 // importChange imports one changed finding into Security Hub in its account and region; a finding that passes again
 // (or whose resource is gone) is imported archived and resolved, so that it leaves Security Hub's active findings.
 func importChange(ctx context.Context, sr *scanResult, o *scanOptions, c watch.Change) error {
-	fs := report.ASFF(&report.Report{GeneratedAt: time.Now().UTC(), Findings: []model.Finding{c.Finding}}, extras().Frameworks, sr.base.Region)
+	fs := report.ASFF(&report.Report{GeneratedAt: time.Now().UTC(), Findings: []model.Finding{c.Finding}}, extras().Frameworks, sr.Base.Region)
 	if len(fs) == 0 {
 		return nil
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
@@ -137,7 +136,7 @@ func (a *autoFixOptions) build(caller *scanResult, o *scanOptions) (*watch.AutoF
 	plan := remediate.Options{Alarms: o.settings.controls(time.Now()).Alarms}
 	return &watch.AutoFix{Controls: a.controls, Reasons: a.reasons, Tags: tags, Apply: a.yes, CoolDown: a.coolDown, Journal: journal, Plan: plan,
 		Writer: func(acct string) (remediate.Writer, error) {
-			return remediate.NewSDKWriter(scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.roleName, o.externalID)), nil
+			return remediate.NewSDKWriter(caller.MemberConfig(acct, o.roleName, o.externalID)), nil
 		}}, closeJournal, nil
 }
 
@@ -288,34 +287,19 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		if err != nil {
 			return nil, err
 		}
-		if sr.inv.Incomplete != nil && ctx.Err() != nil {
+		if sr.Inv.Incomplete != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		base = sr
-		return sr.inv, nil
+		return sr.Inv, nil
 	}
 	listing := collect.NewListingEvidence() // --discovery auto: what re-reads learn of ListTrails, kept for the next
 	o.rereads = apicalls.NewRecorder(e.log)
 	o.scan.sweepCalls = &callCount{}
 	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
-		cfg := scan.MemberConfig(base.base, base.partition, base.callerID, acct, o.scan.roleName, o.scan.externalID)
-		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), o.rereads.Middleware(acct, nil))
-		orgID := ""
-		if base.inv.Organization != nil {
-			orgID = base.inv.Organization.ID
-		}
-		scanned := map[string]bool{}
-		for _, a := range base.inv.Accounts {
-			scanned[a.ID] = true
-		}
-		// An organization trail is judged in its owner's account, when that is in scope: a member does not re-read it.
-		judgedElsewhere := func(trailARN string) bool {
-			a, err := arn.Parse(trailARN)
-			return err == nil && a.AccountID != acct && scanned[a.AccountID]
-		}
-		return collect.Account(ctx, collect.NewSDKClients(cfg), collect.Options{Regions: regions, HomeRegion: cfg.Region,
-			Concurrency: o.scan.concurrency, Logger: e.log, AccountID: acct, Partition: base.partition, OrgID: orgID,
-			Monitoring: o.scan.settings.alarms, JudgedElsewhere: judgedElsewhere, Discovery: o.scan.discovery, Listing: listing})
+		return base.Reread(ctx, acct, regions, scan.RereadOptions{RoleName: o.scan.roleName, ExternalID: o.scan.externalID,
+			Concurrency: o.scan.concurrency, Logger: e.log, Monitoring: o.scan.settings.alarms, Discovery: o.scan.discovery,
+			Listing: listing, Recorder: o.rereads})
 	}
 	caller, err := o.scan.scanBase(ctx)
 	if err != nil {
@@ -361,11 +345,11 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 	}
 	var q watch.Queue
 	if o.queue != "" {
-		q = sqs.NewFromConfig(caller.base)
+		q = sqs.NewFromConfig(caller.Base)
 	}
 	w := watch.New(cat, q, sweeper, reader, watch.Options{
 		QueueURL: o.queue, Sweep: o.sweep, Settle: o.settle, WaitSeconds: o.wait, Out: out, Logger: e.log, Now: e.clock, Once: o.once,
-		HomeRegion: caller.base.Region,
+		HomeRegion: caller.Base.Region,
 		Settings:   func(now time.Time) controls.Settings { return o.scan.settings.controls(now) },
 		OnChange:   o.onChange(ctx, e, caller, func() *scanResult { return base }),
 		AutoFix:    fix,
@@ -374,13 +358,13 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		ProveEvery: o.proveEvery,
 		Prove: func(ctx context.Context, inv *model.Inventory, findings []model.Finding) []model.Finding {
 			c := &proveClients{cfg: func(acct string) (aws.Config, bool) {
-				if acct == caller.callerID {
-					return caller.base, true
+				if acct == caller.CallerID {
+					return caller.Base, true
 				}
 				if !inScope(inv, acct) {
 					return aws.Config{}, false
 				}
-				return scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.scan.roleName, o.scan.externalID), true
+				return caller.MemberConfig(acct, o.scan.roleName, o.scan.externalID), true
 			}, ec2s: map[string]prove.EC2API{}, logs: map[string]*cloudwatchlogs.Client{}}
 			res := prove.Run(ctx, cat, inv, findings, c, prove.Options{Timeout: o.proveTimeout, Log: e.log})
 			e.log.Info("proof", "marker_calls", res.MarkerCalls, "searches", res.SearchCalls, "interrupted", res.Interrupted)
@@ -388,13 +372,13 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 		},
 	})
 	configFor := func(acct, region, role string) watch.ConfigAPI {
-		cfg := caller.base.Copy()
+		cfg := caller.Base.Copy()
 		cfg.Region = region
-		if acct != caller.callerID {
+		if acct != caller.CallerID {
 			if role != "" {
-				cfg = scan.RoleConfig(caller.base, role, "")
+				cfg = scan.RoleConfig(caller.Base, role, "")
 			} else {
-				cfg = scan.MemberConfig(caller.base, caller.partition, caller.callerID, acct, o.scan.roleName, o.scan.externalID)
+				cfg = caller.MemberConfig(acct, o.scan.roleName, o.scan.externalID)
 			}
 			cfg.Region = region
 		}
@@ -522,7 +506,7 @@ func (o *watchOptions) onChange(ctx context.Context, e *env, caller *scanResult,
 	for _, n := range o.sinks.notify {
 		topic := strings.TrimPrefix(n, "sns:")
 		a, _ := arn.Parse(topic) // checked when the flags were read
-		cfg := caller.base.Copy()
+		cfg := caller.Base.Copy()
 		cfg.Region = a.Region
 		sends = append(sends, watch.Topic{ARN: topic, Client: sns.NewFromConfig(cfg)}.Send)
 	}

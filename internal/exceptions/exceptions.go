@@ -251,7 +251,7 @@ type AccountInfo struct {
 	// Regions are the account's scanned regions: an alternate must collect in each.
 	Regions []string
 	Tags    map[string]string
-	OU         string
+	OU      string
 	// TagsUnknown: the account's tags could not be read; an exception scoped by tags neither matches nor misses.
 	// OUUnknown likewise for the account's organizational unit.
 	TagsUnknown, OUUnknown bool

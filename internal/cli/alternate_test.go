@@ -30,7 +30,12 @@ func TestAlternateCapture(t *testing.T) {
 	}{
 		{"collecting", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "", "PASS    account-activity-capture"},
 		// Security Lake collects a region's events only where its CloudTrail source is enabled (ListLogSources).
-		{"collecting in one region of two", "security_lake: [{region: us-east-1}]", "", "does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in eu-west-1 (ListLogSources: the source is enabled only in us-east-1)"},
+		{"collecting in one region of two", "security_lake: [{region: us-east-1}]", "", "does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in eu-west-1 (source not enabled); it collects in us-east-1"},
+		// Field trial: a source enabled in a region but not collecting there counted (only the home region's status
+		// was read).
+		{"misconfigured in one region", "security_lake: [{region: us-east-1}, {region: eu-west-1, status: MISCONFIGURED}]", "", "in eu-west-1 (MISCONFIGURED); it collects in us-east-1"},
+		{"collecting nowhere", "security_lake: [{region: us-east-1, status: NOT_COLLECTING}, {region: eu-west-1, status: NOT_COLLECTING}]", "", "collects in none of the scanned regions (eu-west-1 NOT_COLLECTING, us-east-1 NOT_COLLECTING)"},
+		{"a region's status unreadable", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "\n    faults: [{operation: 'securitylake:GetDataLakeSources', region: eu-west-1, error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
 		{"its regions unreadable", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "\n    faults: [{operation: 'securitylake:ListLogSources', error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
 		{"stopped collecting", "security_lake: [{region: us-east-1, status: NOT_COLLECTING}]", "", "ALTERNATE_LAPSED"},
 		{"unreadable", "security_lake: [{region: us-east-1}]", "\n    faults: [{operation: 'securitylake:GetDataLakeSources', error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
@@ -53,6 +58,29 @@ accounts:
 				t.Errorf("the PASS does not say why, nor keep the former reason:\n%s", out)
 			}
 		})
+	}
+	// Field trial: a lake outside the scan's home region (us-east-1), in every region scanned, lapsed ("this scan does
+	// not see it").
+	srvOut := simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    security_lake: [{region: eu-west-1}]
+`))
+	if _, out, errs := simRun(srvOut)(t, "scan", "--regions", "eu-west-1", "--exceptions", path, "--max-exception-days", "0"); !strings.Contains(out, "PASS    account-activity-capture") {
+		t.Errorf("a lake outside the home region, every scanned region collected:\n%s\n%s", out, errs)
+	}
+	// Field trial: exceptions check --from a scan where the alternate lapsed called it current.
+	srvLapsed := simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1, eu-west-1]
+    security_lake: [{region: us-east-1}]
+`))
+	saved := filepath.Join(dir, "lapsed.json")
+	simRun(srvLapsed)(t, "scan", "--exceptions", path, "--max-exception-days", "0", "--format", "json", "--include-inventory", "-o", saved)
+	if code, out, errs := simRun(srvLapsed)(t, "exceptions", "check", "--exceptions", path, "--max-exception-days", "0", "--from", saved); code == 0 || !strings.Contains(out, "lapsed "+path+":2") {
+		t.Errorf("exceptions check --from a scan where the alternate lapsed: exit %d\n%s\n%s", code, out, errs)
 	}
 	// Without the exception, the evidence is named in the failing finding, which still fails.
 	srv := simFrom(t, []byte(`

@@ -81,7 +81,7 @@ func newExceptionsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "exceptions", Short: "List and check the exceptions file (owner, reason, expiry)"}
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "Show each exception with its state: active, expiring (within 30 days), expired, unused (with --from)",
+		Short: "Show each exception with its state: active, expiring (within 30 days), expired, unused or lapsed (with --from)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, states, err := exceptionStates(o, from)
@@ -96,7 +96,7 @@ func newExceptionsCmd(e *env) *cobra.Command {
 	}
 	check := &cobra.Command{
 		Use:   "check",
-		Short: "Exit non-zero when an exception is invalid, expired, or (with --from) unused",
+		Short: "Exit non-zero when an exception is invalid, expired, or (with --from) unused or a lapsed alternate",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, states, err := exceptionStates(o, from)
@@ -105,13 +105,13 @@ func newExceptionsCmd(e *env) *cobra.Command {
 			}
 			bad := 0
 			for i, x := range s.Exceptions {
-				if states[i] == "expired" || states[i] == "unused" {
+				if states[i] == "expired" || states[i] == "unused" || states[i] == "lapsed" {
 					bad++
 					fmt.Fprintf(e.stdout, "%s %s: owner %s, expires %s\n", states[i], x.Ref(), x.Owner, x.Expires)
 				}
 			}
 			if bad > 0 {
-				return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d exceptions expired or unused", bad, len(s.Exceptions))}
+				return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d exceptions expired, unused or lapsed", bad, len(s.Exceptions))}
 			}
 			if len(s.Exceptions) == 1 {
 				fmt.Fprintln(e.stdout, "1 exception, current")
@@ -180,6 +180,10 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 		states[i] = x.State(now)
 		if unused[x.Ref()] && states[i] != "expired" {
 			states[i] = "unused"
+		}
+		if s.Lapsed(x) && states[i] != "expired" {
+			// Field trial: an alternate whose evidence the scan no longer sees was called current.
+			states[i] = "lapsed"
 		}
 	}
 	return s, states, nil

@@ -80,29 +80,7 @@ func (col *collector) alternates(ctx context.Context) {
 	home := col.o.HomeRegion
 	ev := &model.Alternates{Region: home}
 	col.acct.Alternates = ev
-	p := securitylake.NewGetDataLakeSourcesPaginator(ac.SecurityLake(home), &securitylake.GetDataLakeSourcesInput{Accounts: []string{col.acct.ID}})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			if ce := Classify("securitylake:GetDataLakeSources", home, err); ce.Kind != model.ErrNotFound {
-				ev.SecurityLakeErr = ce
-			}
-			break // not found: no data lake in the region
-		}
-		for _, s := range out.DataLakeSources {
-			if aws.ToString(s.SourceName) != "CLOUD_TRAIL_MGMT" || aws.ToString(s.Account) != col.acct.ID {
-				continue
-			}
-			for _, st := range s.SourceStatuses {
-				if st.Status == "COLLECTING" {
-					ev.SecurityLake = append(ev.SecurityLake, fmt.Sprintf("%s (%s)", aws.ToString(st.Resource), st.Status))
-				}
-			}
-		}
-	}
-	if len(ev.SecurityLake) > 0 {
-		ev.SecurityLakeRegions, ev.SecurityLakeRegionsErr = securityLakeRegions(ctx, ac.SecurityLake(home), col.acct.ID, home)
-	}
+	col.securityLake(ctx, ac, ev)
 	var token *string
 	for {
 		out, err := ac.EventDataStores(home).ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{NextToken: token})
@@ -121,6 +99,80 @@ func (col *collector) alternates(ctx context.Context) {
 	}
 	sort.Strings(ev.SecurityLake)
 	sort.Strings(ev.EventDataStores)
+}
+
+// securityLake reads where Security Lake collects the account's CloudTrail management events: the regions its
+// CLOUD_TRAIL_MGMT source is enabled in (ListLogSources, from the home region), then that source's status in each of
+// them the scan covers (GetDataLakeSources "retrieves a snapshot of the current Region": API reference), since a source
+// enabled in a region may not collect there (MISCONFIGURED, NOT_COLLECTING). 1 + R calls at most. When the regions
+// cannot be listed, the home region's status is still read, and the regions stay unknown.
+func (col *collector) securityLake(ctx context.Context, ac AlternateClients, ev *model.Alternates) {
+	home := col.o.HomeRegion
+	enabled, err := securityLakeRegions(ctx, ac.SecurityLake(home), col.acct.ID, home)
+	var regions []string
+	switch {
+	case err != nil && err.Kind == model.ErrNotFound:
+		ev.SecurityLakeRegions = []string{} // no data lake
+		return
+	case err != nil:
+		ev.SecurityLakeRegionsErr = err
+		regions = []string{home}
+	default:
+		ev.SecurityLakeRegions = []string{}
+		for _, r := range enabled {
+			if slices.Contains(col.acct.Regions, r) {
+				regions = append(regions, r)
+			}
+		}
+	}
+	for _, region := range regions {
+		status, err := dataLakeStatus(ctx, ac.SecurityLake(region), col.acct.ID, region)
+		switch {
+		case err != nil && err.Kind == model.ErrNotFound:
+			status = "NO_DATA_LAKE"
+		case err != nil:
+			ev.SecurityLakeErr = err
+			continue
+		}
+		if status == "COLLECTING" {
+			ev.SecurityLake = append(ev.SecurityLake, fmt.Sprintf("%s: CLOUD_TRAIL_MGMT (COLLECTING)", region))
+			if ev.SecurityLakeRegions != nil {
+				ev.SecurityLakeRegions = append(ev.SecurityLakeRegions, region)
+			}
+			continue
+		}
+		if ev.SecurityLakeStatus == nil {
+			ev.SecurityLakeStatus = map[string]string{}
+		}
+		ev.SecurityLakeStatus[region] = status
+	}
+}
+
+// dataLakeStatus is the status of the account's CLOUD_TRAIL_MGMT source in region (GetDataLakeSources): COLLECTING
+// when any of its resources collects, else the first other status, else "NOT_ENABLED".
+func dataLakeStatus(ctx context.Context, api SecurityLakeAPI, account, region string) (string, *model.CallError) {
+	status := "NOT_ENABLED"
+	p := securitylake.NewGetDataLakeSourcesPaginator(api, &securitylake.GetDataLakeSourcesInput{Accounts: []string{account}})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return "", Classify("securitylake:GetDataLakeSources", region, err)
+		}
+		for _, s := range out.DataLakeSources {
+			if aws.ToString(s.SourceName) != "CLOUD_TRAIL_MGMT" || aws.ToString(s.Account) != account {
+				continue
+			}
+			for _, st := range s.SourceStatuses {
+				switch {
+				case st.Status == sltypes.SourceCollectionStatusCollecting:
+					return "COLLECTING", nil
+				case status == "NOT_ENABLED" && st.Status != "":
+					status = string(st.Status)
+				}
+			}
+		}
+	}
+	return status, nil
 }
 
 // securityLakeRegions are the regions Security Lake has account's CLOUD_TRAIL_MGMT source in (ListLogSources, one

@@ -287,6 +287,7 @@ func describeRule(r *model.TelemetryRule, home *string, statuses []oatypes.Regio
 // ruleGroups resolves where rule r applies in this account (all: every enabled region) and reads its group in each of
 // those regions that is in scope.
 func (col *collector) ruleGroups(ctx context.Context, r *model.TelemetryRule, all bool, regions []string) {
+	r.AllRegions = all
 	switch {
 	case all:
 		r.Regions = slices.Clone(col.acct.Regions)

@@ -657,11 +657,20 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 		case s != nil && s.Now.Sub(*g.LatestIngestion) > s.MaxDeliveryAge:
 			problem = fmt.Sprintf("its log group last received an event %s ago (at %s), more than %s", s.Now.Sub(*g.LatestIngestion).Round(time.Second), g.LatestIngestion.UTC().Format(time.RFC3339), s.MaxDeliveryAge)
 		}
+		// What reaches the group is at most what the CloudTrail service-linked channel carries; named beside any other
+		// problem (field trial: it surfaced only once delivery was mended).
 		rw, ch := r.ReadWriteType, channelFor(tm, region)
-		if problem == "" && ch != nil {
-			// What reaches the group is at most what the CloudTrail service-linked channel carries.
+		if ch != nil {
+			chProblem := ""
 			if rw = narrowerRW(rw, ch.ReadWriteType); ch.ManagementEvents == nil || !*ch.ManagementEvents || rw == "None" {
-				problem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps none of the management events the rule keeps"
+				chProblem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps none of the management events the rule keeps"
+			} else if problem != "" && rw != r.ReadWriteType {
+				chProblem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps only " + KeptEvents(rw)
+			}
+			if chProblem != "" && problem != "" {
+				problem += "; and " + chProblem
+			} else if chProblem != "" {
+				problem = chProblem
 			}
 		}
 		if problem == "" {
@@ -701,6 +710,38 @@ func channelFor(tm *model.Telemetry, region string) *model.Channel {
 		}
 	}
 	return nil
+}
+
+// ChannelProblem says how the CloudTrail service-linked channel in account a's region keeps less than the account's
+// telemetry rules there keep between them ("" when it does not, or was not read). A channel that keeps what the rules
+// keep follows them (a rule changed, the channel changes with it); one that keeps less, only CloudWatch can change, so
+// no rule a fix plans captures the rest.
+func ChannelProblem(a *model.Account, region string) string {
+	tm := a.Telemetry
+	if tm == nil {
+		return ""
+	}
+	ch := channelFor(tm, region)
+	if ch == nil {
+		return ""
+	}
+	keeps := func(rw string, readOnly bool) bool { return rw == "All" || rw == "ReadOnly" && readOnly || rw == "WriteOnly" && !readOnly }
+	var rulesRead, rulesWrite bool
+	for _, r := range tm.Rules {
+		if r.Err == nil && RuleProblem(r, region) == "" && slices.Contains(r.Regions, region) {
+			rulesRead, rulesWrite = rulesRead || keeps(r.ReadWriteType, true), rulesWrite || keeps(r.ReadWriteType, false)
+		}
+	}
+	chKeeps := ch.ManagementEvents != nil && *ch.ManagementEvents
+	chRead, chWrite := chKeeps && keeps(ch.ReadWriteType, true), chKeeps && keeps(ch.ReadWriteType, false)
+	switch {
+	case rulesRead && !chRead || rulesWrite && !chWrite:
+		if !chRead && !chWrite {
+			return "CloudTrail service-linked channel " + ch.ARN + " keeps none of the management events the telemetry rules keep"
+		}
+		return "CloudTrail service-linked channel " + ch.ARN + " keeps only " + KeptEvents(ch.ReadWriteType) + ", less than the telemetry rules keep"
+	}
+	return ""
 }
 
 // narrowerRW is what two selections of management events keep together (selectors.ReadWrite's values: All, ReadOnly,
@@ -915,6 +956,14 @@ func (e *evaluator) capture(a *model.Account) {
 			whyNot[why] = append(whyNot[why], r)
 		}
 	}
+	if tm := a.Telemetry; tm != nil && len(tm.ChannelErrors) > 0 && (len(byTelemetry) > 0 || len(whyNot) > 0) {
+		// Evidence only: the verdict rests on the rule and its group, but a refused read must not pass unnoticed
+		// (field trial: an older policy without cloudtrail:ListChannels got a PASS with nothing said).
+		for _, r := range slices.Sorted(maps.Keys(tm.ChannelErrors)) {
+			ce := tm.ChannelErrors[r]
+			v.note("The CloudTrail service-linked channel that carries CloudWatch telemetry in %s could not be read (%s: %s): whether it keeps every management event the rule keeps is unknown; the verdict rests on the rule and its group.", r, ce.API, ce.Code)
+		}
+	}
 	whys := make([]string, 0, len(whyNot))
 	for why := range whyNot {
 		whys = append(whys, why)
@@ -1006,20 +1055,17 @@ func (e *evaluator) capture(a *model.Account) {
 	if alt := a.Alternates; alt != nil && v.status != model.StatusPass {
 		// Evidence outside CloudWatch Logs is reported; it counts only through an alternate exception (issue 26).
 		if len(alt.SecurityLake) > 0 {
-			where := ""
+			where := fmt.Sprintf("in %s (%s)", alt.Region, strings.Join(alt.SecurityLake, ", "))
 			if alt.SecurityLakeRegions != nil {
-				in, enabled := 0, "none"
+				in := 0
 				for _, r := range a.Regions {
 					if slices.Contains(alt.SecurityLakeRegions, r) {
 						in++
 					}
 				}
-				if len(alt.SecurityLakeRegions) > 0 {
-					enabled = strings.Join(alt.SecurityLakeRegions, ", ")
-				}
-				where = fmt.Sprintf("; its CloudTrail source is enabled in %d of the account's %d regions (ListLogSources: %s)", in, len(a.Regions), enabled)
+				where = fmt.Sprintf("in %d of the %d scanned regions (%s)", in, len(a.Regions), strings.Join(alt.SecurityLakeRegions, ", "))
 			}
-			v.note("Amazon Security Lake collects this account's CloudTrail management events in %s (%s)%s: that counts as capture only where an alarm watches it, which the team states with an exception of kind alternate, evidence security-lake.", alt.Region, strings.Join(alt.SecurityLake, ", "), where)
+			v.note("Amazon Security Lake collects this account's CloudTrail management events %s: that counts as capture only where an alarm watches it, which the team states with an exception of kind alternate, evidence security-lake.", where)
 		}
 		if len(alt.EventDataStores) > 0 {
 			v.note("CloudTrail Lake event data stores keep this account's events in %s (%s): they count as capture only through an exception of kind alternate, evidence cloudtrail-lake.", alt.Region, strings.Join(alt.EventDataStores, ", "))

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -77,7 +78,12 @@ type Set struct {
 	used       map[*Exception]bool
 	maybe      map[*Exception]bool // exceptions that may cover a finding whose account tags are unknown
 	scanned    map[string]bool     // accounts the applied findings belong to
+	lapsed     map[*Exception]bool // alternates whose evidence an applied finding's account lacks
 }
+
+// Lapsed reports whether x is an alternate whose evidence the applied findings' scan did not see in some account it
+// covers (ALTERNATE_LAPSED).
+func (s *Set) Lapsed(x *Exception) bool { return s.lapsed[x] }
 
 // CheckControls fails, naming each entry's file and line and the nearest known id, when an exception names a control
 // that does not exist: a typo would otherwise mute nothing and say nothing.
@@ -114,7 +120,7 @@ var knownKeys = map[string]bool{"kind": true, "evidence": true, "control": true,
 // Parse reads exceptions text; maxDays caps how far ahead an expiry may be (0: no cap).
 func Parse(file string, data []byte, now time.Time, maxDays int) (*Set, error) {
 	var root yaml.Node
-	s := &Set{File: file, used: map[*Exception]bool{}, maybe: map[*Exception]bool{}}
+	s := &Set{File: file, used: map[*Exception]bool{}, maybe: map[*Exception]bool{}, lapsed: map[*Exception]bool{}}
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return s, nil // an empty or comment-only file: no exceptions
@@ -397,6 +403,7 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 		seen, unread, missing := evidenceOf(acct.Alternates, acct.Regions, x.Evidence)
 		switch {
 		case missing != "":
+			s.lapsed[x] = true
 			lapsed = append(lapsed, model.Reason{Code: "ALTERNATE_LAPSED", Message: fmt.Sprintf(
 				"The exception at %s (owner %s) counts %s as capture, but %s: it no longer applies.", x.Ref(), x.Owner, x.Evidence, missing)})
 		case seen != "":
@@ -414,6 +421,7 @@ func (s *Set) alternate(f *model.Finding, acct AccountInfo, now time.Time) bool 
 			unverified = append(unverified, model.Reason{Code: "ALTERNATE_UNVERIFIED", Message: fmt.Sprintf(
 				"The exception at %s (owner %s) counts %s as capture, but whether it is there could not be verified: %s.", x.Ref(), x.Owner, x.Evidence, unread)})
 		default:
+			s.lapsed[x] = true
 			lapsed = append(lapsed, model.Reason{Code: "ALTERNATE_LAPSED", Message: fmt.Sprintf(
 				"The exception at %s (owner %s) counts %s as capture, but this scan does not see it (nothing collects the account's CloudTrail management events there): it no longer applies.", x.Ref(), x.Owner, x.Evidence)})
 		}
@@ -436,31 +444,49 @@ func evidenceOf(alt *model.Alternates, regions []string, evidence string) (seen,
 	switch evidence {
 	case "security-lake":
 		if len(alt.SecurityLake) > 0 {
-			// Security Lake collects a region's events only where the source is enabled in it (ListLogSources); an
-			// inventory written before the regions were read has none to check.
-			if e := alt.SecurityLakeRegionsErr; e != nil {
-				return "", failed(e) + " (which regions it collects is unknown)", ""
+			// Security Lake collects a region's events only where its source is enabled and collecting (ListLogSources,
+			// GetDataLakeSources per region); an inventory written before the regions were read has none to check.
+			switch {
+			case alt.SecurityLakeRegionsErr != nil:
+				return "", failed(alt.SecurityLakeRegionsErr) + " (which regions it collects is unknown)", ""
+			case alt.SecurityLakeErr != nil:
+				return "", failed(alt.SecurityLakeErr) + " (whether it collects in that region is unknown)", ""
 			}
 			if alt.SecurityLakeRegions != nil {
 				var out []string
 				for _, r := range regions {
 					if !slices.Contains(alt.SecurityLakeRegions, r) {
-						out = append(out, r)
+						st := alt.SecurityLakeStatus[r]
+						if st == "" {
+							st = "source not enabled"
+						}
+						out = append(out, fmt.Sprintf("%s (%s)", r, st))
 					}
 				}
 				if len(out) > 0 {
-					have := "in no region"
-					if len(alt.SecurityLakeRegions) > 0 {
-						have = "only in " + strings.Join(alt.SecurityLakeRegions, ", ")
-					}
-					return "", "", fmt.Sprintf("Amazon Security Lake does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in %s (ListLogSources: the source is enabled %s)",
-						strings.Join(out, ", "), have)
+					return "", "", fmt.Sprintf("Amazon Security Lake does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in %s; it collects in %s",
+						strings.Join(out, ", "), strings.Join(alt.SecurityLakeRegions, ", "))
 				}
+				return fmt.Sprintf("Amazon Security Lake (%s)", strings.Join(alt.SecurityLake, ", ")), "", ""
 			}
 			return fmt.Sprintf("Amazon Security Lake in %s (%s)", alt.Region, strings.Join(alt.SecurityLake, ", ")), "", ""
 		}
 		if e := alt.SecurityLakeErr; e != nil {
 			return "", failed(e), ""
+		}
+		if e := alt.SecurityLakeRegionsErr; e != nil {
+			return "", failed(e), ""
+		}
+		if alt.SecurityLakeRegions != nil {
+			where := "its CloudTrail source (CLOUD_TRAIL_MGMT) is enabled in none of the scanned regions"
+			if len(alt.SecurityLakeStatus) > 0 {
+				var st []string
+				for _, r := range slices.Sorted(maps.Keys(alt.SecurityLakeStatus)) {
+					st = append(st, r+" "+alt.SecurityLakeStatus[r])
+				}
+				where = "its CloudTrail source (CLOUD_TRAIL_MGMT) collects in none of the scanned regions (" + strings.Join(st, ", ") + ")"
+			}
+			return "", "", "Amazon Security Lake does not collect the account's CloudTrail management events: " + where
 		}
 	case "cloudtrail-lake":
 		if len(alt.EventDataStores) > 0 {

@@ -109,14 +109,18 @@ type Account struct {
 type Alternates struct {
 	Region string `json:"region"`
 	// SecurityLake are the Security Lake sources collecting the account's CloudTrail management events
-	// (CLOUD_TRAIL_MGMT, status COLLECTING), as "resource (status)".
-	SecurityLake    []string   `json:"security_lake,omitempty"`
+	// (CLOUD_TRAIL_MGMT, status COLLECTING), as "region: source (status)".
+	SecurityLake []string `json:"security_lake,omitempty"`
+	// SecurityLakeErr is a failed status read (GetDataLakeSources) in a region the source is enabled in.
 	SecurityLakeErr *CallError `json:"security_lake_error,omitempty"`
-	// SecurityLakeRegions are the regions Security Lake has the account's CLOUD_TRAIL_MGMT source in (ListLogSources),
-	// read when it collects: a source is enabled per region, and a region without it is not collected. Nil: not read
-	// (SecurityLakeRegionsErr says why, or the inventory predates it); empty: read, none.
+	// SecurityLakeRegions are the scanned regions where Security Lake collects the account's CloudTrail management
+	// events: its CLOUD_TRAIL_MGMT source enabled there (ListLogSources) and COLLECTING (GetDataLakeSources). Nil: not
+	// known (SecurityLakeRegionsErr says why, or the inventory predates it); empty: none.
 	SecurityLakeRegions    []string   `json:"security_lake_regions"`
 	SecurityLakeRegionsErr *CallError `json:"security_lake_regions_error,omitempty"`
+	// SecurityLakeStatus is the source's status in the scanned regions it is enabled in but does not collect
+	// (MISCONFIGURED, NOT_COLLECTING, NO_DATA_LAKE).
+	SecurityLakeStatus map[string]string `json:"security_lake_status,omitempty"`
 	// EventDataStores are the ENABLED CloudTrail Lake event data stores, by ARN.
 	EventDataStores []string   `json:"event_data_stores,omitempty"`
 	LakeErr         *CallError `json:"event_data_stores_error,omitempty"`
@@ -198,8 +202,8 @@ type TelemetryRule struct {
 	// Scope is an organization rule's scope (accounts or organizational units) as AWS states it; trailwatch does not
 	// evaluate it: the account's own group evidence says whether the rule delivers there.
 	Scope string `json:"scope,omitempty"`
-	// AllRegions, in infrastructure as code, is the rule's all_regions (live, Regions lists them); Source is where the
-	// code declares it.
+	// AllRegions is the rule's AllRegions (all_regions in infrastructure as code): it applies in every region of
+	// every account it reaches (live, Regions lists the account's); Source is where the code declares it.
 	AllRegions bool      `json:"all_regions,omitempty"`
 	Source     *Location `json:"source,omitempty"`
 	// PerStack, in CloudFormation: the rule applies in the region its stack is deployed in (the resource has no

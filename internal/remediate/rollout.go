@@ -173,7 +173,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 				for _, rid := range rids {
 					judged[rid] = true
 					if f.Status != model.StatusPass && f.Status != model.StatusWarn && !awaiting {
-						batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", rid, f.Status))
+						batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix%s", rid, f.Status, gateWhy(f)))
 					}
 				}
 				continue
@@ -182,7 +182,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 				// An account-wide fix (a telemetry rule): its account's capture judges it.
 				judged[f.ResourceID] = true
 				if f.Status != model.StatusPass && f.Status != model.StatusPending {
-					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("account %s: capture %s after the fix", f.ResourceID, f.Status))
+					batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("account %s: capture %s after the fix%s", f.ResourceID, f.Status, gateWhy(f)))
 				}
 				continue
 			}
@@ -191,7 +191,7 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 			}
 			judged[f.ResourceID] = true
 			if f.Status != model.StatusPass && f.Status != model.StatusPending && f.Status != model.StatusWarn {
-				batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix", f.ResourceID, f.Status))
+				batch.Unhealthy = append(batch.Unhealthy, fmt.Sprintf("%s: %s after the fix%s", f.ResourceID, f.Status, gateWhy(f)))
 			}
 		}
 		for arn := range fixedHere {
@@ -219,4 +219,22 @@ func alarmFixOf(rid string) (acct, control string, ok bool) {
 	}
 	parts := strings.Split(rid, ":")
 	return parts[4], rid[i+1:], true
+}
+
+// gateWhy says why a re-scanned finding fails the gate: its reason codes, and the notes that say why a telemetry rule
+// does not capture a region (field trial: "capture FAIL after the fix" said nothing of the narrowed channel).
+func gateWhy(f model.Finding) string {
+	var parts []string
+	for _, r := range f.Reasons {
+		parts = append(parts, r.Code)
+	}
+	for _, n := range f.Notes {
+		if strings.Contains(n, "not captured by CloudWatch telemetry") {
+			parts = append(parts, n)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }

@@ -100,7 +100,7 @@ func TestRolloutGateFailsClosed(t *testing.T) {
 			s := controls.DefaultSettings(simNow)
 			s.FixedAt, s.PendingWindow = fixed, 0 // no grace: a trail that has not delivered yet is FAIL NEVER_DELIVERED
 			return run(s), nil
-		}, "FAIL after the fix"},
+		}, "FAIL after the fix (NEVER_DELIVERED)"}, // the gate says why (field trial: it said nothing)
 		{"re-scan fails", func([]string, map[string]time.Time, func(controls.Settings) []model.Finding) ([]model.Finding, error) {
 			return nil, fmt.Errorf("sts:AssumeRole: AccessDenied")
 		}, "health is unknown"},

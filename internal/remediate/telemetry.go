@@ -178,10 +178,17 @@ func toCapture(p *Plan, inv *model.Inventory, findings []model.Finding, o Option
 func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Options) {
 	candidates, unknownWhy := toCapture(p, inv, findings, o)
 	var serve []*model.Account
+	narrowed := map[string]bool{}
 	for _, a := range candidates {
 		if why := unknownWhy[a.ID]; why != "" {
 			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID,
 				Reason: "whether the account is captured is unknown, so the plan cannot judge what the organization rule does there (it reaches the account all the same): " + why})
+			continue
+		}
+		if why := channelRefusal(a); why != "" {
+			// The rule reaches it all the same, but cannot capture it: refused with why, and not judged by the gate.
+			narrowed[a.ID] = true
+			p.Refused = append(p.Refused, Refusal{ResourceID: a.ID, AccountID: a.ID, Reason: why})
 			continue
 		}
 		serve = append(serve, a)
@@ -253,7 +260,7 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 		failing = append(failing, a.ID)
 	}
 	for _, a := range inv.Accounts {
-		if unknownWhy[a.ID] == "" {
+		if unknownWhy[a.ID] == "" && !narrowed[a.ID] {
 			reached = append(reached, a.ID) // one whose capture is unknown is refused above: the gate could not judge it
 		}
 		for _, r := range a.Regions {
@@ -340,6 +347,9 @@ func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why strin
 	case tm.OrgErr != nil:
 		return nil, fmt.Sprintf("the organization's CloudWatch telemetry could not be read (%s: %s): an organization rule may capture the account already; fix that read (from the management account or a delegated administrator) first", tm.OrgErr.API, tm.OrgErr.Code)
 	}
+	if why := channelRefusal(a); why != "" {
+		return nil, why
+	}
 	for _, region := range slices.Sorted(maps.Keys(tm.RegionErrors)) {
 		// Field trial: a refused ListTelemetryRules left the account's rule unknown, and a second one was planned.
 		e := tm.RegionErrors[region]
@@ -365,6 +375,18 @@ func refuseTelemetry(a *model.Account) (existing *model.TelemetryRule, why strin
 	return nil, ""
 }
 
+// channelRefusal says why no telemetry rule can capture account a: in some region the CloudTrail service-linked channel
+// its events take keeps less than every management event (field trial: a second rule was planned and applied, and the
+// gate then failed with no reason). "" when none does.
+func channelRefusal(a *model.Account) string {
+	for _, region := range a.Regions {
+		if p := controls.ChannelProblem(a, region); p != "" {
+			return fmt.Sprintf("in %s, %s: a telemetry rule's events reach CloudWatch Logs through it, and only CloudWatch manages it, so no rule this plan could make or change captures the rest (inspect it with aws cloudtrail get-channel --region %s and raise it with AWS Support; or fix the account with a trail, --via trail)", region, p, region)
+		}
+	}
+	return ""
+}
+
 // ruleProblems says why a rule for CloudTrail to CloudWatch Logs would not capture regions once evaluation runs: what
 // stops it, the management events its selectors leave out, the regions it does not apply in.
 func ruleProblems(r *model.TelemetryRule, regions []string) []string {
@@ -374,7 +396,9 @@ func ruleProblems(r *model.TelemetryRule, regions []string) []string {
 	} else if r.ReadWriteType != "All" {
 		problems = append(problems, "its event selectors keep only "+controls.KeptEvents(r.ReadWriteType))
 	}
-	if missing := slices.DeleteFunc(slices.Clone(regions), func(reg string) bool { return slices.Contains(r.Regions, reg) }); len(missing) > 0 {
+	// An AllRegions rule applies in every region of every account it reaches (field trial: an organization rule was
+	// told to become AllRegions, judged against one account's regions).
+	if missing := slices.DeleteFunc(slices.Clone(regions), func(reg string) bool { return slices.Contains(r.Regions, reg) }); len(missing) > 0 && !r.AllRegions {
 		problems = append(problems, "it does not apply in "+strings.Join(missing, ", ")+" (make it AllRegions)")
 	}
 	return problems

@@ -140,6 +140,14 @@ func TestTelemetryPlanRefusals(t *testing.T) {
     telemetry_evaluation_regions: [us-east-1]`, "StartTelemetryEvaluation"},
 		{"write events only", `telemetry_rules: [{name: r, all_regions: true, events: write_only}]`, "REFUSED: telemetry rule arn:aws:observabilityadmin:eu-west-1:111111111111:telemetry-rule/r already sends CloudTrail events to CloudWatch Logs, but its event selectors keep only write (WriteOnly) management events"},
 		{"one region only", `telemetry_rules: [{name: r, home_region: us-east-1}]`, "it does not apply in eu-west-1 (make it AllRegions)"},
+		// Field trial: a service-linked channel that keeps less than the rules keep cannot be changed by any rule: a
+		// second rule was planned and applied (its gate failing with no reason), or an UpdateTelemetryRule advised.
+		{"channel narrower than the rule", `telemetry_rules: [{name: r, all_regions: true}]
+    telemetry_channel: write_only`, "REFUSED: in eu-west-1, CloudTrail service-linked channel arn:aws:cloudtrail:eu-west-1:111111111111:channel/"},
+		{"channel keeps reads, the rule writes", `telemetry_rules: [{name: r, all_regions: true, events: write_only}]
+    telemetry_channel: read_only`, "keeps none of the management events the telemetry rules keep: a telemetry rule's events reach CloudWatch Logs through it, and only CloudWatch manages it"},
+		{"no rule, a channel left behind", `trails: []
+    telemetry_channel: write_only`, "StartTelemetryEvaluation,CreateTelemetryRule"},
 		{"status unreadable", `trails: [{name: bare, home_region: us-east-1, multi_region: true}]
     faults: [{operation: 'observabilityadmin:GetTelemetryEvaluationStatus', error: AccessDeniedException}]`, "REFUSED: the account's CloudWatch telemetry could not be read (observabilityadmin:GetTelemetryEvaluationStatus: AccessDeniedException)"},
 		{"rules unlistable", `telemetry_rules: [{name: r, all_regions: true}]
@@ -279,6 +287,26 @@ func TestOrgTelemetryPlan(t *testing.T) {
 			findings: []model.Finding{capture(member, model.StatusPass), {ControlID: controls.IntegrationID, ResourceID: "arn:aws:cloudtrail:us-east-1:222222222222:trail/t",
 				AccountID: member, ResourceType: model.TypeTrail, Status: model.StatusFail, Reasons: []model.Reason{{Code: controls.RoleCannotWrite}}}},
 			refused: "222222222222: a telemetry rule captures the account's events without this trail, but does not repair the trail's own delivery (ROLE_CANNOT_WRITE): fix it with --via trail"},
+		// Field trial: an AllRegions rule was told to "make it AllRegions", judged against one account's regions.
+		{name: "an AllRegions rule, a member with another region", inv: func() *model.Inventory {
+			r := rule("All")
+			r.AllRegions = true
+			inv := inventory(model.Telemetry{OrgStatus: "STOPPED", Rules: []*model.TelemetryRule{r}}, true)
+			inv.Accounts[1].Regions = append(slices.Clone(regions), "ap-southeast-2")
+			return inv
+		}(), findings: []model.Finding{capture(member, model.StatusFail)},
+			steps: "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111,222222222222 undo=StopTelemetryEvaluationForOrganization"},
+		// Field trial: a member whose service-linked channel keeps less than the rule cannot be captured by it: refused
+		// with the channel, and not judged by the gate.
+		{name: "a member's channel keeps less than the rule", inv: func() *model.Inventory {
+			inv := inventory(model.Telemetry{OrgStatus: "STOPPED", Rules: []*model.TelemetryRule{rule("All")}}, true)
+			tm := *inv.Accounts[1].Telemetry
+			tm.Channels = map[string]*model.Channel{"us-east-1": {ARN: "arn:aws:cloudtrail:us-east-1:222222222222:channel/c", ManagementEvents: &yes, ReadWriteType: "WriteOnly"}}
+			inv.Accounts[1].Telemetry = &tm
+			return inv
+		}(), findings: []model.Finding{capture(mgmt, model.StatusFail), capture(member, model.StatusFail)},
+			steps:   "StartTelemetryEvaluationForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111 undo=StopTelemetryEvaluationForOrganization",
+			refused: "222222222222: in us-east-1, CloudTrail service-linked channel arn:aws:cloudtrail:us-east-1:222222222222:channel/c keeps only write (WriteOnly) management events, less than the telemetry rules keep"},
 		{name: "capture unknown in one account", inv: inventory(model.Telemetry{OrgStatus: "RUNNING"}, true),
 			findings: []model.Finding{capture(mgmt, model.StatusFail), capture(member, model.StatusError)},
 			steps:    "CreateTelemetryRuleForOrganization@111111111111:o-a1b2c3d4e5 serves=111111111111 undo=DeleteTelemetryRuleForOrganization",

@@ -74,6 +74,7 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 		{"channel absent, group delivering", `[{name: r, all_regions: true}]`, `[]`, "    telemetry_channel: absent\n", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
 		{"channel absent, group silent", `[{name: r, all_regions: true, last_delivery: 30h}]`, `[]`, "    telemetry_channel: absent\n", false, "FAIL NO_TRAIL", ""},
 		{"channels unreadable", `[{name: r, all_regions: true}]`, `[]`, "faults: [{operation: 'cloudtrail:ListChannels', error: AccessDeniedException}]\n", false, "PASS CAPTURED_BY_TELEMETRY_RULE", ""},
+		{"channel narrowed, group silent", `[{name: r, all_regions: true, last_delivery: 30h}]`, `[]`, "    telemetry_channel: write_only\n", false, "FAIL NO_TRAIL", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			text := telemetryScenario(c.rules, c.trails, "")
@@ -117,6 +118,15 @@ func TestCaptureByTelemetryRule(t *testing.T) {
 			case "channels unreadable", "channel absent, group delivering":
 				if strings.Contains(got.Reasons[0].Message, "channel") {
 					t.Errorf("a channel named where none was read: %s", got.Reasons[0].Message)
+				}
+				// Field trial: a refused channel read passed with nothing said.
+				if unread := strings.Contains(notes, "could not be read (cloudtrail:ListChannels: AccessDenied"); unread != (c.name == "channels unreadable") {
+					t.Errorf("the note on the unread channel: %v", got.Notes)
+				}
+			case "channel narrowed, group silent":
+				// Field trial: the channel was named only once delivery was mended.
+				if !strings.Contains(notes, "last received an event 30h0m0s ago") || !strings.Contains(notes, "; and its events reach CloudWatch Logs through CloudTrail service-linked channel") {
+					t.Errorf("the note does not name both problems: %v", got.Notes)
 				}
 			}
 			if c.name == "evaluation stopped" && !strings.Contains(strings.Join(got.Notes, " "), "evaluation is STOPPED") {

@@ -725,7 +725,9 @@ func ChannelProblem(a *model.Account, region string) string {
 	if ch == nil {
 		return ""
 	}
-	keeps := func(rw string, readOnly bool) bool { return rw == "All" || rw == "ReadOnly" && readOnly || rw == "WriteOnly" && !readOnly }
+	keeps := func(rw string, readOnly bool) bool {
+		return rw == "All" || rw == "ReadOnly" && readOnly || rw == "WriteOnly" && !readOnly
+	}
 	var rulesRead, rulesWrite bool
 	for _, r := range tm.Rules {
 		if r.Err == nil && RuleProblem(r, region) == "" && slices.Contains(r.Regions, region) {

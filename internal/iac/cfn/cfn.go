@@ -61,6 +61,10 @@ type Template struct {
 	placeholders bool
 	// pin is what the condition of the trail being judged fixes of its deployment (pinsOf): placeholder -> value.
 	pin map[string]string
+	// referrer is the trail whose properties are being read, and referrerCond its Condition ("" for none);
+	// referrerMaybe: whether the trail is made is decided at deployment (conditionalRef).
+	referrer, referrerCond string
+	referrerMaybe          bool
 }
 
 // Bounds on the work and memory of one template (issue 23: 1 KB of YAML aliases used by !Join, or three nested
@@ -406,6 +410,14 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 	tr.ARN = fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)
 	if props == nil {
 		return tr, nil
+	}
+	if !tr.NotInstantiated {
+		// What the trail's properties refer to must exist wherever the trail is made (conditionalRef).
+		t.referrer, t.referrerMaybe = id, tr.Unknown["condition"] != ""
+		if c := get(r, "Condition"); c != nil {
+			t.referrerCond = c.Value
+		}
+		defer func() { t.referrer, t.referrerCond, t.referrerMaybe = "", "", false }()
 	}
 	for _, f := range []struct {
 		key   string

@@ -255,6 +255,9 @@ func (t *Template) ref(name string, at *yaml.Node) (value, error) {
 // A name that refers, through Ref, GetAtt or Sub, back to itself is a circular dependency: CloudFormation refuses
 // such a template, and following it would never end.
 func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
+	if v, stop, err := t.conditionalRef(id, at); stop {
+		return v, err
+	}
 	props := get(t.resources[id], "Properties")
 	if t.types[id] == "AWS::SNS::Topic" {
 		// Ref of a topic is its ARN (AWS::SNS::Topic return values); the name is TopicName, else generated (the
@@ -298,11 +301,43 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 	return unknown(fmt.Sprintf("Ref %s (%s) is known at deployment", id, t.types[id])), nil
 }
 
+// conditionalRef judges a trail's reference to resource id made only under a Condition the trail does not share: a
+// stack that makes the trail but not the resource fails to deploy ("Unresolved resource dependencies [id] in the
+// Resources block of the template", and cfn-lint's W1001, "Ref/GetAtt to resource that is available when conditions
+// are applied"). The Condition decided true, the reference holds; decided false where the trail is made, the template
+// cannot deploy (an error); decided at deployment, the value is unknown, with why. stop says the reference was
+// decided here (v, err), else it is resolved as any other.
+func (t *Template) conditionalRef(id string, at *yaml.Node) (v value, stop bool, err error) {
+	c := get(t.resources[id], "Condition")
+	if c == nil || t.referrer == "" || id == t.referrer || c.Value == t.referrerCond {
+		return value{}, false, nil
+	}
+	// The resource's own names are resolved outside the trail's context: they are the resource's, not the trail's.
+	referrer := t.referrer
+	t.referrer = ""
+	defer func() { t.referrer = referrer }()
+	cv, err := t.condition(c.Value, c.Line)
+	switch {
+	case err != nil:
+		return value{}, true, err
+	case cv.unknown != "":
+		return unknown(fmt.Sprintf("%s is made only when its Condition %s holds, decided at deployment (%s); where %s is made without it, the stack fails to deploy (unresolved resource dependency)", id, c.Value, cv.unknown, referrer)), true, nil
+	case cv.b != nil && !*cv.b && t.referrerMaybe:
+		return unknown(fmt.Sprintf("%s is not made (its Condition %s is false): if %s is made, the stack fails to deploy (unresolved resource dependency)", id, c.Value, referrer)), true, nil
+	case cv.b != nil && !*cv.b:
+		return value{}, true, t.errf(at, "%s refers to %s, which its Condition %s leaves out of this stack: CloudFormation refuses it (Unresolved resource dependencies [%s] in the Resources block of the template)", referrer, id, c.Value, id)
+	}
+	return value{}, false, nil
+}
+
 // getAtt resolves the attributes trailwatch needs: a log group's Arn (CloudFormation's ends in ":*", per the
 // AWS::Logs::LogGroup return values) and a role's or managed policy's Arn. Other attributes are unknown.
 func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 	if _, ok := t.resources[res]; !ok {
 		return value{}, t.errf(at, "Fn::GetAtt %s.%s: there is no resource %s in this template", res, attr, res)
+	}
+	if v, stop, err := t.conditionalRef(res, at); stop {
+		return v, err
 	}
 	if t.types[res] == "AWS::IAM::ManagedPolicy" && attr == "PolicyArn" {
 		return t.resourceRef(res, at)

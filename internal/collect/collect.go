@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
 	"github.com/trailwatch/trailwatch/internal/selectors"
@@ -98,7 +99,7 @@ func Account(ctx context.Context, c Clients, o Options) *model.Account {
 	if o.Discovery == DiscoveryAuto && o.Listing == nil {
 		o.Listing = NewListingEvidence()
 	}
-	col := &collector{c: c, o: o, sem: make(chan struct{}, o.Concurrency), groups: map[string]*groupResult{}, roles: map[string]*roleResult{}}
+	col := &collector{c: c, o: o, limit: fanout.NewLimit(o.Concurrency), groups: map[string]*groupResult{}, roles: map[string]*roleResult{}}
 	return col.run(ctx)
 }
 
@@ -110,7 +111,7 @@ type collector struct {
 	// optIn are the enabled regions DescribeRegions calls "opted-in": read with DescribeTrails in every mode.
 	optIn map[string]bool
 
-	sem    chan struct{}
+	limit  *fanout.Limit // the account's calls at once, shared by every fan-out of its collection
 	mu     sync.Mutex
 	groups map[string]*groupResult
 	roles  map[string]*roleResult
@@ -273,7 +274,6 @@ func (col *collector) trails(ctx context.Context) {
 		}
 		col.o.Logger.Debug("trails listed", "account_id", a.ID, "listed", len(listed), "regions_read", len(swept), "regions", len(a.Regions))
 	}
-	var wg sync.WaitGroup
 	byARN := map[string]*model.Trail{}
 	for i, r := range results {
 		region := swept[i]
@@ -306,35 +306,32 @@ func (col *collector) trails(ctx context.Context) {
 			break
 		}
 	}
+	var detailed []*model.Trail
 	for _, t := range a.Trails {
 		if t.OwnedElsewhere && col.o.JudgedElsewhere != nil && col.o.JudgedElsewhere(t.ARN) {
 			t.JudgedByOwner = true
 			continue
 		}
-		wg.Go(func() { col.details(ctx, t) })
+		detailed = append(detailed, t)
 	}
-	wg.Wait()
+	fanout.Each(detailed, 0, func(_ int, t *model.Trail) { col.details(ctx, t) })
 }
 
 // describe calls DescribeTrails (with shadow trails) in each region, within the concurrency limit.
 func (col *collector) describe(ctx context.Context, regions []string) []regionResult {
 	results := make([]regionResult, len(regions))
-	var wg sync.WaitGroup
-	for i, region := range regions {
-		wg.Go(func() {
-			col.bounded(func() {
-				out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
-				if err != nil {
-					results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
-					return
-				}
-				for _, t := range out.TrailList {
-					results[i].trails = append(results[i].trails, col.trailOf(t, region))
-				}
-			})
+	fanout.Each(regions, 0, func(i int, region string) {
+		col.bounded(func() {
+			out, err := col.c.CloudTrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
+			if err != nil {
+				results[i].err = Classify("cloudtrail:DescribeTrails", region, err)
+				return
+			}
+			for _, t := range out.TrailList {
+				results[i].trails = append(results[i].trails, col.trailOf(t, region))
+			}
 		})
-	}
-	wg.Wait()
+	})
 	return results
 }
 
@@ -565,8 +562,7 @@ func (col *collector) trailOf(t cttypes.Trail, region string) *model.Trail {
 // group and delivery role.
 func (col *collector) details(ctx context.Context, t *model.Trail) {
 	ct := col.c.CloudTrail(t.HomeRegion)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	status := func() {
 		col.bounded(func() {
 			st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(t.ARN)})
 			if err != nil {
@@ -579,38 +575,35 @@ func (col *collector) details(ctx context.Context, t *model.Trail) {
 				StopLoggingTime: utc(st.StopLoggingTime), ErrorFieldsNotVisible: t.OwnedElsewhere,
 			}
 		})
-	})
+	}
+	var sel, group, role func()
 	// Without custom selectors a trail logs all management events (HasCustomEventSelectors false): no call needed.
 	if t.HasCustomEventSelectors {
-		wg.Go(func() {
+		sel = func() {
 			col.bounded(func() {
-				sel, err := ct.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(t.ARN)})
+				out, err := ct.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(t.ARN)})
 				if err != nil {
 					t.SelectorsErr = Classify("cloudtrail:GetEventSelectors", t.HomeRegion, err)
 					return
 				}
-				t.ManagementEvents, t.ManagementReadWrite = selectors.Kept(sel)
+				t.ManagementEvents, t.ManagementReadWrite = selectors.Kept(out)
 			})
-		})
+		}
 	} else {
 		mgmt := true
 		t.ManagementEvents = &mgmt
 	}
 	if !t.OwnedElsewhere && t.LogGroupARN != "" {
-		wg.Go(func() { t.LogGroup, t.LogGroupErr = col.logGroup(ctx, t.LogGroupARN) })
+		group = func() { t.LogGroup, t.LogGroupErr = col.logGroup(ctx, t.LogGroupARN) }
 		if t.RoleARN != "" {
-			wg.Go(func() { t.Role, t.RoleErr = col.role(ctx, t.RoleARN) })
+			role = func() { t.Role, t.RoleErr = col.role(ctx, t.RoleARN) }
 		}
 	}
-	wg.Wait()
+	fanout.All(status, sel, group, role) // All skips the nil ones
 }
 
 // bounded runs fn, a unit of sequential API calls, within the account's concurrency limit.
-func (col *collector) bounded(fn func()) {
-	col.sem <- struct{}{}
-	defer func() { <-col.sem }()
-	fn()
-}
+func (col *collector) bounded(fn func()) { col.limit.Do(fn) }
 
 func utc(t *time.Time) *time.Time {
 	if t == nil {
@@ -725,10 +718,8 @@ func (col *collector) readRole(ctx context.Context, r *model.Role) (*model.Role,
 	// Inline and attached policies are listed at once; each list is read in order.
 	var inline, attached []model.PolicyDoc
 	var inlineErr, attachedErr *model.CallError
-	var wg sync.WaitGroup
-	wg.Go(func() { inline, inlineErr = col.inlinePolicies(ctx, c, r.Name) })
-	wg.Go(func() { attached, attachedErr = col.attachedPolicies(ctx, c, r.Name) })
-	wg.Wait()
+	fanout.All(func() { inline, inlineErr = col.inlinePolicies(ctx, c, r.Name) },
+		func() { attached, attachedErr = col.attachedPolicies(ctx, c, r.Name) })
 	if inlineErr != nil {
 		return nil, inlineErr
 	}

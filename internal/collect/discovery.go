@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -52,7 +53,7 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 	if o.Concurrency <= 0 {
 		o.Concurrency = 24
 	}
-	col := &collector{c: c, o: o, sem: make(chan struct{}, o.Concurrency), acct: &model.Account{RegionErrors: map[string]*model.CallError{}}}
+	col := &collector{c: c, o: o, limit: fanout.NewLimit(o.Concurrency), acct: &model.Account{RegionErrors: map[string]*model.CallError{}}}
 	p := &ListTrailsProbe{Trails: map[string][]string{}, Missing: map[string][]string{}, Errors: map[string]*model.CallError{}}
 	out, err := c.STS().GetCallerIdentity(ctx, nil)
 	if err != nil {
@@ -70,15 +71,14 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 	p.Regions = col.acct.Regions
 	listed := make([]map[string]bool, len(p.Regions))
 	var mu sync.Mutex
-	var wg sync.WaitGroup
 	fail := func(api, region string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		p.Errors[api+" "+region] = Classify(api, region, err)
 	}
-	for i, region := range p.Regions {
+	fanout.Each(p.Regions, 0, func(i int, region string) {
 		ct := c.CloudTrail(region)
-		wg.Go(func() {
+		described := func() {
 			col.bounded(func() {
 				out, err := ct.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
 				if err != nil {
@@ -92,8 +92,8 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 					p.Trails[arn] = append(p.Trails[arn], region)
 				}
 			})
-		})
-		wg.Go(func() {
+		}
+		fanout.All(described, func() {
 			trails, err := col.allTrails(ctx, region)
 			if err != nil {
 				fail("cloudtrail:ListTrails", region, err)
@@ -105,8 +105,7 @@ func ProbeListTrails(ctx context.Context, c Clients, o Options) *ListTrailsProbe
 			}
 			listed[i] = set
 		})
-	}
-	wg.Wait()
+	})
 	for trailARN, shown := range p.Trails {
 		sort.Strings(shown)
 		if len(shown) == 1 && len(p.Regions) > 1 {

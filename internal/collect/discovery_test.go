@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/trailwatch/trailwatch/internal/fanout"
 )
 
 // pagingCT is a CloudTrail whose ListTrails pages are given; a page's token names the next page.
@@ -53,7 +55,7 @@ func TestAllTrailsPaging(t *testing.T) {
 			"": {Trails: []cttypes.TrailInfo{trailInfo(a), {TrailARN: aws.String(b)}}}}, 0, "without its ARN or home region"},
 	} {
 		ct := &pagingCT{pages: tc.pages}
-		col := &collector{c: ctOnly{ct: ct}, sem: make(chan struct{}, 1)}
+		col := &collector{c: ctOnly{ct: ct}, limit: fanout.NewLimit(1)}
 		got, err := col.allTrails(context.Background(), "us-east-1")
 		if len(got) != tc.want || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
 			t.Errorf("%s: %d trails, error %v", tc.name, len(got), err)

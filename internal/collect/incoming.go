@@ -6,13 +6,13 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -62,29 +62,29 @@ func ReadIncoming(ctx context.Context, c Clients, a *model.Account, now time.Tim
 		}
 		byRegion[lg.Region][lg.Name] = append(byRegion[lg.Region][lg.Name], lg)
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for region, groups := range byRegion {
-		names := slices.Sorted(maps.Keys(groups))
+	type job struct {
+		region string
+		names  []string
+	}
+	var jobs []job
+	for _, region := range slices.Sorted(maps.Keys(byRegion)) {
+		names := slices.Sorted(maps.Keys(byRegion[region]))
 		for i := 0; i < len(names); i += metricQueriesPerCall {
-			chunk := names[i:min(i+metricQueriesPerCall, len(names))]
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				daily, err := incoming(ctx, c.CloudWatch(region), region, chunk, start, today, days)
-				for j, n := range chunk {
-					for _, lg := range groups[n] {
-						in := &model.Incoming{Start: start, Err: err}
-						if err == nil {
-							in.DailyBytes = daily[j]
-						}
-						lg.Incoming = in
-					}
-				}
-			})
+			jobs = append(jobs, job{region, names[i:min(i+metricQueriesPerCall, len(names))]})
 		}
 	}
-	wg.Wait()
+	fanout.Each(jobs, 8, func(_ int, jb job) {
+		daily, err := incoming(ctx, c.CloudWatch(jb.region), jb.region, jb.names, start, today, days)
+		for j, n := range jb.names {
+			for _, lg := range byRegion[jb.region][n] {
+				in := &model.Incoming{Start: start, Err: err}
+				if err == nil {
+					in.DailyBytes = daily[j]
+				}
+				lg.Incoming = in
+			}
+		}
+	})
 }
 
 // incoming reads one region's chunk of groups: their daily IncomingBytes, in the chunk's order.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -201,7 +202,7 @@ func (worldClients) CloudTrail(region string) CloudTrailAPI { return worldCT{reg
 // region's copy is folded in) and read; it must not read those trails. Under -race (make test), sharing them is a
 // reported data race (CI caught it in TestScanOrgShardsAndMerge).
 func TestCompareUsesItsOwnCopy(t *testing.T) {
-	col := &collector{c: worldClients{}, sem: make(chan struct{}, 4), part: "aws",
+	col := &collector{c: worldClients{}, limit: fanout.NewLimit(4), part: "aws",
 		o:    Options{HomeRegion: "us-east-1", Logger: slog.New(slog.DiscardHandler), Listing: NewListingEvidence()},
 		acct: &model.Account{ID: "111111111111", Regions: []string{"eu-west-1", "us-east-1"}}}
 	results, done := col.compare(t.Context())

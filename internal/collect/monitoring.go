@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -37,11 +39,7 @@ func (col *collector) monitoring(ctx context.Context) {
 		}
 		copies[lg.ARN] = append(copies[lg.ARN], lg)
 	}
-	var wg sync.WaitGroup
-	for _, lg := range groups {
-		wg.Go(func() { col.bounded(func() { col.metricFilters(ctx, lg) }) })
-	}
-	wg.Wait()
+	fanout.Each(groups, 0, func(_ int, lg *model.LogGroup) { col.bounded(func() { col.metricFilters(ctx, lg) }) })
 	for arn, cs := range copies {
 		for _, c := range cs {
 			src := byARN[arn]
@@ -64,35 +62,30 @@ func (col *collector) monitoring(ctx context.Context) {
 	}
 	sort.Strings(mon.Regions)
 	var mu sync.Mutex
-	for _, r := range mon.Regions {
-		wg.Go(func() {
-			col.bounded(func() {
-				alarms, err := col.alarms(ctx, r, metrics[r])
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					mon.RegionErrors[r] = err
-					return
-				}
-				mon.Alarms = append(mon.Alarms, alarms...)
-			})
+	fanout.Each(mon.Regions, 0, func(_ int, r string) {
+		col.bounded(func() {
+			alarms, err := col.alarms(ctx, r, metrics[r])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				mon.RegionErrors[r] = err
+				return
+			}
+			mon.Alarms = append(mon.Alarms, alarms...)
 		})
-	}
-	wg.Wait()
+	})
 	sort.Slice(mon.Alarms, func(i, j int) bool { return mon.Alarms[i].ARN < mon.Alarms[j].ARN })
 	for _, al := range mon.Alarms {
 		for _, act := range al.Actions {
 			// Only a well-formed SNS topic ARN (arn:partition:sns:region:account:name) is a topic to read; other
 			// actions (Lambda, SSM, Auto Scaling, or garbage) are not topics.
-			if p := strings.Split(act, ":"); len(p) == 6 && p[0] == "arn" && p[2] == "sns" && mon.Topics[act] == nil {
+			if a, err := arn.Parse(act); err == nil && a.Service == "sns" && !strings.Contains(a.Resource, ":") && mon.Topics[act] == nil {
 				mon.Topics[act] = &model.Topic{ARN: act}
 			}
 		}
 	}
-	for _, tp := range mon.Topics {
-		wg.Go(func() { col.bounded(func() { col.topic(ctx, tp) }) })
-	}
-	wg.Wait()
+	topics := slices.Collect(maps.Values(mon.Topics))
+	fanout.Each(topics, 0, func(_ int, tp *model.Topic) { col.bounded(func() { col.topic(ctx, tp) }) })
 	if len(mon.RegionErrors) == 0 {
 		mon.RegionErrors = nil
 	}

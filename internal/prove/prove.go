@@ -35,11 +35,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -280,36 +280,33 @@ func contains(l []string, s string) bool {
 // look in).
 func markers(ctx context.Context, targets []*target, c Clients, o Options, res *Result) {
 	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.Concurrency)
+	var marked []*target
 	for _, t := range targets {
-		if len(t.groups) == 0 {
-			continue
+		if len(t.groups) > 0 {
+			marked = append(marked, t)
 		}
-		g.Go(func() error {
-			api, ok := c.EC2(t.account, t.region)
-			if !ok {
-				t.write.refused, t.read.refused = "the account is outside this run's scope", "the account is outside this run's scope"
-				return nil
-			}
-			t.write.madeAt = o.Now().UTC()
-			_, err := api.CreatePlacementGroup(gctx, &ec2.CreatePlacementGroupInput{DryRun: aws.Bool(true), GroupName: aws.String(t.write.name),
-				Strategy: ec2types.PlacementStrategySpread})
-			if code := errorCode(err); code != "DryRunOperation" {
-				t.write.refused = refusal("ec2:CreatePlacementGroup (dry run)", err)
-			}
-			t.read.madeAt = o.Now().UTC()
-			_, err = api.DescribeSecurityGroups(gctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{t.read.name}}}})
-			if err != nil {
-				t.read.refused = refusal("ec2:DescribeSecurityGroups", err)
-			}
-			mu.Lock()
-			res.MarkerCalls += 2
-			mu.Unlock()
-			return nil
-		})
 	}
-	_ = g.Wait()
+	fanout.Each(marked, o.Concurrency, func(_ int, t *target) {
+		api, ok := c.EC2(t.account, t.region)
+		if !ok {
+			t.write.refused, t.read.refused = "the account is outside this run's scope", "the account is outside this run's scope"
+			return
+		}
+		t.write.madeAt = o.Now().UTC()
+		_, err := api.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{DryRun: aws.Bool(true), GroupName: aws.String(t.write.name),
+			Strategy: ec2types.PlacementStrategySpread})
+		if code := errorCode(err); code != "DryRunOperation" {
+			t.write.refused = refusal("ec2:CreatePlacementGroup (dry run)", err)
+		}
+		t.read.madeAt = o.Now().UTC()
+		_, err = api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{t.read.name}}}})
+		if err != nil {
+			t.read.refused = refusal("ec2:DescribeSecurityGroups", err)
+		}
+		mu.Lock()
+		res.MarkerCalls += 2
+		mu.Unlock()
+	})
 }
 
 func errorCode(err error) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
 	"github.com/trailwatch/trailwatch/internal/suggest"
@@ -124,7 +125,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 
 	s := &orgScan{o: o, cat: cat, ctx: ctx, base: base, callerID: callerID, partition: partition, found: found,
 		caller: caller, judged: map[string]bool{}, mgmtDone: make(chan struct{}),
-		sem: make(chan struct{}, o.AccountConcurrency), telemetryDone: make(chan struct{})}
+		sem: fanout.NewLimit(o.AccountConcurrency), telemetryDone: make(chan struct{})}
 	// The organization's telemetry rules (capture without a trail, issue 26): read once, by the caller (the management
 	// account or a delegated administrator, the only ones AWS lets read them), beside the accounts; each member's
 	// collector waits for it only when it comes to its telemetry.
@@ -144,7 +145,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	var wg sync.WaitGroup
 	tags := map[string]map[string]string{}
 	tagErrs := map[string]*model.CallError{}
-	tagSem := make(chan struct{}, 32)
+	tagSem := fanout.NewLimit(32)
 	start := func(m org.Member) {
 		if len(o.Filter.OUs) > 0 {
 			m.Place(ous)
@@ -164,9 +165,9 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		mgmt := m.ID == found.ManagementAccount
 		s.total.Add(1) // listed: the progress total counts it while it waits for a slot
 		if !mgmt {
-			s.sem <- struct{}{}
+			s.sem.Acquire()
 		}
-		tagSem <- struct{}{}
+		tagSem.Acquire()
 		mu.Lock()
 		members = append(members, m)
 		slot := len(accounts)
@@ -174,7 +175,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		mu.Unlock()
 		wg.Go(func() {
 			if !mgmt {
-				defer func() { <-s.sem }()
+				defer s.sem.Release()
 			}
 			a := s.account(m)
 			mu.Lock()
@@ -184,7 +185,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		// Tags come from the organization; read them while the accounts are scanned. Each account's read has its own
 		// client, so its own adaptive retry limiter: throttling of one read does not slow every other account's.
 		wg.Go(func() {
-			defer func() { <-tagSem }()
+			defer tagSem.Release()
 			t, err := org.AccountTags(ctx, organizations.NewFromConfig(caller), m.ID)
 			mu.Lock()
 			defer mu.Unlock()
@@ -334,8 +335,8 @@ type orgScan struct {
 	base                aws.Config
 	callerID, partition string
 	found               *org.Organization
-	caller              aws.Config // the caller's configuration, for per-account STS clients
-	sem                 chan struct{}
+	caller              aws.Config    // the caller's configuration, for per-account STS clients
+	sem                 *fanout.Limit // accounts scanned at once (the management account takes none)
 	done, failed, total atomic.Int64
 
 	mgmtDone      chan struct{}

@@ -9,10 +9,9 @@ import (
 	"sort"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 )
@@ -86,29 +85,23 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 		o.Collect.Listing = collect.NewListingEvidence()
 	}
 	accounts := make([]*model.Account, len(targets))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.AccountConcurrency)
-	for i, t := range targets {
-		g.Go(func() error {
-			a := o.collectAccount(gctx, func(actx context.Context) *model.Account {
-				a := collect.Account(actx, t.Clients, o.Collect)
-				o.afterCollect(actx, cat, t.Clients, a)
-				return a
-			})
-			if t.Name != "" {
-				a.Name = t.Name
-			}
-			if t.Tags != nil {
-				a.Tags = t.Tags
-			}
-			if t.OU != "" {
-				a.OU = t.OU
-			}
-			accounts[i] = a
-			return nil
+	fanout.Each(targets, o.AccountConcurrency, func(i int, t Target) {
+		a := o.collectAccount(ctx, func(actx context.Context) *model.Account {
+			a := collect.Account(actx, t.Clients, o.Collect)
+			o.afterCollect(actx, cat, t.Clients, a)
+			return a
 		})
-	}
-	_ = g.Wait()
+		if t.Name != "" {
+			a.Name = t.Name
+		}
+		if t.Tags != nil {
+			a.Tags = t.Tags
+		}
+		if t.OU != "" {
+			a.OU = t.OU
+		}
+		accounts[i] = a
+	})
 	sort.SliceStable(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
 	now := o.Settings.Now
 	if now.IsZero() {

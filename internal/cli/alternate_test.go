@@ -36,6 +36,8 @@ func TestAlternateCapture(t *testing.T) {
 		{"misconfigured in one region", "security_lake: [{region: us-east-1}, {region: eu-west-1, status: MISCONFIGURED}]", "", "in eu-west-1 (MISCONFIGURED); it collects in us-east-1"},
 		{"collecting nowhere", "security_lake: [{region: us-east-1, status: NOT_COLLECTING}, {region: eu-west-1, status: NOT_COLLECTING}]", "", "collects in none of the scanned regions (eu-west-1 NOT_COLLECTING, us-east-1 NOT_COLLECTING)"},
 		{"a region's status unreadable", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "\n    faults: [{operation: 'securitylake:GetDataLakeSources', region: eu-west-1, error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
+		// Review: ListLogSources may answer per region; no data lake in the home region is not "none anywhere".
+		{"no data lake where the regions are listed", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "\n    faults: [{operation: 'securitylake:ListLogSources', error: ResourceNotFoundException}]", "PASS    account-activity-capture"},
 		{"its regions unreadable", "security_lake: [{region: us-east-1}, {region: eu-west-1}]", "\n    faults: [{operation: 'securitylake:ListLogSources', error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},
 		{"stopped collecting", "security_lake: [{region: us-east-1, status: NOT_COLLECTING}]", "", "ALTERNATE_LAPSED"},
 		{"unreadable", "security_lake: [{region: us-east-1}]", "\n    faults: [{operation: 'securitylake:GetDataLakeSources', error: AccessDeniedException}]", "ALTERNATE_UNVERIFIED"},

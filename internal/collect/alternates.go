@@ -105,15 +105,17 @@ func (col *collector) alternates(ctx context.Context) {
 // CLOUD_TRAIL_MGMT source is enabled in (ListLogSources, from the home region), then that source's status in each of
 // them the scan covers (GetDataLakeSources "retrieves a snapshot of the current Region": API reference), since a source
 // enabled in a region may not collect there (MISCONFIGURED, NOT_COLLECTING). 1 + R calls at most. When the regions
-// cannot be listed, the home region's status is still read, and the regions stay unknown.
+// cannot be listed, the home region's status is still read, and the regions stay unknown; when the home region has no
+// data lake, each scanned region is asked.
 func (col *collector) securityLake(ctx context.Context, ac AlternateClients, ev *model.Alternates) {
 	home := col.o.HomeRegion
 	enabled, err := securityLakeRegions(ctx, ac.SecurityLake(home), col.acct.ID, home)
 	var regions []string
 	switch {
 	case err != nil && err.Kind == model.ErrNotFound:
-		ev.SecurityLakeRegions = []string{} // no data lake
-		return
+		// No data lake where it was asked: whether another region has one is not said (review: the API may answer per
+		// region), so each scanned region is asked.
+		ev.SecurityLakeRegions, regions = []string{}, slices.Clone(col.acct.Regions)
 	case err != nil:
 		ev.SecurityLakeRegionsErr = err
 		regions = []string{home}
@@ -128,6 +130,8 @@ func (col *collector) securityLake(ctx context.Context, ac AlternateClients, ev 
 	for _, region := range regions {
 		status, err := dataLakeStatus(ctx, ac.SecurityLake(region), col.acct.ID, region)
 		switch {
+		case err != nil && err.Kind == model.ErrNotFound && enabled == nil:
+			continue // asked because ListLogSources could not say: no data lake here, nothing enabled
 		case err != nil && err.Kind == model.ErrNotFound:
 			status = "NO_DATA_LAKE"
 		case err != nil:

@@ -408,12 +408,11 @@ func readChannel(ctx context.Context, api ChannelsAPI, region string) (*model.Ch
 				return nil, Classify("cloudtrail:GetChannel", region, err)
 			}
 			ch := &model.Channel{ARN: aws.ToString(g.ChannelArn), Name: aws.ToString(g.Name)}
+			// Without a SourceConfig what it keeps is not said: ManagementEvents stays nil, and the channel bounds
+			// nothing (review: it was read as keeping none, a FAIL guessed from missing data).
 			if sc := g.SourceConfig; sc != nil {
 				ch.AllRegions = aws.ToBool(sc.ApplyToAllRegions)
 				ch.ManagementEvents, ch.ReadWriteType = selectors.Kept(&cloudtrail.GetEventSelectorsOutput{AdvancedEventSelectors: sc.AdvancedEventSelectors})
-			} else {
-				no := false
-				ch.ManagementEvents = &no
 			}
 			return ch, nil
 		}

@@ -660,9 +660,9 @@ func telemetryRule(a *model.Account, region string, s *Settings) (rule *model.Te
 		// What reaches the group is at most what the CloudTrail service-linked channel carries; named beside any other
 		// problem (field trial: it surfaced only once delivery was mended).
 		rw, ch := r.ReadWriteType, channelFor(tm, region)
-		if ch != nil {
+		if ch != nil && ch.ManagementEvents != nil { // nil: what it keeps was not said (no SourceConfig): no bound
 			chProblem := ""
-			if rw = narrowerRW(rw, ch.ReadWriteType); ch.ManagementEvents == nil || !*ch.ManagementEvents || rw == "None" {
+			if rw = narrowerRW(rw, channelRW(ch)); rw == "None" {
 				chProblem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps none of the management events the rule keeps"
 			} else if problem != "" && rw != r.ReadWriteType {
 				chProblem = "its events reach CloudWatch Logs through CloudTrail service-linked channel " + ch.ARN + ", which keeps only " + KeptEvents(rw)
@@ -712,6 +712,10 @@ func channelFor(tm *model.Telemetry, region string) *model.Channel {
 	return nil
 }
 
+// NotCapturedByTelemetry begins the capture finding's note on why a telemetry rule does not capture a region (the
+// rollout gate quotes those notes).
+const NotCapturedByTelemetry = "not captured by CloudWatch telemetry"
+
 // ChannelProblem says how the CloudTrail service-linked channel in account a's region keeps less than the account's
 // telemetry rules there keep between them ("" when it does not, or was not read). A channel that keeps what the rules
 // keep follows them (a rule changed, the channel changes with it); one that keeps less, only CloudWatch can change, so
@@ -725,39 +729,60 @@ func ChannelProblem(a *model.Account, region string) string {
 	if ch == nil {
 		return ""
 	}
-	keeps := func(rw string, readOnly bool) bool {
-		return rw == "All" || rw == "ReadOnly" && readOnly || rw == "WriteOnly" && !readOnly
+	if ch.ManagementEvents == nil {
+		return "" // what it keeps was not said: no bound
 	}
-	var rulesRead, rulesWrite bool
+	// What the rules that apply here keep between them: reads from one, writes from another add up.
+	var read, write, some bool
 	for _, r := range tm.Rules {
 		if r.Err == nil && RuleProblem(r, region) == "" && slices.Contains(r.Regions, region) {
-			rulesRead, rulesWrite = rulesRead || keeps(r.ReadWriteType, true), rulesWrite || keeps(r.ReadWriteType, false)
+			read = read || r.ReadWriteType == "All" || r.ReadWriteType == "ReadOnly"
+			write = write || r.ReadWriteType == "All" || r.ReadWriteType == "WriteOnly"
+			some = some || r.ReadWriteType == "Partial"
 		}
 	}
-	chKeeps := ch.ManagementEvents != nil && *ch.ManagementEvents
-	chRead, chWrite := chKeeps && keeps(ch.ReadWriteType, true), chKeeps && keeps(ch.ReadWriteType, false)
-	switch {
-	case rulesRead && !chRead || rulesWrite && !chWrite:
-		if !chRead && !chWrite {
-			return "CloudTrail service-linked channel " + ch.ARN + " keeps none of the management events the telemetry rules keep"
-		}
-		return "CloudTrail service-linked channel " + ch.ARN + " keeps only " + KeptEvents(ch.ReadWriteType) + ", less than the telemetry rules keep"
+	rules := map[[2]bool]string{{true, true}: "All", {true, false}: "ReadOnly", {false, true}: "WriteOnly"}[[2]bool{read, write}]
+	if rules == "" && some {
+		rules = "Partial"
 	}
-	return ""
+	chRW := channelRW(ch)
+	if rules == "" || narrowerRW(rules, chRW) == rules {
+		return ""
+	}
+	if chRW == "None" || narrowerRW(rules, chRW) == "None" {
+		return "CloudTrail service-linked channel " + ch.ARN + " keeps none of the management events the telemetry rules keep"
+	}
+	return "CloudTrail service-linked channel " + ch.ARN + " keeps only " + KeptEvents(chRW) + ", less than the telemetry rules keep"
 }
 
 // narrowerRW is what two selections of management events keep together (selectors.ReadWrite's values: All, ReadOnly,
-// WriteOnly, "" for some narrowed otherwise), "None" when they share none.
+// WriteOnly, Partial for some narrowed by another field; "None" or "" for none), "None" when they share none.
 func narrowerRW(a, b string) string {
 	switch {
+	case a == "" || b == "" || a == "None" || b == "None":
+		return "None"
 	case a == b, b == "All":
 		return a
 	case a == "All":
 		return b
-	case a == "" || b == "":
-		return ""
+	case a == "Partial" || b == "Partial":
+		return "Partial" // some of what the other keeps
 	}
 	return "None" // ReadOnly and WriteOnly
+}
+
+// channelNarrows reports whether the channel read in region keeps less than every management event.
+func channelNarrows(tm *model.Telemetry, region string) bool {
+	ch := channelFor(tm, region)
+	return ch != nil && ch.ManagementEvents != nil && channelRW(ch) != "All"
+}
+
+// channelRW is what a channel's selectors keep of the management events ("None" when none).
+func channelRW(ch *model.Channel) string {
+	if ch.ManagementEvents == nil || !*ch.ManagementEvents {
+		return "None"
+	}
+	return ch.ReadWriteType
 }
 
 // telemetryPending returns the rule whose first delivery to account a's region is pending: a rule made or changed
@@ -784,7 +809,7 @@ func telemetryPending(a *model.Account, region string, s *Settings) *model.Telem
 		}
 		switch {
 		case status != "RUNNING", r.Err != nil, since == nil, !slices.Contains(r.Regions, region),
-			RuleProblem(r, region) != "", r.ReadWriteType != "All", channelFor(tm, region) != nil && narrowerRW("All", channelFor(tm, region).ReadWriteType) != "All",
+			RuleProblem(r, region) != "", r.ReadWriteType != "All", channelNarrows(tm, region),
 			s.Now.Sub(*since) >= s.PendingWindow, r.GroupErrors[region] != nil:
 			continue
 		}
@@ -973,7 +998,7 @@ func (e *evaluator) capture(a *model.Account) {
 	sort.Strings(whys)
 	for _, why := range whys {
 		regions := whyNot[why]
-		v.note("%s %s not captured by CloudWatch telemetry: %s.", plural("Region", "Regions", len(regions)), strings.Join(regions, ", ")+map[bool]string{true: " is", false: " are"}[len(regions) == 1], why)
+		v.note("%s %s "+NotCapturedByTelemetry+": %s.", plural("Region", "Regions", len(regions)), strings.Join(regions, ", ")+map[bool]string{true: " is", false: " are"}[len(regions) == 1], why)
 	}
 	var uncovered, unknown, deferredRegions, pending []string
 	erred := map[string][]string{} // trail ARN in ERROR -> regions that depend on it

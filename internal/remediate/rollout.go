@@ -229,7 +229,7 @@ func gateWhy(f model.Finding) string {
 		parts = append(parts, r.Code)
 	}
 	for _, n := range f.Notes {
-		if strings.Contains(n, "not captured by CloudWatch telemetry") {
+		if strings.Contains(n, controls.NotCapturedByTelemetry) {
 			parts = append(parts, n)
 		}
 	}

@@ -79,6 +79,9 @@ func (e *UnidentifiedError) Error() string {
 // *UnidentifiedError, or the organization could not be listed or selected.
 func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOptions) (*Result, error) {
 	res := &Result{Base: cfg}
+	if o.Recorder == nil {
+		o.Recorder = apicalls.NewRecorder(o.Collect.Logger)
+	}
 	if o.Org {
 		var err error
 		res.Inv, res.Findings, err = Org(ctx, cat, cfg, OrgOptions{Options: o.Options, RoleName: o.RoleName, ExternalID: o.ExternalID,
@@ -177,12 +180,14 @@ func (r *Result) Reread(ctx context.Context, acct string, regions []string, o Re
 		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), o.Recorder.Middleware(acct, nil))
 	}
 	orgID := ""
-	if r.Inv.Organization != nil {
-		orgID = r.Inv.Organization.ID
-	}
 	scanned := map[string]bool{}
-	for _, a := range r.Inv.Accounts {
-		scanned[a.ID] = true
+	if r.Inv != nil { // a Caller result has no inventory
+		if r.Inv.Organization != nil {
+			orgID = r.Inv.Organization.ID
+		}
+		for _, a := range r.Inv.Accounts {
+			scanned[a.ID] = true
+		}
 	}
 	judgedElsewhere := func(trailARN string) bool {
 		a, err := arn.Parse(trailARN)

@@ -23,3 +23,21 @@ func TestKeepOrgTelemetry(t *testing.T) {
 		t.Errorf("a re-read that read the organization's telemetry was changed: %+v", read.Telemetry)
 	}
 }
+
+// TestKeepOrgTelemetryChannels (review): the service-linked channels of the regions only the organization's rules
+// apply in come from the sweep (the re-read does not read them), so a narrowed channel, or its failed read, survives a
+// re-read; a region the re-read read keeps what it read.
+func TestKeepOrgTelemetryChannels(t *testing.T) {
+	narrowed := &model.Channel{ARN: "arn:aws:cloudtrail:eu-west-1:222222222222:channel/c", ReadWriteType: "WriteOnly"}
+	fresher := &model.Channel{ARN: "arn:aws:cloudtrail:us-east-1:222222222222:channel/d", ReadWriteType: "All"}
+	denied := &model.CallError{API: "cloudtrail:ListChannels", Code: "AccessDeniedException"}
+	old := &model.Account{Telemetry: &model.Telemetry{OrgStatus: "RUNNING",
+		Channels:      map[string]*model.Channel{"eu-west-1": narrowed, "us-east-1": {ARN: "stale"}},
+		ChannelErrors: map[string]*model.CallError{"ap-south-1": denied}}}
+	fresh := &model.Account{Telemetry: &model.Telemetry{Channels: map[string]*model.Channel{"us-east-1": fresher}}}
+	keepOrgTelemetry(fresh, old)
+	ft := fresh.Telemetry
+	if ft.Channels["eu-west-1"] != narrowed || ft.Channels["us-east-1"] != fresher || ft.ChannelErrors["ap-south-1"] != denied {
+		t.Errorf("after the re-read: channels %+v, errors %+v", ft.Channels, ft.ChannelErrors)
+	}
+}

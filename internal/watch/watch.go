@@ -999,4 +999,22 @@ func keepOrgTelemetry(fresh, old *model.Account) {
 			ft.Rules = append(ft.Rules, r)
 		}
 	}
+	// The service-linked channels of the regions only the organization's rules apply in were read by the sweep, not
+	// by this re-read (review: a narrowed channel was lost, and the account's FAIL became a PASS).
+	for region, ch := range ot.Channels {
+		if _, read := ft.Channels[region]; !read && ft.ChannelErrors[region] == nil {
+			if ft.Channels == nil {
+				ft.Channels = map[string]*model.Channel{}
+			}
+			ft.Channels[region] = ch
+		}
+	}
+	for region, e := range ot.ChannelErrors {
+		if _, read := ft.Channels[region]; !read && ft.ChannelErrors[region] == nil {
+			if ft.ChannelErrors == nil {
+				ft.ChannelErrors = map[string]*model.CallError{}
+			}
+			ft.ChannelErrors[region] = e
+		}
+	}
 }

@@ -258,6 +258,7 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 	if v, stop, err := t.conditionalRef(id, at); stop {
 		return v, err
 	}
+	defer t.outsideReferrer()()
 	props := get(t.resources[id], "Properties")
 	if t.types[id] == "AWS::SNS::Topic" {
 		// Ref of a topic is its ARN (AWS::SNS::Topic return values); the name is TopicName, else generated (the
@@ -312,10 +313,7 @@ func (t *Template) conditionalRef(id string, at *yaml.Node) (v value, stop bool,
 	if c == nil || t.referrer == "" || id == t.referrer || c.Value == t.referrerCond {
 		return value{}, false, nil
 	}
-	// The resource's own names are resolved outside the trail's context: they are the resource's, not the trail's.
 	referrer := t.referrer
-	t.referrer = ""
-	defer func() { t.referrer = referrer }()
 	cv, err := t.condition(c.Value, c.Line)
 	switch {
 	case err != nil:
@@ -330,6 +328,14 @@ func (t *Template) conditionalRef(id string, at *yaml.Node) (v value, stop bool,
 	return value{}, false, nil
 }
 
+// outsideReferrer leaves the trail's context while a resource it refers to is resolved (what that resource refers to
+// is the resource's own, not judged against the trail's Condition), and returns what restores it.
+func (t *Template) outsideReferrer() func() {
+	r, c, m := t.referrer, t.referrerCond, t.referrerMaybe
+	t.referrer, t.referrerCond, t.referrerMaybe = "", "", false
+	return func() { t.referrer, t.referrerCond, t.referrerMaybe = r, c, m }
+}
+
 // getAtt resolves the attributes trailwatch needs: a log group's Arn (CloudFormation's ends in ":*", per the
 // AWS::Logs::LogGroup return values) and a role's or managed policy's Arn. Other attributes are unknown.
 func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
@@ -339,6 +345,7 @@ func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 	if v, stop, err := t.conditionalRef(res, at); stop {
 		return v, err
 	}
+	defer t.outsideReferrer()()
 	if t.types[res] == "AWS::IAM::ManagedPolicy" && attr == "PolicyArn" {
 		return t.resourceRef(res, at)
 	}

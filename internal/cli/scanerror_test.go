@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestScanErrors (review, issue 22): the exit codes and messages of a scan that could not begin, now that the scan
+// runs in the scan library and the command maps its typed errors: an account the credentials reach but cannot name
+// (GetCallerIdentity failing, not refused) exits 2 and says nothing was scanned; refused credentials exit 3 and say
+// so; an organization whose listing fails with throttling before any account exits 2 and says to run it again; any
+// other organization error exits 3.
+func TestScanErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, scenario string
+		args           []string
+		code           int
+		want           string
+	}{
+		{"caller unknown", "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'sts:GetCallerIdentity', error: InternalFailure}]\n",
+			[]string{"scan", "--max-attempts", "1"}, ExitIncomplete, "could not tell which account the credentials reach, so nothing was scanned"},
+		{"caller refused", "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'sts:GetCallerIdentity', error: AccessDenied}]\n",
+			[]string{"scan", "--max-attempts", "1"}, ExitUsage, "sts:GetCallerIdentity"},
+		{"organization throttled", "organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'organizations:DescribeOrganization', error: TooManyRequestsException}]\n",
+			[]string{"scan", "--org", "--max-attempts", "1"}, ExitIncomplete, "a transient AWS error before any account was scanned"},
+		{"organization refused", "organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'organizations:DescribeOrganization', error: AccessDeniedException}]\n",
+			[]string{"scan", "--org", "--max-attempts", "1"}, ExitUsage, "DescribeOrganization"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := simFrom(t, []byte(c.scenario))
+			code, out, errs := simRun(srv)(t, c.args...)
+			if code != c.code || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, want %d; stderr should say %q:\n%s\n%s", code, c.code, c.want, out, errs)
+			}
+		})
+	}
+}

@@ -65,6 +65,13 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 		filters = append(filters, filterDecl{group: t.strProp(id, "LogGroupName", unknownTok), f: f})
 	}
+	// The filters join the groups as the Terraform readers join them (declared.AttachFilters, declared.Unfed): a
+	// template deploys in one region, so every group and filter is in the stack's.
+	fs := make([]declared.Filter, 0, len(filters))
+	for _, fd := range filters {
+		fs = append(fs, declared.Filter{Group: fd.group, Region: regionTok, Account: accountTok, F: fd.f})
+	}
+	var fed []*model.LogGroup
 	seen := map[*model.LogGroup]bool{}
 	for _, tr := range trails {
 		lg := tr.LogGroup
@@ -75,48 +82,25 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		if lg.Region == "" {
 			lg.Region = regionTok
 		}
-		lg.MetricFiltersRead = true
-		for _, fd := range filters {
-			switch fd.group {
-			case lg.Name:
-				lg.MetricFilters = append(lg.MetricFilters, fd.f)
-			case unknownTok:
-				f := fd.f
-				f.GroupUnknown = true
-				lg.MetricFilters = append(lg.MetricFilters, f)
-			}
-		}
+		fed = append(fed, lg)
 	}
+	declared.AttachFilters(fed, fs)
+	stackGroup := func(lg *model.LogGroup) *model.LogGroup {
+		lg.Region, lg.Account = regionTok, accountTok
+		lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+		return lg
+	}
+	var groups []*model.LogGroup
+	for _, id := range t.ids("AWS::Logs::LogGroup") {
+		groups = append(groups, stackGroup(t.logGroup(id)))
+	}
+	declared.AttachFilters(groups, fs)
 	mon := &model.Monitoring{Regions: []string{regionTok}, Topics: map[string]*model.Topic{}}
 	// The log groups filters are on that no trail of this template delivers to (the trail is in another stack): a
 	// group the template declares, or the group as the filter names it.
-	fed := map[string]bool{}
-	for lg := range seen {
-		fed[lg.Name] = true
-	}
-	unfed := map[string]*model.LogGroup{}
-	for _, fd := range filters {
-		if fd.group == unknownTok || fed[fd.group] {
-			continue
-		}
-		lg := unfed[fd.group]
-		if lg == nil {
-			for _, id := range t.ids("AWS::Logs::LogGroup") {
-				if g := t.logGroup(id); g.Name == fd.group {
-					lg = g
-					break
-				}
-			}
-			if lg == nil {
-				lg = &model.LogGroup{Name: fd.group, Exists: true, Source: fd.f.Source}
-			}
-			lg.Region, lg.Account, lg.MetricFiltersRead = regionTok, accountTok, true
-			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
-			unfed[fd.group] = lg
-			mon.UnfedGroups = append(mon.UnfedGroups, lg)
-		}
-		lg.MetricFilters = append(lg.MetricFilters, fd.f)
-	}
+	mon.UnfedGroups = declared.Unfed(trails, groups, fs, func(fd declared.Filter) *model.LogGroup {
+		return stackGroup(&model.LogGroup{Name: fd.Group, Exists: true, Source: fd.F.Source})
+	})
 	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
 		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
 			Namespace: t.strProp(id, "Namespace", unknownTok), Metric: t.strProp(id, "MetricName", unknownTok),

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
-	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 )
@@ -19,22 +17,14 @@ import (
 // *InterruptedError, or with Partial a result that says so; refused credentials are an *UnidentifiedError that says
 // they were refused; Reread collects one account again as the scan reached it.
 func TestLive(t *testing.T) {
-	sc, err := awssim.ParseScenario("live.yaml", []byte(`
+	srv := startScenario(t, `
 partition: aws-cn
 accounts:
   - id: "111111111111"
     regions: [cn-north-1]
     trails: [{name: main, home_region: cn-north-1}]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
+	ctx := context.Background()
 	cat, err := controls.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -75,16 +75,7 @@ func scanWith(t *testing.T, text string, co collect.Options, adjust func(*contro
 // scanWithOptions is scanWith with the scan's options tuned by tune (Settings starts from the defaults).
 func scanWithOptions(t *testing.T, text string, tune func(*Options), accounts ...string) result {
 	t.Helper()
-	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := startScenario(t, text)
 	if len(accounts) == 0 {
 		for _, a := range srv.Accounts() {
 			accounts = append(accounts, a.AccountID)
@@ -108,7 +99,7 @@ func scanWithOptions(t *testing.T, text string, tune func(*Options), accounts ..
 	}
 	o := Options{Settings: controls.DefaultSettings(srv.Now())}
 	tune(&o)
-	inv, findings := Run(ctx, cat, targets, o)
+	inv, findings := Run(t.Context(), cat, targets, o)
 	return result{targets: targets, srv: srv, inv: inv, findings: findings}
 }
 
@@ -467,4 +458,20 @@ func TestCallBudget(t *testing.T) {
 	if got := r.srv.CallsTo("*"); got != total {
 		t.Errorf("%d calls in all, want %d", got, total)
 	}
+}
+
+// startScenario serves the scenario text, its clock at simNow, until the test ends.
+func startScenario(t *testing.T, text string) *awssim.Server {
+	t.Helper()
+	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

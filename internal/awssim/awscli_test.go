@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailwatch/trailwatch/internal/awscli"
 )
 
 // TestAWSCLI drives the simulator with the AWS CLI (botocore), a second client independent of aws-sdk-go-v2 that the
@@ -16,23 +18,30 @@ func TestAWSCLI(t *testing.T) {
 		t.Skip("the AWS CLI (aws) is not on the PATH; install it to run this cross-check")
 	}
 	s := startFile(t, "../../examples/organization.yaml")
+	clis := map[string]*awscli.CLI{} // one AWS CLI process per account's credentials
 	run := func(acct string, args ...string) map[string]any {
 		t.Helper()
-		cmd := exec.Command("aws", append(args, "--output", "json")...)
-		var env []string
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "AWS_") {
-				env = append(env, kv)
+		cli := clis[acct]
+		if cli == nil {
+			var env []string
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "AWS_") {
+					env = append(env, kv)
+				}
 			}
+			cli = awscli.Start(append(env, "AWS_ENDPOINT_URL="+s.URL, "AWS_ACCESS_KEY_ID="+AccessKeyFor(acct),
+				"AWS_SECRET_ACCESS_KEY="+secretFor(acct), "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+				"AWS_MAX_ATTEMPTS=1", "AWS_PAGER="))
+			t.Cleanup(cli.Close)
+			clis[acct] = cli
 		}
-		cmd.Env = append(env, "AWS_ENDPOINT_URL="+s.URL, "AWS_ACCESS_KEY_ID="+AccessKeyFor(acct),
-			"AWS_SECRET_ACCESS_KEY="+secretFor(acct), "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-			"AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		r := cli.Run(append(args, "--output", "json")...)
+		out := []byte(r.Combined())
+		if r.Code != 0 {
+			t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), r.Code, out)
 		}
+		out = []byte(r.Out)
 		var m map[string]any
 		if err := json.Unmarshal(out, &m); err != nil {
 			t.Fatalf("aws %s: not JSON: %v\n%s", strings.Join(args, " "), err, out)

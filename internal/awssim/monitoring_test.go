@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/trailwatch/trailwatch/internal/awscli"
 )
 
 const monitoringScenario = `
@@ -223,22 +225,23 @@ func TestMonitoringThroughTheAWSCLI(t *testing.T) {
 		t.Skip("the AWS CLI (aws) is not on the PATH; install it to run this cross-check")
 	}
 	s := start(t, monitoringScenario)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cli := awscli.Start(append(env, "AWS_ENDPOINT_URL="+s.URL, "AWS_ACCESS_KEY_ID="+AccessKeyFor("222222222222"),
+		"AWS_SECRET_ACCESS_KEY="+secretFor("222222222222"), "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER="))
+	t.Cleanup(cli.Close)
 	run := func(args ...string) map[string]any {
 		t.Helper()
-		cmd := exec.Command("aws", append(args, "--output", "json")...)
-		var env []string
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "AWS_") {
-				env = append(env, kv)
-			}
+		r := cli.Run(append(args, "--output", "json")...)
+		if r.Code != 0 {
+			t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Combined())
 		}
-		cmd.Env = append(env, "AWS_ENDPOINT_URL="+s.URL, "AWS_ACCESS_KEY_ID="+AccessKeyFor("222222222222"),
-			"AWS_SECRET_ACCESS_KEY="+secretFor("222222222222"), "AWS_DEFAULT_REGION=us-east-1",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
+		out := []byte(r.Out)
 		m := map[string]any{}
 		if len(strings.TrimSpace(string(out))) > 0 {
 			if err := json.Unmarshal(out, &m); err != nil {

@@ -27,15 +27,14 @@ accounts:
     roles:
       - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
 `))
+	cli := startAWSCLI(t, "AWS_DEFAULT_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
 	aws := func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command("aws", append(args, "--output", "text")...)
-		cmd.Env = awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		r := cli.Run(append(args, "--output", "text")...)
+		if r.Code != 0 {
+			t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Combined())
 		}
-		return strings.TrimSpace(string(out))
+		return strings.TrimSpace(r.Out)
 	}
 	dir := t.TempDir()
 	verdict := func(step string) (string, string) {

@@ -120,11 +120,10 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 	// The printed AWS CLI commands do the same on a fresh copy of the account.
 	if _, err := exec.LookPath("aws"); err == nil {
 		srv2 := simFrom(t, []byte(alarmFixScenario))
+		cli := startAWSCLI(t, "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
 		for _, s := range p.Steps {
-			cmd := exec.Command("bash", "-c", s.CLI)
-			cmd.Env = awsCLIEnv("AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("%s: %v\n%s", s.CLI, err, out)
+			if r := cli.Shell(s.CLI); r.Code != 0 {
+				t.Fatalf("%s: exit %d\n%s", s.CLI, r.Code, r.Combined())
 			}
 		}
 		run2 := simRun(srv2)

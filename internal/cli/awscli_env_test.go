@@ -1,6 +1,11 @@
 package cli
 
-import "os"
+import (
+	"os"
+	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/awscli"
+)
 
 // awsCLIEnv is the environment the AWS CLI runs in for a test: the process's, without the empty AWS_PROFILE and
 // AWS_SESSION_TOKEN the CLI would read as names, then extra (later values win).
@@ -12,4 +17,12 @@ func awsCLIEnv(extra ...string) []string {
 		}
 	}
 	return append(env, extra...)
+}
+
+// startAWSCLI starts the AWS CLI for a test with awsCLIEnv(extra...): many commands in one process (internal/awscli).
+func startAWSCLI(t *testing.T, extra ...string) *awscli.CLI {
+	t.Helper()
+	c := awscli.Start(awsCLIEnv(extra...))
+	t.Cleanup(c.Close)
+	return c
 }

@@ -106,12 +106,10 @@ func TestFixPlanFormatsAndCLICommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
+	cli := startAWSCLI(t, "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
 	for _, s := range p.Steps {
-		cmd := exec.Command("bash", "-c", s.CLI)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("%s: %v\n%s", s.CLI, err, out)
+		if r := cli.Shell(s.CLI); r.Code != 0 {
+			t.Errorf("%s: exit %d\n%s", s.CLI, r.Code, r.Combined())
 		}
 	}
 	srv.Advance(0)

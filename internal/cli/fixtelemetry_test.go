@@ -120,12 +120,10 @@ func TestFixViaTelemetryRule(t *testing.T) {
 // runStepsWithAWSCLI runs each step's printed AWS CLI command with the real AWS CLI against the newest simulator.
 func runStepsWithAWSCLI(t *testing.T, steps []remediate.Step) {
 	t.Helper()
-	env := awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
+	cli := startAWSCLI(t, "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
 	for _, s := range steps {
-		cmd := exec.Command("bash", "-c", s.CLI)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("%s: %v\n%s", s.CLI, err, out)
+		if r := cli.Shell(s.CLI); r.Code != 0 {
+			t.Errorf("%s: exit %d\n%s", s.CLI, r.Code, r.Combined())
 		}
 	}
 }

@@ -145,16 +145,14 @@ func TestFixNewTrail(t *testing.T) {
 	}
 	fresh := simFrom(t, []byte(newTrailScenario))
 	_, out, _ = simRun(fresh)(t, "scan", "--commands")
-	env := awsCLIEnv("AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "CLOUDTRAIL_BUCKET=ct-logs")
+	cli := startAWSCLI(t, "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "CLOUDTRAIL_BUCKET=ct-logs")
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimPrefix(strings.TrimSpace(line), "$ ")
 		if !strings.HasPrefix(line, "aws ") {
 			continue
 		}
-		cmd := exec.Command("bash", "-c", line)
-		cmd.Env = env
-		if o, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("%s: %v\n%s", line, err, o)
+		if r := cli.Shell(line); r.Code != 0 {
+			t.Errorf("%s: exit %d\n%s", line, r.Code, r.Combined())
 		}
 	}
 	if fresh.CallsTo("cloudtrail:CreateTrail") != 1 {

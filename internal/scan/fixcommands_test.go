@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awscli"
 	"github.com/trailwatch/trailwatch/internal/awssim"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
@@ -85,6 +86,8 @@ accounts:
 					env = append(env, kv)
 				}
 			}
+			cli := awscli.Start(env)
+			defer cli.Close()
 			failing := 0
 			ran := map[string]bool{}
 			for _, f := range r.findings {
@@ -106,10 +109,8 @@ accounts:
 						continue // the same step shown on the trail and on its log group's retention finding
 					}
 					ran[c] = true
-					cmd := exec.Command("bash", "-c", c)
-					cmd.Env = env
-					if out, err := cmd.CombinedOutput(); err != nil {
-						t.Errorf("%s: %s: %v\n%s", f.ResourceID, c, err, out)
+					if res := cli.Shell(c); res.Code != 0 {
+						t.Errorf("%s: %s: exit %d\n%s", f.ResourceID, c, res.Code, res.Combined())
 					}
 				}
 			}
@@ -155,6 +156,8 @@ accounts:
 			env = append(env, kv)
 		}
 	}
+	cli := awscli.Start(env)
+	defer cli.Close()
 	failing := 0
 	for _, f := range r.findings {
 		if !controls.IsAlarmControl(f.ControlID) || f.Status != model.StatusFail {
@@ -165,10 +168,8 @@ accounts:
 			t.Errorf("%s has no fix commands", f.ControlID)
 		}
 		for _, c := range f.Commands {
-			cmd := exec.Command("bash", "-c", c)
-			cmd.Env = env
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Errorf("%s: %s: %v\n%s", f.ControlID, c, err, out)
+			if res := cli.Shell(c); res.Code != 0 {
+				t.Errorf("%s: %s: exit %d\n%s", f.ControlID, c, res.Code, res.Combined())
 			}
 		}
 	}

@@ -434,7 +434,7 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 			if undoFailed > 0 {
 				return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %d changes of the trail in progress could not be undone (the NOT UNDONE lines; journal %s)", undoFailed, path)}
 			}
-			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: the trail in progress was undone (journal %s); re-run to converge", path)}
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("%s (journal %s)", res.Stopped, path)}
 		}
 		return &exitError{code: ExitFailed}
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -33,5 +35,21 @@ func TestScanErrors(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr should say %q:\n%s\n%s", code, c.code, c.want, out, errs)
 			}
 		})
+	}
+}
+
+// TestAPICallsLineCountsEveryCall (field trial): the "API calls (N)" line counts every call the scan made, as AWS (the
+// simulator) counted them: it was one short (the caller's identity, read after the scan).
+func TestAPICallsLineCountsEveryCall(t *testing.T) {
+	for _, args := range [][]string{{"scan"}, {"scan", "--org"}} {
+		srv := simFrom(t, []byte("organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    trails: [{name: main, home_region: us-east-1}]\n  - id: \"222222222222\"\n    regions: [us-east-1]\n"))
+		_, _, errs := simRun(srv)(t, args...)
+		m := regexp.MustCompile(`API calls \((\d+)\)`).FindStringSubmatch(errs)
+		if m == nil {
+			t.Fatalf("%v: no API calls line:\n%s", args, errs)
+		}
+		if n, _ := strconv.Atoi(m[1]); n != srv.CallsTo("*") {
+			t.Errorf("%v: the line says %d calls, AWS counted %d", args, n, srv.CallsTo("*"))
+		}
 	}
 }

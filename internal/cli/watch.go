@@ -269,7 +269,7 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 		why = "interrupted"
 	}
 	// Said whatever the log level (issue 25: watch stopped on Ctrl-C without a word).
-	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s) making %d AWS call(s), %d sweep(s) making %d\n",
+	fmt.Fprintf(e.stderr, "trailwatch: watch stopped, %s: %d message(s) (%d ignored, %d out of scope, %d not events), %d change(s), %d re-read(s) making %d AWS call(s), %d sweep(s) making %d AWS call(s)\n",
 		why, st.Messages, st.Ignored, st.OutOfScope, st.Poison, st.Changes, st.Rereads, o.rereads.Total(), st.Sweeps, o.scan.sweepCalls.total())
 	return nil
 }

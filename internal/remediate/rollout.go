@@ -150,6 +150,12 @@ func Rollout(ctx context.Context, p *Plan, accts []AccountInfo, j *Journal, o Ro
 			break
 		}
 		found, err := o.Rescan(ctx, append(slices.Clone(batch.Accounts), alsoJudged...), res.FixedAt)
+		if err != nil && ctx.Err() != nil {
+			// Field trial: interrupted while checking, nothing was in progress, yet the run said it was undone.
+			res.Batches = append(res.Batches, batch)
+			res.Stopped = fmt.Sprintf("interrupted while re-checking batch %d: its changes were applied and stay (the journal has them), unchecked; re-run to converge", len(res.Batches))
+			break
+		}
 		if err != nil {
 			// Fail closed: a gate that cannot check stops the rollout.
 			res.Batches = append(res.Batches, batch)

@@ -153,3 +153,35 @@ func rolloutFixture(t *testing.T, ctx context.Context, sc *awssim.Scenario, info
 	inv, fs := scan.Run(ctx, cat, targets(all), scan.Options{Settings: controls.DefaultSettings(srv.Now())})
 	return srv, cat, targets, remediate.NewPlan(inv, fs, remediate.Options{Now: srv.Now()})
 }
+
+// TestRolloutInterruptedWhileChecking (field trial): interrupted while re-checking a batch, nothing is in progress:
+// the run says the batch's changes stay, unchecked, not that something was undone.
+func TestRolloutInterruptedWhileChecking(t *testing.T) {
+	sc := &awssim.Scenario{Now: "2026-11-22T12:00:00Z"}
+	var infos []remediate.AccountInfo
+	for i := 0; i < 2; i++ {
+		id := fmt.Sprintf("%012d", 300000000000+i)
+		sc.Accounts = append(sc.Accounts, awssim.Account{ID: id, Regions: []string{"us-east-1"},
+			Trails: []awssim.Trail{{Name: "local", HomeRegion: "us-east-1"}}})
+		infos = append(infos, remediate.AccountInfo{ID: id})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, _, _, p := rolloutFixture(t, ctx, sc, infos)
+	run, stop := context.WithCancel(ctx)
+	res := remediate.Rollout(run, p, infos, remediate.NewJournal(nil, "tester", nil), remediate.RolloutOptions{BatchSize: 1,
+		Apply: remediate.ApplyOptions{Now: srv.Now},
+		Writer: func(id string) (remediate.Writer, error) {
+			return remediate.NewSDKWriter(srv.SDKConfig(id, "us-east-1")), nil
+		},
+		Rescan: func(context.Context, []string, map[string]time.Time) ([]model.Finding, error) {
+			stop() // the signal arrives while the batch is being checked
+			return nil, context.Canceled
+		}})
+	if len(res.Batches) != 1 || !strings.Contains(res.Stopped, "interrupted while re-checking batch 1: its changes were applied and stay") {
+		t.Errorf("%d batches, stopped %q", len(res.Batches), res.Stopped)
+	}
+	if n := srv.CallsTo("cloudtrail:UpdateTrail"); n != 1 {
+		t.Errorf("%d trails updated, want the first batch's 1 (none undone, none after)", n)
+	}
+}

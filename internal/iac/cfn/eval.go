@@ -310,7 +310,7 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 // decided here (v, err), else it is resolved as any other.
 func (t *Template) conditionalRef(id string, at *yaml.Node) (v value, stop bool, err error) {
 	c := get(t.resources[id], "Condition")
-	if c == nil || t.referrer == "" || id == t.referrer || c.Value == t.referrerCond {
+	if c == nil || t.referrer == "" || id == t.referrer || c.Value == t.referrerCond || t.sameCondition(c.Value, t.referrerCond) {
 		return value{}, false, nil
 	}
 	referrer := t.referrer
@@ -326,6 +326,60 @@ func (t *Template) conditionalRef(id string, at *yaml.Node) (v value, stop bool,
 		return value{}, true, t.errf(at, "%s refers to %s, which its Condition %s leaves out of this stack: CloudFormation refuses it (Unresolved resource dependencies [%s] in the Resources block of the template)", referrer, id, c.Value, id)
 	}
 	return value{}, false, nil
+}
+
+// sameCondition reports whether two named conditions are the same test written twice (field trial: Logs and Logs2,
+// both !Equals [!Ref WithLogs, "yes"], were taken for different ones): their definitions alike once short forms are
+// written long and named conditions are replaced by their definitions.
+func (t *Template) sameCondition(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	budget := 10_000
+	x, y := t.canon(t.conditions[a], &budget, 0), t.canon(t.conditions[b], &budget, 0)
+	return x != "" && x == y && budget > 0
+}
+
+// canon writes a template node in one form (see sameCondition); "" past the budget of nodes or depth.
+func (t *Template) canon(n *yaml.Node, budget *int, depth int) string {
+	if *budget--; n == nil || *budget <= 0 || depth > 32 {
+		return ""
+	}
+	if long, ok := shortForms[n.Tag]; ok {
+		c := *n
+		c.Tag = ""
+		if long == "Condition" {
+			return t.canon(t.conditions[c.Value], budget, depth+1)
+		}
+		return "{" + strconv.Quote(long) + ":" + t.canon(&c, budget, depth+1) + "}"
+	}
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.AliasNode:
+		if n.Kind == yaml.AliasNode {
+			return t.canon(n.Alias, budget, depth+1)
+		}
+		if len(n.Content) == 1 {
+			return t.canon(n.Content[0], budget, depth+1)
+		}
+	case yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	case yaml.SequenceNode:
+		parts := make([]string, len(n.Content))
+		for i, c := range n.Content {
+			parts[i] = t.canon(c, budget, depth+1)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case yaml.MappingNode:
+		if len(n.Content) == 2 && n.Content[0].Value == "Condition" {
+			return t.canon(t.conditions[n.Content[1].Value], budget, depth+1)
+		}
+		parts := make([]string, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			parts = append(parts, strconv.Quote(n.Content[i].Value)+":"+t.canon(n.Content[i+1], budget, depth+1))
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	return ""
 }
 
 // outsideReferrer leaves the trail's context while a resource it refers to is resolved (what that resource refers to

@@ -302,16 +302,21 @@ func (f *faultRule) matches(c *call) bool {
 	return true
 }
 
-// delay is the latency this call gets from the rule. A latency-only rule with a count slows only the first count
-// matching calls (a call that hangs once, then answers).
+// delay is the latency this call gets from the rule. A latency-only rule lets its first after matching calls through
+// (a listing whose second page hangs), and with a count slows only the count matching calls after them (a call that
+// hangs once, then answers).
 func (f *faultRule) delay() time.Duration {
 	if f.latency == 0 {
 		return 0
 	}
-	if f.count > 0 && f.code == "" && f.throttle == 0 {
+	if f.code == "" && f.throttle == 0 {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if f.fired >= f.count {
+		if f.passed < f.after {
+			f.passed++
+			return 0
+		}
+		if f.count > 0 && f.fired >= f.count {
 			return 0
 		}
 		f.fired++

@@ -272,3 +272,32 @@ func TestInterruptedScanWarnsNothing(t *testing.T) {
 		t.Errorf("the interruption produced warnings:\n%s", errs)
 	}
 }
+
+// TestInterruptedWhileListing (field trial): interrupted before the organization's listing ended, the count says how
+// many were listed so far and that the listing was cut short too ("after 108 of 120 accounts" in an organization of
+// 300).
+func TestInterruptedWhileListing(t *testing.T) {
+	srv := simWith(t, 30, awssim.Fault{Operation: "organizations:ListAccounts", After: 1, Latency: awssim.Duration(time.Hour)})
+	listedFirstPage := func() bool {
+		seen := map[string]int{}
+		for _, c := range srv.Counters() {
+			if c.Service == "cloudtrail" && c.Operation == "DescribeTrails" {
+				seen[c.Account] += c.Calls
+			}
+		}
+		n := 0
+		for _, calls := range seen {
+			if calls >= 2 {
+				n++
+			}
+		}
+		return n >= 20 // the first page's accounts, each in both regions
+	}
+	code, _, errs := runUntil(t, listedFirstPage, "scan", "--org", "--format", "json", "--max-attempts", "1")
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errs)
+	}
+	if !strings.Contains(errs, "of the 20 accounts listed so far (the organization's listing was cut short too)") {
+		t.Errorf("stderr does not say the listing was cut short:\n%s", errs)
+	}
+}

@@ -175,7 +175,7 @@ func (o *scanOptions) run(ctx context.Context, e *env) error {
 				return err
 			}
 		}
-		return interrupted(sr.Interrupted.Done, sr.Interrupted.Total)
+		return &exitError{code: ExitInterrupted, err: sr.Interrupted}
 	}
 	if o.runID != "" {
 		// A run's shard: its report, with its inventory, is saved under the run (a retry replaces it), not recorded
@@ -235,7 +235,7 @@ func scanError(err error) error {
 	var ue *scan.UnidentifiedError
 	switch {
 	case errors.As(err, &ie):
-		return interrupted(ie.Done, ie.Total)
+		return &exitError{code: ExitInterrupted, err: ie}
 	case errors.As(err, &te):
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("%w: a transient AWS error before any account was scanned (throttling or a service error past the retries); nothing was judged, run it again", err)}
 	case errors.As(err, &ue) && ue.Refused:

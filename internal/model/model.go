@@ -50,6 +50,8 @@ type Organization struct {
 	// after the Listed ones were neither listed nor scanned.
 	Listed    int        `json:"listed"`
 	ListError *CallError `json:"list_error,omitempty"`
+	// ListInterrupted: the run was interrupted before the listing ended, so the organization may have more accounts.
+	ListInterrupted bool `json:"list_interrupted,omitempty"`
 }
 
 // SkippedAccount is an account left out of the scan.

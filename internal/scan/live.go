@@ -53,10 +53,18 @@ type Result struct {
 	Interrupted *InterruptedError
 }
 
-// InterruptedError is a scan the context ended after Done of Total accounts.
-type InterruptedError struct{ Done, Total int }
+// InterruptedError is a scan the context ended after Done of Total accounts; Unlisted: before the organization's
+// listing ended, so it may have more than Total.
+type InterruptedError struct {
+	Done, Total int
+	Unlisted    bool
+}
 
 func (e *InterruptedError) Error() string {
+	if e.Unlisted {
+		// Field trial: "after 108 of 120 accounts" in an organization of 300 (120 were listed when the signal came).
+		return fmt.Sprintf("interrupted after %d of the %d accounts listed so far (the organization's listing was cut short too)", e.Done, e.Total)
+	}
 	return fmt.Sprintf("interrupted after %d of %d accounts", e.Done, e.Total)
 }
 
@@ -108,7 +116,7 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 	if ctx.Err() != nil {
 		// Interrupted: what was cut short is no finding about AWS. Keep only the accounts that finished.
 		total := len(res.Inv.Accounts)
-		ie := &InterruptedError{Done: DropUnfinished(res.Inv), Total: total}
+		ie := &InterruptedError{Done: DropUnfinished(res.Inv), Total: total, Unlisted: res.Inv.Organization != nil && res.Inv.Organization.ListInterrupted}
 		if !o.Partial {
 			return nil, ie
 		}

@@ -265,7 +265,8 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	if listErr == nil && len(members) == 0 && o.Filter.ShardCount == 0 && (len(o.Filter.Accounts) > 0 || len(o.Filter.OUs) > 0) {
 		return nil, nil, fmt.Errorf("the account selection (--accounts, --exclude-accounts, --ous) matches no ACTIVE account of organization %s", found.ID)
 	}
-	inv.Organization = &model.Organization{ID: found.ID, ManagementAccount: found.ManagementAccount, Listed: listed}
+	inv.Organization = &model.Organization{ID: found.ID, ManagementAccount: found.ManagementAccount, Listed: listed,
+		ListInterrupted: listErr != nil && ctx.Err() != nil}
 	if listErr != nil && ctx.Err() == nil {
 		// The accounts after the break were neither listed nor scanned: an ERROR on the organization and an incomplete
 		// scan, so that nobody reads their absence as "nothing failing there" (a diff would call their FAILs resolved).

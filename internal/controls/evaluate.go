@@ -1083,14 +1083,8 @@ func (e *evaluator) capture(a *model.Account) {
 		// Evidence outside CloudWatch Logs is reported; it counts only through an alternate exception (issue 26).
 		if len(alt.SecurityLake) > 0 {
 			where := fmt.Sprintf("in %s (%s)", alt.Region, strings.Join(alt.SecurityLake, ", "))
-			if alt.SecurityLakeRegions != nil {
-				in := 0
-				for _, r := range a.Regions {
-					if slices.Contains(alt.SecurityLakeRegions, r) {
-						in++
-					}
-				}
-				where = fmt.Sprintf("in %d of the %d scanned regions (%s)", in, len(a.Regions), strings.Join(alt.SecurityLakeRegions, ", "))
+			if out := alt.SecurityLakeUncollected(a.Regions); out != nil {
+				where = fmt.Sprintf("in %d of the %d scanned regions (%s)", len(a.Regions)-len(out), len(a.Regions), strings.Join(alt.SecurityLakeRegions, ", "))
 			}
 			v.note("Amazon Security Lake collects this account's CloudTrail management events %s: that counts as capture only where an alarm watches it, which the team states with an exception of kind alternate, evidence security-lake.", where)
 		}

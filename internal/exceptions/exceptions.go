@@ -452,16 +452,14 @@ func evidenceOf(alt *model.Alternates, regions []string, evidence string) (seen,
 			case alt.SecurityLakeErr != nil:
 				return "", failed(alt.SecurityLakeErr) + " (whether it collects in that region is unknown)", ""
 			}
-			if alt.SecurityLakeRegions != nil {
+			if uncollected := alt.SecurityLakeUncollected(regions); uncollected != nil {
 				var out []string
-				for _, r := range regions {
-					if !slices.Contains(alt.SecurityLakeRegions, r) {
-						st := alt.SecurityLakeStatus[r]
-						if st == "" {
-							st = "source not enabled"
-						}
-						out = append(out, fmt.Sprintf("%s (%s)", r, st))
+				for _, r := range uncollected {
+					st := alt.SecurityLakeStatus[r]
+					if st == "" {
+						st = "source not enabled"
 					}
+					out = append(out, fmt.Sprintf("%s (%s)", r, st))
 				}
 				if len(out) > 0 {
 					return "", "", fmt.Sprintf("Amazon Security Lake does not collect the account's CloudTrail management events (CLOUD_TRAIL_MGMT) in %s; it collects in %s",

@@ -8,6 +8,7 @@ package model
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -126,6 +127,21 @@ type Alternates struct {
 	// EventDataStores are the ENABLED CloudTrail Lake event data stores, by ARN.
 	EventDataStores []string   `json:"event_data_stores,omitempty"`
 	LakeErr         *CallError `json:"event_data_stores_error,omitempty"`
+}
+
+// SecurityLakeUncollected are the regions of regions where Security Lake does not collect the account's CloudTrail
+// management events (SecurityLakeRegions), in their order; nil when its regions were not read.
+func (a *Alternates) SecurityLakeUncollected(regions []string) []string {
+	if a.SecurityLakeRegions == nil {
+		return nil
+	}
+	out := []string{}
+	for _, r := range regions {
+		if !slices.Contains(a.SecurityLakeRegions, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Monitoring holds the alarms and SNS topics the alarm controls judge, as read in one account: only the regions that

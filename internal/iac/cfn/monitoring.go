@@ -90,9 +90,11 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
 		return lg
 	}
-	var groups []*model.LogGroup
-	for _, id := range t.ids("AWS::Logs::LogGroup") {
-		groups = append(groups, stackGroup(t.logGroup(id)))
+	var groups []*model.LogGroup // a group declared here, for a filter no trail of this template feeds
+	if len(fs) > 0 {
+		for _, id := range t.ids("AWS::Logs::LogGroup") {
+			groups = append(groups, stackGroup(t.logGroup(id)))
+		}
 	}
 	declared.AttachFilters(groups, fs)
 	mon := &model.Monitoring{Regions: []string{regionTok}, Topics: map[string]*model.Topic{}}

@@ -1,12 +1,12 @@
 package awscli
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/awssim/simtest"
 )
 
 // TestCLI: a command gives the same result in the long-lived process as in its own `aws` process: its output, its
@@ -15,17 +15,8 @@ func TestCLI(t *testing.T) {
 	if !Available() {
 		t.Skip("the AWS CLI (aws) is not on the PATH; install it to run this cross-check")
 	}
-	sc, err := awssim.ParseScenario("t.yaml", []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := srv.SDKConfig("111111111111", "us-east-1").Credentials.Retrieve(ctx)
+	srv := simtest.Serve(t, "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n", awssim.Options{})
+	creds, err := srv.SDKConfig("111111111111", "us-east-1").Credentials.Retrieve(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

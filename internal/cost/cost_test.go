@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/awssim/simtest"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -23,17 +24,7 @@ var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 func serve(t *testing.T, text string) *awssim.Server {
 	t.Helper()
-	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	return simtest.Serve(t, text, awssim.Options{Now: func() time.Time { return now }})
 }
 
 const scenario = `

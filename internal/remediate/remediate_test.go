@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/awssim/simtest"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -33,16 +34,7 @@ type env struct {
 
 func newEnv(t *testing.T, text string) *env {
 	t.Helper()
-	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := simtest.Serve(t, text, awssim.Options{Now: func() time.Time { return simNow }})
 	cat, _ := controls.Load()
 	return &env{t: t, srv: srv, cat: cat}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/awssim/simtest"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -49,13 +50,7 @@ type orgRun struct {
 
 func startGenerated(t *testing.T, sc *awssim.Scenario) *awssim.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	return simtest.ServeScenario(t, sc, awssim.Options{Now: func() time.Time { return simNow }})
 }
 
 func runOrg(t *testing.T, srv *awssim.Server, caller string, o OrgOptions) orgRun {

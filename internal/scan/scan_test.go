@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/awssim/simtest"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -463,15 +464,5 @@ func TestCallBudget(t *testing.T) {
 // startScenario serves the scenario text, its clock at simNow, until the test ends.
 func startScenario(t *testing.T, text string) *awssim.Server {
 	t.Helper()
-	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{Now: func() time.Time { return simNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	return simtest.Serve(t, text, awssim.Options{Now: func() time.Time { return simNow }})
 }

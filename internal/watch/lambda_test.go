@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/trailwatch/trailwatch/internal/awssim"
+	"github.com/trailwatch/trailwatch/internal/awssim/simtest"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -333,16 +334,7 @@ func TestCulpritIsTheEventThatExplainsTheChange(t *testing.T) {
 // each: Previous is the state it is given as recorded), writing their lines to a buffer.
 func lambdaFixture(t *testing.T, text string) (*awssim.Server, func(previous []model.Finding) (*watch.Watcher, *strings.Builder)) {
 	t.Helper()
-	sc, err := awssim.ParseScenario(t.Name()+".yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	srv, err := awssim.Start(ctx, sc, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := simtest.Serve(t, text, awssim.Options{})
 	cat, _ := controls.Load()
 	clients := collect.NewSDKClients(srv.SDKConfig(srv.Accounts()[0].AccountID, "us-east-1"))
 	return srv, func(previous []model.Finding) (*watch.Watcher, *strings.Builder) {

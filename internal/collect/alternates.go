@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securitylake"
 	sltypes "github.com/aws/aws-sdk-go-v2/service/securitylake/types"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -127,8 +128,13 @@ func (col *collector) securityLake(ctx context.Context, ac AlternateClients, ev 
 			}
 		}
 	}
-	for _, region := range regions {
-		status, err := dataLakeStatus(ctx, ac.SecurityLake(region), col.acct.ID, region)
+	// The regions are read at once, within the account's concurrency; their results are taken in order.
+	statuses, errs := make([]string, len(regions)), make([]*model.CallError, len(regions))
+	fanout.Each(regions, 0, func(i int, region string) {
+		col.bounded(func() { statuses[i], errs[i] = dataLakeStatus(ctx, ac.SecurityLake(region), col.acct.ID, region) })
+	})
+	for i, region := range regions {
+		status, err := statuses[i], errs[i]
 		switch {
 		case err != nil && err.Kind == model.ErrNotFound && enabled == nil:
 			continue // asked because ListLogSources could not say: no data lake here, nothing enabled

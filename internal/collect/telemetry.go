@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
 	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
 
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/selectors"
 )
@@ -374,12 +375,20 @@ func (col *collector) channels(ctx context.Context, t *model.Telemetry) {
 		}
 	}
 	slices.Sort(regions)
-	for _, reg := range slices.Compact(regions) {
-		api, ok := col.c.CloudTrail(reg).(ChannelsAPI)
-		if !ok {
-			return
-		}
-		ch, e := readChannel(ctx, api, reg)
+	regions = slices.Compact(regions)
+	if len(regions) == 0 {
+		return
+	}
+	if _, ok := col.c.CloudTrail(regions[0]).(ChannelsAPI); !ok {
+		return // clients that cannot read channels (a test's fakes): unread
+	}
+	chs, errs := make([]*model.Channel, len(regions)), make([]*model.CallError, len(regions))
+	fanout.Each(regions, 0, func(i int, reg string) {
+		api := col.c.CloudTrail(reg).(ChannelsAPI)
+		col.bounded(func() { chs[i], errs[i] = readChannel(ctx, api, reg) })
+	})
+	for i, reg := range regions {
+		ch, e := chs[i], errs[i]
 		if e != nil {
 			t.ChannelErrors = setErr(t.ChannelErrors, reg, e)
 			continue

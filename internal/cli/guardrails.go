@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
-	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/guardrails"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
@@ -94,9 +94,9 @@ func inUse(path string) (groups, roles []string, err error) {
 			if t.OwnedElsewhere {
 				continue
 			}
-			if name, _, _ := controls.ParseGroupARN(t.LogGroupARN); name != "" && !seen["g"+name] {
-				seen["g"+name] = true
-				groups = append(groups, name)
+			if g, ok := awsarn.ParseLogGroup(t.LogGroupARN); ok && !seen["g"+g.Name] {
+				seen["g"+g.Name] = true
+				groups = append(groups, g.Name)
 			}
 			if i := strings.LastIndex(t.RoleARN, "/"); i >= 0 && !seen["r"+t.RoleARN[i+1:]] {
 				seen["r"+t.RoleARN[i+1:]] = true

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
@@ -151,10 +152,7 @@ func (col *collector) run(ctx context.Context) *model.Account {
 			return a
 		}
 		a.ID = aws.ToString(id.Account)
-		col.part = "aws"
-		if parts := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(parts) >= 2 && parts[1] != "" {
-			col.part = parts[1]
-		}
+		col.part = awsarn.Partition(aws.ToString(id.Arn))
 	}
 	a.Partition = col.part
 	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
@@ -616,13 +614,12 @@ func utc(t *time.Time) *time.Time {
 // logGroup finds a trail's log group: DescribeLogGroups in the group's region with the name as prefix, paging until the
 // exact name. A group in another account than the scanned one cannot be read and is reported as not found there.
 func (col *collector) logGroup(ctx context.Context, groupARN string) (*model.LogGroup, *model.CallError) {
-	a, err := arn.Parse(groupARN)
-	name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "log-group:"), ":")
-	if err != nil || a.Service != "logs" || !strings.HasPrefix(a.Resource, "log-group:") || name == "" {
+	g, ok := awsarn.ParseLogGroup(groupARN)
+	if !ok {
 		return nil, nil
 	}
-	region, acct := a.Region, a.AccountID
-	lg := &model.LogGroup{ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", a.Partition, region, acct, name), Name: name, Region: region, Account: acct}
+	name, region, acct := g.Name, g.Region, g.Account
+	lg := &model.LogGroup{ARN: g.ARN(), Name: name, Region: region, Account: acct}
 	if acct != col.acct.ID || !slices.Contains(col.acct.Regions, region) && !col.knownRegion(region) {
 		return lg, nil
 	}

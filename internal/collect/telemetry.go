@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/observabilityadmin"
 	oatypes "github.com/aws/aws-sdk-go-v2/service/observabilityadmin/types"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/selectors"
@@ -307,7 +308,7 @@ func (col *collector) ruleGroups(ctx context.Context, r *model.TelemetryRule, al
 		if !slices.Contains(col.acct.Regions, reg) {
 			continue
 		}
-		lg, e := col.logGroup(ctx, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", col.part, reg, col.acct.ID, model.TelemetryLogGroup))
+		lg, e := col.logGroup(ctx, awsarn.LogGroupBare(col.part, reg, col.acct.ID, model.TelemetryLogGroup))
 		if e != nil {
 			r.GroupErrors = setErr(r.GroupErrors, reg, e)
 			continue

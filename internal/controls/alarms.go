@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/filterpattern"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
@@ -806,7 +807,7 @@ func telemetryFeeders(trails []*model.Trail, integration []model.Finding, mon *m
 				part = partition.OfRegion(r.HomeRegion).Name
 			}
 			groups = append(groups, &model.LogGroup{Name: model.TelemetryLogGroup, Region: r.HomeRegion, Account: "${account}", Exists: true, MetricFiltersRead: true,
-				ARN: fmt.Sprintf("arn:%s:logs:%s:${account}:log-group:%s:*", part, r.HomeRegion, model.TelemetryLogGroup), Source: r.Source})
+				ARN: awsarn.LogGroupARN(part, r.HomeRegion, "${account}", model.TelemetryLogGroup), Source: r.Source})
 		}
 		for _, lg := range groups {
 			all := true

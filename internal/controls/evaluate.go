@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -411,7 +412,8 @@ func repairedAt(t *model.Trail, st *model.TrailStatus) (*time.Time, string) {
 // pipeline checks the log group and the delivery role; it reports whether any link is broken.
 func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bool {
 	broken := false
-	lgName, lgRegion, lgAcct := ParseGroupARN(t.LogGroupARN)
+	lg, _ := awsarn.ParseLogGroup(t.LogGroupARN)
+	lgName, lgRegion, lgAcct := lg.Name, lg.Region, lg.Account
 	switch {
 	case t.LogGroupErr != nil:
 		errorReason(v, "log group", t.LogGroupErr)
@@ -439,7 +441,7 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 		if t.Organization {
 			orgID = acct.OrgID
 		}
-		g := delivery.Group{Partition: PartitionOf(t.ARN), Region: lgRegion, Account: lgAcct, Name: lgName}
+		g := awsarn.LogGroup{Partition: awsarn.Partition(t.ARN), Region: lgRegion, Account: lgAcct, Name: lgName}
 		c := delivery.CheckRole(t.Role, g, delivery.Trail{Owner: t.OwnerAccount, HomeRegion: t.HomeRegion, Organization: t.Organization, OrgID: orgID})
 		var refused []string
 		if lgName != "" {
@@ -483,7 +485,8 @@ func (e *evaluator) retention(vw view) {
 // source names it), from source (a trail or a CloudWatch telemetry rule).
 func (e *evaluator) groupRetention(lg *model.LogGroup, lgErr *model.CallError, groupARN, source string) {
 	v := &verdict{}
-	_, region, acct := ParseGroupARN(groupARN)
+	g, _ := awsarn.ParseLogGroup(groupARN)
+	region, acct := g.Region, g.Account
 	var name string
 	rid := strings.TrimSuffix(groupARN, ":*")
 	if lgErr != nil {
@@ -529,7 +532,7 @@ func (e *evaluator) telemetryRetention(a *model.Account, judged map[string]bool)
 		sort.Strings(regions)
 		for _, reg := range regions {
 			lg, lgErr := r.Groups[reg], r.GroupErrors[reg]
-			arn := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", PartitionOf(r.ARN), reg, a.ID, model.TelemetryLogGroup)
+			arn := awsarn.LogGroupARN(awsarn.Partition(r.ARN), reg, a.ID, model.TelemetryLogGroup)
 			if lg != nil && lg.ARN != "" {
 				arn = lg.ARN
 			}
@@ -557,7 +560,7 @@ func (e *evaluator) regionErrors(a *model.Account) {
 	for _, r := range regions {
 		v := &verdict{}
 		errorReason(v, "trails homed in "+r+" were not listed, so not judged", a.RegionErrors[r])
-		e.findings = append(e.findings, e.finding(IntegrationID, a.ID, r, model.TypeTrail, fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/*", part, r, a.ID), v))
+		e.findings = append(e.findings, e.finding(IntegrationID, a.ID, r, model.TypeTrail, awsarn.Trail(part, r, a.ID, "*"), v))
 	}
 }
 
@@ -1115,7 +1118,7 @@ func (e *evaluator) organization() {
 	if part == "" {
 		part = "aws"
 	}
-	rid := fmt.Sprintf("arn:%s:organizations::%s:organization/%s", part, o.ManagementAccount, o.ID)
+	rid := awsarn.Of(part, "organizations", "", o.ManagementAccount, "organization/"+o.ID)
 	e.findings = append(e.findings, e.finding(CaptureID, o.ManagementAccount, "global", model.TypeOrganization, rid, v))
 }
 
@@ -1127,24 +1130,6 @@ func fmtAge(d time.Duration) string {
 		return fmt.Sprintf("%dh", h)
 	}
 	return fmt.Sprintf("%dh%02dm", h, m)
-}
-
-// ParseGroupARN splits arn:<p>:logs:<region>:<account>:log-group:<name>[:*]; empty name when it is not one.
-func ParseGroupARN(arn string) (name, region, account string) {
-	g, ok := delivery.ParseGroupARN(arn) // one parser of log group ARNs (aws/arn), shared with the delivery rule
-	if !ok {
-		return "", "", ""
-	}
-	return g.Name, g.Region, g.Account
-}
-
-// PartitionOf is the partition of an ARN (aws when it has none).
-func PartitionOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) < 2 || parts[1] == "" {
-		return "aws"
-	}
-	return parts[1]
 }
 
 // ValidRetentionDays lists the retention values PutRetentionPolicy accepts (logs/2014-03-28 service model).

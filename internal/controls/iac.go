@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -221,7 +222,7 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 	if trusted, _ := delivery.Trusts(r.Trust); !trusted {
 		v.add(iacStatus(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it: UpdateTrail fails with InvalidCloudWatchLogsRoleArnException (\"Check the trust relationships for your role\").", r.Name)
 	}
-	g := delivery.Group{Partition: part, Region: region, Account: acct, Name: m[4]}
+	g := awsarn.LogGroup{Partition: part, Region: region, Account: acct, Name: m[4]}
 	dt := delivery.Trail{Owner: acct, HomeRegion: region, Organization: t.Organization}
 	if t.Organization {
 		dt.OrgID = orgStreamProbe(r)
@@ -260,7 +261,7 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 // deploys both, so they stand for the same values. A policy naming !Sub "${LG.Arn}" beside a trail that names the
 // group as "arn:aws:logs:${AWS::Region}:..." grants that group (field trial: ROLE_CANNOT_WRITE, because the literal
 // "aws" did not match the policy's "${partition}").
-func sameDeployment(r *model.Role, g delivery.Group) *model.Role {
+func sameDeployment(r *model.Role, g awsarn.LogGroup) *model.Role {
 	var pairs []string
 	for tok, v := range map[string]string{"${partition}": g.Partition, "${region}": g.Region, "${account}": g.Account} {
 		if known(v) {
@@ -290,7 +291,7 @@ var policyLogsARNRe = regexp.MustCompile(`arn:(\$\{[a-z]+\}|[a-z-]+|\*):logs:(\$
 
 // writableUnder tries, for each placeholder in base, the concrete values the role's policies name at that position of
 // a logs ARN; it returns the first substitution under which every write is allowed.
-func writableUnder(g delivery.Group, streams []string, r *model.Role) (string, bool) {
+func writableUnder(g awsarn.LogGroup, streams []string, r *model.Role) (string, bool) {
 	parts, regions, accounts := []string{PartitionToken}, []string{RegionToken}, []string{AccountToken}
 	for _, p := range r.Policies {
 		for _, m := range policyLogsARNRe.FindAllStringSubmatch(p.Document, -1) {
@@ -318,7 +319,7 @@ func writableUnder(g delivery.Group, streams []string, r *model.Role) (string, b
 				}
 				// A placeholder means the same deployment value in the trail's ARNs and in the role's policies.
 				rep := strings.NewReplacer(PartitionToken, pa, RegionToken, re, AccountToken, ac)
-				sub := delivery.Group{Partition: rep.Replace(g.Partition), Region: rep.Replace(g.Region), Account: rep.Replace(g.Account), Name: g.Name}
+				sub := awsarn.LogGroup{Partition: rep.Replace(g.Partition), Region: rep.Replace(g.Region), Account: rep.Replace(g.Account), Name: g.Name}
 				var subStreams []string
 				for _, st := range streams {
 					subStreams = append(subStreams, rep.Replace(st))
@@ -358,12 +359,12 @@ func orgStreamProbe(r *model.Role) string {
 
 func known(s string) bool { return s != "" && !strings.HasPrefix(s, "${") }
 
-func arnParts(arn string) (part, region, acct string) {
-	p := strings.SplitN(arn, ":", 6)
-	if len(p) < 5 {
+func arnParts(s string) (part, region, acct string) {
+	a, ok := awsarn.Parse(s)
+	if !ok {
 		return "", "", ""
 	}
-	return p[1], p[3], p[4]
+	return a.Partition, a.Region, a.AccountID
 }
 
 func iacFinding(cat *Catalog, t *model.Trail, v *verdict) model.Finding {

@@ -22,8 +22,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
-
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/policy"
 )
@@ -61,40 +60,10 @@ func Streams(t Trail) []string {
 // StreamName is the stream CloudTrail creates for an account's events of a trail homed in region.
 func StreamName(account, region string) string { return account + "_CloudTrail_" + region }
 
-// Group names a log group.
-type Group struct {
-	Partition, Region, Account, Name string
-}
-
-// ParseGroupARN reads a log group ARN, with or without the ":*" CloudTrail stores
-// (arn:<partition>:logs:<region>:<account>:log-group:<name>[:*]); ok is false for anything else.
-func ParseGroupARN(s string) (Group, bool) {
-	a, err := arn.Parse(s)
-	if err != nil || a.Service != "logs" || !strings.HasPrefix(a.Resource, "log-group:") {
-		return Group{}, false
-	}
-	name := strings.TrimPrefix(a.Resource, "log-group:")
-	name, _, _ = strings.Cut(name, ":")
-	if name == "" {
-		return Group{}, false
-	}
-	return Group{Partition: a.Partition, Region: a.Region, Account: a.AccountID, Name: name}, true
-}
-
-// ARN is the group's ARN in the form CloudTrail stores (with ":*").
-func (g Group) ARN() string {
-	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", g.Partition, g.Region, g.Account, g.Name)
-}
-
-// StreamARN is the ARN of one of the group's streams, the resource IAM evaluates the delivery actions on.
-func (g Group) StreamARN(stream string) string {
-	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:log-stream:%s", g.Partition, g.Region, g.Account, g.Name, stream)
-}
-
 // Policy is the delivery policy trailwatch writes for a log group: the documented policy (CTUG
 // cloudtrail-required-policy-for-cloudwatch-logs), which grants the trail's streams <account>_CloudTrail_<region>*
 // (the numbered high-volume streams included) and, for an organization trail, o-<org id>_*.
-func Policy(g Group, orgID string) string {
+func Policy(g awsarn.LogGroup, orgID string) string {
 	base := g.StreamARN("")
 	res := []string{fmt.Sprintf("%q", base+StreamName(g.Account, g.Region)+"*")}
 	if orgID != "" {
@@ -157,7 +126,7 @@ func Trusts(trust string) (trusted, conditional bool) {
 
 // CheckRole judges a delivery role: its trust and whether its policies allow every delivery action on the trail's
 // streams in group.
-func CheckRole(r *model.Role, g Group, t Trail) Check {
+func CheckRole(r *model.Role, g awsarn.LogGroup, t Trail) Check {
 	var c Check
 	c.Trusted, c.TrustConditional = Trusts(r.Trust)
 	docs := Documents(r)
@@ -172,7 +141,7 @@ func CheckRole(r *model.Role, g Group, t Trail) Check {
 
 // MayWrite evaluates every delivery action on every stream of group; it returns the writes refused (the first stream
 // refused for each action), whether conditions were left unevaluated, and the stream ARNs checked.
-func MayWrite(docs []*policy.Document, g Group, streams []string) (missing []Write, conditional bool, checked []string) {
+func MayWrite(docs []*policy.Document, g awsarn.LogGroup, streams []string) (missing []Write, conditional bool, checked []string) {
 	for _, s := range streams {
 		checked = append(checked, g.StreamARN(s))
 	}
@@ -217,14 +186,4 @@ func RoleName(tmpl, trail string) string {
 		n = n[:64]
 	}
 	return n
-}
-
-// RoleNameOf is the name of the role an IAM role ARN names: the last segment of its resource (role/NAME or
-// role/PATH/NAME), parsed with aws/arn; a string that is not an ARN gives what follows its last "/".
-func RoleNameOf(roleARN string) string {
-	res := roleARN
-	if a, err := arn.Parse(roleARN); err == nil {
-		res = a.Resource
-	}
-	return res[strings.LastIndex(res, "/")+1:]
 }

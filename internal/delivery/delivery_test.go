@@ -3,6 +3,7 @@ package delivery
 import (
 	"testing"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -28,13 +29,13 @@ func allow(resources ...string) string {
 // policy, the organization trail's extra statement, IAM's evaluation logic), written by hand, not computed.
 func TestCheckRoleDocumentedCases(t *testing.T) {
 	const a, g = "111111111111", "CT"
-	grp := Group{Partition: "aws", Region: "us-east-1", Account: a, Name: g}
-	gov := Group{Partition: "aws-us-gov", Region: "us-gov-west-1", Account: a, Name: g}
+	grp := awsarn.LogGroup{Partition: "aws", Region: "us-east-1", Account: a, Name: g}
+	gov := awsarn.LogGroup{Partition: "aws-us-gov", Region: "us-gov-west-1", Account: a, Name: g}
 	home := Trail{Owner: a, HomeRegion: "us-east-1"}
 	org := Trail{Owner: a, HomeRegion: "us-east-1", Organization: true, OrgID: "o-a1b2c3d4e5"}
 	cases := []struct {
 		name     string
-		group    Group
+		group    awsarn.LogGroup
 		trail    Trail
 		trust    string
 		policies []string
@@ -81,37 +82,5 @@ func TestTrustWithConditions(t *testing.T) {
 	}
 	if trusted, _ := Trusts("not json"); trusted {
 		t.Error("an unreadable trust policy trusts nobody")
-	}
-}
-
-func TestParseGroupARN(t *testing.T) {
-	for in, want := range map[string]Group{
-		"arn:aws:logs:us-east-1:111111111111:log-group:CT:*":            {"aws", "us-east-1", "111111111111", "CT"},
-		"arn:aws-cn:logs:cn-north-1:111111111111:log-group:a/b.c#d":     {"aws-cn", "cn-north-1", "111111111111", "a/b.c#d"},
-		"arn:aws:logs:us-east-1:111111111111:log-group:CT:log-stream:x": {"aws", "us-east-1", "111111111111", "CT"},
-		"arn:aws:logs:us-east-1:111111111111:log-group::*":              {},
-		"arn:aws:iam::111111111111:role/R":                              {},
-		"log-group:CT":                                                  {},
-	} {
-		got, ok := ParseGroupARN(in)
-		if got != want || ok != (want.Name != "") {
-			t.Errorf("%s: %+v %v, want %+v", in, got, ok, want)
-		}
-	}
-	if g := (Group{"aws", "us-east-1", "111111111111", "CT"}); g.ARN() != "arn:aws:logs:us-east-1:111111111111:log-group:CT:*" {
-		t.Errorf("ARN %s", g.ARN())
-	}
-}
-
-func TestRoleNameOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"arn:aws:iam::111111111111:role/CTRole":                        "CTRole",
-		"arn:aws-us-gov:iam::111111111111:role/service/team/CTRole":    "CTRole",
-		"arn:aws:iam::111111111111:role/CloudTrailCloudWatchLogs-main": "CloudTrailCloudWatchLogs-main",
-		"not-an-arn/Name": "Name",
-	} {
-		if got := RoleNameOf(in); got != want {
-			t.Errorf("RoleNameOf(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

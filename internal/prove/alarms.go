@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -101,7 +101,7 @@ func Alarms(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, fi
 		if ctl, ok := cat.Control(j.item.ID); ok {
 			f.Severity, f.Remediation = ctl.Severity, ctl.Remediation
 		}
-		g, ok := delivery.ParseGroupARN(j.group + ":*")
+		g, ok := awsarn.ParseLogGroup(j.group + ":*")
 		if !ok {
 			continue
 		}
@@ -113,7 +113,7 @@ func Alarms(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, fi
 	return out
 }
 
-func proveItem(ctx context.Context, it alarms.Item, g delivery.Group, filter *model.MetricFilter, logs func(account, region string) (AlarmLogsAPI, bool),
+func proveItem(ctx context.Context, it alarms.Item, g awsarn.LogGroup, filter *model.MetricFilter, logs func(account, region string) (AlarmLogsAPI, bool),
 	window time.Duration, now time.Time) (model.Status, string, string) {
 	api, ok := logs(g.Account, g.Region)
 	if !ok {

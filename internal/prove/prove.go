@@ -36,9 +36,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -204,7 +204,7 @@ func Run(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, findi
 				if tr.LogGroupARN == "" || !contains(controls.CapturedRegions(a, tr), r) {
 					continue
 				}
-				g, ok := delivery.ParseGroupARN(tr.LogGroupARN)
+				g, ok := awsarn.ParseLogGroup(tr.LogGroupARN)
 				if !ok {
 					continue
 				}
@@ -222,7 +222,7 @@ func Run(ctx context.Context, cat *controls.Catalog, inv *model.Inventory, findi
 			t.telemetryUnread = controls.TelemetryUnread(a, r)
 			if arn := controls.TelemetryDestination(a, r); arn != "" {
 				// A CloudWatch telemetry rule's group receives the region's events without a trail.
-				if g, ok := delivery.ParseGroupARN(arn + ":*"); ok {
+				if g, ok := awsarn.ParseLogGroup(arn + ":*"); ok {
 					k := g.Account + "/" + g.Region + "/" + g.Name
 					if groups[k] == nil {
 						groups[k] = &group{account: g.Account, region: g.Region, name: g.Name, arn: arn}
@@ -469,7 +469,7 @@ func (t *target) finding(partition string, groups map[string]*group, res *Result
 		partition = "aws"
 	}
 	f := model.Finding{ControlID: ControlID, AccountID: t.account, Region: t.region, ResourceType: model.TypeAccount,
-		ResourceID: fmt.Sprintf("arn:%s:ec2:%s:%s:region/%s", partition, t.region, t.account, t.region)}
+		ResourceID: awsarn.Of(partition, "ec2", t.region, t.account, "region/"+t.region)}
 	f.ID = model.FindingID(ControlID, f.ResourceID)
 	add := func(st model.Status, code, msg string, args ...any) {
 		if f.Status == "" || st.Rank() > f.Status.Rank() {

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/redact"
 )
@@ -64,9 +64,9 @@ func SplitNotify(n string) (proto, ep string, err error) {
 		}
 	case "sqs", "lambda", "firehose":
 		// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (lambda: function:NAME; firehose: deliverystream/NAME).
-		p := strings.SplitN(ep, ":", 6)
-		if len(p) != 6 || p[0] != "arn" || p[2] != proto || p[3] == "" || !accountRe.MatchString(p[4]) || p[5] == "" ||
-			(proto == "lambda" && !strings.HasPrefix(p[5], "function:")) || (proto == "firehose" && !strings.HasPrefix(p[5], "deliverystream/")) {
+		a, ok := awsarn.Parse(ep)
+		if !ok || a.Service != proto || a.Region == "" || !accountRe.MatchString(a.AccountID) || a.Resource == "" ||
+			(proto == "lambda" && !strings.HasPrefix(a.Resource, "function:")) || (proto == "firehose" && !strings.HasPrefix(a.Resource, "deliverystream/")) {
 			return "", "", fmt.Errorf("--notify %q: want the %s ARN (%s)", n, proto, map[string]string{
 				"sqs": "arn:aws:sqs:REGION:ACCOUNT:QUEUE", "lambda": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
 				"firehose": "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"}[proto])
@@ -154,7 +154,7 @@ func chainOf(inv *model.Inventory, f model.Finding, items []alarms.Item) (contro
 		return c, false
 	}
 	c.Item, c.Code = items[i], ev.Chain.Stage
-	g, ok := delivery.ParseGroupARN(ev.Chain.LogGroup)
+	g, ok := awsarn.ParseLogGroup(ev.Chain.LogGroup)
 	if !ok {
 		return c, true // no monitored trail: planAlarms refuses it
 	}
@@ -214,7 +214,7 @@ func alarmStepKey(s Step) string {
 func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	it, owner, region, group := c.Item, c.Owner, c.Region, c.LogGroup.Name
 	rid := fmt.Sprintf("%s/%s", c.LogGroup.ARN, it.ID) // the log group and item the steps serve
-	part := controls.PartitionOf(c.LogGroup.ARN)
+	part := awsarn.Partition(c.LogGroup.ARN)
 	var steps []Step
 	add := func(action, why string, params map[string]any, undo *Call) {
 		steps = append(steps, render(Step{AccountID: owner, Region: region, ResourceID: rid, Action: action, Params: params, Why: why, Undo: undo}))
@@ -236,7 +236,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 			topic = known[0]
 			return
 		}
-		topic = fmt.Sprintf("arn:%s:sns:%s:%s:%s", part, region, owner, DefaultAlarmTopic)
+		topic = awsarn.Topic(part, region, owner, DefaultAlarmTopic)
 		if t := c.Topics[topic]; t != nil && t.Exists {
 			return
 		}
@@ -254,7 +254,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	alarmTopics := func() {
 		for _, act := range c.Alarm.Actions {
 			t := c.Topics[act]
-			if t == nil || controls.PartitionOf(act) == "" {
+			if t == nil || awsarn.Partition(act) == "" {
 				continue
 			}
 			if t.Exists && t.Confirmed > 0 {

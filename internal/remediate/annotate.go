@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -24,7 +25,7 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 		byResource[s.ResourceID] = append(byResource[s.ResourceID], s.CLI)
 		if s.Action == PutRetentionPolicy {
 			// The retention finding is keyed by the log group's ARN without ":*".
-			g := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionOf(inv), s.Region, s.AccountID, s.Params["logGroupName"])
+			g := awsarn.LogGroupBare(partitionOf(inv), s.Region, s.AccountID, fmt.Sprint(s.Params["logGroupName"]))
 			if g != s.ResourceID {
 				byResource[g] = append(byResource[g], s.CLI)
 			}

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/trailwatch/trailwatch/internal/delivery"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/partition"
 )
 
@@ -173,7 +173,7 @@ func asTerraform(p *Plan) string {
 			if g := groupNameOf(fmt.Sprint(pr["CloudWatchLogsLogGroupArn"])); groups[s.AccountID+"/"+s.Region+"/"+g] != "" {
 				groupRef = fmt.Sprintf("\"${%s.arn}:*\"", groups[s.AccountID+"/"+s.Region+"/"+g])
 			}
-			if addr := roles[s.AccountID+"/"+delivery.RoleNameOf(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))]; addr != "" {
+			if addr := roles[s.AccountID+"/"+awsarn.RoleName(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))]; addr != "" {
 				roleRef = addr + ".arn"
 			}
 			fmt.Fprintf(&b, "  cloud_watch_logs_group_arn = %s\n  cloud_watch_logs_role_arn = %s\n  enable_logging = true\n", groupRef, roleRef)
@@ -347,7 +347,7 @@ func asCloudFormation(p *Plan) string {
 			if id := groupIDs[s.AccountID+"/"+groupNameOf(fmt.Sprint(groupARN))]; sameStack(id, s) {
 				groupARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}} // ends in ":*" (AWS::Logs::LogGroup return values)
 			}
-			if id := roleIDs[s.AccountID+"/"+delivery.RoleNameOf(fmt.Sprint(roleARN))]; sameStack(id, s) {
+			if id := roleIDs[s.AccountID+"/"+awsarn.RoleName(fmt.Sprint(roleARN))]; sameStack(id, s) {
 				roleARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}}
 			}
 			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr["Name"], "S3BucketName": pr["S3BucketName"],
@@ -494,7 +494,7 @@ func logicalID(prefix, s string) string {
 }
 
 func topicARNOf(s Step) string {
-	return fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionOfRegion(s.Region), s.Region, s.AccountID, s.Params["Name"])
+	return awsarn.Topic(partitionOfRegion(s.Region), s.Region, s.AccountID, fmt.Sprint(s.Params["Name"]))
 }
 
 func partitionOfRegion(region string) string {

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -54,7 +55,7 @@ func iacKind(t *model.Trail) string {
 // which the IaC integration finding carries, is planned through the retention control's step.
 func iacSteps(t *model.Trail, f model.Finding, o Options) []Step {
 	tc := *t
-	part, region, acct := controls.PartitionOf(t.ARN), "", ""
+	part, region, acct := awsarn.Partition(t.ARN), "", ""
 	if a, err := arn.Parse(t.ARN); err == nil { // placeholders ("${region}") are ARN sections like any other
 		region, acct = a.Region, a.AccountID
 	}
@@ -62,7 +63,7 @@ func iacSteps(t *model.Trail, f model.Finding, o Options) []Step {
 	if t.RoleARN != "" && t.Role == nil {
 		// A role the code names but does not declare is judged after deployment (the finding says so): the plan
 		// leaves it as it is, as it would a role that trusts CloudTrail and may write.
-		tc.Role = &model.Role{Name: delivery.RoleNameOf(t.RoleARN), ARN: t.RoleARN, Exists: true, Trust: delivery.TrustPolicy,
+		tc.Role = &model.Role{Name: awsarn.RoleName(t.RoleARN), ARN: t.RoleARN, Exists: true, Trust: delivery.TrustPolicy,
 			Policies: []model.PolicyDoc{{Name: "declared elsewhere", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`}}}
 	}
 	fs := []model.Finding{{ControlID: controls.IntegrationID, Status: model.StatusFail, ResourceType: model.TypeTrail, ResourceID: tc.ARN, Reasons: f.Reasons}}
@@ -329,7 +330,7 @@ func FixIaCAlarms(trails []*model.Trail, mon *model.Monitoring, findings []model
 	accounts := map[string]*model.Account{}
 	var inv model.Inventory
 	addGroup := func(lg *model.LogGroup, t *model.Trail) {
-		g, ok := delivery.ParseGroupARN(lg.ARN)
+		g, ok := awsarn.ParseLogGroup(lg.ARN)
 		if !ok {
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -99,7 +100,7 @@ func refuseNewTrail(a *model.Account, part string) string {
 }
 
 func newTrailARN(a *model.Account, part string) string {
-	return fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", part, homeRegionOf(a), a.ID, NewTrailName)
+	return awsarn.Trail(part, homeRegionOf(a), a.ID, NewTrailName)
 }
 
 // newTrailSteps are the steps that make the new trail: its log group and retention, its delivery role and permission
@@ -135,11 +136,11 @@ func newTrailSteps(a *model.Account, part string, o Options, bucket any) []Step 
 	}
 	roleARN := t.RoleARN
 	if roleARN == "" {
-		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, a.ID, roleName)
+		roleARN = awsarn.Role(part, a.ID, roleName)
 	}
 	out = append(out, render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: CreateTrail, Why: "no trail covers every region: a new multi-region trail",
 		Params: map[string]any{"Name": NewTrailName, "S3BucketName": bucket, "IsMultiRegionTrail": true, "IncludeGlobalServiceEvents": true,
-			"EnableLogFileValidation": true, "CloudWatchLogsLogGroupArn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, a.ID, groupName),
+			"EnableLogFileValidation": true, "CloudWatchLogsLogGroupArn": awsarn.LogGroupARN(part, region, a.ID, groupName),
 			"CloudWatchLogsRoleArn": roleARN},
 		Undo: &Call{Action: DeleteTrail, Params: map[string]any{"Name": t.ARN}}}))
 	out = append(out, render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: StartLogging, Why: "a new trail does not log until StartLogging",

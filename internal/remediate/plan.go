@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/alarms"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
@@ -394,7 +395,7 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	for _, r := range f.Reasons {
 		has[r.Code] = true
 	}
-	part, region, owner := controls.PartitionOf(t.ARN), t.HomeRegion, t.OwnerAccount
+	part, region, owner := awsarn.Partition(t.ARN), t.HomeRegion, t.OwnerAccount
 	var steps []Step
 	add := func(action, why string, params map[string]any) {
 		steps = append(steps, render(Step{AccountID: owner, Region: region, ResourceID: t.ARN, Action: action, Params: params, Why: why}))
@@ -427,24 +428,24 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 		s.Undo = nil // deleting the new log group undoes it
 		steps = append(steps, s)
 	}
-	groupARN := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", part, region, owner, group)
+	groupARN := awsarn.LogGroupARN(part, region, owner, group)
 
 	// The role: reuse and repair the trail's when it exists; else create one.
 	roleName, roleARN := "", ""
 	if t.RoleARN != "" && t.Role != nil && t.Role.Exists {
 		roleName, roleARN = t.Role.Name, t.RoleARN
 	} else if t.RoleARN != "" {
-		roleName, roleARN = delivery.RoleNameOf(t.RoleARN), t.RoleARN
+		roleName, roleARN = awsarn.RoleName(t.RoleARN), t.RoleARN
 	} else {
 		roleName = delivery.RoleName(o.RoleName, t.Name)
-		roleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", part, owner, roleName)
+		roleARN = awsarn.Role(part, owner, roleName)
 	}
 	roleMissing := t.RoleARN == "" || t.Role == nil || !t.Role.Exists
 	orgID := ""
 	if t.Organization && acct != nil {
 		orgID = acct.OrgID
 	}
-	g := delivery.Group{Partition: part, Region: region, Account: owner, Name: group}
+	g := awsarn.LogGroup{Partition: part, Region: region, Account: owner, Name: group}
 	doc := delivery.Policy(g, orgID)
 	if roleMissing {
 		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": delivery.TrustPolicy,
@@ -506,8 +507,8 @@ func retentionStep(acct, region, group, rid string, days int, why string, prev .
 }
 
 func groupNameOf(arn string) string {
-	name, _, _ := controls.ParseGroupARN(arn)
-	return name
+	g, _ := awsarn.ParseLogGroup(arn)
+	return g.Name
 }
 
 func truncate(s string, n int) string {
@@ -611,12 +612,12 @@ func (s Step) consistent() error {
 	if !model.IsAccountID(s.AccountID) {
 		return fmt.Errorf("account_id %q is not a 12-digit account id", s.AccountID)
 	}
-	if parts := strings.SplitN(s.ResourceID, ":", 6); len(parts) == 6 && parts[0] == "arn" {
-		if parts[4] != "" && parts[4] != s.AccountID {
-			return fmt.Errorf("resource_id %s is in account %s, not in the step's account_id %s", s.ResourceID, parts[4], s.AccountID)
+	if a, ok := awsarn.Parse(s.ResourceID); ok {
+		if a.AccountID != "" && a.AccountID != s.AccountID {
+			return fmt.Errorf("resource_id %s is in account %s, not in the step's account_id %s", s.ResourceID, a.AccountID, s.AccountID)
 		}
-		if parts[3] != "" && parts[3] != s.Region && s.Action != CreateRole && s.Action != UpdateAssumeRolePolicy && s.Action != PutRolePolicy {
-			return fmt.Errorf("resource_id %s is in region %s, not in the step's region %s", s.ResourceID, parts[3], s.Region)
+		if a.Region != "" && a.Region != s.Region && s.Action != CreateRole && s.Action != UpdateAssumeRolePolicy && s.Action != PutRolePolicy {
+			return fmt.Errorf("resource_id %s is in region %s, not in the step's region %s", s.ResourceID, a.Region, s.Region)
 		}
 	}
 	if s.Action == PutRetentionPolicy || createsRule(s.Action) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -223,8 +224,8 @@ func alarmFixOf(rid string) (acct, control string, ok bool) {
 	if i < 0 || !strings.HasPrefix(rid, "arn:") || !strings.Contains(rid, ":log-group:") || !controls.IsAlarmControl(rid[i+1:]) {
 		return "", "", false
 	}
-	parts := strings.Split(rid, ":")
-	return parts[4], rid[i+1:], true
+	_, acct = awsarn.Where(rid)
+	return acct, rid[i+1:], true
 }
 
 // gateWhy says why a re-scanned finding fails the gate: its reason codes, and the notes that say why a telemetry rule

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -27,10 +28,7 @@ func ASFF(r *Report, mappings map[string][]string, defaultRegion string) []shtyp
 		if region == "" || region == "global" {
 			region = defaultRegion
 		}
-		part := "aws"
-		if p := strings.SplitN(f.ResourceID, ":", 3); len(p) == 3 && p[0] == "arn" {
-			part = p[1]
-		}
+		part := awsarn.Partition(f.ResourceID)
 		var msgs []string
 		for _, rs := range f.Reasons {
 			msgs = append(msgs, rs.Code+": "+rs.Message)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -125,9 +126,9 @@ func livePath(f model.Finding) string {
 		region = "global"
 	}
 	segs := []string{"aws", account, region}
-	if parts := strings.SplitN(f.ResourceID, ":", 6); len(parts) == 6 && parts[0] == "arn" {
-		segs = append(segs, parts[2])
-		segs = append(segs, strings.FieldsFunc(parts[5], func(r rune) bool { return r == '/' || r == ':' })...)
+	if a, ok := awsarn.Parse(f.ResourceID); ok {
+		segs = append(segs, a.Service)
+		segs = append(segs, strings.FieldsFunc(a.Resource, func(r rune) bool { return r == '/' || r == ':' })...)
 	} else if f.ResourceID == f.AccountID || f.ResourceID == "" {
 		segs = append(segs, "account")
 	} else {

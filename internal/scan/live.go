@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -170,7 +171,7 @@ func (r *Result) Identity(id, roleName string) string {
 	if id == r.CallerID {
 		return ""
 	}
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", r.Partition, id, roleName)
+	return awsarn.Role(r.Partition, id, roleName)
 }
 
 // RereadOptions tune the re-read of one account after a change (watch).

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailwatch/trailwatch/internal/apicalls"
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/fanout"
@@ -75,7 +76,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 		return nil, nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
 	}
 	callerID := aws.ToString(id.Account)
-	partition := strings.SplitN(aws.ToString(id.Arn), ":", 3)[1]
+	partition := awsarn.Partition(aws.ToString(id.Arn))
 	orgAPI := organizations.NewFromConfig(caller)
 	found, err := org.Describe(ctx, orgAPI)
 	if err != nil {
@@ -365,7 +366,7 @@ func (s *orgScan) config(m org.Member) aws.Config {
 	}
 	cfg.APIOptions = append(cfg.APIOptions, s.o.Recorder.Middleware(m.ID, pacer))
 	if m.ID != s.callerID {
-		roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", s.partition, m.ID, s.o.RoleName)
+		roleARN := awsarn.Role(s.partition, m.ID, s.o.RoleName)
 		// One STS client per account: a retryer's state is per client, and a shared one (with the adaptive retryer
 		// this used until 2026-11-30) throttled itself under 20% throttling until accounts started at 2-4 a second
 		// (issue 11).
@@ -499,7 +500,7 @@ func MemberConfig(base aws.Config, partition, callerID, id, roleName, externalID
 	if id == callerID {
 		return cfg
 	}
-	roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, id, roleName)
+	roleARN := awsarn.Role(partition, id, roleName)
 	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), roleARN, func(ao *stscreds.AssumeRoleOptions) {
 		ao.RoleSessionName = "trailwatch"
 		if externalID != "" {

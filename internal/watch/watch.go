@@ -24,6 +24,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/scan"
@@ -619,8 +620,8 @@ func (w *Watcher) touched(acct, param, value string) []model.Finding {
 		case "name":
 			hit = t.Name == value || t.ARN == value
 		case "logGroupName":
-			name, _, _ := controls.ParseGroupARN(t.LogGroupARN)
-			hit = name == value
+			g, _ := awsarn.ParseLogGroup(t.LogGroupARN)
+			hit = g.Name == value
 		case "roleName":
 			hit = strings.HasSuffix(t.RoleARN, "/"+value)
 		}
@@ -681,7 +682,7 @@ func (w *Watcher) relevant(ev event) *target {
 			return nil
 		}
 		for _, t := range a.Trails {
-			if name, region, owner := controls.ParseGroupARN(t.LogGroupARN); name == group && region == ev.Region && owner == acct {
+			if g, ok := awsarn.ParseLogGroup(t.LogGroupARN); ok && g.Name == group && g.Region == ev.Region && g.Account == acct {
 				return &target{account: acct, regions: []string{ev.Region}}
 			}
 		}

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/limits"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -407,7 +408,7 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		}
 	}
 	tr.Name = name
-	tr.ARN = fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)
+	tr.ARN = awsarn.Trail(t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)
 	if props == nil {
 		return tr, nil
 	}
@@ -467,11 +468,11 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 // groupNamed is the logical id of the AWS::Logs::LogGroup whose LogGroupName the log group ARN names ("" when none,
 // or when two declare it).
 func (t *Template) groupNamed(arn string) string {
-	_, rest, ok := strings.Cut(arn, ":log-group:")
+	g, ok := awsarn.ParseLogGroup(arn)
 	if !ok {
 		return ""
 	}
-	name, _, _ := strings.Cut(rest, ":")
+	name := g.Name
 	found := ""
 	for _, id := range t.ids("AWS::Logs::LogGroup") {
 		if g := t.logGroup(id); g != nil && g.Name == name && name != "" {

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
 )
@@ -267,12 +268,12 @@ func (t *Template) resourceRef(id string, at *yaml.Node) (value, error) {
 		if v, err := t.eval(get(props, "TopicName")); err == nil && v.isStr {
 			name = v.s
 		}
-		return str(fmt.Sprintf("arn:%s:sns:%s:%s:%s", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)), nil
+		return str(awsarn.Topic(t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name)), nil
 	}
 	if t.types[id] == "AWS::IAM::ManagedPolicy" {
 		// Ref of a managed policy is its ARN (AWS::IAM::ManagedPolicy return values), as Fn::GetAtt PolicyArn is: the
 		// logical id stands for the policy's name, which only has to identify it within the template.
-		arn := fmt.Sprintf("arn:%s:iam::%s:policy/%s", t.tok(partitionTok), t.tok(accountTok), id)
+		arn := awsarn.Policy(t.tok(partitionTok), t.tok(accountTok), id)
 		t.arnOwner[arn] = id
 		return str(arn), nil
 	}
@@ -416,11 +417,11 @@ func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 	var arn string
 	switch t.types[res] {
 	case "AWS::Logs::LogGroup":
-		arn = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name.s)
+		arn = awsarn.LogGroupARN(t.tok(partitionTok), t.tok(regionTok), t.tok(accountTok), name.s)
 	case "AWS::IAM::Role":
-		arn = fmt.Sprintf("arn:%s:iam::%s:role/%s", t.tok(partitionTok), t.tok(accountTok), name.s)
+		arn = awsarn.Role(t.tok(partitionTok), t.tok(accountTok), name.s)
 	case "AWS::IAM::ManagedPolicy":
-		arn = fmt.Sprintf("arn:%s:iam::%s:policy/%s", t.tok(partitionTok), t.tok(accountTok), res)
+		arn = awsarn.Policy(t.tok(partitionTok), t.tok(accountTok), res)
 	default:
 		return unknown(fmt.Sprintf("%s.Arn is known at deployment", res)), nil
 	}

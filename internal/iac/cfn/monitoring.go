@@ -1,10 +1,10 @@
 package cfn
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -87,7 +87,7 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 	declared.AttachFilters(fed, fs)
 	stackGroup := func(lg *model.LogGroup) *model.LogGroup {
 		lg.Region, lg.Account = regionTok, accountTok
-		lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionTok, regionTok, accountTok, lg.Name)
+		lg.ARN = awsarn.LogGroupARN(partitionTok, regionTok, accountTok, lg.Name)
 		return lg
 	}
 	var groups []*model.LogGroup // a group declared here, for a filter no trail of this template feeds
@@ -108,7 +108,7 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 			Namespace: t.strProp(id, "Namespace", unknownTok), Metric: t.strProp(id, "MetricName", unknownTok),
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
 			Comparison: t.strProp(id, "ComparisonOperator", unknownTok), ActionsEnabled: true, Source: t.loc(id)}
-		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionTok, regionTok, accountTok, al.Name)
+		al.ARN = awsarn.Alarm(partitionTok, regionTok, accountTok, al.Name)
 		al.Threshold, _ = strconv.ParseFloat(t.strProp(id, "Threshold", "0"), 64)
 		al.Period, _ = strconv.Atoi(t.strProp(id, "Period", "0"))
 		al.EvaluationPeriods, _ = strconv.Atoi(t.strProp(id, "EvaluationPeriods", "0"))

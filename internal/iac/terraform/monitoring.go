@@ -1,7 +1,6 @@
 package terraform
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -70,7 +70,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 			Namespace: strOr(m.attrVal(a, "namespace", inst), unknownTok), Metric: strOr(m.attrVal(a, "metric_name", inst), unknownTok),
 			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
 			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), unknownTok), ActionsEnabled: true, Source: m.loc(b, addr)}
-		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partitionIn(region), region, al.Account, al.Name)
+		al.ARN = awsarn.Alarm(partitionIn(region), region, al.Account, al.Name)
 		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
 			al.Threshold = v
 		}
@@ -136,7 +136,7 @@ func resolveMonitoring(reg *registry, trails []*model.Trail) *model.Monitoring {
 	// for the group as the filter names it.
 	out.UnfedGroups = declared.Unfed(trails, groups, filters, func(fd declared.Filter) *model.LogGroup {
 		return &model.LogGroup{Name: fd.Group, Region: fd.Region, Account: fd.Account, Exists: true, Source: fd.F.Source,
-			ARN: fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partitionIn(fd.Region), fd.Region, fd.Account, fd.Group)}
+			ARN: awsarn.LogGroupARN(partitionIn(fd.Region), fd.Region, fd.Account, fd.Group)}
 	})
 	regions := map[string]bool{}
 	for _, lg := range reg.groups {

@@ -30,6 +30,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/limits"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
@@ -1179,19 +1180,19 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 		}
 		// Since provider v3 the arn attribute has no ":*" (hashicorp/terraform-provider-aws#36678).
 		region := m.regionFor(b.body, inst)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionIn(region), region, m.accountFor(b.body), n))
+		arn := cty.StringVal(awsarn.LogGroupBare(partitionIn(region), region, m.accountFor(b.body), n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": cty.StringVal(n),
 			"retention_in_days": m.attrVal(a, "retention_in_days", inst)})
 	case "aws_iam_role":
 		a := m.attrs(b.body, "name")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "id": cty.StringVal(n),
-			"arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
+			"arn": cty.StringVal(awsarn.Role(partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n)), "unique_id": cty.UnknownVal(cty.String).Mark(after)})
 	case "aws_sns_topic":
 		a := m.attrs(b.body, "name")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
 		region := m.regionFor(b.body, inst)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:sns:%s:%s:%s", partitionIn(region), region, m.accountFor(b.body), n))
+		arn := cty.StringVal(awsarn.Topic(partitionIn(region), region, m.accountFor(b.body), n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn})
 	case "aws_cloudwatch_log_metric_filter":
 		a := m.attrs(b.body, "name")
@@ -1211,7 +1212,7 @@ func (m *module) resourceObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_iam_policy":
 		a := m.attrs(b.body, "name", "policy")
 		n := strOr(m.attrVal(a, "name", inst), b.typ+"."+b.name)
-		arn := cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:policy/%s", partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n))
+		arn := cty.StringVal(awsarn.Policy(partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n))
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": arn, "id": arn, "policy": m.attrVal(a, "policy", inst)})
 	}
 	return cty.DynamicVal.Mark(after)
@@ -1234,7 +1235,7 @@ func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
 	case "aws_cloudwatch_log_group":
 		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
 		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n),
-			"arn": cty.StringVal(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partitionIn(m.regionFor(b.body, inst)), m.regionFor(b.body, inst), m.accountFor(b.body), n))})
+			"arn": cty.StringVal(awsarn.LogGroupBare(partitionIn(m.regionFor(b.body, inst)), m.regionFor(b.body, inst), m.accountFor(b.body), n))})
 	case "aws_caller_identity":
 		return cty.ObjectVal(map[string]cty.Value{"account_id": cty.StringVal(m.accountFor(b.body)), "id": cty.StringVal(m.accountFor(b.body))})
 	case "aws_region":
@@ -1251,7 +1252,7 @@ func (m *module) dataObject(b block, inst map[string]cty.Value) cty.Value {
 		return cty.ObjectVal(map[string]cty.Value{"partition": cty.StringVal(p), "id": cty.StringVal(p), "dns_suffix": cty.StringVal(dns), "reverse_dns_prefix": cty.StringVal(rev)})
 	case "aws_iam_role":
 		n := strOr(m.attrVal(m.attrs(b.body, "name"), "name", inst), b.name)
-		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n))})
+		return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n), "arn": cty.StringVal(awsarn.Role(partitionIn(m.regionFor(b.body, inst)), m.accountFor(b.body), n))})
 	}
 	return cty.DynamicVal.Mark(why(fmt.Sprintf("data.%s.%s is read at plan time from the account", b.typ, b.name)))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
@@ -268,7 +269,7 @@ func (m *module) trail(b block, inst map[string]cty.Value, addr string) *model.T
 		}
 	}
 	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: home, Provider: provider,
-		ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partitionIn(home), home, m.accountFor(b.body), name),
+		ARN:    awsarn.Trail(partitionIn(home), home, m.accountFor(b.body), name),
 		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}
 	for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
 		v := m.attrVal(a, attr, inst)

@@ -1,12 +1,12 @@
 package tfplan
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/declared"
 	"github.com/trailwatch/trailwatch/internal/model"
 )
@@ -35,7 +35,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 		switch rc.Type {
 		case "aws_sns_topic":
 			name := str(after["name"], rc.Name)
-			arn := str(after["arn"], fmt.Sprintf("arn:%s:sns:%s:%s:%s", sc.part, sc.regionOf(rc), sc.account, name))
+			arn := str(after["arn"], awsarn.Topic(sc.part, sc.regionOf(rc), sc.account, name))
 			topicByAddr[rc.Address] = arn
 			mon.Topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: loc(rc)}
 		case "aws_cloudwatch_log_metric_filter":
@@ -75,7 +75,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			Namespace: str(after["namespace"], unknownTok), Metric: str(after["metric_name"], unknownTok),
 			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
 			Comparison: str(after["comparison_operator"], unknownTok), ActionsEnabled: true, Source: loc(rc)}
-		al.ARN = fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", sc.part, al.Region, sc.account, al.Name)
+		al.ARN = awsarn.Alarm(sc.part, al.Region, sc.account, al.Name)
 		al.Threshold, _ = after["threshold"].(float64)
 		al.Period = num(after["period"])
 		al.EvaluationPeriods = num(after["evaluation_periods"])
@@ -139,7 +139,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 	})
 	for _, lg := range mon.UnfedGroups {
 		if lg.ARN == "" {
-			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, lg.Name)
+			lg.ARN = awsarn.LogGroupARN(sc.part, lg.Region, sc.account, lg.Name)
 		}
 	}
 	return mon

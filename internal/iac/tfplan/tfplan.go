@@ -12,6 +12,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
 )
@@ -88,7 +89,7 @@ func Load(file string, data []byte) (*Plan, error) {
 		case "aws_cloudwatch_log_group":
 			name, _ := after["name"].(string)
 			lg := &model.LogGroup{Name: name, Exists: true, Region: sc.regionOf(rc), Account: sc.account}
-			lg.ARN = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, name)
+			lg.ARN = awsarn.LogGroupARN(sc.part, lg.Region, sc.account, name)
 			if d, ok := after["retention_in_days"].(float64); ok && d > 0 {
 				n := int(d)
 				lg.RetentionDays = &n
@@ -99,7 +100,7 @@ func Load(file string, data []byte) (*Plan, error) {
 			}
 		case "aws_iam_role":
 			name, _ := after["name"].(string)
-			r := &model.Role{Name: name, Exists: true, ARN: fmt.Sprintf("arn:%s:iam::%s:role/%s", sc.part, sc.account, name)}
+			r := &model.Role{Name: name, Exists: true, ARN: awsarn.Role(sc.part, sc.account, name)}
 			if s, ok := after["assume_role_policy"].(string); ok {
 				r.Trust = s
 			} else if unknown["assume_role_policy"] == true {
@@ -206,7 +207,7 @@ func Load(file string, data []byte) (*Plan, error) {
 			name = rc.Name
 		}
 		t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: sc.regionOf(rc),
-			ARN:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", sc.part, sc.regionOf(rc), sc.account, name),
+			ARN:    awsarn.Trail(sc.part, sc.regionOf(rc), sc.account, name),
 			Source: &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}}
 		t.MultiRegion, _ = after["is_multi_region_trail"].(bool)
 		t.Organization, _ = after["is_organization_trail"].(bool)
@@ -224,7 +225,7 @@ func Load(file string, data []byte) (*Plan, error) {
 			switch ref := firstRef(cfgRefs[attr], "aws_cloudwatch_log_group.", "aws_iam_role."); {
 			case strings.HasPrefix(ref, "aws_cloudwatch_log_group.") && groups[moduleAddr(rc)+ref] != nil:
 				lg := groups[moduleAddr(rc)+ref]
-				*dst = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", sc.part, lg.Region, sc.account, lg.Name)
+				*dst = awsarn.LogGroupARN(sc.part, lg.Region, sc.account, lg.Name)
 				t.LogGroup = lg
 				t.Notes = append(t.Notes, "A plan does not show the expression: whether \":*\" is appended to "+ref+".arn is checked when the .tf files are scanned.")
 			case strings.HasPrefix(ref, "aws_iam_role.") && roles[moduleAddr(rc)+ref] != nil:
@@ -245,9 +246,8 @@ func Load(file string, data []byte) (*Plan, error) {
 			}
 		}
 		if t.LogGroup == nil {
-			if _, rest, ok := strings.Cut(t.LogGroupARN, ":log-group:"); ok {
-				name, _, _ := strings.Cut(rest, ":")
-				if lg := groupByName[name]; lg != nil {
+			if g, ok := awsarn.ParseLogGroup(t.LogGroupARN); ok {
+				if lg := groupByName[g.Name]; lg != nil {
 					t.LogGroup = lg
 				}
 			}

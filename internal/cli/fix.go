@@ -11,9 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
@@ -363,20 +361,11 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 			return err
 		}
 	}
-	path := o.journal
-	if path == "" {
-		path = "trailwatch-journal-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
-	}
-	jf, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	j, path, err := remediate.OpenJournal(o.journal, sr.CallerARN, nil)
 	if err != nil {
 		return usageError("--journal: %v", err)
 	}
-	defer jf.Close()
-	who := "unknown"
-	if id, err := sts.NewFromConfig(sr.Base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-		who = aws.ToString(id.Arn)
-	}
-	j := remediate.NewJournal(jf, who, nil)
+	defer j.Close()
 	var infos []remediate.AccountInfo
 	if sr.Inv != nil {
 		for _, a := range sr.Inv.Accounts {

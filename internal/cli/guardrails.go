@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/awsarn"
@@ -20,6 +19,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/guardrails"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
+	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
 type guardOptions struct {
@@ -40,27 +40,19 @@ type guardOptions struct {
 	journal          string
 }
 
-// callerARN is who the journal names: the caller's ARN (sts:GetCallerIdentity), as fix apply's journal does.
+// callerARN is who the journal names: the caller's ARN, as fix apply's journal does ("" when it cannot be told).
 func callerARN(ctx context.Context, cfg aws.Config) string {
-	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "unknown"
-	}
-	return aws.ToString(id.Arn)
+	id, _ := scan.Identify(ctx, cfg)
+	return id.ARN
 }
 
 // openJournal opens the journal of a guardrail write (--journal, default trailwatch-journal-<UTC time>.jsonl), the
 // fix journal's format: who, when, call, parameters, result.
 func (o *guardOptions) openJournal(e *env, who string) (guardrails.Recorder, func(), error) {
-	path := o.journal
-	if path == "" {
-		path = "trailwatch-journal-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
-	}
-	jf, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	j, path, err := remediate.OpenJournal(o.journal, who, e.clock)
 	if err != nil {
 		return nil, nil, usageError("--journal: %v", err)
 	}
-	j := remediate.NewJournal(jf, who, e.clock)
 	rec := func(action string, params map[string]any, result string, err error) {
 		en := remediate.Entry{Action: action, Params: params, Attempt: 1, Result: result}
 		if err != nil {
@@ -71,7 +63,7 @@ func (o *guardOptions) openJournal(e *env, who string) (guardrails.Recorder, fun
 		}
 		j.Record(en)
 	}
-	return rec, func() { jf.Close(); fmt.Fprintf(e.stderr, "journal: %s\n", path) }, nil
+	return rec, func() { j.Close(); fmt.Fprintf(e.stderr, "journal: %s\n", path) }, nil
 }
 
 // inUse reads the log group and delivery role names the trails of a saved scan use (scan --include-inventory).

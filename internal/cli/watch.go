@@ -118,26 +118,23 @@ func (a *autoFixOptions) build(caller *scanResult, o *scanOptions) (*watch.AutoF
 		k, v, _ := strings.Cut(kv, "=")
 		tags[k] = v
 	}
-	closeJournal := func() {}
 	var journal *remediate.Journal
 	if a.yes {
-		path := a.journal
-		if path == "" {
-			path = "trailwatch-journal-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
-		}
-		jf, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
+		// Who the journal names: the caller (fix apply's journal names it too); each account's writes name the role
+		// assumed there (AutoFix.Who).
+		var err error
+		if journal, _, err = remediate.OpenJournal(a.journal, caller.CallerARN, nil); err != nil {
 			return nil, nil, usageError("--journal: %v", err)
 		}
-		closeJournal = func() { jf.Close() }
-		journal = remediate.NewJournal(jf, "trailwatch watch --auto-fix", nil)
 	}
+	closeJournal := func() { journal.Close() }
 	// Alarm chains are repaired from the findings' evidence, with the items the watcher judges.
 	plan := remediate.Options{Alarms: o.settings.controls(time.Now()).Alarms}
 	return &watch.AutoFix{Controls: a.controls, Reasons: a.reasons, Tags: tags, Apply: a.yes, CoolDown: a.coolDown, Journal: journal, Plan: plan,
 		Writer: func(acct string) (remediate.Writer, error) {
 			return remediate.NewSDKWriter(caller.MemberConfig(acct, o.roleName, o.externalID)), nil
-		}}, closeJournal, nil
+		},
+		Who: func(acct string) string { return caller.Identity(acct, o.roleName) }}, closeJournal, nil
 }
 
 // sinkOptions are where changes go besides the JSON lines.

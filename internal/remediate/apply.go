@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,8 @@ type Journal struct {
 	who string
 	now func() time.Time
 	all []Entry
+	// closer is the file OpenJournal opened.
+	closer io.Closer
 }
 
 // NewJournal writes to w on behalf of who (the caller's ARN).
@@ -81,6 +84,37 @@ func NewJournal(w io.Writer, who string, now func() time.Time) *Journal {
 		now = time.Now
 	}
 	return &Journal{w: w, who: who, now: now}
+}
+
+// OpenJournal appends to the journal file at path, or (path "") to a new trailwatch-journal-<UTC time>.jsonl in the
+// working directory, created with mode 0600 (it names accounts and resources), on behalf of who ("" is "unknown"),
+// stamped by now (nil: time.Now). It returns the file's path; Close closes it. fix apply, watch --auto-fix and the
+// guardrail deployments all journal through it.
+func OpenJournal(path, who string, now func() time.Time) (*Journal, string, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if path == "" {
+		path = "trailwatch-journal-" + now().UTC().Format("20060102T150405Z") + ".jsonl"
+	}
+	if who == "" {
+		who = "unknown"
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, path, fmt.Errorf("open the journal: %w", err)
+	}
+	j := NewJournal(f, who, now)
+	j.closer = f
+	return j, path, nil
+}
+
+// Close closes the journal's file (a journal OpenJournal opened; otherwise nothing).
+func (j *Journal) Close() error {
+	if j == nil || j.closer == nil {
+		return nil
+	}
+	return j.closer.Close()
 }
 
 func (j *Journal) add(e Entry) {

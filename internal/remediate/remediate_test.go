@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -474,4 +476,43 @@ func applyWhilePropagating(t *testing.T, e *env, p *remediate.Plan, action strin
 		}
 	}
 	return strings.Join(attempts, ",")
+}
+
+// TestOpenJournal: the one way fix apply, watch --auto-fix and the guardrails open their journal: appended to, mode
+// 0600, named by the UTC time when no path is given, on behalf of the caller ("unknown" when it could not be told).
+func TestOpenJournal(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	at := time.Date(2026, 12, 7, 5, 4, 3, 0, time.FixedZone("CET", 3600))
+	j, path, err := remediate.OpenJournal("", "", func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != "trailwatch-journal-20261207T040403Z.jsonl" {
+		t.Errorf("default path %q", path)
+	}
+	j.Record(remediate.Entry{Action: "PutRetentionPolicy", Result: "ok"})
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j, _, err = remediate.OpenJournal(path, "arn:aws:iam::111111111111:user/alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Record(remediate.Entry{Action: "StartLogging", Result: "ok"})
+	j.Close()
+	data, err := os.ReadFile(filepath.Join(dir, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"who":"unknown"`) || !strings.Contains(lines[1], `"who":"arn:aws:iam::111111111111:user/alice"`) {
+		t.Errorf("journal:\n%s", data)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, path)); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	if _, _, err := remediate.OpenJournal(filepath.Join(dir, "missing", "j.jsonl"), "", nil); err == nil {
+		t.Error("a journal in a missing directory opened")
+	}
 }

@@ -45,9 +45,11 @@ type LiveOptions struct {
 type Result struct {
 	Inv      *model.Inventory
 	Findings []model.Finding
-	// Base is the caller's configuration; CallerID its account; Partition the scan's AWS partition.
+	// Base is the caller's configuration; CallerID its account and CallerARN who it is (sts:GetCallerIdentity, asked
+	// once a run: the journal names it); Partition the scan's AWS partition.
 	Base      aws.Config
 	CallerID  string
+	CallerARN string
 	Partition string
 	// Interrupted is set (with Partial only) when the context ended the scan: Inv and Findings then hold only the
 	// accounts that finished, and Inv says it is incomplete.
@@ -91,10 +93,33 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 	if o.Recorder == nil {
 		o.Recorder = apicalls.NewRecorder(o.Collect.Logger)
 	}
+	// Who the caller is, asked once for the whole run (counted with the scan's calls: field trial, "API calls (N)" was
+	// one short of what AWS saw).
+	label := "" // the caller's own account
 	if o.Org {
-		var err error
+		label = "caller" // as the organization scan labels the caller's calls
+	}
+	id, err := Identify(ctx, cfg, func(so *sts.Options) { so.APIOptions = append(so.APIOptions, o.Recorder.Middleware(label, nil)) })
+	if err != nil {
+		ce := collect.Classify("sts:GetCallerIdentity", "", err)
+		switch {
+		case ctx.Err() != nil && (o.Org || !o.Partial):
+			return nil, &InterruptedError{}
+		case ctx.Err() != nil:
+			// Partial: the scan below ends at once and says the run was interrupted with no account done.
+		case !o.Org:
+			return nil, &UnidentifiedError{Err: ce, Refused: ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied}
+		case ce.Kind == model.ErrCredentialsRefused:
+			return nil, RefusedCredentials(ce)
+		}
+		if ctx.Err() == nil {
+			return nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
+		}
+	}
+	res.CallerID, res.CallerARN = id.Account, id.ARN
+	if o.Org {
 		res.Inv, res.Findings, err = Org(ctx, cat, cfg, OrgOptions{Options: o.Options, RoleName: o.RoleName, ExternalID: o.ExternalID,
-			Filter: o.Filter, Recorder: o.Recorder, Pacing: o.Pacing, Progress: o.Progress, Members: o.Members})
+			Filter: o.Filter, Recorder: o.Recorder, Pacing: o.Pacing, Progress: o.Progress, Members: o.Members, Caller: &id})
 		if err != nil && ctx.Err() != nil {
 			return nil, &InterruptedError{}
 		}
@@ -108,11 +133,11 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 		}
 		scfg := cfg.Copy()
 		scfg.APIOptions = append(scfg.APIOptions, o.Recorder.Middleware("", pacer))
-		res.Inv, res.Findings = Run(ctx, cat, []Target{{Clients: collect.NewSDKClients(scfg)}}, o.Options)
-		if a := res.Inv.Accounts; len(a) == 1 && a[0].ID == "" && a[0].Error != nil && ctx.Err() == nil {
-			ce := a[0].Error
-			return nil, &UnidentifiedError{Err: ce, Refused: ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied}
+		so := o.Options
+		if id.Account != "" {
+			so.Collect.AccountID, so.Collect.Partition = id.Account, id.Partition // identified: the collector does not ask again
 		}
+		res.Inv, res.Findings = Run(ctx, cat, []Target{{Clients: collect.NewSDKClients(scfg)}}, so)
 	}
 	if ctx.Err() != nil {
 		// Interrupted: what was cut short is no finding about AWS. Keep only the accounts that finished.
@@ -126,37 +151,40 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 		res.Findings = Judge(cat, res.Inv, o.Settings)
 	}
 	res.Partition = res.Inv.Partition
-	if a := res.Inv.Accounts; !o.Org && len(a) == 1 && a[0].ID != "" {
-		res.CallerID = a[0].ID // the collector identified the caller's own account: no second call
-		return res, nil
-	}
-	// Counted with the scan's calls (field trial: "API calls (N)" was one short of what AWS saw).
-	counted := func(so *sts.Options) { so.APIOptions = append(so.APIOptions, o.Recorder.Middleware("", nil)) }
-	if id, err := sts.NewFromConfig(cfg, counted).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-		res.CallerID = aws.ToString(id.Account)
+	if res.Partition == "" {
+		res.Partition = id.Partition
 	}
 	return res, nil
+}
+
+// Identity is who a configuration's credentials are (sts:GetCallerIdentity).
+type Identity struct {
+	Account, ARN, Partition string
+}
+
+// Identify asks sts:GetCallerIdentity who cfg's credentials are; the error is the SDK's (collect.Classify reads it).
+func Identify(ctx context.Context, cfg aws.Config, optFns ...func(*sts.Options)) (Identity, error) {
+	id, err := sts.NewFromConfig(cfg, optFns...).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{Account: aws.ToString(id.Account), ARN: aws.ToString(id.Arn), Partition: awsarn.Partition(aws.ToString(id.Arn))}, nil
 }
 
 // Caller resolves who cfg's credentials are, without scanning (applying a reviewed plan, watch's writes): the caller's
 // account and partition, from sts:GetCallerIdentity. A refused call is *UnidentifiedError with Refused set.
 func Caller(ctx context.Context, cfg aws.Config) (*Result, error) {
-	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := Identify(ctx, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &InterruptedError{}
 		}
-		ce := collect.Classify("sts:GetCallerIdentity", "", err)
-		if ce.Kind == model.ErrCredentialsRefused {
+		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
 			return nil, &UnidentifiedError{Err: ce, Refused: true}
 		}
 		return nil, fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err)
 	}
-	partition := "aws"
-	if a, err := arn.Parse(aws.ToString(id.Arn)); err == nil {
-		partition = a.Partition
-	}
-	return &Result{Base: cfg, CallerID: aws.ToString(id.Account), Partition: partition}, nil
+	return &Result{Base: cfg, CallerID: id.Account, CallerARN: id.ARN, Partition: id.Partition}, nil
 }
 
 // MemberConfig reaches account id from the scan's caller, assuming roleName there (the caller's own account needs no

@@ -43,6 +43,8 @@ type OrgOptions struct {
 	// Members, when not nil, is the run's account list (read once for all the shards of a run): it replaces
 	// ListAccounts, so that every shard partitions the same list.
 	Members []org.Member
+	// Caller is who the base configuration's credentials are, when the run has asked already (nil: Org asks).
+	Caller *Identity
 }
 
 // Org scans the accounts of the organization the base configuration's caller can list (the management account or a
@@ -68,15 +70,17 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	}
 	caller := base.Copy()
 	caller.APIOptions = append(caller.APIOptions, o.Recorder.Middleware("caller", nil))
-	id, err := sts.NewFromConfig(caller).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
-			return nil, nil, RefusedCredentials(ce)
+	if o.Caller == nil {
+		id, err := Identify(ctx, caller)
+		if err != nil {
+			if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
+				return nil, nil, RefusedCredentials(ce)
+			}
+			return nil, nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
 		}
-		return nil, nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
+		o.Caller = &id
 	}
-	callerID := aws.ToString(id.Account)
-	partition := awsarn.Partition(aws.ToString(id.Arn))
+	callerID, partition := o.Caller.Account, o.Caller.Partition
 	orgAPI := organizations.NewFromConfig(caller)
 	found, err := org.Describe(ctx, orgAPI)
 	if err != nil {

@@ -25,7 +25,10 @@ type AutoFix struct {
 	// CoolDown is the least time between two fixes of one resource (default 1h).
 	CoolDown time.Duration
 	// Writer makes the write calls of an account.
-	Writer  func(account string) (remediate.Writer, error)
+	Writer func(account string) (remediate.Writer, error)
+	// Who names the identity that writes in an account (the assumed role's ARN), for the journal; nil or "": the
+	// journal's (the caller).
+	Who     func(account string) string
 	Journal *remediate.Journal
 	Plan    remediate.Options
 	// ApplyOptions tune the calls (retries, IAM propagation waits).
@@ -125,7 +128,11 @@ func (w *Watcher) autoFix(ctx context.Context, changes []Change) []Change {
 		w.fixedAt[c.Finding.ResourceID] = now
 		w.mu.Unlock()
 		report.Event = "fix_applied"
-		for _, r := range remediate.Apply(ctx, wr, p.Steps, a.Journal, a.ApplyOptions) {
+		ao := a.ApplyOptions
+		if a.Who != nil {
+			ao.Who = a.Who(p.Steps[0].AccountID)
+		}
+		for _, r := range remediate.Apply(ctx, wr, p.Steps, a.Journal, ao) {
 			report.Fix.Done = append(report.Fix.Done, r.Done...)
 			report.Fix.Undone = append(report.Fix.Undone, r.Undone...)
 			if r.Error != "" {

@@ -37,6 +37,7 @@ func TestAutoFix(t *testing.T) {
 				Writer: func(acct string) (remediate.Writer, error) {
 					return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil
 				},
+				Who:          func(acct string) string { return "arn:aws:iam::" + acct + ":role/Audit" },
 				ApplyOptions: remediate.ApplyOptions{Sleep: noSleep}}
 			aw := watch.New(cat, sqsClient(f.srv), func(ctx context.Context) (*model.Inventory, error) {
 				inv, _ := scan.Run(ctx, cat, []scan.Target{{Clients: clients(hub)}, {Clients: clients(member)}}, scan.Options{Settings: controls.DefaultSettings(f.srv.Now())})
@@ -89,6 +90,10 @@ func TestAutoFix(t *testing.T) {
 			}
 			if n := len(journal.Entries()); n != 1 {
 				t.Errorf("journal: %d calls, want the one StartLogging", n)
+			} else if who := journal.Entries()[0].Who; who != "arn:aws:iam::"+member+":role/Audit" {
+				// Field trial (issue 22): every automatic fix was journaled as "trailwatch watch --auto-fix", not as
+				// the role that wrote in the account.
+				t.Errorf("journal names %q as the writer, want the member's role", who)
 			}
 		})
 	}

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
-	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -242,38 +240,10 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 	if err != nil {
 		return nil, nil, err
 	}
-	// Findings an exception mutes are not fixed: the plan lists them as refused, with the exception.
-	muted := map[string]*model.ExceptionRef{}
-	for _, f := range sr.Findings {
-		if f.Exception != nil {
-			if controls.IsAlarmControl(f.ControlID) {
-				muted[f.ID] = f.Exception // alarm findings share the account's resource id: excluded one by one
-			} else {
-				muted[f.ResourceID] = f.Exception
-			}
-		}
-	}
+	// Findings an exception mutes are not fixed: the plan refuses them, naming the exception.
 	po.Alarms = o.scan.settings.controls(now).Alarms
 	po.Caller = sr.CallerID
-	po.Excluded = func(arn string) (bool, string) {
-		if x := muted[arn]; x != nil {
-			return true, fmt.Sprintf("%s (owner %s, until %s: %s)", x.Where, x.Owner, x.Expires, x.Reason)
-		}
-		return false, ""
-	}
-	return remediate.NewPlan(sr.Inv, unmute(sr.Findings), po), sr, nil
-}
-
-// unmute gives muted findings their status back, so that the plan sees them (and refuses them as excluded).
-func unmute(fs []model.Finding) []model.Finding {
-	out := make([]model.Finding, len(fs))
-	copy(out, fs)
-	for i := range out {
-		if out[i].Status == model.StatusMuted && out[i].MutedStatus != "" {
-			out[i].Status = out[i].MutedStatus
-		}
-	}
-	return out
+	return remediate.NewPlan(sr.Inv, sr.Findings, po), sr, nil
 }
 
 func (o *fixOptions) printPlan(e *env, p *remediate.Plan) error {
@@ -469,42 +439,21 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 		if err != nil {
 			return err
 		}
-		pending, failing := 0, 0
-		var lines []string
-		for _, f := range sr.Findings {
-			key := remediate.StepResource(f)
-			at, ok := fixed[key]
-			if !ok || key == "" {
-				continue
+		rc := remediate.Rechecked(sr.Findings, fixed)
+		if rc.Pending == 0 || o.wait == 0 || time.Now().After(deadline) {
+			for _, it := range rc.Items {
+				fmt.Fprintf(e.stdout, "%-8s %s (fixed at %s)\n", it.Status, it.What, it.FixedAt.Format(time.RFC3339))
 			}
-			switch f.Status {
-			case model.StatusPending:
-				pending++
-			case model.StatusFail, model.StatusError:
-				failing++
+			if len(rc.Items) == 0 {
+				fmt.Fprintln(e.stdout)
 			}
-			what := f.ResourceID
-			if controls.IsAlarmControl(f.ControlID) {
-				what = f.ControlID + " " + f.AccountID // an alarm item, judged for the account
-			}
-			lines = append(lines, fmt.Sprintf("%-8s %s (fixed at %s)", f.Status, what, at.Format(time.RFC3339)))
-		}
-		sort.Strings(lines)
-		if pending == 0 || o.wait == 0 || time.Now().After(deadline) {
-			fmt.Fprintln(e.stdout, strings.Join(lines, "\n"))
-			if failing > 0 {
+			if rc.Failing > 0 {
 				return &exitError{code: ExitFailed}
 			}
 			return nil
 		}
 		// Say which trails are still waiting for their first delivery, and for how much longer we wait.
-		var waiting []string
-		for _, f := range sr.Findings {
-			if _, ok := fixed[f.ResourceID]; ok && f.Status == model.StatusPending {
-				waiting = append(waiting, f.ResourceID)
-			}
-		}
-		sort.Strings(waiting)
+		waiting := rc.Waiting()
 		fmt.Fprintf(e.stderr, "waiting for the first delivery of %d trails (%s left, next check in %s): %s\n",
 			len(waiting), time.Until(deadline).Round(time.Second), o.poll, strings.Join(waiting, ", "))
 		select {

@@ -84,6 +84,41 @@ type Step struct {
 	Serves []string `json:"serves,omitempty"`
 }
 
+// excepted applies the exceptions the findings carry: what an exception mutes is not fixed. Muted findings get their
+// status back, so that the plan sees them, and are refused as excluded, naming the exception (alarm findings one by
+// one, since they share the account's resource id), whether the findings come from the command's scan or a saved one.
+func excepted(fs []model.Finding, excluded func(string) (bool, string)) ([]model.Finding, func(string) (bool, string)) {
+	out := make([]model.Finding, len(fs))
+	copy(out, fs)
+	muted := map[string]*model.ExceptionRef{}
+	for i := range out {
+		f := &out[i]
+		if f.Exception == nil {
+			continue
+		}
+		if controls.IsAlarmControl(f.ControlID) {
+			muted[f.ID] = f.Exception
+		} else {
+			muted[f.ResourceID] = f.Exception
+		}
+		if f.Status == model.StatusMuted && f.MutedStatus != "" {
+			f.Status = f.MutedStatus
+		}
+	}
+	if len(muted) == 0 {
+		return out, excluded
+	}
+	return out, func(id string) (bool, string) {
+		if x := muted[id]; x != nil {
+			return true, fmt.Sprintf("%s (owner %s, until %s: %s)", x.Where, x.Owner, x.Expires, x.Reason)
+		}
+		if excluded != nil {
+			return excluded(id)
+		}
+		return false, ""
+	}
+}
+
 // trailSettings are a trail's settings as aws_cloudtrail names them, for code renderings.
 func trailSettings(t *model.Trail) map[string]any {
 	m := map[string]any{"name": t.Name, "s3_bucket_name": t.S3Bucket, "is_multi_region_trail": t.MultiRegion,
@@ -222,6 +257,7 @@ func nameFrom(tmpl, trail string) string { return delivery.NameFor(tmpl, trail) 
 // NewPlan plans the fix of every failing trail and short-retention log group in the findings.
 func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 	o = withDefaults(o)
+	findings, o.Excluded = excepted(findings, o.Excluded)
 	p := &Plan{SchemaVersion: SchemaVersion, GeneratedAt: o.Now.UTC(), Steps: []Step{}, Refused: []Refusal{}}
 	if WithoutTrail(o.Via) {
 		p.Via = o.Via

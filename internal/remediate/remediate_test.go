@@ -516,3 +516,29 @@ func TestOpenJournal(t *testing.T) {
 		t.Error("a journal in a missing directory opened")
 	}
 }
+
+// TestRechecked: the re-check after fix apply finds each fixed resource's finding by the key its steps carry, alarm
+// items by their chain's log group (review, issue 22: the waiting list looked alarm items up by the account's id, so
+// an alarm item still PENDING was counted but never named).
+func TestRechecked(t *testing.T) {
+	at := time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC)
+	trail := "arn:aws:cloudtrail:us-east-1:111111111111:trail/main"
+	group := "arn:aws:logs:us-east-1:111111111111:log-group:ct:*"
+	alarm := model.Finding{ControlID: "alarm-root-usage", AccountID: "111111111111", ResourceID: "111111111111", Status: model.StatusPending,
+		Evidence: &model.Evidence{Chain: &model.ChainEvidence{LogGroup: group}}}
+	findings := []model.Finding{
+		{ControlID: "cloudtrail-cloudwatch-integration", ResourceID: trail, AccountID: "111111111111", Status: model.StatusPass},
+		alarm,
+		{ControlID: "cloudtrail-cloudwatch-integration", ResourceID: "arn:aws:cloudtrail:us-east-1:111111111111:trail/other", Status: model.StatusFail},
+	}
+	rc := remediate.Rechecked(findings, map[string]time.Time{trail: at, group + "/alarm-root-usage": at})
+	if rc.Pending != 1 || rc.Failing != 0 || len(rc.Items) != 2 {
+		t.Fatalf("%+v", rc)
+	}
+	if w := rc.Waiting(); len(w) != 1 || w[0] != "alarm-root-usage 111111111111" {
+		t.Errorf("waiting: %v", w)
+	}
+	if rc.Items[0].What != trail || rc.Items[0].Status != model.StatusPass || !rc.Items[0].FixedAt.Equal(at) {
+		t.Errorf("first item: %+v", rc.Items[0])
+	}
+}

@@ -245,3 +245,65 @@ func gateWhy(f model.Finding) string {
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
 }
+
+// Recheck is how the fixed resources look in a scan after the fix: each one's finding, PENDING until its first
+// delivery, then PASS (or still failing).
+type Recheck struct {
+	Items []RecheckItem
+	// Pending and Failing count the items still PENDING and those that FAIL or are in ERROR.
+	Pending, Failing int
+}
+
+// RecheckItem is one fixed resource as the scan judged it: What names it (a trail's or log group's ARN; an alarm item
+// as "<control> <account>", judged for the account).
+type RecheckItem struct {
+	What    string
+	Status  model.Status
+	FixedAt time.Time
+}
+
+// Rechecked finds, among a scan's findings, those of the resources fixed at the times given (keyed as StepResource
+// keys them), by status, then by what they name.
+func Rechecked(findings []model.Finding, fixed map[string]time.Time) Recheck {
+	var r Recheck
+	for _, f := range findings {
+		key := StepResource(f)
+		at, ok := fixed[key]
+		if !ok || key == "" {
+			continue
+		}
+		switch f.Status {
+		case model.StatusPending:
+			r.Pending++
+		case model.StatusFail, model.StatusError:
+			r.Failing++
+		}
+		what := f.ResourceID
+		if controls.IsAlarmControl(f.ControlID) {
+			what = f.ControlID + " " + f.AccountID
+		}
+		r.Items = append(r.Items, RecheckItem{What: what, Status: f.Status, FixedAt: at})
+	}
+	sort.Slice(r.Items, func(i, j int) bool {
+		a, b := r.Items[i], r.Items[j]
+		if a.Status != b.Status {
+			return a.Status < b.Status
+		}
+		if a.What != b.What {
+			return a.What < b.What
+		}
+		return a.FixedAt.Before(b.FixedAt)
+	})
+	return r
+}
+
+// Waiting names the items still PENDING.
+func (r Recheck) Waiting() []string {
+	var w []string
+	for _, it := range r.Items {
+		if it.Status == model.StatusPending {
+			w = append(w, it.What)
+		}
+	}
+	return w
+}

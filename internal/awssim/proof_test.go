@@ -484,8 +484,8 @@ accounts:
 
 // TestS3DeliveryBusyDay (field trial): a busy day's files stay under its own UTC date prefix. At one file every five
 // minutes, a day of more than 288 files spilled into the next days', and fix plan --cost measured the wrong volumes
-// per day. 60,000 events in one region are 600 files, every one under yesterday's prefix, their records summing to
-// the day's events.
+// per day. 30,000 events in one region are 300 files (twelve more than a day has five-minute slots), every one under
+// yesterday's prefix.
 func TestS3DeliveryBusyDay(t *testing.T) {
 	s := start(t, `
 now: 2026-11-22T12:00:00Z
@@ -493,7 +493,7 @@ accounts:
   - id: "111111111111"
     regions: [us-east-1]
     trails:
-      - {name: main, home_region: us-east-1, s3_bucket: ct-logs, s3_delivery: {events_per_day: [60000, 1000]}}
+      - {name: main, home_region: us-east-1, s3_bucket: ct-logs, s3_delivery: {events_per_day: [30000, 1000]}}
 `)
 	ctx := context.Background()
 	c := s3.NewFromConfig(s.SDKConfig("111111111111", "us-east-1"))
@@ -509,8 +509,9 @@ accounts:
 		}
 		return n
 	}
-	if a, b, after := count("2026/11/20"), count("2026/11/21"), count("2026/11/22"); a != 600 || b != 10 || after != 0 {
-		t.Errorf("files per day: 2026-11-20 %d (want 600), 2026-11-21 %d (want 10), 2026-11-22 %d (want 0)", a, b, after)
+	// 300 files on the busy day: more than the 288 five-minute slots of a day.
+	if a, b, after := count("2026/11/20"), count("2026/11/21"), count("2026/11/22"); a != 300 || b != 10 || after != 0 {
+		t.Errorf("files per day: 2026-11-20 %d (want 300), 2026-11-21 %d (want 10), 2026-11-22 %d (want 0)", a, b, after)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,7 +90,7 @@ func (w *world) s3Delivery(a *account, t *trail, d *S3Delivery, now0 time.Time) 
 				at := day.Add(time.Duration(f) * 24 * time.Hour / time.Duration(files))
 				key := fmt.Sprintf("%sAWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%sZ_%s.json.gz", prefix, a.id, region, at.Format("2006/01/02"),
 					a.id, region, at.Format("20060102T1504"), randomName(rng))
-				body, plain := cloudTrailFile(rng, a.id, region, at, k)
+				body, plain := deliveredFile(rng.Int63(), a.id, region, at, k)
 				b.objects = append(b.objects, &s3Object{key: key, body: body, plain: plain, modified: at.Add(5 * time.Minute)})
 			}
 		}
@@ -104,6 +106,42 @@ func randomName(rng *rand.Rand) string {
 		b[i] = chars[rng.Intn(len(chars))]
 	}
 	return string(b)
+}
+
+// builtFiles keeps the delivered files built in this process, by what decides their bytes (the file's seed, account,
+// region, time and record count), up to builtFilesMax bytes: tests serve the same scenario many times, and building
+// its files (JSON, then gzip) was most of such a test's time under -race (issue 22: 18 s a serve of the cost
+// scenario). The bytes are only read once built.
+var (
+	builtFiles     sync.Map // builtKey -> builtFile
+	builtFilesSize atomic.Int64
+)
+
+const builtFilesMax = 64 << 20
+
+type builtKey struct {
+	seed         int64
+	acct, region string
+	at           int64
+	n            int
+}
+
+type builtFile struct {
+	body  []byte
+	plain int
+}
+
+// deliveredFile is cloudTrailFile with its own random source (seed), built once a process.
+func deliveredFile(seed int64, acct, region string, at time.Time, n int) ([]byte, int) {
+	k := builtKey{seed, acct, region, at.UnixNano(), n}
+	if f, ok := builtFiles.Load(k); ok {
+		return f.(builtFile).body, f.(builtFile).plain
+	}
+	body, plain := cloudTrailFile(rand.New(rand.NewSource(seed)), acct, region, at, n)
+	if builtFilesSize.Add(int64(len(body))) <= builtFilesMax {
+		builtFiles.Store(k, builtFile{body, plain})
+	}
+	return body, plain
 }
 
 // cloudTrailFile is one delivered file of n management event records: its gzip bytes and its uncompressed size. The

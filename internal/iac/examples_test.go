@@ -143,11 +143,12 @@ func TestTerraformLineNumbersAndAddresses(t *testing.T) {
 	}
 }
 
-// TestBigTemplate: a 5 MB CloudFormation template is read and judged.
+// TestBigTemplate: a CloudFormation template of 1 MB, the largest CloudFormation accepts (a template body in S3: 1 MB,
+// "CloudFormation quotas", AWS CloudFormation User Guide), is read and judged.
 func TestBigTemplate(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n")
-	for i := 0; b.Len() < 5<<20; i++ {
+	for i := 0; b.Len() < 1<<20-200; i++ {
 		fmt.Fprintf(&b, "  Topic%d:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub \"topic-%d-${AWS::Region}\"\n      Tags: [{Key: team, Value: platform}, {Key: index, Value: \"%d\"}]\n", i, i, i)
 	}
 	b.WriteString("  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties: {IsLogging: true, S3BucketName: b}\n")

@@ -23,13 +23,10 @@ image:
 # "context deadline exceeded" when the deadline races a busy worker (golang/go#75804, fixed in Go 1.27; it failed
 # FuzzLoad here on 2026-12-06 with no crasher written). A count has no deadline to race.
 test:
-	# Every vet analyzer runs as each package's tests build (-vet=all: go vet's whole set, where go test alone runs a
-	# curated few), so vet and compiling share the two cores and nothing is analysed twice; the packages without tests
-	# of their own are vetted after, against the race-built packages the tests compiled (issue 22: a separate
-	# go vet ./... first cost a cold run about a minute).
+	# Every vet analyzer runs as each package builds for its tests (-vet=all: go vet's whole set, where go test alone
+	# runs a curated few; packages without tests of their own are vetted too), so vet and compiling share the two cores
+	# and nothing is analysed twice (issue 22: a separate go vet ./... ran first, and go test then ran its few again).
 	set -o pipefail; $(GO) test -race -vet=all -count=1 -json $(PKGS) | $(GO) run ./internal/tools/testsummary
-	@untested=$$($(GO) list -f '{{if not (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' $(PKGS)); \
-		echo "go vet -race (packages without tests of their own)"; test -z "$$untested" || $(GO) vet -race $$untested
 	$(MAKE) fuzz FUZZTIME=2000x
 
 # What some tests use and a fresh machine may lack: Debian's chromium (the HTML report test) and the AWS CLI (the

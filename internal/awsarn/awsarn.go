@@ -1,6 +1,7 @@
 // Package awsarn is the one place trailwatch reads and writes the ARNs of the resources it judges and fixes (trails,
 // log groups and their streams, roles and policies, topics, alarms), in every partition, through the SDK's aws/arn.
-// Nothing else splits an ARN by hand.
+// Nothing else splits an ARN by hand: code that needs an ARN's sections reads them here or through aws/arn itself.
+// The simulator (internal/awssim) keeps its own, as the oracle it is (internal/layering).
 //
 // Formats: the IAM User Guide's "IAM identifiers" and the Service Authorization Reference's resource types
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns,
@@ -117,12 +118,16 @@ func Alarm(partition, region, account, name string) string {
 	return build(partition, "cloudwatch", region, account, "alarm:"+name)
 }
 
-// RoleName is the name of the role an IAM role ARN names: the last segment of its resource (role/NAME or
-// role/PATH/NAME); a string that is not an ARN gives what follows its last "/".
-func RoleName(roleARN string) string {
-	res := roleARN
-	if a, ok := Parse(roleARN); ok {
+// ResourceName is the last segment of an ARN's resource (an IAM role's or policy's name without its path); a string
+// that is not an ARN gives what follows its last "/".
+func ResourceName(s string) string {
+	res := s
+	if a, ok := Parse(s); ok {
 		res = a.Resource
 	}
 	return res[strings.LastIndex(res, "/")+1:]
 }
+
+// RoleName is the name of the role an IAM role ARN names: the last segment of its resource (role/NAME or
+// role/PATH/NAME); a string that is not an ARN gives what follows its last "/".
+func RoleName(roleARN string) string { return ResourceName(roleARN) }

@@ -198,6 +198,16 @@ func TestAlarmFixFlagsNeedAlarms(t *testing.T) {
 	if n := srv.CallsTo("*"); n != 0 {
 		t.Errorf("%d AWS calls before the flags were checked", n)
 	}
+	// --alarm-topic is an SNS topic's ARN, read as one (aws/arn), not by counting its colons.
+	for _, bad := range []string{"arn:aws:sns:us-east-1:111111111111", "arn:aws:sqs:us-east-1:111111111111:q", "arn:aws:sns:us-east-1:1111:t",
+		"arn:aws:sns::111111111111:t", "sns:us-east-1:111111111111:t", "arn:aws:sns:us-east-1:111111111111:t:x"} {
+		if code, _, errs := run(t, "fix", "plan", "--alarms", "--alarm-topic", bad); code != ExitUsage || !strings.Contains(errs, "want an SNS topic ARN") {
+			t.Errorf("--alarm-topic %s: exit %d %s", bad, code, errs)
+		}
+	}
+	if n := srv.CallsTo("*"); n != 0 {
+		t.Errorf("%d AWS calls before --alarm-topic was checked", n)
+	}
 }
 
 // TestNotifyURLNeverPrinted: a --notify https:// subscriber's path carries a webhook's secret; the plan's printed AWS

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -199,7 +200,7 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 			return remediate.Options{}, usageError("%v", err)
 		}
 	}
-	if o.alarmTopic != "" && (!strings.HasPrefix(o.alarmTopic, "arn:") || strings.Count(o.alarmTopic, ":") != 5 || !strings.Contains(o.alarmTopic, ":sns:")) {
+	if a, ok := awsarn.Parse(o.alarmTopic); o.alarmTopic != "" && (!ok || a.Service != "sns" || a.Region == "" || !model.IsAccountID(a.AccountID) || a.Resource == "" || strings.Contains(a.Resource, ":")) {
 		return remediate.Options{}, usageError("--alarm-topic %q: want an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", o.alarmTopic)
 	}
 	po := remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,

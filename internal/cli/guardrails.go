@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,9 +89,9 @@ func inUse(path string) (groups, roles []string, err error) {
 				seen["g"+g.Name] = true
 				groups = append(groups, g.Name)
 			}
-			if i := strings.LastIndex(t.RoleARN, "/"); i >= 0 && !seen["r"+t.RoleARN[i+1:]] {
-				seen["r"+t.RoleARN[i+1:]] = true
-				roles = append(roles, t.RoleARN[i+1:])
+			if r := awsarn.RoleName(t.RoleARN); t.RoleARN != "" && !seen["r"+r] {
+				seen["r"+r] = true
+				roles = append(roles, r)
 			}
 		}
 	}

@@ -25,6 +25,10 @@ func TestScanErrors(t *testing.T) {
 			[]string{"scan", "--max-attempts", "1"}, ExitUsage, "sts:GetCallerIdentity"},
 		{"organization throttled", "organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'organizations:DescribeOrganization', error: TooManyRequestsException}]\n",
 			[]string{"scan", "--org", "--max-attempts", "1"}, ExitIncomplete, "a transient AWS error before any account was scanned"},
+		{"organization, caller refused", "organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'sts:GetCallerIdentity', error: InvalidClientTokenId}]\n",
+			[]string{"scan", "--org", "--max-attempts", "1"}, ExitUsage, "the credentials were refused (sts:GetCallerIdentity: InvalidClientTokenId"},
+		{"organization, caller unknown", "organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'sts:GetCallerIdentity', error: InternalFailure}]\n",
+			[]string{"scan", "--org", "--max-attempts", "1"}, ExitIncomplete, "a transient AWS error before any account was scanned"},
 		{"organization refused", "organization: {id: o-a1b2c3d4e5, management_account: \"111111111111\"}\naccounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    faults: [{operation: 'organizations:DescribeOrganization', error: AccessDeniedException}]\n",
 			[]string{"scan", "--org", "--max-attempts", "1"}, ExitUsage, "DescribeOrganization"},
 	} {

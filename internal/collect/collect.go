@@ -46,6 +46,9 @@ type Options struct {
 	// AccountID and Partition, when both set, are the account the clients reach (known from the role assumed into
 	// it): the collector then skips sts:GetCallerIdentity.
 	AccountID, Partition string
+	// OnCaller, when set, is told the caller's ARN when the collector asks sts:GetCallerIdentity (the journal of a
+	// later fix names it; the scan then asks no second time).
+	OnCaller func(callerARN string)
 	// OrgID, when set, is the organization id (no DescribeOrganization call).
 	OrgID string
 	// JudgedElsewhere reports trails owned by another account whose owner is scanned too: their details are not read
@@ -153,6 +156,9 @@ func (col *collector) run(ctx context.Context) *model.Account {
 		}
 		a.ID = aws.ToString(id.Account)
 		col.part = awsarn.Partition(aws.ToString(id.Arn))
+		if col.o.OnCaller != nil {
+			col.o.OnCaller(aws.ToString(id.Arn))
+		}
 	}
 	a.Partition = col.part
 	col.o.Logger.Debug("collect account", "account_id", a.ID, "partition", col.part)
@@ -677,9 +683,9 @@ func (col *collector) knownRegion(region string) bool {
 
 // role reads a delivery role with its trust policy and every inline and attached policy.
 func (col *collector) role(ctx context.Context, arn string) (*model.Role, *model.CallError) {
-	name := arn[strings.LastIndex(arn, "/")+1:]
+	name := awsarn.RoleName(arn)
 	r := &model.Role{ARN: arn, Name: name}
-	if !strings.Contains(arn, ":iam::"+col.acct.ID+":role/") {
+	if a, ok := awsarn.Parse(arn); !ok || a.Service != "iam" || a.AccountID != col.acct.ID || !strings.HasPrefix(a.Resource, "role/") {
 		return r, nil // another account's role: CloudTrail cannot use it either
 	}
 	col.mu.Lock()

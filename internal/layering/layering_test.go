@@ -14,7 +14,7 @@ var forbidden = map[string][]string{
 	// The oracle: a test through the simulator proves nothing about code the simulator itself runs. Its delivery and
 	// trust checks (deliverycheck.go), its filter pattern matcher (filtermatch.go) and its copy of the CIS patterns
 	// (cisitems.go) are its own, held to AWS's documented examples and the published items by tests.
-	"awssim": {"policy", "delivery", "controls", "filterpattern", "alarms", "remediate", "scan", "collect", "iac", "watch", "cli", "selectors"},
+	"awssim": {"policy", "delivery", "controls", "filterpattern", "alarms", "remediate", "scan", "collect", "iac", "watch", "cli", "selectors", "awsarn"},
 	// Sources fill the model; they never judge.
 	"collect": {"policy", "delivery", "controls", "alarms", "filterpattern", "remediate", "scan", "watch", "cli"},
 	"iac":     {"policy", "delivery", "controls", "remediate", "scan", "watch", "cli"},

@@ -254,7 +254,7 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	alarmTopics := func() {
 		for _, act := range c.Alarm.Actions {
 			t := c.Topics[act]
-			if t == nil || awsarn.Partition(act) == "" {
+			if _, isARN := awsarn.Parse(act); t == nil || !isARN {
 				continue
 			}
 			if t.Exists && t.Confirmed > 0 {

@@ -109,12 +109,20 @@ func OpenJournal(path, who string, now func() time.Time) (*Journal, string, erro
 	return j, path, nil
 }
 
-// Close closes the journal's file (a journal OpenJournal opened; otherwise nothing).
+// Close closes the journal's file (a journal OpenJournal opened; otherwise nothing). Entries recorded after it are
+// kept in memory only.
 func (j *Journal) Close() error {
-	if j == nil || j.closer == nil {
+	if j == nil {
 		return nil
 	}
-	return j.closer.Close()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	c := j.closer
+	j.closer, j.w = nil, nil
+	if c == nil {
+		return nil
+	}
+	return c.Close()
 }
 
 func (j *Journal) add(e Entry) {

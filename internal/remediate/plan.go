@@ -340,7 +340,11 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 		if f.ControlID != controls.RetentionID || f.Status != model.StatusFail || !want(o.Accounts, f.AccountID) {
 			continue
 		}
-		name := f.ResourceID[strings.Index(f.ResourceID, ":log-group:")+len(":log-group:"):]
+		g, ok := awsarn.ParseLogGroup(f.ResourceID)
+		if !ok {
+			continue // a retention finding names its log group by ARN
+		}
+		name := g.Name
 		if fixedGroups[f.AccountID+"/"+f.Region+"/"+name] {
 			continue
 		}

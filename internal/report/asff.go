@@ -47,7 +47,7 @@ func ASFF(r *Report, mappings map[string][]string, defaultRegion string) []shtyp
 		}
 		sf := shtypes.AwsSecurityFinding{
 			SchemaVersion: aws.String("2018-10-08"), Id: aws.String(f.ID), GeneratorId: aws.String("trailwatch/" + f.ControlID),
-			ProductArn:   aws.String("arn:" + part + ":securityhub:" + region + ":" + f.AccountID + ":product/" + f.AccountID + "/default"),
+			ProductArn:   aws.String(awsarn.Of(part, "securityhub", region, f.AccountID, "product/"+f.AccountID+"/default")),
 			AwsAccountId: aws.String(f.AccountID), CreatedAt: aws.String(ts), UpdatedAt: aws.String(ts), Region: aws.String(region),
 			Title: aws.String(f.Title), Description: aws.String(desc), ProductName: aws.String("trailwatch"),
 			Types:       []string{"Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"},

@@ -93,31 +93,15 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 	if o.Recorder == nil {
 		o.Recorder = apicalls.NewRecorder(o.Collect.Logger)
 	}
-	// Who the caller is, asked once for the whole run (counted with the scan's calls: field trial, "API calls (N)" was
-	// one short of what AWS saw).
-	label := "" // the caller's own account
+	var id Identity
 	if o.Org {
-		label = "caller" // as the organization scan labels the caller's calls
-	}
-	id, err := Identify(ctx, cfg, func(so *sts.Options) { so.APIOptions = append(so.APIOptions, o.Recorder.Middleware(label, nil)) })
-	if err != nil {
-		ce := collect.Classify("sts:GetCallerIdentity", "", err)
-		switch {
-		case ctx.Err() != nil && (o.Org || !o.Partial):
-			return nil, &InterruptedError{}
-		case ctx.Err() != nil:
-			// Partial: the scan below ends at once and says the run was interrupted with no account done.
-		case !o.Org:
-			return nil, &UnidentifiedError{Err: ce, Refused: ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied}
-		case ce.Kind == model.ErrCredentialsRefused:
-			return nil, RefusedCredentials(ce)
+		// Who the caller is, asked once for the whole run (counted with the scan's calls: field trial, "API calls (N)"
+		// was one short of what AWS saw), before the organization is read.
+		var err error
+		id, err = Identify(ctx, cfg, func(so *sts.Options) { so.APIOptions = append(so.APIOptions, o.Recorder.Middleware("caller", nil)) })
+		if err != nil {
+			return nil, identifyError(ctx, err)
 		}
-		if ctx.Err() == nil {
-			return nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
-		}
-	}
-	res.CallerID, res.CallerARN = id.Account, id.ARN
-	if o.Org {
 		res.Inv, res.Findings, err = Org(ctx, cat, cfg, OrgOptions{Options: o.Options, RoleName: o.RoleName, ExternalID: o.ExternalID,
 			Filter: o.Filter, Recorder: o.Recorder, Pacing: o.Pacing, Progress: o.Progress, Members: o.Members, Caller: &id})
 		if err != nil && ctx.Err() != nil {
@@ -133,12 +117,19 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 		}
 		scfg := cfg.Copy()
 		scfg.APIOptions = append(scfg.APIOptions, o.Recorder.Middleware("", pacer))
+		// The collector identifies the caller while it lists the regions (one round trip for both), and says who it is.
 		so := o.Options
-		if id.Account != "" {
-			so.Collect.AccountID, so.Collect.Partition = id.Account, id.Partition // identified: the collector does not ask again
-		}
+		so.Collect.OnCaller = func(arn string) { id.ARN = arn }
 		res.Inv, res.Findings = Run(ctx, cat, []Target{{Clients: collect.NewSDKClients(scfg)}}, so)
+		if a := res.Inv.Accounts; len(a) == 1 && a[0].ID == "" && a[0].Error != nil && ctx.Err() == nil {
+			ce := a[0].Error
+			return nil, &UnidentifiedError{Err: ce, Refused: ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied}
+		}
+		if a := res.Inv.Accounts; len(a) == 1 {
+			id.Account, id.Partition = a[0].ID, a[0].Partition
+		}
 	}
+	res.CallerID, res.CallerARN = id.Account, id.ARN
 	if ctx.Err() != nil {
 		// Interrupted: what was cut short is no finding about AWS. Keep only the accounts that finished.
 		total := len(res.Inv.Accounts)
@@ -155,6 +146,18 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 		res.Partition = id.Partition
 	}
 	return res, nil
+}
+
+// identifyError is what a failed sts:GetCallerIdentity means before an organization scan: the context ended, the
+// credentials were refused, or (throttling, a service error) a transient error to run again after.
+func identifyError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return &InterruptedError{}
+	}
+	if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
+		return RefusedCredentials(ce)
+	}
+	return transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
 }
 
 // Identity is who a configuration's credentials are (sts:GetCallerIdentity).

@@ -41,6 +41,10 @@ accounts:
 	if res.CallerID != "111111111111" || res.Partition != "aws-cn" || len(res.Inv.Accounts) != 1 || len(res.Findings) == 0 || res.Interrupted != nil {
 		t.Errorf("result: caller %q, partition %q, %d accounts, %d findings, interrupted %v", res.CallerID, res.Partition, len(res.Inv.Accounts), len(res.Findings), res.Interrupted)
 	}
+	// Who the journal of a later fix names: the simulator's caller in that account (awssim world.go).
+	if res.CallerARN != "arn:aws-cn:iam::111111111111:user/trailwatch-sim" {
+		t.Errorf("caller ARN %q", res.CallerARN)
+	}
 	if id := res.Identity("222222222222", "Audit"); id != "arn:aws-cn:iam::222222222222:role/Audit" {
 		t.Errorf("identity in a member: %q", id)
 	}
@@ -48,7 +52,7 @@ accounts:
 		t.Errorf("re-read: %+v", a)
 	}
 	caller, err := Caller(ctx, cfg)
-	if err != nil || caller.CallerID != "111111111111" || caller.Partition != "aws-cn" {
+	if err != nil || caller.CallerID != "111111111111" || caller.Partition != "aws-cn" || caller.CallerARN != res.CallerARN {
 		t.Errorf("caller: %v %+v", err, caller)
 	}
 

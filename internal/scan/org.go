@@ -73,10 +73,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	if o.Caller == nil {
 		id, err := Identify(ctx, caller)
 		if err != nil {
-			if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
-				return nil, nil, RefusedCredentials(ce)
-			}
-			return nil, nil, transient(fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err))
+			return nil, nil, identifyError(ctx, err)
 		}
 		o.Caller = &id
 	}
@@ -418,7 +415,7 @@ func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 	if m.ID != s.callerID {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			ce := collect.Classify("sts:AssumeRole", "", err)
-			ce.Message = fmt.Sprintf("cannot assume arn:%s:iam::%s:role/%s: %s", s.partition, m.ID, s.o.RoleName, ce.Message)
+			ce.Message = fmt.Sprintf("cannot assume %s: %s", awsarn.Role(s.partition, m.ID, s.o.RoleName), ce.Message)
 			return &model.Account{ID: m.ID, Partition: s.partition, Error: ce, RegionErrors: map[string]*model.CallError{}}
 		}
 	}

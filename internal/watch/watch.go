@@ -623,7 +623,7 @@ func (w *Watcher) touched(acct, param, value string) []model.Finding {
 			g, _ := awsarn.ParseLogGroup(t.LogGroupARN)
 			hit = g.Name == value
 		case "roleName":
-			hit = strings.HasSuffix(t.RoleARN, "/"+value)
+			hit = t.RoleARN != "" && awsarn.RoleName(t.RoleARN) == value
 		}
 		if f, ok := w.findings[model.FindingID(controls.IntegrationID, t.ARN)]; hit && ok {
 			out = append(out, f)
@@ -697,7 +697,7 @@ func (w *Watcher) relevant(ev event) *target {
 		}
 		var regions []string
 		for _, t := range a.Trails {
-			if strings.HasSuffix(t.RoleARN, "/"+roleName) && !t.OwnedElsewhere && !slices.Contains(regions, t.HomeRegion) {
+			if t.RoleARN != "" && awsarn.RoleName(t.RoleARN) == roleName && !t.OwnedElsewhere && !slices.Contains(regions, t.HomeRegion) {
 				regions = append(regions, t.HomeRegion)
 			}
 		}

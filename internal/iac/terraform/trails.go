@@ -333,8 +333,8 @@ func resolve(reg *registry, trails []*model.Trail) {
 			} else {
 				d.why = arn + ": " + reason(reg.policies[arn])
 			}
-		case awsManaged[arn[strings.LastIndex(arn, "/")+1:]] != "" && strings.Contains(arn, ":iam::aws:policy/"):
-			d.role.Policies = append(d.role.Policies, model.PolicyDoc{ARN: arn, Document: awsManaged[arn[strings.LastIndex(arn, "/")+1:]]})
+		case awsManaged[awsarn.ResourceName(arn)] != "" && strings.Contains(arn, ":iam::aws:policy/"):
+			d.role.Policies = append(d.role.Policies, model.PolicyDoc{ARN: arn, Document: awsManaged[awsarn.ResourceName(arn)]})
 		default:
 			d.why = "managed policy " + arn + " is not declared here"
 		}

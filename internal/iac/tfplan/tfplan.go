@@ -176,8 +176,8 @@ func Load(file string, data []byte) (*Plan, error) {
 		}
 		mp := policyByARN[arn]
 		if mp == nil && arn != "" {
-			if i := strings.LastIndex(arn, ":policy/"); i >= 0 && !strings.Contains(arn, ":iam::aws:") {
-				mp = policyByName[arn[i+len(":policy/"):]]
+			if a, ok := awsarn.Parse(arn); ok && a.Service == "iam" && a.AccountID != "aws" && strings.HasPrefix(a.Resource, "policy/") {
+				mp = policyByName[strings.TrimPrefix(a.Resource, "policy/")]
 			}
 		}
 		if mp == nil && arn == "" {
@@ -236,8 +236,8 @@ func Load(file string, data []byte) (*Plan, error) {
 			}
 		}
 		if t.RoleARN != "" {
-			if i := strings.LastIndex(t.RoleARN, ":role/"); i >= 0 {
-				if r := roleByName[t.RoleARN[i+len(":role/"):]]; r != nil {
+			if a, ok := awsarn.Parse(t.RoleARN); ok && strings.HasPrefix(a.Resource, "role/") {
+				if r := roleByName[strings.TrimPrefix(a.Resource, "role/")]; r != nil {
 					t.Role = r
 					if w := roleWhy[roleAddr[r]]; w != "" {
 						t.Unknown["role"] = w

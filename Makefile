@@ -37,7 +37,9 @@ test-deps:
 	if [ -n "$$missing" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/tmp/trailwatch-apt.log 2>&1 || echo "not installed:$$missing (see /tmp/trailwatch-apt.log): the tests that need them will skip"; fi
 
 FUZZTIME ?= 30s
-FUZZ_TARGETS := FuzzHandle:./internal/watch FuzzParse:./internal/policy FuzzParse:./internal/filterpattern FuzzCovers:./internal/filterpattern FuzzParseScenario:./internal/awssim FuzzLoad:./internal/iac/terraform \
+# The watch and simulator targets live in packages of their own (handlefuzz, scenariofuzz): a fuzz binary instruments
+# every package it links, and those packages' own tests link every AWS SDK client (a cold run rebuilt them all).
+FUZZ_TARGETS := FuzzHandle:./internal/watch/handlefuzz FuzzParse:./internal/policy FuzzParse:./internal/filterpattern FuzzCovers:./internal/filterpattern FuzzParseScenario:./internal/awssim/scenariofuzz FuzzLoad:./internal/iac/terraform \
 	FuzzLoad:./internal/iac/tfplan FuzzParse:./internal/iac/cfn FuzzParse:./internal/exceptions
 
 demo:

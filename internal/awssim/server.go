@@ -70,6 +70,12 @@ type Options struct {
 	Observe func(service, operation string, status int, body []byte)
 }
 
+// Check reports what Start would refuse in sc (an error naming the scenario's line), without serving it.
+func Check(sc *Scenario) error {
+	_, err := newWorld(sc, time.Now)
+	return err
+}
+
 // Start serves the scenario on a loopback listener until ctx ends or Close is called.
 func Start(ctx context.Context, sc *Scenario, opts Options) (*Server, error) {
 	if opts.Addr == "" {

@@ -852,19 +852,6 @@ func TestScenarioErrors(t *testing.T) {
 	}
 }
 
-func FuzzParseScenario(f *testing.F) {
-	f.Add([]byte("accounts:\n  - id: \"111111111111\"\n"))
-	f.Add([]byte("now: 2026-11-22T12:00:00Z\naccounts:\n  - id: \"111111111111\"\n    trails: [{name: abc, home_region: us-east-1, delivery: {last: 2d}}]\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		sc, err := ParseScenario("fuzz.yaml", data)
-		if err == nil {
-			if _, err := newWorld(sc, time.Now); err != nil && !strings.Contains(err.Error(), "line") {
-				t.Errorf("world error without a line: %v", err)
-			}
-		}
-	})
-}
-
 // TestIAMListRoles: ListRoles pages the account's roles by name with Marker/MaxItems and filters by PathPrefix
 // (issue 11: clients list state with it).
 func TestIAMListRoles(t *testing.T) {

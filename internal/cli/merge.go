@@ -14,6 +14,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/alarms"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
@@ -231,7 +232,7 @@ func mergeLoaded(reports []*report.Report, first string) (*report.Report, error)
 	if err != nil {
 		return nil, err
 	}
-	r := report.Build(inv, scan.Judge(cat, inv, cs), *settings, toolVersion())
+	r := report.Build(inv, remediate.Judge(cat, inv, cs), *settings, toolVersion())
 	r.Inventory = inv // for the exceptions' account selectors; not written out
 	return r, nil
 }

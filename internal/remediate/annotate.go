@@ -97,6 +97,13 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 	return findings
 }
 
+// Judge evaluates an inventory and fills each failing finding's fix commands from the one fix plan of the whole
+// inventory (Annotate), so that printed commands and `fix plan` never disagree: the one way findings are made from an
+// inventory (the scan, watch's re-judgement, merge).
+func Judge(cat *controls.Catalog, inv *model.Inventory, s controls.Settings) []model.Finding {
+	return Annotate(inv, controls.Evaluate(cat, inv, s), Options{Now: s.Now, RetentionDays: controls.NextRetention(s.MinRetentionDays), Alarms: s.Alarms})
+}
+
 // StepResource is the resource the plan's steps for a finding serve (Step.ResourceID): the trail's or log group's
 // ARN, and for an alarm finding the log group and item of its chain, "<log group ARN>/<control>", from the finding's
 // evidence ("" when it names no log group: no monitored trail).

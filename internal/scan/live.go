@@ -19,6 +19,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 // LiveOptions describe a scan of live accounts: the caller's own account, or (Org) its organization. scan, watch's
@@ -139,7 +140,7 @@ func Live(ctx context.Context, cat *controls.Catalog, cfg aws.Config, o LiveOpti
 		}
 		res.Interrupted = ie
 		res.Inv.Incomplete = append(res.Inv.Incomplete, ie.Error()+" (SIGINT or SIGTERM); the rest were not scanned")
-		res.Findings = Judge(cat, res.Inv, o.Settings)
+		res.Findings = remediate.Judge(cat, res.Inv, o.Settings)
 	}
 	res.Partition = res.Inv.Partition
 	if res.Partition == "" {

@@ -24,6 +24,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/suggest"
 )
 
@@ -300,7 +301,7 @@ func Org(ctx context.Context, cat *controls.Catalog, base aws.Config, o OrgOptio
 	}
 	inv.CollectedAt = now
 	noteListTrails(inv, o.Collect.Listing.Scope(partition))
-	return inv, Judge(cat, inv, o.Settings), nil
+	return inv, remediate.Judge(cat, inv, o.Settings), nil
 }
 
 // checkOUs fails when an --ous entry names no organizational unit that holds accounts (by id or by path), or when the

@@ -22,6 +22,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 const mgmtID = "100000000000"
@@ -300,7 +301,7 @@ func TestShardsMergeToTheFullScan(t *testing.T) {
 	}
 	cat, _ := controls.Load()
 	merged := Merge(invs)
-	got := Judge(cat, merged, controls.DefaultSettings(srv.Now()))
+	got := remediate.Judge(cat, merged, controls.DefaultSettings(srv.Now()))
 	if diff := cmp.Diff(full.findings, got); diff != "" {
 		t.Errorf("merged shards differ from the full scan (-full +merged):\n%s", diff)
 	}

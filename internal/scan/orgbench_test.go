@@ -33,6 +33,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/gctune"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 // TestMain lets the test binary double as the simulator process of the organization benchmark: with
@@ -479,7 +480,7 @@ func BenchmarkOrgScanShards(b *testing.B) {
 			invs = append(invs, &inv)
 		}
 		merged := Merge(invs)
-		findings = len(Judge(cat, merged, settings))
+		findings = len(remediate.Judge(cat, merged, settings))
 		merging = time.Since(start)
 		if len(merged.Accounts) != n {
 			b.Fatalf("merged %d accounts of %d", len(merged.Accounts), n)

@@ -116,13 +116,7 @@ func Run(ctx context.Context, cat *controls.Catalog, targets []Target, o Options
 		}
 	}
 	noteListTrails(inv, o.Collect.Listing.Scope(inv.Partition))
-	return inv, Judge(cat, inv, o.Settings)
-}
-
-// Judge evaluates an inventory and fills each failing finding's fix commands from the one fix plan of the whole
-// inventory (remediate.Annotate), so that printed commands and `fix plan` never disagree.
-func Judge(cat *controls.Catalog, inv *model.Inventory, s controls.Settings) []model.Finding {
-	return remediate.Annotate(inv, controls.Evaluate(cat, inv, s), remediate.Options{Now: s.Now, RetentionDays: controls.NextRetention(s.MinRetentionDays), Alarms: s.Alarms})
+	return inv, remediate.Judge(cat, inv, o.Settings)
 }
 
 // DropUnfinished removes from an interrupted scan's inventory every account whose collection was cut short (any read

@@ -27,7 +27,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/scan"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 // SchemaVersion of the JSON lines.
@@ -903,7 +903,7 @@ func (w *Watcher) judge(ctx context.Context, accounts []string, cause func(acct 
 	} else {
 		scope = nil
 	}
-	findings := scan.Judge(w.cat, inv, s)
+	findings := remediate.Judge(w.cat, inv, s)
 	var changes []Change
 	w.mu.Lock()
 	seen := map[string]bool{}

@@ -18,7 +18,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
-	"github.com/trailwatch/trailwatch/internal/report"
+	"github.com/trailwatch/trailwatch/internal/scan"
 )
 
 type fixOptions struct {
@@ -216,12 +216,7 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 		return nil, nil, err
 	}
 	if o.from != "" {
-		f, err := os.Open(o.from)
-		if err != nil {
-			return nil, nil, usageError("--from: %v", err)
-		}
-		defer f.Close()
-		r, err := report.ReadJSON(f)
+		r, err := readReportFile(o.from)
 		if err != nil {
 			return nil, nil, usageError("--from: %v", err)
 		}
@@ -229,7 +224,7 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 			return nil, nil, usageError("--from %s has no inventory: scan with --include-inventory (or --shard)", o.from)
 		}
 		if r.Settings.AlarmsCISVersion != "" {
-			cs, err := controlSettings(r.Settings, r.Inventory.CollectedAt)
+			cs, err := scan.SettingsOf(r.Settings, r.Inventory.CollectedAt)
 			if err != nil {
 				return nil, nil, usageError("--from %s: %v", o.from, err)
 			}

@@ -5,16 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailwatch/trailwatch/internal/alarms"
-	"github.com/trailwatch/trailwatch/internal/controls"
-	"github.com/trailwatch/trailwatch/internal/model"
-	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
 )
@@ -46,20 +39,24 @@ shard's time.`,
 			if len(args) == 0 {
 				return usageError("merge: name the shard reports (SHARD.json...), or --store URL --run ID")
 			}
-			r, err := mergeReports(args)
+			var shards []scan.Shard
+			for _, p := range args {
+				r, err := readReportFile(p)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				shards = append(shards, scan.Shard{Name: p, Report: r})
+			}
+			r, err := scan.MergeShards(shards, "", toolVersion())
 			if err != nil {
 				return usageError("%v", err)
-			}
-			if missing, n := missingShards(r.shards); len(missing) > 0 {
-				r.Inventory.Incomplete = append(r.Inventory.Incomplete, missingSentence(missing, n))
-				r.Complete, r.Incomplete = false, r.Inventory.Incomplete
 			}
 			if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
 				return err
 			}
 			r.Summary = report.Summarize(r.Findings)
 			r.Inventory = nil
-			return o.out.write(e, r.Report)
+			return o.out.write(e, r)
 		},
 	}
 	o.out.bind(cmd)
@@ -97,31 +94,17 @@ func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) erro
 	if len(shards) == 0 {
 		return usageError("run %s has no saved shards in the store (--store): check the run id", o.runID)
 	}
-	var reports []*report.Report
-	have := map[int]bool{}
-	n := 0
+	var parts []scan.Shard
 	for _, sh := range shards {
 		r, err := report.ReadJSON(bytes.NewReader(sh.Report))
 		if err != nil {
 			return &exitError{code: ExitIncomplete, err: fmt.Errorf("shard %d of run %s: %w", sh.Index, o.runID, err)}
 		}
-		reports = append(reports, r)
-		have[sh.Index] = true
-		n = max(n, sh.Count)
+		parts = append(parts, scan.Shard{Name: fmt.Sprintf("shard %d of run %s", sh.Index, o.runID), Report: r, Index: sh.Index, Count: sh.Count})
 	}
-	var missing []string
-	for i := 1; i <= n; i++ {
-		if !have[i] {
-			missing = append(missing, strconv.Itoa(i))
-		}
-	}
-	r, err := mergeLoaded(reports, "run "+o.runID)
+	r, err := scan.MergeShards(parts, o.runID, toolVersion())
 	if err != nil {
 		return usageError("%v", err)
-	}
-	if len(missing) > 0 {
-		r.Inventory.Incomplete = append(r.Inventory.Incomplete, fmt.Sprintf("run %s: %s", o.runID, missingSentence(missing, n)))
-		r.Complete, r.Incomplete = false, r.Inventory.Incomplete
 	}
 	if r.Findings, err = o.exc.apply(r.Inventory, r.Findings, r.GeneratedAt); err != nil {
 		return err
@@ -131,128 +114,16 @@ func (o *mergeOptions) mergeRun(ctx context.Context, e *env, args []string) erro
 	return o.out.deliver(ctx, e, st, r)
 }
 
-// mergedFiles is the merge of shard files, with the shards they were ("i/n"; none for a report that is no shard).
-type mergedFiles struct {
-	*report.Report
-	shards map[int]int // index -> count
-}
-
-// missingSentence says which shards of n are missing: "shard 3 of 4 is missing: its accounts were not scanned", or
-// "shards 2, 3 of 4 are missing: their accounts ...".
-func missingSentence(missing []string, n int) string {
-	if len(missing) == 1 {
-		return fmt.Sprintf("shard %s of %d is missing: its accounts were not scanned", missing[0], n)
-	}
-	return fmt.Sprintf("shards %s of %d are missing: their accounts were not scanned", strings.Join(missing, ", "), n)
-}
-
-// missingShards names the shard indexes of the split the files came from that none of them is, when every file is a
-// shard of the same split; n is the split's count.
-func missingShards(shards map[int]int) (missing []string, n int) {
-	for _, c := range shards {
-		n = c
-	}
-	for i := 1; i <= n; i++ {
-		if _, ok := shards[i]; !ok {
-			missing = append(missing, strconv.Itoa(i))
-		}
-	}
-	return missing, n
-}
-
-func mergeReports(paths []string) (*mergedFiles, error) {
-	var reports []*report.Report
-	shards := map[int]int{}
-	split, splitFrom, splitShard, plain := 0, "", "", ""
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		r, err := report.ReadJSON(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if r.Inventory == nil {
-			return nil, fmt.Errorf("%s has no inventory: produce shard reports with `scan --org --shard i/n --format json` (or --include-inventory)", p)
-		}
-		if r.Scope.Shard == "" {
-			plain = p
-		} else {
-			var i, n int
-			if _, err := fmt.Sscanf(r.Scope.Shard, "%d/%d", &i, &n); err != nil || i < 1 || i > n {
-				return nil, fmt.Errorf("%s: shard %q: want i/n", p, r.Scope.Shard)
-			}
-			if split != 0 && n != split {
-				return nil, fmt.Errorf("%s is shard %s and %s is shard %s: they come from different splits (merge the shards of one --shard i/n)", p, r.Scope.Shard, splitFrom, splitShard)
-			}
-			split, splitFrom, splitShard, shards[i] = n, p, r.Scope.Shard, n
-		}
-		reports = append(reports, r)
-	}
-	merged, err := mergeLoaded(reports, paths[0])
+// readReportFile reads a JSON report file (merge, fix plan --from).
+func readReportFile(path string) (*report.Report, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if plain != "" {
-		shards = nil // a report that is no shard: which shards are missing cannot be told
-	}
-	return &mergedFiles{Report: merged, shards: shards}, nil
-}
-
-// mergeLoaded joins shard reports, judged with the same settings, into the report of one scan.
-func mergeLoaded(reports []*report.Report, first string) (*report.Report, error) {
-	var settings *report.Settings
-	var invs []*model.Inventory
-	var now time.Time
-	for i, r := range reports {
-		p := fmt.Sprintf("shard report %d", i+1)
-		if r.Inventory == nil {
-			return nil, fmt.Errorf("%s has no inventory: produce shard reports with `scan --org --shard i/n --format json` (or --include-inventory)", p)
-		}
-		if settings == nil {
-			s := r.Settings
-			settings = &s
-		} else if *settings != r.Settings {
-			return nil, fmt.Errorf("%s was judged with other settings (%+v) than %s (%+v): scan every shard with the same flags", p, r.Settings, first, *settings)
-		}
-		if r.GeneratedAt.After(now) {
-			now = r.GeneratedAt
-		}
-		invs = append(invs, r.Inventory)
-	}
-	inv := scan.Merge(invs)
-	inv.CollectedAt = now
-	cs, err := controlSettings(*settings, now)
+	defer f.Close()
+	r, err := report.ReadJSON(f)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cat, err := controls.Load()
-	if err != nil {
-		return nil, err
-	}
-	r := report.Build(inv, remediate.Judge(cat, inv, cs), *settings, toolVersion())
-	r.Inventory = inv // for the exceptions' account selectors; not written out
 	return r, nil
-}
-
-func controlSettings(s report.Settings, now time.Time) (controls.Settings, error) {
-	cs := controls.DefaultSettings(now)
-	d, err := time.ParseDuration(s.MaxDeliveryAge)
-	if err != nil {
-		return cs, fmt.Errorf("settings.max_delivery_age %q: %w", s.MaxDeliveryAge, err)
-	}
-	cs.MaxDeliveryAge, cs.MinRetentionDays = d, s.MinRetentionDays
-	if s.PendingWindow != "" {
-		if cs.PendingWindow, err = time.ParseDuration(s.PendingWindow); err != nil {
-			return cs, fmt.Errorf("settings.pending_window %q: %w", s.PendingWindow, err)
-		}
-	}
-	if s.AlarmsCISVersion != "" {
-		if cs.Alarms, err = alarms.ForVersion(s.AlarmsCISVersion); err != nil {
-			return cs, fmt.Errorf("settings.alarms_cis_version: %w", err)
-		}
-	}
-	return cs, nil
 }

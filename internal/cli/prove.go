@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -113,7 +112,7 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 		items := o.scan.settings.controls(e.clock()).Alarms
 		res.Findings = append(res.Findings, prove.Alarms(ctx, cat, sr.Inv, sr.Findings, items, c.alarmLogs, o.window, e.clock())...)
 	}
-	for _, line := range contradictions(sr.Findings, res.Findings) {
+	for _, line := range prove.Contradictions(sr.Findings, res.Findings) {
 		fmt.Fprintln(e.stderr, line)
 	}
 	fmt.Fprintf(e.stderr, "proof API calls (%d): %s\n", c.rec.Total(), c.rec.Summary())
@@ -121,19 +120,13 @@ func (o *proveOptions) run(ctx context.Context, e *env) error {
 		// Nothing was created (the markers are a dry run and a list), so there is nothing to clean up. What was proven
 		// by then is said; no report is written over --output and nothing is recorded: an interrupted proof is no
 		// verdict on the regions it did not finish.
-		var proven []string
-		for _, f := range res.Findings {
-			if f.Status == model.StatusPass && f.Reasons[0].Code == prove.Proven {
-				proven = append(proven, f.AccountID+" "+f.Region)
-			}
-		}
-		sort.Strings(proven)
+		proven := prove.ProvenRegions(res.Findings)
 		fmt.Fprintf(e.stderr, "proof interrupted: %d of %d regions proven by then%s\n", len(proven), len(res.Findings), listed(proven))
 		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: no report written, nothing recorded, nothing to clean up (the markers create nothing)")}
 	}
 	r := report.Build(sr.Inv, append(sr.Findings, res.Findings...), o.scan.settings.report(), toolVersion())
 	exit := o.scan.out.deliver(ctx, e, st, r)
-	if n := untested(res.Findings); exit == nil && n > 0 {
+	if n := prove.Untested(res.Findings); exit == nil && n > 0 {
 		// Nothing failed, but what could not be tested is no proof: exit 2, as the help says.
 		fmt.Fprintf(e.stderr, "%d proof findings are UNKNOWN (not tested): exit %d\n", n, ExitIncomplete)
 		return &exitError{code: ExitIncomplete}
@@ -148,37 +141,6 @@ func inScope(inv *model.Inventory, acct string) bool {
 		}
 	}
 	return false
-}
-
-// untested counts the proof findings that are UNKNOWN for want of a test (a refused marker, an unreadable group, a
-// search too short); an item with no recent event to prove its filter with is not counted: nothing is wrong there.
-func untested(fs []model.Finding) int {
-	n := 0
-	for _, f := range fs {
-		if f.ControlID == prove.ControlID && f.Status == model.StatusUnknown && f.Reasons[0].Code != prove.NothingToProve {
-			n++
-		}
-	}
-	return n
-}
-
-// contradictions are the regions the configuration calls captured and the proof did not see: the report's most
-// important lines, printed first.
-func contradictions(config, proof []model.Finding) []string {
-	pass := map[string]bool{}
-	for _, f := range config {
-		if f.ControlID == controls.CaptureID && (f.Status == model.StatusPass || f.Status == model.StatusMuted && f.MutedStatus == model.StatusPass) {
-			pass[f.AccountID] = true
-		}
-	}
-	var out []string
-	for _, f := range proof {
-		if f.Status == model.StatusFail && pass[f.AccountID] && hasReason(f, prove.NotSeen) {
-			out = append(out, fmt.Sprintf("NOT CAPTURED although the configuration passes: account %s, %s: %s", f.AccountID, f.Region, reasonText(f, prove.NotSeen)))
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // proveClients reach each account of the run in a region, created on first use.
@@ -241,17 +203,6 @@ func listed(l []string) string {
 		return ""
 	}
 	return ": " + strings.Join(l, ", ")
-}
-
-func hasReason(f model.Finding, code string) bool { return reasonText(f, code) != "" }
-
-func reasonText(f model.Finding, code string) string {
-	for _, r := range f.Reasons {
-		if r.Code == code {
-			return r.Message
-		}
-	}
-	return ""
 }
 
 // counted is cfg in region, its calls counted by the run's recorder.

@@ -230,7 +230,20 @@ func (o *fixOptions) makePlan(ctx context.Context, e *env) (*remediate.Plan, *sc
 			}
 			po.Alarms = cs.Alarms
 		}
-		return remediate.NewPlan(r.Inventory, r.Findings, po), nil, nil
+		// The exceptions file (--exceptions, or the default one) applies to a saved scan as to a fresh one; what the
+		// saved scan muted already stays muted (field trial: --from ignored --exceptions and planned a muted trail).
+		var findings, muted []model.Finding
+		for _, f := range r.Findings {
+			if f.Status == model.StatusMuted {
+				muted = append(muted, f)
+			} else {
+				findings = append(findings, f)
+			}
+		}
+		if findings, err = o.scan.exceptions.apply(r.Inventory, findings, now); err != nil {
+			return nil, nil, err
+		}
+		return remediate.NewPlan(r.Inventory, append(findings, muted...), po), nil, nil
 	}
 	sr, err := o.scan.scan(ctx, e, now, nil)
 	if err != nil {

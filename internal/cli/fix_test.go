@@ -137,6 +137,19 @@ func TestFixPlanRefusesExcepted(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "REFUSED arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped: excluded by an exception") || strings.Contains(out, "StartLogging") {
 		t.Errorf("plan --from: %d\n%s\n%s", code, out, errs)
 	}
+	// A scan saved without the exceptions, planned with them (field trial: --exceptions was ignored with --from, and
+	// a missing exceptions file too).
+	plain := filepath.Join(t.TempDir(), "plain.json")
+	if code, _, errs := run(t, append([]string{"scan", "--include-inventory", "--format", "json", "-o", plain}, age...)...); code != 1 {
+		t.Fatalf("scan: %d %s", code, errs)
+	}
+	code, out, errs = run(t, "fix", "plan", "--from", plain, "--exceptions", p, "--max-exception-days", "0")
+	if code != 0 || !strings.Contains(out, "REFUSED arn:aws:cloudtrail:us-east-1:111111111111:trail/stopped: excluded by an exception") || strings.Contains(out, "StartLogging") {
+		t.Errorf("plan --from --exceptions: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := run(t, "fix", "plan", "--from", plain, "--exceptions", filepath.Join(t.TempDir(), "missing.yaml")); code != ExitUsage || !strings.Contains(errs, "missing.yaml") {
+		t.Errorf("plan --from with a missing exceptions file: %d %s", code, errs)
+	}
 }
 
 // TestFixApplyOrg fixes an organization from the management account: members are reached through the assumed role,

@@ -103,6 +103,13 @@ func Role(partition, account, name string) string {
 	return build(partition, "iam", "", account, "role/"+name)
 }
 
+// AssumedRole is the ARN of a session of a role assumed under session, as STS returns it and CloudTrail records the
+// calls made in it (userIdentity.arn): arn:<partition>:sts::<account>:assumed-role/<role name>/<session>, the role's
+// path left out (IAM User Guide, "IAM identifiers": assumed role session ARNs).
+func AssumedRole(partition, account, role, session string) string {
+	return build(partition, "sts", "", account, "assumed-role/"+ResourceName(role)+"/"+session)
+}
+
 // Policy is the ARN of a customer managed IAM policy (no path).
 func Policy(partition, account, name string) string {
 	return build(partition, "iam", "", account, "policy/"+name)

@@ -182,12 +182,14 @@ func TestFixApplyOrg(t *testing.T) {
 			t.Fatal(err)
 		}
 		accounts[e.AccountID] = true
-		// The identity that made the call: the caller in its own account, the role assumed in a member (issue 11).
-		want := "arn:aws:iam::" + e.AccountID + ":role/OrganizationAccountAccessRole"
+		// The identity that made the call, as CloudTrail records it (the simulator's caller, awssim world.go): the
+		// caller in its own account, the session of the role assumed in a member (issue 11; field trial: the journal
+		// named the role, not the session).
+		want := "arn:aws:sts::" + e.AccountID + ":assumed-role/OrganizationAccountAccessRole/trailwatch"
 		if e.AccountID == "100000000000" {
-			want = "100000000000"
+			want = "arn:aws:iam::100000000000:user/trailwatch-sim"
 		}
-		if !strings.Contains(e.Who, want) {
+		if e.Who != want {
 			t.Errorf("journal entry in %s by %q, want %q", e.AccountID, e.Who, want)
 		}
 	}

@@ -197,13 +197,14 @@ func (r *Result) MemberConfig(id, roleName, externalID string) aws.Config {
 	return MemberConfig(r.Base, r.Partition, r.CallerID, id, roleName, externalID)
 }
 
-// Identity names who writes in account id, for a journal: "" for the caller itself in its own account, else the role
-// assumed there.
+// Identity names who writes in account id, for a journal: "" for the caller itself in its own account, else the
+// session of the role assumed there, as CloudTrail records the calls (field trial: the journal named the role, where
+// CloudTrail and watch's causes name the session).
 func (r *Result) Identity(id, roleName string) string {
 	if id == r.CallerID {
 		return ""
 	}
-	return awsarn.Role(r.Partition, id, roleName)
+	return awsarn.AssumedRole(r.Partition, id, roleName, SessionName)
 }
 
 // RereadOptions tune the re-read of one account after a change (watch).

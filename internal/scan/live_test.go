@@ -45,7 +45,7 @@ accounts:
 	if res.CallerARN != "arn:aws-cn:iam::111111111111:user/trailwatch-sim" {
 		t.Errorf("caller ARN %q", res.CallerARN)
 	}
-	if id := res.Identity("222222222222", "Audit"); id != "arn:aws-cn:iam::222222222222:role/Audit" {
+	if id := res.Identity("222222222222", "Audit"); id != "arn:aws-cn:sts::222222222222:assumed-role/Audit/trailwatch" {
 		t.Errorf("identity in a member: %q", id)
 	}
 	if a := res.Reread(ctx, "111111111111", []string{"cn-north-1"}, RereadOptions{}); a.ID != "111111111111" || len(a.Trails) != 1 {

@@ -373,7 +373,7 @@ func (s *orgScan) config(m org.Member) aws.Config {
 		// this used until 2026-11-30) throttled itself under 20% throttling until accounts started at 2-4 a second
 		// (issue 11).
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(s.caller), roleARN, func(ao *stscreds.AssumeRoleOptions) {
-			ao.RoleSessionName = "trailwatch"
+			ao.RoleSessionName = SessionName
 			if s.o.ExternalID != "" {
 				ao.ExternalID = aws.String(s.o.ExternalID)
 			}
@@ -494,6 +494,9 @@ func RoleConfig(base aws.Config, roleARN, externalID string) aws.Config {
 	}))
 	return cfg
 }
+
+// SessionName names the sessions trailwatch assumes roles under (what CloudTrail records as the caller in members).
+const SessionName = "trailwatch"
 
 // MemberConfig is the configuration that reaches account id from the caller's base configuration: the base itself for
 // the caller's own account, else roleName assumed there (with externalID when set), in partition.

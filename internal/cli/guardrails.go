@@ -15,7 +15,9 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
+	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/guardrails"
+	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
@@ -39,10 +41,23 @@ type guardOptions struct {
 	journal          string
 }
 
-// callerARN is who the journal names: the caller's ARN, as fix apply's journal does ("" when it cannot be told).
-func callerARN(ctx context.Context, cfg aws.Config) string {
-	id, _ := scan.Identify(ctx, cfg)
-	return id.ARN
+// writer is what a guardrail write needs, before any write: the AWS configuration, the caller it writes as (refused
+// credentials, or a caller that cannot be told, stop it: field trial, a deploy with a wrong secret went ahead and
+// journaled "unknown"), and the journal.
+func (o *guardOptions) writer(ctx context.Context, e *env) (aws.Config, guardrails.Recorder, func(), error) {
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.profile, Region: o.region})
+	if err != nil {
+		return cfg, nil, nil, usageError("load AWS configuration: %v", err)
+	}
+	id, err := scan.Identify(ctx, cfg)
+	if err != nil {
+		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied {
+			return cfg, nil, nil, usageError("%v; nothing was written", scan.RefusedCredentials(ce))
+		}
+		return cfg, nil, nil, &exitError{code: ExitIncomplete, err: fmt.Errorf("could not tell who the credentials are (sts:GetCallerIdentity: %v): nothing was written", err)}
+	}
+	rec, closeJournal, err := o.openJournal(e, id.ARN)
+	return cfg, rec, closeJournal, err
 }
 
 // openJournal opens the journal of a guardrail write (--journal, default trailwatch-journal-<UTC time>.jsonl), the
@@ -123,6 +138,9 @@ administrator), or PutConformancePack for this account alone with --account, aft
 			if !o.deploy {
 				return nil
 			}
+			if err := checkWritableDir("--journal", o.journal); err != nil {
+				return err
+			}
 			call := "PutOrganizationConformancePack"
 			if o.account {
 				call = "PutConformancePack"
@@ -130,11 +148,7 @@ administrator), or PutConformancePack for this account alone with --account, aft
 			if !o.yes && !confirm(e, fmt.Sprintf("Call %s %q with this template? [y/N] ", call, o.packName)) {
 				return usageError("not deployed: confirm at the prompt or pass --yes")
 			}
-			cfg, err := awsconfig.Load(cmd.Context(), awsconfig.Options{Profile: o.profile, Region: o.region})
-			if err != nil {
-				return usageError("load AWS configuration: %v", err)
-			}
-			rec, closeJournal, err := o.openJournal(e, callerARN(cmd.Context(), cfg))
+			cfg, rec, closeJournal, err := o.writer(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -188,14 +202,13 @@ created or gives an updated one its previous content back. Every write and undo 
 			if len(o.targets) == 0 {
 				return usageError("--attach needs --target (a root r-..., an OU ou-... or an account id)")
 			}
+			if err := checkWritableDir("--journal", o.journal); err != nil {
+				return err
+			}
 			if !o.yes && !confirm(e, fmt.Sprintf("Create SCP %q and attach it to %v? [y/N] ", o.scpName, o.targets)) {
 				return usageError("not attached: confirm at the prompt or pass --yes")
 			}
-			cfg, err := awsconfig.Load(cmd.Context(), awsconfig.Options{Profile: o.profile, Region: o.region})
-			if err != nil {
-				return usageError("load AWS configuration: %v", err)
-			}
-			rec, closeJournal, err := o.openJournal(e, callerARN(cmd.Context(), cfg))
+			cfg, rec, closeJournal, err := o.writer(cmd.Context(), e)
 			if err != nil {
 				return err
 			}

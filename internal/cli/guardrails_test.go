@@ -207,3 +207,35 @@ func TestSCPAttachUndo(t *testing.T) {
 		t.Errorf("journal: %s", got)
 	}
 }
+
+// TestGuardrailWritesNeedAKnownCaller (field trial): a deploy or an attach with refused credentials stops before any
+// write, journal or not: it deployed, journaled "unknown" and printed the raw SDK error; a --journal in a missing
+// directory is refused before any AWS call (it was refused only after two).
+func TestGuardrailWritesNeedAKnownCaller(t *testing.T) {
+	srv := orgEnv(t, "100000000000")
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j.jsonl")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	for _, args := range [][]string{
+		{"guardrails", "conformance-pack", "--deploy", "--yes", "--journal", journal, "-o", filepath.Join(dir, "p.yaml")},
+		{"guardrails", "scp", "--attach", "--target", "r-a1b2", "--yes", "--journal", journal, "-o", filepath.Join(dir, "s.json")},
+	} {
+		code, _, errs := run(t, args...)
+		if code != ExitUsage || !strings.Contains(errs, "the credentials were refused") || !strings.Contains(errs, "nothing was written") {
+			t.Errorf("%v: exit %d %s", args[:2], code, errs)
+		}
+	}
+	if n := srv.CallsTo("config:*") + srv.CallsTo("organizations:*"); n != 0 {
+		t.Errorf("%d writes or reads made with refused credentials", n)
+	}
+	if _, err := os.Stat(journal); err == nil {
+		t.Error("a journal was left behind")
+	}
+	before := srv.CallsTo("*")
+	if code, _, errs := run(t, "guardrails", "scp", "--attach", "--target", "r-a1b2", "--yes", "--journal", filepath.Join(dir, "missing", "j.jsonl"), "-o", filepath.Join(dir, "s.json")); code != ExitUsage || !strings.Contains(errs, "does not exist") {
+		t.Errorf("journal in a missing directory: exit %d %s", code, errs)
+	}
+	if n := srv.CallsTo("*") - before; n != 0 {
+		t.Errorf("%d AWS calls before the journal's directory was checked", n)
+	}
+}

@@ -451,13 +451,13 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 		rc := remediate.Rechecked(sr.Findings, fixed)
 		if rc.Pending == 0 || o.wait == 0 || time.Now().After(deadline) {
 			for _, it := range rc.Items {
-				fmt.Fprintf(e.stdout, "%-8s %s (fixed at %s)\n", it.Status, it.What, it.FixedAt.Format(time.RFC3339))
+				fmt.Fprintf(e.stdout, "%-8s %s (fixed at %s)%s\n", it.Status, it.What, it.FixedAt.Format(time.RFC3339), it.Why)
 			}
 			if len(rc.Items) == 0 {
 				fmt.Fprintln(e.stdout)
 			}
 			if rc.Failing > 0 {
-				return &exitError{code: ExitFailed}
+				return &exitError{code: ExitFailed, err: fmt.Errorf("%d of the fixed resources still fail after the fix (the reason codes above; scan for the whole verdict)", rc.Failing)}
 			}
 			return nil
 		}

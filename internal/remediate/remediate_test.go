@@ -541,4 +541,10 @@ func TestRechecked(t *testing.T) {
 	if rc.Items[0].What != trail || rc.Items[0].Status != model.StatusPass || !rc.Items[0].FixedAt.Equal(at) {
 		t.Errorf("first item: %+v", rc.Items[0])
 	}
+	// What still fails says why (field trial: a bare FAIL after fix apply --alarms).
+	alarm.Status, alarm.Reasons = model.StatusFail, []model.Reason{{Code: "NO_CONFIRMED_SUBSCRIBER", Message: "..."}}
+	rc = remediate.Rechecked([]model.Finding{alarm}, map[string]time.Time{group + "/alarm-root-usage": at})
+	if len(rc.Items) != 1 || rc.Failing != 1 || rc.Items[0].Why != " (NO_CONFIRMED_SUBSCRIBER)" {
+		t.Errorf("failing item: %+v", rc)
+	}
 }

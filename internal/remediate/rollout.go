@@ -260,6 +260,8 @@ type RecheckItem struct {
 	What    string
 	Status  model.Status
 	FixedAt time.Time
+	// Why is what still fails, as the gate says it (" (REASON_CODE; ...)"); "" for PASS and PENDING.
+	Why string
 }
 
 // Rechecked finds, among a scan's findings, those of the resources fixed at the times given (keyed as StepResource
@@ -282,7 +284,11 @@ func Rechecked(findings []model.Finding, fixed map[string]time.Time) Recheck {
 		if controls.IsAlarmControl(f.ControlID) {
 			what = f.ControlID + " " + f.AccountID
 		}
-		r.Items = append(r.Items, RecheckItem{What: what, Status: f.Status, FixedAt: at})
+		it := RecheckItem{What: what, Status: f.Status, FixedAt: at}
+		if f.Status != model.StatusPass && f.Status != model.StatusPending {
+			it.Why = gateWhy(f) // field trial: a bare FAIL after fix apply --alarms, the reason only in a later scan
+		}
+		r.Items = append(r.Items, it)
 	}
 	sort.Slice(r.Items, func(i, j int) bool {
 		a, b := r.Items[i], r.Items[j]

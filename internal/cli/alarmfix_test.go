@@ -199,10 +199,20 @@ func TestAlarmFixFlagsNeedAlarms(t *testing.T) {
 		t.Errorf("%d AWS calls before the flags were checked", n)
 	}
 	// --alarm-topic is an SNS topic's ARN, read as one (aws/arn), not by counting its colons.
-	for _, bad := range []string{"arn:aws:sns:us-east-1:111111111111", "arn:aws:sqs:us-east-1:111111111111:q", "arn:aws:sns:us-east-1:1111:t",
-		"arn:aws:sns::111111111111:t", "sns:us-east-1:111111111111:t", "arn:aws:sns:us-east-1:111111111111:t:x"} {
-		if code, _, errs := run(t, "fix", "plan", "--alarms", "--alarm-topic", bad); code != ExitUsage || !strings.Contains(errs, "want an SNS topic ARN") {
-			t.Errorf("--alarm-topic %s: exit %d %s", bad, code, errs)
+	// Each refusal names the part to fix (field trial: one message for every mistake, and a name with a space, a bad
+	// region or a region of another partition accepted).
+	for bad, why := range map[string]string{"arn:aws:sns:us-east-1:111111111111": "not an ARN", "arn:aws:sqs:us-east-1:111111111111:q": `the service is "sqs"`,
+		"arn:aws:sns:us-east-1:1111:t": `the account "1111" is not 12 digits`, "arn:aws:sns::111111111111:t": "no region",
+		"sns:us-east-1:111111111111:t": "not an ARN", "arn:aws:sns:us-east-1:111111111111:t:x": `the topic name "t:x"`,
+		"arn:aws:sns:us-east-1:111111111111:my topic": `the topic name "my topic"`, "arn:aws:sns:useast1:111111111111:t": `region "useast1": not an AWS region`,
+		"arn:aws-us-gov:sns:us-east-1:111111111111:t": "region us-east-1 is in partition aws, not aws-us-gov"} {
+		if code, _, errs := run(t, "fix", "plan", "--alarms", "--alarm-topic", bad); code != ExitUsage || !strings.Contains(errs, why) {
+			t.Errorf("--alarm-topic %s: exit %d %s, want %q", bad, code, errs, why)
+		}
+	}
+	for _, good := range []string{"arn:aws:sns:us-east-1:111111111111:cis-alarms", "arn:aws:sns:us-east-1:111111111111:cis_alarms.fifo"} {
+		if err := remediate.CheckTopicARN("--alarm-topic", good); err != nil {
+			t.Errorf("%s: %v", good, err)
 		}
 	}
 	if n := srv.CallsTo("*"); n != 0 {

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
-	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -200,8 +199,10 @@ func (o *fixOptions) planOptions(now time.Time) (remediate.Options, error) {
 			return remediate.Options{}, usageError("%v", err)
 		}
 	}
-	if a, ok := awsarn.Parse(o.alarmTopic); o.alarmTopic != "" && (!ok || a.Service != "sns" || a.Region == "" || !model.IsAccountID(a.AccountID) || a.Resource == "" || strings.Contains(a.Resource, ":")) {
-		return remediate.Options{}, usageError("--alarm-topic %q: want an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", o.alarmTopic)
+	if o.alarmTopic != "" {
+		if err := remediate.CheckTopicARN("--alarm-topic", o.alarmTopic); err != nil {
+			return remediate.Options{}, usageError("%v", err)
+		}
 	}
 	po := remediate.Options{LogGroupName: o.groupName, RoleName: o.roleName, RetentionDays: o.retention, KMSKey: o.kmsKey,
 		Tags: tags, Trails: o.trails, Accounts: o.scan.accounts, Now: now, AlarmTopic: o.alarmTopic, Notify: o.notify, Via: o.via, TrailBucket: o.trailBucket}

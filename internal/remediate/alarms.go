@@ -12,6 +12,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/partition"
 	"github.com/trailwatch/trailwatch/internal/redact"
 )
 
@@ -37,6 +38,35 @@ const DefaultAlarmTopic = "trailwatch-cis-alarms"
 var accountRe = regexp.MustCompile(`^[0-9]{12}$`)
 
 // CheckNotify validates a --notify endpoint: email:ADDRESS, sqs:ARN, lambda:ARN, or an https:// (http://) URL.
+// topicNameRe is an SNS topic name: "uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and
+// must be between 1 and 256 characters long", a FIFO topic's ending in ".fifo" (SNS API reference, CreateTopic Name).
+var topicNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// CheckTopicARN says what is wrong with an SNS topic ARN given for flag (--alarm-topic), naming the part to fix.
+func CheckTopicARN(flag, s string) error {
+	const want = "want an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+	a, ok := awsarn.Parse(s)
+	switch {
+	case !ok:
+		return fmt.Errorf("%s %q: not an ARN: %s", flag, s, want)
+	case a.Service != "sns":
+		return fmt.Errorf("%s %q: the service is %q, not sns: %s", flag, s, a.Service, want)
+	case a.Region == "":
+		return fmt.Errorf("%s %q: no region: %s", flag, s, want)
+	case !accountRe.MatchString(a.AccountID):
+		return fmt.Errorf("%s %q: the account %q is not 12 digits: %s", flag, s, a.AccountID, want)
+	case !topicNameRe.MatchString(strings.TrimSuffix(a.Resource, ".fifo")):
+		return fmt.Errorf("%s %q: the topic name %q may hold only letters, digits, '_' and '-' (1 to 256; a FIFO topic's ends in .fifo): %s", flag, s, a.Resource, want)
+	}
+	if err := partition.CheckRegion(fmt.Sprintf("%s %q: region", flag, s), a.Region); err != nil {
+		return err
+	}
+	if p := partition.OfRegion(a.Region); p.Name != a.Partition {
+		return fmt.Errorf("%s %q: region %s is in partition %s, not %s", flag, s, a.Region, p.Name, a.Partition)
+	}
+	return nil
+}
+
 func CheckNotify(n string) error {
 	_, _, err := SplitNotify(n)
 	return err

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,53 @@ import (
 var RoleChangeEvents = map[string]bool{
 	"CreateRole": true, "PutRolePolicy": true, "DeleteRolePolicy": true, "AttachRolePolicy": true, "DetachRolePolicy": true,
 	"UpdateAssumeRolePolicy": true, "PutRolePermissionsBoundary": true, "DeleteRolePermissionsBoundary": true,
+}
+
+// TrailLogsEvents are the CloudTrail calls that set an existing trail's CloudWatch Logs log group and role
+// (CloudTrail API reference, UpdateTrail: CloudWatchLogsLogGroupArn, CloudWatchLogsRoleArn). CreateTrail takes them
+// too, but a trail created since delivers only once logging starts, and StartLoggingTime dates that.
+var TrailLogsEvents = []string{"UpdateTrail"}
+
+// TrailLogsChanged reads, in one region's CloudTrail event history between from and to, when each trail's CloudWatch
+// Logs settings were last set: the UpdateTrail events (looked up by event name, one lookup for every trail of the
+// region) whose request parameters name a log group or role, by the trail's name or ARN as the call
+// gave it (requestParameters.name). A failed lookup is the error; the map holds what was found.
+func TrailLogsChanged(ctx context.Context, h EventHistoryAPI, from, to time.Time) (map[string]time.Time, *model.CallError) {
+	found := map[string]time.Time{}
+	for _, name := range TrailLogsEvents {
+		in := &cloudtrail.LookupEventsInput{
+			LookupAttributes: []types.LookupAttribute{{AttributeKey: types.LookupAttributeKeyEventName, AttributeValue: aws.String(name)}},
+			StartTime:        aws.Time(from), EndTime: aws.Time(to), MaxResults: aws.Int32(50),
+		}
+		p := cloudtrail.NewLookupEventsPaginator(h, in)
+		for page := 0; p.HasMorePages() && page < historyPages; page++ {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return found, Classify("cloudtrail:LookupEvents", "", err)
+			}
+			for _, e := range out.Events {
+				var rec struct {
+					ErrorCode         string `json:"errorCode"`
+					RequestParameters struct {
+						Name     string `json:"name"`
+						LogGroup string `json:"cloudWatchLogsLogGroupArn"`
+						Role     string `json:"cloudWatchLogsRoleArn"`
+					} `json:"requestParameters"`
+				}
+				if e.EventTime == nil || json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec) != nil || rec.ErrorCode != "" {
+					continue // a failed call changed nothing
+				}
+				rp := rec.RequestParameters
+				if rp.Name == "" || rp.LogGroup == "" && rp.Role == "" {
+					continue
+				}
+				if at := e.EventTime.UTC(); at.After(found[rp.Name]) {
+					found[rp.Name] = at
+				}
+			}
+		}
+	}
+	return found, nil
 }
 
 // historyPages bounds one role's lookup: LookupEvents returns at most 50 events a page and is limited to 2 calls a

@@ -375,6 +375,10 @@ func (e *evaluator) delivery(t *model.Trail, st *model.TrailStatus, v *verdict, 
 			v.add(model.StatusFail, DeliveryError, "CloudTrail reports a CloudWatch Logs delivery error: %q.", *st.LatestDeliveryError)
 		}
 	}
+	if ce := t.LogsChangesErr; ce != nil {
+		v.note("Whether the trail's CloudWatch Logs settings were set within the last %s could not be read (%s: %s): a repair made since would make this PENDING.",
+			s.PendingWindow, ce.API, ce.Code)
+	}
 	if r := t.Role; r != nil && r.ChangesErr != nil {
 		// The failing delivery evidence stands; what could not be read is only whether a repair is on its way.
 		v.note("Whether delivery role %s was repaired within the last %s could not be read (%s: %s): a repair made since would make this PENDING.",
@@ -397,6 +401,7 @@ func repairedAt(t *model.Trail, st *model.TrailStatus) (*time.Time, string) {
 		}
 	}
 	consider(st.StartLoggingTime, "logging started")
+	consider(t.LogsChangedAt, "its CloudWatch Logs settings were set (UpdateTrail)")
 	if lg := t.LogGroup; lg != nil {
 		consider(lg.CreatedAt, "its log group was created")
 	}

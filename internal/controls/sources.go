@@ -48,6 +48,10 @@ func DeliversNothing(f model.Finding) bool {
 // liveStatus is the status a reason code gives a live finding.
 func liveStatus(code string) model.Status { return sourceStatus[code].Live }
 
+// LiveStatus is the status a reason code of the table gives a live finding ("" for a code the table does not hold:
+// its status is decided where it is given).
+func LiveStatus(code string) model.Status { return liveStatus(code) }
+
 // iacStatus is the status a reason code gives a finding before deployment.
 func iacStatus(code string) model.Status { return sourceStatus[code].IaC }
 

@@ -340,6 +340,11 @@ type Trail struct {
 
 	Status    *TrailStatus `json:"status,omitempty"`
 	StatusErr *CallError   `json:"status_error,omitempty"`
+	// LogsChangedAt is the latest change to the trail's CloudWatch Logs settings (an UpdateTrail or CreateTrail that
+	// set its log group or role) found in CloudTrail event history (LookupEvents in its home region), read only for a
+	// trail whose configuration passes but whose delivery evidence fails; LogsChangesErr the lookup that failed.
+	LogsChangedAt  *time.Time `json:"logs_changed_at,omitempty"`
+	LogsChangesErr *CallError `json:"logs_changes_error,omitempty"`
 
 	// ManagementEvents is nil when unknown (selectors unreadable).
 	ManagementEvents *bool `json:"management_events,omitempty"`

@@ -14,11 +14,13 @@ import (
 var deliveryEvidence = map[string]bool{controls.NeverDelivered: true, controls.DeliveryStale: true, controls.DeliveryError: true}
 
 // readRepairs looks up, for each trail of a just-collected account whose configuration passes but whose delivery
-// evidence fails (the rule says so: its integration finding FAILs on delivery reasons only), when its delivery role
-// last changed in CloudTrail event history within the pending window. A role repaired outside trailwatch (its policy
-// or trust fixed by hand, or by `fix apply` on another machine) is then PENDING on any later scan until the first
-// delivery after the repair, as a repaired log group or restarted trail is (docs/controls.md). Trails that deliver,
-// or whose configuration still fails, cost no call.
+// evidence fails (the rule says so: its integration finding FAILs on delivery reasons only, whatever it WARNs of), when
+// its pipeline was last repaired in CloudTrail event history within the pending window: its CloudWatch Logs settings
+// set (UpdateTrail: one lookup per home region) and its delivery role's trust or permissions changed (one
+// lookup per role). A trail integrated or a role repaired outside trailwatch (by hand, or by `fix apply` on another
+// machine) is then PENDING on any later scan until the first delivery after the repair, as a repaired log group or
+// restarted trail is (docs/controls.md). Trails that deliver, or whose configuration still fails, cost no call, nor do
+// repairs AWS dates already (a role or log group created, logging started, within the window).
 func readRepairs(ctx context.Context, cat *controls.Catalog, c collect.Clients, a *model.Account, s controls.Settings) {
 	if cat == nil || a == nil || a.Error != nil || s.PendingWindow <= 0 {
 		return
@@ -27,14 +29,12 @@ func readRepairs(ctx context.Context, cat *controls.Catalog, c collect.Clients, 
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
+	recent := func(at *time.Time) bool { return at != nil && now.Sub(*at) < s.PendingWindow }
 	var candidates []*model.Trail
 	for _, t := range a.Trails {
-		st, r := t.Status, t.Role
-		if t.OwnedElsewhere || st == nil || r == nil || !r.Exists || r.Name == "" {
+		st := t.Status
+		if t.OwnedElsewhere || st == nil {
 			continue
-		}
-		if r.CreatedAt != nil && now.Sub(*r.CreatedAt) < s.PendingWindow {
-			continue // the role's own creation already dates the repair
 		}
 		failing := st.LatestDelivery == nil || (st.LatestDeliveryError != nil && *st.LatestDeliveryError != "") ||
 			now.Sub(*st.LatestDelivery) > s.MaxDeliveryAge
@@ -56,26 +56,56 @@ func readRepairs(ctx context.Context, cat *controls.Catalog, c collect.Clients, 
 	if !ok {
 		part, _ = partition.Lookup("aws")
 	}
-	h, ok := c.CloudTrail(part.GlobalRegion).(collect.EventHistoryAPI)
-	if !ok {
-		return
-	}
 	looked := map[*model.Role]bool{}
+	trailLogs := map[string]map[string]time.Time{} // home region -> trail name or ARN -> when its CloudWatch Logs settings were set
+	trailErr := map[string]*model.CallError{}
 	for _, t := range candidates {
 		f := verdict[t.ARN]
-		if f.Status != model.StatusFail || looked[t.Role] || !onlyDeliveryEvidence(f) {
+		if f.Status != model.StatusFail || !onlyDeliveryEvidence(f) {
 			continue
 		}
-		looked[t.Role] = true
-		collect.RoleChanged(ctx, h, t.Role, now.Add(-s.PendingWindow), now)
+		lg := t.LogGroup
+		if !recent(t.Status.StartLoggingTime) && (lg == nil || !recent(lg.CreatedAt)) {
+			if _, done := trailLogs[t.HomeRegion]; !done {
+				if h, ok := c.CloudTrail(t.HomeRegion).(collect.EventHistoryAPI); ok {
+					trailLogs[t.HomeRegion], trailErr[t.HomeRegion] = collect.TrailLogsChanged(ctx, h, now.Add(-s.PendingWindow), now)
+				}
+			}
+			if at, ok := latest(trailLogs[t.HomeRegion][t.Name], trailLogs[t.HomeRegion][t.ARN]); ok {
+				t.LogsChangedAt = &at
+			}
+			t.LogsChangesErr = trailErr[t.HomeRegion]
+		}
+		r := t.Role
+		if r == nil || !r.Exists || r.Name == "" || looked[r] || recent(r.CreatedAt) {
+			continue // the role's own creation already dates its repair
+		}
+		looked[r] = true
+		if h, ok := c.CloudTrail(part.GlobalRegion).(collect.EventHistoryAPI); ok {
+			collect.RoleChanged(ctx, h, r, now.Add(-s.PendingWindow), now)
+		}
 	}
 }
 
+// latest is the later of two times from a lookup (zero: not found).
+func latest(a, b time.Time) (time.Time, bool) {
+	if b.After(a) {
+		a = b
+	}
+	return a, !a.IsZero()
+}
+
+// onlyDeliveryEvidence: every reason that fails the finding speaks of what CloudTrail last delivered (a reason that
+// only warns, such as selectors without management events, does not keep a repair from being recognised).
 func onlyDeliveryEvidence(f model.Finding) bool {
+	n := 0
 	for _, r := range f.Reasons {
-		if !deliveryEvidence[r.Code] {
+		switch {
+		case deliveryEvidence[r.Code]:
+			n++
+		case controls.LiveStatus(r.Code) != model.StatusWarn:
 			return false
 		}
 	}
-	return len(f.Reasons) > 0
+	return n > 0
 }

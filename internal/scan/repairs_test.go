@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/trailwatch/trailwatch/internal/controls"
@@ -70,7 +71,8 @@ func TestPendingAfterRoleRepair(t *testing.T) {
 				t.Errorf("5 minutes after the repair: %s %s %+v %v", f.Status, codes(f), f.Reasons, f.Notes)
 			}
 			lookups := r.srv.CallsTo("cloudtrail:LookupEvents") - before
-			if tc.want == model.StatusPending && (lookups != 1 || !strings.Contains(f.Reasons[0].Message, "its delivery role was changed")) {
+			// Two lookups: the trail's CloudWatch Logs settings (UpdateTrail in its home region) and the role's changes.
+			if tc.want == model.StatusPending && (lookups != 2 || !strings.Contains(f.Reasons[0].Message, "its delivery role was changed")) {
 				t.Errorf("%d LookupEvents; reason %q", lookups, f.Reasons[0].Message)
 			}
 			if tc.want == model.StatusFail && lookups != 0 {
@@ -110,4 +112,57 @@ func TestRepairLookupRefused(t *testing.T) {
 		}
 	}
 	t.Fatal("no finding for the trail")
+}
+
+// TestPendingAfterTrailIntegrated (field trial, issue 21 "PENDING for every kind of repair"): a trail integrated with a
+// log group and role that already existed (UpdateTrail, by hand or by fix apply) is PENDING on a plain later scan
+// until its first delivery: when comes from CloudTrail event history (LookupEvents of UpdateTrail in its home region).
+// The scan said FAIL NEVER_DELIVERED; a trail whose selectors keep no management events (a warning) as well, while
+// fix apply's own re-check said WARN. A failed UpdateTrail changes nothing.
+func TestPendingAfterTrailIntegrated(t *testing.T) {
+	for _, tc := range []struct {
+		name, selectors string
+		fail            bool // the UpdateTrail fails (a role of another account)
+		want            model.Status
+	}{
+		{"integrated", "", false, model.StatusPending},
+		{"integrated, selectors without management events", ", management_events: false", false, model.StatusWarn},
+		{"the call failed", "", true, model.StatusFail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := scanScenario(t, "first_delivery_delay: 48h\n"+pipeline(tc.selectors, okGroup, okRole), nil)
+			if f := r.get(t, controls.IntegrationID, trailARN); f.Status != model.StatusFail || !strings.Contains(codes(f), controls.NotIntegrated) {
+				t.Fatalf("before: %s %s", f.Status, codes(f))
+			}
+			r.srv.Advance(time.Hour)
+			role := "arn:aws:iam::111111111111:role/R"
+			if tc.fail {
+				role = "arn:aws:iam::222222222222:role/R"
+			}
+			_, err := cloudtrail.NewFromConfig(r.srv.SDKConfig(acct, "us-east-1")).UpdateTrail(context.Background(), &cloudtrail.UpdateTrailInput{Name: aws.String("main"),
+				CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:111111111111:log-group:CT:*"), CloudWatchLogsRoleArn: aws.String(role)})
+			if (err != nil) != tc.fail {
+				t.Fatalf("UpdateTrail: %v", err)
+			}
+			r.srv.Advance(5 * time.Minute)
+			cat, _ := controls.Load()
+			_, fs := Run(context.Background(), cat, r.targets, Options{Settings: controls.DefaultSettings(r.srv.Now())})
+			for _, f := range fs {
+				if f.ResourceID != trailARN || f.ControlID != controls.IntegrationID {
+					continue
+				}
+				if f.Status != tc.want {
+					t.Errorf("5 minutes after: %s %s %v", f.Status, codes(f), f.Reasons)
+				}
+				if tc.want != model.StatusFail && !strings.Contains(codes(f), controls.PendingFirstDelivery) {
+					t.Errorf("no PENDING reason: %s", codes(f))
+				}
+				if tc.want != model.StatusFail && !strings.Contains(f.Reasons[0].Message+f.Reasons[len(f.Reasons)-1].Message, "CloudWatch Logs settings were set (UpdateTrail)") {
+					t.Errorf("the reason does not say what was repaired: %v", f.Reasons)
+				}
+				return
+			}
+			t.Fatal("no finding for the trail")
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -262,5 +263,30 @@ func TestNotifyURLNeverPrinted(t *testing.T) {
 	}
 	if _, ok := srv.PendingTokens(topic)[hook]; !ok {
 		t.Errorf("the subscription did not get the whole URL: %v", srv.PendingTokens(topic))
+	}
+}
+
+// TestFixAlarmsRefusesWhatItCannotPlan (field trial): with the monitored trail stopped, the alarm items have no
+// monitored trail; fix plan --alarms planned the trail's restart and nothing for the two missing items, said
+// "0 refused", and fix apply exited 0 while they still failed. They are refused, saying to fix the trail first.
+func TestFixAlarmsRefusesWhatItCannotPlan(t *testing.T) {
+	srv := simFrom(t, []byte(`now: 2026-11-22T12:00:00Z
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, logging: false, log_group: CT, role: R}
+    log_groups:
+      - {name: CT, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis, skip: ["4.1", "4.2"]}}
+    roles: [{name: R, trust: cloudtrail, policy: cloudtrail-delivery}]
+`))
+	code, out, errs := simRun(srv)(t, "fix", "plan", "--alarms")
+	if code != ExitOK || !strings.Contains(out, "StartLogging") {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	for _, item := range []string{"alarm-unauthorized-api-calls", "alarm-console-signin-without-mfa"} {
+		if !regexp.MustCompile(`REFUSED \S*` + item + `\S*: no monitored trail: fix cloudtrail-cloudwatch-integration`).MatchString(out) {
+			t.Errorf("%s is not refused:\n%s", item, out)
+		}
 	}
 }

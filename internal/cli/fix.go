@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/apicalls"
 	"github.com/trailwatch/trailwatch/internal/cost"
 	"github.com/trailwatch/trailwatch/internal/delivery"
 	"github.com/trailwatch/trailwatch/internal/model"
@@ -283,6 +285,14 @@ func (o *fixOptions) printPlan(e *env, p *remediate.Plan) error {
 }
 
 func (o *fixOptions) apply(ctx context.Context, e *env) error {
+	// Every call of the run, its scans, re-scans and writes, counted once and said once at the end.
+	calls := apicalls.NewRecorder(e.log)
+	o.scan.runCalls = calls
+	defer func() {
+		if calls.Total() > 0 {
+			fmt.Fprintf(e.stderr, "API calls (%d): %s\n", calls.Total(), calls.Summary())
+		}
+	}()
 	// Every path is checked before any work: a journal that cannot be written would be found only after the scan.
 	if err := checkWritableDir("--journal", o.journal); err != nil {
 		return err
@@ -355,7 +365,10 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	res := remediate.Rollout(ctx, p, infos, j, remediate.RolloutOptions{BatchSize: o.batchSize, Order: o.order,
 		PriorityTag: o.priorityTag, MaxFailures: o.maxFailures,
 		Writer: func(id string) (remediate.Writer, error) {
-			return remediate.NewSDKWriter(sr.MemberConfig(id, o.scan.roleName, o.scan.externalID)), nil
+			// Counted: the writes, and the AssumeRole calls that reach a member (made with the base configuration).
+			base := sr.Base.Copy()
+			base.APIOptions = append(slices.Clone(base.APIOptions), calls.Middleware(id, nil))
+			return remediate.NewSDKWriter(scan.MemberConfig(base, sr.Partition, sr.CallerID, id, o.scan.roleName, o.scan.externalID)), nil
 		},
 		Who: func(id string) string { return sr.Identity(id, o.scan.roleName) },
 		Rescan: func(ctx context.Context, ids []string, fixed map[string]time.Time) ([]model.Finding, error) {

@@ -52,7 +52,10 @@ type scanOptions struct {
 	partial            bool
 	callTimeout        time.Duration
 	// sweepCalls, set by watch and lambda, takes each sweep's call count instead of the "API calls" line.
-	sweepCalls     *callCount
+	sweepCalls *callCount
+	// runCalls, set by fix apply, is the run's recorder: its scans count into it and print nothing, and the run prints
+	// one "API calls" line with its writes (field trial: a line per re-scan, the writes never counted).
+	runCalls       *apicalls.Recorder
 	accountTimeout time.Duration
 	runID          string
 	discovery      string
@@ -267,6 +270,9 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 	settings := o.settings.controls(now)
 	settings.FixedAt = fixedAt
 	rec := apicalls.NewRecorder(e.log)
+	if o.runCalls != nil {
+		rec = o.runCalls
+	}
 	var members []org.Member
 	if o.org && o.runID != "" && o.st != nil {
 		if members, err = scan.RunMembers(ctx, o.st, o.runID, cfg); err != nil {
@@ -292,7 +298,7 @@ func (o *scanOptions) scan(ctx context.Context, e *env, now time.Time, fixedAt m
 		// A watcher's sweep: counted into its stop line, not printed every sweep (field trial: noisy for a service).
 		o.sweepCalls.add(rec.Total())
 		e.log.Info("sweep API calls", "total", rec.Total(), "calls", rec.Summary())
-	} else if err == nil || scan.IsInterrupted(err) {
+	} else if o.runCalls == nil && (err == nil || scan.IsInterrupted(err)) {
 		fmt.Fprintf(e.stderr, "API calls (%d): %s\n", rec.Total(), rec.Summary())
 	}
 	if err != nil {

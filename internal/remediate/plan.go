@@ -592,7 +592,7 @@ func (p *Plan) Summary() string {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "WARNING %s\n", w)
 	}
-	fmt.Fprintf(&b, "%d steps for %d trails, log groups, alarm chains or accounts; %d refused\n", len(p.Steps), countResources(p.Steps), len(p.Refused))
+	fmt.Fprintf(&b, "%s for %s (trails, log groups, alarm chains or accounts); %d refused\n", plural(len(p.Steps), "step"), plural(countResources(p.Steps), "resource"), len(p.Refused))
 	return b.String()
 }
 
@@ -772,4 +772,12 @@ func SamePlan(reviewed, now *Plan) error {
 		}
 	}
 	return nil
+}
+
+// plural is "1 step", "2 steps" (field trial: "5 steps for 1 trails").
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -57,6 +58,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("%q is a %s: URL; the store is a SQLite file path (for example %s) or a postgres:// URL", dsn, scheme, DefaultPath())
 		}
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", dsn, err)
+		}
+		// A new store is readable by its owner only, as reports and journals are (it holds the findings and the
+		// inventory; field trial: 0644). SQLite gives its -wal and -shm files the database file's mode.
+		if f, err := os.OpenFile(dsn, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("open store %s: %w", dsn, err)
 		}
 		// Writers take the lock at BEGIN (immediate), where the busy timeout applies; a store busy with another

@@ -128,12 +128,21 @@ func historyAcrossThreeScans(t *testing.T, s *Store) {
 }
 
 func TestSQLiteHistory(t *testing.T) {
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	path := filepath.Join(t.TempDir(), "h.db")
+	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	historyAcrossThreeScans(t, s)
+	// A new store is its owner's only, as reports and journals are (field trial: watch.db was 0644).
+	for _, f := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(f); err == nil && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), fi.Mode().Perm())
+		} else if err != nil && f == path {
+			t.Error(err)
+		}
+	}
 }
 
 // TestPostgresHistory runs the same against PostgreSQL when TRAILWATCH_TEST_POSTGRES names a database (.ci/run

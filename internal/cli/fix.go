@@ -386,7 +386,12 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 	undoFailed := 0
 	for i, b := range res.Batches {
 		for _, r := range b.Results {
-			fmt.Fprintf(e.stdout, "batch %d  %s  %s: %s\n", i+1, r.AccountID, r.ResourceID, resultState(r))
+			state := resultState(r)
+			if why := refusedPart(p, r.ResourceID); r.Error == "" && why != "" {
+				// Field trial: "fixed" beside a REFUSED line for the same trail, which still failed after.
+				state = "fixed in part; still to do by hand: " + why
+			}
+			fmt.Fprintf(e.stdout, "batch %d  %s  %s: %s\n", i+1, r.AccountID, r.ResourceID, state)
 			for _, u := range r.UndoFailed {
 				undoFailed++
 				fmt.Fprintf(e.stdout, "    NOT UNDONE: %s\n", u)
@@ -434,6 +439,17 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 		return &exitError{code: ExitFailed, err: fmt.Errorf("applied what it could; %d refused (the REFUSED lines say why and what to do): their findings still fail", refused)}
 	}
 	return nil
+}
+
+// refusedPart is why the plan refused part of a resource's fix ("" when nothing of it was refused).
+func refusedPart(p *remediate.Plan, rid string) string {
+	var why []string
+	for _, r := range p.Refused {
+		if r.ResourceID == rid && !r.Excepted {
+			why = append(why, r.Reason)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // resultState says how one trail's fix went: fixed, or failed with what was undone (or that nothing needed undoing).

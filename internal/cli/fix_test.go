@@ -439,3 +439,18 @@ accounts:
 		t.Errorf("some fixes refused: %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestFixApplySaysWhatIsLeft (field trial): a trail whose integration is fixed but whose selectors the plan refuses to
+// change was reported "fixed" beside its REFUSED line; the rollout line says it was fixed in part and what is left.
+func TestFixApplySaysWhatIsLeft(t *testing.T) {
+	srv := simFrom(t, []byte(`accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: data-only, home_region: us-east-1, multi_region: true, management_events: false}
+`))
+	code, out, errs := simRun(srv)(t, "fix", "apply", "--yes", "--wait", "0", "--journal", filepath.Join(t.TempDir(), "j"))
+	if code != ExitFailed || !strings.Contains(out, "trail/data-only: fixed in part; still to do by hand: ") || strings.Contains(out, "trail/data-only: fixed\n") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -15,7 +15,7 @@ accounts:
     regions: [us-east-1, eu-west-1]
     trails:
       - {name: busy, home_region: us-east-1, multi_region: true, s3_bucket: ct-logs,
-         s3_delivery: {events_per_day: [3000, 4000, 5000, 6000, 5000, 4000, 3000]}}
+         s3_delivery: {events_per_day: [300, 400, 500, 600, 500, 400, 300]}}
       - {name: foreign, home_region: eu-west-1, s3_bucket: theirs, s3_delivery: {events_per_day: [100], bucket_account: "222222222222"}}
 `
 
@@ -77,7 +77,7 @@ accounts:
   - id: "111111111111"
     regions: [us-east-1, eu-west-1, us-west-2]
     trails:
-      - {name: busy, home_region: us-east-1, multi_region: true, s3_bucket: ct-logs, s3_delivery: {events_per_day: [3000, 3000]}}
+      - {name: busy, home_region: us-east-1, multi_region: true, s3_bucket: ct-logs, s3_delivery: {events_per_day: [300, 300]}}
 `))
 	run := simRun(srv)
 	code, out, errs := run(t, "fix", "plan", "--cost", "--regions", "us-east-1", "--format", "json")

@@ -56,19 +56,20 @@ func (o *guardOptions) writer(ctx context.Context, e *env) (aws.Config, guardrai
 		}
 		return cfg, nil, nil, &exitError{code: ExitIncomplete, err: fmt.Errorf("could not tell who the credentials are (sts:GetCallerIdentity: %v): nothing was written", err)}
 	}
-	rec, closeJournal, err := o.openJournal(e, id.ARN)
+	rec, closeJournal, err := o.openJournal(e, id, cfg.Region)
 	return cfg, rec, closeJournal, err
 }
 
 // openJournal opens the journal of a guardrail write (--journal, default trailwatch-journal-<UTC time>.jsonl), the
 // fix journal's format: who, when, call, parameters, result.
-func (o *guardOptions) openJournal(e *env, who string) (guardrails.Recorder, func(), error) {
-	j, path, err := remediate.OpenJournal(o.journal, who, e.clock)
+func (o *guardOptions) openJournal(e *env, who scan.Identity, region string) (guardrails.Recorder, func(), error) {
+	j, path, err := remediate.OpenJournal(o.journal, who.ARN, e.clock)
 	if err != nil {
 		return nil, nil, usageError("--journal: %v", err)
 	}
 	rec := func(action string, params map[string]any, result string, err error) {
-		en := remediate.Entry{Action: action, Params: params, Attempt: 1, Result: result}
+		// Where the call was made: the caller's account, in the configuration's region (field trial: left empty).
+		en := remediate.Entry{AccountID: who.Account, Region: region, Action: action, Params: params, Attempt: 1, Result: result}
 		if err != nil {
 			en.Result, en.Error = "error", err.Error()
 			if result == "undone" {

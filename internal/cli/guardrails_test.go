@@ -59,8 +59,13 @@ func TestConformancePack(t *testing.T) {
 	}
 	// Deploy from the management account; a member is refused.
 	orgEnv(t, "100000000000")
-	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "organization-conformance-pack/trailwatch-cloudtrail-cloudwatch-logs") {
+	journal := filepath.Join(t.TempDir(), "j.jsonl")
+	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--yes", "--journal", journal, "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "organization-conformance-pack/trailwatch-cloudtrail-cloudwatch-logs") {
 		t.Errorf("deploy: %d %s", code, errs)
+	}
+	// The journal says who wrote, in which account and region (field trial: account and region were empty).
+	if data, _ := os.ReadFile(journal); !strings.Contains(string(data), `"who":"arn:aws:iam::100000000000:user/trailwatch-sim","account_id":"100000000000","region":"us-east-1"`) {
+		t.Errorf("journal:\n%s", data)
 	}
 	if code, _, errs := run(t, "guardrails", "conformance-pack", "--deploy", "--account", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "-o", filepath.Join(t.TempDir(), "p.yaml")); code != 0 || !strings.Contains(errs, "conformance-pack/trailwatch") {
 		t.Errorf("deploy to the account: %d %s", code, errs)

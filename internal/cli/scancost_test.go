@@ -134,7 +134,7 @@ accounts:
     regions: [us-east-1, eu-west-1]
     trails:
       - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
-      - {name: busy, home_region: eu-west-1, s3_bucket: ct-logs, s3_delivery: {events_per_day: [3000, 4000, 5000, 6000, 5000, 4000, 3000]}}
+      - {name: busy, home_region: eu-west-1, s3_bucket: ct-logs, s3_delivery: {events_per_day: [300, 400, 500, 600, 500, 400, 300]}}
     log_groups:
       - {name: CT, region: us-east-1, retention_days: 365, daily_bytes: [1000000000, 0, 3000000000, 2000000000, 1000000000, 1000000000, 2000000000]}
     roles:

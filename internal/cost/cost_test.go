@@ -34,7 +34,7 @@ accounts:
     regions: [us-east-1, eu-west-1]
     trails:
       - {name: main, home_region: us-east-1, multi_region: true, s3_bucket: ct-logs,
-         s3_delivery: {events_per_day: [4000, 6100, 5200, 8300, 2900, 5000, 7000], bucket_region: eu-west-1}}
+         s3_delivery: {events_per_day: [1000, 1525, 1300, 2075, 725, 1250, 1750], bucket_region: eu-west-1}}
       - {name: foreign, home_region: us-east-1, s3_bucket: theirs, s3_delivery: {events_per_day: [500], bucket_account: "222222222222"}}
       - {name: sealed, home_region: us-east-1, s3_bucket: sealed, s3_delivery: {events_per_day: [500, 500, 500, 500, 500, 500, 500], kms: true}}
       - {name: quiet, home_region: us-east-1, s3_bucket: quiet-logs}

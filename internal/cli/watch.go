@@ -296,7 +296,7 @@ func (o *watchOptions) watcher(ctx context.Context, e *env, out io.Writer) (*wat
 	reader := func(ctx context.Context, acct string, regions []string) *model.Account {
 		return base.Reread(ctx, acct, regions, scan.RereadOptions{RoleName: o.scan.roleName, ExternalID: o.scan.externalID,
 			Concurrency: o.scan.concurrency, Logger: e.log, Monitoring: o.scan.settings.alarms, Discovery: o.scan.discovery,
-			Listing: listing, Recorder: o.rereads})
+			Listing: listing, Recorder: o.rereads, Catalog: cat, Settings: func() controls.Settings { return o.scan.settings.controls(e.clock()) }})
 	}
 	caller, err := o.scan.scanBase(ctx)
 	if err != nil {

@@ -218,6 +218,10 @@ type RereadOptions struct {
 	Listing *collect.ListingEvidence
 	// Recorder counts the re-read's calls (nil: not counted).
 	Recorder *apicalls.Recorder
+	// Catalog and Settings (at the time of the re-read), when set, read the account's repairs as a scan does
+	// (readRepairs), so that a trail integrated or a role repaired is PENDING in watch as in a scan.
+	Catalog  *controls.Catalog
+	Settings func() controls.Settings
 }
 
 // Reread collects account acct again in regions, reached as the scan reached it: an organization trail judged in its
@@ -241,9 +245,14 @@ func (r *Result) Reread(ctx context.Context, acct string, regions []string, o Re
 		a, err := arn.Parse(trailARN)
 		return err == nil && a.AccountID != acct && scanned[a.AccountID]
 	}
-	return collect.Account(ctx, collect.NewSDKClients(cfg), collect.Options{Regions: regions, HomeRegion: cfg.Region,
+	clients := collect.NewSDKClients(cfg)
+	a := collect.Account(ctx, clients, collect.Options{Regions: regions, HomeRegion: cfg.Region,
 		Concurrency: o.Concurrency, Logger: o.Logger, AccountID: acct, Partition: r.Partition, OrgID: orgID,
 		Monitoring: o.Monitoring, JudgedElsewhere: judgedElsewhere, Discovery: o.Discovery, Listing: o.Listing})
+	if o.Catalog != nil && o.Settings != nil {
+		readRepairs(ctx, o.Catalog, clients, a, o.Settings())
+	}
+	return a
 }
 
 // RunAccounts keeps a run's account list (the store).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/controls"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/remediate"
 )
 
 // TestPendingAfterRoleRepair: a delivery role repaired by hand (its permission policy, or its trust) is PENDING on a
@@ -159,6 +160,16 @@ func TestPendingAfterTrailIntegrated(t *testing.T) {
 				}
 				if tc.want != model.StatusFail && !strings.Contains(f.Reasons[0].Message+f.Reasons[len(f.Reasons)-1].Message, "CloudWatch Logs settings were set (UpdateTrail)") {
 					t.Errorf("the reason does not say what was repaired: %v", f.Reasons)
+				}
+				// watch's re-read of the account answers as the scan does (review: it read no repair, so watch said
+				// FAIL where the scan said PENDING).
+				settings := controls.DefaultSettings(r.srv.Now())
+				res := &Result{Base: r.srv.SDKConfig(acct, "us-east-1"), CallerID: acct, Partition: "aws"}
+				a := res.Reread(context.Background(), acct, []string{"us-east-1", "eu-west-1"}, RereadOptions{Catalog: cat, Settings: func() controls.Settings { return settings }})
+				for _, g := range remediate.Judge(cat, &model.Inventory{Accounts: []*model.Account{a}}, settings) {
+					if g.ResourceID == trailARN && g.ControlID == controls.IntegrationID && (g.Status != f.Status || codes(g) != codes(f)) {
+						t.Errorf("watch's re-read: %s %s; the scan: %s %s", g.Status, codes(g), f.Status, codes(f))
+					}
 				}
 				return
 			}

@@ -15,9 +15,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/awsconfig"
-	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/guardrails"
-	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/remediate"
 	"github.com/trailwatch/trailwatch/internal/report"
 	"github.com/trailwatch/trailwatch/internal/scan"
@@ -49,14 +47,15 @@ func (o *guardOptions) writer(ctx context.Context, e *env) (aws.Config, guardrai
 	if err != nil {
 		return cfg, nil, nil, usageError("load AWS configuration: %v", err)
 	}
-	id, err := scan.Identify(ctx, cfg)
+	caller, err := scan.Caller(ctx, cfg) // the one way a write learns who it writes as (fix apply's reviewed plan too)
 	if err != nil {
-		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied {
-			return cfg, nil, nil, usageError("%v; nothing was written", scan.RefusedCredentials(ce))
+		err = scanError(err)
+		if ee, ok := err.(*exitError); ok {
+			ee.err = fmt.Errorf("%w; nothing was written", ee.err)
 		}
-		return cfg, nil, nil, &exitError{code: ExitIncomplete, err: fmt.Errorf("could not tell who the credentials are (sts:GetCallerIdentity: %v): nothing was written", err)}
+		return cfg, nil, nil, err
 	}
-	rec, closeJournal, err := o.openJournal(e, id, cfg.Region)
+	rec, closeJournal, err := o.openJournal(e, scan.Identity{Account: caller.CallerID, ARN: caller.CallerARN, Partition: caller.Partition}, cfg.Region)
 	return cfg, rec, closeJournal, err
 }
 

@@ -175,18 +175,17 @@ func Identify(ctx context.Context, cfg aws.Config, optFns ...func(*sts.Options))
 	return Identity{Account: aws.ToString(id.Account), ARN: aws.ToString(id.Arn), Partition: awsarn.Partition(aws.ToString(id.Arn))}, nil
 }
 
-// Caller resolves who cfg's credentials are, without scanning (applying a reviewed plan, watch's writes): the caller's
-// account and partition, from sts:GetCallerIdentity. A refused call is *UnidentifiedError with Refused set.
+// Caller resolves who cfg's credentials are, without scanning (applying a reviewed plan, watch's writes, the
+// guardrails): the caller's account and partition, from sts:GetCallerIdentity. A failed call is *UnidentifiedError,
+// Refused when the credentials were refused, as a single-account scan that cannot identify its caller says.
 func Caller(ctx context.Context, cfg aws.Config) (*Result, error) {
 	id, err := Identify(ctx, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &InterruptedError{}
 		}
-		if ce := collect.Classify("sts:GetCallerIdentity", "", err); ce.Kind == model.ErrCredentialsRefused {
-			return nil, &UnidentifiedError{Err: ce, Refused: true}
-		}
-		return nil, fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err)
+		ce := collect.Classify("sts:GetCallerIdentity", "", err)
+		return nil, &UnidentifiedError{Err: ce, Refused: ce.Kind == model.ErrCredentialsRefused || ce.Kind == model.ErrAccessDenied}
 	}
 	return &Result{Base: cfg, CallerID: id.Account, CallerARN: id.ARN, Partition: id.Partition}, nil
 }

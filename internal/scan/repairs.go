@@ -2,10 +2,12 @@ package scan
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/collect"
 	"github.com/trailwatch/trailwatch/internal/controls"
+	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
 	"github.com/trailwatch/trailwatch/internal/partition"
 )
@@ -56,34 +58,46 @@ func readRepairs(ctx context.Context, cat *controls.Catalog, c collect.Clients, 
 	if !ok {
 		part, _ = partition.Lookup("aws")
 	}
-	looked := map[*model.Role]bool{}
-	trailLogs := map[string]map[string]time.Time{} // home region -> trail name or ARN -> when its CloudWatch Logs settings were set
-	trailErr := map[string]*model.CallError{}
+	// Which lookups the trails need: one per home region (the trails' CloudWatch Logs settings) and one per role. They
+	// are independent, so they run at once: one round trip added to the account's scan, not one per lookup.
+	var trails []*model.Trail
+	var regions []string
+	var roles []*model.Role
 	for _, t := range candidates {
 		f := verdict[t.ARN]
 		if f.Status != model.StatusFail || !onlyDeliveryEvidence(f) {
 			continue
 		}
-		lg := t.LogGroup
-		if !recent(t.Status.StartLoggingTime) && (lg == nil || !recent(lg.CreatedAt)) {
-			if _, done := trailLogs[t.HomeRegion]; !done {
-				if h, ok := c.CloudTrail(t.HomeRegion).(collect.EventHistoryAPI); ok {
-					trailLogs[t.HomeRegion], trailErr[t.HomeRegion] = collect.TrailLogsChanged(ctx, h, now.Add(-s.PendingWindow), now)
-				}
+		if lg := t.LogGroup; !recent(t.Status.StartLoggingTime) && (lg == nil || !recent(lg.CreatedAt)) {
+			trails = append(trails, t)
+			if !slices.Contains(regions, t.HomeRegion) {
+				regions = append(regions, t.HomeRegion)
 			}
-			if at, ok := latest(trailLogs[t.HomeRegion][t.Name], trailLogs[t.HomeRegion][t.ARN]); ok {
-				t.LogsChangedAt = &at
-			}
-			t.LogsChangesErr = trailErr[t.HomeRegion]
 		}
-		r := t.Role
-		if r == nil || !r.Exists || r.Name == "" || looked[r] || recent(r.CreatedAt) {
-			continue // the role's own creation already dates its repair
+		if r := t.Role; r != nil && r.Exists && r.Name != "" && !slices.Contains(roles, r) && !recent(r.CreatedAt) {
+			roles = append(roles, r) // a role created within the window dates its repair already
 		}
-		looked[r] = true
-		if h, ok := c.CloudTrail(part.GlobalRegion).(collect.EventHistoryAPI); ok {
-			collect.RoleChanged(ctx, h, r, now.Add(-s.PendingWindow), now)
+	}
+	found := make([]map[string]time.Time, len(regions))
+	failed := make([]*model.CallError, len(regions))
+	var lookups []func()
+	for i, region := range regions {
+		if h, ok := c.CloudTrail(region).(collect.EventHistoryAPI); ok {
+			lookups = append(lookups, func() { found[i], failed[i] = collect.TrailLogsChanged(ctx, h, now.Add(-s.PendingWindow), now) })
 		}
+	}
+	if h, ok := c.CloudTrail(part.GlobalRegion).(collect.EventHistoryAPI); ok {
+		for _, r := range roles {
+			lookups = append(lookups, func() { collect.RoleChanged(ctx, h, r, now.Add(-s.PendingWindow), now) })
+		}
+	}
+	fanout.All(lookups...)
+	for _, t := range trails {
+		i := slices.Index(regions, t.HomeRegion)
+		if at, ok := latest(found[i][t.Name], found[i][t.ARN]); ok {
+			t.LogsChangedAt = &at
+		}
+		t.LogsChangesErr = failed[i]
 	}
 }
 

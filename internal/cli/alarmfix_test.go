@@ -74,7 +74,7 @@ func TestFixAlarmsMakesAll15Pass(t *testing.T) {
 	count := map[string]int{}
 	for _, s := range p.Steps {
 		count[s.Action]++
-		if s.Action == remediate.PutMetricFilter && s.Params["filterName"] == "mine" {
+		if f, ok := s.Params.(remediate.PutMetricFilterInput); ok && f.FilterName == "mine" {
 			t.Errorf("the plan rewrites the user's filter: %+v", s)
 		}
 	}
@@ -245,7 +245,7 @@ func TestNotifyURLNeverPrinted(t *testing.T) {
 	topic := ""
 	for _, st := range p.Steps {
 		if st.Action == remediate.Subscribe {
-			topic, _ = st.Params["TopicArn"].(string)
+			topic = st.Params.(remediate.SubscribeInput).TopicArn
 			if strings.Contains(st.CLI, "SECRETXYZ") {
 				t.Errorf("the plan's cli shows the secret: %s", st.CLI)
 			}

@@ -44,7 +44,7 @@ func TestFixViaTelemetryRule(t *testing.T) {
 	if got := strings.Join(actions, ","); got != "StartTelemetryEvaluation,CreateTelemetryRule" {
 		t.Fatalf("plan steps %s, want StartTelemetryEvaluation,CreateTelemetryRule (and no trail change)", got)
 	}
-	rule, _ := json.Marshal(p.Steps[1].Params["Rule"])
+	rule, _ := json.Marshal(p.Steps[1].Params.(remediate.CreateTelemetryRuleInput).Rule)
 	for _, want := range []string{`"AllRegions":true`, `"ResourceType":"AWS::CloudTrail"`, `"DestinationType":"cloud-watch-logs"`, `"RetentionInDays":365`, `"Equals":["Management"]`} {
 		if !strings.Contains(string(rule), want) {
 			t.Errorf("the rule lacks %s: %s", want, rule)

@@ -82,8 +82,9 @@ func TestFixNewTrail(t *testing.T) {
 		t.Fatalf("steps %s", got)
 	}
 	ct := p.Steps[4]
-	if ct.Params["S3BucketName"] != "ct-logs" || ct.Params["IsMultiRegionTrail"] != true || ct.Undo == nil || ct.Undo.Action != remediate.DeleteTrail ||
-		ct.Params["CloudWatchLogsRoleArn"] != "arn:aws:iam::111111111111:role/CloudTrailCloudWatchLogs-management-events" {
+	in, _ := ct.Params.(remediate.CreateTrailInput)
+	if in.S3BucketName != "ct-logs" || !in.IsMultiRegionTrail || ct.Undo == nil || ct.Undo.Action != remediate.DeleteTrail ||
+		in.CloudWatchLogsRoleArn != "arn:aws:iam::111111111111:role/CloudTrailCloudWatchLogs-management-events" {
 		t.Errorf("CreateTrail step %+v", ct)
 	}
 	for format, wants := range map[string][]string{

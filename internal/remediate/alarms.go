@@ -239,13 +239,15 @@ func chainOf(inv *model.Inventory, f model.Finding, items []alarms.Item) (contro
 
 func alarmStepKey(s Step) string {
 	name := ""
-	for _, k := range []string{"filterName", "AlarmName", "Name", "TopicArn"} {
-		if v, ok := s.Params[k]; ok {
-			name += fmt.Sprint(v) + "|"
-		}
-	}
-	if s.Action == Subscribe {
-		name += fmt.Sprint(s.Params["Protocol"], ":", s.Params["Endpoint"])
+	switch p := s.Params.(type) {
+	case PutMetricFilterInput:
+		name = p.FilterName + "|"
+	case PutMetricAlarmInput:
+		name = p.AlarmName + "|"
+	case CreateTopicInput:
+		name = p.Name + "|"
+	case SubscribeInput:
+		name = p.TopicArn + "|" + p.Protocol + ":" + p.Endpoint
 	}
 	return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + name
 }
@@ -256,8 +258,10 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	rid := fmt.Sprintf("%s/%s", c.LogGroup.ARN, it.ID) // the log group and item the steps serve
 	part := awsarn.Partition(c.LogGroup.ARN)
 	var steps []Step
-	add := func(action, why string, params map[string]any, undo *Call) {
-		steps = append(steps, render(Step{AccountID: owner, Region: region, ResourceID: rid, Action: action, Params: params, Why: why, Undo: undo}))
+	add := func(why string, p Params, undo *Call) {
+		s := newStep(owner, region, rid, why, p)
+		s.Undo = undo
+		steps = append(steps, s)
 	}
 	topic := o.AlarmTopic
 	topicSteps := func() {
@@ -280,13 +284,13 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 		if t := c.Topics[topic]; t != nil && t.Exists {
 			return
 		}
-		add(CreateTopic, "a topic for the CIS alarms", map[string]any{"Name": DefaultAlarmTopic, "Tags": map[string]string{"managed-by": "trailwatch"}},
-			&Call{Action: DeleteTopic, Params: map[string]any{"TopicArn": topic}})
+		add("a topic for the CIS alarms", CreateTopicInput{Name: DefaultAlarmTopic, Tags: map[string]string{"managed-by": "trailwatch"}},
+			call(DeleteTopicInput{TopicArn: topic}))
 	}
 	subscribe := func(topicARN string) {
 		for _, n := range o.Notify {
 			proto, ep, _ := SplitNotify(n) // checked when the options were
-			add(Subscribe, "a subscriber for the alarms ("+proto+")", map[string]any{"TopicArn": topicARN, "Protocol": proto, "Endpoint": ep}, nil)
+			add("a subscriber for the alarms ("+proto+")", SubscribeInput{TopicArn: topicARN, Protocol: proto, Endpoint: ep}, nil)
 		}
 	}
 	// alarmTopics makes the existing alarm's first SNS topic one with a subscriber: created again when it is gone,
@@ -302,8 +306,8 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 			}
 			if !t.Exists {
 				name := act[strings.LastIndex(act, ":")+1:]
-				add(CreateTopic, "the alarm's topic does not exist", map[string]any{"Name": name, "Tags": map[string]string{"managed-by": "trailwatch"}},
-					&Call{Action: DeleteTopic, Params: map[string]any{"TopicArn": act}})
+				add("the alarm's topic does not exist", CreateTopicInput{Name: name, Tags: map[string]string{"managed-by": "trailwatch"}},
+					call(DeleteTopicInput{TopicArn: act}))
 			}
 			subscribe(act)
 			return
@@ -311,28 +315,28 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 	}
 	newAlarm := func(ns, metric string) {
 		topicSteps()
-		params := map[string]any{"AlarmName": it.ID, "AlarmDescription": fmt.Sprintf("CIS %s %s (trailwatch)", it.CIS, it.Title),
-			"Namespace": ns, "MetricName": metric, "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
-			"Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-			"ActionsEnabled": true, "AlarmActions": []string{topic}}
-		var undo *Call = &Call{Action: DeleteAlarms, Params: map[string]any{"AlarmNames": []string{it.ID}}}
+		params := PutMetricAlarmInput{AlarmName: it.ID, AlarmDescription: fmt.Sprintf("CIS %s %s (trailwatch)", it.CIS, it.Title),
+			Namespace: ns, MetricName: metric, Statistic: "Sum", Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1,
+			Threshold: 1.0, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching",
+			ActionsEnabled: true, AlarmActions: []string{topic}}
+		undo := call(DeleteAlarmsInput{AlarmNames: []string{it.ID}})
 		if c.Alarm != nil && c.Alarm.Name == it.ID {
-			undo = &Call{Action: PutMetricAlarm, Params: alarmParams(c.Alarm)} // replaced: put the old one back
+			undo = call(alarmParams(c.Alarm)) // replaced: put the old one back
 		}
-		add(PutMetricAlarm, "an alarm that fires on one matching event (Sum >= 1 over 5 minutes)", params, undo)
+		add("an alarm that fires on one matching event (Sum >= 1 over 5 minutes)", params, undo)
 		subscribeIfNew(c, topic, subscribe)
 	}
 	switch c.Code {
 	case controls.FilterMissing, controls.FilterMissesEvents:
 		// A filter of trailwatch's own with the published pattern; the user's filters are left as they are.
 		metric := strings.TrimPrefix(it.ID, "alarm-")
-		undo := &Call{Action: DeleteMetricFilter, Params: map[string]any{"logGroupName": group, "filterName": it.ID}}
+		undo := call(DeleteMetricFilterInput{LogGroupName: group, FilterName: it.ID})
 		if c.Filter != nil && c.Filter.Name == it.ID {
-			undo = &Call{Action: PutMetricFilter, Params: filterParams(group, c.Filter)}
+			undo = call(filterParams(group, c.Filter))
 		}
-		add(PutMetricFilter, fmt.Sprintf("a metric filter with CIS %s's published pattern", it.CIS),
-			map[string]any{"logGroupName": group, "filterName": it.ID, "filterPattern": it.Pattern,
-				"metricTransformations": []map[string]any{{"metricName": metric, "metricNamespace": AlarmNamespace, "metricValue": "1"}}}, undo)
+		add(fmt.Sprintf("a metric filter with CIS %s's published pattern", it.CIS),
+			PutMetricFilterInput{LogGroupName: group, FilterName: it.ID, FilterPattern: it.Pattern,
+				MetricTransformations: []MetricTransformation{{MetricName: metric, MetricNamespace: AlarmNamespace, MetricValue: "1"}}}, undo)
 		newAlarm(AlarmNamespace, metric)
 	case controls.AlarmMissing, controls.AlarmCannotFire:
 		if c.Filter != nil {
@@ -340,8 +344,8 @@ func alarmSteps(c controls.AlarmChain, o Options) []Step {
 		}
 	case controls.AlarmActionsDisabled:
 		if c.Alarm != nil {
-			add(EnableAlarmActions, "the alarm's actions are disabled", map[string]any{"AlarmNames": []string{c.Alarm.Name}},
-				&Call{Action: DisableAlarmActions, Params: map[string]any{"AlarmNames": []string{c.Alarm.Name}}})
+			add("the alarm's actions are disabled", EnableAlarmActionsInput{AlarmNames: []string{c.Alarm.Name}},
+				call(DisableAlarmActionsInput{AlarmNames: []string{c.Alarm.Name}}))
 			steps[len(steps)-1].Existing = map[string]any{"alarm": c.Alarm.ARN}
 			alarmTopics()
 		}
@@ -367,23 +371,20 @@ func subscribeIfNew(c controls.AlarmChain, topic string, subscribe func(string))
 	subscribe(topic)
 }
 
-func filterParams(group string, f *model.MetricFilter) map[string]any {
-	return map[string]any{"logGroupName": group, "filterName": f.Name, "filterPattern": f.Pattern,
-		"metricTransformations": []map[string]any{{"metricName": f.Metric, "metricNamespace": f.Namespace, "metricValue": f.Value}}}
+func filterParams(group string, f *model.MetricFilter) PutMetricFilterInput {
+	return PutMetricFilterInput{LogGroupName: group, FilterName: f.Name, FilterPattern: f.Pattern,
+		MetricTransformations: []MetricTransformation{{MetricName: f.Metric, MetricNamespace: f.Namespace, MetricValue: f.Value}}}
 }
 
 // alarmParams restates an alarm as PutMetricAlarm parameters (for an undo, or to change one setting).
-func alarmParams(a *model.Alarm) map[string]any {
-	p := map[string]any{"AlarmName": a.Name, "Namespace": a.Namespace, "MetricName": a.Metric, "Period": a.Period,
-		"EvaluationPeriods": a.EvaluationPeriods, "Threshold": a.Threshold, "ComparisonOperator": a.Comparison,
-		"ActionsEnabled": a.ActionsEnabled, "AlarmActions": append([]string{}, a.Actions...)}
+func alarmParams(a *model.Alarm) PutMetricAlarmInput {
+	p := PutMetricAlarmInput{AlarmName: a.Name, Namespace: a.Namespace, MetricName: a.Metric, Period: a.Period,
+		EvaluationPeriods: a.EvaluationPeriods, Threshold: a.Threshold, ComparisonOperator: a.Comparison,
+		ActionsEnabled: a.ActionsEnabled, AlarmActions: append([]string{}, a.Actions...), DatapointsToAlarm: a.DatapointsToAlarm}
 	if a.Statistic != "" {
-		p["Statistic"] = a.Statistic
+		p.Statistic = a.Statistic
 	} else {
-		p["ExtendedStatistic"] = a.ExtendedStatistic
-	}
-	if a.DatapointsToAlarm > 0 {
-		p["DatapointsToAlarm"] = a.DatapointsToAlarm
+		p.ExtendedStatistic = a.ExtendedStatistic
 	}
 	return p
 }

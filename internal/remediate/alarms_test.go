@@ -36,9 +36,9 @@ func TestCheckNotify(t *testing.T) {
 }
 
 // recordingWriter performs nothing and remembers the params of each call.
-type recordingWriter struct{ params []map[string]any }
+type recordingWriter struct{ params []Params }
 
-func (w *recordingWriter) Do(_ context.Context, _, _ string, params map[string]any) error {
+func (w *recordingWriter) Do(_ context.Context, _ string, params Params) error {
 	w.params = append(w.params, params)
 	return nil
 }
@@ -61,10 +61,10 @@ func TestNotifyWebhookSecret(t *testing.T) {
 	}
 	var journal bytes.Buffer
 	w := &recordingWriter{}
-	step := Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: "arn:aws:sns:us-east-1:111111111111:t", Action: Subscribe,
-		Params: map[string]any{"TopicArn": "arn:aws:sns:us-east-1:111111111111:t", "Protocol": "https", "Endpoint": hook}}
+	step := newStep("111111111111", "us-east-1", "arn:aws:sns:us-east-1:111111111111:t", "",
+		SubscribeInput{TopicArn: "arn:aws:sns:us-east-1:111111111111:t", Protocol: "https", Endpoint: hook})
 	Apply(context.Background(), w, []Step{step}, NewJournal(&journal, "tester", nil), ApplyOptions{})
-	if len(w.params) != 1 || w.params[0]["Endpoint"] != hook {
+	if len(w.params) != 1 || w.params[0].(SubscribeInput).Endpoint != hook {
 		t.Errorf("the call got %v", w.params)
 	}
 	if strings.Contains(journal.String(), "SECRETXYZ") || !strings.Contains(journal.String(), "hooks.example.com") {

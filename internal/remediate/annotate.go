@@ -23,9 +23,9 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 	byResource := map[string][]string{}
 	for _, s := range p.Steps {
 		byResource[s.ResourceID] = append(byResource[s.ResourceID], s.CLI)
-		if s.Action == PutRetentionPolicy {
+		if p, ok := s.Params.(PutRetentionPolicyInput); ok {
 			// The retention finding is keyed by the log group's ARN without ":*".
-			g := awsarn.LogGroupBare(partitionOf(inv), s.Region, s.AccountID, fmt.Sprint(s.Params["logGroupName"]))
+			g := awsarn.LogGroupBare(partitionOf(inv), s.Region, s.AccountID, p.LogGroupName)
 			if g != s.ResourceID {
 				byResource[g] = append(byResource[g], s.CLI)
 			}
@@ -77,7 +77,7 @@ func Annotate(inv *model.Inventory, findings []model.Finding, o Options) []model
 				f.Commands = cmds // the plan makes the trail (--trail-bucket)
 				continue
 			}
-			var bucket any = bucketPlaceholder
+			bucket := bucketPlaceholder
 			if o.TrailBucket != "" {
 				bucket = o.TrailBucket
 			}

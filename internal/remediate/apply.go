@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +37,7 @@ import (
 type Writer interface {
 	// Do performs one call (a step's action, or the action of its Undo) in region, once: it returns the AWS error
 	// unchanged, and does not retry (Apply retries and journals every attempt).
-	Do(ctx context.Context, region, action string, params map[string]any) error
+	Do(ctx context.Context, region string, p Params) error
 }
 
 // StateReader, when a Writer has it, reads what a Create step found already there (a log group or role the scan did not
@@ -55,16 +56,18 @@ const UndoTimeout = 2 * time.Minute
 
 // Entry is one line of the journal.
 type Entry struct {
-	Time       time.Time      `json:"time"`
-	Who        string         `json:"who"`
-	AccountID  string         `json:"account_id"`
-	Region     string         `json:"region"`
-	ResourceID string         `json:"resource_id"`
-	Action     string         `json:"action"`
-	Params     map[string]any `json:"params"`
-	Attempt    int            `json:"attempt"`
-	Result     string         `json:"result"` // ok, exists, error, undone, undo-error, skipped
-	Error      string         `json:"error,omitempty"`
+	Time       time.Time `json:"time"`
+	Who        string    `json:"who"`
+	AccountID  string    `json:"account_id"`
+	Region     string    `json:"region"`
+	ResourceID string    `json:"resource_id"`
+	Action     string    `json:"action"`
+	// Params are the call's parameters: a step's or undo's (their action's type), or, for a guardrail's deployment,
+	// what it sent.
+	Params  any    `json:"params"`
+	Attempt int    `json:"attempt"`
+	Result  string `json:"result"` // ok, exists, error, undone, undo-error, skipped
+	Error   string `json:"error,omitempty"`
 }
 
 // Journal appends entries as JSON lines. Safe for concurrent use.
@@ -145,13 +148,10 @@ func (j *Journal) Record(e Entry) { j.add(e) }
 
 // journalParams is what the journal keeps of a call's parameters: an http(s) subscriber keeps only its scheme and
 // host, since a webhook's path carries its secret (the call itself gets the whole URL).
-func journalParams(p map[string]any) map[string]any {
-	if proto, _ := p["Protocol"].(string); proto == "http" || proto == "https" {
-		if ep, ok := p["Endpoint"].(string); ok {
-			c := maps.Clone(p)
-			c["Endpoint"] = redact.URL(ep)
-			return c
-		}
+func journalParams(p any) any {
+	if s, ok := p.(SubscribeInput); ok && (s.Protocol == "http" || s.Protocol == "https") {
+		s.Endpoint = redact.URL(s.Endpoint)
+		return s
 	}
 	return p
 }
@@ -285,34 +285,35 @@ func adopt(ctx context.Context, w Writer, group []Step, i int, skip map[int]stri
 		return ""
 	}
 	s := group[i]
-	switch s.Action {
-	case CreateLogGroup:
-		name := fmt.Sprint(s.Params["logGroupName"])
+	switch p := s.Params.(type) {
+	case CreateLogGroupInput:
+		name := p.LogGroupName
 		days, err := sr.LogGroupRetention(ctx, s.Region, name)
 		if err != nil {
 			return fmt.Sprintf("log group %s already exists and its retention could not be read (%v): nothing after it is changed without a way back", name, err)
 		}
 		for k := i + 1; k < len(group); k++ {
-			if n := &group[k]; n.Action == PutRetentionPolicy && n.Undo == nil && fmt.Sprint(n.Params["logGroupName"]) == name && n.Region == s.Region {
-				if want := intOf(n.Params, "retentionInDays"); days == nil || int32(*days) >= want {
+			n := &group[k]
+			if r, ok := n.Params.(PutRetentionPolicyInput); ok && n.Undo == nil && r.LogGroupName == name && n.Region == s.Region {
+				if days == nil || *days >= r.RetentionInDays {
 					// Kept at least as long already: shortening it would delete events for good, which no undo
 					// brings back (review). Only a shorter retention is raised, as the retention fix does.
 					skip[k] = fmt.Sprintf("log group %s already keeps its events %s", name, keepText(days))
 					continue
 				}
 				if days == nil {
-					n.Undo = &Call{Action: DeleteRetentionPolicy, Params: map[string]any{"logGroupName": name}}
+					n.Undo = call(DeleteRetentionPolicyInput{LogGroupName: name})
 				} else {
-					n.Undo = &Call{Action: PutRetentionPolicy, Params: map[string]any{"logGroupName": name, "retentionInDays": *days}}
+					n.Undo = call(PutRetentionPolicyInput{LogGroupName: name, RetentionInDays: *days})
 				}
 			}
 		}
-	case CreateRole:
-		name := fmt.Sprint(s.Params["RoleName"])
+	case CreateRoleInput:
+		name := p.RoleName
 		policyName := ""
 		for k := i + 1; k < len(group); k++ {
-			if group[k].Action == PutRolePolicy && fmt.Sprint(group[k].Params["RoleName"]) == name {
-				policyName = fmt.Sprint(group[k].Params["PolicyName"])
+			if pp, ok := group[k].Params.(PutRolePolicyInput); ok && pp.RoleName == name {
+				policyName = pp.PolicyName
 			}
 		}
 		trust, prev, err := sr.RoleState(ctx, name, policyName)
@@ -323,8 +324,8 @@ func adopt(ctx context.Context, w Writer, group []Step, i int, skip map[int]stri
 			return fmt.Sprintf("role %s already exists (the scan did not see it: no trail uses it) and does not trust cloudtrail.amazonaws.com: fix its trust, or name another role with --delivery-role-name, and plan again", name)
 		}
 		for k := i + 1; k < len(group); k++ {
-			if n := &group[k]; n.Action == PutRolePolicy && fmt.Sprint(n.Params["RoleName"]) == name && prev != nil {
-				n.Undo = &Call{Action: PutRolePolicy, Params: map[string]any{"RoleName": name, "PolicyName": policyName, "PolicyDocument": *prev}}
+			if pp, ok := group[k].Params.(PutRolePolicyInput); ok && pp.RoleName == name && prev != nil {
+				group[k].Undo = call(PutRolePolicyInput{RoleName: name, PolicyName: policyName, PolicyDocument: *prev})
 			}
 		}
 	}
@@ -350,7 +351,7 @@ func (o ApplyOptions) undo(ctx context.Context, w Writer, changed []Step, j *Jou
 		// Every attempt is journaled, as a step's are (field trial: five failed attempts left one line).
 		label := "undo " + c.Action + " (" + c.Undo.Action + ")"
 		if err := o.attempts(ctx, w, Step{AccountID: c.AccountID, Region: c.Region, ResourceID: c.ResourceID, Action: c.Undo.Action, Params: c.Undo.Params}, j, label); err != nil && !notFound(err) {
-			failed = append(failed, fmt.Sprintf("undo of %s (%s) failed: %s; by hand: %s", c.Action, c.Undo.Action, err.Error(), RenderCLI(c.Undo.Action, c.Region, c.Undo.Params)))
+			failed = append(failed, fmt.Sprintf("undo of %s (%s) failed: %s; by hand: %s", c.Action, c.Undo.Action, err.Error(), RenderCLI(c.Region, c.Undo.Params)))
 		} else {
 			undone = append(undone, c.Action)
 		}
@@ -390,7 +391,7 @@ func (o ApplyOptions) attempts(ctx context.Context, w Writer, s Step, j *Journal
 	attempts := max(o.Attempts, 1)
 	delay := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := w.Do(ctx, s.Region, s.Action, s.Params)
+		err := w.Do(ctx, s.Region, s.Params)
 		if j != nil {
 			e := Entry{AccountID: s.AccountID, Region: s.Region, ResourceID: s.ResourceID, Action: s.Action, Params: s.Params, Attempt: attempt, Result: "ok"}
 			switch {
@@ -496,211 +497,155 @@ func NewSDKWriter(cfg aws.Config) *SDKWriter {
 	return &SDKWriter{cfg: cfg}
 }
 
-func str(m map[string]any, k string) *string {
-	if v, ok := m[k].(string); ok {
-		return aws.String(v)
-	}
-	return nil
-}
-
-func intOf(m map[string]any, k string) int32 {
-	switch v := m[k].(type) {
-	case int:
-		return int32(v)
-	case float64:
-		return int32(v)
-	}
-	return 0
-}
-
-func floatOf(m map[string]any, k string) float64 {
-	switch v := m[k].(type) {
-	case int:
-		return float64(v)
-	case float64:
-		return v
-	}
-	return 0
-}
-
-// stringsOf reads a list of strings as a plan holds it in memory ([]string) or after JSON ([]any).
-func stringsOf(v any) []string {
-	switch l := v.(type) {
-	case []string:
-		return l
-	case []any:
-		out := make([]string, 0, len(l))
-		for _, x := range l {
-			out = append(out, fmt.Sprint(x))
-		}
-		return out
-	}
-	return nil
-}
-
-func listOfMaps(v any) []map[string]any {
-	switch l := v.(type) {
-	case []map[string]any:
-		return l
-	case []any:
-		var out []map[string]any
-		for _, x := range l {
-			if m, ok := x.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-func tagsOf(m map[string]any, k string) map[string]string {
-	out := map[string]string{}
-	switch v := m[k].(type) {
-	case map[string]string:
-		return v
-	case map[string]any:
-		for kk, vv := range v {
-			out[kk] = fmt.Sprint(vv)
-		}
-	}
-	return out
-}
-
-// Do performs one step.
-func (w *SDKWriter) Do(ctx context.Context, region, action string, p map[string]any) error {
+// Do performs one call.
+func (w *SDKWriter) Do(ctx context.Context, region string, params Params) error {
 	regional := func(o *cloudtrail.Options) { o.Region = region }
 	logsRegion := func(o *cloudwatchlogs.Options) { o.Region = region }
+	cwRegion := func(o *cloudwatch.Options) { o.Region = region }
+	snsRegion := func(o *sns.Options) { o.Region = region }
 	var err error
-	switch action {
-	case CreateLogGroup:
-		in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: str(p, "logGroupName"), KmsKeyId: str(p, "kmsKeyId")}
-		if t := tagsOf(p, "tags"); len(t) > 0 {
-			in.Tags = t
+	switch p := params.(type) {
+	case CreateLogGroupInput:
+		in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(p.LogGroupName), KmsKeyId: optional(p.KmsKeyID)}
+		if len(p.Tags) > 0 {
+			in.Tags = p.Tags
 		}
 		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).CreateLogGroup(ctx, in)
-	case PutRetentionPolicy:
+	case PutRetentionPolicyInput:
 		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
-			LogGroupName: str(p, "logGroupName"), RetentionInDays: aws.Int32(intOf(p, "retentionInDays"))})
-	case CreateRole:
-		in := &iam.CreateRoleInput{RoleName: str(p, "RoleName"), AssumeRolePolicyDocument: str(p, "AssumeRolePolicyDocument"), Description: str(p, "Description")}
-		for k, v := range tagsOf(p, "Tags") {
-			in.Tags = append(in.Tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+			LogGroupName: aws.String(p.LogGroupName), RetentionInDays: aws.Int32(int32(p.RetentionInDays))})
+	case CreateRoleInput:
+		in := &iam.CreateRoleInput{RoleName: aws.String(p.RoleName), AssumeRolePolicyDocument: aws.String(p.AssumeRolePolicyDocument), Description: optional(p.Description)}
+		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
+			in.Tags = append(in.Tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
 		}
 		_, err = iam.NewFromConfig(w.cfg).CreateRole(ctx, in)
-	case UpdateAssumeRolePolicy:
-		_, err = iam.NewFromConfig(w.cfg).UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: str(p, "RoleName"), PolicyDocument: str(p, "PolicyDocument")})
-	case PutRolePolicy:
-		_, err = iam.NewFromConfig(w.cfg).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName"), PolicyDocument: str(p, "PolicyDocument")})
-	case UpdateTrail:
-		_, err = cloudtrail.NewFromConfig(w.cfg, regional).UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: str(p, "Name"),
-			CloudWatchLogsLogGroupArn: str(p, "CloudWatchLogsLogGroupArn"), CloudWatchLogsRoleArn: str(p, "CloudWatchLogsRoleArn")})
-	case StartLogging:
-		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: str(p, "Name")})
-	case CreateTrail:
-		_, err = cloudtrail.NewFromConfig(w.cfg, regional).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: str(p, "Name"), S3BucketName: str(p, "S3BucketName"),
-			IsMultiRegionTrail: boolOf(p, "IsMultiRegionTrail"), IncludeGlobalServiceEvents: boolOf(p, "IncludeGlobalServiceEvents"),
-			EnableLogFileValidation: boolOf(p, "EnableLogFileValidation"), CloudWatchLogsLogGroupArn: str(p, "CloudWatchLogsLogGroupArn"),
-			CloudWatchLogsRoleArn: str(p, "CloudWatchLogsRoleArn")})
-	case DeleteTrail:
-		_, err = cloudtrail.NewFromConfig(w.cfg, regional).DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: str(p, "Name")})
-	case StopLogging:
-		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: str(p, "Name")})
-	case DeleteLogGroup:
-		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: str(p, "logGroupName")})
-	case DeleteRetentionPolicy:
-		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: str(p, "logGroupName")})
-	case DeleteRolePolicy:
-		_, err = iam.NewFromConfig(w.cfg).DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: str(p, "RoleName"), PolicyName: str(p, "PolicyName")})
-	case DeleteRole:
-		_, err = iam.NewFromConfig(w.cfg).DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: str(p, "RoleName")})
-	case PutMetricFilter:
-		in := &cloudwatchlogs.PutMetricFilterInput{LogGroupName: str(p, "logGroupName"), FilterName: str(p, "filterName"), FilterPattern: str(p, "filterPattern")}
-		for _, t := range listOfMaps(p["metricTransformations"]) {
+	case UpdateAssumeRolePolicyInput:
+		_, err = iam.NewFromConfig(w.cfg).UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(p.RoleName), PolicyDocument: aws.String(p.PolicyDocument)})
+	case PutRolePolicyInput:
+		_, err = iam.NewFromConfig(w.cfg).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(p.RoleName), PolicyName: aws.String(p.PolicyName), PolicyDocument: aws.String(p.PolicyDocument)})
+	case UpdateTrailInput:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: aws.String(p.Name),
+			CloudWatchLogsLogGroupArn: aws.String(p.CloudWatchLogsLogGroupArn), CloudWatchLogsRoleArn: aws.String(p.CloudWatchLogsRoleArn)})
+	case StartLoggingInput:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(p.Name)})
+	case CreateTrailInput:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String(p.Name), S3BucketName: aws.String(p.S3BucketName),
+			IsMultiRegionTrail: aws.Bool(p.IsMultiRegionTrail), IncludeGlobalServiceEvents: aws.Bool(p.IncludeGlobalServiceEvents),
+			EnableLogFileValidation: aws.Bool(p.EnableLogFileValidation), CloudWatchLogsLogGroupArn: optional(p.CloudWatchLogsLogGroupArn),
+			CloudWatchLogsRoleArn: optional(p.CloudWatchLogsRoleArn)})
+	case DeleteTrailInput:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: aws.String(p.Name)})
+	case StopLoggingInput:
+		_, err = cloudtrail.NewFromConfig(w.cfg, regional).StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String(p.Name)})
+	case DeleteLogGroupInput:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(p.LogGroupName)})
+	case DeleteRetentionPolicyInput:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: aws.String(p.LogGroupName)})
+	case DeleteRolePolicyInput:
+		_, err = iam.NewFromConfig(w.cfg).DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(p.RoleName), PolicyName: aws.String(p.PolicyName)})
+	case DeleteRoleInput:
+		_, err = iam.NewFromConfig(w.cfg).DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(p.RoleName)})
+	case PutMetricFilterInput:
+		in := &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String(p.LogGroupName), FilterName: aws.String(p.FilterName), FilterPattern: aws.String(p.FilterPattern)}
+		for _, t := range p.MetricTransformations {
 			in.MetricTransformations = append(in.MetricTransformations, logtypes.MetricTransformation{
-				MetricName: str(t, "metricName"), MetricNamespace: str(t, "metricNamespace"), MetricValue: str(t, "metricValue")})
+				MetricName: aws.String(t.MetricName), MetricNamespace: aws.String(t.MetricNamespace), MetricValue: aws.String(t.MetricValue)})
 		}
 		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).PutMetricFilter(ctx, in)
-	case DeleteMetricFilter:
-		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteMetricFilter(ctx, &cloudwatchlogs.DeleteMetricFilterInput{LogGroupName: str(p, "logGroupName"), FilterName: str(p, "filterName")})
-	case PutMetricAlarm:
-		in := &cloudwatch.PutMetricAlarmInput{AlarmName: str(p, "AlarmName"), AlarmDescription: str(p, "AlarmDescription"),
-			Namespace: str(p, "Namespace"), MetricName: str(p, "MetricName"), Period: aws.Int32(intOf(p, "Period")),
-			EvaluationPeriods: aws.Int32(intOf(p, "EvaluationPeriods")), Threshold: aws.Float64(floatOf(p, "Threshold")),
-			ComparisonOperator: cwtypes.ComparisonOperator(fmt.Sprint(p["ComparisonOperator"])), TreatMissingData: str(p, "TreatMissingData"),
-			ActionsEnabled: aws.Bool(p["ActionsEnabled"] != false), AlarmActions: stringsOf(p["AlarmActions"])}
-		if v := str(p, "Statistic"); v != nil {
-			in.Statistic = cwtypes.Statistic(*v)
-		} else {
-			in.ExtendedStatistic = str(p, "ExtendedStatistic")
+	case DeleteMetricFilterInput:
+		_, err = cloudwatchlogs.NewFromConfig(w.cfg, logsRegion).DeleteMetricFilter(ctx, &cloudwatchlogs.DeleteMetricFilterInput{LogGroupName: aws.String(p.LogGroupName), FilterName: aws.String(p.FilterName)})
+	case PutMetricAlarmInput:
+		in := &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(p.AlarmName), AlarmDescription: optional(p.AlarmDescription),
+			Namespace: aws.String(p.Namespace), MetricName: aws.String(p.MetricName), Period: aws.Int32(int32(p.Period)),
+			EvaluationPeriods: aws.Int32(int32(p.EvaluationPeriods)), Threshold: aws.Float64(p.Threshold),
+			ComparisonOperator: cwtypes.ComparisonOperator(p.ComparisonOperator), TreatMissingData: optional(p.TreatMissingData),
+			ActionsEnabled: aws.Bool(p.ActionsEnabled), AlarmActions: p.AlarmActions, Statistic: cwtypes.Statistic(p.Statistic),
+			ExtendedStatistic: optional(p.ExtendedStatistic)}
+		if p.DatapointsToAlarm > 0 {
+			in.DatapointsToAlarm = aws.Int32(int32(p.DatapointsToAlarm))
 		}
-		if d := intOf(p, "DatapointsToAlarm"); d > 0 {
-			in.DatapointsToAlarm = aws.Int32(d)
+		_, err = cloudwatch.NewFromConfig(w.cfg, cwRegion).PutMetricAlarm(ctx, in)
+	case DeleteAlarmsInput:
+		_, err = cloudwatch.NewFromConfig(w.cfg, cwRegion).DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: p.AlarmNames})
+	case EnableAlarmActionsInput:
+		_, err = cloudwatch.NewFromConfig(w.cfg, cwRegion).EnableAlarmActions(ctx, &cloudwatch.EnableAlarmActionsInput{AlarmNames: p.AlarmNames})
+	case DisableAlarmActionsInput:
+		_, err = cloudwatch.NewFromConfig(w.cfg, cwRegion).DisableAlarmActions(ctx, &cloudwatch.DisableAlarmActionsInput{AlarmNames: p.AlarmNames})
+	case CreateTopicInput:
+		in := &sns.CreateTopicInput{Name: aws.String(p.Name)}
+		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
+			in.Tags = append(in.Tags, snstypes.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
 		}
-		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).PutMetricAlarm(ctx, in)
-	case DeleteAlarms:
-		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: stringsOf(p["AlarmNames"])})
-	case EnableAlarmActions:
-		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).EnableAlarmActions(ctx, &cloudwatch.EnableAlarmActionsInput{AlarmNames: stringsOf(p["AlarmNames"])})
-	case DisableAlarmActions:
-		_, err = cloudwatch.NewFromConfig(w.cfg, func(o *cloudwatch.Options) { o.Region = region }).DisableAlarmActions(ctx, &cloudwatch.DisableAlarmActionsInput{AlarmNames: stringsOf(p["AlarmNames"])})
-	case CreateTopic:
-		in := &sns.CreateTopicInput{Name: str(p, "Name")}
-		for k, v := range tagsOf(p, "Tags") {
-			in.Tags = append(in.Tags, snstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
-		}
-		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).CreateTopic(ctx, in)
-	case Subscribe:
-		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).Subscribe(ctx, &sns.SubscribeInput{
-			TopicArn: str(p, "TopicArn"), Protocol: str(p, "Protocol"), Endpoint: str(p, "Endpoint")})
-	case DeleteTopic:
-		_, err = sns.NewFromConfig(w.cfg, func(o *sns.Options) { o.Region = region }).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: str(p, "TopicArn")})
-	case StartTelemetryEvaluation:
+		_, err = sns.NewFromConfig(w.cfg, snsRegion).CreateTopic(ctx, in)
+	case SubscribeInput:
+		_, err = sns.NewFromConfig(w.cfg, snsRegion).Subscribe(ctx, &sns.SubscribeInput{
+			TopicArn: aws.String(p.TopicArn), Protocol: aws.String(p.Protocol), Endpoint: aws.String(p.Endpoint)})
+	case DeleteTopicInput:
+		_, err = sns.NewFromConfig(w.cfg, snsRegion).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(p.TopicArn)})
+	case StartTelemetryEvaluationInput:
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StartTelemetryEvaluation(ctx, &observabilityadmin.StartTelemetryEvaluationInput{
-			AllRegions: boolOf(p, "AllRegions"), Regions: stringsOf(p["Regions"])})
-	case StopTelemetryEvaluation:
+			AllRegions: optionalBool(p.AllRegions), Regions: p.Regions})
+	case StopTelemetryEvaluationInput:
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StopTelemetryEvaluation(ctx, &observabilityadmin.StopTelemetryEvaluationInput{})
-	case CreateTelemetryRule:
-		// The rule is held in the API's own shape (TelemetryRule): decoded into the SDK's type by its member names.
-		var rule oatypes.TelemetryRule
-		b, _ := json.Marshal(p["Rule"])
-		if err := json.Unmarshal(b, &rule); err != nil {
-			return fmt.Errorf("CreateTelemetryRule: the rule is not a TelemetryRule: %w", err)
+	case CreateTelemetryRuleInput:
+		var rule *oatypes.TelemetryRule
+		if rule, err = telemetryRule(p.Rule); err != nil {
+			return fmt.Errorf("CreateTelemetryRule: %w", err)
 		}
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).CreateTelemetryRule(ctx, &observabilityadmin.CreateTelemetryRuleInput{
-			RuleName: str(p, "RuleName"), Rule: &rule})
-	case DeleteTelemetryRule:
-		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRule(ctx, &observabilityadmin.DeleteTelemetryRuleInput{RuleIdentifier: str(p, "RuleIdentifier")})
-	case StartTelemetryEvaluationForOrganization:
+			RuleName: aws.String(p.RuleName), Rule: rule})
+	case DeleteTelemetryRuleInput:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRule(ctx, &observabilityadmin.DeleteTelemetryRuleInput{RuleIdentifier: aws.String(p.RuleIdentifier)})
+	case StartTelemetryEvaluationForOrganizationInput:
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StartTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StartTelemetryEvaluationForOrganizationInput{
-			AllRegions: boolOf(p, "AllRegions"), Regions: stringsOf(p["Regions"])})
-	case StopTelemetryEvaluationForOrganization:
+			AllRegions: optionalBool(p.AllRegions), Regions: p.Regions})
+	case StopTelemetryEvaluationForOrganizationInput:
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).StopTelemetryEvaluationForOrganization(ctx, &observabilityadmin.StopTelemetryEvaluationForOrganizationInput{})
-	case CreateTelemetryRuleForOrganization:
-		var rule oatypes.TelemetryRule
-		b, _ := json.Marshal(p["Rule"])
-		if err := json.Unmarshal(b, &rule); err != nil {
-			return fmt.Errorf("CreateTelemetryRuleForOrganization: the rule is not a TelemetryRule: %w", err)
+	case CreateTelemetryRuleForOrganizationInput:
+		var rule *oatypes.TelemetryRule
+		if rule, err = telemetryRule(p.Rule); err != nil {
+			return fmt.Errorf("CreateTelemetryRuleForOrganization: %w", err)
 		}
 		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).CreateTelemetryRuleForOrganization(ctx, &observabilityadmin.CreateTelemetryRuleForOrganizationInput{
-			RuleName: str(p, "RuleName"), Rule: &rule})
-	case DeleteTelemetryRuleForOrganization:
-		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRuleForOrganization(ctx, &observabilityadmin.DeleteTelemetryRuleForOrganizationInput{RuleIdentifier: str(p, "RuleIdentifier")})
+			RuleName: aws.String(p.RuleName), Rule: rule})
+	case DeleteTelemetryRuleForOrganizationInput:
+		_, err = observabilityadmin.NewFromConfig(w.cfg, oaRegion(region)).DeleteTelemetryRuleForOrganization(ctx, &observabilityadmin.DeleteTelemetryRuleForOrganizationInput{RuleIdentifier: aws.String(p.RuleIdentifier)})
+	case nil:
+		return fmt.Errorf("no call to make")
 	default:
-		return fmt.Errorf("unknown action %s", action)
+		return fmt.Errorf("unknown action %s", params.Action())
 	}
 	return err
 }
 
-func oaRegion(region string) func(*observabilityadmin.Options) {
-	return func(o *observabilityadmin.Options) { o.Region = region }
+// telemetryRule decodes a rule held in the API's own shape (TelemetryRule) into the SDK's type, by its member names.
+func telemetryRule(m map[string]any) (*oatypes.TelemetryRule, error) {
+	var rule oatypes.TelemetryRule
+	b, _ := json.Marshal(m)
+	if err := json.Unmarshal(b, &rule); err != nil {
+		return nil, fmt.Errorf("the rule is not a TelemetryRule: %w", err)
+	}
+	return &rule, nil
 }
 
-func boolOf(m map[string]any, k string) *bool {
-	if v, ok := m[k].(bool); ok {
-		return aws.Bool(v)
+// optional is s as an optional member: not sent when empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
 	}
-	return nil
+	return aws.String(s)
+}
+
+func optionalBool(b bool) *bool {
+	if !b {
+		return nil
+	}
+	return aws.Bool(true)
+}
+
+func oaRegion(region string) func(*observabilityadmin.Options) {
+	return func(o *observabilityadmin.Options) { o.Region = region }
 }
 
 // LogGroupRetention reads a log group's retention (DescribeLogGroups by name prefix, the exact name matched).

@@ -3,6 +3,7 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,7 +68,11 @@ const CreateTrail = "CreateTrail"
 
 // RenderCLI is the AWS CLI command of one call. An http(s) subscription endpoint keeps only its scheme and host: its
 // path may carry a webhook's secret, and the command is printed (run the plan with `fix apply`, which sends it whole).
-func RenderCLI(action, region string, params map[string]any) string {
+func RenderCLI(region string, p Params) string {
+	if p == nil {
+		return "# no AWS CLI rendering: no call"
+	}
+	action := p.Action()
 	spec, ok := cliSpecs[action]
 	if !ok {
 		return fmt.Sprintf("# %s: no AWS CLI rendering", action)
@@ -76,36 +81,37 @@ func RenderCLI(action, region string, params map[string]any) string {
 	if !spec.global {
 		b = append(b, "--region", region)
 	}
-	keys := make([]string, 0, len(params))
-	seen := map[string]bool{}
-	for _, k := range spec.order {
-		if _, ok := params[k]; ok {
-			keys = append(keys, k)
-			seen[k] = true
+	ms := members(p)
+	rank := func(name string) int {
+		if i := slices.Index(spec.order, name); i >= 0 {
+			return i
 		}
+		return len(spec.order)
 	}
-	var rest []string
-	for k := range params {
-		if !seen[k] {
-			rest = append(rest, k)
+	slices.SortStableFunc(ms, func(x, y member) int {
+		if c := rank(x.name) - rank(y.name); c != 0 {
+			return c
 		}
-	}
-	sort.Strings(rest)
-	keys = append(keys, rest...)
-	for _, k := range keys {
+		return strings.Compare(x.name, y.name)
+	})
+	for _, m := range ms {
+		k, v := m.name, m.value
 		opt := spec.rename[k]
 		if opt == "" {
 			opt = kebab(k)
 		}
-		v := params[k]
 		if action == Subscribe && k == "Endpoint" {
 			if s, _ := v.(string); strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
 				v = redact.URL(s)
 			}
 		}
 		switch x := v.(type) {
-		case shellExpr:
-			b = append(b, "--"+opt, string(x))
+		case string:
+			if x == bucketPlaceholder {
+				b = append(b, "--"+opt, x) // asks whoever runs the command: not quoted
+			} else {
+				b = append(b, "--"+opt, controls.ShellQuote(x))
+			}
 		case bool:
 			if x {
 				b = append(b, "--"+opt)
@@ -120,10 +126,10 @@ func RenderCLI(action, region string, params map[string]any) string {
 			for _, s := range x {
 				b = append(b, controls.ShellQuote(s))
 			}
-		case []map[string]any:
+		case []MetricTransformation:
 			b = append(b, "--"+opt)
-			for _, m := range x {
-				b = append(b, controls.ShellQuote(shorthand(m)))
+			for _, t := range x {
+				b = append(b, controls.ShellQuote(t.shorthand()))
 			}
 		case map[string]any:
 			// A nested structure (a telemetry rule): JSON, which the CLI takes for any structure parameter (AWS CLI
@@ -137,12 +143,9 @@ func RenderCLI(action, region string, params map[string]any) string {
 	return strings.Join(b, " ")
 }
 
-// shellExpr is a parameter the person running the command supplies, written as the shell expression that asks for it.
-type shellExpr string
-
-// render fills a step's CLI from its action and parameters.
+// render fills a step's CLI from its parameters.
 func render(s Step) Step {
-	s.CLI = RenderCLI(s.Action, s.Region, s.Params)
+	s.CLI = RenderCLI(s.Region, s.Params)
 	return s
 }
 
@@ -162,33 +165,10 @@ func tagArgs(tags map[string]string, list bool) []string {
 	return out
 }
 
-// shorthand renders one structure in the CLI's shorthand syntax: name=value pairs, in the order of the names.
-func shorthand(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return shorthandOrder(keys[i]) < shorthandOrder(keys[j]) || shorthandOrder(keys[i]) == shorthandOrder(keys[j]) && keys[i] < keys[j]
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + scalar(m[k])
-	}
-	return strings.Join(parts, ",")
-}
-
-// shorthandOrder keeps a metric transformation's fields in the order the CLI documents them.
-func shorthandOrder(k string) int {
-	switch k {
-	case "metricName":
-		return 0
-	case "metricNamespace":
-		return 1
-	case "metricValue":
-		return 2
-	}
-	return 3
+// shorthand renders a metric transformation in the CLI's shorthand syntax: name=value pairs, in the order the CLI
+// documents its members.
+func (t MetricTransformation) shorthand() string {
+	return "metricName=" + t.MetricName + ",metricNamespace=" + t.MetricNamespace + ",metricValue=" + t.MetricValue
 }
 
 func scalar(v any) string {

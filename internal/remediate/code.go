@@ -3,6 +3,7 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -73,14 +74,9 @@ func asTerraform(p *Plan) string {
 	for _, a := range aliases {
 		fmt.Fprintf(&b, "provider \"aws\" {\n  alias               = %q\n  region              = %q\n  allowed_account_ids = [%q]\n}\n\n", a, providers[a][1], providers[a][0])
 	}
-	groups := map[string]string{} // account/region/name -> resource address
-	roles := map[string]string{}  // account/name -> resource address
-	retention := map[string]any{} // account/region/name -> days set with the creation
-	for _, s := range p.Steps {
-		if s.Action == PutRetentionPolicy && s.Existing == nil {
-			retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
-		}
-	}
+	groups := map[string]string{}          // account/region/name -> resource address
+	roles := map[string]string{}           // account/name -> resource address
+	retention := createdRetention(p.Steps) // account/region/name -> days set with the creation
 	type trailFix struct {
 		step     Step
 		group    string
@@ -96,84 +92,83 @@ func asTerraform(p *Plan) string {
 	alarmAddrs := map[string]string{} // topic ARN or filter key -> resource address
 	for _, s := range p.Steps {
 		prov := "aws." + providerAlias(s.AccountID, s.Region)
-		pr := s.Params
-		switch s.Action {
-		case CreateLogGroup:
-			key := s.AccountID + "/" + s.Region + "/" + fmt.Sprint(pr["logGroupName"])
-			addr := tfName("log_group", s.AccountID+"_"+fmt.Sprint(pr["logGroupName"]))
+		// role writes an aws_iam_role, imported when it exists already (a trust policy to correct).
+		role := func(name, trust string, tags map[string]string, imported bool) {
+			addr := tfName("role", s.AccountID+"_"+name)
+			roles[s.AccountID+"/"+name] = "aws_iam_role." + addr
+			created[s.ResourceID] = append(created[s.ResourceID], "aws_iam_role."+addr)
+			if imported {
+				fmt.Fprintf(&b, "# The delivery role exists but does not trust cloudtrail.amazonaws.com. Imported; keep its other settings.\n")
+				fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_iam_role.%s\n  id       = %s\n}\n\n", prov, addr, hclString(name))
+			}
+			fmt.Fprintf(&b, "resource \"aws_iam_role\" %q {\n  provider           = %s\n  name               = %s\n  assume_role_policy = %s\n", addr, prov, hclString(name), hclString(trust))
+			writeTags(&b, tags)
+			b.WriteString("}\n\n")
+		}
+		switch pr := s.Params.(type) {
+		case CreateLogGroupInput:
+			key := s.AccountID + "/" + s.Region + "/" + pr.LogGroupName
+			addr := tfName("log_group", s.AccountID+"_"+pr.LogGroupName)
 			groups[key] = "aws_cloudwatch_log_group." + addr
 			created[s.ResourceID] = append(created[s.ResourceID], groups[key])
-			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" %q {\n  provider = %s\n  name     = %s\n", addr, prov, hclString(pr["logGroupName"]))
+			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" %q {\n  provider = %s\n  name     = %s\n", addr, prov, hclString(pr.LogGroupName))
 			if d, ok := retention[key]; ok {
 				fmt.Fprintf(&b, "  retention_in_days = %v\n", d)
 			}
-			if k, ok := pr["kmsKeyId"]; ok {
-				fmt.Fprintf(&b, "  kms_key_id = %s\n", hclString(k))
+			if pr.KmsKeyID != "" {
+				fmt.Fprintf(&b, "  kms_key_id = %s\n", hclString(pr.KmsKeyID))
 			}
-			writeTags(&b, pr["tags"])
+			writeTags(&b, pr.Tags)
 			b.WriteString("}\n\n")
-		case PutRetentionPolicy:
+		case PutRetentionPolicyInput:
 			if s.Existing == nil {
 				continue // set with the log group created above
 			}
-			addr := tfName("log_group", s.AccountID+"_"+fmt.Sprint(pr["logGroupName"]))
+			addr := tfName("log_group", s.AccountID+"_"+pr.LogGroupName)
 			fmt.Fprintf(&b, "# %s: retention below the minimum. Imported; add its other settings (kms_key_id, tags) if it has any.\n", s.ResourceID)
-			fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_cloudwatch_log_group.%s\n  id       = %s\n}\n\n", prov, addr, hclString(pr["logGroupName"]))
-			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" %q {\n  provider          = %s\n  name              = %s\n  retention_in_days = %v\n}\n\n", addr, prov, hclString(pr["logGroupName"]), pr["retentionInDays"])
-		case CreateRole, UpdateAssumeRolePolicy:
-			doc := pr["AssumeRolePolicyDocument"]
-			if doc == nil {
-				doc = pr["PolicyDocument"]
-			}
-			addr := tfName("role", s.AccountID+"_"+fmt.Sprint(pr["RoleName"]))
-			roles[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])] = "aws_iam_role." + addr
-			created[s.ResourceID] = append(created[s.ResourceID], "aws_iam_role."+addr)
-			if s.Action == UpdateAssumeRolePolicy {
-				fmt.Fprintf(&b, "# The delivery role exists but does not trust cloudtrail.amazonaws.com. Imported; keep its other settings.\n")
-				fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_iam_role.%s\n  id       = %s\n}\n\n", prov, addr, hclString(pr["RoleName"]))
-			}
-			fmt.Fprintf(&b, "resource \"aws_iam_role\" %q {\n  provider           = %s\n  name               = %s\n  assume_role_policy = %s\n", addr, prov, hclString(pr["RoleName"]), hclString(doc))
-			if s.Action == CreateRole {
-				writeTags(&b, pr["Tags"])
-			}
-			b.WriteString("}\n\n")
-		case PutRolePolicy:
-			role := hclString(pr["RoleName"])
-			if addr := roles[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; addr != "" {
+			fmt.Fprintf(&b, "import {\n  provider = %s\n  to       = aws_cloudwatch_log_group.%s\n  id       = %s\n}\n\n", prov, addr, hclString(pr.LogGroupName))
+			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" %q {\n  provider          = %s\n  name              = %s\n  retention_in_days = %v\n}\n\n", addr, prov, hclString(pr.LogGroupName), pr.RetentionInDays)
+		case CreateRoleInput:
+			role(pr.RoleName, pr.AssumeRolePolicyDocument, pr.Tags, false)
+		case UpdateAssumeRolePolicyInput:
+			role(pr.RoleName, pr.PolicyDocument, nil, true)
+		case PutRolePolicyInput:
+			role := hclString(pr.RoleName)
+			if addr := roles[s.AccountID+"/"+pr.RoleName]; addr != "" {
 				role = addr + ".name"
 			}
-			addr := tfName("delivery_policy", s.AccountID+"_"+fmt.Sprint(pr["RoleName"])+"_"+fmt.Sprint(pr["PolicyName"]))
+			addr := tfName("delivery_policy", s.AccountID+"_"+pr.RoleName+"_"+pr.PolicyName)
 			created[s.ResourceID] = append(created[s.ResourceID], "aws_iam_role_policy."+addr)
-			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" %q {\n  provider = %s\n  role     = %s\n  name     = %s\n  policy   = %s\n}\n\n", addr, prov, role, hclString(pr["PolicyName"]), hclString(pr["PolicyDocument"]))
-		case PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe:
+			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" %q {\n  provider = %s\n  role     = %s\n  name     = %s\n  policy   = %s\n}\n\n", addr, prov, role, hclString(pr.PolicyName), hclString(pr.PolicyDocument))
+		case PutMetricFilterInput, PutMetricAlarmInput, EnableAlarmActionsInput, CreateTopicInput, SubscribeInput:
 			writeAlarmTerraform(&b, s, prov, alarmAddrs)
-		case StartTelemetryEvaluation:
+		case StartTelemetryEvaluationInput:
 			addr := tfName("telemetry_evaluation", s.AccountID)
 			alarmAddrs["evaluation/"+s.AccountID] = "aws_observabilityadmin_telemetry_evaluation." + addr
 			fmt.Fprintf(&b, "# %s: telemetry rules apply only where evaluation runs, and this resource starts it in one region (\"only one telemetry\n# evaluation can exist per account per region\": provider docs). The plan starts it in every region (aws observabilityadmin\n# start-telemetry-evaluation --all-regions): run that, or declare one such resource per region with its region argument.\n", s.AccountID)
 			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation\" %q {\n  provider = %s\n}\n\n", addr, prov)
-		case CreateTelemetryRule:
+		case CreateTelemetryRuleInput:
 			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.AccountID])
-		case StartTelemetryEvaluationForOrganization:
+		case StartTelemetryEvaluationForOrganizationInput:
 			addr := tfName("telemetry_evaluation_for_organization", s.ResourceID)
 			alarmAddrs["evaluation/"+s.ResourceID] = "aws_observabilityadmin_telemetry_evaluation_for_organization." + addr
 			fmt.Fprintf(&b, "# %s: organization rules apply only where the organization's evaluation runs; this resource (the management account\n# or a delegated administrator) starts it in the provider's region. The plan starts it in every region (aws observabilityadmin\n# start-telemetry-evaluation-for-organization --all-regions): run that, or declare one such resource per region.\n", s.ResourceID)
 			fmt.Fprintf(&b, "resource \"aws_observabilityadmin_telemetry_evaluation_for_organization\" %q {\n  provider = %s\n}\n\n", addr, prov)
-		case CreateTelemetryRuleForOrganization:
+		case CreateTelemetryRuleForOrganizationInput:
 			writeTelemetryRuleTerraform(&b, s, prov, alarmAddrs["evaluation/"+s.ResourceID])
-		case CreateTrail:
+		case CreateTrailInput:
 			newTrails[s.ResourceID] = true
-			addr := tfName("trail", s.AccountID+"_"+fmt.Sprint(pr["Name"]))
+			addr := tfName("trail", s.AccountID+"_"+pr.Name)
 			fmt.Fprintf(&b, "# %s: no trail covers every region of the account: a new multi-region trail. Its bucket's policy must let\n# CloudTrail write (CloudTrail User Guide, create-s3-bucket-policy-for-cloudtrail).\n", s.AccountID)
-			fmt.Fprintf(&b, "resource \"aws_cloudtrail\" %q {\n  provider = %s\n  name = %s\n  s3_bucket_name = %s\n", addr, prov, hclString(pr["Name"]), hclString(pr["S3BucketName"]))
-			fmt.Fprintf(&b, "  is_multi_region_trail = %v\n  include_global_service_events = %v\n  enable_log_file_validation = %v\n", pr["IsMultiRegionTrail"], pr["IncludeGlobalServiceEvents"], pr["EnableLogFileValidation"])
+			fmt.Fprintf(&b, "resource \"aws_cloudtrail\" %q {\n  provider = %s\n  name = %s\n  s3_bucket_name = %s\n", addr, prov, hclString(pr.Name), hclString(pr.S3BucketName))
+			fmt.Fprintf(&b, "  is_multi_region_trail = %v\n  include_global_service_events = %v\n  enable_log_file_validation = %v\n", pr.IsMultiRegionTrail, pr.IncludeGlobalServiceEvents, pr.EnableLogFileValidation)
 			// The group and role this plan creates are referenced, as code would (field trial: literal ARNs made iac on
 			// the fix say the role was not declared).
-			groupRef, roleRef := hclString(pr["CloudWatchLogsLogGroupArn"]), hclString(pr["CloudWatchLogsRoleArn"])
-			if g := groupNameOf(fmt.Sprint(pr["CloudWatchLogsLogGroupArn"])); groups[s.AccountID+"/"+s.Region+"/"+g] != "" {
+			groupRef, roleRef := hclString(pr.CloudWatchLogsLogGroupArn), hclString(pr.CloudWatchLogsRoleArn)
+			if g := groupNameOf(pr.CloudWatchLogsLogGroupArn); groups[s.AccountID+"/"+s.Region+"/"+g] != "" {
 				groupRef = fmt.Sprintf("\"${%s.arn}:*\"", groups[s.AccountID+"/"+s.Region+"/"+g])
 			}
-			if addr := roles[s.AccountID+"/"+awsarn.RoleName(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))]; addr != "" {
+			if addr := roles[s.AccountID+"/"+awsarn.RoleName(pr.CloudWatchLogsRoleArn)]; addr != "" {
 				roleRef = addr + ".arn"
 			}
 			fmt.Fprintf(&b, "  cloud_watch_logs_group_arn = %s\n  cloud_watch_logs_role_arn = %s\n  enable_logging = true\n", groupRef, roleRef)
@@ -181,7 +176,7 @@ func asTerraform(p *Plan) string {
 				fmt.Fprintf(&b, "  depends_on = [%s]\n", strings.Join(deps, ", "))
 			}
 			b.WriteString("}\n\n")
-		case UpdateTrail, StartLogging:
+		case UpdateTrailInput, StartLoggingInput:
 			if newTrails[s.ResourceID] {
 				continue // enable_logging of the new trail above
 			}
@@ -191,9 +186,8 @@ func asTerraform(p *Plan) string {
 				trails[s.ResourceID] = tf
 				trailOrder = append(trailOrder, s.ResourceID)
 			}
-			if s.Action == UpdateTrail {
-				tf.group = fmt.Sprint(pr["CloudWatchLogsLogGroupArn"])
-				tf.role = fmt.Sprint(pr["CloudWatchLogsRoleArn"])
+			if u, ok := pr.(UpdateTrailInput); ok {
+				tf.group, tf.role = u.CloudWatchLogsLogGroupArn, u.CloudWatchLogsRoleArn
 			}
 		}
 	}
@@ -241,8 +235,7 @@ func asTerraform(p *Plan) string {
 	return b.String()
 }
 
-func writeTags(b *strings.Builder, v any) {
-	tags := tagsOf(map[string]any{"t": v}, "t")
+func writeTags(b *strings.Builder, tags map[string]string) {
 	if len(tags) == 0 {
 		return
 	}
@@ -292,12 +285,7 @@ func asCloudFormation(p *Plan) string {
 		outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": desc, "Condition": where(s)}
 	}
 	var changes []map[string]any
-	retention := map[string]any{}
-	for _, s := range p.Steps {
-		if s.Action == PutRetentionPolicy && s.Existing == nil {
-			retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
-		}
-	}
+	retention := createdRetention(p.Steps)
 	logical := logicalID
 	made := map[string][]string{} // resource the steps serve -> logical ids of what they create
 	newTrails := map[string]bool{}
@@ -305,53 +293,52 @@ func asCloudFormation(p *Plan) string {
 	roleIDs := map[string]string{}
 	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
 	for _, s := range p.Steps {
-		pr := s.Params
-		switch s.Action {
-		case CreateLogGroup:
-			id := logical("LogGroup", s.AccountID+" "+fmt.Sprint(pr["logGroupName"]))
-			props := map[string]any{"LogGroupName": pr["logGroupName"]}
-			if d, ok := retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["logGroupName"])]; ok {
+		switch pr := s.Params.(type) {
+		case CreateLogGroupInput:
+			id := logical("LogGroup", s.AccountID+" "+pr.LogGroupName)
+			props := map[string]any{"LogGroupName": pr.LogGroupName}
+			if d, ok := retention[s.AccountID+"/"+s.Region+"/"+pr.LogGroupName]; ok {
 				props["RetentionInDays"] = d
 			}
-			if k, ok := pr["kmsKeyId"]; ok {
-				props["KmsKeyId"] = k
+			if pr.KmsKeyID != "" {
+				props["KmsKeyId"] = pr.KmsKeyID
 			}
 			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
-			groupIDs[s.AccountID+"/"+fmt.Sprint(pr["logGroupName"])] = id
+			groupIDs[s.AccountID+"/"+pr.LogGroupName] = id
 			created[id] = where(s)
 			output(id, "CloudWatchLogsLogGroupArn for "+s.ResourceID, s)
-		case CreateRole:
-			id := logical("Role", s.AccountID+" "+fmt.Sprint(pr["RoleName"]))
-			roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])] = id
+		case CreateRoleInput:
+			id := logical("Role", s.AccountID+" "+pr.RoleName)
+			roleIDs[s.AccountID+"/"+pr.RoleName] = id
 			var trust any
-			_ = json.Unmarshal([]byte(fmt.Sprint(pr["AssumeRolePolicyDocument"])), &trust)
-			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr["RoleName"], "AssumeRolePolicyDocument": trust}}, s})
+			_ = json.Unmarshal([]byte(pr.AssumeRolePolicyDocument), &trust)
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr.RoleName, "AssumeRolePolicyDocument": trust}}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
 			created[id] = where(s)
 			output(id, "CloudWatchLogsRoleArn for "+s.ResourceID, s)
-		case PutRolePolicy:
+		case PutRolePolicyInput:
 			var doc any
-			_ = json.Unmarshal([]byte(fmt.Sprint(pr["PolicyDocument"])), &doc)
-			var role any = pr["RoleName"]
-			if id := roleIDs[s.AccountID+"/"+fmt.Sprint(pr["RoleName"])]; sameStack(id, s) {
+			_ = json.Unmarshal([]byte(pr.PolicyDocument), &doc)
+			var role any = pr.RoleName
+			if id := roleIDs[s.AccountID+"/"+pr.RoleName]; sameStack(id, s) {
 				role = map[string]any{"Ref": id}
 			}
-			id := logical("DeliveryPolicy", s.AccountID+" "+fmt.Sprint(pr["RoleName"])+" "+fmt.Sprint(pr["PolicyName"]))
-			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr["PolicyName"], "PolicyDocument": doc}}, s})
+			id := logical("DeliveryPolicy", s.AccountID+" "+pr.RoleName+" "+pr.PolicyName)
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr.PolicyName, "PolicyDocument": doc}}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
-		case CreateTrail:
+		case CreateTrailInput:
 			// A new multi-region trail (no trail covers every region), logging from creation (IsLogging).
 			newTrails[s.ResourceID] = true
-			var groupARN, roleARN any = pr["CloudWatchLogsLogGroupArn"], pr["CloudWatchLogsRoleArn"]
-			if id := groupIDs[s.AccountID+"/"+groupNameOf(fmt.Sprint(groupARN))]; sameStack(id, s) {
+			var groupARN, roleARN any = pr.CloudWatchLogsLogGroupArn, pr.CloudWatchLogsRoleArn
+			if id := groupIDs[s.AccountID+"/"+groupNameOf(pr.CloudWatchLogsLogGroupArn)]; sameStack(id, s) {
 				groupARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}} // ends in ":*" (AWS::Logs::LogGroup return values)
 			}
-			if id := roleIDs[s.AccountID+"/"+awsarn.RoleName(fmt.Sprint(roleARN))]; sameStack(id, s) {
+			if id := roleIDs[s.AccountID+"/"+awsarn.RoleName(pr.CloudWatchLogsRoleArn)]; sameStack(id, s) {
 				roleARN = map[string]any{"Fn::GetAtt": []string{id, "Arn"}}
 			}
-			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr["Name"], "S3BucketName": pr["S3BucketName"],
-				"IsMultiRegionTrail": pr["IsMultiRegionTrail"], "IncludeGlobalServiceEvents": pr["IncludeGlobalServiceEvents"], "EnableLogFileValidation": pr["EnableLogFileValidation"],
+			body := map[string]any{"Type": "AWS::CloudTrail::Trail", "Properties": map[string]any{"TrailName": pr.Name, "S3BucketName": pr.S3BucketName,
+				"IsMultiRegionTrail": pr.IsMultiRegionTrail, "IncludeGlobalServiceEvents": pr.IncludeGlobalServiceEvents, "EnableLogFileValidation": pr.EnableLogFileValidation,
 				"IsLogging": true, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN}}
 			var deps []string
 			for _, d := range made[s.ResourceID] {
@@ -362,28 +349,27 @@ func asCloudFormation(p *Plan) string {
 			if len(deps) > 0 {
 				body["DependsOn"] = deps
 			}
-			res = append(res, resource{logical("Trail", s.AccountID+" "+fmt.Sprint(pr["Name"])), body, s})
-		case PutRetentionPolicy:
-			if s.Existing == nil && retention[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["logGroupName"])] != nil {
+			res = append(res, resource{logical("Trail", s.AccountID+" "+pr.Name), body, s})
+		case PutRetentionPolicyInput:
+			if _, set := retention[s.AccountID+"/"+s.Region+"/"+pr.LogGroupName]; s.Existing == nil && set {
 				continue // set by the log group created above (RetentionInDays): no change to an existing resource
 			}
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
-		case StartLogging:
+		case StartLoggingInput:
 			if !newTrails[s.ResourceID] {
 				changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
 			}
-		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
+		case PutMetricFilterInput, PutMetricAlarmInput, CreateTopicInput, SubscribeInput:
 			id, body := alarmCloudFormation(s, logical, cfnIDs)
 			res = append(res, resource{id, body, s})
-		case CreateTelemetryRule, CreateTelemetryRuleForOrganization:
+		case CreateTelemetryRuleInput, CreateTelemetryRuleForOrganizationInput:
 			// AWS::ObservabilityAdmin::TelemetryRule has no AllRegions (a stack is regional): the rule is written
 			// without it, and the stack is deployed in every region (a StackSet), as Metadata says.
+			name, r := telemetryRuleOf(s)
 			rule := map[string]any{}
-			if r, ok := pr["Rule"].(map[string]any); ok {
-				for k, v := range r {
-					if k != "AllRegions" && k != "Regions" {
-						rule[k] = v
-					}
+			for k, v := range r {
+				if k != "AllRegions" && k != "Regions" {
+					rule[k] = v
 				}
 			}
 			// One template for every account (a StackSet): each rule is made only in its own account, since every
@@ -396,8 +382,8 @@ func asCloudFormation(p *Plan) string {
 				// Rule, RuleName, Tags), made from the management account or a delegated administrator.
 				typ, prefix = "AWS::ObservabilityAdmin::OrganizationTelemetryRule", "OrganizationTelemetryRule"
 			}
-			res = append(res, resource{logical(prefix, s.AccountID+" "+fmt.Sprint(pr["RuleName"])),
-				map[string]any{"Type": typ, "Condition": cond, "Properties": map[string]any{"RuleName": pr["RuleName"], "Rule": rule}}, s})
+			res = append(res, resource{logical(prefix, s.AccountID+" "+name),
+				map[string]any{"Type": typ, "Condition": cond, "Properties": map[string]any{"RuleName": name, "Rule": rule}}, s})
 			changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": "deploy this template in every region of the account (a StackSet)",
 				"Why": typ + " applies in the stack's region only; the plan's rule applies in every region (AllRegions)"})
 		default:
@@ -443,7 +429,7 @@ func asCloudFormation(p *Plan) string {
 // as the provider's documentation names them: rule, destination_configuration, cloudtrail_parameters,
 // advanced_event_selectors, field_selectors), after the evaluation it depends on when the plan starts it.
 func writeTelemetryRuleTerraform(b *strings.Builder, s Step, prov, evaluation string) {
-	rule, _ := s.Params["Rule"].(map[string]any)
+	name, rule := telemetryRuleOf(s)
 	dest, _ := rule["DestinationConfiguration"].(map[string]any)
 	typ, addr := "aws_observabilityadmin_telemetry_rule", tfName("telemetry_rule", s.AccountID)
 	if s.Action == CreateTelemetryRuleForOrganization {
@@ -452,7 +438,7 @@ func writeTelemetryRuleTerraform(b *strings.Builder, s Step, prov, evaluation st
 		typ, addr = "aws_observabilityadmin_telemetry_rule_for_organization", tfName("telemetry_rule_for_organization", s.ResourceID)
 		fmt.Fprintf(b, "# %s: the provider documents this resource for the organization's management account. Planned from account %s:\n# if that is a delegated administrator, run the AWS CLI commands instead (the API allows either).\n", s.ResourceID, s.AccountID)
 	}
-	fmt.Fprintf(b, "resource %q %q {\n  provider  = %s\n  rule_name = %s\n\n  rule {\n", typ, addr, prov, hclString(s.Params["RuleName"]))
+	fmt.Fprintf(b, "resource %q %q {\n  provider  = %s\n  rule_name = %s\n\n  rule {\n", typ, addr, prov, hclString(name))
 	fmt.Fprintf(b, "    resource_type  = %s\n    telemetry_type = %s\n", hclString(rule["ResourceType"]), hclString(rule["TelemetryType"]))
 	if rule["AllRegions"] == true {
 		b.WriteString("    all_regions    = true\n")
@@ -460,11 +446,11 @@ func writeTelemetryRuleTerraform(b *strings.Builder, s Step, prov, evaluation st
 	fmt.Fprintf(b, "\n    destination_configuration {\n      destination_type  = %s\n      retention_in_days = %v\n", hclString(dest["DestinationType"]), dest["RetentionInDays"])
 	if cp, ok := dest["CloudtrailParameters"].(map[string]any); ok {
 		b.WriteString("\n      cloudtrail_parameters {\n")
-		for _, sel := range listOfMaps(cp["AdvancedEventSelectors"]) {
+		for _, sel := range objects(cp["AdvancedEventSelectors"]) {
 			fmt.Fprintf(b, "        advanced_event_selectors {\n          name = %s\n", hclString(sel["Name"]))
-			for _, f := range listOfMaps(sel["FieldSelectors"]) {
+			for _, f := range objects(sel["FieldSelectors"]) {
 				var eq []string
-				for _, v := range stringsOf(f["Equals"]) {
+				for _, v := range ruleStrings(f["Equals"]) {
 					eq = append(eq, hclString(v))
 				}
 				fmt.Fprintf(b, "\n          field_selectors {\n            field  = %s\n            equals = [%s]\n          }\n", hclString(f["Field"]), strings.Join(eq, ", "))
@@ -494,7 +480,8 @@ func logicalID(prefix, s string) string {
 }
 
 func topicARNOf(s Step) string {
-	return awsarn.Topic(partitionOfRegion(s.Region), s.Region, s.AccountID, fmt.Sprint(s.Params["Name"]))
+	p, _ := s.Params.(CreateTopicInput)
+	return awsarn.Topic(partitionOfRegion(s.Region), s.Region, s.AccountID, p.Name)
 }
 
 func partitionOfRegion(region string) string {
@@ -507,112 +494,115 @@ func partitionOfRegion(region string) string {
 // writeAlarmTerraform renders one alarm-chain step as Terraform: the filter, alarm, topic and subscription the plan
 // creates reference each other; an existing alarm whose actions are disabled gets a comment (its code lives elsewhere).
 func writeAlarmTerraform(b *strings.Builder, s Step, prov string, addrs map[string]string) {
-	pr := s.Params
 	ref := func(arn string) string {
 		if a := addrs[arn]; a != "" {
 			return a + ".arn"
 		}
 		return hclString(arn)
 	}
-	switch s.Action {
-	case CreateTopic:
-		addr := tfName("topic", s.AccountID+"_"+s.Region+"_"+fmt.Sprint(pr["Name"]))
+	switch pr := s.Params.(type) {
+	case CreateTopicInput:
+		addr := tfName("topic", s.AccountID+"_"+s.Region+"_"+pr.Name)
 		addrs[topicARNOf(s)] = "aws_sns_topic." + addr
-		fmt.Fprintf(b, "resource \"aws_sns_topic\" %q {\n  provider = %s\n  name     = %s\n", addr, prov, hclString(pr["Name"]))
-		writeTags(b, pr["Tags"])
+		fmt.Fprintf(b, "resource \"aws_sns_topic\" %q {\n  provider = %s\n  name     = %s\n", addr, prov, hclString(pr.Name))
+		writeTags(b, pr.Tags)
 		b.WriteString("}\n\n")
-	case Subscribe:
-		addr := tfName("subscription", s.AccountID+"_"+fmt.Sprint(pr["TopicArn"])+"_"+fmt.Sprint(pr["Protocol"])+"_"+fmt.Sprint(pr["Endpoint"]))
+	case SubscribeInput:
+		addr := tfName("subscription", s.AccountID+"_"+pr.TopicArn+"_"+pr.Protocol+"_"+pr.Endpoint)
 		fmt.Fprintf(b, "resource \"aws_sns_topic_subscription\" %q {\n  provider  = %s\n  topic_arn = %s\n  protocol  = %s\n  endpoint  = %s\n}\n\n",
-			addr, prov, ref(fmt.Sprint(pr["TopicArn"])), hclString(pr["Protocol"]), hclString(pr["Endpoint"]))
-	case PutMetricFilter:
-		addr := tfName("metric_filter", s.AccountID+"_"+s.Region+"_"+fmt.Sprint(pr["logGroupName"])+"_"+fmt.Sprint(pr["filterName"]))
-		ts := listOfMaps(pr["metricTransformations"])
-		if len(ts) == 0 {
+			addr, prov, ref(pr.TopicArn), hclString(pr.Protocol), hclString(pr.Endpoint))
+	case PutMetricFilterInput:
+		addr := tfName("metric_filter", s.AccountID+"_"+s.Region+"_"+pr.LogGroupName+"_"+pr.FilterName)
+		if len(pr.MetricTransformations) == 0 {
 			return
 		}
-		addrs[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(ts[0]["metricNamespace"])+"/"+fmt.Sprint(ts[0]["metricName"])] = "aws_cloudwatch_log_metric_filter." + addr
+		t := pr.MetricTransformations[0]
+		addrs[s.AccountID+"/"+s.Region+"/"+t.MetricNamespace+"/"+t.MetricName] = "aws_cloudwatch_log_metric_filter." + addr
 		fmt.Fprintf(b, "resource \"aws_cloudwatch_log_metric_filter\" %q {\n  provider       = %s\n  name           = %s\n  log_group_name = %s\n  pattern        = %s\n  metric_transformation {\n    name      = %s\n    namespace = %s\n    value     = %s\n  }\n}\n\n",
-			addr, prov, hclString(pr["filterName"]), hclString(pr["logGroupName"]), hclString(pr["filterPattern"]),
-			hclString(ts[0]["metricName"]), hclString(ts[0]["metricNamespace"]), hclString(ts[0]["metricValue"]))
-	case PutMetricAlarm:
-		addr := tfName("alarm", s.AccountID+"_"+s.Region+"_"+fmt.Sprint(pr["AlarmName"]))
+			addr, prov, hclString(pr.FilterName), hclString(pr.LogGroupName), hclString(pr.FilterPattern),
+			hclString(t.MetricName), hclString(t.MetricNamespace), hclString(t.MetricValue))
+	case PutMetricAlarmInput:
+		addr := tfName("alarm", s.AccountID+"_"+s.Region+"_"+pr.AlarmName)
 		var actions []string
-		for _, a := range stringsOf(pr["AlarmActions"]) {
+		for _, a := range pr.AlarmActions {
 			actions = append(actions, ref(a))
 		}
-		fmt.Fprintf(b, "resource \"aws_cloudwatch_metric_alarm\" %q {\n  provider            = %s\n  alarm_name          = %s\n", addr, prov, hclString(pr["AlarmName"]))
-		if d, ok := pr["AlarmDescription"]; ok {
-			fmt.Fprintf(b, "  alarm_description   = %s\n", hclString(d))
+		fmt.Fprintf(b, "resource \"aws_cloudwatch_metric_alarm\" %q {\n  provider            = %s\n  alarm_name          = %s\n", addr, prov, hclString(pr.AlarmName))
+		if pr.AlarmDescription != "" {
+			fmt.Fprintf(b, "  alarm_description   = %s\n", hclString(pr.AlarmDescription))
 		}
 		fmt.Fprintf(b, "  namespace           = %s\n  metric_name         = %s\n  statistic           = %s\n  period              = %v\n  evaluation_periods  = %v\n",
-			hclString(pr["Namespace"]), hclString(pr["MetricName"]), hclString(pr["Statistic"]), pr["Period"], pr["EvaluationPeriods"])
-		if d, ok := pr["DatapointsToAlarm"]; ok {
-			fmt.Fprintf(b, "  datapoints_to_alarm = %v\n", d)
+			hclString(pr.Namespace), hclString(pr.MetricName), hclString(pr.Statistic), pr.Period, pr.EvaluationPeriods)
+		if pr.DatapointsToAlarm > 0 {
+			fmt.Fprintf(b, "  datapoints_to_alarm = %v\n", pr.DatapointsToAlarm)
 		}
-		fmt.Fprintf(b, "  threshold           = %v\n  comparison_operator = %s\n", pr["Threshold"], hclString(pr["ComparisonOperator"]))
-		if v, ok := pr["TreatMissingData"]; ok {
-			fmt.Fprintf(b, "  treat_missing_data  = %s\n", hclString(v))
+		fmt.Fprintf(b, "  threshold           = %v\n  comparison_operator = %s\n", pr.Threshold, hclString(pr.ComparisonOperator))
+		if pr.TreatMissingData != "" {
+			fmt.Fprintf(b, "  treat_missing_data  = %s\n", hclString(pr.TreatMissingData))
 		}
 		fmt.Fprintf(b, "  actions_enabled     = true\n  alarm_actions       = [%s]\n", strings.Join(actions, ", "))
-		if f := addrs[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["Namespace"])+"/"+fmt.Sprint(pr["MetricName"])]; f != "" {
+		if f := addrs[s.AccountID+"/"+s.Region+"/"+pr.Namespace+"/"+pr.MetricName]; f != "" {
 			fmt.Fprintf(b, "  depends_on          = [%s]\n", f)
 		}
 		b.WriteString("}\n\n")
-	case EnableAlarmActions:
+	case EnableAlarmActionsInput:
 		fmt.Fprintf(b, "# %s: alarm %s exists with its actions disabled: set actions_enabled = true where it is managed,\n# or run: %s\n\n",
-			s.ResourceID, strings.Join(stringsOf(pr["AlarmNames"]), ", "), s.CLI)
+			s.ResourceID, strings.Join(pr.AlarmNames, ", "), s.CLI)
 	}
 }
 
-// alarmCloudFormation renders one alarm-chain step as a CloudFormation resource.
+// alarmCloudFormation renders one alarm-chain step (a filter, alarm, topic or subscription) as a CloudFormation
+// resource.
 func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[string]string) (string, map[string]any) {
-	pr := s.Params
 	ref := func(arn string) any {
 		if id := ids[arn]; id != "" {
 			return map[string]any{"Ref": id}
 		}
 		return arn
 	}
-	switch s.Action {
-	case CreateTopic:
-		id := logical("Topic", s.AccountID+" "+s.Region+" "+fmt.Sprint(pr["Name"]))
+	switch pr := s.Params.(type) {
+	case CreateTopicInput:
+		id := logical("Topic", s.AccountID+" "+s.Region+" "+pr.Name)
 		ids[topicARNOf(s)] = id
 		var tags []map[string]string
-		for k, v := range tagsOf(pr, "Tags") {
-			tags = append(tags, map[string]string{"Key": k, "Value": v})
+		for _, k := range slices.Sorted(maps.Keys(pr.Tags)) {
+			tags = append(tags, map[string]string{"Key": k, "Value": pr.Tags[k]})
 		}
-		return id, map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": pr["Name"], "Tags": tags}}
-	case Subscribe:
-		id := logical("Subscription", s.AccountID+" "+fmt.Sprint(pr["TopicArn"])+" "+fmt.Sprint(pr["Protocol"])+" "+fmt.Sprint(pr["Endpoint"]))
-		return id, map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": ref(fmt.Sprint(pr["TopicArn"])),
-			"Protocol": pr["Protocol"], "Endpoint": pr["Endpoint"]}}
-	case PutMetricFilter:
-		id := logical("MetricFilter", s.AccountID+" "+s.Region+" "+fmt.Sprint(pr["logGroupName"])+" "+fmt.Sprint(pr["filterName"]))
+		return id, map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": pr.Name, "Tags": tags}}
+	case SubscribeInput:
+		id := logical("Subscription", s.AccountID+" "+pr.TopicArn+" "+pr.Protocol+" "+pr.Endpoint)
+		return id, map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": ref(pr.TopicArn),
+			"Protocol": pr.Protocol, "Endpoint": pr.Endpoint}}
+	case PutMetricFilterInput:
+		id := logical("MetricFilter", s.AccountID+" "+s.Region+" "+pr.LogGroupName+" "+pr.FilterName)
 		var ts []map[string]any
-		for _, t := range listOfMaps(pr["metricTransformations"]) {
-			ts = append(ts, map[string]any{"MetricName": t["metricName"], "MetricNamespace": t["metricNamespace"], "MetricValue": t["metricValue"]})
-			ids[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(t["metricNamespace"])+"/"+fmt.Sprint(t["metricName"])] = id
+		for _, t := range pr.MetricTransformations {
+			ts = append(ts, map[string]any{"MetricName": t.MetricName, "MetricNamespace": t.MetricNamespace, "MetricValue": t.MetricValue})
+			ids[s.AccountID+"/"+s.Region+"/"+t.MetricNamespace+"/"+t.MetricName] = id
 		}
-		return id, map[string]any{"Type": "AWS::Logs::MetricFilter", "Properties": map[string]any{"LogGroupName": pr["logGroupName"],
-			"FilterName": pr["filterName"], "FilterPattern": pr["filterPattern"], "MetricTransformations": ts}}
+		return id, map[string]any{"Type": "AWS::Logs::MetricFilter", "Properties": map[string]any{"LogGroupName": pr.LogGroupName,
+			"FilterName": pr.FilterName, "FilterPattern": pr.FilterPattern, "MetricTransformations": ts}}
 	}
-	// PutMetricAlarm
-	id := logical("Alarm", s.AccountID+" "+s.Region+" "+fmt.Sprint(pr["AlarmName"]))
+	pr, _ := s.Params.(PutMetricAlarmInput)
+	id := logical("Alarm", s.AccountID+" "+s.Region+" "+pr.AlarmName)
 	var actions []any
-	for _, a := range stringsOf(pr["AlarmActions"]) {
+	for _, a := range pr.AlarmActions {
 		actions = append(actions, ref(a))
 	}
-	props := map[string]any{"AlarmName": pr["AlarmName"], "Namespace": pr["Namespace"], "MetricName": pr["MetricName"],
-		"Statistic": pr["Statistic"], "Period": pr["Period"], "EvaluationPeriods": pr["EvaluationPeriods"], "Threshold": pr["Threshold"],
-		"ComparisonOperator": pr["ComparisonOperator"], "ActionsEnabled": true, "AlarmActions": actions}
-	for _, k := range []string{"AlarmDescription", "DatapointsToAlarm", "TreatMissingData"} {
-		if v, ok := pr[k]; ok {
-			props[k] = v
-		}
+	props := map[string]any{"AlarmName": pr.AlarmName, "Namespace": pr.Namespace, "MetricName": pr.MetricName,
+		"Statistic": pr.Statistic, "Period": pr.Period, "EvaluationPeriods": pr.EvaluationPeriods, "Threshold": pr.Threshold,
+		"ComparisonOperator": pr.ComparisonOperator, "ActionsEnabled": true, "AlarmActions": actions}
+	if pr.AlarmDescription != "" {
+		props["AlarmDescription"] = pr.AlarmDescription
+	}
+	if pr.DatapointsToAlarm > 0 {
+		props["DatapointsToAlarm"] = pr.DatapointsToAlarm
+	}
+	if pr.TreatMissingData != "" {
+		props["TreatMissingData"] = pr.TreatMissingData
 	}
 	body := map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": props}
-	if f := ids[s.AccountID+"/"+s.Region+"/"+fmt.Sprint(pr["Namespace"])+"/"+fmt.Sprint(pr["MetricName"])]; f != "" {
+	if f := ids[s.AccountID+"/"+s.Region+"/"+pr.Namespace+"/"+pr.MetricName]; f != "" {
 		body["DependsOn"] = []string{f}
 	}
 	return id, body

@@ -17,7 +17,7 @@ import (
 
 type okWriter struct{}
 
-func (okWriter) Do(context.Context, string, string, map[string]any) error { return nil }
+func (okWriter) Do(context.Context, string, Params) error { return nil }
 
 // TestGateReadsEvidenceNotMessages: after an alarm fix, the rollout gate accepts NO_CONFIRMED_SUBSCRIBER when the
 // finding's typed evidence says the topic has subscriptions waiting for a person to confirm them (an email or https
@@ -26,8 +26,7 @@ func (okWriter) Do(context.Context, string, string, map[string]any) error { retu
 func TestGateReadsEvidenceNotMessages(t *testing.T) {
 	const lg = "arn:aws:logs:us-east-1:111111111111:log-group:CT:*"
 	rid := lg + "/alarm-root-account-usage"
-	plan := &Plan{Steps: []Step{{AccountID: "111111111111", Region: "us-east-1", ResourceID: rid, Action: PutMetricFilter,
-		Params: map[string]any{"logGroupName": "CT"}}}}
+	plan := &Plan{Steps: []Step{newStep("111111111111", "us-east-1", rid, "", PutMetricFilterInput{LogGroupName: "CT"})}}
 	for _, tc := range []struct {
 		name    string
 		msg     string
@@ -58,8 +57,8 @@ func TestGateReadsEvidenceNotMessages(t *testing.T) {
 // failingWriter refuses the actions it names, every time.
 type failingWriter map[string]bool
 
-func (w failingWriter) Do(_ context.Context, _, action string, _ map[string]any) error {
-	if w[action] {
+func (w failingWriter) Do(_ context.Context, _ string, p Params) error {
+	if w[p.Action()] {
 		return &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "denied"}
 	}
 	return nil
@@ -71,9 +70,8 @@ func (w failingWriter) Do(_ context.Context, _, action string, _ map[string]any)
 func TestFailedUndoIsReported(t *testing.T) {
 	const trail = "arn:aws:cloudtrail:us-east-1:111111111111:trail/t"
 	steps := []Step{
-		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: CreateLogGroup, Params: map[string]any{"logGroupName": "G"},
-			Undo: &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": "G"}}}),
-		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: UpdateTrail, Params: map[string]any{"Name": trail}}),
+		withUndo(newStep("111111111111", "us-east-1", trail, "", CreateLogGroupInput{LogGroupName: "G"}), DeleteLogGroupInput{LogGroupName: "G"}),
+		newStep("111111111111", "us-east-1", trail, "", UpdateTrailInput{Name: trail}),
 	}
 	res := Apply(context.Background(), failingWriter{UpdateTrail: true, DeleteLogGroup: true}, steps, NewJournal(nil, "t", nil),
 		ApplyOptions{Sleep: func(context.Context, time.Duration) error { return nil }})
@@ -86,8 +84,8 @@ func TestFailedUndoIsReported(t *testing.T) {
 // busyWriter fails the actions it names with a retryable server error (HTTP 500, which the SDK's retryables retry).
 type busyWriter map[string]bool
 
-func (w busyWriter) Do(_ context.Context, _, action string, _ map[string]any) error {
-	if w[action] {
+func (w busyWriter) Do(_ context.Context, _ string, p Params) error {
+	if w[p.Action()] {
 		return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}},
 			Err: &smithy.GenericAPIError{Code: "InternalServerException", Message: "busy"}}
 	}
@@ -100,9 +98,8 @@ func (w busyWriter) Do(_ context.Context, _, action string, _ map[string]any) er
 func TestUndoAttemptsJournaled(t *testing.T) {
 	const trail = "arn:aws:cloudtrail:us-east-1:111111111111:trail/t"
 	steps := []Step{
-		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: CreateLogGroup, Params: map[string]any{"logGroupName": "G"},
-			Undo: &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": "G"}}}),
-		render(Step{AccountID: "111111111111", Region: "us-east-1", ResourceID: trail, Action: UpdateTrail, Params: map[string]any{"Name": trail}}),
+		withUndo(newStep("111111111111", "us-east-1", trail, "", CreateLogGroupInput{LogGroupName: "G"}), DeleteLogGroupInput{LogGroupName: "G"}),
+		newStep("111111111111", "us-east-1", trail, "", UpdateTrailInput{Name: trail}),
 	}
 	j := NewJournal(nil, "t", nil)
 	Apply(context.Background(), busyWriter{UpdateTrail: true, DeleteLogGroup: true}, steps, j,
@@ -116,4 +113,10 @@ func TestUndoAttemptsJournaled(t *testing.T) {
 	if strings.Join(undo, ",") != "1 undo-error,2 undo-error,3 undo-error" {
 		t.Errorf("undo journal lines: %v", undo)
 	}
+}
+
+// withUndo is s with the undo u.
+func withUndo(s Step, u Params) Step {
+	s.Undo = call(u)
+	return s
 }

@@ -125,53 +125,47 @@ func iacTerraform(t *model.Trail, f *model.Finding, steps []Step) string {
 	if a := declared(roleOf(t)); strings.Contains(a, "aws_iam_role.") {
 		roleRef = a
 	}
-	retention := map[string]any{}
+	retention := createdRetention(steps)
 	for _, s := range steps {
-		if s.Action == PutRetentionPolicy && s.Existing == nil {
-			retention[fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
-		}
-	}
-	for _, s := range steps {
-		pr := s.Params
-		switch s.Action {
-		case CreateLogGroup:
+		switch pr := s.Params.(type) {
+		case CreateLogGroupInput:
 			if hasCode(f, controls.LogGroupElsewhere) {
 				b.WriteString("# the log group must be in the trail's own account and region: declare it with the trail's provider\n")
 			}
-			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" \"cloudtrail\" {\n  name              = %s\n", hclString(pr["logGroupName"]))
+			fmt.Fprintf(&b, "resource \"aws_cloudwatch_log_group\" \"cloudtrail\" {\n  name              = %s\n", hclString(pr.LogGroupName))
 			if t.Provider != "" {
 				// In the trail's own region: with the trail's provider (field trial: an aliased trail's group was
 				// declared with the default provider, in another region).
 				fmt.Fprintf(&b, "  provider          = %s\n", t.Provider)
 			}
-			if d, ok := retention[fmt.Sprint(pr["logGroupName"])]; ok {
+			if d, ok := retention[s.AccountID+"/"+s.Region+"/"+pr.LogGroupName]; ok {
 				fmt.Fprintf(&b, "  retention_in_days = %v\n", d)
 			}
 			b.WriteString("}\n\n")
 			groupARN = "${aws_cloudwatch_log_group.cloudtrail.arn}"
-		case PutRetentionPolicy:
+		case PutRetentionPolicyInput:
 			if s.Existing != nil {
-				fmt.Fprintf(&b, "# in %s:\nretention_in_days = %v\n\n", at(groupOf(t), "the aws_cloudwatch_log_group"), pr["retentionInDays"])
+				fmt.Fprintf(&b, "# in %s:\nretention_in_days = %v\n\n", at(groupOf(t), "the aws_cloudwatch_log_group"), pr.RetentionInDays)
 			}
-		case CreateRole:
-			fmt.Fprintf(&b, "resource \"aws_iam_role\" \"cloudtrail_cloudwatch\" {\n  name               = %s\n  assume_role_policy = %s\n}\n\n", hclString(pr["RoleName"]), trustHCL())
+		case CreateRoleInput:
+			fmt.Fprintf(&b, "resource \"aws_iam_role\" \"cloudtrail_cloudwatch\" {\n  name               = %s\n  assume_role_policy = %s\n}\n\n", hclString(pr.RoleName), trustHCL())
 			roleRef = "aws_iam_role.cloudtrail_cloudwatch"
-		case UpdateAssumeRolePolicy:
+		case UpdateAssumeRolePolicyInput:
 			fmt.Fprintf(&b, "# in %s:\nassume_role_policy = %s\n\n", at(roleOf(t), "the aws_iam_role"), trustHCL())
-		case PutRolePolicy:
-			role := hclString(pr["RoleName"])
+		case PutRolePolicyInput:
+			role := hclString(pr.RoleName)
 			if roleRef != "" {
 				role = roleRef + ".id"
 			}
 			fmt.Fprintf(&b, "resource \"aws_iam_role_policy\" \"cloudtrail_cloudwatch\" {\n  name   = %s\n  role   = %s\n  policy = jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Action = [\"logs:CreateLogStream\", \"logs:PutLogEvents\"], Resource = \"%s:log-stream:*\"}]})\n}\n\n",
-				hclString(pr["PolicyName"]), role, groupARN)
-		case UpdateTrail:
-			role := tfLiteral(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))
+				hclString(pr.PolicyName), role, groupARN)
+		case UpdateTrailInput:
+			role := tfLiteral(pr.CloudWatchLogsRoleArn)
 			if roleRef != "" {
 				role = roleRef + ".arn"
 			}
 			fmt.Fprintf(&b, "# in %s:\ncloud_watch_logs_group_arn = \"%s:*\"   # CloudTrail requires the \":*\"\ncloud_watch_logs_role_arn  = %s\n\n", at(t.Source, f.ResourceID), groupARN, role)
-		case StartLogging:
+		case StartLoggingInput:
 			fmt.Fprintf(&b, "# in %s:\nenable_logging = true\n\n", at(t.Source, f.ResourceID))
 		}
 	}
@@ -219,14 +213,11 @@ func iacCloudFormation(t *model.Trail, f *model.Finding, steps []Step) string {
 	var b strings.Builder
 	group, role := declared(groupOf(t)), declared(roleOf(t)) // logical ids
 	literalGroup := strings.TrimSuffix(t.LogGroupARN, ":*")
-	retention := map[string]any{}
-	var policy *Step
-	for i, s := range steps {
-		if s.Action == PutRetentionPolicy && s.Existing == nil {
-			retention[fmt.Sprint(s.Params["logGroupName"])] = s.Params["retentionInDays"]
-		}
-		if s.Action == PutRolePolicy {
-			policy = &steps[i]
+	retention := createdRetention(steps)
+	var policy *PutRolePolicyInput
+	for _, s := range steps {
+		if p, ok := s.Params.(PutRolePolicyInput); ok {
+			policy = &p
 		}
 	}
 	groupARN := func() string { // the group's ARN with ":*"
@@ -243,45 +234,44 @@ func iacCloudFormation(t *model.Trail, f *model.Finding, steps []Step) string {
 	}
 	policyYAML := func(indent string) string {
 		return fmt.Sprintf("%s- PolicyName: %s\n%s  PolicyDocument:\n%s    Version: \"2012-10-17\"\n%s    Statement: [{Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: %s}]\n",
-			indent, policy.Params["PolicyName"], indent, indent, indent, streams())
+			indent, policy.PolicyName, indent, indent, indent, streams())
 	}
 	var resources, edits strings.Builder
 	for _, s := range steps {
-		pr := s.Params
-		switch s.Action {
-		case CreateLogGroup:
+		switch pr := s.Params.(type) {
+		case CreateLogGroupInput:
 			if hasCode(f, controls.LogGroupElsewhere) {
 				resources.WriteString("  # the log group must be in the trail's own account and region: declare it in the trail's stack\n")
 			}
-			fmt.Fprintf(&resources, "  CloudTrailLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: %s\n", yamlString(fmt.Sprint(pr["logGroupName"])))
-			if d, ok := retention[fmt.Sprint(pr["logGroupName"])]; ok {
+			fmt.Fprintf(&resources, "  CloudTrailLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: %s\n", yamlString(pr.LogGroupName))
+			if d, ok := retention[s.AccountID+"/"+s.Region+"/"+pr.LogGroupName]; ok {
 				fmt.Fprintf(&resources, "      RetentionInDays: %v\n", d)
 			}
 			group = "CloudTrailLogGroup"
-		case PutRetentionPolicy:
+		case PutRetentionPolicyInput:
 			if s.Existing != nil {
-				fmt.Fprintf(&edits, "# in %s Properties:\nRetentionInDays: %v\n", at(groupOf(t), "the AWS::Logs::LogGroup"), pr["retentionInDays"])
+				fmt.Fprintf(&edits, "# in %s Properties:\nRetentionInDays: %v\n", at(groupOf(t), "the AWS::Logs::LogGroup"), pr.RetentionInDays)
 			}
-		case CreateRole:
+		case CreateRoleInput:
 			fmt.Fprintf(&resources, "  CloudTrailCloudWatchRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: %s\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]\n",
-				yamlString(fmt.Sprint(pr["RoleName"])))
+				yamlString(pr.RoleName))
 			if policy != nil {
 				resources.WriteString("      Policies:\n" + policyYAML("        "))
 			}
 			role = "CloudTrailCloudWatchRole"
-		case UpdateAssumeRolePolicy:
+		case UpdateAssumeRolePolicyInput:
 			fmt.Fprintf(&edits, "# in %s Properties:\nAssumeRolePolicyDocument: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, Action: sts:AssumeRole}]}\n", at(roleOf(t), "the AWS::IAM::Role"))
-		case PutRolePolicy:
+		case PutRolePolicyInput:
 			if role != "CloudTrailCloudWatchRole" {
-				fmt.Fprintf(&edits, "# in %s Properties, add to Policies:\nPolicies:\n%s", at(roleOf(t), "the AWS::IAM::Role "+fmt.Sprint(pr["RoleName"])), policyYAML(""))
+				fmt.Fprintf(&edits, "# in %s Properties, add to Policies:\nPolicies:\n%s", at(roleOf(t), "the AWS::IAM::Role "+pr.RoleName), policyYAML(""))
 			}
-		case UpdateTrail:
-			roleARN := cfnLiteral(fmt.Sprint(pr["CloudWatchLogsRoleArn"]))
+		case UpdateTrailInput:
+			roleARN := cfnLiteral(pr.CloudWatchLogsRoleArn)
 			if role != "" {
 				roleARN = "!GetAtt " + role + ".Arn"
 			}
 			fmt.Fprintf(&edits, "# in %s Properties:\nCloudWatchLogsLogGroupArn: %s\nCloudWatchLogsRoleArn: %s\n", at(t.Source, f.ResourceID), groupARN(), roleARN)
-		case StartLogging:
+		case StartLoggingInput:
 			fmt.Fprintf(&edits, "# in %s Properties:\nIsLogging: true\n", at(t.Source, f.ResourceID))
 		}
 	}
@@ -394,8 +384,8 @@ func alarmTerraform(lg *model.LogGroup, mon *model.Monitoring, steps []Step, dec
 	addrs := declaredTopics(mon, "aws_sns_topic.")
 	created := false
 	for _, s := range steps {
-		switch s.Action {
-		case CreateTopic:
+		switch pr := s.Params.(type) {
+		case CreateTopicInput:
 			if by := declaredBy[topicARNOf(s)]; by != "" {
 				var discard strings.Builder
 				writeAlarmTerraform(&discard, s, "", addrs) // its address, for the alarm below
@@ -404,10 +394,10 @@ func alarmTerraform(lg *model.LogGroup, mon *model.Monitoring, steps []Step, dec
 			}
 			writeAlarmTerraform(&b, s, "", addrs)
 			created = true
-		case PutMetricFilter, PutMetricAlarm, Subscribe:
+		case PutMetricFilterInput, PutMetricAlarmInput, SubscribeInput:
 			writeAlarmTerraform(&b, s, "", addrs)
-		case EnableAlarmActions:
-			fmt.Fprintf(&b, "# alarm %s: set actions_enabled = true where it is declared\n\n", strings.Join(stringsOf(s.Params["AlarmNames"]), ", "))
+		case EnableAlarmActionsInput:
+			fmt.Fprintf(&b, "# alarm %s: set actions_enabled = true where it is declared\n\n", strings.Join(pr.AlarmNames, ", "))
 		}
 	}
 	out := providerLine.ReplaceAllString(b.String(), "")
@@ -426,8 +416,8 @@ func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step, declaredB
 	var b strings.Builder
 	created := false
 	for _, s := range steps {
-		switch s.Action {
-		case PutMetricFilter, PutMetricAlarm, CreateTopic, Subscribe:
+		switch pr := s.Params.(type) {
+		case PutMetricFilterInput, PutMetricAlarmInput, CreateTopicInput, SubscribeInput:
 			id, body := alarmCloudFormation(s, logicalID, ids)
 			if by := declaredBy[topicARNOf(s)]; s.Action == CreateTopic && by != "" {
 				fmt.Fprintf(&b, "  # the topic %s is declared in the fix of %s\n", id, by)
@@ -442,8 +432,8 @@ func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step, declaredB
 			_ = enc.Encode(map[string]any{id: subPlaceholders(body)})
 			b.WriteString(indent(y.String(), "  "))
 			created = created || s.Action == CreateTopic
-		case EnableAlarmActions:
-			fmt.Fprintf(&b, "  # alarm %s: set ActionsEnabled: true where it is declared\n", strings.Join(stringsOf(s.Params["AlarmNames"]), ", "))
+		case EnableAlarmActionsInput:
+			fmt.Fprintf(&b, "  # alarm %s: set ActionsEnabled: true where it is declared\n", strings.Join(pr.AlarmNames, ", "))
 		}
 	}
 	out := "# add under Resources:\n" + b.String()

@@ -27,7 +27,8 @@ const NewTrailName = "management-events"
 const DeleteTrail = "DeleteTrail"
 
 // bucketPlaceholder stands for the bucket in the commands printed when no --trail-bucket was given.
-const bucketPlaceholder = shellExpr(`"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}"`)
+// The AWS CLI renderer writes it as it is: a shell expression that asks whoever runs the command for the bucket.
+const bucketPlaceholder = `"${CLOUDTRAIL_BUCKET:?set CLOUDTRAIL_BUCKET to an S3 bucket with the CloudTrail bucket policy}"`
 
 // needsNewTrail reports whether a capture finding is fixed by a new trail: the account's capture fails with uncovered
 // regions or no trail at all, no trail of its own that the plan fixes covers them, and no organization trail of every region (owned by
@@ -109,7 +110,7 @@ func newTrailARN(a *model.Account, part string) string {
 // StartLogging (a new trail does not log until then: CreateTrail API reference). They all serve the account (their
 // ResourceID), so the rollout gate judges them by the account's capture, and a failure part-way undoes them together
 // (DeleteTrail, the role, the group). bucket is the S3 bucket, or bucketPlaceholder for printed commands.
-func newTrailSteps(a *model.Account, part string, o Options, bucket any) []Step {
+func newTrailSteps(a *model.Account, part string, o Options, bucket string) []Step {
 	o = withDefaults(o)
 	region := homeRegionOf(a)
 	groupName, roleName := nameFrom(o.LogGroupName, NewTrailName), delivery.RoleName(o.RoleName, NewTrailName)
@@ -138,13 +139,14 @@ func newTrailSteps(a *model.Account, part string, o Options, bucket any) []Step 
 	if roleARN == "" {
 		roleARN = awsarn.Role(part, a.ID, roleName)
 	}
-	out = append(out, render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: CreateTrail, Why: "no trail covers every region: a new multi-region trail",
-		Params: map[string]any{"Name": NewTrailName, "S3BucketName": bucket, "IsMultiRegionTrail": true, "IncludeGlobalServiceEvents": true,
-			"EnableLogFileValidation": true, "CloudWatchLogsLogGroupArn": awsarn.LogGroupARN(part, region, a.ID, groupName),
-			"CloudWatchLogsRoleArn": roleARN},
-		Undo: &Call{Action: DeleteTrail, Params: map[string]any{"Name": t.ARN}}}))
-	out = append(out, render(Step{AccountID: a.ID, Region: region, ResourceID: a.ID, Action: StartLogging, Why: "a new trail does not log until StartLogging",
-		Params: map[string]any{"Name": t.ARN}, Undo: &Call{Action: StopLogging, Params: map[string]any{"Name": t.ARN}}}))
+	create := newStep(a.ID, region, a.ID, "no trail covers every region: a new multi-region trail",
+		CreateTrailInput{Name: NewTrailName, S3BucketName: bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true,
+			EnableLogFileValidation: true, CloudWatchLogsLogGroupArn: awsarn.LogGroupARN(part, region, a.ID, groupName),
+			CloudWatchLogsRoleArn: roleARN})
+	create.Undo = call(DeleteTrailInput{Name: t.ARN})
+	start := newStep(a.ID, region, a.ID, "a new trail does not log until StartLogging", StartLoggingInput{Name: t.ARN})
+	start.Undo = call(StopLoggingInput{Name: t.ARN})
+	out = append(out, create, start)
 	return out
 }
 

@@ -65,13 +65,14 @@ type Plan struct {
 
 // Step is one AWS API call with its exact parameters and the equivalent AWS CLI command.
 type Step struct {
-	AccountID  string         `json:"account_id"`
-	Region     string         `json:"region"`
-	ResourceID string         `json:"resource_id"` // the trail's ARN the step serves
-	Action     string         `json:"action"`
-	Params     map[string]any `json:"params"`
-	CLI        string         `json:"cli"`
-	Why        string         `json:"why"`
+	AccountID  string `json:"account_id"`
+	Region     string `json:"region"`
+	ResourceID string `json:"resource_id"` // the trail's ARN the step serves
+	// Action is the API operation the step calls, Params its parameters (their type is the action's).
+	Action string `json:"action"`
+	Params Params `json:"params"`
+	CLI    string `json:"cli"`
+	Why    string `json:"why"`
 	// Undo is the call that puts back what was there before this step, from the scanned state: it deletes what the
 	// step creates and restores what it changes (the trail's previous log group and role, the previous trust policy,
 	// inline policy or retention). Nil when there is nothing to put back.
@@ -146,8 +147,45 @@ func trailSettings(t *model.Trail) map[string]any {
 
 // Call is one AWS API call.
 type Call struct {
-	Action string         `json:"action"`
-	Params map[string]any `json:"params"`
+	Action string `json:"action"`
+	Params Params `json:"params"`
+}
+
+// call is the call with these parameters.
+func call(p Params) *Call { return &Call{Action: p.Action(), Params: p} }
+
+// newStep is a step that makes the call p for the resource rid (its action is p's, its AWS CLI command p's rendering).
+func newStep(acct, region, rid, why string, p Params) Step {
+	return render(Step{AccountID: acct, Region: region, ResourceID: rid, Action: p.Action(), Params: p, Why: why})
+}
+
+// UnmarshalJSON reads a step from a plan file: its parameters as its action's type.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	type plain Step
+	var raw struct {
+		plain
+		Params json.RawMessage `json:"params"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	p, err := decodeParams(raw.Action, raw.Params)
+	if err != nil {
+		return err
+	}
+	*s = Step(raw.plain)
+	s.Params = p
+	return nil
+}
+
+// UnmarshalJSON reads a call (an undo) from a plan file: its parameters as its action's type.
+func (c *Call) UnmarshalJSON(b []byte) error {
+	var s Step // a call is a step's action and parameters
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*c = Call{Action: s.Action, Params: s.Params}
+	return nil
 }
 
 // Refusal is a trail the plan will not touch, with the reason.
@@ -328,8 +366,8 @@ func NewPlan(inv *model.Inventory, findings []model.Finding, o Options) *Plan {
 			continue
 		}
 		for _, s := range steps {
-			if p.addOnce(done, s) && (s.Action == CreateLogGroup || s.Action == PutRetentionPolicy) {
-				fixedGroups[s.AccountID+"/"+s.Region+"/"+s.Params["logGroupName"].(string)] = true
+			if g := s.logGroup(); p.addOnce(done, s) && g != "" && (s.Action == CreateLogGroup || s.Action == PutRetentionPolicy) {
+				fixedGroups[s.AccountID+"/"+s.Region+"/"+g] = true
 			}
 		}
 	}
@@ -402,15 +440,36 @@ const nothingToChange = "nothing to change automatically"
 // a second CreateRole fails with EntityAlreadyExists, a second CreateLogGroup with ResourceAlreadyExistsException.
 // UpdateTrail and StartLogging change one trail each and are never shared.
 func stepKey(s Step) string {
-	switch s.Action {
-	case CreateLogGroup, PutRetentionPolicy:
-		return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + fmt.Sprint(s.Params["logGroupName"])
-	case CreateRole, UpdateAssumeRolePolicy:
-		return s.AccountID + "|" + s.Action + "|" + fmt.Sprint(s.Params["RoleName"])
-	case PutRolePolicy:
-		return s.AccountID + "|" + s.Action + "|" + fmt.Sprint(s.Params["RoleName"]) + "|" + fmt.Sprint(s.Params["PolicyName"])
+	switch p := s.Params.(type) {
+	case CreateLogGroupInput, PutRetentionPolicyInput:
+		return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + s.logGroup()
+	case CreateRoleInput:
+		return s.AccountID + "|" + s.Action + "|" + p.RoleName
+	case UpdateAssumeRolePolicyInput:
+		return s.AccountID + "|" + s.Action + "|" + p.RoleName
+	case PutRolePolicyInput:
+		return s.AccountID + "|" + s.Action + "|" + p.RoleName + "|" + p.PolicyName
 	}
 	return s.AccountID + "|" + s.Region + "|" + s.Action + "|" + s.ResourceID
+}
+
+// logGroup is the log group a CloudWatch Logs step names ("" for any other).
+func (s Step) logGroup() string {
+	switch p := s.Params.(type) {
+	case CreateLogGroupInput:
+		return p.LogGroupName
+	case PutRetentionPolicyInput:
+		return p.LogGroupName
+	case DeleteLogGroupInput:
+		return p.LogGroupName
+	case DeleteRetentionPolicyInput:
+		return p.LogGroupName
+	case PutMetricFilterInput:
+		return p.LogGroupName
+	case DeleteMetricFilterInput:
+		return p.LogGroupName
+	}
+	return ""
 }
 
 // refuse says why a trail must not be touched from here, or "", and whether an exception is why.
@@ -437,8 +496,8 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	}
 	part, region, owner := awsarn.Partition(t.ARN), t.HomeRegion, t.OwnerAccount
 	var steps []Step
-	add := func(action, why string, params map[string]any) {
-		steps = append(steps, render(Step{AccountID: owner, Region: region, ResourceID: t.ARN, Action: action, Params: params, Why: why}))
+	add := func(why string, p Params) {
+		steps = append(steps, newStep(owner, region, t.ARN, why, p))
 	}
 	// The log group: reuse the trail's when it exists; else create it (under the trail's chosen name).
 	group := ""
@@ -453,17 +512,12 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	groupMissing := t.LogGroupARN == "" || (t.LogGroup != nil && !t.LogGroup.Exists) || has[controls.LogGroupMissing] || has[controls.LogGroupElsewhere] ||
 		has[controls.LogGroupARNInvalid]
 	if groupMissing {
-		params := map[string]any{"logGroupName": group}
-		if o.KMSKey != "" {
-			params["kmsKeyId"] = o.KMSKey
-		}
 		tags := map[string]string{"managed-by": "trailwatch"}
 		for k, v := range o.Tags {
 			tags[k] = v
 		}
-		params["tags"] = tags
-		add(CreateLogGroup, "the trail's log group does not exist", params)
-		steps[len(steps)-1].Undo = &Call{Action: DeleteLogGroup, Params: map[string]any{"logGroupName": group}}
+		add("the trail's log group does not exist", CreateLogGroupInput{LogGroupName: group, KmsKeyID: o.KMSKey, Tags: tags})
+		steps[len(steps)-1].Undo = call(DeleteLogGroupInput{LogGroupName: group})
 		s := retentionStep(owner, region, group, t.ARN, o.RetentionDays, "a new log group never expires by default")
 		s.Undo = nil // deleting the new log group undoes it
 		steps = append(steps, s)
@@ -488,36 +542,36 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 	g := awsarn.LogGroup{Partition: part, Region: region, Account: owner, Name: group}
 	doc := delivery.Policy(g, orgID)
 	if roleMissing {
-		add(CreateRole, "the delivery role does not exist", map[string]any{"RoleName": roleName, "AssumeRolePolicyDocument": delivery.TrustPolicy,
-			"Description": "CloudTrail delivery to CloudWatch Logs for " + t.ARN, "Tags": map[string]string{"managed-by": "trailwatch"}})
-		steps[len(steps)-1].Undo = &Call{Action: DeleteRole, Params: map[string]any{"RoleName": roleName}}
+		add("the delivery role does not exist", CreateRoleInput{RoleName: roleName, AssumeRolePolicyDocument: delivery.TrustPolicy,
+			Description: "CloudTrail delivery to CloudWatch Logs for " + t.ARN, Tags: map[string]string{"managed-by": "trailwatch"}})
+		steps[len(steps)-1].Undo = call(DeleteRoleInput{RoleName: roleName})
 	} else if trusted, _ := delivery.Trusts(t.Role.Trust); !trusted {
-		add(UpdateAssumeRolePolicy, "the role does not trust cloudtrail.amazonaws.com", map[string]any{"RoleName": roleName, "PolicyDocument": delivery.TrustPolicy})
-		steps[len(steps)-1].Undo = &Call{Action: UpdateAssumeRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyDocument": t.Role.Trust}}
+		add("the role does not trust cloudtrail.amazonaws.com", UpdateAssumeRolePolicyInput{RoleName: roleName, PolicyDocument: delivery.TrustPolicy})
+		steps[len(steps)-1].Undo = call(UpdateAssumeRolePolicyInput{RoleName: roleName, PolicyDocument: t.Role.Trust})
 		steps[len(steps)-1].Existing = map[string]any{"name": roleName}
 	}
 	if roleMissing || has[controls.RoleCannotWrite] || len(delivery.CheckRole(t.Role, g, delivery.Trail{Owner: owner, HomeRegion: region, Organization: t.Organization, OrgID: orgID}).Missing) > 0 {
-		add(PutRolePolicy, "the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
-			map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group), "PolicyDocument": doc})
-		undo := &Call{Action: DeleteRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyName": PolicyNameFor(group)}}
+		add("the role needs logs:CreateLogStream and logs:PutLogEvents on the log group's streams",
+			PutRolePolicyInput{RoleName: roleName, PolicyName: PolicyNameFor(group), PolicyDocument: doc})
+		undo := call(DeleteRolePolicyInput{RoleName: roleName, PolicyName: PolicyNameFor(group)})
 		if t.Role != nil {
 			for _, pd := range t.Role.Policies {
 				if pd.ARN == "" && pd.Name == PolicyNameFor(group) {
-					undo = &Call{Action: PutRolePolicy, Params: map[string]any{"RoleName": roleName, "PolicyName": pd.Name, "PolicyDocument": pd.Document}}
+					undo = call(PutRolePolicyInput{RoleName: roleName, PolicyName: pd.Name, PolicyDocument: pd.Document})
 				}
 			}
 		}
 		steps[len(steps)-1].Undo = undo
 	}
 	if t.LogGroupARN != groupARN || t.RoleARN != roleARN {
-		add(UpdateTrail, "point the trail at the log group and role", map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": groupARN, "CloudWatchLogsRoleArn": roleARN})
+		add("point the trail at the log group and role", UpdateTrailInput{Name: t.ARN, CloudWatchLogsLogGroupArn: groupARN, CloudWatchLogsRoleArn: roleARN})
 		// Put the trail back as it was ("" clears the integration: CTUG stop-cloudtrail-from-sending-events-to-cloudwatch-logs).
-		steps[len(steps)-1].Undo = &Call{Action: UpdateTrail, Params: map[string]any{"Name": t.ARN, "CloudWatchLogsLogGroupArn": t.LogGroupARN, "CloudWatchLogsRoleArn": t.RoleARN}}
+		steps[len(steps)-1].Undo = call(UpdateTrailInput{Name: t.ARN, CloudWatchLogsLogGroupArn: t.LogGroupARN, CloudWatchLogsRoleArn: t.RoleARN})
 		steps[len(steps)-1].Existing = trailSettings(t)
 	}
 	if has[controls.NotLogging] {
-		add(StartLogging, "the trail is stopped", map[string]any{"Name": t.ARN})
-		steps[len(steps)-1].Undo = &Call{Action: StopLogging, Params: map[string]any{"Name": t.ARN}}
+		add("the trail is stopped", StartLoggingInput{Name: t.ARN})
+		steps[len(steps)-1].Undo = call(StopLoggingInput{Name: t.ARN})
 		steps[len(steps)-1].Existing = trailSettings(t)
 	}
 	if len(steps) == 0 {
@@ -533,14 +587,13 @@ func planTrail(t *model.Trail, f model.Finding, acct *model.Account, o Options) 
 
 // retentionStep sets a log group's retention; prev is its retention before (nil: never expire), for the undo.
 func retentionStep(acct, region, group, rid string, days int, why string, prev ...*int) Step {
-	s := render(Step{AccountID: acct, Region: region, ResourceID: rid, Action: PutRetentionPolicy, Why: why,
-		Params: map[string]any{"logGroupName": group, "retentionInDays": days}})
+	s := newStep(acct, region, rid, why, PutRetentionPolicyInput{LogGroupName: group, RetentionInDays: days})
 	if len(prev) > 0 {
 		s.Existing = map[string]any{"name": group}
 		if prev[0] == nil {
-			s.Undo = &Call{Action: DeleteRetentionPolicy, Params: map[string]any{"logGroupName": group}}
+			s.Undo = call(DeleteRetentionPolicyInput{LogGroupName: group})
 		} else {
-			s.Undo = &Call{Action: PutRetentionPolicy, Params: map[string]any{"logGroupName": group, "retentionInDays": *prev[0]}}
+			s.Undo = call(PutRetentionPolicyInput{LogGroupName: group, RetentionInDays: *prev[0]})
 		}
 	}
 	return s
@@ -680,11 +733,14 @@ func createsRule(action string) bool {
 // retentionDays is a PutRetentionPolicy step's retentionInDays, or the retention a CreateTelemetryRule step gives
 // its groups.
 func (s Step) retentionDays() (int, bool) {
-	v := s.Params["retentionInDays"]
-	if createsRule(s.Action) {
-		rule, _ := s.Params["Rule"].(map[string]any)
-		dest, _ := rule["DestinationConfiguration"].(map[string]any)
-		v = dest["RetentionInDays"]
+	var v any
+	switch p := s.Params.(type) {
+	case PutRetentionPolicyInput:
+		return p.RetentionInDays, true
+	case CreateTelemetryRuleInput:
+		v = ruleRetention(p.Rule)
+	case CreateTelemetryRuleForOrganizationInput:
+		v = ruleRetention(p.Rule)
 	}
 	switch v := v.(type) {
 	case float64:
@@ -712,10 +768,11 @@ func (p *Plan) CheckMinRetention(min int) error {
 				unit = "day"
 			}
 			what := s.ResourceID
-			if s.Action == CreateTelemetryRule {
-				what = fmt.Sprintf("the groups of telemetry rule %v in account %s", s.Params["RuleName"], s.AccountID)
-			} else if s.Action == CreateTelemetryRuleForOrganization {
-				what = fmt.Sprintf("the groups of organization telemetry rule %v in every account", s.Params["RuleName"])
+			switch p := s.Params.(type) {
+			case CreateTelemetryRuleInput:
+				what = fmt.Sprintf("the groups of telemetry rule %v in account %s", p.RuleName, s.AccountID)
+			case CreateTelemetryRuleForOrganizationInput:
+				what = fmt.Sprintf("the groups of organization telemetry rule %v in every account", p.RuleName)
 			}
 			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i, what, d, unit, min)
 		}

@@ -233,8 +233,8 @@ accounts:
 	p = remediate.NewPlan(inv, fs, remediate.Options{Now: e.srv.Now()})
 	doc := ""
 	for _, s := range p.Steps {
-		if s.Action == remediate.PutRolePolicy {
-			doc = s.Params["PolicyDocument"].(string)
+		if p, ok := s.Params.(remediate.PutRolePolicyInput); ok {
+			doc = p.PolicyDocument
 		}
 	}
 	if !strings.Contains(doc, "log-stream:o-a1b2c3d4e5_*") {

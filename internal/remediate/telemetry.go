@@ -97,19 +97,19 @@ func planTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o Op
 			if existing != nil {
 				why = fmt.Sprintf("telemetry rule %s would capture every region, but evaluation does not run in all of them: start it in every region, with %s as its home region", existing.ARN, home)
 			}
-			s := render(Step{AccountID: a.ID, Region: home, ResourceID: a.ID, Action: StartTelemetryEvaluation, Params: map[string]any{"AllRegions": true}, Why: why})
+			s := newStep(a.ID, home, a.ID, why, StartTelemetryEvaluationInput{TelemetryEvaluation{AllRegions: true}})
 			if notRunning(a.Telemetry.Status) {
-				s.Undo = &Call{Action: StopTelemetryEvaluation, Params: map[string]any{}}
+				s.Undo = call(StopTelemetryEvaluationInput{})
 			}
 			p.Steps = append(p.Steps, s)
 		}
 		if existing != nil {
 			continue
 		}
-		s := render(Step{AccountID: a.ID, Region: home, ResourceID: a.ID, Action: CreateTelemetryRule,
-			Params: map[string]any{"RuleName": TelemetryRuleName, "Rule": TelemetryRule(o.RetentionDays)},
-			Why:    fmt.Sprintf("send the account's CloudTrail management events, read and write, from every region to CloudWatch Logs (group %s in each region, kept %d days), without a trail", model.TelemetryLogGroup, o.RetentionDays)})
-		s.Undo = &Call{Action: DeleteTelemetryRule, Params: map[string]any{"RuleIdentifier": TelemetryRuleName}}
+		s := newStep(a.ID, home, a.ID,
+			fmt.Sprintf("send the account's CloudTrail management events, read and write, from every region to CloudWatch Logs (group %s in each region, kept %d days), without a trail", model.TelemetryLogGroup, o.RetentionDays),
+			CreateTelemetryRuleInput{TelemetryRuleSpec{RuleName: TelemetryRuleName, Rule: TelemetryRule(o.RetentionDays)}})
+		s.Undo = call(DeleteTelemetryRuleInput{TelemetryRuleRef{RuleIdentifier: TelemetryRuleName}})
 		p.Steps = append(p.Steps, s)
 	}
 }
@@ -307,20 +307,22 @@ func planOrgTelemetry(p *Plan, inv *model.Inventory, findings []model.Finding, o
 	}
 	if !everywhere {
 		why := fmt.Sprintf("organization telemetry rules apply only where the organization's evaluation runs: start it in every region, with %s as its home region, from account %s", home, caller)
-		s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: StartTelemetryEvaluationForOrganization, Params: map[string]any{"AllRegions": true}, Why: why, Serves: reached})
+		s := newStep(caller, home, org.ID, why, StartTelemetryEvaluationForOrganizationInput{TelemetryEvaluation{AllRegions: true}})
+		s.Serves = reached
 		if notRunning(tm.OrgStatus) {
-			s.Undo = &Call{Action: StopTelemetryEvaluationForOrganization, Params: map[string]any{}}
+			s.Undo = call(StopTelemetryEvaluationForOrganizationInput{})
 		}
 		p.Steps = append(p.Steps, s)
 	}
 	if existing != nil {
 		return
 	}
-	s := render(Step{AccountID: caller, Region: home, ResourceID: org.ID, Action: CreateTelemetryRuleForOrganization,
-		Params: map[string]any{"RuleName": TelemetryRuleName, "Rule": TelemetryRule(o.RetentionDays)}, Serves: reached,
-		Why: fmt.Sprintf("send the CloudTrail management events, read and write, of every account of organization %s (failing now: %s) from every region to CloudWatch Logs (group %s in each account and region, kept %d days), without a trail",
-			org.ID, accountList(failing), model.TelemetryLogGroup, o.RetentionDays)})
-	s.Undo = &Call{Action: DeleteTelemetryRuleForOrganization, Params: map[string]any{"RuleIdentifier": TelemetryRuleName}}
+	s := newStep(caller, home, org.ID,
+		fmt.Sprintf("send the CloudTrail management events, read and write, of every account of organization %s (failing now: %s) from every region to CloudWatch Logs (group %s in each account and region, kept %d days), without a trail",
+			org.ID, accountList(failing), model.TelemetryLogGroup, o.RetentionDays),
+		CreateTelemetryRuleForOrganizationInput{TelemetryRuleSpec{RuleName: TelemetryRuleName, Rule: TelemetryRule(o.RetentionDays)}})
+	s.Serves = reached
+	s.Undo = call(DeleteTelemetryRuleForOrganizationInput{TelemetryRuleRef{RuleIdentifier: TelemetryRuleName}})
 	p.Steps = append(p.Steps, s)
 }
 

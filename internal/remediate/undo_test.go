@@ -90,7 +90,7 @@ faults:
 	// make it call UpdateTrail anyway by pointing it at the same ARNs, as a fix that moves a trail would.
 	steps := append([]remediate.Step(nil), p.Steps...)
 	steps = append(steps, remediate.Step{AccountID: acct, Region: "us-east-1", ResourceID: p.Steps[0].ResourceID, Action: remediate.UpdateTrail,
-		Params: map[string]any{"Name": p.Steps[0].ResourceID, "CloudWatchLogsLogGroupArn": "arn:aws:logs:us-east-1:111111111111:log-group:G:*", "CloudWatchLogsRoleArn": "arn:aws:iam::111111111111:role/Untrusted"}})
+		Params: remediate.UpdateTrailInput{Name: p.Steps[0].ResourceID, CloudWatchLogsLogGroupArn: "arn:aws:logs:us-east-1:111111111111:log-group:G:*", CloudWatchLogsRoleArn: "arn:aws:iam::111111111111:role/Untrusted"}})
 	res := remediate.Apply(context.Background(), remediate.NewSDKWriter(e.srv.SDKConfig(acct, "us-east-1")), steps, remediate.NewJournal(nil, "t", nil), remediate.ApplyOptions{Sleep: noSleep})
 	if len(res) != 1 || res[0].Error == "" {
 		t.Fatalf("results %+v", res)
@@ -117,11 +117,11 @@ type cancelling struct {
 	cancel context.CancelFunc
 }
 
-func (c cancelling) Do(ctx context.Context, region, action string, p map[string]any) error {
-	if action == c.before {
+func (c cancelling) Do(ctx context.Context, region string, p remediate.Params) error {
+	if p.Action() == c.before {
 		c.cancel()
 	}
-	return c.inner.Do(ctx, region, action, p)
+	return c.inner.Do(ctx, region, p)
 }
 
 // TestInterruptedApplyUndoes: Ctrl-C during apply still undoes what this run changed for the trail in progress (on a
@@ -266,7 +266,7 @@ faults:
 	for i := len(p.Steps) - 1; i >= 0; i-- {
 		st := p.Steps[i]
 		if st.Action == remediate.EnableAlarmActions {
-			if err := w.Do(context.Background(), st.Region, st.Undo.Action, st.Undo.Params); err != nil {
+			if err := w.Do(context.Background(), st.Region, st.Undo.Params); err != nil {
 				t.Fatal(err)
 			}
 		}

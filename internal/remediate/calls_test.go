@@ -1,0 +1,104 @@
+package remediate
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sample fills every field of a call's parameters with a value of its type (strings and numbers that tell fields
+// apart), so that a round trip that loses or mistypes any member shows.
+func sample(t reflect.Type) reflect.Value {
+	v := reflect.New(t).Elem()
+	n := 0
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		n++
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("v" + strings.Repeat("x", n))
+		case reflect.Int:
+			v.SetInt(int64(n))
+		case reflect.Float64:
+			v.SetFloat(float64(n) + 0.5)
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Slice:
+			s := reflect.MakeSlice(v.Type(), 2, 2)
+			fill(s.Index(0))
+			fill(s.Index(1))
+			v.Set(s)
+		case reflect.Map:
+			m := reflect.MakeMap(v.Type())
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(k)
+			if e.Kind() == reflect.Interface {
+				e.Set(reflect.ValueOf("nested"))
+			} else {
+				fill(e)
+			}
+			m.SetMapIndex(k, e)
+			v.Set(m)
+		case reflect.Struct:
+			for i := range v.NumField() {
+				fill(v.Field(i))
+			}
+		}
+	}
+	fill(v)
+	return v
+}
+
+// TestPlanFileKeepsEveryCallTyped: a plan written to a file and read back gives every step and undo the parameters it
+// had, of its action's type (issue 21: parameters were an untyped map, a list []string before a plan file and []any
+// after it, a number int before and float64 after, and every reader had to guess). Each registered action is tried
+// with every member set.
+func TestPlanFileKeepsEveryCallTyped(t *testing.T) {
+	if len(calls) != len(cliSpecs) {
+		t.Errorf("%d parameter types, %d AWS CLI renderings: every action needs both", len(calls), len(cliSpecs))
+	}
+	for action, typ := range calls {
+		p := sample(typ).Interface().(Params)
+		if p.Action() != action {
+			t.Errorf("%s's parameters say they are for %s", action, p.Action())
+		}
+		in := newStep("111111111111", "us-east-1", "arn:aws:cloudtrail:us-east-1:111111111111:trail/t", "why", p)
+		in.Undo = call(p)
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out Step
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Errorf("%s: %v", action, err)
+			continue
+		}
+		if !reflect.DeepEqual(out, in) {
+			t.Errorf("%s: read back\n %#v\nwrote\n %#v", action, out, in)
+		}
+	}
+}
+
+// TestPlanFileRefusesStrayParameters: a plan file whose step names a parameter its action does not take, or gives
+// one of the wrong type, is refused when read, saying which action (an edited plan's extra member was carried into
+// the printed command and silently dropped from the call).
+func TestPlanFileRefusesStrayParameters(t *testing.T) {
+	step := func(params string) string {
+		return `{"schema_version":1,"steps":[{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1",` +
+			`"resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":` + params + `}]}`
+	}
+	for _, params := range []string{`{"logGroupName":"g","retentionInDays":400,"kmsKeyId":"k"}`, `{"logGroupName":"g","retentionInDays":"400"}`} {
+		_, err := ReadPlan([]byte(step(params)))
+		if err == nil || !strings.Contains(err.Error(), "PutRetentionPolicy") {
+			t.Errorf("params %s: %v, want a refusal naming PutRetentionPolicy", params, err)
+		}
+	}
+	p, err := ReadPlan([]byte(step(`{"logGroupName":"g","retentionInDays":400}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Steps[0].Params, (PutRetentionPolicyInput{LogGroupName: "g", RetentionInDays: 400}); got != want {
+		t.Errorf("read %#v, want %#v", got, want)
+	}
+}

@@ -3,12 +3,13 @@ package awssim
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Evidence of capture outside CloudWatch Logs (shared/reference/beyond-trails.md §2): Amazon Security Lake
 // (GetDataLakeSources, restJson1 POST /v1/datalake/sources; ResourceNotFoundException where the region has no data
 // lake) collecting an account's CloudTrail management events (source CLOUD_TRAIL_MGMT), and CloudTrail Lake event data
-// stores (ListEventDataStores). Shapes: aws-sdk-go-v2 service/securitylake v1.25.17 and service/cloudtrail.
+// stores (ListEventDataStores, GetEventDataStore). Shapes: aws-sdk-go-v2 service/securitylake v1.25.17 and service/cloudtrail.
 
 // SecurityLake is an account's Security Lake in one region (scenario security_lake).
 type SecurityLake struct {
@@ -72,14 +73,32 @@ func slGetDataLakeSources(s *Server, c *call) (any, error) {
 			"sourceStatuses": []map[string]any{{"resource": "arn:" + s.w.part.Name + ":cloudtrail:" + c.region + ":" + c.acct.id + ":trail/*", "status": st}}}}}, nil
 }
 
+// ctListEventDataStores lists the region's event data stores by ARN and name only: every other member of the list's
+// EventDataStore "has been deprecated" (CloudTrail API Reference, EventDataStore: AdvancedEventSelectors,
+// CreatedTimestamp, MultiRegionEnabled, OrganizationEnabled, RetentionPeriod, Status, TerminationProtectionEnabled,
+// UpdatedTimestamp; the SDK: "Status is no longer returned by ListEventDataStores"). GetEventDataStore has them.
 func ctListEventDataStores(s *Server, c *call) (any, error) {
 	out := []map[string]any{}
 	for _, e := range c.acct.lakeStores {
 		if e.region == c.region {
-			out = append(out, map[string]any{"EventDataStoreArn": e.arn, "Name": e.name, "Status": e.status, "MultiRegionEnabled": true})
+			out = append(out, map[string]any{"EventDataStoreArn": e.arn, "Name": e.name})
 		}
 	}
 	return map[string]any{"EventDataStores": out}, nil
+}
+
+// ctGetEventDataStore answers GetEventDataStore: the store named by its ARN or the ARN's ID suffix (API reference,
+// EventDataStore: "The ARN (or the ID suffix of the ARN) of the event data store"), in the region asked;
+// EventDataStoreNotFoundException otherwise ("The specified event data store was not found": Errors).
+func ctGetEventDataStore(s *Server, c *call) (any, error) {
+	id := c.str("EventDataStore")
+	for _, e := range c.acct.lakeStores {
+		if e.region == c.region && (id == e.arn || strings.HasSuffix(e.arn, "/"+id)) {
+			return map[string]any{"EventDataStoreArn": e.arn, "Name": e.name, "Status": e.status, "MultiRegionEnabled": true,
+				"OrganizationEnabled": false, "RetentionPeriod": 2557, "TerminationProtectionEnabled": true}, nil
+		}
+	}
+	return nil, errf(400, "EventDataStoreNotFoundException", "The specified event data store %s was not found.", id)
 }
 
 // slListLogSources answers ListLogSources (restJson1 POST /v1/datalake/logsources/list): the sources configured for

@@ -14,6 +14,7 @@ func cloudtrailOps() map[string]handler {
 	return map[string]handler{
 		"ListTrails":          ctListTrails,
 		"ListEventDataStores": ctListEventDataStores,
+		"GetEventDataStore":   ctGetEventDataStore,
 		"ListChannels":        ctListChannels,
 		"GetChannel":          ctGetChannel,
 		"DescribeTrails":      ctDescribeTrails,

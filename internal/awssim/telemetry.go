@@ -44,7 +44,7 @@ func (e *telemetryEvaluation) describe(region string, all []string) map[string]a
 		return map[string]any{"Status": "NOT_STARTED"}
 	}
 	out := map[string]any{"Status": e.status}
-	if len(regions) > 1 || regions != nil && len(regions) == 1 && regions[0] != e.home {
+	if len(regions) > 1 || len(regions) == 1 && regions[0] != e.home {
 		spokes := []map[string]any{}
 		for _, r := range regions {
 			if r != e.home {

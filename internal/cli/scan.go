@@ -67,8 +67,7 @@ type scanOptions struct {
 
 func newScanCmd(e *env) *cobra.Command {
 	o := &scanOptions{}
-	var cmd *cobra.Command
-	cmd = &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Judge an AWS account's, or a whole organization's, CloudTrail-to-CloudWatch-Logs pipeline",
 		Long: `Scan the AWS account your credentials belong to (the standard chain: environment, profile, SSO,

@@ -39,7 +39,7 @@ func importChange(ctx context.Context, sr *scanResult, o *scanOptions, c watch.C
 	}
 	_, failed, err := importer(sr, o).Import(ctx, fs[:1])
 	if err == nil && failed > 0 {
-		err = fmt.Errorf("Security Hub did not import finding %s", aws.ToString(fs[0].Id))
+		err = fmt.Errorf("security hub did not import finding %s", aws.ToString(fs[0].Id))
 	}
 	return err
 }

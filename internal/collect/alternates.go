@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/securitylake"
 	sltypes "github.com/aws/aws-sdk-go-v2/service/securitylake/types"
 
@@ -17,9 +18,10 @@ import (
 
 // Evidence of capture that is not CloudWatch Logs (issue 26; shared/reference/beyond-trails.md §2): Amazon Security
 // Lake collecting the account's CloudTrail management events (securitylake:GetDataLakeSources, source CLOUD_TRAIL_MGMT,
-// a status COLLECTING), and CloudTrail Lake event data stores (cloudtrail:ListEventDataStores, status ENABLED). Both
-// are read in the home region, after the trails, for an account that no integrated multi-region trail captures: two
-// calls. They are reported, and count as capture only
+// a status COLLECTING), and CloudTrail Lake event data stores (cloudtrail:ListEventDataStores, then
+// cloudtrail:GetEventDataStore for each one's status ENABLED: the list's Status "has been deprecated" and is no longer
+// returned, CloudTrail API Reference, EventDataStore). Both are read in the home region, after the trails, for an
+// account that no integrated multi-region trail captures: two calls, and one a store. They are reported, and count as capture only
 // through an "alternate" exception that names them (a SIEM alarms on them: trailwatch cannot see that), verified on
 // every scan.
 
@@ -32,6 +34,7 @@ type SecurityLakeAPI interface {
 // EventDataStoresAPI is the CloudTrail Lake read (the CloudTrail client has it).
 type EventDataStoresAPI interface {
 	ListEventDataStores(context.Context, *cloudtrail.ListEventDataStoresInput, ...func(*cloudtrail.Options)) (*cloudtrail.ListEventDataStoresOutput, error)
+	GetEventDataStore(context.Context, *cloudtrail.GetEventDataStoreInput, ...func(*cloudtrail.Options)) (*cloudtrail.GetEventDataStoreOutput, error)
 }
 
 // AlternateClients is what Clients that can read the alternates also give; without it they stay unread (nil).
@@ -82,22 +85,7 @@ func (col *collector) alternates(ctx context.Context) {
 	ev := &model.Alternates{Region: home}
 	col.acct.Alternates = ev
 	col.securityLake(ctx, ac, ev)
-	var token *string
-	for {
-		out, err := ac.EventDataStores(home).ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{NextToken: token})
-		if err != nil {
-			ev.LakeErr = Classify("cloudtrail:ListEventDataStores", home, err)
-			break
-		}
-		for _, s := range out.EventDataStores {
-			if s.Status == "ENABLED" {
-				ev.EventDataStores = append(ev.EventDataStores, aws.ToString(s.EventDataStoreArn))
-			}
-		}
-		if token = out.NextToken; token == nil {
-			break
-		}
-	}
+	ev.EventDataStores, ev.LakeErr = enabledEventDataStores(ctx, ac.EventDataStores(home), home)
 	sort.Strings(ev.SecurityLake)
 	sort.Strings(ev.EventDataStores)
 }
@@ -210,4 +198,35 @@ func securityLakeRegions(ctx context.Context, api SecurityLakeAPI, account, regi
 	}
 	slices.Sort(regions)
 	return slices.Compact(regions), nil
+}
+
+// enabledEventDataStores lists the region's event data stores and reads each one's status (GetEventDataStore, by
+// ARN): those ENABLED (ingesting) are returned. A store whose status cannot be read, or one that is gone by then, makes
+// the answer unknown (the error): no store is taken as enabled, or as not, without its status.
+func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region string) ([]string, *model.CallError) {
+	var arns []string
+	var token *string
+	for {
+		out, err := api.ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{NextToken: token})
+		if err != nil {
+			return nil, Classify("cloudtrail:ListEventDataStores", region, err)
+		}
+		for _, s := range out.EventDataStores {
+			arns = append(arns, aws.ToString(s.EventDataStoreArn))
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	var enabled []string
+	for _, a := range arns {
+		out, err := api.GetEventDataStore(ctx, &cloudtrail.GetEventDataStoreInput{EventDataStore: aws.String(a)})
+		if err != nil {
+			return nil, Classify("cloudtrail:GetEventDataStore", region, err)
+		}
+		if out.Status == cttypes.EventDataStoreStatusEnabled {
+			enabled = append(enabled, a)
+		}
+	}
+	return enabled, nil
 }

@@ -32,7 +32,7 @@ var readActions = []string{
 	"observabilityadmin:GetTelemetryEvaluationStatusForOrganization", "observabilityadmin:ListTelemetryRulesForOrganization",
 	"observabilityadmin:GetTelemetryRuleForOrganization", "logs:DescribeLogStreams",
 	// Capture outside CloudWatch Logs (collect/alternates.go): Security Lake's sources, CloudTrail Lake's stores.
-	"securitylake:GetDataLakeSources", "securitylake:ListLogSources", "cloudtrail:ListEventDataStores",
+	"securitylake:GetDataLakeSources", "securitylake:ListLogSources", "cloudtrail:ListEventDataStores", "cloudtrail:GetEventDataStore",
 	// The CloudTrail service-linked channel a telemetry rule's events take (collect/telemetry.go).
 	"cloudtrail:ListChannels", "cloudtrail:GetChannel",
 }

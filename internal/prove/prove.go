@@ -159,8 +159,6 @@ type group struct {
 	trails                     []string
 }
 
-func (g group) key() string { return g.account + "/" + g.region + "/" + g.name }
-
 // target is one account and region.
 type target struct {
 	account, region string

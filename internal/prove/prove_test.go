@@ -32,8 +32,6 @@ var simNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 type simClients struct {
 	srv     *awssim.Server
 	outside map[string]bool
-	mu      sync.Mutex
-	writes  int
 }
 
 func (c *simClients) EC2(acct, region string) (EC2API, bool) {

@@ -858,9 +858,6 @@ const (
 	accountTok   = "${account}"
 )
 
-// partitionOr is the partition the provider's region belongs to, when the region is known, else a placeholder.
-func (m *module) partitionOr() string { return partitionIn(m.regionOr()) }
-
 func (m *module) regionOr() string {
 	if m.region != "" {
 		return m.region

@@ -1,0 +1,56 @@
+package collect
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/trailwatch/trailwatch/internal/model"
+)
+
+// lake is a CloudTrail Lake as AWS answers it now: the list names the stores only (its Status is deprecated and no
+// longer returned), GetEventDataStore has each one's status, or refuses.
+type lake struct {
+	status  map[string]cttypes.EventDataStoreStatus // by ARN
+	refused string                                  // an ARN whose GetEventDataStore is denied
+}
+
+func (l lake) ListEventDataStores(context.Context, *cloudtrail.ListEventDataStoresInput, ...func(*cloudtrail.Options)) (*cloudtrail.ListEventDataStoresOutput, error) {
+	out := &cloudtrail.ListEventDataStoresOutput{}
+	for _, a := range slices.Sorted(maps.Keys(l.status)) {
+		out.EventDataStores = append(out.EventDataStores, cttypes.EventDataStore{EventDataStoreArn: aws.String(a)})
+	}
+	return out, nil
+}
+
+func (l lake) GetEventDataStore(_ context.Context, in *cloudtrail.GetEventDataStoreInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.GetEventDataStoreOutput, error) {
+	a := aws.ToString(in.EventDataStore)
+	if a == l.refused {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: cloudtrail:GetEventDataStore"}
+	}
+	return &cloudtrail.GetEventDataStoreOutput{EventDataStoreArn: aws.String(a), Status: l.status[a]}, nil
+}
+
+// TestEventDataStoresByTheirOwnStatus: an event data store counts as CloudTrail Lake capture when GetEventDataStore
+// says ENABLED; the list's own Status is no longer returned, so a store was never seen ENABLED against AWS (the
+// simulator returned it, and the scan said an alternate exception naming CloudTrail Lake had lapsed). A status that
+// cannot be read makes the answer unknown, never "no store".
+func TestEventDataStoresByTheirOwnStatus(t *testing.T) {
+	const on, off = "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/on", "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/off"
+	l := lake{status: map[string]cttypes.EventDataStoreStatus{on: cttypes.EventDataStoreStatusEnabled, off: cttypes.EventDataStoreStatusStoppedIngestion}}
+	got, err := enabledEventDataStores(context.Background(), l, "us-east-1")
+	if err != nil || !slices.Equal(got, []string{on}) {
+		t.Errorf("enabled stores %v, %v: want only %s", got, err, on)
+	}
+	l.refused = off
+	got, err = enabledEventDataStores(context.Background(), l, "us-east-1")
+	if got != nil || err == nil || err.Kind != model.ErrAccessDenied || err.API != "cloudtrail:GetEventDataStore" {
+		t.Errorf("a store whose status is refused: %v, %+v: want no answer and the refused call", got, err)
+	}
+}

@@ -447,35 +447,58 @@ func (e *evaluator) pipeline(t *model.Trail, v *verdict, acct *model.Account) bo
 			orgID = acct.OrgID
 		}
 		g := awsarn.LogGroup{Partition: awsarn.Partition(t.ARN), Region: lgRegion, Account: lgAcct, Name: lgName}
-		c := delivery.CheckRole(t.Role, g, delivery.Trail{Owner: t.OwnerAccount, HomeRegion: t.HomeRegion, Organization: t.Organization, OrgID: orgID})
-		var refused []string
-		if lgName != "" {
-			for _, w := range c.Missing {
-				refused = append(refused, w.String())
-			}
-		}
-		v.evidence = &model.Evidence{Role: &model.RoleEvidence{ARN: t.RoleARN, Trusted: c.Trusted, Refused: refused}}
-		if !c.Trusted {
+		dt := delivery.Trail{Owner: t.OwnerAccount, HomeRegion: t.HomeRegion, Organization: t.Organization, OrgID: orgID}
+		if roleVerdict(v, liveStatus, t.RoleARN, t.Role, g, dt, nil) {
 			broken = true
-			v.add(liveStatus(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it (trust policy).", t.RoleARN)
-		} else if c.TrustConditional {
-			v.note("The role's trust policy has conditions, which were not evaluated; AWS documents that aws:SourceArn and aws:SourceAccount are not supported for this role.")
 		}
-		if lgName != "" {
-			if len(c.Missing) > 0 {
-				broken = true
-				v.add(liveStatus(RoleCannotWrite), RoleCannotWrite, "Role %s may not %s.", t.RoleARN, delivery.Join(c.Missing))
-			}
-			if c.Conditional {
-				v.note("The role's permission policies have conditions, which were not evaluated.")
-			}
-			if c.NumberedMissing {
-				v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", t.RoleARN, c.Streams[0], c.Streams[0])
-			}
-			if c.OrgUnknown {
-				v.note("The organization id could not be read, so the role's permission on the o-<org id>_* streams was not checked.")
+	}
+	return broken
+}
+
+// roleVerdict is the one judgement of a delivery role against the log group its trail names, from either source (each
+// reason's status from the source table, status): the trust, then the writes to the trail's streams (g.Name empty: the
+// group ARN names no group, and only the trust is judged), with notes on what it did not evaluate, and the role's
+// typed evidence. checked is the role as the rule reads it (before deployment, with the placeholders its policies
+// share with the group's ARN set: sameDeployment). undecided, when set, is asked before a refused write is called
+// ROLE_CANNOT_WRITE: a reason there makes it UNKNOWN (before deployment, a value known only then). It reports whether
+// the role keeps events from the log group.
+func roleVerdict(v *verdict, status func(string) model.Status, roleARN string, checked *model.Role, g awsarn.LogGroup, dt delivery.Trail, undecided func(delivery.Check) string) bool {
+	c := delivery.CheckRole(checked, g, dt)
+	var refused []string
+	if g.Name != "" {
+		for _, w := range c.Missing {
+			refused = append(refused, w.String())
+		}
+	}
+	v.evidence = &model.Evidence{Role: &model.RoleEvidence{ARN: roleARN, Trusted: c.Trusted, Refused: refused}}
+	broken := false
+	if !c.Trusted {
+		broken = true
+		v.add(status(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it (trust policy).", roleARN)
+	} else if c.TrustConditional {
+		v.note("The role's trust policy has conditions, which were not evaluated; AWS documents that aws:SourceArn and aws:SourceAccount are not supported for this role.")
+	}
+	if g.Name == "" {
+		return broken
+	}
+	if len(c.Missing) > 0 {
+		if undecided != nil {
+			if why := undecided(c); why != "" {
+				v.add(model.StatusUnknown, ValueUnknown, "%s", why)
+				return broken
 			}
 		}
+		broken = true
+		v.add(status(RoleCannotWrite), RoleCannotWrite, "Role %s may not %s.", roleARN, delivery.Join(c.Missing))
+	}
+	if c.Conditional {
+		v.note("The role's permission policies have conditions, which were not evaluated.")
+	}
+	if c.NumberedMissing {
+		v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", roleARN, c.Streams[0], c.Streams[0])
+	}
+	if c.OrgUnknown {
+		v.note("The organization id could not be read, so the role's permission on the o-<org id>_* streams was not checked.")
 	}
 	return broken
 }

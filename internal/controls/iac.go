@@ -219,41 +219,34 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 		}
 		return
 	}
-	if trusted, _ := delivery.Trusts(r.Trust); !trusted {
-		v.add(iacStatus(RoleNotTrusted), RoleNotTrusted, "Role %s does not let cloudtrail.amazonaws.com assume it: UpdateTrail fails with InvalidCloudWatchLogsRoleArnException (\"Check the trust relationships for your role\").", r.Name)
-	}
 	g := awsarn.LogGroup{Partition: part, Region: region, Account: acct, Name: m[4]}
 	dt := delivery.Trail{Owner: acct, HomeRegion: region, Organization: t.Organization}
 	if t.Organization {
 		dt.OrgID = orgStreamProbe(r)
 	}
-	c := delivery.CheckRole(sameDeployment(r, g), g, dt)
-	var refused []string
-	for _, w := range c.Missing {
-		refused = append(refused, w.String())
-	}
-	v.evidence = &model.Evidence{Role: &model.RoleEvidence{ARN: t.RoleARN, Trusted: c.Trusted, Refused: refused}}
-	if len(c.Missing) > 0 && strings.Contains(g.StreamARN(""), "${") {
-		// The log group's ARN still holds a placeholder (a partition, region or account known only at deployment):
-		// if some value the role's policies name for it lets the role write, delivery depends on where the trail is
-		// deployed. That is unknown here, never a claim that delivery fails.
-		if sub, ok := writableUnder(g, delivery.Streams(dt), r); ok {
-			v.add(model.StatusUnknown, ValueUnknown, "Role %s may write to the log group only if the trail is deployed with %s: the log group's ARN holds a placeholder known only at deployment.", r.Name, sub)
-			return
+	// What only deployment decides: a refused write may be allowed once the placeholders take values.
+	undecided := func(c delivery.Check) string {
+		if strings.Contains(g.StreamARN(""), "${") {
+			// The log group's ARN still holds a placeholder (a partition, region or account known only at
+			// deployment): if some value the role's policies name for it lets the role write, delivery depends on
+			// where the trail is deployed. That is unknown here, never a claim that delivery fails.
+			if sub, ok := writableUnder(g, delivery.Streams(dt), r); ok {
+				return fmt.Sprintf("Role %s may write to the log group only if the trail is deployed with %s: the log group's ARN holds a placeholder known only at deployment.", r.Name, sub)
+			}
 		}
-	}
-	if len(c.Missing) > 0 {
 		for _, p := range r.Policies {
 			if p.Placeholders != "" {
 				// Placeholders match only themselves: a write refused under them may be allowed once they take values.
-				v.add(model.StatusUnknown, ValueUnknown, "Whether role %s may %s cannot be known before deployment: its policy %s holds a value known only then (%s).", r.Name, delivery.Join(c.Missing), p.Name, p.Placeholders)
-				return
+				return fmt.Sprintf("Whether role %s may %s cannot be known before deployment: its policy %s holds a value known only then (%s).", r.Name, delivery.Join(c.Missing), p.Name, p.Placeholders)
 			}
 		}
-		v.add(iacStatus(RoleCannotWrite), RoleCannotWrite, "Role %s may not %s: the trail deploys but nothing reaches the log group.", r.Name, delivery.Join(c.Missing))
-	} else if c.NumberedMissing {
-		v.note("Role %s may write stream %s but not the numbered streams (%s_<number>) CloudTrail adds at high volume.", r.Name, c.Streams[0], c.Streams[0])
+		return ""
 	}
+	name := t.RoleARN
+	if name == "" {
+		name = r.Name
+	}
+	roleVerdict(v, iacStatus, name, sameDeployment(r, g), g, dt, undecided)
 }
 
 // sameDeployment is the role with the placeholders of its policies (${partition}, ${region}, ${account}: what the

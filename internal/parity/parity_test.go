@@ -65,6 +65,8 @@ type pcase struct {
 	chain *chainDecl
 	// subARN writes the template's log group ARN with !Sub "...:log-group:${LogGroup}:*" instead of GetAtt.
 	subARN bool
+	// notes are the role notes every source must give (roleNotes): what the rule says it did not evaluate.
+	notes string
 }
 
 var corpus = []pcase{
@@ -91,7 +93,7 @@ var corpus = []pcase{
 	{name: "GovCloud partition", partition: "aws-us-gov", region: "us-gov-west-1", multi: true, inline: console},
 	{name: "GovCloud group, aws partition in the policy", partition: "aws-us-gov", region: "us-gov-west-1", multi: true, inline: allow(both, "arn:aws:logs:{R}:{A}:log-group:"+group+":*"), want: controls.RoleCannotWrite, iacStatus: model.StatusWarn, cfnWant: controls.ValueUnknown},
 	{name: "role without trust", multi: true, trust: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, inline: console, want: controls.RoleNotTrusted, iacStatus: model.StatusWarn},
-	{name: "trust with conditions", multi: true, trust: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"` + account + `"}}}]}`, inline: console},
+	{name: "trust with conditions", multi: true, trust: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"` + account + `"}}}]}`, inline: console, notes: "trust-conditions"},
 	{name: "trust and write both broken", multi: true, trust: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"sts:AssumeRole"}]}`, inline: allow(`["logs:CreateLogStream"]`, "*"), want: controls.RoleCannotWrite + "," + controls.RoleNotTrusted, iacStatus: model.StatusWarn},
 	{name: "role with no policy", multi: true, want: controls.RoleCannotWrite, iacStatus: model.StatusWarn},
 	{name: "log group without role", multi: true, noRole: true, want: controls.RoleMissing, iacStatus: model.StatusFail},
@@ -127,6 +129,22 @@ func configCodes(f model.Finding) string {
 	return strings.Join(out, ",")
 }
 
+// roleNotes are what the rule says it did not evaluate in a role (conditions on its trust or permissions, the numbered
+// streams it may not write), by kind: the same role gives the same from every source.
+func roleNotes(f model.Finding) string {
+	var kinds []string
+	for _, n := range f.Notes {
+		for _, k := range []struct{ text, kind string }{{"trust policy has conditions", "trust-conditions"},
+			{"permission policies have conditions", "permission-conditions"}, {"numbered streams", "numbered-streams"}} {
+			if strings.Contains(n, k.text) {
+				kinds = append(kinds, k.kind)
+			}
+		}
+	}
+	sort.Strings(kinds)
+	return strings.Join(kinds, ",")
+}
+
 func TestParityCorpus(t *testing.T) {
 	if len(corpus) < 25 {
 		t.Fatalf("%d configurations, want at least 25", len(corpus))
@@ -138,8 +156,11 @@ func TestParityCorpus(t *testing.T) {
 	for _, c := range corpus {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
+			notes := c.notes
 			if !c.noSuffix {
-				live(t, cat, c)
+				if got := roleNotes(live(t, cat, c)); got != notes {
+					t.Errorf("live: role notes %q, want %q", got, notes)
+				}
 			}
 			for _, src := range []source{
 				{"terraform", "main.tf", terraformOf(c)},
@@ -158,6 +179,9 @@ func TestParityCorpus(t *testing.T) {
 				if got := configCodes(f); got != want || f.Status != status {
 					t.Errorf("%s: %s %q, want %s %q\n%+v\n%s", src.kind, f.Status, got, status, want, f.Reasons, src.text)
 				}
+				if got := roleNotes(f); got != notes && f.Status != model.StatusUnknown {
+					t.Errorf("%s: role notes %q, want %q (the live scan's)\n%+v", src.kind, got, notes, f.Notes)
+				}
 			}
 		})
 	}
@@ -165,7 +189,7 @@ func TestParityCorpus(t *testing.T) {
 
 // live serves the case as a scenario and scans it through the real SDK: the reason codes must be the case's, and the
 // simulator (its own delivery check, not trailwatch's) must have delivered exactly when they are none.
-func live(t *testing.T, cat *controls.Catalog, c pcase) {
+func live(t *testing.T, cat *controls.Catalog, c pcase) model.Finding {
 	t.Helper()
 	inv, fs := liveScan(t, cat, c.name, scenarioOf(c), c.home(), nil)
 	f := finding(t, fs, controls.IntegrationID)
@@ -181,6 +205,7 @@ func live(t *testing.T, cat *controls.Catalog, c pcase) {
 	if delivered != (c.want == "") {
 		t.Errorf("the simulator delivered: %v; the live verdict says the role can write: %v", delivered, c.want == "")
 	}
+	return f
 }
 
 // values is how the scenario and the plan write the placeholders: the values themselves.

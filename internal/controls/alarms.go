@@ -207,7 +207,7 @@ func (e *evaluator) alarmItem(a *model.Account, it alarms.Item, v *verdict) {
 		case !judged:
 			deferred = t.ARN
 			continue
-		case e.iac && ct.Unknown["module"] != "":
+		case e.iac && ct.Unknown.Module != "":
 			unknown = t.ARN // declared in a module that was not read: nothing about it is known
 			continue
 		case ct.LogGroupARN == "":

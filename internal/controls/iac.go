@@ -69,7 +69,7 @@ func EvaluateIaC(cat *Catalog, trails []*model.Trail, s IaCSettings) []model.Fin
 // write (the one selector rule), applying wherever the trail captures (every region for a multi-region trail:
 // all_regions; the deployment's region for a single-region one). It reports whether it decided the verdict.
 func iacTelemetry(v *verdict, t *model.Trail, tm *model.Telemetry) bool {
-	if tm == nil || t.Unknown["condition"] != "" {
+	if tm == nil || t.Unknown.Condition != "" {
 		return false
 	}
 	var unknown, rejected []string
@@ -133,20 +133,20 @@ var arnRe = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn|\$\{partition\}):log
 
 func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding {
 	v := &verdict{notes: append([]string(nil), t.Notes...)}
-	if why := t.Unknown["instances"]; why != "" {
+	if why := t.Unknown.Instances; why != "" {
 		v.note("%s", why)
 	}
-	if why := t.Unknown["condition"]; why != "" && !t.NotInstantiated {
+	if why := t.Unknown.Condition; why != "" && !t.NotInstantiated {
 		v.add(model.StatusUnknown, ValueUnknown, "Whether the trail is created is known only at deployment: %s.", why)
 	}
 	switch {
 	case t.NotInstantiated:
 		v.add(model.StatusSkipped, NotInstantiated, "The resource is not created (count = 0, an empty for_each, or a false condition).")
 		return iacFinding(cat, t, v)
-	case t.Unknown["module"] != "":
-		v.add(model.StatusUnknown, ValueUnknown, "The trail is declared in a module that was not read: %s.", t.Unknown["module"])
-	case t.Unknown["log_group_arn"] != "":
-		v.add(model.StatusUnknown, ValueUnknown, "The log group ARN cannot be known before deployment: %s.", t.Unknown["log_group_arn"])
+	case t.Unknown.Module != "":
+		v.add(model.StatusUnknown, ValueUnknown, "The trail is declared in a module that was not read: %s.", t.Unknown.Module)
+	case t.Unknown.LogGroupARN != "":
+		v.add(model.StatusUnknown, ValueUnknown, "The log group ARN cannot be known before deployment: %s.", t.Unknown.LogGroupARN)
 	case t.LogGroupARN == "" && t.RoleARN != "":
 		v.add(iacStatus(NotIntegrated), NotIntegrated, "The trail has a CloudWatch Logs role but no log group ARN; CloudTrail rejects a role without a log group.")
 	case t.LogGroupARN == "" && s.TelemetryOf != nil && iacTelemetry(v, t, s.TelemetryOf(t)):
@@ -157,8 +157,8 @@ func evaluateIaCTrail(cat *Catalog, t *model.Trail, s IaCSettings) model.Finding
 		iacPipeline(t, v, s)
 	}
 	switch {
-	case t.RoleARN == "" && t.Unknown["role_arn"] != "" && !t.NotInstantiated:
-		v.add(model.StatusUnknown, ValueUnknown, "The role ARN cannot be known before deployment: %s.", t.Unknown["role_arn"])
+	case t.RoleARN == "" && t.Unknown.RoleARN != "" && !t.NotInstantiated:
+		v.add(model.StatusUnknown, ValueUnknown, "The role ARN cannot be known before deployment: %s.", t.Unknown.RoleARN)
 	case t.LogGroupARN != "" && t.RoleARN == "":
 		v.add(iacStatus(RoleMissing), RoleMissing, "The trail has a log group but no CloudWatch Logs role ARN; CloudTrail rejects it (\"You must specify a role ARN as well as a log group\").")
 	}
@@ -207,7 +207,7 @@ func iacPipeline(t *model.Trail, v *verdict, s IaCSettings) {
 	} else if lg != nil && lg.RetentionDays != nil && *lg.RetentionDays < s.MinRetentionDays {
 		v.add(iacStatus(RetentionTooShort), RetentionTooShort, "Log group %s keeps events %d days, less than the %d-day minimum.", lg.Name, *lg.RetentionDays, s.MinRetentionDays)
 	}
-	if why := t.Unknown["role"]; why != "" {
+	if why := t.Unknown.Role; why != "" {
 		// A role whose trust or permissions cannot be evaluated is never a PASS: whether it delivers is unknown.
 		v.add(model.StatusUnknown, ValueUnknown, "Whether role %s trusts CloudTrail and may write to the log group cannot be known before deployment: %s.", t.RoleARN, why)
 		return

@@ -363,15 +363,31 @@ type Trail struct {
 	// Infrastructure as code only.
 	// Source is where the trail is declared.
 	Source *Location `json:"source,omitempty"`
-	// Unknown names the fields whose value cannot be known before deployment, with the chain that made them unknown
-	// ("log_group_arn": "var.log_group_arn has no value").
-	Unknown map[string]string `json:"unknown,omitempty"`
+	// Unknown says which of the trail's settings cannot be known before deployment, and why.
+	Unknown Unknowns `json:"unknown,omitzero"`
 	// NotInstantiated: the resource is not created (count = 0, a false condition).
 	NotInstantiated bool `json:"not_instantiated,omitempty"`
 	// Suppressions are inline suppressions found at the resource.
 	Suppressions []Suppression `json:"suppressions,omitempty"`
 	// Notes from the adapter that do not change the verdict.
 	Notes []string `json:"notes,omitempty"`
+}
+
+// Unknowns are, in infrastructure as code, why a trail's settings can be known only at deployment: each field the
+// chain that made its value unknown ("var.log_group_arn has no value"), empty when it is known. One field a setting,
+// so that every adapter and the rule name the same one (a string-keyed map let a test ask for "log_group", which no
+// adapter writes).
+type Unknowns struct {
+	// Instances: how many instances the resource has (count, for_each) is decided at deployment (a note).
+	Instances string `json:"instances,omitempty"`
+	// Condition: whether the resource is created at all.
+	Condition string `json:"condition,omitempty"`
+	// Module: the trail is declared in a module that was not read.
+	Module      string `json:"module,omitempty"`
+	LogGroupARN string `json:"log_group_arn,omitempty"`
+	RoleARN     string `json:"role_arn,omitempty"`
+	// Role: the delivery role's trust or permissions.
+	Role string `json:"role,omitempty"`
 }
 
 // Location is a place in a source file, with the resource's address (Terraform) or logical id (CloudFormation).

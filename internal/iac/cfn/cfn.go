@@ -370,7 +370,7 @@ func (t *Template) Trails() ([]*model.Trail, error) {
 func (t *Template) trail(id string) (*model.Trail, error) {
 	r := t.resources[id]
 	props := get(r, "Properties")
-	tr := &model.Trail{Unknown: map[string]string{}, Source: &model.Location{File: t.File, Line: r.Line, Address: id}}
+	tr := &model.Trail{Source: &model.Location{File: t.File, Line: r.Line, Address: id}}
 	if md := get(r, "Metadata"); md != nil {
 		if p := get(md, "aws:cdk:path"); p != nil {
 			tr.Source.CDKPath = p.Value
@@ -396,7 +396,7 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		}
 		switch {
 		case v.unknown != "":
-			tr.Unknown["condition"] = fmt.Sprintf("its Condition %s is decided at deployment (%s)", c.Value, v.unknown)
+			tr.Unknown.Condition = fmt.Sprintf("its Condition %s is decided at deployment (%s)", c.Value, v.unknown)
 		case v.b != nil && !*v.b:
 			tr.NotInstantiated = true
 		}
@@ -414,24 +414,24 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 	}
 	if !tr.NotInstantiated {
 		// What the trail's properties refer to must exist wherever the trail is made (conditionalRef).
-		t.referrer, t.referrerMaybe = id, tr.Unknown["condition"] != ""
+		t.referrer, t.referrerMaybe = id, tr.Unknown.Condition != ""
 		if c := get(r, "Condition"); c != nil {
 			t.referrerCond = c.Value
 		}
 		defer func() { t.referrer, t.referrerCond, t.referrerMaybe = "", "", false }()
 	}
 	for _, f := range []struct {
-		key   string
-		field string
-		dst   *string
-	}{{"CloudWatchLogsLogGroupArn", "log_group_arn", &tr.LogGroupARN}, {"CloudWatchLogsRoleArn", "role_arn", &tr.RoleARN}} {
+		key     string
+		unknown *string
+		dst     *string
+	}{{"CloudWatchLogsLogGroupArn", &tr.Unknown.LogGroupARN, &tr.LogGroupARN}, {"CloudWatchLogsRoleArn", &tr.Unknown.RoleARN, &tr.RoleARN}} {
 		v, err := t.eval(get(props, f.key))
 		if err != nil {
 			return nil, err
 		}
 		switch {
 		case v.unknown != "":
-			tr.Unknown[f.field] = v.unknown
+			*f.unknown = v.unknown
 		case v.isStr:
 			*f.dst = v.s
 		}
@@ -459,7 +459,7 @@ func (t *Template) trail(id string) (*model.Trail, error) {
 		}
 		tr.Role = role
 		if why != "" {
-			tr.Unknown["role"] = why
+			tr.Unknown.Role = why
 		}
 	}
 	return tr, nil

@@ -42,7 +42,7 @@ Resources:
 		if err != nil || len(trails) != 1 {
 			t.Fatalf("%s: %v %v", group, err, trails)
 		}
-		why := trails[0].Unknown["log_group_arn"]
+		why := trails[0].Unknown.LogGroupARN
 		if got := strings.Contains(why, "fails to deploy"); got != failsToDeploy {
 			t.Errorf("group under %s: log group ARN unknown because %q; want the deployment failure named: %v", group, why, failsToDeploy)
 		}

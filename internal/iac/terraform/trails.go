@@ -161,13 +161,13 @@ func (m *module) collectTrails() {
 				}
 				t := m.trail(b, in.vars, addr)
 				if note != "" {
-					t.Unknown["instances"] = note
+					t.Unknown.Instances = note
 				}
 				m.res.Trails = append(m.res.Trails, t)
 			}
 		}
 		if len(insts) == 0 && b.typ == "aws_cloudtrail" {
-			m.res.Trails = append(m.res.Trails, &model.Trail{Name: b.name, NotInstantiated: true, Unknown: map[string]string{},
+			m.res.Trails = append(m.res.Trails, &model.Trail{Name: b.name, NotInstantiated: true,
 				Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: m.addr + b.typ + "." + b.name}})
 		}
 	}
@@ -268,15 +268,15 @@ func (m *module) trail(b block, inst map[string]cty.Value, addr string) *model.T
 			}
 		}
 	}
-	t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: home, Provider: provider,
+	t := &model.Trail{Name: name, HomeRegion: home, Provider: provider,
 		ARN:    awsarn.Trail(partitionIn(home), home, m.accountFor(b.body), name),
 		Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}}
 	for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
 		v := m.attrVal(a, attr, inst)
-		field := map[string]string{"cloud_watch_logs_group_arn": "log_group_arn", "cloud_watch_logs_role_arn": "role_arn"}[attr]
+		why := map[string]*string{"cloud_watch_logs_group_arn": &t.Unknown.LogGroupARN, "cloud_watch_logs_role_arn": &t.Unknown.RoleARN}[attr]
 		switch {
 		case !v.IsWhollyKnown():
-			t.Unknown[field] = reason(v)
+			*why = reason(v)
 		case v.IsNull():
 		default:
 			if s, ok := known(v); ok {
@@ -348,7 +348,7 @@ func resolve(reg *registry, trails []*model.Trail) {
 		if d := reg.roles[t.RoleARN]; d != nil {
 			t.Role = d.role
 			if d.why != "" {
-				t.Unknown["role"] = d.why
+				t.Unknown.Role = d.why
 			}
 		}
 	}
@@ -408,7 +408,7 @@ func (m *module) undownloadedTrailModules() {
 		}
 		msg := fmt.Sprintf("module.%s (%s%s) is not downloaded and declares a trail (%s): run terraform init, or scan a plan (terraform show -json), to judge it",
 			b.name, src, version, strings.Join(why, ", "))
-		m.res.Trails = append(m.res.Trails, &model.Trail{ARN: m.addr + "module." + b.name, Name: b.name, Unknown: map[string]string{"module": msg},
+		m.res.Trails = append(m.res.Trails, &model.Trail{ARN: m.addr + "module." + b.name, Name: b.name, Unknown: model.Unknowns{Module: msg},
 			Source: &model.Location{File: b.file, Line: b.rng.Start.Line, Address: m.addr + "module." + b.name}})
 	}
 }

@@ -206,14 +206,14 @@ func Load(file string, data []byte) (*Plan, error) {
 		if name == "" {
 			name = rc.Name
 		}
-		t := &model.Trail{Name: name, Unknown: map[string]string{}, HomeRegion: sc.regionOf(rc),
+		t := &model.Trail{Name: name, HomeRegion: sc.regionOf(rc),
 			ARN:    awsarn.Trail(sc.part, sc.regionOf(rc), sc.account, name),
 			Source: &model.Location{File: file, Line: line(rc.Address), Address: rc.Address}}
 		t.MultiRegion, _ = after["is_multi_region_trail"].(bool)
 		t.Organization, _ = after["is_organization_trail"].(bool)
 		cfgRefs := refs[configAddr(rc)]
 		for attr, dst := range map[string]*string{"cloud_watch_logs_group_arn": &t.LogGroupARN, "cloud_watch_logs_role_arn": &t.RoleARN} {
-			field := map[string]string{"cloud_watch_logs_group_arn": "log_group_arn", "cloud_watch_logs_role_arn": "role_arn"}[attr]
+			why := map[string]*string{"cloud_watch_logs_group_arn": &t.Unknown.LogGroupARN, "cloud_watch_logs_role_arn": &t.Unknown.RoleARN}[attr]
 			if s, ok := after[attr].(string); ok {
 				*dst = s
 				continue
@@ -232,7 +232,7 @@ func Load(file string, data []byte) (*Plan, error) {
 				r := roles[moduleAddr(rc)+ref]
 				*dst = r.ARN
 			default:
-				t.Unknown[field] = fmt.Sprintf("%s.%s is known only after apply (%s)", rc.Address, attr, strings.Join(cfgRefs[attr], ", "))
+				*why = fmt.Sprintf("%s.%s is known only after apply (%s)", rc.Address, attr, strings.Join(cfgRefs[attr], ", "))
 			}
 		}
 		if t.RoleARN != "" {
@@ -240,7 +240,7 @@ func Load(file string, data []byte) (*Plan, error) {
 				if r := roleByName[strings.TrimPrefix(a.Resource, "role/")]; r != nil {
 					t.Role = r
 					if w := roleWhy[roleAddr[r]]; w != "" {
-						t.Unknown["role"] = w
+						t.Unknown.Role = w
 					}
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -472,35 +473,33 @@ func resultState(r remediate.TrailResult) string {
 
 // recheck scans the fixed trails again: PENDING until their first delivery, then PASS; with --wait it polls.
 func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.Time) error {
-	deadline := time.Now().Add(o.wait)
-	for {
+	rc, err := remediate.WaitRecheck(ctx, func(ctx context.Context) ([]model.Finding, error) {
 		sr, err := o.scan.scan(ctx, e, e.clock(), fixed)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rc := remediate.Rechecked(sr.Findings, fixed)
-		if rc.Pending == 0 || o.wait == 0 || time.Now().After(deadline) {
-			for _, it := range rc.Items {
-				fmt.Fprintf(e.stdout, "%-8s %s (fixed at %s)%s\n", it.Status, it.What, it.FixedAt.Format(time.RFC3339), it.Why)
-			}
-			if len(rc.Items) == 0 {
-				fmt.Fprintln(e.stdout)
-			}
-			if rc.Failing > 0 {
-				return &exitError{code: ExitFailed, err: fmt.Errorf("%d of the fixed resources still fail after the fix (the reason codes above; scan for the whole verdict)", rc.Failing)}
-			}
-			return nil
-		}
+		return sr.Findings, nil
+	}, fixed, remediate.RecheckOptions{Wait: o.wait, Poll: o.poll, Progress: func(waiting []string, left time.Duration) {
 		// Say which trails are still waiting for their first delivery, and for how much longer we wait.
-		waiting := rc.Waiting()
 		fmt.Fprintf(e.stderr, "waiting for the first delivery of %d trails (%s left, next check in %s): %s\n",
-			len(waiting), time.Until(deadline).Round(time.Second), o.poll, strings.Join(waiting, ", "))
-		select {
-		case <-ctx.Done():
-			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted while waiting for delivery; the fixes stay applied: %d trails still PENDING", len(waiting))}
-		case <-time.After(o.poll):
-		}
+			len(waiting), left.Round(time.Second), min(o.poll, left).Round(time.Second), strings.Join(waiting, ", "))
+	}})
+	switch {
+	case errors.Is(err, remediate.ErrWaitInterrupted):
+		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted while waiting for delivery; the fixes stay applied: %d trails still PENDING", len(rc.Waiting()))}
+	case err != nil:
+		return err
 	}
+	for _, it := range rc.Items {
+		fmt.Fprintf(e.stdout, "%-8s %s (fixed at %s)%s\n", it.Status, it.What, it.FixedAt.Format(time.RFC3339), it.Why)
+	}
+	if len(rc.Items) == 0 {
+		fmt.Fprintln(e.stdout)
+	}
+	if rc.Failing > 0 {
+		return &exitError{code: ExitFailed, err: fmt.Errorf("%d of the fixed resources still fail after the fix (the reason codes above; scan for the whole verdict)", rc.Failing)}
+	}
+	return nil
 }
 
 func confirm(e *env, prompt string) bool {

@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -301,6 +302,50 @@ func Rechecked(findings []model.Finding, fixed map[string]time.Time) Recheck {
 		return a.FixedAt.Before(b.FixedAt)
 	})
 	return r
+}
+
+// RecheckOptions tune WaitRecheck.
+type RecheckOptions struct {
+	// Wait is how long to wait for the fixed resources still PENDING (0: check once); Poll how often to check.
+	Wait, Poll time.Duration
+	// Progress, when set, hears before each wait which resources are still PENDING and how long is left.
+	Progress func(waiting []string, left time.Duration)
+	// Sleep waits d or until ctx ends (default a timer); Now is the clock the deadline is kept on (default time.Now).
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+}
+
+// ErrWaitInterrupted is WaitRecheck's error when its context ends while it waits between two scans.
+var ErrWaitInterrupted = errors.New("interrupted while waiting for delivery")
+
+// WaitRecheck judges the fixed resources in a fresh scan (scan), again every Poll while some are PENDING (a trail
+// until its first delivery) and Wait has not passed, and returns the last judgement. Interrupted between scans (ctx),
+// it returns the last judgement and ErrWaitInterrupted: the fixes stay applied. A scan's error is returned as it is.
+func WaitRecheck(ctx context.Context, scan func(context.Context) ([]model.Finding, error), fixed map[string]time.Time, o RecheckOptions) (Recheck, error) {
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	deadline := o.Now().Add(o.Wait)
+	for {
+		fs, err := scan(ctx)
+		if err != nil {
+			return Recheck{}, err
+		}
+		rc := Rechecked(fs, fixed)
+		left := deadline.Sub(o.Now())
+		if rc.Pending == 0 || o.Wait <= 0 || left <= 0 {
+			return rc, nil
+		}
+		if o.Progress != nil {
+			o.Progress(rc.Waiting(), left)
+		}
+		if err := o.Sleep(ctx, min(o.Poll, left)); err != nil {
+			return rc, fmt.Errorf("%w: %w", ErrWaitInterrupted, err)
+		}
+	}
 }
 
 // Waiting names the items still PENDING.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/url"
 	"os"
@@ -89,21 +90,35 @@ func NewJournal(w io.Writer, who string, now func() time.Time) *Journal {
 	return &Journal{w: w, who: who, now: now}
 }
 
-// OpenJournal appends to the journal file at path, or (path "") to a new trailwatch-journal-<UTC time>.jsonl in the
-// working directory, created with mode 0600 (it names accounts and resources), on behalf of who ("" is "unknown"),
+// OpenJournal appends to the journal file at path, or (path "") writes a new trailwatch-journal-<UTC time>.jsonl in the
+// working directory (-2, -3, ... when a run of the same second has that name), created with mode 0600 (it names accounts and resources), on behalf of who ("" is "unknown"),
 // stamped by now (nil: time.Now). It returns the file's path; Close closes it. fix apply, watch --auto-fix and the
 // guardrail deployments all journal through it.
 func OpenJournal(path, who string, now func() time.Time) (*Journal, string, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if path == "" {
-		path = "trailwatch-journal-" + now().UTC().Format("20060102T150405Z") + ".jsonl"
-	}
 	if who == "" {
 		who = "unknown"
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	var f *os.File
+	var err error
+	if path == "" {
+		// A journal of its own for each run: two runs in the same second (a script deploying both guardrails) got one
+		// file, and undoing by journal would have undone both. The name is taken only if nothing has it (O_EXCL).
+		base := "trailwatch-journal-" + now().UTC().Format("20060102T150405Z")
+		for n := 1; ; n++ {
+			path = base + ".jsonl"
+			if n > 1 {
+				path = fmt.Sprintf("%s-%d.jsonl", base, n)
+			}
+			if f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); !errors.Is(err, fs.ErrExist) || n >= 1000 {
+				break
+			}
+		}
+	} else {
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	}
 	if err != nil {
 		return nil, path, fmt.Errorf("open the journal: %w", err)
 	}

@@ -515,6 +515,18 @@ func TestOpenJournal(t *testing.T) {
 	if _, _, err := remediate.OpenJournal(filepath.Join(dir, "missing", "j.jsonl"), "", nil); err == nil {
 		t.Error("a journal in a missing directory opened")
 	}
+	// Another run in the same second gets a journal of its own (field trial: two guardrail deployments shared one).
+	j, second, err := remediate.OpenJournal("", "", func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if second != "trailwatch-journal-20261207T040403Z-2.jsonl" {
+		t.Errorf("the second run's journal %q, want trailwatch-journal-20261207T040403Z-2.jsonl", second)
+	}
+	if data2, _ := os.ReadFile(filepath.Join(dir, path)); string(data2) != string(data) {
+		t.Errorf("the first run's journal changed:\n%s", data2)
+	}
 }
 
 // TestRechecked: the re-check after fix apply finds each fixed resource's finding by the key its steps carry, alarm

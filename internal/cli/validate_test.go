@@ -196,6 +196,12 @@ func TestRefusedCredentials(t *testing.T) {
 			t.Errorf("%v: the previous report was overwritten: %.100s", args, data)
 		}
 	}
+	// An access key id AWS does not know is told so, not to check its secret (field trial).
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	code, _, errs := run(t, "scan")
+	if code != ExitUsage || !strings.Contains(errs, "InvalidClientTokenId") || !strings.Contains(errs, "does not know this access key id") {
+		t.Errorf("an unknown key id: exit %d\n%s", code, errs)
+	}
 }
 
 // TestPathsCheckedBeforeWork: a path in a directory that does not exist is the same usage error for every flag,

@@ -433,9 +433,21 @@ func (s *orgScan) read(ctx context.Context, m org.Member) *model.Account {
 }
 
 // RefusedCredentials says that AWS refused the caller's credentials (an unknown or revoked key, a wrong secret, an
-// expired session), and what to check.
+// expired session), and what to check for the error AWS gave (field trial: an unknown access key id was told to check
+// its secret key).
 func RefusedCredentials(ce *model.CallError) error {
-	return fmt.Errorf("the credentials were refused (%s: %s: %s): check the secret key, whether the session has expired, or --profile", ce.API, ce.Code, ce.Message)
+	check := "check the access key id and secret key, whether the session has expired, or --profile"
+	switch ce.Code {
+	case "InvalidClientTokenId", "UnrecognizedClientException":
+		// "The security token included in the request is invalid": AWS does not know the access key id (deleted,
+		// mistyped, or of another partition) or the session token does not belong to it.
+		check = "AWS does not know this access key id (deleted, deactivated, mistyped, or of another partition), or the session token is not its own: check the key id and AWS_SESSION_TOKEN, or --profile"
+	case "SignatureDoesNotMatch", "InvalidSignatureException":
+		check = "the secret key does not match the access key id: check the secret key, or --profile"
+	case "ExpiredToken", "ExpiredTokenException":
+		check = "the session has expired: renew it (aws sso login, or assume the role again), or use --profile"
+	}
+	return fmt.Errorf("the credentials were refused (%s: %s: %s): %s", ce.API, ce.Code, ce.Message, check)
 }
 
 // Merge joins the inventories of shards into one: each account once (a successful collection wins over a failed

@@ -382,6 +382,18 @@ Resources:
 			t.Errorf("%s: %q, want %q", id, got[id], w)
 		}
 	}
+	// A threshold from a parameter without a default is known only at deployment: whether the alarm fires is unknown
+	// (it was judged as 0, and the chain passed).
+	unknown := strings.Replace(strings.Replace(tpl, "      Threshold: 1\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [!Ref AlarmTopic]",
+		"      Threshold: !Ref AlarmThreshold\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [!Ref AlarmTopic]", 1),
+		"Resources:\n", "Parameters:\n  AlarmThreshold: {Type: Number}\nResources:\n", 1)
+	if !strings.Contains(unknown, "!Ref AlarmThreshold") {
+		t.Fatal("the template changed: the threshold was not replaced")
+	}
+	got, _ = iacAlarmVerdicts(t, t.TempDir(), "template.yaml", unknown)
+	if w := "UNKNOWN VALUE_UNKNOWN"; got["alarm-cloudtrail-configuration-changes"] != w {
+		t.Errorf("a threshold from a parameter without a default: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
+	}
 }
 
 // iacAlarmVerdicts writes a source file, runs iac --alarms on its directory (a FAIL is expected) and returns each
@@ -418,6 +430,10 @@ func TestIaCAlarmsUnknownValues(t *testing.T) {
 variable "pattern" {}
 variable "group" {}
 variable "metric" {}
+variable "op" {}
+variable "threshold" {}
+variable "periods" {}
+variable "stat" {}
 ` + iacMonitoredTrail + `resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
 resource "aws_sqs_queue" "alerts" { name = "alerts" }
 resource "aws_sns_topic_subscription" "queue" {
@@ -478,6 +494,21 @@ resource "aws_cloudwatch_metric_alarm" %q {
 		{"a filter's metric from a variable", head + filter("vpc", group, vpc, "var.metric") + alarm("vpc", `"Vpc"`),
 			map[string]string{"alarm-vpc-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"an alarm's metric from a variable", head + filter("nacl", group, nacl, `"Nacl"`) + alarm("nacl", "var.metric"),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		// Whether an alarm fires on one event is decided by its comparison, threshold, statistic and periods: one known
+		// only at deployment makes the item UNKNOWN (a comparison from a variable was "cannot fire", FAIL; a threshold
+		// from a variable was judged as 0, so the chain passed).
+		{"an alarm's comparison from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), `"GreaterThanOrEqualToThreshold"`, "var.op", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"an alarm's threshold from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "threshold           = 1", "threshold           = var.threshold", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"an alarm's evaluation periods from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "evaluation_periods  = 1", "evaluation_periods  = var.periods", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"an alarm's statistic from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), `statistic           = "Sum"`, "statistic           = var.stat", 1),
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"no unknowns: a missing alarm FAILs", head + filter("nacl", group, nacl, `"Nacl"`),
 			map[string]string{"alarm-nacl-changes": "FAIL ALARM_MISSING"}},

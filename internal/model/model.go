@@ -280,7 +280,11 @@ type Alarm struct {
 	ActionsEnabled    bool     `json:"actions_enabled"`
 	Actions           []string `json:"actions,omitempty"`
 	// MetricMath is set for an alarm on a metric math expression (not judged: UNKNOWN).
-	MetricMath bool      `json:"metric_math,omitempty"`
+	MetricMath bool `json:"metric_math,omitempty"`
+	// Unknown, in infrastructure as code, names the settings that decide whether the alarm fires on one event and are
+	// known only at deployment ("comparison_operator, threshold"): whether it fires is then unknown (those settings
+	// are left empty, never guessed).
+	Unknown string `json:"unknown,omitempty"`
 	Source     *Location `json:"source,omitempty"`
 }
 

@@ -3,6 +3,7 @@ package cfn
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/declared"
@@ -107,7 +108,19 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
 			Namespace: t.strProp(id, "Namespace", unknownTok), Metric: t.strProp(id, "MetricName", unknownTok),
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
-			Comparison: t.strProp(id, "ComparisonOperator", unknownTok), ActionsEnabled: true, Source: t.loc(id)}
+			Comparison: t.strProp(id, "ComparisonOperator", ""), ActionsEnabled: true, Source: t.loc(id)}
+		var unknown []string // what decides whether it fires, known only at deployment
+		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm"} {
+			if t.prop(id, key).unknown != "" {
+				unknown = append(unknown, key)
+			}
+		}
+		for _, f := range []*string{&al.Statistic, &al.ExtendedStatistic, &al.Comparison} {
+			if *f == unknownTok {
+				*f = "" // named in Unknown, never a value
+			}
+		}
+		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionTok, regionTok, accountTok, al.Name)
 		al.Threshold, _ = strconv.ParseFloat(t.strProp(id, "Threshold", "0"), 64)
 		al.Period, _ = strconv.Atoi(t.strProp(id, "Period", "0"))

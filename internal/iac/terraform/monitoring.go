@@ -69,7 +69,14 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: region, Account: m.accountFor(b.body),
 			Namespace: strOr(m.attrVal(a, "namespace", inst), unknownTok), Metric: strOr(m.attrVal(a, "metric_name", inst), unknownTok),
 			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
-			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), unknownTok), ActionsEnabled: true, Source: m.loc(b, addr)}
+			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), ""), ActionsEnabled: true, Source: m.loc(b, addr)}
+		var unknown []string // what decides whether it fires, known only at deployment
+		for _, attr := range firingAttrs {
+			if v := m.attrVal(a, attr, inst); !v.IsWhollyKnown() {
+				unknown = append(unknown, attr)
+			}
+		}
+		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionIn(region), region, al.Account, al.Name)
 		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
 			al.Threshold = v
@@ -107,6 +114,9 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 	}
 	return true
 }
+
+// firingAttrs are an aws_cloudwatch_metric_alarm's arguments that decide whether one matching event fires it.
+var firingAttrs = []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm"}
 
 // unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
 const unknownTok = model.UnknownValue

@@ -3,6 +3,7 @@ package tfplan
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
@@ -74,7 +75,14 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 		al := &model.Alarm{Name: str(after["alarm_name"], rc.Name), Region: sc.regionOf(rc), Account: sc.account,
 			Namespace: str(after["namespace"], unknownTok), Metric: str(after["metric_name"], unknownTok),
 			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
-			Comparison: str(after["comparison_operator"], unknownTok), ActionsEnabled: true, Source: loc(rc)}
+			Comparison: str(after["comparison_operator"], ""), ActionsEnabled: true, Source: loc(rc)}
+		var unknown []string // what decides whether it fires, known only after apply
+		for _, attr := range []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm"} {
+			if isUnknown(rc, attr) {
+				unknown = append(unknown, attr)
+			}
+		}
+		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(sc.part, al.Region, sc.account, al.Name)
 		al.Threshold, _ = after["threshold"].(float64)
 		al.Period = num(after["period"])

@@ -66,7 +66,7 @@ func (a *autoFixOptions) bind(cmd *cobra.Command) {
 	f.StringSliceVar(&a.controls, "auto-fix-controls", []string{controls.IntegrationID, controls.RetentionID}, "controls whose failures --auto-fix repairs")
 	f.StringSliceVar(&a.reasons, "auto-fix-reasons", nil, "only failures with one of these reason codes (default: any)")
 	f.StringArrayVar(&a.tags, "auto-fix-tag", nil, "only accounts with this tag, key=value (repeatable; all must match)")
-	f.DurationVar(&a.coolDown, "cool-down", time.Hour, "never fix one resource twice within this time")
+	f.DurationVar(&a.coolDown, "cool-down", time.Hour, "never fix one finding (a control on one resource; each CIS alarm item is its own) twice within this time")
 	f.BoolVar(&a.yes, "yes", false, "with --auto-fix: apply the fixes (without it they are only planned)")
 	f.StringVar(&a.journal, "journal", "", "with --auto-fix --yes: journal file (default trailwatch-journal-<UTC time>.jsonl)")
 }

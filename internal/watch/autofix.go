@@ -13,7 +13,7 @@ import (
 
 // AutoFix repairs what breaks, with the fix plan `fix plan` and `fix apply` use: the same steps, refusals
 // (organization trails seen from a member, AWS Control Tower trails, exceptions), journal and undo. Without Apply it
-// only says what it would do. A resource is fixed at most once per CoolDown: a fix that does not hold (someone keeps
+// only says what it would do. A finding (a control on a resource) is fixed at most once per CoolDown: a fix that does not hold (someone keeps
 // breaking it, or a guardrail reverts it) is reported, not fought.
 type AutoFix struct {
 	// Controls and Reasons select the findings to fix (empty Reasons: any reason of the selected controls).
@@ -72,7 +72,9 @@ func (w *Watcher) autoFix(ctx context.Context, changes []Change) []Change {
 		w.mu.Lock()
 		acct := w.account(c.Finding.AccountID)
 		inv := w.inv
-		last, fixed := w.fixedAt[c.Finding.ResourceID]
+		// By finding (control and resource): the alarm items of an account share its resource id, and one item's fix
+		// must not keep another's away.
+		last, fixed := w.fixedAt[model.FindingID(c.Finding.ControlID, c.Finding.ResourceID)]
 		w.mu.Unlock()
 		if !a.selects(c.Finding, acct) {
 			continue
@@ -125,7 +127,7 @@ func (w *Watcher) autoFix(ctx context.Context, changes []Change) []Change {
 			continue
 		}
 		w.mu.Lock()
-		w.fixedAt[c.Finding.ResourceID] = now
+		w.fixedAt[model.FindingID(c.Finding.ControlID, c.Finding.ResourceID)] = now
 		w.mu.Unlock()
 		report.Event = "fix_applied"
 		ao := a.ApplyOptions

@@ -153,7 +153,8 @@ func TestWebhookErrorsDoNotLeakTheURL(t *testing.T) {
 // TestAutoFixRepairsAlarmChain: with the alarm controls on, --auto-fix repairs a broken alarm chain from the finding's
 // evidence (the one fix plan): deleting a CIS alarm is answered by putting it back on the same filter and topic, and
 // the repair's own event shows the item passing again. watch --auto-fix never received an alarm chain, so alarm
-// repairs were impossible there (issue 21).
+// repairs were impossible there (issue 21). Two items broken together are both repaired: the 15 alarm findings of an
+// account share its resource id, and the cool-down, kept by resource, refused the second as "fixed 0s ago".
 func TestAutoFixRepairsAlarmChain(t *testing.T) {
 	text := strings.Replace(scenario, "    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365}]",
 		"    log_groups: [{name: OrgCT, region: us-east-1, retention_days: 365, cis_monitoring: {topic: cis}}]", 1)
@@ -169,7 +170,7 @@ func TestAutoFixRepairsAlarmChain(t *testing.T) {
 	clients := func(acct string) collect.Clients { return collect.NewSDKClients(f.srv.SDKConfig(acct, "us-east-1")) }
 	out := &lines{}
 	journal := remediate.NewJournal(nil, "trailwatch-watch", nil)
-	af := &watch.AutoFix{Controls: []string{"alarm-vpc-changes"}, Apply: true, CoolDown: time.Hour, Journal: journal,
+	af := &watch.AutoFix{Controls: []string{"alarm-vpc-changes", "alarm-nacl-changes"}, Apply: true, CoolDown: time.Hour, Journal: journal,
 		Plan: remediate.Options{Alarms: items},
 		Writer: func(acct string) (remediate.Writer, error) {
 			return remediate.NewSDKWriter(f.srv.SDKConfig(acct, "us-east-1")), nil
@@ -187,23 +188,24 @@ func TestAutoFixRepairsAlarmChain(t *testing.T) {
 	go func() { defer close(done); _ = aw.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 	waitFor(t, "baseline", func() bool { return aw.Stats().Sweeps == 1 })
-	if _, err := cloudwatch.NewFromConfig(f.srv.SDKConfig(hub, "us-east-1")).DeleteAlarms(context.Background(), &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"alarm-vpc-changes"}}); err != nil {
+	if _, err := cloudwatch.NewFromConfig(f.srv.SDKConfig(hub, "us-east-1")).DeleteAlarms(context.Background(), &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"alarm-vpc-changes", "alarm-nacl-changes"}}); err != nil {
 		t.Fatal(err)
 	}
 	passing := func() bool {
-		n := 0
+		n := map[string]int{}
 		for _, c := range out.changes(t) {
-			if c.Event == "finding_changed" && c.Finding.ControlID == "alarm-vpc-changes" && c.Finding.Status == model.StatusPass {
-				n++
+			if c.Event == "finding_changed" && c.Finding.Status == model.StatusPass {
+				n[c.Finding.ControlID]++
 			}
 		}
-		return n >= 2 // the hub's finding and the member's, both on the organization trail's chain
+		// The hub's finding and the member's, both on the organization trail's chain, for each item.
+		return n["alarm-vpc-changes"] >= 2 && n["alarm-nacl-changes"] >= 2
 	}
 	waitFor(t, "the repair and the item passing again", passing)
-	applied := 0
+	applied := map[string]int{}
 	for _, c := range out.changes(t) {
-		if c.Event == "fix_applied" && c.Finding.ControlID == "alarm-vpc-changes" {
-			applied++
+		if c.Event == "fix_applied" {
+			applied[c.Finding.ControlID]++
 			if !strings.Contains(strings.Join(c.Fix.Steps, " "), "aws cloudwatch put-metric-alarm") {
 				t.Errorf("the fix: %+v", c.Fix)
 			}
@@ -212,8 +214,8 @@ func TestAutoFixRepairsAlarmChain(t *testing.T) {
 			t.Errorf("%s %s: %+v", c.Event, c.Finding.ID, c.Fix)
 		}
 	}
-	if applied == 0 {
-		t.Error("no fix_applied line for the alarm")
+	if applied["alarm-vpc-changes"] == 0 || applied["alarm-nacl-changes"] == 0 {
+		t.Errorf("fix_applied lines %v: want one for each alarm", applied)
 	}
 }
 

@@ -160,7 +160,7 @@ type Watcher struct {
 	// proofs are the latest capture-proof findings (Options.Prove), apart from findings, which a sweep re-judges.
 	proofs  map[string]model.Finding
 	stats   Stats
-	fixedAt map[string]time.Time // resource -> when auto-fix last fixed it
+	fixedAt map[string]time.Time // finding id -> when auto-fix last fixed it
 	// quietNew: a finding seen for the first time that passes gives no line (a Lambda cold start with no recorded
 	// state reports what fails, not every healthy resource).
 	quietNew bool

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -288,5 +289,52 @@ accounts:
 		if !regexp.MustCompile(`REFUSED \S*` + item + `\S*: no monitored trail: fix cloudtrail-cloudwatch-integration`).MatchString(out) {
 			t.Errorf("%s is not refused:\n%s", item, out)
 		}
+	}
+}
+
+// TestFixEnablesEveryDisabledAlarm: two whole chains whose alarms have their actions disabled get one
+// EnableAlarmActions each. The plan kept one step per account and region (the step's key named no alarm), so the
+// second alarm stayed disabled while the scan reported it (review).
+func TestFixEnablesEveryDisabledAlarm(t *testing.T) {
+	iam := strings.SplitN(strings.SplitN(alarmFixScenario, "- {name: iam, metric: Mine/IAM, pattern: '", 2)[1], "'}", 2)[0]
+	srv := simFrom(t, []byte(`
+accounts:
+  - id: "111111111111"
+    regions: [us-east-1]
+    trails:
+      - {name: main, home_region: us-east-1, multi_region: true, log_group: CT, role: R}
+    log_groups:
+      - name: CT
+        region: us-east-1
+        retention_days: 365
+        metric_filters:
+          - {name: iam, metric: Mine/IAM, pattern: '`+iam+`'}
+          - {name: root, metric: Mine/Root, pattern: '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'}
+    roles:
+      - {name: R, trust: cloudtrail, policy: cloudtrail-delivery}
+    alarms:
+      - {name: iam-alarm, region: us-east-1, metric: Mine/IAM, actions_enabled: false, actions: [ops]}
+      - {name: root-alarm, region: us-east-1, metric: Mine/Root, actions_enabled: false, actions: [ops]}
+    topics:
+      - {name: ops, region: us-east-1, subscriptions: [{protocol: sqs, endpoint: "arn:aws:sqs:us-east-1:111111111111:q"}]}
+`))
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if code, out, errs := simRun(srv)(t, "fix", "plan", "--alarms", "--format", "json", "--output", planPath); code != ExitOK {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	data, _ := os.ReadFile(planPath)
+	p, err := remediate.ReadPlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enabled []string
+	for _, s := range p.Steps {
+		if e, ok := s.Params.(remediate.EnableAlarmActionsInput); ok {
+			enabled = append(enabled, e.AlarmNames...)
+		}
+	}
+	sort.Strings(enabled)
+	if strings.Join(enabled, ",") != "iam-alarm,root-alarm" {
+		t.Errorf("EnableAlarmActions for %v, want iam-alarm and root-alarm", enabled)
 	}
 }

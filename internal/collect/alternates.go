@@ -201,15 +201,19 @@ func securityLakeRegions(ctx context.Context, api SecurityLakeAPI, account, regi
 }
 
 // enabledEventDataStores lists the region's event data stores and reads each one's status (GetEventDataStore, by
-// ARN): those ENABLED (ingesting) are returned. A store whose status cannot be read, or one that is gone by then, makes
-// the answer unknown (the error): no store is taken as enabled, or as not, without its status.
+// ARN): those ENABLED (ingesting) are returned. A store gone between the two calls (EventDataStoreNotFoundException,
+// EventDataStoreARNInvalidException: "does not map to an event data store in your account") is not one. Any other
+// failure is returned beside the stores read ENABLED (the first failure): what was seen stands, and what could not be
+// read is unknown, never "no store".
 func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region string) ([]string, *model.CallError) {
 	var arns []string
+	var first *model.CallError
 	var token *string
 	for {
 		out, err := api.ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{NextToken: token})
 		if err != nil {
-			return nil, Classify("cloudtrail:ListEventDataStores", region, err)
+			first = Classify("cloudtrail:ListEventDataStores", region, err)
+			break // the stores of the pages read are still judged
 		}
 		for _, s := range out.EventDataStores {
 			arns = append(arns, aws.ToString(s.EventDataStoreArn))
@@ -222,11 +226,14 @@ func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region 
 	for _, a := range arns {
 		out, err := api.GetEventDataStore(ctx, &cloudtrail.GetEventDataStoreInput{EventDataStore: aws.String(a)})
 		if err != nil {
-			return nil, Classify("cloudtrail:GetEventDataStore", region, err)
+			if ce := Classify("cloudtrail:GetEventDataStore", region, err); ce.Code != "EventDataStoreNotFoundException" && ce.Code != "EventDataStoreARNInvalidException" && first == nil {
+				first = ce
+			}
+			continue
 		}
 		if out.Status == cttypes.EventDataStoreStatusEnabled {
 			enabled = append(enabled, a)
 		}
 	}
-	return enabled, nil
+	return enabled, first
 }

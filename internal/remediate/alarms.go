@@ -246,6 +246,8 @@ func alarmStepKey(s Step) string {
 		name = p.AlarmName + "|"
 	case CreateTopicInput:
 		name = p.Name + "|"
+	case EnableAlarmActionsInput:
+		name = strings.Join(p.AlarmNames, ",") + "|" // one step an alarm (review: a second one was dropped as the same)
 	case SubscribeInput:
 		name = p.TopicArn + "|" + p.Protocol + ":" + p.Endpoint
 	}

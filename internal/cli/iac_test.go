@@ -434,6 +434,7 @@ variable "op" {}
 variable "threshold" {}
 variable "periods" {}
 variable "stat" {}
+variable "value" {}
 ` + iacMonitoredTrail + `resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
 resource "aws_sqs_queue" "alerts" { name = "alerts" }
 resource "aws_sns_topic_subscription" "queue" {
@@ -509,6 +510,10 @@ resource "aws_cloudwatch_metric_alarm" %q {
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"an alarm's statistic from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
 			strings.Replace(alarm("nacl", `"Nacl"`), `statistic           = "Sum"`, "statistic           = var.stat", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		// What one matching event adds to the metric decides it too (it was taken as 1).
+		{"a filter's value from a variable", head + strings.Replace(filter("nacl", group, nacl, `"Nacl"`), `value     = "1"`, "value     = var.value", 1) +
+			alarm("nacl", `"Nacl"`),
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"no unknowns: a missing alarm FAILs", head + filter("nacl", group, nacl, `"Nacl"`),
 			map[string]string{"alarm-nacl-changes": "FAIL ALARM_MISSING"}},

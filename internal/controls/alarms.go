@@ -600,6 +600,9 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 	if al.Dimensions > 0 {
 		return outcome{depth: 4, status: model.StatusFail, code: AlarmCannotFire, msg: fmt.Sprintf("Alarm %s watches %s/%s with dimensions, a series metric filter %q does not publish.", name, al.Namespace, al.Metric, f.Name)}
 	}
+	if f.ValueUnknown != "" {
+		return outcome{depth: 4, status: model.StatusUnknown, code: ValueUnknown, msg: fmt.Sprintf("Metric filter %q adds a value known only at deployment (%s) per matching event: whether alarm %s fires on one is known after deployment.", f.Name, f.ValueUnknown, name)}
+	}
 	if al.Unknown != "" {
 		// Before deployment: a comparison, threshold, statistic or period count known only then decides it (a
 		// comparison from a variable was "cannot fire", a threshold from one was judged as 0).

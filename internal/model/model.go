@@ -255,6 +255,9 @@ type MetricFilter struct {
 	Metric       string `json:"metric"`
 	// Value is the metric value one matching event adds ("1" for the CIS filters; may name a field, "$.x").
 	Value string `json:"value"`
+	// ValueUnknown, in infrastructure as code, says why Value is known only at deployment (Value is then empty): what
+	// one event adds, so whether an alarm fires on it, is unknown.
+	ValueUnknown string `json:"value_unknown,omitempty"`
 	// Source is where infrastructure as code declares the filter.
 	Source *Location `json:"source,omitempty"`
 }

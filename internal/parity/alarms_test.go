@@ -46,6 +46,8 @@ type chainDecl struct {
 	// thresholdLater: the alarm's threshold is known only at deployment (a variable without a default; in a plan,
 	// known after apply).
 	thresholdLater bool
+	// valueLater: the filter's metric value is known only at deployment.
+	valueLater bool
 }
 
 func (d *chainDecl) th() float64 {
@@ -137,8 +139,13 @@ func (d *chainDecl) terraform(b *strings.Builder, c pcase) {
 		groupRef = "aws_cloudwatch_log_group.other.name"
 	}
 	if d.pattern != "" {
-		fmt.Fprintf(b, "resource \"aws_cloudwatch_log_metric_filter\" \"ct\" {\n  name = \"ct-changes\"\n  log_group_name = %s\n  pattern = %q\n  metric_transformation {\n    name = %q\n    namespace = %q\n    value = \"1\"\n  }\n}\n",
-			groupRef, d.pattern, metricName, namespace)
+		value := `"1"`
+		if d.valueLater {
+			b.WriteString("variable \"value\" {}\n")
+			value = "var.value"
+		}
+		fmt.Fprintf(b, "resource \"aws_cloudwatch_log_metric_filter\" \"ct\" {\n  name = \"ct-changes\"\n  log_group_name = %s\n  pattern = %q\n  metric_transformation {\n    name = %q\n    namespace = %q\n    value = %s\n  }\n}\n",
+			groupRef, d.pattern, metricName, namespace, value)
 	}
 	if !d.noAlarm {
 		actions := "[aws_sns_topic.cis.arn]"
@@ -187,9 +194,14 @@ func (d *chainDecl) plan(c pcase, add func(typ, name string, after, unknown map[
 		add("aws_cloudwatch_log_group", "other", map[string]any{"name": "Other", "retention_in_days": 365}, map[string]any{"arn": true})
 	}
 	if d.pattern != "" {
+		mt, mtUnknown := map[string]any{"name": metricName, "namespace": namespace, "value": "1", "default_value": nil, "dimensions": nil, "unit": "None"}, map[string]any{}
+		if d.valueLater {
+			delete(mt, "value")
+			mtUnknown["value"] = true
+		}
 		add("aws_cloudwatch_log_metric_filter", "ct", map[string]any{"name": "ct-changes", "log_group_name": d.filterGroup(), "pattern": d.pattern,
-			"metric_transformation": []any{map[string]any{"name": metricName, "namespace": namespace, "value": "1", "default_value": nil, "dimensions": nil, "unit": "None"}}},
-			map[string]any{"id": true, "metric_transformation": []any{map[string]any{}}})
+			"metric_transformation": []any{mt}},
+			map[string]any{"id": true, "metric_transformation": []any{mtUnknown}})
 	}
 	if !d.noAlarm {
 		after := map[string]any{"alarm_name": "ct-changes", "namespace": namespace, "metric_name": metricName, "statistic": "Sum",
@@ -308,6 +320,8 @@ var alarmCorpus = []acase{
 	// CloudFormation's case (a parameter without a default) is held by the iac command's tests.
 	{name: "alarm threshold known only at deployment", trail: healthy, chain: chainDecl{pattern: published45, thresholdLater: true}, want: controls.ValueUnknown, status: model.StatusUnknown,
 		only: []string{"terraform", "plan"}}, // a live alarm always has its threshold
+	{name: "filter value known only at deployment", trail: healthy, chain: chainDecl{pattern: published45, valueLater: true}, want: controls.ValueUnknown, status: model.StatusUnknown,
+		only: []string{"terraform", "plan"}}, // it was taken as 1: PASS
 	{name: "alarm compares downwards", trail: healthy, chain: chainDecl{pattern: published45, comparison: "LessThanThreshold"}, want: controls.AlarmCannotFire, status: model.StatusFail},
 	{name: "alarm actions disabled", trail: healthy, chain: chainDecl{pattern: published45, disabled: true}, want: controls.AlarmActionsDisabled, status: model.StatusFail},
 	{name: "alarm without actions", trail: healthy, chain: chainDecl{pattern: published45, action: "none"}, want: controls.AlarmNoTopic, status: model.StatusFail},

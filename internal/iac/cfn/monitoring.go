@@ -63,6 +63,9 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		if ts := t.prop(id, "MetricTransformations"); len(ts.list) > 0 {
 			m := ts.list[0].m
 			f.Metric, f.Namespace, f.Value = strOf(m["MetricName"]), strOf(m["MetricNamespace"]), strOf(m["MetricValue"])
+			if why := m["MetricValue"].unknown; why != "" {
+				f.Value, f.ValueUnknown = "", "MetricValue: "+why
+			}
 		}
 		filters = append(filters, filterDecl{group: t.strProp(id, "LogGroupName", unknownTok), f: f})
 	}

@@ -59,7 +59,11 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		for _, mt := range c.Blocks {
 			ta := m.attrs(mt.Body, "name", "namespace", "value")
 			f.Metric, f.Namespace = strOr(m.attrVal(ta, "name", inst), unknownTok), strOr(m.attrVal(ta, "namespace", inst), unknownTok)
-			f.Value = strOr(m.attrVal(ta, "value", inst), "1")
+			if v := m.attrVal(ta, "value", inst); !v.IsWhollyKnown() {
+				f.ValueUnknown = "metric_transformation.value: " + reason(v)
+			} else {
+				f.Value = strOr(v, "1")
+			}
 		}
 		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionFor(b.body, inst), account: m.accountFor(b.body), f: f})
 	case "aws_cloudwatch_metric_alarm":

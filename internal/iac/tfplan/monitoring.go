@@ -44,6 +44,13 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			if mts, _ := after["metric_transformation"].([]any); len(mts) > 0 {
 				mt, _ := mts[0].(map[string]any)
 				f.Metric, f.Namespace, f.Value = str(mt["name"], unknownTok), str(mt["namespace"], unknownTok), str(mt["value"], "1")
+				if u, _ := rc.Change.AfterUnknown.(map[string]any); u != nil {
+					if us, _ := u["metric_transformation"].([]any); len(us) > 0 {
+						if um, _ := us[0].(map[string]any); um["value"] == true {
+							f.Value, f.ValueUnknown = "", "metric_transformation.value is known only after apply"
+						}
+					}
+				}
 			}
 			g := str(after["log_group_name"], "")
 			if g == "" {

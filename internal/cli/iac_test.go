@@ -496,6 +496,10 @@ resource "aws_cloudwatch_metric_alarm" %q {
 			map[string]string{"alarm-vpc-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"an alarm's metric from a variable", head + filter("nacl", group, nacl, `"Nacl"`) + alarm("nacl", "var.metric"),
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		// Two metrics known only at deployment are not known to be one: the sentinel both held matched them, and the
+		// chain passed.
+		{"a filter's and an alarm's metric both from variables", head + filter("nacl", group, nacl, "var.metric") + alarm("nacl", "var.metric"),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		// Whether an alarm fires on one event is decided by its comparison, threshold, statistic and periods: one known
 		// only at deployment makes the item UNKNOWN (a comparison from a variable was "cannot fire", FAIL; a threshold
 		// from a variable was judged as 0, so the chain passed).

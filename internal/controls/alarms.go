@@ -436,7 +436,7 @@ func (e *evaluator) chain(cv chainView, it alarms.Item) outcome {
 		msg: fmt.Sprintf("No metric filter on %s is about %s %s (published pattern: %s).", lg.ARN, it.CIS, it.Title, it.Pattern)}
 	for _, f := range lg.MetricFilters {
 		f := f
-		if e.iac && f.Pattern == model.UnknownValue {
+		if f.PatternUnknown != "" {
 			// Known at deployment only: it may be the filter that covers the item (outranks a FAIL at this depth).
 			o := outcome{depth: 2, status: model.StatusUnknown, code: ValueUnknown, filter: &f,
 				msg: fmt.Sprintf("Metric filter %q on %s takes its pattern from a value known only at deployment: whether it covers %s %s is known after deployment.", f.Name, lg.ARN, it.CIS, it.Title)}
@@ -520,10 +520,11 @@ func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Ite
 		msg: fmt.Sprintf("Metric filter %q on %s publishes %s, but no alarm in %s watches it.", f.Name, lg.ARN, metric, lg.Region)}
 	unknownAlarm := ""
 	for _, al := range mon.Alarms {
-		if e.iac && al.Region == lg.Region && (al.Namespace == model.UnknownValue || al.Metric == model.UnknownValue) && unknownAlarm == "" {
+		if al.Region == lg.Region && al.MetricUnknown != "" && unknownAlarm == "" {
 			unknownAlarm = al.Name
 		}
-		if al.Region != lg.Region || al.Namespace != f.Namespace || al.Metric != f.Metric {
+		// A metric known only at deployment matches nothing (two unknown metrics are not the same metric).
+		if al.Region != lg.Region || al.MetricUnknown != "" || f.MetricUnknown != "" || al.Namespace != f.Namespace || al.Metric != f.Metric {
 			continue
 		}
 		o := e.alarmOutcome(al, value, valueKnown, mon, f, lg.ARN)
@@ -535,7 +536,7 @@ func (e *evaluator) alarmStage(cv chainView, f model.MetricFilter, it alarms.Ite
 	if e.iac && best.code == AlarmMissing {
 		// Which metric a filter publishes, or an alarm watches, may be known only at deployment.
 		switch {
-		case f.Namespace == model.UnknownValue || f.Metric == model.UnknownValue:
+		case f.MetricUnknown != "":
 			best = outcome{depth: 3, status: model.StatusUnknown, code: ValueUnknown,
 				msg: fmt.Sprintf("Metric filter %q on %s publishes a metric whose namespace or name is known only at deployment: whether an alarm watches it is known after deployment.", f.Name, lg.ARN)}
 		case unknownAlarm != "":

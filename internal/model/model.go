@@ -161,7 +161,10 @@ type Monitoring struct {
 }
 
 // UnknownValue stands, in infrastructure as code, for a value known only at deployment (a variable without a
-// default, an attribute computed at apply): it matches nothing, and the rule judges what depends on it UNKNOWN.
+// default, an attribute computed at apply) inside the IaC readers' join of filters, groups and subscriptions
+// (iac/declared): it matches nothing there. The model's own fields say what is unknown with a field of its own
+// (Trail.Unknown, MetricFilter.PatternUnknown/MetricUnknown/ValueUnknown, Alarm.MetricUnknown/Unknown,
+// LogGroup.RetentionUnknown): this value never reaches the rule.
 const UnknownValue = "${unknown}"
 
 // TelemetryLogGroup is the log group CloudWatch telemetry rules deliver CloudTrail management events to, in each region
@@ -246,13 +249,18 @@ type TelemetryRule struct {
 // MetricFilter is a CloudWatch Logs metric filter on a log group.
 type MetricFilter struct {
 	Name string `json:"name"`
-	// Pattern is the filter pattern (UnknownValue in IaC when it is known only at deployment).
-	Pattern string `json:"pattern"`
+	// Pattern is the filter pattern; PatternUnknown, in infrastructure as code, says why it is known only at
+	// deployment (Pattern is then empty).
+	Pattern        string `json:"pattern"`
+	PatternUnknown string `json:"pattern_unknown,omitempty"`
 	// GroupUnknown: in IaC, the filter's log group is known only at deployment, so it is listed on every log group
 	// it may be on.
 	GroupUnknown bool   `json:"group_unknown,omitempty"`
 	Namespace    string `json:"namespace"`
 	Metric       string `json:"metric"`
+	// MetricUnknown, in infrastructure as code, says why the metric the filter publishes (Namespace, Metric) is known
+	// only at deployment (both are then empty, and match no alarm).
+	MetricUnknown string `json:"metric_unknown,omitempty"`
 	// Value is the metric value one matching event adds ("1" for the CIS filters; may name a field, "$.x").
 	Value string `json:"value"`
 	// ValueUnknown, in infrastructure as code, says why Value is known only at deployment (Value is then empty): what
@@ -270,6 +278,9 @@ type Alarm struct {
 	Account   string `json:"account"`
 	Namespace string `json:"namespace"`
 	Metric    string `json:"metric"`
+	// MetricUnknown, in infrastructure as code, says why the metric the alarm watches is known only at deployment
+	// (Namespace and Metric are then empty, and match no filter).
+	MetricUnknown string `json:"metric_unknown,omitempty"`
 	// Dimensions counts the alarm's metric dimensions: a metric filter without dimensions publishes none, so an
 	// alarm that names some watches another series.
 	Dimensions        int      `json:"dimensions,omitempty"`
@@ -287,8 +298,8 @@ type Alarm struct {
 	// Unknown, in infrastructure as code, names the settings that decide whether the alarm fires on one event and are
 	// known only at deployment ("comparison_operator, threshold"): whether it fires is then unknown (those settings
 	// are left empty, never guessed).
-	Unknown string `json:"unknown,omitempty"`
-	Source     *Location `json:"source,omitempty"`
+	Unknown string    `json:"unknown,omitempty"`
+	Source  *Location `json:"source,omitempty"`
 }
 
 // Topic is an SNS topic an alarm notifies, with the count of its subscriptions by state.

@@ -36,7 +36,9 @@ func TestWaitRecheck(t *testing.T) {
 			n++
 			return scans[min(n, len(scans))-1], nil
 		}, fixed, RecheckOptions{Wait: wait, Poll: 40 * time.Second, Now: func() time.Time { return now },
-			Progress: func(w []string, left time.Duration) { progress = append(progress, slices.Concat(w, []string{left.String()})...) },
+			Progress: func(w []string, left time.Duration) {
+				progress = append(progress, slices.Concat(w, []string{left.String()})...)
+			},
 			Sleep: func(ctx context.Context, d time.Duration) error {
 				if len(slept)+1 == cancelAt {
 					cancel()

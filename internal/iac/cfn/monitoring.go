@@ -59,10 +59,13 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 	}
 	var filters []filterDecl
 	for _, id := range t.ids("AWS::Logs::MetricFilter") {
-		f := model.MetricFilter{Name: t.strProp(id, "FilterName", id), Pattern: t.strProp(id, "FilterPattern", unknownTok), Source: t.loc(id)}
+		f := model.MetricFilter{Name: t.strProp(id, "FilterName", id), Source: t.loc(id)}
+		f.Pattern, f.PatternUnknown = knownVal(t.prop(id, "FilterPattern"), "FilterPattern")
+		f.MetricUnknown = "MetricTransformations is not known"
 		if ts := t.prop(id, "MetricTransformations"); len(ts.list) > 0 {
 			m := ts.list[0].m
-			f.Metric, f.Namespace, f.Value = strOf(m["MetricName"]), strOf(m["MetricNamespace"]), strOf(m["MetricValue"])
+			f.Metric, f.Namespace, f.MetricUnknown = metricOf(m["MetricNamespace"], m["MetricName"], "MetricTransformations.MetricNamespace", "MetricTransformations.MetricName")
+			f.Value = strOf(m["MetricValue"])
 			if why := m["MetricValue"].unknown; why != "" {
 				f.Value, f.ValueUnknown = "", "MetricValue: "+why
 			}
@@ -109,7 +112,6 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 	})
 	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
 		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
-			Namespace: t.strProp(id, "Namespace", unknownTok), Metric: t.strProp(id, "MetricName", unknownTok),
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
 			Comparison: t.strProp(id, "ComparisonOperator", ""), ActionsEnabled: true, Source: t.loc(id)}
 		var unknown []string // what decides whether it fires, known only at deployment
@@ -125,6 +127,7 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionTok, regionTok, accountTok, al.Name)
+		al.Metric, al.Namespace, al.MetricUnknown = metricOf(t.prop(id, "Namespace"), t.prop(id, "MetricName"), "Namespace", "MetricName")
 		al.Threshold, _ = strconv.ParseFloat(t.strProp(id, "Threshold", "0"), 64)
 		al.Period, _ = strconv.Atoi(t.strProp(id, "Period", "0"))
 		al.EvaluationPeriods, _ = strconv.Atoi(t.strProp(id, "EvaluationPeriods", "0"))
@@ -155,6 +158,28 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 	}
 	declared.Subscribe(mon, subs, accountTok, "template")
 	return mon
+}
+
+// knownVal is a string property's value, or why it is known only at deployment: a property that is absent or not a
+// string is as unknown as one the deployment decides (a chain is never claimed whole through it).
+func knownVal(v value, key string) (string, string) {
+	switch {
+	case v.isStr:
+		return v.s, ""
+	case v.unknown != "":
+		return "", key + ": " + v.unknown
+	}
+	return "", key + " is not set"
+}
+
+// metricOf is a metric's name and namespace, or why they are known only at deployment (both then empty).
+func metricOf(namespace, name value, nsKey, nameKey string) (string, string, string) {
+	ns, nsWhy := knownVal(namespace, nsKey)
+	metric, metricWhy := knownVal(name, nameKey)
+	if why := strings.Trim(nsWhy+"; "+metricWhy, "; "); why != "" {
+		return "", "", why
+	}
+	return metric, ns, ""
 }
 
 func strOf(v value) string {

@@ -53,12 +53,12 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 	switch b.typ {
 	case "aws_cloudwatch_log_metric_filter":
 		a := m.attrs(b.body, "name", "log_group_name", "pattern")
-		f := model.MetricFilter{Name: strOr(m.attrVal(a, "name", inst), b.name), Pattern: strOr(m.attrVal(a, "pattern", inst), unknownTok),
-			Source: m.loc(b, addr)}
+		f := model.MetricFilter{Name: strOr(m.attrVal(a, "name", inst), b.name), Source: m.loc(b, addr)}
+		f.Pattern, f.PatternUnknown = knownStr(m.attrVal(a, "pattern", inst), "pattern")
 		c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "metric_transformation"}}})
 		for _, mt := range c.Blocks {
 			ta := m.attrs(mt.Body, "name", "namespace", "value")
-			f.Metric, f.Namespace = strOr(m.attrVal(ta, "name", inst), unknownTok), strOr(m.attrVal(ta, "namespace", inst), unknownTok)
+			f.Metric, f.Namespace, f.MetricUnknown = metricOf(m.attrVal(ta, "namespace", inst), m.attrVal(ta, "name", inst), "metric_transformation.")
 			if v := m.attrVal(ta, "value", inst); !v.IsWhollyKnown() {
 				f.ValueUnknown = "metric_transformation.value: " + reason(v)
 			} else {
@@ -71,7 +71,6 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 			"period", "evaluation_periods", "datapoints_to_alarm", "actions_enabled", "alarm_actions", "dimensions")
 		region := m.regionFor(b.body, inst)
 		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: region, Account: m.accountFor(b.body),
-			Namespace: strOr(m.attrVal(a, "namespace", inst), unknownTok), Metric: strOr(m.attrVal(a, "metric_name", inst), unknownTok),
 			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
 			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), ""), ActionsEnabled: true, Source: m.loc(b, addr)}
 		var unknown []string // what decides whether it fires, known only at deployment
@@ -82,6 +81,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		}
 		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionIn(region), region, al.Account, al.Name)
+		al.Metric, al.Namespace, al.MetricUnknown = metricOf(m.attrVal(a, "namespace", inst), m.attrVal(a, "metric_name", inst), "")
 		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
 			al.Threshold = v
 		}
@@ -117,6 +117,29 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		return false
 	}
 	return true
+}
+
+// knownStr is an argument's string value, or why it is known only at deployment: an argument that is absent, or not a
+// string, is as unknown as one computed at apply (the chain is not claimed whole through it).
+func knownStr(v cty.Value, attr string) (string, string) {
+	if s, ok := known(v); ok {
+		return s, ""
+	}
+	if !v.IsWhollyKnown() {
+		return "", attr + ": " + reason(v)
+	}
+	return "", attr + " is not set"
+}
+
+// metricOf is a metric's name and namespace, or why they are known only at deployment (both then empty). prefix is
+// the arguments' block ("metric_transformation.").
+func metricOf(namespace, name cty.Value, prefix string) (string, string, string) {
+	ns, nsWhy := knownStr(namespace, prefix+"namespace")
+	metric, metricWhy := knownStr(name, prefix+map[bool]string{true: "name", false: "metric_name"}[prefix != ""])
+	if why := strings.Trim(nsWhy+"; "+metricWhy, "; "); why != "" {
+		return "", "", why
+	}
+	return metric, ns, ""
 }
 
 // firingAttrs are an aws_cloudwatch_metric_alarm's arguments that decide whether one matching event fires it.

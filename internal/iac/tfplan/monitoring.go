@@ -40,10 +40,13 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			topicByAddr[rc.Address] = arn
 			mon.Topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: loc(rc)}
 		case "aws_cloudwatch_log_metric_filter":
-			f := model.MetricFilter{Name: str(after["name"], rc.Name), Pattern: str(after["pattern"], unknownTok), Source: loc(rc)}
+			f := model.MetricFilter{Name: str(after["name"], rc.Name), Source: loc(rc)}
+			f.Pattern, f.PatternUnknown = knownStr(after["pattern"], "pattern")
+			f.MetricUnknown = "metric_transformation is known only after apply"
 			if mts, _ := after["metric_transformation"].([]any); len(mts) > 0 {
 				mt, _ := mts[0].(map[string]any)
-				f.Metric, f.Namespace, f.Value = str(mt["name"], unknownTok), str(mt["namespace"], unknownTok), str(mt["value"], "1")
+				f.Metric, f.Namespace, f.MetricUnknown = metricOf(mt["namespace"], mt["name"], "metric_transformation.", "name")
+				f.Value = str(mt["value"], "1")
 				if u, _ := rc.Change.AfterUnknown.(map[string]any); u != nil {
 					if us, _ := u["metric_transformation"].([]any); len(us) > 0 {
 						if um, _ := us[0].(map[string]any); um["value"] == true {
@@ -80,7 +83,6 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 	for _, rc := range alarms {
 		after, _ := rc.Change.After.(map[string]any)
 		al := &model.Alarm{Name: str(after["alarm_name"], rc.Name), Region: sc.regionOf(rc), Account: sc.account,
-			Namespace: str(after["namespace"], unknownTok), Metric: str(after["metric_name"], unknownTok),
 			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
 			Comparison: str(after["comparison_operator"], ""), ActionsEnabled: true, Source: loc(rc)}
 		var unknown []string // what decides whether it fires, known only after apply
@@ -91,6 +93,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 		}
 		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(sc.part, al.Region, sc.account, al.Name)
+		al.Metric, al.Namespace, al.MetricUnknown = metricOf(after["namespace"], after["metric_name"], "", "metric_name")
 		al.Threshold, _ = after["threshold"].(float64)
 		al.Period = num(after["period"])
 		al.EvaluationPeriods = num(after["evaluation_periods"])
@@ -158,6 +161,25 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 		}
 	}
 	return mon
+}
+
+// knownStr is a planned string attribute, or why it is known only after apply (absent or null: as unknown, so that a
+// chain is never claimed whole through it).
+func knownStr(v any, attr string) (string, string) {
+	if s, ok := v.(string); ok {
+		return s, ""
+	}
+	return "", attr + " is known only after apply"
+}
+
+// metricOf is a metric's name and namespace, or why they are known only after apply (both then empty).
+func metricOf(namespace, name any, prefix, nameAttr string) (string, string, string) {
+	ns, nsWhy := knownStr(namespace, prefix+"namespace")
+	metric, metricWhy := knownStr(name, prefix+nameAttr)
+	if why := strings.Trim(nsWhy+"; "+metricWhy, "; "); why != "" {
+		return "", "", why
+	}
+	return metric, ns, ""
 }
 
 // isUnknown reports whether after_unknown marks the attribute, or any element of it, as known only after apply.

@@ -160,13 +160,6 @@ type Monitoring struct {
 	UnfedGroups []*LogGroup `json:"unfed_groups,omitempty"`
 }
 
-// UnknownValue stands, in infrastructure as code, for a value known only at deployment (a variable without a
-// default, an attribute computed at apply) inside the IaC readers' join of filters, groups and subscriptions
-// (iac/declared): it matches nothing there. The model's own fields say what is unknown with a field of its own
-// (Trail.Unknown, MetricFilter.PatternUnknown/MetricUnknown/ValueUnknown, Alarm.MetricUnknown/Unknown,
-// LogGroup.RetentionUnknown): this value never reaches the rule.
-const UnknownValue = "${unknown}"
-
 // TelemetryLogGroup is the log group CloudWatch telemetry rules deliver CloudTrail management events to, in each region
 // (its name cannot be changed: AWS's cloud-operations best-practices guide, shared/reference/beyond-trails.md §1).
 const TelemetryLogGroup = "aws/cloudtrail/managementevents"

@@ -35,17 +35,14 @@ func (t *Template) prop(id, key string) value {
 	return v
 }
 
+// strProp is a string property, or def when it is absent, not a string or known only at deployment (where that
+// decides a verdict, the reader asks knownVal instead).
 func (t *Template) strProp(id, key, def string) string {
 	if v := t.prop(id, key); v.isStr {
 		return v.s
-	} else if v.unknown != "" {
-		return unknownTok
 	}
 	return def
 }
-
-// unknownTok stands for a value known only at deployment: it matches nothing.
-const unknownTok = model.UnknownValue
 
 func (t *Template) loc(id string) *model.Location {
 	return &model.Location{File: t.File, Line: t.resources[id].Line, Address: id}
@@ -70,7 +67,9 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 				f.Value, f.ValueUnknown = "", "MetricValue: "+why
 			}
 		}
-		filters = append(filters, filterDecl{group: t.strProp(id, "LogGroupName", unknownTok), f: f})
+		g, gWhy := knownVal(t.prop(id, "LogGroupName"), "LogGroupName")
+		f.GroupUnknown = gWhy != "" // it may be on any log group of the stack
+		filters = append(filters, filterDecl{group: g, f: f})
 	}
 	// The filters join the groups as the Terraform readers join them (declared.AttachFilters, declared.Unfed): a
 	// template deploys in one region, so every group and filter is in the stack's.
@@ -120,11 +119,6 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 				unknown = append(unknown, key)
 			}
 		}
-		for _, f := range []*string{&al.Statistic, &al.ExtendedStatistic, &al.Comparison} {
-			if *f == unknownTok {
-				*f = "" // named in Unknown, never a value
-			}
-		}
 		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionTok, regionTok, accountTok, al.Name)
 		al.Metric, al.Namespace, al.MetricUnknown = metricOf(t.prop(id, "Namespace"), t.prop(id, "MetricName"), "Namespace", "MetricName")
@@ -154,7 +148,7 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 	}
 	for _, id := range t.ids("AWS::SNS::Subscription") {
-		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", unknownTok), Protocol: t.strProp(id, "Protocol", unknownTok), Endpoint: t.strProp(id, "Endpoint", unknownTok)})
+		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", ""), Protocol: t.strProp(id, "Protocol", ""), Endpoint: t.strProp(id, "Endpoint", "")})
 	}
 	declared.Subscribe(mon, subs, accountTok, "template")
 	return mon
@@ -182,12 +176,10 @@ func metricOf(namespace, name value, nsKey, nameKey string) (string, string, str
 	return metric, ns, ""
 }
 
+// strOf is a string value, or "" when it is not one (absent, or known only at deployment: see knownVal).
 func strOf(v value) string {
 	if v.isStr {
 		return v.s
-	}
-	if v.unknown != "" {
-		return unknownTok
 	}
 	return ""
 }

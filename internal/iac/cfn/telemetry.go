@@ -27,9 +27,9 @@ func (t *Template) Telemetry() *model.Telemetry {
 		rule := t.prop(id, "Rule")
 		r := &model.TelemetryRule{Name: t.strProp(id, "RuleName", id), ARN: id, HomeRegion: regionTok, Regions: []string{regionTok},
 			PerStack: true, Source: t.loc(id), Organization: t.types[id] == "AWS::ObservabilityAdmin::OrganizationTelemetryRule"}
-		switch strOf(rule.m["ResourceType"]) {
-		case "AWS::CloudTrail":
-		case unknownTok:
+		switch rt := rule.m["ResourceType"]; {
+		case rt.isStr && rt.s == "AWS::CloudTrail":
+		case rt.unknown != "":
 			r.Unknown = "its ResourceType is known only at deployment"
 		default:
 			continue
@@ -48,7 +48,7 @@ func (t *Template) Telemetry() *model.Telemetry {
 			r.Unknown = declared.ScopedRule("stack")
 		}
 		dest := rule.m["DestinationConfiguration"]
-		if r.DestinationType = strOf(dest.m["DestinationType"]); r.DestinationType == unknownTok {
+		if r.DestinationType = strOf(dest.m["DestinationType"]); dest.m["DestinationType"].unknown != "" {
 			r.Unknown = "its DestinationType is known only at deployment"
 		}
 		if d, err := strconv.Atoi(strOf(dest.m["RetentionInDays"])); err == nil {

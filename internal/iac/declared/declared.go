@@ -14,7 +14,7 @@ import (
 )
 
 // Sub is one declared SNS subscription: the topic's ARN as the configuration computes it, the protocol and the
-// endpoint (model.UnknownValue where known only at deployment).
+// endpoint ("" where known only at deployment: such a topic matches none, such a protocol confirms nothing).
 type Sub struct {
 	Topic, Protocol, Endpoint string
 }
@@ -88,8 +88,8 @@ func Telemetry(rules []*model.TelemetryRule, evaluation, orgEvaluation bool) *mo
 	return t
 }
 
-// Filter is a metric filter as code declares it: on Group (model.UnknownValue when known only at deployment) in
-// Region, made in Account (the adapter's token while unknown).
+// Filter is a metric filter as code declares it: on Group (F.GroupUnknown, and Group empty, when known only at
+// deployment) in Region, made in Account (the adapter's token while unknown).
 type Filter struct {
 	Group, Region, Account string
 	F                      model.MetricFilter
@@ -105,12 +105,10 @@ func AttachFilters(groups []*model.LogGroup, filters []Filter) {
 		for _, fd := range filters {
 			switch {
 			case fd.Region != lg.Region:
+			case fd.F.GroupUnknown:
+				lg.MetricFilters = append(lg.MetricFilters, fd.F) // it may be on this group
 			case fd.Group == lg.Name:
 				lg.MetricFilters = append(lg.MetricFilters, fd.F)
-			case fd.Group == model.UnknownValue:
-				f := fd.F
-				f.GroupUnknown = true
-				lg.MetricFilters = append(lg.MetricFilters, f)
 			}
 		}
 	}
@@ -136,7 +134,7 @@ func Unfed(trails []*model.Trail, groups []*model.LogGroup, filters []Filter, ne
 	var out []*model.LogGroup
 	for _, fd := range filters {
 		key := fd.Region + "/" + fd.Group
-		if fd.Group == model.UnknownValue || fed[key] {
+		if fd.F.GroupUnknown || fed[key] {
 			continue
 		}
 		lg := byKey[key]

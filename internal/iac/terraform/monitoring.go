@@ -65,7 +65,9 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 				f.Value = strOr(v, "1")
 			}
 		}
-		mon.filters = append(mon.filters, filterDecl{group: strOr(m.attrVal(a, "log_group_name", inst), unknownTok), region: m.regionFor(b.body, inst), account: m.accountFor(b.body), f: f})
+		g, gWhy := knownStr(m.attrVal(a, "log_group_name", inst), "log_group_name")
+		f.GroupUnknown = gWhy != "" // it may be on any log group of its region
+		mon.filters = append(mon.filters, filterDecl{group: g, region: m.regionFor(b.body, inst), account: m.accountFor(b.body), f: f})
 	case "aws_cloudwatch_metric_alarm":
 		a := m.attrs(b.body, "alarm_name", "namespace", "metric_name", "statistic", "extended_statistic", "comparison_operator", "threshold",
 			"period", "evaluation_periods", "datapoints_to_alarm", "actions_enabled", "alarm_actions", "dimensions")
@@ -111,8 +113,9 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		mon.topics[arn] = &model.Topic{ARN: arn, Exists: true, Source: m.loc(b, addr)}
 	case "aws_sns_topic_subscription":
 		a := m.attrs(b.body, "topic_arn", "protocol", "endpoint")
-		mon.subs = append(mon.subs, subDecl{topic: strOr(m.attrVal(a, "topic_arn", inst), unknownTok),
-			protocol: strOr(m.attrVal(a, "protocol", inst), unknownTok), endpoint: strOr(m.attrVal(a, "endpoint", inst), unknownTok)})
+		// What is known only at apply is empty: an unknown topic matches none, an unknown protocol confirms nothing.
+		mon.subs = append(mon.subs, subDecl{topic: strOr(m.attrVal(a, "topic_arn", inst), ""),
+			protocol: strOr(m.attrVal(a, "protocol", inst), ""), endpoint: strOr(m.attrVal(a, "endpoint", inst), "")})
 	default:
 		return false
 	}
@@ -144,9 +147,6 @@ func metricOf(namespace, name cty.Value, prefix string) (string, string, string)
 
 // firingAttrs are an aws_cloudwatch_metric_alarm's arguments that decide whether one matching event fires it.
 var firingAttrs = []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm"}
-
-// unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
-const unknownTok = model.UnknownValue
 
 func floatOf(v cty.Value) (float64, bool) {
 	v, _ = v.Unmark()

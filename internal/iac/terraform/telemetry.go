@@ -39,9 +39,9 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 			if r.Organization && a["scope"] != nil && !m.attrVal(a, "scope", inst).IsNull() {
 				r.Unknown = declared.ScopedRule("configuration")
 			}
-			switch rt := strOr(m.attrVal(a, "resource_type", inst), unknownTok); rt {
-			case "AWS::CloudTrail":
-			case unknownTok:
+			switch rt, why := knownStr(m.attrVal(a, "resource_type", inst), "resource_type"); {
+			case rt == "AWS::CloudTrail":
+			case why != "":
 				r.Unknown = "its resource_type is known only at deployment"
 			default:
 				return true
@@ -56,7 +56,8 @@ func (m *module) telemetryResource(reg *registry, b block, inst map[string]cty.V
 			sel := &cloudtrail.GetEventSelectorsOutput{}
 			for _, db := range dc.Blocks {
 				da := m.attrs(db.Body, "destination_type", "retention_in_days")
-				if r.DestinationType = strOr(m.attrVal(da, "destination_type", inst), unknownTok); r.DestinationType == unknownTok {
+				var why string
+				if r.DestinationType, why = knownStr(m.attrVal(da, "destination_type", inst), "destination_type"); why != "" {
 					r.Unknown = "its destination_type is known only at deployment"
 				}
 				if d, ok := number(m.attrVal(da, "retention_in_days", inst)); ok {

@@ -12,9 +12,6 @@ import (
 	"github.com/trailwatch/trailwatch/internal/model"
 )
 
-// unknownTok stands for a value known only at apply: it matches nothing, so a chain through it is not claimed whole.
-const unknownTok = model.UnknownValue
-
 // monitoring reads the CIS monitoring chain a plan declares, as the Terraform configuration reader does (issue 21:
 // a plan gave every alarm item COLLECTION_ERROR, since its log groups carried no filters): metric filters
 // (aws_cloudwatch_log_metric_filter) joined to the plan's log groups by name, alarms (aws_cloudwatch_metric_alarm),
@@ -58,9 +55,9 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			g := str(after["log_group_name"], "")
 			if g == "" {
 				// A group created by the same apply, named by reference: its name is in the plan.
-				g = unknownTok
+				f.GroupUnknown = true // known only after apply: it may be on any log group of the plan
 				if ref := firstRef(refs[configAddr(rc)]["log_group_name"], "aws_cloudwatch_log_group."); ref != "" && groups[moduleAddr(rc)+ref] != nil {
-					g = groups[moduleAddr(rc)+ref].Name
+					g, f.GroupUnknown = groups[moduleAddr(rc)+ref].Name, false
 				}
 			}
 			filters = append(filters, declared.Filter{Group: g, Region: sc.regionOf(rc), Account: sc.account, F: f})
@@ -124,13 +121,10 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 	for _, rc := range subs {
 		after, _ := rc.Change.After.(map[string]any)
 		topic := str(after["topic_arn"], "")
-		if topic == "" {
-			topic = unknownTok
-			if ts := topicsOf(rc, "topic_arn"); len(ts) == 1 {
-				topic = ts[0]
-			}
+		if ts := topicsOf(rc, "topic_arn"); topic == "" && len(ts) == 1 {
+			topic = ts[0] // known after apply: the topic the configuration refers to
 		}
-		ds = append(ds, declared.Sub{Topic: topic, Protocol: str(after["protocol"], unknownTok), Endpoint: str(after["endpoint"], unknownTok)})
+		ds = append(ds, declared.Sub{Topic: topic, Protocol: str(after["protocol"], ""), Endpoint: str(after["endpoint"], "")})
 	}
 	declared.Subscribe(mon, ds, sc.account, "plan")
 	// Every log group of the plan carries the filters on it (none is a finding, not a failed read); filters on a group

@@ -34,10 +34,10 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 				Organization: rc.Type == "aws_observabilityadmin_telemetry_rule_for_organization"}
 			cloudTrail := false
 			for _, rb := range blocks(after["rule"]) {
-				switch rt := str(rb["resource_type"], unknownTok); rt {
-				case "AWS::CloudTrail":
+				switch rt, why := knownStr(rb["resource_type"], "resource_type"); {
+				case rt == "AWS::CloudTrail":
 					cloudTrail = true
-				case unknownTok:
+				case why != "":
 					cloudTrail = true
 					r.Unknown = "its resource_type is known only at apply"
 				default:
@@ -52,8 +52,8 @@ func telemetry(file string, rcs []*tfjson.ResourceChange, line func(string) int,
 				r.Regions = append([]string{r.HomeRegion}, strList(rb["regions"])...)
 				sel := &cloudtrail.GetEventSelectorsOutput{}
 				for _, db := range blocks(rb["destination_configuration"]) {
-					r.DestinationType = str(db["destination_type"], unknownTok)
-					if r.DestinationType == unknownTok {
+					var why string
+					if r.DestinationType, why = knownStr(db["destination_type"], "destination_type"); why != "" {
 						r.Unknown = "its destination_type is known only at apply"
 					}
 					if d, ok := db["retention_in_days"].(float64); ok {

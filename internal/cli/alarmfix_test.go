@@ -234,6 +234,19 @@ func TestNotifyURLNeverPrinted(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "--notification-endpoint https://hooks.example.com/...") || strings.Contains(out+errs, "SECRETXYZ") {
 		t.Errorf("fix plan: %d\n%s%s", code, out, errs)
 	}
+	// Code renderings neither: a resource name or logical id carried the secret (field trial), and the endpoint itself is
+	// a sensitive variable (Terraform) or a NoEcho parameter (CloudFormation), never a literal in the file.
+	for format, want := range map[string][]string{"terraform": {"sensitive   = true", "endpoint  = var."}, "cloudformation": {`"NoEcho": true`}} {
+		code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", hook, "--format", format)
+		if code != ExitOK || strings.Contains(out+errs, "SECRETXYZ") || strings.Contains(out, "/services/") {
+			t.Errorf("fix plan --format %s carries the webhook's path: %d\n%s%s", format, code, out, errs)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("fix plan --format %s lacks %q:\n%s", format, w, out)
+			}
+		}
+	}
 	planPath := filepath.Join(dir, "plan.json")
 	if code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", hook, "--format", "json", "--output", planPath); code != ExitOK {
 		t.Fatalf("plan json: %d\n%s%s", code, out, errs)

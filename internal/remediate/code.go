@@ -1,9 +1,12 @@
 package remediate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/partition"
+	"github.com/trailwatch/trailwatch/internal/redact"
 )
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]`)
@@ -291,7 +295,8 @@ func asCloudFormation(p *Plan) string {
 	newTrails := map[string]bool{}
 	groupIDs := map[string]string{} // account/name -> logical id of a log group created here
 	roleIDs := map[string]string{}
-	cfnIDs := map[string]string{} // topic ARN or filter key -> logical id
+	cfnIDs := map[string]string{}  // topic ARN or filter key -> logical id
+	parameters := map[string]any{} // NoEcho inputs: subscription endpoints that may carry a secret
 	for _, s := range p.Steps {
 		switch pr := s.Params.(type) {
 		case CreateLogGroupInput:
@@ -360,7 +365,7 @@ func asCloudFormation(p *Plan) string {
 				changes = append(changes, map[string]any{"Resource": s.ResourceID, "Account": s.AccountID, "Region": s.Region, "Call": s.Action, "Parameters": s.Params, "Why": s.Why})
 			}
 		case PutMetricFilterInput, PutMetricAlarmInput, CreateTopicInput, SubscribeInput:
-			id, body := alarmCloudFormation(s, logical, cfnIDs)
+			id, body := alarmCloudFormation(s, logical, cfnIDs, parameters)
 			res = append(res, resource{id, body, s})
 		case CreateTelemetryRuleInput, CreateTelemetryRuleForOrganizationInput:
 			// AWS::ObservabilityAdmin::TelemetryRule has no AllRegions (a stack is regional): the rule is written
@@ -404,6 +409,9 @@ func asCloudFormation(p *Plan) string {
 	}
 	if len(outputs) > 0 {
 		tpl["Outputs"] = outputs
+	}
+	if len(parameters) > 0 {
+		tpl["Parameters"] = parameters
 	}
 	if len(conditions) > 0 {
 		tpl["Conditions"] = conditions
@@ -508,9 +516,16 @@ func writeAlarmTerraform(b *strings.Builder, s Step, prov string, addrs map[stri
 		writeTags(b, pr.Tags)
 		b.WriteString("}\n\n")
 	case SubscribeInput:
-		addr := tfName("subscription", s.AccountID+"_"+pr.TopicArn+"_"+pr.Protocol+"_"+pr.Endpoint)
+		addr := tfName("subscription", s.AccountID+"_"+pr.TopicArn+"_"+pr.Protocol+"_"+endpointName(pr))
+		endpoint := hclString(pr.Endpoint)
+		if secretEndpoint(pr) {
+			// Never a literal: the URL may carry the webhook's secret. A sensitive variable, set by whoever applies.
+			endpoint = "var." + addr + "_endpoint"
+			fmt.Fprintf(b, "variable %q {\n  description = %s\n  type        = string\n  sensitive   = true\n}\n\n", addr+"_endpoint",
+				hclString("The "+pr.Protocol+" endpoint subscribed to "+pr.TopicArn+" ("+redact.URL(pr.Endpoint)+"): set TF_VAR_"+addr+"_endpoint; it may carry a secret, so it is not written here"))
+		}
 		fmt.Fprintf(b, "resource \"aws_sns_topic_subscription\" %q {\n  provider  = %s\n  topic_arn = %s\n  protocol  = %s\n  endpoint  = %s\n}\n\n",
-			addr, prov, ref(pr.TopicArn), hclString(pr.Protocol), hclString(pr.Endpoint))
+			addr, prov, ref(pr.TopicArn), hclString(pr.Protocol), endpoint)
 	case PutMetricFilterInput:
 		addr := tfName("metric_filter", s.AccountID+"_"+s.Region+"_"+pr.LogGroupName+"_"+pr.FilterName)
 		if len(pr.MetricTransformations) == 0 {
@@ -551,9 +566,30 @@ func writeAlarmTerraform(b *strings.Builder, s Step, prov string, addrs map[stri
 	}
 }
 
+// secretEndpoint reports whether a subscription's endpoint may carry a secret: an http(s) URL (a webhook's path or
+// query, a user:password). Renderings never write it: the CLI shows its host, code takes it from a sensitive input.
+func secretEndpoint(p SubscribeInput) bool {
+	return p.Protocol == "http" || p.Protocol == "https"
+}
+
+// endpointName names a subscription's endpoint in a resource name or logical id: a URL by its host and a short hash of
+// the whole (field trial: the names carried the webhook's secret into plan output, state and stack events).
+func endpointName(p SubscribeInput) string {
+	if !secretEndpoint(p) {
+		return p.Endpoint
+	}
+	host := p.Endpoint
+	if u, err := url.Parse(p.Endpoint); err == nil {
+		host = u.Hostname()
+	}
+	sum := sha256.Sum256([]byte(p.Endpoint))
+	return host + "_" + hex.EncodeToString(sum[:4])
+}
+
 // alarmCloudFormation renders one alarm-chain step (a filter, alarm, topic or subscription) as a CloudFormation
-// resource.
-func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[string]string) (string, map[string]any) {
+// resource. A subscription whose endpoint may carry a secret takes it from a NoEcho parameter, added to params (nil:
+// the caller declares none, and the reference is left for the reader to declare).
+func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[string]string, params map[string]any) (string, map[string]any) {
 	ref := func(arn string) any {
 		if id := ids[arn]; id != "" {
 			return map[string]any{"Ref": id}
@@ -570,9 +606,17 @@ func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[
 		}
 		return id, map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": pr.Name, "Tags": tags}}
 	case SubscribeInput:
-		id := logical("Subscription", s.AccountID+" "+pr.TopicArn+" "+pr.Protocol+" "+pr.Endpoint)
+		id := logical("Subscription", s.AccountID+" "+pr.TopicArn+" "+pr.Protocol+" "+endpointName(pr))
+		var endpoint any = pr.Endpoint
+		if secretEndpoint(pr) {
+			endpoint = map[string]any{"Ref": id + "Endpoint"}
+			if params != nil {
+				params[id+"Endpoint"] = map[string]any{"Type": "String", "NoEcho": true,
+					"Description": "The " + pr.Protocol + " endpoint subscribed to " + pr.TopicArn + " (" + redact.URL(pr.Endpoint) + "): it may carry a secret, so it is not written here"}
+			}
+		}
 		return id, map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": ref(pr.TopicArn),
-			"Protocol": pr.Protocol, "Endpoint": pr.Endpoint}}
+			"Protocol": pr.Protocol, "Endpoint": endpoint}}
 	case PutMetricFilterInput:
 		id := logical("MetricFilter", s.AccountID+" "+s.Region+" "+pr.LogGroupName+" "+pr.FilterName)
 		var ts []map[string]any

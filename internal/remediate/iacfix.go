@@ -418,7 +418,7 @@ func alarmCFN(lg *model.LogGroup, mon *model.Monitoring, steps []Step, declaredB
 	for _, s := range steps {
 		switch pr := s.Params.(type) {
 		case PutMetricFilterInput, PutMetricAlarmInput, CreateTopicInput, SubscribeInput:
-			id, body := alarmCloudFormation(s, logicalID, ids)
+			id, body := alarmCloudFormation(s, logicalID, ids, nil) // no subscription endpoints in IaC fixes (no --notify)
 			if by := declaredBy[topicARNOf(s)]; s.Action == CreateTopic && by != "" {
 				fmt.Fprintf(&b, "  # the topic %s is declared in the fix of %s\n", id, by)
 				continue

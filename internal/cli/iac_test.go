@@ -394,6 +394,13 @@ Resources:
 	if w := "UNKNOWN VALUE_UNKNOWN"; got["alarm-cloudtrail-configuration-changes"] != w {
 		t.Errorf("a threshold from a parameter without a default: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
 	}
+	// A threshold that is no number does not deploy: never a PASS (field trial: read as 0).
+	bad := strings.Replace(tpl, "      Threshold: 1\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [!Ref AlarmTopic]",
+		"      Threshold: abc\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [!Ref AlarmTopic]", 1)
+	got, _ = iacAlarmVerdicts(t, t.TempDir(), "template.yaml", bad)
+	if w := "UNKNOWN VALUE_UNKNOWN"; got["alarm-cloudtrail-configuration-changes"] != w {
+		t.Errorf("a threshold that is no number: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
+	}
 }
 
 // iacAlarmVerdicts writes a source file, runs iac --alarms on its directory (a FAIL is expected) and returns each
@@ -435,6 +442,9 @@ variable "threshold" {}
 variable "periods" {}
 variable "stat" {}
 variable "value" {}
+variable "topics" {}
+variable "enabled" {}
+variable "n" {}
 ` + iacMonitoredTrail + `resource "aws_sns_topic" "alarms" { name = "cis-alarms" }
 resource "aws_sqs_queue" "alerts" { name = "alerts" }
 resource "aws_sns_topic_subscription" "queue" {
@@ -514,6 +524,24 @@ resource "aws_cloudwatch_metric_alarm" %q {
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		{"an alarm's statistic from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
 			strings.Replace(alarm("nacl", `"Nacl"`), `statistic           = "Sum"`, "statistic           = var.stat", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		// Field trial: the alarm's actions, whether they are enabled, and whether it is created at all decide it as much.
+		{"an alarm's actions from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "[aws_sns_topic.alarms.arn]", "[var.topics]", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"an alarm's actions_enabled from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "  alarm_actions", "  actions_enabled     = var.enabled\n  alarm_actions", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		{"an alarm's count from a variable", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "  alarm_name", "  count               = var.n\n  alarm_name", 1),
+			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
+		// A threshold written as a string is a number to Terraform ("5": one event is not 5), and one that is no number
+		// at all does not deploy: neither passes (both PASSED: the string was read as 0).
+		{"an alarm's threshold as a string", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "threshold           = 1", `threshold           = "5"`, 1),
+			map[string]string{"alarm-nacl-changes": "FAIL ALARM_CANNOT_FIRE"}},
+		{"an alarm's threshold that is no number", head + filter("nacl", group, nacl, `"Nacl"`) +
+			strings.Replace(alarm("nacl", `"Nacl"`), "threshold           = 1", `threshold           = "abc"`, 1),
 			map[string]string{"alarm-nacl-changes": "UNKNOWN VALUE_UNKNOWN"}},
 		// What one matching event adds to the metric decides it too (it was taken as 1).
 		{"a filter's value from a variable", head + strings.Replace(filter("nacl", group, nacl, `"Nacl"`), `value     = "1"`, "value     = var.value", 1) +

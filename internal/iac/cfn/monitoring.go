@@ -113,16 +113,22 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
 			Comparison: t.strProp(id, "ComparisonOperator", ""), ActionsEnabled: true, Source: t.loc(id)}
-		var unknown []string // what decides whether it fires, known only at deployment
-		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm"} {
+		var unknown []string // what decides whether it fires and notifies, known only at deployment
+		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm", "ActionsEnabled", "AlarmActions"} {
 			if t.prop(id, key).unknown != "" {
 				unknown = append(unknown, key)
 			}
 		}
-		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionTok, regionTok, accountTok, al.Name)
 		al.Metric, al.Namespace, al.MetricUnknown = metricOf(t.prop(id, "Namespace"), t.prop(id, "MetricName"), "Namespace", "MetricName")
-		al.Threshold, _ = strconv.ParseFloat(t.strProp(id, "Threshold", "0"), 64)
+		if th := t.strProp(id, "Threshold", ""); th != "" {
+			var err error
+			if al.Threshold, err = strconv.ParseFloat(th, 64); err != nil {
+				// A Threshold that is no number does not deploy (field trial: a parameter file's "abc" was read as 0).
+				unknown = append(unknown, "Threshold (not a number: CloudFormation refuses it)")
+			}
+		}
+		al.Unknown = strings.Join(unknown, ", ")
 		al.Period, _ = strconv.Atoi(t.strProp(id, "Period", "0"))
 		al.EvaluationPeriods, _ = strconv.Atoi(t.strProp(id, "EvaluationPeriods", "0"))
 		al.DatapointsToAlarm, _ = strconv.Atoi(t.strProp(id, "DatapointsToAlarm", "0"))
@@ -132,6 +138,8 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		for _, a := range t.prop(id, "AlarmActions").list {
 			if a.isStr {
 				al.Actions = append(al.Actions, a.s)
+			} else if a.unknown != "" && !strings.Contains(al.Unknown, "AlarmActions") {
+				al.Unknown = strings.Trim(al.Unknown+", AlarmActions", ", ")
 			}
 		}
 		al.Dimensions = len(t.prop(id, "Dimensions").list)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/trailwatch/trailwatch/internal/awsarn"
 	"github.com/trailwatch/trailwatch/internal/iac/declared"
@@ -47,8 +48,9 @@ func (m *module) loc(b block, addr string) *model.Location {
 	return &model.Location{File: b.file, Line: b.rng.Start.Line, Address: addr}
 }
 
-// monitoringResource registers one instance of a monitoring resource; it reports whether the type was one.
-func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.Value, addr string) bool {
+// monitoringResource registers one instance of a monitoring resource; it reports whether the type was one. instances
+// is the note when how many instances it has is known only at deployment.
+func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.Value, addr, instances string) bool {
 	mon := reg.mon()
 	switch b.typ {
 	case "aws_cloudwatch_log_metric_filter":
@@ -75,24 +77,39 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		al := &model.Alarm{Name: strOr(m.attrVal(a, "alarm_name", inst), b.name), Region: region, Account: m.accountFor(b.body),
 			Statistic: strOr(m.attrVal(a, "statistic", inst), ""), ExtendedStatistic: strOr(m.attrVal(a, "extended_statistic", inst), ""),
 			Comparison: strOr(m.attrVal(a, "comparison_operator", inst), ""), ActionsEnabled: true, Source: m.loc(b, addr)}
-		var unknown []string // what decides whether it fires, known only at deployment
+		var unknown []string // what decides whether it fires and notifies, known only at deployment
+		if instances != "" {
+			unknown = append(unknown, "count or for_each ("+instances+")")
+		}
 		for _, attr := range firingAttrs {
 			if v := m.attrVal(a, attr, inst); !v.IsWhollyKnown() {
 				unknown = append(unknown, attr)
 			}
 		}
-		al.Unknown = strings.Join(unknown, ", ")
 		al.ARN = awsarn.Alarm(partitionIn(region), region, al.Account, al.Name)
 		al.Metric, al.Namespace, al.MetricUnknown = metricOf(m.attrVal(a, "namespace", inst), m.attrVal(a, "metric_name", inst), "")
-		if v, ok := floatOf(m.attrVal(a, "threshold", inst)); ok {
-			al.Threshold = v
+		if v, _ := m.attrVal(a, "threshold", inst).Unmark(); v.IsWhollyKnown() && !v.IsNull() {
+			// Terraform converts threshold = "5" to the number 5; a value that is no number does not deploy.
+			if f, ok := floatOf(v); ok {
+				al.Threshold = f
+			} else if cv, err := convert.Convert(v, cty.Number); err == nil {
+				al.Threshold, _ = floatOf(cv)
+			} else {
+				unknown = append(unknown, "threshold (not a number: Terraform refuses it)")
+			}
 		}
 		al.Period, _ = number(m.attrVal(a, "period", inst))
 		al.EvaluationPeriods, _ = number(m.attrVal(a, "evaluation_periods", inst))
 		al.DatapointsToAlarm, _ = number(m.attrVal(a, "datapoints_to_alarm", inst))
-		if v, _ := m.attrVal(a, "actions_enabled", inst).Unmark(); v.IsKnown() && !v.IsNull() && v.Type() == cty.Bool {
+		if v, _ := m.attrVal(a, "actions_enabled", inst).Unmark(); !v.IsKnown() {
+			unknown = append(unknown, "actions_enabled")
+		} else if !v.IsNull() && v.Type() == cty.Bool {
 			al.ActionsEnabled = v.True()
 		}
+		if v := m.attrVal(a, "alarm_actions", inst); !v.IsWhollyKnown() {
+			unknown = append(unknown, "alarm_actions")
+		}
+		al.Unknown = strings.Join(unknown, ", ")
 		if v := m.attrVal(a, "alarm_actions", inst); v.IsWhollyKnown() && !v.IsNull() && v.CanIterateElements() {
 			v, _ = v.UnmarkDeep()
 			for it := v.ElementIterator(); it.Next(); {

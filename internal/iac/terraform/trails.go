@@ -148,7 +148,7 @@ func (m *module) collectTrails() {
 					}
 				}
 			case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
-				m.monitoringResource(reg, b, in.vars, addr)
+				m.monitoringResource(reg, b, in.vars, addr, note)
 			case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation",
 				"aws_observabilityadmin_telemetry_rule_for_organization", "aws_observabilityadmin_telemetry_evaluation_for_organization":
 				m.telemetryResource(reg, b, in.vars, addr)

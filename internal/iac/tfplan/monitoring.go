@@ -83,7 +83,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
 			Comparison: str(after["comparison_operator"], ""), ActionsEnabled: true, Source: loc(rc)}
 		var unknown []string // what decides whether it fires, known only after apply
-		for _, attr := range []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm"} {
+		for _, attr := range []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm", "actions_enabled"} {
 			if isUnknown(rc, attr) {
 				unknown = append(unknown, attr)
 			}
@@ -108,7 +108,13 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			}
 		}
 		if unknownAction {
-			al.Actions = append(al.Actions, topicsOf(rc, "alarm_actions")...)
+			// Known after apply: the topics the configuration refers to; when it refers to none the plan shows, the
+			// actions are unknown (field trial: an alarm notifying a variable's topics was "no topic").
+			if ts := topicsOf(rc, "alarm_actions"); len(ts) > 0 {
+				al.Actions = append(al.Actions, ts...)
+			} else {
+				al.Unknown = strings.Trim(al.Unknown+", alarm_actions", ", ")
+			}
 		}
 		if d, ok := after["dimensions"].(map[string]any); ok {
 			al.Dimensions = len(d)

@@ -273,9 +273,7 @@ func decodeParams(action string, raw json.RawMessage) (Params, error) {
 	}
 	v := reflect.New(t)
 	if len(raw) > 0 && string(raw) != "null" {
-		d := json.NewDecoder(strings.NewReader(string(raw)))
-		d.DisallowUnknownFields()
-		if err := d.Decode(v.Interface()); err != nil {
+		if err := strictJSON(raw, v.Interface()); err != nil {
 			return nil, fmt.Errorf("the parameters of %s: %w", action, err)
 		}
 	}
@@ -373,4 +371,46 @@ func ruleStrings(v any) []string {
 		}
 	}
 	return out
+}
+
+// strictJSON decodes data into v refusing a key v's type does not have, in any letter case (Go's decoder matches keys
+// case-insensitively: "RETENTIONINDAYS" set retentionInDays). The objects inside are checked where they are decoded
+// (a step's params and undo by their own UnmarshalJSON).
+func strictJSON(data []byte, v any) error {
+	t := reflect.TypeOf(v).Elem()
+	if err := exactKeys(data, t); err != nil {
+		return err
+	}
+	d := json.NewDecoder(strings.NewReader(string(data)))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
+
+// exactKeys refuses a key of the JSON object data that no field of t (or of the structs it embeds) names exactly.
+func exactKeys(data []byte, t reflect.Type) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil || obj == nil {
+		return nil // not an object: the decoder says what is wrong
+	}
+	names := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(f.Type)
+				continue
+			}
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				names[name] = true
+			}
+		}
+	}
+	walk(t)
+	for k := range obj {
+		if !names[k] {
+			return fmt.Errorf("unknown key %q", k)
+		}
+	}
+	return nil
 }

@@ -94,9 +94,33 @@ func TestPlanFileRefusesStrayParameters(t *testing.T) {
 			t.Errorf("params %s: %v, want a refusal naming PutRetentionPolicy", params, err)
 		}
 	}
+	// Field trial: keys this trailwatch does not write were accepted at the plan's root and on a step, and a member in
+	// another letter case set the parameter (Go's decoder matches keys case-insensitively). Errors name the step, from 1.
+	two := func(second string) string {
+		return `{"schema_version":1,"steps":[{"action":"StartLogging","account_id":"222222222222","region":"us-east-1",` +
+			`"resource_id":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t","params":{"Name":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t"}},` + second + `]}`
+	}
+	for name, tc := range map[string]struct{ plan, want string }{
+		"a key at the root":        {strings.Replace(step(`{"logGroupName":"g","retentionInDays":400}`), `{"schema_version":1,`, `{"schema_version":1,"bogus":1,`, 1), `unknown key "bogus"`},
+		"a key on a step":          {two(`{"action":"StartLogging","bogusTop":1}`), `step 2: unknown key "bogusTop"`},
+		"a member's letter case":   {two(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","RETENTIONINDAYS":365}}`), `step 2: the parameters of PutRetentionPolicy: unknown key "RETENTIONINDAYS"`},
+		"a key on an undo":         {two(`{"action":"StartLogging","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t","params":{"Name":"x"},"undo":{"action":"StopLogging","params":{"Name":"x"},"why":"w"}}`), `step 2: undo: unknown key "why"`},
+		"a mistyped member, named": {two(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":"365"}}`), `step 2: the parameters of PutRetentionPolicy`},
+	} {
+		if _, err := ReadPlan([]byte(tc.plan)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", name, err, tc.want)
+		}
+	}
 	p, err := ReadPlan([]byte(step(`{"logGroupName":"g","retentionInDays":400}`)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// What a reviewer reads is part of the plan: a step whose printed command was rewritten is not the plan.
+	edited := *p
+	edited.Steps = []Step{p.Steps[0]}
+	edited.Steps[0].CLI = "aws logs delete-log-group --log-group-name g"
+	if err := SamePlan(&edited, p); err == nil || !strings.Contains(err.Error(), "its cli differs") {
+		t.Errorf("a rewritten cli: %v", err)
 	}
 	if got, want := p.Steps[0].Params, (PutRetentionPolicyInput{LogGroupName: "g", RetentionInDays: 400}); got != want {
 		t.Errorf("read %#v, want %#v", got, want)

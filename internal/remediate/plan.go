@@ -6,6 +6,7 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -159,14 +160,15 @@ func newStep(acct, region, rid, why string, p Params) Step {
 	return render(Step{AccountID: acct, Region: region, ResourceID: rid, Action: p.Action(), Params: p, Why: why})
 }
 
-// UnmarshalJSON reads a step from a plan file: its parameters as its action's type.
+// UnmarshalJSON reads a step from a plan file: its parameters as its action's type; a key a step does not have is
+// refused.
 func (s *Step) UnmarshalJSON(b []byte) error {
 	type plain Step
 	var raw struct {
 		plain
 		Params json.RawMessage `json:"params"`
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
+	if err := strictJSON(b, &raw); err != nil {
 		return err
 	}
 	p, err := decodeParams(raw.Action, raw.Params)
@@ -180,6 +182,9 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 
 // UnmarshalJSON reads a call (an undo) from a plan file: its parameters as its action's type.
 func (c *Call) UnmarshalJSON(b []byte) error {
+	if err := exactKeys(b, reflect.TypeOf(Call{})); err != nil {
+		return fmt.Errorf("undo: %w", err)
+	}
 	var s Step // a call is a step's action and parameters
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
@@ -658,10 +663,26 @@ func countResources(steps []Step) int {
 }
 
 // ReadPlan parses a plan written as JSON.
+//
+// A plan file is data a person may edit, so it is read strictly: a key this trailwatch does not write, at any level
+// and in any letter case (Go's decoder matches keys case-insensitively), is refused, and an error names its step
+// (numbered from 1, as every plan message numbers them).
 func ReadPlan(data []byte) (*Plan, error) {
-	var p Plan
-	if err := json.Unmarshal(data, &p); err != nil {
+	var raw struct {
+		Plan
+		Steps []json.RawMessage `json:"steps"` // each read on its own, so that an error names its step
+	}
+	if err := strictJSON(data, &raw); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	p := raw.Plan
+	if raw.Steps != nil {
+		p.Steps = make([]Step, len(raw.Steps))
+		for i, r := range raw.Steps {
+			if err := json.Unmarshal(r, &p.Steps[i]); err != nil {
+				return nil, fmt.Errorf("read plan: step %d: %w", i+1, err)
+			}
+		}
 	}
 	if p.SchemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("read plan: schema_version %d, this trailwatch reads %d", p.SchemaVersion, SchemaVersion)
@@ -677,7 +698,7 @@ func ReadPlan(data []byte) (*Plan, error) {
 			PutMetricFilter, PutMetricAlarm, EnableAlarmActions, CreateTopic, Subscribe, StartTelemetryEvaluation, CreateTelemetryRule, CreateTrail,
 			StartTelemetryEvaluationForOrganization, CreateTelemetryRuleForOrganization:
 		default:
-			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i, s.Action)
+			return nil, fmt.Errorf("read plan: step %d: unknown action %q", i+1, s.Action)
 		}
 		if u := s.Undo; u != nil {
 			switch u.Action {
@@ -685,14 +706,14 @@ func ReadPlan(data []byte) (*Plan, error) {
 				DeleteMetricFilter, PutMetricFilter, DeleteAlarms, PutMetricAlarm, DisableAlarmActions, DeleteTopic,
 				StopTelemetryEvaluation, DeleteTelemetryRule, DeleteTrail, StopTelemetryEvaluationForOrganization, DeleteTelemetryRuleForOrganization:
 			default:
-				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i, u.Action)
+				return nil, fmt.Errorf("read plan: step %d: unknown undo action %q", i+1, u.Action)
 			}
 		}
 		if s.AccountID == "" || s.Region == "" {
-			return nil, fmt.Errorf("read plan: step %d (%s) has no account_id or region", i, s.Action)
+			return nil, fmt.Errorf("read plan: step %d (%s) has no account_id or region", i+1, s.Action)
 		}
 		if err := s.consistent(); err != nil {
-			return nil, fmt.Errorf("read plan: step %d (%s): %w", i, s.Action, err)
+			return nil, fmt.Errorf("read plan: step %d (%s): %w", i+1, s.Action, err)
 		}
 	}
 	return &p, nil
@@ -774,7 +795,7 @@ func (p *Plan) CheckMinRetention(min int) error {
 			case CreateTelemetryRuleForOrganizationInput:
 				what = fmt.Sprintf("the groups of organization telemetry rule %v in every account", p.RuleName)
 			}
-			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i, what, d, unit, min)
+			return fmt.Errorf("step %d sets the retention of %s to %d %s, below the %d-day minimum (--min-retention-days)", i+1, what, d, unit, min)
 		}
 	}
 	return nil
@@ -818,6 +839,8 @@ func SamePlan(reviewed, now *Plan) error {
 		}{
 			{"action", r.Action, n.Action}, {"account_id", r.AccountID, n.AccountID}, {"region", r.Region, n.Region},
 			{"resource_id", r.ResourceID, n.ResourceID}, {"params", r.Params, n.Params}, {"undo", r.Undo, n.Undo}, {"serves", r.Serves, n.Serves},
+			// What a reviewer reads: the command and the reason (field trial: a cli rewritten to delete-log-group ran).
+			{"cli", r.CLI, n.CLI}, {"why", r.Why, n.Why}, {"existing", r.Existing, n.Existing},
 		} {
 			if canon(c.a) != canon(c.b) {
 				what := "its " + c.field + " differs"

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,6 +105,45 @@ func TestFixNewTrail(t *testing.T) {
 		for _, w := range wants {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s lacks %q:\n%s", format, w, out)
+			}
+		}
+		if format == "cloudformation" {
+			// The trail waits for everything it needs, its role's permission included (field trial: CloudTrail may
+			// check the role before its policy is attached); what the fix creates carries its tags as the other forms
+			// do; a template without changes to existing resources says so with an empty list, not null.
+			var tpl struct {
+				Resources map[string]struct {
+					Type       string
+					DependsOn  []string
+					Properties map[string]any
+				}
+				Metadata struct {
+					Trailwatch struct{ ChangesToExistingResources []any } `json:"trailwatch"`
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &tpl); err != nil {
+				t.Fatal(err)
+			}
+			var policies, deps []string
+			for id, r := range tpl.Resources {
+				switch r.Type {
+				case "AWS::IAM::RolePolicy":
+					policies = append(policies, id)
+				case "AWS::CloudTrail::Trail":
+					deps = r.DependsOn
+				case "AWS::Logs::LogGroup", "AWS::IAM::Role":
+					if !strings.Contains(fmt.Sprint(r.Properties["Tags"]), "managed-by") {
+						t.Errorf("%s %s has no managed-by tag: %v", r.Type, id, r.Properties["Tags"])
+					}
+				}
+			}
+			for _, p := range policies {
+				if !slices.Contains(deps, p) {
+					t.Errorf("the trail's DependsOn %v lacks the delivery permission %s", deps, p)
+				}
+			}
+			if !strings.Contains(out, `"ChangesToExistingResources": []`) {
+				t.Errorf("ChangesToExistingResources is not an empty list:\n%s", out)
 			}
 		}
 		if strings.Contains(out, "import {") || strings.Contains(out, `"Call": "PutRetentionPolicy"`) {

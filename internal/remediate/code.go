@@ -288,7 +288,7 @@ func asCloudFormation(p *Plan) string {
 	output := func(id, desc string, s Step) {
 		outputs[id+"Arn"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{id, "Arn"}}, "Description": desc, "Condition": where(s)}
 	}
-	var changes []map[string]any
+	changes := []map[string]any{} // an empty list when there is none, never null
 	retention := createdRetention(p.Steps)
 	logical := logicalID
 	made := map[string][]string{} // resource the steps serve -> logical ids of what they create
@@ -308,6 +308,9 @@ func asCloudFormation(p *Plan) string {
 			if pr.KmsKeyID != "" {
 				props["KmsKeyId"] = pr.KmsKeyID
 			}
+			if len(pr.Tags) > 0 {
+				props["Tags"] = cfnTags(pr.Tags) // as the CLI and Terraform forms tag it (field trial)
+			}
 			res = append(res, resource{id, map[string]any{"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
 			groupIDs[s.AccountID+"/"+pr.LogGroupName] = id
@@ -318,7 +321,11 @@ func asCloudFormation(p *Plan) string {
 			roleIDs[s.AccountID+"/"+pr.RoleName] = id
 			var trust any
 			_ = json.Unmarshal([]byte(pr.AssumeRolePolicyDocument), &trust)
-			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": pr.RoleName, "AssumeRolePolicyDocument": trust}}, s})
+			props := map[string]any{"RoleName": pr.RoleName, "AssumeRolePolicyDocument": trust}
+			if len(pr.Tags) > 0 {
+				props["Tags"] = cfnTags(pr.Tags)
+			}
+			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::Role", "Properties": props}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
 			created[id] = where(s)
 			output(id, "CloudWatchLogsRoleArn for "+s.ResourceID, s)
@@ -332,6 +339,7 @@ func asCloudFormation(p *Plan) string {
 			id := logical("DeliveryPolicy", s.AccountID+" "+pr.RoleName+" "+pr.PolicyName)
 			res = append(res, resource{id, map[string]any{"Type": "AWS::IAM::RolePolicy", "Properties": map[string]any{"RoleName": role, "PolicyName": pr.PolicyName, "PolicyDocument": doc}}, s})
 			made[s.ResourceID] = append(made[s.ResourceID], id)
+			created[id] = where(s) // the trail waits for it too (field trial: only the group and role were waited for)
 		case CreateTrailInput:
 			// A new multi-region trail (no trail covers every region), logging from creation (IsLogging).
 			newTrails[s.ResourceID] = true
@@ -566,6 +574,15 @@ func writeAlarmTerraform(b *strings.Builder, s Step, prov string, addrs map[stri
 	}
 }
 
+// cfnTags are tags as CloudFormation lists them (Key, Value), sorted by key.
+func cfnTags(tags map[string]string) []map[string]string {
+	var out []map[string]string
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, map[string]string{"Key": k, "Value": tags[k]})
+	}
+	return out
+}
+
 // secretEndpoint reports whether a subscription's endpoint may carry a secret: an http(s) URL (a webhook's path or
 // query, a user:password). Renderings never write it: the CLI shows its host, code takes it from a sensitive input.
 func secretEndpoint(p SubscribeInput) bool {
@@ -600,11 +617,7 @@ func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[
 	case CreateTopicInput:
 		id := logical("Topic", s.AccountID+" "+s.Region+" "+pr.Name)
 		ids[topicARNOf(s)] = id
-		var tags []map[string]string
-		for _, k := range slices.Sorted(maps.Keys(pr.Tags)) {
-			tags = append(tags, map[string]string{"Key": k, "Value": pr.Tags[k]})
-		}
-		return id, map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": pr.Name, "Tags": tags}}
+		return id, map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{"TopicName": pr.Name, "Tags": cfnTags(pr.Tags)}}
 	case SubscribeInput:
 		id := logical("Subscription", s.AccountID+" "+pr.TopicArn+" "+pr.Protocol+" "+endpointName(pr))
 		var endpoint any = pr.Endpoint

@@ -351,3 +351,13 @@ accounts:
 		t.Errorf("EnableAlarmActions for %v, want iam-alarm and root-alarm", enabled)
 	}
 }
+
+// TestNotifyNotDroppedSilently: when every alarm topic the plan uses already has a confirmed subscriber, --notify
+// subscribes nothing, and the plan says so (field trial: it was dropped without a word).
+func TestNotifyNotDroppedSilently(t *testing.T) {
+	srv := simFrom(t, examples.Organization)
+	code, out, errs := simRun(srv)(t, "fix", "plan", "--alarms", "--notify", "sqs:arn:aws:sqs:us-east-1:111111111111:q")
+	if code != ExitOK || strings.Contains(out, "aws sns subscribe") || !strings.Contains(out+errs, "--notify is not subscribed anywhere") {
+		t.Errorf("fix plan: %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -481,7 +481,7 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 		return sr.Findings, nil
 	}, fixed, remediate.RecheckOptions{Wait: o.wait, Poll: o.poll, Progress: func(waiting []string, left time.Duration) {
 		// Say which trails are still waiting for their first delivery, and for how much longer we wait.
-		fmt.Fprintf(e.stderr, "waiting for the first delivery of %d trails (%s left, next check in %s): %s\n",
+		fmt.Fprintf(e.stderr, "waiting for the first delivery to %d fixed resources (%s left, next check in %s): %s\n",
 			len(waiting), left.Round(time.Second), min(o.poll, left).Round(time.Second), strings.Join(waiting, ", "))
 	}})
 	switch {
@@ -495,6 +495,10 @@ func (o *fixOptions) recheck(ctx context.Context, e *env, fixed map[string]time.
 	}
 	if len(rc.Items) == 0 {
 		fmt.Fprintln(e.stdout)
+	}
+	if rc.Pending > 0 && o.wait > 0 {
+		// Field trial: the wait ended with PENDING lines and nothing said it had run out.
+		fmt.Fprintf(e.stderr, "--wait %s passed with %d still PENDING: their first delivery comes later; scan again to see them PASS (or wait longer)\n", o.wait, rc.Pending)
 	}
 	if rc.Failing > 0 {
 		return &exitError{code: ExitFailed, err: fmt.Errorf("%d of the fixed resources still fail after the fix (the reason codes above; scan for the whole verdict)", rc.Failing)}

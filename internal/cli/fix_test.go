@@ -85,6 +85,15 @@ func TestFixPlanApplyWait(t *testing.T) {
 	}
 }
 
+// TestFixApplyWaitRunsOut: a --wait too short for the first delivery says that it ran out and that the PENDING
+// resources deliver later (field trial: PENDING lines and nothing else).
+func TestFixApplyWaitRunsOut(t *testing.T) {
+	code, out, errs := simRun(fixEnv(t))(t, append([]string{"fix", "apply", "--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "--wait", "1ms", "--poll", "1ms"}, age...)...)
+	if code != 0 || !strings.Contains(out, "PENDING") || !strings.Contains(errs, "--wait 1ms passed with") {
+		t.Errorf("a wait that runs out: %d\n%s\n%s", code, out, errs)
+	}
+}
+
 func TestFixPlanFormatsAndCLICommands(t *testing.T) {
 	srv := fixEnv(t)
 	run := simRun(srv)

@@ -178,6 +178,10 @@ func planAlarms(p *Plan, inv *model.Inventory, findings []model.Finding, o Optio
 			p.Steps = append(p.Steps, s)
 		}
 	}
+	if len(o.Notify) > 0 && HasAlarmSteps(p) && !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Action == Subscribe }) {
+		// Field trial: --notify was dropped without a word.
+		p.Warnings = append(p.Warnings, "--notify is not subscribed anywhere: every alarm topic the plan uses already has a confirmed subscriber (subscribe it by hand, or name a topic of its own with --alarm-topic)")
+	}
 }
 
 // chainOf rebuilds the chain behind an alarm finding from its evidence: the item, the stage that broke, and the

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,33 @@ func TestAlternateNotUnused(t *testing.T) {
 	}
 	if code, out, errs := run(t, "exceptions", "check", "--exceptions", path, "--max-exception-days", "0", "--from", report); code != 0 {
 		t.Errorf("check: %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestLapsedAlternateChecked (field trial): `exceptions check --from` a report in which an alternate lapsed (its
+// CloudTrail Lake store stopped ingesting) exits non-zero and lists it as lapsed; from a report without its
+// inventory, where the evidence cannot be read, it says so instead of calling the exception current.
+func TestLapsedAlternateChecked(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.yaml")
+	os.WriteFile(path, []byte("exceptions:\n  - kind: alternate\n    control: account-activity-capture\n    evidence: cloudtrail-lake\n    accounts: [\"111111111111\"]\n    owner: o@example.com\n    reason: SIEM\n    expires: 2099-01-01\n"), 0o600)
+	srv := simFrom(t, []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    event_data_stores: [{name: old, status: STOPPED_INGESTION}]\n"))
+	run := simRun(srv)
+	for _, inventory := range []bool{true, false} {
+		report := filepath.Join(dir, fmt.Sprintf("r-%v.json", inventory))
+		args := []string{"scan", "--exceptions", path, "--max-exception-days", "0", "--format", "json", "-o", report}
+		if inventory {
+			args = append(args, "--include-inventory")
+		}
+		if code, _, errs := run(t, args...); code != ExitFailed {
+			t.Fatalf("scan: %d %s", code, errs)
+		}
+		code, out, errs := run(t, "exceptions", "check", "--exceptions", path, "--max-exception-days", "0", "--from", report)
+		switch {
+		case inventory && (code != ExitFailed || !strings.Contains(out+errs, "lapsed")):
+			t.Errorf("with the inventory: %d\n%s\n%s", code, out, errs)
+		case !inventory && (code == ExitOK || !strings.Contains(out+errs, "--include-inventory")):
+			t.Errorf("without the inventory: %d\n%s\n%s", code, out, errs)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -155,6 +156,10 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 		f.Close()
 		if err != nil {
 			return nil, nil, usageError("--from: %v", err)
+		}
+		if r.Inventory == nil && slices.ContainsFunc(s.Exceptions, func(x *exceptions.Exception) bool { return x.Kind == exceptions.KindAlternate }) {
+			// Field trial: from a report without its inventory, an alternate whose evidence lapsed was called current.
+			return nil, nil, usageError("--from %s has no inventory: whether an alternate exception's evidence is still there cannot be told from it; scan with --include-inventory", from)
 		}
 		fs := make([]model.Finding, len(r.Findings))
 		copy(fs, r.Findings)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -277,6 +278,11 @@ resource "aws_cloudwatch_metric_alarm" "root" {
 	}
 	if n := len(readReport(t, out).Findings); n != 16 {
 		t.Errorf("%d findings, want the trail's and 15 alarm findings", n)
+	}
+	// The table names where an alarm item was decided: the alarm, at its line (field trial: "aws_cloudtrail.main
+	// (line 61)" named the alarm's line as the trail's).
+	if _, text, _ := run(t, "iac", "--alarms", dir); !regexp.MustCompile(`alarm-cloudtrail-configuration-changes\s+\S+ \(aws_cloudwatch_metric_alarm\.trail_changes, line \d+\)`).MatchString(text) {
+		t.Errorf("the alarm item does not name the alarm it was decided at:\n%s", text)
 	}
 	// The fix of a missing item is code that, added to the configuration, makes it pass.
 	var fix string

@@ -49,7 +49,13 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 				ew.printf("File %s\n", f.Location.File)
 				lastAcct = f.Location.File
 			}
-			ew.printf("  %s %-*s %s (line %d)\n", statusCell(f.Status, o.Color), width, f.ControlID, f.ResourceID, f.Location.Line)
+			where := fmt.Sprintf("line %d", f.Location.Line)
+			if a := f.Location.Address; a != "" && a != f.ResourceID {
+				// An alarm item is the trail's, located at the alarm or filter that decided it (field trial: "the
+				// trail (line 61)" named the alarm's line).
+				where = fmt.Sprintf("%s, line %d", a, f.Location.Line)
+			}
+			ew.printf("  %s %-*s %s (%s)\n", statusCell(f.Status, o.Color), width, f.ControlID, f.ResourceID, where)
 			for _, rs := range f.Reasons {
 				ew.printf("          %s: %s\n", rs.Code, rs.Message)
 			}

@@ -56,6 +56,11 @@ func (w *world) alternates(a *account, sa Account) error {
 		if st == "" {
 			st = "ENABLED"
 		}
+		// The statuses an event data store has (CloudTrail API Reference, EventDataStore.Status; field trial: any
+		// value was accepted).
+		if !slices.Contains([]string{"CREATED", "ENABLED", "PENDING_DELETION", "STARTING_INGESTION", "STOPPING_INGESTION", "STOPPED_INGESTION"}, st) {
+			return fmt.Errorf("line %d: event_data_stores: status %q: want ENABLED, CREATED, PENDING_DELETION, STARTING_INGESTION, STOPPING_INGESTION or STOPPED_INGESTION", e.Line, st)
+		}
 		a.lakeStores = append(a.lakeStores, &lakeStore{name: e.Name, region: region, status: st,
 			arn: w.arn("cloudtrail", region, a.id, "eventdatastore/"+e.Name)})
 	}

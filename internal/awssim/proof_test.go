@@ -203,6 +203,11 @@ func TestTelemetryRulesValidated(t *testing.T) {
 		"telemetry_rules: [{name: r, regions: [ap-south-9]}]":                   "region ap-south-9 is not an enabled region",
 		"telemetry_rules: [{name: r}, {name: r}]":                               "telemetry rule r is listed twice",
 		"telemetry_rules: [{name: r, all_regions: true, regions: [us-east-1]}]": "mutually exclusive",
+		// Field trial: the chain's types and CloudTrail Lake's status were not checked, and errors said "line 0".
+		"topics: [{name: t, region: us-east-1, colour: red}]":                                `line 4: unknown field "colour"`,
+		"alarms: [{name: a, region: us-east-1, metric: X/Y, bogus: 1}]":                      `line 4: unknown field "bogus"`,
+		"event_data_stores: [{name: s, status: bogus}]":                                      `line 4: event_data_stores: status "bogus"`,
+		"topics: [{name: t, region: us-east-1, subscriptions: [{protocol: sqs, endpt: x}]}]": `unknown field "endpt"`,
 	} {
 		_, err := ParseScenario("t.yaml", []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    "+text+"\n"))
 		if err == nil {

@@ -85,7 +85,7 @@ func (col *collector) alternates(ctx context.Context) {
 	ev := &model.Alternates{Region: home}
 	col.acct.Alternates = ev
 	col.securityLake(ctx, ac, ev)
-	ev.EventDataStores, ev.LakeErr = enabledEventDataStores(ctx, ac.EventDataStores(home), home)
+	ev.EventDataStores, ev.EventDataStoreStatus, ev.LakeErr = enabledEventDataStores(ctx, ac.EventDataStores(home), home)
 	sort.Strings(ev.SecurityLake)
 	sort.Strings(ev.EventDataStores)
 }
@@ -205,7 +205,7 @@ func securityLakeRegions(ctx context.Context, api SecurityLakeAPI, account, regi
 // EventDataStoreARNInvalidException: "does not map to an event data store in your account") is not one. Any other
 // failure is returned beside the stores read ENABLED (the first failure): what was seen stands, and what could not be
 // read is unknown, never "no store".
-func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region string) ([]string, *model.CallError) {
+func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region string) ([]string, map[string]string, *model.CallError) {
 	var arns []string
 	var first *model.CallError
 	var token *string
@@ -223,6 +223,7 @@ func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region 
 		}
 	}
 	var enabled []string
+	var status map[string]string // every store's status, for what a lapse says
 	for _, a := range arns {
 		out, err := api.GetEventDataStore(ctx, &cloudtrail.GetEventDataStoreInput{EventDataStore: aws.String(a)})
 		if err != nil {
@@ -231,9 +232,13 @@ func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region 
 			}
 			continue
 		}
+		if status == nil {
+			status = map[string]string{}
+		}
+		status[a] = string(out.Status)
 		if out.Status == cttypes.EventDataStoreStatusEnabled {
 			enabled = append(enabled, a)
 		}
 	}
-	return enabled, first
+	return enabled, status, first
 }

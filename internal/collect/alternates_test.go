@@ -49,17 +49,17 @@ func (l lake) GetEventDataStore(_ context.Context, in *cloudtrail.GetEventDataSt
 func TestEventDataStoresByTheirOwnStatus(t *testing.T) {
 	const on, off = "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/on", "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/off"
 	l := lake{status: map[string]cttypes.EventDataStoreStatus{on: cttypes.EventDataStoreStatusEnabled, off: cttypes.EventDataStoreStatusStoppedIngestion}}
-	got, err := enabledEventDataStores(context.Background(), l, "us-east-1")
+	got, _, err := enabledEventDataStores(context.Background(), l, "us-east-1")
 	if err != nil || !slices.Equal(got, []string{on}) {
 		t.Errorf("enabled stores %v, %v: want only %s", got, err, on)
 	}
 	l.refused = off
-	got, err = enabledEventDataStores(context.Background(), l, "us-east-1")
+	got, _, err = enabledEventDataStores(context.Background(), l, "us-east-1")
 	if !slices.Equal(got, []string{on}) || err == nil || err.Kind != model.ErrAccessDenied || err.API != "cloudtrail:GetEventDataStore" {
 		t.Errorf("a store whose status is refused: %v, %+v: want %s and the refused call", got, err, on)
 	}
 	l.refused, l.gone = "", off
-	got, err = enabledEventDataStores(context.Background(), l, "us-east-1")
+	got, _, err = enabledEventDataStores(context.Background(), l, "us-east-1")
 	if !slices.Equal(got, []string{on}) || err != nil {
 		t.Errorf("a store gone after the list: %v, %+v: want %s and no error", got, err, on)
 	}

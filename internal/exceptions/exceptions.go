@@ -493,6 +493,16 @@ func evidenceOf(alt *model.Alternates, regions []string, evidence string) (seen,
 		if e := alt.LakeErr; e != nil {
 			return "", failed(e), ""
 		}
+		// Say what was seen (field trial: "this scan does not see it" named no store).
+		what := "the account has no event data store there"
+		if len(alt.EventDataStoreStatus) > 0 {
+			var st []string
+			for _, a := range slices.Sorted(maps.Keys(alt.EventDataStoreStatus)) {
+				st = append(st, a+" "+alt.EventDataStoreStatus[a])
+			}
+			what = "its event data stores there are " + strings.Join(st, ", ")
+		}
+		return "", "", fmt.Sprintf("no CloudTrail Lake event data store of the account is ENABLED (ingesting) in %s: %s", alt.Region, what)
 	}
 	return "", "", ""
 }

@@ -601,6 +601,9 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 	if al.Dimensions > 0 {
 		return outcome{depth: 4, status: model.StatusFail, code: AlarmCannotFire, msg: fmt.Sprintf("Alarm %s watches %s/%s with dimensions, a series metric filter %q does not publish.", name, al.Namespace, al.Metric, f.Name)}
 	}
+	if f.CountUnknown != "" {
+		return outcome{depth: 4, status: model.StatusUnknown, code: ValueUnknown, msg: fmt.Sprintf("Whether metric filter %q is created is known only at deployment (%s): whether alarm %s fires on a matching event is known after deployment.", f.Name, f.CountUnknown, name)}
+	}
 	if f.ValueUnknown != "" {
 		return outcome{depth: 4, status: model.StatusUnknown, code: ValueUnknown, msg: fmt.Sprintf("Metric filter %q adds a value known only at deployment (%s) per matching event: whether alarm %s fires on one is known after deployment.", f.Name, f.ValueUnknown, name)}
 	}
@@ -655,6 +658,12 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 		if o.better(best) {
 			best = o
 		}
+	}
+	if al.ActionsUnknown != "" && best.status != model.StatusPass {
+		// A known action that reaches someone decides (review: one unknown action beside it made the item UNKNOWN);
+		// otherwise an action known only at deployment may.
+		return outcome{depth: 6, status: model.StatusUnknown, code: ValueUnknown, notes: notes,
+			msg: fmt.Sprintf("Alarm %s notifies actions known only at deployment (%s): whether someone receives it is known after deployment.", name, al.ActionsUnknown)}
 	}
 	return best
 }

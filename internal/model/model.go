@@ -128,7 +128,7 @@ type Alternates struct {
 	// every store read (GetEventDataStore), by ARN, so that a lapse can say what was seen.
 	EventDataStores      []string          `json:"event_data_stores,omitempty"`
 	EventDataStoreStatus map[string]string `json:"event_data_store_status,omitempty"`
-	LakeErr         *CallError `json:"event_data_stores_error,omitempty"`
+	LakeErr              *CallError        `json:"event_data_stores_error,omitempty"`
 }
 
 // SecurityLakeUncollected are the regions of regions where Security Lake does not collect the account's CloudTrail
@@ -258,6 +258,9 @@ type MetricFilter struct {
 	MetricUnknown string `json:"metric_unknown,omitempty"`
 	// Value is the metric value one matching event adds ("1" for the CIS filters; may name a field, "$.x").
 	Value string `json:"value"`
+	// CountUnknown, in infrastructure as code, says why whether the filter is created at all is known only at
+	// deployment (a count or for_each known then).
+	CountUnknown string `json:"count_unknown,omitempty"`
 	// ValueUnknown, in infrastructure as code, says why Value is known only at deployment (Value is then empty): what
 	// one event adds, so whether an alarm fires on it, is unknown.
 	ValueUnknown string `json:"value_unknown,omitempty"`
@@ -293,8 +296,11 @@ type Alarm struct {
 	// Unknown, in infrastructure as code, names the settings that decide whether the alarm fires on one event and are
 	// known only at deployment ("comparison_operator, threshold"): whether it fires is then unknown (those settings
 	// are left empty, never guessed).
-	Unknown string    `json:"unknown,omitempty"`
-	Source  *Location `json:"source,omitempty"`
+	Unknown string `json:"unknown,omitempty"`
+	// ActionsUnknown, in infrastructure as code, says why some of its actions are known only at deployment: they
+	// may name a topic someone receives, so the alarm notifies nobody only if none of its known actions does either.
+	ActionsUnknown string    `json:"actions_unknown,omitempty"`
+	Source         *Location `json:"source,omitempty"`
 }
 
 // Topic is an SNS topic an alarm notifies, with the count of its subscriptions by state.

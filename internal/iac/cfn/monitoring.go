@@ -114,7 +114,7 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
 			Comparison: t.strProp(id, "ComparisonOperator", ""), ActionsEnabled: true, Source: t.loc(id)}
 		var unknown []string // what decides whether it fires and notifies, known only at deployment
-		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm", "ActionsEnabled", "AlarmActions"} {
+		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm", "ActionsEnabled"} {
 			if t.prop(id, key).unknown != "" {
 				unknown = append(unknown, key)
 			}
@@ -135,11 +135,15 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		if v := t.prop(id, "ActionsEnabled"); !v.null && v.unknown == "" {
 			al.ActionsEnabled = truthy(v)
 		}
-		for _, a := range t.prop(id, "AlarmActions").list {
-			if a.isStr {
-				al.Actions = append(al.Actions, a.s)
-			} else if a.unknown != "" && !strings.Contains(al.Unknown, "AlarmActions") {
-				al.Unknown = strings.Trim(al.Unknown+", AlarmActions", ", ")
+		if acts := t.prop(id, "AlarmActions"); acts.unknown != "" {
+			al.ActionsUnknown = "AlarmActions: " + acts.unknown
+		} else {
+			for _, a := range acts.list {
+				if a.isStr {
+					al.Actions = append(al.Actions, a.s)
+				} else if a.unknown != "" {
+					al.ActionsUnknown = "AlarmActions: " + a.unknown
+				}
 			}
 		}
 		al.Dimensions = len(t.prop(id, "Dimensions").list)

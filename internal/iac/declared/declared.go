@@ -17,6 +17,8 @@ import (
 // endpoint ("" where known only at deployment: such a topic matches none, such a protocol confirms nothing).
 type Sub struct {
 	Topic, Protocol, Endpoint string
+	// Maybe: whether it is created is known only at deployment (a count or for_each known then): never confirmed.
+	Maybe bool
 }
 
 // Subscribe counts each declared topic's subscriptions by what SNS does on Subscribe (SNS API reference, Subscribe:
@@ -37,6 +39,10 @@ func Subscribe(mon *model.Monitoring, subs []Sub, account, what string) {
 		}
 		for _, s := range subs {
 			if s.Topic != topicARN {
+				continue
+			}
+			if s.Maybe {
+				tc.Unconfirmable++ // it may not exist
 				continue
 			}
 			switch s.Protocol {

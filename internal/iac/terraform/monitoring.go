@@ -35,6 +35,7 @@ type filterDecl struct {
 
 type subDecl struct {
 	topic, protocol, endpoint string
+	maybe                     bool // its count or for_each is known only at deployment
 }
 
 func (reg *registry) mon() *monitoringDecls {
@@ -55,7 +56,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 	switch b.typ {
 	case "aws_cloudwatch_log_metric_filter":
 		a := m.attrs(b.body, "name", "log_group_name", "pattern")
-		f := model.MetricFilter{Name: strOr(m.attrVal(a, "name", inst), b.name), Source: m.loc(b, addr)}
+		f := model.MetricFilter{Name: strOr(m.attrVal(a, "name", inst), b.name), Source: m.loc(b, addr), CountUnknown: instances}
 		f.Pattern, f.PatternUnknown = knownStr(m.attrVal(a, "pattern", inst), "pattern")
 		c, _, _ := b.body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "metric_transformation"}}})
 		for _, mt := range c.Blocks {
@@ -106,17 +107,21 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		} else if !v.IsNull() && v.Type() == cty.Bool {
 			al.ActionsEnabled = v.True()
 		}
-		if v := m.attrVal(a, "alarm_actions", inst); !v.IsWhollyKnown() {
-			unknown = append(unknown, "alarm_actions")
-		}
 		al.Unknown = strings.Join(unknown, ", ")
-		if v := m.attrVal(a, "alarm_actions", inst); v.IsWhollyKnown() && !v.IsNull() && v.CanIterateElements() {
-			v, _ = v.UnmarkDeep()
+		// The known actions count; an unknown one, or an unknown list, may name a topic someone receives.
+		raw := m.attrVal(a, "alarm_actions", inst)
+		switch v, _ := raw.Unmark(); { // the list's own marks; its elements keep theirs (why each is unknown)
+		case v.IsKnown() && !v.IsNull() && v.CanIterateElements():
 			for it := v.ElementIterator(); it.Next(); {
-				if _, x := it.Element(); x.Type() == cty.String {
-					al.Actions = append(al.Actions, x.AsString())
+				_, x := it.Element()
+				if s, ok := known(x); ok {
+					al.Actions = append(al.Actions, s)
+				} else if !x.IsWhollyKnown() {
+					al.ActionsUnknown = "alarm_actions: " + reason(x)
 				}
 			}
+		case !v.IsKnown():
+			al.ActionsUnknown = "alarm_actions: " + reason(raw)
 		}
 		if v, _ := m.attrVal(a, "dimensions", inst).UnmarkDeep(); !v.IsNull() && v.IsWhollyKnown() && v.CanIterateElements() {
 			al.Dimensions = v.LengthInt()
@@ -132,7 +137,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		a := m.attrs(b.body, "topic_arn", "protocol", "endpoint")
 		// What is known only at apply is empty: an unknown topic matches none, an unknown protocol confirms nothing.
 		mon.subs = append(mon.subs, subDecl{topic: strOr(m.attrVal(a, "topic_arn", inst), ""),
-			protocol: strOr(m.attrVal(a, "protocol", inst), ""), endpoint: strOr(m.attrVal(a, "endpoint", inst), "")})
+			protocol: strOr(m.attrVal(a, "protocol", inst), ""), endpoint: strOr(m.attrVal(a, "endpoint", inst), ""), maybe: instances != ""})
 	default:
 		return false
 	}
@@ -203,7 +208,7 @@ func resolveMonitoring(reg *registry, trails []*model.Trail) *model.Monitoring {
 	out.Alarms = append(out.Alarms, mon.alarms...)
 	var subs []declared.Sub
 	for _, sd := range mon.subs {
-		subs = append(subs, declared.Sub{Topic: sd.topic, Protocol: sd.protocol, Endpoint: sd.endpoint})
+		subs = append(subs, declared.Sub{Topic: sd.topic, Protocol: sd.protocol, Endpoint: sd.endpoint, Maybe: sd.maybe})
 	}
 	for arn, t := range mon.topics {
 		out.Topics[arn] = t

@@ -1017,13 +1017,15 @@ func (m *module) countError(body hcl.Body) string {
 	return ""
 }
 
-func (m *module) instances(body hcl.Body) ([]instance, string) {
+// instances are a block's instances (count, for_each) and, when they are judged as one, why; unknown says that how
+// many there are is known only at deployment (not merely more than --max-instances).
+func (m *module) instances(body hcl.Body) ([]instance, string, bool) {
 	c, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}}})
 	if a := c.Attributes["count"]; a != nil {
 		v := m.eval(a.Expr, nil)
 		if !v.IsWhollyKnown() || v.IsNull() {
 			return []instance{{key: cty.NumberIntVal(0), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(0)})}}},
-				"count is unknown before apply (" + reason(v) + "); judged as one instance"
+				"count is unknown before apply (" + reason(v) + "); judged as one instance", true
 		}
 		v, _ = v.Unmark()
 		if v.Type() == cty.String { // Terraform converts count = "3" to a number
@@ -1039,32 +1041,32 @@ func (m *module) instances(body hcl.Body) ([]instance, string) {
 		}
 		if n > m.st.o.MaxInstances {
 			return []instance{{key: cty.NumberIntVal(0), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(0)})}}},
-				fmt.Sprintf("count = %d exceeds --max-instances %d; judged as one instance", n, m.st.o.MaxInstances)
+				fmt.Sprintf("count = %d exceeds --max-instances %d; judged as one instance", n, m.st.o.MaxInstances), false
 		}
 		if m.st.instances += n; m.st.stop() {
-			return nil, m.st.stopped
+			return nil, m.st.stopped, false
 		}
 		var out []instance
 		for i := 0; i < n; i++ {
 			out = append(out, instance{key: cty.NumberIntVal(int64(i)), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}})
 		}
-		return out, ""
+		return out, "", false
 	}
 	if a := c.Attributes["for_each"]; a != nil {
 		v := m.eval(a.Expr, nil)
 		if !v.IsWhollyKnown() || v.IsNull() {
 			return []instance{{key: cty.StringVal("?"), vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal("?"), "value": cty.DynamicVal})}}},
-				"for_each is unknown before apply (" + reason(v) + "); judged as one instance"
+				"for_each is unknown before apply (" + reason(v) + "); judged as one instance", true
 		}
 		v, _ = v.UnmarkDeep()
 		if v.CanIterateElements() && v.LengthInt() > m.st.o.MaxInstances {
 			return []instance{{key: cty.StringVal("?"), vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal("?"), "value": cty.DynamicVal})}}},
-				fmt.Sprintf("for_each has %d elements, more than --max-instances %d; judged as one instance", v.LengthInt(), m.st.o.MaxInstances)
+				fmt.Sprintf("for_each has %d elements, more than --max-instances %d; judged as one instance", v.LengthInt(), m.st.o.MaxInstances), false
 		}
 		var out []instance
 		if v.CanIterateElements() {
 			if m.st.instances += v.LengthInt(); m.st.stop() {
-				return nil, m.st.stopped
+				return nil, m.st.stopped, false
 			}
 			for it := v.ElementIterator(); it.Next(); {
 				k, val := it.Element()
@@ -1077,12 +1079,12 @@ func (m *module) instances(body hcl.Body) ([]instance, string) {
 				out = append(out, instance{key: k, vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": val})}})
 			}
 		}
-		return out, ""
+		return out, "", false
 	}
 	if m.st.instances++; m.st.stop() {
-		return nil, m.st.stopped
+		return nil, m.st.stopped, false
 	}
-	return []instance{{key: cty.NilVal}}, ""
+	return []instance{{key: cty.NilVal}}, "", false
 }
 
 // collect wraps instance objects as Terraform exposes them: one object, a tuple (count) or a map (for_each).
@@ -1150,7 +1152,7 @@ func (m *module) objects(blocks []block, obj func(block, map[string]cty.Value) c
 		if m.st.stop() {
 			break
 		}
-		insts, _ := m.instances(b.body)
+		insts, _, _ := m.instances(b.body)
 		var objs []cty.Value
 		for _, in := range insts {
 			objs = append(objs, obj(b, in.vars))
@@ -1386,7 +1388,7 @@ func (m *module) evalModules() {
 		_, rest, _ := b.body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}, {Name: "version"},
 			{Name: "count"}, {Name: "for_each"}, {Name: "providers"}, {Name: "depends_on"}}})
 		attrs, _ := rest.JustAttributes()
-		insts, _ := m.instances(b.body)
+		insts, _, _ := m.instances(b.body)
 		var objs []cty.Value
 		for i, in := range insts {
 			inputs := map[string]cty.Value{}

@@ -101,7 +101,7 @@ func (m *module) collectTrails() {
 			m.res.Errors = append(m.res.Errors, FileError{File: b.file, Line: b.rng.Start.Line, Msg: fmt.Sprintf("%s.%s: %s", b.typ, b.name, msg)})
 			continue
 		}
-		insts, note := m.instances(b.body)
+		insts, note, countUnknown := m.instances(b.body)
 		for _, in := range insts {
 			addr := m.addr + b.typ + "." + b.name
 			if in.key != cty.NilVal {
@@ -148,7 +148,11 @@ func (m *module) collectTrails() {
 					}
 				}
 			case "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_subscription":
-				m.monitoringResource(reg, b, in.vars, addr, note)
+				unknownCount := ""
+				if countUnknown {
+					unknownCount = note
+				}
+				m.monitoringResource(reg, b, in.vars, addr, unknownCount)
 			case "aws_observabilityadmin_telemetry_rule", "aws_observabilityadmin_telemetry_evaluation",
 				"aws_observabilityadmin_telemetry_rule_for_organization", "aws_observabilityadmin_telemetry_evaluation_for_organization":
 				m.telemetryResource(reg, b, in.vars, addr)
@@ -399,7 +403,7 @@ func (m *module) undownloadedTrailModules() {
 		if len(why) == 0 {
 			continue
 		}
-		if insts, _ := m.instances(b.body); len(insts) == 0 {
+		if insts, _, _ := m.instances(b.body); len(insts) == 0 {
 			continue
 		}
 		version := strOr(m.attrVal(a, "version", nil), "")

@@ -113,7 +113,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			if ts := topicsOf(rc, "alarm_actions"); len(ts) > 0 {
 				al.Actions = append(al.Actions, ts...)
 			} else {
-				al.Unknown = strings.Trim(al.Unknown+", alarm_actions", ", ")
+				al.ActionsUnknown = "alarm_actions is known only after apply"
 			}
 		}
 		if d, ok := after["dimensions"].(map[string]any); ok {

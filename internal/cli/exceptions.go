@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -97,7 +98,7 @@ func newExceptionsCmd(e *env) *cobra.Command {
 	}
 	check := &cobra.Command{
 		Use:   "check",
-		Short: "Exit non-zero when an exception is invalid, expired, or (with --from) unused or a lapsed alternate",
+		Short: "Exit non-zero when an exception is invalid, expired, or (with --from) unused, or an alternate lapsed or unverifiable (a report without its inventory)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, states, err := exceptionStates(o, from)
@@ -106,13 +107,17 @@ func newExceptionsCmd(e *env) *cobra.Command {
 			}
 			bad := 0
 			for i, x := range s.Exceptions {
-				if states[i] == "expired" || states[i] == "unused" || states[i] == "lapsed" {
+				if states[i] == "expired" || states[i] == "unused" || states[i] == "lapsed" || states[i] == "unverified" {
 					bad++
 					fmt.Fprintf(e.stdout, "%s %s: owner %s, expires %s\n", states[i], x.Ref(), x.Owner, x.Expires)
 				}
 			}
 			if bad > 0 {
-				return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d exceptions expired, unused or lapsed", bad, len(s.Exceptions))}
+				msg := fmt.Sprintf("%d of %d exceptions expired, unused, lapsed or unverified", bad, len(s.Exceptions))
+				if slices.Contains(states, "unverified") {
+					msg += fmt.Sprintf(" (an alternate's evidence cannot be read from %s, written without its inventory: scan with --include-inventory)", from)
+				}
+				return &exitError{code: ExitFailed, err: errors.New(msg)}
 			}
 			if len(s.Exceptions) == 1 {
 				fmt.Fprintln(e.stdout, "1 exception, current")
@@ -147,6 +152,7 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 		return nil, nil, usageError("no exceptions file: pass --exceptions FILE or create %s", DefaultExceptionsFile)
 	}
 	unused := map[string]bool{}
+	noInventory := false
 	if from != "" {
 		f, err := os.Open(from)
 		if err != nil {
@@ -157,10 +163,10 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 		if err != nil {
 			return nil, nil, usageError("--from: %v", err)
 		}
-		if r.Inventory == nil && slices.ContainsFunc(s.Exceptions, func(x *exceptions.Exception) bool { return x.Kind == exceptions.KindAlternate }) {
-			// Field trial: from a report without its inventory, an alternate whose evidence lapsed was called current.
-			return nil, nil, usageError("--from %s has no inventory: whether an alternate exception's evidence is still there cannot be told from it; scan with --include-inventory", from)
-		}
+		// From a report without its inventory, an alternate's evidence cannot be read (field trial: a lapsed one was
+		// called current): it is "unverified", and the other exceptions are checked as usual (review: refusing the
+		// whole file hid an expired exception).
+		noInventory = r.Inventory == nil
 		fs := make([]model.Finding, len(r.Findings))
 		copy(fs, r.Findings)
 		for i := range fs {
@@ -189,6 +195,9 @@ func exceptionStates(o *exceptionOptions, from string) (*exceptions.Set, []strin
 		if s.Lapsed(x) && states[i] != "expired" {
 			// Field trial: an alternate whose evidence the scan no longer sees was called current.
 			states[i] = "lapsed"
+		}
+		if noInventory && x.Kind == exceptions.KindAlternate && states[i] != "expired" {
+			states[i] = "unverified"
 		}
 	}
 	return s, states, nil

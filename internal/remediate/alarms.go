@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -72,15 +73,28 @@ func CheckNotify(n string) error {
 	return err
 }
 
+// shownNotify is a --notify value as an error may show it: a URL by its scheme and host, anything with a path up to
+// it (a webhook's path or query may carry its secret, whatever its spelling).
+func shownNotify(n string) string {
+	if u, err := url.Parse(n); err == nil && u.Host != "" {
+		return redact.URL(n)
+	}
+	if i := strings.IndexAny(n, "/?#"); i >= 0 {
+		return n[:i] + "/..."
+	}
+	return n
+}
+
 // SplitNotify splits a --notify value into the SNS protocol and endpoint: PROTOCOL:ENDPOINT, or an http(s) URL on its
 // own. An http(s) endpoint is never repeated whole in an error: its path may carry a webhook's secret.
 func SplitNotify(n string) (proto, ep string, err error) {
-	if strings.HasPrefix(n, "https://") || strings.HasPrefix(n, "http://") {
-		proto, _, _ = strings.Cut(n, ":")
+	if l := strings.ToLower(n); strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+		// A URL's scheme is case-insensitive (RFC 3986 3.1); SNS's protocol names are lower case.
+		proto, _, _ = strings.Cut(l, ":")
 		return proto, n, nil
 	}
 	proto, ep, ok := strings.Cut(n, ":")
-	shown := n
+	shown := shownNotify(n) // review: a malformed value was echoed whole, path and all
 	if proto == "https" || proto == "http" {
 		shown = proto + ":" + redact.URL(ep)
 	}
@@ -90,14 +104,14 @@ func SplitNotify(n string) (proto, ep string, err error) {
 	switch proto {
 	case "email", "email-json":
 		if !strings.Contains(ep, "@") {
-			return "", "", fmt.Errorf("--notify %q: %q is not an email address", n, ep)
+			return "", "", fmt.Errorf("--notify %q: %q is not an email address", shown, shownNotify(ep))
 		}
 	case "sqs", "lambda", "firehose":
 		// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (lambda: function:NAME; firehose: deliverystream/NAME).
 		a, ok := awsarn.Parse(ep)
 		if !ok || a.Service != proto || a.Region == "" || !accountRe.MatchString(a.AccountID) || a.Resource == "" ||
 			(proto == "lambda" && !strings.HasPrefix(a.Resource, "function:")) || (proto == "firehose" && !strings.HasPrefix(a.Resource, "deliverystream/")) {
-			return "", "", fmt.Errorf("--notify %q: want the %s ARN (%s)", n, proto, map[string]string{
+			return "", "", fmt.Errorf("--notify %q: want the %s ARN (%s)", shown, proto, map[string]string{
 				"sqs": "arn:aws:sqs:REGION:ACCOUNT:QUEUE", "lambda": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
 				"firehose": "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"}[proto])
 		}
@@ -106,7 +120,7 @@ func SplitNotify(n string) (proto, ep string, err error) {
 			return "", "", fmt.Errorf("--notify %q: want a URL starting %s://", shown, proto)
 		}
 	default:
-		return "", "", fmt.Errorf("--notify %q: protocol %q: want email, email-json, sqs, lambda, firehose, http or https", n, proto)
+		return "", "", fmt.Errorf("--notify %q: protocol %q: want email, email-json, sqs, lambda, firehose, http or https", shown, proto)
 	}
 	return proto, ep, nil
 }

@@ -54,7 +54,12 @@ func TestNotifyWebhookSecret(t *testing.T) {
 			t.Errorf("SplitNotify(%q) = %q, %q, %v", in, proto, ep, err)
 		}
 	}
-	for _, bad := range []string{"https:hooks.example.com/services/T0/B0/SECRETXYZ", "http:ftp://hooks.example.com/SECRETXYZ"} {
+	// Review: a URL in upper case, or without a scheme, was echoed whole in the error; an upper-case scheme is a URL.
+	if proto, ep, err := SplitNotify("HTTPS://hooks.example.com/services/T0/B0/SECRETXYZ"); err != nil || proto != "https" || ep != "HTTPS://hooks.example.com/services/T0/B0/SECRETXYZ" {
+		t.Errorf("an upper-case scheme: %q %q %v", proto, ep, err)
+	}
+	for _, bad := range []string{"https:hooks.example.com/services/T0/B0/SECRETXYZ", "http:ftp://hooks.example.com/SECRETXYZ",
+		"hooks.example.com/services/T0/B0/SECRETXYZ", "webhook:https://hooks.example.com/SECRETXYZ", "email:https://x.example.com/SECRETXYZ"} {
 		if err := CheckNotify(bad); err == nil || strings.Contains(err.Error(), "SECRETXYZ") {
 			t.Errorf("CheckNotify(%q) = %v: want an error without the secret", bad, err)
 		}

@@ -246,6 +246,10 @@ func TestNotifyURLNeverPrinted(t *testing.T) {
 				t.Errorf("fix plan --format %s lacks %q:\n%s", format, w, out)
 			}
 		}
+		// One input for the one endpoint, however many topics it is subscribed to (review: one per topic).
+		if n := strings.Count(out, "sensitive   = true") + strings.Count(out, `"NoEcho": true`); n != 1 {
+			t.Errorf("fix plan --format %s declares %d sensitive inputs for one endpoint:\n%s", format, n, out)
+		}
 	}
 	planPath := filepath.Join(dir, "plan.json")
 	if code, out, errs := run(t, "fix", "plan", "--alarms", "--notify", hook, "--format", "json", "--output", planPath); code != ExitOK {

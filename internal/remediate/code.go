@@ -527,10 +527,15 @@ func writeAlarmTerraform(b *strings.Builder, s Step, prov string, addrs map[stri
 		addr := tfName("subscription", s.AccountID+"_"+pr.TopicArn+"_"+pr.Protocol+"_"+endpointName(pr))
 		endpoint := hclString(pr.Endpoint)
 		if secretEndpoint(pr) {
-			// Never a literal: the URL may carry the webhook's secret. A sensitive variable, set by whoever applies.
-			endpoint = "var." + addr + "_endpoint"
-			fmt.Fprintf(b, "variable %q {\n  description = %s\n  type        = string\n  sensitive   = true\n}\n\n", addr+"_endpoint",
-				hclString("The "+pr.Protocol+" endpoint subscribed to "+pr.TopicArn+" ("+redact.URL(pr.Endpoint)+"): set TF_VAR_"+addr+"_endpoint; it may carry a secret, so it is not written here"))
+			// Never a literal: the URL may carry the webhook's secret. A sensitive variable, set by whoever applies,
+			// one per endpoint whatever the topics it is subscribed to (review: one per topic asked for it twice).
+			name := tfName("alarm_endpoint", endpointName(pr))
+			endpoint = "var." + name
+			if addrs["variable/"+name] == "" {
+				addrs["variable/"+name] = name
+				fmt.Fprintf(b, "variable %q {\n  description = %s\n  type        = string\n  sensitive   = true\n}\n\n", name,
+					hclString("The "+pr.Protocol+" endpoint the CIS alarms notify ("+redact.URL(pr.Endpoint)+"): set TF_VAR_"+name+"; it may carry a secret, so it is not written here"))
+			}
 		}
 		fmt.Fprintf(b, "resource \"aws_sns_topic_subscription\" %q {\n  provider  = %s\n  topic_arn = %s\n  protocol  = %s\n  endpoint  = %s\n}\n\n",
 			addr, prov, ref(pr.TopicArn), hclString(pr.Protocol), endpoint)
@@ -622,10 +627,11 @@ func alarmCloudFormation(s Step, logical func(prefix, s string) string, ids map[
 		id := logical("Subscription", s.AccountID+" "+pr.TopicArn+" "+pr.Protocol+" "+endpointName(pr))
 		var endpoint any = pr.Endpoint
 		if secretEndpoint(pr) {
-			endpoint = map[string]any{"Ref": id + "Endpoint"}
+			name := logical("AlarmEndpoint", endpointName(pr)) // one per endpoint, whatever its topics
+			endpoint = map[string]any{"Ref": name}
 			if params != nil {
-				params[id+"Endpoint"] = map[string]any{"Type": "String", "NoEcho": true,
-					"Description": "The " + pr.Protocol + " endpoint subscribed to " + pr.TopicArn + " (" + redact.URL(pr.Endpoint) + "): it may carry a secret, so it is not written here"}
+				params[name] = map[string]any{"Type": "String", "NoEcho": true,
+					"Description": "The " + pr.Protocol + " endpoint the CIS alarms notify (" + redact.URL(pr.Endpoint) + "): it may carry a secret, so it is not written here"}
 			}
 		}
 		return id, map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{"TopicArn": ref(pr.TopicArn),

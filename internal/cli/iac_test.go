@@ -400,6 +400,11 @@ Resources:
 	if w := "UNKNOWN VALUE_UNKNOWN"; got["alarm-cloudtrail-configuration-changes"] != w {
 		t.Errorf("a threshold from a parameter without a default: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
 	}
+	// !GetAtt Topic.TopicArn names the template's topic as !Ref does (review: UNKNOWN).
+	got, _ = iacAlarmVerdicts(t, t.TempDir(), "template.yaml", strings.Replace(tpl, "      AlarmActions: [!Ref AlarmTopic]\n  NaclFilter", "      AlarmActions: [!GetAtt AlarmTopic.TopicArn]\n  NaclFilter", 1))
+	if w := "PASS MONITORED"; got["alarm-cloudtrail-configuration-changes"] != w {
+		t.Errorf("an alarm notifying !GetAtt AlarmTopic.TopicArn: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
+	}
 	// A threshold that is no number does not deploy: never a PASS (field trial: read as 0).
 	bad := strings.Replace(tpl, "      Threshold: 1\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [!Ref AlarmTopic]",
 		"      Threshold: abc\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [!Ref AlarmTopic]", 1)

@@ -401,7 +401,8 @@ func (t *Template) getAtt(res, attr string, at *yaml.Node) (value, error) {
 		return v, err
 	}
 	defer t.outsideReferrer()()
-	if t.types[res] == "AWS::IAM::ManagedPolicy" && attr == "PolicyArn" {
+	if t.types[res] == "AWS::IAM::ManagedPolicy" && attr == "PolicyArn" ||
+		t.types[res] == "AWS::SNS::Topic" && attr == "TopicArn" { // AWS::SNS::Topic return values: TopicArn, as Ref
 		return t.resourceRef(res, at)
 	}
 	if attr != "Arn" {

@@ -400,6 +400,24 @@ Resources:
 	if w := "UNKNOWN VALUE_UNKNOWN"; got["alarm-cloudtrail-configuration-changes"] != w {
 		t.Errorf("a threshold from a parameter without a default: %q, want %q", got["alarm-cloudtrail-configuration-changes"], w)
 	}
+	// A filter or alarm under a Condition decided at deployment may not be created (review: PASS); under a false one it
+	// is not (FILTER_MISSING, ALARM_MISSING).
+	cond := strings.Replace(tpl, "Resources:\n", "Parameters:\n  Env: {Type: String}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  Never: !Equals [a, b]\nResources:\n", 1)
+	for _, tc := range []struct{ resource, cond, want string }{
+		{"TrailChangesFilter", "IsProd", "UNKNOWN VALUE_UNKNOWN"},
+		{"TrailChangesAlarm", "IsProd", "UNKNOWN VALUE_UNKNOWN"},
+		{"TrailChangesFilter", "Never", "FAIL FILTER_MISSING"},
+		{"TrailChangesAlarm", "Never", "FAIL ALARM_MISSING"},
+	} {
+		text := strings.Replace(cond, "  "+tc.resource+":\n    Type:", "  "+tc.resource+":\n    Condition: "+tc.cond+"\n    Type:", 1)
+		if text == cond {
+			t.Fatalf("%s not found in the template", tc.resource)
+		}
+		got, _ = iacAlarmVerdicts(t, t.TempDir(), "template.yaml", text)
+		if got["alarm-cloudtrail-configuration-changes"] != tc.want {
+			t.Errorf("%s under Condition %s: %q, want %q", tc.resource, tc.cond, got["alarm-cloudtrail-configuration-changes"], tc.want)
+		}
+	}
 	// !GetAtt Topic.TopicArn names the template's topic as !Ref does (review: UNKNOWN).
 	got, _ = iacAlarmVerdicts(t, t.TempDir(), "template.yaml", strings.Replace(tpl, "      AlarmActions: [!Ref AlarmTopic]\n  NaclFilter", "      AlarmActions: [!GetAtt AlarmTopic.TopicArn]\n  NaclFilter", 1))
 	if w := "PASS MONITORED"; got["alarm-cloudtrail-configuration-changes"] != w {

@@ -610,7 +610,7 @@ func (e *evaluator) alarmOutcome(al *model.Alarm, value float64, valueKnown bool
 	if al.Unknown != "" {
 		// Before deployment: a comparison, threshold, statistic or period count known only then decides it (a
 		// comparison from a variable was "cannot fire", a threshold from one was judged as 0).
-		return outcome{depth: 4, status: model.StatusUnknown, code: ValueUnknown, msg: fmt.Sprintf("Alarm %s takes its %s from values known only at deployment: whether it fires on one matching event is known after deployment.", name, al.Unknown)}
+		return outcome{depth: 4, status: model.StatusUnknown, code: ValueUnknown, msg: fmt.Sprintf("Alarm %s depends on values known only at deployment (%s): whether it fires on one matching event is known after deployment.", name, al.Unknown)}
 	}
 	if ok, why := fires(al, value); !ok {
 		return outcome{depth: 4, status: model.StatusFail, code: AlarmCannotFire, msg: fmt.Sprintf("Alarm %s cannot fire on one matching event: %s.", name, why)}

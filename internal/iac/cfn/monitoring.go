@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +57,11 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 	}
 	var filters []filterDecl
 	for _, id := range t.ids("AWS::Logs::MetricFilter") {
-		f := model.MetricFilter{Name: t.strProp(id, "FilterName", id), Source: t.loc(id)}
+		created, why := t.created(id)
+		if !created {
+			continue // a false Condition: not created
+		}
+		f := model.MetricFilter{Name: t.strProp(id, "FilterName", id), Source: t.loc(id), CountUnknown: why}
 		f.Pattern, f.PatternUnknown = knownVal(t.prop(id, "FilterPattern"), "FilterPattern")
 		f.MetricUnknown = "MetricTransformations is not known"
 		if ts := t.prop(id, "MetricTransformations"); len(ts.list) > 0 {
@@ -110,10 +115,17 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		return stackGroup(&model.LogGroup{Name: fd.Group, Exists: true, Source: fd.F.Source})
 	})
 	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
+		created, why := t.created(id)
+		if !created {
+			continue
+		}
 		al := &model.Alarm{Name: t.strProp(id, "AlarmName", id), Region: regionTok, Account: accountTok,
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
 			Comparison: t.strProp(id, "ComparisonOperator", ""), ActionsEnabled: true, Source: t.loc(id)}
 		var unknown []string // what decides whether it fires and notifies, known only at deployment
+		if why != "" {
+			unknown = append(unknown, strings.TrimPrefix(why, "its "))
+		}
 		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm", "ActionsEnabled"} {
 			if t.prop(id, key).unknown != "" {
 				unknown = append(unknown, key)
@@ -160,10 +172,31 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 	}
 	for _, id := range t.ids("AWS::SNS::Subscription") {
-		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", ""), Protocol: t.strProp(id, "Protocol", ""), Endpoint: t.strProp(id, "Endpoint", "")})
+		created, why := t.created(id)
+		if !created {
+			continue
+		}
+		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", ""), Protocol: t.strProp(id, "Protocol", ""), Endpoint: t.strProp(id, "Endpoint", ""), Maybe: why != ""})
 	}
 	declared.Subscribe(mon, subs, accountTok, "template")
 	return mon
+}
+
+// created says whether a resource is created: false when its Condition is false; true with why when the Condition
+// is decided at deployment (review: a filter or alarm under such a Condition passed as if created).
+func (t *Template) created(id string) (bool, string) {
+	c := get(t.resources[id], "Condition")
+	if c == nil {
+		return true, ""
+	}
+	v, err := t.condition(c.Value, c.Line)
+	switch {
+	case err != nil || v.unknown != "":
+		return true, fmt.Sprintf("its Condition %s is decided at deployment", c.Value)
+	case v.b != nil && !*v.b:
+		return false, ""
+	}
+	return true, ""
 }
 
 // knownVal is a string property's value, or why it is known only at deployment: a property that is absent or not a

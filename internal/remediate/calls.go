@@ -54,6 +54,13 @@ type MetricTransformation struct {
 	MetricValue     string `json:"metricValue"`
 }
 
+// UnmarshalJSON reads a transformation strictly, as every object of a plan file (review: "METRICVALUE" set
+// metricValue).
+func (t *MetricTransformation) UnmarshalJSON(b []byte) error {
+	type plain MetricTransformation
+	return strictJSON(b, (*plain)(t))
+}
+
 type DeleteMetricFilterInput struct {
 	FilterName   string `json:"filterName"`
 	LogGroupName string `json:"logGroupName"`

@@ -101,11 +101,12 @@ func TestPlanFileRefusesStrayParameters(t *testing.T) {
 			`"resource_id":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t","params":{"Name":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t"}},` + second + `]}`
 	}
 	for name, tc := range map[string]struct{ plan, want string }{
-		"a key at the root":        {strings.Replace(step(`{"logGroupName":"g","retentionInDays":400}`), `{"schema_version":1,`, `{"schema_version":1,"bogus":1,`, 1), `unknown key "bogus"`},
-		"a key on a step":          {two(`{"action":"StartLogging","bogusTop":1}`), `step 2: unknown key "bogusTop"`},
-		"a member's letter case":   {two(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","RETENTIONINDAYS":365}}`), `step 2: the parameters of PutRetentionPolicy: unknown key "RETENTIONINDAYS"`},
-		"a key on an undo":         {two(`{"action":"StartLogging","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t","params":{"Name":"x"},"undo":{"action":"StopLogging","params":{"Name":"x"},"why":"w"}}`), `step 2: undo: unknown key "why"`},
-		"a mistyped member, named": {two(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":"365"}}`), `step 2: the parameters of PutRetentionPolicy`},
+		"a key at the root":             {strings.Replace(step(`{"logGroupName":"g","retentionInDays":400}`), `{"schema_version":1,`, `{"schema_version":1,"bogus":1,`, 1), `unknown key "bogus"`},
+		"a key on a step":               {two(`{"action":"StartLogging","bogusTop":1}`), `step 2: unknown key "bogusTop"`},
+		"a member's letter case":        {two(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","RETENTIONINDAYS":365}}`), `step 2: the parameters of PutRetentionPolicy: unknown key "RETENTIONINDAYS"`},
+		"a nested member's letter case": {two(`{"action":"PutMetricFilter","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"filterName":"f","filterPattern":"p","logGroupName":"g","metricTransformations":[{"metricName":"m","metricNamespace":"n","METRICVALUE":"1"}]}}`), `step 2: the parameters of PutMetricFilter: unknown key "METRICVALUE"`},
+		"a key on an undo":              {two(`{"action":"StartLogging","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:cloudtrail:us-east-1:222222222222:trail/t","params":{"Name":"x"},"undo":{"action":"StopLogging","params":{"Name":"x"},"why":"w"}}`), `step 2: undo: unknown key "why"`},
+		"a mistyped member, named":      {two(`{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1","resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":"365"}}`), `step 2: the parameters of PutRetentionPolicy`},
 	} {
 		if _, err := ReadPlan([]byte(tc.plan)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", name, err, tc.want)

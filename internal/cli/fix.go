@@ -309,22 +309,23 @@ func (o *fixOptions) apply(ctx context.Context, e *env) error {
 		if rerr != nil {
 			return usageError("--plan: %v", rerr)
 		}
-		if p, err = remediate.ReadPlan(data); err != nil {
-			return usageError("--plan %s: %v", o.planFile, err)
-		}
-		if err := p.CheckMinRetention(o.scan.settings.minRetentionDays); err != nil {
-			return usageError("--plan %s: %v", o.planFile, err)
-		}
 		// Only the plan trailwatch would write may run: scan again and plan with the same flags, and refuse any step,
 		// parameter or undo that differs (an edited plan, or accounts that changed since the review).
-		fresh, fsr, err := o.makePlan(ctx, e)
-		if err != nil {
-			return err
+		var freshErr error
+		p, err = remediate.Reviewed(data, o.scan.settings.minRetentionDays, func() (*remediate.Plan, error) {
+			fresh, fsr, err := o.makePlan(ctx, e)
+			sr, freshErr = fsr, err
+			return fresh, err
+		})
+		var changed *remediate.PlanChangedError
+		switch {
+		case freshErr != nil:
+			return freshErr
+		case errors.As(err, &changed):
+			return usageError("--plan %s: not applied: %v. Run fix plan again with the same flags and review it (the file was edited, the flags differ from the plan's, or the accounts changed since)", o.planFile, changed.Err)
+		case err != nil:
+			return usageError("--plan %s: %v", o.planFile, err)
 		}
-		if err := remediate.SamePlan(p, fresh); err != nil {
-			return usageError("--plan %s: not applied: %v. Run fix plan again with the same flags and review it (the file was edited, the flags differ from the plan's, or the accounts changed since)", o.planFile, err)
-		}
-		sr = fsr
 	} else if p, sr, err = o.makePlan(ctx, e); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -125,5 +126,41 @@ func TestPlanFileRefusesStrayParameters(t *testing.T) {
 	}
 	if got, want := p.Steps[0].Params, (PutRetentionPolicyInput{LogGroupName: "g", RetentionInDays: 400}); got != want {
 		t.Errorf("read %#v, want %#v", got, want)
+	}
+}
+
+// TestReviewed: a reviewed plan file is checked before the scan that re-plans it (a file that does not read, or keeps
+// a retention below the minimum, never costs a scan), then accepted only if it is the plan written now; a plan that
+// differs is a PlanChangedError, the scan's own failure comes back as it is.
+func TestReviewed(t *testing.T) {
+	const file = `{"schema_version":1,"steps":[{"action":"PutRetentionPolicy","account_id":"222222222222","region":"us-east-1",` +
+		`"resource_id":"arn:aws:logs:us-east-1:222222222222:log-group:g","params":{"logGroupName":"g","retentionInDays":400}}]}`
+	now, err := ReadPlan([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans := 0
+	fresh := func(p *Plan, err error) func() (*Plan, error) {
+		return func() (*Plan, error) { scans++; return p, err }
+	}
+	if _, err := Reviewed([]byte(`{"schema_version":1,"steps":[{"bogus":1}]}`), 365, fresh(now, nil)); err == nil || scans != 0 {
+		t.Errorf("a file that does not read: %v, %d scans", err, scans)
+	}
+	if _, err := Reviewed([]byte(file), 500, fresh(now, nil)); err == nil || scans != 0 {
+		t.Errorf("a retention under the minimum: %v, %d scans", err, scans)
+	}
+	if p, err := Reviewed([]byte(file), 365, fresh(now, nil)); err != nil || len(p.Steps) != 1 || scans != 1 {
+		t.Errorf("the plan written now: %v, %d scans", err, scans)
+	}
+	other := *now
+	other.Steps = []Step{now.Steps[0]}
+	other.Steps[0].Params = PutRetentionPolicyInput{LogGroupName: "g", RetentionInDays: 731}
+	var changed *PlanChangedError
+	if _, err := Reviewed([]byte(file), 365, fresh(&other, nil)); !errors.As(err, &changed) {
+		t.Errorf("a plan that differs: %v", err)
+	}
+	boom := errors.New("scan failed")
+	if _, err := Reviewed([]byte(file), 365, fresh(nil, boom)); err != boom {
+		t.Errorf("the scan's failure: %v", err)
 	}
 }

@@ -801,6 +801,34 @@ func (p *Plan) CheckMinRetention(min int) error {
 	return nil
 }
 
+// PlanChangedError is Reviewed's refusal of a plan that is not the plan trailwatch writes now.
+type PlanChangedError struct{ Err error }
+
+func (e *PlanChangedError) Error() string { return e.Err.Error() }
+func (e *PlanChangedError) Unwrap() error { return e.Err }
+
+// Reviewed accepts a reviewed plan file (data) only if it reads, keeps every retention at or above minRetention, and
+// is, step for step, the plan trailwatch writes now: fresh makes that plan (a scan: called only once the file has
+// passed the cheaper checks). A refusal of the file itself is an error from ReadPlan or CheckMinRetention; a plan that
+// differs is a *PlanChangedError; fresh's own error is returned as it is.
+func Reviewed(data []byte, minRetention int, fresh func() (*Plan, error)) (*Plan, error) {
+	p, err := ReadPlan(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckMinRetention(minRetention); err != nil {
+		return nil, err
+	}
+	now, err := fresh()
+	if err != nil {
+		return nil, err
+	}
+	if err := SamePlan(p, now); err != nil {
+		return nil, &PlanChangedError{Err: err}
+	}
+	return p, nil
+}
+
 // SamePlan checks that a reviewed plan is exactly the plan trailwatch writes now for the same accounts and flags:
 // the same steps in the same order, each with the same action, account, region, resource, parameters and undo. A plan
 // file is data a person (or anything with write access to it) can edit: an undo that deletes a healthy log group, a

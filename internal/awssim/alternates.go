@@ -25,10 +25,17 @@ type EventDataStore struct {
 	Region string `yaml:"region,omitempty"` // default the account's first region
 	// Status: ENABLED (default), STOPPED_INGESTION, PENDING_DELETION, ...
 	Status string `yaml:"status,omitempty"`
-	Line   int    `yaml:"-"`
+	// MultiRegion (default true: CreateEventDataStore's MultiRegionEnabled defaults to true) and ManagementEvents
+	// (default true: a store created without selectors logs every management event; false: S3 data events only).
+	MultiRegion      *bool `yaml:"multi_region,omitempty"`
+	ManagementEvents *bool `yaml:"management_events,omitempty"`
+	Line             int   `yaml:"-"`
 }
 
-type lakeStore struct{ name, region, status, arn string }
+type lakeStore struct {
+	name, region, status, arn string
+	multiRegion, management   bool
+}
 
 func (w *world) alternates(a *account, sa Account) error {
 	for _, l := range sa.SecurityLake {
@@ -62,7 +69,8 @@ func (w *world) alternates(a *account, sa Account) error {
 			return fmt.Errorf("line %d: event_data_stores: status %q: want ENABLED, CREATED, PENDING_DELETION, STARTING_INGESTION, STOPPING_INGESTION or STOPPED_INGESTION", e.Line, st)
 		}
 		a.lakeStores = append(a.lakeStores, &lakeStore{name: e.Name, region: region, status: st,
-			arn: w.arn("cloudtrail", region, a.id, "eventdatastore/"+e.Name)})
+			arn: w.arn("cloudtrail", region, a.id, "eventdatastore/"+e.Name), multiRegion: e.MultiRegion == nil || *e.MultiRegion,
+			management: e.ManagementEvents == nil || *e.ManagementEvents})
 	}
 	return nil
 }
@@ -99,8 +107,16 @@ func ctGetEventDataStore(s *Server, c *call) (any, error) {
 	id := c.str("EventDataStore")
 	for _, e := range c.acct.lakeStores {
 		if e.region == c.region && (id == e.arn || strings.HasSuffix(e.arn, "/"+id)) {
-			return map[string]any{"EventDataStoreArn": e.arn, "Name": e.name, "Status": e.status, "MultiRegionEnabled": true,
-				"OrganizationEnabled": false, "RetentionPeriod": 2557, "TerminationProtectionEnabled": true}, nil
+			// Its selectors: management events (a store's default), or S3 object data events only (CloudTrail User
+			// Guide, "Create an event data store for CloudTrail events": advanced event selectors).
+			sel := map[string]any{"Name": "Management events", "FieldSelectors": []map[string]any{{"Field": "eventCategory", "Equals": []string{"Management"}}}}
+			if !e.management {
+				sel = map[string]any{"Name": "S3 objects", "FieldSelectors": []map[string]any{{"Field": "eventCategory", "Equals": []string{"Data"}},
+					{"Field": "resources.type", "Equals": []string{"AWS::S3::Object"}}}}
+			}
+			return map[string]any{"EventDataStoreArn": e.arn, "Name": e.name, "Status": e.status, "MultiRegionEnabled": e.multiRegion,
+				"OrganizationEnabled": false, "RetentionPeriod": 2557, "TerminationProtectionEnabled": true,
+				"AdvancedEventSelectors": []map[string]any{sel}}, nil
 		}
 	}
 	return nil, errf(400, "EventDataStoreNotFoundException", "The specified event data store %s was not found.", id)

@@ -180,3 +180,22 @@ func TestLapsedAlternateChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestLakeStoreMustCoverTheAccount (review): an ENABLED event data store counts as CloudTrail Lake capture only when it
+// ingests from every region and keeps management events; a single-region store, or one of S3 data events, lapses the
+// alternate, saying why.
+func TestLakeStoreMustCoverTheAccount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.yaml")
+	os.WriteFile(path, []byte("exceptions:\n  - kind: alternate\n    control: account-activity-capture\n    evidence: cloudtrail-lake\n    accounts: [\"111111111111\"]\n    owner: o@example.com\n    reason: SIEM\n    expires: 2099-01-01\n"), 0o600)
+	for store, want := range map[string]string{
+		"{name: s}":                          "PASS",
+		"{name: s, multi_region: false}":      "ENABLED, single-region",
+		"{name: s, management_events: false}": "ENABLED, no management events",
+	} {
+		srv := simFrom(t, []byte("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    event_data_stores: ["+store+"]\n"))
+		_, out, errs := simRun(srv)(t, "scan", "--exceptions", path, "--max-exception-days", "0")
+		if want == "PASS" && !strings.Contains(out, "PASS    account-activity-capture") || want != "PASS" && (!strings.Contains(out, "ALTERNATE_LAPSED") || !strings.Contains(out, want)) {
+			t.Errorf("%s: want %s:\n%s\n%s", store, want, out, errs)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/fanout"
 	"github.com/trailwatch/trailwatch/internal/model"
+	"github.com/trailwatch/trailwatch/internal/selectors"
 )
 
 // Evidence of capture that is not CloudWatch Logs (issue 26; shared/reference/beyond-trails.md §2): Amazon Security
@@ -235,10 +236,22 @@ func enabledEventDataStores(ctx context.Context, api EventDataStoresAPI, region 
 		if status == nil {
 			status = map[string]string{}
 		}
-		status[a] = string(out.Status)
-		if out.Status == cttypes.EventDataStoreStatusEnabled {
+		// A store captures the account's activity when it ingests (ENABLED), from every region (MultiRegionEnabled),
+		// and keeps management events (its advanced event selectors, as a trail's are judged: review: any ENABLED
+		// store counted, one of S3 data events in one region too).
+		st := string(out.Status)
+		multi := aws.ToBool(out.MultiRegionEnabled)
+		mgmt := selectors.Management(&cloudtrail.GetEventSelectorsOutput{AdvancedEventSelectors: out.AdvancedEventSelectors})
+		switch {
+		case out.Status != cttypes.EventDataStoreStatusEnabled:
+		case !multi:
+			st += ", single-region"
+		case !mgmt:
+			st += ", no management events"
+		default:
 			enabled = append(enabled, a)
 		}
+		status[a] = st
 	}
 	return enabled, status, first
 }

@@ -17,9 +17,11 @@ import (
 // lake is a CloudTrail Lake as AWS answers it now: the list names the stores only (its Status is deprecated and no
 // longer returned), GetEventDataStore has each one's status, or refuses.
 type lake struct {
-	status  map[string]cttypes.EventDataStoreStatus // by ARN
-	refused string                                  // an ARN whose GetEventDataStore is denied
-	gone    string                                  // an ARN deleted after the list
+	status   map[string]cttypes.EventDataStoreStatus // by ARN
+	refused  string                                  // an ARN whose GetEventDataStore is denied
+	gone     string                                  // an ARN deleted after the list
+	single   string                                  // an ARN of a single-region store
+	dataOnly string                                  // an ARN of a store of data events only
 }
 
 func (l lake) ListEventDataStores(context.Context, *cloudtrail.ListEventDataStoresInput, ...func(*cloudtrail.Options)) (*cloudtrail.ListEventDataStoresOutput, error) {
@@ -38,7 +40,13 @@ func (l lake) GetEventDataStore(_ context.Context, in *cloudtrail.GetEventDataSt
 	case l.gone:
 		return nil, &smithy.GenericAPIError{Code: "EventDataStoreNotFoundException", Message: "The specified event data store was not found."}
 	}
-	return &cloudtrail.GetEventDataStoreOutput{EventDataStoreArn: aws.String(a), Status: l.status[a]}, nil
+	out := &cloudtrail.GetEventDataStoreOutput{EventDataStoreArn: aws.String(a), Status: l.status[a], MultiRegionEnabled: aws.Bool(a != l.single)}
+	sel := cttypes.AdvancedFieldSelector{Field: aws.String("eventCategory"), Equals: []string{"Management"}}
+	if a == l.dataOnly {
+		sel = cttypes.AdvancedFieldSelector{Field: aws.String("eventCategory"), Equals: []string{"Data"}}
+	}
+	out.AdvancedEventSelectors = []cttypes.AdvancedEventSelector{{FieldSelectors: []cttypes.AdvancedFieldSelector{sel}}}
+	return out, nil
 }
 
 // TestEventDataStoresByTheirOwnStatus: an event data store counts as CloudTrail Lake capture when GetEventDataStore
@@ -62,5 +70,14 @@ func TestEventDataStoresByTheirOwnStatus(t *testing.T) {
 	got, _, err = enabledEventDataStores(context.Background(), l, "us-east-1")
 	if !slices.Equal(got, []string{on}) || err != nil {
 		t.Errorf("a store gone after the list: %v, %+v: want %s and no error", got, err, on)
+	}
+	// An ENABLED store captures the account only from every region and with its management events (review: any
+	// ENABLED store counted); its status says why not.
+	for _, tc := range []struct{ single, data, why string }{{on, "", "ENABLED, single-region"}, {"", on, "ENABLED, no management events"}} {
+		l := lake{status: l.status, single: tc.single, dataOnly: tc.data}
+		got, status, err := enabledEventDataStores(context.Background(), l, "us-east-1")
+		if len(got) != 0 || err != nil || status[on] != tc.why {
+			t.Errorf("%s: %v %v %v", tc.why, got, status, err)
+		}
 	}
 }

@@ -502,7 +502,7 @@ func evidenceOf(alt *model.Alternates, regions []string, evidence string) (seen,
 			}
 			what = "its event data stores there are " + strings.Join(st, ", ")
 		}
-		return "", "", fmt.Sprintf("no CloudTrail Lake event data store of the account is ENABLED (ingesting) in %s: %s", alt.Region, what)
+		return "", "", fmt.Sprintf("no CloudTrail Lake event data store of the account in %s ingests its management events from every region: %s", alt.Region, what)
 	}
 	return "", "", ""
 }

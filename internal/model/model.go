@@ -124,8 +124,10 @@ type Alternates struct {
 	// SecurityLakeStatus is the source's status in the scanned regions it is enabled in but does not collect
 	// (MISCONFIGURED, NOT_COLLECTING, NO_DATA_LAKE).
 	SecurityLakeStatus map[string]string `json:"security_lake_status,omitempty"`
-	// EventDataStores are the ENABLED CloudTrail Lake event data stores, by ARN; EventDataStoreStatus the status of
-	// every store read (GetEventDataStore), by ARN, so that a lapse can say what was seen.
+	// EventDataStores are the CloudTrail Lake event data stores that capture the account's management events from every
+	// region (ENABLED, MultiRegionEnabled, selectors keeping management events), by ARN; EventDataStoreStatus the status
+	// of every store read (GetEventDataStore), by ARN, with why an ENABLED one does not count, so that a lapse can say
+	// what was seen.
 	EventDataStores      []string          `json:"event_data_stores,omitempty"`
 	EventDataStoreStatus map[string]string `json:"event_data_store_status,omitempty"`
 	LakeErr              *CallError        `json:"event_data_stores_error,omitempty"`

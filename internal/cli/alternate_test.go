@@ -188,7 +188,7 @@ func TestLakeStoreMustCoverTheAccount(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.yaml")
 	os.WriteFile(path, []byte("exceptions:\n  - kind: alternate\n    control: account-activity-capture\n    evidence: cloudtrail-lake\n    accounts: [\"111111111111\"]\n    owner: o@example.com\n    reason: SIEM\n    expires: 2099-01-01\n"), 0o600)
 	for store, want := range map[string]string{
-		"{name: s}":                          "PASS",
+		"{name: s}":                           "PASS",
 		"{name: s, multi_region: false}":      "ENABLED, single-region",
 		"{name: s, management_events: false}": "ENABLED, no management events",
 	} {

@@ -57,6 +57,9 @@ func TestNotifyWebhookSecret(t *testing.T) {
 	// Review: a URL in upper case, or without a scheme, was echoed whole in the error; an upper-case scheme is a URL.
 	if proto, ep, err := SplitNotify("HTTPS://hooks.example.com/services/T0/B0/SECRETXYZ"); err != nil || proto != "https" || ep != "HTTPS://hooks.example.com/services/T0/B0/SECRETXYZ" {
 		t.Errorf("an upper-case scheme: %q %q %v", proto, ep, err)
+	} else if cli := RenderCLI("us-east-1", SubscribeInput{TopicArn: "arn:aws:sns:us-east-1:111111111111:t", Protocol: proto, Endpoint: ep}); strings.Contains(cli, "SECRETXYZ") {
+		// The printed command hides it whatever the URL's case: one rule (the protocol) for every rendering.
+		t.Errorf("the command shows the secret: %s", cli)
 	}
 	for _, bad := range []string{"https:hooks.example.com/services/T0/B0/SECRETXYZ", "http:ftp://hooks.example.com/SECRETXYZ",
 		"hooks.example.com/services/T0/B0/SECRETXYZ", "webhook:https://hooks.example.com/SECRETXYZ", "email:https://x.example.com/SECRETXYZ"} {

@@ -164,7 +164,7 @@ func (j *Journal) Record(e Entry) { j.add(e) }
 // journalParams is what the journal keeps of a call's parameters: an http(s) subscriber keeps only its scheme and
 // host, since a webhook's path carries its secret (the call itself gets the whole URL).
 func journalParams(p any) any {
-	if s, ok := p.(SubscribeInput); ok && (s.Protocol == "http" || s.Protocol == "https") {
+	if s, ok := p.(SubscribeInput); ok && secretEndpoint(s) {
 		s.Endpoint = redact.URL(s.Endpoint)
 		return s
 	}

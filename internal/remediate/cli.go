@@ -100,10 +100,8 @@ func RenderCLI(region string, p Params) string {
 		if opt == "" {
 			opt = kebab(k)
 		}
-		if action == Subscribe && k == "Endpoint" {
-			if s, _ := v.(string); strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
-				v = redact.URL(s)
-			}
+		if sub, ok := p.(SubscribeInput); ok && k == "Endpoint" && secretEndpoint(sub) {
+			v = redact.URL(sub.Endpoint) // the one rule of what may carry a secret (its protocol, whatever the URL's case)
 		}
 		switch x := v.(type) {
 		case string:

@@ -1,7 +1,6 @@
 package cfn
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,9 +56,13 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 	}
 	var filters []filterDecl
 	for _, id := range t.ids("AWS::Logs::MetricFilter") {
-		created, why := t.created(id)
+		created, cond := t.created(id)
 		if !created {
 			continue // a false Condition: not created
+		}
+		var why string
+		if cond != "" {
+			why = "its Condition " + cond + " is decided at deployment"
 		}
 		f := model.MetricFilter{Name: t.strProp(id, "FilterName", id), Source: t.loc(id), CountUnknown: why}
 		f.Pattern, f.PatternUnknown = knownVal(t.prop(id, "FilterPattern"), "FilterPattern")
@@ -115,7 +118,7 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		return stackGroup(&model.LogGroup{Name: fd.Group, Exists: true, Source: fd.F.Source})
 	})
 	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
-		created, why := t.created(id)
+		created, cond := t.created(id)
 		if !created {
 			continue
 		}
@@ -123,8 +126,8 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 			Statistic: t.strProp(id, "Statistic", ""), ExtendedStatistic: t.strProp(id, "ExtendedStatistic", ""),
 			Comparison: t.strProp(id, "ComparisonOperator", ""), ActionsEnabled: true, Source: t.loc(id)}
 		var unknown []string // what decides whether it fires and notifies, known only at deployment
-		if why != "" {
-			unknown = append(unknown, strings.TrimPrefix(why, "its "))
+		if cond != "" {
+			unknown = append(unknown, "Condition "+cond)
 		}
 		for _, key := range []string{"Statistic", "ExtendedStatistic", "ComparisonOperator", "Threshold", "EvaluationPeriods", "DatapointsToAlarm", "ActionsEnabled"} {
 			if t.prop(id, key).unknown != "" {
@@ -172,18 +175,18 @@ func (t *Template) Monitoring(trails []*model.Trail) *model.Monitoring {
 		}
 	}
 	for _, id := range t.ids("AWS::SNS::Subscription") {
-		created, why := t.created(id)
+		created, cond := t.created(id)
 		if !created {
 			continue
 		}
-		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", ""), Protocol: t.strProp(id, "Protocol", ""), Endpoint: t.strProp(id, "Endpoint", ""), Maybe: why != ""})
+		subs = append(subs, declared.Sub{Topic: t.strProp(id, "TopicArn", ""), Protocol: t.strProp(id, "Protocol", ""), Endpoint: t.strProp(id, "Endpoint", ""), Maybe: cond != ""})
 	}
 	declared.Subscribe(mon, subs, accountTok, "template")
 	return mon
 }
 
-// created says whether a resource is created: false when its Condition is false; true with why when the Condition
-// is decided at deployment (review: a filter or alarm under such a Condition passed as if created).
+// created says whether a resource is created: false when its Condition is false; true, with the Condition's name,
+// when the Condition is decided at deployment (review: a filter or alarm under such a Condition passed as if created).
 func (t *Template) created(id string) (bool, string) {
 	c := get(t.resources[id], "Condition")
 	if c == nil {
@@ -192,7 +195,7 @@ func (t *Template) created(id string) (bool, string) {
 	v, err := t.condition(c.Value, c.Line)
 	switch {
 	case err != nil || v.unknown != "":
-		return true, fmt.Sprintf("its Condition %s is decided at deployment", c.Value)
+		return true, c.Value
 	case v.b != nil && !*v.b:
 		return false, ""
 	}
@@ -215,10 +218,7 @@ func knownVal(v value, key string) (string, string) {
 func metricOf(namespace, name value, nsKey, nameKey string) (string, string, string) {
 	ns, nsWhy := knownVal(namespace, nsKey)
 	metric, metricWhy := knownVal(name, nameKey)
-	if why := strings.Trim(nsWhy+"; "+metricWhy, "; "); why != "" {
-		return "", "", why
-	}
-	return metric, ns, ""
+	return declared.Metric(metric, metricWhy, ns, nsWhy)
 }
 
 // strOf is a string value, or "" when it is not one (absent, or known only at deployment: see knownVal).

@@ -156,3 +156,17 @@ func Unfed(trails []*model.Trail, groups []*model.LogGroup, filters []Filter, ne
 	}
 	return out
 }
+
+// Metric is a filter's or alarm's metric as code declares it: its name and namespace, each with why it is known only
+// at deployment ("" when known). Either unknown makes the metric unknown (both returned empty: it matches nothing),
+// with both reasons.
+func Metric(name, nameWhy, namespace, namespaceWhy string) (metric, ns, why string) {
+	if why = strings.Trim(namespaceWhy+"; "+nameWhy, "; "); why != "" {
+		return "", "", why
+	}
+	return name, namespace, ""
+}
+
+// AlarmFiringArgs are the aws_cloudwatch_metric_alarm arguments (Terraform's names, a plan's too) that decide whether
+// one matching event fires the alarm: one known only at deployment makes that unknown.
+var AlarmFiringArgs = []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm"}

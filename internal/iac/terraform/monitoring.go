@@ -82,7 +82,7 @@ func (m *module) monitoringResource(reg *registry, b block, inst map[string]cty.
 		if instances != "" {
 			unknown = append(unknown, "count or for_each ("+instances+")")
 		}
-		for _, attr := range firingAttrs {
+		for _, attr := range declared.AlarmFiringArgs {
 			if v := m.attrVal(a, attr, inst); !v.IsWhollyKnown() {
 				unknown = append(unknown, attr)
 			}
@@ -161,14 +161,8 @@ func knownStr(v cty.Value, attr string) (string, string) {
 func metricOf(namespace, name cty.Value, prefix string) (string, string, string) {
 	ns, nsWhy := knownStr(namespace, prefix+"namespace")
 	metric, metricWhy := knownStr(name, prefix+map[bool]string{true: "name", false: "metric_name"}[prefix != ""])
-	if why := strings.Trim(nsWhy+"; "+metricWhy, "; "); why != "" {
-		return "", "", why
-	}
-	return metric, ns, ""
+	return declared.Metric(metric, metricWhy, ns, nsWhy)
 }
-
-// firingAttrs are an aws_cloudwatch_metric_alarm's arguments that decide whether one matching event fires it.
-var firingAttrs = []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm"}
 
 func floatOf(v cty.Value) (float64, bool) {
 	v, _ = v.Unmark()

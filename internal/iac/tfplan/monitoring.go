@@ -83,7 +83,7 @@ func monitoring(file string, rcs []*tfjson.ResourceChange, groups map[string]*mo
 			Statistic: str(after["statistic"], ""), ExtendedStatistic: str(after["extended_statistic"], ""),
 			Comparison: str(after["comparison_operator"], ""), ActionsEnabled: true, Source: loc(rc)}
 		var unknown []string // what decides whether it fires, known only after apply
-		for _, attr := range []string{"statistic", "extended_statistic", "comparison_operator", "threshold", "evaluation_periods", "datapoints_to_alarm", "actions_enabled"} {
+		for _, attr := range append(slices.Clone(declared.AlarmFiringArgs), "actions_enabled") {
 			if isUnknown(rc, attr) {
 				unknown = append(unknown, attr)
 			}
@@ -176,10 +176,7 @@ func knownStr(v any, attr string) (string, string) {
 func metricOf(namespace, name any, prefix, nameAttr string) (string, string, string) {
 	ns, nsWhy := knownStr(namespace, prefix+"namespace")
 	metric, metricWhy := knownStr(name, prefix+nameAttr)
-	if why := strings.Trim(nsWhy+"; "+metricWhy, "; "); why != "" {
-		return "", "", why
-	}
-	return metric, ns, ""
+	return declared.Metric(metric, metricWhy, ns, nsWhy)
 }
 
 // isUnknown reports whether after_unknown marks the attribute, or any element of it, as known only after apply.
